@@ -1,0 +1,290 @@
+//! Sign-up, log-in, token refresh, the team (invites, roles, removal), API keys and
+//! departments.
+
+use std::time::Duration;
+
+use super::{admin, retry_after, App, RequestMeta};
+use crate::auth::{hash_password, verify_password, AgentPrincipal, Keys, Principal, PrincipalKind};
+use crate::bus::{Event, AUTH_TOPIC};
+use crate::domain::{ApiKeyName, DepartmentName, Email, OrgName, Password, PersonName, Role};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{new_id, random_token, sha256_hex};
+use crate::ratelimit::Quota;
+use crate::store::{AgentRow, ApiKeyRow, DepartmentRow, InviteRow, NewAgent, StoreError};
+use crate::time::now_ms;
+
+const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
+const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub agent: AgentRow,
+}
+
+pub struct CreatedInvite {
+    pub invite: InviteRow,
+    pub token: String,
+}
+
+impl App {
+    pub async fn sign_up(&self, meta: &RequestMeta, org_name: &str, name: &str, email: &str, password: &str) -> ApiResult<Session> {
+        if !self.settings.signup_enabled {
+            return Err(ApiError::Forbidden("sign-up is disabled on this server"));
+        }
+        let org_name = OrgName::parse(org_name)?;
+        let name = PersonName::parse(name)?;
+        let email = Email::parse(email)?;
+        let password = Password::parse(password)?;
+        if let Some(ip) = &meta.ip {
+            self.limit(&format!("signup:{ip}"), Quota::per_window(self.settings.limits.signups_per_hour, Duration::from_secs(3600)))?;
+        }
+        if self.store.agent_by_email(email.as_str()).await?.is_some() {
+            return Err(ApiError::BadInput("an account with this email already exists".into()));
+        }
+        let hash = hash_password(password.expose().to_owned()).await?;
+        let (_, agent) = self
+            .store
+            .create_org_with_owner(org_name.as_str(), NewAgent { email: email.as_str(), name: name.as_str(), password_hash: &hash, role: Role::Owner })
+            .await
+            .map_err(email_conflict)?;
+        self.new_session(agent).await
+    }
+
+    pub async fn log_in(&self, meta: &RequestMeta, email: &str, password: &str) -> ApiResult<Session> {
+        let email = Email::parse(email).map_err(|_| ApiError::Unauthenticated("wrong email or password"))?;
+        let l = &self.settings.limits;
+        let email_key = format!("login:email:{}", email.as_str());
+        let ip_key = meta.ip.as_ref().map(|ip| format!("login:ip:{ip}"));
+        let email_q = Quota::per_window(l.login_failures_per_email, LOGIN_WINDOW);
+        let ip_q = Quota::per_window(l.login_failures_per_ip, LOGIN_WINDOW);
+        if l.rate_limits_on() {
+            self.limiter.is_limited(&email_key, email_q).map_err(retry_after)?;
+            if let Some(k) = &ip_key {
+                self.limiter.is_limited(k, ip_q).map_err(retry_after)?;
+            }
+        }
+        let agent = self.store.agent_by_email(email.as_str()).await?;
+        let ok = verify_password(password.to_owned(), agent.as_ref().map(|a| a.password_hash.clone())).await;
+        match agent {
+            Some(agent) if ok => {
+                self.limiter.clear(&email_key);
+                self.new_session(agent).await
+            }
+            _ => {
+                // Count the failure; the refusal itself comes on the next attempt.
+                let _ = self.limiter.check(&email_key, email_q);
+                if let Some(k) = &ip_key {
+                    let _ = self.limiter.check(k, ip_q);
+                }
+                Err(ApiError::Unauthenticated("wrong email or password"))
+            }
+        }
+    }
+
+    fn access_token(&self, agent: &AgentRow) -> String {
+        self.keys.sign(&Keys::claims(&agent.id, PrincipalKind::Agent, &agent.org_id, None, Some(agent.token_epoch), self.settings.access_token_ttl))
+    }
+
+    fn refresh_ttl_ms(&self) -> i64 {
+        self.settings.refresh_token_ttl as i64 * 1000
+    }
+
+    async fn new_session(&self, agent: AgentRow) -> ApiResult<Session> {
+        let id = new_id("rtk");
+        self.store.insert_refresh(&id, &agent.id, &new_id("rtf"), self.refresh_ttl_ms()).await?;
+        Ok(Session { access_token: self.access_token(&agent), refresh_token: self.keys.refresh_token(&id), agent })
+    }
+
+    /// Rotates a refresh token. Reuse of a spent token revokes its whole family, except
+    /// within the grace window, where the same successor is returned.
+    pub async fn refresh_session(&self, token: &str) -> ApiResult<Session> {
+        const BAD: ApiError = ApiError::Unauthenticated("invalid or expired refresh token");
+        let id = self.keys.parse_refresh_token(token).ok_or(BAD)?;
+        let mut row = self.store.refresh_token(&id).await.map_err(|e| if matches!(e, StoreError::NotFound) { BAD } else { e.into() })?;
+        let now = now_ms();
+        if row.revoked_at.is_some() || row.expires_at <= now {
+            return Err(BAD);
+        }
+        let agent = self.store.agent_any(&row.agent_id).await?;
+        if agent.removed_at.is_some() {
+            return Err(BAD);
+        }
+        if row.used_at.is_none() {
+            let successor = new_id("rtk");
+            if self.store.rotate_refresh(&id, &successor, &agent.id, &row.family_id, self.refresh_ttl_ms()).await? {
+                return Ok(Session { access_token: self.access_token(&agent), refresh_token: self.keys.refresh_token(&successor), agent });
+            }
+            // Someone spent it a moment ago: treat as reuse (usually within grace).
+            row = self.store.refresh_token(&id).await?;
+        }
+        match (row.used_at, row.successor_id) {
+            (Some(used), Some(successor)) if now - used <= self.settings.refresh_reuse_grace as i64 * 1000 && row.revoked_at.is_none() => {
+                Ok(Session { access_token: self.access_token(&agent), refresh_token: self.keys.refresh_token(&successor), agent })
+            }
+            _ => {
+                tracing::warn!(agent = %agent.id, family = %row.family_id, "refresh token reuse: revoking the family");
+                self.store.revoke_refresh_family(&row.family_id).await?;
+                Err(BAD)
+            }
+        }
+    }
+
+    // ---- team ----
+
+    pub async fn invite_agent(&self, p: &Principal, email: &str, role: Role) -> ApiResult<CreatedInvite> {
+        let a = admin(p)?;
+        let email = Email::parse(email)?;
+        if role == Role::Owner {
+            return Err(ApiError::BadInput("invite as admin or agent; there is one owner".into()));
+        }
+        if self.store.agent_by_email(email.as_str()).await?.is_some() {
+            return Err(ApiError::BadInput("an account with this email already exists".into()));
+        }
+        let token = format!("inv_{}", random_token(24));
+        let invite = self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS).await?;
+        self.store.audit(&a.org_id, "agent", &a.id, "agent.invite", Some(&invite.id)).await?;
+        Ok(CreatedInvite { invite, token })
+    }
+
+    pub async fn accept_invite(&self, token: &str, name: &str, password: &str) -> ApiResult<Session> {
+        let name = PersonName::parse(name)?;
+        let password = Password::parse(password)?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        let agent = self.store.accept_invite(&sha256_hex(token.trim().as_bytes()), name.as_str(), &hash).await.map_err(|e| match e {
+            StoreError::NotFound => ApiError::NotFound("invite"),
+            other => email_conflict(other),
+        })?;
+        self.new_session(agent).await
+    }
+
+    pub async fn set_agent_role(&self, p: &Principal, agent_id: &str, role: Role) -> ApiResult<AgentRow> {
+        let a = admin(p)?;
+        let target = self.store.agent(&a.org_id, agent_id).await?;
+        guard_owner(a, &target, Some(role))?;
+        let row = self.store.set_agent_role(&a.org_id, agent_id, role).await?;
+        self.access_changed(&row);
+        self.store.audit(&a.org_id, "agent", &a.id, "agent.set_role", Some(agent_id)).await?;
+        Ok(row)
+    }
+
+    pub async fn remove_agent(&self, p: &Principal, agent_id: &str) -> ApiResult<AgentRow> {
+        let a = admin(p)?;
+        let target = self.store.agent(&a.org_id, agent_id).await?;
+        guard_owner(a, &target, None)?;
+        let row = self.store.remove_agent(&a.org_id, agent_id).await?;
+        self.access_changed(&row);
+        self.store.audit(&a.org_id, "agent", &a.id, "agent.remove", Some(agent_id)).await?;
+        Ok(row)
+    }
+
+    pub async fn change_password(&self, p: &Principal, current: &str, new: &str) -> ApiResult<Session> {
+        let a = super::agent(p)?;
+        let agent = self.store.agent(&a.org_id, &a.id).await?;
+        let new = Password::parse(new)?;
+        if !verify_password(current.to_owned(), Some(agent.password_hash.clone())).await {
+            return Err(ApiError::Forbidden("the current password is wrong"));
+        }
+        self.set_password(&agent.id, new).await?;
+        let agent = self.store.agent(&a.org_id, &a.id).await?;
+        self.new_session(agent).await
+    }
+
+    /// Sets a password and ends every session of the agent (admin task and change).
+    pub async fn set_password(&self, agent_id: &str, password: Password) -> ApiResult<()> {
+        let hash = hash_password(password.expose().to_owned()).await?;
+        self.store.set_agent_password(agent_id, &hash).await?;
+        let row = self.store.agent_any(agent_id).await?;
+        self.access_changed(&row);
+        Ok(())
+    }
+
+    /// Makes an access change effective now here, and on other nodes via the bus.
+    fn access_changed(&self, row: &AgentRow) {
+        self.access.set_agent(
+            &row.id,
+            crate::auth::cache_entry(row),
+        );
+        self.bus.publish(AUTH_TOPIC, Event::AgentAccessChanged { agent_id: row.id.clone() });
+    }
+
+    // ---- API keys ----
+
+    pub async fn create_api_key(&self, p: &Principal, name: &str) -> ApiResult<(ApiKeyRow, String)> {
+        let a = admin(p)?;
+        let name = ApiKeyName::parse(name)?;
+        let id = new_id("key");
+        let secret = random_token(32);
+        let row = self.store.create_api_key(&a.org_id, &id, name.as_str(), &sha256_hex(secret.as_bytes()), &a.id).await?;
+        self.store.audit(&a.org_id, "agent", &a.id, "api_key.create", Some(&id)).await?;
+        Ok((row, crate::auth::format_api_key(&id, &secret)))
+    }
+
+    pub async fn revoke_api_key(&self, p: &Principal, id: &str) -> ApiResult<()> {
+        let a = admin(p)?;
+        self.store.revoke_api_key(&a.org_id, id).await.map_err(|e| not_found(e, "API key"))?;
+        self.access.forget_key(id);
+        self.bus.publish(AUTH_TOPIC, Event::ApiKeyRevoked { key_id: id.to_owned() });
+        self.store.audit(&a.org_id, "agent", &a.id, "api_key.revoke", Some(id)).await?;
+        Ok(())
+    }
+
+    // ---- departments ----
+
+    pub async fn create_department(&self, p: &Principal, name: &str) -> ApiResult<DepartmentRow> {
+        let a = admin(p)?;
+        let name = DepartmentName::parse(name)?;
+        self.store.create_department(&a.org_id, name.as_str()).await.map_err(|e| conflict(e, "a department with this name"))
+    }
+
+    pub async fn rename_department(&self, p: &Principal, id: &str, name: &str) -> ApiResult<DepartmentRow> {
+        let a = admin(p)?;
+        let name = DepartmentName::parse(name)?;
+        self.store.rename_department(&a.org_id, id, name.as_str()).await.map_err(|e| conflict(e, "a department with this name"))
+    }
+
+    pub async fn delete_department(&self, p: &Principal, id: &str) -> ApiResult<()> {
+        let a = admin(p)?;
+        self.store.delete_department(&a.org_id, id).await.map_err(|e| not_found(e, "department"))
+    }
+
+    pub async fn set_department_member(&self, p: &Principal, department_id: &str, agent_id: &str, member: bool) -> ApiResult<DepartmentRow> {
+        let a = admin(p)?;
+        let dep = self.store.department(&a.org_id, department_id).await.map_err(|e| not_found(e, "department"))?;
+        self.store.agent(&a.org_id, agent_id).await.map_err(|e| not_found(e, "agent"))?;
+        self.store.set_department_member(&dep.id, agent_id, member).await?;
+        Ok(dep)
+    }
+}
+
+/// The owner cannot be removed or demoted, and only the owner makes owners.
+fn guard_owner(actor: &AgentPrincipal, target: &AgentRow, new_role: Option<Role>) -> ApiResult<()> {
+    if target.role == Role::Owner {
+        return Err(ApiError::Forbidden("the owner cannot be removed or demoted"));
+    }
+    if new_role == Some(Role::Owner) && actor.role != Role::Owner {
+        return Err(ApiError::Forbidden("only the owner can make another owner"));
+    }
+    if target.id == actor.id {
+        return Err(ApiError::Forbidden("you cannot change your own role or remove yourself"));
+    }
+    Ok(())
+}
+
+fn email_conflict(e: StoreError) -> ApiError {
+    conflict(e, "an account with this email")
+}
+
+fn conflict(e: StoreError, what: &str) -> ApiError {
+    match e {
+        StoreError::Conflict(_) => ApiError::BadInput(format!("{what} already exists")),
+        other => other.into(),
+    }
+}
+
+pub fn not_found(e: StoreError, what: &'static str) -> ApiError {
+    match e {
+        StoreError::NotFound => ApiError::NotFound(what),
+        other => other.into(),
+    }
+}

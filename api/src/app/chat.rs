@@ -1,0 +1,223 @@
+//! Conversations and messages: start, send, typing, read receipts, rating,
+//! assignment and status. Each write commits, then publishes what happened.
+
+use std::time::Duration;
+
+use super::accounts::not_found;
+use super::{staff, visitor, App};
+use crate::auth::Principal;
+use crate::bus::{conversation_topic, org_topic, Event};
+use crate::domain::{ClientMessageId, ConversationStatus, MessageBody, Rating, RatingComment, SenderKind};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{ConversationFilter, ConversationRow, MessageRow, NewMessage};
+
+/// `isTyping: false` follows by itself after this long without a refresh.
+pub const TYPING_TIMEOUT: Duration = Duration::from_secs(6);
+
+pub struct Send<'a> {
+    pub conversation_id: &'a str,
+    pub body: &'a str,
+    pub client_message_id: Option<&'a str>,
+    pub is_private: bool,
+}
+
+impl App {
+    /// The conversation if the principal may see it; another tenant's or another
+    /// visitor's id is `NOT_FOUND`, exactly like a missing one.
+    pub async fn visible_conversation(&self, p: &Principal, id: &str) -> ApiResult<ConversationRow> {
+        let r = match p {
+            Principal::Visitor(v) => self.store.visitor_conversation(&v.id, id).await,
+            other => self.store.conversation(other.org_id(), id).await,
+        };
+        r.map_err(|e| not_found(e, "conversation"))
+    }
+
+    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>) -> ApiResult<ConversationRow> {
+        let v = visitor(p)?;
+        let body = body.filter(|b| !b.trim().is_empty()).map(MessageBody::parse).transpose()?;
+        let cap = self.settings.limits.max_open_conversations;
+        if cap > 0 && self.store.open_conversation_count(&v.id).await? >= cap as i64 {
+            return Err(ApiError::PlanLimit("too many open conversations; continue an open one"));
+        }
+        let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id).await?;
+        match body {
+            Some(body) => {
+                let (_, conv) = self.send_message(p, Send { conversation_id: &conv.id, body: body.as_str(), client_message_id: None, is_private: false }).await?;
+                Ok(conv)
+            }
+            None => Ok(conv),
+        }
+    }
+
+    /// Sends a message. Once this returns Ok, the message is committed; a retry with the
+    /// same `clientMessageId` returns the original.
+    pub async fn send_message(&self, p: &Principal, s: Send<'_>) -> ApiResult<(MessageRow, ConversationRow)> {
+        let (sender_kind, sender_id) = match p {
+            Principal::Visitor(v) => {
+                if s.is_private {
+                    return Err(ApiError::Forbidden("visitors cannot send private notes"));
+                }
+                (SenderKind::Visitor, v.id.as_str())
+            }
+            other => {
+                let (_, kind, id) = staff(other)?;
+                (kind, id)
+            }
+        };
+        let body = MessageBody::parse(s.body)?;
+        let key = s.client_message_id.map(ClientMessageId::parse).transpose()?;
+        self.limit(&format!("send:{}", p.limit_key()), self.send_quota())?;
+        let conv = self.visible_conversation(p, s.conversation_id).await?;
+        let out = self
+            .store
+            .append_message(NewMessage {
+                org_id: &conv.org_id,
+                conversation_id: &conv.id,
+                sender_kind,
+                sender_id,
+                body: body.as_str(),
+                is_private: s.is_private,
+                client_message_id: key.as_ref().map(|k| k.as_str()),
+            })
+            .await
+            .map_err(|e| not_found(e, "conversation"))?;
+        if out.duplicate {
+            return Ok((out.message, out.conversation));
+        }
+        let topic = conversation_topic(&conv.id);
+        if let Some(was_private) = self.typing.stop(&conv.id, sender_id, None) {
+            self.bus.publish(&topic, typing_event(&conv.id, sender_kind, sender_id, false, was_private));
+        }
+        self.bus.publish(&topic, Event::MessageAdded { message: out.message.clone() });
+        let org = org_topic(&conv.org_id);
+        if out.became_queued {
+            self.bus.publish(&org, Event::ConversationCreated { conversation: out.conversation.clone() });
+        } else if out.conversation_changed {
+            self.publish_conversation(&out.conversation);
+        }
+        if out.conversation.queued {
+            self.bus.publish(&org, Event::MessageAdded { message: out.message.clone() });
+        }
+        Ok((out.message, out.conversation))
+    }
+
+    pub async fn set_typing(self: &std::sync::Arc<Self>, p: &Principal, conversation_id: &str, is_typing: bool, is_private: bool) -> ApiResult<bool> {
+        let (kind, sender_id) = match p {
+            Principal::Visitor(v) => {
+                if is_private {
+                    return Err(ApiError::Forbidden("visitors cannot write private notes"));
+                }
+                (SenderKind::Visitor, v.id.clone())
+            }
+            other => {
+                let (_, kind, id) = staff(other)?;
+                (kind, id.to_owned())
+            }
+        };
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let topic = conversation_topic(&conv.id);
+        if is_typing {
+            let generation = self.typing.start(&conv.id, &sender_id, is_private);
+            self.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, true, is_private));
+            let app = std::sync::Arc::downgrade(self);
+            tokio::spawn(async move {
+                tokio::time::sleep(TYPING_TIMEOUT).await;
+                if let Some(app) = app.upgrade() {
+                    if let Some(was_private) = app.typing.stop(&conv.id, &sender_id, Some(generation)) {
+                        app.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, false, was_private));
+                    }
+                }
+            });
+        } else {
+            let was_private = self.typing.stop(&conv.id, &sender_id, None).unwrap_or(is_private);
+            self.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, false, was_private));
+        }
+        Ok(true)
+    }
+
+    pub async fn mark_read(&self, p: &Principal, conversation_id: &str, message_id: &str) -> ApiResult<bool> {
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let msg = self.store.message(&conv.id, message_id).await.map_err(|e| not_found(e, "message"))?;
+        let (reader_kind, reader_id) = match p {
+            Principal::Visitor(v) => {
+                if msg.is_private {
+                    return Err(ApiError::NotFound("message"));
+                }
+                (SenderKind::Visitor, v.id.clone())
+            }
+            other => {
+                let (_, kind, id) = staff(other)?;
+                (kind, id.to_owned())
+            }
+        };
+        if self.store.mark_read(&conv.id, reader_kind.as_str(), &reader_id, &msg.id, msg.seq).await? {
+            self.bus.publish(
+                &conversation_topic(&conv.id),
+                Event::ReadReceipt { conversation_id: conv.id, reader_kind, reader_id, message_id: msg.id, seq: msg.seq, is_private: msg.is_private },
+            );
+        }
+        Ok(true)
+    }
+
+    pub async fn rate_conversation(&self, p: &Principal, conversation_id: &str, rating: i32, comment: Option<&str>) -> ApiResult<ConversationRow> {
+        let v = visitor(p)?;
+        let rating = Rating::parse(rating)?;
+        let comment = comment.map(RatingComment::parse).transpose()?.filter(|c| !c.as_str().is_empty());
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let row = self
+            .store
+            .rate_conversation(&v.id, &conv.id, rating.get(), comment.as_ref().map(|c| c.as_str()))
+            .await?
+            .ok_or_else(|| ApiError::BadInput("a conversation can be rated once it is resolved, once per resolution".into()))?;
+        self.publish_conversation(&row);
+        Ok(row)
+    }
+
+    pub async fn assign_conversation(&self, p: &Principal, conversation_id: &str, agent_id: Option<&str>, department_id: Option<&str>) -> ApiResult<ConversationRow> {
+        let (org_id, _, _) = staff(p)?;
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        if let Some(a) = agent_id {
+            self.store.agent(org_id, a).await.map_err(|e| not_found(e, "agent"))?;
+        }
+        if let Some(d) = department_id {
+            self.store.department(org_id, d).await.map_err(|e| not_found(e, "department"))?;
+        }
+        let row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id).await?;
+        self.publish_conversation(&row);
+        Ok(row)
+    }
+
+    pub async fn set_conversation_status(&self, p: &Principal, conversation_id: &str, status: ConversationStatus) -> ApiResult<ConversationRow> {
+        let (org_id, _, _) = staff(p)?;
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let row = self.store.set_conversation_status(org_id, &conv.id, status).await?;
+        self.publish_conversation(&row);
+        Ok(row)
+    }
+
+    fn publish_conversation(&self, row: &ConversationRow) {
+        let ev = Event::ConversationUpdated { conversation: row.clone() };
+        self.bus.publish(&conversation_topic(&row.id), ev.clone());
+        if row.queued {
+            self.bus.publish(&org_topic(&row.org_id), ev);
+        }
+    }
+
+    /// A page of conversations for the principal: an organization's queue for staff,
+    /// a visitor's own list for a visitor.
+    pub async fn conversations(&self, p: &Principal, mut f: ConversationFilter, after: Option<(i64, String)>, limit: i64) -> ApiResult<Vec<ConversationRow>> {
+        match p {
+            Principal::Visitor(v) => {
+                f.visitor_id = Some(v.id.clone());
+                f.queued_only = false;
+            }
+            _ => f.queued_only = true,
+        }
+        Ok(self.store.conversations(p.org_id(), &f, after, limit).await?)
+    }
+}
+
+fn typing_event(conversation_id: &str, sender_kind: SenderKind, sender_id: &str, is_typing: bool, is_private: bool) -> Event {
+    Event::Typing { conversation_id: conversation_id.to_owned(), sender_kind, sender_id: sender_id.to_owned(), is_typing, is_private }
+}
+

@@ -1,0 +1,180 @@
+//! The domain layer between resolvers and the store: every operation of the product,
+//! authorized from the principal, validated, committed, then published.
+
+mod accounts;
+mod chat;
+mod presence;
+mod visitors;
+
+pub use accounts::{not_found, CreatedInvite, Session};
+pub use chat::{Send, TYPING_TIMEOUT};
+pub use presence::{Presence, Typing};
+pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::auth::{AccessCache, AgentPrincipal, ApiKeyPrincipal, Keys, Principal, PrincipalKind, VisitorPrincipal};
+use crate::bus::{Bus, Event, AUTH_TOPIC};
+use crate::config::Settings;
+use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::{Quota, RateLimiter};
+use crate::store::Store;
+
+/// Everything a request needs; shared as `Arc<App>`.
+pub struct App {
+    pub settings: Settings,
+    pub store: Store,
+    pub bus: Bus,
+    pub keys: Keys,
+    pub access: AccessCache,
+    pub limiter: RateLimiter,
+    pub presence: Presence,
+    pub typing: Typing,
+}
+
+/// Facts about the request that are not the principal: used for limits and origin checks.
+#[derive(Debug, Clone, Default)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub origin: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl App {
+    pub fn new(settings: Settings, store: Store, bus: Bus, secret: &[u8]) -> Arc<App> {
+        let app = Arc::new(App {
+            settings,
+            store,
+            bus,
+            keys: Keys::new(secret),
+            access: AccessCache::default(),
+            limiter: RateLimiter::default(),
+            presence: Presence::default(),
+            typing: Typing::default(),
+        });
+        app.clone().spawn_access_listener();
+        app
+    }
+
+    /// Drops cached access when another node (or this one) says it changed.
+    fn spawn_access_listener(self: Arc<Self>) {
+        let mut rx = self.bus.subscribe(AUTH_TOPIC);
+        let weak = Arc::downgrade(&self);
+        drop(self);
+        tokio::spawn(async move {
+            loop {
+                let ev = match rx.recv().await {
+                    Ok(ev) => ev,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                };
+                let Some(app) = weak.upgrade() else { break };
+                match &*ev {
+                    Event::AgentAccessChanged { agent_id } => app.access.forget_agent(agent_id),
+                    Event::ApiKeyRevoked { key_id } => app.access.forget_key(key_id),
+                    _ => {}
+                }
+            }
+        });
+    }
+
+    /// Resolves a bearer token (without the `Bearer ` prefix) to a principal.
+    pub async fn authenticate(&self, token: &str) -> ApiResult<Principal> {
+        const BAD: ApiError = ApiError::Unauthenticated("invalid or expired token");
+        if let Some((key_id, secret)) = crate::auth::tokens_parse_api_key(token) {
+            let access = self.access.key(&self.store, &key_id).await?.ok_or(BAD)?;
+            let hash = crate::ids::sha256_hex(secret.as_bytes());
+            let ok: bool = subtle::ConstantTimeEq::ct_eq(hash.as_bytes(), access.secret_hash.as_bytes()).into();
+            if !ok || access.revoked {
+                return Err(BAD);
+            }
+            return Ok(Principal::ApiKey(ApiKeyPrincipal { id: key_id, org_id: access.org_id }));
+        }
+        let claims = self.keys.verify(token).ok_or(BAD)?;
+        let expires_at = claims.exp as i64 * 1000;
+        match claims.kind {
+            PrincipalKind::Agent => {
+                let access = self.access.agent(&self.store, &claims.sub).await?.ok_or(BAD)?;
+                if access.removed || access.org_id != claims.org || Some(access.epoch) != claims.ep {
+                    return Err(BAD);
+                }
+                Ok(Principal::Agent(AgentPrincipal { id: claims.sub, org_id: claims.org, role: access.role, epoch: access.epoch, expires_at }))
+            }
+            PrincipalKind::Visitor => {
+                let website_id = claims.web.ok_or(BAD)?;
+                Ok(Principal::Visitor(VisitorPrincipal { id: claims.sub, org_id: claims.org, website_id, expires_at }))
+            }
+        }
+    }
+
+    /// The per-event check: in memory only. `false` means the principal lost access.
+    pub fn still_authorized(&self, p: &Principal) -> bool {
+        match p {
+            Principal::Agent(a) => match self.access.agent_cached(&a.id) {
+                Some(acc) => !acc.removed && acc.epoch == a.epoch,
+                // Dropped from the cache because access changed: refuse until re-checked.
+                None => false,
+            },
+            Principal::ApiKey(k) => self.access.key_cached(&k.id).is_some_and(|acc| !acc.revoked),
+            Principal::Visitor(_) => true,
+        }
+    }
+
+    /// Re-checks a principal against the store (after an access change on the bus).
+    pub async fn recheck(&self, p: &Principal) -> bool {
+        match p {
+            Principal::Agent(a) => matches!(self.access.agent(&self.store, &a.id).await, Ok(Some(acc)) if !acc.removed && acc.epoch == a.epoch),
+            Principal::ApiKey(k) => matches!(self.access.key(&self.store, &k.id).await, Ok(Some(acc)) if !acc.revoked),
+            Principal::Visitor(_) => true,
+        }
+    }
+
+    /// Takes a token from `key`'s bucket or fails with `RATE_LIMITED`.
+    pub fn limit(&self, key: &str, quota: Quota) -> ApiResult<()> {
+        if !self.settings.limits.rate_limits_on() {
+            return Ok(());
+        }
+        self.limiter.check(key, quota).map_err(retry_after)
+    }
+
+    pub fn send_quota(&self) -> Quota {
+        let l = &self.settings.limits;
+        Quota::per_second(l.send_per_second, l.send_burst)
+    }
+}
+
+fn retry_after(wait: Duration) -> ApiError {
+    ApiError::RateLimited { retry_after_secs: wait.as_secs_f64().ceil().max(1.0) as u64 }
+}
+
+/// Staff: an agent or an API key, acting within their organization.
+pub fn staff(p: &Principal) -> ApiResult<(&str, crate::domain::SenderKind, &str)> {
+    match p {
+        Principal::Agent(a) => Ok((&a.org_id, crate::domain::SenderKind::Agent, &a.id)),
+        Principal::ApiKey(k) => Ok((&k.org_id, crate::domain::SenderKind::Bot, &k.id)),
+        Principal::Visitor(_) => Err(ApiError::Forbidden("this operation is for agents")),
+    }
+}
+
+/// An owner or admin agent.
+pub fn admin(p: &Principal) -> ApiResult<&AgentPrincipal> {
+    match p {
+        Principal::Agent(a) if a.role.is_admin() => Ok(a),
+        _ => Err(ApiError::Forbidden("this operation needs an owner or admin")),
+    }
+}
+
+pub fn agent(p: &Principal) -> ApiResult<&AgentPrincipal> {
+    match p {
+        Principal::Agent(a) => Ok(a),
+        _ => Err(ApiError::Forbidden("this operation is for agents")),
+    }
+}
+
+pub fn visitor(p: &Principal) -> ApiResult<&VisitorPrincipal> {
+    match p {
+        Principal::Visitor(v) => Ok(v),
+        _ => Err(ApiError::Forbidden("this operation is for visitors")),
+    }
+}

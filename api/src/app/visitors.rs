@@ -1,0 +1,182 @@
+//! Websites and visitors: creating websites, the public widget config, and visitor
+//! sessions (new, resumed, or verified by identity HMAC).
+
+use std::time::Duration;
+
+use super::{admin, App, RequestMeta};
+use crate::auth::{verify_identity_hash, Keys, Principal, PrincipalKind};
+use crate::domain::{Color, Email, Greeting, LauncherText, PersonName, WebOrigin, WebsiteName, WidgetPosition};
+use crate::error::{ApiError, ApiResult};
+use crate::ids::{random_token, sha256_hex};
+use crate::ratelimit::Quota;
+use crate::store::{NewVisitor, StoreError, VisitorRow, WebsitePatch, WebsiteRow};
+
+pub struct VisitorSessionOut {
+    pub token: String,
+    pub resume_token: String,
+    pub visitor: VisitorRow,
+}
+
+/// Optional identity of a logged-in customer, signed by the site's backend.
+pub struct Identity<'a> {
+    pub external_id: &'a str,
+    pub user_hash: &'a str,
+}
+
+pub struct StartSession<'a> {
+    pub website_key: &'a str,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub resume_token: Option<&'a str>,
+    pub identity: Option<Identity<'a>>,
+}
+
+#[derive(Default)]
+pub struct WebsiteUpdate {
+    pub name: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub color: Option<String>,
+    pub position: Option<WidgetPosition>,
+    pub launcher_text: Option<String>,
+    pub greeting: Option<String>,
+    pub rotate_identity_secret: bool,
+}
+
+impl App {
+    pub async fn create_website(&self, p: &Principal, name: &str, origins: &[String]) -> ApiResult<WebsiteRow> {
+        let a = admin(p)?;
+        let name = WebsiteName::parse(name)?;
+        let origins: Vec<String> = WebOrigin::parse_list(origins)?.into_iter().map(|o| o.as_str().to_owned()).collect();
+        let key = format!("wk_{}", random_token(15));
+        let row = self.store.create_website(&a.org_id, name.as_str(), &origins, &key, &random_token(32)).await?;
+        self.store.audit(&a.org_id, "agent", &a.id, "website.create", Some(&row.id)).await?;
+        Ok(row)
+    }
+
+    pub async fn update_website(&self, p: &Principal, id: &str, u: WebsiteUpdate) -> ApiResult<WebsiteRow> {
+        let a = admin(p)?;
+        let patch = WebsitePatch {
+            name: u.name.as_deref().map(WebsiteName::parse).transpose()?.map(|n| n.into_inner()),
+            allowed_origins: u.allowed_origins.as_deref().map(WebOrigin::parse_list).transpose()?.map(|l| l.into_iter().map(|o| o.as_str().to_owned()).collect()),
+            color: u.color.as_deref().map(Color::parse).transpose()?.map(|c| c.as_str().to_owned()),
+            position: u.position.map(|p| p.as_str()),
+            launcher_text: u.launcher_text.as_deref().map(LauncherText::parse).transpose()?.map(|t| t.into_inner()),
+            greeting: u.greeting.as_deref().map(Greeting::parse).transpose()?.map(|g| g.into_inner()),
+            rotate_identity_secret: u.rotate_identity_secret.then(|| random_token(32)),
+        };
+        let row = self.store.update_website(&a.org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
+        self.store.audit(&a.org_id, "agent", &a.id, "website.update", Some(id)).await?;
+        Ok(row)
+    }
+
+    pub async fn website_by_key(&self, key: &str) -> ApiResult<WebsiteRow> {
+        self.store.website_by_key(key.trim()).await.map_err(|e| super::accounts::not_found(e, "website"))
+    }
+
+    /// "An agent is online": chosen status online and at least one live socket.
+    pub async fn agent_online(&self, org_id: &str) -> ApiResult<bool> {
+        let ids = self.store.online_agent_ids(org_id).await?;
+        Ok(ids.iter().any(|id| self.presence.agent_connected(id)))
+    }
+
+    pub async fn start_visitor_session(&self, meta: &RequestMeta, input: StartSession<'_>) -> ApiResult<VisitorSessionOut> {
+        let website = self.website_by_key(input.website_key).await?;
+        let allowed = website.origins();
+        if let (Some(origin), false) = (&meta.origin, allowed.is_empty()) {
+            let origin = origin.trim_end_matches('/').to_lowercase();
+            if !allowed.iter().any(|o| *o == origin) {
+                return Err(ApiError::Forbidden("this origin is not allowed for the website"));
+            }
+        }
+        if let Some(ip) = &meta.ip {
+            self.limit(&format!("visitor_session:{ip}"), Quota::per_window(self.settings.limits.visitor_sessions_per_minute, Duration::from_secs(60)))?;
+        }
+        let name = input.name.filter(|n| !n.trim().is_empty()).map(PersonName::parse).transpose()?;
+        let email = input.email.filter(|e| !e.trim().is_empty()).map(Email::parse).transpose()?;
+        let identity = match &input.identity {
+            Some(id) => {
+                let ext = id.external_id.trim();
+                if ext.is_empty() || ext.chars().count() > 200 {
+                    return Err(ApiError::BadInput("externalId must be 1 to 200 characters".into()));
+                }
+                if !verify_identity_hash(&website.identity_secret, ext, id.user_hash) {
+                    return Err(ApiError::Forbidden("identity verification failed"));
+                }
+                Some(ext)
+            }
+            None => None,
+        };
+
+        // The browser's own visitor, if it presents a genuine resume token for this website.
+        let resumed = match input.resume_token.and_then(|t| self.parse_resume_token(t)) {
+            Some(id) => match self.store.visitor(&website.org_id, &id).await {
+                Ok(v) if v.website_id == website.id => Some(v),
+                Ok(_) | Err(StoreError::NotFound) => None,
+                Err(e) => return Err(e.into()),
+            },
+            None => None,
+        };
+
+        let visitor = match identity {
+            Some(ext) => match self.store.visitor_by_external(&website.id, ext).await? {
+                Some(verified) => {
+                    // History moves from an anonymous visitor into the verified one; never
+                    // the reverse, and two external ids never merge.
+                    if let Some(anon) = resumed.as_ref().filter(|r| r.external_id.is_none() && r.id != verified.id) {
+                        self.store.merge_visitor_into(&anon.id, &verified.id).await?;
+                    }
+                    verified
+                }
+                None => match resumed.filter(|r| r.external_id.is_none()) {
+                    Some(anon) => anon, // becomes verified by touch below
+                    None => self.new_visitor(&website, meta, Some(ext)).await?,
+                },
+            },
+            None => match resumed {
+                Some(v) => v,
+                None => self.new_visitor(&website, meta, None).await?,
+            },
+        };
+        let resume_token = self.resume_token(&visitor.id);
+        let visitor = self
+            .store
+            .touch_visitor(
+                &visitor.id,
+                name.as_ref().map(|n| n.as_str()),
+                email.as_ref().map(|e| e.as_str()),
+                &sha256_hex(resume_token.as_bytes()),
+                identity,
+                meta.user_agent.as_deref(),
+                meta.ip.as_deref(),
+            )
+            .await?;
+        let token = self.keys.sign(&Keys::claims(&visitor.id, PrincipalKind::Visitor, &visitor.org_id, Some(&visitor.website_id), None, self.settings.visitor_token_ttl));
+        Ok(VisitorSessionOut { token, resume_token, visitor })
+    }
+
+    async fn new_visitor(&self, website: &WebsiteRow, meta: &RequestMeta, external_id: Option<&str>) -> ApiResult<VisitorRow> {
+        Ok(self
+            .store
+            .create_visitor(NewVisitor {
+                org_id: &website.org_id,
+                website_id: &website.id,
+                external_id,
+                name: None,
+                email: None,
+                resume_hash: "",
+                user_agent: meta.user_agent.as_deref(),
+                ip: meta.ip.as_deref(),
+            })
+            .await?)
+    }
+
+    /// A stable, unforgeable token naming the visitor: `vr_<id>.<mac>`. Stable so two
+    /// tabs resuming at once agree; the MAC means nothing is stored to steal.
+    fn resume_token(&self, visitor_id: &str) -> String {
+        self.keys.signed_id("vr_", visitor_id)
+    }
+
+    fn parse_resume_token(&self, token: &str) -> Option<String> {
+        self.keys.parse_signed_id("vr_", token)
+    }
+}

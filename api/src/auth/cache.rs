@@ -1,0 +1,80 @@
+//! The access cache: what an agent or API key may do right now, checked on every
+//! request and every delivered event without a store round trip. Entries are loaded on
+//! miss and dropped when access changes (locally at once, and via the bus on other nodes).
+
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use crate::domain::Role;
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, Clone)]
+pub struct AgentAccess {
+    pub org_id: String,
+    pub role: Role,
+    pub epoch: i64,
+    pub removed: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct KeyAccess {
+    pub org_id: String,
+    pub secret_hash: String,
+    pub revoked: bool,
+}
+
+#[derive(Default)]
+pub struct AccessCache {
+    agents: RwLock<HashMap<String, AgentAccess>>,
+    keys: RwLock<HashMap<String, KeyAccess>>,
+}
+
+impl AccessCache {
+    pub fn agent_cached(&self, id: &str) -> Option<AgentAccess> {
+        self.agents.read().expect("cache lock").get(id).cloned()
+    }
+
+    pub async fn agent(&self, store: &Store, id: &str) -> Result<Option<AgentAccess>, StoreError> {
+        if let Some(a) = self.agent_cached(id) {
+            return Ok(Some(a));
+        }
+        let row = match store.agent_any(id).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let access = AgentAccess { org_id: row.org_id, role: row.role, epoch: row.token_epoch, removed: row.removed_at.is_some() };
+        self.agents.write().expect("cache lock").insert(id.to_owned(), access.clone());
+        Ok(Some(access))
+    }
+
+    pub async fn key(&self, store: &Store, id: &str) -> Result<Option<KeyAccess>, StoreError> {
+        if let Some(k) = self.keys.read().expect("cache lock").get(id).cloned() {
+            return Ok(Some(k));
+        }
+        let row = match store.api_key(id).await {
+            Ok(r) => r,
+            Err(StoreError::NotFound) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let access = KeyAccess { org_id: row.org_id, secret_hash: row.secret_hash, revoked: row.revoked_at.is_some() };
+        self.keys.write().expect("cache lock").insert(id.to_owned(), access.clone());
+        Ok(Some(access))
+    }
+
+    pub fn key_cached(&self, id: &str) -> Option<KeyAccess> {
+        self.keys.read().expect("cache lock").get(id).cloned()
+    }
+
+    pub fn set_agent(&self, id: &str, access: AgentAccess) {
+        self.agents.write().expect("cache lock").insert(id.to_owned(), access);
+    }
+
+    pub fn forget_agent(&self, id: &str) {
+        self.agents.write().expect("cache lock").remove(id);
+    }
+
+    pub fn forget_key(&self, id: &str) {
+        self.keys.write().expect("cache lock").remove(id);
+    }
+}

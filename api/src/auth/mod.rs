@@ -1,0 +1,78 @@
+//! Who is calling: principals, tokens (agent JWTs with rotating refresh tokens,
+//! visitor JWTs, API keys), passwords and the in-memory access cache that makes a
+//! removal or role change take effect on the next request.
+
+mod cache;
+mod password;
+mod tokens;
+
+pub use cache::AccessCache;
+pub use password::{hash_password, verify_password};
+pub use tokens::{format_api_key, parse_api_key as tokens_parse_api_key, verify_identity_hash, Claims, Keys, PrincipalKind};
+
+use crate::domain::Role;
+
+/// The authenticated caller. Every store query is scoped from this, never from a
+/// client-supplied organization.
+#[derive(Debug, Clone)]
+pub enum Principal {
+    Agent(AgentPrincipal),
+    Visitor(VisitorPrincipal),
+    ApiKey(ApiKeyPrincipal),
+}
+
+#[derive(Debug, Clone)]
+pub struct AgentPrincipal {
+    pub id: String,
+    pub org_id: String,
+    pub role: Role,
+    pub epoch: i64,
+    /// Access token expiry (unix ms): an open socket is closed with 4403 then.
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct VisitorPrincipal {
+    pub id: String,
+    pub org_id: String,
+    pub website_id: String,
+    pub expires_at: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct ApiKeyPrincipal {
+    pub id: String,
+    pub org_id: String,
+}
+
+impl Principal {
+    pub fn org_id(&self) -> &str {
+        match self {
+            Principal::Agent(a) => &a.org_id,
+            Principal::Visitor(v) => &v.org_id,
+            Principal::ApiKey(k) => &k.org_id,
+        }
+    }
+
+    /// A stable key for per-principal limits.
+    pub fn limit_key(&self) -> String {
+        match self {
+            Principal::Agent(a) => format!("agent:{}", a.id),
+            Principal::Visitor(v) => format!("visitor:{}", v.id),
+            Principal::ApiKey(k) => format!("key:{}", k.id),
+        }
+    }
+
+    pub fn expires_at(&self) -> Option<i64> {
+        match self {
+            Principal::Agent(a) => Some(a.expires_at),
+            Principal::Visitor(v) => Some(v.expires_at),
+            Principal::ApiKey(_) => None,
+        }
+    }
+}
+
+/// The cache entry for an agent row, as it is after a committed change.
+pub fn cache_entry(row: &crate::store::AgentRow) -> cache::AgentAccess {
+    cache::AgentAccess { org_id: row.org_id.clone(), role: row.role, epoch: row.token_epoch, removed: row.removed_at.is_some() }
+}

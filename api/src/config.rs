@@ -1,0 +1,118 @@
+//! Settings: every knob has one default, here, settable by flag or environment.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything `chinwag serve` reads. Flags win over environment variables.
+#[derive(clap::Args, Debug, Clone)]
+pub struct Settings {
+    /// Address to listen on.
+    #[arg(long, env = "CHINWAG_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// Where the SQLite file, the generated signing key and local files live.
+    #[arg(long, env = "CHINWAG_DATA_DIR", default_value = "./chinwag-data")]
+    pub data_dir: PathBuf,
+    /// `postgres://...` to use PostgreSQL instead of the embedded SQLite file.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Secret for signing tokens (at least 32 bytes). Generated into the data dir when unset.
+    #[arg(long, env = "CHINWAG_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Whether anyone may create an organization with `signUp`.
+    #[arg(long, env = "CHINWAG_SIGNUP_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
+    pub signup_enabled: bool,
+    /// Trust `X-Forwarded-For` from a load balancer for client IPs.
+    #[arg(long, env = "CHINWAG_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
+    pub trust_proxy: bool,
+    /// Lifetime of agent access tokens, in seconds.
+    #[arg(long, env = "CHINWAG_ACCESS_TOKEN_TTL", default_value_t = 900)]
+    pub access_token_ttl: u64,
+    /// Lifetime of refresh tokens, in seconds (30 days).
+    #[arg(long, env = "CHINWAG_REFRESH_TOKEN_TTL", default_value_t = 2_592_000)]
+    pub refresh_token_ttl: u64,
+    /// Lifetime of visitor tokens, in seconds (30 days; renewed by resuming).
+    #[arg(long, env = "CHINWAG_VISITOR_TOKEN_TTL", default_value_t = 2_592_000)]
+    pub visitor_token_ttl: u64,
+    /// Seconds within which reusing a spent refresh token returns the same successor
+    /// (two tabs refreshing at once) instead of revoking the session family.
+    #[arg(long, env = "CHINWAG_REFRESH_REUSE_GRACE", default_value_t = 30)]
+    pub refresh_reuse_grace: u64,
+    #[command(flatten)]
+    pub limits: Limits,
+}
+
+/// Abuse and resource limits. 0 disables a rate limit (for benchmarks).
+#[derive(clap::Args, Debug, Clone)]
+pub struct Limits {
+    /// `off` turns every rate limit off at once (benchmarks).
+    #[arg(long, env = "CHINWAG_RATE_LIMITS", default_value = "on", value_parser = ["on", "off"])]
+    pub rate_limits: String,
+    /// Message sends a principal may burst.
+    #[arg(long, env = "CHINWAG_SEND_BURST", default_value_t = 100)]
+    pub send_burst: u32,
+    /// Sustained message sends per second per principal.
+    #[arg(long, env = "CHINWAG_SEND_PER_SECOND", default_value_t = 20)]
+    pub send_per_second: u32,
+    /// Sign-ups per IP per hour.
+    #[arg(long, env = "CHINWAG_SIGNUPS_PER_HOUR", default_value_t = 20)]
+    pub signups_per_hour: u32,
+    /// Visitor sessions started per IP per minute.
+    #[arg(long, env = "CHINWAG_VISITOR_SESSIONS_PER_MINUTE", default_value_t = 60)]
+    pub visitor_sessions_per_minute: u32,
+    /// Failed log-ins per email per 15 minutes.
+    #[arg(long, env = "CHINWAG_LOGIN_FAILURES_PER_EMAIL", default_value_t = 10)]
+    pub login_failures_per_email: u32,
+    /// Failed log-ins per IP per 15 minutes.
+    #[arg(long, env = "CHINWAG_LOGIN_FAILURES_PER_IP", default_value_t = 100)]
+    pub login_failures_per_ip: u32,
+    /// Largest request body, in bytes.
+    #[arg(long, env = "CHINWAG_MAX_BODY_BYTES", default_value_t = 1_048_576)]
+    pub max_body_bytes: usize,
+    /// Deepest GraphQL selection allowed.
+    #[arg(long, env = "CHINWAG_QUERY_DEPTH", default_value_t = 12)]
+    pub query_depth: usize,
+    /// Largest GraphQL query complexity allowed.
+    #[arg(long, env = "CHINWAG_QUERY_COMPLEXITY", default_value_t = 1000)]
+    pub query_complexity: usize,
+    /// Conversations one visitor may have open at once.
+    #[arg(long, env = "CHINWAG_MAX_OPEN_CONVERSATIONS", default_value_t = 5)]
+    pub max_open_conversations: u32,
+    /// Operations one WebSocket may run at once.
+    #[arg(long, env = "CHINWAG_MAX_OPERATIONS_PER_SOCKET", default_value_t = 100)]
+    pub max_operations_per_socket: usize,
+    /// Outbound frames queued per WebSocket before a slow consumer is closed (1013).
+    #[arg(long, env = "CHINWAG_SOCKET_QUEUE", default_value_t = 1024)]
+    pub socket_queue: usize,
+}
+
+impl Limits {
+    pub fn rate_limits_on(&self) -> bool {
+        self.rate_limits == "on"
+    }
+}
+
+impl Settings {
+    /// Defaults exactly as `chinwag serve` with no flags or environment would have them.
+    pub fn defaults() -> Self {
+        #[derive(clap::Parser)]
+        struct Only {
+            #[command(flatten)]
+            s: Settings,
+        }
+        use clap::{CommandFactory as _, FromArgMatches as _};
+        // Parse with an empty environment view: ignore_errors never triggers because
+        // every field has a default.
+        let cmd = Only::command();
+        let matches = cmd.no_binary_name(true).try_get_matches_from(Vec::<String>::new()).expect("defaults parse");
+        let mut s = Only::from_arg_matches(&matches).expect("defaults parse").s;
+        // The environment may have filled these; defaults() means none of it.
+        s.database_url = None;
+        s.jwt_secret = None;
+        s
+    }
+
+    /// True when the store is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.as_deref().is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    }
+}

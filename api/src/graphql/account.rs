@@ -1,0 +1,155 @@
+//! Accounts and the team: sign-up, log-in, refresh, invites, roles, removal, agent
+//! status, API keys and departments.
+
+use async_graphql::{Context, InputObject, Object, ID};
+
+use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, Department, Invite};
+use super::{ContextExt as _, GqlResult};
+use crate::app::{admin, agent, staff, Session};
+use crate::domain::{AgentStatus, Role};
+
+#[derive(InputObject)]
+pub struct SignUpInput {
+    pub organization_name: String,
+    pub name: String,
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct LogInInput {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(InputObject)]
+pub struct InviteAgentInput {
+    pub email: String,
+    /// ADMIN or AGENT.
+    pub role: Role,
+}
+
+#[derive(InputObject)]
+pub struct AcceptInviteInput {
+    pub token: String,
+    pub name: String,
+    pub password: String,
+}
+
+fn payload(s: Session) -> AuthPayload {
+    AuthPayload { access_token: s.access_token, refresh_token: s.refresh_token, agent: Agent(s.agent) }
+}
+
+#[derive(Default)]
+pub struct AccountQuery;
+
+#[Object]
+impl AccountQuery {
+    /// The signed-in agent.
+    async fn me(&self, ctx: &Context<'_>) -> GqlResult<Agent> {
+        let a = agent(ctx.viewer()?)?;
+        Ok(Agent(ctx.app().store.agent(&a.org_id, &a.id).await?))
+    }
+
+    /// The organization's agents.
+    async fn agents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Agent>> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        Ok(ctx.app().store.agents(org).await?.into_iter().map(Agent).collect())
+    }
+
+    async fn departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        Ok(ctx.app().store.departments(org).await?.into_iter().map(Department).collect())
+    }
+
+    /// API keys of the organization (owners and admins).
+    async fn api_keys(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiKey>> {
+        let a = admin(ctx.viewer()?)?;
+        Ok(ctx.app().store.api_keys(&a.org_id).await?.into_iter().map(ApiKey).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct AccountMutation;
+
+#[Object]
+impl AccountMutation {
+    /// Creates an organization and its owner, and signs the owner in.
+    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> GqlResult<AuthPayload> {
+        let s = ctx.app().sign_up(&ctx.meta(), &input.organization_name, &input.name, &input.email, &input.password).await?;
+        Ok(payload(s))
+    }
+
+    async fn log_in(&self, ctx: &Context<'_>, input: LogInInput) -> GqlResult<AuthPayload> {
+        Ok(payload(ctx.app().log_in(&ctx.meta(), &input.email, &input.password).await?))
+    }
+
+    /// Trades a refresh token for new tokens. Each refresh token works once; reusing a
+    /// spent one (after a short grace window) signs out that whole session family.
+    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<AuthPayload> {
+        Ok(payload(ctx.app().refresh_session(&refresh_token).await?))
+    }
+
+    /// Changes the signed-in agent's password; other sessions end.
+    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> GqlResult<AuthPayload> {
+        Ok(payload(ctx.app().change_password(ctx.viewer()?, &current_password, &new_password).await?))
+    }
+
+    async fn invite_agent(&self, ctx: &Context<'_>, input: InviteAgentInput) -> GqlResult<Invite> {
+        let c = ctx.app().invite_agent(ctx.viewer()?, &input.email, input.role).await?;
+        Ok(Invite { id: ID(c.invite.id), email: c.invite.email, role: c.invite.role, token: c.token, expires_at: super::types::DateTime(c.invite.expires_at) })
+    }
+
+    /// Joins the team with an invite token, setting name and password.
+    async fn accept_invite(&self, ctx: &Context<'_>, input: AcceptInviteInput) -> GqlResult<AuthPayload> {
+        Ok(payload(ctx.app().accept_invite(&input.token, &input.name, &input.password).await?))
+    }
+
+    /// Removes an agent; its sessions and sockets end at once.
+    async fn remove_agent(&self, ctx: &Context<'_>, agent_id: ID) -> GqlResult<Agent> {
+        Ok(Agent(ctx.app().remove_agent(ctx.viewer()?, &agent_id).await?))
+    }
+
+    /// Changes an agent's role; the agent signs in again.
+    async fn set_agent_role(&self, ctx: &Context<'_>, agent_id: ID, role: Role) -> GqlResult<Agent> {
+        Ok(Agent(ctx.app().set_agent_role(ctx.viewer()?, &agent_id, role).await?))
+    }
+
+    /// Sets the signed-in agent's availability.
+    async fn set_agent_status(&self, ctx: &Context<'_>, status: AgentStatus) -> GqlResult<Agent> {
+        let a = agent(ctx.viewer()?)?;
+        Ok(Agent(ctx.app().store.set_agent_status(&a.org_id, &a.id, status).await?))
+    }
+
+    /// Creates an API key. The secret is in the result and never shown again.
+    async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> GqlResult<CreatedApiKey> {
+        let (row, secret) = ctx.app().create_api_key(ctx.viewer()?, &name).await?;
+        Ok(CreatedApiKey { api_key: ApiKey(row), secret })
+    }
+
+    async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        ctx.app().revoke_api_key(ctx.viewer()?, &id).await?;
+        Ok(true)
+    }
+
+    async fn create_department(&self, ctx: &Context<'_>, name: String) -> GqlResult<Department> {
+        Ok(Department(ctx.app().create_department(ctx.viewer()?, &name).await?))
+    }
+
+    async fn update_department(&self, ctx: &Context<'_>, id: ID, name: String) -> GqlResult<Department> {
+        Ok(Department(ctx.app().rename_department(ctx.viewer()?, &id, &name).await?))
+    }
+
+    async fn delete_department(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        ctx.app().delete_department(ctx.viewer()?, &id).await?;
+        Ok(true)
+    }
+
+    async fn add_department_member(&self, ctx: &Context<'_>, department_id: ID, agent_id: ID) -> GqlResult<Department> {
+        Ok(Department(ctx.app().set_department_member(ctx.viewer()?, &department_id, &agent_id, true).await?))
+    }
+
+    async fn remove_department_member(&self, ctx: &Context<'_>, department_id: ID, agent_id: ID) -> GqlResult<Department> {
+        Ok(Department(ctx.app().set_department_member(ctx.viewer()?, &department_id, &agent_id, false).await?))
+    }
+}

@@ -1,0 +1,196 @@
+//! Conversations: the agent's queue and the visitor's own list, assignment, status,
+//! rating and canned responses.
+
+use async_graphql::{Context, Enum, InputObject, Object, ID};
+use base64::Engine as _;
+
+use super::types::{CannedResponse, Conversation, ConversationConnection, ConversationEdge, PageInfo};
+use super::{ContextExt as _, GqlResult};
+use crate::app::staff;
+use crate::auth::Principal;
+use crate::domain::{CannedBody, CannedTitle, ConversationStatus, Shortcut};
+use crate::error::ApiError;
+use crate::store::ConversationFilter as StoreFilter;
+
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    /// Assigned to the signed-in agent.
+    Me,
+    Unassigned,
+    /// Assigned to anyone or no one.
+    Any,
+}
+
+#[derive(InputObject, Default)]
+pub struct ConversationFilter {
+    /// Only these statuses (all when empty or absent).
+    pub status: Option<Vec<ConversationStatus>>,
+    pub assignee: Option<AssigneeFilter>,
+    /// Assigned to this agent (overrides `assignee`).
+    pub assignee_id: Option<ID>,
+    pub department_id: Option<ID>,
+    pub website_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct StartConversationInput {
+    /// The first message. Without it the conversation stays out of agents' queues
+    /// until the visitor writes.
+    pub body: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct AssignConversationInput {
+    pub conversation_id: ID,
+    /// The agent to assign; absent or null unassigns.
+    pub agent_id: Option<ID>,
+    /// The department to route to; absent or null clears it.
+    pub department_id: Option<ID>,
+}
+
+#[derive(InputObject)]
+pub struct CannedResponseInput {
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+}
+
+#[derive(InputObject)]
+pub struct UpdateCannedResponseInput {
+    pub shortcut: Option<String>,
+    pub title: Option<String>,
+    pub body: Option<String>,
+}
+
+fn encode_cursor(ts: i64, id: &str) -> String {
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ts}:{id}"))
+}
+
+fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
+    let bad = || ApiError::BadInput("invalid cursor".into());
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
+    let s = String::from_utf8(raw).map_err(|_| bad())?;
+    let (ts, id) = s.split_once(':').ok_or_else(bad)?;
+    Ok((ts.parse().map_err(|_| bad())?, id.to_owned()))
+}
+
+#[derive(Default)]
+pub struct ConversationQuery;
+
+#[Object]
+impl ConversationQuery {
+    /// Conversations, newest activity first. Agents and API keys see the organization's
+    /// queue (conversations with at least one visitor message); a visitor sees its own.
+    async fn conversations(&self, ctx: &Context<'_>, filter: Option<ConversationFilter>, first: Option<i32>, after: Option<String>) -> GqlResult<ConversationConnection> {
+        let p = ctx.viewer()?;
+        let filter = filter.unwrap_or_default();
+        let first = first.unwrap_or(25);
+        if !(1..=100).contains(&first) {
+            return Err(ApiError::BadInput("first must be 1 to 100".into()).into());
+        }
+        let after = after.as_deref().map(decode_cursor).transpose()?;
+        let assignee = match (filter.assignee_id, filter.assignee) {
+            (Some(id), _) => Some(Some(id.0)),
+            (None, Some(AssigneeFilter::Me)) => match p {
+                Principal::Agent(a) => Some(Some(a.id.clone())),
+                _ => return Err(ApiError::BadInput("assignee ME needs an agent token".into()).into()),
+            },
+            (None, Some(AssigneeFilter::Unassigned)) => Some(None),
+            (None, Some(AssigneeFilter::Any) | None) => None,
+        };
+        let f = StoreFilter {
+            statuses: filter.status.unwrap_or_default(),
+            assignee,
+            department_id: filter.department_id.map(|i| i.0),
+            website_id: filter.website_id.map(|i| i.0),
+            ..Default::default()
+        };
+        let mut rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;
+        let more = rows.len() > first as usize;
+        rows.truncate(first as usize);
+        let edges: Vec<ConversationEdge> = rows.into_iter().map(|r| ConversationEdge { cursor: encode_cursor(r.last_activity_at, &r.id), node: Conversation(r) }).collect();
+        let page_info = PageInfo {
+            has_next_page: more,
+            has_previous_page: false,
+            start_cursor: edges.first().map(|e| e.cursor.clone()),
+            end_cursor: edges.last().map(|e| e.cursor.clone()),
+        };
+        Ok(ConversationConnection { edges, page_info })
+    }
+
+    /// One conversation the caller may see.
+    async fn conversation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().visible_conversation(ctx.viewer()?, &id).await?))
+    }
+
+    async fn canned_responses(&self, ctx: &Context<'_>) -> GqlResult<Vec<CannedResponse>> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        Ok(ctx.app().store.canned_responses(org).await?.into_iter().map(CannedResponse).collect())
+    }
+}
+
+#[derive(Default)]
+pub struct ConversationMutation;
+
+#[Object]
+impl ConversationMutation {
+    /// Starts a new conversation for the visitor (a visitor may have several).
+    async fn start_conversation(&self, ctx: &Context<'_>, input: StartConversationInput) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().start_conversation(ctx.viewer()?, input.body.as_deref()).await?))
+    }
+
+    /// Assigns to an agent and/or a department (transfer); null clears.
+    async fn assign_conversation(&self, ctx: &Context<'_>, input: AssignConversationInput) -> GqlResult<Conversation> {
+        let row = ctx
+            .app()
+            .assign_conversation(ctx.viewer()?, &input.conversation_id, input.agent_id.as_ref().map(|i| i.as_str()), input.department_id.as_ref().map(|i| i.as_str()))
+            .await?;
+        Ok(Conversation(row))
+    }
+
+    async fn set_conversation_status(&self, ctx: &Context<'_>, conversation_id: ID, status: ConversationStatus) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().set_conversation_status(ctx.viewer()?, &conversation_id, status).await?))
+    }
+
+    /// The visitor rates a resolved conversation, 1 to 5, once per resolution.
+    async fn rate_conversation(&self, ctx: &Context<'_>, conversation_id: ID, rating: i32, comment: Option<String>) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().rate_conversation(ctx.viewer()?, &conversation_id, rating, comment.as_deref()).await?))
+    }
+
+    async fn create_canned_response(&self, ctx: &Context<'_>, input: CannedResponseInput) -> GqlResult<CannedResponse> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        let shortcut = Shortcut::parse(&input.shortcut)?;
+        let title = CannedTitle::parse(&input.title)?;
+        let body = CannedBody::parse(&input.body)?;
+        let row = ctx.app().store.create_canned(org, shortcut.as_str(), title.as_str(), body.as_str()).await.map_err(shortcut_conflict)?;
+        Ok(CannedResponse(row))
+    }
+
+    async fn update_canned_response(&self, ctx: &Context<'_>, id: ID, input: UpdateCannedResponseInput) -> GqlResult<CannedResponse> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        let shortcut = input.shortcut.as_deref().map(Shortcut::parse).transpose()?;
+        let title = input.title.as_deref().map(CannedTitle::parse).transpose()?;
+        let body = input.body.as_deref().map(CannedBody::parse).transpose()?;
+        let row = ctx
+            .app()
+            .store
+            .update_canned(org, &id, shortcut.as_ref().map(|s| s.as_str()), title.as_ref().map(|t| t.as_str()), body.as_ref().map(|b| b.as_str()))
+            .await
+            .map_err(shortcut_conflict)?;
+        Ok(CannedResponse(row))
+    }
+
+    async fn delete_canned_response(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        ctx.app().store.delete_canned(org, &id).await.map_err(|e| crate::app::not_found(e, "canned response"))?;
+        Ok(true)
+    }
+}
+
+fn shortcut_conflict(e: crate::store::StoreError) -> ApiError {
+    match e {
+        crate::store::StoreError::Conflict(_) => ApiError::BadInput("a canned response with this shortcut already exists".into()),
+        crate::store::StoreError::NotFound => ApiError::NotFound("canned response"),
+        other => other.into(),
+    }
+}

@@ -1,0 +1,71 @@
+//! Stable error codes for failures that happen before any resolver runs: the
+//! document does not parse (`GRAPHQL_PARSE_FAILED`) or does not validate, including
+//! depth and complexity limits (`GRAPHQL_VALIDATION_FAILED`). Anything else left
+//! without a code gets one in `finish_response`.
+
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodes)
+    }
+}
+
+fn with_code(mut e: ServerError, code: &str) -> ServerError {
+    let ext = e.extensions.get_or_insert_with(Default::default);
+    if ext.get("code").is_none() {
+        ext.set("code", code);
+    }
+    e
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodes {
+    async fn parse_query(&self, ctx: &ExtensionContext<'_>, query: &str, variables: &Variables, next: NextParseQuery<'_>) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+    }
+
+    async fn validation(&self, ctx: &ExtensionContext<'_>, next: NextValidation<'_>) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|errs| errs.into_iter().map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED")).collect())
+    }
+}
+
+/// Gives every error a code. Input coercion failures (a variable of the wrong type)
+/// are the client's fault; anything else unexplained is internal.
+pub fn finish_response(resp: &mut Response) {
+    for e in &mut resp.errors {
+        let has = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
+        if !has {
+            let code = if e.message.starts_with("Invalid value for argument")
+                || e.message.starts_with("Failed to parse")
+                || e.message.contains("Invalid value")
+            {
+                "BAD_USER_INPUT"
+            } else if e.message.starts_with("Unknown operation") || e.message.starts_with("Operation name required") {
+                "GRAPHQL_VALIDATION_FAILED"
+            } else {
+                tracing::error!(message = %e.message, "error without a code");
+                "INTERNAL"
+            };
+            e.extensions.get_or_insert_with(Default::default).set("code", code);
+        }
+    }
+}
+
+/// True when the request as a whole was refused (nothing executed): per the
+/// GraphQL-over-HTTP spec that is a 400, and over WebSocket an `error` message.
+pub fn is_request_error(resp: &Response) -> bool {
+    matches!(resp.data, Value::Null)
+        && !resp.errors.is_empty()
+        && resp.errors.iter().all(|e| {
+            e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| {
+                matches!(c, Value::String(s) if s == "GRAPHQL_PARSE_FAILED" || s == "GRAPHQL_VALIDATION_FAILED")
+            })
+        })
+}

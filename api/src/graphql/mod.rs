@@ -1,0 +1,77 @@
+//! The public GraphQL schema: one module per domain, merged here. The SDL printed by
+//! `chinwag schema` and committed as `schema/schema.graphql` comes from `build_schema`.
+
+mod account;
+mod conversation;
+mod errors;
+mod message;
+mod subscription;
+mod types;
+mod website;
+
+pub use errors::{finish_response, is_request_error};
+
+use std::sync::Arc;
+
+use async_graphql::{Context, MergedObject, Schema};
+
+use crate::app::{App, RequestMeta};
+use crate::auth::Principal;
+use crate::config::Limits;
+use crate::error::ApiError;
+
+#[derive(MergedObject, Default)]
+pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(account::AccountMutation, website::WebsiteMutation, conversation::ConversationMutation, message::MessageMutation);
+
+pub use subscription::Subscription;
+
+pub type ChinwagSchema = Schema<Query, Mutation, Subscription>;
+
+/// The caller of one request or socket, if it presented a valid token.
+#[derive(Clone, Default)]
+pub struct Viewer(pub Option<Principal>);
+
+/// Builds the schema. `app` is absent only for printing the SDL.
+pub fn build_schema(app: Option<Arc<App>>, limits: &Limits) -> ChinwagSchema {
+    let mut b = Schema::build(Query::default(), Mutation::default(), Subscription)
+        .limit_depth(limits.query_depth)
+        .limit_complexity(limits.query_complexity)
+        .limit_recursive_depth(32)
+        .limit_directives(8)
+        .extension(errors::ErrorCodes);
+    if let Some(app) = app {
+        b = b.data(app);
+    }
+    b.finish()
+}
+
+/// The SDL exactly as committed in `schema/schema.graphql`.
+pub fn sdl() -> String {
+    build_schema(None, &crate::config::Settings::defaults().limits).sdl()
+}
+
+/// Typed access to what every resolver needs.
+pub trait ContextExt {
+    fn app(&self) -> &Arc<App>;
+    /// The authenticated principal, or `UNAUTHENTICATED`.
+    fn viewer(&self) -> Result<&Principal, ApiError>;
+    fn meta(&self) -> RequestMeta;
+}
+
+impl ContextExt for Context<'_> {
+    fn app(&self) -> &Arc<App> {
+        self.data::<Arc<App>>().expect("the schema is built with the app")
+    }
+    fn viewer(&self) -> Result<&Principal, ApiError> {
+        self.data_opt::<Viewer>().and_then(|v| v.0.as_ref()).ok_or(ApiError::Unauthenticated("this operation needs a token"))
+    }
+    fn meta(&self) -> RequestMeta {
+        self.data_opt::<RequestMeta>().cloned().unwrap_or_default()
+    }
+}
+
+/// Resolver result: errors carry `extensions.code`.
+pub type GqlResult<T> = async_graphql::Result<T>;

@@ -1,0 +1,127 @@
+//! Websites, the public widget config and visitor sessions.
+
+use async_graphql::{Context, InputObject, Object, ID};
+
+use super::types::{Appearance, Visitor, VisitorSession, Website, WidgetConfig};
+use super::{ContextExt as _, GqlResult};
+use crate::app::{admin, staff, visitor, Identity, StartSession, WebsiteUpdate};
+use crate::domain::WidgetPosition;
+
+#[derive(InputObject)]
+pub struct CreateWebsiteInput {
+    pub name: String,
+    /// Origins allowed to start visitor sessions, like `https://shop.example`; empty: any origin.
+    pub allowed_origins: Option<Vec<String>>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateWebsiteInput {
+    pub name: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    /// Accent colour, `#rgb` or `#rrggbb`.
+    pub color: Option<String>,
+    pub position: Option<WidgetPosition>,
+    pub launcher_text: Option<String>,
+    pub greeting: Option<String>,
+    /// Replace the identity-verification secret (old user hashes stop working).
+    pub rotate_identity_secret: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct StartVisitorSessionInput {
+    pub website_key: String,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    /// From an earlier session: continue as the same visitor.
+    pub resume_token: Option<String>,
+    /// The site's own user id; needs `userHash`.
+    pub external_id: Option<String>,
+    /// Hex HMAC-SHA256 of `externalId` with the website's identity secret.
+    pub user_hash: Option<String>,
+}
+
+#[derive(Default)]
+pub struct WebsiteQuery;
+
+#[Object]
+impl WebsiteQuery {
+    /// What the widget shows before a session exists. No token needed.
+    async fn widget_config(&self, ctx: &Context<'_>, website_key: String) -> GqlResult<WidgetConfig> {
+        let app = ctx.app();
+        let w = app.website_by_key(&website_key).await?;
+        Ok(WidgetConfig {
+            website_name: w.name.clone(),
+            appearance: Appearance::of(&w),
+            business_hours_open: true,
+            agent_online: app.agent_online(&w.org_id).await?,
+            pre_chat_fields: Vec::new(),
+        })
+    }
+
+    async fn websites(&self, ctx: &Context<'_>) -> GqlResult<Vec<Website>> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        Ok(ctx.app().store.websites(org).await?.into_iter().map(Website).collect())
+    }
+
+    async fn website(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Website> {
+        let (org, _, _) = staff(ctx.viewer()?)?;
+        Ok(Website(ctx.app().store.website(org, &id).await.map_err(|e| crate::app::not_found(e, "website"))?))
+    }
+
+    /// The visitor of a visitor token.
+    async fn current_visitor(&self, ctx: &Context<'_>) -> GqlResult<Visitor> {
+        let v = visitor(ctx.viewer()?)?;
+        Ok(Visitor(ctx.app().store.visitor(&v.org_id, &v.id).await?))
+    }
+}
+
+#[derive(Default)]
+pub struct WebsiteMutation;
+
+#[Object]
+impl WebsiteMutation {
+    /// Adds a website; its `publicKey` goes into the widget snippet.
+    async fn create_website(&self, ctx: &Context<'_>, input: CreateWebsiteInput) -> GqlResult<Website> {
+        let origins = input.allowed_origins.unwrap_or_default();
+        Ok(Website(ctx.app().create_website(ctx.viewer()?, &input.name, &origins).await?))
+    }
+
+    async fn update_website(&self, ctx: &Context<'_>, id: ID, input: UpdateWebsiteInput) -> GqlResult<Website> {
+        let u = WebsiteUpdate {
+            name: input.name,
+            allowed_origins: input.allowed_origins,
+            color: input.color,
+            position: input.position,
+            launcher_text: input.launcher_text,
+            greeting: input.greeting,
+            rotate_identity_secret: input.rotate_identity_secret.unwrap_or(false),
+        };
+        let p = ctx.viewer()?;
+        admin(p)?;
+        Ok(Website(ctx.app().update_website(p, &id, u).await?))
+    }
+
+    /// Starts (or resumes) a visitor session on a website. No token needed; the
+    /// request's `Origin` must be allowed by the website.
+    async fn start_visitor_session(&self, ctx: &Context<'_>, input: StartVisitorSessionInput) -> GqlResult<VisitorSession> {
+        let identity = match (&input.external_id, &input.user_hash) {
+            (Some(external_id), Some(user_hash)) => Some(Identity { external_id, user_hash }),
+            (None, None) => None,
+            _ => return Err(crate::error::ApiError::BadInput("externalId and userHash go together".into()).into()),
+        };
+        let out = ctx
+            .app()
+            .start_visitor_session(
+                &ctx.meta(),
+                StartSession {
+                    website_key: &input.website_key,
+                    name: input.name.as_deref(),
+                    email: input.email.as_deref(),
+                    resume_token: input.resume_token.as_deref(),
+                    identity,
+                },
+            )
+            .await?;
+        Ok(VisitorSession { token: out.token, visitor: Visitor(out.visitor), resume_token: out.resume_token })
+    }
+}

@@ -1,0 +1,119 @@
+//! Building and running the server. `Application::build` binds the listener (port 0
+//! works) and exposes `port()`, so tests never sleep waiting for readiness.
+
+use std::io::Write as _;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use crate::app::App;
+use crate::bus::Bus;
+use crate::config::Settings;
+use crate::graphql::build_schema;
+use crate::http::{router, AppState, Sockets};
+use crate::store::{anyhow_like, Store};
+
+pub struct Application {
+    listener: tokio::net::TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow_like::Result<Application> {
+        let store = Store::open(settings.database_url.as_deref(), &settings.data_dir).await?;
+        let secret = signing_secret(&settings)?;
+        let limits = settings.limits.clone();
+        let listen = settings.listen;
+        let app = App::new(settings, store, Bus::new(), &secret);
+        let schema = build_schema(Some(app.clone()), &limits);
+        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default() } })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr().port()
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn app(&self) -> Arc<App> {
+        self.state.app.clone()
+    }
+
+    /// Serves until `shutdown` resolves; then asks sockets to reconnect elsewhere (1012)
+    /// and finishes in-flight requests.
+    pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let sockets = self.state.sockets.clone();
+        let app = self.state.app.clone();
+        let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let result = axum::serve(self.listener, service)
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                tracing::info!("shutting down");
+                sockets.shutdown();
+            })
+            .await;
+        app.store.close().await;
+        result
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// The token signing secret: from config, or generated once into the data dir (0600).
+fn signing_secret(settings: &Settings) -> anyhow_like::Result<Vec<u8>> {
+    if let Some(s) = &settings.jwt_secret {
+        if s.len() < 32 {
+            return Err("CHINWAG_JWT_SECRET must be at least 32 bytes".into());
+        }
+        return Ok(s.as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("jwt.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        let existing = existing.trim();
+        if existing.len() >= 32 {
+            return Ok(existing.as_bytes().to_vec());
+        }
+    }
+    std::fs::create_dir_all(&settings.data_dir).map_err(|e| format!("cannot create {}: {e}", settings.data_dir.display()))?;
+    let secret = crate::ids::random_token(48);
+    write_private(&path, secret.as_bytes())?;
+    tracing::info!(path = %path.display(), "generated a token signing key");
+    Ok(secret.into_bytes())
+}
+
+fn write_private(path: &Path, data: &[u8]) -> anyhow_like::Result<()> {
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    f.write_all(data)?;
+    f.sync_all()?;
+    Ok(())
+}

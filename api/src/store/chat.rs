@@ -1,0 +1,438 @@
+//! Conversations, messages and read positions: the hot path of the product.
+
+use super::rows::{conversation_cols, message_cols};
+use super::{ConversationRow, Found, MessageRow, ReadRow, Store, StoreError, StoreResult};
+use crate::domain::{ConversationStatus, SenderKind};
+use crate::ids::new_id;
+use crate::time::now_ms;
+
+/// A message to append; the conversation is already checked to be the sender's.
+pub struct NewMessage<'a> {
+    pub org_id: &'a str,
+    pub conversation_id: &'a str,
+    pub sender_kind: SenderKind,
+    pub sender_id: &'a str,
+    pub body: &'a str,
+    pub is_private: bool,
+    pub client_message_id: Option<&'a str>,
+}
+
+/// What an append did, so the caller publishes exactly the events that happened.
+pub struct Appended {
+    pub message: MessageRow,
+    /// The conversation after the write.
+    pub conversation: ConversationRow,
+    /// The key was seen before: `message` is the original and nothing was written.
+    pub duplicate: bool,
+    /// The first visitor message: the conversation enters agents' queues now.
+    pub became_queued: bool,
+    /// Status or first response changed (e.g. a visitor reopened a resolved conversation).
+    pub conversation_changed: bool,
+}
+
+#[derive(Default, Debug)]
+pub struct ConversationFilter {
+    pub statuses: Vec<ConversationStatus>,
+    /// Some(None): unassigned only; Some(Some(id)): assigned to that agent.
+    pub assignee: Option<Option<String>>,
+    pub department_id: Option<String>,
+    pub website_id: Option<String>,
+    pub visitor_id: Option<String>,
+    /// Agents only see conversations with a visitor message; a visitor sees all of theirs.
+    pub queued_only: bool,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum PageDirection {
+    /// Messages with seq > cursor, oldest first.
+    After(i64),
+    /// Messages with seq < cursor, newest first (the caller reverses).
+    Before(i64),
+}
+
+const PREVIEW_CHARS: usize = 140;
+
+impl Store {
+    pub async fn create_conversation(&self, org_id: &str, website_id: &str, visitor_id: &str) -> StoreResult<ConversationRow> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "insert into conversations (id, org_id, website_id, visitor_id, created_at, updated_at, last_activity_at) values ($1, $2, $3, $4, $5, $5, $5) returning ",
+                conversation_cols!()
+            ))
+            .bind(new_id("cnv"))
+            .bind(org_id)
+            .bind(website_id)
+            .bind(visitor_id)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn open_conversation_count(&self, visitor_id: &str) -> StoreResult<i64> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, i64>("select count(*) from conversations where visitor_id = $1 and status <> 'resolved'")
+                .bind(visitor_id)
+                .fetch_one(pool)
+                .await?)
+        })
+    }
+
+    /// A conversation of the organization (agents, API keys).
+    pub async fn conversation(&self, org_id: &str, id: &str) -> StoreResult<ConversationRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!("select ", conversation_cols!(), " from conversations where id = $1 and org_id = $2"))
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    /// A conversation of the visitor: another visitor's id is simply not found.
+    pub async fn visitor_conversation(&self, visitor_id: &str, id: &str) -> StoreResult<ConversationRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!("select ", conversation_cols!(), " from conversations where id = $1 and visitor_id = $2"))
+                .bind(id)
+                .bind(visitor_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    /// Newest activity first; the cursor is the last row's `(last_activity_at, id)`.
+    pub async fn conversations(&self, org_id: &str, f: &ConversationFilter, after: Option<(i64, String)>, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+        on_read!(self, |pool, DB| {
+            let mut q = sqlx::QueryBuilder::<DB>::new(concat!("select ", conversation_cols!(), " from conversations where org_id = "));
+            q.push_bind(org_id);
+            if f.queued_only {
+                q.push(" and queued = ").push_bind(true);
+            }
+            if !f.statuses.is_empty() {
+                q.push(" and status in (");
+                let mut sep = q.separated(", ");
+                for s in &f.statuses {
+                    sep.push_bind(s.as_str());
+                }
+                q.push(")");
+            }
+            match &f.assignee {
+                Some(Some(id)) => {
+                    q.push(" and assignee_id = ").push_bind(id.clone());
+                }
+                Some(None) => {
+                    q.push(" and assignee_id is null");
+                }
+                None => {}
+            }
+            if let Some(d) = &f.department_id {
+                q.push(" and department_id = ").push_bind(d.clone());
+            }
+            if let Some(w) = &f.website_id {
+                q.push(" and website_id = ").push_bind(w.clone());
+            }
+            if let Some(v) = &f.visitor_id {
+                q.push(" and visitor_id = ").push_bind(v.clone());
+            }
+            if let Some((ts, id)) = after {
+                q.push(" and (last_activity_at < ").push_bind(ts);
+                q.push(" or (last_activity_at = ").push_bind(ts);
+                q.push(" and id < ").push_bind(id).push("))");
+            }
+            q.push(" order by last_activity_at desc, id desc limit ").push_bind(limit);
+            Ok(q.build_query_as::<ConversationRow>().fetch_all(pool).await?)
+        })
+    }
+
+    /// Appends a message: assigns the next `seq` and updates the conversation in one
+    /// transaction. The first statement takes the conversation's row lock (PostgreSQL)
+    /// or the write lock (SQLite), so concurrent senders to one conversation serialize
+    /// here and `seq` order is commit order.
+    pub async fn append_message(&self, m: NewMessage<'_>) -> StoreResult<Appended> {
+        if let Some(key) = m.client_message_id {
+            if let Some(message) = self.message_by_client_id(m.conversation_id, m.sender_kind, m.sender_id, key).await? {
+                let conversation = self.conversation(m.org_id, m.conversation_id).await?;
+                return Ok(Appended { message, conversation, duplicate: true, became_queued: false, conversation_changed: false });
+            }
+        }
+        let now = now_ms();
+        let is_visitor = m.sender_kind == SenderKind::Visitor;
+        let is_public_reply = !is_visitor && !m.is_private && m.sender_kind != SenderKind::System;
+        let preview: Option<String> = (!m.is_private).then(|| m.body.chars().take(PREVIEW_CHARS).collect());
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            // Old status/queued/first_response come back unchanged by this statement.
+            let (seq, old_status, old_queued, old_first): (i64, String, bool, Option<i64>) =
+                sqlx::query_as::<DB, (i64, String, bool, Option<i64>)>(
+                    "update conversations set last_seq = last_seq + 1 where id = $1 and org_id = $2 returning last_seq, status, queued, first_response_at",
+                )
+                .bind(m.conversation_id)
+                .bind(m.org_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            if let Some(key) = m.client_message_id {
+                // A concurrent resend may have committed between the check above and our lock.
+                let existing = sqlx::query_as::<DB, MessageRow>(concat!(
+                    "select ",
+                    message_cols!(),
+                    " from messages where conversation_id = $1 and sender_kind = $2 and sender_id = $3 and client_message_id = $4"
+                ))
+                .bind(m.conversation_id)
+                .bind(m.sender_kind.as_str())
+                .bind(m.sender_id)
+                .bind(key)
+                .fetch_optional(&mut *tx)
+                .await?;
+                if let Some(message) = existing {
+                    tx.rollback().await?;
+                    let conversation = self.conversation(m.org_id, m.conversation_id).await?;
+                    return Ok(Appended { message, conversation, duplicate: true, became_queued: false, conversation_changed: false });
+                }
+            }
+            let message = sqlx::query_as::<DB, MessageRow>(concat!(
+                "insert into messages (id, conversation_id, org_id, seq, sender_kind, sender_id, body, is_private, client_message_id, created_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ",
+                message_cols!()
+            ))
+            .bind(new_id("msg"))
+            .bind(m.conversation_id)
+            .bind(m.org_id)
+            .bind(seq)
+            .bind(m.sender_kind.as_str())
+            .bind(m.sender_id)
+            .bind(m.body)
+            .bind(m.is_private)
+            .bind(m.client_message_id)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            let reopen = is_visitor && old_status != "open";
+            let conversation = sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set updated_at = $1, last_activity_at = $1, \
+                 last_message_preview = coalesce($2, last_message_preview), \
+                 queued = case when $3 then true else queued end, \
+                 status = case when $4 then 'open' else status end, \
+                 resolved_at = case when $4 then null else resolved_at end, \
+                 first_response_at = case when $5 and first_response_at is null then $1 else first_response_at end \
+                 where id = $6 returning ",
+                conversation_cols!()
+            ))
+            .bind(now)
+            .bind(preview)
+            .bind(is_visitor)
+            .bind(reopen)
+            .bind(is_public_reply)
+            .bind(m.conversation_id)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(Appended {
+                message,
+                became_queued: is_visitor && !old_queued,
+                conversation_changed: reopen || (is_public_reply && old_first.is_none()),
+                conversation,
+                duplicate: false,
+            })
+        })
+    }
+
+    pub async fn message_by_client_id(&self, conversation_id: &str, kind: SenderKind, sender_id: &str, key: &str) -> StoreResult<Option<MessageRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, MessageRow>(concat!(
+                "select ",
+                message_cols!(),
+                " from messages where conversation_id = $1 and sender_kind = $2 and sender_id = $3 and client_message_id = $4"
+            ))
+            .bind(conversation_id)
+            .bind(kind.as_str())
+            .bind(sender_id)
+            .bind(key)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// A message of the conversation (the conversation is already authorized).
+    pub async fn message(&self, conversation_id: &str, id: &str) -> StoreResult<MessageRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, MessageRow>(concat!("select ", message_cols!(), " from messages where id = $1 and conversation_id = $2 and deleted_at is null"))
+                .bind(id)
+                .bind(conversation_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    /// Messages with `after < seq <= upto`, in seq order: catch-up and gap filling.
+    pub async fn messages_between(&self, conversation_id: &str, after: i64, upto: i64, limit: i64) -> StoreResult<Vec<MessageRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, MessageRow>(concat!(
+                "select ",
+                message_cols!(),
+                " from messages where conversation_id = $1 and seq > $2 and seq <= $3 and deleted_at is null order by seq limit $4"
+            ))
+            .bind(conversation_id)
+            .bind(after)
+            .bind(upto)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// One page of history, always returned oldest first.
+    pub async fn message_page(&self, conversation_id: &str, dir: PageDirection, limit: i64, include_private: bool) -> StoreResult<Vec<MessageRow>> {
+        let mut rows = on_read!(self, |pool, DB| {
+            let (cmp_sql, cursor) = match dir {
+                PageDirection::After(s) => (
+                    concat!(
+                        "select ",
+                        message_cols!(),
+                        " from messages where conversation_id = $1 and seq > $2 and deleted_at is null and (is_private = $3 or $4) order by seq asc limit $5"
+                    ),
+                    s,
+                ),
+                PageDirection::Before(s) => (
+                    concat!(
+                        "select ",
+                        message_cols!(),
+                        " from messages where conversation_id = $1 and seq < $2 and deleted_at is null and (is_private = $3 or $4) order by seq desc limit $5"
+                    ),
+                    s,
+                ),
+            };
+            sqlx::query_as::<DB, MessageRow>(cmp_sql)
+                .bind(conversation_id)
+                .bind(cursor)
+                .bind(false)
+                .bind(include_private)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        if matches!(dir, PageDirection::Before(_)) {
+            rows.reverse();
+        }
+        Ok(rows)
+    }
+
+    /// Moves a reader's position forward (never back); returns whether it moved.
+    pub async fn mark_read(&self, conversation_id: &str, reader_kind: &str, reader_id: &str, message_id: &str, seq: i64) -> StoreResult<bool> {
+        on_write!(self, |pool, DB| {
+            let n = sqlx::query::<DB>(
+                "insert into read_positions (conversation_id, reader_kind, reader_id, message_id, seq, updated_at) values ($1, $2, $3, $4, $5, $6) \
+                 on conflict (conversation_id, reader_kind, reader_id) do update set message_id = excluded.message_id, seq = excluded.seq, updated_at = excluded.updated_at \
+                 where read_positions.seq < excluded.seq",
+            )
+            .bind(conversation_id)
+            .bind(reader_kind)
+            .bind(reader_id)
+            .bind(message_id)
+            .bind(seq)
+            .bind(now_ms())
+            .execute(pool)
+            .await?
+            .rows_affected();
+            Ok(n > 0)
+        })
+    }
+
+    /// Read positions; for a visitor, only those pointing at messages it may see.
+    pub async fn read_positions(&self, conversation_id: &str, include_private: bool) -> StoreResult<Vec<ReadRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ReadRow>(
+                "select r.reader_kind, r.reader_id, r.message_id, r.seq, r.updated_at from read_positions r \
+                 join messages m on m.id = r.message_id where r.conversation_id = $1 and (m.is_private = $2 or $3)",
+            )
+            .bind(conversation_id)
+            .bind(false)
+            .bind(include_private)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Messages after the reader's position that the reader did not send (and may see).
+    pub async fn unread_count(&self, conversation_id: &str, reader_kind: &str, reader_id: &str, include_private: bool) -> StoreResult<i64> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, i64>(
+                "select count(*) from messages m where m.conversation_id = $1 and m.deleted_at is null \
+                 and m.seq > coalesce((select seq from read_positions r where r.conversation_id = $1 and r.reader_kind = $2 and r.reader_id = $3), 0) \
+                 and not (m.sender_kind = $2 and m.sender_id = $3) and (m.is_private = $4 or $5)",
+            )
+            .bind(conversation_id)
+            .bind(reader_kind)
+            .bind(reader_id)
+            .bind(false)
+            .bind(include_private)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    /// Sets assignee and department (each `None` clears it).
+    pub async fn assign_conversation(&self, org_id: &str, id: &str, assignee_id: Option<&str>, department_id: Option<&str>) -> StoreResult<ConversationRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set assignee_id = $1, department_id = $2, updated_at = $3 where id = $4 and org_id = $5 returning ",
+                conversation_cols!()
+            ))
+            .bind(assignee_id)
+            .bind(department_id)
+            .bind(now_ms())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    pub async fn set_conversation_status(&self, org_id: &str, id: &str, status: ConversationStatus) -> StoreResult<ConversationRow> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set status = $1, updated_at = $2, \
+                 resolved_at = case when $1 = 'resolved' then coalesce(resolved_at, $2) else null end \
+                 where id = $3 and org_id = $4 returning ",
+                conversation_cols!()
+            ))
+            .bind(status.as_str())
+            .bind(now)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// Rates a resolved conversation, once per resolution; `None` if not rateable now.
+    pub async fn rate_conversation(&self, visitor_id: &str, id: &str, rating: i64, comment: Option<&str>) -> StoreResult<Option<ConversationRow>> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set rating = $1, rating_comment = $2, rated_at = $3, updated_at = $3 \
+                 where id = $4 and visitor_id = $5 and status = 'resolved' and (rated_at is null or rated_at < resolved_at) returning ",
+                conversation_cols!()
+            ))
+            .bind(rating)
+            .bind(comment)
+            .bind(now)
+            .bind(id)
+            .bind(visitor_id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+}

@@ -1,0 +1,37 @@
+//! Migrations, embedded in the binary so `chinwag` runs from anywhere. Each dialect has
+//! its own folder with the same stems; the server applies pending ones at start.
+
+use std::borrow::Cow;
+
+use futures_util::future::BoxFuture;
+use sqlx::migrate::{Migration, MigrationSource, MigrationType, Migrator};
+
+use super::{anyhow_like, Store};
+
+#[derive(Debug)]
+struct Embedded(&'static [(i64, &'static str, &'static str)]);
+
+impl MigrationSource<'static> for Embedded {
+    fn resolve(self) -> BoxFuture<'static, Result<Vec<Migration>, sqlx::error::BoxDynError>> {
+        Box::pin(async move {
+            Ok(self
+                .0
+                .iter()
+                .map(|(v, d, sql)| Migration::new(*v, Cow::Borrowed(*d), MigrationType::Simple, Cow::Borrowed(*sql), false))
+                .collect())
+        })
+    }
+}
+
+const SQLITE: &[(i64, &str, &str)] = &[(20261127000001, "init", include_str!("../../../migrations/sqlite/20261127000001_init.sql"))];
+const POSTGRES: &[(i64, &str, &str)] = &[(20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql"))];
+
+impl Store {
+    pub async fn migrate(&self) -> anyhow_like::Result<()> {
+        match self {
+            Store::Sqlite { write, .. } => Migrator::new(Embedded(SQLITE)).await?.run(write).await?,
+            Store::Postgres(pool) => Migrator::new(Embedded(POSTGRES)).await?.run(pool).await?,
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,190 @@
+//! Storage: one domain-shaped API over SQLite (embedded default) and PostgreSQL.
+//!
+//! The two dialects agree on almost all SQL we write (`$n` binds, `returning`,
+//! `on conflict`, partial indexes), so each query is written once and expanded for
+//! both pools by the `on_read!` / `on_write!` macros below; rows decode into the same
+//! `FromRow` types. SQLite gets a single-connection write pool (one writer is what
+//! SQLite allows anyway; queuing in the pool beats `SQLITE_BUSY`) and a read pool.
+
+/// Runs `$body` with `$pool` bound to a read pool and `$db` to the dialect's type.
+macro_rules! on_read {
+    ($store:expr, |$pool:ident, $db:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { read: $pool, .. } => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            $crate::store::Store::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+/// Like `on_read!`, on the pool that may write.
+macro_rules! on_write {
+    ($store:expr, |$pool:ident, $db:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { write: $pool, .. } => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                $body
+            }
+            $crate::store::Store::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+mod accounts;
+mod chat;
+mod migrate;
+mod rows;
+mod websites;
+
+pub use accounts::NewAgent;
+pub use chat::{Appended, ConversationFilter, NewMessage, PageDirection};
+pub use websites::{NewVisitor, WebsitePatch};
+pub use rows::*;
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+/// Store failures. Not `Display` (see `ApiError`): resolvers convert it through
+/// `ApiError`, so every failure carries a code.
+#[derive(Debug)]
+pub enum StoreError {
+    NotFound,
+    /// A unique constraint, by name where the database reports it.
+    Conflict(String),
+    /// The store cannot be reached or is overloaded: the caller may retry.
+    Unavailable(sqlx::Error),
+    Other(sqlx::Error),
+}
+
+pub type StoreResult<T> = Result<T, StoreError>;
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
+                StoreError::Conflict(db.constraint().unwrap_or("unique key").to_owned())
+            }
+            // SQLITE_BUSY / SQLITE_LOCKED, and PostgreSQL's admin shutdown / cannot-connect classes.
+            sqlx::Error::Database(db)
+                if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "57P01" | "57P02" | "57P03"))
+                    || db.code().is_some_and(|c| c.starts_with("08")) =>
+            {
+                StoreError::Unavailable(e)
+            }
+            sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed | sqlx::Error::Tls(_) => {
+                StoreError::Unavailable(e)
+            }
+            _ => StoreError::Other(e),
+        }
+    }
+}
+
+/// Option -> NotFound, for lookups that must find a row.
+pub trait Found<T> {
+    fn found(self) -> StoreResult<T>;
+}
+
+impl<T> Found<T> for StoreResult<Option<T>> {
+    fn found(self) -> StoreResult<T> {
+        self.and_then(|o| o.ok_or(StoreError::NotFound))
+    }
+}
+
+/// The store, picked once at start from the URL scheme.
+#[derive(Clone, Debug)]
+pub enum Store {
+    Sqlite { read: SqlitePool, write: SqlitePool },
+    Postgres(PgPool),
+}
+
+
+
+impl Store {
+    /// Connects to `database_url` (PostgreSQL) or opens `data_dir/chinwag.db` (SQLite),
+    /// and applies pending migrations.
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> anyhow_like::Result<Store> {
+        let store = match database_url {
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => Store::connect_postgres(url).await?,
+            Some(url) if url.starts_with("sqlite:") => Store::connect_sqlite(SqliteConnectOptions::from_str(url)?).await?,
+            Some(other) => {
+                let scheme = other.split(':').next().unwrap_or("");
+                return Err(format!("DATABASE_URL scheme '{scheme}' is not supported (use postgres:// or sqlite:)").into());
+            }
+            None => {
+                std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create data dir {}: {e}", data_dir.display()))?;
+                let opts = SqliteConnectOptions::new().filename(data_dir.join("chinwag.db"));
+                Store::connect_sqlite(opts).await?
+            }
+        };
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    async fn connect_sqlite(opts: SqliteConnectOptions) -> anyhow_like::Result<Store> {
+        let opts = opts
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            // Durable first: a message is on disk before anyone is told.
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let write = SqlitePoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(10)).connect_with(opts.clone()).await?;
+        let read = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts.read_only(false)).await?;
+        Ok(Store::Sqlite { read, write })
+    }
+
+    async fn connect_postgres(url: &str) -> anyhow_like::Result<Store> {
+        let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
+        let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect_with(opts).await?;
+        Ok(Store::Postgres(pool))
+    }
+
+    /// A trivial round trip, for `/readyz`.
+    pub async fn ping(&self) -> StoreResult<()> {
+        on_read!(self, |pool, DB| {
+            sqlx::query::<DB>("select 1").execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    pub fn dialect(&self) -> &'static str {
+        match self {
+            Store::Sqlite { .. } => "sqlite",
+            Store::Postgres(_) => "postgres",
+        }
+    }
+
+    pub async fn close(&self) {
+        match self {
+            Store::Sqlite { read, write } => {
+                write.close().await;
+                read.close().await;
+            }
+            Store::Postgres(p) => p.close().await,
+        }
+    }
+}
+
+/// A minimal boxed error for start-up paths, where the message is all that matters.
+pub mod anyhow_like {
+    pub type Error = Box<dyn std::error::Error + Send + Sync>;
+    pub type Result<T> = std::result::Result<T, Error>;
+}

@@ -1,0 +1,195 @@
+//! Rows as stored: the committed payloads that the API maps to GraphQL types and that
+//! events carry over the bus.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::{AgentStatus, ConversationStatus, Role, SenderKind, WidgetPosition};
+
+#[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
+pub struct OrgRow {
+    pub id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct AgentRow {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub name: String,
+    pub password_hash: String,
+    pub role: Role,
+    pub status: AgentStatus,
+    pub capacity: i64,
+    pub token_epoch: i64,
+    pub removed_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct InviteRow {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct RefreshRow {
+    pub id: String,
+    pub agent_id: String,
+    pub family_id: String,
+    pub successor_id: Option<String>,
+    pub used_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub expires_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ApiKeyRow {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub secret_hash: String,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct WebsiteRow {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub public_key: String,
+    pub allowed_origins: String,
+    pub color: String,
+    pub position: WidgetPosition,
+    pub launcher_text: String,
+    pub greeting: String,
+    pub identity_secret: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl WebsiteRow {
+    pub fn origins(&self) -> Vec<String> {
+        serde_json::from_str(&self.allowed_origins).unwrap_or_default()
+    }
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct DepartmentRow {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
+pub struct VisitorRow {
+    pub id: String,
+    pub org_id: String,
+    pub website_id: String,
+    pub external_id: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+    pub current_url: Option<String>,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
+pub struct ConversationRow {
+    pub id: String,
+    pub org_id: String,
+    pub website_id: String,
+    pub visitor_id: String,
+    pub department_id: Option<String>,
+    pub assignee_id: Option<String>,
+    pub status: ConversationStatus,
+    pub last_seq: i64,
+    pub queued: bool,
+    pub last_message_preview: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub last_activity_at: i64,
+    pub first_response_at: Option<i64>,
+    pub resolved_at: Option<i64>,
+    pub rating: Option<i64>,
+    pub rating_comment: Option<String>,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
+pub struct MessageRow {
+    pub id: String,
+    pub conversation_id: String,
+    pub org_id: String,
+    pub seq: i64,
+    pub sender_kind: SenderKind,
+    pub sender_id: Option<String>,
+    pub body: String,
+    pub is_private: bool,
+    pub client_message_id: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct CannedRow {
+    pub id: String,
+    pub org_id: String,
+    pub shortcut: String,
+    pub title: String,
+    pub body: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ReadRow {
+    pub reader_kind: String,
+    pub reader_id: String,
+    pub message_id: String,
+    pub seq: i64,
+    pub updated_at: i64,
+}
+
+/// Column lists as macros (so `concat!` builds static SQL), one definition each, so
+/// `select` and `returning` agree with the rows.
+macro_rules! agent_cols {
+    () => {
+        "id, org_id, email, name, password_hash, role, status, capacity, token_epoch, removed_at, created_at"
+    };
+}
+macro_rules! website_cols {
+    () => {
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at"
+    };
+}
+macro_rules! visitor_cols {
+    () => {
+        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, created_at, last_seen_at"
+    };
+}
+macro_rules! conversation_cols {
+    () => {
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment"
+    };
+}
+macro_rules! message_cols {
+    () => {
+        "id, conversation_id, org_id, seq, sender_kind, sender_id, body, is_private, client_message_id, created_at"
+    };
+}
+macro_rules! canned_cols {
+    () => {
+        "id, org_id, shortcut, title, body, created_at, updated_at"
+    };
+}
+pub(crate) use {agent_cols, website_cols, visitor_cols, conversation_cols, message_cols, canned_cols};

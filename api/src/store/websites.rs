@@ -1,0 +1,272 @@
+//! Websites (the widget's home: public key, origins, appearance), visitors and canned responses.
+
+use super::rows::{canned_cols, visitor_cols, website_cols};
+use super::{CannedRow, Found, Store, StoreError, StoreResult, VisitorRow, WebsiteRow};
+use crate::ids::new_id;
+use crate::time::now_ms;
+
+/// Appearance and behaviour a website update may change; `None` keeps the current value.
+#[derive(Default)]
+pub struct WebsitePatch {
+    pub name: Option<String>,
+    pub allowed_origins: Option<Vec<String>>,
+    pub color: Option<String>,
+    pub position: Option<&'static str>,
+    pub launcher_text: Option<String>,
+    pub greeting: Option<String>,
+    pub rotate_identity_secret: Option<String>,
+}
+
+pub struct NewVisitor<'a> {
+    pub org_id: &'a str,
+    pub website_id: &'a str,
+    pub external_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub resume_hash: &'a str,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
+impl Store {
+    pub async fn create_website(&self, org_id: &str, name: &str, origins: &[String], public_key: &str, identity_secret: &str) -> StoreResult<WebsiteRow> {
+        let now = now_ms();
+        let origins = serde_json::to_string(origins).expect("strings serialize");
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, WebsiteRow>(concat!(
+                "insert into websites (id, org_id, name, public_key, allowed_origins, identity_secret, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $7) returning ",
+                website_cols!()
+            ))
+            .bind(new_id("web"))
+            .bind(org_id)
+            .bind(name)
+            .bind(public_key)
+            .bind(origins)
+            .bind(identity_secret)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn update_website(&self, org_id: &str, id: &str, p: WebsitePatch) -> StoreResult<WebsiteRow> {
+        let origins = p.allowed_origins.map(|o| serde_json::to_string(&o).expect("strings serialize"));
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, WebsiteRow>(concat!(
+                "update websites set name = coalesce($1, name), allowed_origins = coalesce($2, allowed_origins), color = coalesce($3, color), \
+                 position = coalesce($4, position), launcher_text = coalesce($5, launcher_text), greeting = coalesce($6, greeting), \
+                 identity_secret = coalesce($7, identity_secret), updated_at = $8 where id = $9 and org_id = $10 returning ",
+                website_cols!()
+            ))
+            .bind(p.name)
+            .bind(origins)
+            .bind(p.color)
+            .bind(p.position)
+            .bind(p.launcher_text)
+            .bind(p.greeting)
+            .bind(p.rotate_identity_secret)
+            .bind(now_ms())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    pub async fn website(&self, org_id: &str, id: &str) -> StoreResult<WebsiteRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where id = $1 and org_id = $2"))
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    /// By the public widget key: the one lookup that needs no principal.
+    pub async fn website_by_key(&self, public_key: &str) -> StoreResult<WebsiteRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where public_key = $1"))
+                .bind(public_key)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    pub async fn websites(&self, org_id: &str) -> StoreResult<Vec<WebsiteRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where org_id = $1 order by created_at, id"))
+                .bind(org_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    // ---- visitors ----
+
+    pub async fn create_visitor(&self, v: NewVisitor<'_>) -> StoreResult<VisitorRow> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, VisitorRow>(concat!(
+                "insert into visitors (id, org_id, website_id, external_id, name, email, resume_hash, user_agent, ip, created_at, last_seen_at) \
+                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning ",
+                visitor_cols!()
+            ))
+            .bind(new_id("vis"))
+            .bind(v.org_id)
+            .bind(v.website_id)
+            .bind(v.external_id)
+            .bind(v.name)
+            .bind(v.email)
+            .bind(v.resume_hash)
+            .bind(v.user_agent)
+            .bind(v.ip)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn visitor(&self, org_id: &str, id: &str) -> StoreResult<VisitorRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, VisitorRow>(concat!("select ", visitor_cols!(), " from visitors where id = $1 and org_id = $2"))
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    pub async fn visitor_by_resume(&self, website_id: &str, resume_hash: &str) -> StoreResult<Option<VisitorRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, VisitorRow>(concat!("select ", visitor_cols!(), " from visitors where website_id = $1 and resume_hash = $2"))
+                .bind(website_id)
+                .bind(resume_hash)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    pub async fn visitor_by_external(&self, website_id: &str, external_id: &str) -> StoreResult<Option<VisitorRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, VisitorRow>(concat!("select ", visitor_cols!(), " from visitors where website_id = $1 and external_id = $2"))
+                .bind(website_id)
+                .bind(external_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// Records a visit: contact details if given (never erasing known ones), last seen,
+    /// a fresh resume secret, and optionally the verified external id.
+    pub async fn touch_visitor(&self, id: &str, name: Option<&str>, email: Option<&str>, resume_hash: &str, external_id: Option<&str>, user_agent: Option<&str>, ip: Option<&str>) -> StoreResult<VisitorRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, VisitorRow>(concat!(
+                "update visitors set name = coalesce($1, name), email = coalesce($2, email), resume_hash = $3, external_id = coalesce(external_id, $4), \
+                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7 where id = $8 returning ",
+                visitor_cols!()
+            ))
+            .bind(name)
+            .bind(email)
+            .bind(resume_hash)
+            .bind(external_id)
+            .bind(user_agent)
+            .bind(ip)
+            .bind(now_ms())
+            .bind(id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// Moves an anonymous visitor's conversations to a verified visitor (never the reverse).
+    pub async fn merge_visitor_into(&self, from_id: &str, into_id: &str) -> StoreResult<u64> {
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query::<DB>("update conversations set visitor_id = $1 where visitor_id = $2 and exists (select 1 from visitors where id = $2 and external_id is null)")
+                .bind(into_id)
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query::<DB>("update messages set sender_id = $1 where sender_kind = 'visitor' and sender_id = $2").bind(into_id).bind(from_id).execute(&mut *tx).await?;
+            sqlx::query::<DB>("update read_positions set reader_id = $1 where reader_kind = 'visitor' and reader_id = $2 \
+                               and not exists (select 1 from read_positions r where r.conversation_id = read_positions.conversation_id and r.reader_kind = 'visitor' and r.reader_id = $1)")
+                .bind(into_id)
+                .bind(from_id)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(n)
+        })
+    }
+
+    // ---- canned responses ----
+
+    pub async fn create_canned(&self, org_id: &str, shortcut: &str, title: &str, body: &str) -> StoreResult<CannedRow> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, CannedRow>(concat!(
+                "insert into canned_responses (id, org_id, shortcut, title, body, created_at, updated_at) values ($1, $2, $3, $4, $5, $6, $6) returning ",
+                canned_cols!()
+            ))
+            .bind(new_id("can"))
+            .bind(org_id)
+            .bind(shortcut)
+            .bind(title)
+            .bind(body)
+            .bind(now)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
+    pub async fn update_canned(&self, org_id: &str, id: &str, shortcut: Option<&str>, title: Option<&str>, body: Option<&str>) -> StoreResult<CannedRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, CannedRow>(concat!(
+                "update canned_responses set shortcut = coalesce($1, shortcut), title = coalesce($2, title), body = coalesce($3, body), updated_at = $4 \
+                 where id = $5 and org_id = $6 returning ",
+                canned_cols!()
+            ))
+            .bind(shortcut)
+            .bind(title)
+            .bind(body)
+            .bind(now_ms())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    pub async fn delete_canned(&self, org_id: &str, id: &str) -> StoreResult<()> {
+        let n = on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("delete from canned_responses where id = $1 and org_id = $2").bind(id).bind(org_id).execute(pool).await?.rows_affected()
+        });
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    pub async fn canned_responses(&self, org_id: &str) -> StoreResult<Vec<CannedRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, CannedRow>(concat!("select ", canned_cols!(), " from canned_responses where org_id = $1 order by shortcut"))
+                .bind(org_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}

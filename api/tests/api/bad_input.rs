@@ -1,0 +1,116 @@
+//! Bad input gets a clear error with a stable code and changes nothing.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn message_bodies_and_keys_are_validated() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    for (body, key) in [("", None), ("   \n\t ", None), (&*"x".repeat(10_001), None), ("ok", Some("k".repeat(65)))] {
+        let r = app.send_raw(&v.token, &conv, body, key.as_deref(), false).await;
+        assert_eq!(code_of(&r), "BAD_USER_INPUT", "{r}");
+    }
+    let max = "é".repeat(10_000);
+    assert_eq!(app.send(&v.token, &conv, &max).await["body"].as_str().unwrap().chars().count(), 10_000);
+    assert_eq!(app.messages(&v.token, &conv).await.len(), 1, "only the valid one was stored");
+}
+
+#[tokio::test]
+async fn sign_up_and_settings_are_validated() {
+    let app = spawn_app().await;
+    let q = "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }";
+    for (email, password) in [("not-an-email", "long enough pw"), ("a@b.io", "short"), ("a@b.io", &*"p".repeat(129))] {
+        let code = app.err(None, q, json!({ "i": { "organizationName": "X", "name": "Y", "email": email, "password": password } })).await;
+        assert_eq!(code, "BAD_USER_INPUT");
+    }
+    let owner = app.sign_up("Ann").await;
+    let dup = app.err(None, q, json!({ "i": { "organizationName": "X", "name": "Y", "email": owner.email, "password": "long enough pw" } })).await;
+    assert_eq!(dup, "BAD_USER_INPUT");
+    let site = app.create_website(&owner, &[]).await;
+    for input in [json!({ "color": "red" }), json!({ "allowedOrigins": ["shop.example"] }), json!({ "launcherText": "" }), json!({ "name": "  " })] {
+        let code = app.err(Some(&owner.token), "mutation($id: ID!, $i: UpdateWebsiteInput!) { updateWebsite(id: $id, input: $i) { id } }", json!({ "id": site.id, "i": input })).await;
+        assert_eq!(code, "BAD_USER_INPUT", "{input}");
+    }
+    let bad_var = app.err(Some(&owner.token), "query($id: ID!) { website(id: $id) { id } }", json!({ "id": { "no": 1 } })).await;
+    assert!(bad_var == "BAD_USER_INPUT" || bad_var == "GRAPHQL_VALIDATION_FAILED", "{bad_var}");
+    let rating = app.err(None, "query { widgetConfig(websiteKey: \"wk_nope\") { websiteName } }", json!({})).await;
+    assert_eq!(rating, "NOT_FOUND");
+}
+
+#[tokio::test]
+async fn sends_are_rate_limited_per_principal_with_retry_after() {
+    let app = spawn_app_with(|s| {
+        s.limits.rate_limits = "on".into();
+        s.limits.send_burst = 5;
+        s.limits.send_per_second = 1;
+    })
+    .await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    for i in 0..5 {
+        app.send(&v.token, &conv, &format!("m{i}")).await;
+    }
+    let r = app.send_raw(&v.token, &conv, "one too many", None, false).await;
+    assert_eq!(code_of(&r), "RATE_LIMITED");
+    assert!(r["errors"][0]["extensions"]["retryAfter"].as_u64().unwrap() >= 1);
+    // Another principal has its own bucket.
+    app.send(&owner.token, &conv, "agent still fine").await;
+    assert_eq!(app.messages(&owner.token, &conv).await.len(), 6);
+}
+
+#[tokio::test]
+async fn sign_ups_visitor_sessions_and_failed_log_ins_are_limited() {
+    let app = spawn_app_with(|s| {
+        s.limits.rate_limits = "on".into();
+        s.limits.signups_per_hour = 2;
+        s.limits.visitor_sessions_per_minute = 3;
+        s.limits.login_failures_per_email = 3;
+    })
+    .await;
+    let owner = app.sign_up("A").await;
+    app.sign_up("B").await;
+    let q = "mutation { signUp(input: {organizationName: \"C\", name: \"C\", email: \"c@c.io\", password: \"long enough pw\"}) { accessToken } }";
+    assert_eq!(app.err(None, q, json!({})).await, "RATE_LIMITED");
+
+    let site = app.create_website(&owner, &[]).await;
+    for _ in 0..3 {
+        app.visitor(&site).await;
+    }
+    let r = app.err(None, "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k}) { token } }", json!({ "k": site.key })).await;
+    assert_eq!(r, "RATE_LIMITED");
+
+    let login = "mutation($e: String!, $p: String!) { logIn(input: {email: $e, password: $p}) { accessToken } }";
+    for _ in 0..3 {
+        assert_eq!(app.err(None, login, json!({ "e": owner.email, "p": "wrong password" })).await, "UNAUTHENTICATED");
+    }
+    // Now even the right password is refused until the window passes.
+    assert_eq!(app.err(None, login, json!({ "e": owner.email, "p": "correct horse battery" })).await, "RATE_LIMITED");
+}
+
+#[tokio::test]
+async fn deep_and_complex_queries_are_refused_before_running() {
+    let app = spawn_app_with(|s| s.limits.query_depth = 4).await;
+    let owner = app.sign_up("Ann").await;
+    let deep = "{ conversations { edges { node { visitor { id } messages { nodes { id } } } } } }";
+    let r = app.gql(Some(&owner.token), deep, json!({})).await;
+    assert_eq!(code_of(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
+}
+
+#[tokio::test]
+async fn the_open_conversation_cap_is_enforced() {
+    let app = spawn_app_with(|s| s.limits.max_open_conversations = 2).await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    app.start_conversation(&v, Some("a")).await;
+    app.start_conversation(&v, Some("b")).await;
+    let code = app.err(Some(&v.token), "mutation { startConversation(input: {body: \"c\"}) { id } }", json!({})).await;
+    assert_eq!(code, "PLAN_LIMIT");
+}

@@ -1,0 +1,167 @@
+use std::collections::HashSet;
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_resend_with_the_same_client_message_id_returns_the_original() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    let first = app.send_raw(&v.token, &conv, "hello", Some("k-1"), false).await;
+    let again = app.send_raw(&v.token, &conv, "a different body", Some("k-1"), false).await;
+    assert_eq!(first["data"]["sendMessage"]["id"], again["data"]["sendMessage"]["id"]);
+    assert_eq!(again["data"]["sendMessage"]["body"], "hello");
+    assert_eq!(again["data"]["sendMessage"]["clientMessageId"], "k-1");
+    // Another sender reusing the key gets its own message, never the visitor's.
+    let agent_msg = app.send_raw(&owner.token, &conv, "agent text", Some("k-1"), false).await;
+    assert_ne!(agent_msg["data"]["sendMessage"]["id"], first["data"]["sendMessage"]["id"]);
+    assert_eq!(agent_msg["data"]["sendMessage"]["body"], "agent text");
+    assert_eq!(app.messages(&owner.token, &conv).await.len(), 2);
+}
+
+#[tokio::test]
+async fn twenty_concurrent_resends_store_one_message() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    let sends = (0..20).map(|i| {
+        let (app, v, conv) = (&app, &v, &conv);
+        async move { app.send_raw(&v.token, conv, &format!("try {i}"), Some("same-key"), false).await }
+    });
+    let results = futures_util::future::join_all(sends).await;
+    let ids: HashSet<String> = results.iter().map(|r| r["data"]["sendMessage"]["id"].as_str().unwrap_or_else(|| panic!("{r}")).to_owned()).collect();
+    assert_eq!(ids.len(), 1, "every resend returns the same message");
+    let stored = app.messages(&owner.token, &conv).await;
+    assert_eq!(stored.len(), 1);
+    assert_eq!(stored[0]["seq"], 1, "no seq was burnt by a duplicate");
+}
+
+#[tokio::test]
+async fn a_client_that_drops_its_socket_catches_up_with_nothing_lost_or_doubled() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("m0")).await;
+    let mut ws = app.ws(&v.token).await;
+    ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    for i in 1..=3 {
+        app.send(&owner.token, &conv, &format!("m{i}")).await;
+    }
+    let seen = collect_messages(&mut ws, "c", 3).await;
+    let last_id = seen[2]["id"].as_str().unwrap().to_owned();
+    drop(ws); // the network drops
+
+    for i in 4..=8 {
+        app.send(&owner.token, &conv, &format!("m{i}")).await;
+    }
+    let mut ws = app.ws(&v.token).await;
+    ws.subscribe("c2", CONVERSATION_EVENTS, json!({ "c": conv, "after": last_id })).await;
+    let replayed = collect_messages(&mut ws, "c2", 5).await;
+    let bodies: Vec<_> = replayed.iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["m4", "m5", "m6", "m7", "m8"]);
+    // Then it is live, with no duplicate of the replayed ones.
+    app.send(&owner.token, &conv, "m9").await;
+    let live = collect_messages(&mut ws, "c2", 1).await;
+    assert_eq!(live[0]["body"], "m9");
+    assert!(ws.quiet_for(std::time::Duration::from_millis(300)).await.is_ok());
+}
+
+#[tokio::test]
+async fn fifty_concurrent_senders_are_delivered_once_each_in_seq_order() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    let key = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"bot\") { secret } }", json!({})).await["createApiKey"]["secret"].as_str().unwrap().to_owned();
+    let second = app.add_agent(&owner, "Bo", "AGENT").await;
+    let tokens = [owner.token.clone(), second.token.clone(), key, v.token.clone()];
+
+    let mut agent_ws = app.ws(&owner.token).await;
+    agent_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    let mut visitor_ws = app.ws(&v.token).await;
+    visitor_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    const SENDERS: usize = 50;
+    const EACH: usize = 4;
+    let tasks = (0..SENDERS).map(|s| {
+        let token = tokens[s % tokens.len()].clone();
+        let (app, conv) = (&app, &conv);
+        async move {
+            for i in 0..EACH {
+                let r = app.send_raw(&token, conv, &format!("s{s}-{i}"), Some(&format!("s{s}-{i}")), false).await;
+                assert!(r.get("errors").is_none(), "{r}");
+            }
+        }
+    });
+    futures_util::future::join_all(tasks).await;
+    for ws in [&mut agent_ws, &mut visitor_ws] {
+        let got = collect_messages(ws, "c", SENDERS * EACH).await;
+        let seqs: Vec<i64> = got.iter().map(|m| m["seq"].as_i64().unwrap()).collect();
+        let expected: Vec<i64> = (1..=(SENDERS * EACH) as i64).collect();
+        assert_eq!(seqs, expected, "every message once, in seq order");
+        assert!(ws.quiet_for(std::time::Duration::from_millis(200)).await.is_ok(), "no duplicates");
+    }
+}
+
+#[tokio::test]
+async fn private_notes_never_reach_the_visitor_live_or_replayed() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let first_id = app.messages(&v.token, &conv).await[0]["id"].as_str().unwrap().to_owned();
+    let mut vws = app.ws(&v.token).await;
+    vws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    let mut aws = app.ws(&owner.token).await;
+    aws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    app.ok(Some(&owner.token), "mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true, isPrivate: true) }", json!({ "c": conv })).await;
+    let note = app.send_raw(&owner.token, &conv, "VIP customer, be nice", None, true).await;
+    let note_id = note["data"]["sendMessage"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(note["data"]["sendMessage"]["isPrivate"], true);
+    app.ok(Some(&owner.token), "mutation($c: ID!, $m: ID!) { markRead(conversationId: $c, messageId: $m) }", json!({ "c": conv, "m": note_id })).await;
+    let public = app.send(&owner.token, &conv, "Hello!").await;
+
+    // The agent sees typing, the note, the receipt and the reply; the visitor only the reply.
+    let agent_got = collect_messages(&mut aws, "c", 2).await;
+    assert_eq!(agent_got[0]["body"], "VIP customer, be nice");
+    let first = vws.next_data("c").await;
+    assert_eq!(first["conversationEvents"]["message"]["id"], public["id"], "the visitor's first event is the public reply: {first}");
+    // Only the (public) first-response update may follow; no typing, note or receipt.
+    while let Some(Next::Msg(m)) = vws.next_within(std::time::Duration::from_millis(300)).await {
+        assert_eq!(m["payload"]["data"]["conversationEvents"]["__typename"], "ConversationUpdated", "{m}");
+    }
+
+    // Replayed, listed, previewed: never the note.
+    let mut vws2 = app.ws(&v.token).await;
+    vws2.subscribe("r", CONVERSATION_EVENTS, json!({ "c": conv, "after": first_id })).await;
+    let replay = collect_messages(&mut vws2, "r", 1).await;
+    assert_eq!(replay[0]["id"], public["id"]);
+    let listed = app.messages(&v.token, &conv).await;
+    assert!(listed.iter().all(|m| m["isPrivate"] == false), "{listed:?}");
+    assert_eq!(listed.len(), 2);
+    let after_note = app.gql(Some(&v.token), CONVERSATION_EVENTS, json!({})).await; // subscriptions refuse HTTP
+    assert!(after_note.get("errors").is_some());
+    let c = app.ok(Some(&v.token), "query($c: ID!) { conversation(id: $c) { lastMessagePreview readReceipts { messageId } } }", json!({ "c": conv })).await;
+    assert_eq!(c["conversation"]["lastMessagePreview"], "Hello!");
+    assert!(c["conversation"]["readReceipts"].as_array().unwrap().iter().all(|r| r["messageId"] != note_id.as_str()));
+    // A visitor cannot resume after a note id, nor ask for notes.
+    let mut vws3 = app.ws(&v.token).await;
+    vws3.subscribe("n", CONVERSATION_EVENTS, json!({ "c": conv, "after": note_id })).await;
+    let m = vws3.next().await.unwrap();
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{m}");
+    let r = app.send_raw(&v.token, &conv, "sneaky", None, true).await;
+    assert_eq!(code_of(&r), "FORBIDDEN");
+}

@@ -1,0 +1,412 @@
+//! The test fixture: a real server on port 0 with a fresh database (a temp SQLite
+//! file, or a PostgreSQL database cloned from a migrated template), plus clients for
+//! HTTP and graphql-transport-ws.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde_json::{json, Value};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+use chinwag::app::App;
+use chinwag::config::Settings;
+use chinwag::startup::Application;
+
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub struct TestApp {
+    pub url: String,
+    pub ws_url: String,
+    pub http: reqwest::Client,
+    pub app: Arc<App>,
+    _dir: tempfile::TempDir,
+    pg_db: Option<String>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+/// Starts a server; `tweak` adjusts settings (limits, grace windows) first.
+pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut settings = Settings::defaults();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.data_dir = dir.path().to_path_buf();
+    settings.limits.rate_limits = "off".into();
+    let pg_db = if std::env::var("CHINWAG_TEST_DATABASE").as_deref() == Ok("postgres") {
+        let (url, name) = pg::fresh_database().await;
+        settings.database_url = Some(url);
+        Some(name)
+    } else {
+        None
+    };
+    tweak(&mut settings);
+    let application = Application::build(settings).await.expect("server builds");
+    let port = application.port();
+    let app = application.app();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(application.run_until(async move {
+        let _ = stopped.await;
+    }));
+    TestApp {
+        url: format!("http://127.0.0.1:{port}/graphql"),
+        ws_url: format!("ws://127.0.0.1:{port}/graphql"),
+        http: reqwest::Client::new(),
+        app,
+        _dir: dir,
+        pg_db,
+        stop: Some(stop),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(db) = self.pg_db.take() {
+            // Drop runs outside async: clean up on a thread of its own.
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(pg::drop_database(&db));
+            })
+            .join();
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Agent {
+    pub id: String,
+    pub token: String,
+    pub refresh: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Site {
+    pub id: String,
+    pub key: String,
+}
+
+#[derive(Clone, Debug)]
+pub struct Visitor {
+    pub id: String,
+    pub token: String,
+    pub resume: String,
+}
+
+impl TestApp {
+    /// POSTs an operation and returns the whole JSON response.
+    pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let mut req = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        req.send().await.expect("request").json().await.expect("JSON body")
+    }
+
+    /// The `data` of a response that must have no errors.
+    pub async fn ok(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let r = self.gql(token, query, variables).await;
+        assert!(r.get("errors").is_none(), "unexpected errors: {r}");
+        r["data"].clone()
+    }
+
+    /// The `extensions.code` of the first error; panics when there is none.
+    pub async fn err(&self, token: Option<&str>, query: &str, variables: Value) -> String {
+        let r = self.gql(token, query, variables).await;
+        code_of(&r)
+    }
+
+    pub async fn sign_up(&self, who: &str) -> Agent {
+        let email = format!("{who}-{}@example.com", chinwag::ids::new_id("e").to_lowercase());
+        let d = self
+            .ok(
+                None,
+                "mutation($i: SignUpInput!) { signUp(input: $i) { accessToken refreshToken agent { id } } }",
+                json!({ "i": { "organizationName": format!("{who} Inc"), "name": who, "email": email, "password": "correct horse battery" } }),
+            )
+            .await;
+        Agent {
+            id: d["signUp"]["agent"]["id"].as_str().unwrap().into(),
+            token: d["signUp"]["accessToken"].as_str().unwrap().into(),
+            refresh: d["signUp"]["refreshToken"].as_str().unwrap().into(),
+            email,
+        }
+    }
+
+    /// Invites and accepts a second agent into `owner`'s organization.
+    pub async fn add_agent(&self, owner: &Agent, who: &str, role: &str) -> Agent {
+        let email = format!("{who}-{}@example.com", chinwag::ids::new_id("e").to_lowercase());
+        let d = self
+            .ok(Some(&owner.token), "mutation($i: InviteAgentInput!) { inviteAgent(input: $i) { token } }", json!({ "i": { "email": email, "role": role } }))
+            .await;
+        let token = d["inviteAgent"]["token"].as_str().unwrap();
+        let d = self
+            .ok(
+                None,
+                "mutation($i: AcceptInviteInput!) { acceptInvite(input: $i) { accessToken refreshToken agent { id } } }",
+                json!({ "i": { "token": token, "name": who, "password": "another good password" } }),
+            )
+            .await;
+        Agent {
+            id: d["acceptInvite"]["agent"]["id"].as_str().unwrap().into(),
+            token: d["acceptInvite"]["accessToken"].as_str().unwrap().into(),
+            refresh: d["acceptInvite"]["refreshToken"].as_str().unwrap().into(),
+            email,
+        }
+    }
+
+    pub async fn create_website(&self, owner: &Agent, origins: &[&str]) -> Site {
+        let d = self
+            .ok(
+                Some(&owner.token),
+                "mutation($i: CreateWebsiteInput!) { createWebsite(input: $i) { id publicKey } }",
+                json!({ "i": { "name": "Shop", "allowedOrigins": origins } }),
+            )
+            .await;
+        Site { id: d["createWebsite"]["id"].as_str().unwrap().into(), key: d["createWebsite"]["publicKey"].as_str().unwrap().into() }
+    }
+
+    pub async fn visitor(&self, site: &Site) -> Visitor {
+        self.visitor_with(site, json!({})).await
+    }
+
+    pub async fn visitor_with(&self, site: &Site, extra: Value) -> Visitor {
+        let mut input = json!({ "websiteKey": site.key });
+        input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        let d = self
+            .ok(None, "mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token resumeToken visitor { id } } }", json!({ "i": input }))
+            .await;
+        let s = &d["startVisitorSession"];
+        Visitor { id: s["visitor"]["id"].as_str().unwrap().into(), token: s["token"].as_str().unwrap().into(), resume: s["resumeToken"].as_str().unwrap().into() }
+    }
+
+    pub async fn start_conversation(&self, v: &Visitor, body: Option<&str>) -> String {
+        let d = self.ok(Some(&v.token), "mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }", json!({ "i": { "body": body } })).await;
+        d["startConversation"]["id"].as_str().unwrap().into()
+    }
+
+    /// Sends and returns the full response (for error checks use `code_of`).
+    pub async fn send_raw(&self, token: &str, conversation: &str, body: &str, client_id: Option<&str>, private: bool) -> Value {
+        self.gql(
+            Some(token),
+            "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id seq body senderKind isPrivate clientMessageId conversationId createdAt } }",
+            json!({ "i": { "conversationId": conversation, "body": body, "clientMessageId": client_id, "isPrivate": private } }),
+        )
+        .await
+    }
+
+    pub async fn send(&self, token: &str, conversation: &str, body: &str) -> Value {
+        let r = self.send_raw(token, conversation, body, None, false).await;
+        assert!(r.get("errors").is_none(), "send failed: {r}");
+        r["data"]["sendMessage"].clone()
+    }
+
+    /// Messages as the token's holder sees them (latest 200).
+    pub async fn messages(&self, token: &str, conversation: &str) -> Vec<Value> {
+        let d = self
+            .ok(Some(token), "query($id: ID!) { conversation(id: $id) { messages(last: 200) { nodes { id seq body isPrivate senderKind } } } }", json!({ "id": conversation }))
+            .await;
+        d["conversation"]["messages"]["nodes"].as_array().unwrap().clone()
+    }
+
+    /// A socket past `connection_ack`.
+    pub async fn ws(&self, token: &str) -> Ws {
+        let mut ws = self.ws_raw().await;
+        ws.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })).await;
+        let ack = ws.next().await.expect("ack");
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        ws
+    }
+
+    /// A socket that has only done the handshake.
+    pub async fn ws_raw(&self) -> Ws {
+        let mut req = self.ws_url.as_str().into_client_request().unwrap();
+        req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        let (inner, resp) = tokio_tungstenite::connect_async(req).await.expect("ws connect");
+        assert_eq!(resp.headers().get("sec-websocket-protocol").unwrap(), "graphql-transport-ws");
+        Ws { inner }
+    }
+}
+
+pub fn code_of(r: &Value) -> String {
+    r["errors"][0]["extensions"]["code"].as_str().unwrap_or_else(|| panic!("expected an error with a code, got {r}")).to_owned()
+}
+
+pub struct Ws {
+    pub inner: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+/// What the server did with the socket when we waited for the next frame.
+#[derive(Debug)]
+pub enum Next {
+    Msg(Value),
+    Closed(u16),
+}
+
+impl Ws {
+    pub async fn send(&mut self, v: Value) {
+        self.inner.send(WsMessage::Text(v.to_string().into())).await.expect("ws send");
+    }
+
+    pub async fn send_text(&mut self, s: &str) {
+        self.inner.send(WsMessage::Text(s.to_owned().into())).await.expect("ws send");
+    }
+
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        self.send(json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } })).await;
+    }
+
+    /// The next protocol message or the close code, within `WAIT`.
+    pub async fn next_event(&mut self) -> Next {
+        self.next_within(WAIT).await.unwrap_or_else(|| panic!("nothing from the server within {WAIT:?}"))
+    }
+
+    pub async fn next_within(&mut self, d: Duration) -> Option<Next> {
+        let deadline = tokio::time::Instant::now() + d;
+        loop {
+            let m = tokio::time::timeout_at(deadline, self.inner.next()).await.ok()?;
+            match m {
+                Some(Ok(WsMessage::Text(t))) => return Some(Next::Msg(serde_json::from_str(t.as_str()).expect("JSON frame"))),
+                Some(Ok(WsMessage::Close(frame))) => return Some(Next::Closed(frame.map(|f| u16::from(f.code)).unwrap_or(u16::from(CloseCode::Status)))),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return Some(Next::Closed(1006)),
+            }
+        }
+    }
+
+    /// The next protocol message; panics on close.
+    pub async fn next(&mut self) -> Option<Value> {
+        match self.next_event().await {
+            Next::Msg(v) => Some(v),
+            Next::Closed(c) => panic!("socket closed with {c} while a message was expected"),
+        }
+    }
+
+    /// The next `next` payload's data for operation `id`, skipping other operations.
+    pub async fn next_data(&mut self, id: &str) -> Value {
+        loop {
+            let m = self.next().await.unwrap();
+            if m["id"] == id {
+                assert_eq!(m["type"], "next", "expected data for {id}, got {m}");
+                assert!(m["payload"].get("errors").is_none(), "errors in stream: {m}");
+                return m["payload"]["data"].clone();
+            }
+        }
+    }
+
+    /// Waits for the server to close the socket and returns the code.
+    pub async fn closed(&mut self) -> u16 {
+        loop {
+            match self.next_event().await {
+                Next::Closed(c) => return c,
+                Next::Msg(_) => continue,
+            }
+        }
+    }
+
+    /// Asserts nothing arrives for `d`.
+    pub async fn quiet_for(&mut self, d: Duration) -> Result<(), Value> {
+        match self.next_within(d).await {
+            None => Ok(()),
+            Some(Next::Msg(v)) => Err(v),
+            Some(Next::Closed(c)) => Err(json!({ "closed": c })),
+        }
+    }
+}
+
+pub const CONVERSATION_EVENTS: &str = "subscription($c: ID!, $after: ID) { conversationEvents(conversationId: $c, after: $after) { \
+    __typename \
+    ... on MessageAdded { message { id seq body isPrivate senderKind } } \
+    ... on TypingChanged { isTyping senderKind } \
+    ... on ReadReceipt { messageId readerKind seq } \
+    ... on ConversationUpdated { conversation { id status } } } }";
+
+/// The next event of `typename` from operation `id` (whose root field is `field`),
+/// skipping other kinds (presence, typing, ...).
+pub async fn next_of_type(ws: &mut Ws, id: &str, field: &str, typename: &str) -> Value {
+    loop {
+        let ev = ws.next_data(id).await[field].clone();
+        if ev["__typename"] == typename {
+            return ev;
+        }
+    }
+}
+
+/// Collects `n` MessageAdded events from operation `id`, skipping other event kinds.
+pub async fn collect_messages(ws: &mut Ws, id: &str, n: usize) -> Vec<Value> {
+    let mut out = Vec::new();
+    while out.len() < n {
+        let d = ws.next_data(id).await;
+        let ev = &d["conversationEvents"];
+        if ev["__typename"] == "MessageAdded" {
+            out.push(ev["message"].clone());
+        }
+    }
+    out
+}
+
+pub mod pg {
+    //! PostgreSQL test databases: a template migrated once per schema version (under an
+    //! advisory lock, so parallel test processes agree), then one clone per test.
+
+    use sqlx::Connection as _;
+
+    fn base_url() -> String {
+        std::env::var("CHINWAG_TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    }
+
+    fn url_for(db: &str) -> String {
+        let base = base_url();
+        let (prefix, _) = base.rsplit_once('/').expect("URL has a database path");
+        format!("{prefix}/{db}")
+    }
+
+    fn template_name() -> String {
+        let sql = include_str!("../../../migrations/postgres/20261127000001_init.sql");
+        format!("chinwag_tpl_{}", &chinwag::ids::sha256_hex(sql.as_bytes())[..12])
+    }
+
+    pub async fn fresh_database() -> (String, String) {
+        let mut admin = sqlx::PgConnection::connect(&base_url()).await.expect("PostgreSQL for tests (CHINWAG_TEST_POSTGRES_URL)");
+        let tpl = template_name();
+        sqlx::query("select pg_advisory_lock(727274)").execute(&mut admin).await.unwrap();
+        let exists: Option<i32> = sqlx::query_scalar("select 1 from pg_database where datname = $1").bind(&tpl).fetch_optional(&mut admin).await.unwrap();
+        if exists.is_none() {
+            sqlx::query(&format!("create database \"{tpl}\"")).execute(&mut admin).await.unwrap();
+            let store = chinwag::store::Store::open(Some(&url_for(&tpl)), std::path::Path::new(".")).await.expect("migrate template");
+            store.close().await;
+        }
+        sqlx::query("select pg_advisory_unlock(727274)").execute(&mut admin).await.unwrap();
+        let name = format!("chinwag_t_{}", chinwag::ids::new_id("x").to_lowercase().replace("x_", ""));
+        let mut tries = 0;
+        loop {
+            // Two clones of one template at the same instant can collide; retry briefly.
+            match sqlx::query(&format!("create database \"{name}\" template \"{tpl}\"")).execute(&mut admin).await {
+                Ok(_) => break,
+                Err(e) if tries < 50 => {
+                    tries += 1;
+                    let _ = e;
+                    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+                }
+                Err(e) => panic!("cannot create test database: {e}"),
+            }
+        }
+        (url_for(&name), name)
+    }
+
+    pub async fn drop_database(name: &str) {
+        if let Ok(mut admin) = sqlx::PgConnection::connect(&base_url()).await {
+            let _ = sqlx::query(&format!("drop database if exists \"{name}\" with (force)")).execute(&mut admin).await;
+        }
+    }
+}

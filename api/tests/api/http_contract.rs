@@ -1,0 +1,97 @@
+//! GraphQL over HTTP per the spec, CORS, health and OpenAPI.
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn responses_use_the_graphql_response_media_type_and_spec_status_codes() {
+    let app = spawn_app().await;
+    let post = |body: String| app.http.post(&app.url).header("content-type", "application/json").body(body).send();
+
+    let ok = post(json!({ "query": "{ __typename }" }).to_string()).await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert_eq!(ok.headers()["content-type"], "application/graphql-response+json");
+
+    let parse = post(json!({ "query": "{ nope" }).to_string()).await.unwrap();
+    assert_eq!(parse.status(), 400);
+    assert_eq!(code_of(&parse.json::<Value>().await.unwrap()), "GRAPHQL_PARSE_FAILED");
+
+    let invalid = post(json!({ "query": "{ noSuchField }" }).to_string()).await.unwrap();
+    assert_eq!(invalid.status(), 400);
+    assert_eq!(code_of(&invalid.json::<Value>().await.unwrap()), "GRAPHQL_VALIDATION_FAILED");
+
+    // Legacy clients asking only for application/json get 200 with errors.
+    let legacy = app.http.post(&app.url).header("accept", "application/json").json(&json!({ "query": "{ noSuchField }" })).send().await.unwrap();
+    assert_eq!(legacy.status(), 200);
+    assert_eq!(legacy.headers()["content-type"], "application/json");
+
+    let batch = post(json!([{ "query": "{ __typename }" }]).to_string()).await.unwrap();
+    assert_eq!(batch.status(), 400);
+
+    let not_json = app.http.post(&app.url).header("content-type", "text/plain").body("{ __typename }").send().await.unwrap();
+    assert_eq!(not_json.status(), 415);
+
+    let garbage = post("{".into()).await.unwrap();
+    assert_eq!(garbage.status(), 400);
+    assert_eq!(code_of(&garbage.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn get_runs_queries_but_not_mutations() {
+    let app = spawn_app().await;
+    let q = app.http.get(&app.url).query(&[("query", "{ __typename }")]).send().await.unwrap();
+    assert_eq!(q.status(), 200);
+    assert_eq!(q.json::<Value>().await.unwrap()["data"]["__typename"], "Query");
+    let m = app
+        .http
+        .get(&app.url)
+        .query(&[("query", "mutation { logIn(input: {email: \"a@b.io\", password: \"whatever1\"}) { accessToken } }")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(m.status(), 405);
+    assert_eq!(m.headers()["allow"], "POST");
+}
+
+#[tokio::test]
+async fn an_oversized_body_gets_413_with_a_json_error() {
+    let app = spawn_app().await;
+    let big = json!({ "query": "{ __typename }", "variables": { "pad": "x".repeat(1_100_000) } }).to_string();
+    let r = app.http.post(&app.url).header("content-type", "application/json").body(big).send().await.unwrap();
+    assert_eq!(r.status(), 413);
+    assert_eq!(code_of(&r.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
+}
+
+#[tokio::test]
+async fn browsers_on_any_origin_may_call_the_api() {
+    let app = spawn_app().await;
+    let r = app
+        .http
+        .request(reqwest::Method::OPTIONS, &app.url)
+        .header("origin", "https://shop.example")
+        .header("access-control-request-method", "POST")
+        .header("access-control-request-headers", "authorization, content-type")
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let ok = app.http.post(&app.url).header("origin", "https://shop.example").json(&json!({ "query": "{ __typename }" })).send().await.unwrap();
+    assert_eq!(ok.headers()["access-control-allow-origin"], "*");
+    assert!(ok.headers().get("x-request-id").is_some(), "every response carries a request id");
+}
+
+#[tokio::test]
+async fn health_readiness_and_openapi_are_served() {
+    let app = spawn_app().await;
+    let base = app.url.trim_end_matches("/graphql");
+    let h: Value = app.http.get(format!("{base}/healthz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(h["status"], "ok");
+    let r = app.http.get(format!("{base}/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let spec: Value = app.http.get(format!("{base}/openapi.json")).send().await.unwrap().json().await.unwrap();
+    assert!(spec["paths"]["/readyz"].is_object(), "{spec}");
+    let dash = app.http.get(format!("{base}/app/")).send().await.unwrap();
+    assert_eq!(dash.status(), 200);
+}

@@ -1,0 +1,14 @@
+//! Black-box tests of the real server over HTTP and WebSocket. The same suite runs on
+//! SQLite and PostgreSQL (`CHINWAG_TEST_DATABASE=postgres`).
+
+mod access;
+mod agent_side;
+mod bad_input;
+mod core_path;
+mod delivery;
+mod helpers;
+mod http_contract;
+mod protocol;
+mod schema;
+mod tenancy;
+mod visitor_side;

@@ -1,0 +1,135 @@
+//! graphql-transport-ws, close code by close code.
+
+use std::time::Duration;
+
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+use crate::helpers::*;
+
+async fn agent_app() -> (TestApp, Agent) {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    (app, owner)
+}
+
+#[tokio::test]
+async fn ping_gets_pong_and_a_query_runs_over_the_socket() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.send(json!({ "type": "ping", "payload": { "n": 1 } })).await;
+    let pong = ws.next().await.unwrap();
+    assert_eq!(pong, json!({ "type": "pong", "payload": { "n": 1 } }));
+    ws.subscribe("q", "{ me { id } }", json!({})).await;
+    assert_eq!(ws.next_data("q").await["me"]["id"], owner.id);
+    assert_eq!(ws.next().await.unwrap(), json!({ "type": "complete", "id": "q" }));
+}
+
+#[tokio::test]
+async fn invalid_messages_close_with_4400() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.send_text("this is not json").await;
+    assert_eq!(ws.closed().await, 4400);
+    let mut ws = app.ws(&owner.token).await;
+    ws.send(json!({ "type": "subscribe", "payload": { "query": "{ me { id } }" } })).await; // no id
+    assert_eq!(ws.closed().await, 4400);
+    let mut ws = app.ws(&owner.token).await;
+    ws.send(json!({ "type": "whatever" })).await;
+    assert_eq!(ws.closed().await, 4400);
+}
+
+#[tokio::test]
+async fn subscribe_before_ack_closes_with_4401() {
+    let (app, _) = agent_app().await;
+    let mut ws = app.ws_raw().await;
+    ws.subscribe("1", "{ __typename }", json!({})).await;
+    assert_eq!(ws.closed().await, 4401);
+}
+
+#[tokio::test]
+async fn a_missing_or_bad_token_at_init_closes_with_4403() {
+    let (app, _) = agent_app().await;
+    let mut ws = app.ws_raw().await;
+    ws.send(json!({ "type": "connection_init" })).await;
+    assert_eq!(ws.closed().await, 4403);
+    let mut ws = app.ws_raw().await;
+    ws.send(json!({ "type": "connection_init", "payload": { "authorization": "Bearer not-a-token" } })).await;
+    assert_eq!(ws.closed().await, 4403);
+}
+
+#[tokio::test]
+async fn no_init_within_three_seconds_closes_with_4408() {
+    let (app, _) = agent_app().await;
+    let mut ws = app.ws_raw().await;
+    let started = std::time::Instant::now();
+    assert_eq!(ws.closed().await, 4408);
+    assert!(started.elapsed() >= Duration::from_millis(2900));
+}
+
+#[tokio::test]
+async fn a_duplicate_operation_id_closes_with_4409() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("dup", "subscription { inboxEvents { __typename } }", json!({})).await;
+    ws.subscribe("dup", "subscription { inboxEvents { __typename } }", json!({})).await;
+    assert_eq!(ws.closed().await, 4409);
+}
+
+#[tokio::test]
+async fn a_second_init_closes_with_4429() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", owner.token) } })).await;
+    assert_eq!(ws.closed().await, 4429);
+}
+
+#[tokio::test]
+async fn a_socket_without_the_subprotocol_is_refused_with_4406() {
+    let (app, _) = agent_app().await;
+    let req = app.ws_url.as_str().into_client_request().unwrap();
+    let (inner, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let mut ws = Ws { inner };
+    assert_eq!(ws.closed().await, 4406);
+}
+
+#[tokio::test]
+async fn operation_101_gets_an_error_and_the_socket_stays_open() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    for i in 0..100 {
+        ws.subscribe(&format!("s{i}"), "subscription { inboxEvents { __typename } }", json!({})).await;
+    }
+    ws.subscribe("one-too-many", "subscription { inboxEvents { __typename } }", json!({})).await;
+    let m = ws.next().await.unwrap();
+    assert_eq!(m["type"], "error");
+    assert_eq!(m["id"], "one-too-many");
+    // Still open: completing one frees a slot.
+    ws.send(json!({ "type": "complete", "id": "s0" })).await;
+    ws.send(json!({ "type": "ping" })).await;
+    assert_eq!(ws.next().await.unwrap()["type"], "pong");
+    ws.subscribe("q", "{ me { id } }", json!({})).await;
+    assert_eq!(ws.next_data("q").await["me"]["id"], owner.id);
+}
+
+#[tokio::test]
+async fn an_invalid_document_gets_an_error_message_for_its_id() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("bad", "subscription { nope }", json!({})).await;
+    let m = ws.next().await.unwrap();
+    assert_eq!(m["type"], "error");
+    assert_eq!(m["payload"][0]["extensions"]["code"], "GRAPHQL_VALIDATION_FAILED");
+    ws.subscribe("bad2", "subscription {", json!({})).await;
+    let m = ws.next().await.unwrap();
+    assert_eq!(m["payload"][0]["extensions"]["code"], "GRAPHQL_PARSE_FAILED");
+}
+
+#[tokio::test]
+async fn an_expiring_token_closes_the_socket_with_4403() {
+    let app = spawn_app_with(|s| s.access_token_ttl = 2).await;
+    let owner = app.sign_up("Ann").await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("i", "subscription { inboxEvents { __typename } }", json!({})).await;
+    assert_eq!(ws.closed().await, 4403);
+}

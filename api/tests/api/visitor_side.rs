@@ -1,0 +1,104 @@
+//! The visitor side: resume, identity verification, allowed origins, widget config.
+
+use serde_json::json;
+
+use crate::helpers::*;
+
+fn user_hash(secret: &str, external_id: &str) -> String {
+    use hmac::Mac as _;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    m.update(external_id.as_bytes());
+    chinwag::ids::hex(&m.finalize().into_bytes())
+}
+
+async fn identity_secret(app: &TestApp, owner: &Agent, site: &Site) -> String {
+    let d = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await;
+    d["website"]["identitySecret"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_returning_visitor_resumes_with_its_history() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor_with(&site, json!({ "name": "Vi", "email": "vi@example.com" })).await;
+    let conv = app.start_conversation(&v, Some("first visit")).await;
+    let back = app.visitor_with(&site, json!({ "resumeToken": v.resume })).await;
+    assert_eq!(back.id, v.id);
+    assert_eq!(back.resume, v.resume, "stable, so two tabs agree");
+    assert_eq!(app.messages(&back.token, &conv).await.len(), 1);
+    let me = app.ok(Some(&back.token), "{ currentVisitor { id name email } }", json!({})).await;
+    assert_eq!(me["currentVisitor"]["name"], "Vi");
+    // A forged resume token starts a fresh visitor.
+    let fresh = app.visitor_with(&site, json!({ "resumeToken": format!("{}x", v.resume) })).await;
+    assert_ne!(fresh.id, v.id);
+    // Another website's key cannot resume this visitor.
+    let other_site = app.create_website(&owner, &[]).await;
+    let elsewhere = app.visitor_with(&other_site, json!({ "resumeToken": v.resume })).await;
+    assert_ne!(elsewhere.id, v.id);
+}
+
+#[tokio::test]
+async fn identity_verification_moves_anonymous_history_into_the_verified_visitor() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let secret = identity_secret(&app, &owner, &site).await;
+
+    let bad = app.err(None, "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k, externalId: \"u-1\", userHash: \"00ff\"}) { token } }", json!({ "k": site.key })).await;
+    assert_eq!(bad, "FORBIDDEN");
+
+    // Logged in on one device first.
+    let verified = app.visitor_with(&site, json!({ "externalId": "u-1", "userHash": user_hash(&secret, "u-1") })).await;
+    let c1 = app.start_conversation(&verified, Some("from my laptop")).await;
+    // Anonymous on another device, then logs in there.
+    let anon = app.visitor(&site).await;
+    let c2 = app.start_conversation(&anon, Some("from my phone, before logging in")).await;
+    let merged = app.visitor_with(&site, json!({ "resumeToken": anon.resume, "externalId": "u-1", "userHash": user_hash(&secret, "u-1") })).await;
+    assert_eq!(merged.id, verified.id);
+    let mine = app.ok(Some(&merged.token), "{ conversations { edges { node { id } } } }", json!({})).await;
+    let ids: Vec<_> = mine["conversations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
+    assert!(ids.contains(&c1) && ids.contains(&c2), "{ids:?}");
+    // Never the reverse: the verified history does not leak to the anonymous session.
+    let anon_view = app.ok(Some(&anon.token), "{ conversations { edges { node { id } } } }", json!({})).await;
+    assert_eq!(anon_view["conversations"]["edges"].as_array().unwrap().len(), 0);
+    // Two external ids never merge.
+    let u2 = app.visitor_with(&site, json!({ "resumeToken": merged.resume, "externalId": "u-2", "userHash": user_hash(&secret, "u-2") })).await;
+    assert_ne!(u2.id, verified.id);
+    let u2_view = app.ok(Some(&u2.token), "{ conversations { edges { node { id } } } }", json!({})).await;
+    assert_eq!(u2_view["conversations"]["edges"].as_array().unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn visitor_sessions_respect_the_websites_allowed_origins() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &["https://shop.example"]).await;
+    let q = json!({ "query": "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k}) { token } }", "variables": { "k": site.key } });
+    let from = |origin: &'static str| app.http.post(&app.url).header("origin", origin).json(&q).send();
+    let ok: serde_json::Value = from("https://shop.example").await.unwrap().json().await.unwrap();
+    assert!(ok["data"]["startVisitorSession"]["token"].is_string(), "{ok}");
+    let no: serde_json::Value = from("https://evil.example").await.unwrap().json().await.unwrap();
+    assert_eq!(code_of(&no), "FORBIDDEN");
+    // Server-to-server calls carry no Origin and are allowed.
+    let none: serde_json::Value = app.http.post(&app.url).json(&q).send().await.unwrap().json().await.unwrap();
+    assert!(none["data"]["startVisitorSession"]["token"].is_string());
+}
+
+#[tokio::test]
+async fn widget_config_reflects_website_settings() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    app.ok(
+        Some(&owner.token),
+        "mutation($id: ID!) { updateWebsite(id: $id, input: {color: \"#FF0000\", position: LEFT, launcherText: \"Ask us\", greeting: \"Hej!\"}) { id } }",
+        json!({ "id": site.id }),
+    )
+    .await;
+    let cfg = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { appearance { color position launcherText greeting } } }", json!({ "k": site.key })).await;
+    assert_eq!(cfg["widgetConfig"]["appearance"], json!({ "color": "#ff0000", "position": "LEFT", "launcherText": "Ask us", "greeting": "Hej!" }));
+    // Visitors never see the identity secret.
+    let v = app.visitor(&site).await;
+    assert_eq!(app.err(Some(&v.token), "{ websites { identitySecret } }", json!({})).await, "FORBIDDEN");
+}
