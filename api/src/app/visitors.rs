@@ -9,7 +9,7 @@ use crate::domain::{Color, Email, Greeting, LauncherText, PersonName, WebOrigin,
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{random_token, sha256_hex};
 use crate::ratelimit::Quota;
-use crate::store::{NewVisitor, StoreError, VisitorRow, WebsitePatch, WebsiteRow};
+use crate::store::{NewVisitor, StoreError, Visit, VisitorRow, WebsitePatch, WebsiteRow};
 
 pub struct VisitorSessionOut {
     pub token: String,
@@ -84,7 +84,7 @@ impl App {
         let allowed = website.origins();
         if let (Some(origin), false) = (&meta.origin, allowed.is_empty()) {
             let origin = origin.trim_end_matches('/').to_lowercase();
-            if !allowed.iter().any(|o| *o == origin) {
+            if !allowed.contains(&origin) {
                 return Err(ApiError::Forbidden("this origin is not allowed for the website"));
             }
         }
@@ -142,12 +142,14 @@ impl App {
             .store
             .touch_visitor(
                 &visitor.id,
-                name.as_ref().map(|n| n.as_str()),
-                email.as_ref().map(|e| e.as_str()),
-                &sha256_hex(resume_token.as_bytes()),
-                identity,
-                meta.user_agent.as_deref(),
-                meta.ip.as_deref(),
+                Visit {
+                    name: name.as_ref().map(|n| n.as_str()),
+                    email: email.as_ref().map(|e| e.as_str()),
+                    resume_hash: &sha256_hex(resume_token.as_bytes()),
+                    external_id: identity,
+                    user_agent: meta.user_agent.as_deref(),
+                    ip: meta.ip.as_deref(),
+                },
             )
             .await?;
         let token = self.keys.sign(&Keys::claims(&visitor.id, PrincipalKind::Visitor, &visitor.org_id, Some(&visitor.website_id), None, self.settings.visitor_token_ttl));

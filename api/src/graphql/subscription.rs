@@ -96,26 +96,22 @@ impl Subscription {
                             }
                         }
                     }
-                    Event::Typing { conversation_id, sender_kind, sender_id, is_typing, is_private } => {
-                        if agents_view || !is_private {
-                            yield Ok(ConversationEvent::TypingChanged(TypingChanged {
-                                conversation_id: ID(conversation_id.clone()),
-                                sender_kind: *sender_kind,
-                                is_typing: *is_typing,
-                                sender_id: Some(ID(sender_id.clone())),
-                            }));
-                        }
+                    Event::Typing { conversation_id, sender_kind, sender_id, is_typing, is_private } if agents_view || !is_private => {
+                        yield Ok(ConversationEvent::TypingChanged(TypingChanged {
+                            conversation_id: ID(conversation_id.clone()),
+                            sender_kind: *sender_kind,
+                            is_typing: *is_typing,
+                            sender_id: Some(ID(sender_id.clone())),
+                        }));
                     }
-                    Event::ReadReceipt { conversation_id, reader_kind, reader_id, message_id, seq, is_private } => {
-                        if agents_view || !is_private {
-                            yield Ok(ConversationEvent::ReadReceipt(ReadReceipt {
-                                conversation_id: ID(conversation_id.clone()),
-                                reader_kind: *reader_kind,
-                                reader_id: ID(reader_id.clone()),
-                                message_id: ID(message_id.clone()),
-                                seq: *seq as i32,
-                            }));
-                        }
+                    Event::ReadReceipt { conversation_id, reader_kind, reader_id, message_id, seq, is_private } if agents_view || !is_private => {
+                        yield Ok(ConversationEvent::ReadReceipt(ReadReceipt {
+                            conversation_id: ID(conversation_id.clone()),
+                            reader_kind: *reader_kind,
+                            reader_id: ID(reader_id.clone()),
+                            message_id: ID(message_id.clone()),
+                            seq: *seq as i32,
+                        }));
                     }
                     Event::ConversationUpdated { conversation } => {
                         yield Ok(ConversationEvent::ConversationUpdated(ConversationUpdated { conversation: Conversation(conversation.clone()) }));

@@ -50,7 +50,7 @@ mod websites;
 
 pub use accounts::NewAgent;
 pub use chat::{Appended, ConversationFilter, NewMessage, PageDirection};
-pub use websites::{NewVisitor, WebsitePatch};
+pub use websites::{NewVisitor, Visit, WebsitePatch};
 pub use rows::*;
 
 use std::path::Path;

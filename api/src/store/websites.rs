@@ -17,6 +17,17 @@ pub struct WebsitePatch {
     pub rotate_identity_secret: Option<String>,
 }
 
+/// What a visit records about a visitor; `None` keeps what is known.
+pub struct Visit<'a> {
+    pub name: Option<&'a str>,
+    pub email: Option<&'a str>,
+    pub resume_hash: &'a str,
+    /// Set once, when the visitor is verified; never replaced.
+    pub external_id: Option<&'a str>,
+    pub user_agent: Option<&'a str>,
+    pub ip: Option<&'a str>,
+}
+
 pub struct NewVisitor<'a> {
     pub org_id: &'a str,
     pub website_id: &'a str,
@@ -167,19 +178,19 @@ impl Store {
 
     /// Records a visit: contact details if given (never erasing known ones), last seen,
     /// a fresh resume secret, and optionally the verified external id.
-    pub async fn touch_visitor(&self, id: &str, name: Option<&str>, email: Option<&str>, resume_hash: &str, external_id: Option<&str>, user_agent: Option<&str>, ip: Option<&str>) -> StoreResult<VisitorRow> {
+    pub async fn touch_visitor(&self, id: &str, v: Visit<'_>) -> StoreResult<VisitorRow> {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, VisitorRow>(concat!(
                 "update visitors set name = coalesce($1, name), email = coalesce($2, email), resume_hash = $3, external_id = coalesce(external_id, $4), \
                  user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7 where id = $8 returning ",
                 visitor_cols!()
             ))
-            .bind(name)
-            .bind(email)
-            .bind(resume_hash)
-            .bind(external_id)
-            .bind(user_agent)
-            .bind(ip)
+            .bind(v.name)
+            .bind(v.email)
+            .bind(v.resume_hash)
+            .bind(v.external_id)
+            .bind(v.user_agent)
+            .bind(v.ip)
             .bind(now_ms())
             .bind(id)
             .fetch_optional(pool)
