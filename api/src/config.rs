@@ -15,6 +15,12 @@ pub struct Settings {
     /// `postgres://...` to use PostgreSQL instead of the embedded SQLite file.
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
+    /// `redis://...` to share events, presence and rate limits between nodes.
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    pub redis_url: Option<String>,
+    /// Prefix of every Redis channel and key, so deployments can share one Redis.
+    #[arg(long, env = "CHINWAG_REDIS_PREFIX", default_value = "chinwag:")]
+    pub redis_prefix: String,
     /// Secret for signing tokens (at least 32 bytes). Generated into the data dir when unset.
     #[arg(long, env = "CHINWAG_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -107,6 +113,7 @@ impl Settings {
         let mut s = Only::from_arg_matches(&matches).expect("defaults parse").s;
         // The environment may have filled these; defaults() means none of it.
         s.database_url = None;
+        s.redis_url = None;
         s.jwt_secret = None;
         s
     }

@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use crate::app::App;
-use crate::bus::Bus;
+use crate::app::{App, Services};
 use crate::config::Settings;
 use crate::graphql::build_schema;
 use crate::http::{router, AppState, Sockets};
@@ -24,7 +23,11 @@ impl Application {
         let secret = signing_secret(&settings)?;
         let limits = settings.limits.clone();
         let listen = settings.listen;
-        let app = App::new(settings, store, Bus::new(), &secret);
+        let services = match &settings.redis_url {
+            Some(url) => Services::redis(url, &settings.redis_prefix).await.map_err(|e| format!("cannot reach Redis at REDIS_URL: {e}"))?,
+            None => Services::local(),
+        };
+        let app = App::new(settings, store, services, &secret).await;
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default() } })

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{admin, retry_after, App, RequestMeta};
+use super::{admin, App, RequestMeta};
 use crate::auth::{hash_password, verify_password, AgentPrincipal, Keys, Principal, PrincipalKind};
 use crate::bus::{Event, AUTH_TOPIC};
 use crate::domain::{ApiKeyName, DepartmentName, Email, OrgName, Password, PersonName, Role};
@@ -37,7 +37,7 @@ impl App {
         let email = Email::parse(email)?;
         let password = Password::parse(password)?;
         if let Some(ip) = &meta.ip {
-            self.limit(&format!("signup:{ip}"), Quota::per_window(self.settings.limits.signups_per_hour, Duration::from_secs(3600)))?;
+            self.limit(&format!("signup:{ip}"), Quota::per_window(self.settings.limits.signups_per_hour, Duration::from_secs(3600))).await?;
         }
         if self.store.agent_by_email(email.as_str()).await?.is_some() {
             return Err(ApiError::BadInput("an account with this email already exists".into()));
@@ -59,23 +59,25 @@ impl App {
         let email_q = Quota::per_window(l.login_failures_per_email, LOGIN_WINDOW);
         let ip_q = Quota::per_window(l.login_failures_per_ip, LOGIN_WINDOW);
         if l.rate_limits_on() {
-            self.limiter.is_limited(&email_key, email_q).map_err(retry_after)?;
+            self.limiter.is_limited(&email_key, email_q).await.map_err(|w| self.refused(w))?;
             if let Some(k) = &ip_key {
-                self.limiter.is_limited(k, ip_q).map_err(retry_after)?;
+                self.limiter.is_limited(k, ip_q).await.map_err(|w| self.refused(w))?;
             }
         }
         let agent = self.store.agent_by_email(email.as_str()).await?;
         let ok = verify_password(password.to_owned(), agent.as_ref().map(|a| a.password_hash.clone())).await;
         match agent {
             Some(agent) if ok => {
-                self.limiter.clear(&email_key);
+                self.limiter.clear(&email_key).await;
                 self.new_session(agent).await
             }
             _ => {
                 // Count the failure; the refusal itself comes on the next attempt.
-                let _ = self.limiter.check(&email_key, email_q);
-                if let Some(k) = &ip_key {
-                    let _ = self.limiter.check(k, ip_q);
+                if l.rate_limits_on() {
+                    let _ = self.limiter.check(&email_key, email_q).await;
+                    if let Some(k) = &ip_key {
+                        let _ = self.limiter.check(k, ip_q).await;
+                    }
                 }
                 Err(ApiError::Unauthenticated("wrong email or password"))
             }

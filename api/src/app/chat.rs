@@ -66,8 +66,9 @@ impl App {
         };
         let body = MessageBody::parse(s.body)?;
         let key = s.client_message_id.map(ClientMessageId::parse).transpose()?;
-        self.limit(&format!("send:{}", p.limit_key()), self.send_quota())?;
+        self.limit(&format!("send:{}", p.limit_key()), self.send_quota()).await?;
         let conv = self.visible_conversation(p, s.conversation_id).await?;
+        let started = std::time::Instant::now();
         let out = self
             .store
             .append_message(NewMessage {
@@ -84,6 +85,7 @@ impl App {
         if out.duplicate {
             return Ok((out.message, out.conversation));
         }
+        self.metrics.commit_ms.observe(started.elapsed().as_secs_f64() * 1000.0);
         let topic = conversation_topic(&conv.id);
         if let Some(was_private) = self.typing.stop(&conv.id, sender_id, None) {
             self.bus.publish(&topic, typing_event(&conv.id, sender_kind, sender_id, false, was_private));

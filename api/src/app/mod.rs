@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::auth::{AccessCache, AgentPrincipal, ApiKeyPrincipal, Keys, Principal, PrincipalKind, VisitorPrincipal};
 use crate::bus::{Bus, Event, AUTH_TOPIC};
 use crate::config::Settings;
+use crate::metrics::Metrics;
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::{Quota, RateLimiter};
 use crate::store::Store;
@@ -29,8 +30,34 @@ pub struct App {
     pub keys: Keys,
     pub access: AccessCache,
     pub limiter: RateLimiter,
-    pub presence: Presence,
+    pub presence: Arc<Presence>,
     pub typing: Typing,
+    pub metrics: Arc<Metrics>,
+}
+
+/// The shared services an `App` runs on: local ones by default, Redis-backed when set.
+pub struct Services {
+    pub bus: Bus,
+    pub limiter: RateLimiter,
+    pub presence: Arc<Presence>,
+    pub metrics: Arc<Metrics>,
+}
+
+impl Services {
+    /// In-process bus, presence and limits.
+    pub fn local() -> Services {
+        Services { bus: Bus::local(), limiter: RateLimiter::default(), presence: Arc::new(Presence::default()), metrics: Arc::new(Metrics::default()) }
+    }
+
+    /// Redis pub/sub for events, and Redis for presence and rate limits.
+    pub async fn redis(url: &str, prefix: &str) -> Result<Services, redis::RedisError> {
+        let metrics = Arc::new(Metrics::default());
+        let bus = Bus::with_redis(url, prefix, metrics.clone()).await?;
+        let r = bus.redis().expect("a Redis bus");
+        let limiter = RateLimiter::with_redis(r.conn(), prefix);
+        let presence = Presence::with_redis(r.conn(), prefix, r.node_id());
+        Ok(Services { bus, limiter, presence, metrics })
+    }
 }
 
 /// Facts about the request that are not the principal: used for limits and origin checks.
@@ -42,24 +69,25 @@ pub struct RequestMeta {
 }
 
 impl App {
-    pub fn new(settings: Settings, store: Store, bus: Bus, secret: &[u8]) -> Arc<App> {
+    pub async fn new(settings: Settings, store: Store, services: Services, secret: &[u8]) -> Arc<App> {
         let app = Arc::new(App {
             settings,
             store,
-            bus,
+            bus: services.bus,
             keys: Keys::new(secret),
             access: AccessCache::default(),
-            limiter: RateLimiter::default(),
-            presence: Presence::default(),
+            limiter: services.limiter,
+            presence: services.presence,
             typing: Typing::default(),
+            metrics: services.metrics,
         });
-        app.clone().spawn_access_listener();
+        app.clone().spawn_access_listener().await;
         app
     }
 
     /// Drops cached access when another node (or this one) says it changed.
-    fn spawn_access_listener(self: Arc<Self>) {
-        let mut rx = self.bus.subscribe(AUTH_TOPIC);
+    async fn spawn_access_listener(self: Arc<Self>) {
+        let mut rx = self.bus.subscribe(AUTH_TOPIC).await;
         let weak = Arc::downgrade(&self);
         drop(self);
         tokio::spawn(async move {
@@ -131,11 +159,17 @@ impl App {
     }
 
     /// Takes a token from `key`'s bucket or fails with `RATE_LIMITED`.
-    pub fn limit(&self, key: &str, quota: Quota) -> ApiResult<()> {
+    pub async fn limit(&self, key: &str, quota: Quota) -> ApiResult<()> {
         if !self.settings.limits.rate_limits_on() {
             return Ok(());
         }
-        self.limiter.check(key, quota).map_err(retry_after)
+        self.limiter.check(key, quota).await.map_err(|w| self.refused(w))
+    }
+
+    /// Counts a refusal and turns the wait into `RATE_LIMITED` with `retryAfter`.
+    pub fn refused(&self, wait: Duration) -> ApiError {
+        self.metrics.rate_limited.inc();
+        retry_after(wait)
     }
 
     pub fn send_quota(&self) -> Quota {

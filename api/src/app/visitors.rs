@@ -76,7 +76,12 @@ impl App {
     /// "An agent is online": chosen status online and at least one live socket.
     pub async fn agent_online(&self, org_id: &str) -> ApiResult<bool> {
         let ids = self.store.online_agent_ids(org_id).await?;
-        Ok(ids.iter().any(|id| self.presence.agent_connected(id)))
+        for id in &ids {
+            if self.presence.agent_connected(id).await {
+                return Ok(true);
+            }
+        }
+        Ok(false)
     }
 
     pub async fn start_visitor_session(&self, meta: &RequestMeta, input: StartSession<'_>) -> ApiResult<VisitorSessionOut> {
@@ -89,7 +94,7 @@ impl App {
             }
         }
         if let Some(ip) = &meta.ip {
-            self.limit(&format!("visitor_session:{ip}"), Quota::per_window(self.settings.limits.visitor_sessions_per_minute, Duration::from_secs(60)))?;
+            self.limit(&format!("visitor_session:{ip}"), Quota::per_window(self.settings.limits.visitor_sessions_per_minute, Duration::from_secs(60))).await?;
         }
         let name = input.name.filter(|n| !n.trim().is_empty()).map(PersonName::parse).transpose()?;
         let email = input.email.filter(|e| !e.trim().is_empty()).map(Email::parse).transpose()?;

@@ -37,7 +37,7 @@ impl Subscription {
         let conv = app.visible_conversation(&p, &conversation_id).await?;
         let agents_view = !matches!(p, Principal::Visitor(_));
         // Subscribe first, then read: anything committed after this point arrives live.
-        let mut rx = app.bus.subscribe(&conversation_topic(&conv.id));
+        let mut rx = app.bus.subscribe(&conversation_topic(&conv.id)).await;
         let (mut last, replay) = match after {
             Some(after) => match app.store.message(&conv.id, &after).await {
                 Ok(m) if agents_view || !m.is_private => (m.seq, true),
@@ -116,6 +116,13 @@ impl Subscription {
                     Event::ConversationUpdated { conversation } => {
                         yield Ok(ConversationEvent::ConversationUpdated(ConversationUpdated { conversation: Conversation(conversation.clone()) }));
                     }
+                    Event::Resync => {
+                        // Events between nodes may have been lost: the store has the messages.
+                        match fill(&app, &conv_id, &mut last, i64::MAX, agents_view).await {
+                            Ok(ms) => for m in ms { yield Ok(added(m)); },
+                            Err(e) => { yield Err(e.into()); return; }
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -129,7 +136,7 @@ impl Subscription {
         let app: Arc<App> = ctx.app().clone();
         let p = ctx.viewer()?.clone();
         let (org, _, _) = staff(&p)?;
-        let mut rx = app.bus.subscribe(&org_topic(org));
+        let mut rx = app.bus.subscribe(&org_topic(org)).await;
         Ok(async_stream::stream! {
             loop {
                 let ev = match rx.recv().await {

@@ -58,7 +58,7 @@ impl Agent {
     }
     /// Chosen status is online and at least one live connection.
     async fn is_online(&self, ctx: &Context<'_>) -> bool {
-        self.0.status == AgentStatus::Online && ctx.app().presence.agent_connected(&self.0.id)
+        self.0.status == AgentStatus::Online && ctx.app().presence.agent_connected(&self.0.id).await
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -157,7 +157,7 @@ impl Visitor {
         is_staff(ctx).then_some(()).and(self.0.user_agent.as_deref())
     }
     async fn is_online(&self, ctx: &Context<'_>) -> bool {
-        ctx.app().presence.visitor_connected(&self.0.id)
+        ctx.app().presence.visitor_connected(&self.0.id).await
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)

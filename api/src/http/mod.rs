@@ -46,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(rest::healthz))
         .route("/readyz", get(rest::readyz))
         .route("/openapi.json", get(rest::openapi))
+        .route("/metrics", get(rest::metrics))
         .route("/app", get(rest::dashboard_missing))
         .route("/app/", get(rest::dashboard_missing))
         .route("/", get(rest::index))

@@ -12,27 +12,39 @@ use super::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Chinwag REST API", description = "The few non-GraphQL routes. The product API is GraphQL at /graphql (HTTP and graphql-transport-ws)."),
-    paths(healthz, readyz)
+    paths(healthz, readyz, metrics)
 )]
 pub struct ApiDoc;
 
 #[derive(Serialize, ToSchema)]
 pub struct Health {
-    /// `ok`, or `unavailable`.
+    /// `ok`; `degraded` when Redis is down (this node still serves its own clients);
+    /// `unavailable` when the store does not answer.
     status: &'static str,
     /// `sqlite` or `postgres`.
     store: &'static str,
     /// Whether the store answered.
     store_ok: bool,
+    /// `ok`, `down`, or `disabled` (no Redis configured).
+    redis: &'static str,
+}
+
+fn redis_state(state: &AppState) -> &'static str {
+    match state.app.bus.redis_up() {
+        None => "disabled",
+        Some(true) => "ok",
+        Some(false) => "down",
+    }
 }
 
 /// Liveness: the process is up.
 #[utoipa::path(get, path = "/healthz", responses((status = 200, description = "The process is up", body = Health)))]
 pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
-    Json(Health { status: "ok", store: state.app.store.dialect(), store_ok: true })
+    Json(Health { status: "ok", store: state.app.store.dialect(), store_ok: true, redis: redis_state(&state) })
 }
 
-/// Readiness: the store answers.
+/// Readiness: the store answers (503 otherwise). Redis down is reported as `degraded`
+/// with 200: the node still serves its own subscribers.
 #[utoipa::path(get, path = "/readyz", responses(
     (status = 200, description = "Ready to serve", body = Health),
     (status = 503, description = "The store does not answer", body = Health)
@@ -40,8 +52,21 @@ pub async fn healthz(State(state): State<AppState>) -> Json<Health> {
 pub async fn readyz(State(state): State<AppState>) -> Response {
     let store_ok = tokio::time::timeout(std::time::Duration::from_secs(2), state.app.store.ping()).await.is_ok_and(|r| r.is_ok());
     let status = if store_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    let body = Health { status: if store_ok { "ok" } else { "unavailable" }, store: state.app.store.dialect(), store_ok };
+    let redis = redis_state(&state);
+    let status_text = match (store_ok, redis) {
+        (false, _) => "unavailable",
+        (true, "down") => "degraded",
+        _ => "ok",
+    };
+    let body = Health { status: status_text, store: state.app.store.dialect(), store_ok, redis };
     (status, Json(body)).into_response()
+}
+
+/// Prometheus metrics.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    let body = state.app.metrics.render(state.sockets.open(), state.app.bus.redis_up());
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 pub async fn openapi() -> Response {

@@ -173,7 +173,10 @@ impl Connection {
                             conn.ops.remove(&id);
                         }
                     }
-                    Some(Ctl::SlowConsumer) => break Some((1013, "Try again later: too slow")),
+                    Some(Ctl::SlowConsumer) => {
+                        conn.state.app.metrics.slow_consumers.inc();
+                        break Some((1013, "Try again later: too slow"));
+                    }
                     None => break None,
                 },
                 ev = async { match auth_rx.as_mut() { Some(rx) => rx.recv().await, None => std::future::pending().await } } => {
@@ -195,7 +198,7 @@ impl Connection {
                         Ok(Some(exp)) => {
                             expiry.as_mut().reset(tokio::time::Instant::now() + exp);
                             if matches!(conn.principal, Some(Principal::Agent(_) | Principal::ApiKey(_))) {
-                                auth_rx = Some(conn.state.app.bus.subscribe(AUTH_TOPIC));
+                                auth_rx = Some(conn.state.app.bus.subscribe(AUTH_TOPIC).await);
                             }
                         }
                         Ok(None) => {}
@@ -322,6 +325,9 @@ async fn run_operation(
     }
     let mut stream = state.schema.execute_stream(request);
     let mut first = true;
+    let metrics = state.app.metrics.clone();
+    metrics.subscriptions.add(1);
+    let _gauge = Decrement(metrics.clone());
     let send = |text: String| match out.try_send(Out::Text(text)) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(_)) => {
@@ -342,9 +348,19 @@ async fn run_operation(
         if !send(frame) {
             return;
         }
+        metrics.deliveries.inc();
     }
     send(json!({ "type": "complete", "id": id }).to_string());
     let _ = ctl.send(Ctl::Done(id, generation));
+}
+
+/// Lowers the running-operations gauge however the operation ends (even aborted).
+struct Decrement(Arc<crate::metrics::Metrics>);
+
+impl Drop for Decrement {
+    fn drop(&mut self) {
+        self.0.subscriptions.add(-1);
+    }
 }
 
 /// Tracks live sockets per agent and visitor; visitor presence is an inbox event.

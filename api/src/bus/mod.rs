@@ -1,0 +1,105 @@
+//! Event fan-out. A write commits to the store first, then publishes an [`Event`]
+//! carrying the committed payload under a topic (`conversation:{id}`, `org:{id}`,
+//! `auth`). Every node delivers through its in-process bus, a broadcast channel per
+//! topic; with Redis configured, events also travel between nodes over Redis pub/sub
+//! (`redis.rs`). Pub/sub is at-most-once, so it is only a hint: catch-up always reads
+//! the store, and a missed event costs latency, never data.
+
+mod local;
+mod redis;
+
+pub use local::LocalBus;
+pub use self::redis::RedisBus;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+use tokio::sync::broadcast;
+
+use crate::domain::SenderKind;
+use crate::store::{ConversationRow, MessageRow};
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "type")]
+pub enum Event {
+    MessageAdded { message: MessageRow },
+    Typing { conversation_id: String, sender_kind: SenderKind, sender_id: String, is_typing: bool, is_private: bool },
+    ReadReceipt { conversation_id: String, reader_kind: SenderKind, reader_id: String, message_id: String, seq: i64, is_private: bool },
+    /// Conversation state after a committed change (status, assignment, rating).
+    ConversationUpdated { conversation: ConversationRow },
+    /// First visitor message: the conversation enters the inbox.
+    ConversationCreated { conversation: ConversationRow },
+    VisitorPresence { org_id: String, visitor_id: String, online: bool },
+    /// An agent's access changed (removed, role, password): sockets re-check at once.
+    AgentAccessChanged { agent_id: String },
+    /// An API key was revoked.
+    ApiKeyRevoked { key_id: String },
+    /// Local only: the link to other nodes was down and is back, so events may have been
+    /// missed; live streams re-read the store.
+    Resync,
+}
+
+pub fn conversation_topic(id: &str) -> String {
+    format!("conversation:{id}")
+}
+
+pub fn org_topic(id: &str) -> String {
+    format!("org:{id}")
+}
+
+pub const AUTH_TOPIC: &str = "auth";
+
+/// The bus a node uses: always the local one, plus Redis when configured.
+#[derive(Clone)]
+pub struct Bus {
+    local: LocalBus,
+    redis: Option<Arc<RedisBus>>,
+}
+
+impl Bus {
+    /// The embedded default: one process, no Redis.
+    pub fn local() -> Bus {
+        Bus { local: LocalBus::default(), redis: None }
+    }
+
+    /// Local fan-out plus Redis pub/sub under `prefix`. Fails if Redis cannot be reached
+    /// at start (a missing dependency fails at start-up, never inside a request).
+    pub async fn with_redis(url: &str, prefix: &str, metrics: Arc<crate::metrics::Metrics>) -> Result<Bus, ::redis::RedisError> {
+        let local = LocalBus::default();
+        let redis = RedisBus::connect(url, prefix, local.clone(), metrics).await?;
+        Ok(Bus { local, redis: Some(redis) })
+    }
+
+    /// Subscribes to a topic. With Redis, this returns once this node hears the topic
+    /// from other nodes too (or Redis is known to be down), so a caller that reads the
+    /// store afterwards misses nothing.
+    pub async fn subscribe(&self, topic: &str) -> broadcast::Receiver<Arc<Event>> {
+        let rx = self.local.subscribe(topic);
+        if let Some(r) = &self.redis {
+            r.listen(topic).await;
+        }
+        rx
+    }
+
+    /// Delivers to this node's subscribers at once and, with Redis, to other nodes.
+    pub fn publish(&self, topic: &str, event: Event) {
+        if let Some(r) = &self.redis {
+            r.publish(topic, &event);
+        }
+        self.local.publish(topic, Arc::new(event));
+    }
+
+    /// `None` without Redis; otherwise whether the pub/sub link is up.
+    pub fn redis_up(&self) -> Option<bool> {
+        self.redis.as_ref().map(|r| r.is_up())
+    }
+
+    pub fn redis(&self) -> Option<&Arc<RedisBus>> {
+        self.redis.as_ref()
+    }
+
+    /// Topics with a live local subscriber.
+    pub fn topic_count(&self) -> usize {
+        self.local.topic_count()
+    }
+}

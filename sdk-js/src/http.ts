@@ -1,0 +1,60 @@
+/**
+ * GraphQL over HTTP: one POST per operation, errors turned into `ChinwagError`, and one
+ * retry with fresh credentials when the server says the token is no longer good.
+ */
+import { ChinwagError, fromGraphQLErrors, isChinwagError, type GraphQLErrorEntry } from './errors.js';
+import type { TypedDocument } from './typed-document.js';
+
+/**
+ * Supplies the bearer token. `renew` asks for a new one because the server refused the
+ * last (an agent refreshes, a visitor resumes its session).
+ */
+export type TokenSource = (renew: boolean) => Promise<string>;
+
+/** Sends one operation; `auth: false` sends no `Authorization` header. */
+export type Requester = <R, V>(document: TypedDocument<R, V> | string, variables?: V, auth?: boolean) => Promise<R>;
+
+/** Statuses without a GraphQL body, mapped to the code a server would have used. */
+function codeForStatus(status: number): string {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 413 || status === 400) return 'BAD_USER_INPUT';
+  if (status === 429) return 'RATE_LIMITED';
+  return status >= 500 ? 'UNAVAILABLE' : 'INTERNAL';
+}
+
+/** A {@link Requester} posting to `url` with `token` for authenticated calls. */
+export function createRequester(url: string, fetchImpl: typeof fetch, token?: TokenSource): Requester {
+  async function post(query: string, variables: unknown, bearer?: string): Promise<any> {
+    const headers: Record<string, string> = {
+      'content-type': 'application/json',
+      accept: 'application/graphql-response+json, application/json',
+    };
+    if (bearer) headers.authorization = `Bearer ${bearer}`;
+    let response: Response;
+    let body: { data?: unknown; errors?: GraphQLErrorEntry[] } | undefined;
+    try {
+      response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
+      body = await response.json().catch(() => undefined);
+    } catch (e) {
+      throw new ChinwagError('NETWORK_ERROR', `Cannot reach ${url}: ${(e as Error)?.message ?? e}`);
+    }
+    if (body?.errors?.length) throw fromGraphQLErrors(body.errors, response.status);
+    if (!response.ok || body?.data == null) {
+      throw new ChinwagError(codeForStatus(response.status), `HTTP ${response.status} from ${url}`, [], response.status);
+    }
+    return body.data;
+  }
+
+  return async (document, variables, auth = true) => {
+    const query = String(document);
+    if (!auth || !token) return post(query, variables);
+    try {
+      return await post(query, variables, await token(false));
+    } catch (e) {
+      if (!isChinwagError(e, 'UNAUTHENTICATED')) throw e;
+      return post(query, variables, await token(true));
+    }
+  };
+}

@@ -1,0 +1,156 @@
+/**
+ * Live events over graphql-transport-ws (the `graphql-ws` client): one lazy socket per
+ * client, reconnected with backoff for as long as something is subscribed, fresh
+ * credentials after a 4403, and a connection state a UI can show.
+ */
+import { createClient, type Client } from 'graphql-ws/client';
+import { ChinwagError, fromGraphQLErrors, type GraphQLErrorEntry } from './errors.js';
+import type { TokenSource } from './http.js';
+import type { TypedDocument } from './typed-document.js';
+import { backoff, sleep } from './util.js';
+
+/**
+ * The live connection as a UI shows it: `"connecting"` (opening or re-opening the
+ * socket), `"online"` (events flow), `"offline"` (no socket: nothing subscribed yet,
+ * or waiting to retry after a drop).
+ */
+export type ConnectionState = 'connecting' | 'online' | 'offline';
+
+/** Receives a subscription's events. */
+export interface Sink<T> {
+  /** One event's `data`. */
+  next(data: T): void;
+  /** The subscription failed and ended (a `ChinwagError` with the server's code). */
+  error?(error: ChinwagError): void;
+  /** The server ended the subscription. */
+  complete?(): void;
+}
+
+/** The socket layer both clients share. Internal. */
+export interface Live {
+  subscribe<R, V>(document: TypedDocument<R, V>, variables: V, sink: Sink<R>): () => void;
+  state(): ConnectionState;
+  onState(listener: (state: ConnectionState) => void): () => void;
+  /** Called after the socket came back from a drop (subscriptions are already resumed). */
+  onReconnect(listener: () => void): () => void;
+  /** Drops the socket now; subscriptions reconnect (with new credentials). */
+  restart(): void;
+  dispose(): void;
+}
+
+/** How long a ping may wait for its pong before the socket is presumed dead. */
+const PONG_TIMEOUT = 5_000;
+
+/** Turns whatever graphql-ws hands to `error` into a `ChinwagError`. */
+function toError(e: unknown): ChinwagError {
+  if (e instanceof ChinwagError) return e;
+  if (Array.isArray(e)) return fromGraphQLErrors(e as GraphQLErrorEntry[]);
+  const close = e as { code?: number; reason?: string };
+  if (typeof close?.code === 'number') {
+    const code = close.code === 4403 ? 'UNAUTHENTICATED' : 'NETWORK_ERROR';
+    return new ChinwagError(code, `Live connection closed (${close.code}${close.reason ? `: ${close.reason}` : ''})`);
+  }
+  return new ChinwagError('NETWORK_ERROR', (e as Error)?.message ?? String(e));
+}
+
+export function createLive(options: {
+  url: string;
+  token: TokenSource;
+  webSocketImpl?: unknown;
+  /** False stops reconnecting (signed out). */
+  canRetry(): boolean;
+}): Live {
+  const { url, token, webSocketImpl, canRetry } = options;
+  let state: ConnectionState = 'offline';
+  let renew = false;
+  let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  const stateListeners = new Set<(s: ConnectionState) => void>();
+  const reconnectListeners = new Set<() => void>();
+  const set = (next: ConnectionState) => {
+    if (next === state) return;
+    state = next;
+    stateListeners.forEach((l) => l(next));
+  };
+
+  const client: Client = createClient({
+    url,
+    webSocketImpl,
+    lazy: true,
+    // Switching conversations unsubscribes then subscribes: keep the socket meanwhile.
+    lazyCloseTimeout: 1_000,
+    keepAlive: 10_000,
+    retryAttempts: Infinity,
+    // graphql-ws retries only close events by default; a failed connection attempt
+    // (server down, offline) surfaces as an error event first and must be retried too.
+    shouldRetry: () => canRetry(),
+    retryWait: (retries) => sleep(backoff(retries)),
+    connectionParams: async () => {
+      const bearer = await token(renew);
+      renew = false;
+      return { authorization: `Bearer ${bearer}` };
+    },
+    on: {
+      connecting: () => set('connecting'),
+      connected: (_socket, _payload, wasRetry) => {
+        set('online');
+        if (wasRetry) reconnectListeners.forEach((l) => l());
+      },
+      closed: (event) => {
+        clearTimeout(pongTimer);
+        // 4403: the token expired or was revoked; the next attempt asks for a new one.
+        if ((event as { code?: number })?.code === 4403) renew = true;
+        set('offline');
+      },
+      // A half-open socket (laptop lid, lost Wi-Fi) never closes by itself: a ping
+      // without a pong ends it, and the retry loop takes over.
+      ping: (received) => {
+        if (!received) pongTimer = setTimeout(() => client.terminate(), PONG_TIMEOUT);
+      },
+      pong: (received) => {
+        if (received) clearTimeout(pongTimer);
+      },
+    },
+  });
+
+  return {
+    subscribe(document, variables, sink) {
+      let active = true;
+      const stop = client.subscribe<any>(
+        // The same object is re-sent on every reconnect: callers may update its
+        // variables (`after`) to resume where they stopped.
+        { query: String(document), variables: variables as Record<string, unknown> },
+        {
+          next: (result) => {
+            if (!active) return;
+            if (result.errors?.length) {
+              active = false;
+              stop();
+              sink.error?.(fromGraphQLErrors(result.errors as GraphQLErrorEntry[]));
+            } else sink.next(result.data);
+          },
+          error: (e) => active && ((active = false), sink.error?.(toError(e))),
+          complete: () => active && ((active = false), sink.complete?.()),
+        },
+      );
+      return () => {
+        active = false;
+        stop();
+      };
+    },
+    state: () => state,
+    onState(listener) {
+      stateListeners.add(listener);
+      return () => void stateListeners.delete(listener);
+    },
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => void reconnectListeners.delete(listener);
+    },
+    restart: () => client.terminate(),
+    dispose() {
+      clearTimeout(pongTimer);
+      void client.dispose();
+      set('offline');
+    },
+  };
+}

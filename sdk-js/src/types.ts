@@ -1,0 +1,46 @@
+/**
+ * Friendly names for the objects the clients return, all derived from the generated
+ * operation types (so they follow the schema).
+ */
+import type {
+  AgentConversationFieldsFragment,
+  AgentFieldsFragment,
+  CannedResponseFieldsFragment,
+  InboxEventsSubscription,
+  MessageFieldsFragment,
+  ReadReceiptFieldsFragment,
+  TypingFieldsFragment,
+  VisitorConversationFieldsFragment,
+  VisitorFieldsFragment,
+  WebsiteFieldsFragment,
+  WidgetConfigQuery,
+} from './generated/types.js';
+
+/** A stored message. `seq` numbers a conversation's messages in commit order. */
+export type Message = MessageFieldsFragment;
+/** Where a participant has read up to. */
+export type ReadReceipt = ReadReceiptFieldsFragment;
+/** A participant started or stopped typing. */
+export type TypingEvent = TypingFieldsFragment;
+/** A conversation as its visitor sees it. */
+export type VisitorConversation = VisitorConversationFieldsFragment;
+/** A conversation as an agent sees it: visitor details, assignee, department. */
+export type AgentConversation = AgentConversationFieldsFragment;
+/** The visitor of a visitor session. */
+export type Visitor = VisitorFieldsFragment;
+/** A member of the support team. */
+export type Agent = AgentFieldsFragment;
+/** A saved reply. */
+export type CannedResponse = CannedResponseFieldsFragment;
+/** A site the widget is installed on. */
+export type Website = WebsiteFieldsFragment;
+/** What a chat UI shows before a session exists: appearance, greeting, availability. */
+export type WidgetConfig = WidgetConfigQuery['widgetConfig'];
+/** One event of the organization's inbox. */
+export type InboxEvent = InboxEventsSubscription['inboxEvents'];
+
+/** A page of results with its cursor. */
+export interface Page<T> {
+  nodes: T[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
