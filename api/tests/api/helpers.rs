@@ -19,10 +19,23 @@ use chinwag::startup::Application;
 
 pub const WAIT: Duration = Duration::from_secs(10);
 
-pub struct TestApp {
+/// A client of one server: HTTP and graphql-transport-ws helpers.
+pub struct Client {
     pub url: String,
     pub ws_url: String,
     pub http: reqwest::Client,
+}
+
+impl Client {
+    /// For a server at `http://host:port`.
+    pub fn new(base: &str) -> Client {
+        let base = base.trim_end_matches('/');
+        Client { url: format!("{base}/graphql"), ws_url: format!("{}/graphql", base.replacen("http", "ws", 1)), http: reqwest::Client::new() }
+    }
+}
+
+pub struct TestApp {
+    pub client: Client,
     pub app: Arc<App>,
     _dir: tempfile::TempDir,
     pg_db: Option<String>,
@@ -56,13 +69,18 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         let _ = stopped.await;
     }));
     TestApp {
-        url: format!("http://127.0.0.1:{port}/graphql"),
-        ws_url: format!("ws://127.0.0.1:{port}/graphql"),
-        http: reqwest::Client::new(),
+        client: Client::new(&format!("http://127.0.0.1:{port}")),
         app,
         _dir: dir,
         pg_db,
         stop: Some(stop),
+    }
+}
+
+impl std::ops::Deref for TestApp {
+    type Target = Client;
+    fn deref(&self) -> &Client {
+        &self.client
     }
 }
 
@@ -103,7 +121,7 @@ pub struct Visitor {
     pub resume: String,
 }
 
-impl TestApp {
+impl Client {
     /// POSTs an operation and returns the whole JSON response.
     pub async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
         let mut req = self.http.post(&self.url).json(&json!({ "query": query, "variables": variables }));

@@ -1,0 +1,286 @@
+/**
+ * `createAgentClient`: what a member of the support team does, for a dashboard, a
+ * mobile app or a script: sessions with refresh, the inbox, conversations, replies.
+ */
+import { createBase, type BaseClient, type CommonOptions } from './base.js';
+import {
+  conversationEvents,
+  liveConversation,
+  type ConversationEventsOptions,
+  type ConversationHandlers,
+  type LiveConversation,
+  type SendOptions,
+} from './conversation.js';
+import { ChinwagError, isChinwagError } from './errors.js';
+import {
+  AgentConversationDocument,
+  AgentConversationEventsDocument,
+  AgentsDocument,
+  AssignConversationDocument,
+  CannedResponsesDocument,
+  ConversationsDocument,
+  CreateCannedResponseDocument,
+  DeleteCannedResponseDocument,
+  DepartmentsDocument,
+  InboxEventsDocument,
+  LogInDocument,
+  MeDocument,
+  RefreshSessionDocument,
+  SetAgentStatusDocument,
+  SetConversationStatusDocument,
+  SignUpDocument,
+  UpdateCannedResponseDocument,
+} from './generated/documents.js';
+import type {
+  AgentStatus,
+  CannedResponseInput,
+  ConversationFilter,
+  ConversationStatus,
+  DepartmentsQuery,
+  SignUpInput,
+  UpdateCannedResponseInput,
+} from './generated/types.js';
+import type { Agent, AgentConversation, CannedResponse, InboxEvent, Message, Page } from './types.js';
+import type { History, HistoryOptions } from './visitor.js';
+import { load, save, type TokenStorage } from './util.js';
+
+/** An agent's tokens. */
+export interface AgentSession {
+  /** Short-lived (minutes); the client refreshes it before it expires. */
+  accessToken: string;
+  /** Works once: each refresh returns a new one. */
+  refreshToken: string;
+}
+
+/** Options of {@link createAgentClient}. */
+export interface AgentClientOptions extends CommonOptions {
+  /**
+   * Where the session is kept across page loads (`localStorage` for a dashboard).
+   * Tabs sharing it also share refreshes.
+   * @default undefined (the session lives in memory only)
+   */
+  storage?: TokenStorage;
+  /** Start signed in with these tokens (from your own storage). */
+  session?: AgentSession;
+  /**
+   * Act with an API key instead (a bot): no log-in, no refresh, messages are `BOT`.
+   */
+  apiKey?: string;
+  /**
+   * Called whenever the session changes: log-in, each refresh, log-out, and with `null`
+   * when the server ended it (revoked, expired, agent removed): show the log-in screen.
+   */
+  onSessionChange?(session: AgentSession | null): void;
+}
+
+/** Callbacks of {@link AgentClient.inboxEvents}. */
+export interface InboxHandlers {
+  /** One inbox event (live only). */
+  event(event: InboxEvent): void;
+  /** The connection came back after a drop: events meanwhile were not replayed, refetch your lists. */
+  resync?(): void;
+  /** The stream failed for good. */
+  error?(error: ChinwagError): void;
+}
+
+/** An agent's client: see {@link createAgentClient}. */
+export interface AgentClient extends BaseClient {
+  /** The current tokens, or `null` when signed out. */
+  readonly session: AgentSession | null;
+  /** Signs in; the session is kept (and refreshed) by the client. */
+  logIn(email: string, password: string): Promise<Agent>;
+  /** Creates an organization and its owner, and signs the owner in. */
+  signUp(input: SignUpInput): Promise<Agent>;
+  /** Forgets the session here (tokens, storage) and stops live subscriptions. */
+  logOut(): void;
+  /** The signed-in agent. */
+  me(): Promise<Agent>;
+  /** The organization's agents. */
+  agents(): Promise<Agent[]>;
+  /** The organization's departments. */
+  departments(): Promise<DepartmentsQuery['departments']>;
+  /** Sets the signed-in agent's availability. */
+  setAgentStatus(status: AgentStatus): Promise<Agent>;
+  /**
+   * The queue, newest activity first, a page at a time: pass `pageInfo.endCursor` as
+   * `after` for the next.
+   */
+  conversations(options?: { filter?: ConversationFilter; first?: number; after?: string }): Promise<Page<AgentConversation>>;
+  /** A page of a conversation's history (notes included). */
+  messages(conversationId: string, options?: HistoryOptions): Promise<History>;
+  /** The conversation kept live for a UI (see `LiveConversation`); `close()` it when done. */
+  openConversation(conversationId: string): LiveConversation<AgentConversation>;
+  /** The raw event stream: each message once, in order, across reconnects. Returns the unsubscribe. */
+  conversationEvents(
+    conversationId: string,
+    handlers: ConversationHandlers<AgentConversation>,
+    options?: ConversationEventsOptions,
+  ): () => void;
+  /** The organization's inbox, live. Returns the unsubscribe. */
+  inboxEvents(handlers: InboxHandlers): () => void;
+  /** Sends a reply (or a note with `isPrivate`), retried like the visitor's. */
+  sendMessage(conversationId: string, body: string, options?: SendOptions): Promise<Message>;
+  /** Sends a private note: only agents see it. */
+  sendNote(conversationId: string, body: string): Promise<Message>;
+  /** Assigns to an agent and/or a department (transfer); `null` clears either. */
+  assignConversation(
+    conversationId: string,
+    to: { agentId?: string | null; departmentId?: string | null },
+  ): Promise<AgentConversation>;
+  /** Opens, sets pending or resolves a conversation. */
+  setConversationStatus(conversationId: string, status: ConversationStatus): Promise<AgentConversation>;
+  /** The organization's saved replies. */
+  cannedResponses(): Promise<CannedResponse[]>;
+  createCannedResponse(input: CannedResponseInput): Promise<CannedResponse>;
+  updateCannedResponse(id: string, input: UpdateCannedResponseInput): Promise<CannedResponse>;
+  deleteCannedResponse(id: string): Promise<boolean>;
+}
+
+/** The claims the client reads from an access token (a JWT). */
+function claims(token: string): { sub?: string; iat?: number; exp?: number } {
+  try {
+    const part = token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/');
+    return JSON.parse(atob(part));
+  } catch {
+    return {};
+  }
+}
+
+const PAGE = 50;
+
+/**
+ * Creates an agent's client. Sign in with `logIn` (or pass `session` / `storage` to
+ * resume); access tokens are refreshed shortly before they expire, and again when the
+ * server refuses one (HTTP `UNAUTHENTICATED`, socket close 4403).
+ *
+ * @example
+ * ```ts
+ * const agent = createAgentClient({ url: '/graphql', storage: localStorage })
+ * if (!agent.session) await agent.logIn(email, password)
+ * const { nodes } = await agent.conversations({ filter: { status: ['OPEN'] } })
+ * agent.inboxEvents({ event: (e) => update(e), resync: () => reload() })
+ * ```
+ */
+export function createAgentClient(options: AgentClientOptions): AgentClient {
+  const { storage, apiKey, onSessionChange } = options;
+  const key = `chinwag:agent:${options.url}`;
+  let session: AgentSession | null = options.session ?? (storage ? load<AgentSession>(storage, key) : null);
+  // When the access token stops being good, by the local clock: its lifetime from
+  // its claims, counted from when it arrived (so a skewed clock does not matter).
+  let expiresAt = 0;
+  let refreshing: Promise<string> | undefined;
+
+  function adopt(next: AgentSession | null, arrived: boolean) {
+    session = next;
+    const c = next ? claims(next.accessToken) : {};
+    expiresAt = c.exp ? (arrived && c.iat ? Date.now() + (c.exp - c.iat) * 1000 : c.exp * 1000) : Infinity;
+    if (storage) save(storage, key, next);
+    onSessionChange?.(next);
+  }
+  adopt(session, false);
+
+  /** Refresh a little before expiry: a quarter of the lifetime, at most a minute. */
+  const stale = () => {
+    const c = session ? claims(session.accessToken) : {};
+    const margin = Math.min(60_000, ((c.exp ?? 0) - (c.iat ?? 0)) * 250);
+    return Date.now() > expiresAt - margin;
+  };
+
+  async function refresh(): Promise<string> {
+    const spent = session!.refreshToken;
+    // Another tab sharing the storage may have refreshed already: its tokens are ours.
+    const shared = storage && load<AgentSession>(storage, key);
+    if (shared && shared.refreshToken !== spent) {
+      adopt(shared, false);
+      if (!stale()) return shared.accessToken;
+    }
+    try {
+      const { refreshSession: s } = await base.http(RefreshSessionDocument, { refreshToken: session!.refreshToken }, false);
+      adopt({ accessToken: s.accessToken, refreshToken: s.refreshToken }, true);
+      return s.accessToken;
+    } catch (e) {
+      // Revoked or expired for good (a network error keeps the session for a retry).
+      if (isChinwagError(e, 'UNAUTHENTICATED')) adopt(null, false), base.live.restart();
+      throw e;
+    }
+  }
+
+  const base = createBase(
+    options,
+    async (renew) => {
+      if (apiKey) return apiKey;
+      if (!session) throw new ChinwagError('UNAUTHENTICATED', 'Not signed in');
+      if (!renew && !stale()) return session.accessToken;
+      return (refreshing ??= refresh().finally(() => (refreshing = undefined)));
+    },
+    () => !!(session || apiKey),
+  );
+  const { http, live } = base;
+
+  async function signIn(payload: { accessToken: string; refreshToken: string; agent: Agent }) {
+    adopt({ accessToken: payload.accessToken, refreshToken: payload.refreshToken }, true);
+    return payload.agent;
+  }
+
+  const history = async (id: string, { last = PAGE, before }: HistoryOptions = {}) => {
+    const { messages, readReceipts, ...conversation } = (await http(AgentConversationDocument, { id, last, before })).conversation;
+    return { conversation, readReceipts, messages: messages.nodes, hasOlder: messages.pageInfo.hasPreviousPage };
+  };
+
+  return {
+    ...base.api,
+    get session() {
+      return session;
+    },
+    logIn: async (email, password) => signIn((await http(LogInDocument, { input: { email, password } }, false)).logIn),
+    signUp: async (input) => signIn((await http(SignUpDocument, { input }, false)).signUp),
+    logOut() {
+      adopt(null, false);
+      live.restart();
+    },
+    me: async () => (await http(MeDocument)).me,
+    agents: async () => (await http(AgentsDocument)).agents,
+    departments: async () => (await http(DepartmentsDocument)).departments,
+    setAgentStatus: async (status) => (await http(SetAgentStatusDocument, { status })).setAgentStatus,
+    conversations: async ({ filter, first, after } = {}) => (await http(ConversationsDocument, { filter, first, after })).conversations,
+    messages: async (id, opts) => {
+      const { messages, hasOlder } = await history(id, opts);
+      return { messages, hasOlder };
+    },
+    openConversation: (id) =>
+      liveConversation(
+        {
+          live,
+          events: AgentConversationEventsDocument,
+          load: (conversationId, before) => history(conversationId, { before }),
+          send: base.send,
+          setTyping: base.typingFlag,
+          markRead: base.markRead,
+          self: () => ({ kind: apiKey ? 'BOT' : 'AGENT', id: session ? (claims(session.accessToken).sub ?? null) : null }),
+        },
+        id,
+      ),
+    conversationEvents: (id, handlers, opts) => conversationEvents(live, AgentConversationEventsDocument, id, handlers, opts),
+    inboxEvents(handlers) {
+      const offReconnect = live.onReconnect(() => handlers.resync?.());
+      const stop = live.subscribe(InboxEventsDocument, {}, {
+        next: (d) => handlers.event(d.inboxEvents),
+        error: (e) => handlers.error?.(e),
+      });
+      return () => {
+        offReconnect();
+        stop();
+      };
+    },
+    sendMessage: (conversationId, body, opts) => base.send(conversationId, body, opts),
+    sendNote: (conversationId, body) => base.send(conversationId, body, { isPrivate: true }),
+    assignConversation: async (conversationId, { agentId, departmentId }) =>
+      (await http(AssignConversationDocument, { input: { conversationId, agentId, departmentId } })).assignConversation,
+    setConversationStatus: async (conversationId, status) =>
+      (await http(SetConversationStatusDocument, { conversationId, status })).setConversationStatus,
+    cannedResponses: async () => (await http(CannedResponsesDocument)).cannedResponses,
+    createCannedResponse: async (input) => (await http(CreateCannedResponseDocument, { input })).createCannedResponse,
+    updateCannedResponse: async (id, input) => (await http(UpdateCannedResponseDocument, { id, input })).updateCannedResponse,
+    deleteCannedResponse: async (id) => (await http(DeleteCannedResponseDocument, { id })).deleteCannedResponse,
+  };
+}
