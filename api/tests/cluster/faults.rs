@@ -111,3 +111,19 @@ async fn a_postgres_restart_gives_retryable_errors_and_a_retry_stores_nothing_tw
     let msgs = a.messages(&owner.token, &conv).await;
     assert_eq!(msgs.iter().filter(|m| m["body"] == "during the restart").count(), 1);
 }
+
+#[tokio::test]
+async fn sigterm_asks_sockets_to_reconnect_elsewhere() {
+    let cluster = Cluster::shared().await;
+    let a = cluster.node().await;
+    let owner = a.sign_up("Ann").await;
+    let mut ws = a.ws(&owner.token).await;
+    ws.subscribe("i", "subscription { inboxEvents { __typename } }", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let metrics = a.http.get(format!("{}/metrics", a.base)).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("chinwag_websockets_open 1"), "{metrics}");
+    assert!(metrics.contains("chinwag_subscriptions_active 1"), "{metrics}");
+    assert!(metrics.contains("chinwag_redis_up 1"), "{metrics}");
+    a.terminate();
+    assert_eq!(ws.closed().await, 1012);
+}

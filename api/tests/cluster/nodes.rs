@@ -102,6 +102,11 @@ impl Node {
         let _ = self.child.wait();
     }
 
+    /// SIGTERM: the polite stop a deploy sends.
+    pub fn terminate(&self) {
+        let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+    }
+
     pub async fn readyz(&self) -> serde_json::Value {
         self.client.http.get(format!("{}/readyz", self.base)).send().await.unwrap().json().await.unwrap()
     }
