@@ -11,7 +11,7 @@ import {
   type LiveConversation,
   type SendOptions,
 } from './conversation.js';
-import { ChinwagError, isChinwagError } from './errors.js';
+import { isChinwagError, type ChinwagError } from './errors.js';
 import {
   AgentConversationDocument,
   AgentConversationEventsDocument,
@@ -200,7 +200,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       return s.accessToken;
     } catch (e) {
       // Revoked or expired for good (a network error keeps the session for a retry).
-      if (isChinwagError(e, 'UNAUTHENTICATED')) adopt(null, false), base.live.restart();
+      // Open sockets are closed by the server (4403) and find no session to go on with.
+      if (isChinwagError(e, 'UNAUTHENTICATED')) adopt(null, false);
       throw e;
     }
   }
@@ -209,7 +210,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     options,
     async (renew) => {
       if (apiKey) return apiKey;
-      if (!session) throw new ChinwagError('UNAUTHENTICATED', 'Not signed in');
+      if (!session) return undefined;
       if (!renew && !stale()) return session.accessToken;
       return (refreshing ??= refresh().finally(() => (refreshing = undefined)));
     },

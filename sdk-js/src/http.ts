@@ -6,10 +6,11 @@ import { ChinwagError, fromGraphQLErrors, isChinwagError, type GraphQLErrorEntry
 import type { TypedDocument } from './typed-document.js';
 
 /**
- * Supplies the bearer token. `renew` asks for a new one because the server refused the
- * last (an agent refreshes, a visitor resumes its session).
+ * Supplies the bearer token, `undefined` when there is none (signed out: operations go
+ * without one). `renew` asks for a new one because the server refused the last (an
+ * agent refreshes, a visitor resumes its session).
  */
-export type TokenSource = (renew: boolean) => Promise<string>;
+export type TokenSource = (renew: boolean) => Promise<string | undefined>;
 
 /** Sends one operation; `auth: false` sends no `Authorization` header. */
 export type Requester = <R, V>(document: TypedDocument<R, V> | string, variables?: V, auth?: boolean) => Promise<R>;
@@ -49,12 +50,12 @@ export function createRequester(url: string, fetchImpl: typeof fetch, token?: To
 
   return async (document, variables, auth = true) => {
     const query = String(document);
-    if (!auth || !token) return post(query, variables);
+    const bearer = auth ? await token?.(false) : undefined;
     try {
-      return await post(query, variables, await token(false));
+      return await post(query, variables, bearer);
     } catch (e) {
-      if (!isChinwagError(e, 'UNAUTHENTICATED')) throw e;
-      return post(query, variables, await token(true));
+      if (!bearer || !isChinwagError(e, 'UNAUTHENTICATED')) throw e;
+      return post(query, variables, await token!(true));
     }
   };
 }

@@ -64,6 +64,7 @@ export function createLive(options: {
   let state: ConnectionState = 'offline';
   let renew = false;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;
+  const active = new Set<() => void>();
   const stateListeners = new Set<(s: ConnectionState) => void>();
   const reconnectListeners = new Set<() => void>();
   const set = (next: ConnectionState) => {
@@ -86,6 +87,7 @@ export function createLive(options: {
     retryWait: (retries) => sleep(backoff(retries)),
     connectionParams: async () => {
       const bearer = await token(renew);
+      if (!bearer) throw new ChinwagError('UNAUTHENTICATED', 'Not signed in');
       renew = false;
       return { authorization: `Bearer ${bearer}` };
     },
@@ -114,28 +116,35 @@ export function createLive(options: {
 
   return {
     subscribe(document, variables, sink) {
-      let active = true;
+      let open = true;
+      const end = () => {
+        open = false;
+        active.delete(unsubscribe);
+      };
       const stop = client.subscribe<any>(
         // The same object is re-sent on every reconnect: callers may update its
         // variables (`after`) to resume where they stopped.
         { query: String(document), variables: variables as Record<string, unknown> },
         {
           next: (result) => {
-            if (!active) return;
+            if (!open) return;
             if (result.errors?.length) {
-              active = false;
-              stop();
+              unsubscribe();
               sink.error?.(fromGraphQLErrors(result.errors as GraphQLErrorEntry[]));
             } else sink.next(result.data);
           },
-          error: (e) => active && ((active = false), sink.error?.(toError(e))),
-          complete: () => active && ((active = false), sink.complete?.()),
+          // Not retried because signed out (log-out closes the socket itself): say so.
+          error: (e) =>
+            open && (end(), sink.error?.(canRetry() ? toError(e) : new ChinwagError('UNAUTHENTICATED', 'Signed out'))),
+          complete: () => open && (end(), sink.complete?.()),
         },
       );
-      return () => {
-        active = false;
+      const unsubscribe = () => {
+        end();
         stop();
       };
+      active.add(unsubscribe);
+      return unsubscribe;
     },
     state: () => state,
     onState(listener) {
@@ -149,7 +158,10 @@ export function createLive(options: {
     restart: () => client.terminate(),
     dispose() {
       clearTimeout(pongTimer);
-      void client.dispose();
+      // Unsubscribing first keeps graphql-ws from opening one more socket after a
+      // pending retry wait; its dispose rejects when no connection was ever made.
+      active.forEach((unsubscribe) => unsubscribe());
+      Promise.resolve(client.dispose()).catch(() => {});
       set('offline');
     },
   };

@@ -22,6 +22,8 @@ export interface TestServer {
   port: number;
   /** What the server wrote to stderr (its logs), for failure messages. */
   logs(): string;
+  /** Stops the process and starts it again on the same port and data (a deploy). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,38 @@ export async function until(check: () => boolean | Promise<boolean>, what: strin
   }
 }
 
+/** One `chinwag serve` process, healthy; its `stop` waits for the exit. */
+async function launch(port: number, dataDir: string, args: string[], env: Record<string, string>, logs: { text: string }) {
+  const child: ChildProcess = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
+    env: { ...process.env, CHINWAG_RATE_LIMITS: 'off', RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr!.on('data', (d) => (logs.text += d));
+  let dead = false;
+  const exited = new Promise<void>((r) => child.once('exit', () => ((dead = true), r())));
+  const stop = async () => {
+    if (dead) return;
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  try {
+    await until(
+      async () => {
+        if (dead) throw new Error(`chinwag serve exited early:\n${logs.text}`);
+        return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      },
+      'chinwag serve to answer /healthz',
+      20_000,
+    );
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return stop;
+}
+
 /**
  * Starts a server. `args` are extra `chinwag serve` flags; `env` overrides (rate limits
  * are off unless a test turns them on).
@@ -58,38 +92,26 @@ export async function startServer(args: string[] = [], env: Record<string, strin
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-sdk-test-'));
-    let logs = '';
-    const child: ChildProcess = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
-      env: { ...process.env, CHINWAG_RATE_LIMITS: 'off', RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    child.stderr!.on('data', (d) => (logs += d));
-    const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-    let dead = false;
-    void exited.then(() => (dead = true));
-    const stop = async () => {
-      if (!dead) {
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-        await exited;
-        clearTimeout(timer);
-      }
-      await rm(dataDir, { recursive: true, force: true });
-    };
+    const logs = { text: '' };
     try {
-      await until(
-        async () => {
-          if (dead) throw new Error(`chinwag serve exited early:\n${logs}`);
-          return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+      let stop = await launch(port, dataDir, args, env, logs);
+      return {
+        url: `http://127.0.0.1:${port}/graphql`,
+        port,
+        logs: () => logs.text,
+        async restart() {
+          await stop();
+          stop = await launch(port, dataDir, args, env, logs);
         },
-        'chinwag serve to answer /healthz',
-        20_000,
-      );
-      return { url: `http://127.0.0.1:${port}/graphql`, port, logs: () => logs, stop };
+        async stop() {
+          await stop();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
     } catch (e) {
-      await stop();
+      await rm(dataDir, { recursive: true, force: true });
       // Another process may have taken the port between our probe and the bind.
-      if (attempt < 3 && /in use/i.test(logs)) continue;
+      if (attempt < 3 && /in use/i.test(logs.text)) continue;
       throw e;
     }
   }
@@ -101,11 +123,17 @@ export interface Proxy {
   /** Connections open right now. */
   open(): number;
   drop(): void;
+  /**
+   * The next `n` answers from the server are lost: the connection is cut when the
+   * server starts answering (the request did arrive and was acted on).
+   */
+  loseNextAnswers(n: number): void;
   close(): Promise<void>;
 }
 
 export async function startProxy(port: number): Promise<Proxy> {
   const pairs = new Set<[net.Socket, net.Socket]>();
+  let toLose = 0;
   const server = net.createServer((client) => {
     const upstream = net.connect(port, '127.0.0.1');
     const pair: [net.Socket, net.Socket] = [client, upstream];
@@ -117,13 +145,20 @@ export async function startProxy(port: number): Promise<Proxy> {
     };
     client.on('error', end).on('close', end);
     upstream.on('error', end).on('close', end);
-    client.pipe(upstream).pipe(client);
+    client.pipe(upstream);
+    upstream.on('data', (chunk) => {
+      if (toLose > 0) {
+        toLose--;
+        end();
+      } else client.write(chunk);
+    });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   return {
     port: (server.address() as net.AddressInfo).port,
     open: () => pairs.size,
     drop: () => pairs.forEach(([a, b]) => (a.destroy(), b.destroy())),
+    loseNextAnswers: (n) => void (toLose = n),
     close: () =>
       new Promise<void>((r) => {
         pairs.forEach(([a, b]) => (a.destroy(), b.destroy()));
