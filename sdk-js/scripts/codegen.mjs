@@ -38,9 +38,7 @@ function spreads(node) {
 const documentsPlugin = {
   plugin(_schema, documents) {
     const definitions = documents.flatMap((d) => d.document.definitions);
-    const fragments = new Map(
-      definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]),
-    );
+    const fragments = new Map(definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
     const operations = definitions
       .filter((d) => d.kind === Kind.OPERATION_DEFINITION)
       .sort((a, b) => a.name.value.localeCompare(b.name.value));
@@ -68,6 +66,21 @@ const documentsPlugin = {
     ].join('\n');
   },
 };
+
+/** Gives each operation and fragment type without a doc comment one (TSDoc on every export). */
+function documentTypes(source) {
+  const lines = source.split('\n');
+  return lines
+    .map((line, i) => {
+      if (!line.startsWith('export type ') || lines[i - 1]?.trim().endsWith('*/')) return line;
+      const m = /^export type (\w+?)(Query|Mutation|Subscription|Fragment)(Variables)? =/.exec(line);
+      if (!m) return `/** \`${/^export type (\w+)/.exec(line)[1]}\`, as the schema defines it. */\n${line}`;
+      const [, name, kind, variables] = m;
+      const what = kind === 'Fragment' ? `fragment ${name}` : `${kind.toLowerCase()} ${name}`;
+      return `/** ${variables ? 'Variables' : kind === 'Fragment' ? 'Fields' : 'Result'} of \`${what}\`. */\n${line}`;
+    })
+    .join('\n');
+}
 
 /** The generated files, path (relative to the package) to content. */
 export async function generate() {
@@ -101,7 +114,7 @@ export async function generate() {
     pluginMap: { documents: documentsPlugin },
   });
   return {
-    'src/generated/types.ts': HEADER + types.trimEnd() + '\n',
+    'src/generated/types.ts': HEADER + documentTypes(types).trimEnd() + '\n',
     'src/generated/documents.ts': HEADER + docs.trimEnd() + '\n',
   };
 }

@@ -19,7 +19,7 @@ async function gzipped(contents) {
     minify: true,
     format: 'esm',
     platform: 'browser',
-    target: 'es2020',
+    target: 'es2022',
     write: false,
     logLevel: 'silent',
   });

@@ -224,7 +224,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
   }
 
   const history = async (id: string, { last = PAGE, before }: HistoryOptions = {}) => {
-    const { messages, readReceipts, ...conversation } = (await http(AgentConversationDocument, { id, last, before })).conversation;
+    const { messages, readReceipts, ...conversation } = (await http(AgentConversationDocument, { id, last, before }))
+      .conversation;
     return { conversation, readReceipts, messages: messages.nodes, hasOlder: messages.pageInfo.hasPreviousPage };
   };
 
@@ -243,7 +244,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     agents: async () => (await http(AgentsDocument)).agents,
     departments: async () => (await http(DepartmentsDocument)).departments,
     setAgentStatus: async (status) => (await http(SetAgentStatusDocument, { status })).setAgentStatus,
-    conversations: async ({ filter, first, after } = {}) => (await http(ConversationsDocument, { filter, first, after })).conversations,
+    conversations: async ({ filter, first, after } = {}) =>
+      (await http(ConversationsDocument, { filter, first, after })).conversations,
     messages: async (id, opts) => {
       const { messages, hasOlder } = await history(id, opts);
       return { messages, hasOlder };
@@ -264,10 +266,14 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     conversationEvents: (id, handlers, opts) => conversationEvents(live, AgentConversationEventsDocument, id, handlers, opts),
     inboxEvents(handlers) {
       const offReconnect = live.onReconnect(() => handlers.resync?.());
-      const stop = live.subscribe(InboxEventsDocument, {}, {
-        next: (d) => handlers.event(d.inboxEvents),
-        error: (e) => handlers.error?.(e),
-      });
+      const stop = live.subscribe(
+        InboxEventsDocument,
+        {},
+        {
+          next: (d) => handlers.event(d.inboxEvents),
+          error: (e) => handlers.error?.(e),
+        },
+      );
       return () => {
         offReconnect();
         stop();

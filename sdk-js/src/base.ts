@@ -55,7 +55,11 @@ export interface BaseClient {
    * Runs any subscription over the live connection; it survives reconnects (re-sent
    * with the same variables). Returns the unsubscribe.
    */
-  subscribe<R = any, V = Record<string, unknown>>(document: TypedDocument<R, V> | string, variables: V, sink: Sink<R>): () => void;
+  subscribe<R = any, V = Record<string, unknown>>(
+    document: TypedDocument<R, V> | string,
+    variables: V,
+    sink: Sink<R>,
+  ): () => void;
   /** The live connection's state now. */
   connectionState(): ConnectionState;
   /** Calls `listener` whenever the connection state changes; returns the unsubscribe. */
@@ -93,6 +97,7 @@ function endpoints(url: string, wsUrl?: string) {
   return { http, ws: wsUrl ?? http.replace(/^http/, 'ws') };
 }
 
+/** Builds the shared machinery from the options and a client's token source. Internal. */
 export function createBase(options: CommonOptions, token: TokenSource, canRetry: () => boolean): Base {
   const { fetch: fetchImpl = (...args) => globalThis.fetch(...args), webSocketImpl, sendAttempts = 6 } = options;
   const { http: url, ws } = endpoints(options.url, options.wsUrl);

@@ -128,6 +128,7 @@ export interface SendOptions {
  * change you receive through `subscribe`.
  */
 export interface LiveConversation<C> {
+  /** The conversation's id. */
   readonly id: string;
   /** The current state. */
   readonly state: ConversationState<C>;
@@ -183,6 +184,7 @@ const TYPING_TTL = 8_000;
 
 const bySeq = (a: Message, b: Message) => a.seq - b.seq;
 
+/** Opens a {@link LiveConversation}: loads it, then follows its events. Internal: clients expose `openConversation`. */
 export function liveConversation<C>(deps: ConversationDeps<C>, id: string): LiveConversation<C> {
   const listeners = new Set<(s: ConversationState<C>) => void>();
   const stored = new Map<string, ChatMessage>();
@@ -227,7 +229,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
       if (m.clientMessageId && mine(m.senderKind, m.senderId)) pending = pending.filter((p) => p.key !== key);
       const typist = `${m.senderKind}:${m.senderId}`;
       const t = typers.get(typist);
-      if (t) clearTimeout(t.timer), typers.delete(typist);
+      if (t) (clearTimeout(t.timer), typers.delete(typist));
     }
     if (added) history.sort(bySeq);
     return added;
@@ -357,9 +359,13 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
     },
     async markRead() {
       const last = [...history].reverse().find((m) => !mine(m.senderKind, m.senderId));
-      if (!last || last.seq <= readSeq) return;
+      const before = readSeq;
+      if (!last || last.seq <= before) return;
       readSeq = last.seq;
-      await deps.markRead(id, last.id);
+      await deps.markRead(id, last.id).catch((e) => {
+        readSeq = before;
+        throw e;
+      });
     },
     async loadOlder() {
       const first = history[0];

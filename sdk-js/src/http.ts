@@ -34,16 +34,24 @@ export function createRequester(url: string, fetchImpl: typeof fetch, token?: To
     };
     if (bearer) headers.authorization = `Bearer ${bearer}`;
     let response: Response;
-    let body: { data?: unknown; errors?: GraphQLErrorEntry[] } | undefined;
+    let text: string;
     try {
       response = await fetchImpl(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-      body = await response.json().catch(() => undefined);
+      text = await response.text();
     } catch (e) {
+      // Offline, refused, or cut mid-answer: the operation may or may not have run.
       throw new ChinwagError('NETWORK_ERROR', `Cannot reach ${url}: ${(e as Error)?.message ?? e}`);
+    }
+    let body: { data?: unknown; errors?: GraphQLErrorEntry[] } | undefined;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not GraphQL: a proxy's error page, a captive portal.
     }
     if (body?.errors?.length) throw fromGraphQLErrors(body.errors, response.status);
     if (!response.ok || body?.data == null) {
-      throw new ChinwagError(codeForStatus(response.status), `HTTP ${response.status} from ${url}`, [], response.status);
+      const code = response.ok ? 'NETWORK_ERROR' : codeForStatus(response.status);
+      throw new ChinwagError(code, `HTTP ${response.status} from ${url}`, [], response.status);
     }
     return body.data;
   }

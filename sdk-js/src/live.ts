@@ -53,6 +53,7 @@ function toError(e: unknown): ChinwagError {
   return new ChinwagError('NETWORK_ERROR', (e as Error)?.message ?? String(e));
 }
 
+/** Creates the live connection of one client (no socket until the first subscription). Internal. */
 export function createLive(options: {
   url: string;
   token: TokenSource;
@@ -73,46 +74,49 @@ export function createLive(options: {
     stateListeners.forEach((l) => l(next));
   };
 
-  const client: Client = createClient({
-    url,
-    webSocketImpl,
-    lazy: true,
-    // Switching conversations unsubscribes then subscribes: keep the socket meanwhile.
-    lazyCloseTimeout: 1_000,
-    keepAlive: 10_000,
-    retryAttempts: Infinity,
-    // graphql-ws retries only close events by default; a failed connection attempt
-    // (server down, offline) surfaces as an error event first and must be retried too.
-    shouldRetry: () => canRetry(),
-    retryWait: (retries) => sleep(backoff(retries)),
-    connectionParams: async () => {
-      const bearer = await token(renew);
-      if (!bearer) throw new ChinwagError('UNAUTHENTICATED', 'Not signed in');
-      renew = false;
-      return { authorization: `Bearer ${bearer}` };
-    },
-    on: {
-      connecting: () => set('connecting'),
-      connected: (_socket, _payload, wasRetry) => {
-        set('online');
-        if (wasRetry) reconnectListeners.forEach((l) => l());
+  // Made on first use: HTTP-only callers (a Node script without a WebSocket) never need it.
+  let client: Client | undefined;
+  const connection = (): Client =>
+    (client ??= createClient({
+      url,
+      webSocketImpl,
+      lazy: true,
+      // Switching conversations unsubscribes then subscribes: keep the socket meanwhile.
+      lazyCloseTimeout: 1_000,
+      keepAlive: 10_000,
+      retryAttempts: Infinity,
+      // graphql-ws retries only close events by default; a failed connection attempt
+      // (server down, offline) surfaces as an error event first and must be retried too.
+      shouldRetry: () => canRetry(),
+      retryWait: (retries) => sleep(backoff(retries)),
+      connectionParams: async () => {
+        const bearer = await token(renew);
+        if (!bearer) throw new ChinwagError('UNAUTHENTICATED', 'Not signed in');
+        renew = false;
+        return { authorization: `Bearer ${bearer}` };
       },
-      closed: (event) => {
-        clearTimeout(pongTimer);
-        // 4403: the token expired or was revoked; the next attempt asks for a new one.
-        if ((event as { code?: number })?.code === 4403) renew = true;
-        set('offline');
+      on: {
+        connecting: () => set('connecting'),
+        connected: (_socket, _payload, wasRetry) => {
+          set('online');
+          if (wasRetry) reconnectListeners.forEach((l) => l());
+        },
+        closed: (event) => {
+          clearTimeout(pongTimer);
+          // 4403: the token expired or was revoked; the next attempt asks for a new one.
+          if ((event as { code?: number })?.code === 4403) renew = true;
+          set('offline');
+        },
+        // A half-open socket (laptop lid, lost Wi-Fi) never closes by itself: a ping
+        // without a pong ends it, and the retry loop takes over.
+        ping: (received) => {
+          if (!received) pongTimer = setTimeout(() => client?.terminate(), PONG_TIMEOUT);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
       },
-      // A half-open socket (laptop lid, lost Wi-Fi) never closes by itself: a ping
-      // without a pong ends it, and the retry loop takes over.
-      ping: (received) => {
-        if (!received) pongTimer = setTimeout(() => client.terminate(), PONG_TIMEOUT);
-      },
-      pong: (received) => {
-        if (received) clearTimeout(pongTimer);
-      },
-    },
-  });
+    }));
 
   return {
     subscribe(document, variables, sink) {
@@ -121,7 +125,7 @@ export function createLive(options: {
         open = false;
         active.delete(unsubscribe);
       };
-      const stop = client.subscribe<any>(
+      const stop = connection().subscribe<any>(
         // The same object is re-sent on every reconnect: callers may update its
         // variables (`after`) to resume where they stopped.
         { query: String(document), variables: variables as Record<string, unknown> },
@@ -155,13 +159,13 @@ export function createLive(options: {
       reconnectListeners.add(listener);
       return () => void reconnectListeners.delete(listener);
     },
-    restart: () => client.terminate(),
+    restart: () => client?.terminate(),
     dispose() {
       clearTimeout(pongTimer);
       // Unsubscribing first keeps graphql-ws from opening one more socket after a
       // pending retry wait; its dispose rejects when no connection was ever made.
       active.forEach((unsubscribe) => unsubscribe());
-      Promise.resolve(client.dispose()).catch(() => {});
+      if (client) Promise.resolve(client.dispose()).catch(() => {});
       set('offline');
     },
   };

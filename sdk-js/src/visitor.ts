@@ -137,13 +137,15 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
 
   const base = createBase(
     options,
-    async (renew) => (session && !renew && !introduce ? session.token : (starting ??= start().finally(() => (starting = undefined)))),
+    async (renew) =>
+      session && !renew && !introduce ? session.token : (starting ??= start().finally(() => (starting = undefined))),
     () => true,
   );
   const { http, live } = base;
 
   const history = async (id: string, { last = PAGE, before }: HistoryOptions = {}) => {
-    const { messages, readReceipts, ...conversation } = (await http(VisitorConversationDocument, { id, last, before })).conversation;
+    const { messages, readReceipts, ...conversation } = (await http(VisitorConversationDocument, { id, last, before }))
+      .conversation;
     return { conversation, readReceipts, messages: messages.nodes, hasOlder: messages.pageInfo.hasPreviousPage };
   };
 

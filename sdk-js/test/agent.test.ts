@@ -41,7 +41,10 @@ describe('the agent client', () => {
     const chat = visitorClient(websiteKey);
     const { id } = await chat.startConversation('I need help');
     await until(() => events.some((e) => e.__typename === 'ConversationCreated'), 'ConversationCreated');
-    await until(() => events.some((e) => e.__typename === 'InboxMessageAdded' && e.preview === 'I need help'), 'InboxMessageAdded');
+    await until(
+      () => events.some((e) => e.__typename === 'InboxMessageAdded' && e.preview === 'I need help'),
+      'InboxMessageAdded',
+    );
 
     const assigned = await owner.assignConversation(id, { agentId: me.id });
     expect(assigned.assignee?.id).toBe(me.id);
@@ -95,7 +98,11 @@ describe('the agent client', () => {
   it('keeps the session in storage and signs out for good', async () => {
     const { me } = await organization();
     const items = new Map<string, string>();
-    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+    const storage = {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+      removeItem: (k: string) => void items.delete(k),
+    };
     const changes: Array<string | null> = [];
     const a = agentClient({ storage, onSessionChange: (s) => changes.push(s?.accessToken ?? null) });
     await a.logIn(me.email, 'correct horse battery');
@@ -112,7 +119,9 @@ describe('the agent client', () => {
 
   it('acts as a bot with an API key', async () => {
     const { owner, websiteKey } = await organization();
-    const { createApiKey } = await owner.request<{ createApiKey: { secret: string } }>('mutation { createApiKey(name: "bot") { secret } }');
+    const { createApiKey } = await owner.request<{ createApiKey: { secret: string } }>(
+      'mutation { createApiKey(name: "bot") { secret } }',
+    );
     const bot = agentClient({ apiKey: createApiKey.secret });
     const chat = visitorClient(websiteKey);
     const { id } = await chat.startConversation('hello bot');
@@ -125,7 +134,9 @@ describe('the agent client', () => {
     const a = agentClient();
     const address = email('dup');
     await a.signUp({ organizationName: 'X', name: 'X', email: address, password: 'long enough pw' });
-    await expect(agentClient().signUp({ organizationName: 'Y', name: 'Y', email: address, password: 'long enough pw' })).rejects.toMatchObject({
+    await expect(
+      agentClient().signUp({ organizationName: 'Y', name: 'Y', email: address, password: 'long enough pw' }),
+    ).rejects.toMatchObject({
       code: 'BAD_USER_INPUT',
     });
   });

@@ -41,7 +41,12 @@ export function visitorClient(websiteKey: string, options: Partial<VisitorClient
 /** A new organization: its owner's client (signed in) and a website's key. */
 export async function organization(options: Partial<AgentClientOptions> = {}) {
   const owner = agentClient(options);
-  const me = await owner.signUp({ organizationName: 'Acme', name: 'Ann', email: email('ann'), password: 'correct horse battery' });
+  const me = await owner.signUp({
+    organizationName: 'Acme',
+    name: 'Ann',
+    email: email('ann'),
+    password: 'correct horse battery',
+  });
   const { createWebsite } = await owner.request(CreateWebsiteDocument, { input: { name: 'Acme shop' } });
   return { owner, me, websiteKey: createWebsite.publicKey, websiteId: createWebsite.id };
 }

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionState, Message } from '../src/index.js';
-import { organization, serverUrl, until, visitorClient } from './helpers.js';
-import { startProxy, type Proxy } from './server.js';
+import { agentClient, email, organization, serverUrl, until, visitorClient } from './helpers.js';
+import { startProxy, startServer, type Proxy, type TestServer } from './server.js';
 
 const proxies: Proxy[] = [];
 afterEach(async () => {
@@ -50,7 +50,7 @@ describe('reconnecting', () => {
     expect(got.map((m) => m.seq)).toEqual(expected.map((_, i) => i + 2));
     await until(() => convo.state.messages.length === N + 1, 'the conversation state to catch up');
     expect(convo.state.messages.map((m) => m.body)).toEqual(['m0', ...expected]);
-    expect(states.filter((s) => s === "offline").length).toBeGreaterThanOrEqual(5);
+    expect(states.filter((s) => s === 'offline').length).toBeGreaterThanOrEqual(5);
     expect(chat.connectionState()).toBe('online');
     convo.close();
   });
@@ -104,6 +104,34 @@ describe('reconnecting', () => {
     await until(() => convo.state.messages.length === 3, 'the missed messages', 20_000);
     await until(() => convo.state.conversation?.status === 'PENDING', 'the missed status change (refetched)');
     expect(convo.state.messages.map((m) => m.body)).toEqual(['hello', 'while you were away 1', 'while you were away 2']);
+    convo.close();
+  });
+});
+
+describe('a server restart', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(() => server?.stop());
+
+  it('is ridden out: the stream resumes and catches up', async () => {
+    const owner = agentClient({ url: server.url });
+    await owner.signUp({ organizationName: 'R', name: 'R', email: email('r'), password: 'correct horse battery' });
+    const { createWebsite } = await owner.request<{ createWebsite: { publicKey: string } }>(
+      'mutation { createWebsite(input: {name: "R"}) { publicKey } }',
+    );
+    const chat = visitorClient(createWebsite.publicKey, { url: server.url });
+    const { id } = await chat.startConversation('before');
+    const convo = chat.openConversation(id);
+    await until(() => chat.connectionState() === 'online', 'online');
+    await owner.sendMessage(id, 'm1');
+    await server.restart();
+    await owner.sendMessage(id, 'm2'); // sent before the visitor is back
+    await until(() => convo.state.messages.length === 3, 'the catch-up after the restart', 20_000);
+    expect(convo.state.messages.map((m) => m.body)).toEqual(['before', 'm1', 'm2']);
+    await owner.sendMessage(id, 'm3');
+    await until(() => convo.state.messages.length === 4, 'live again');
     convo.close();
   });
 });

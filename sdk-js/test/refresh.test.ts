@@ -27,7 +27,9 @@ function recorder() {
 async function owner(options: Parameters<typeof agentClient>[0] = {}) {
   const a = agentClient({ url: server.url, ...options });
   const me = await a.signUp({ organizationName: 'Acme', name: 'Ann', email: email('ann'), password: 'correct horse battery' });
-  const { createWebsite } = await a.request<{ createWebsite: { publicKey: string } }>('mutation { createWebsite(input: {name: "Shop"}) { publicKey } }');
+  const { createWebsite } = await a.request<{ createWebsite: { publicKey: string } }>(
+    'mutation { createWebsite(input: {name: "Shop"}) { publicKey } }',
+  );
   return { a, me, websiteKey: createWebsite.publicKey };
 }
 
@@ -47,7 +49,11 @@ describe('agent sessions', () => {
   it('refreshes and retries when the server refuses the token', async () => {
     const { a } = await owner();
     const r = recorder();
-    const b = agentClient({ url: server.url, fetch: r.fetch, session: { accessToken: 'not.a.token', refreshToken: a.session!.refreshToken } });
+    const b = agentClient({
+      url: server.url,
+      fetch: r.fetch,
+      session: { accessToken: 'not.a.token', refreshToken: a.session!.refreshToken },
+    });
     expect((await b.me()).name).toBe('Ann');
     expect(r.calls).toEqual(['Me 401', 'RefreshSession 200', 'Me 200']);
   });
@@ -75,7 +81,11 @@ describe('agent sessions', () => {
 
   it('lets two tabs sharing storage refresh at the same time', async () => {
     const items = new Map<string, string>();
-    const storage = { getItem: (k: string) => items.get(k) ?? null, setItem: (k: string, v: string) => void items.set(k, v), removeItem: (k: string) => void items.delete(k) };
+    const storage = {
+      getItem: (k: string) => items.get(k) ?? null,
+      setItem: (k: string, v: string) => void items.set(k, v),
+      removeItem: (k: string) => void items.delete(k),
+    };
     const { a } = await owner({ storage });
     const b = agentClient({ url: server.url, storage });
     await sleep(2_100);
@@ -88,12 +98,17 @@ describe('agent sessions', () => {
 
   it('ends the session when the agent is removed: the stream fails and the UI is told', async () => {
     const { a, websiteKey } = await owner();
-    const { inviteAgent } = await a.request<{ inviteAgent: { token: string } }>('mutation($e: String!) { inviteAgent(input: {email: $e, role: AGENT}) { token } }', {
-      e: email('bo'),
-    });
+    const { inviteAgent } = await a.request<{ inviteAgent: { token: string } }>(
+      'mutation($e: String!) { inviteAgent(input: {email: $e, role: AGENT}) { token } }',
+      {
+        e: email('bo'),
+      },
+    );
     const sessions: Array<string | null> = [];
     const bo = agentClient({ url: server.url, onSessionChange: (s) => sessions.push(s && 'session') });
-    const { acceptInvite } = await bo.request<{ acceptInvite: { accessToken: string; refreshToken: string; agent: { id: string } } }>(
+    const { acceptInvite } = await bo.request<{
+      acceptInvite: { accessToken: string; refreshToken: string; agent: { id: string } };
+    }>(
       'mutation($t: String!) { acceptInvite(input: {token: $t, name: "Bo", password: "another good password"}) { accessToken refreshToken agent { id } } }',
       { t: inviteAgent.token },
     );

@@ -69,7 +69,10 @@ async function launch(port: number, dataDir: string, args: string[], env: Record
     await until(
       async () => {
         if (dead) throw new Error(`chinwag serve exited early:\n${logs.text}`);
-        return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+        return fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
       },
       'chinwag serve to answer /healthz',
       20_000,
@@ -87,7 +90,9 @@ async function launch(port: number, dataDir: string, args: string[], env: Record
  */
 export async function startServer(args: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
   if (!existsSync(binary)) {
-    throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root (or set CHINWAG_BIN).`);
+    throw new Error(
+      `No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root (or set CHINWAG_BIN).`,
+    );
   }
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();

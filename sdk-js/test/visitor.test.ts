@@ -34,6 +34,11 @@ describe('the visitor client', () => {
     agentSide.typing();
     await until(() => convo.state.typing.length === 1, 'the agent typing to show');
     expect(convo.state.typing[0]!.senderKind).toBe('AGENT');
+    expect(agentSide.state.typing).toEqual([]); // never your own
+    convo.typing();
+    await until(() => agentSide.state.typing.length === 1, 'the visitor typing to show');
+    expect(agentSide.state.typing[0]!.senderKind).toBe('VISITOR');
+    expect(convo.state.typing.map((t) => t.senderKind)).toEqual(['AGENT']);
     await agentSide.send('Yes, we do!');
     await until(() => convo.state.messages.length === 2, 'the reply');
     expect(convo.state.messages[1]).toMatchObject({ body: 'Yes, we do!', senderKind: 'AGENT', status: 'sent' });

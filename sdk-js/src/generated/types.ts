@@ -9,6 +9,7 @@ export type AgentStatus =
   | 'AWAY'
   | 'OFFLINE';
 
+/** `AssignConversationInput`, as the schema defines it. */
 export type AssignConversationInput = {
   conversationId: string | number;
   /** The agent to assign; absent or null unassigns. */
@@ -17,6 +18,7 @@ export type AssignConversationInput = {
   departmentId?: string | number | null | undefined;
 };
 
+/** `AssigneeFilter`, as the schema defines it. */
 export type AssigneeFilter =
   /** Assigned to the signed-in agent. */
   | 'ME'
@@ -24,12 +26,14 @@ export type AssigneeFilter =
   /** Assigned to anyone or no one. */
   | 'ANY';
 
+/** `CannedResponseInput`, as the schema defines it. */
 export type CannedResponseInput = {
   shortcut: string;
   title: string;
   body: string;
 };
 
+/** `ConversationFilter`, as the schema defines it. */
 export type ConversationFilter = {
   /** Only these statuses (all when empty or absent). */
   status?: Array<ConversationStatus> | null | undefined;
@@ -46,12 +50,14 @@ export type ConversationStatus =
   | 'PENDING'
   | 'RESOLVED';
 
+/** `CreateWebsiteInput`, as the schema defines it. */
 export type CreateWebsiteInput = {
   name: string;
   /** Origins allowed to start visitor sessions, like `https://shop.example`; empty: any origin. */
   allowedOrigins?: Array<string> | null | undefined;
 };
 
+/** `LogInInput`, as the schema defines it. */
 export type LogInInput = {
   email: string;
   password: string;
@@ -63,6 +69,7 @@ export type Role =
   | 'ADMIN'
   | 'AGENT';
 
+/** `SendMessageInput`, as the schema defines it. */
 export type SendMessageInput = {
   conversationId: string | number;
   /** 1 to 10,000 characters after trimming. */
@@ -83,6 +90,7 @@ export type SenderKind =
   | 'BOT'
   | 'SYSTEM';
 
+/** `SignUpInput`, as the schema defines it. */
 export type SignUpInput = {
   organizationName: string;
   name: string;
@@ -90,6 +98,7 @@ export type SignUpInput = {
   password: string;
 };
 
+/** `StartConversationInput`, as the schema defines it. */
 export type StartConversationInput = {
   /**
    * The first message. Without it the conversation stays out of agents' queues
@@ -98,6 +107,7 @@ export type StartConversationInput = {
   body?: string | null | undefined;
 };
 
+/** `StartVisitorSessionInput`, as the schema defines it. */
 export type StartVisitorSessionInput = {
   websiteKey: string;
   name?: string | null | undefined;
@@ -110,6 +120,7 @@ export type StartVisitorSessionInput = {
   userHash?: string | null | undefined;
 };
 
+/** `UpdateCannedResponseInput`, as the schema defines it. */
 export type UpdateCannedResponseInput = {
   shortcut?: string | null | undefined;
   title?: string | null | undefined;
@@ -121,59 +132,79 @@ export type WidgetPosition =
   | 'LEFT'
   | 'RIGHT';
 
+/** Fields of `fragment AgentFields`. */
 export type AgentFieldsFragment = { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean };
 
+/** Fields of `fragment AuthFields`. */
 export type AuthFieldsFragment = { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } };
 
+/** Fields of `fragment AgentConversationFields`. */
 export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
 
+/** Fields of `fragment CannedResponseFields`. */
 export type CannedResponseFieldsFragment = { id: string, shortcut: string, title: string, body: string, updatedAt: string };
 
+/** Fields of `fragment WebsiteFields`. */
 export type WebsiteFieldsFragment = { id: string, name: string, publicKey: string, allowedOrigins: Array<string> };
 
+/** Variables of `mutation SignUp`. */
 export type SignUpMutationVariables = Exact<{
   input: SignUpInput;
 }>;
 
 
+/** Result of `mutation SignUp`. */
 export type SignUpMutation = { signUp: { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } } };
 
+/** Variables of `mutation LogIn`. */
 export type LogInMutationVariables = Exact<{
   input: LogInInput;
 }>;
 
 
+/** Result of `mutation LogIn`. */
 export type LogInMutation = { logIn: { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } } };
 
+/** Variables of `mutation RefreshSession`. */
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
+/** Result of `mutation RefreshSession`. */
 export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } } };
 
+/** Variables of `query Me`. */
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `query Me`. */
 export type MeQuery = { me: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } };
 
+/** Variables of `query Agents`. */
 export type AgentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `query Agents`. */
 export type AgentsQuery = { agents: Array<{ id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean }> };
 
+/** Variables of `query Departments`. */
 export type DepartmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `query Departments`. */
 export type DepartmentsQuery = { departments: Array<{ id: string, name: string }> };
 
+/** Variables of `mutation SetAgentStatus`. */
 export type SetAgentStatusMutationVariables = Exact<{
   status: AgentStatus;
 }>;
 
 
+/** Result of `mutation SetAgentStatus`. */
 export type SetAgentStatusMutation = { setAgentStatus: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } };
 
+/** Variables of `query Conversations`. */
 export type ConversationsQueryVariables = Exact<{
   filter?: ConversationFilter | null | undefined;
   first?: number | null | undefined;
@@ -181,8 +212,10 @@ export type ConversationsQueryVariables = Exact<{
 }>;
 
 
+/** Result of `query Conversations`. */
 export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+/** Variables of `query AgentConversation`. */
 export type AgentConversationQueryVariables = Exact<{
   id: string | number;
   last?: number | null | undefined;
@@ -190,14 +223,17 @@ export type AgentConversationQueryVariables = Exact<{
 }>;
 
 
+/** Result of `query AgentConversation`. */
 export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
+/** Variables of `subscription AgentConversationEvents`. */
 export type AgentConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
   after?: string | number | null | undefined;
 }>;
 
 
+/** Result of `subscription AgentConversationEvents`. */
 export type AgentConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
@@ -205,9 +241,11 @@ export type AgentConversationEventsSubscription = { conversationEvents:
     | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
    };
 
+/** Variables of `subscription InboxEvents`. */
 export type InboxEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `subscription InboxEvents`. */
 export type InboxEventsSubscription = { inboxEvents:
     | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
     | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
@@ -215,73 +253,95 @@ export type InboxEventsSubscription = { inboxEvents:
     | { __typename: 'VisitorPresenceChanged', visitorId: string, online: boolean }
    };
 
+/** Variables of `mutation AssignConversation`. */
 export type AssignConversationMutationVariables = Exact<{
   input: AssignConversationInput;
 }>;
 
 
+/** Result of `mutation AssignConversation`. */
 export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
+/** Variables of `mutation SetConversationStatus`. */
 export type SetConversationStatusMutationVariables = Exact<{
   conversationId: string | number;
   status: ConversationStatus;
 }>;
 
 
+/** Result of `mutation SetConversationStatus`. */
 export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
+/** Variables of `query CannedResponses`. */
 export type CannedResponsesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `query CannedResponses`. */
 export type CannedResponsesQuery = { cannedResponses: Array<{ id: string, shortcut: string, title: string, body: string, updatedAt: string }> };
 
+/** Variables of `mutation CreateCannedResponse`. */
 export type CreateCannedResponseMutationVariables = Exact<{
   input: CannedResponseInput;
 }>;
 
 
+/** Result of `mutation CreateCannedResponse`. */
 export type CreateCannedResponseMutation = { createCannedResponse: { id: string, shortcut: string, title: string, body: string, updatedAt: string } };
 
+/** Variables of `mutation UpdateCannedResponse`. */
 export type UpdateCannedResponseMutationVariables = Exact<{
   id: string | number;
   input: UpdateCannedResponseInput;
 }>;
 
 
+/** Result of `mutation UpdateCannedResponse`. */
 export type UpdateCannedResponseMutation = { updateCannedResponse: { id: string, shortcut: string, title: string, body: string, updatedAt: string } };
 
+/** Variables of `mutation DeleteCannedResponse`. */
 export type DeleteCannedResponseMutationVariables = Exact<{
   id: string | number;
 }>;
 
 
+/** Result of `mutation DeleteCannedResponse`. */
 export type DeleteCannedResponseMutation = { deleteCannedResponse: boolean };
 
+/** Variables of `query Websites`. */
 export type WebsitesQueryVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `query Websites`. */
 export type WebsitesQuery = { websites: Array<{ id: string, name: string, publicKey: string, allowedOrigins: Array<string> }> };
 
+/** Variables of `mutation CreateWebsite`. */
 export type CreateWebsiteMutationVariables = Exact<{
   input: CreateWebsiteInput;
 }>;
 
 
+/** Result of `mutation CreateWebsite`. */
 export type CreateWebsiteMutation = { createWebsite: { id: string, name: string, publicKey: string, allowedOrigins: Array<string> } };
 
+/** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string };
 
+/** Fields of `fragment ReadReceiptFields`. */
 export type ReadReceiptFieldsFragment = { conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number };
 
+/** Fields of `fragment TypingFields`. */
 export type TypingFieldsFragment = { conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean };
 
+/** Variables of `mutation SendMessage`. */
 export type SendMessageMutationVariables = Exact<{
   input: SendMessageInput;
 }>;
 
 
+/** Result of `mutation SendMessage`. */
 export type SendMessageMutation = { sendMessage: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } };
 
+/** Variables of `mutation SetTyping`. */
 export type SetTypingMutationVariables = Exact<{
   conversationId: string | number;
   isTyping: boolean;
@@ -289,54 +349,70 @@ export type SetTypingMutationVariables = Exact<{
 }>;
 
 
+/** Result of `mutation SetTyping`. */
 export type SetTypingMutation = { setTyping: boolean };
 
+/** Variables of `mutation MarkRead`. */
 export type MarkReadMutationVariables = Exact<{
   conversationId: string | number;
   messageId: string | number;
 }>;
 
 
+/** Result of `mutation MarkRead`. */
 export type MarkReadMutation = { markRead: boolean };
 
+/** Fields of `fragment VisitorFields`. */
 export type VisitorFieldsFragment = { id: string, name: string | null, email: string | null, externalId: string | null };
 
+/** Fields of `fragment VisitorConversationFields`. */
 export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null };
 
+/** Variables of `query WidgetConfig`. */
 export type WidgetConfigQueryVariables = Exact<{
   websiteKey: string;
 }>;
 
 
+/** Result of `query WidgetConfig`. */
 export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, preChatFields: Array<{ key: string, label: string, required: boolean }> } };
 
+/** Variables of `mutation StartVisitorSession`. */
 export type StartVisitorSessionMutationVariables = Exact<{
   input: StartVisitorSessionInput;
 }>;
 
 
+/** Result of `mutation StartVisitorSession`. */
 export type StartVisitorSessionMutation = { startVisitorSession: { token: string, resumeToken: string, visitor: { id: string, name: string | null, email: string | null, externalId: string | null } } };
 
+/** Variables of `query CurrentVisitor`. */
 export type CurrentVisitorQueryVariables = Exact<{ [key: string]: never; }>;
 
 
+/** Result of `query CurrentVisitor`. */
 export type CurrentVisitorQuery = { currentVisitor: { id: string, name: string | null, email: string | null, externalId: string | null } };
 
+/** Variables of `query VisitorConversations`. */
 export type VisitorConversationsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
 }>;
 
 
+/** Result of `query VisitorConversations`. */
 export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
+/** Variables of `mutation StartConversation`. */
 export type StartConversationMutationVariables = Exact<{
   input: StartConversationInput;
 }>;
 
 
+/** Result of `mutation StartConversation`. */
 export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
 
+/** Variables of `query VisitorConversation`. */
 export type VisitorConversationQueryVariables = Exact<{
   id: string | number;
   last?: number | null | undefined;
@@ -344,14 +420,17 @@ export type VisitorConversationQueryVariables = Exact<{
 }>;
 
 
+/** Result of `query VisitorConversation`. */
 export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } } } };
 
+/** Variables of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
   after?: string | number | null | undefined;
 }>;
 
 
+/** Result of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
@@ -359,6 +438,7 @@ export type VisitorConversationEventsSubscription = { conversationEvents:
     | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } }
    };
 
+/** Variables of `mutation RateConversation`. */
 export type RateConversationMutationVariables = Exact<{
   conversationId: string | number;
   rating: number;
@@ -366,4 +446,5 @@ export type RateConversationMutationVariables = Exact<{
 }>;
 
 
+/** Result of `mutation RateConversation`. */
 export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
