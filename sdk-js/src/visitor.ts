@@ -63,6 +63,11 @@ export interface History {
 export interface VisitorClient extends BaseClient {
   /** What the chat shows before a session exists: appearance, greeting, whether an agent is online. No session needed. */
   widgetConfig(): Promise<WidgetConfig>;
+  /**
+   * Whether a session is stored (a returning visitor): check it before calling anything
+   * that would start one, so a page view alone creates no visitor.
+   */
+  hasSession(): boolean;
   /** The visitor, starting or resuming the session if needed. */
   visitor(): Promise<Visitor>;
   /** The visitor's conversations, newest activity first (a returning visitor finds theirs here). */
@@ -151,6 +156,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
 
   return {
     ...base.api,
+    hasSession: () => !!session,
     widgetConfig: async () => (await http(WidgetConfigDocument, { websiteKey }, false)).widgetConfig,
     visitor: async () => (await http(CurrentVisitorDocument)).currentVisitor,
     conversations: async ({ first, after } = {}) => (await http(VisitorConversationsDocument, { first, after })).conversations,
