@@ -101,10 +101,11 @@ impl Core {
     {
         let token = self.auth.token(None).await?;
         match self.http.post::<Q>(variables.clone(), Some(&token)).await {
-            Err(e) if e.code() == Some(&ErrorCode::Unauthenticated) => {
-                let fresh = self.auth.token(Some(&token)).await?;
-                self.http.post::<Q>(variables, Some(&fresh)).await
-            }
+            Err(e) if e.code() == Some(&ErrorCode::Unauthenticated) => match self.auth.token(Some(&token)).await {
+                Ok(fresh) if fresh != token => self.http.post::<Q>(variables, Some(&fresh)).await,
+                // Nothing fresher to be had: the server's own answer says it best.
+                _ => Err(e),
+            },
             other => other,
         }
     }
