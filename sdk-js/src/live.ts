@@ -7,7 +7,7 @@ import { createClient, type Client } from 'graphql-ws/client';
 import { ChinwagError, fromGraphQLErrors, type GraphQLErrorEntry } from './errors.js';
 import type { TokenSource } from './http.js';
 import type { TypedDocument } from './typed-document.js';
-import { backoff, sleep } from './util.js';
+import { backoff } from './util.js';
 
 /**
  * The live connection as a UI shows it: `"connecting"` (opening or re-opening the
@@ -88,7 +88,17 @@ export function createLive(options: {
       // graphql-ws retries only close events by default; a failed connection attempt
       // (server down, offline) surfaces as an error event first and must be retried too.
       shouldRetry: () => canRetry(),
-      retryWait: (retries) => sleep(backoff(retries)),
+      // Back online (a browser's `online` event): retry now rather than at the end of the wait.
+      retryWait: (retries) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            clearTimeout(timer);
+            globalThis.removeEventListener?.('online', done);
+            resolve();
+          };
+          const timer = setTimeout(done, backoff(retries));
+          globalThis.addEventListener?.('online', done);
+        }),
       connectionParams: async () => {
         const bearer = await token(renew);
         if (!bearer) throw new ChinwagError('UNAUTHENTICATED', 'Not signed in');
