@@ -78,15 +78,12 @@ async fn messages_in_flight_during_repeated_drops_arrive_once_each_in_order() {
     let mut got = Vec::new();
     let mut cuts = 0;
     while got.len() < 30 {
-        match next(&mut events).await.unwrap() {
-            ConversationEvent::Message(m) => {
-                got.push(m.seq);
-                if got.len() % 8 == 0 && cuts < 3 {
-                    cuts += 1;
-                    proxy.cut();
-                }
+        if let ConversationEvent::Message(m) = next(&mut events).await.unwrap() {
+            got.push(m.seq);
+            if got.len() % 8 == 0 && cuts < 3 {
+                cuts += 1;
+                proxy.cut();
             }
-            _ => {}
         }
     }
     sender.await.unwrap();
