@@ -37,7 +37,17 @@ pub struct AgentSession {
 }
 
 /// Called with the new session after a log-in and every refresh, and with `None` when
-/// the session ended (logged out, revoked, expired).
+/// the session ended (logged out, revoked, expired). Persist the session here to sign
+/// in again after a restart without a password.
+///
+/// ```
+/// use std::sync::Arc;
+/// let listener: chinwag_sdk::SessionListener = Arc::new(|session| match session {
+///     Some(s) => println!("new refresh token {}", s.refresh_token),
+///     None => println!("signed out"),
+/// });
+/// # let _ = listener;
+/// ```
 pub type SessionListener = Arc<dyn Fn(Option<&AgentSession>) + Send + Sync>;
 
 /// Options of [`AgentClient::with_options`]; start from [`AgentOptions::new`].
@@ -177,7 +187,7 @@ impl TokenSource for AgentAuth {
 /// use chinwag_sdk::{AgentClient, InboxEvent};
 /// use futures_util::StreamExt as _;
 ///
-/// let bot = AgentClient::with_api_key("http://127.0.0.1:8080", "ck_...");
+/// let bot = AgentClient::with_api_key("http://127.0.0.1:8080", "cw_...");
 /// let mut inbox = bot.inbox_events();
 /// while let Some(event) = inbox.next().await {
 ///     if let InboxEvent::ConversationCreated(c) = event? {
@@ -209,7 +219,7 @@ impl AgentClient {
     /// A client acting with an API key: its messages are `BOT`.
     ///
     /// ```
-    /// let bot = chinwag_sdk::AgentClient::with_api_key("http://127.0.0.1:8080", "ck_...");
+    /// let bot = chinwag_sdk::AgentClient::with_api_key("http://127.0.0.1:8080", "cw_...");
     /// # let _ = bot;
     /// ```
     pub fn with_api_key(url: impl Into<String>, api_key: impl Into<String>) -> AgentClient {
@@ -506,10 +516,8 @@ impl AgentClient {
     /// # Ok(()) }
     /// ```
     pub async fn create_website(&self, name: &str, allowed_origins: &[&str]) -> Result<Website> {
-        let input = ops::create_website::CreateWebsiteInput {
-            name: name.to_owned(),
-            allowed_origins: Some(allowed_origins.iter().map(|o| (*o).to_owned()).collect()),
-        };
+        let input =
+            ops::create_website::CreateWebsiteInput { name: name.to_owned(), allowed_origins: Some(allowed_origins.iter().map(|o| (*o).to_owned()).collect()) };
         Ok(self.core.request::<ops::CreateWebsite>(ops::create_website::Variables { input }).await?.create_website.into())
     }
 

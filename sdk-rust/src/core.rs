@@ -36,11 +36,7 @@ impl Http {
     /// Posts one operation and returns its `data`, or the error the response carries.
     pub(crate) async fn post<Q: GraphQLQuery>(&self, variables: Q::Variables, bearer: Option<&str>) -> Result<Q::ResponseData> {
         let body = Q::build_query(variables);
-        let mut request = self
-            .client
-            .post(&self.url)
-            .header(reqwest::header::ACCEPT, "application/graphql-response+json, application/json")
-            .json(&body);
+        let mut request = self.client.post(&self.url).header(reqwest::header::ACCEPT, "application/graphql-response+json, application/json").json(&body);
         if let Some(token) = bearer {
             request = request.bearer_auth(token);
         }

@@ -337,7 +337,8 @@ impl VisitorClient {
     /// # Ok(()) }
     /// ```
     pub async fn rate_conversation(&self, conversation_id: &str, rating: u8, comment: Option<&str>) -> Result<VisitorConversation> {
-        let vars = ops::rate_conversation::Variables { conversation_id: conversation_id.to_owned(), rating: i64::from(rating), comment: comment.map(str::to_owned) };
+        let vars =
+            ops::rate_conversation::Variables { conversation_id: conversation_id.to_owned(), rating: i64::from(rating), comment: comment.map(str::to_owned) };
         Ok(self.core.request::<ops::RateConversation>(vars).await?.rate_conversation.into())
     }
 

@@ -115,10 +115,12 @@ impl Bot {
     }
 
     /// Follows the inbox until `shutdown` resolves, or the stream fails for good (a
-    /// revoked key). Reconnects on its own; after each, it catches up with open
-    /// conversations whose last message it has not answered.
+    /// revoked key). At start, and after each reconnect, it catches up with open
+    /// conversations it has not greeted or answered (what arrived while it was away).
     pub async fn run(mut self, shutdown: impl Future<Output = ()>) -> chinwag_sdk::Result<()> {
+        // Subscribed first, so what arrives during the catch-up waits in the stream.
         let mut inbox = self.client.inbox_events();
+        self.catch_up().await?;
         tokio::pin!(shutdown);
         loop {
             let event = tokio::select! {

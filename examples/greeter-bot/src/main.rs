@@ -1,7 +1,7 @@
 //! `greeter-bot`: runs the bot against a Chinwag server until Ctrl-C.
 //!
 //! ```sh
-//! cargo run -p greeter-bot -- --url http://127.0.0.1:8080 --api-key ck_...
+//! cargo run -p greeter-bot -- --url http://127.0.0.1:8080 --api-key cw_...
 //! ```
 
 use clap::Parser;

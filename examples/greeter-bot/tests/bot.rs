@@ -22,8 +22,19 @@ async fn next_reply(events: &mut ConversationEvents<VisitorConversation>) -> Mes
     }
 }
 
-#[tokio::test]
-async fn the_bot_greets_answers_and_hands_over_to_a_human() {
+/// A server with an organization: the owner's client and agent, a website with two
+/// canned responses, and an API key for the bot.
+struct Org {
+    url: String,
+    owner: AgentClient,
+    ann: chinwag_sdk::Agent,
+    site: chinwag_sdk::Website,
+    key: String,
+    _stop: tokio::sync::oneshot::Sender<()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn organization() -> Org {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::defaults();
     settings.listen = "127.0.0.1:0".parse().unwrap();
@@ -35,24 +46,34 @@ async fn the_bot_greets_answers_and_hands_over_to_a_human() {
     tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
     }));
-
-    // The organization: an owner, a website, canned responses and the bot's API key.
     let owner = AgentClient::new(&url);
     let ann = owner.sign_up("Acme", "Ann", "ann@acme.test", "correct horse battery").await.unwrap();
     let site = owner.create_website("Acme shop", &[]).await.unwrap();
     owner.create_canned_response("shipping", "Shipping", "We ship worldwide within 3 days.").await.unwrap();
     owner.create_canned_response("returns", "Returns", "You have 30 days to return anything.").await.unwrap();
-    let key = owner.create_api_key("greeter-bot").await.unwrap();
+    let key = owner.create_api_key("greeter-bot").await.unwrap().secret;
+    Org { url, owner, ann, site, key, _stop: stop, _dir: dir }
+}
 
-    let config = Config { handover_agent: Some(ann.id.clone()), ..Config::default() };
-    let (stop_bot, bot_stopped) = tokio::sync::oneshot::channel::<()>();
-    let bot = tokio::spawn(Bot::new(AgentClient::with_api_key(&url, key.secret), config).run(async move {
-        let _ = bot_stopped.await;
+/// Starts the bot; the returned sender stops it.
+fn start_bot(org: &Org) -> (tokio::sync::oneshot::Sender<()>, tokio::task::JoinHandle<chinwag_sdk::Result<()>>) {
+    let config = Config { handover_agent: Some(org.ann.id.clone()), ..Config::default() };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let bot = tokio::spawn(Bot::new(AgentClient::with_api_key(&org.url, &org.key), config).run(async move {
+        let _ = stopped.await;
     }));
+    (stop, bot)
+}
+
+#[tokio::test]
+async fn the_bot_greets_answers_and_hands_over_to_a_human() {
+    let org = organization().await;
+    let (url, owner, ann, site) = (&org.url, &org.owner, &org.ann, &org.site);
+    let (stop_bot, bot) = start_bot(&org);
     // graphql-transport-ws does not acknowledge a subscribe: let the inbox register.
     tokio::time::sleep(Duration::from_millis(300)).await;
 
-    let visitor = VisitorClient::new(&url, &site.public_key);
+    let visitor = VisitorClient::new(url, &site.public_key);
     let conversation = visitor.start_conversation(Some("Hi! Do you ship to Norway?")).await.unwrap();
     let first = visitor.messages(&conversation.id, 1, None).await.unwrap().messages.remove(0);
     let mut events = visitor.conversation_events(&conversation.id, Some(&first.id));
@@ -92,5 +113,27 @@ async fn the_bot_greets_answers_and_hands_over_to_a_human() {
 
     let _ = stop_bot.send(());
     tokio::time::timeout(WAIT, bot).await.unwrap().unwrap().unwrap();
-    let _ = stop.send(());
+}
+
+#[tokio::test]
+async fn a_conversation_that_arrived_while_the_bot_was_away_is_answered_once_at_start() {
+    let org = organization().await;
+    let visitor = VisitorClient::new(&org.url, &org.site.public_key);
+    let conversation = visitor.start_conversation(Some("Can I return a gift?")).await.unwrap();
+
+    // Started twice in a row (a restart): the replies' keys make the second a no-op.
+    for _ in 0..2 {
+        let (stop_bot, bot) = start_bot(&org);
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while org.owner.messages(&conversation.id, 50, None).await.unwrap().messages.len() < 3 {
+            assert!(tokio::time::Instant::now() < deadline, "the bot did not catch up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let _ = stop_bot.send(());
+        tokio::time::timeout(WAIT, bot).await.unwrap().unwrap().unwrap();
+    }
+    let messages = org.owner.messages(&conversation.id, 50, None).await.unwrap().messages;
+    let kinds: Vec<_> = messages.iter().map(|m| m.sender_kind).collect();
+    assert_eq!(kinds, [SenderKind::Visitor, SenderKind::Bot, SenderKind::Bot]);
+    assert_eq!(messages[2].body, "You have 30 days to return anything.");
 }

@@ -69,8 +69,11 @@ async fn rate_limited_sends_are_retried_after_the_servers_delay_with_the_same_ke
     assert_eq!(owner.messages(&conversation.id, 50, None).await.unwrap().messages.len(), 5, "each stored once");
 
     // With retries off, the caller sees the code and the delay.
-    let impatient =
-        VisitorClient::with_options(VisitorOptions { send_attempts: 1, resume_token: visitor.session().map(|s| s.resume_token), ..VisitorOptions::new(&server.url, &site.public_key) });
+    let impatient = VisitorClient::with_options(VisitorOptions {
+        send_attempts: 1,
+        resume_token: visitor.session().map(|s| s.resume_token),
+        ..VisitorOptions::new(&server.url, &site.public_key)
+    });
     let mut limited = None;
     for i in 0..5 {
         if let Err(e) = impatient.send_message(&conversation.id, &format!("x{i}")).await {
