@@ -12,16 +12,25 @@
 //!   ([`AgentClient::with_api_key`]; its messages are `BOT`).
 //!
 //! ```no_run
-//! use chinwag_sdk::{AgentClient, InboxEvent};
+//! // The bot of docs/sdk-rust.md, kept here so that it keeps compiling.
+//! use chinwag_sdk::{AgentClient, InboxEvent, SenderKind};
 //! use futures_util::StreamExt as _;
 //!
 //! #[tokio::main]
 //! async fn main() -> Result<(), chinwag_sdk::Error> {
-//!     let bot = AgentClient::with_api_key("http://127.0.0.1:8080", std::env::var("CHINWAG_API_KEY").unwrap());
+//!     let key = std::env::var("CHINWAG_API_KEY").expect("CHINWAG_API_KEY");
+//!     let bot = AgentClient::with_api_key("http://127.0.0.1:8080", key);
 //!     let mut inbox = bot.inbox_events();
 //!     while let Some(event) = inbox.next().await {
-//!         if let InboxEvent::ConversationCreated(conversation) = event? {
-//!             bot.send_message(&conversation.id, "Hello! How can I help?").await?;
+//!         match event? {
+//!             InboxEvent::ConversationCreated(conversation) => {
+//!                 bot.send_message(&conversation.id, "Hello! How can I help?").await?;
+//!             }
+//!             InboxEvent::MessageAdded { message, .. } if message.sender_kind == SenderKind::Visitor => {
+//!                 println!("visitor in {}: {}", message.conversation_id, message.body);
+//!             }
+//!             InboxEvent::Reconnected => { /* the inbox is live only: refetch what you track */ }
+//!             _ => {}
 //!         }
 //!     }
 //!     Ok(())
