@@ -535,6 +535,18 @@ impl AgentClient {
         Ok(CreatedApiKey { id: k.api_key.id, name: k.api_key.name, secret: k.secret })
     }
 
+    /// Revokes an API key (owners and admins): its requests fail at once and its live
+    /// streams end with `UNAUTHENTICATED`.
+    ///
+    /// ```no_run
+    /// # async fn demo(owner: chinwag_sdk::AgentClient, key: chinwag_sdk::CreatedApiKey) -> Result<(), chinwag_sdk::Error> {
+    /// owner.revoke_api_key(&key.id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn revoke_api_key(&self, id: &str) -> Result<()> {
+        self.core.request::<ops::RevokeApiKey>(ops::revoke_api_key::Variables { id: id.to_owned() }).await.map(drop)
+    }
+
     /// A conversation's live events, starting after the message `after` (the last one you
     /// hold: every later one is replayed first) or live only with `None`. Resumes by
     /// itself after reconnects, each message exactly once. Call within a Tokio runtime.

@@ -79,4 +79,5 @@ operations!(
     CreateCannedResponse,
     CreateWebsite,
     CreateApiKey,
+    RevokeApiKey,
 );

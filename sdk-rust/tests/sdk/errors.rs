@@ -96,3 +96,21 @@ async fn no_server_is_a_network_error() {
     assert!(matches!(err, Error::Network { .. }), "{err:?}");
     assert!(err.is_retryable());
 }
+
+#[tokio::test]
+async fn a_revoked_api_key_fails_its_calls_and_ends_its_streams_with_unauthenticated() {
+    let server = spawn_server().await;
+    let (owner, _, _) = organization(&server).await;
+    let key = owner.create_api_key("short-lived").await.unwrap();
+    let bot = AgentClient::with_api_key(&server.url, &key.secret);
+    bot.canned_responses().await.unwrap();
+    let mut inbox = bot.inbox_events();
+    let mut state = bot.watch_connection_state();
+    tokio::time::timeout(WAIT, state.wait_for(|s| *s == chinwag_sdk::ConnectionState::Online)).await.unwrap().unwrap();
+
+    owner.revoke_api_key(&key.id).await.unwrap();
+    assert_eq!(code(bot.canned_responses().await), ErrorCode::Unauthenticated);
+    let err = next(&mut inbox).await.expect_err("the stream ends");
+    assert_eq!(err.code(), Some(&ErrorCode::Unauthenticated));
+    assert!(tokio::time::timeout(WAIT, futures_util::StreamExt::next(&mut inbox)).await.unwrap().is_none());
+}
