@@ -132,6 +132,15 @@ impl App {
         }
     }
 
+    /// Revokes the refresh token's family; an unknown or forged token is refused.
+    pub async fn log_out(&self, token: &str) -> ApiResult<()> {
+        const BAD: ApiError = ApiError::Unauthenticated("invalid refresh token");
+        let id = self.keys.parse_refresh_token(token).ok_or(BAD)?;
+        let row = self.store.refresh_token(&id).await.map_err(|e| if matches!(e, StoreError::NotFound) { BAD } else { e.into() })?;
+        self.store.revoke_refresh_family(&row.family_id).await?;
+        Ok(())
+    }
+
     // ---- team ----
 
     pub async fn invite_agent(&self, p: &Principal, email: &str, role: Role) -> ApiResult<CreatedInvite> {

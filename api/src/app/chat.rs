@@ -98,7 +98,7 @@ impl App {
             self.publish_conversation(&out.conversation);
         }
         if out.conversation.queued {
-            self.bus.publish(&org, Event::MessageAdded { message: out.message.clone() });
+            self.bus.publish(&org, Event::InboxMessage { message: out.message.clone(), conversation: out.conversation.clone() });
         }
         Ok((out.message, out.conversation))
     }

@@ -23,6 +23,8 @@ use crate::store::{ConversationRow, MessageRow};
 #[serde(tag = "type")]
 pub enum Event {
     MessageAdded { message: MessageRow },
+    /// On the organization's topic: a message with its conversation as committed.
+    InboxMessage { message: MessageRow, conversation: ConversationRow },
     Typing { conversation_id: String, sender_kind: SenderKind, sender_id: String, is_typing: bool, is_private: bool },
     ReadReceipt { conversation_id: String, reader_kind: SenderKind, reader_id: String, message_id: String, seq: i64, is_private: bool },
     /// Conversation state after a committed change (status, assignment, rating).

@@ -90,6 +90,13 @@ impl AccountMutation {
         Ok(payload(ctx.app().refresh_session(&refresh_token).await?))
     }
 
+    /// Ends the session family of this refresh token (sign out on this device). Access
+    /// tokens already issued expire by themselves within minutes.
+    async fn log_out(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<bool> {
+        ctx.app().log_out(&refresh_token).await?;
+        Ok(true)
+    }
+
     /// Changes the signed-in agent's password; other sessions end.
     async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> GqlResult<AuthPayload> {
         Ok(payload(ctx.app().change_password(ctx.viewer()?, &current_password, &new_password).await?))

@@ -30,21 +30,31 @@ pub struct Subscription;
 impl Subscription {
     /// Events of one conversation. `after`: the id of the last message you hold;
     /// every later message is replayed in `seq` order, then the stream goes live.
-    /// Omit it for live events only.
-    async fn conversation_events(&self, ctx: &Context<'_>, conversation_id: ID, after: Option<ID>) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ConversationEvent>>> {
+    /// `afterSeq` does the same by sequence number (0: the whole conversation), for a
+    /// client that holds no message yet. Omit both for live events only.
+    async fn conversation_events(
+        &self,
+        ctx: &Context<'_>,
+        conversation_id: ID,
+        after: Option<ID>,
+        after_seq: Option<i32>,
+    ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ConversationEvent>>> {
         let app = ctx.app().clone();
         let p = ctx.viewer()?.clone();
         let conv = app.visible_conversation(&p, &conversation_id).await?;
         let agents_view = !matches!(p, Principal::Visitor(_));
         // Subscribe first, then read: anything committed after this point arrives live.
         let mut rx = app.bus.subscribe(&conversation_topic(&conv.id)).await;
-        let (mut last, replay) = match after {
-            Some(after) => match app.store.message(&conv.id, &after).await {
+        let (mut last, replay) = match (after, after_seq) {
+            (Some(_), Some(_)) => return Err(ApiError::BadInput("give after or afterSeq, not both".into()).into()),
+            (None, Some(seq)) if seq < 0 => return Err(ApiError::BadInput("afterSeq must be 0 or more".into()).into()),
+            (None, Some(seq)) => (seq as i64, true),
+            (Some(after), None) => match app.store.message(&conv.id, &after).await {
                 Ok(m) if agents_view || !m.is_private => (m.seq, true),
                 Ok(_) | Err(crate::store::StoreError::NotFound) => return Err(ApiError::NotFound("message").into()),
                 Err(e) => return Err(ApiError::from(e).into()),
             },
-            None => (app.visible_conversation(&p, &conv.id).await?.last_seq, false),
+            (None, None) => (app.visible_conversation(&p, &conv.id).await?.last_seq, false),
         };
         let conv_id = conv.id;
         Ok(async_stream::stream! {
@@ -151,10 +161,11 @@ impl Subscription {
                 let out = match &*ev {
                     Event::ConversationCreated { conversation } => InboxEvent::ConversationCreated(ConversationCreated { conversation: Conversation(conversation.clone()) }),
                     Event::ConversationUpdated { conversation } => InboxEvent::ConversationUpdated(ConversationUpdated { conversation: Conversation(conversation.clone()) }),
-                    Event::MessageAdded { message } => InboxEvent::InboxMessageAdded(InboxMessageAdded {
+                    Event::InboxMessage { message, conversation } => InboxEvent::InboxMessageAdded(InboxMessageAdded {
                         conversation_id: ID(message.conversation_id.clone()),
                         preview: preview(message),
                         message: Message(message.clone()),
+                        conversation: Conversation(conversation.clone()),
                     }),
                     Event::VisitorPresence { visitor_id, online, .. } => InboxEvent::VisitorPresenceChanged(VisitorPresenceChanged { visitor_id: ID(visitor_id.clone()), online: *online }),
                     _ => continue,

@@ -531,6 +531,8 @@ pub struct InboxMessageAdded {
     pub message: Message,
     /// The start of the body; notes are prefixed with "Note: ".
     pub preview: String,
+    /// The conversation as of this message (status, assignee, ...).
+    pub conversation: Conversation,
 }
 
 #[derive(SimpleObject)]

@@ -339,12 +339,12 @@ async fn run_operation(
     while let Some(mut resp) = stream.next().await {
         finish_response(&mut resp);
         if first && is_request_error(&resp) {
-            send(json!({ "type": "error", "id": id, "payload": resp.errors }).to_string());
+            send(frame(&id, "error", &resp.errors));
             let _ = ctl.send(Ctl::Done(id, generation));
             return;
         }
         first = false;
-        let frame = json!({ "type": "next", "id": id, "payload": resp }).to_string();
+        let frame = frame(&id, "next", &resp);
         if !send(frame) {
             return;
         }
@@ -352,6 +352,18 @@ async fn run_operation(
     }
     send(json!({ "type": "complete", "id": id }).to_string());
     let _ = ctl.send(Ctl::Done(id, generation));
+}
+
+/// Serializes a protocol message straight from the response (no intermediate JSON tree).
+fn frame<T: serde::Serialize>(id: &str, kind: &'static str, payload: &T) -> String {
+    #[derive(serde::Serialize)]
+    struct Frame<'a, T> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        id: &'a str,
+        payload: &'a T,
+    }
+    serde_json::to_string(&Frame { kind, id, payload }).expect("responses serialize")
 }
 
 /// Lowers the running-operations gauge however the operation ends (even aborted).

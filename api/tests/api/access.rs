@@ -150,3 +150,14 @@ async fn visitors_cannot_do_agent_things_and_agents_need_the_right_role() {
     assert_eq!(app.err(Some(&agent.token), "mutation { inviteAgent(input: {email: \"z@z.io\", role: AGENT}) { token } }", json!({})).await, "FORBIDDEN");
     assert_eq!(app.err(Some(&owner.token), "mutation { startConversation(input: {}) { id } }", json!({})).await, "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn log_out_ends_the_session_family() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let q = "mutation($t: String!) { refreshSession(refreshToken: $t) { refreshToken } }";
+    let next = app.ok(None, q, json!({ "t": owner.refresh })).await["refreshSession"]["refreshToken"].as_str().unwrap().to_owned();
+    app.ok(None, "mutation($t: String!) { logOut(refreshToken: $t) }", json!({ "t": next })).await;
+    assert_eq!(app.err(None, q, json!({ "t": next })).await, "UNAUTHENTICATED");
+    assert_eq!(app.err(None, "mutation { logOut(refreshToken: \"rt_forged.x\") }", json!({})).await, "UNAUTHENTICATED");
+}

@@ -165,3 +165,26 @@ async fn private_notes_never_reach_the_visitor_live_or_replayed() {
     let r = app.send_raw(&v.token, &conv, "sneaky", None, true).await;
     assert_eq!(code_of(&r), "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn after_seq_zero_replays_the_whole_conversation() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    for i in 1..=3 {
+        app.send(&owner.token, &conv, &format!("m{i}")).await;
+    }
+    let mut ws = app.ws(&v.token).await;
+    let q = "subscription($c: ID!, $s: Int) { conversationEvents(conversationId: $c, afterSeq: $s) { ... on MessageAdded { message { id seq body isPrivate senderKind } } } }";
+    ws.subscribe("c", q, json!({ "c": conv, "s": 0 })).await;
+    let mut bodies = Vec::new();
+    for _ in 0..3 {
+        bodies.push(ws.next_data("c").await["conversationEvents"]["message"]["body"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(bodies, ["m1", "m2", "m3"]);
+    ws.subscribe("bad", "subscription($c: ID!) { conversationEvents(conversationId: $c, afterSeq: -1) { __typename } }", json!({ "c": conv })).await;
+    let m = ws.next().await.unwrap();
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{m}");
+}

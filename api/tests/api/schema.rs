@@ -18,7 +18,7 @@ fn the_fixed_core_path_of_the_contract_is_present() {
         "setTyping(conversationId: ID!, isTyping: Boolean!, isPrivate: Boolean): Boolean!",
         "markRead(conversationId: ID!, messageId: ID!): Boolean!",
         "widgetConfig(websiteKey: String!): WidgetConfig!",
-        "conversationEvents(conversationId: ID!, after: ID): ConversationEvent!",
+        "conversationEvents(conversationId: ID!, after: ID, afterSeq: Int): ConversationEvent!",
         "inboxEvents: InboxEvent!",
         "union ConversationEvent = MessageAdded | TypingChanged | ReadReceipt | ConversationUpdated",
         "enum SenderKind {",
