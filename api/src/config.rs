@@ -21,6 +21,12 @@ pub struct Settings {
     /// Prefix of every Redis channel and key, so deployments can share one Redis.
     #[arg(long, env = "CHINWAG_REDIS_PREFIX", default_value = "chinwag:")]
     pub redis_prefix: String,
+    /// The built widget (`widget.js` and its chunks).
+    #[arg(long, env = "CHINWAG_WIDGET_DIR", default_value = "widget/dist")]
+    pub widget_dir: PathBuf,
+    /// The built dashboard (`index.html` and `assets/`).
+    #[arg(long, env = "CHINWAG_DASHBOARD_DIR", default_value = "dashboard/dist")]
+    pub dashboard_dir: PathBuf,
     /// Secret for signing tokens (at least 32 bytes). Generated into the data dir when unset.
     #[arg(long, env = "CHINWAG_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,

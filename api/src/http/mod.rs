@@ -1,6 +1,7 @@
 //! The HTTP surface: `/graphql` (HTTP and WebSocket), health, OpenAPI, and the
 //! built clients. `router(state)` needs no socket, so tests can call it directly.
 
+mod assets;
 mod graphql;
 mod rest;
 mod ws;
@@ -47,8 +48,11 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(rest::readyz))
         .route("/openapi.json", get(rest::openapi))
         .route("/metrics", get(rest::metrics))
-        .route("/app", get(rest::dashboard_missing))
-        .route("/app/", get(rest::dashboard_missing))
+        .route("/widget.js", get(assets::widget_loader))
+        .route("/widget/{*path}", get(assets::widget_asset))
+        .route("/app", get(|| async { axum::response::Redirect::permanent("/app/") }))
+        .route("/app/", get(assets::dashboard))
+        .route("/app/{*path}", get(assets::dashboard))
         .route("/", get(rest::index))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(cors)

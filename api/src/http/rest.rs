@@ -73,18 +73,6 @@ pub async fn openapi() -> Response {
     ([(header::CONTENT_TYPE, "application/json")], ApiDoc::openapi().to_json().unwrap_or_default()).into_response()
 }
 
-pub async fn dashboard_missing() -> Response {
-    (
-        StatusCode::OK,
-        Html(
-            "<!doctype html><meta charset=utf-8><title>Chinwag</title><h1>Chinwag is running</h1>\
-             <p>The dashboard is not built into this server yet. The GraphQL API is at <code>/graphql</code>; \
-             see <code>docs/api.md</code>.</p>",
-        ),
-    )
-        .into_response()
-}
-
 pub async fn index() -> Response {
     (StatusCode::OK, Html("<!doctype html><meta charset=utf-8><title>Chinwag</title><h1>Chinwag</h1><p>API: <code>POST /graphql</code>. Dashboard: <a href=\"/app/\">/app/</a>.</p>"))
         .into_response()

@@ -95,3 +95,38 @@ async fn health_readiness_and_openapi_are_served() {
     let dash = app.http.get(format!("{base}/app/")).send().await.unwrap();
     assert_eq!(dash.status(), 200);
 }
+
+#[tokio::test]
+async fn built_clients_are_served_with_etags_cors_and_caching() {
+    let built = tempfile::tempdir().unwrap();
+    let widget = built.path().join("widget");
+    let dash = built.path().join("dash");
+    std::fs::create_dir_all(widget.join("chunks")).unwrap();
+    std::fs::create_dir_all(dash.join("assets")).unwrap();
+    std::fs::write(widget.join("widget.js"), "console.log('loader')").unwrap();
+    std::fs::write(widget.join("panel-abc123.js"), "export const x = 1").unwrap();
+    std::fs::write(dash.join("index.html"), "<!doctype html><title>Dashboard</title>").unwrap();
+    std::fs::write(dash.join("assets/app-1.js"), "1").unwrap();
+    let (w, d) = (widget.clone(), dash.clone());
+    let app = spawn_app_with(move |s| {
+        s.widget_dir = w;
+        s.dashboard_dir = d;
+    })
+    .await;
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    let r = app.http.get(format!("{base}/widget.js")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/javascript"));
+    let etag = r.headers()["etag"].clone();
+    let again = app.http.get(format!("{base}/widget.js")).header("if-none-match", etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    let chunk = app.http.get(format!("{base}/widget/panel-abc123.js")).send().await.unwrap();
+    assert!(chunk.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+    assert_eq!(app.http.get(format!("{base}/widget/../../etc/passwd")).send().await.unwrap().status(), 404);
+    let spa = app.http.get(format!("{base}/app/conversations/123")).send().await.unwrap();
+    assert_eq!(spa.status(), 200);
+    assert!(spa.text().await.unwrap().contains("Dashboard"), "client-side routes get index.html");
+    let asset = app.http.get(format!("{base}/app/assets/app-1.js")).send().await.unwrap();
+    assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}

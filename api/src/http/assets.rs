@@ -1,0 +1,114 @@
+//! The built clients: the widget at `/widget.js` (plus its hashed chunks under
+//! `/widget/`, CORS open, long-lived caching) and the dashboard at `/app/` (a single-page
+//! app: unknown paths get its `index.html`). Files are read from the configured
+//! directories (`widget/dist`, `dashboard/dist` by default) and carry a content ETag,
+//! so browsers revalidate cheaply. Without a build, `/app/` says how to make one.
+
+use std::path::{Component, Path, PathBuf};
+
+use axum::extract::{Path as UrlPath, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+
+use super::AppState;
+
+const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+/// The loader keeps its name across releases, so it is revalidated often.
+const SHORT: &str = "public, max-age=300, must-revalidate";
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "css" => "text/css; charset=utf-8",
+        "html" => "text/html; charset=utf-8",
+        "json" | "map" => "application/json",
+        "webmanifest" => "application/manifest+json",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "woff2" => "font/woff2",
+        "mp3" => "audio/mpeg",
+        "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+/// `dir/rel` if `rel` stays inside `dir` (no `..`, no absolute parts).
+fn inside(dir: &Path, rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel.trim_start_matches('/'));
+    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    Some(dir.join(rel))
+}
+
+/// Serves one file with an ETag; `cors` opens it to every origin (widget assets).
+async fn file(path: &Path, headers: &HeaderMap, cache: &'static str, cors: bool) -> Option<Response> {
+    let bytes = tokio::fs::read(path).await.ok()?;
+    let etag = format!("\"{}\"", &crate::ids::sha256_hex(&bytes)[..20]);
+    let mut res = if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else {
+        ([(header::CONTENT_TYPE, content_type(path))], bytes).into_response()
+    };
+    let h = res.headers_mut();
+    h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    if cors {
+        h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    }
+    Some(res)
+}
+
+fn not_found() -> Response {
+    (StatusCode::NOT_FOUND, "not found").into_response()
+}
+
+pub async fn widget_loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let path = state.app.settings.widget_dir.join("widget.js");
+    match file(&path, &headers, SHORT, true).await {
+        Some(r) => r,
+        None => (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/javascript; charset=utf-8"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+            "console.warn('Chinwag: the widget is not built on this server (npm run build -w widget).');",
+        )
+            .into_response(),
+    }
+}
+
+/// `/widget/<file>`: hashed chunks and styles are immutable; other files (the demo page)
+/// are revalidated.
+pub async fn widget_asset(State(state): State<AppState>, UrlPath(rel): UrlPath<String>, headers: HeaderMap) -> Response {
+    let Some(path) = inside(&state.app.settings.widget_dir, &rel) else { return not_found() };
+    let hashed = rel.contains("-") && matches!(path.extension().and_then(|e| e.to_str()), Some("js" | "css"));
+    file(&path, &headers, if hashed { IMMUTABLE } else { SHORT }, true).await.unwrap_or_else(not_found)
+}
+
+pub async fn dashboard(State(state): State<AppState>, rel: Option<UrlPath<String>>, headers: HeaderMap) -> Response {
+    let dir = &state.app.settings.dashboard_dir;
+    let index = dir.join("index.html");
+    if !index.exists() {
+        return dashboard_missing();
+    }
+    let rel = rel.map(|UrlPath(r)| r).unwrap_or_default();
+    if let Some(path) = inside(dir, &rel).filter(|p| p.is_file()) {
+        let cache = if rel.starts_with("assets/") { IMMUTABLE } else { SHORT };
+        if let Some(r) = file(&path, &headers, cache, false).await {
+            return r;
+        }
+    }
+    // A client-side route: the app decides.
+    file(&index, &headers, "no-cache", false).await.unwrap_or_else(not_found)
+}
+
+fn dashboard_missing() -> Response {
+    Html(
+        "<!doctype html><meta charset=utf-8><title>Chinwag</title><h1>Chinwag is running</h1>\
+         <p>The dashboard is not built yet: run <code>./scripts/run</code> (it builds the clients first), \
+         or <code>npm ci &amp;&amp; npm run build -w dashboard</code>. The GraphQL API is at <code>/graphql</code>; \
+         see <code>docs/api.md</code>.</p>",
+    )
+    .into_response()
+}
