@@ -70,15 +70,15 @@ impl App {
         let conv = self.visible_conversation(p, s.conversation_id).await?;
         let started = std::time::Instant::now();
         let out = self
-            .store
-            .append_message(NewMessage {
-                org_id: &conv.org_id,
-                conversation_id: &conv.id,
+            .appender
+            .append(NewMessage {
+                org_id: conv.org_id.clone(),
+                conversation_id: conv.id.clone(),
                 sender_kind,
-                sender_id,
-                body: body.as_str(),
+                sender_id: sender_id.to_owned(),
+                body: body.into_inner(),
                 is_private: s.is_private,
-                client_message_id: key.as_ref().map(|k| k.as_str()),
+                client_message_id: key.map(|k| k.as_str().to_owned()),
             })
             .await
             .map_err(|e| not_found(e, "conversation"))?;

@@ -20,12 +20,14 @@ use crate::config::Settings;
 use crate::metrics::Metrics;
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::{Quota, RateLimiter};
-use crate::store::Store;
+use crate::store::{Appender, Store};
 
 /// Everything a request needs; shared as `Arc<App>`.
 pub struct App {
     pub settings: Settings,
     pub store: Store,
+    /// Group commit for message sends.
+    pub appender: Appender,
     pub bus: Bus,
     pub keys: Keys,
     pub access: AccessCache,
@@ -72,6 +74,7 @@ impl App {
     pub async fn new(settings: Settings, store: Store, services: Services, secret: &[u8]) -> Arc<App> {
         let app = Arc::new(App {
             settings,
+            appender: Appender::start(store.clone()),
             store,
             bus: services.bus,
             keys: Keys::new(secret),

@@ -1,34 +1,10 @@
 //! Conversations, messages and read positions: the hot path of the product.
 
 use super::rows::{conversation_cols, message_cols};
-use super::{ConversationRow, Found, MessageRow, ReadRow, Store, StoreError, StoreResult};
+use super::{ConversationRow, Found, MessageRow, ReadRow, Store, StoreResult};
 use crate::domain::{ConversationStatus, SenderKind};
 use crate::ids::new_id;
 use crate::time::now_ms;
-
-/// A message to append; the conversation is already checked to be the sender's.
-pub struct NewMessage<'a> {
-    pub org_id: &'a str,
-    pub conversation_id: &'a str,
-    pub sender_kind: SenderKind,
-    pub sender_id: &'a str,
-    pub body: &'a str,
-    pub is_private: bool,
-    pub client_message_id: Option<&'a str>,
-}
-
-/// What an append did, so the caller publishes exactly the events that happened.
-pub struct Appended {
-    pub message: MessageRow,
-    /// The conversation after the write.
-    pub conversation: ConversationRow,
-    /// The key was seen before: `message` is the original and nothing was written.
-    pub duplicate: bool,
-    /// The first visitor message: the conversation enters agents' queues now.
-    pub became_queued: bool,
-    /// Status or first response changed (e.g. a visitor reopened a resolved conversation).
-    pub conversation_changed: bool,
-}
 
 #[derive(Default, Debug)]
 pub struct ConversationFilter {
@@ -49,8 +25,6 @@ pub enum PageDirection {
     /// Messages with seq < cursor, newest first (the caller reverses).
     Before(i64),
 }
-
-const PREVIEW_CHARS: usize = 140;
 
 impl Store {
     pub async fn create_conversation(&self, org_id: &str, website_id: &str, visitor_id: &str) -> StoreResult<ConversationRow> {
@@ -146,99 +120,6 @@ impl Store {
             }
             q.push(" order by last_activity_at desc, id desc limit ").push_bind(limit);
             Ok(q.build_query_as::<ConversationRow>().fetch_all(pool).await?)
-        })
-    }
-
-    /// Appends a message: assigns the next `seq` and updates the conversation in one
-    /// transaction. The first statement takes the conversation's row lock (PostgreSQL)
-    /// or the write lock (SQLite), so concurrent senders to one conversation serialize
-    /// here and `seq` order is commit order.
-    pub async fn append_message(&self, m: NewMessage<'_>) -> StoreResult<Appended> {
-        if let Some(key) = m.client_message_id {
-            if let Some(message) = self.message_by_client_id(m.conversation_id, m.sender_kind, m.sender_id, key).await? {
-                let conversation = self.conversation(m.org_id, m.conversation_id).await?;
-                return Ok(Appended { message, conversation, duplicate: true, became_queued: false, conversation_changed: false });
-            }
-        }
-        let now = now_ms();
-        let is_visitor = m.sender_kind == SenderKind::Visitor;
-        let is_public_reply = !is_visitor && !m.is_private && m.sender_kind != SenderKind::System;
-        let preview: Option<String> = (!m.is_private).then(|| m.body.chars().take(PREVIEW_CHARS).collect());
-        on_write!(self, |pool, DB| {
-            let mut tx = pool.begin().await?;
-            // Old status/queued/first_response come back unchanged by this statement.
-            let (seq, old_status, old_queued, old_first): (i64, String, bool, Option<i64>) =
-                sqlx::query_as::<DB, (i64, String, bool, Option<i64>)>(
-                    "update conversations set last_seq = last_seq + 1 where id = $1 and org_id = $2 returning last_seq, status, queued, first_response_at",
-                )
-                .bind(m.conversation_id)
-                .bind(m.org_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-            if let Some(key) = m.client_message_id {
-                // A concurrent resend may have committed between the check above and our lock.
-                let existing = sqlx::query_as::<DB, MessageRow>(concat!(
-                    "select ",
-                    message_cols!(),
-                    " from messages where conversation_id = $1 and sender_kind = $2 and sender_id = $3 and client_message_id = $4"
-                ))
-                .bind(m.conversation_id)
-                .bind(m.sender_kind.as_str())
-                .bind(m.sender_id)
-                .bind(key)
-                .fetch_optional(&mut *tx)
-                .await?;
-                if let Some(message) = existing {
-                    tx.rollback().await?;
-                    let conversation = self.conversation(m.org_id, m.conversation_id).await?;
-                    return Ok(Appended { message, conversation, duplicate: true, became_queued: false, conversation_changed: false });
-                }
-            }
-            let message = sqlx::query_as::<DB, MessageRow>(concat!(
-                "insert into messages (id, conversation_id, org_id, seq, sender_kind, sender_id, body, is_private, client_message_id, created_at) \
-                 values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning ",
-                message_cols!()
-            ))
-            .bind(new_id("msg"))
-            .bind(m.conversation_id)
-            .bind(m.org_id)
-            .bind(seq)
-            .bind(m.sender_kind.as_str())
-            .bind(m.sender_id)
-            .bind(m.body)
-            .bind(m.is_private)
-            .bind(m.client_message_id)
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            let reopen = is_visitor && old_status != "open";
-            let conversation = sqlx::query_as::<DB, ConversationRow>(concat!(
-                "update conversations set updated_at = $1, last_activity_at = $1, \
-                 last_message_preview = coalesce($2, last_message_preview), \
-                 queued = case when $3 then true else queued end, \
-                 status = case when $4 then 'open' else status end, \
-                 resolved_at = case when $4 then null else resolved_at end, \
-                 first_response_at = case when $5 and first_response_at is null then $1 else first_response_at end \
-                 where id = $6 returning ",
-                conversation_cols!()
-            ))
-            .bind(now)
-            .bind(preview)
-            .bind(is_visitor)
-            .bind(reopen)
-            .bind(is_public_reply)
-            .bind(m.conversation_id)
-            .fetch_one(&mut *tx)
-            .await?;
-            tx.commit().await?;
-            Ok(Appended {
-                message,
-                became_queued: is_visitor && !old_queued,
-                conversation_changed: reopen || (is_public_reply && old_first.is_none()),
-                conversation,
-                duplicate: false,
-            })
         })
     }
 

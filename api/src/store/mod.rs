@@ -43,13 +43,15 @@ macro_rules! on_write {
 }
 
 mod accounts;
+mod append;
 mod chat;
 mod migrate;
 mod rows;
 mod websites;
 
 pub use accounts::NewAgent;
-pub use chat::{Appended, ConversationFilter, NewMessage, PageDirection};
+pub use append::{Appended, Appender, NewMessage};
+pub use chat::{ConversationFilter, PageDirection};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 pub use rows::*;
 

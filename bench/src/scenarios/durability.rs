@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use chinwag::domain::{Role, SenderKind};
-use chinwag::store::{NewAgent, NewMessage, NewVisitor, Store};
+use chinwag::store::{Appender, NewAgent, NewMessage, NewVisitor, Store};
 
 use crate::client::{Api, Result};
 use crate::report::{percentiles, Report};
@@ -37,8 +37,10 @@ pub struct Args {
 pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let mut rep = Report::new("durability", json!({ "writers": a.writers, "duration": a.duration, "concurrency": a.concurrency, "store": super::latency::store_name(target) }));
     if !a.skip_store {
-        let rate = store_rate(target, a.writers, a.duration).await?;
-        rep.figure("store commits/s", rate, "msg/s");
+        let single = store_rate(target, a.writers, a.duration, false).await?;
+        rep.figure("store commits/s, one message per transaction", single, "msg/s");
+        let grouped = store_rate(target, a.writers, a.duration, true).await?;
+        rep.figure("store commits/s, group commit", grouped, "msg/s");
     }
     if !a.skip_e2e {
         let servers = target.servers().await?;
@@ -107,9 +109,10 @@ async fn closed_loop(api: &Api, convs: &[(String, String)], concurrency: usize, 
     (rate, v)
 }
 
-/// Commits per second through `Store::append_message` with `writers` concurrent tasks,
-/// each on its own conversation.
-async fn store_rate(target: &Target, writers: usize, secs: f64) -> Result<f64> {
+/// Durable appends per second with `writers` concurrent tasks, each on its own
+/// conversation: through `Store::append_message` (a transaction each) or through the
+/// group-committing `Appender` the server uses.
+async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> Result<f64> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let store = Store::open(target.database_url.as_deref(), dir.path()).await.map_err(|e| e.to_string())?;
     let email = format!("store-{}@bench.test", chinwag::ids::new_id("u").to_lowercase());
@@ -128,15 +131,25 @@ async fn store_rate(target: &Target, writers: usize, secs: f64) -> Result<f64> {
         convs.push((c.id, v.id));
     }
     let done = Arc::new(AtomicU64::new(0));
+    let appender = Appender::start(store.clone());
     let until = Instant::now() + Duration::from_secs_f64(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
     for (conv, visitor) in convs {
-        let (store, done, org) = (store.clone(), done.clone(), org.id.clone());
+        let (store, appender, done, org) = (store.clone(), appender.clone(), done.clone(), org.id.clone());
         tasks.push(tokio::spawn(async move {
             while Instant::now() < until {
-                let m = NewMessage { org_id: &org, conversation_id: &conv, sender_kind: SenderKind::Visitor, sender_id: &visitor, body: "durable", is_private: false, client_message_id: None };
-                if store.append_message(m).await.is_ok() {
+                let m = NewMessage {
+                    org_id: org.clone(),
+                    conversation_id: conv.clone(),
+                    sender_kind: SenderKind::Visitor,
+                    sender_id: visitor.clone(),
+                    body: "durable".into(),
+                    is_private: false,
+                    client_message_id: None,
+                };
+                let ok = if group { appender.append(m).await.is_ok() } else { store.append_message(m).await.is_ok() };
+                if ok {
                     done.fetch_add(1, Ordering::Relaxed);
                 }
             }
