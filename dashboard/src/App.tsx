@@ -1,0 +1,194 @@
+/**
+ * The app's top level: signed-out pages, or the signed-in shell (navigation, the
+ * connection banner, the agent's status, the inbox and the lazily loaded settings).
+ */
+import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
+import { Suspense, lazy, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { AcceptInvitePage, LogInPage, SignUpPage } from './auth';
+import { Services, createDirectory, useServices, type AppServices } from './directory';
+import { createInbox } from './inbox/inbox';
+import InboxPage from './inbox/InboxPage';
+import { visitorName } from './inbox/format';
+import { chime, desktopNotify, useTitle } from './notify';
+import { Link, navigate, useLocation } from './router';
+import { isAdmin, session, useMe, useSession } from './session';
+import { Avatar, Icon, Loading, Toasts, errorMessage, toast } from './ui';
+
+// Settings and setup are not needed to answer chats: they load on first visit, keeping
+// the initial JavaScript small.
+const SettingsPage = lazy(() => import('./settings/SettingsPage'));
+const SetupPage = lazy(() => import('./settings/SetupPage'));
+
+export function App() {
+  const s = useSession();
+  const { segments } = useLocation();
+  const top = segments[0] ?? '';
+
+  let page;
+  if (top === 'invite') page = <AcceptInvitePage />;
+  else if (s.status === 'loading') page = <Loading label="Signing in…" />;
+  else if (s.status === 'signedOut') page = top === 'signup' ? <SignUpPage /> : <LogInPage reason={s.reason} />;
+  else page = <Shell me={s.me} />;
+  return (
+    <>
+      {page}
+      <Toasts />
+    </>
+  );
+}
+
+function Shell({ me }: { me: Agent }) {
+  const client = session.client();
+  // One inbox stream and directory per client (a new client after a password change).
+  const services = useMemo<AppServices>(() => ({ client, inbox: createInbox(client, me.id), directory: createDirectory(client) }), [client, me.id]);
+  useEffect(() => () => services.inbox.dispose(), [services]);
+  return (
+    <Services.Provider value={services}>
+      <SignedIn />
+    </Services.Provider>
+  );
+}
+
+function SignedIn() {
+  const me = useMe();
+  const { segments } = useLocation();
+  const top = segments[0] ?? '';
+  useEffect(() => {
+    if (top === '' || top === 'login' || top === 'signup') navigate('inbox/unassigned', { replace: true });
+  }, [top]);
+  useInboxAlerts();
+
+  return (
+    <div className="shell">
+      <a className="skip" href="#main">
+        Skip to content
+      </a>
+      <nav className="rail" aria-label="Main">
+        <img className="rail-logo" src={`${import.meta.env.BASE_URL}icon.svg`} alt="Chinwag" width="32" height="32" />
+        <Link to="inbox/unassigned" className={`rail-item${top === 'inbox' ? ' on' : ''}`} aria-current={top === 'inbox' ? 'page' : undefined}>
+          <Icon name="inbox" size={20} />
+          <span>Inbox</span>
+        </Link>
+        <Link to="settings" className={`rail-item${top === 'settings' || top === 'setup' ? ' on' : ''}`} aria-current={top === 'settings' ? 'page' : undefined}>
+          <Icon name="settings" size={20} />
+          <span>Settings</span>
+        </Link>
+        <div className="rail-spacer" />
+        <StatusToggle />
+        <button type="button" className="rail-item" onClick={() => void session.logOut()} title={`Sign out ${me.email}`}>
+          <Icon name="logout" size={20} />
+          <span>Sign out</span>
+        </button>
+      </nav>
+      <div className="main-col">
+        <ConnectionBanner />
+        <main id="main" className="main">
+          {top === 'settings' || top === 'setup' ? (
+            <Suspense fallback={<Loading />}>{top === 'setup' ? <SetupPage /> : <SettingsPage />}</Suspense>
+          ) : (
+            <InboxPage />
+          )}
+        </main>
+      </div>
+    </div>
+  );
+}
+
+/** Online / away, saved on the server; "online" is what the widget shows visitors. */
+function StatusToggle() {
+  const me = useMe();
+  const { client } = useServices();
+  const [busy, setBusy] = useState(false);
+  const online = me.status === 'ONLINE';
+  const set = async (status: AgentStatus) => {
+    setBusy(true);
+    try {
+      session.setMe(await client.setAgentStatus(status));
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    } finally {
+      setBusy(false);
+    }
+  };
+  // A fresh sign-in starts online: that is why one opens the dashboard.
+  useEffect(() => {
+    if (me.status === 'OFFLINE') void set('ONLINE');
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+  return (
+    <button
+      type="button"
+      className="rail-item status-toggle"
+      role="switch"
+      aria-checked={online}
+      disabled={busy}
+      onClick={() => set(online ? 'AWAY' : 'ONLINE')}
+      title={online ? 'You are online: click to go away' : 'You are away: click to go online'}
+    >
+      <span className="status-avatar">
+        <Avatar name={me.name} id={me.id} />
+        <span className={`presence ${online ? 'on' : 'away'}`} />
+      </span>
+      <span>{online ? 'Online' : 'Away'}</span>
+    </button>
+  );
+}
+
+/** Shown while the live connection is down; it heals by itself (the SDK reconnects). */
+function ConnectionBanner() {
+  const { client } = useServices();
+  const state = useSyncExternalStore<ConnectionState>(client.onConnectionState, client.connectionState);
+  const [wasOnline, setWasOnline] = useState(false);
+  const [slow, setSlow] = useState(false);
+  useEffect(() => {
+    if (state === 'online') {
+      setWasOnline(true);
+      setSlow(false);
+      return;
+    }
+    // The first connection gets a moment before it counts as a problem.
+    const t = setTimeout(() => setSlow(true), 3_000);
+    return () => clearTimeout(t);
+  }, [state]);
+  if (state === 'online' || (!wasOnline && !slow)) return null;
+  return (
+    <div className="banner" role="status">
+      <Icon name="wifiOff" size={16} />
+      {navigator.onLine ? 'Connection lost. Reconnecting…' : 'You are offline. Reconnecting when the network is back…'} New messages will appear when it is back.
+    </div>
+  );
+}
+
+/** Desktop notifications, a chime and the tab title for new chats and messages. */
+function useInboxAlerts() {
+  const { inbox } = useServices();
+  const me = useMe();
+  const total = useSyncExternalStore(inbox.onTally, inbox.total);
+  useTitle(total);
+  useEffect(() => {
+    const created = new Map<string, number>();
+    return inbox.listen((signal) => {
+      if (signal.kind !== 'event') return;
+      const e = signal.event;
+      if (e.__typename === 'ConversationCreated') {
+        created.set(e.conversation.id, Date.now());
+        const name = visitorName(e.conversation.visitor);
+        chime();
+        desktopNotify(`New chat from ${name}`, e.conversation.lastMessagePreview ?? '', e.conversation.id, () =>
+          navigate(`inbox/unassigned/${e.conversation.id}`),
+        );
+      } else if (e.__typename === 'InboxMessageAdded' && e.message.senderKind === 'VISITOR') {
+        // Its first message already announced the chat.
+        if (Date.now() - (created.get(e.conversationId) ?? 0) < 3_000) return;
+        const c = e.conversation;
+        if (c.assignee && c.assignee.id !== me.id) return;
+        const looking = location.pathname.endsWith(`/${c.id}`) && document.visibilityState === 'visible' && document.hasFocus();
+        if (looking) return;
+        chime();
+        desktopNotify(visitorName(c.visitor), e.preview, c.id, () => navigate(`inbox/${c.assignee ? 'mine' : 'unassigned'}/${c.id}`));
+      }
+    });
+  }, [inbox, me.id]);
+}
+
+export { isAdmin };

@@ -1,0 +1,156 @@
+/**
+ * The GraphQL documents the dashboard needs beyond the SDK's helpers, typed by hand
+ * against `schema/schema.graphql` and run through the SDK's `request` / `subscribe`
+ * (the public API only). Each is a plain string branded with its result and variables.
+ */
+import type {
+  AgentConversation,
+  AgentStatus,
+  Message,
+  Role,
+  TypedDocument,
+  WidgetPosition,
+} from '@chinwag/sdk';
+
+const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocument<R, V>;
+
+const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
+const WEBSITE =
+  'id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }';
+
+export interface Appearance {
+  color: string;
+  position: WidgetPosition;
+  launcherText: string;
+  greeting: string;
+}
+
+/** A website with everything its settings page shows. */
+export interface WebsiteDetails {
+  id: string;
+  name: string;
+  publicKey: string;
+  allowedOrigins: string[];
+  /** Owners and admins only. */
+  identitySecret: string | null;
+  createdAt: string;
+  appearance: Appearance;
+}
+
+export interface UpdateWebsiteInput {
+  name?: string;
+  allowedOrigins?: string[];
+  color?: string;
+  position?: WidgetPosition;
+  launcherText?: string;
+  greeting?: string;
+  rotateIdentitySecret?: boolean;
+}
+
+export interface AuthTokens {
+  accessToken: string;
+  refreshToken: string;
+  agent: { id: string; name: string; email: string; role: Role; status: AgentStatus; isOnline: boolean };
+}
+
+export interface Invite {
+  id: string;
+  email: string;
+  role: Role;
+  token: string;
+  expiresAt: string;
+}
+
+export interface Department {
+  id: string;
+  name: string;
+  members: { id: string; name: string }[];
+}
+
+/** What the visitor sidebar shows. */
+export interface VisitorDetails {
+  id: string;
+  name: string | null;
+  email: string | null;
+  externalId: string | null;
+  userAgent: string | null;
+  isOnline: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+}
+
+export const WebsitesDetailsDocument = doc<{ websites: WebsiteDetails[] }>(`query WebsitesDetails { websites { ${WEBSITE} } }`);
+
+export const CreateWebsiteDetailsDocument = doc<
+  { createWebsite: WebsiteDetails },
+  { input: { name: string; allowedOrigins?: string[] } }
+>(`mutation CreateWebsiteDetails($input: CreateWebsiteInput!) { createWebsite(input: $input) { ${WEBSITE} } }`);
+
+export const UpdateWebsiteDocument = doc<{ updateWebsite: WebsiteDetails }, { id: string; input: UpdateWebsiteInput }>(
+  `mutation UpdateWebsite($id: ID!, $input: UpdateWebsiteInput!) { updateWebsite(id: $id, input: $input) { ${WEBSITE} } }`,
+);
+
+export const LogOutDocument = doc<{ logOut: boolean }, { refreshToken: string }>(
+  'mutation LogOut($refreshToken: String!) { logOut(refreshToken: $refreshToken) }',
+);
+
+export const ChangePasswordDocument = doc<{ changePassword: AuthTokens }, { currentPassword: string; newPassword: string }>(
+  `mutation ChangePassword($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ${AUTH} } }`,
+);
+
+export const AcceptInviteDocument = doc<{ acceptInvite: AuthTokens }, { input: { token: string; name: string; password: string } }>(
+  `mutation AcceptInvite($input: AcceptInviteInput!) { acceptInvite(input: $input) { ${AUTH} } }`,
+);
+
+export const InviteAgentDocument = doc<{ inviteAgent: Invite }, { input: { email: string; role: Role } }>(
+  'mutation InviteAgent($input: InviteAgentInput!) { inviteAgent(input: $input) { id email role token expiresAt } }',
+);
+
+export const RemoveAgentDocument = doc<{ removeAgent: { id: string } }, { agentId: string }>(
+  'mutation RemoveAgent($agentId: ID!) { removeAgent(agentId: $agentId) { id } }',
+);
+
+export const SetAgentRoleDocument = doc<{ setAgentRole: { id: string; role: Role } }, { agentId: string; role: Role }>(
+  'mutation SetAgentRole($agentId: ID!, $role: Role!) { setAgentRole(agentId: $agentId, role: $role) { id role } }',
+);
+
+const DEPARTMENT = 'id name members { id name }';
+export const DepartmentsDetailsDocument = doc<{ departments: Department[] }>(`query DepartmentsDetails { departments { ${DEPARTMENT} } }`);
+export const CreateDepartmentDocument = doc<{ createDepartment: Department }, { name: string }>(
+  `mutation CreateDepartment($name: String!) { createDepartment(name: $name) { ${DEPARTMENT} } }`,
+);
+export const DeleteDepartmentDocument = doc<{ deleteDepartment: boolean }, { id: string }>(
+  'mutation DeleteDepartment($id: ID!) { deleteDepartment(id: $id) }',
+);
+export const AddDepartmentMemberDocument = doc<{ addDepartmentMember: Department }, { departmentId: string; agentId: string }>(
+  `mutation AddDepartmentMember($departmentId: ID!, $agentId: ID!) { addDepartmentMember(departmentId: $departmentId, agentId: $agentId) { ${DEPARTMENT} } }`,
+);
+export const RemoveDepartmentMemberDocument = doc<{ removeDepartmentMember: Department }, { departmentId: string; agentId: string }>(
+  `mutation RemoveDepartmentMember($departmentId: ID!, $agentId: ID!) { removeDepartmentMember(departmentId: $departmentId, agentId: $agentId) { ${DEPARTMENT} } }`,
+);
+
+export const VisitorDetailsDocument = doc<{ conversation: { id: string; visitor: VisitorDetails } }, { id: string }>(
+  'query VisitorDetails($id: ID!) { conversation(id: $id) { id visitor { id name email externalId userAgent isOnline createdAt lastSeenAt } } }',
+);
+
+const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
+department { id name } lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
+firstResponseAt resolvedAt`;
+
+/**
+ * The inbox stream with the conversation on every message (the SDK's `InboxEvents`
+ * leaves it out), so the queue can place a conversation it has not loaded yet.
+ */
+export type InboxEvent =
+  | { __typename: 'ConversationCreated'; conversation: AgentConversation }
+  | { __typename: 'ConversationUpdated'; conversation: AgentConversation }
+  | { __typename: 'InboxMessageAdded'; conversationId: string; preview: string; message: Message; conversation: AgentConversation }
+  | { __typename: 'VisitorPresenceChanged'; visitorId: string; online: boolean };
+
+export const DashboardInboxDocument = doc<{ inboxEvents: InboxEvent }>(
+  `subscription DashboardInbox { inboxEvents { __typename
+  ... on ConversationCreated { conversation { ${CONVERSATION} } }
+  ... on ConversationUpdated { conversation { ${CONVERSATION} } }
+  ... on InboxMessageAdded { conversationId preview message { id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt } conversation { ${CONVERSATION} } }
+  ... on VisitorPresenceChanged { visitorId online } } }`,
+);

@@ -1,0 +1,297 @@
+/**
+ * One conversation, live: header with the actions (assign, transfer, pending, resolve,
+ * reopen), the messages with typing and "Seen", and the composer. The SDK's
+ * `LiveConversation` holds the state (history, optimistic sends, resume after a drop).
+ */
+import type { AgentConversation, ChatMessage, ConversationState, LiveConversation } from '@chinwag/sdk';
+import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import { useDirectory, useServices } from '../directory';
+import { useMe } from '../session';
+import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, errorMessage, toast } from '../ui';
+import { Composer, type ComposerHandle } from './Composer';
+import { visitorName, when } from './format';
+import { VisitorPanel } from './VisitorPanel';
+
+export interface ConversationHandle {
+  focusReply(): void;
+  focusNote(): void;
+  assignToMe(): void;
+  transfer(): void;
+  toggleResolved(): void;
+  setPending(): void;
+}
+
+const EMPTY: ConversationState<AgentConversation> = {
+  conversation: null,
+  messages: [],
+  typing: [],
+  readReceipts: [],
+  hasOlder: false,
+  loading: true,
+  error: null,
+};
+
+function useLive(id: string) {
+  const { client } = useServices();
+  const [live, setLive] = useState<LiveConversation<AgentConversation> | null>(null);
+  useEffect(() => {
+    const l = client.openConversation(id);
+    setLive(l);
+    return () => l.close();
+  }, [client, id]);
+  const state = useSyncExternalStore(
+    (cb) => (live ? live.subscribe(cb) : () => {}),
+    () => live?.state ?? EMPTY,
+  );
+  return { live, state };
+}
+
+export const Conversation = forwardRef<
+  ConversationHandle,
+  { id: string; onBack(): void; sidebarOpen: boolean; onToggleSidebar(): void }
+>(function Conversation({ id, onBack, sidebarOpen, onToggleSidebar }, ref) {
+  const { client, inbox } = useServices();
+  const me = useMe();
+  const { live, state } = useLive(id);
+  const composer = useRef<ComposerHandle>(null);
+  const [transferOpen, setTransferOpen] = useState(false);
+  const c = state.conversation;
+
+  // Read what is on screen while the window has focus.
+  useEffect(() => {
+    if (!live || !state.messages.length) return;
+    const read = () => {
+      if (document.visibilityState !== 'visible' || !document.hasFocus()) return;
+      live.markRead().then(
+        () => inbox.markedRead(id),
+        () => {},
+      );
+    };
+    read();
+    addEventListener('focus', read);
+    document.addEventListener('visibilitychange', read);
+    return () => {
+      removeEventListener('focus', read);
+      document.removeEventListener('visibilitychange', read);
+    };
+  }, [live, state.messages, inbox, id]);
+
+  async function act(what: () => Promise<unknown>, done: string) {
+    try {
+      await what();
+      toast(done);
+    } catch (e) {
+      toast(errorMessage(e), 'error');
+    }
+  }
+  const assignToMe = () => c && c.assignee?.id !== me.id && act(() => client.assignConversation(id, { agentId: me.id, departmentId: c.department?.id ?? null }), 'Assigned to you');
+  const toggleResolved = () =>
+    c && act(() => client.setConversationStatus(id, c.status === 'RESOLVED' ? 'OPEN' : 'RESOLVED'), c.status === 'RESOLVED' ? 'Reopened' : 'Resolved');
+  const setPending = () => c && c.status !== 'PENDING' && act(() => client.setConversationStatus(id, 'PENDING'), 'Set to pending');
+
+  useImperativeHandle(ref, () => ({
+    focusReply: () => composer.current?.focus('reply'),
+    focusNote: () => composer.current?.focus('note'),
+    assignToMe,
+    transfer: () => setTransferOpen(true),
+    toggleResolved,
+    setPending,
+  }));
+
+  if (state.error && !c) return <ErrorState error={state.error} />;
+  if (!live || state.loading || !c) return <Loading label="Loading conversation…" />;
+
+  const name = visitorName(c.visitor);
+  return (
+    <div className="conv-wrap">
+    <section className="conversation" aria-label={`Conversation with ${name}`}>
+      <header className="conv-head">
+        <IconButton icon="back" label="Back to the list" className="only-phone" onClick={onBack} />
+        <div className="conv-title">
+          <h2>{name}</h2>
+          <p className="muted">
+            <StatusBadge status={c.status} /> {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
+            {c.department && ` · ${c.department.name}`}
+          </p>
+        </div>
+        <div className="conv-actions">
+          {c.assignee?.id !== me.id && (
+            <Button size="sm" onClick={assignToMe} title="Assign to me (a)">
+              Assign to me
+            </Button>
+          )}
+          <Button size="sm" icon="transfer" onClick={() => setTransferOpen(true)} title="Transfer (t)">
+            <span className="hide-narrow">Transfer</span>
+          </Button>
+          {c.status === 'OPEN' && (
+            <Button size="sm" className="hide-narrow" onClick={setPending} title="Waiting on the visitor (p)">
+              Pending
+            </Button>
+          )}
+          <Button size="sm" variant={c.status === 'RESOLVED' ? 'secondary' : 'primary'} icon="check" onClick={toggleResolved} title="Resolve or reopen (e)">
+            {c.status === 'RESOLVED' ? 'Reopen' : 'Resolve'}
+          </Button>
+          <IconButton icon="info" label={sidebarOpen ? 'Hide visitor details' : 'Show visitor details'} aria-pressed={sidebarOpen} onClick={onToggleSidebar} />
+        </div>
+      </header>
+      <Messages state={state} live={live} />
+      <Composer ref={composer} live={live} />
+      <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
+    </section>
+    {sidebarOpen && <VisitorPanel conversation={c} onClose={onToggleSidebar} />}
+    </div>
+  );
+});
+
+export function StatusBadge({ status }: { status: AgentConversation['status'] }) {
+  const tone = status === 'OPEN' ? 'ok' : status === 'PENDING' ? 'warn' : 'neutral';
+  return <Badge tone={tone}>{status.toLowerCase()}</Badge>;
+}
+
+function Messages({ state, live }: { state: ConversationState<AgentConversation>; live: LiveConversation<AgentConversation> }) {
+  const { agentName } = useServices().directory;
+  useDirectory(); // re-render when names arrive
+  const box = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const [loadingOlder, setLoadingOlder] = useState(false);
+  const visitorSeen = Math.max(0, ...state.readReceipts.filter((r) => r.readerKind === 'VISITOR').map((r) => r.seq));
+  const lastSeenMine = [...state.messages].reverse().find((m) => m.senderKind !== 'VISITOR' && !m.isPrivate && m.status === 'sent' && m.seq <= visitorSeen);
+
+  // Follow new messages when already at the bottom; keep the place when reading back.
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, [state.messages, state.typing]);
+
+  const typingNames = state.typing.filter((t) => t.isTyping).map((t) => (t.senderKind === 'VISITOR' ? 'The visitor' : (agentName(t.senderId) ?? 'A teammate')));
+
+  return (
+    <div
+      className="messages"
+      ref={box}
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}
+    >
+      {state.hasOlder && (
+        <div className="older">
+          <Button
+            size="sm"
+            busy={loadingOlder}
+            onClick={async () => {
+              setLoadingOlder(true);
+              const el = box.current!;
+              const from = el.scrollHeight - el.scrollTop;
+              try {
+                await live.loadOlder();
+                requestAnimationFrame(() => (el.scrollTop = el.scrollHeight - from));
+              } catch (e) {
+                toast(errorMessage(e), 'error');
+              } finally {
+                setLoadingOlder(false);
+              }
+            }}
+          >
+            Load earlier messages
+          </Button>
+        </div>
+      )}
+      <ol className="message-list" aria-label="Messages" aria-live="polite" aria-relevant="additions">
+        {state.messages.map((m) => (
+          <MessageItem key={m.key} m={m} author={author(m, agentName)} seen={m === lastSeenMine} onRetry={() => live.retry(m.key).catch(() => {})} />
+        ))}
+      </ol>
+      <p className="typing" aria-live="polite">
+        {typingNames.length ? `${typingNames.join(', ')} ${typingNames.length > 1 ? 'are' : 'is'} typing…` : ''}
+      </p>
+    </div>
+  );
+}
+
+function author(m: ChatMessage, agentName: (id: string | null) => string | null) {
+  if (m.senderKind === 'VISITOR') return 'Visitor';
+  if (m.senderKind === 'BOT') return 'Bot';
+  if (m.senderKind === 'SYSTEM') return 'Chinwag';
+  return agentName(m.senderId) ?? 'Agent';
+}
+
+function MessageItem({ m, author, seen, onRetry }: { m: ChatMessage; author: string; seen: boolean; onRetry(): void }) {
+  const side = m.senderKind === 'VISITOR' ? 'theirs' : m.senderKind === 'SYSTEM' ? 'system' : 'ours';
+  return (
+    <li className={`msg msg-${side}${m.isPrivate ? ' msg-note' : ''}`} data-status={m.status}>
+      <div className="msg-meta">
+        <span>{m.isPrivate ? `${author} · private note` : author}</span>
+        <time dateTime={m.createdAt}>{when(m.createdAt)}</time>
+      </div>
+      <div className="msg-body">{m.body}</div>
+      {m.status === 'sending' && <div className="msg-state">Sending…</div>}
+      {m.status === 'failed' && (
+        <div className="msg-state msg-failed" role="alert">
+          Not sent. <Button size="sm" variant="ghost" onClick={onRetry}>Retry</Button>
+        </div>
+      )}
+      {seen && <div className="msg-state">Seen</div>}
+    </li>
+  );
+}
+
+function TransferDialog({ open, conversation, onClose }: { open: boolean; conversation: AgentConversation; onClose(): void }) {
+  const { client } = useServices();
+  const { agents, departments } = useDirectory();
+  const [agentId, setAgentId] = useState('');
+  const [departmentId, setDepartmentId] = useState('');
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    if (!open) return;
+    setAgentId(conversation.assignee?.id ?? '');
+    setDepartmentId(conversation.department?.id ?? '');
+  }, [open, conversation]);
+  return (
+    <Dialog
+      open={open}
+      title="Transfer conversation"
+      onClose={onClose}
+      footer={
+        <>
+          <Button onClick={onClose}>Cancel</Button>
+          <Button
+            variant="primary"
+            busy={busy}
+            onClick={async () => {
+              setBusy(true);
+              try {
+                await client.assignConversation(conversation.id, { agentId: agentId || null, departmentId: departmentId || null });
+                toast('Transferred');
+                onClose();
+              } catch (e) {
+                toast(errorMessage(e), 'error');
+              } finally {
+                setBusy(false);
+              }
+            }}
+          >
+            Transfer
+          </Button>
+        </>
+      }
+    >
+      <SelectField label="Agent" value={agentId} onChange={(e) => setAgentId(e.target.value)}>
+        <option value="">No one (back to the queue)</option>
+        {agents.map((a) => (
+          <option key={a.id} value={a.id}>
+            {a.name} {a.isOnline ? '(online)' : a.status === 'AWAY' ? '(away)' : '(offline)'}
+          </option>
+        ))}
+      </SelectField>
+      <SelectField label="Department" value={departmentId} onChange={(e) => setDepartmentId(e.target.value)} hint={departments.length ? undefined : 'Admins create departments under Settings.'}>
+        <option value="">None</option>
+        {departments.map((d) => (
+          <option key={d.id} value={d.id}>
+            {d.name}
+          </option>
+        ))}
+      </SelectField>
+    </Dialog>
+  );
+}

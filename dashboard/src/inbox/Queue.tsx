@@ -1,0 +1,153 @@
+/** The queue pane: views (unassigned, mine, all), status, and the live, virtualized list. */
+import type { AgentConversation, ConversationStatus } from '@chinwag/sdk';
+import { useSyncExternalStore, type ReactNode } from 'react';
+import { useServices } from '../directory';
+import { Link } from '../router';
+import { Avatar, Badge, Button, EmptyState, ErrorState, Loading, Segmented, Spinner } from '../ui';
+import type { View } from './inbox';
+import { visitorName, when } from './format';
+import type { useQueue } from './useQueue';
+import { VirtualList } from './VirtualList';
+
+export const VIEWS: { value: View; label: string }[] = [
+  { value: 'unassigned', label: 'Unassigned' },
+  { value: 'mine', label: 'Mine' },
+  { value: 'all', label: 'All' },
+];
+
+export const STATUSES: { value: ConversationStatus; label: string }[] = [
+  { value: 'OPEN', label: 'Open' },
+  { value: 'PENDING', label: 'Pending' },
+  { value: 'RESOLVED', label: 'Resolved' },
+];
+
+const ROW = 76;
+
+export function Queue({
+  view,
+  status,
+  openId,
+  queue,
+  href,
+  onView,
+  onStatus,
+}: {
+  view: View;
+  status: ConversationStatus;
+  openId: string | null;
+  queue: ReturnType<typeof useQueue>;
+  href(id: string): string;
+  onView(v: View): void;
+  onStatus(s: ConversationStatus): void;
+}) {
+  const { inbox } = useServices();
+  useSyncExternalStore(inbox.onTally, inbox.version);
+  const openIndex = openId ? queue.items.findIndex((c) => c.id === openId) : -1;
+
+  return (
+    <section className="queue" aria-label="Conversations">
+      <div className="queue-head">
+        <Segmented label="View" value={view} options={VIEWS} onChange={onView} />
+        <Segmented label="Status" value={status} options={STATUSES} onChange={onStatus} />
+      </div>
+      {queue.loading ? (
+        <Loading label="Loading conversations…" />
+      ) : queue.error && !queue.items.length ? (
+        <ErrorState error={queue.error} retry={queue.reload} />
+      ) : !queue.items.length ? (
+        <EmptyState title={emptyTitle(view, status)}>
+          <p>New chats appear here as soon as a visitor writes.</p>
+        </EmptyState>
+      ) : (
+        <VirtualRows
+          items={queue.items}
+          openIndex={openIndex}
+          href={href}
+          openId={openId}
+          unread={inbox.unread}
+          onEndReached={queue.hasMore ? queue.loadMore : undefined}
+          footer={
+            queue.loadingMore ? (
+              <div className="queue-more">
+                <Spinner small label="Loading more" />
+              </div>
+            ) : queue.error ? (
+              <div className="queue-more">
+                <Button size="sm" onClick={queue.loadMore}>
+                  Retry loading more
+                </Button>
+              </div>
+            ) : null
+          }
+        />
+      )}
+    </section>
+  );
+}
+
+function VirtualRows({
+  items,
+  openIndex,
+  openId,
+  href,
+  unread,
+  onEndReached,
+  footer,
+}: {
+  items: AgentConversation[];
+  openIndex: number;
+  openId: string | null;
+  href(id: string): string;
+  unread(id: string): number;
+  onEndReached?: () => void;
+  footer: ReactNode;
+}) {
+  return (
+    <VirtualList
+      label="Conversations"
+      items={items}
+      rowHeight={ROW}
+      getKey={(c) => c.id}
+      scrollToIndex={openIndex}
+      onEndReached={onEndReached}
+      footer={footer}
+      renderRow={(c) => {
+        const n = unread(c.id);
+        const name = visitorName(c.visitor);
+        return (
+          <Link
+            to={href(c.id)}
+            className={`row${c.id === openId ? ' current' : ''}${n ? ' unread' : ''}`}
+            aria-current={c.id === openId ? 'page' : undefined}
+            data-conversation={c.id}
+          >
+            <Avatar name={name} id={c.visitor.id} online={c.visitor.isOnline} />
+            <span className="row-main">
+              <span className="row-top">
+                <span className="row-name">{name}</span>
+                <time dateTime={c.lastActivityAt}>{when(c.lastActivityAt)}</time>
+              </span>
+              <span className="row-preview">{c.lastMessagePreview ?? 'No messages yet'}</span>
+              <span className="row-meta">
+                {c.assigneeName ? <span>→ {c.assigneeName}</span> : <span className="muted">Unassigned</span>}
+                {c.department && <span className="muted">· {c.department.name}</span>}
+              </span>
+            </span>
+            {n > 0 && (
+              <Badge tone="accent" label={`${n} unread`}>
+                {n}
+              </Badge>
+            )}
+          </Link>
+        );
+      }}
+    />
+  );
+}
+
+function emptyTitle(view: View, status: ConversationStatus) {
+  const s = status.toLowerCase();
+  if (view === 'mine') return `No ${s} conversations assigned to you`;
+  if (view === 'unassigned') return `No unassigned ${s} conversations`;
+  return `No ${s} conversations`;
+}

@@ -1,0 +1,46 @@
+/** Display helpers: names, times, browsers. */
+
+export function visitorName(v: { id: string; name: string | null; email?: string | null }): string {
+  return v.name || v.email || `Visitor ${v.id.slice(-4)}`;
+}
+
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
+const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+
+/** `14:05` today, `3 Mar` before. */
+export function when(iso: string): string {
+  const d = new Date(iso);
+  return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dayFmt.format(d);
+}
+
+export const fullDate = (iso: string) => fullFmt.format(new Date(iso));
+
+/** "Chrome 126 on macOS" from a user agent, good enough for a sidebar. */
+export function browserOf(ua: string | null | undefined): string | null {
+  if (!ua) return null;
+  const browser =
+    match(ua, /Edg\/(\d+)/, 'Edge') ??
+    match(ua, /OPR\/(\d+)/, 'Opera') ??
+    match(ua, /Firefox\/(\d+)/, 'Firefox') ??
+    match(ua, /Chrom(?:e|ium)\/(\d+)/, 'Chrome') ??
+    match(ua, /Version\/(\d+).*Safari/, 'Safari') ??
+    (/node/i.test(ua) ? 'Node.js' : 'Unknown browser');
+  const os = /Windows/.test(ua)
+    ? 'Windows'
+    : /iPhone|iPad/.test(ua)
+      ? 'iOS'
+      : /Android/.test(ua)
+        ? 'Android'
+        : /Mac OS X/.test(ua)
+          ? 'macOS'
+          : /Linux/.test(ua)
+            ? 'Linux'
+            : null;
+  return os ? `${browser} on ${os}` : browser;
+}
+
+function match(ua: string, re: RegExp, name: string) {
+  const m = ua.match(re);
+  return m ? `${name} ${m[1]}` : null;
+}

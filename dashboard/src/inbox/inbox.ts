@@ -1,0 +1,131 @@
+/**
+ * The organization's inbox, live, for the whole signed-in app: one `inboxEvents`
+ * subscription fanned out to the queue lists, the unread tally behind the tab title,
+ * and notifications. After a reconnect the stream is not replayed, so listeners are
+ * told to `resync` (refetch what they show).
+ */
+import type { AgentClient, AgentConversation, ConversationStatus } from '@chinwag/sdk';
+import { DashboardInboxDocument, type InboxEvent } from '../api';
+
+export type View = 'unassigned' | 'mine' | 'all';
+
+export type InboxSignal = { kind: 'event'; event: InboxEvent } | { kind: 'resync' };
+
+/** Per conversation, what the unread tally needs. */
+interface Tally {
+  unread: number;
+  status: ConversationStatus;
+  assigneeId: string | null;
+}
+
+export interface Inbox {
+  /** Queue lists and notifications listen here; returns the unsubscribe. */
+  listen(listener: (signal: InboxSignal) => void): () => void;
+  /** Records what a freshly loaded page says (the server's own unread counts). */
+  seen(conversations: readonly AgentConversation[]): void;
+  /** The conversation on screen (its messages are read as they come). */
+  setOpen(id: string | null): void;
+  /** The open conversation was read. */
+  markedRead(id: string): void;
+  /** Unread messages, for a conversation. */
+  unread(id: string): number;
+  /** Conversations with unread messages that are mine or unassigned and not resolved. */
+  total(): number;
+  /** Subscribes to unread changes; returns the unsubscribe. */
+  onTally(listener: () => void): () => void;
+  /** Bumps on every unread change (for `useSyncExternalStore`). */
+  version(): number;
+  dispose(): void;
+}
+
+/** Does `c` belong in `view` with status `status`? Used to place live updates. */
+export function belongs(c: AgentConversation, view: View, status: ConversationStatus, meId: string): boolean {
+  if (c.status !== status) return false;
+  if (view === 'mine') return c.assignee?.id === meId;
+  if (view === 'unassigned') return !c.assignee;
+  return true;
+}
+
+export function createInbox(client: AgentClient, meId: string): Inbox {
+  const listeners = new Set<(s: InboxSignal) => void>();
+  const tallyListeners = new Set<() => void>();
+  const tally = new Map<string, Tally>();
+  let openId: string | null = null;
+
+  const emit = (s: InboxSignal) => listeners.forEach((l) => l(s));
+  let version = 0;
+  const changed = () => {
+    version++;
+    tallyListeners.forEach((l) => l());
+  };
+  const note = (c: AgentConversation, unread?: number) => {
+    const before = tally.get(c.id);
+    tally.set(c.id, { unread: unread ?? before?.unread ?? c.unreadCount, status: c.status, assigneeId: c.assignee?.id ?? null });
+  };
+
+  function total() {
+    let n = 0;
+    for (const t of tally.values()) {
+      if (t.unread > 0 && t.status !== 'RESOLVED' && (t.assigneeId === null || t.assigneeId === meId)) n++;
+    }
+    return n;
+  }
+
+  const stop = client.subscribe(
+    DashboardInboxDocument,
+    {},
+    {
+      next({ inboxEvents: e }) {
+        if (e.__typename === 'InboxMessageAdded') {
+          const m = e.message;
+          const fromMe = m.senderKind === 'AGENT' && m.senderId === meId;
+          const before = tally.get(e.conversationId)?.unread ?? 0;
+          // Events are serialized once for all agents, so their `unreadCount` is nobody's
+          // in particular: count here (the server's own figure comes with each page).
+          note(e.conversation, fromMe ? 0 : e.conversationId === openId && document.hasFocus() ? before : before + 1);
+        } else if (e.__typename === 'ConversationCreated') note(e.conversation, Math.max(1, tally.get(e.conversation.id)?.unread ?? 0));
+        else if (e.__typename === 'ConversationUpdated') note(e.conversation);
+        changed();
+        emit({ kind: 'event', event: e });
+      },
+      error: () => {
+        /* The session ended (the app signs out) or the server refused: nothing to retry here. */
+      },
+    },
+  );
+  const offReconnect = client.onReconnect(() => emit({ kind: 'resync' }));
+
+  return {
+    listen(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    seen(conversations) {
+      for (const c of conversations) note(c, c.id === openId ? 0 : c.unreadCount);
+      changed();
+    },
+    setOpen(id) {
+      openId = id;
+    },
+    markedRead(id) {
+      const t = tally.get(id);
+      if (t && t.unread) {
+        t.unread = 0;
+        changed();
+      }
+    },
+    unread: (id) => tally.get(id)?.unread ?? 0,
+    version: () => version,
+    total,
+    onTally(listener) {
+      tallyListeners.add(listener);
+      return () => void tallyListeners.delete(listener);
+    },
+    dispose() {
+      stop();
+      offReconnect();
+      listeners.clear();
+      tallyListeners.clear();
+    },
+  };
+}

@@ -1,0 +1,101 @@
+/**
+ * One queue list (a view and a status), paged from the server and kept live from the
+ * inbox: a conversation that now belongs moves in at its place by latest activity, one
+ * that no longer belongs leaves. After a reconnect the first page is reloaded.
+ */
+import type { AgentConversation, ConversationStatus } from '@chinwag/sdk';
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { useServices } from '../directory';
+import { belongs, type View } from './inbox';
+
+const PAGE = 50;
+
+const byActivity = (a: AgentConversation, b: AgentConversation) =>
+  b.lastActivityAt.localeCompare(a.lastActivityAt) || b.id.localeCompare(a.id);
+
+export interface QueueState {
+  items: AgentConversation[];
+  loading: boolean;
+  error: unknown;
+  hasMore: boolean;
+  loadingMore: boolean;
+}
+
+export function useQueue(view: View, status: ConversationStatus, meId: string) {
+  const { client, inbox } = useServices();
+  const [state, setState] = useState<QueueState>({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
+  const cursor = useRef<string | null>(null);
+  const generation = useRef(0);
+
+  const filter = {
+    status: [status],
+    assignee: view === 'mine' ? ('ME' as const) : view === 'unassigned' ? ('UNASSIGNED' as const) : ('ANY' as const),
+  };
+
+  const loadFirst = useCallback(async () => {
+    const gen = ++generation.current;
+    setState((s) => ({ ...s, loading: s.items.length === 0, error: null }));
+    try {
+      const page = await client.conversations({ filter, first: PAGE });
+      if (gen !== generation.current) return;
+      inbox.seen(page.nodes);
+      cursor.current = page.pageInfo.endCursor;
+      setState({ items: page.nodes, loading: false, error: null, hasMore: page.pageInfo.hasNextPage, loadingMore: false });
+    } catch (error) {
+      if (gen === generation.current) setState((s) => ({ ...s, loading: false, error }));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, view, status]);
+
+  const loadMore = useCallback(async () => {
+    const gen = generation.current;
+    let go = false;
+    setState((s) => {
+      go = s.hasMore && !s.loadingMore && !s.loading;
+      return go ? { ...s, loadingMore: true } : s;
+    });
+    if (!go || !cursor.current) return;
+    try {
+      const page = await client.conversations({ filter, first: PAGE, after: cursor.current });
+      if (gen !== generation.current) return;
+      inbox.seen(page.nodes);
+      cursor.current = page.pageInfo.endCursor;
+      setState((s) => {
+        // Live updates may already hold some of these (moved up meanwhile): keep ours.
+        const known = new Set(s.items.map((c) => c.id));
+        const items = [...s.items, ...page.nodes.filter((c) => !known.has(c.id))];
+        return { ...s, items, hasMore: page.pageInfo.hasNextPage, loadingMore: false };
+      });
+    } catch (error) {
+      if (gen === generation.current) setState((s) => ({ ...s, loadingMore: false, error }));
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [client, view, status]);
+
+  useEffect(() => {
+    setState({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
+    void loadFirst();
+    return inbox.listen((signal) => {
+      if (signal.kind === 'resync') return void loadFirst();
+      const e = signal.event;
+      if (e.__typename === 'VisitorPresenceChanged') {
+        setState((s) => ({
+          ...s,
+          items: s.items.map((c) => (c.visitor.id === e.visitorId ? { ...c, visitor: { ...c.visitor, isOnline: e.online } } : c)),
+        }));
+        return;
+      }
+      const c = e.conversation;
+      setState((s) => {
+        const rest = s.items.filter((x) => x.id !== c.id);
+        if (!belongs(c, view, status, meId)) return rest.length === s.items.length ? s : { ...s, items: rest };
+        // A conversation older than everything loaded stays for its page to bring.
+        const oldest = s.items[s.items.length - 1];
+        if (s.hasMore && oldest && byActivity(c, oldest) > 0 && rest.length === s.items.length) return s;
+        return { ...s, items: [...rest, c].sort(byActivity) };
+      });
+    });
+  }, [inbox, loadFirst, view, status, meId]);
+
+  return { ...state, loadMore, reload: loadFirst };
+}

@@ -1,0 +1,62 @@
+/** Settings: a section list and the section on the right (one at a time on a phone). */
+import { Link, useLocation } from '../router';
+import { isAdmin, useMe } from '../session';
+import { EmptyState, Icon } from '../ui';
+import { AccountSection } from './Account';
+import { CannedSection } from './Canned';
+import { DepartmentsSection } from './Departments';
+import { TeamSection } from './Team';
+import { WebsitesSection } from './Websites';
+
+const SECTIONS = [
+  { id: 'websites', label: 'Websites & widget', admin: true },
+  { id: 'team', label: 'Team', admin: true },
+  { id: 'departments', label: 'Departments', admin: true },
+  { id: 'canned', label: 'Saved replies', admin: false },
+  { id: 'account', label: 'Account & notifications', admin: false },
+] as const;
+
+export default function SettingsPage() {
+  const me = useMe();
+  const { segments } = useLocation();
+  const sections = SECTIONS.filter((s) => !s.admin || isAdmin(me));
+  const current = sections.find((s) => s.id === segments[1]);
+  return (
+    <div className={`settings${current ? ' has-open' : ''}`}>
+      <nav className="settings-nav" aria-label="Settings">
+        <h1>Settings</h1>
+        <ul>
+          {sections.map((s) => (
+            <li key={s.id}>
+              <Link to={`settings/${s.id}`} className={s.id === current?.id ? 'on' : ''} aria-current={s.id === current?.id ? 'page' : undefined}>
+                {s.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="settings-body">
+        {current && (
+          <Link to="settings" className="only-phone back-link">
+            <Icon name="back" size={16} /> Settings
+          </Link>
+        )}
+        {current?.id === 'websites' ? (
+          <WebsitesSection id={segments[2] ?? null} />
+        ) : current?.id === 'team' ? (
+          <TeamSection />
+        ) : current?.id === 'departments' ? (
+          <DepartmentsSection />
+        ) : current?.id === 'canned' ? (
+          <CannedSection />
+        ) : current?.id === 'account' ? (
+          <AccountSection />
+        ) : (
+          <EmptyState icon="settings" title="Choose a section">
+            <p>{isAdmin(me) ? 'Websites, your team, saved replies and your account.' : 'Saved replies and your account.'}</p>
+          </EmptyState>
+        )}
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,100 @@
+// The browser tests' fixture: a real `chinwag serve` (the debug build of this repository,
+// or $CHINWAG_BIN) serving the built dashboard on a free port with a temporary data
+// directory, Debian's Chromium through playwright-core (never a downloaded browser), and
+// helpers to wait on conditions and save screenshots under test-results/.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const repo = resolve(here, '..', '..');
+export const binary = process.env.CHINWAG_BIN ?? join(repo, 'target', 'debug', 'chinwag');
+export const dist = resolve(here, '..', 'dist');
+export const results = resolve(here, '..', 'test-results');
+const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.once('error', rej);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => res(port));
+    });
+  });
+}
+
+/** Polls `check` until it returns something truthy; throws with `what` after `ms`. */
+export async function until(check, what, ms = 15_000) {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Starts the server; `stop()` ends it and removes its data. */
+export async function startServer() {
+  if (!existsSync(binary)) throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root.`);
+  if (!existsSync(join(dist, 'index.html'))) throw new Error('No dashboard/dist: run `npm run build -w dashboard` first.');
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-dashboard-test-'));
+  let logs = '';
+  const child = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dashboard-dir', dist], {
+    env: { ...process.env, CHINWAG_RATE_LIMITS: 'off', RUST_LOG: process.env.RUST_LOG ?? 'warn' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  child.stderr.on('data', (d) => (logs += d));
+  let dead = false;
+  const exited = new Promise((r) => child.once('exit', () => ((dead = true), r())));
+  const stop = async () => {
+    if (!dead) {
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await exited;
+      clearTimeout(t);
+    }
+    await rm(dataDir, { recursive: true, force: true });
+  };
+  try {
+    await until(async () => {
+      if (dead) throw new Error(`chinwag serve exited early:\n${logs}`);
+      return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
+    }, 'chinwag serve to answer /healthz', 20_000);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  const origin = `http://127.0.0.1:${port}`;
+  return { origin, graphql: `${origin}/graphql`, logs: () => logs, stop };
+}
+
+export function launchBrowser() {
+  return chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+  });
+}
+
+export const DESKTOP = { viewport: { width: 1280, height: 800 } };
+export const PHONE = {
+  viewport: { width: 390, height: 844 },
+  deviceScaleFactor: 2,
+  isMobile: true,
+  hasTouch: true,
+  userAgent:
+    'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
+};
+
+/** Saves a screenshot as test-results/NAME.png. */
+export async function shot(page, name) {
+  mkdirSync(results, { recursive: true });
+  await page.screenshot({ path: join(results, `${name}.png`) });
+}
