@@ -54,11 +54,14 @@ function png(size, maskable) {
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(1 + size * 4);
     for (let x = 0; x < size; x++) {
-      let r = 0, g = 0, b = 0, a = 0;
+      let r = 0,
+        g = 0,
+        b = 0,
+        a = 0;
       for (let sy = 0; sy < SS; sy++)
         for (let sx = 0; sx < SS; sx++) {
           const c = at(((x + (sx + 0.5) / SS) * 64) / size, ((y + (sy + 0.5) / SS) * 64) / size, maskable);
-          if (c) (r += c[0]), (g += c[1]), (b += c[2]), a++;
+          if (c) ((r += c[0]), (g += c[1]), (b += c[2]), a++);
         }
       const o = 1 + x * 4;
       if (a) row.set([r / a, g / a, b / a, (255 * a) / (SS * SS)], o);

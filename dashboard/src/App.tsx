@@ -40,7 +40,10 @@ export function App() {
 function Shell({ me }: { me: Agent }) {
   const client = session.client();
   // One inbox stream and directory per client (a new client after a password change).
-  const services = useMemo<AppServices>(() => ({ client, inbox: createInbox(client, me.id), directory: createDirectory(client) }), [client, me.id]);
+  const services = useMemo<AppServices>(
+    () => ({ client, inbox: createInbox(client, me.id), directory: createDirectory(client) }),
+    [client, me.id],
+  );
   useEffect(() => () => services.inbox.dispose(), [services]);
   return (
     <Services.Provider value={services}>
@@ -65,11 +68,19 @@ function SignedIn() {
       </a>
       <nav className="rail" aria-label="Main">
         <img className="rail-logo" src={`${import.meta.env.BASE_URL}icon.svg`} alt="Chinwag" width="32" height="32" />
-        <Link to="inbox/unassigned" className={`rail-item${top === 'inbox' ? ' on' : ''}`} aria-current={top === 'inbox' ? 'page' : undefined}>
+        <Link
+          to="inbox/unassigned"
+          className={`rail-item${top === 'inbox' ? ' on' : ''}`}
+          aria-current={top === 'inbox' ? 'page' : undefined}
+        >
           <Icon name="inbox" size={20} />
           <span>Inbox</span>
         </Link>
-        <Link to="settings" className={`rail-item${top === 'settings' || top === 'setup' ? ' on' : ''}`} aria-current={top === 'settings' ? 'page' : undefined}>
+        <Link
+          to="settings"
+          className={`rail-item${top === 'settings' || top === 'setup' ? ' on' : ''}`}
+          aria-current={top === 'settings' ? 'page' : undefined}
+        >
           <Icon name="settings" size={20} />
           <span>Settings</span>
         </Link>
@@ -154,7 +165,8 @@ function ConnectionBanner() {
   return (
     <div className="banner" role="status">
       <Icon name="wifiOff" size={16} />
-      {navigator.onLine ? 'Connection lost. Reconnecting…' : 'You are offline. Reconnecting when the network is back…'} New messages will appear when it is back.
+      {navigator.onLine ? 'Connection lost. Reconnecting…' : 'You are offline. Reconnecting when the network is back…'} New
+      messages will appear when it is back.
     </div>
   );
 }
@@ -185,7 +197,9 @@ function useInboxAlerts() {
         const looking = location.pathname.endsWith(`/${c.id}`) && document.visibilityState === 'visible' && document.hasFocus();
         if (looking) return;
         chime();
-        desktopNotify(visitorName(c.visitor), e.preview, c.id, () => navigate(`inbox/${c.assignee ? 'mine' : 'unassigned'}/${c.id}`));
+        desktopNotify(visitorName(c.visitor), e.preview, c.id, () =>
+          navigate(`inbox/${c.assignee ? 'mine' : 'unassigned'}/${c.id}`),
+        );
       }
     });
   }, [inbox, me.id]);

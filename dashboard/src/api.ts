@@ -3,20 +3,12 @@
  * against `schema/schema.graphql` and run through the SDK's `request` / `subscribe`
  * (the public API only). Each is a plain string branded with its result and variables.
  */
-import type {
-  AgentConversation,
-  AgentStatus,
-  Message,
-  Role,
-  TypedDocument,
-  WidgetPosition,
-} from '@chinwag/sdk';
+import type { AgentConversation, AgentStatus, Message, Role, TypedDocument, WidgetPosition } from '@chinwag/sdk';
 
 const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocument<R, V>;
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
-const WEBSITE =
-  'id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }';
+const WEBSITE = 'id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }';
 
 export interface Appearance {
   color: string;
@@ -98,9 +90,10 @@ export const ChangePasswordDocument = doc<{ changePassword: AuthTokens }, { curr
   `mutation ChangePassword($currentPassword: String!, $newPassword: String!) { changePassword(currentPassword: $currentPassword, newPassword: $newPassword) { ${AUTH} } }`,
 );
 
-export const AcceptInviteDocument = doc<{ acceptInvite: AuthTokens }, { input: { token: string; name: string; password: string } }>(
-  `mutation AcceptInvite($input: AcceptInviteInput!) { acceptInvite(input: $input) { ${AUTH} } }`,
-);
+export const AcceptInviteDocument = doc<
+  { acceptInvite: AuthTokens },
+  { input: { token: string; name: string; password: string } }
+>(`mutation AcceptInvite($input: AcceptInviteInput!) { acceptInvite(input: $input) { ${AUTH} } }`);
 
 export const InviteAgentDocument = doc<{ inviteAgent: Invite }, { input: { email: string; role: Role } }>(
   'mutation InviteAgent($input: InviteAgentInput!) { inviteAgent(input: $input) { id email role token expiresAt } }',
@@ -115,7 +108,9 @@ export const SetAgentRoleDocument = doc<{ setAgentRole: { id: string; role: Role
 );
 
 const DEPARTMENT = 'id name members { id name }';
-export const DepartmentsDetailsDocument = doc<{ departments: Department[] }>(`query DepartmentsDetails { departments { ${DEPARTMENT} } }`);
+export const DepartmentsDetailsDocument = doc<{ departments: Department[] }>(
+  `query DepartmentsDetails { departments { ${DEPARTMENT} } }`,
+);
 export const CreateDepartmentDocument = doc<{ createDepartment: Department }, { name: string }>(
   `mutation CreateDepartment($name: String!) { createDepartment(name: $name) { ${DEPARTMENT} } }`,
 );
@@ -125,7 +120,10 @@ export const DeleteDepartmentDocument = doc<{ deleteDepartment: boolean }, { id:
 export const AddDepartmentMemberDocument = doc<{ addDepartmentMember: Department }, { departmentId: string; agentId: string }>(
   `mutation AddDepartmentMember($departmentId: ID!, $agentId: ID!) { addDepartmentMember(departmentId: $departmentId, agentId: $agentId) { ${DEPARTMENT} } }`,
 );
-export const RemoveDepartmentMemberDocument = doc<{ removeDepartmentMember: Department }, { departmentId: string; agentId: string }>(
+export const RemoveDepartmentMemberDocument = doc<
+  { removeDepartmentMember: Department },
+  { departmentId: string; agentId: string }
+>(
   `mutation RemoveDepartmentMember($departmentId: ID!, $agentId: ID!) { removeDepartmentMember(departmentId: $departmentId, agentId: $agentId) { ${DEPARTMENT} } }`,
 );
 
@@ -144,7 +142,13 @@ firstResponseAt resolvedAt`;
 export type InboxEvent =
   | { __typename: 'ConversationCreated'; conversation: AgentConversation }
   | { __typename: 'ConversationUpdated'; conversation: AgentConversation }
-  | { __typename: 'InboxMessageAdded'; conversationId: string; preview: string; message: Message; conversation: AgentConversation }
+  | {
+      __typename: 'InboxMessageAdded';
+      conversationId: string;
+      preview: string;
+      message: Message;
+      conversation: AgentConversation;
+    }
   | { __typename: 'VisitorPresenceChanged'; visitorId: string; online: boolean };
 
 export const DashboardInboxDocument = doc<{ inboxEvents: InboxEvent }>(

@@ -34,7 +34,9 @@ function useSubmit(action: (form: FormData) => Promise<void>) {
       try {
         await action(new FormData(e.currentTarget));
       } catch (err) {
-        setError((err as { code?: string }).code === 'UNAUTHENTICATED' ? 'That email and password do not match.' : errorMessage(err));
+        setError(
+          (err as { code?: string }).code === 'UNAUTHENTICATED' ? 'That email and password do not match.' : errorMessage(err),
+        );
         setBusy(false);
       }
     },
@@ -73,7 +75,9 @@ export function LogInPage({ reason }: { reason: string | null }) {
         <Button type="submit" variant="primary" busy={busy}>
           Sign in
         </Button>
-        {!features.forgottenPassword && <p className="hint">Forgot your password? Ask an admin of your team to invite you again.</p>}
+        {!features.forgottenPassword && (
+          <p className="hint">Forgot your password? Ask an owner or admin of your team for help.</p>
+        )}
       </form>
     </AuthCard>
   );
@@ -102,7 +106,16 @@ export function SignUpPage() {
         <TextField label="Company or team" name="organization" required autoComplete="organization" autoFocus />
         <TextField label="Your name" name="name" required autoComplete="name" />
         <TextField label="Work email" name="email" type="email" required autoComplete="email" />
-        <TextField label="Password" name="password" type="password" required minLength={8} maxLength={128} autoComplete="new-password" hint="At least 8 characters." />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          required
+          minLength={8}
+          maxLength={128}
+          autoComplete="new-password"
+          hint="At least 8 characters."
+        />
         {error && (
           <p className="form-error" role="alert">
             {error}
@@ -133,7 +146,16 @@ export function AcceptInvitePage() {
       <p className="muted">You were invited to answer chats on Chinwag. Choose your name and a password.</p>
       <form onSubmit={onSubmit} className="stack">
         <TextField label="Your name" name="name" required autoComplete="name" autoFocus />
-        <TextField label="Password" name="password" type="password" required minLength={8} maxLength={128} autoComplete="new-password" hint="At least 8 characters." />
+        <TextField
+          label="Password"
+          name="password"
+          type="password"
+          required
+          minLength={8}
+          maxLength={128}
+          autoComplete="new-password"
+          hint="At least 8 characters."
+        />
         {error && (
           <p className="form-error" role="alert">
             {error}

@@ -8,7 +8,8 @@ import { createElement, useSyncExternalStore, type AnchorHTMLAttributes, type Mo
 const BASE = import.meta.env.BASE_URL; // '/app/'
 const listeners = new Set<() => void>();
 
-const current = () => location.pathname.startsWith(BASE) ? location.pathname.slice(BASE.length) : location.pathname.replace(/^\//, '');
+const current = () =>
+  location.pathname.startsWith(BASE) ? location.pathname.slice(BASE.length) : location.pathname.replace(/^\//, '');
 let snapshot = current() + location.search;
 
 function changed() {

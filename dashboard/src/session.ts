@@ -15,9 +15,7 @@ import { AcceptInviteDocument, LogOutDocument, type AuthTokens } from './api';
 export const API_URL = '/graphql';
 
 export type SessionState =
-  | { status: 'loading' }
-  | { status: 'signedOut'; reason: string | null }
-  | { status: 'signedIn'; me: Agent };
+  { status: 'loading' } | { status: 'signedOut'; reason: string | null } | { status: 'signedIn'; me: Agent };
 
 export interface SessionStore {
   get(): SessionState;

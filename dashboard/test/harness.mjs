@@ -42,7 +42,8 @@ export async function until(check, what, ms = 15_000) {
 
 /** Starts the server; `stop()` ends it and removes its data. */
 export async function startServer() {
-  if (!existsSync(binary)) throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root.`);
+  if (!existsSync(binary))
+    throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root.`);
   if (!existsSync(join(dist, 'index.html'))) throw new Error('No dashboard/dist: run `npm run build -w dashboard` first.');
   const port = await freePort();
   const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-dashboard-test-'));
@@ -64,10 +65,17 @@ export async function startServer() {
     await rm(dataDir, { recursive: true, force: true });
   };
   try {
-    await until(async () => {
-      if (dead) throw new Error(`chinwag serve exited early:\n${logs}`);
-      return fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false);
-    }, 'chinwag serve to answer /healthz', 20_000);
+    await until(
+      async () => {
+        if (dead) throw new Error(`chinwag serve exited early:\n${logs}`);
+        return fetch(`http://127.0.0.1:${port}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      'chinwag serve to answer /healthz',
+      20_000,
+    );
   } catch (e) {
     await stop();
     throw e;

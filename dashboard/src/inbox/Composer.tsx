@@ -8,7 +8,38 @@ import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } f
 import { useDirectory } from '../directory';
 import { Icon, IconButton, toast } from '../ui';
 
-const EMOJI = ['😀', '😊', '😂', '🙂', '😉', '😍', '🤔', '😅', '😢', '😮', '👍', '👎', '👋', '🙏', '👏', '💪', '🎉', '✨', '❤️', '🔥', '✅', '❌', '⭐', '📦', '🚚', '💳', '📧', '📞', '⏰', '🔒'];
+const EMOJI = [
+  '😀',
+  '😊',
+  '😂',
+  '🙂',
+  '😉',
+  '😍',
+  '🤔',
+  '😅',
+  '😢',
+  '😮',
+  '👍',
+  '👎',
+  '👋',
+  '🙏',
+  '👏',
+  '💪',
+  '🎉',
+  '✨',
+  '❤️',
+  '🔥',
+  '✅',
+  '❌',
+  '⭐',
+  '📦',
+  '🚚',
+  '💳',
+  '📧',
+  '📞',
+  '⏰',
+  '🔒',
+];
 
 export interface ComposerHandle {
   focus(mode?: 'reply' | 'note'): void;
@@ -20,7 +51,10 @@ function slashQuery(text: string, caret: number): { start: number; query: string
   return m ? { start: caret - m[2]!.length - 1, query: m[2]!.toLowerCase() } : null;
 }
 
-export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<AgentConversation> }>(function Composer({ live }, ref) {
+export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<AgentConversation> }>(function Composer(
+  { live },
+  ref,
+) {
   const { canned } = useDirectory();
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [text, setText] = useState('');
@@ -52,7 +86,9 @@ export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<Agen
   }, [text]);
 
   const matches: CannedResponse[] = slash
-    ? canned.filter((c) => c.shortcut.toLowerCase().startsWith(slash.query) || c.title.toLowerCase().includes(slash.query)).slice(0, 8)
+    ? canned
+        .filter((c) => c.shortcut.toLowerCase().startsWith(slash.query) || c.title.toLowerCase().includes(slash.query))
+        .slice(0, 8)
     : [];
   const showCanned = slash !== null && matches.length > 0;
 
@@ -80,7 +116,9 @@ export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<Agen
     setText('');
     setSlash(null);
     live.stopTyping();
-    live.send(body, { isPrivate: mode === 'note' }).catch(() => toast('The message could not be sent: use Retry on it.', 'error'));
+    live
+      .send(body, { isPrivate: mode === 'note' })
+      .catch(() => toast('The message could not be sent: use Retry on it.', 'error'));
   }
 
   return (
@@ -178,7 +216,13 @@ export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<Agen
             if (e.key === 'Escape') area.current?.blur();
           }}
         />
-        <button type="button" className="btn btn-primary btn-md send-btn" onClick={send} disabled={!text.trim()}>
+        <button
+          type="button"
+          className="btn btn-primary btn-md send-btn"
+          onClick={send}
+          disabled={!text.trim()}
+          aria-label={mode === 'note' ? 'Add note' : 'Send'}
+        >
           <Icon name="send" size={16} />
           <span>{mode === 'note' ? 'Add note' : 'Send'}</span>
         </button>

@@ -84,10 +84,18 @@ export const Conversation = forwardRef<
       toast(errorMessage(e), 'error');
     }
   }
-  const assignToMe = () => c && c.assignee?.id !== me.id && act(() => client.assignConversation(id, { agentId: me.id, departmentId: c.department?.id ?? null }), 'Assigned to you');
+  const assignToMe = () =>
+    c &&
+    c.assignee?.id !== me.id &&
+    act(() => client.assignConversation(id, { agentId: me.id, departmentId: c.department?.id ?? null }), 'Assigned to you');
   const toggleResolved = () =>
-    c && act(() => client.setConversationStatus(id, c.status === 'RESOLVED' ? 'OPEN' : 'RESOLVED'), c.status === 'RESOLVED' ? 'Reopened' : 'Resolved');
-  const setPending = () => c && c.status !== 'PENDING' && act(() => client.setConversationStatus(id, 'PENDING'), 'Set to pending');
+    c &&
+    act(
+      () => client.setConversationStatus(id, c.status === 'RESOLVED' ? 'OPEN' : 'RESOLVED'),
+      c.status === 'RESOLVED' ? 'Reopened' : 'Resolved',
+    );
+  const setPending = () =>
+    c && c.status !== 'PENDING' && act(() => client.setConversationStatus(id, 'PENDING'), 'Set to pending');
 
   useImperativeHandle(ref, () => ({
     focusReply: () => composer.current?.focus('reply'),
@@ -104,41 +112,52 @@ export const Conversation = forwardRef<
   const name = visitorName(c.visitor);
   return (
     <div className="conv-wrap">
-    <section className="conversation" aria-label={`Conversation with ${name}`}>
-      <header className="conv-head">
-        <IconButton icon="back" label="Back to the list" className="only-phone" onClick={onBack} />
-        <div className="conv-title">
-          <h2>{name}</h2>
-          <p className="muted">
-            <StatusBadge status={c.status} /> {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
-            {c.department && ` · ${c.department.name}`}
-          </p>
-        </div>
-        <div className="conv-actions">
-          {c.assignee?.id !== me.id && (
-            <Button size="sm" onClick={assignToMe} title="Assign to me (a)">
-              Assign to me
+      <section className="conversation" aria-label={`Conversation with ${name}`}>
+        <header className="conv-head">
+          <IconButton icon="back" label="Back to the list" className="only-phone" onClick={onBack} />
+          <div className="conv-title">
+            <h2>{name}</h2>
+            <p className="muted">
+              <StatusBadge status={c.status} /> {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
+              {c.department && ` · ${c.department.name}`}
+            </p>
+          </div>
+          <div className="conv-actions">
+            {c.assignee?.id !== me.id && (
+              <Button size="sm" onClick={assignToMe} title="Assign to me (a)">
+                Assign to me
+              </Button>
+            )}
+            <Button size="sm" icon="transfer" onClick={() => setTransferOpen(true)} title="Transfer (t)" aria-label="Transfer">
+              <span className="hide-narrow">Transfer</span>
             </Button>
-          )}
-          <Button size="sm" icon="transfer" onClick={() => setTransferOpen(true)} title="Transfer (t)">
-            <span className="hide-narrow">Transfer</span>
-          </Button>
-          {c.status === 'OPEN' && (
-            <Button size="sm" className="hide-narrow" onClick={setPending} title="Waiting on the visitor (p)">
-              Pending
+            {c.status === 'OPEN' && (
+              <Button size="sm" className="hide-narrow" onClick={setPending} title="Waiting on the visitor (p)">
+                Pending
+              </Button>
+            )}
+            <Button
+              size="sm"
+              variant={c.status === 'RESOLVED' ? 'secondary' : 'primary'}
+              icon="check"
+              onClick={toggleResolved}
+              title="Resolve or reopen (e)"
+            >
+              {c.status === 'RESOLVED' ? 'Reopen' : 'Resolve'}
             </Button>
-          )}
-          <Button size="sm" variant={c.status === 'RESOLVED' ? 'secondary' : 'primary'} icon="check" onClick={toggleResolved} title="Resolve or reopen (e)">
-            {c.status === 'RESOLVED' ? 'Reopen' : 'Resolve'}
-          </Button>
-          <IconButton icon="info" label={sidebarOpen ? 'Hide visitor details' : 'Show visitor details'} aria-pressed={sidebarOpen} onClick={onToggleSidebar} />
-        </div>
-      </header>
-      <Messages state={state} live={live} />
-      <Composer ref={composer} live={live} />
-      <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
-    </section>
-    {sidebarOpen && <VisitorPanel conversation={c} onClose={onToggleSidebar} />}
+            <IconButton
+              icon="info"
+              label={sidebarOpen ? 'Hide visitor details' : 'Show visitor details'}
+              aria-pressed={sidebarOpen}
+              onClick={onToggleSidebar}
+            />
+          </div>
+        </header>
+        <Messages state={state} live={live} />
+        <Composer ref={composer} live={live} />
+        <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
+      </section>
+      {sidebarOpen && <VisitorPanel conversation={c} onClose={onToggleSidebar} />}
     </div>
   );
 });
@@ -155,7 +174,9 @@ function Messages({ state, live }: { state: ConversationState<AgentConversation>
   const stick = useRef(true);
   const [loadingOlder, setLoadingOlder] = useState(false);
   const visitorSeen = Math.max(0, ...state.readReceipts.filter((r) => r.readerKind === 'VISITOR').map((r) => r.seq));
-  const lastSeenMine = [...state.messages].reverse().find((m) => m.senderKind !== 'VISITOR' && !m.isPrivate && m.status === 'sent' && m.seq <= visitorSeen);
+  const lastSeenMine = [...state.messages]
+    .reverse()
+    .find((m) => m.senderKind !== 'VISITOR' && !m.isPrivate && m.status === 'sent' && m.seq <= visitorSeen);
 
   // Follow new messages when already at the bottom; keep the place when reading back.
   useLayoutEffect(() => {
@@ -163,7 +184,9 @@ function Messages({ state, live }: { state: ConversationState<AgentConversation>
     if (el && stick.current) el.scrollTop = el.scrollHeight;
   }, [state.messages, state.typing]);
 
-  const typingNames = state.typing.filter((t) => t.isTyping).map((t) => (t.senderKind === 'VISITOR' ? 'The visitor' : (agentName(t.senderId) ?? 'A teammate')));
+  const typingNames = state.typing
+    .filter((t) => t.isTyping)
+    .map((t) => (t.senderKind === 'VISITOR' ? 'The visitor' : (agentName(t.senderId) ?? 'A teammate')));
 
   return (
     <div
@@ -199,7 +222,13 @@ function Messages({ state, live }: { state: ConversationState<AgentConversation>
       )}
       <ol className="message-list" aria-label="Messages" aria-live="polite" aria-relevant="additions">
         {state.messages.map((m) => (
-          <MessageItem key={m.key} m={m} author={author(m, agentName)} seen={m === lastSeenMine} onRetry={() => live.retry(m.key).catch(() => {})} />
+          <MessageItem
+            key={m.key}
+            m={m}
+            author={author(m, agentName)}
+            seen={m === lastSeenMine}
+            onRetry={() => live.retry(m.key).catch(() => {})}
+          />
         ))}
       </ol>
       <p className="typing" aria-live="polite">
@@ -228,7 +257,10 @@ function MessageItem({ m, author, seen, onRetry }: { m: ChatMessage; author: str
       {m.status === 'sending' && <div className="msg-state">Sending…</div>}
       {m.status === 'failed' && (
         <div className="msg-state msg-failed" role="alert">
-          Not sent. <Button size="sm" variant="ghost" onClick={onRetry}>Retry</Button>
+          Not sent.{' '}
+          <Button size="sm" variant="ghost" onClick={onRetry}>
+            Retry
+          </Button>
         </div>
       )}
       {seen && <div className="msg-state">Seen</div>}
@@ -261,7 +293,10 @@ function TransferDialog({ open, conversation, onClose }: { open: boolean; conver
             onClick={async () => {
               setBusy(true);
               try {
-                await client.assignConversation(conversation.id, { agentId: agentId || null, departmentId: departmentId || null });
+                await client.assignConversation(conversation.id, {
+                  agentId: agentId || null,
+                  departmentId: departmentId || null,
+                });
                 toast('Transferred');
                 onClose();
               } catch (e) {
@@ -284,7 +319,12 @@ function TransferDialog({ open, conversation, onClose }: { open: boolean; conver
           </option>
         ))}
       </SelectField>
-      <SelectField label="Department" value={departmentId} onChange={(e) => setDepartmentId(e.target.value)} hint={departments.length ? undefined : 'Admins create departments under Settings.'}>
+      <SelectField
+        label="Department"
+        value={departmentId}
+        onChange={(e) => setDepartmentId(e.target.value)}
+        hint={departments.length ? undefined : 'Admins create departments under Settings.'}
+      >
         <option value="">None</option>
         {departments.map((d) => (
           <option key={d.id} value={d.id}>

@@ -49,21 +49,23 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
             <dd>{fullDate(v.createdAt)}</dd>
           </dl>
           <h3>This conversation</h3>
-              <dl className="facts">
-                <dt>Started</dt>
-                <dd>{fullDate(conversation.createdAt)}</dd>
-                <dt>First response</dt>
-                <dd>{conversation.firstResponseAt ? fullDate(conversation.firstResponseAt) : <span className="muted">Not yet</span>}</dd>
-                {conversation.rating != null && (
-                  <>
-                    <dt>Rating</dt>
-                    <dd>
-                      {'★'.repeat(conversation.rating)}
-                      {'☆'.repeat(5 - conversation.rating)} {conversation.ratingComment}
-                    </dd>
-                  </>
-                )}
-              </dl>
+          <dl className="facts">
+            <dt>Started</dt>
+            <dd>{fullDate(conversation.createdAt)}</dd>
+            <dt>First response</dt>
+            <dd>
+              {conversation.firstResponseAt ? fullDate(conversation.firstResponseAt) : <span className="muted">Not yet</span>}
+            </dd>
+            {conversation.rating != null && (
+              <>
+                <dt>Rating</dt>
+                <dd>
+                  {'★'.repeat(conversation.rating)}
+                  {'☆'.repeat(5 - conversation.rating)} {conversation.ratingComment}
+                </dd>
+              </>
+            )}
+          </dl>
           {features.pastConversations && <h3>Past conversations</h3>}
           {features.pagesViewed && <h3>Pages viewed</h3>}
         </>

@@ -14,6 +14,8 @@ export type InboxSignal = { kind: 'event'; event: InboxEvent } | { kind: 'resync
 /** Per conversation, what the unread tally needs. */
 interface Tally {
   unread: number;
+  /** The highest message `seq` already counted (events and pages overlap). */
+  seq: number;
   status: ConversationStatus;
   assigneeId: string | null;
 }
@@ -58,10 +60,8 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
     version++;
     tallyListeners.forEach((l) => l());
   };
-  const note = (c: AgentConversation, unread?: number) => {
-    const before = tally.get(c.id);
-    tally.set(c.id, { unread: unread ?? before?.unread ?? c.unreadCount, status: c.status, assigneeId: c.assignee?.id ?? null });
-  };
+  const place = (c: AgentConversation, unread: number, seq: number) =>
+    tally.set(c.id, { unread, seq, status: c.status, assigneeId: c.assignee?.id ?? null });
 
   function total() {
     let n = 0;
@@ -76,15 +76,22 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
     {},
     {
       next({ inboxEvents: e }) {
+        // Events are serialized once for all agents, so their `unreadCount` is nobody's in
+        // particular: count here, from the server's own figure that comes with each page.
         if (e.__typename === 'InboxMessageAdded') {
           const m = e.message;
+          const t = tally.get(e.conversationId) ?? { unread: 0, seq: 0 };
           const fromMe = m.senderKind === 'AGENT' && m.senderId === meId;
-          const before = tally.get(e.conversationId)?.unread ?? 0;
-          // Events are serialized once for all agents, so their `unreadCount` is nobody's
-          // in particular: count here (the server's own figure comes with each page).
-          note(e.conversation, fromMe ? 0 : e.conversationId === openId && document.hasFocus() ? before : before + 1);
-        } else if (e.__typename === 'ConversationCreated') note(e.conversation, Math.max(1, tally.get(e.conversation.id)?.unread ?? 0));
-        else if (e.__typename === 'ConversationUpdated') note(e.conversation);
+          const reading = e.conversationId === openId && document.visibilityState === 'visible' && document.hasFocus();
+          if (m.seq > t.seq) place(e.conversation, fromMe || reading ? 0 : t.unread + 1, m.seq);
+          else place(e.conversation, t.unread, t.seq);
+        } else if (e.__typename === 'ConversationCreated') {
+          const t = tally.get(e.conversation.id);
+          place(e.conversation, Math.max(t?.unread ?? 0, 1), Math.max(t?.seq ?? 0, e.conversation.lastSeq));
+        } else if (e.__typename === 'ConversationUpdated') {
+          const t = tally.get(e.conversation.id);
+          place(e.conversation, t?.unread ?? 0, t?.seq ?? 0);
+        }
         changed();
         emit({ kind: 'event', event: e });
       },
@@ -93,15 +100,32 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
       },
     },
   );
-  const offReconnect = client.onReconnect(() => emit({ kind: 'resync' }));
+  // The tab title counts what waits for me, whichever list is on screen.
+  const prime = () => {
+    for (const assignee of ['UNASSIGNED', 'ME'] as const) {
+      client.conversations({ filter: { status: ['OPEN', 'PENDING'], assignee }, first: 100 }).then(
+        (page) => inboxApi.seen(page.nodes),
+        () => {},
+      );
+    }
+  };
+  const offReconnect = client.onReconnect(() => {
+    prime();
+    emit({ kind: 'resync' });
+  });
 
-  return {
+  const inboxApi: Inbox = {
     listen(listener) {
       listeners.add(listener);
       return () => void listeners.delete(listener);
     },
     seen(conversations) {
-      for (const c of conversations) note(c, c.id === openId ? 0 : c.unreadCount);
+      for (const c of conversations) {
+        const t = tally.get(c.id);
+        // A page older than what events told us keeps the newer count.
+        if (t && t.seq > c.lastSeq) continue;
+        place(c, c.id === openId ? 0 : c.unreadCount, c.lastSeq);
+      }
       changed();
     },
     setOpen(id) {
@@ -128,4 +152,6 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
       tallyListeners.clear();
     },
   };
+  prime();
+  return inboxApi;
 }

@@ -38,10 +38,12 @@ export function AccountSection() {
       <section className="panel">
         <h2>Notifications on this device</h2>
         <label className="check">
-          <input type="checkbox" checked={prefs.sound} onChange={(e) => setPrefs({ sound: e.target.checked })} /> Play a sound for new chats and messages
+          <input type="checkbox" checked={prefs.sound} onChange={(e) => setPrefs({ sound: e.target.checked })} /> Play a sound for
+          new chats and messages
         </label>
         <label className="check">
-          <input type="checkbox" checked={prefs.desktop} onChange={(e) => setPrefs({ desktop: e.target.checked })} /> Show desktop notifications
+          <input type="checkbox" checked={prefs.desktop} onChange={(e) => setPrefs({ desktop: e.target.checked })} /> Show desktop
+          notifications
         </label>
         {permission !== 'granted' && notificationsSupported() && (
           <Button onClick={async () => setPermission(await requestPermission())} icon="bell">
@@ -62,7 +64,15 @@ export function AccountSection() {
         >
           <input type="text" name="username" autoComplete="username" value={me.email} readOnly hidden />
           <TextField label="Current password" name="current" type="password" required autoComplete="current-password" />
-          <TextField label="New password" name="next" type="password" required minLength={8} maxLength={128} autoComplete="new-password" />
+          <TextField
+            label="New password"
+            name="next"
+            type="password"
+            required
+            minLength={8}
+            maxLength={128}
+            autoComplete="new-password"
+          />
           {change.error && (
             <p className="form-error" role="alert">
               {change.error}

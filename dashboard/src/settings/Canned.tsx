@@ -54,7 +54,11 @@ export function CannedSection() {
 function CannedForm({ existing, onDone }: { existing?: CannedResponse; onDone(): void }) {
   const { client, directory } = useServices();
   const save = useAction(async (f: FormData) => {
-    const input = { shortcut: String(f.get('shortcut')).replace(/^\//, ''), title: String(f.get('title')), body: String(f.get('body')) };
+    const input = {
+      shortcut: String(f.get('shortcut')).replace(/^\//, ''),
+      title: String(f.get('title')),
+      body: String(f.get('body')),
+    };
     if (existing) await client.updateCannedResponse(existing.id, input);
     else await client.createCannedResponse(input);
     await directory.reload();
@@ -74,7 +78,14 @@ function CannedForm({ existing, onDone }: { existing?: CannedResponse; onDone():
         void save.run(new FormData(e.currentTarget));
       }}
     >
-      <TextField label="Shortcut" name="shortcut" defaultValue={existing?.shortcut} required pattern="/?[\w-]+" hint="Letters, digits, - and _; typed after /." />
+      <TextField
+        label="Shortcut"
+        name="shortcut"
+        defaultValue={existing?.shortcut}
+        required
+        pattern="/?[\w-]+"
+        hint="Letters, digits, - and _; typed after /."
+      />
       <TextField label="Title" name="title" defaultValue={existing?.title} required />
       <TextArea label="Reply" name="body" defaultValue={existing?.body} required rows={3} />
       {(save.error || remove.error) && (

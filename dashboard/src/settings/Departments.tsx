@@ -1,6 +1,11 @@
 /** Departments: teams conversations can be transferred to, and who is in each. */
 import { useState } from 'react';
-import { AddDepartmentMemberDocument, CreateDepartmentDocument, DeleteDepartmentDocument, RemoveDepartmentMemberDocument } from '../api';
+import {
+  AddDepartmentMemberDocument,
+  CreateDepartmentDocument,
+  DeleteDepartmentDocument,
+  RemoveDepartmentMemberDocument,
+} from '../api';
 import { useDirectory, useServices } from '../directory';
 import { Button, EmptyState, IconButton, Loading, TextField, errorMessage, toast, useAction } from '../ui';
 
@@ -35,7 +40,13 @@ export function DepartmentsSection() {
             <li key={d.id} className="card">
               <div className="dept-head">
                 <h3>{d.name}</h3>
-                <IconButton icon="trash" label={`Delete ${d.name}`} onClick={() => confirm(`Delete ${d.name}?`) && void change(() => client.request(DeleteDepartmentDocument, { id: d.id }))} />
+                <IconButton
+                  icon="trash"
+                  label={`Delete ${d.name}`}
+                  onClick={() =>
+                    confirm(`Delete ${d.name}?`) && void change(() => client.request(DeleteDepartmentDocument, { id: d.id }))
+                  }
+                />
               </div>
               <ul className="chips">
                 {d.members.map((m) => (
@@ -44,7 +55,9 @@ export function DepartmentsSection() {
                     <button
                       type="button"
                       aria-label={`Remove ${m.name} from ${d.name}`}
-                      onClick={() => void change(() => client.request(RemoveDepartmentMemberDocument, { departmentId: d.id, agentId: m.id }))}
+                      onClick={() =>
+                        void change(() => client.request(RemoveDepartmentMemberDocument, { departmentId: d.id, agentId: m.id }))
+                      }
                     >
                       ×
                     </button>
@@ -53,7 +66,12 @@ export function DepartmentsSection() {
                 {!d.members.length && <li className="muted">No members</li>}
               </ul>
               <div className="inline-form">
-                <select className="input input-sm" aria-label={`Add a member to ${d.name}`} value={adding[d.id] ?? ''} onChange={(e) => setAdding({ ...adding, [d.id]: e.target.value })}>
+                <select
+                  className="input input-sm"
+                  aria-label={`Add a member to ${d.name}`}
+                  value={adding[d.id] ?? ''}
+                  onChange={(e) => setAdding({ ...adding, [d.id]: e.target.value })}
+                >
                   <option value="">Add a member…</option>
                   {agents
                     .filter((a) => !d.members.some((m) => m.id === a.id))
@@ -66,7 +84,11 @@ export function DepartmentsSection() {
                 <Button
                   size="sm"
                   disabled={!adding[d.id]}
-                  onClick={() => void change(() => client.request(AddDepartmentMemberDocument, { departmentId: d.id, agentId: adding[d.id]! })).then(() => setAdding({ ...adding, [d.id]: '' }))}
+                  onClick={() =>
+                    void change(() =>
+                      client.request(AddDepartmentMemberDocument, { departmentId: d.id, agentId: adding[d.id]! }),
+                    ).then(() => setAdding({ ...adding, [d.id]: '' }))
+                  }
                 >
                   Add
                 </Button>

@@ -28,7 +28,11 @@ export default function SettingsPage() {
         <ul>
           {sections.map((s) => (
             <li key={s.id}>
-              <Link to={`settings/${s.id}`} className={s.id === current?.id ? 'on' : ''} aria-current={s.id === current?.id ? 'page' : undefined}>
+              <Link
+                to={`settings/${s.id}`}
+                className={s.id === current?.id ? 'on' : ''}
+                aria-current={s.id === current?.id ? 'page' : undefined}
+              >
                 {s.label}
               </Link>
             </li>

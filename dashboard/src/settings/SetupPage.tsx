@@ -16,14 +16,21 @@ export default function SetupPage() {
       <header className="setup-head">
         <h1>Set up your chat</h1>
         <p className="muted">
-          {website ? 'Make the widget yours, put it on your site, and answer a first chat.' : 'First, tell us about the website the chat goes on.'}
+          {website
+            ? 'Make the widget yours, put it on your site, and answer a first chat.'
+            : 'First, tell us about the website the chat goes on.'}
         </p>
       </header>
       {website ? (
         <>
-          <WebsiteEditor website={website} numbered onSaved={(w) => list.set((list.data ?? []).map((x) => (x.id === w.id ? w : x)))} />
+          <WebsiteEditor
+            website={website}
+            numbered
+            onSaved={(w) => list.set((list.data ?? []).map((x) => (x.id === w.id ? w : x)))}
+          />
           <p className="setup-foot">
-            All set? <Link to="inbox/unassigned">Go to your inbox</Link> · Invite your team under <Link to="settings/team">Settings › Team</Link>.
+            All set? <Link to="inbox/unassigned">Go to your inbox</Link> · Invite your team under{' '}
+            <Link to="settings/team">Settings › Team</Link>.
           </p>
         </>
       ) : (

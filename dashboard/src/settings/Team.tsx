@@ -69,14 +69,21 @@ export function TeamSection() {
                       {locked ? (
                         <Badge>{a.role.toLowerCase()}</Badge>
                       ) : (
-                        <select className="input input-sm" aria-label={`Role of ${a.name}`} value={a.role} onChange={(e) => void setRole(a.id, e.target.value as Role)}>
+                        <select
+                          className="input input-sm"
+                          aria-label={`Role of ${a.name}`}
+                          value={a.role}
+                          onChange={(e) => void setRole(a.id, e.target.value as Role)}
+                        >
                           {me.role === 'OWNER' && <option value="OWNER">Owner</option>}
                           <option value="ADMIN">Admin</option>
                           <option value="AGENT">Agent</option>
                         </select>
                       )}
                     </td>
-                    <td>{a.isOnline ? <Badge tone="ok">online</Badge> : <Badge>{a.status === 'AWAY' ? 'away' : 'offline'}</Badge>}</td>
+                    <td>
+                      {a.isOnline ? <Badge tone="ok">online</Badge> : <Badge>{a.status === 'AWAY' ? 'away' : 'offline'}</Badge>}
+                    </td>
                     <td>
                       {!locked && (
                         <Button size="sm" variant="danger" onClick={() => setRemoving({ id: a.id, name: a.name })}>

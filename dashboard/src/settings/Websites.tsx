@@ -9,7 +9,20 @@ import { CreateWebsiteDetailsDocument, UpdateWebsiteDocument, WebsitesDetailsDoc
 import { useServices } from '../directory';
 import { API_URL } from '../session';
 import { Link, navigate } from '../router';
-import { Button, CodeBlock, EmptyState, ErrorState, Loading, SelectField, TextArea, TextField, errorMessage, toast, useAction, useLoad } from '../ui';
+import {
+  Button,
+  CodeBlock,
+  EmptyState,
+  ErrorState,
+  Loading,
+  SelectField,
+  TextArea,
+  TextField,
+  errorMessage,
+  toast,
+  useAction,
+  useLoad,
+} from '../ui';
 
 export function WebsitesSection({ id }: { id: string | null }) {
   const { client } = useServices();
@@ -18,13 +31,7 @@ export function WebsitesSection({ id }: { id: string | null }) {
   if (list.error) return <ErrorState error={list.error} retry={list.reload} />;
   const websites = list.data ?? [];
   const current = websites.find((w) => w.id === id);
-  if (current)
-    return (
-      <WebsiteEditor
-        website={current}
-        onSaved={(w) => list.set(websites.map((x) => (x.id === w.id ? w : x)))}
-      />
-    );
+  if (current) return <WebsiteEditor website={current} onSaved={(w) => list.set(websites.map((x) => (x.id === w.id ? w : x)))} />;
   return (
     <section className="panel">
       <h2>Websites</h2>
@@ -111,7 +118,15 @@ const userHash = crypto.createHmac('sha256', IDENTITY_SECRET).update(user.id).di
 Chinwag('identify', { userId: user.id, userHash, name: user.name, email: user.email });`;
 }
 
-export function WebsiteEditor({ website, onSaved, numbered }: { website: WebsiteDetails; onSaved(w: WebsiteDetails): void; numbered?: boolean }) {
+export function WebsiteEditor({
+  website,
+  onSaved,
+  numbered,
+}: {
+  website: WebsiteDetails;
+  onSaved(w: WebsiteDetails): void;
+  numbered?: boolean;
+}) {
   const { client } = useServices();
   const [name, setName] = useState(website.name);
   const [color, setColor] = useState(website.appearance.color);
@@ -140,20 +155,30 @@ export function WebsiteEditor({ website, onSaved, numbered }: { website: Website
   });
   const rotate = useAction(async () => {
     if (!confirm('Replace the identity secret? User hashes made with the old one stop working.')) return;
-    const { updateWebsite } = await client.request(UpdateWebsiteDocument, { id: website.id, input: { rotateIdentitySecret: true } });
+    const { updateWebsite } = await client.request(UpdateWebsiteDocument, {
+      id: website.id,
+      input: { rotateIdentitySecret: true },
+    });
     onSaved(updateWebsite);
     toast('New secret created');
   });
   const test = useAction(async () => {
     // A visitor of this very website, from this browser, kept in memory only.
-    const visitor = createVisitorClient({ url: API_URL, websiteKey: website.publicKey, storage: memoryStorage(), name: 'Test visitor' });
+    const visitor = createVisitorClient({
+      url: API_URL,
+      websiteKey: website.publicKey,
+      storage: memoryStorage(),
+      name: 'Test visitor',
+    });
     try {
       const c = await visitor.startConversation('Hello! This is a test chat from the setup page.');
       toast('Test chat sent: it is in your inbox');
       navigate(`inbox/unassigned/${c.id}`);
     } catch (e) {
       if ((e as { code?: string }).code === 'FORBIDDEN')
-        throw new Error(`This dashboard's origin (${location.origin}) is not among the allowed origins: add it to send a test chat from here.`);
+        throw new Error(
+          `This dashboard's origin (${location.origin}) is not among the allowed origins: add it to send a test chat from here.`,
+        );
       throw e;
     } finally {
       visitor.dispose();
@@ -175,16 +200,38 @@ export function WebsiteEditor({ website, onSaved, numbered }: { website: Website
           <div className="field">
             <label htmlFor="wc">Accent colour</label>
             <div className="color-row">
-              <input id="wc" type="color" value={/^#[0-9a-f]{6}$/i.test(color) ? color : '#4f46e5'} onChange={(e) => setColor(e.target.value)} />
-              <input className="input" aria-label="Accent colour as hex" value={color} onChange={(e) => setColor(e.target.value)} pattern="#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?" />
+              <input
+                id="wc"
+                type="color"
+                value={/^#[0-9a-f]{6}$/i.test(color) ? color : '#4f46e5'}
+                onChange={(e) => setColor(e.target.value)}
+              />
+              <input
+                className="input"
+                aria-label="Accent colour as hex"
+                value={color}
+                onChange={(e) => setColor(e.target.value)}
+                pattern="#[0-9a-fA-F]{3}([0-9a-fA-F]{3})?"
+              />
             </div>
           </div>
           <SelectField label="Position" value={position} onChange={(e) => setPosition(e.target.value as WidgetPosition)}>
             <option value="RIGHT">Bottom right</option>
             <option value="LEFT">Bottom left</option>
           </SelectField>
-          <TextField label="Launcher text" value={launcherText} onChange={(e) => setLauncherText(e.target.value)} hint="Shown on the chat button." />
-          <TextArea label="Greeting" value={greeting} onChange={(e) => setGreeting(e.target.value)} rows={2} hint="The widget shows it when the chat opens." />
+          <TextField
+            label="Launcher text"
+            value={launcherText}
+            onChange={(e) => setLauncherText(e.target.value)}
+            hint="Shown on the chat button."
+          />
+          <TextArea
+            label="Greeting"
+            value={greeting}
+            onChange={(e) => setGreeting(e.target.value)}
+            rows={2}
+            hint="The widget shows it when the chat opens."
+          />
           <TextArea
             label="Allowed origins"
             value={origins}
@@ -193,7 +240,11 @@ export function WebsiteEditor({ website, onSaved, numbered }: { website: Website
             placeholder="https://shop.example"
             hint="One per line; empty allows any origin."
           />
-          <div className="widget-mock" style={{ ['--accent' as string]: color, justifyContent: position === 'LEFT' ? 'flex-start' : 'flex-end' }} aria-hidden="true">
+          <div
+            className="widget-mock"
+            style={{ ['--accent' as string]: color, justifyContent: position === 'LEFT' ? 'flex-start' : 'flex-end' }}
+            aria-hidden="true"
+          >
             <div className="mock-bubble">{greeting || 'Hi! How can we help?'}</div>
             <span className="mock-launcher">{launcherText || 'Chat with us'}</span>
           </div>
@@ -207,7 +258,12 @@ export function WebsiteEditor({ website, onSaved, numbered }: { website: Website
               Save changes
             </Button>
             {preview && (
-              <a className="btn btn-secondary btn-md" href={`/widget/demo.html?key=${encodeURIComponent(website.publicKey)}`} target="_blank" rel="noreferrer">
+              <a
+                className="btn btn-secondary btn-md"
+                href={`/widget/demo.html?key=${encodeURIComponent(website.publicKey)}`}
+                target="_blank"
+                rel="noreferrer"
+              >
                 Preview the widget
               </a>
             )}
@@ -216,15 +272,17 @@ export function WebsiteEditor({ website, onSaved, numbered }: { website: Website
       </section>
       <section className="panel">
         <h2>{n(2, 'Install the widget')}</h2>
-        <p>Paste this line before <code>&lt;/body&gt;</code> on every page of your website:</p>
+        <p>
+          Paste this line before <code>&lt;/body&gt;</code> on every page of your website:
+        </p>
         <CodeBlock label="Install snippet" code={installSnippet(website.publicKey)} />
       </section>
       {website.identitySecret && (
         <section className="panel">
           <h2>{n(3, 'Identify signed-in customers (optional)')}</h2>
           <p>
-            So that agents know who they talk to, and a customer's history follows them across devices, your server signs the user id
-            with this website's secret:
+            So that agents know who they talk to, and a customer's history follows them across devices, your server signs the user
+            id with this website's secret:
           </p>
           <CodeBlock label="Identity verification snippet" code={identitySnippet(website.identitySecret)} />
           <Button size="sm" variant="ghost" busy={rotate.busy} onClick={() => void rotate.run()}>

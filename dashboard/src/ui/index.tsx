@@ -28,7 +28,16 @@ type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   icon?: IconName;
 };
 
-export function Button({ variant = 'secondary', size = 'md', busy, icon, children, className = '', disabled, ...rest }: ButtonProps) {
+export function Button({
+  variant = 'secondary',
+  size = 'md',
+  busy,
+  icon,
+  children,
+  className = '',
+  disabled,
+  ...rest
+}: ButtonProps) {
   return (
     <button
       type="button"
@@ -44,7 +53,12 @@ export function Button({ variant = 'secondary', size = 'md', busy, icon, childre
 }
 
 /** A button with only an icon: its `label` is what assistive technology reads and the tooltip. */
-export function IconButton({ icon, label, className = '', ...rest }: ButtonHTMLAttributes<HTMLButtonElement> & { icon: IconName; label: string }) {
+export function IconButton({
+  icon,
+  label,
+  className = '',
+  ...rest
+}: ButtonHTMLAttributes<HTMLButtonElement> & { icon: IconName; label: string }) {
   return (
     <button type="button" {...rest} className={`icon-btn ${className}`} aria-label={label} title={label}>
       <Icon name={icon} />
@@ -171,7 +185,15 @@ export function errorMessage(error: unknown): string {
   return e?.message || String(error);
 }
 
-export function Badge({ children, tone = 'neutral', label }: { children: ReactNode; tone?: 'neutral' | 'accent' | 'warn' | 'ok'; label?: string }) {
+export function Badge({
+  children,
+  tone = 'neutral',
+  label,
+}: {
+  children: ReactNode;
+  tone?: 'neutral' | 'accent' | 'warn' | 'ok';
+  label?: string;
+}) {
   return (
     <span className={`badge badge-${tone}`} aria-label={label}>
       {children}
@@ -315,12 +337,12 @@ let toastId = 0;
 const toastListeners = new Set<() => void>();
 export function toast(text: string, tone: Toast['tone'] = 'info') {
   const id = ++toastId;
-  toasts = [...toasts, { id, text, tone }];
+  toasts = [...toasts.slice(-2), { id, text, tone }];
   toastListeners.forEach((l) => l());
   setTimeout(() => {
     toasts = toasts.filter((t) => t.id !== id);
     toastListeners.forEach((l) => l());
-  }, 4_000);
+  }, 3_000);
 }
 
 export function Toasts() {
