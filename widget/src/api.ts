@@ -1,0 +1,128 @@
+/**
+ * The public JavaScript API of the widget: the one global, `window.Chinwag`, a site
+ * owner calls to open and close the chat, say who the visitor is, switch the language
+ * and listen to what happens. Types only: the loader (`loader.ts`) implements it.
+ *
+ * Calls made before `widget.js` has loaded are queued by the optional stub
+ * `window.Chinwag = window.Chinwag || function () { (Chinwag.q = Chinwag.q || []).push(arguments) }`
+ * and run in order once it has; those early calls return nothing.
+ */
+
+/** A signed-in customer of the site, for `Chinwag('identify', user)`. */
+export interface IdentifyUser {
+  /** Your own, stable user id (1 to 200 characters). Needs `userHash`. */
+  userId?: string;
+  /**
+   * Hex HMAC-SHA256 of `userId` with the website's identity secret, computed on your
+   * server (never in the page: the secret must stay there). A wrong hash is refused
+   * with `FORBIDDEN` and the visitor stays anonymous.
+   */
+  userHash?: string;
+  /** The name agents see. */
+  name?: string;
+  /** The email agents see. */
+  email?: string;
+}
+
+/** An error the widget reports through `Chinwag('on', 'error', ...)`. */
+export interface WidgetError {
+  /** The server's code (`FORBIDDEN` for a bad identity hash, `NOT_FOUND` for a wrong website key...) or `NETWORK_ERROR`. */
+  code: string;
+  message: string;
+}
+
+/** A message from the team (an agent or a bot) that reached the visitor. */
+export interface IncomingMessage {
+  conversationId: string;
+  body: string;
+  senderKind: 'AGENT' | 'BOT' | 'SYSTEM';
+  createdAt: string;
+}
+
+/** An event recorded with `Chinwag('track', name, properties)`. */
+export interface TrackedEvent {
+  name: string;
+  properties: Record<string, unknown>;
+  /** The page it happened on. */
+  url: string;
+  /** ISO 8601. */
+  at: string;
+}
+
+/** What `Chinwag('on', event, listener)` can listen to, with each event's payload. */
+export interface WidgetEvents {
+  /** The launcher is on the page (the website's configuration has loaded). */
+  ready: { websiteName: string };
+  /** The chat panel opened. */
+  open: Record<string, never>;
+  /** The chat panel closed. */
+  close: Record<string, never>;
+  /** The number of unread messages from the team changed. */
+  unread: { count: number };
+  /** A message from the team arrived (while the live connection is up). */
+  message: IncomingMessage;
+  /** `identify` succeeded: the visitor is now known by your user id (or was forgotten, `visitorId: null`). */
+  identify: { visitorId: string | null; userId: string | null };
+  /** Something failed: a bad identity hash, an unknown website key, the server unreachable. */
+  error: WidgetError;
+  /** `track` was called (see {@link ChinwagApi}: events are not yet sent to the server). */
+  track: TrackedEvent;
+}
+
+/**
+ * The `Chinwag(...)` function a site owner calls.
+ *
+ * @example
+ * ```js
+ * Chinwag('setLocale', 'fr');
+ * Chinwag('identify', { userId: 'u_42', name: 'Ada', email: 'ada@example.com', userHash: '<from your server>' });
+ * const off = Chinwag('on', 'unread', ({ count }) => (document.title = count ? `(${count}) Shop` : 'Shop'));
+ * document.querySelector('#help').addEventListener('click', () => Chinwag('open'));
+ * ```
+ */
+export interface ChinwagApi {
+  /** Opens the chat panel (loading it first if needed). */
+  (command: 'open'): Promise<void>;
+  /** Closes the chat panel; focus goes back to the launcher. */
+  (command: 'close'): void;
+  /**
+   * Says who the visitor is. With `userId` and `userHash` the server verifies the
+   * customer, and their conversations follow them to any browser; an anonymous
+   * visitor's history moves into the verified one. Starts the visitor session now (a
+   * first-time visitor's browser then stores it). Resolves when the server agreed;
+   * rejects (and emits `error`) on a bad hash, leaving the visitor anonymous.
+   *
+   * `identify(null)`: the customer signed out. Forgets the stored session, so the next
+   * person on this browser starts afresh.
+   */
+  (command: 'identify', user: IdentifyUser | null): Promise<void>;
+  /**
+   * Records that something happened (`'checkout'`, `{ total: 42 }`). The server has no
+   * operation for events yet: they are kept in the page's memory (the last 100, never
+   * stored in the browser), handed to `on('track')` listeners, and will be sent with the
+   * visitor's session once the server records them.
+   */
+  (command: 'track', name: string, properties?: Record<string, unknown>): void;
+  /**
+   * Switches the widget's language now (`'en'`, `'fr'`, `'es'`, or a tag like
+   * `'fr-CA'`); unknown languages fall back to English. Without it the widget follows
+   * `data-locale`, then the page's `<html lang>`, then the browser.
+   */
+  (command: 'setLocale', locale: string): void;
+  /** Listens to a widget event; returns the function that stops listening. */
+  <E extends keyof WidgetEvents>(command: 'on', event: E, listener: (payload: WidgetEvents[E]) => void): () => void;
+}
+
+/** The global once `widget.js` has run. */
+export interface ChinwagGlobal extends ChinwagApi {
+  /** Calls queued by the stub before the loader ran. */
+  q?: IArguments[];
+  /** Set by the loader, so a second copy of the script stays idle. */
+  loaded?: true;
+}
+
+declare global {
+  interface Window {
+    Chinwag?: ChinwagGlobal;
+  }
+}

@@ -1,0 +1,229 @@
+/**
+ * The core chunk: the visitor's `@chinwag/sdk` client and what lives as long as the page
+ * does, open or closed: who the visitor is (`identify`), the unread count and its sound,
+ * the `message` events, and loading the panel. Loaded when the chat opens, when the
+ * site calls `identify`, or once the page is idle for a returning visitor.
+ */
+import { createVisitorClient, isChinwagError, type VisitorClient, type VisitorConversation } from '@chinwag/sdk';
+import type { IdentifyUser, WidgetError } from './api.js';
+import type { CoreApi, Host } from './host.js';
+import { ding } from './sound.js';
+
+/** How many of the visitor's latest conversations are followed live for the badge (the server caps open ones at 5). */
+const WATCHED = 5;
+
+/** What the panel reads and calls. */
+export interface Core extends CoreApi {
+  readonly host: Host;
+  /** The visitor's client; replaced on `identify` (then `generation` changes). */
+  readonly client: VisitorClient;
+  /** Bumped whenever `client` is replaced: the panel starts over. */
+  readonly generation: number;
+  readonly isOpen: boolean;
+  /** Unread messages per conversation id. */
+  readonly unread: ReadonlyMap<string, number>;
+  /** Calls `listener` after any change above (and on a language change); returns the unsubscribe. */
+  subscribe(listener: () => void): () => void;
+  /** The panel shows this conversation (`null`: none), so its messages are not unread while visible. */
+  viewing(conversationId: string | null): void;
+  /** The panel marked this conversation read. */
+  read(conversationId: string): void;
+  /** The visitor started a conversation: follow it. */
+  started(conversation: VisitorConversation): void;
+  /** Reports a failure through `on('error')`, and returns it as a {@link WidgetError}. */
+  report(error: unknown): WidgetError;
+}
+
+const CLOSE_ICON = '<svg class="i-close" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>';
+
+/** Starts the core: called by the loader with what it lends. */
+export function start(host: Host): Core {
+  const { launcher } = host;
+  launcher.insertAdjacentHTML('beforeend', `${CLOSE_ICON}<span class="badge" aria-hidden="true" hidden></span>`);
+  const badge = launcher.lastElementChild as HTMLElement;
+  const listeners = new Set<() => void>();
+  const watched = new Map<string, () => void>();
+  /** Per conversation: unread count and the last `seq` that count accounts for. */
+  const counts = new Map<string, { unread: number; seq: number }>();
+  let client = makeClient();
+  let generation = 0;
+  let isOpen = false;
+  let shown: string | null = null;
+  let panel: Promise<unknown> | undefined;
+  let offReconnect = client.onReconnect(() => void sync());
+
+  function makeClient(user?: IdentifyUser): VisitorClient {
+    return createVisitorClient({
+      url: host.api,
+      websiteKey: host.key,
+      name: user?.name,
+      email: user?.email,
+      externalId: user?.userId,
+      userHash: user?.userHash,
+    });
+  }
+
+  let shownCount = 0;
+  /** The launcher shows the open state and the unread count; listeners hear of any change. */
+  const changed = () => {
+    const count = [...counts.values()].reduce((n, c) => n + c.unread, 0);
+    const [openLabel, closeLabel, unreadLabel] = host.labels();
+    launcher.setAttribute('aria-expanded', String(isOpen));
+    launcher.setAttribute('aria-label', (isOpen ? closeLabel : openLabel) + (count ? `, ${count} ${unreadLabel}` : ''));
+    launcher.parentElement!.classList.toggle('open', isOpen);
+    badge.textContent = count > 9 ? '9+' : String(count);
+    badge.hidden = !count;
+    if (count !== shownCount) host.emit('unread', { count: (shownCount = count) });
+    listeners.forEach((l) => l());
+  };
+  const visible = (id: string) => isOpen && shown === id && document.visibilityState === 'visible';
+
+  /** Loads the visitor's latest conversations' unread counts and follows them live. */
+  async function sync(): Promise<void> {
+    if (!client.hasSession()) return;
+    const mine = client;
+    try {
+      const { nodes } = await client.conversations({ first: 20 });
+      if (mine !== client) return;
+      for (const c of nodes) counts.set(c.id, { unread: visible(c.id) ? 0 : c.unreadCount, seq: c.lastSeq });
+      nodes.slice(0, WATCHED).forEach((c) => watch(c.id));
+      changed();
+    } catch (e) {
+      report(e);
+    }
+  }
+
+  function watch(id: string) {
+    if (watched.has(id)) return;
+    watched.set(
+      id,
+      client.conversationEvents(id, {
+        message(m) {
+          if (m.senderKind === 'VISITOR' || m.isPrivate) return;
+          const c = counts.get(id) ?? { unread: 0, seq: 0 };
+          // A replay after a reconnect may repeat what the last count already holds.
+          if (m.seq <= c.seq) return;
+          c.seq = m.seq;
+          counts.set(id, c);
+          host.emit('message', { conversationId: id, body: m.body, senderKind: m.senderKind, createdAt: m.createdAt });
+          if (visible(id)) return;
+          c.unread++;
+          if (host.sound) ding();
+          changed();
+        },
+        error: () => void watched.delete(id),
+      }),
+    );
+  }
+
+  /** Replaces the client (identify, forget): everything live starts over. */
+  function swap(user?: IdentifyUser) {
+    offReconnect();
+    watched.forEach((stop) => stop());
+    watched.clear();
+    counts.clear();
+    client.dispose();
+    client = makeClient(user);
+    offReconnect = client.onReconnect(() => void sync());
+    generation++;
+    changed();
+  }
+
+  function report(error: unknown): WidgetError {
+    const e = {
+      code: isChinwagError(error) ? error.code : 'INTERNAL',
+      message: (error as Error)?.message ?? String(error),
+    };
+    host.emit('error', e);
+    return e;
+  }
+
+  const loadPanel = () =>
+    (panel ??= host.panel().then(
+      (m) => m.mount(core),
+      (e) => {
+        panel = undefined;
+        throw e;
+      },
+    ));
+
+  const core: Core = {
+    host,
+    get client() {
+      return client;
+    },
+    get generation() {
+      return generation;
+    },
+    get isOpen() {
+      return isOpen;
+    },
+    get unread() {
+      return new Map([...counts].map(([id, c]) => [id, c.unread]));
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => void listeners.delete(listener);
+    },
+    async open() {
+      await loadPanel();
+      if (isOpen) return;
+      isOpen = true;
+      changed();
+      host.emit('open', {});
+    },
+    close() {
+      if (!isOpen) return;
+      // Focus goes back to the launcher only if it was in the widget: a site's own
+      // `Chinwag('close')` must not steal it from the page.
+      const hadFocus = !!host.root.activeElement;
+      isOpen = false;
+      changed();
+      host.emit('close', {});
+      if (hadFocus) launcher.focus();
+    },
+    async identify(user) {
+      if (user === null) {
+        client.forget();
+        swap();
+        host.emit('identify', { visitorId: null, userId: null });
+        return;
+      }
+      if (user.userId && !user.userHash) throw report({ message: 'identify: userId needs its userHash' });
+      swap(user);
+      try {
+        const visitor = await client.visitor();
+        host.emit('identify', { visitorId: visitor.id, userId: visitor.externalId ?? null });
+        void sync();
+      } catch (e) {
+        // A refused identity leaves the visitor as they were: anonymous (or their stored session).
+        swap();
+        void sync();
+        throw report(e);
+      }
+    },
+    toggle: () => (isOpen ? Promise.resolve(core.close()) : core.open()),
+    relocalize: changed,
+    prefetch: () => void loadPanel().catch(() => {}),
+    viewing(id) {
+      shown = id;
+    },
+    read(id) {
+      const c = counts.get(id);
+      if (c?.unread) {
+        c.unread = 0;
+        changed();
+      }
+    },
+    started(conversation) {
+      counts.set(conversation.id, { unread: 0, seq: conversation.lastSeq });
+      watch(conversation.id);
+      changed();
+    },
+    report,
+  };
+
+  changed();
+  void sync();
+  return core;
+}

@@ -1,0 +1,69 @@
+/**
+ * The contract between the loader (`widget.js`, loaded with the page) and the chunks it
+ * loads later (`core`, then `panel`): what the loader lends them. Types and two tiny
+ * helpers, so the loader stays within its budget.
+ */
+import type { WidgetConfig } from '@chinwag/sdk';
+import type { IdentifyUser, TrackedEvent, WidgetEvents } from './api.js';
+
+/** The languages the widget speaks; the first is the fallback. */
+export const LOCALES = ['en', 'fr', 'es'] as const;
+export type Locale = (typeof LOCALES)[number];
+
+/** The supported language for a tag like `fr-CA` (English when unsupported). */
+export function pickLocale(tag: string | null | undefined): Locale {
+  const lang = (tag || '').slice(0, 2).toLowerCase();
+  return (LOCALES as readonly string[]).includes(lang) ? (lang as Locale) : 'en';
+}
+
+/** The launcher's labels: open, close, and the unread count's word. */
+export const LAUNCHER_LABELS: Record<Locale, [string, string, string]> = {
+  en: ['Open chat', 'Close chat', 'unread'],
+  fr: ['Ouvrir le chat', 'Fermer le chat', 'non lu(s)'],
+  es: ['Abrir el chat', 'Cerrar el chat', 'sin leer'],
+};
+
+/**
+ * Where `@chinwag/sdk` keeps a visitor's session (`sdk-js/src/visitor.ts`). The loader
+ * only reads it, to tell a returning visitor without loading the SDK; a test fails if
+ * the two drift apart.
+ */
+export const sessionKey = (websiteKey: string): string => `chinwag:visitor:${websiteKey}`;
+
+/** What the loader lends the chunks. */
+export interface Host {
+  /** The website's public key (`data-website-key`). */
+  key: string;
+  /** The GraphQL endpoint. */
+  api: string;
+  /** The widget's shadow root: everything it shows lives here. */
+  root: ShadowRoot;
+  /** The website's configuration, fetched by the loader. */
+  config: WidgetConfig;
+  /** The launcher button: the core shows the open state and the badge on it, and focus returns here on close. */
+  launcher: HTMLButtonElement;
+  /** The language now (from `setLocale`, `data-locale`, `<html lang>` or the browser). */
+  locale(): Locale;
+  /** The launcher's labels in that language: open, close, and the unread count's word. */
+  labels(): [string, string, string];
+  /** False with `data-sound="off"`. */
+  sound: boolean;
+  emit<E extends keyof WidgetEvents>(event: E, payload: WidgetEvents[E]): void;
+  /** Loads the panel chunk (hashed file name, next to `widget.js`). */
+  panel(): Promise<typeof import('./panel/index.js')>;
+  /** Events from `track`, oldest first (at most 100), kept until the server records them. */
+  tracked: TrackedEvent[];
+}
+
+/** What the core chunk gives back to the loader. */
+export interface CoreApi {
+  open(): Promise<void>;
+  close(): void;
+  /** The launcher was clicked. */
+  toggle(): Promise<void>;
+  identify(user: IdentifyUser | null): Promise<void>;
+  /** The language changed: render again. */
+  relocalize(): void;
+  /** Loads the panel ahead of a likely open (the launcher is hovered or focused). */
+  prefetch(): void;
+}

@@ -1,0 +1,181 @@
+/**
+ * `widget.js`, the only code loaded with the host page (budget: 3 KB gzipped). It reads
+ * the `<script>` tag, fetches the website's public configuration, draws the launcher in
+ * a shadow root, and defines `window.Chinwag`. Everything else (the SDK, the live
+ * connection, the Preact panel) is in hashed chunks loaded when the visitor opens the
+ * chat, or, for a returning visitor, once the page is idle.
+ *
+ * Privacy: for a first-time visitor this file stores nothing and starts no session; it
+ * only reads whether the SDK stored one on an earlier visit.
+ */
+import { WidgetConfigDocument, type WidgetConfig } from '@chinwag/sdk';
+import type { ChinwagGlobal, IdentifyUser, WidgetEvents } from './api.js';
+import { LAUNCHER_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './host.js';
+import css from './launcher.css';
+
+/** The hashed chunk file names, filled in by `scripts/build.mjs`. */
+declare const CHUNKS: { core: string; panel: string };
+
+const CHAT_ICON =
+  '<svg class="i-chat" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
+
+type Listener = (payload: never) => void;
+
+(() => {
+  const w = window;
+  const stub = w.Chinwag;
+  if (stub?.loaded) return;
+  const script = (document.currentScript ?? document.querySelector('script[data-website-key]')) as HTMLScriptElement | null;
+  const key = script?.dataset.websiteKey;
+  if (!script || !key) return console.warn('Chinwag: add data-website-key to the widget script');
+  const data = script.dataset;
+  const api = data.api || new URL('/graphql', script.src).href;
+  const base = new URL('widget/', script.src).href;
+  let locale = data.locale;
+  const listeners: { [E in keyof WidgetEvents]?: Set<Listener> } = {};
+  const tracked: Host['tracked'] = [];
+  let core: Promise<CoreApi> | undefined;
+
+  const emit: Host['emit'] = (event, payload) =>
+    listeners[event]?.forEach((l) => {
+      try {
+        (l as (p: typeof payload) => void)(payload);
+      } catch (e) {
+        console.error(e);
+      }
+    });
+  const currentLocale = () => pickLocale(locale || document.documentElement.lang || navigator.language);
+  const storedSession = () => {
+    try {
+      return !!localStorage.getItem(sessionKey(key));
+    } catch {
+      return false; // storage blocked: nothing was stored either
+    }
+  };
+
+  // A GET without custom headers is a "simple" cross-origin request: no preflight.
+  const ready: Promise<Host> = fetch(
+    `${api}${api.includes('?') ? '&' : '?'}query=${encodeURIComponent(String(WidgetConfigDocument))}&variables=${encodeURIComponent(
+      JSON.stringify({ websiteKey: key }),
+    )}`,
+  )
+    .then((r) => r.json())
+    .then((body: { data?: { widgetConfig: WidgetConfig }; errors?: { message: string; extensions?: { code?: string } }[] }) => {
+      const e = body.errors?.[0];
+      if (!body.data) throw { code: e?.extensions?.code ?? 'INTERNAL', message: e?.message ?? 'No configuration' };
+      return draw(body.data.widgetConfig);
+    })
+    .catch((e: { code?: string; message?: string }) => {
+      const error = { code: e.code ?? 'NETWORK_ERROR', message: `Chinwag: ${e.message ?? e}` };
+      console.warn(error.message);
+      emit('error', error);
+      throw error;
+    });
+
+  /** Draws the launcher in a fresh shadow root, with the website's colour and side. */
+  const draw = (config: WidgetConfig): Host => {
+    const { color, position, launcherText } = config.appearance;
+    const accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(color) ? color : '#4f46e5';
+    const element = document.createElement('chinwag-widget');
+    const root = element.attachShadow({ mode: 'open' });
+    root.innerHTML = `<style>${css}:host{--cw-accent:var(--chinwag-accent,${accent});--cw-on-accent:var(--chinwag-accent-text,${
+      contrast(accent) ? '#fff' : '#111'
+    })}</style><div class="cw${position === 'LEFT' ? ' left' : ''}"><button class="launcher" type="button" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
+    const launcher = root.querySelector('button')!;
+    launcher.lastChild!.textContent = launcherText;
+    // The <html> element rather than <body>: a transform or filter on body would move
+    // fixed-position elements with it.
+    document.documentElement.append(element);
+
+    const host: Host = {
+      key,
+      api,
+      root,
+      config,
+      launcher,
+      locale: currentLocale,
+      labels: () => LAUNCHER_LABELS[currentLocale()],
+      sound: data.sound !== 'off',
+      tracked,
+      emit,
+      panel: () => import(base + CHUNKS.panel),
+    };
+    // Until the core takes over the launcher (open state, badge), it only opens.
+    label = () => !core && launcher.setAttribute('aria-label', LAUNCHER_LABELS[currentLocale()][0]);
+    label();
+    launcher.addEventListener(
+      'click',
+      () =>
+        void loadCore().then(
+          (c) => c.toggle(),
+          () => {},
+        ),
+    );
+    // A likely open: fetch and parse the panel now (this starts no session).
+    const warm = () =>
+      loadCore().then(
+        (c) => c.prefetch(),
+        () => {},
+      );
+    launcher.addEventListener('pointerenter', warm, { once: true });
+    launcher.addEventListener('focus', warm, { once: true });
+    emit('ready', { websiteName: config.websiteName });
+    return host;
+  };
+  let label = () => {};
+
+  const loadCore = (): Promise<CoreApi> =>
+    (core ??= ready.then((host) => import(base + CHUNKS.core).then((m: typeof import('./core.js')) => m.start(host))));
+
+  const commands = {
+    open: () => loadCore().then((c) => c.open()),
+    close: async () => void (core && (await core).close()),
+    identify: (user: IdentifyUser | null) => loadCore().then((c) => c.identify(user)),
+    track(name: string, properties: Record<string, unknown> = {}) {
+      if (typeof name !== 'string' || !name) return;
+      const event = { name, properties, url: location.href, at: new Date().toISOString() };
+      if (tracked.push(event) > 100) tracked.shift();
+      emit('track', event);
+    },
+    setLocale(tag: string) {
+      locale = String(tag);
+      label();
+      core?.then(
+        (c) => c.relocalize(),
+        () => {},
+      );
+    },
+    on(event: keyof WidgetEvents, listener: Listener) {
+      const set = (listeners[event] ??= new Set());
+      set.add(listener);
+      return () => void set.delete(listener);
+    },
+  };
+
+  const Chinwag = function (command: keyof typeof commands, ...args: unknown[]) {
+    const run = commands[command] as ((...a: unknown[]) => unknown) | undefined;
+    if (!run) return console.warn(`Chinwag: unknown command ${String(command)}`);
+    return run(...args);
+  } as unknown as ChinwagGlobal;
+  Chinwag.loaded = true;
+  w.Chinwag = Chinwag;
+  for (const args of stub?.q ?? []) {
+    // Early calls have no caller to hand a failure to; `on('error')` hears of it.
+    Promise.resolve((Chinwag as unknown as (...a: unknown[]) => unknown)(...args)).catch(() => {});
+  }
+
+  // A returning visitor: the badge and the live connection, once the page is idle.
+  if (storedSession()) {
+    const live = () => void loadCore().catch(() => {});
+    const idle = () => (w.requestIdleCallback ? w.requestIdleCallback(live, { timeout: 2000 }) : setTimeout(live, 500));
+    if (document.readyState === 'complete') idle();
+    else w.addEventListener('load', idle, { once: true });
+  }
+
+  /** Whether white text reads better than black on `hex` (perceived brightness, YIQ). */
+  function contrast(hex: string): boolean {
+    const h = hex.length === 4 ? hex.replace(/\w/g, (c) => c + c) : hex;
+    const [r, g, b] = [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+    return r! * 299 + g! * 587 + b! * 114 < 150_000;
+  }
+})();

@@ -1,0 +1,208 @@
+/**
+ * One conversation: the greeting, the messages (live, with "Seen" and retry), the
+ * team's typing indicator, the rating prompt once it is resolved, and the composer.
+ * `id: null` is a conversation not started yet: it starts with the first message, so
+ * opening the chat alone creates nothing on the server.
+ */
+import type { ChatMessage, LiveConversation, VisitorConversation, WidgetConfig } from '@chinwag/sdk';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
+import type { Core } from '../core.js';
+import { Composer } from './Composer.js';
+import type { Strings } from './i18n.js';
+import { lazy } from './lazy.js';
+import { linkify } from './text.js';
+
+/** Loaded when a conversation is resolved. */
+const Rating = lazy(() => import('./Rating.js').then((m) => m.Rating));
+
+interface ChatProps {
+  core: Core;
+  t: Strings;
+  config: WidgetConfig;
+  id: string | null;
+  /** The first message of a conversation just started, to send on opening it. */
+  first?: string | undefined;
+  onStarted(id: string, first: string): void;
+  onNew(): void;
+}
+
+/** Re-renders on every change of `conversation`. */
+function useLive(conversation: LiveConversation<VisitorConversation> | null) {
+  const [, bump] = useReducer((n: number) => n + 1, 0);
+  useEffect(() => conversation?.subscribe(() => bump(0)), [conversation]);
+  return conversation?.state ?? null;
+}
+
+/** Whether the page is visible (a hidden tab reads nothing). */
+function useVisible() {
+  const [visible, set] = useState(document.visibilityState === 'visible');
+  useEffect(() => {
+    const on = () => set(document.visibilityState === 'visible');
+    document.addEventListener('visibilitychange', on);
+    return () => document.removeEventListener('visibilitychange', on);
+  }, []);
+  return visible;
+}
+
+export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps) {
+  const { client, isOpen } = core;
+  const conversation = useMemo(() => (id ? client.openConversation(id) : null), [client, id]);
+  useEffect(() => () => conversation?.close(), [conversation]);
+  const state = useLive(conversation);
+  const visible = useVisible();
+  const [draft, setDraft] = useState<string | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const log = useRef<HTMLDivElement>(null);
+  const locale = core.host.locale();
+
+  useEffect(() => {
+    core.viewing(id);
+    return () => core.viewing(null);
+  }, [id]);
+  useEffect(() => {
+    if (conversation && first) conversation.send(first).catch(() => {});
+  }, [conversation]);
+
+  // Read while it is on screen: the team sees "Seen", the badge clears.
+  const messages = state?.messages ?? [];
+  useEffect(() => {
+    if (!conversation || !id || !isOpen || !visible || state?.loading) return;
+    core.read(id);
+    conversation.markRead().catch(() => {});
+  }, [conversation, messages, isOpen, visible, state?.loading]);
+
+  // Follow new messages when the visitor is at the bottom, or just wrote.
+  const last = messages[messages.length - 1];
+  const typing = (state?.typing ?? []).filter((e) => e.isTyping && e.senderKind !== 'VISITOR');
+  useLayoutEffect(() => {
+    const el = log.current!;
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 120 || last?.senderKind === 'VISITOR') el.scrollTop = el.scrollHeight;
+  }, [messages.length, typing.length, draft, isOpen]);
+
+  async function send(text: string): Promise<boolean> {
+    setError(null);
+    if (conversation) {
+      conversation.send(text).catch(() => {}); // a failure shows on the message, with Retry
+      return true;
+    }
+    setDraft(text);
+    try {
+      const started = await client.startConversation();
+      core.started(started);
+      onStarted(started.id, text);
+      return true;
+    } catch (e) {
+      setDraft(null);
+      const { code } = core.report(e);
+      setError(code === 'PLAN_LIMIT' ? t.tooMany : code === 'FORBIDDEN' ? t.forbidden : t.error);
+      return false;
+    }
+  }
+
+  const info = state?.conversation;
+  const team = info?.assigneeName || config.websiteName;
+  const readUpTo = Math.max(0, ...(state?.readReceipts ?? []).filter((r) => r.readerKind !== 'VISITOR').map((r) => r.seq));
+  const seen = [...messages].reverse().find((m) => m.senderKind === 'VISITOR' && m.status === 'sent' && m.seq <= readUpTo);
+  const time = new Intl.DateTimeFormat(locale, { hour: 'numeric', minute: '2-digit' });
+
+  return (
+    <>
+      <div class="log" role="log" aria-label={t.messages} ref={log} tabIndex={-1}>
+        {state?.hasOlder && (
+          <button type="button" class="link older" onClick={() => conversation!.loadOlder().catch(() => {})}>
+            {t.earlier}
+          </button>
+        )}
+        <div class="row them">
+          <div class="bubble">{config.appearance.greeting}</div>
+        </div>
+        {messages.map((m) => (
+          <Message key={m.key} m={m} t={t} team={team} time={time} seen={m === seen} onRetry={() => conversation!.retry(m.key)} />
+        ))}
+        {draft && !conversation && (
+          <Message m={pendingDraft(draft)} t={t} team={team} time={time} seen={false} onRetry={() => {}} />
+        )}
+        {state?.loading && <p class="note">{t.loading}</p>}
+        {info?.status === 'RESOLVED' && (
+          <div class="resolved">
+            <p class="note">{t.isResolved}</p>
+            {info.rating == null ? (
+              <Rating t={t} onRate={(n, comment) => client.rateConversation(info.id, n, comment)} />
+            ) : (
+              <p class="note">{t.rated(info.rating)}</p>
+            )}
+            <button type="button" class="link" onClick={onNew}>
+              {t.newConversation}
+            </button>
+          </div>
+        )}
+      </div>
+      <p class="typing" role="status">
+        {typing.length > 0 && (
+          <>
+            <span class="dots" aria-hidden="true">
+              <i />
+              <i />
+              <i />
+            </span>
+            {t.typing(typing[0]!.senderKind === 'AGENT' ? team : config.websiteName)}
+          </>
+        )}
+      </p>
+      {error && (
+        <p class="error" role="alert">
+          {error}
+        </p>
+      )}
+      <Composer t={t} onSend={send} onTyping={(on) => (on ? conversation?.typing() : conversation?.stopTyping())} />
+    </>
+  );
+}
+
+/** The first message while its conversation is being started. */
+const pendingDraft = (body: string): ChatMessage =>
+  ({
+    key: 'draft',
+    id: 'draft',
+    body,
+    senderKind: 'VISITOR',
+    status: 'sending',
+    createdAt: new Date().toISOString(),
+  }) as ChatMessage;
+
+interface MessageProps {
+  m: ChatMessage;
+  t: Strings;
+  team: string;
+  time: Intl.DateTimeFormat;
+  seen: boolean;
+  onRetry(): void;
+}
+
+function Message({ m, t, team, time, seen, onRetry }: MessageProps) {
+  if (m.senderKind === 'SYSTEM') return <p class="note">{m.body}</p>;
+  const mine = m.senderKind === 'VISITOR';
+  return (
+    <div class={`row ${mine ? 'me' : 'them'}${m.status === 'failed' ? ' failed' : ''}`}>
+      <div class="bubble">
+        <span class="sr">{mine ? t.you : team}: </span>
+        {linkify(m.body)}
+      </div>
+      <div class="meta">
+        {m.status === 'sending' ? (
+          t.sending
+        ) : m.status === 'failed' ? (
+          <>
+            {t.failed}{' '}
+            <button type="button" class="link" onClick={onRetry}>
+              {t.retry}
+            </button>
+          </>
+        ) : (
+          <time dateTime={m.createdAt}>{time.format(new Date(m.createdAt))}</time>
+        )}
+        {seen && <span class="seen"> · {t.seen}</span>}
+      </div>
+    </div>
+  );
+}

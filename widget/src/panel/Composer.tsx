@@ -1,0 +1,94 @@
+/**
+ * Where the visitor writes: a growing text area (Enter sends, Shift+Enter breaks the
+ * line), the emoji button, and the send button. It tells the conversation when the
+ * visitor types.
+ */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Strings } from './i18n.js';
+import { SendIcon, SmileIcon } from './icons.js';
+import { lazy } from './lazy.js';
+
+/** Loaded on the first click on the emoji button: most messages have none. */
+const EmojiPicker = lazy(() => import('./Emoji.js').then((m) => m.EmojiPicker));
+
+interface ComposerProps {
+  t: Strings;
+  /** Sends the text; resolving `false` puts it back (it could not be sent). */
+  onSend(text: string): Promise<boolean | void> | void;
+  /** The visitor is typing (true) or stopped (false). */
+  onTyping(typing: boolean): void;
+}
+
+export function Composer({ t, onSend, onTyping }: ComposerProps) {
+  const [value, setValue] = useState('');
+  const [picking, setPicking] = useState(false);
+  const input = useRef<HTMLTextAreaElement>(null);
+
+  // Grow with the text, up to the CSS max-height.
+  useEffect(() => {
+    const el = input.current!;
+    el.style.height = 'auto';
+    el.style.height = `${el.scrollHeight}px`;
+  }, [value]);
+
+  function submit(event?: Event) {
+    event?.preventDefault();
+    const text = value.trim();
+    if (!text) return;
+    setValue('');
+    onTyping(false);
+    void Promise.resolve(onSend(text)).then((ok) => ok === false && setValue(text));
+  }
+
+  function insert(emoji: string) {
+    const el = input.current!;
+    const start = el.selectionStart ?? value.length;
+    const end = el.selectionEnd ?? start;
+    setValue(value.slice(0, start) + emoji + value.slice(end));
+    setPicking(false);
+    onTyping(true);
+    requestAnimationFrame(() => {
+      el.focus();
+      el.setSelectionRange(start + emoji.length, start + emoji.length);
+    });
+  }
+
+  return (
+    <form class="composer" onSubmit={submit}>
+      <textarea
+        ref={input}
+        data-autofocus
+        rows={1}
+        maxLength={10_000}
+        aria-label={t.placeholder}
+        placeholder={t.placeholder}
+        value={value}
+        onInput={(e) => {
+          const text = e.currentTarget.value;
+          setValue(text);
+          onTyping(!!text.trim());
+        }}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) submit(e);
+        }}
+        onBlur={() => onTyping(false)}
+      />
+      <button type="button" class="icon" aria-label={t.emoji} aria-expanded={picking} onClick={() => setPicking(!picking)}>
+        <SmileIcon />
+      </button>
+      <button type="submit" class="icon send" aria-label={t.send} disabled={!value.trim()}>
+        <SendIcon />
+      </button>
+      {picking && (
+        <EmojiPicker
+          label={t.emojiList}
+          onPick={insert}
+          onClose={(refocus) => {
+            setPicking(false);
+            if (refocus) input.current!.focus();
+          }}
+        />
+      )}
+    </form>
+  );
+}

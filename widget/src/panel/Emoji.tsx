@@ -1,0 +1,59 @@
+/**
+ * The light emoji picker: a grid of common emoji, rendered by the system's own emoji
+ * font (no images). Arrow keys, Home and End move, Enter picks, Escape closes and goes
+ * back to the text; focus leaving the composer closes it.
+ */
+import { useEffect, useRef } from 'preact/hooks';
+
+/** The picker's emoji: the common ones for talking to a shop, rendered by the system font. */
+const EMOJI = [
+  ...'😀😂😊😍🤔😅😉😎😢😮😬🙂👍👎👏🙏🙌💪👋🤝❤️🎉🔥✨✅❌⭐💡📦🚚💳🛒🎁📞📧⏰👀💯🤷'.matchAll(
+    /\p{Extended_Pictographic}\uFE0F?/gu,
+  ),
+].map((m) => m[0]);
+const COLUMNS = 8;
+
+export interface PickerProps {
+  label: string;
+  onPick(emoji: string): void;
+  /** Escape (`refocus`: back to the text) or focus left the composer. */
+  onClose(refocus: boolean): void;
+}
+
+export function EmojiPicker({ label, onPick, onClose }: PickerProps) {
+  const grid = useRef<HTMLDivElement>(null);
+  const buttons = () => [...grid.current!.querySelectorAll('button')];
+  useEffect(() => buttons()[0]?.focus(), []);
+
+  function onKeyDown(e: KeyboardEvent) {
+    if (e.key === 'Escape') {
+      e.stopPropagation();
+      return onClose(true);
+    }
+    const all = buttons();
+    const at = all.indexOf(e.target as HTMLButtonElement);
+    const step = ({ ArrowRight: 1, ArrowLeft: -1, ArrowDown: COLUMNS, ArrowUp: -COLUMNS } as Record<string, number>)[e.key];
+    const to = e.key === 'Home' ? 0 : e.key === 'End' ? all.length - 1 : step === undefined ? -1 : at + step;
+    if (to < 0 && step === undefined) return;
+    e.preventDefault();
+    all[Math.max(0, Math.min(all.length - 1, to))]!.focus();
+  }
+
+  return (
+    <div
+      class="emoji"
+      role="group"
+      aria-label={label}
+      ref={grid}
+      onKeyDown={onKeyDown}
+      // Focus leaving the composer (Tab, a click elsewhere) closes it.
+      onFocusOut={(e) => !grid.current!.closest('form')!.contains(e.relatedTarget as Node) && onClose(false)}
+    >
+      {EMOJI.map((emoji) => (
+        <button type="button" key={emoji} onClick={() => onPick(emoji)}>
+          {emoji}
+        </button>
+      ))}
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The visitor's conversations, newest activity first, each with its status and unread
+ * count, and the "New conversation" button.
+ */
+import type { VisitorConversation } from '@chinwag/sdk';
+import { useEffect, useState } from 'preact/hooks';
+import type { Core } from '../core.js';
+import type { Strings } from './i18n.js';
+
+export interface ListProps {
+  core: Core;
+  t: Strings;
+  onOpen(id: string): void;
+  onNew(): void;
+}
+
+export function List({ core, t, onOpen, onNew }: ListProps) {
+  const [items, setItems] = useState<VisitorConversation[] | null>(null);
+  useEffect(() => {
+    core.client.conversations({ first: 20 }).then(
+      (page) => setItems(page.nodes),
+      (e) => (core.report(e), setItems([])),
+    );
+  }, []);
+  const unread = core.unread;
+  const date = new Intl.DateTimeFormat(core.host.locale(), { dateStyle: 'medium', timeStyle: 'short' });
+  return (
+    <div class="list">
+      <button type="button" class="primary" data-autofocus onClick={onNew}>
+        {t.newConversation}
+      </button>
+      {items == null ? (
+        <p class="note" role="status">
+          {t.loading}
+        </p>
+      ) : items.length === 0 ? (
+        <p class="note">{t.noConversations}</p>
+      ) : (
+        <ul>
+          {items.map((c) => {
+            const count = unread.get(c.id) ?? 0;
+            return (
+              <li key={c.id}>
+                <button type="button" class="item" onClick={() => onOpen(c.id)}>
+                  <span class="preview">{c.lastMessagePreview || '…'}</span>
+                  <span class="when">
+                    {c.status === 'RESOLVED' ? t.resolved : t.open} · {date.format(new Date(c.updatedAt))}
+                  </span>
+                  {count > 0 && (
+                    <span class="badge">
+                      {count}
+                      <span class="sr"> {t.unread(count)}</span>
+                    </span>
+                  )}
+                </button>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </div>
+  );
+}

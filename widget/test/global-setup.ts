@@ -1,0 +1,38 @@
+/**
+ * Starts, for the whole run, a real `chinwag serve` (the SDK tests' fixture) serving
+ * this build from `dist/`, and a host-page server on another port: the widget is
+ * installed on a page of a different origin, as on a customer's site.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { TestProject } from 'vitest/node';
+import { startServer, type TestServer } from '../../sdk-js/test/server.js';
+import { startPages, type Pages } from './pages.js';
+
+const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+
+let server: TestServer | undefined;
+let pages: Pages | undefined;
+
+export async function setup(project: TestProject) {
+  if (!existsSync(join(dist, 'widget.js'))) throw new Error('Build the widget first: npm run build -w widget');
+  server = await startServer(['--widget-dir', dist]);
+  pages = await startPages(new URL(server.url).origin);
+  project.provide('chinwagUrl', server.url);
+  project.provide('pagesUrl', pages.url);
+}
+
+export async function teardown() {
+  await pages?.close();
+  await server?.stop();
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** `http://127.0.0.1:PORT/graphql` of the server under test. */
+    chinwagUrl: string;
+    /** The host-page server, another origin. */
+    pagesUrl: string;
+  }
+}

@@ -1,0 +1,14 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    // Two cores are shared by the server, Chromium and the tests: one file at a time, so
+    // the timing test measures the widget rather than the neighbours.
+    fileParallelism: false,
+    pool: 'forks',
+  },
+});
