@@ -40,34 +40,26 @@ export async function until(check, what, ms = 15_000) {
   }
 }
 
-/** Starts the server; `stop()` ends it and removes its data. */
-export async function startServer() {
-  if (!existsSync(binary))
-    throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root.`);
-  if (!existsSync(join(dist, 'index.html'))) throw new Error('No dashboard/dist: run `npm run build -w dashboard` first.');
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-dashboard-test-'));
-  let logs = '';
+/** One `chinwag serve` process, healthy; resolves to its `stop`. */
+async function launch(port, dataDir, logs) {
   const child = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dashboard-dir', dist], {
     env: { ...process.env, CHINWAG_RATE_LIMITS: 'off', RUST_LOG: process.env.RUST_LOG ?? 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  child.stderr.on('data', (d) => (logs += d));
+  child.stderr.on('data', (d) => (logs.text += d));
   let dead = false;
   const exited = new Promise((r) => child.once('exit', () => ((dead = true), r())));
   const stop = async () => {
-    if (!dead) {
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-      await exited;
-      clearTimeout(t);
-    }
-    await rm(dataDir, { recursive: true, force: true });
+    if (dead) return;
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    await exited;
+    clearTimeout(t);
   };
   try {
     await until(
       async () => {
-        if (dead) throw new Error(`chinwag serve exited early:\n${logs}`);
+        if (dead) throw new Error(`chinwag serve exited early:\n${logs.text}`);
         return fetch(`http://127.0.0.1:${port}/healthz`).then(
           (r) => r.ok,
           () => false,
@@ -80,8 +72,39 @@ export async function startServer() {
     await stop();
     throw e;
   }
+  return stop;
+}
+
+/**
+ * Starts the server. `down()` stops the process and `up()` starts it again on the same
+ * port and data (a restart, as a deploy does); `stop()` ends it and removes its data.
+ */
+export async function startServer() {
+  if (!existsSync(binary))
+    throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root.`);
+  if (!existsSync(join(dist, 'index.html'))) throw new Error('No dashboard/dist: run `npm run build -w dashboard` first.');
+  const port = await freePort();
+  const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-dashboard-test-'));
+  const logs = { text: '' };
+  let stopProcess;
+  try {
+    stopProcess = await launch(port, dataDir, logs);
+  } catch (e) {
+    await rm(dataDir, { recursive: true, force: true });
+    throw e;
+  }
   const origin = `http://127.0.0.1:${port}`;
-  return { origin, graphql: `${origin}/graphql`, logs: () => logs, stop };
+  return {
+    origin,
+    graphql: `${origin}/graphql`,
+    logs: () => logs.text,
+    down: () => stopProcess(),
+    up: async () => void (stopProcess = await launch(port, dataDir, logs)),
+    async stop() {
+      await stopProcess();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export function launchBrowser() {
