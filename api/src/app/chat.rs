@@ -67,13 +67,18 @@ impl App {
         let body = MessageBody::parse(s.body)?;
         let key = s.client_message_id.map(ClientMessageId::parse).transpose()?;
         self.limit(&format!("send:{}", p.limit_key()), self.send_quota()).await?;
-        let conv = self.visible_conversation(p, s.conversation_id).await?;
         let started = std::time::Instant::now();
+        // The append itself checks that the conversation is the principal's (by
+        // organization, and by visitor for a visitor): another's is NOT_FOUND.
         let out = self
             .appender
             .append(NewMessage {
-                org_id: conv.org_id.clone(),
-                conversation_id: conv.id.clone(),
+                org_id: p.org_id().to_owned(),
+                conversation_id: s.conversation_id.to_owned(),
+                visitor_id: match p {
+                    Principal::Visitor(v) => Some(v.id.clone()),
+                    _ => None,
+                },
                 sender_kind,
                 sender_id: sender_id.to_owned(),
                 body: body.into_inner(),
@@ -86,6 +91,7 @@ impl App {
             return Ok((out.message, out.conversation));
         }
         self.metrics.commit_ms.observe(started.elapsed().as_secs_f64() * 1000.0);
+        let conv = &out.conversation;
         let topic = conversation_topic(&conv.id);
         if let Some(was_private) = self.typing.stop(&conv.id, sender_id, None) {
             self.bus.publish(&topic, typing_event(&conv.id, sender_kind, sender_id, false, was_private));

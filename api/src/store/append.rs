@@ -24,6 +24,9 @@ use crate::time::now_ms;
 pub struct NewMessage {
     pub org_id: String,
     pub conversation_id: String,
+    /// For a visitor sender: the conversation must be this visitor's, checked in the
+    /// same statement that takes the lock (no separate read per send).
+    pub visitor_id: Option<String>,
     pub sender_kind: SenderKind,
     pub sender_id: String,
     pub body: String,
@@ -70,10 +73,13 @@ impl Store {
                 let is_public_reply = !is_visitor && !m.is_private && m.sender_kind != SenderKind::System;
                 // Takes the lock; old status/queued/first_response come back unchanged.
                 let locked = sqlx::query_as::<DB, (i64, String, bool, Option<i64>)>(
-                    "update conversations set last_seq = last_seq + 1 where id = $1 and org_id = $2 returning last_seq, status, queued, first_response_at",
+                    "update conversations set last_seq = last_seq + 1 where id = $1 and org_id = $2 and (visitor_id = $3 or $4) \
+                     returning last_seq, status, queued, first_response_at",
                 )
                 .bind(&m.conversation_id)
                 .bind(&m.org_id)
+                .bind(m.visitor_id.as_deref().unwrap_or(""))
+                .bind(m.visitor_id.is_none())
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some((seq, old_status, old_queued, old_first)) = locked else {

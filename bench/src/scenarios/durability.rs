@@ -142,6 +142,7 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
                 let m = NewMessage {
                     org_id: org.clone(),
                     conversation_id: conv.clone(),
+                    visitor_id: None,
                     sender_kind: SenderKind::Visitor,
                     sender_id: visitor.clone(),
                     body: "durable".into(),
