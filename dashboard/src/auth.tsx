@@ -47,8 +47,8 @@ const str = (f: FormData, k: string) => String(f.get(k) ?? '');
 
 export function LogInPage({ reason }: { reason: string | null }) {
   const { busy, error, onSubmit } = useSubmit(async (f) => {
+    // Stays on the page asked for (a deep link); the sign-in page itself leads to the inbox.
     await session.logIn(str(f, 'email'), str(f, 'password'));
-    navigate('inbox/unassigned', { replace: true });
   });
   return (
     <AuthCard

@@ -17,6 +17,7 @@ describe('dashboard', () => {
   /** What the visitor received live. */
   const received = [];
   const updates = [];
+  const typings = [];
 
   before(async () => {
     server = await startServer();
@@ -123,7 +124,7 @@ describe('dashboard', () => {
     conversationId = started.id;
     visitor.conversationEvents(
       conversationId,
-      { message: (m) => received.push(m), updated: (c) => updates.push(c) },
+      { message: (m) => received.push(m), updated: (c) => updates.push(c), typing: (t) => typings.push(t) },
       { after: null },
     );
 
@@ -148,9 +149,13 @@ describe('dashboard', () => {
     const reply = owner.getByLabel('Reply', { exact: true });
     await reply.click();
     await reply.pressSequentially('/ship');
+    await until(() => typings.some((t) => t.senderKind === 'AGENT' && t.isTyping), 'the visitor to see the agent typing');
     await owner.getByRole('option', { name: /\/shipping/ }).waitFor();
     await owner.keyboard.press('Enter');
     assert.equal(await reply.inputValue(), 'We ship to all of Europe, Norway included, within 3 days.');
+    await owner.getByRole('button', { name: 'Emoji' }).click();
+    await owner.getByRole('button', { name: 'Insert 🚚' }).click();
+    assert.equal(await reply.inputValue(), 'We ship to all of Europe, Norway included, within 3 days.🚚');
     await owner.keyboard.press('Enter');
     await until(
       () => received.some((m) => m.body.startsWith('We ship to all of Europe')),
@@ -175,7 +180,7 @@ describe('dashboard', () => {
 
     // Whatever the visitor got live or reads back, the note is not in it.
     const history = await visitor.messages(conversationId);
-    assert.ok(history.messages.some((m) => m.body.startsWith('We ship')));
+    assert.ok(history.messages.some((m) => m.body === 'We ship to all of Europe, Norway included, within 3 days.🚚'));
     assert.ok(!history.messages.some((m) => m.body.includes('VIP')), 'the visitor must never see the note');
     assert.ok(!received.some((m) => m.body.includes('VIP') || m.isPrivate), 'no note over the live stream');
   });
@@ -206,14 +211,25 @@ describe('dashboard', () => {
     await owner.getByRole('cell', { name: /Bob Agent/ }).waitFor();
   });
 
+  test('the owner makes a department with the second agent in it', async () => {
+    await owner.getByRole('link', { name: 'Departments' }).click();
+    await owner.getByRole('heading', { name: 'No departments yet' }).waitFor();
+    await owner.getByLabel('New department').fill('Sales');
+    await owner.getByRole('button', { name: 'Create' }).click();
+    await owner.getByLabel('Add a member to Sales').selectOption({ label: SECOND.name });
+    await owner.getByRole('button', { name: 'Add', exact: true }).click();
+    await owner.getByRole('button', { name: `Remove ${SECOND.name} from Sales` }).waitFor();
+  });
+
   test('the owner transfers the chat to the second agent, who resolves it', async () => {
     await owner.goto(`${server.origin}/app/inbox/all/${conversationId}`);
     await owner.getByRole('heading', { name: 'Vera Visitor' }).waitFor();
     await owner.getByRole('button', { name: 'Transfer' }).click();
     const dialog = owner.getByRole('dialog', { name: 'Transfer conversation' });
     await dialog.getByLabel('Agent').selectOption({ label: `${SECOND.name} (online)` });
+    await dialog.getByLabel('Department').selectOption({ label: 'Sales' });
     await dialog.getByRole('button', { name: 'Transfer' }).click();
-    await owner.getByText(`Assigned to ${SECOND.name}`).waitFor();
+    await owner.getByText(`Assigned to ${SECOND.name} · Sales`).waitFor();
 
     // Bob's "Mine" fills in live.
     await bob.getByRole('radio', { name: 'Mine' }).click();

@@ -92,6 +92,59 @@ describe('dashboard under load and faults', () => {
     await until(async () => !(await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()), 'the help to close');
   });
 
+  test('online / away is what the widget tells visitors', async () => {
+    const agentOnline = async () => {
+      const r = await fetch(server.graphql, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: `{ widgetConfig(websiteKey: "${websiteKey}") { agentOnline } }` }),
+      });
+      return (await r.json()).data.widgetConfig.agentOnline;
+    };
+    const toggle = page.getByRole('switch');
+    assert.equal(await toggle.getAttribute('aria-checked'), 'true');
+    await until(agentOnline, 'the widget to say an agent is online');
+    await toggle.click();
+    await page.getByRole('switch', { name: 'Away' }).waitFor();
+    await until(async () => !(await agentOnline()), 'the widget to say no one is online');
+    await toggle.click();
+    await page.getByRole('switch', { name: 'Online' }).waitFor();
+    await until(agentOnline, 'online again');
+  });
+
+  test('a new chat notifies the agent looking elsewhere, with a desktop notification', async () => {
+    const context = await browser.newContext(DESKTOP);
+    // Record notifications, and pretend the window is in the background.
+    await context.addInitScript(() => {
+      window.__notifications = [];
+      window.Notification = class {
+        static permission = 'granted';
+        static requestPermission = async () => 'granted';
+        constructor(title, options) {
+          window.__notifications.push({ title, body: options?.body });
+        }
+        close() {}
+      };
+      document.hasFocus = () => false;
+    });
+    const other = await context.newPage();
+    await other.goto(`${server.origin}/app/`);
+    await other.getByLabel('Email').fill(OWNER.email);
+    await other.getByLabel('Password').fill(OWNER.password);
+    await other.getByRole('button', { name: 'Sign in' }).click();
+    await other.getByRole('list', { name: 'Conversations' }).waitFor();
+    await until(() => other.evaluate(() => document.title.startsWith('(')), 'the title to count waiting chats');
+    const v = createVisitorClient({ url: server.graphql, websiteKey, storage: memoryStorage(), name: 'Nora New' });
+    await v.startConversation('Is the blue one in stock?');
+    v.dispose();
+    const notes = await until(async () => {
+      const list = await other.evaluate(() => window.__notifications);
+      return list.length ? list : null;
+    }, 'a notification');
+    assert.deepEqual(notes[0], { title: 'New chat from Nora New', body: 'Is the blue one in stock?' });
+    await context.close();
+  });
+
   test('a server restart shows the lost connection, which heals by itself with nothing missed', async () => {
     await page.goto(`${server.origin}/app/inbox/unassigned`);
     await page.getByRole('list', { name: 'Conversations' }).waitFor();
