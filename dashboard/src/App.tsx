@@ -124,7 +124,6 @@ function StatusToggle() {
   // A fresh sign-in starts online: that is why one opens the dashboard.
   useEffect(() => {
     if (me.status === 'OFFLINE') void set('ONLINE');
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return (
     <button

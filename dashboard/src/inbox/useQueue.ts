@@ -44,7 +44,6 @@ export function useQueue(view: View, status: ConversationStatus, meId: string) {
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loading: false, error }));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, view, status]);
 
   const loadMore = useCallback(async () => {
@@ -69,7 +68,6 @@ export function useQueue(view: View, status: ConversationStatus, meId: string) {
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loadingMore: false, error }));
     }
-    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, view, status]);
 
   useEffect(() => {
