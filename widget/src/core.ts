@@ -4,7 +4,7 @@
  * the `message` events, and loading the panel. Loaded when the chat opens, when the
  * site calls `identify`, or once the page is idle for a returning visitor.
  */
-import { createVisitorClient, isChinwagError, type VisitorClient, type VisitorConversation } from '@chinwag/sdk';
+import { ChinwagError, createVisitorClient, isChinwagError, type VisitorClient, type VisitorConversation } from '@chinwag/sdk';
 import type { IdentifyUser, WidgetError } from './api.js';
 import type { CoreApi, Host } from './host.js';
 import { ding } from './sound.js';
@@ -189,7 +189,7 @@ export function start(host: Host): Core {
         host.emit('identify', { visitorId: null, userId: null });
         return;
       }
-      if (user.userId && !user.userHash) throw report({ message: 'identify: userId needs its userHash' });
+      if (user.userId && !user.userHash) throw report(new ChinwagError('BAD_USER_INPUT', 'identify: userId needs its userHash'));
       swap(user);
       try {
         const visitor = await client.visitor();

@@ -42,9 +42,12 @@ export function useBrowser(): void {
   });
 }
 
-/** A fresh browser profile (no storage), closed after the test. */
+/**
+ * A fresh browser profile (no storage), closed after the test. Reduced motion unless
+ * asked otherwise: measured boxes and screenshots then show the panel at rest.
+ */
 export async function newContext(options: BrowserContextOptions = {}): Promise<BrowserContext> {
-  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, ...options });
+  const context = await browser!.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce', ...options });
   contexts.push(context);
   return context;
 }

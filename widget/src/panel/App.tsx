@@ -6,7 +6,7 @@
  * fills the screen and keeps Tab inside.
  */
 import type { ConnectionState, WidgetConfig } from '@chinwag/sdk';
-import { useEffect, useReducer, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import { Chat } from './Chat.js';
 import { loadStrings, strings, type Strings } from './i18n.js';
@@ -23,7 +23,8 @@ const PHONE = '(max-width: 520px)';
 
 export function App({ core }: { core: Core }) {
   const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => core.subscribe(() => bump(0)), []);
+  // A layout effect: subscribed before `mount` returns, so the `open` that follows renders.
+  useLayoutEffect(() => core.subscribe(() => bump(0)), []);
   const { host, client, isOpen, generation } = core;
   const locale = host.locale();
   // A language not loaded yet keeps the current text until it arrives.
@@ -31,6 +32,9 @@ export function App({ core }: { core: Core }) {
   useEffect(() => void loadStrings(locale).then(setT, () => {}), [locale]);
   const [config, setConfig] = useState<WidgetConfig>(host.config);
   const [view, setView] = useState<View>({ kind: 'loading' });
+  // Bumped when the visitor goes somewhere else (not when their first message starts the
+  // conversation on screen: that one stays mounted, with the focus and any new draft).
+  const [visit, setVisit] = useState(0);
   const [lastChat, setLastChat] = useState<string | null>(null);
   const panel = useRef<HTMLDivElement>(null);
   const connection = useConnection(core);
@@ -38,11 +42,11 @@ export function App({ core }: { core: Core }) {
   // A returning visitor continues their latest conversation; a new one starts blank.
   useEffect(() => {
     let current = true;
-    if (!client.hasSession()) return void setView({ kind: 'chat', id: null });
+    if (!client.hasSession()) return void open({ kind: 'chat', id: null }, false);
     setView({ kind: 'loading' });
     client.conversations({ first: 1 }).then(
-      ({ nodes }) => current && setView({ kind: 'chat', id: nodes[0]?.id ?? null }),
-      (e) => current && (core.report(e), setView({ kind: 'chat', id: null })),
+      ({ nodes }) => current && open({ kind: 'chat', id: nodes[0]?.id ?? null }, false),
+      (e) => current && (core.report(e), open({ kind: 'chat', id: null }, false)),
     );
     return () => void (current = false);
   }, [generation]);
@@ -57,10 +61,11 @@ export function App({ core }: { core: Core }) {
     if (!isOpen) return;
     const target = panel.current!.querySelector<HTMLElement>('[data-autofocus]') ?? panel.current!.querySelector('button');
     target?.focus();
-  }, [isOpen, view]);
+  }, [isOpen, visit, view.kind]);
 
-  const open = (next: View) => {
+  const open = (next: View, elsewhere = true) => {
     if (next.kind === 'chat') setLastChat(next.id);
+    if (elsewhere) setVisit((n) => n + 1);
     setView(next);
   };
 
@@ -98,7 +103,7 @@ export function App({ core }: { core: Core }) {
           </button>
         ) : (
           client.hasSession() && (
-            <button type="button" class="icon" aria-label={t.showConversations} onClick={() => setView({ kind: 'list' })}>
+            <button type="button" class="icon" aria-label={t.showConversations} onClick={() => open({ kind: 'list' })}>
               <ListIcon />
               {otherUnread > 0 && <span class="dot" aria-hidden="true" />}
             </button>
@@ -128,13 +133,13 @@ export function App({ core }: { core: Core }) {
         <List core={core} t={t} onOpen={(id) => open({ kind: 'chat', id })} onNew={() => open({ kind: 'chat', id: null })} />
       ) : (
         <Chat
-          key={`${generation}:${view.id}`}
+          key={`${generation}:${visit}`}
           core={core}
           t={t}
           config={config}
           id={view.id}
           first={view.first}
-          onStarted={(id, first) => open({ kind: 'chat', id, first })}
+          onStarted={(id, first) => open({ kind: 'chat', id, first }, false)}
           onNew={() => open({ kind: 'chat', id: null })}
         />
       )}

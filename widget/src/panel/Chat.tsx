@@ -29,7 +29,8 @@ interface ChatProps {
 /** Re-renders on every change of `conversation`. */
 function useLive(conversation: LiveConversation<VisitorConversation> | null) {
   const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => conversation?.subscribe(() => bump(0)), [conversation]);
+  // A layout effect, so no change between the render and the subscription is missed.
+  useLayoutEffect(() => conversation?.subscribe(() => bump(0)), [conversation]);
   return conversation?.state ?? null;
 }
 

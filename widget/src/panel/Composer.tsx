@@ -54,7 +54,17 @@ export function Composer({ t, onSend, onTyping }: ComposerProps) {
   }
 
   return (
-    <form class="composer" onSubmit={submit}>
+    <form
+      class="composer"
+      onSubmit={submit}
+      onKeyDown={(e) => {
+        // Escape closes the picker (wherever the focus is in the composer), not the chat.
+        if (e.key !== 'Escape' || !picking) return;
+        e.stopPropagation();
+        setPicking(false);
+        input.current!.focus();
+      }}
+    >
       <textarea
         ref={input}
         data-autofocus
@@ -79,16 +89,7 @@ export function Composer({ t, onSend, onTyping }: ComposerProps) {
       <button type="submit" class="icon send" aria-label={t.send} disabled={!value.trim()}>
         <SendIcon />
       </button>
-      {picking && (
-        <EmojiPicker
-          label={t.emojiList}
-          onPick={insert}
-          onClose={(refocus) => {
-            setPicking(false);
-            if (refocus) input.current!.focus();
-          }}
-        />
-      )}
+      {picking && <EmojiPicker label={t.emojiList} onPick={insert} onClose={() => setPicking(false)} />}
     </form>
   );
 }

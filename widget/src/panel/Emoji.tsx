@@ -1,9 +1,9 @@
 /**
  * The light emoji picker: a grid of common emoji, rendered by the system's own emoji
- * font (no images). Arrow keys, Home and End move, Enter picks, Escape closes and goes
- * back to the text; focus leaving the composer closes it.
+ * font (no images). Arrow keys, Home and End move, Enter picks; focus leaving the
+ * composer closes it (Escape is the composer's).
  */
-import { useEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from 'preact/hooks';
 
 /** The picker's emoji: the common ones for talking to a shop, rendered by the system font. */
 const EMOJI = [
@@ -16,20 +16,16 @@ const COLUMNS = 8;
 export interface PickerProps {
   label: string;
   onPick(emoji: string): void;
-  /** Escape (`refocus`: back to the text) or focus left the composer. */
-  onClose(refocus: boolean): void;
+  /** Focus left the composer. */
+  onClose(): void;
 }
 
 export function EmojiPicker({ label, onPick, onClose }: PickerProps) {
   const grid = useRef<HTMLDivElement>(null);
   const buttons = () => [...grid.current!.querySelectorAll('button')];
-  useEffect(() => buttons()[0]?.focus(), []);
+  useLayoutEffect(() => buttons()[0]?.focus(), []);
 
   function onKeyDown(e: KeyboardEvent) {
-    if (e.key === 'Escape') {
-      e.stopPropagation();
-      return onClose(true);
-    }
     const all = buttons();
     const at = all.indexOf(e.target as HTMLButtonElement);
     const step = ({ ArrowRight: 1, ArrowLeft: -1, ArrowDown: COLUMNS, ArrowUp: -COLUMNS } as Record<string, number>)[e.key];
@@ -47,7 +43,10 @@ export function EmojiPicker({ label, onPick, onClose }: PickerProps) {
       ref={grid}
       onKeyDown={onKeyDown}
       // Focus leaving the composer (Tab, a click elsewhere) closes it.
-      onFocusOut={(e) => !grid.current!.closest('form')!.contains(e.relatedTarget as Node) && onClose(false)}
+      onFocusOut={(e) => {
+        const form = grid.current?.closest('form'); // null once the picker is gone
+        if (form && !form.contains(e.relatedTarget as Node)) onClose();
+      }}
     >
       {EMOJI.map((emoji) => (
         <button type="button" key={emoji} onClick={() => onPick(emoji)}>

@@ -1,0 +1,82 @@
+/**
+ * `Chinwag('identify', ...)` with a user hash the server verifies: a good one makes the
+ * customer's conversations follow them to another browser; a bad one is refused and
+ * the visitor stays anonymous; `identify(null)` forgets the session.
+ */
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import type { IdentifyUser, WidgetError } from '../src/api.js';
+import { newContext, openChat, openShop, organization, say, until, userHash, useBrowser, widget } from './fixture.js';
+
+useBrowser();
+
+/** Calls identify in the page: 'ok' or the error code. */
+const identify = (page: Page, user: IdentifyUser | null) =>
+  page.evaluate(
+    (u) =>
+      window.Chinwag!('identify', u).then(
+        () => 'ok',
+        (e: WidgetError) => e.code,
+      ),
+    user,
+  );
+
+describe('identity verification', () => {
+  it('follows a verified customer to another browser, with their history', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    const ada = {
+      userId: 'customer-42',
+      name: 'Ada Lovelace',
+      email: 'ada@example.com',
+      userHash: await userHash(owner, websiteId, 'customer-42'),
+    };
+
+    // On the laptop: identify is queued by the stub before the script loads.
+    const laptop = await openShop(await newContext(), websiteKey, { identify: JSON.stringify(ada) });
+    await openChat(laptop);
+    await say(laptop, 'Where is my order?');
+    let conversationId = '';
+    await until(
+      async () => !!(conversationId = (await owner.conversations({ first: 1 })).nodes[0]?.id ?? ''),
+      'the conversation',
+    );
+    const { nodes } = await owner.conversations({ first: 1 });
+    expect(nodes[0]!.visitor).toMatchObject({ externalId: 'customer-42', name: 'Ada Lovelace', email: 'ada@example.com' });
+    await owner.sendMessage(conversationId, 'It ships tomorrow.');
+
+    // On the phone, a new browser: the same customer sees the same conversation.
+    const phone = await openShop(await newContext(), websiteKey);
+    expect(await identify(phone, ada)).toBe('ok');
+    await openChat(phone);
+    await expect
+      .poll(() => widget(phone).bubbles.allTextContents())
+      .toEqual(['Hi! How can we help?', 'You: Where is my order?', 'Acme shop: It ships tomorrow.']);
+
+    // Signing out forgets the session: the next person starts afresh.
+    expect(await identify(phone, null)).toBe('ok');
+    expect(await phone.evaluate((k) => localStorage.getItem(`chinwag:visitor:${k}`), websiteKey)).toBeNull();
+    await expect.poll(() => widget(phone).bubbles.allTextContents()).toEqual(['Hi! How can we help?']);
+  });
+
+  it('refuses a bad hash and keeps the visitor anonymous', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    const errors = await page.evaluateHandle(() => {
+      const seen: WidgetError[] = [];
+      window.Chinwag!('on', 'error', (e) => seen.push(e));
+      return seen;
+    });
+    const forged = { userId: 'customer-42', name: 'Mallory', userHash: 'ab'.repeat(32) };
+    expect(await identify(page, forged)).toBe('FORBIDDEN');
+    expect(await errors.evaluate((seen) => seen.map((e) => e.code))).toEqual(['FORBIDDEN']);
+    expect(await identify(page, { userId: 'customer-42' })).toBe('BAD_USER_INPUT');
+
+    // The chat still works, as an anonymous visitor.
+    await openChat(page);
+    await say(page, 'Hello');
+    await until(async () => (await owner.conversations({ first: 1 })).nodes.length === 1, 'the conversation');
+    const { nodes } = await owner.conversations({ first: 1 });
+    expect(nodes[0]!.visitor.externalId).toBeNull();
+    expect(nodes[0]!.visitor.name).toBeNull();
+  });
+});
