@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVisitorClient, memoryStorage } from '@chinwag/sdk';
 import WebSocket from 'ws';
-import { DESKTOP, PHONE, launchBrowser, shot, startServer, until } from './harness.mjs';
+import { DESKTOP, PHONE, accessibilityViolations, launchBrowser, shot, startServer, until } from './harness.mjs';
 
 const OWNER = { org: 'Acme', name: 'Ann Owner', email: 'ann@acme.test', password: 'correct horse' };
 const SECOND = { name: 'Bob Agent', email: 'bob@acme.test', password: 'battery staple' };
@@ -43,6 +43,7 @@ describe('dashboard', () => {
     await owner.goto(`${server.origin}/app/`);
     await owner.getByRole('heading', { name: 'Sign in' }).waitFor();
     await shot(owner, 'desktop-login');
+    assert.deepEqual(await accessibilityViolations(owner), [], 'sign-in page');
     await owner.getByRole('link', { name: 'Create an account' }).click();
     await owner.getByLabel('Company or team').fill(OWNER.org);
     await owner.getByLabel('Your name').fill(OWNER.name);
@@ -83,6 +84,7 @@ describe('dashboard', () => {
       greeting: 'Hello from Acme! Ask us anything.',
     });
     await shot(owner, 'desktop-setup');
+    assert.deepEqual(await accessibilityViolations(owner), [], 'setup page');
 
     await owner.getByRole('button', { name: 'Send a test chat' }).click();
     await owner.getByRole('heading', { name: 'Test visitor' }).waitFor();
@@ -177,6 +179,7 @@ describe('dashboard', () => {
     await owner.locator('.msg-ours .msg-state', { hasText: 'Seen' }).waitFor();
     await visitor.sendMessage(conversationId, 'Great, thanks!');
     await shot(owner, 'desktop-conversation');
+    assert.deepEqual(await accessibilityViolations(owner), [], 'inbox with a conversation');
 
     // Whatever the visitor got live or reads back, the note is not in it.
     const history = await visitor.messages(conversationId);
@@ -193,6 +196,7 @@ describe('dashboard', () => {
     const link = await owner.getByLabel('Invite link').innerText();
     assert.match(link, new RegExp(`^${server.origin}/app/invite\\?token=`));
     await shot(owner, 'desktop-team');
+    assert.deepEqual(await accessibilityViolations(owner), [], 'team page');
 
     bob = await newPage();
     await bob.goto(link);
@@ -279,6 +283,7 @@ describe('dashboard', () => {
     await phone.getByRole('button', { name: 'Send' }).click();
     await phone.locator('.msg-ours .msg-body', { hasText: 'How can I help?' }).waitFor();
     await shot(phone, 'phone-conversation');
+    assert.deepEqual(await accessibilityViolations(phone), [], 'conversation on a phone');
     await phone.getByRole('button', { name: 'Back to the list' }).click();
     await phone.locator('.queue').waitFor();
     await phone.getByRole('link', { name: 'Settings' }).click();

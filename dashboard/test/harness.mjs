@@ -3,7 +3,8 @@
 // directory, Debian's Chromium through playwright-core (never a downloaded browser), and
 // helpers to wait on conditions and save screenshots under test-results/.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
@@ -128,4 +129,21 @@ export const PHONE = {
 export async function shot(page, name) {
   mkdirSync(results, { recursive: true });
   await page.screenshot({ path: join(results, `${name}.png`) });
+}
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * Runs axe-core's WCAG 2 A/AA rules on the page as it is now and returns the violations
+ * (rule, impact, a few offending elements), for `assert.deepEqual(..., [])`.
+ */
+export async function accessibilityViolations(page) {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: axeSource });
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }));
+  return result.violations.map((v) => ({
+    rule: v.id,
+    impact: v.impact,
+    help: v.help,
+    nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')),
+  }));
 }
