@@ -6,6 +6,9 @@ export default defineConfig({
     globalSetup: ['test/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    // What the browser shows is awaited with a deadline, never a fixed sleep; the
+    // deadline is generous for a loaded two-core machine.
+    expect: { poll: { timeout: 10_000 } },
     // Two cores are shared by the server, Chromium and the tests: one file at a time, so
     // the timing test measures the widget rather than the neighbours.
     fileParallelism: false,

@@ -50,7 +50,10 @@ export function start(host: Host): Core {
   let isOpen = false;
   let shown: string | null = null;
   let panel: Promise<unknown> | undefined;
-  let offReconnect = client.onReconnect(() => void sync());
+  // Each time the socket is (back) online, counts are read again: the watch streams are
+  // live only, so whatever arrived before they were listening is counted from the server.
+  const follow = () => client.onConnectionState((state) => state === 'online' && void sync());
+  let unfollow = follow();
 
   function makeClient(user?: IdentifyUser): VisitorClient {
     return createVisitorClient({
@@ -118,13 +121,13 @@ export function start(host: Host): Core {
 
   /** Replaces the client (identify, forget): everything live starts over. */
   function swap(user?: IdentifyUser) {
-    offReconnect();
+    unfollow();
     watched.forEach((stop) => stop());
     watched.clear();
     counts.clear();
     client.dispose();
     client = makeClient(user);
-    offReconnect = client.onReconnect(() => void sync());
+    unfollow = follow();
     generation++;
     changed();
   }

@@ -38,13 +38,15 @@ export interface Host {
   api: string;
   /** The widget's shadow root: everything it shows lives here. */
   root: ShadowRoot;
+  /** Adds a stylesheet to the shadow root (constructed, so a strict CSP allows it). */
+  style(css: string): void;
   /** The website's configuration, fetched by the loader. */
   config: WidgetConfig;
   /** The launcher button: the core shows the open state and the badge on it, and focus returns here on close. */
   launcher: HTMLButtonElement;
   /** The language now (from `setLocale`, `data-locale`, `<html lang>` or the browser). */
   locale(): Locale;
-  /** The launcher's labels in that language: open, close, and the unread count's word. */
+  /** The launcher's labels: open (its visible text, else "Open chat" in the language), close, and the unread count's word. */
   labels(): [string, string, string];
   /** False with `data-sound="off"`. */
   sound: boolean;

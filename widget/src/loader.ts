@@ -78,9 +78,21 @@ type Listener = (payload: never) => void;
     const accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(color) ? color : '#4f46e5';
     const element = document.createElement('chinwag-widget');
     const root = element.attachShadow({ mode: 'open' });
-    root.innerHTML = `<style>${css}:host{--cw-accent:var(--chinwag-accent,${accent});--cw-on-accent:var(--chinwag-accent-text,${
-      contrast(accent) ? '#fff' : '#111'
-    })}</style><div class="cw${position === 'LEFT' ? ' left' : ''}"><button class="launcher" type="button" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
+    root.innerHTML = `<div class="cw${position === 'LEFT' ? ' left' : ''}"><button class="launcher" type="button" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
+    const style = (text: string) => {
+      // A constructed stylesheet: a page whose Content-Security-Policy forbids inline
+      // styles still lets it apply. A <style> element where the browser has none.
+      try {
+        const sheet = new CSSStyleSheet();
+        sheet.replaceSync(text);
+        root.adoptedStyleSheets = [...root.adoptedStyleSheets, sheet];
+      } catch {
+        root.prepend(Object.assign(document.createElement('style'), { textContent: text }));
+      }
+    };
+    style(
+      `${css}:host{--cw-accent:var(--chinwag-accent,${accent});--cw-on-accent:var(--chinwag-accent-text,${contrast(accent) ? '#fff' : '#111'})}`,
+    );
     const launcher = root.querySelector('button')!;
     launcher.lastChild!.textContent = launcherText;
     // The <html> element rather than <body>: a transform or filter on body would move
@@ -94,14 +106,19 @@ type Listener = (payload: never) => void;
       config,
       launcher,
       locale: currentLocale,
-      labels: () => LAUNCHER_LABELS[currentLocale()],
+      // The visible launcher text, when there is one, is the name (WCAG 2.5.3, label in name).
+      labels: () => {
+        const [open, close, unread] = LAUNCHER_LABELS[currentLocale()];
+        return [launcherText || open, close, unread];
+      },
+      style,
       sound: data.sound !== 'off',
       tracked,
       emit,
       panel: () => import(base + CHUNKS.panel),
     };
     // Until the core takes over the launcher (open state, badge), it only opens.
-    label = () => !core && launcher.setAttribute('aria-label', LAUNCHER_LABELS[currentLocale()][0]);
+    label = () => !core && launcher.setAttribute('aria-label', host.labels()[0]);
     label();
     launcher.addEventListener(
       'click',

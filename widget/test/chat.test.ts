@@ -83,9 +83,11 @@ describe('the widget on a customer page', () => {
     expect(agent.state.messages.map((m) => m.body)).toEqual(['Do you ship to Norway?']);
     await until(() => owner.connectionState() === 'online', 'the agent connection');
 
-    // The agent types: the visitor sees it.
-    agent.typing();
-    await expect.poll(() => typing.textContent()).toBe('Acme shop is typing…');
+    // The agent types: the visitor sees it. (Typing is not replayed: until the visitor's
+    // stream is listening, it is said again.)
+    await expect
+      .poll(async () => (await owner.setTyping(agent.id, true), typing.textContent()), { interval: 250 })
+      .toBe('Acme shop is typing…');
     // The visitor types: the agent sees it.
     await widget(page).composer.fill('Also to Sweden');
     await until(() => agent.state.typing.some((t) => t.senderKind === 'VISITOR' && t.isTyping), 'the visitor typing');
@@ -155,7 +157,7 @@ describe('the widget on a customer page', () => {
     await agent.send('Shall I reserve one?');
     await expect.poll(() => badge.textContent()).toBe('2');
     expect(await badge.isVisible()).toBe(true);
-    expect(await launcher.getAttribute('aria-label')).toBe('Open chat, 2 unread');
+    expect(await launcher.getAttribute('aria-label')).toBe('Chat with us, 2 unread');
     expect(await sounds(page)).toBeGreaterThanOrEqual(1);
     expect(await page.evaluate(() => (window as unknown as { unread: number[] }).unread)).toEqual([1, 2]);
 
@@ -197,6 +199,9 @@ describe('the widget on a customer page', () => {
     await openChat(page);
     await say(page, 'Thanks, that is all.');
     const agent = await agentSide(owner);
+    await agent.send('Glad to help!');
+    // The reply on screen: the visitor's stream is live (status changes are not replayed).
+    await expect.poll(() => widget(page).bubbles.count()).toBe(3);
     await owner.setConversationStatus(agent.id, 'RESOLVED');
 
     const stars = root.locator('.rating .stars button');
@@ -221,6 +226,7 @@ describe('the widget on a customer page', () => {
     await say(page, 'First question');
     const first = await agentSide(owner);
     await first.send('First answer');
+    await expect.poll(() => bubbles.count()).toBe(3);
     await owner.setConversationStatus(first.id, 'RESOLVED');
     await expect.poll(() => root.locator('.resolved').count()).toBe(1);
 

@@ -4,6 +4,7 @@
  * hostile page's global CSS, keyboard only, languages, reduced motion, theming from
  * the website's settings and from the page, the site owner's JS API, and the demo page.
  */
+import { createRequire } from 'node:module';
 import type { AgentClient } from '@chinwag/sdk';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
@@ -38,11 +39,24 @@ async function exchange(page: Page, owner: AgentClient) {
   const agent = owner.openConversation(id);
   await until(() => !agent.state.loading && owner.connectionState() === 'online', 'the agent side');
   await agent.send('We do! Here it is: https://example.com/guji-1kg');
+  await expect.poll(() => widget(page).bubbles.count()).toBe(3);
   await agent.markRead();
   agent.typing();
   await expect.poll(() => widget(page).typing.textContent()).toContain('typing');
   await expect.poll(() => widget(page).root.locator('.seen').count()).toBe(1);
   return agent;
+}
+
+/** WCAG 2.1 A and AA violations inside the widget, by axe-core, as `rule: targets`. */
+async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const { violations } = await (window as unknown as { axe: typeof import('axe-core') }).axe.run(
+      { include: [{ fromShadowDom: ['chinwag-widget', '.cw'] }] } as never,
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    );
+    return violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
+  });
 }
 
 const box = async (page: Page, selector: string) => (await widget(page).root.locator(selector).boundingBox())!;
@@ -122,6 +136,37 @@ describe('the widget, seen and used', () => {
     agent.close();
   });
 
+  it('passes axe-core’s WCAG 2.1 A and AA checks: closed, chatting, rating, list', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    expect(await axe(page)).toEqual([]);
+    const agent = await exchange(page, owner);
+    expect(await axe(page)).toEqual([]);
+    await owner.setConversationStatus(agent.id, 'RESOLVED');
+    await expect.poll(() => widget(page).root.locator('.rating .stars button').count()).toBe(5);
+    await widget(page).root.locator('.rating .stars button').nth(4).click();
+    expect(await axe(page)).toEqual([]);
+    await widget(page).root.getByRole('button', { name: 'Show your conversations' }).click();
+    await expect.poll(() => widget(page).root.locator('.list .item').count()).toBe(1);
+    expect(await axe(page)).toEqual([]);
+    agent.close();
+  });
+
+  it('works on a page with a strict Content-Security-Policy', async () => {
+    const { owner, websiteKey } = await organization();
+    const context = await newContext();
+    const violations: string[] = [];
+    context.on('console', (m) => /Content Security Policy/.test(m.text()) && violations.push(m.text()));
+    const page = await openShop(context, websiteKey, { csp: '1' });
+    expect((await box(page, '.launcher')).height).toBe(56);
+    const agent = await exchange(page, owner); // over HTTP and the WebSocket
+    expect(await box(page, '.panel')).toMatchObject({ width: 380, height: 600 });
+    // The page's own inline <style> is refused, as the policy says; nothing of the widget's.
+    expect(violations.filter((v) => !/inline style/.test(v) || /chinwag/i.test(v))).toEqual([]);
+    expect(violations).toHaveLength(1);
+    agent.close();
+  });
+
   it('works with the keyboard alone', async () => {
     const { websiteKey } = await organization();
     const page = await openShop(await newContext(), websiteKey);
@@ -175,18 +220,23 @@ describe('the widget, seen and used', () => {
     const { websiteKey } = await organization();
     const page = await openShop(await newContext(), websiteKey, { lang: 'fr-CA' });
     const { launcher, composer, root } = widget(page);
-    expect(await launcher.getAttribute('aria-label')).toBe('Ouvrir le chat');
+    // The launcher's visible text is the site's own (not translated), and so its name.
+    expect(await launcher.getAttribute('aria-label')).toBe('Chat with us');
     await openChat(page);
+    expect(await launcher.getAttribute('aria-label')).toBe('Fermer le chat');
     expect(await composer.getAttribute('placeholder')).toBe('Écrivez un message…');
     expect(await root.locator('#cw-status').textContent()).toBe('Nous vous répondrons dès que possible');
     await page.evaluate(() => window.Chinwag!('setLocale', 'es'));
     await expect.poll(() => composer.getAttribute('placeholder')).toBe('Escribe un mensaje…');
     expect(await launcher.getAttribute('aria-label')).toBe('Cerrar el chat');
     // data-locale wins over the page; an unknown language falls back to English.
-    const other = await openShop(await newContext(), websiteKey, { lang: 'fr', locale: 'es' });
-    expect(await widget(other).launcher.getAttribute('aria-label')).toBe('Abrir el chat');
-    const unknown = await openShop(await newContext(), websiteKey, { lang: 'ja' });
-    expect(await widget(unknown).launcher.getAttribute('aria-label')).toBe('Open chat');
+    const placeholder = async (options: Record<string, string>) => {
+      const other = await openShop(await newContext(), websiteKey, options);
+      await openChat(other);
+      return widget(other).composer.getAttribute('placeholder');
+    };
+    expect(await placeholder({ lang: 'fr', locale: 'es' })).toBe('Escribe un mensaje…');
+    expect(await placeholder({ lang: 'ja' })).toBe('Write a message…');
   });
 
   it('respects reduced motion', async () => {

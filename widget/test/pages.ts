@@ -5,7 +5,9 @@
  *
  * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`;
  * - `hostile=1`: aggressive global CSS, as some themes have;
- * - `identify`: JSON for a `Chinwag('identify', ...)` queued before the script loads.
+ * - `identify`: JSON for a `Chinwag('identify', ...)` queued before the script loads;
+ * - `csp=1`: a strict Content-Security-Policy (no inline styles; scripts and connections
+ *   only to the page itself and the chat server).
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -67,9 +69,13 @@ export async function startPages(chinwag: string): Promise<Pages> {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://pages');
     if (url.pathname !== '/shop') return void res.writeHead(404).end('not found');
-    res
-      .writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' })
-      .end(shop(chinwag, url.searchParams));
+    const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
+    if (url.searchParams.get('csp')) {
+      const ws = chinwag.replace(/^http/, 'ws');
+      headers['content-security-policy'] =
+        `default-src 'self'; script-src 'self' 'unsafe-inline' ${chinwag}; connect-src 'self' ${chinwag} ${ws}; style-src 'self'`;
+    }
+    res.writeHead(200, headers).end(shop(chinwag, url.searchParams));
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;

@@ -11,10 +11,8 @@ import css from './panel.css';
 /** Renders the (hidden) panel once, in the visitor's language; `core.open()` shows it. */
 export async function mount(core: Core): Promise<void> {
   await loadStrings(core.host.locale());
-  const style = document.createElement('style');
-  style.textContent = css;
+  core.host.style(css);
   const slot = document.createElement('div');
-  core.host.root.append(style);
   core.host.launcher.before(slot);
   render(<App core={core} />, slot);
 }
