@@ -79,4 +79,15 @@ describe('identity verification', () => {
     expect(nodes[0]!.visitor.externalId).toBeNull();
     expect(nodes[0]!.visitor.name).toBeNull();
   });
+
+  it('passes a name and email without a user id as unverified contact details', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    expect(await identify(page, { name: 'Vi', email: 'vi@example.com' })).toBe('ok');
+    await openChat(page);
+    await say(page, 'Hello');
+    await until(async () => (await owner.conversations({ first: 1 })).nodes.length === 1, 'the conversation');
+    const { nodes } = await owner.conversations({ first: 1 });
+    expect(nodes[0]!.visitor).toMatchObject({ name: 'Vi', email: 'vi@example.com', externalId: null });
+  });
 });
