@@ -71,6 +71,8 @@ type Listener = (payload: never) => void;
       emit('error', error);
       throw error;
     });
+  // Said once, above; commands that need the launcher reject with it too.
+  ready.catch(() => {});
 
   /** Draws the launcher in a fresh shadow root, with the website's colour and side. */
   const draw = (config: WidgetConfig): Host => {

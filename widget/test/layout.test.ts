@@ -16,6 +16,7 @@ import {
   organization,
   say,
   screenshot,
+  shopUrl,
   until,
   useBrowser,
   widget,
@@ -299,6 +300,32 @@ describe('the widget, seen and used', () => {
     // made: opening only refreshed the public configuration.
     expect(graphql).toHaveLength(1);
     expect(graphql[0]).toMatch(/^\{"query":"query WidgetConfig/);
+  });
+
+  it('says so, and draws nothing, for an unknown website key', async () => {
+    const page = await (await newContext()).newPage();
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.addInitScript(() => {
+      const w = window as unknown as { Chinwag: { q?: unknown[] } & ((...a: unknown[]) => void); seen: unknown[] };
+      w.seen = [];
+      w.Chinwag = Object.assign((...a: unknown[]) => (w.Chinwag.q ??= []).push(a), {});
+      w.Chinwag('on', 'error', (e: unknown) => w.seen.push(e));
+    });
+    await page.goto(shopUrl('wk_nonexistent'));
+    await expect
+      .poll(() => page.evaluate(() => (window as unknown as { seen: { code: string }[] }).seen.map((e) => e.code)))
+      .toEqual(['NOT_FOUND']);
+    expect(await page.locator('chinwag-widget').count()).toBe(0);
+    expect(
+      await page.evaluate(() =>
+        window.Chinwag!('open').then(
+          () => 'opened',
+          (e: { code: string }) => e.code,
+        ),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(errors).toEqual([]);
   });
 
   it('shows on the demo shop served by chinwag serve', async () => {
