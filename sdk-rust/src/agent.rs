@@ -362,6 +362,8 @@ impl AgentClient {
             assignee_id: filter.assignee_id,
             department_id: filter.department_id,
             website_id: filter.website_id,
+            visitor_id: filter.visitor_id,
+            search: filter.search,
         };
         let vars = ops::conversations::Variables { filter: Some(filter), first: Some(50), after: after.map(str::to_owned) };
         let c = self.core.request::<ops::Conversations>(vars).await?.conversations;

@@ -455,6 +455,10 @@ pub struct ConversationFilter {
     pub department_id: Option<String>,
     /// Started on this website.
     pub website_id: Option<String>,
+    /// One visitor's conversations.
+    pub visitor_id: Option<String>,
+    /// Words found in messages (prefix match), or part of the visitor's name or email.
+    pub search: Option<String>,
 }
 
 /// One event of a conversation's stream. `C` is the conversation as the caller sees

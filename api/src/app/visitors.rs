@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{admin, App, RequestMeta};
 use crate::auth::{verify_identity_hash, Keys, Principal, PrincipalKind};
-use crate::domain::{Color, Email, Greeting, LauncherText, PersonName, WebOrigin, WebsiteName, WidgetPosition};
+use crate::domain::{Color, Email, Greeting, LauncherText, PageTitle, PersonName, WebOrigin, WebUrl, WebsiteName, WidgetPosition};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{random_token, sha256_hex};
 use crate::ratelimit::Quota;
@@ -159,6 +159,19 @@ impl App {
             .await?;
         let token = self.keys.sign(&Keys::claims(&visitor.id, PrincipalKind::Visitor, &visitor.org_id, Some(&visitor.website_id), None, self.settings.visitor_token_ttl));
         Ok(VisitorSessionOut { token, resume_token, visitor })
+    }
+
+    /// Records the page the visitor is on (the widget calls this as pages change).
+    pub async fn track_page_view(&self, p: &Principal, url: &str, title: Option<&str>, referrer: Option<&str>) -> ApiResult<()> {
+        let v = super::visitor(p)?;
+        let url = WebUrl::parse("url", url, 2000)?;
+        let title = title.map(PageTitle::parse).transpose()?.filter(|t| !t.as_str().is_empty());
+        let referrer = referrer.filter(|r| !r.trim().is_empty()).map(|r| WebUrl::parse("referrer", r, 2000)).transpose()?;
+        self.limit(&format!("page:{}", v.id), self.send_quota()).await?;
+        self.store
+            .track_page_view(&v.org_id, &v.id, url.as_str(), title.as_ref().map(|t| t.as_str()), referrer.as_ref().map(|r| r.as_str()))
+            .await?;
+        Ok(())
     }
 
     async fn new_visitor(&self, website: &WebsiteRow, meta: &RequestMeta, external_id: Option<&str>) -> ApiResult<VisitorRow> {

@@ -190,6 +190,26 @@ impl WebOrigin {
     }
 }
 
+/// An absolute http(s) URL of at most `max` characters (pages, referrers, avatars).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebUrl(String);
+
+impl WebUrl {
+    pub fn parse(field: &str, s: &str, max: usize) -> Result<Self, ValidationError> {
+        let s = s.trim();
+        let ok = (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8 && s.chars().count() <= max && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+        if !ok {
+            return Err(invalid(format!("{field} must be an http(s) URL of at most {max} characters")));
+        }
+        Ok(WebUrl(s.to_owned()))
+    }
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+text_newtype!(PageTitle, "title", 0, 300);
+
 /// A CSAT rating, 1 to 5.
 #[derive(Debug, Clone, Copy)]
 pub struct Rating(i64);

@@ -30,6 +30,16 @@ pub struct InviteAgentInput {
 }
 
 #[derive(InputObject)]
+pub struct UpdateProfileInput {
+    pub name: Option<String>,
+    /// An http(s) image URL; empty removes it.
+    pub avatar_url: Option<String>,
+    pub email: Option<String>,
+    /// Needed to change the email.
+    pub current_password: Option<String>,
+}
+
+#[derive(InputObject)]
 pub struct AcceptInviteInput {
     pub token: String,
     pub name: String,
@@ -95,6 +105,13 @@ impl AccountMutation {
     async fn log_out(&self, ctx: &Context<'_>, refresh_token: String) -> GqlResult<bool> {
         ctx.app().log_out(&refresh_token).await?;
         Ok(true)
+    }
+
+    /// Changes the signed-in agent's name, avatar or email.
+    async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> GqlResult<Agent> {
+        let avatar = input.avatar_url.as_deref().map(|u| if u.trim().is_empty() { None } else { Some(u) });
+        let row = ctx.app().update_profile(ctx.viewer()?, input.name.as_deref(), avatar, input.email.as_deref(), input.current_password.as_deref()).await?;
+        Ok(Agent(row))
     }
 
     /// Changes the signed-in agent's password; other sessions end.

@@ -30,6 +30,10 @@ pub struct ConversationFilter {
     pub assignee_id: Option<ID>,
     pub department_id: Option<ID>,
     pub website_id: Option<ID>,
+    /// One visitor's conversations (agents; a visitor always sees only its own).
+    pub visitor_id: Option<ID>,
+    /// Words found in messages (prefix match), or part of the visitor's name or email.
+    pub search: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -103,6 +107,8 @@ impl ConversationQuery {
             assignee,
             department_id: filter.department_id.map(|i| i.0),
             website_id: filter.website_id.map(|i| i.0),
+            visitor_id: filter.visitor_id.map(|i| i.0),
+            search: filter.search.filter(|s| !s.trim().is_empty()),
             ..Default::default()
         };
         let mut rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;

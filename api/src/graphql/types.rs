@@ -52,6 +52,9 @@ impl Agent {
     async fn role(&self) -> Role {
         self.0.role
     }
+    async fn avatar_url(&self) -> Option<&str> {
+        self.0.avatar_url.as_deref()
+    }
     /// The agent's chosen availability.
     async fn status(&self) -> AgentStatus {
         self.0.status
@@ -159,12 +162,33 @@ impl Visitor {
     async fn is_online(&self, ctx: &Context<'_>) -> bool {
         ctx.app().presence.visitor_connected(&self.0.id).await
     }
+    /// The page the visitor is on (agents only).
+    async fn current_url(&self, ctx: &Context<'_>) -> Option<&str> {
+        is_staff(ctx).then_some(()).and(self.0.current_url.as_deref())
+    }
+    /// Pages viewed, newest first (agents only).
+    async fn page_views(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<PageView>> {
+        if !is_staff(ctx) {
+            return Ok(Vec::new());
+        }
+        let n = first.unwrap_or(20).clamp(1, 100) as i64;
+        Ok(ctx.app().store.page_views(&self.0.id, n).await?.into_iter().map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) }).collect())
+    }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
     }
     async fn last_seen_at(&self) -> DateTime {
         DateTime(self.0.last_seen_at)
     }
+}
+
+/// A page a visitor viewed.
+#[derive(SimpleObject)]
+pub struct PageView {
+    pub url: String,
+    pub title: Option<String>,
+    pub referrer: Option<String>,
+    pub viewed_at: DateTime,
 }
 
 /// A visitor's session: the token for `Authorization: Bearer`, and a resume token the

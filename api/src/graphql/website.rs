@@ -40,6 +40,14 @@ pub struct StartVisitorSessionInput {
     pub user_hash: Option<String>,
 }
 
+#[derive(InputObject)]
+pub struct TrackPageViewInput {
+    /// The page's absolute URL.
+    pub url: String,
+    pub title: Option<String>,
+    pub referrer: Option<String>,
+}
+
 #[derive(Default)]
 pub struct WebsiteQuery;
 
@@ -99,6 +107,12 @@ impl WebsiteMutation {
         let p = ctx.viewer()?;
         admin(p)?;
         Ok(Website(ctx.app().update_website(p, &id, u).await?))
+    }
+
+    /// The visitor is on this page now (agents see it, with the history of pages).
+    async fn track_page_view(&self, ctx: &Context<'_>, input: TrackPageViewInput) -> GqlResult<bool> {
+        ctx.app().track_page_view(ctx.viewer()?, &input.url, input.title.as_deref(), input.referrer.as_deref()).await?;
+        Ok(true)
     }
 
     /// Starts (or resumes) a visitor session on a website. No token needed; the

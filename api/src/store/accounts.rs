@@ -184,6 +184,27 @@ impl Store {
         })
     }
 
+    /// Changes an agent's own profile; `None` keeps a field. Email must stay unique.
+    pub async fn update_profile(&self, org_id: &str, id: &str, name: Option<&str>, avatar_url: Option<Option<&str>>, email: Option<&str>) -> StoreResult<AgentRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, AgentRow>(concat!(
+                "update agents set name = coalesce($1, name), avatar_url = case when $2 then $3 else avatar_url end, email = coalesce($4, email) \
+                 where id = $5 and org_id = $6 and removed_at is null returning ",
+                agent_cols!()
+            ))
+            .bind(name)
+            .bind(avatar_url.is_some())
+            .bind(avatar_url.flatten())
+            .bind(email)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
     pub async fn set_agent_password(&self, id: &str, password_hash: &str) -> StoreResult<()> {
         let now = now_ms();
         on_write!(self, |pool, DB| {

@@ -16,6 +16,14 @@ pub struct ConversationFilter {
     pub visitor_id: Option<String>,
     /// Agents only see conversations with a visitor message; a visitor sees all of theirs.
     pub queued_only: bool,
+    /// Full-text over message bodies, or a substring of the visitor's name or email.
+    pub search: Option<String>,
+}
+
+/// Words of a search, letters and digits only (so nothing reaches a query parser),
+/// at most 8.
+fn search_terms(q: &str) -> Vec<String> {
+    q.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).take(8).map(|t| t.to_lowercase()).collect()
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +120,31 @@ impl Store {
             }
             if let Some(v) = &f.visitor_id {
                 q.push(" and visitor_id = ").push_bind(v.clone());
+            }
+            if let Some(search) = &f.search {
+                let terms = search_terms(search);
+                if terms.is_empty() {
+                    q.push(" and false");
+                } else {
+                    // Prefix match on every word: "refu pol" finds "refund policy".
+                    let postgres = matches!(self, Store::Postgres(_));
+                    let fts = if postgres {
+                        terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ")
+                    } else {
+                        terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" ")
+                    };
+                    q.push(if postgres {
+                        " and (id in (select conversation_id from messages where to_tsvector('simple', body) @@ to_tsquery('simple', "
+                    } else {
+                        " and (id in (select m.conversation_id from messages_fts f join messages m on m.rowid = f.rowid where messages_fts match "
+                    });
+                    q.push_bind(fts);
+                    q.push(if postgres { "))" } else { ")" });
+                    let like = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));
+                    q.push(" or visitor_id in (select id from visitors where org_id = ").push_bind(org_id);
+                    q.push(" and (lower(coalesce(name, '')) like ").push_bind(like.clone());
+                    q.push(" or lower(coalesce(email, '')) like ").push_bind(like).push(")))");
+                }
             }
             if let Some((ts, id)) = after {
                 q.push(" and (last_activity_at < ").push_bind(ts);

@@ -23,8 +23,14 @@ impl MigrationSource<'static> for Embedded {
     }
 }
 
-const SQLITE: &[(i64, &str, &str)] = &[(20261127000001, "init", include_str!("../../../migrations/sqlite/20261127000001_init.sql"))];
-const POSTGRES: &[(i64, &str, &str)] = &[(20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql"))];
+const SQLITE: &[(i64, &str, &str)] = &[
+    (20261127000001, "init", include_str!("../../../migrations/sqlite/20261127000001_init.sql")),
+    (20261127000002, "pages search profile", include_str!("../../../migrations/sqlite/20261127000002_pages_search_profile.sql")),
+];
+const POSTGRES: &[(i64, &str, &str)] = &[
+    (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
+    (20261127000002, "pages search profile", include_str!("../../../migrations/postgres/20261127000002_pages_search_profile.sql")),
+];
 
 impl Store {
     pub async fn migrate(&self) -> anyhow_like::Result<()> {

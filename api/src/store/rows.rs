@@ -25,6 +25,16 @@ pub struct AgentRow {
     pub token_epoch: i64,
     pub removed_at: Option<i64>,
     pub created_at: i64,
+    pub avatar_url: Option<String>,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct PageViewRow {
+    pub id: String,
+    pub url: String,
+    pub title: Option<String>,
+    pub referrer: Option<String>,
+    pub created_at: i64,
 }
 
 #[derive(sqlx::FromRow, Debug, Clone)]
@@ -164,7 +174,7 @@ pub struct ReadRow {
 /// `select` and `returning` agree with the rows.
 macro_rules! agent_cols {
     () => {
-        "id, org_id, email, name, password_hash, role, status, capacity, token_epoch, removed_at, created_at"
+        "id, org_id, email, name, password_hash, role, status, capacity, token_epoch, removed_at, created_at, avatar_url"
     };
 }
 macro_rules! website_cols {

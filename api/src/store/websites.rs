@@ -222,6 +222,40 @@ impl Store {
         })
     }
 
+    // ---- page views ----
+
+    /// Records a page view and makes it the visitor's current page.
+    pub async fn track_page_view(&self, org_id: &str, visitor_id: &str, url: &str, title: Option<&str>, referrer: Option<&str>) -> StoreResult<()> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            sqlx::query::<DB>("update visitors set current_url = $1, last_seen_at = $2 where id = $3 and org_id = $4").bind(url).bind(now).bind(visitor_id).bind(org_id).execute(&mut *tx).await?;
+            sqlx::query::<DB>("insert into page_views (id, org_id, visitor_id, url, title, referrer, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
+                .bind(new_id("pv"))
+                .bind(org_id)
+                .bind(visitor_id)
+                .bind(url)
+                .bind(title)
+                .bind(referrer)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+        });
+        Ok(())
+    }
+
+    /// Newest first.
+    pub async fn page_views(&self, visitor_id: &str, limit: i64) -> StoreResult<Vec<super::PageViewRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, super::PageViewRow>("select id, url, title, referrer, created_at from page_views where visitor_id = $1 order by created_at desc, id desc limit $2")
+                .bind(visitor_id)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
     // ---- canned responses ----
 
     pub async fn create_canned(&self, org_id: &str, shortcut: &str, title: &str, body: &str) -> StoreResult<CannedRow> {

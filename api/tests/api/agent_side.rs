@@ -142,3 +142,70 @@ async fn an_invite_works_once() {
     let team = app.ok(Some(&owner.token), "{ agents { email } }", json!({})).await;
     assert_eq!(team["agents"].as_array().unwrap().len(), 2);
 }
+
+#[tokio::test]
+async fn agents_search_conversations_by_words_and_visitor_and_list_a_visitors_history() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let refund = app.visitor_with(&site, json!({ "name": "Rita Refundson", "email": "rita@example.com" })).await;
+    let c1 = app.start_conversation(&refund, Some("I want my money back under your refund policy")).await;
+    let other = app.visitor(&site).await;
+    let c2 = app.start_conversation(&other, Some("Where is my parcel?")).await;
+    let c3 = app.start_conversation(&other, Some("Also: do you ship to Norway?")).await;
+    let q = "query($f: ConversationFilter) { conversations(first: 50, filter: $f) { edges { node { id } } } }";
+    let ids = |d: serde_json::Value| -> Vec<String> { d["conversations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect() };
+    assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "refu polic" } })).await), vec![c1.clone()], "prefix words in messages");
+    assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "rita@" } })).await), vec![c1.clone()], "the visitor's email");
+    assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "PARCEL" } })).await), vec![c2.clone()]);
+    assert!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "\" OR 1=1 --" } })).await).is_empty(), "operators are words, never syntax");
+    let mut history = ids(app.ok(Some(&owner.token), q, json!({ "f": { "visitorId": other.id } })).await);
+    history.sort();
+    let mut want = vec![c2, c3];
+    want.sort();
+    assert_eq!(history, want);
+    // Another tenant's search finds nothing of ours.
+    let mallory = app.sign_up("Mallory").await;
+    assert!(ids(app.ok(Some(&mallory.token), q, json!({ "f": { "search": "refund" } })).await).is_empty());
+}
+
+#[tokio::test]
+async fn agents_see_the_pages_a_visitor_viewed_and_visitors_do_not() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let track = "mutation($i: TrackPageViewInput!) { trackPageView(input: $i) }";
+    app.ok(Some(&v.token), track, json!({ "i": { "url": "https://shop.example/", "title": "Home" } })).await;
+    app.ok(Some(&v.token), track, json!({ "i": { "url": "https://shop.example/cart", "title": "Cart", "referrer": "https://shop.example/" } })).await;
+    assert_eq!(app.err(Some(&v.token), track, json!({ "i": { "url": "javascript:alert(1)" } })).await, "BAD_USER_INPUT");
+    assert_eq!(app.err(Some(&owner.token), track, json!({ "i": { "url": "https://x.example/" } })).await, "FORBIDDEN");
+    let q = "query($c: ID!) { conversation(id: $c) { visitor { currentUrl pageViews { url title referrer } } } }";
+    let d = app.ok(Some(&owner.token), q, json!({ "c": conv })).await;
+    assert_eq!(d["conversation"]["visitor"]["currentUrl"], "https://shop.example/cart");
+    assert_eq!(d["conversation"]["visitor"]["pageViews"][0]["title"], "Cart");
+    assert_eq!(d["conversation"]["visitor"]["pageViews"][1]["url"], "https://shop.example/");
+    let mine = app.ok(Some(&v.token), q, json!({ "c": conv })).await;
+    assert_eq!(mine["conversation"]["visitor"]["currentUrl"], serde_json::Value::Null);
+    assert_eq!(mine["conversation"]["visitor"]["pageViews"], json!([]));
+}
+
+#[tokio::test]
+async fn agents_update_their_own_profile() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let q = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { name email avatarUrl } }";
+    let d = app.ok(Some(&owner.token), q, json!({ "i": { "name": "Ann B.", "avatarUrl": "https://img.example/ann.png" } })).await;
+    assert_eq!(d["updateProfile"]["name"], "Ann B.");
+    assert_eq!(d["updateProfile"]["avatarUrl"], "https://img.example/ann.png");
+    assert_eq!(app.err(Some(&owner.token), q, json!({ "i": { "email": "new@acme.test" } })).await, "FORBIDDEN", "email needs the password");
+    let d = app.ok(Some(&owner.token), q, json!({ "i": { "email": "New@Acme.test", "currentPassword": "correct horse battery" } })).await;
+    assert_eq!(d["updateProfile"]["email"], "new@acme.test");
+    let other = app.sign_up("Bo").await;
+    let taken = app.err(Some(&other.token), q, json!({ "i": { "email": "new@acme.test", "currentPassword": "correct horse battery" } })).await;
+    assert_eq!(taken, "BAD_USER_INPUT");
+    assert_eq!(app.err(Some(&owner.token), q, json!({ "i": { "avatarUrl": "ftp://x" } })).await, "BAD_USER_INPUT");
+    let d = app.ok(Some(&owner.token), q, json!({ "i": { "avatarUrl": "" } })).await;
+    assert_eq!(d["updateProfile"]["avatarUrl"], serde_json::Value::Null);
+}

@@ -389,9 +389,13 @@ pub mod pg {
         format!("{prefix}/{db}")
     }
 
+    /// Named after the migrations' content, so a new migration gets a new template.
     fn template_name() -> String {
-        let sql = include_str!("../../../migrations/postgres/20261127000001_init.sql");
-        format!("chinwag_tpl_{}", &chinwag::ids::sha256_hex(sql.as_bytes())[..12])
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations/postgres");
+        let mut files: Vec<_> = std::fs::read_dir(&dir).expect("migrations dir").flatten().map(|e| e.path()).collect();
+        files.sort();
+        let all: Vec<u8> = files.iter().flat_map(|f| std::fs::read(f).unwrap()).collect();
+        format!("chinwag_tpl_{}", &chinwag::ids::sha256_hex(&all)[..12])
     }
 
     pub async fn fresh_database() -> (String, String) {

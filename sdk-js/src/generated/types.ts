@@ -42,6 +42,10 @@ export type ConversationFilter = {
   assigneeId?: string | number | null | undefined;
   departmentId?: string | number | null | undefined;
   websiteId?: string | number | null | undefined;
+  /** One visitor's conversations (agents; a visitor always sees only its own). */
+  visitorId?: string | number | null | undefined;
+  /** Words found in messages (prefix match), or part of the visitor's name or email. */
+  search?: string | null | undefined;
 };
 
 /** open, pending (waiting on the visitor), resolved. */
