@@ -249,6 +249,31 @@ describe('the widget on a customer page', () => {
     first.close();
   });
 
+  it('pages back through a long conversation, and shows who is online', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    const { root, bubbles } = widget(page);
+    await openChat(page);
+    expect(await root.locator('#cw-status').textContent()).toBe('We will reply as soon as we can');
+    await say(page, 'Tell me everything');
+    const agent = await agentSide(owner);
+    for (let i = 1; i <= 60; i++) await owner.sendMessage(agent.id, `Fact ${i}`);
+    await owner.setAgentStatus('ONLINE'); // and the agent has a live socket: online
+
+    // A returning visitor loads the latest 50, then the rest on demand.
+    const again = await openShop(page.context(), websiteKey);
+    await openChat(again);
+    const all = widget(again).bubbles;
+    await expect.poll(() => all.count()).toBe(51); // the greeting and 50 messages
+    expect(await widget(again).root.locator('#cw-status').textContent()).toBe('We are online');
+    await widget(again).root.getByRole('button', { name: 'Show earlier messages' }).click();
+    await expect.poll(() => all.count()).toBe(62);
+    expect(await all.nth(1).textContent()).toBe('You: Tell me everything');
+    expect(await widget(again).root.getByRole('button', { name: 'Show earlier messages' }).count()).toBe(0);
+    expect(await bubbles.count()).toBeGreaterThan(1);
+    agent.close();
+  });
+
   it('opens to an interactive chat in under 300 ms (the median of five)', async () => {
     const { websiteKey } = await organization();
     /** From the click on the launcher to the composer focused in the visible panel. */
