@@ -188,6 +188,14 @@ function useInboxAlerts() {
         desktopNotify(`New chat from ${name}`, e.conversation.lastMessagePreview ?? '', e.conversation.id, () =>
           navigate(`inbox/unassigned/${e.conversation.id}`),
         );
+      } else if (signal.assignedToMe && e.__typename === 'ConversationUpdated') {
+        const c = e.conversation;
+        if (location.pathname.endsWith(`/${c.id}`) && document.hasFocus()) return;
+        chime();
+        desktopNotify(`Assigned to you: ${visitorName(c.visitor)}`, c.lastMessagePreview ?? '', c.id, () =>
+          navigate(`inbox/mine/${c.id}`),
+        );
+        toast(`${visitorName(c.visitor)} was assigned to you`);
       } else if (e.__typename === 'InboxMessageAdded' && e.message.senderKind === 'VISITOR') {
         // Its first message already announced the chat.
         if (Date.now() - (created.get(e.conversationId) ?? 0) < 3_000) return;

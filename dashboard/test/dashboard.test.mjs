@@ -98,7 +98,7 @@ describe('dashboard', () => {
   });
 
   test('an admin saves a reply for the / menu', async () => {
-    await owner.getByRole('link', { name: 'Settings' }).click();
+    await owner.getByRole('link', { name: 'Settings', exact: true }).click();
     await owner.getByRole('link', { name: 'Saved replies' }).click();
     await owner.getByRole('heading', { name: 'No saved replies yet' }).waitFor();
     await owner.getByRole('button', { name: 'New reply' }).click();
@@ -110,7 +110,7 @@ describe('dashboard', () => {
   });
 
   test('a visitor writes and the agent sees it live, replies with a saved reply and adds a note the visitor never sees', async () => {
-    await owner.getByRole('link', { name: 'Inbox' }).click();
+    await owner.getByRole('link', { name: 'Inbox', exact: true }).click();
     await owner.getByRole('heading', { name: 'Pick a conversation' }).waitFor();
     const titleBefore = await owner.title();
 
@@ -180,6 +180,15 @@ describe('dashboard', () => {
     await visitor.sendMessage(conversationId, 'Great, thanks!');
     await shot(owner, 'desktop-conversation');
     assert.deepEqual(await accessibilityViolations(owner), [], 'inbox with a conversation');
+    // The visitor's details, by keyboard.
+    await owner.keyboard.press('i');
+    const panel = owner.getByRole('complementary', { name: 'Visitor details' });
+    await panel.getByText('vera@example.com').waitFor();
+    assert.match(await panel.innerText(), /Node\.js|Unknown browser/);
+    await shot(owner, 'desktop-visitor-details');
+    assert.deepEqual(await accessibilityViolations(owner), [], 'visitor details');
+    await owner.keyboard.press('i');
+    await panel.waitFor({ state: 'detached' });
 
     // Whatever the visitor got live or reads back, the note is not in it.
     const history = await visitor.messages(conversationId);
@@ -189,7 +198,7 @@ describe('dashboard', () => {
   });
 
   test('an invited agent joins by link', async () => {
-    await owner.getByRole('link', { name: 'Settings' }).click();
+    await owner.getByRole('link', { name: 'Settings', exact: true }).click();
     await owner.getByRole('link', { name: 'Team' }).click();
     await owner.getByLabel('Email').fill(SECOND.email);
     await owner.getByRole('button', { name: 'Create invite link' }).click();
@@ -206,10 +215,10 @@ describe('dashboard', () => {
     await bob.getByRole('button', { name: 'Join' }).click();
     await bob.getByRole('heading', { name: 'Pick a conversation' }).waitFor();
     // Bob is on the team as an agent: no admin settings for him.
-    await bob.getByRole('link', { name: 'Settings' }).click();
+    await bob.getByRole('link', { name: 'Settings', exact: true }).click();
     await bob.getByRole('link', { name: 'Saved replies' }).waitFor();
     assert.equal(await bob.getByRole('link', { name: 'Team' }).count(), 0);
-    await bob.getByRole('link', { name: 'Inbox' }).click();
+    await bob.getByRole('link', { name: 'Inbox', exact: true }).click();
 
     await owner.reload();
     await owner.getByRole('cell', { name: /Bob Agent/ }).waitFor();
@@ -235,7 +244,8 @@ describe('dashboard', () => {
     await dialog.getByRole('button', { name: 'Transfer' }).click();
     await owner.getByText(`Assigned to ${SECOND.name} · Sales`).waitFor();
 
-    // Bob's "Mine" fills in live.
+    // Bob is told, and his "Mine" fills in live.
+    await bob.getByText('Vera Visitor was assigned to you').waitFor();
     await bob.getByRole('radio', { name: 'Mine' }).click();
     const row = bob.locator(`[data-conversation="${conversationId}"]`);
     await row.waitFor();
@@ -286,7 +296,7 @@ describe('dashboard', () => {
     assert.deepEqual(await accessibilityViolations(phone), [], 'conversation on a phone');
     await phone.getByRole('button', { name: 'Back to the list' }).click();
     await phone.locator('.queue').waitFor();
-    await phone.getByRole('link', { name: 'Settings' }).click();
+    await phone.getByRole('link', { name: 'Settings', exact: true }).click();
     await phone.getByRole('link', { name: 'Websites & widget' }).click();
     await phone.getByRole('link', { name: /Acme shop/ }).click();
     await phone.getByRole('heading', { name: 'Customize the widget' }).waitFor();

@@ -165,4 +165,26 @@ describe('dashboard under load and faults', () => {
     await until(async () => !(await page.getByText('Connection lost').isVisible()), 'the banner to go away', 30_000);
     await page.getByText('Are you back?').waitFor({ timeout: 15_000 });
   });
+
+  test('changing the password keeps this session and the old password stops working', async () => {
+    await page.goto(`${server.origin}/app/settings/account`);
+    await page.getByLabel('Current password').fill(OWNER.password);
+    await page.getByLabel('New password').fill('a much better password');
+    await page.getByRole('button', { name: 'Change password' }).click();
+    await page.getByText('Password changed').waitFor();
+    // Still signed in, live: a new chat shows up.
+    await page.getByRole('link', { name: 'Inbox', exact: true }).click();
+    const v = createVisitorClient({ url: server.graphql, websiteKey, storage: memoryStorage(), name: 'After Password' });
+    await v.startConversation('Hello after the password change');
+    v.dispose();
+    await page.getByText('Hello after the password change').waitFor();
+    await page.getByRole('button', { name: /Sign out/ }).click();
+    await page.getByLabel('Email').fill(OWNER.email);
+    await page.getByLabel('Password').fill(OWNER.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('That email and password do not match.').waitFor();
+    await page.getByLabel('Password').fill('a much better password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('list', { name: 'Conversations' }).waitFor();
+  });
 });

@@ -132,7 +132,7 @@ export const Conversation = forwardRef<
               <span className="hide-narrow">Transfer</span>
             </Button>
             {c.status === 'OPEN' && (
-              <Button size="sm" className="hide-narrow" onClick={setPending} title="Waiting on the visitor (p)">
+              <Button size="sm" onClick={setPending} title="Waiting on the visitor (p)">
                 Pending
               </Button>
             )}

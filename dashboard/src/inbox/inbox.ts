@@ -9,7 +9,9 @@ import { DashboardInboxDocument, type InboxEvent } from '../api';
 
 export type View = 'unassigned' | 'mine' | 'all';
 
-export type InboxSignal = { kind: 'event'; event: InboxEvent } | { kind: 'resync' };
+export type InboxSignal =
+  /** `assignedToMe`: this event gave me a conversation that was someone else's or no one's. */
+  { kind: 'event'; event: InboxEvent; assignedToMe: boolean } | { kind: 'resync' };
 
 /** Per conversation, what the unread tally needs. */
 interface Tally {
@@ -76,6 +78,15 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
     {},
     {
       next({ inboxEvents: e }) {
+        const id = 'conversation' in e ? e.conversation.id : null;
+        const before = id ? tally.get(id) : undefined;
+        const assignedToMe = !!(
+          id &&
+          e.__typename === 'ConversationUpdated' &&
+          e.conversation.assignee?.id === meId &&
+          before &&
+          before.assigneeId !== meId
+        );
         // Events are serialized once for all agents, so their `unreadCount` is nobody's in
         // particular: count here, from the server's own figure that comes with each page.
         if (e.__typename === 'InboxMessageAdded') {
@@ -93,7 +104,7 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
           place(e.conversation, t?.unread ?? 0, t?.seq ?? 0);
         }
         changed();
-        emit({ kind: 'event', event: e });
+        emit({ kind: 'event', event: e, assignedToMe });
       },
       error: () => {
         /* The session ended (the app signs out) or the server refused: nothing to retry here. */

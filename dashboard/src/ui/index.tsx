@@ -211,7 +211,7 @@ export function Avatar({ name, id, online }: { name: string; id: string; online?
     .slice(0, 2)
     .toUpperCase();
   return (
-    <span className="avatar" style={{ background: `hsl(${hue(id)} 45% 38%)` }} aria-hidden="true">
+    <span className="avatar" style={{ background: `hsl(${hue(id)} 50% 30%)` }} aria-hidden="true">
       {initials || '?'}
       {online !== undefined && <span className={`presence ${online ? 'on' : 'off'}`} />}
     </span>
