@@ -147,9 +147,11 @@ describe('the widget, seen and used', () => {
     await expect.poll(() => widget(page).root.locator('.rating .stars button').count()).toBe(5);
     await widget(page).root.locator('.rating .stars button').nth(4).click();
     expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'rating');
     await widget(page).root.getByRole('button', { name: 'Show your conversations' }).click();
     await expect.poll(() => widget(page).root.locator('.list .item').count()).toBe(1);
     expect(await axe(page)).toEqual([]);
+    await screenshot(page, 'conversations');
     agent.close();
   });
 

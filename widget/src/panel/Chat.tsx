@@ -78,7 +78,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   useLayoutEffect(() => {
     const el = log.current!;
     if (el.scrollHeight - el.scrollTop - el.clientHeight < 120 || last?.senderKind === 'VISITOR') el.scrollTop = el.scrollHeight;
-  }, [messages.length, typing.length, draft, isOpen]);
+  }, [messages.length, typing.length, draft, isOpen, state?.conversation?.status]);
 
   async function send(text: string): Promise<boolean> {
     setError(null);

@@ -2,7 +2,7 @@
  * The satisfaction (CSAT) prompt shown when the team resolves a conversation: 1 to 5
  * stars, then an optional comment. Rated once per resolution (the server enforces it).
  */
-import { useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Strings } from './i18n.js';
 
 /** The satisfaction prompt: 1 to 5 stars, an optional comment. */
@@ -10,6 +10,9 @@ export function Rating({ t, onRate }: { t: Strings; onRate(stars: number, commen
   const [stars, setStars] = useState(0);
   const [comment, setComment] = useState('');
   const [status, setStatus] = useState<'idle' | 'busy' | 'done' | 'failed'>('idle');
+  const form = useRef<HTMLFormElement>(null);
+  // The comment field appears with the first star: keep the whole prompt in view.
+  useEffect(() => form.current?.scrollIntoView({ block: 'nearest' }), [stars > 0]);
   if (status === 'done') {
     return (
       <p class="note" role="status">
@@ -19,6 +22,7 @@ export function Rating({ t, onRate }: { t: Strings; onRate(stars: number, commen
   }
   return (
     <form
+      ref={form}
       class="rating"
       onSubmit={(e) => {
         e.preventDefault();
