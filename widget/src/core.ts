@@ -12,6 +12,8 @@ import { ding } from './sound.js';
 /** How many of the visitor's latest conversations are followed live for the badge (the server caps open ones at 5). */
 const WATCHED = 5;
 
+const TRACK_PAGE_VIEW = 'mutation TrackPageView($input: TrackPageViewInput!) { trackPageView(input: $input) }';
+
 /** What the panel reads and calls. */
 export interface Core extends CoreApi {
   readonly host: Host;
@@ -50,6 +52,8 @@ export function start(host: Host): Core {
   let isOpen = false;
   let shown: string | null = null;
   let panel: Promise<unknown> | undefined;
+  /** This page was recorded for the current client's visitor. */
+  let pageRecorded = false;
   // Each time the socket is (back) online, counts are read again: the watch streams are
   // live only, so whatever arrived before they were listening is counted from the server.
   const follow = () => client.onConnectionState((state) => state === 'online' && void sync());
@@ -81,9 +85,21 @@ export function start(host: Host): Core {
   };
   const visible = (id: string) => isOpen && shown === id && document.visibilityState === 'visible';
 
+  /**
+   * Tells the team which page the visitor is on, once per page and visitor, and only
+   * once a session exists (never starting one). A failure is not the visitor's concern.
+   */
+  function recordPage() {
+    if (pageRecorded) return;
+    pageRecorded = true;
+    const input = { url: location.href, title: document.title || undefined, referrer: document.referrer || undefined };
+    client.request(TRACK_PAGE_VIEW, { input }).catch(() => {});
+  }
+
   /** Loads the visitor's latest conversations' unread counts and follows them live. */
   async function sync(): Promise<void> {
     if (!client.hasSession()) return;
+    recordPage();
     const mine = client;
     try {
       const { nodes } = await client.conversations({ first: 20 });
@@ -127,6 +143,7 @@ export function start(host: Host): Core {
     counts.clear();
     client.dispose();
     client = makeClient(user);
+    pageRecorded = false;
     unfollow = follow();
     generation++;
     changed();

@@ -38,7 +38,7 @@ const sounds = (page: Page) => page.evaluate(() => (window as unknown as { sound
 
 describe('the widget on a customer page', () => {
   it('stores nothing and starts no session for a first-time visitor until they write', async () => {
-    const { websiteKey } = await organization();
+    const { owner, websiteKey } = await organization();
     const context = await newContext();
     const page = await context.newPage();
     const calls: string[] = [];
@@ -70,6 +70,19 @@ describe('the widget on a customer page', () => {
     await expect.poll(() => page.evaluate((k) => !!localStorage.getItem(`chinwag:visitor:${k}`), websiteKey)).toBe(true);
     expect(calls.filter((c) => c.includes('startVisitorSession'))).toHaveLength(1);
     await expect.poll(() => widget(page).root.locator('.row.me .meta time').count()).toBe(1);
+
+    // With a session, and only then, the team sees the page the visitor is on.
+    const pages = async () => {
+      const { conversations } = await owner.request<{
+        conversations: {
+          nodes: { visitor: { currentUrl: string | null; pageViews: { url: string; title: string | null }[] } }[];
+        };
+      }>('{ conversations(first: 1) { nodes { visitor { currentUrl pageViews(first: 5) { url title } } } } }');
+      return conversations.nodes[0]?.visitor;
+    };
+    await until(async () => !!(await pages())?.currentUrl, 'the page view');
+    expect(await pages()).toEqual({ currentUrl: page.url(), pageViews: [{ url: page.url(), title: 'Test shop' }] });
+    expect(calls.filter((c) => c.includes('trackPageView'))).toHaveLength(1);
   });
 
   it('chats live with an agent: typing and "seen" both ways, links made safe', async () => {
