@@ -113,6 +113,7 @@ impl VisitorAuth {
             resume_token,
             external_id: o.external_id.clone(),
             user_hash: o.user_hash.clone(),
+            attributes: None,
         };
         let d = self.http.post::<ops::StartVisitorSession>(ops::start_visitor_session::Variables { input }, None).await?;
         let s = d.start_visitor_session;
@@ -261,7 +262,7 @@ impl VisitorClient {
     /// # Ok(()) }
     /// ```
     pub async fn start_conversation(&self, body: Option<&str>) -> Result<VisitorConversation> {
-        let vars = ops::start_conversation::Variables { input: ops::start_conversation::StartConversationInput { body: body.map(str::to_owned) } };
+        let vars = ops::start_conversation::Variables { input: ops::start_conversation::StartConversationInput { body: body.map(str::to_owned), offline: None } };
         Ok(self.core.request::<ops::StartConversation>(vars).await?.start_conversation.into())
     }
 

@@ -32,14 +32,25 @@ impl App {
         r.map_err(|e| not_found(e, "conversation"))
     }
 
-    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>) -> ApiResult<ConversationRow> {
+    /// `offline`: left while nobody is available; the visitor must have given an email,
+    /// and the team answers by email.
+    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>, offline: bool) -> ApiResult<ConversationRow> {
         let v = visitor(p)?;
         let body = body.filter(|b| !b.trim().is_empty()).map(MessageBody::parse).transpose()?;
+        if offline {
+            let me = self.store.visitor(&v.org_id, &v.id).await?;
+            if me.email.is_none() {
+                return Err(ApiError::BadInput("an offline message needs the visitor's email (startVisitorSession with email)".into()));
+            }
+            if body.is_none() {
+                return Err(ApiError::BadInput("an offline message needs a body".into()));
+            }
+        }
         let cap = self.settings.limits.max_open_conversations;
         if cap > 0 && self.store.open_conversation_count(&v.id).await? >= cap as i64 {
             return Err(ApiError::PlanLimit("too many open conversations; continue an open one"));
         }
-        let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id).await?;
+        let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id, offline).await?;
         match body {
             Some(body) => {
                 let (_, conv) = self.send_message(p, Send { conversation_id: &conv.id, body: body.as_str(), client_message_id: None, is_private: false }).await?;

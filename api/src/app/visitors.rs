@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{admin, App, RequestMeta};
 use crate::auth::{verify_identity_hash, Keys, Principal, PrincipalKind};
-use crate::domain::{Color, Email, Greeting, LauncherText, PageTitle, PersonName, WebOrigin, WebUrl, WebsiteName, WidgetPosition};
+use crate::domain::{parse_attributes, BusinessHours, Color, Email, Greeting, LauncherText, PageTitle, PersonName, PreChatField, WebOrigin, WebUrl, WebsiteName, WidgetPosition};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{random_token, sha256_hex};
 use crate::ratelimit::Quota;
@@ -29,6 +29,8 @@ pub struct StartSession<'a> {
     pub email: Option<&'a str>,
     pub resume_token: Option<&'a str>,
     pub identity: Option<Identity<'a>>,
+    /// Pre-chat answers and other custom attributes, merged into the visitor's.
+    pub attributes: Vec<(String, String)>,
 }
 
 #[derive(Default)]
@@ -40,6 +42,11 @@ pub struct WebsiteUpdate {
     pub launcher_text: Option<String>,
     pub greeting: Option<String>,
     pub rotate_identity_secret: bool,
+    /// Some(None) removes business hours (always open).
+    pub business_hours: Option<Option<BusinessHours>>,
+    pub pre_chat_fields: Option<Vec<PreChatField>>,
+    pub offline_messages: Option<bool>,
+    pub powered_by: Option<bool>,
 }
 
 impl App {
@@ -63,6 +70,10 @@ impl App {
             launcher_text: u.launcher_text.as_deref().map(LauncherText::parse).transpose()?.map(|t| t.into_inner()),
             greeting: u.greeting.as_deref().map(Greeting::parse).transpose()?.map(|g| g.into_inner()),
             rotate_identity_secret: u.rotate_identity_secret.then(|| random_token(32)),
+            business_hours: u.business_hours.map(|h| h.map(|h| serde_json::to_string(&h).expect("hours serialize"))),
+            pre_chat_fields: u.pre_chat_fields.map(PreChatField::parse_list).transpose()?.map(|f| serde_json::to_string(&f).expect("fields serialize")),
+            offline_messages: u.offline_messages,
+            powered_by: u.powered_by,
         };
         let row = self.store.update_website(&a.org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
         self.store.audit(&a.org_id, "agent", &a.id, "website.update", Some(id)).await?;
@@ -143,6 +154,16 @@ impl App {
             },
         };
         let resume_token = self.resume_token(&visitor.id);
+        let attributes = if input.attributes.is_empty() {
+            None
+        } else {
+            let mut all: std::collections::BTreeMap<String, String> = visitor.attribute_pairs().into_iter().collect();
+            all.extend(parse_attributes(&input.attributes)?);
+            if all.len() > 50 {
+                return Err(ApiError::BadInput("a visitor has at most 50 attributes".into()));
+            }
+            Some(serde_json::to_string(&all).expect("attributes serialize"))
+        };
         let visitor = self
             .store
             .touch_visitor(
@@ -154,6 +175,7 @@ impl App {
                     external_id: identity,
                     user_agent: meta.user_agent.as_deref(),
                     ip: meta.ip.as_deref(),
+                    attributes,
                 },
             )
             .await?;

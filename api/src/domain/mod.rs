@@ -1,7 +1,9 @@
 //! Domain types: parse, don't validate. Resolvers take plain strings from GraphQL and
 //! call `parse`, so a failure carries `BAD_USER_INPUT`; past that only valid values exist.
 
+mod behaviour;
 mod enums;
+pub use behaviour::*;
 pub use enums::*;
 
 /// Why an input was refused, in words for the client. Deliberately not `Display`:

@@ -41,6 +41,9 @@ pub struct StartConversationInput {
     /// The first message. Without it the conversation stays out of agents' queues
     /// until the visitor writes.
     pub body: Option<String>,
+    /// Left while nobody is available (outside business hours, or no agent online):
+    /// needs a body and the visitor's email; the team answers by email.
+    pub offline: Option<bool>,
 }
 
 #[derive(InputObject)]
@@ -142,7 +145,7 @@ pub struct ConversationMutation;
 impl ConversationMutation {
     /// Starts a new conversation for the visitor (a visitor may have several).
     async fn start_conversation(&self, ctx: &Context<'_>, input: StartConversationInput) -> GqlResult<Conversation> {
-        Ok(Conversation(ctx.app().start_conversation(ctx.viewer()?, input.body.as_deref()).await?))
+        Ok(Conversation(ctx.app().start_conversation(ctx.viewer()?, input.body.as_deref(), input.offline.unwrap_or(false)).await?))
     }
 
     /// Assigns to an agent and/or a department (transfer); null clears.

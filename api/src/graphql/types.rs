@@ -90,6 +90,18 @@ impl Website {
     async fn appearance(&self) -> Appearance {
         Appearance::of(&self.0)
     }
+    async fn business_hours(&self) -> Option<BusinessHoursOut> {
+        self.0.hours().map(Into::into)
+    }
+    async fn pre_chat_fields(&self) -> Vec<PreChatFieldOut> {
+        self.0.pre_chat().into_iter().map(Into::into).collect()
+    }
+    async fn offline_messages(&self) -> bool {
+        self.0.offline_messages
+    }
+    async fn powered_by(&self) -> bool {
+        self.0.powered_by
+    }
     /// Secret for identity verification: HMAC-SHA256(secret, externalId), hex. Owners and admins only.
     async fn identity_secret(&self, ctx: &Context<'_>) -> Option<&str> {
         matches!(ctx.viewer(), Ok(Principal::Agent(a)) if a.role.is_admin()).then_some(self.0.identity_secret.as_str())
@@ -121,20 +133,62 @@ impl Appearance {
 pub struct WidgetConfig {
     pub website_name: String,
     pub appearance: Appearance,
-    /// Whether the website is within business hours now (always true until hours are set).
+    /// Whether the website is within business hours now (true when none are set).
     pub business_hours_open: bool,
+    /// The opening hours, to tell visitors when the team is back.
+    pub business_hours: Option<BusinessHoursOut>,
     /// An agent has chosen status online and has a live connection.
     pub agent_online: bool,
     /// Fields the visitor fills before the first message; empty for none.
-    pub pre_chat_fields: Vec<PreChatField>,
+    pub pre_chat_fields: Vec<PreChatFieldOut>,
+    /// When nobody is available, take an email and a message (`startConversation` with `offline`).
+    pub offline_messages: bool,
+    /// Show "powered by Chinwag".
+    pub powered_by: bool,
 }
 
 /// One field of the pre-chat form.
 #[derive(SimpleObject)]
-pub struct PreChatField {
+#[graphql(name = "PreChatField")]
+pub struct PreChatFieldOut {
     pub key: String,
     pub label: String,
+    pub kind: crate::domain::PreChatFieldKind,
     pub required: bool,
+}
+
+impl From<crate::domain::PreChatField> for PreChatFieldOut {
+    fn from(f: crate::domain::PreChatField) -> Self {
+        PreChatFieldOut { key: f.key, label: f.label, kind: f.kind, required: f.required }
+    }
+}
+
+/// Weekly opening hours in the website's time zone.
+#[derive(SimpleObject)]
+#[graphql(name = "BusinessHours")]
+pub struct BusinessHoursOut {
+    pub time_zone: String,
+    pub intervals: Vec<OpeningInterval>,
+}
+
+#[derive(SimpleObject)]
+pub struct OpeningInterval {
+    pub day: crate::domain::Weekday,
+    pub open: String,
+    pub close: String,
+}
+
+impl From<crate::domain::BusinessHours> for BusinessHoursOut {
+    fn from(h: crate::domain::BusinessHours) -> Self {
+        BusinessHoursOut { time_zone: h.time_zone, intervals: h.intervals.into_iter().map(|i| OpeningInterval { day: i.day, open: i.open, close: i.close }).collect() }
+    }
+}
+
+/// A custom attribute of a visitor (a pre-chat answer, or set by the site).
+#[derive(SimpleObject)]
+pub struct VisitorAttribute {
+    pub key: String,
+    pub value: String,
 }
 
 pub struct Visitor(pub VisitorRow);
@@ -161,6 +215,9 @@ impl Visitor {
     }
     async fn is_online(&self, ctx: &Context<'_>) -> bool {
         ctx.app().presence.visitor_connected(&self.0.id).await
+    }
+    async fn attributes(&self) -> Vec<VisitorAttribute> {
+        self.0.attribute_pairs().into_iter().map(|(key, value)| VisitorAttribute { key, value }).collect()
     }
     /// The page the visitor is on (agents only).
     async fn current_url(&self, ctx: &Context<'_>) -> Option<&str> {
@@ -298,6 +355,10 @@ impl Conversation {
     }
     async fn rating_comment(&self) -> Option<&str> {
         self.0.rating_comment.as_deref()
+    }
+    /// Left while nobody was available; the team answers by email.
+    async fn is_offline(&self) -> bool {
+        self.0.is_offline
     }
     /// Messages, oldest first. With no arguments: the latest 50. `first`/`after` pages
     /// forward from a message id; `last`/`before` pages back.

@@ -2,10 +2,10 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::types::{Appearance, Visitor, VisitorSession, Website, WidgetConfig};
+use super::types::{Appearance, BusinessHoursOut, PreChatFieldOut, Visitor, VisitorSession, Website, WidgetConfig};
 use super::{ContextExt as _, GqlResult};
 use crate::app::{admin, staff, visitor, Identity, StartSession, WebsiteUpdate};
-use crate::domain::WidgetPosition;
+use crate::domain::{BusinessHours, Interval, PreChatField, PreChatFieldKind, Weekday, WidgetPosition};
 
 #[derive(InputObject)]
 pub struct CreateWebsiteInput {
@@ -25,6 +25,46 @@ pub struct UpdateWebsiteInput {
     pub greeting: Option<String>,
     /// Replace the identity-verification secret (old user hashes stop working).
     pub rotate_identity_secret: Option<bool>,
+    /// Opening hours; see `clearBusinessHours` to be always open again.
+    pub business_hours: Option<BusinessHoursInput>,
+    pub clear_business_hours: Option<bool>,
+    /// The pre-chat form; an empty list removes it.
+    pub pre_chat_fields: Option<Vec<PreChatFieldInput>>,
+    /// Take messages (with an email) when nobody is available.
+    pub offline_messages: Option<bool>,
+    /// Show "powered by Chinwag" in the widget.
+    pub powered_by: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct BusinessHoursInput {
+    /// An IANA time zone, like `Europe/Oslo`.
+    pub time_zone: String,
+    pub intervals: Vec<OpeningIntervalInput>,
+}
+
+#[derive(InputObject)]
+pub struct OpeningIntervalInput {
+    pub day: Weekday,
+    /// Local time `HH:MM`.
+    pub open: String,
+    /// Local time `HH:MM`, after `open`; `24:00` for midnight.
+    pub close: String,
+}
+
+#[derive(InputObject)]
+pub struct PreChatFieldInput {
+    /// Attribute key; `name` and `email` fill the visitor's own fields.
+    pub key: String,
+    pub label: String,
+    pub kind: Option<PreChatFieldKind>,
+    pub required: Option<bool>,
+}
+
+#[derive(InputObject)]
+pub struct VisitorAttributeInput {
+    pub key: String,
+    pub value: String,
 }
 
 #[derive(InputObject)]
@@ -38,6 +78,8 @@ pub struct StartVisitorSessionInput {
     pub external_id: Option<String>,
     /// Hex HMAC-SHA256 of `externalId` with the website's identity secret.
     pub user_hash: Option<String>,
+    /// Pre-chat answers or other custom attributes (merged into the visitor's).
+    pub attributes: Option<Vec<VisitorAttributeInput>>,
 }
 
 #[derive(InputObject)]
@@ -60,9 +102,12 @@ impl WebsiteQuery {
         Ok(WidgetConfig {
             website_name: w.name.clone(),
             appearance: Appearance::of(&w),
-            business_hours_open: true,
+            business_hours_open: w.open_now(),
+            business_hours: w.hours().map(BusinessHoursOut::from),
             agent_online: app.agent_online(&w.org_id).await?,
-            pre_chat_fields: Vec::new(),
+            pre_chat_fields: w.pre_chat().into_iter().map(PreChatFieldOut::from).collect(),
+            offline_messages: w.offline_messages,
+            powered_by: w.powered_by,
         })
     }
 
@@ -103,6 +148,22 @@ impl WebsiteMutation {
             launcher_text: input.launcher_text,
             greeting: input.greeting,
             rotate_identity_secret: input.rotate_identity_secret.unwrap_or(false),
+            business_hours: match (input.clear_business_hours.unwrap_or(false), input.business_hours) {
+                (true, _) => Some(None),
+                (false, Some(h)) => {
+                    let intervals = h.intervals.into_iter().map(|i| Interval { day: i.day, open: i.open, close: i.close }).collect();
+                    Some(Some(BusinessHours::parse(&h.time_zone, intervals)?))
+                }
+                (false, None) => None,
+            },
+            pre_chat_fields: input.pre_chat_fields.map(|fields| {
+                fields
+                    .into_iter()
+                    .map(|f| PreChatField { key: f.key, label: f.label, kind: f.kind.unwrap_or(PreChatFieldKind::Text), required: f.required.unwrap_or(false) })
+                    .collect()
+            }),
+            offline_messages: input.offline_messages,
+            powered_by: input.powered_by,
         };
         let p = ctx.viewer()?;
         admin(p)?;
@@ -133,6 +194,7 @@ impl WebsiteMutation {
                     email: input.email.as_deref(),
                     resume_token: input.resume_token.as_deref(),
                     identity,
+                    attributes: input.attributes.unwrap_or_default().into_iter().map(|a| (a.key, a.value)).collect(),
                 },
             )
             .await?;

@@ -35,11 +35,11 @@ pub enum PageDirection {
 }
 
 impl Store {
-    pub async fn create_conversation(&self, org_id: &str, website_id: &str, visitor_id: &str) -> StoreResult<ConversationRow> {
+    pub async fn create_conversation(&self, org_id: &str, website_id: &str, visitor_id: &str, is_offline: bool) -> StoreResult<ConversationRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
             Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
-                "insert into conversations (id, org_id, website_id, visitor_id, created_at, updated_at, last_activity_at) values ($1, $2, $3, $4, $5, $5, $5) returning ",
+                "insert into conversations (id, org_id, website_id, visitor_id, created_at, updated_at, last_activity_at, is_offline) values ($1, $2, $3, $4, $5, $5, $5, $6) returning ",
                 conversation_cols!()
             ))
             .bind(new_id("cnv"))
@@ -47,6 +47,7 @@ impl Store {
             .bind(website_id)
             .bind(visitor_id)
             .bind(now)
+            .bind(is_offline)
             .fetch_one(pool)
             .await?)
         })

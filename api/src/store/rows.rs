@@ -84,11 +84,27 @@ pub struct WebsiteRow {
     pub identity_secret: String,
     pub created_at: i64,
     pub updated_at: i64,
+    /// JSON `BusinessHours`, or null for always open.
+    pub business_hours: Option<String>,
+    /// JSON array of `PreChatField`.
+    pub pre_chat_fields: String,
+    pub offline_messages: bool,
+    pub powered_by: bool,
 }
 
 impl WebsiteRow {
     pub fn origins(&self) -> Vec<String> {
         serde_json::from_str(&self.allowed_origins).unwrap_or_default()
+    }
+    pub fn hours(&self) -> Option<crate::domain::BusinessHours> {
+        self.business_hours.as_deref().and_then(|h| serde_json::from_str(h).ok())
+    }
+    pub fn pre_chat(&self) -> Vec<crate::domain::PreChatField> {
+        serde_json::from_str(&self.pre_chat_fields).unwrap_or_default()
+    }
+    /// Open now: within business hours, or always when none are set.
+    pub fn open_now(&self) -> bool {
+        self.hours().is_none_or(|h| h.is_open_at(crate::time::now_ms()))
     }
 }
 
@@ -111,8 +127,16 @@ pub struct VisitorRow {
     pub user_agent: Option<String>,
     pub ip: Option<String>,
     pub current_url: Option<String>,
+    /// JSON object of custom attributes.
+    pub attributes: String,
     pub created_at: i64,
     pub last_seen_at: i64,
+}
+
+impl VisitorRow {
+    pub fn attribute_pairs(&self) -> Vec<(String, String)> {
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.attributes).map(|m| m.into_iter().collect()).unwrap_or_default()
+    }
 }
 
 #[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
@@ -134,6 +158,8 @@ pub struct ConversationRow {
     pub resolved_at: Option<i64>,
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
+    /// Left while nobody was available: the team answers by email.
+    pub is_offline: bool,
 }
 
 #[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
@@ -179,17 +205,17 @@ macro_rules! agent_cols {
 }
 macro_rules! website_cols {
     () => {
-        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at"
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by"
     };
 }
 macro_rules! visitor_cols {
     () => {
-        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, created_at, last_seen_at"
+        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at"
     };
 }
 macro_rules! conversation_cols {
     () => {
-        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment"
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline"
     };
 }
 macro_rules! message_cols {

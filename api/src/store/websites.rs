@@ -15,6 +15,11 @@ pub struct WebsitePatch {
     pub launcher_text: Option<String>,
     pub greeting: Option<String>,
     pub rotate_identity_secret: Option<String>,
+    /// Some(None) clears (always open).
+    pub business_hours: Option<Option<String>>,
+    pub pre_chat_fields: Option<String>,
+    pub offline_messages: Option<bool>,
+    pub powered_by: Option<bool>,
 }
 
 /// What a visit records about a visitor; `None` keeps what is known.
@@ -26,6 +31,8 @@ pub struct Visit<'a> {
     pub external_id: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     pub ip: Option<&'a str>,
+    /// The whole attribute object (already merged with the known one), or `None` to keep.
+    pub attributes: Option<String>,
 }
 
 pub struct NewVisitor<'a> {
@@ -66,7 +73,10 @@ impl Store {
             sqlx::query_as::<DB, WebsiteRow>(concat!(
                 "update websites set name = coalesce($1, name), allowed_origins = coalesce($2, allowed_origins), color = coalesce($3, color), \
                  position = coalesce($4, position), launcher_text = coalesce($5, launcher_text), greeting = coalesce($6, greeting), \
-                 identity_secret = coalesce($7, identity_secret), updated_at = $8 where id = $9 and org_id = $10 returning ",
+                 identity_secret = coalesce($7, identity_secret), updated_at = $8, \
+                 business_hours = case when $11 then $12 else business_hours end, pre_chat_fields = coalesce($13, pre_chat_fields), \
+                 offline_messages = coalesce($14, offline_messages), powered_by = coalesce($15, powered_by) \
+                 where id = $9 and org_id = $10 returning ",
                 website_cols!()
             ))
             .bind(p.name)
@@ -79,6 +89,11 @@ impl Store {
             .bind(now_ms())
             .bind(id)
             .bind(org_id)
+            .bind(p.business_hours.is_some())
+            .bind(p.business_hours.flatten())
+            .bind(p.pre_chat_fields)
+            .bind(p.offline_messages)
+            .bind(p.powered_by)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)
@@ -182,7 +197,7 @@ impl Store {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, VisitorRow>(concat!(
                 "update visitors set name = coalesce($1, name), email = coalesce($2, email), resume_hash = $3, external_id = coalesce(external_id, $4), \
-                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7 where id = $8 returning ",
+                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7, attributes = coalesce($9, attributes) where id = $8 returning ",
                 visitor_cols!()
             ))
             .bind(v.name)
@@ -193,6 +208,7 @@ impl Store {
             .bind(v.ip)
             .bind(now_ms())
             .bind(id)
+            .bind(v.attributes)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)

@@ -102,3 +102,47 @@ async fn widget_config_reflects_website_settings() {
     let v = app.visitor(&site).await;
     assert_eq!(app.err(Some(&v.token), "{ websites { identitySecret } }", json!({})).await, "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn business_hours_pre_chat_fields_and_offline_messages() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let update = "mutation($id: ID!, $i: UpdateWebsiteInput!) { updateWebsite(id: $id, input: $i) { businessHours { timeZone intervals { day open close } } preChatFields { key kind required } } }";
+    // Closed all week except an interval that has already ended today is hard to pin; use
+    // a day-long window on every day but today's weekday, in UTC.
+    let days = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+    let today = days[(((chinwag::time::now_ms() / 86_400_000) + 3) % 7) as usize]; // 1970-01-01 was a Thursday
+    let intervals: Vec<_> = days.iter().filter(|d| **d != today).map(|d| json!({ "day": d, "open": "00:00", "close": "24:00" })).collect();
+    let d = app
+        .ok(
+            Some(&owner.token),
+            update,
+            json!({ "id": site.id, "i": { "businessHours": { "timeZone": "UTC", "intervals": intervals }, "preChatFields": [
+                { "key": "email", "label": "Your email", "kind": "EMAIL", "required": true },
+                { "key": "order", "label": "Order number" } ] } }),
+        )
+        .await;
+    assert_eq!(d["updateWebsite"]["businessHours"]["timeZone"], "UTC");
+    assert_eq!(d["updateWebsite"]["preChatFields"][0]["kind"], "EMAIL");
+    let cfg = "query($k: String!) { widgetConfig(websiteKey: $k) { businessHoursOpen offlineMessages businessHours { timeZone } preChatFields { key label required } } }";
+    let c = app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"].clone();
+    assert_eq!(c["businessHoursOpen"], false, "today is outside the hours");
+    assert_eq!(c["offlineMessages"], true);
+    assert_eq!(c["preChatFields"][1]["label"], "Order number");
+    for bad in [json!({ "businessHours": { "timeZone": "Mars/Base", "intervals": [] } }), json!({ "businessHours": { "timeZone": "UTC", "intervals": [{ "day": "MONDAY", "open": "18:00", "close": "09:00" }] } }), json!({ "preChatFields": [{ "key": "a b", "label": "x" }] })] {
+        assert_eq!(app.err(Some(&owner.token), update, json!({ "id": site.id, "i": bad })).await, "BAD_USER_INPUT");
+    }
+    // An offline message needs an email; with one it becomes a conversation marked offline.
+    let anon = app.visitor(&site).await;
+    let off = "mutation { startConversation(input: {body: \"Call me back\", offline: true}) { id isOffline } }";
+    assert_eq!(app.err(Some(&anon.token), off, json!({})).await, "BAD_USER_INPUT");
+    let v = app.visitor_with(&site, json!({ "email": "vi@example.com", "attributes": [{ "key": "order", "value": "A-1001" }] })).await;
+    let d = app.ok(Some(&v.token), off, json!({})).await;
+    assert_eq!(d["startConversation"]["isOffline"], true);
+    let seen = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { isOffline visitor { email attributes { key value } } } }", json!({ "c": d["startConversation"]["id"] })).await;
+    assert_eq!(seen["conversation"]["visitor"]["attributes"], json!([{ "key": "order", "value": "A-1001" }]));
+    // Clearing the hours means always open again.
+    app.ok(Some(&owner.token), update, json!({ "id": site.id, "i": { "clearBusinessHours": true } })).await;
+    assert_eq!(app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"]["businessHoursOpen"], true);
+}

@@ -109,6 +109,11 @@ export type StartConversationInput = {
    * until the visitor writes.
    */
   body?: string | null | undefined;
+  /**
+   * Left while nobody is available (outside business hours, or no agent online):
+   * needs a body and the visitor's email; the team answers by email.
+   */
+  offline?: boolean | null | undefined;
 };
 
 /** `StartVisitorSessionInput`, as the schema defines it. */
@@ -122,6 +127,8 @@ export type StartVisitorSessionInput = {
   externalId?: string | null | undefined;
   /** Hex HMAC-SHA256 of `externalId` with the website's identity secret. */
   userHash?: string | null | undefined;
+  /** Pre-chat answers or other custom attributes (merged into the visitor's). */
+  attributes?: Array<VisitorAttributeInput> | null | undefined;
 };
 
 /** `UpdateCannedResponseInput`, as the schema defines it. */
@@ -129,6 +136,12 @@ export type UpdateCannedResponseInput = {
   shortcut?: string | null | undefined;
   title?: string | null | undefined;
   body?: string | null | undefined;
+};
+
+/** `VisitorAttributeInput`, as the schema defines it. */
+export type VisitorAttributeInput = {
+  key: string;
+  value: string;
 };
 
 /** Which side of the page the widget's launcher sits on. */

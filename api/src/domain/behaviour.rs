@@ -1,0 +1,180 @@
+//! How a website behaves: business hours in its own time zone, the pre-chat form, and
+//! visitor attributes. Stored as JSON on the website; parsed here, so only valid
+//! settings are ever stored.
+
+use serde::{Deserialize, Serialize};
+
+use super::{invalid, ValidationError};
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Weekday {
+    Monday,
+    Tuesday,
+    Wednesday,
+    Thursday,
+    Friday,
+    Saturday,
+    Sunday,
+}
+
+impl Weekday {
+    fn from_jiff(d: jiff::civil::Weekday) -> Weekday {
+        use jiff::civil::Weekday as W;
+        match d {
+            W::Monday => Weekday::Monday,
+            W::Tuesday => Weekday::Tuesday,
+            W::Wednesday => Weekday::Wednesday,
+            W::Thursday => Weekday::Thursday,
+            W::Friday => Weekday::Friday,
+            W::Saturday => Weekday::Saturday,
+            W::Sunday => Weekday::Sunday,
+        }
+    }
+}
+
+/// One opening interval, local time `HH:MM`; `close` may be `24:00`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Interval {
+    pub day: Weekday,
+    pub open: String,
+    pub close: String,
+}
+
+/// Weekly opening hours in an IANA time zone (`Europe/Oslo`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessHours {
+    pub time_zone: String,
+    pub intervals: Vec<Interval>,
+}
+
+fn minutes(s: &str) -> Option<u32> {
+    let (h, m) = s.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+}
+
+impl BusinessHours {
+    pub fn parse(time_zone: &str, intervals: Vec<Interval>) -> Result<Self, ValidationError> {
+        jiff::tz::TimeZone::get(time_zone).map_err(|_| invalid(format!("'{time_zone}' is not an IANA time zone like Europe/Oslo")))?;
+        if intervals.len() > 28 {
+            return Err(invalid("at most 28 opening intervals"));
+        }
+        for i in &intervals {
+            match (minutes(&i.open), minutes(&i.close)) {
+                (Some(o), Some(c)) if o < c => {}
+                _ => return Err(invalid(format!("opening hours must be HH:MM with open before close, got {}-{}", i.open, i.close))),
+            }
+        }
+        Ok(BusinessHours { time_zone: time_zone.to_owned(), intervals })
+    }
+
+    /// Whether the website is open at `unix_ms`, in its own time zone.
+    pub fn is_open_at(&self, unix_ms: i64) -> bool {
+        let Ok(tz) = jiff::tz::TimeZone::get(&self.time_zone) else { return true };
+        let Ok(ts) = jiff::Timestamp::from_millisecond(unix_ms) else { return true };
+        let local = ts.to_zoned(tz);
+        let day = Weekday::from_jiff(local.weekday());
+        let now = local.hour() as u32 * 60 + local.minute() as u32;
+        self.intervals.iter().any(|i| i.day == day && minutes(&i.open).is_some_and(|o| o <= now) && minutes(&i.close).is_some_and(|c| now < c))
+    }
+}
+
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PreChatFieldKind {
+    Text,
+    Email,
+    Phone,
+    Textarea,
+}
+
+/// A field of the pre-chat form. `name` and `email` keys fill the visitor's own fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreChatField {
+    pub key: String,
+    pub label: String,
+    pub kind: PreChatFieldKind,
+    pub required: bool,
+}
+
+fn attribute_key(k: &str) -> Result<String, ValidationError> {
+    let k = k.trim();
+    let ok = (1..=40).contains(&k.len()) && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if !ok {
+        return Err(invalid(format!("'{k}' is not a key: 1 to 40 letters, digits, '-' or '_'")));
+    }
+    Ok(k.to_owned())
+}
+
+impl PreChatField {
+    pub fn parse_list(fields: Vec<PreChatField>) -> Result<Vec<PreChatField>, ValidationError> {
+        if fields.len() > 10 {
+            return Err(invalid("at most 10 pre-chat fields"));
+        }
+        let mut seen = std::collections::HashSet::new();
+        fields
+            .into_iter()
+            .map(|f| {
+                let key = attribute_key(&f.key)?;
+                if !seen.insert(key.clone()) {
+                    return Err(invalid(format!("pre-chat field '{key}' appears twice")));
+                }
+                let label = f.label.trim().to_owned();
+                if label.is_empty() || label.chars().count() > 100 {
+                    return Err(invalid("a pre-chat label must be 1 to 100 characters"));
+                }
+                Ok(PreChatField { key, label, ..f })
+            })
+            .collect()
+    }
+}
+
+/// Custom attributes of a visitor (pre-chat answers, or set by the site): at most 20,
+/// keys like pre-chat keys, values up to 500 characters.
+pub fn parse_attributes(pairs: &[(String, String)]) -> Result<Vec<(String, String)>, ValidationError> {
+    if pairs.len() > 20 {
+        return Err(invalid("at most 20 attributes"));
+    }
+    pairs
+        .iter()
+        .map(|(k, v)| {
+            let v = v.trim();
+            if v.chars().count() > 500 {
+                return Err(invalid(format!("attribute '{k}' is longer than 500 characters")));
+            }
+            Ok((attribute_key(k)?, v.to_owned()))
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hours() -> BusinessHours {
+        let i = |day, open: &str, close: &str| Interval { day, open: open.into(), close: close.into() };
+        BusinessHours::parse("Europe/Oslo", vec![i(Weekday::Monday, "09:00", "17:00"), i(Weekday::Saturday, "10:00", "24:00")]).unwrap()
+    }
+
+    #[test]
+    fn open_in_the_websites_own_time_zone() {
+        // 2026-11-30 is a Monday; Oslo is UTC+1 in winter.
+        let at = |s: &str| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M%z", s).unwrap().as_millisecond();
+        assert!(hours().is_open_at(at("2026-11-30T08:30+0000")), "09:30 in Oslo");
+        assert!(!hours().is_open_at(at("2026-11-30T07:30+0000")), "08:30 in Oslo");
+        assert!(!hours().is_open_at(at("2026-11-30T16:00+0000")), "17:00 in Oslo is closed");
+        assert!(hours().is_open_at(at("2026-12-05T22:59+0000")), "Saturday 23:59 in Oslo");
+    }
+
+    #[test]
+    fn bad_hours_are_refused() {
+        let i = |open: &str, close: &str| vec![Interval { day: Weekday::Friday, open: open.into(), close: close.into() }];
+        assert!(BusinessHours::parse("Mars/Olympus", i("09:00", "10:00")).is_err());
+        assert!(BusinessHours::parse("UTC", i("10:00", "09:00")).is_err());
+        assert!(BusinessHours::parse("UTC", i("9:00", "10:00")).is_err());
+        assert!(BusinessHours::parse("UTC", i("00:00", "24:00")).is_ok());
+    }
+}
