@@ -5,7 +5,7 @@
 import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
 import { Suspense, lazy, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { AcceptInvitePage, LogInPage, SignUpPage } from './auth';
-import { Services, createDirectory, useServices, type AppServices } from './directory';
+import { Services, createDirectory, useDirectory, useServices, type AppServices } from './directory';
 import { createInbox } from './inbox/inbox';
 import InboxPage from './inbox/InboxPage';
 import { visitorName } from './inbox/format';
@@ -109,6 +109,7 @@ function SignedIn() {
 function StatusToggle() {
   const me = useMe();
   const { client } = useServices();
+  const { agents } = useDirectory();
   const [busy, setBusy] = useState(false);
   const online = me.status === 'ONLINE';
   const set = async (status: AgentStatus) => {
@@ -136,7 +137,7 @@ function StatusToggle() {
       title={online ? 'You are online: click to go away' : 'You are away: click to go online'}
     >
       <span className="status-avatar">
-        <Avatar name={me.name} id={me.id} />
+        <Avatar name={me.name} id={me.id} src={agents.find((a) => a.id === me.id)?.avatarUrl} />
         <span className={`presence ${online ? 'on' : 'away'}`} />
       </span>
       <span>{online ? 'Online' : 'Away'}</span>

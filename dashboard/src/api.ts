@@ -59,6 +59,13 @@ export interface Department {
   members: { id: string; name: string }[];
 }
 
+export interface PageView {
+  url: string;
+  title: string | null;
+  referrer: string | null;
+  viewedAt: string;
+}
+
 /** What the visitor sidebar shows. */
 export interface VisitorDetails {
   id: string;
@@ -67,8 +74,23 @@ export interface VisitorDetails {
   externalId: string | null;
   userAgent: string | null;
   isOnline: boolean;
+  /** The page the visitor is on now. */
+  currentUrl: string | null;
+  /** Newest first. */
+  pageViews: PageView[];
   createdAt: string;
   lastSeenAt: string;
+}
+
+/** A team member with what the team list shows beyond the SDK's fields. */
+export interface AgentDetails {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  status: AgentStatus;
+  isOnline: boolean;
+  avatarUrl: string | null;
 }
 
 export const WebsitesDetailsDocument = doc<{ websites: WebsiteDetails[] }>(`query WebsitesDetails { websites { ${WEBSITE} } }`);
@@ -128,8 +150,17 @@ export const RemoveDepartmentMemberDocument = doc<
 );
 
 export const VisitorDetailsDocument = doc<{ conversation: { id: string; visitor: VisitorDetails } }, { id: string }>(
-  'query VisitorDetails($id: ID!) { conversation(id: $id) { id visitor { id name email externalId userAgent isOnline createdAt lastSeenAt } } }',
+  `query VisitorDetails($id: ID!) { conversation(id: $id) { id visitor { id name email externalId userAgent isOnline currentUrl
+  pageViews(first: 10) { url title referrer viewedAt } createdAt lastSeenAt } } }`,
 );
+
+const AGENT = 'id name email role status isOnline avatarUrl';
+export const AgentsDetailsDocument = doc<{ agents: AgentDetails[] }>(`query AgentsDetails { agents { ${AGENT} } }`);
+export const MeDetailsDocument = doc<{ me: AgentDetails }>(`query MeDetails { me { ${AGENT} } }`);
+export const UpdateProfileDocument = doc<
+  { updateProfile: AgentDetails },
+  { input: { name?: string; avatarUrl?: string; email?: string; currentPassword?: string } }
+>(`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${AGENT} } }`);
 
 const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
 department { id name } lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt

@@ -3,13 +3,13 @@
  * departments and canned responses. Loaded once per session, reloaded after an edit
  * and after a reconnect.
  */
-import type { Agent, AgentClient, CannedResponse } from '@chinwag/sdk';
+import type { AgentClient, CannedResponse } from '@chinwag/sdk';
 import { createContext, useContext, useSyncExternalStore } from 'react';
-import { DepartmentsDetailsDocument, type Department } from './api';
+import { AgentsDetailsDocument, DepartmentsDetailsDocument, type AgentDetails, type Department } from './api';
 import type { Inbox } from './inbox/inbox';
 
 export interface DirectoryData {
-  agents: Agent[];
+  agents: AgentDetails[];
   departments: Department[];
   canned: CannedResponse[];
   loaded: boolean;
@@ -27,7 +27,7 @@ export function createDirectory(client: AgentClient): Directory {
   const listeners = new Set<() => void>();
   async function reload() {
     const [agents, departments, canned] = await Promise.all([
-      client.agents(),
+      client.request(AgentsDetailsDocument).then((d) => d.agents),
       client.request(DepartmentsDetailsDocument).then((d) => d.departments),
       client.cannedResponses(),
     ]);

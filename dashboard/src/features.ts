@@ -1,21 +1,13 @@
 /**
- * What the server can do today, in one place. Features the dashboard is ready to show
- * but the public API does not offer yet are `false` here; their components render
- * nothing until the server grows the operation (see docs/dashboard.md, "Coming next").
+ * What the server cannot do yet, in one place. The dashboard has a place ready for each
+ * of these; flip the flag (and write the few lines it names) when the public API grows
+ * the operation. See docs/dashboard.md, "Coming next".
  */
 export const features = {
-  /** Needs a `search` argument on `conversations` (or a `searchConversations` query). */
-  conversationSearch: false,
-  /** Needs `Visitor.conversations` (or `ConversationFilter.visitorId`) for agents. */
-  pastConversations: false,
-  /** Needs `Visitor.currentPage` / `pageViews`. */
-  pagesViewed: false,
-  /** Needs `updateMe(name, email)` and avatars. */
-  profileEditing: false,
-  /** Needs `requestPasswordReset` / `resetPassword` (email delivery). */
+  /** Needs `requestPasswordReset` / `resetPassword` (email delivery): the sign-in page links to it. */
   forgottenPassword: false,
-  /** Needs attachments on `sendMessage` and an upload route. */
+  /** Needs attachments on `sendMessage` and an upload route: the composer gets a paperclip. */
   attachments: false,
-  /** Needs business hours, pre-chat form and offline settings on `updateWebsite`. */
+  /** Needs business hours, pre-chat form and offline settings on `updateWebsite`: a section of the website editor. */
   widgetBehaviour: false,
 } as const;

@@ -180,10 +180,19 @@ describe('dashboard', () => {
     await visitor.sendMessage(conversationId, 'Great, thanks!');
     await shot(owner, 'desktop-conversation');
     assert.deepEqual(await accessibilityViolations(owner), [], 'inbox with a conversation');
-    // The visitor's details, by keyboard.
+    // The visitor's details, by keyboard: who, where on the site, what else they asked.
+    await visitor.request('mutation($i: TrackPageViewInput!) { trackPageView(input: $i) }', {
+      i: { url: 'https://acme.test/shipping', title: 'Shipping' },
+    });
+    await visitor.request('mutation($i: TrackPageViewInput!) { trackPageView(input: $i) }', {
+      i: { url: 'https://acme.test/products/blue-kettle', title: 'Blue kettle' },
+    });
     await owner.keyboard.press('i');
     const panel = owner.getByRole('complementary', { name: 'Visitor details' });
     await panel.getByText('vera@example.com').waitFor();
+    await panel.getByRole('link', { name: 'Blue kettle' }).first().waitFor();
+    await panel.getByRole('link', { name: 'Shipping' }).waitFor();
+    await panel.getByText('This is their first conversation.').waitFor();
     assert.match(await panel.innerText(), /Node\.js|Unknown browser/);
     await shot(owner, 'desktop-visitor-details');
     assert.deepEqual(await accessibilityViolations(owner), [], 'visitor details');

@@ -92,6 +92,41 @@ describe('dashboard under load and faults', () => {
     await until(async () => !(await page.getByRole('dialog', { name: 'Keyboard shortcuts' }).isVisible()), 'the help to close');
   });
 
+  test('search finds conversations by words in messages; the visitor panel lists their other conversations', async () => {
+    const rows = page.getByRole('list', { name: 'Conversations' }).getByRole('listitem');
+    await page.getByLabel('Search conversations').fill('visitor 17');
+    await until(async () => Number(await rows.first().getAttribute('aria-setsize')) <= 55, 'the search results');
+    const previews = await page.locator('.row-preview').allInnerTexts();
+    assert.ok(previews.length > 0);
+    for (const p of previews) assert.match(p, /from visitor 17\d?$/);
+    await page.getByLabel('Search conversations').fill('no such words anywhere');
+    await page.getByRole('heading', { name: 'No conversation matches' }).waitFor();
+    await page.getByLabel('Search conversations').fill('Question 2 from visitor 123');
+    const row = page.locator('.row').filter({ has: page.locator('.row-preview', { hasText: /^Question 2 from visitor 123$/ }) });
+    await row.click();
+    await page.getByRole('heading', { name: 'Visitor 123', level: 2 }).waitFor();
+    await page.getByRole('button', { name: 'Show visitor details' }).click();
+    const others = page.getByRole('complementary', { name: 'Visitor details' }).locator('.past-link');
+    await until(async () => (await others.count()) === 4, "the visitor's four other conversations");
+    await others.filter({ hasText: 'Question 4 from visitor 123' }).click();
+    await page.locator('.msg-body', { hasText: 'Question 4 from visitor 123' }).waitFor();
+    await shot(page, 'desktop-search-and-visitor');
+    await page.getByLabel('Search conversations').fill('');
+    await page.goto(`${server.origin}/app/inbox/unassigned`);
+    await until(async () => Number(await rows.first().getAttribute('aria-setsize')) === 50, 'the full first page again');
+  });
+
+  test('an agent edits their profile: name and avatar show across the app', async () => {
+    await page.goto(`${server.origin}/app/settings/account`);
+    await page.getByLabel('Name', { exact: true }).fill('Ann Renamed');
+    await page.getByLabel('Avatar image URL').fill(`${server.origin}/app/icon-192.png`);
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('Profile saved').waitFor();
+    await page.getByRole('link', { name: 'Team', exact: true }).click();
+    await page.getByRole('cell', { name: /Ann Renamed/ }).waitFor();
+    assert.equal(await page.locator('.rail .avatar img').getAttribute('src'), `${server.origin}/app/icon-192.png`);
+  });
+
   test('online / away is what the widget tells visitors', async () => {
     const agentOnline = async () => {
       const r = await fetch(server.graphql, {

@@ -22,7 +22,14 @@ export default function InboxPage() {
   const view = (VIEWS.find((v) => v.value === segments[1])?.value ?? 'unassigned') as View;
   const status = (STATUSES.find((s) => s.value === query.get('status'))?.value ?? 'OPEN') as ConversationStatus;
   const openId = segments[2] ?? null;
-  const queue = useQueue(view, status, me.id);
+  const [searchText, setSearchText] = useState('');
+  const [search, setSearch] = useState('');
+  useEffect(() => {
+    const t = setTimeout(() => setSearch(searchText.trim()), 250);
+    return () => clearTimeout(t);
+  }, [searchText]);
+  const searchBox = useRef<HTMLInputElement>(null);
+  const queue = useQueue(view, status, me.id, search);
   const conv = useRef<ConversationHandle>(null);
   const [sidebar, setSidebar] = useState(() => matchMedia('(min-width: 1360px)').matches);
   const [help, setHelp] = useState(false);
@@ -57,6 +64,7 @@ export default function InboxPage() {
     '2': () => navigate(href(null, 'mine')),
     '3': () => navigate(href(null, 'all')),
     '?': () => setHelp(true),
+    '/': () => searchBox.current?.focus(),
     Escape: () => openId && matchMedia('(max-width: 719px)').matches && navigate(href(null)),
   });
 
@@ -70,6 +78,9 @@ export default function InboxPage() {
         href={(id) => href(id)}
         onView={(v) => navigate(href(null, v))}
         onStatus={(s) => navigate(href(null, view, s))}
+        search={searchText}
+        onSearch={setSearchText}
+        searchRef={searchBox}
       />
       <div className="conv-area">
         {openId ? (

@@ -1,9 +1,9 @@
 /** The queue pane: views (unassigned, mine, all), status, and the live, virtualized list. */
 import type { AgentConversation, ConversationStatus } from '@chinwag/sdk';
-import { useSyncExternalStore, type ReactNode } from 'react';
+import { useSyncExternalStore, type ReactNode, type RefObject } from 'react';
 import { useServices } from '../directory';
 import { Link } from '../router';
-import { Avatar, Badge, Button, EmptyState, ErrorState, Loading, Segmented, Spinner } from '../ui';
+import { Avatar, Badge, Button, EmptyState, ErrorState, Icon, Loading, Segmented, Spinner } from '../ui';
 import type { View } from './inbox';
 import { visitorName, when } from './format';
 import type { useQueue } from './useQueue';
@@ -31,6 +31,9 @@ export function Queue({
   href,
   onView,
   onStatus,
+  search,
+  onSearch,
+  searchRef,
 }: {
   view: View;
   status: ConversationStatus;
@@ -39,6 +42,9 @@ export function Queue({
   href(id: string): string;
   onView(v: View): void;
   onStatus(s: ConversationStatus): void;
+  search: string;
+  onSearch(text: string): void;
+  searchRef: RefObject<HTMLInputElement | null>;
 }) {
   const { inbox } = useServices();
   useSyncExternalStore(inbox.onTally, inbox.version);
@@ -47,6 +53,24 @@ export function Queue({
   return (
     <section className="queue" aria-label="Conversations">
       <div className="queue-head">
+        <div className="search" role="search">
+          <Icon name="search" size={16} />
+          <input
+            ref={searchRef}
+            className="input"
+            type="search"
+            value={search}
+            placeholder="Search messages, names, emails"
+            aria-label="Search conversations"
+            onChange={(e) => onSearch(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Escape') {
+                onSearch('');
+                e.currentTarget.blur();
+              }
+            }}
+          />
+        </div>
         <Segmented label="View" value={view} options={VIEWS} onChange={onView} />
         <Segmented label="Status" value={status} options={STATUSES} onChange={onStatus} />
       </div>
@@ -55,9 +79,15 @@ export function Queue({
       ) : queue.error && !queue.items.length ? (
         <ErrorState error={queue.error} retry={queue.reload} />
       ) : !queue.items.length ? (
-        <EmptyState title={emptyTitle(view, status)}>
-          <p>New chats appear here as soon as a visitor writes.</p>
-        </EmptyState>
+        search ? (
+          <EmptyState icon="search" title="No conversation matches">
+            <p>Try other words, or another view or status.</p>
+          </EmptyState>
+        ) : (
+          <EmptyState title={emptyTitle(view, status)}>
+            <p>New chats appear here as soon as a visitor writes.</p>
+          </EmptyState>
+        )
       ) : (
         <VirtualRows
           items={queue.items}

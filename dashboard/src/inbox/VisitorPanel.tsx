@@ -1,19 +1,27 @@
 /**
- * The visitor sidebar: who they are, their browser, presence, and this conversation's
- * facts. Past conversations and pages viewed appear once the API offers them
- * (`features.ts`).
+ * The visitor sidebar: who they are, their browser, where they are on the site and what
+ * they looked at, their other conversations, and this conversation's facts.
  */
 import type { AgentConversation } from '@chinwag/sdk';
 import { VisitorDetailsDocument } from '../api';
 import { useServices } from '../directory';
-import { features } from '../features';
+import { Link } from '../router';
 import { Avatar, ErrorState, IconButton, Loading, useLoad } from '../ui';
-import { browserOf, fullDate, visitorName } from './format';
+import { StatusBadge } from './Conversation';
+import { browserOf, fullDate, visitorName, when } from './format';
 
 export function VisitorPanel({ conversation, onClose }: { conversation: AgentConversation; onClose(): void }) {
   const { client } = useServices();
   const id = conversation.id;
+  const visitorId = conversation.visitor.id;
   const details = useLoad(async () => (await client.request(VisitorDetailsDocument, { id })).conversation.visitor, [id]);
+  const past = useLoad(
+    async () =>
+      (await client.conversations({ filter: { visitorId, status: ['OPEN', 'PENDING', 'RESOLVED'] }, first: 11 })).nodes.filter(
+        (c) => c.id !== id,
+      ),
+    [visitorId, id],
+  );
   const v = details.data;
   return (
     <aside className="visitor-panel" aria-label="Visitor details">
@@ -45,6 +53,8 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
             )}
             <dt>Browser</dt>
             <dd>{browserOf(v.userAgent) ?? <span className="muted">Unknown</span>}</dd>
+            <dt>Now on</dt>
+            <dd>{v.currentUrl ? <PageLink url={v.currentUrl} /> : <span className="muted">Unknown</span>}</dd>
             <dt>First seen</dt>
             <dd>{fullDate(v.createdAt)}</dd>
           </dl>
@@ -60,16 +70,69 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
               <>
                 <dt>Rating</dt>
                 <dd>
-                  {'★'.repeat(conversation.rating)}
-                  {'☆'.repeat(5 - conversation.rating)} {conversation.ratingComment}
+                  <span aria-label={`${conversation.rating} out of 5`}>
+                    {'★'.repeat(conversation.rating)}
+                    {'☆'.repeat(5 - conversation.rating)}
+                  </span>{' '}
+                  {conversation.ratingComment}
                 </dd>
               </>
             )}
           </dl>
-          {features.pastConversations && <h3>Past conversations</h3>}
-          {features.pagesViewed && <h3>Pages viewed</h3>}
+          <h3>Pages viewed</h3>
+          {v.pageViews.length ? (
+            <ol className="plain-list">
+              {v.pageViews.map((p, i) => (
+                <li key={`${p.viewedAt}-${i}`}>
+                  <PageLink url={p.url} title={p.title} />
+                  <small className="muted"> · {when(p.viewedAt)}</small>
+                </li>
+              ))}
+            </ol>
+          ) : (
+            <p className="muted">No pages recorded.</p>
+          )}
+          <h3>Other conversations</h3>
+          {past.loading && !past.data ? (
+            <Loading />
+          ) : past.error ? (
+            <ErrorState error={past.error} retry={past.reload} />
+          ) : past.data?.length ? (
+            <ul className="plain-list">
+              {past.data.slice(0, 10).map((c) => (
+                <li key={c.id}>
+                  <Link to={`inbox/all/${c.id}${c.status === 'OPEN' ? '' : `?status=${c.status}`}`} className="past-link">
+                    <span>{c.lastMessagePreview ?? 'No messages'}</span>
+                    <small className="muted">
+                      <StatusBadge status={c.status} /> {when(c.lastActivityAt)}
+                    </small>
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">This is their first conversation.</p>
+          )}
         </>
       ) : null}
     </aside>
+  );
+}
+
+/** A page of the customer's site: its title (or path), opening in a new tab. */
+function PageLink({ url, title }: { url: string; title?: string | null }) {
+  let label = title || url;
+  try {
+    if (!title) label = new URL(url).pathname || url;
+  } catch {
+    /* not a URL: show it as is */
+  }
+  // Only http(s) links are made clickable: a URL is visitor-supplied data.
+  return /^https?:\/\//i.test(url) ? (
+    <a href={url} target="_blank" rel="noreferrer noopener" title={url}>
+      {label}
+    </a>
+  ) : (
+    <span>{label}</span>
   );
 }

@@ -15,7 +15,7 @@ export const SHORTCUTS: [string, string][] = [
   ['p', 'Set pending'],
   ['i', 'Show / hide visitor details'],
   ['1 / 2 / 3', 'Unassigned / Mine / All'],
-  ['/', 'Saved replies (in the composer)'],
+  ['/', 'Search (in the composer: saved replies)'],
   ['Enter / Shift+Enter', 'Send / new line'],
   ['Esc', 'Leave the composer; back to the list (phone)'],
   ['?', 'This help'],

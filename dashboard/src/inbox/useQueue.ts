@@ -1,7 +1,9 @@
 /**
- * One queue list (a view and a status), paged from the server and kept live from the
- * inbox: a conversation that now belongs moves in at its place by latest activity, one
- * that no longer belongs leaves. After a reconnect the first page is reloaded.
+ * One queue list (a view, a status and maybe a search), paged from the server and kept
+ * live from the inbox: a conversation that now belongs moves in at its place by latest
+ * activity, one that no longer belongs leaves. While searching, only the results shown
+ * are updated (whether a new message matches is the server's call: search again).
+ * After a reconnect the first page is reloaded.
  */
 import type { AgentConversation, ConversationStatus } from '@chinwag/sdk';
 import { useCallback, useEffect, useRef, useState } from 'react';
@@ -21,7 +23,7 @@ export interface QueueState {
   loadingMore: boolean;
 }
 
-export function useQueue(view: View, status: ConversationStatus, meId: string) {
+export function useQueue(view: View, status: ConversationStatus, meId: string, search = '') {
   const { client, inbox } = useServices();
   const [state, setState] = useState<QueueState>({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
   const cursor = useRef<string | null>(null);
@@ -30,6 +32,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string) {
   const filter = {
     status: [status],
     assignee: view === 'mine' ? ('ME' as const) : view === 'unassigned' ? ('UNASSIGNED' as const) : ('ANY' as const),
+    search: search || undefined,
   };
 
   const loadFirst = useCallback(async () => {
@@ -44,7 +47,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string) {
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loading: false, error }));
     }
-  }, [client, view, status]);
+  }, [client, view, status, search]);
 
   const loadMore = useCallback(async () => {
     const gen = generation.current;
@@ -68,7 +71,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string) {
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loadingMore: false, error }));
     }
-  }, [client, view, status]);
+  }, [client, view, status, search]);
 
   useEffect(() => {
     setState({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
@@ -87,13 +90,14 @@ export function useQueue(view: View, status: ConversationStatus, meId: string) {
       setState((s) => {
         const rest = s.items.filter((x) => x.id !== c.id);
         if (!belongs(c, view, status, meId)) return rest.length === s.items.length ? s : { ...s, items: rest };
+        if (search && rest.length === s.items.length) return s;
         // A conversation older than everything loaded stays for its page to bring.
         const oldest = s.items[s.items.length - 1];
         if (s.hasMore && oldest && byActivity(c, oldest) > 0 && rest.length === s.items.length) return s;
         return { ...s, items: [...rest, c].sort(byActivity) };
       });
     });
-  }, [inbox, loadFirst, view, status, meId]);
+  }, [inbox, loadFirst, view, status, meId, search]);
 
   return { ...state, loadMore, reload: loadFirst };
 }

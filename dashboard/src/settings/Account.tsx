@@ -1,11 +1,10 @@
 /** The agent's own account (password) and this browser's notification settings. */
 import { useState } from 'react';
-import { ChangePasswordDocument } from '../api';
-import { useServices } from '../directory';
-import { features } from '../features';
+import { ChangePasswordDocument, UpdateProfileDocument } from '../api';
+import { useDirectory, useServices } from '../directory';
 import { notificationsSupported, requestPermission, setPrefs, usePrefs } from '../notify';
 import { session, useMe } from '../session';
-import { Button, TextField, toast, useAction } from '../ui';
+import { Avatar, Button, TextField, toast, useAction } from '../ui';
 
 export function AccountSection() {
   const me = useMe();
@@ -23,18 +22,7 @@ export function AccountSection() {
   });
   return (
     <div className="stack-lg">
-      <section className="panel">
-        <h2>Account</h2>
-        <dl className="facts">
-          <dt>Name</dt>
-          <dd>{me.name}</dd>
-          <dt>Email</dt>
-          <dd>{me.email}</dd>
-          <dt>Role</dt>
-          <dd>{me.role.toLowerCase()}</dd>
-        </dl>
-        {!features.profileEditing && <p className="hint">To change your name or email, ask an admin.</p>}
-      </section>
+      <ProfileForm />
       <section className="panel">
         <h2>Notifications on this device</h2>
         <label className="check">
@@ -84,5 +72,84 @@ export function AccountSection() {
         </form>
       </section>
     </div>
+  );
+}
+
+/** Name, email (with the current password) and avatar of the signed-in agent. */
+function ProfileForm() {
+  const me = useMe();
+  const { client, directory } = useServices();
+  const current = useDirectory().agents.find((a) => a.id === me.id);
+  const [email, setEmail] = useState(me.email);
+  const [avatarUrl, setAvatarUrl] = useState<string | null>(null);
+  const avatar = avatarUrl ?? current?.avatarUrl ?? '';
+  const save = useAction(async (f: FormData) => {
+    const input: { name?: string; email?: string; avatarUrl?: string; currentPassword?: string } = {
+      name: String(f.get('name')),
+      avatarUrl: avatar.trim(),
+    };
+    if (email.trim() !== me.email) {
+      input.email = email.trim();
+      input.currentPassword = String(f.get('password') ?? '');
+    }
+    const { updateProfile } = await client.request(UpdateProfileDocument, { input });
+    const { avatarUrl: _, ...agent } = updateProfile;
+    session.setMe(agent);
+    await directory.reload();
+    toast('Profile saved');
+  });
+  return (
+    <section className="panel">
+      <h2>Your profile</h2>
+      <form
+        className="stack narrow"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void save.run(new FormData(e.currentTarget));
+        }}
+      >
+        <div className="who">
+          <Avatar name={me.name} id={me.id} src={avatar || null} />
+          <span className="muted">{me.role.toLowerCase()}</span>
+        </div>
+        <TextField label="Name" name="name" defaultValue={me.name} required autoComplete="name" />
+        <TextField
+          label="Email"
+          name="email"
+          type="email"
+          value={email}
+          onChange={(e) => setEmail(e.target.value)}
+          required
+          autoComplete="email"
+        />
+        {email.trim() !== me.email && (
+          <TextField
+            label="Current password"
+            name="password"
+            type="password"
+            required
+            autoComplete="current-password"
+            hint="Needed to change your email."
+          />
+        )}
+        <TextField
+          label="Avatar image URL"
+          name="avatar"
+          type="url"
+          value={avatar}
+          onChange={(e) => setAvatarUrl(e.target.value)}
+          placeholder="https://…"
+          hint="An http(s) image; leave empty for your initials."
+        />
+        {save.error && (
+          <p className="form-error" role="alert">
+            {save.error}
+          </p>
+        )}
+        <Button type="submit" variant="primary" busy={save.busy}>
+          Save profile
+        </Button>
+      </form>
+    </section>
   );
 }

@@ -57,7 +57,7 @@ export function TeamSection() {
                   <tr key={a.id}>
                     <td>
                       <span className="who">
-                        <Avatar name={a.name} id={a.id} />
+                        <Avatar name={a.name} id={a.id} src={a.avatarUrl} />
                         <span>
                           <strong>{a.name}</strong>
                           {a.id === me.id && ' (you)'}

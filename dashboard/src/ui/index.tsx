@@ -203,7 +203,7 @@ export function Badge({
 
 const hue = (s: string) => [...s].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
 
-export function Avatar({ name, id, online }: { name: string; id: string; online?: boolean }) {
+export function Avatar({ name, id, online, src }: { name: string; id: string; online?: boolean; src?: string | null }) {
   const initials = name
     .split(/\s+/)
     .map((w) => w[0])
@@ -212,7 +212,7 @@ export function Avatar({ name, id, online }: { name: string; id: string; online?
     .toUpperCase();
   return (
     <span className="avatar" style={{ background: `hsl(${hue(id)} 50% 30%)` }} aria-hidden="true">
-      {initials || '?'}
+      {src ? <img src={src} alt="" referrerPolicy="no-referrer" /> : initials || '?'}
       {online !== undefined && <span className={`presence ${online ? 'on' : 'off'}`} />}
     </span>
   );
