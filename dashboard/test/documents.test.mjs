@@ -1,0 +1,29 @@
+// Every GraphQL document the dashboard sends beyond the SDK's (src/api.ts) is checked
+// against the committed contract, schema/schema.graphql: a schema change that breaks the
+// dashboard fails here, before any browser starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { buildSchema, parse, validate } from 'graphql';
+import { transformWithEsbuild } from 'vite';
+
+const schema = buildSchema(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
+const source = readFileSync(new URL('../src/api.ts', import.meta.url), 'utf8');
+// api.ts imports types only: once compiled it is plain JavaScript with no imports.
+const { code } = await transformWithEsbuild(source, 'api.ts');
+const api = await import(`data:text/javascript,${encodeURIComponent(code)}`);
+const documents = Object.entries(api).filter(([name]) => name.endsWith('Document'));
+
+test('the dashboard has its own documents to check', () => {
+  assert.ok(documents.length >= 15, `found ${documents.length}`);
+});
+
+for (const [name, text] of documents) {
+  test(`${name} is valid against schema/schema.graphql`, () => {
+    const errors = validate(schema, parse(String(text)));
+    assert.deepEqual(
+      errors.map((e) => e.message),
+      [],
+    );
+  });
+}
