@@ -3,7 +3,7 @@
  * connection banner, the agent's status, the inbox and the lazily loaded settings).
  */
 import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
-import { Suspense, lazy, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react';
 import { AcceptInvitePage, LogInPage, SignUpPage } from './auth';
 import { Services, createDirectory, useDirectory, useServices, type AppServices } from './directory';
 import { createInbox } from './inbox/inbox';
@@ -39,12 +39,15 @@ export function App() {
 
 function Shell({ me }: { me: Agent }) {
   const client = session.client();
-  // One inbox stream and directory per client (a new client after a password change).
-  const services = useMemo<AppServices>(
-    () => ({ client, inbox: createInbox(client, me.id), directory: createDirectory(client) }),
-    [client, me.id],
-  );
-  useEffect(() => () => services.inbox.dispose(), [services]);
+  // One inbox stream and directory per client (a new client after a password change),
+  // made in an effect so that the subscription it opens is always closed again.
+  const [services, setServices] = useState<AppServices | null>(null);
+  useEffect(() => {
+    const made = { client, inbox: createInbox(client, me.id), directory: createDirectory(client) };
+    setServices(made);
+    return () => made.inbox.dispose();
+  }, [client, me.id]);
+  if (!services || services.client !== client) return <Loading label="Signing in…" />;
   return (
     <Services.Provider value={services}>
       <SignedIn />

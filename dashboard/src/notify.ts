@@ -97,4 +97,5 @@ export function useTitle(unread: number) {
   useEffect(() => {
     document.title = unread > 0 ? `(${unread}) Chinwag` : 'Chinwag';
   }, [unread]);
+  useEffect(() => () => void (document.title = 'Chinwag'), []);
 }

@@ -4,7 +4,16 @@
  * `LiveConversation` holds the state (history, optimistic sends, resume after a drop).
  */
 import type { AgentConversation, ChatMessage, ConversationState, LiveConversation } from '@chinwag/sdk';
-import { forwardRef, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, useSyncExternalStore } from 'react';
+import {
+  forwardRef,
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  useSyncExternalStore,
+} from 'react';
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
 import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, errorMessage, toast } from '../ui';
@@ -39,10 +48,8 @@ function useLive(id: string) {
     setLive(l);
     return () => l.close();
   }, [client, id]);
-  const state = useSyncExternalStore(
-    (cb) => (live ? live.subscribe(cb) : () => {}),
-    () => live?.state ?? EMPTY,
-  );
+  const subscribe = useCallback((cb: () => void) => (live ? live.subscribe(cb) : () => {}), [live]);
+  const state = useSyncExternalStore(subscribe, () => live?.state ?? EMPTY);
   return { live, state };
 }
 
