@@ -27,6 +27,16 @@ pub struct Settings {
     /// The built dashboard (`index.html` and `assets/`).
     #[arg(long, env = "CHINWAG_DASHBOARD_DIR", default_value = "dashboard/dist")]
     pub dashboard_dir: PathBuf,
+    /// `smtp://user:pass@host:587?tls=required` (or `smtps://...`) to send email; without
+    /// it, emails are written to `<data dir>/outbox/`.
+    #[arg(long, env = "CHINWAG_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of Chinwag's emails.
+    #[arg(long, env = "CHINWAG_MAIL_FROM", default_value = "Chinwag <no-reply@chinwag.localhost>")]
+    pub mail_from: String,
+    /// This server's public address, for links in emails (default: http://<listen>).
+    #[arg(long, env = "CHINWAG_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Secret for signing tokens (at least 32 bytes). Generated into the data dir when unset.
     #[arg(long, env = "CHINWAG_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
@@ -120,6 +130,8 @@ impl Settings {
         // The environment may have filled these; defaults() means none of it.
         s.database_url = None;
         s.redis_url = None;
+        s.smtp_url = None;
+        s.public_url = None;
         s.jwt_secret = None;
         s
     }

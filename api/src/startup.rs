@@ -27,7 +27,8 @@ impl Application {
             Some(url) => Services::redis(url, &settings.redis_prefix).await.map_err(|e| format!("cannot reach Redis at REDIS_URL: {e}"))?,
             None => Services::local(),
         };
-        let app = App::new(settings, store, services, &secret).await;
+        let mailer = crate::mail::Mailer::from_settings(&settings)?;
+        let app = App::new(settings, store, services, mailer, &secret).await;
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default() } })

@@ -15,6 +15,7 @@ use crate::time::now_ms;
 
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
+const RESET_TTL_MS: i64 = 3600 * 1000;
 
 pub struct Session {
     pub access_token: String,
@@ -155,6 +156,14 @@ impl App {
         let token = format!("inv_{}", random_token(24));
         let invite = self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS).await?;
         self.store.audit(&a.org_id, "agent", &a.id, "agent.invite", Some(&invite.id)).await?;
+        let org = self.store.org(&a.org_id).await?;
+        let inviter = self.store.agent(&a.org_id, &a.id).await?;
+        let link = self.mailer.link(&format!("/app/accept-invite?token={token}"));
+        self.mailer.send_later(
+            email.as_str().to_owned(),
+            format!("{} invited you to {} on Chinwag", inviter.name, org.name),
+            format!("{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n", inviter.name, org.name),
+        );
         Ok(CreatedInvite { invite, token })
     }
 
@@ -187,6 +196,36 @@ impl App {
         self.access_changed(&row);
         self.store.audit(&a.org_id, "agent", &a.id, "agent.remove", Some(agent_id)).await?;
         Ok(row)
+    }
+
+    /// Emails a one-time reset link if the email belongs to an agent. Always succeeds,
+    /// so the answer never reveals which emails have accounts.
+    pub async fn request_password_reset(&self, meta: &RequestMeta, email: &str) -> ApiResult<()> {
+        let Ok(email) = Email::parse(email) else { return Ok(()) };
+        let window = Quota::per_window(5, Duration::from_secs(3600));
+        self.limit(&format!("reset:{}", email.as_str()), window).await?;
+        if let Some(ip) = &meta.ip {
+            self.limit(&format!("reset-ip:{ip}"), Quota::per_window(30, Duration::from_secs(3600))).await?;
+        }
+        let Some(agent) = self.store.agent_by_email(email.as_str()).await? else { return Ok(()) };
+        let token = format!("pr_{}", random_token(24));
+        self.store.create_password_reset(&agent.id, &sha256_hex(token.as_bytes()), RESET_TTL_MS).await?;
+        let link = self.mailer.link(&format!("/app/reset-password?token={token}"));
+        self.mailer.send_later(
+            agent.email.clone(),
+            "Reset your Chinwag password".into(),
+            format!("Someone (hopefully you) asked to reset the password of {}.\n\nChoose a new one here within an hour:\n{link}\n\nIf it was not you, ignore this email.\n", agent.email),
+        );
+        Ok(())
+    }
+
+    /// Sets a new password with a reset token; every other session of the agent ends.
+    pub async fn reset_password(&self, token: &str, password: &str) -> ApiResult<Session> {
+        let password = Password::parse(password)?;
+        let agent_id = self.store.spend_password_reset(&sha256_hex(token.trim().as_bytes())).await.map_err(|e| not_found(e, "reset token"))?;
+        self.set_password(&agent_id, password).await?;
+        let agent = self.store.agent_any(&agent_id).await?;
+        self.new_session(agent).await
     }
 
     pub async fn change_password(&self, p: &Principal, current: &str, new: &str) -> ApiResult<Session> {

@@ -117,7 +117,41 @@ impl App {
         if out.conversation.queued {
             self.bus.publish(&org, Event::InboxMessage { message: out.message.clone(), conversation: out.conversation.clone() });
         }
+        if conv.is_offline && !s.is_private && sender_kind != SenderKind::Visitor {
+            self.email_offline_reply(conv, &out.message).await;
+        }
         Ok((out.message, out.conversation))
+    }
+
+    /// The visitor left an offline message: the team's replies reach them by email.
+    async fn email_offline_reply(&self, conv: &ConversationRow, m: &MessageRow) {
+        let (Ok(visitor), Ok(site)) = (self.store.visitor(&conv.org_id, &conv.visitor_id).await, self.store.website(&conv.org_id, &conv.website_id).await) else { return };
+        let Some(to) = visitor.email else { return };
+        self.mailer.send_later(to, format!("Re: your message to {}", site.name), format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name));
+    }
+
+    /// Emails the visitor the conversation's public messages.
+    pub async fn send_transcript(&self, p: &Principal, conversation_id: &str, email: Option<&str>) -> ApiResult<()> {
+        let v = visitor(p)?;
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let me = self.store.visitor(&v.org_id, &v.id).await?;
+        let to = match email {
+            Some(e) => crate::domain::Email::parse(e)?.as_str().to_owned(),
+            None => me.email.clone().ok_or_else(|| ApiError::BadInput("give an email for the transcript".into()))?,
+        };
+        self.limit(&format!("transcript:{}", v.id), crate::ratelimit::Quota::per_window(5, Duration::from_secs(3600))).await?;
+        let site = self.store.website(&conv.org_id, &conv.website_id).await?;
+        let messages = self.store.message_page(&conv.id, crate::store::PageDirection::After(0), 1000, false).await?;
+        let mut text = format!("Your conversation with {}\n\n", site.name);
+        for m in messages {
+            let who = match m.sender_kind {
+                SenderKind::Visitor => "You".to_owned(),
+                _ => site.name.clone(),
+            };
+            text.push_str(&format!("[{}] {who}: {}\n\n", crate::time::rfc3339(m.created_at), m.body));
+        }
+        self.mailer.send_later(to, format!("Your conversation with {}", site.name), text);
+        Ok(())
     }
 
     pub async fn set_typing(self: &std::sync::Arc<Self>, p: &Principal, conversation_id: &str, is_typing: bool, is_private: bool) -> ApiResult<bool> {

@@ -17,6 +17,7 @@ use std::time::Duration;
 use crate::auth::{AccessCache, AgentPrincipal, ApiKeyPrincipal, Keys, Principal, PrincipalKind, VisitorPrincipal};
 use crate::bus::{Bus, Event, AUTH_TOPIC};
 use crate::config::Settings;
+use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::{Quota, RateLimiter};
@@ -35,6 +36,7 @@ pub struct App {
     pub presence: Arc<Presence>,
     pub typing: Typing,
     pub metrics: Arc<Metrics>,
+    pub mailer: Arc<Mailer>,
 }
 
 /// The shared services an `App` runs on: local ones by default, Redis-backed when set.
@@ -71,8 +73,9 @@ pub struct RequestMeta {
 }
 
 impl App {
-    pub async fn new(settings: Settings, store: Store, services: Services, secret: &[u8]) -> Arc<App> {
+    pub async fn new(settings: Settings, store: Store, services: Services, mailer: Mailer, secret: &[u8]) -> Arc<App> {
         let app = Arc::new(App {
+            mailer: Arc::new(mailer),
             settings,
             appender: Appender::start(store.clone()),
             store,

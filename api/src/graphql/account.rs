@@ -107,6 +107,18 @@ impl AccountMutation {
         Ok(true)
     }
 
+    /// Emails a one-time password reset link (if the email has an account; the answer
+    /// is always true, so it reveals nothing).
+    async fn request_password_reset(&self, ctx: &Context<'_>, email: String) -> GqlResult<bool> {
+        ctx.app().request_password_reset(&ctx.meta(), &email).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with the token from the reset email, and signs in.
+    async fn reset_password(&self, ctx: &Context<'_>, token: String, password: String) -> GqlResult<AuthPayload> {
+        Ok(payload(ctx.app().reset_password(&token, &password).await?))
+    }
+
     /// Changes the signed-in agent's name, avatar or email.
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> GqlResult<Agent> {
         let avatar = input.avatar_url.as_deref().map(|u| if u.trim().is_empty() { None } else { Some(u) });

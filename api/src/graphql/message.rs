@@ -42,6 +42,12 @@ impl MessageMutation {
         Ok(ctx.app().set_typing(ctx.viewer()?, &conversation_id, is_typing, is_private.unwrap_or(false)).await?)
     }
 
+    /// Emails the visitor this conversation's messages (to `email`, or the visitor's own).
+    async fn send_transcript(&self, ctx: &Context<'_>, conversation_id: ID, email: Option<String>) -> GqlResult<bool> {
+        ctx.app().send_transcript(ctx.viewer()?, &conversation_id, email.as_deref()).await?;
+        Ok(true)
+    }
+
     /// Marks the conversation read up to and including `messageId`.
     async fn mark_read(&self, ctx: &Context<'_>, conversation_id: ID, message_id: ID) -> GqlResult<bool> {
         Ok(ctx.app().mark_read(ctx.viewer()?, &conversation_id, &message_id).await?)

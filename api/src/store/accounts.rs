@@ -265,6 +265,37 @@ impl Store {
         })
     }
 
+    // ---- password resets ----
+
+    pub async fn create_password_reset(&self, agent_id: &str, token_hash: &str, ttl_ms: i64) -> StoreResult<()> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("insert into password_resets (id, agent_id, token_hash, expires_at, created_at) values ($1, $2, $3, $4, $5)")
+                .bind(new_id("prs"))
+                .bind(agent_id)
+                .bind(token_hash)
+                .bind(now + ttl_ms)
+                .bind(now)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Spends a reset token (once, before it expires); returns the agent it names.
+    pub async fn spend_password_reset(&self, token_hash: &str) -> StoreResult<String> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>("update password_resets set used_at = $1 where token_hash = $2 and used_at is null and expires_at > $1 returning agent_id")
+                .bind(now)
+                .bind(token_hash)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
     // ---- refresh tokens ----
 
     pub async fn insert_refresh(&self, id: &str, agent_id: &str, family_id: &str, ttl_ms: i64) -> StoreResult<()> {

@@ -373,6 +373,88 @@ pub async fn collect_messages(ws: &mut Ws, id: &str, n: usize) -> Vec<Value> {
     out
 }
 
+/// A real SMTP server on a local port that keeps what it receives (enough of RFC 5321
+/// for lettre: EHLO, MAIL, RCPT, DATA, QUIT).
+pub struct SmtpSink {
+    pub port: u16,
+    pub mails: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl SmtpSink {
+    pub async fn start() -> SmtpSink {
+        use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let mails: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let store = mails.clone();
+        tokio::spawn(async move {
+            while let Ok((sock, _)) = listener.accept().await {
+                let store = store.clone();
+                tokio::spawn(async move {
+                    let (r, mut w) = sock.into_split();
+                    let mut lines = BufReader::new(r).lines();
+                    let _ = w.write_all(b"220 sink ESMTP\r\n").await;
+                    let mut data: Option<String> = None;
+                    while let Ok(Some(line)) = lines.next_line().await {
+                        if let Some(d) = data.as_mut() {
+                            if line == "." {
+                                store.lock().unwrap().push(data.take().unwrap());
+                                let _ = w.write_all(b"250 queued\r\n").await;
+                            } else {
+                                d.push_str(&line);
+                                d.push('\n');
+                            }
+                            continue;
+                        }
+                        let verb = line.split_whitespace().next().unwrap_or("").to_ascii_uppercase();
+                        let reply: &[u8] = match verb.as_str() {
+                            "EHLO" | "HELO" => b"250 sink\r\n",
+                            "DATA" => {
+                                data = Some(String::new());
+                                b"354 go ahead\r\n"
+                            }
+                            "QUIT" => {
+                                let _ = w.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
+                            _ => b"250 ok\r\n",
+                        };
+                        let _ = w.write_all(reply).await;
+                    }
+                });
+            }
+        });
+        SmtpSink { port, mails }
+    }
+
+    pub fn url(&self) -> String {
+        format!("smtp://127.0.0.1:{}", self.port)
+    }
+
+    /// Waits for a mail whose text contains `needle`.
+    pub async fn wait_for(&self, needle: &str) -> String {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            if let Some(m) = self.mails.lock().unwrap().iter().find(|m| m.replace("=\n", "").replace("=3D", "=").contains(needle)) {
+                return m.clone();
+            }
+            assert!(tokio::time::Instant::now() < deadline, "no email containing {needle:?}; got {:?}", self.mails.lock().unwrap());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub fn count(&self) -> usize {
+        self.mails.lock().unwrap().len()
+    }
+}
+
+/// The token after `token=` in an email body (quoted-printable soft breaks removed).
+pub fn token_in(mail: &str) -> String {
+    let flat = mail.replace("=\n", "").replace("=3D", "=");
+    let start = flat.find("token=").expect("a link with a token") + 6;
+    flat[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
+}
+
 pub mod pg {
     //! PostgreSQL test databases: a template migrated once per schema version (under an
     //! advisory lock, so parallel test processes agree), then one clone per test.

@@ -6,6 +6,7 @@ mod agent_side;
 mod bad_input;
 mod core_path;
 mod delivery;
+mod email;
 mod helpers;
 mod http_contract;
 mod protocol;
