@@ -127,7 +127,7 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
             .create_visitor(NewVisitor { org_id: &org.id, website_id: &web.id, external_id: None, name: None, email: None, resume_hash: "", user_agent: None, ip: None })
             .await
             .map_err(|e| format!("{e:?}"))?;
-        let c = store.create_conversation(&org.id, &web.id, &v.id).await.map_err(|e| format!("{e:?}"))?;
+        let c = store.create_conversation(&org.id, &web.id, &v.id, false).await.map_err(|e| format!("{e:?}"))?;
         convs.push((c.id, v.id));
     }
     let done = Arc::new(AtomicU64::new(0));
