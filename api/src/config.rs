@@ -90,6 +90,9 @@ pub struct Limits {
     /// Largest request body, in bytes.
     #[arg(long, env = "CHINWAG_MAX_BODY_BYTES", default_value_t = 1_048_576)]
     pub max_body_bytes: usize,
+    /// Largest uploaded file, in bytes.
+    #[arg(long, env = "CHINWAG_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024)]
+    pub max_upload_bytes: usize,
     /// Deepest GraphQL selection allowed.
     #[arg(long, env = "CHINWAG_QUERY_DEPTH", default_value_t = 12)]
     pub query_depth: usize,

@@ -8,6 +8,7 @@ pub mod bus;
 pub mod config;
 pub mod domain;
 pub mod error;
+pub mod files;
 pub mod graphql;
 pub mod http;
 pub mod ids;

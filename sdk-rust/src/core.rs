@@ -114,6 +114,7 @@ impl Core {
             body: body.to_owned(),
             client_message_id: Some(options.client_message_id.unwrap_or_else(new_id)),
             is_private: options.is_private.then_some(true),
+            attachment_ids: None,
         };
         let mut attempt = 1;
         loop {

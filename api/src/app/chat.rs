@@ -19,7 +19,14 @@ pub struct Send<'a> {
     pub body: &'a str,
     pub client_message_id: Option<&'a str>,
     pub is_private: bool,
+    /// Uploads of the sender in this conversation; with one, the body may be empty.
+    pub attachment_ids: Vec<String>,
 }
+
+/// Links to stored files live this long.
+const FILE_LINK_SECS: i64 = 3600;
+/// Files one message may carry.
+const MAX_ATTACHMENTS: usize = 10;
 
 impl App {
     /// The conversation if the principal may see it; another tenant's or another
@@ -53,7 +60,7 @@ impl App {
         let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id, offline).await?;
         match body {
             Some(body) => {
-                let (_, conv) = self.send_message(p, Send { conversation_id: &conv.id, body: body.as_str(), client_message_id: None, is_private: false }).await?;
+                let (_, conv) = self.send_message(p, Send { conversation_id: &conv.id, body: body.as_str(), client_message_id: None, is_private: false, attachment_ids: Vec::new() }).await?;
                 Ok(conv)
             }
             None => Ok(conv),
@@ -75,7 +82,17 @@ impl App {
                 (kind, id)
             }
         };
-        let body = MessageBody::parse(s.body)?;
+        if s.attachment_ids.len() > MAX_ATTACHMENTS {
+            return Err(ApiError::BadInput(format!("at most {MAX_ATTACHMENTS} attachments per message")));
+        }
+        for id in &s.attachment_ids {
+            match self.store.attachment(id).await {
+                Ok(a) if a.conversation_id == s.conversation_id && a.uploader_id == sender_id && a.message_id.is_none() && a.org_id == p.org_id() => {}
+                Ok(_) | Err(crate::store::StoreError::NotFound) => return Err(ApiError::NotFound("attachment")),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        let body = if s.attachment_ids.is_empty() || !s.body.trim().is_empty() { MessageBody::parse(s.body)?.into_inner() } else { String::new() };
         let key = s.client_message_id.map(ClientMessageId::parse).transpose()?;
         self.limit(&format!("send:{}", p.limit_key()), self.send_quota()).await?;
         let started = std::time::Instant::now();
@@ -92,8 +109,9 @@ impl App {
                 },
                 sender_kind,
                 sender_id: sender_id.to_owned(),
-                body: body.into_inner(),
+                body,
                 is_private: s.is_private,
+                attachment_ids: s.attachment_ids,
                 client_message_id: key.map(|k| k.as_str().to_owned()),
             })
             .await
@@ -121,6 +139,63 @@ impl App {
             self.email_offline_reply(conv, &out.message).await;
         }
         Ok((out.message, out.conversation))
+    }
+
+    /// Stores an upload for a conversation the principal may see; the type is sniffed.
+    pub async fn upload(&self, p: &Principal, conversation_id: &str, filename: &str, bytes: Vec<u8>) -> ApiResult<crate::store::AttachmentRow> {
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let (kind, uploader) = match p {
+            Principal::Visitor(v) => ("visitor", v.id.clone()),
+            other => {
+                let (_, kind, id) = staff(other)?;
+                (kind.as_str(), id.to_owned())
+            }
+        };
+        self.limit(&format!("upload:{}", p.limit_key()), crate::ratelimit::Quota::per_window(60, Duration::from_secs(60))).await?;
+        if self.store.pending_uploads(&conv.id).await? >= 20 {
+            return Err(ApiError::PlanLimit("too many files waiting to be sent in this conversation"));
+        }
+        if bytes.is_empty() {
+            return Err(ApiError::BadInput("the file is empty".into()));
+        }
+        let (content_type, _) = crate::files::sniff(&bytes);
+        let key = format!("att/{}", crate::ids::random_token(18));
+        let size = bytes.len() as i64;
+        self.files.put(&key, bytes).await.map_err(|e| {
+            tracing::error!(error = %e, "file store failed");
+            ApiError::Unavailable
+        })?;
+        let name = crate::files::clean_filename(filename);
+        Ok(self
+            .store
+            .create_attachment(crate::store::NewAttachment {
+                org_id: &conv.org_id,
+                conversation_id: &conv.id,
+                uploader_kind: kind,
+                uploader_id: &uploader,
+                filename: &name,
+                content_type,
+                size,
+                storage_key: &key,
+            })
+            .await?)
+    }
+
+    /// A short-lived signed link to a file, for `<img src>` (which cannot send a token).
+    pub fn file_url(&self, attachment_id: &str) -> String {
+        let exp = crate::time::now_ms() / 1000 + FILE_LINK_SECS;
+        let sig = self.keys.mac_b64("file", &format!("{attachment_id}:{exp}"));
+        format!("/files/{attachment_id}?exp={exp}&sig={sig}")
+    }
+
+    /// The attachment a signed link names, if the link is genuine and unexpired.
+    pub async fn signed_file(&self, attachment_id: &str, exp: i64, sig: &str) -> ApiResult<(crate::store::AttachmentRow, Vec<u8>)> {
+        if exp < crate::time::now_ms() / 1000 || !self.keys.verify_mac_b64("file", &format!("{attachment_id}:{exp}"), sig) {
+            return Err(ApiError::Forbidden("the link is invalid or expired"));
+        }
+        let a = self.store.attachment(attachment_id).await.map_err(|e| not_found(e, "file"))?;
+        let bytes = self.files.get(&a.storage_key).await.map_err(|_| ApiError::Unavailable)?;
+        Ok((a, bytes))
     }
 
     /// The visitor left an offline message: the team's replies reach them by email.

@@ -37,6 +37,7 @@ pub struct App {
     pub typing: Typing,
     pub metrics: Arc<Metrics>,
     pub mailer: Arc<Mailer>,
+    pub files: crate::files::Files,
 }
 
 /// The shared services an `App` runs on: local ones by default, Redis-backed when set.
@@ -76,6 +77,7 @@ impl App {
     pub async fn new(settings: Settings, store: Store, services: Services, mailer: Mailer, secret: &[u8]) -> Arc<App> {
         let app = Arc::new(App {
             mailer: Arc::new(mailer),
+            files: crate::files::Files::local(&settings.data_dir.join("files")).expect("the data dir is writable"),
             settings,
             appender: Appender::start(store.clone()),
             store,

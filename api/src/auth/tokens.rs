@@ -88,6 +88,18 @@ impl Keys {
         format!("{prefix}{id}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.mac(prefix, id)))
     }
 
+    /// A URL-safe MAC of `data` for `purpose` (signed download links).
+    pub fn mac_b64(&self, purpose: &str, data: &str) -> String {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.mac(purpose, data))
+    }
+
+    pub fn verify_mac_b64(&self, purpose: &str, data: &str, mac: &str) -> bool {
+        match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(mac) {
+            Ok(m) => bool::from(self.mac(purpose, data).ct_eq(&m)),
+            Err(_) => false,
+        }
+    }
+
     pub fn parse_signed_id(&self, prefix: &str, token: &str) -> Option<String> {
         let (id, mac) = token.strip_prefix(prefix)?.split_once('.')?;
         let mac = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(mac).ok()?;

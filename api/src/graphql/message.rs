@@ -16,6 +16,8 @@ pub struct SendMessageInput {
     pub client_message_id: Option<String>,
     /// A note only agents see. Visitors get FORBIDDEN.
     pub is_private: Option<bool>,
+    /// Files uploaded with `POST /uploads` to this conversation; with one, `body` may be empty.
+    pub attachment_ids: Option<Vec<ID>>,
 }
 
 #[derive(Default)]
@@ -30,6 +32,7 @@ impl MessageMutation {
             body: &input.body,
             client_message_id: input.client_message_id.as_deref(),
             is_private: input.is_private.unwrap_or(false),
+            attachment_ids: input.attachment_ids.unwrap_or_default().into_iter().map(|i| i.0).collect(),
         };
         let (m, _) = ctx.app().send_message(ctx.viewer()?, s).await?;
         Ok(Message(m))

@@ -292,6 +292,50 @@ impl Message {
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
     }
+    /// Files sent with the message.
+    async fn attachments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Attachment>> {
+        let app = ctx.app();
+        Ok(app
+            .store
+            .message_attachments(&self.0.id)
+            .await?
+            .into_iter()
+            .map(|a| Attachment { url: app.file_url(&a.id), is_image: a.content_type.starts_with("image/") && a.content_type != "image/svg+xml", id: ID(a.id), filename: a.filename, content_type: a.content_type, size: a.size as i32 })
+            .collect())
+    }
+    /// Who sent it, as the reader may see it: an agent's name, the bot's key name, or
+    /// the visitor's name.
+    async fn sender_name(&self, ctx: &Context<'_>) -> Option<String> {
+        let app = ctx.app();
+        let id = self.0.sender_id.as_deref()?;
+        match self.0.sender_kind {
+            SenderKind::Agent => app.store.agent_any(id).await.ok().map(|a| a.name),
+            SenderKind::Bot => app.store.api_key(id).await.ok().map(|k| k.name),
+            SenderKind::Visitor => app.store.visitor(&self.0.org_id, id).await.ok().and_then(|v| v.name),
+            SenderKind::System => None,
+        }
+    }
+    /// The sending agent's avatar.
+    async fn sender_avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
+        match (self.0.sender_kind, self.0.sender_id.as_deref()) {
+            (SenderKind::Agent, Some(id)) => ctx.app().store.agent_any(id).await.ok().and_then(|a| a.avatar_url),
+            _ => None,
+        }
+    }
+}
+
+/// A file sent with a message.
+#[derive(SimpleObject)]
+pub struct Attachment {
+    pub id: ID,
+    pub filename: String,
+    /// Sniffed from the bytes when uploaded.
+    pub content_type: String,
+    pub size: i32,
+    /// A signed link, valid for an hour; path relative to the server.
+    pub url: String,
+    /// Safe to show inline (PNG, JPEG, GIF, WebP).
+    pub is_image: bool,
 }
 
 pub struct Conversation(pub ConversationRow);

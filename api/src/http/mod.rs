@@ -4,6 +4,7 @@
 mod assets;
 mod graphql;
 mod rest;
+mod uploads;
 mod ws;
 
 use std::net::SocketAddr;
@@ -48,6 +49,8 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(rest::readyz))
         .route("/openapi.json", get(rest::openapi))
         .route("/metrics", get(rest::metrics))
+        .route("/uploads", axum::routing::post(uploads::upload))
+        .route("/files/{id}", get(uploads::download))
         .route("/widget.js", get(assets::widget_loader))
         .route("/widget/{*path}", get(assets::widget_asset))
         .route("/app", get(|| async { axum::response::Redirect::permanent("/app/") }))

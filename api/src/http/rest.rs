@@ -12,7 +12,7 @@ use super::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Chinwag REST API", description = "The few non-GraphQL routes. The product API is GraphQL at /graphql (HTTP and graphql-transport-ws)."),
-    paths(healthz, readyz, metrics)
+    paths(healthz, readyz, metrics, super::uploads::upload, super::uploads::download)
 )]
 pub struct ApiDoc;
 

@@ -32,6 +32,8 @@ pub struct NewMessage {
     pub body: String,
     pub is_private: bool,
     pub client_message_id: Option<String>,
+    /// Uploads (already checked to be the sender's, in this conversation) to attach.
+    pub attachment_ids: Vec<String>,
 }
 
 /// What an append did, so the caller publishes exactly the events that happened.
@@ -126,6 +128,15 @@ impl Store {
                 .bind(now)
                 .fetch_one(&mut *tx)
                 .await?;
+                for att in &m.attachment_ids {
+                    sqlx::query::<DB>("update attachments set message_id = $1 where id = $2 and conversation_id = $3 and uploader_id = $4 and message_id is null")
+                        .bind(&message.id)
+                        .bind(att)
+                        .bind(&m.conversation_id)
+                        .bind(&m.sender_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
                 let reopen = is_visitor && old_status != "open";
                 let preview: Option<String> = (!m.is_private).then(|| m.body.chars().take(PREVIEW_CHARS).collect());
                 let conversation = sqlx::query_as::<DB, ConversationRow>(concat!(

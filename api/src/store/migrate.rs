@@ -28,12 +28,14 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261127000002, "pages search profile", include_str!("../../../migrations/sqlite/20261127000002_pages_search_profile.sql")),
     (20261127000003, "website hours prechat", include_str!("../../../migrations/sqlite/20261127000003_website_hours_prechat.sql")),
     (20261127000004, "password resets", include_str!("../../../migrations/sqlite/20261127000004_password_resets.sql")),
+    (20261127000005, "attachments", include_str!("../../../migrations/sqlite/20261127000005_attachments.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
     (20261127000002, "pages search profile", include_str!("../../../migrations/postgres/20261127000002_pages_search_profile.sql")),
     (20261127000003, "website hours prechat", include_str!("../../../migrations/postgres/20261127000003_website_hours_prechat.sql")),
     (20261127000004, "password resets", include_str!("../../../migrations/postgres/20261127000004_password_resets.sql")),
+    (20261127000005, "attachments", include_str!("../../../migrations/postgres/20261127000005_attachments.sql")),
 ];
 
 impl Store {

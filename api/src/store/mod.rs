@@ -44,12 +44,14 @@ macro_rules! on_write {
 
 mod accounts;
 mod append;
+mod attachments;
 mod chat;
 mod migrate;
 mod rows;
 mod websites;
 
 pub use accounts::NewAgent;
+pub use attachments::{AttachmentRow, NewAttachment};
 pub use append::{Appended, Appender, NewMessage};
 pub use chat::{ConversationFilter, PageDirection};
 pub use websites::{NewVisitor, Visit, WebsitePatch};

@@ -7,6 +7,7 @@ mod bad_input;
 mod core_path;
 mod delivery;
 mod email;
+mod files;
 mod helpers;
 mod http_contract;
 mod protocol;

@@ -148,6 +148,7 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
                     body: "durable".into(),
                     is_private: false,
                     client_message_id: None,
+                    attachment_ids: Vec::new(),
                 };
                 let ok = if group { appender.append(m).await.is_ok() } else { store.append_message(m).await.is_ok() };
                 if ok {

@@ -37,6 +37,8 @@ import type {
   RefreshSessionMutationVariables,
   SendMessageMutation,
   SendMessageMutationVariables,
+  SendTranscriptMutation,
+  SendTranscriptMutationVariables,
   SetAgentStatusMutation,
   SetAgentStatusMutationVariables,
   SetConversationStatusMutation,
@@ -109,13 +111,16 @@ export const MarkReadDocument = "mutation MarkRead($conversationId:ID!$messageId
 export const MeDocument = "query Me{me{...AgentFields}}fragment AgentFields on Agent{id name email role status isOnline}" as TypedDocument<MeQuery, MeQueryVariables>;
 
 /** `mutation RateConversation` */
-export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){...VisitorConversationFields}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
+export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){...VisitorConversationFields}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment isOffline createdAt updatedAt resolvedAt}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
 
 /** `mutation RefreshSession` */
 export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:String!){refreshSession(refreshToken:$refreshToken){...AuthFields}}fragment AgentFields on Agent{id name email role status isOnline}fragment AuthFields on AuthPayload{accessToken refreshToken agent{...AgentFields}}" as TypedDocument<RefreshSessionMutation, RefreshSessionMutationVariables>;
 
 /** `mutation SendMessage` */
 export const SendMessageDocument = "mutation SendMessage($input:SendMessageInput!){sendMessage(input:$input){...MessageFields}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt}" as TypedDocument<SendMessageMutation, SendMessageMutationVariables>;
+
+/** `mutation SendTranscript` */
+export const SendTranscriptDocument = "mutation SendTranscript($conversationId:ID!$email:String){sendTranscript(conversationId:$conversationId email:$email)}" as TypedDocument<SendTranscriptMutation, SendTranscriptMutationVariables>;
 
 /** `mutation SetAgentStatus` */
 export const SetAgentStatusDocument = "mutation SetAgentStatus($status:AgentStatus!){setAgentStatus(status:$status){...AgentFields}}fragment AgentFields on Agent{id name email role status isOnline}" as TypedDocument<SetAgentStatusMutation, SetAgentStatusMutationVariables>;
@@ -130,7 +135,7 @@ export const SetTypingDocument = "mutation SetTyping($conversationId:ID!$isTypin
 export const SignUpDocument = "mutation SignUp($input:SignUpInput!){signUp(input:$input){...AuthFields}}fragment AgentFields on Agent{id name email role status isOnline}fragment AuthFields on AuthPayload{accessToken refreshToken agent{...AgentFields}}" as TypedDocument<SignUpMutation, SignUpMutationVariables>;
 
 /** `mutation StartConversation` */
-export const StartConversationDocument = "mutation StartConversation($input:StartConversationInput!){startConversation(input:$input){...VisitorConversationFields}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}" as TypedDocument<StartConversationMutation, StartConversationMutationVariables>;
+export const StartConversationDocument = "mutation StartConversation($input:StartConversationInput!){startConversation(input:$input){...VisitorConversationFields}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment isOffline createdAt updatedAt resolvedAt}" as TypedDocument<StartConversationMutation, StartConversationMutationVariables>;
 
 /** `mutation StartVisitorSession` */
 export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:StartVisitorSessionInput!){startVisitorSession(input:$input){token resumeToken visitor{...VisitorFields}}}fragment VisitorFields on Visitor{id name email externalId}" as TypedDocument<StartVisitorSessionMutation, StartVisitorSessionMutationVariables>;
@@ -139,16 +144,16 @@ export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:
 export const UpdateCannedResponseDocument = "mutation UpdateCannedResponse($id:ID!$input:UpdateCannedResponseInput!){updateCannedResponse(id:$id input:$input){...CannedResponseFields}}fragment CannedResponseFields on CannedResponse{id shortcut title body updatedAt}" as TypedDocument<UpdateCannedResponseMutation, UpdateCannedResponseMutationVariables>;
 
 /** `query VisitorConversation` */
-export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){...VisitorConversationFields readReceipts{...ReadReceiptFields}messages(last:$last before:$before){nodes{...MessageFields}pageInfo{hasPreviousPage}}}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt}fragment ReadReceiptFields on ReadReceipt{conversationId readerKind readerId messageId seq}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;
+export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){...VisitorConversationFields readReceipts{...ReadReceiptFields}messages(last:$last before:$before){nodes{...MessageFields}pageInfo{hasPreviousPage}}}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt}fragment ReadReceiptFields on ReadReceipt{conversationId readerKind readerId messageId seq}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment isOffline createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;
 
 /** `subscription VisitorConversationEvents` */
-export const VisitorConversationEventsDocument = "subscription VisitorConversationEvents($conversationId:ID!$after:ID){conversationEvents(conversationId:$conversationId after:$after){__typename ...on MessageAdded{message{...MessageFields}}...on TypingChanged{...TypingFields}...on ReadReceipt{...ReadReceiptFields}...on ConversationUpdated{conversation{...VisitorConversationFields}}}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt}fragment ReadReceiptFields on ReadReceipt{conversationId readerKind readerId messageId seq}fragment TypingFields on TypingChanged{conversationId senderKind senderId isTyping}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationEventsSubscription, VisitorConversationEventsSubscriptionVariables>;
+export const VisitorConversationEventsDocument = "subscription VisitorConversationEvents($conversationId:ID!$after:ID){conversationEvents(conversationId:$conversationId after:$after){__typename ...on MessageAdded{message{...MessageFields}}...on TypingChanged{...TypingFields}...on ReadReceipt{...ReadReceiptFields}...on ConversationUpdated{conversation{...VisitorConversationFields}}}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt}fragment ReadReceiptFields on ReadReceipt{conversationId readerKind readerId messageId seq}fragment TypingFields on TypingChanged{conversationId senderKind senderId isTyping}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment isOffline createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationEventsSubscription, VisitorConversationEventsSubscriptionVariables>;
 
 /** `query VisitorConversations` */
-export const VisitorConversationsDocument = "query VisitorConversations($first:Int$after:String){conversations(first:$first after:$after){nodes{...VisitorConversationFields}pageInfo{hasNextPage endCursor}}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationsQuery, VisitorConversationsQueryVariables>;
+export const VisitorConversationsDocument = "query VisitorConversations($first:Int$after:String){conversations(first:$first after:$after){nodes{...VisitorConversationFields}pageInfo{hasNextPage endCursor}}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment isOffline createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationsQuery, VisitorConversationsQueryVariables>;
 
 /** `query Websites` */
 export const WebsitesDocument = "query Websites{websites{...WebsiteFields}}fragment WebsiteFields on Website{id name publicKey allowedOrigins}" as TypedDocument<WebsitesQuery, WebsitesQueryVariables>;
 
 /** `query WidgetConfig` */
-export const WidgetConfigDocument = "query WidgetConfig($websiteKey:String!){widgetConfig(websiteKey:$websiteKey){websiteName appearance{color position launcherText greeting}businessHoursOpen agentOnline preChatFields{key label required}}}" as TypedDocument<WidgetConfigQuery, WidgetConfigQueryVariables>;
+export const WidgetConfigDocument = "query WidgetConfig($websiteKey:String!){widgetConfig(websiteKey:$websiteKey){websiteName appearance{color position launcherText greeting}businessHoursOpen businessHours{timeZone intervals{day open close}}agentOnline preChatFields{key label kind required}offlineMessages poweredBy}}" as TypedDocument<WidgetConfigQuery, WidgetConfigQueryVariables>;

@@ -67,6 +67,13 @@ export type LogInInput = {
   password: string;
 };
 
+/** `PreChatFieldKind`, as the schema defines it. */
+export type PreChatFieldKind =
+  | 'TEXT'
+  | 'EMAIL'
+  | 'PHONE'
+  | 'TEXTAREA';
+
 /** An agent's role in the organization. */
 export type Role =
   | 'OWNER'
@@ -85,6 +92,8 @@ export type SendMessageInput = {
   clientMessageId?: string | null | undefined;
   /** A note only agents see. Visitors get FORBIDDEN. */
   isPrivate?: boolean | null | undefined;
+  /** Files uploaded with `POST /uploads` to this conversation; with one, `body` may be empty. */
+  attachmentIds?: Array<string | number> | null | undefined;
 };
 
 /** Who sent a message. */
@@ -143,6 +152,16 @@ export type VisitorAttributeInput = {
   key: string;
   value: string;
 };
+
+/** `Weekday`, as the schema defines it. */
+export type Weekday =
+  | 'MONDAY'
+  | 'TUESDAY'
+  | 'WEDNESDAY'
+  | 'THURSDAY'
+  | 'FRIDAY'
+  | 'SATURDAY'
+  | 'SUNDAY';
 
 /** Which side of the page the widget's launcher sits on. */
 export type WidgetPosition =
@@ -383,7 +402,7 @@ export type MarkReadMutation = { markRead: boolean };
 export type VisitorFieldsFragment = { id: string, name: string | null, email: string | null, externalId: string | null };
 
 /** Fields of `fragment VisitorConversationFields`. */
-export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null };
+export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null };
 
 /** Variables of `query WidgetConfig`. */
 export type WidgetConfigQueryVariables = Exact<{
@@ -392,7 +411,7 @@ export type WidgetConfigQueryVariables = Exact<{
 
 
 /** Result of `query WidgetConfig`. */
-export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, preChatFields: Array<{ key: string, label: string, required: boolean }> } };
+export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
 
 /** Variables of `mutation StartVisitorSession`. */
 export type StartVisitorSessionMutationVariables = Exact<{
@@ -418,7 +437,7 @@ export type VisitorConversationsQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversations`. */
-export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 /** Variables of `mutation StartConversation`. */
 export type StartConversationMutationVariables = Exact<{
@@ -427,7 +446,7 @@ export type StartConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation StartConversation`. */
-export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null } };
 
 /** Variables of `query VisitorConversation`. */
 export type VisitorConversationQueryVariables = Exact<{
@@ -438,7 +457,7 @@ export type VisitorConversationQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversation`. */
-export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } } } };
+export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } } } };
 
 /** Variables of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscriptionVariables = Exact<{
@@ -452,8 +471,18 @@ export type VisitorConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null } }
    };
+
+/** Variables of `mutation SendTranscript`. */
+export type SendTranscriptMutationVariables = Exact<{
+  conversationId: string | number;
+  email?: string | null | undefined;
+}>;
+
+
+/** Result of `mutation SendTranscript`. */
+export type SendTranscriptMutation = { sendTranscript: boolean };
 
 /** Variables of `mutation RateConversation`. */
 export type RateConversationMutationVariables = Exact<{
@@ -464,4 +493,4 @@ export type RateConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation RateConversation`. */
-export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null } };

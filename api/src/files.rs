@@ -1,0 +1,85 @@
+//! Stored files (attachments) through the `object_store` crate: local disk under the
+//! data dir by default. Types are sniffed from the bytes, never trusted from the
+//! client; active types (SVG, HTML, anything unknown) are only ever downloaded.
+
+use std::sync::Arc;
+
+use object_store::local::LocalFileSystem;
+use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, PutPayload};
+
+pub struct Files {
+    store: Arc<dyn ObjectStore>,
+}
+
+impl Files {
+    /// Files under `dir` (created if missing).
+    pub fn local(dir: &std::path::Path) -> Result<Files, String> {
+        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        let fs = LocalFileSystem::new_with_prefix(dir).map_err(|e| e.to_string())?;
+        Ok(Files { store: Arc::new(fs) })
+    }
+
+    pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
+        self.store.put(&StorePath::from(key), PutPayload::from(bytes)).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    pub async fn get(&self, key: &str) -> Result<Vec<u8>, String> {
+        let r = self.store.get(&StorePath::from(key)).await.map_err(|e| e.to_string())?;
+        Ok(r.bytes().await.map_err(|e| e.to_string())?.to_vec())
+    }
+}
+
+/// The content type from the leading bytes, and whether a browser may show it inline.
+pub fn sniff(bytes: &[u8]) -> (&'static str, bool) {
+    let starts = |sig: &[u8]| bytes.starts_with(sig);
+    if starts(b"\x89PNG\r\n\x1a\n") {
+        ("image/png", true)
+    } else if starts(b"\xff\xd8\xff") {
+        ("image/jpeg", true)
+    } else if starts(b"GIF87a") || starts(b"GIF89a") {
+        ("image/gif", true)
+    } else if bytes.len() > 12 && &bytes[..4] == b"RIFF" && &bytes[8..12] == b"WEBP" {
+        ("image/webp", true)
+    } else if starts(b"%PDF-") {
+        ("application/pdf", false)
+    } else if starts(b"PK\x03\x04") {
+        ("application/zip", false)
+    } else if let Ok(text) = std::str::from_utf8(&bytes[..bytes.len().min(1024)]) {
+        let lower = text.trim_start().to_ascii_lowercase();
+        if lower.starts_with("<svg") || lower.starts_with("<?xml") && lower.contains("<svg") {
+            ("image/svg+xml", false)
+        } else if lower.starts_with("<!doctype html") || lower.starts_with("<html") || lower.contains("<script") {
+            ("text/html", false)
+        } else {
+            ("text/plain; charset=utf-8", false)
+        }
+    } else {
+        ("application/octet-stream", false)
+    }
+}
+
+/// A file name safe for a `Content-Disposition` header: no paths, quotes or controls.
+pub fn clean_filename(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("file");
+    let cleaned: String = base.chars().filter(|c| !c.is_control() && *c != '"').take(120).collect();
+    if cleaned.trim().is_empty() {
+        "file".into()
+    } else {
+        cleaned
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_come_from_the_bytes() {
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), ("image/png", true));
+        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>").1, false);
+        assert_eq!(sniff(b"<!DOCTYPE html><script>alert(1)</script>").0, "text/html");
+        assert_eq!(sniff(&[0u8, 159, 146, 150]).0, "application/octet-stream");
+        assert_eq!(clean_filename("../../etc/\"pass\nwd\""), "passwd");
+    }
+}
