@@ -42,16 +42,47 @@ fn inside(dir: &Path, rel: &str) -> Option<PathBuf> {
     Some(dir.join(rel))
 }
 
-/// Serves one file with an ETag; `cors` opens it to every origin (widget assets).
+/// Gzipped copies of text assets, by content hash: compressed once, served many times.
+static GZIP_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<u8>>>>> = std::sync::LazyLock::new(Default::default);
+
+fn gzip_cached(hash: &str, bytes: &[u8]) -> std::sync::Arc<Vec<u8>> {
+    if let Some(hit) = GZIP_CACHE.lock().expect("gzip cache").get(hash) {
+        return hit.clone();
+    }
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    let _ = enc.write_all(bytes);
+    let gz = std::sync::Arc::new(enc.finish().unwrap_or_default());
+    let mut cache = GZIP_CACHE.lock().expect("gzip cache");
+    if cache.len() > 512 {
+        cache.clear();
+    }
+    cache.insert(hash.to_owned(), gz.clone());
+    gz
+}
+
+fn compressible(path: &Path) -> bool {
+    matches!(path.extension().and_then(|e| e.to_str()), Some("js" | "mjs" | "css" | "html" | "json" | "svg" | "webmanifest" | "map" | "txt"))
+}
+
+/// Serves one file with an ETag, gzipped when the client accepts it (the budgets are
+/// gzipped sizes); `cors` opens it to every origin (widget assets).
 async fn file(path: &Path, headers: &HeaderMap, cache: &'static str, cors: bool) -> Option<Response> {
     let bytes = tokio::fs::read(path).await.ok()?;
-    let etag = format!("\"{}\"", &crate::ids::sha256_hex(&bytes)[..20]);
+    let hash = crate::ids::sha256_hex(&bytes);
+    let gzip = compressible(path) && headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
+    // One ETag per representation, so caches never mix gzipped and plain bytes.
+    let etag = format!("\"{}{}\"", &hash[..20], if gzip { "-gz" } else { "" });
     let mut res = if headers.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) == Some(etag.as_str()) {
         StatusCode::NOT_MODIFIED.into_response()
+    } else if gzip {
+        let gz = gzip_cached(&hash, &bytes);
+        ([(header::CONTENT_TYPE, content_type(path)), (header::CONTENT_ENCODING, "gzip")], gz.as_ref().clone()).into_response()
     } else {
         ([(header::CONTENT_TYPE, content_type(path))], bytes).into_response()
     };
     let h = res.headers_mut();
+    h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
     h.insert(header::ETAG, HeaderValue::from_str(&etag).expect("hex etag"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));

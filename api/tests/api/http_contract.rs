@@ -121,6 +121,9 @@ async fn built_clients_are_served_with_etags_cors_and_caching() {
     let etag = r.headers()["etag"].clone();
     let again = app.http.get(format!("{base}/widget.js")).header("if-none-match", etag).send().await.unwrap();
     assert_eq!(again.status(), 304);
+    let gz = app.http.get(format!("{base}/widget.js")).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(gz.headers()["content-encoding"], "gzip", "served compressed to clients that accept it");
+    assert_ne!(gz.headers()["etag"], r_etag_plain(&app, &base).await, "one ETag per representation");
     let chunk = app.http.get(format!("{base}/widget/panel-abc123.js")).send().await.unwrap();
     assert!(chunk.headers()["cache-control"].to_str().unwrap().contains("immutable"));
     assert_eq!(app.http.get(format!("{base}/widget/../../etc/passwd")).send().await.unwrap().status(), 404);
@@ -129,4 +132,8 @@ async fn built_clients_are_served_with_etags_cors_and_caching() {
     assert!(spa.text().await.unwrap().contains("Dashboard"), "client-side routes get index.html");
     let asset = app.http.get(format!("{base}/app/assets/app-1.js")).send().await.unwrap();
     assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+}
+
+async fn r_etag_plain(app: &TestApp, base: &str) -> reqwest::header::HeaderValue {
+    app.http.get(format!("{base}/widget.js")).send().await.unwrap().headers()["etag"].clone()
 }
