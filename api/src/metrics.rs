@@ -77,13 +77,14 @@ pub struct Metrics {
 }
 
 impl Metrics {
-    pub fn render(&self, open_sockets: usize, redis_up: Option<bool>) -> String {
+    pub fn render(&self, open_sockets: usize, shared_streams: usize, redis_up: Option<bool>) -> String {
         let mut o = String::with_capacity(2048);
         let mut line = |name: &str, kind: &str, help: &str, v: String| {
             let _ = writeln!(o, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {v}");
         };
         line("chinwag_websockets_open", "gauge", "Open WebSocket connections.", open_sockets.to_string());
         line("chinwag_subscriptions_active", "gauge", "Running GraphQL operations on sockets.", self.subscriptions.get().to_string());
+        line("chinwag_shared_streams", "gauge", "Live executions shared by every socket of one audience.", shared_streams.to_string());
         line("chinwag_deliveries_total", "counter", "Frames delivered to sockets.", self.deliveries.get().to_string());
         line("chinwag_slow_consumers_closed_total", "counter", "Sockets closed with 1013 for not keeping up.", self.slow_consumers.get().to_string());
         line("chinwag_rate_limited_total", "counter", "Calls refused with RATE_LIMITED.", self.rate_limited.get().to_string());

@@ -31,7 +31,7 @@ impl Application {
         let app = App::new(settings, store, services, mailer, &secret).await;
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default() } })
+        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() } })
     }
 
     pub fn port(&self) -> u16 {

@@ -4,6 +4,7 @@
 mod assets;
 mod graphql;
 mod rest;
+mod shared;
 mod uploads;
 mod ws;
 
@@ -23,6 +24,7 @@ use crate::app::{App, RequestMeta};
 use crate::graphql::ChinwagSchema;
 
 pub use rest::ApiDoc;
+pub use shared::SharedProducer;
 pub use ws::Sockets;
 
 #[derive(Clone)]
@@ -30,6 +32,7 @@ pub struct AppState {
     pub app: Arc<App>,
     pub schema: ChinwagSchema,
     pub sockets: Sockets,
+    pub shared: shared::SharedStreams,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -315,16 +315,13 @@ async fn run_operation(
     out: mpsc::Sender<Out>,
     ctl: mpsc::UnboundedSender<Ctl>,
 ) {
-    let variables = match payload.variables {
-        Some(v @ serde_json::Value::Object(_)) => async_graphql::Variables::from_json(v),
-        _ => Default::default(),
-    };
-    let mut request = async_graphql::Request::new(payload.query).variables(variables).data(Viewer(Some(principal))).data(meta);
+    let raw_vars = payload.variables.clone().filter(|v| v.is_object()).unwrap_or(serde_json::Value::Object(Default::default()));
+    let share_key = super::shared::key(&principal, &payload.query, payload.operation_name.as_deref(), &raw_vars);
+    let variables = async_graphql::Variables::from_json(raw_vars);
+    let mut request = async_graphql::Request::new(payload.query).variables(variables).data(Viewer(Some(principal.clone()))).data(meta);
     if let Some(name) = payload.operation_name {
         request = request.operation_name(name);
     }
-    let mut stream = state.schema.execute_stream(request);
-    let mut first = true;
     let metrics = state.app.metrics.clone();
     metrics.subscriptions.add(1);
     let _gauge = Decrement(metrics.clone());
@@ -336,6 +333,42 @@ async fn run_operation(
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
     };
+    if let Some(key) = share_key {
+        // One execution for the audience; this socket splices its id into shared bytes.
+        let mut rx = state.shared.join(key, &state.schema, request);
+        let id_json = serde_json::to_string(&id).expect("ids serialize");
+        loop {
+            match rx.recv().await {
+                Ok(item) => match &*item {
+                    super::shared::Item::Payload { kind, json } => {
+                        if !state.app.still_authorized(&principal) {
+                            send(frame(&id, "next", &serde_json::json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] })));
+                            break;
+                        }
+                        if !send(format!(r#"{{"type":"{kind}","id":{id_json},"payload":{json}}}"#)) {
+                            return;
+                        }
+                        if *kind == "error" {
+                            let _ = ctl.send(Ctl::Done(id, generation));
+                            return;
+                        }
+                        metrics.deliveries.inc();
+                    }
+                    super::shared::Item::End => break,
+                },
+                Err(broadcast::error::RecvError::Lagged(_)) => {
+                    let _ = ctl.send(Ctl::SlowConsumer);
+                    return;
+                }
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+        send(json!({ "type": "complete", "id": id }).to_string());
+        let _ = ctl.send(Ctl::Done(id, generation));
+        return;
+    }
+    let mut stream = state.schema.execute_stream(request);
+    let mut first = true;
     while let Some(mut resp) = stream.next().await {
         finish_response(&mut resp);
         if first && is_request_error(&resp) {

@@ -188,3 +188,32 @@ async fn after_seq_zero_replays_the_whole_conversation() {
     let m = ws.next().await.unwrap();
     assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{m}");
 }
+
+#[tokio::test]
+async fn live_subscribers_of_one_audience_share_one_execution() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bo = app.add_agent(&owner, "Bo", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let first_id = app.messages(&v.token, &conv).await[0]["id"].as_str().unwrap().to_owned();
+    let mut socks = Vec::new();
+    for token in [&owner.token, &bo.token, &owner.token, &v.token] {
+        let mut ws = app.ws(token).await;
+        ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+        socks.push(ws);
+    }
+    // A replay runs on its own.
+    let mut replay = app.ws(&owner.token).await;
+    replay.subscribe("r", CONVERSATION_EVENTS, json!({ "c": conv, "after": first_id })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let base = app.url.trim_end_matches("/graphql");
+    let metrics = app.http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("\nchinwag_shared_streams 2\n"), "one for the organization's agents, one for the visitor:\n{metrics}");
+    let m = app.send(&owner.token, &conv, "to everyone").await;
+    for ws in socks.iter_mut() {
+        assert_eq!(collect_messages(ws, "c", 1).await[0]["id"], m["id"]);
+    }
+    assert_eq!(collect_messages(&mut replay, "r", 1).await[0]["id"], m["id"]);
+}

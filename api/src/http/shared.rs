@@ -1,0 +1,125 @@
+//! Shared live streams: the fan-out rule "resolve and serialize once per audience".
+//! Live-only subscriptions (no `after`/`afterSeq`) with the same document and
+//! variables, for the same audience (an organization's staff, or one visitor), share
+//! one execution: each event is resolved and serialized once, and every socket gets the
+//! same bytes with only its operation id spliced in. Each socket still checks its own
+//! principal against the in-memory access cache before every delivery. Replays (with
+//! `after`) run per socket, since each starts from its own position.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt as _;
+use tokio::sync::broadcast;
+
+use crate::auth::Principal;
+use crate::graphql::{finish_response, is_request_error};
+
+/// Marks a request as a shared producer: per-event checks are the consumers' job.
+#[derive(Clone, Copy)]
+pub struct SharedProducer;
+
+/// One serialized result of the shared execution.
+pub enum Item {
+    /// `next` (or, for a refused document, `error`) with the JSON payload.
+    Payload { kind: &'static str, json: String },
+    End,
+}
+
+/// Events a consumer may fall behind before it is closed as too slow (1013).
+const CAPACITY: usize = 1024;
+
+#[derive(Clone, Default)]
+pub struct SharedStreams {
+    streams: Arc<Mutex<HashMap<String, broadcast::Sender<Arc<Item>>>>>,
+}
+
+/// The sharing key, or `None` when the operation must run on its own.
+pub fn key(principal: &Principal, query: &str, operation_name: Option<&str>, variables: &serde_json::Value) -> Option<String> {
+    use async_graphql::parser::types::{OperationType, Selection};
+    use async_graphql::Value as GqlValue;
+    // Fields whose value depends on who reads them cannot be shared.
+    if query.contains("unreadCount") {
+        return None;
+    }
+    let doc = async_graphql::parser::parse_query(query).ok()?;
+    for (_, op) in doc.operations.iter() {
+        if op.node.ty != OperationType::Subscription {
+            return None;
+        }
+        for sel in &op.node.selection_set.node.items {
+            let Selection::Field(field) = &sel.node else { return None };
+            for (name, value) in &field.node.arguments {
+                if name.node != "after" && name.node != "afterSeq" {
+                    continue;
+                }
+                // A replay starts from this socket's own position: never shared.
+                let resolved = value.node.clone().into_const_with(|var| {
+                    Ok::<_, ()>(variables.get(var.as_str()).cloned().and_then(|v| GqlValue::from_json(v).ok()).unwrap_or(GqlValue::Null))
+                });
+                let resumes = !matches!(resolved, Ok(GqlValue::Null));
+                if resumes {
+                    return None;
+                }
+            }
+        }
+    }
+    let audience = match principal {
+        Principal::Agent(a) => format!("org:{}", a.org_id),
+        Principal::ApiKey(k) => format!("org:{}", k.org_id),
+        Principal::Visitor(v) => format!("visitor:{}", v.id),
+    };
+    Some(format!("{audience}\u{0}{}\u{0}{query}\u{0}{variables}", operation_name.unwrap_or("")))
+}
+
+impl SharedStreams {
+    /// Joins the stream for `key`, starting it with `request` if nobody runs it yet.
+    pub fn join(&self, key: String, schema: &crate::graphql::ChinwagSchema, request: async_graphql::Request) -> broadcast::Receiver<Arc<Item>> {
+        let mut streams = self.streams.lock().expect("shared streams lock");
+        if let Some(tx) = streams.get(&key) {
+            return tx.subscribe();
+        }
+        let (tx, rx) = broadcast::channel(CAPACITY);
+        streams.insert(key.clone(), tx.clone());
+        let registry = self.streams.clone();
+        let mut stream = schema.execute_stream(request.data(SharedProducer));
+        tokio::spawn(async move {
+            let mut idle_check = tokio::time::interval(std::time::Duration::from_secs(10));
+            loop {
+                let next = tokio::select! {
+                    r = stream.next() => r,
+                    _ = idle_check.tick() => {
+                        if tx.receiver_count() == 0 { break }
+                        continue;
+                    }
+                };
+                let Some(mut resp) = next else { break };
+                finish_response(&mut resp);
+                let item = if is_request_error(&resp) {
+                    Item::Payload { kind: "error", json: serde_json::to_string(&resp.errors).expect("errors serialize") }
+                } else {
+                    Item::Payload { kind: "next", json: serde_json::to_string(&resp).expect("responses serialize") }
+                };
+                let refused = matches!(item, Item::Payload { kind: "error", .. });
+                if tx.send(Arc::new(item)).is_err() || refused {
+                    break; // nobody listens any more, or the document was refused
+                }
+            }
+            let _ = tx.send(Arc::new(Item::End));
+            let mut streams = registry.lock().expect("shared streams lock");
+            if streams.get(&key).is_some_and(|t| t.same_channel(&tx)) {
+                streams.remove(&key);
+            }
+        });
+        rx
+    }
+
+    /// Running shared executions (for tests and metrics).
+    pub fn len(&self) -> usize {
+        self.streams.lock().expect("shared streams lock").len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
