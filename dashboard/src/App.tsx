@@ -4,7 +4,7 @@
  */
 import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
 import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react';
-import { AcceptInvitePage, LogInPage, SignUpPage } from './auth';
+import { AcceptInvitePage, ForgotPasswordPage, LogInPage, ResetPasswordPage, SignUpPage } from './auth';
 import { Services, createDirectory, useDirectory, useServices, type AppServices } from './directory';
 import { createInbox } from './inbox/inbox';
 import InboxPage from './inbox/InboxPage';
@@ -25,9 +25,13 @@ export function App() {
   const top = segments[0] ?? '';
 
   let page;
-  if (top === 'invite') page = <AcceptInvitePage />;
+  // Emailed links work whether or not someone is signed in here (`invite`: links made before invites were emailed).
+  if (top === 'accept-invite' || top === 'invite') page = <AcceptInvitePage />;
+  else if (top === 'reset-password') page = <ResetPasswordPage />;
   else if (s.status === 'loading') page = <Loading label="Signing in…" />;
-  else if (s.status === 'signedOut') page = top === 'signup' ? <SignUpPage /> : <LogInPage reason={s.reason} />;
+  else if (s.status === 'signedOut')
+    page =
+      top === 'signup' ? <SignUpPage /> : top === 'forgot-password' ? <ForgotPasswordPage /> : <LogInPage reason={s.reason} />;
   else page = <Shell me={s.me} />;
   return (
     <>
@@ -60,7 +64,8 @@ function SignedIn() {
   const { segments } = useLocation();
   const top = segments[0] ?? '';
   useEffect(() => {
-    if (top === '' || top === 'login' || top === 'signup') navigate('inbox/unassigned', { replace: true });
+    if (top === '' || top === 'login' || top === 'signup' || top === 'forgot-password')
+      navigate('inbox/unassigned', { replace: true });
   }, [top]);
   useInboxAlerts();
 

@@ -3,18 +3,52 @@
  * against `schema/schema.graphql` and run through the SDK's `request` / `subscribe`
  * (the public API only). Each is a plain string branded with its result and variables.
  */
-import type { AgentConversation, AgentStatus, Message, Role, TypedDocument, WidgetPosition } from '@chinwag/sdk';
+import type {
+  AgentConversation,
+  AgentStatus,
+  ConversationFilter,
+  Message,
+  Role,
+  TypedDocument,
+  WidgetPosition,
+} from '@chinwag/sdk';
 
 const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocument<R, V>;
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
-const WEBSITE = 'id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }';
+const WEBSITE = `id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }
+businessHours { timeZone intervals { day open close } } preChatFields { key label kind required } offlineMessages poweredBy`;
 
 export interface Appearance {
   color: string;
   position: WidgetPosition;
   launcherText: string;
   greeting: string;
+}
+
+export type Weekday = 'MONDAY' | 'TUESDAY' | 'WEDNESDAY' | 'THURSDAY' | 'FRIDAY' | 'SATURDAY' | 'SUNDAY';
+
+/** Local time `HH:MM` in the website's time zone; `close` may be `24:00` (midnight). */
+export interface OpeningInterval {
+  day: Weekday;
+  open: string;
+  close: string;
+}
+
+export interface BusinessHours {
+  /** An IANA time zone, like `Europe/Oslo`. */
+  timeZone: string;
+  intervals: OpeningInterval[];
+}
+
+export type PreChatFieldKind = 'TEXT' | 'EMAIL' | 'PHONE' | 'TEXTAREA';
+
+/** A field of the widget's pre-chat form; the keys `name` and `email` fill the visitor's own fields. */
+export interface PreChatField {
+  key: string;
+  label: string;
+  kind: PreChatFieldKind;
+  required: boolean;
 }
 
 /** A website with everything its settings page shows. */
@@ -27,6 +61,13 @@ export interface WebsiteDetails {
   identitySecret: string | null;
   createdAt: string;
   appearance: Appearance;
+  /** Null: always open. */
+  businessHours: BusinessHours | null;
+  preChatFields: PreChatField[];
+  /** Take messages with an email when nobody is available. */
+  offlineMessages: boolean;
+  /** "Powered by Chinwag" in the widget. */
+  poweredBy: boolean;
 }
 
 export interface UpdateWebsiteInput {
@@ -37,6 +78,13 @@ export interface UpdateWebsiteInput {
   launcherText?: string;
   greeting?: string;
   rotateIdentitySecret?: boolean;
+  businessHours?: BusinessHours;
+  /** Always open again. */
+  clearBusinessHours?: boolean;
+  /** An empty list removes the form. */
+  preChatFields?: PreChatField[];
+  offlineMessages?: boolean;
+  poweredBy?: boolean;
 }
 
 export interface AuthTokens {
@@ -78,6 +126,8 @@ export interface VisitorDetails {
   currentUrl: string | null;
   /** Newest first. */
   pageViews: PageView[];
+  /** Pre-chat answers and attributes the site set. */
+  attributes: { key: string; value: string }[];
   createdAt: string;
   lastSeenAt: string;
 }
@@ -149,9 +199,29 @@ export const RemoveDepartmentMemberDocument = doc<
   `mutation RemoveDepartmentMember($departmentId: ID!, $agentId: ID!) { removeDepartmentMember(departmentId: $departmentId, agentId: $agentId) { ${DEPARTMENT} } }`,
 );
 
-export const VisitorDetailsDocument = doc<{ conversation: { id: string; visitor: VisitorDetails } }, { id: string }>(
-  `query VisitorDetails($id: ID!) { conversation(id: $id) { id visitor { id name email externalId userAgent isOnline currentUrl
-  pageViews(first: 10) { url title referrer viewedAt } createdAt lastSeenAt } } }`,
+export const VisitorDetailsDocument = doc<
+  {
+    conversation: { id: string; visitor: VisitorDetails };
+    website: { id: string; name: string; preChatFields: { key: string; label: string }[] };
+  },
+  { id: string; websiteId: string }
+>(
+  `query VisitorDetails($id: ID!, $websiteId: ID!) { conversation(id: $id) { id visitor { id name email externalId userAgent isOnline
+  currentUrl pageViews(first: 10) { url title referrer viewedAt } attributes { key value } createdAt lastSeenAt } }
+  website(id: $websiteId) { id name preChatFields { key label } } }`,
+);
+
+/** What the conversation header needs beyond the SDK's fields (it never changes). */
+export const ConversationExtrasDocument = doc<{ conversation: { id: string; isOffline: boolean } }, { id: string }>(
+  'query ConversationExtras($id: ID!) { conversation(id: $id) { id isOffline } }',
+);
+
+export const RequestPasswordResetDocument = doc<{ requestPasswordReset: boolean }, { email: string }>(
+  'mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }',
+);
+
+export const ResetPasswordDocument = doc<{ resetPassword: AuthTokens }, { token: string; password: string }>(
+  `mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) { ${AUTH} } }`,
 );
 
 const AGENT = 'id name email role status isOnline avatarUrl';
@@ -164,21 +234,35 @@ export const UpdateProfileDocument = doc<
 
 const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
 department { id name } lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
-firstResponseAt resolvedAt`;
+firstResponseAt resolvedAt isOffline`;
+
+/** A conversation as the queue shows it: the SDK's fields and whether it was left offline. */
+export type QueueConversation = AgentConversation & { isOffline: boolean };
+
+/** The queue's pages (the SDK's `conversations` leaves `isOffline` out). */
+export const QueueConversationsDocument = doc<
+  {
+    conversations: { nodes: QueueConversation[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  },
+  { filter: ConversationFilter; first: number; after?: string }
+>(
+  `query QueueConversations($filter: ConversationFilter, $first: Int, $after: String) {
+  conversations(filter: $filter, first: $first, after: $after) { nodes { ${CONVERSATION} } pageInfo { hasNextPage endCursor } } }`,
+);
 
 /**
  * The inbox stream with the conversation on every message (the SDK's `InboxEvents`
  * leaves it out), so the queue can place a conversation it has not loaded yet.
  */
 export type InboxEvent =
-  | { __typename: 'ConversationCreated'; conversation: AgentConversation }
-  | { __typename: 'ConversationUpdated'; conversation: AgentConversation }
+  | { __typename: 'ConversationCreated'; conversation: QueueConversation }
+  | { __typename: 'ConversationUpdated'; conversation: QueueConversation }
   | {
       __typename: 'InboxMessageAdded';
       conversationId: string;
       preview: string;
       message: Message;
-      conversation: AgentConversation;
+      conversation: QueueConversation;
     }
   | { __typename: 'VisitorPresenceChanged'; visitorId: string; online: boolean };
 

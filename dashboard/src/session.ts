@@ -9,7 +9,7 @@
  */
 import { createAgentClient, isChinwagError, type Agent, type AgentClient, type SignUpInput } from '@chinwag/sdk';
 import { useSyncExternalStore } from 'react';
-import { AcceptInviteDocument, LogOutDocument, type AuthTokens } from './api';
+import { AcceptInviteDocument, LogOutDocument, ResetPasswordDocument, type AuthTokens } from './api';
 
 /** The GraphQL endpoint: the server that serves the dashboard. */
 export const API_URL = '/graphql';
@@ -25,6 +25,8 @@ export interface SessionStore {
   logIn(email: string, password: string): Promise<void>;
   signUp(input: SignUpInput): Promise<void>;
   acceptInvite(input: { token: string; name: string; password: string }): Promise<void>;
+  /** Sets a new password with the token from the reset email and signs in (other sessions end). */
+  resetPassword(token: string, password: string): Promise<void>;
   /** Continue with tokens the server just issued (after `changePassword`). */
   adopt(tokens: AuthTokens): void;
   /** Updates "me" after a change (status). */
@@ -107,6 +109,12 @@ export function createSessionStore(options: { storage?: Storage; url?: string } 
       replace(acceptInvite);
       set({ status: 'signedIn', me: acceptInvite.agent });
     },
+    async resetPassword(token, password) {
+      leaving = false;
+      const { resetPassword } = await client.request(ResetPasswordDocument, { token, password });
+      replace(resetPassword);
+      set({ status: 'signedIn', me: resetPassword.agent });
+    },
     adopt(tokens) {
       replace(tokens);
       set({ status: 'signedIn', me: tokens.agent });
@@ -117,10 +125,12 @@ export function createSessionStore(options: { storage?: Storage; url?: string } 
     async logOut() {
       leaving = true;
       const refreshToken = client.session?.refreshToken;
-      // Ends the session family on the server too; signing out here must not wait on it.
-      if (refreshToken) await client.request(LogOutDocument, { refreshToken }).catch(() => {});
       client.logOut();
       set({ status: 'signedOut', reason: null });
+      // Ends the session family on the server too (its refresh tokens stop working; access
+      // tokens already out expire within minutes). Sent after forgetting the session here,
+      // so it goes without a token (none is needed) and never waits on a refresh.
+      if (refreshToken) await client.request(LogOutDocument, { refreshToken }).catch(() => {});
     },
   };
 }

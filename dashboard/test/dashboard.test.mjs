@@ -1,13 +1,14 @@
 // The dashboard end to end, in Debian's Chromium against a real `chinwag serve`: an owner
 // signs up and sets up a website, a visitor (the SDK from Node) writes, the owner sees it
 // live, replies with a saved reply and adds a private note the visitor never gets,
-// invites a second agent, transfers to them, they resolve; then the owner removes them
+// invites a second agent (who joins by the emailed link), transfers to them, they
+// resolve; then the owner removes them
 // and they are signed out at once. Screens are saved to test-results/ on desktop and phone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVisitorClient, memoryStorage } from '@chinwag/sdk';
 import WebSocket from 'ws';
-import { DESKTOP, PHONE, accessibilityViolations, launchBrowser, shot, startServer, until } from './harness.mjs';
+import { DESKTOP, PHONE, accessibilityViolations, launchBrowser, linkIn, shot, startServer, until } from './harness.mjs';
 
 const OWNER = { org: 'Acme', name: 'Ann Owner', email: 'ann@acme.test', password: 'correct horse' };
 const SECOND = { name: 'Bob Agent', email: 'bob@acme.test', password: 'battery staple' };
@@ -206,19 +207,27 @@ describe('dashboard', () => {
     assert.ok(!received.some((m) => m.body.includes('VIP') || m.isPrivate), 'no note over the live stream');
   });
 
-  test('an invited agent joins by link', async () => {
+  test('an invited agent joins by the link in the invite email', async () => {
     await owner.getByRole('link', { name: 'Settings', exact: true }).click();
     await owner.getByRole('link', { name: 'Team' }).click();
     await owner.getByLabel('Email').fill(SECOND.email);
-    await owner.getByRole('button', { name: 'Create invite link' }).click();
-    const link = await owner.getByLabel('Invite link').innerText();
-    assert.match(link, new RegExp(`^${server.origin}/app/invite\\?token=`));
+    await owner.getByRole('button', { name: 'Send invite' }).click();
+    await owner.getByText(`We emailed an invite to ${SECOND.email}`).waitFor();
+    const shown = await owner.getByLabel('Invite link').innerText();
     await shot(owner, 'desktop-team');
     assert.deepEqual(await accessibilityViolations(owner), [], 'team page');
+
+    // The server emailed it (to its outbox here: no SMTP); the page shows the same link to pass on.
+    const mail = await server.mail(SECOND.email, /Ann Owner invited you to Acme on Chinwag/);
+    const link = linkIn(mail);
+    assert.match(link, new RegExp(`^${server.origin}/app/accept-invite\\?token=inv_[\\w-]+$`), mail.text);
+    assert.equal(shown, link);
 
     bob = await newPage();
     await bob.goto(link);
     await bob.getByRole('heading', { name: 'Join your team' }).waitFor();
+    await shot(bob, 'desktop-accept-invite');
+    assert.deepEqual(await accessibilityViolations(bob), [], 'accept invite page');
     await bob.getByLabel('Your name').fill(SECOND.name);
     await bob.getByLabel('Password').fill(SECOND.password);
     await bob.getByRole('button', { name: 'Join' }).click();
@@ -231,6 +240,15 @@ describe('dashboard', () => {
 
     await owner.reload();
     await owner.getByRole('cell', { name: /Bob Agent/ }).waitFor();
+
+    // The link works once (here under the older `/app/invite` path, which still opens the page).
+    const again = await newPage();
+    await again.goto(link.replace('/app/accept-invite?', '/app/invite?'));
+    await again.getByLabel('Your name').fill('Someone Else');
+    await again.getByLabel('Password').fill('another password');
+    await again.getByRole('button', { name: 'Join' }).click();
+    await again.getByText('This invite has expired or was already used.').waitFor();
+    await again.context().close();
   });
 
   test('the owner makes a department with the second agent in it', async () => {

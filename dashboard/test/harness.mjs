@@ -1,11 +1,12 @@
 // The browser tests' fixture: a real `chinwag serve` (the debug build of this repository,
 // or $CHINWAG_BIN) serving the built dashboard on a free port with a temporary data
 // directory, Debian's Chromium through playwright-core (never a downloaded browser), and
-// helpers to wait on conditions and save screenshots under test-results/.
+// helpers to wait on conditions, read the emails the server sent (its outbox: no SMTP is
+// configured) and save screenshots under test-results/.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -98,6 +99,15 @@ export async function startServer() {
   return {
     origin,
     graphql: `${origin}/graphql`,
+    dataDir,
+    /** The emails sent so far, oldest first (see `readOutbox`). */
+    mails: () => readOutbox(dataDir),
+    /** Waits for an email to `to` whose subject matches `subject`. */
+    mail: (to, subject) =>
+      until(
+        async () => (await readOutbox(dataDir)).find((m) => m.to.includes(to) && subject.test(m.subject)),
+        `an email to ${to} with a subject like ${subject}`,
+      ),
     logs: () => logs.text,
     down: () => stopProcess(),
     up: async () => void (stopProcess = await launch(port, dataDir, logs)),
@@ -107,6 +117,57 @@ export async function startServer() {
     },
   };
 }
+
+/** A GraphQL call as any client makes it (`token`: a Bearer token); resolves to the JSON answer. */
+export async function gql(server, query, variables = {}, token) {
+  const r = await fetch(server.graphql, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: JSON.stringify({ query, variables }),
+  });
+  return r.json();
+}
+
+/**
+ * The emails a server without SMTP wrote to `<data dir>/outbox/*.eml`, oldest first, as
+ * `{ to, subject, text }` with the body decoded (7bit, quoted-printable or base64).
+ */
+export async function readOutbox(dataDir) {
+  const dir = join(dataDir, 'outbox');
+  const files = existsSync(dir) ? (await readdir(dir)).filter((f) => f.endsWith('.eml')).sort() : [];
+  return Promise.all(files.map(async (f) => parseMail(await readFile(join(dir, f), 'utf8'))));
+}
+
+function parseMail(raw) {
+  const cut = raw.indexOf('\r\n\r\n');
+  const head = raw.slice(0, cut).replace(/\r\n[ \t]+/g, ' ');
+  const body = raw.slice(cut + 4);
+  const header = (name) => head.match(new RegExp(`^${name}:\\s*(.*)$`, 'im'))?.[1] ?? '';
+  const encoding = header('Content-Transfer-Encoding').toLowerCase();
+  const text =
+    encoding === 'base64'
+      ? Buffer.from(body, 'base64').toString('utf8')
+      : encoding === 'quoted-printable'
+        ? Buffer.from(
+            body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8')
+        : body;
+  // Encoded words (RFC 2047), as a non-ASCII subject comes.
+  const words = (v) =>
+    v.replace(/=\?utf-8\?([bq])\?([^?]*)\?=/gi, (_, kind, data) =>
+      kind.toLowerCase() === 'b'
+        ? Buffer.from(data, 'base64').toString('utf8')
+        : Buffer.from(
+            data.replace(/_/g, ' ').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))),
+            'latin1',
+          ).toString('utf8'),
+    );
+  return { to: words(header('To')), subject: words(header('Subject')), text: text.replace(/\r\n/g, '\n') };
+}
+
+/** The first link in an email's text. */
+export const linkIn = (mail) => mail.text.match(/https?:\/\/\S+/)?.[0] ?? null;
 
 export function launchBrowser() {
   return chromium.launch({
@@ -125,10 +186,10 @@ export const PHONE = {
     'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
 };
 
-/** Saves a screenshot as test-results/NAME.png. */
-export async function shot(page, name) {
+/** Saves a screenshot as test-results/NAME.png (of a page, or of one element: a locator). */
+export async function shot(target, name) {
   mkdirSync(results, { recursive: true });
-  await page.screenshot({ path: join(results, `${name}.png`) });
+  await target.screenshot({ path: join(results, `${name}.png`) });
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

@@ -1,6 +1,7 @@
 /**
- * The team: who is in it and their roles, invitations by link, removal. A removed agent
- * loses access at once (the server ends its sessions and closes its sockets).
+ * The team: who is in it and their roles, invitations (emailed by the server, and shown
+ * as a link to pass on), removal. A removed agent loses access at once (the server ends
+ * its sessions and closes its sockets).
  */
 import type { Role } from '@chinwag/sdk';
 import { useState } from 'react';
@@ -146,7 +147,7 @@ function InviteForm() {
           {(me.role === 'OWNER' || me.role === 'ADMIN') && <option value="ADMIN">Admin</option>}
         </SelectField>
         <Button type="submit" variant="primary" busy={busy}>
-          Create invite link
+          Send invite
         </Button>
       </form>
       {error && (
@@ -155,11 +156,12 @@ function InviteForm() {
         </p>
       )}
       {invite && (
-        <div className="invite-result">
+        <div className="invite-result" role="status">
           <p>
-            Send this link to <strong>{invite.email}</strong>. It works once, until {new Date(invite.expiresAt).toLocaleString()}.
+            We emailed an invite to <strong>{invite.email}</strong>. If it does not arrive, send them this link yourself: it works
+            once, until {new Date(invite.expiresAt).toLocaleString()}.
           </p>
-          <CodeBlock label="Invite link" code={appUrl(`invite?token=${encodeURIComponent(invite.token)}`)} />
+          <CodeBlock label="Invite link" code={appUrl(`accept-invite?token=${encodeURIComponent(invite.token)}`)} />
         </div>
       )}
     </section>

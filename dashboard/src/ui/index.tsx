@@ -182,7 +182,9 @@ export function errorMessage(error: unknown): string {
   const e = error as { code?: string; message?: string };
   if (e?.code === 'NETWORK_ERROR') return 'Cannot reach the server. Check your connection and try again.';
   if (e?.code === 'FORBIDDEN') return 'You are not allowed to do that.';
-  return e?.message || String(error);
+  const text = e?.message || String(error);
+  // The server words validation errors as sentences without the capital.
+  return e?.code === 'BAD_USER_INPUT' ? text.charAt(0).toUpperCase() + text.slice(1) : text;
 }
 
 export function Badge({
