@@ -51,10 +51,14 @@ function slashQuery(text: string, caret: number): { start: number; query: string
   return m ? { start: caret - m[2]!.length - 1, query: m[2]!.toLowerCase() } : null;
 }
 
-export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<AgentConversation> }>(function Composer(
-  { live },
-  ref,
-) {
+export const Composer = forwardRef<
+  ComposerHandle,
+  {
+    live: LiveConversation<AgentConversation>;
+    /** An offline conversation: where public replies are emailed (the visitor is not in the chat). */
+    emailTo?: string | null;
+  }
+>(function Composer({ live, emailTo }, ref) {
   const { canned } = useDirectory();
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [text, setText] = useState('');
@@ -132,6 +136,14 @@ export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<Agen
         </button>
         <span className="composer-hint">{mode === 'note' ? 'Only your team sees notes' : 'Type / for saved replies'}</span>
       </div>
+      {emailTo && mode === 'reply' && (
+        <p className="composer-notice" role="note">
+          <Icon name="mail" size={14} />
+          <span>
+            They left this message while nobody was available: your reply is emailed to <strong>{emailTo}</strong>.
+          </span>
+        </p>
+      )}
       {showCanned && (
         <ul className="canned-menu" id={listId} role="listbox" aria-label="Saved replies">
           {matches.map((c, i) => (
@@ -176,7 +188,7 @@ export const Composer = forwardRef<ComposerHandle, { live: LiveConversation<Agen
           className="composer-input"
           rows={1}
           value={text}
-          placeholder={mode === 'note' ? 'Write a private note…' : 'Write a reply…'}
+          placeholder={mode === 'note' ? 'Write a private note…' : emailTo ? 'Write a reply, sent by email…' : 'Write a reply…'}
           aria-label={mode === 'note' ? 'Private note' : 'Reply'}
           aria-controls={showCanned ? listId : undefined}
           aria-activedescendant={showCanned ? `${listId}-${pick}` : undefined}

@@ -14,10 +14,12 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
+import { ConversationExtrasDocument } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
-import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, errorMessage, toast } from '../ui';
+import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, errorMessage, toast, useLoad } from '../ui';
 import { Composer, type ComposerHandle } from './Composer';
+import { OfflineMark } from './Queue';
 import { visitorName, when } from './format';
 import { VisitorPanel } from './VisitorPanel';
 
@@ -63,6 +65,9 @@ export const Conversation = forwardRef<
   const composer = useRef<ComposerHandle>(null);
   const [transferOpen, setTransferOpen] = useState(false);
   const c = state.conversation;
+  // Whether it was left offline (fixed at its start; the SDK's conversation leaves it out).
+  const extras = useLoad(async () => (await client.request(ConversationExtrasDocument, { id })).conversation, [client, id]);
+  const offline = extras.data?.id === id && extras.data.isOffline;
 
   // Read what is on screen while the window has focus.
   useEffect(() => {
@@ -125,7 +130,8 @@ export const Conversation = forwardRef<
           <div className="conv-title">
             <h2>{name}</h2>
             <p className="muted">
-              <StatusBadge status={c.status} /> {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
+              <StatusBadge status={c.status} /> {offline && <OfflineMark long />}{' '}
+              {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
               {c.department && ` · ${c.department.name}`}
             </p>
           </div>
@@ -161,7 +167,7 @@ export const Conversation = forwardRef<
           </div>
         </header>
         <Messages state={state} live={live} />
-        <Composer ref={composer} live={live} />
+        <Composer ref={composer} live={live} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />
         <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
       </section>
       {sidebarOpen && <VisitorPanel conversation={c} onClose={onToggleSidebar} />}

@@ -1,6 +1,7 @@
 /** The queue pane: views (unassigned, mine, all), status, and the live, virtualized list. */
-import type { AgentConversation, ConversationStatus } from '@chinwag/sdk';
+import type { ConversationStatus } from '@chinwag/sdk';
 import { useSyncExternalStore, type ReactNode, type RefObject } from 'react';
+import type { QueueConversation } from '../api';
 import { useServices } from '../directory';
 import { Link } from '../router';
 import { Avatar, Badge, Button, EmptyState, ErrorState, Icon, Loading, Segmented, Spinner } from '../ui';
@@ -124,7 +125,7 @@ function VirtualRows({
   onEndReached,
   footer,
 }: {
-  items: AgentConversation[];
+  items: QueueConversation[];
   openIndex: number;
   openId: string | null;
   href(id: string): string;
@@ -159,6 +160,7 @@ function VirtualRows({
               </span>
               <span className="row-preview">{c.lastMessagePreview ?? 'No messages yet'}</span>
               <span className="row-meta">
+                {c.isOffline && <OfflineMark />}
                 {c.assigneeName ? <span>→ {c.assigneeName}</span> : <span className="muted">Unassigned</span>}
                 {c.department && <span className="muted">· {c.department.name}</span>}
               </span>
@@ -172,6 +174,16 @@ function VirtualRows({
         );
       }}
     />
+  );
+}
+
+/** Left while nobody was available: replies reach the visitor by email. */
+export function OfflineMark({ long }: { long?: boolean }) {
+  return (
+    <span className="offline-mark" title="Left while nobody was available: your replies are emailed">
+      <Icon name="mail" size={12} />
+      {long ? 'Offline message' : 'Offline'}
+    </span>
   );
 }
 

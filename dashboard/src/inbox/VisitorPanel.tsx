@@ -1,6 +1,7 @@
 /**
- * The visitor sidebar: who they are, their browser, where they are on the site and what
- * they looked at, their other conversations, and this conversation's facts.
+ * The visitor sidebar: who they are, what they told the pre-chat form (and other
+ * attributes the site set), their browser, where they are on the site and what they
+ * looked at, their other conversations, and this conversation's facts.
  */
 import type { AgentConversation } from '@chinwag/sdk';
 import { VisitorDetailsDocument } from '../api';
@@ -14,7 +15,11 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
   const { client } = useServices();
   const id = conversation.id;
   const visitorId = conversation.visitor.id;
-  const details = useLoad(async () => (await client.request(VisitorDetailsDocument, { id })).conversation.visitor, [id]);
+  const websiteId = conversation.websiteId;
+  const details = useLoad(async () => {
+    const { conversation: c, website } = await client.request(VisitorDetailsDocument, { id, websiteId });
+    return { ...c.visitor, website };
+  }, [id, websiteId]);
   const past = useLoad(
     async () =>
       (await client.conversations({ filter: { visitorId, status: ['OPEN', 'PENDING', 'RESOLVED'] }, first: 11 })).nodes.filter(
@@ -58,8 +63,17 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
             <dt>First seen</dt>
             <dd>{fullDate(v.createdAt)}</dd>
           </dl>
+          <Attributes
+            // The name and email answers are the visitor's own fields, shown already.
+            attributes={v.attributes.filter(
+              (a) => !(a.key === 'name' && a.value === v.name) && !(a.key === 'email' && a.value === v.email),
+            )}
+            fields={v.website.preChatFields}
+          />
           <h3>This conversation</h3>
           <dl className="facts">
+            <dt>Website</dt>
+            <dd>{v.website.name}</dd>
             <dt>Started</dt>
             <dd>{fullDate(conversation.createdAt)}</dd>
             <dt>First response</dt>
@@ -118,6 +132,45 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
     </aside>
   );
 }
+
+/**
+ * Pre-chat answers and other attributes, in the form's order under the form's labels
+ * (others after them, their key made readable). Values are visitor-supplied: text only.
+ */
+function Attributes({
+  attributes,
+  fields,
+}: {
+  attributes: { key: string; value: string }[];
+  fields: { key: string; label: string }[];
+}) {
+  if (!attributes.length) return null;
+  const rank = (k: string) => {
+    const i = fields.findIndex((f) => f.key === k);
+    return i < 0 ? fields.length : i;
+  };
+  const sorted = [...attributes].sort((a, b) => rank(a.key) - rank(b.key) || a.key.localeCompare(b.key));
+  const label = (k: string) => fields.find((f) => f.key === k)?.label ?? readable(k);
+  return (
+    <section className="panel-section" aria-label="What they told us">
+      <h3>What they told us</h3>
+      <dl className="facts attributes">
+        {sorted.map((a) => (
+          <div key={a.key} className="fact">
+            <dt>{label(a.key)}</dt>
+            <dd>{a.value || <span className="muted">Left empty</span>}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+/** `order_number` → `Order number`. */
+const readable = (key: string) => {
+  const words = key.replace(/[_-]+/g, ' ').trim();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};
 
 /** A page of the customer's site: its title (or path), opening in a new tab. */
 function PageLink({ url, title }: { url: string; title?: string | null }) {

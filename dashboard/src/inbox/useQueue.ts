@@ -5,18 +5,19 @@
  * are updated (whether a new message matches is the server's call: search again).
  * After a reconnect the first page is reloaded.
  */
-import type { AgentConversation, ConversationStatus } from '@chinwag/sdk';
+import type { ConversationStatus } from '@chinwag/sdk';
 import { useCallback, useEffect, useRef, useState } from 'react';
+import { QueueConversationsDocument, type QueueConversation } from '../api';
 import { useServices } from '../directory';
 import { belongs, type View } from './inbox';
 
 const PAGE = 50;
 
-const byActivity = (a: AgentConversation, b: AgentConversation) =>
+const byActivity = (a: QueueConversation, b: QueueConversation) =>
   b.lastActivityAt.localeCompare(a.lastActivityAt) || b.id.localeCompare(a.id);
 
 export interface QueueState {
-  items: AgentConversation[];
+  items: QueueConversation[];
   loading: boolean;
   error: unknown;
   hasMore: boolean;
@@ -39,7 +40,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     const gen = ++generation.current;
     setState((s) => ({ ...s, loading: s.items.length === 0, error: null }));
     try {
-      const page = await client.conversations({ filter, first: PAGE });
+      const { conversations: page } = await client.request(QueueConversationsDocument, { filter, first: PAGE });
       if (gen !== generation.current) return;
       inbox.seen(page.nodes);
       cursor.current = page.pageInfo.endCursor;
@@ -58,7 +59,11 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     });
     if (!go || !cursor.current) return;
     try {
-      const page = await client.conversations({ filter, first: PAGE, after: cursor.current });
+      const { conversations: page } = await client.request(QueueConversationsDocument, {
+        filter,
+        first: PAGE,
+        after: cursor.current,
+      });
       if (gen !== generation.current) return;
       inbox.seen(page.nodes);
       cursor.current = page.pageInfo.endCursor;

@@ -30,7 +30,8 @@ export default function SetupPage() {
           />
           <p className="setup-foot">
             All set? <Link to="inbox/unassigned">Go to your inbox</Link> · Invite your team under{' '}
-            <Link to="settings/team">Settings › Team</Link>.
+            <Link to="settings/team">Settings › Team</Link> · Business hours, a pre-chat form and offline messages are under{' '}
+            <Link to={`settings/websites/${website.id}`}>Settings › Websites & widget</Link>.
           </p>
         </>
       ) : (

@@ -1,7 +1,8 @@
 /**
  * Websites: add one, customize its widget (colour, position, greeting, launcher text,
- * allowed origins), copy the install and identity-verification snippets, send a test
- * chat. The setup page reuses the editor as its walkthrough.
+ * allowed origins), set its business hours, pre-chat form and offline behaviour, copy
+ * the install and identity-verification snippets, send a test chat. The setup page
+ * reuses the editor as its walkthrough (without the behaviour, to stay short).
  */
 import { createVisitorClient, memoryStorage, type WidgetPosition } from '@chinwag/sdk';
 import { useEffect, useState, type FormEvent } from 'react';
@@ -9,6 +10,7 @@ import { CreateWebsiteDetailsDocument, UpdateWebsiteDocument, WebsitesDetailsDoc
 import { useServices } from '../directory';
 import { API_URL } from '../session';
 import { Link, navigate } from '../router';
+import { BehaviourEditor } from './Behaviour';
 import {
   Button,
   CodeBlock,
@@ -270,6 +272,7 @@ export function WebsiteEditor({
           </div>
         </form>
       </section>
+      {!numbered && <BehaviourEditor website={website} onSaved={onSaved} />}
       <section className="panel">
         <h2>{n(2, 'Install the widget')}</h2>
         <p>
