@@ -39,6 +39,22 @@ export interface VisitorClientOptions extends CommonOptions {
   externalId?: string;
   /** Hex HMAC-SHA256 of `externalId` with the website's identity secret, computed on your server. */
   userHash?: string;
+  /** Custom attributes agents see with the visitor (answers to your own questions, a plan name), merged into the visitor's. */
+  attributes?: Record<string, string>;
+}
+
+/** What {@link VisitorClient.introduce} tells the server about the visitor. */
+export interface VisitorDetails {
+  /** The visitor's name. */
+  name?: string;
+  /** The visitor's email (an offline message needs one; replies to it go there). */
+  email?: string;
+  /**
+   * Custom attributes agents see with the visitor, like a pre-chat form's answers
+   * (keys of 1 to 40 letters, digits, `-` or `_`; values up to 500 characters), merged
+   * into the visitor's.
+   */
+  attributes?: Record<string, string>;
 }
 
 /** Options of a history page. */
@@ -73,10 +89,21 @@ export interface VisitorClient extends BaseClient {
   /** The visitor's conversations, newest activity first (a returning visitor finds theirs here). */
   conversations(options?: { first?: number; after?: string }): Promise<Page<VisitorConversation>>;
   /**
+   * Tells the server who the visitor is (a pre-chat form, the email for an offline
+   * message): starts the session with these details, or updates the current one. Later
+   * details add to earlier ones. Resolves with the visitor.
+   */
+  introduce(details: VisitorDetails): Promise<Visitor>;
+  /**
    * Starts a new conversation, with its first message when `body` is given (without one
    * it stays out of agents' queues until the visitor writes).
+   *
+   * `offline: true` leaves a message while nobody is available (`WidgetConfig`'s
+   * `businessHoursOpen` or `agentOnline` false): it needs a `body` and the visitor's
+   * email (see {@link VisitorClient.introduce}), else `BAD_USER_INPUT`; the team's
+   * replies reach the visitor by email.
    */
-  startConversation(body?: string): Promise<VisitorConversation>;
+  startConversation(body?: string, options?: { offline?: boolean }): Promise<VisitorConversation>;
   /**
    * The conversation kept live for a UI: history, optimistic sends, typing, receipts,
    * resumed across reconnects. `close()` it when done.
@@ -97,6 +124,7 @@ export interface VisitorClient extends BaseClient {
   sendMessage(conversationId: string, body: string, options?: { clientMessageId?: string }): Promise<Message>;
   /** Rates a resolved conversation, 1 to 5, once per resolution. */
   rateConversation(conversationId: string, rating: number, comment?: string): Promise<VisitorConversation>;
+
   /** Forgets the session (a shared computer): the next call starts a new visitor. */
   forget(): void;
 }
@@ -122,28 +150,40 @@ const PAGE = 50;
  * ```
  */
 export function createVisitorClient(options: VisitorClientOptions): VisitorClient {
-  const { websiteKey, storage = defaultStorage(), name, email, externalId, userHash } = options;
+  const { websiteKey, storage = defaultStorage(), externalId, userHash } = options;
   const key = `chinwag:visitor:${websiteKey}`;
   let session = load<StoredSession>(storage, key);
+  const details: VisitorDetails = { name: options.name, email: options.email, attributes: options.attributes };
   // Who the visitor is was given: tell the server once, even when a session is stored.
-  let introduce = !!(name || email || externalId);
+  let introduce = !!(details.name || details.email || externalId || details.attributes);
   let starting: Promise<string> | undefined;
+  let visitor: Visitor;
 
   async function start(): Promise<string> {
     // Another tab may have resumed meanwhile: its resume token is as good.
     const resumeToken = (load<StoredSession>(storage, key) ?? session)?.resumeToken;
-    const input = { websiteKey, resumeToken, name, email, externalId, userHash };
+    const { name, email, attributes } = details;
+    const input = {
+      websiteKey,
+      resumeToken,
+      name,
+      email,
+      externalId,
+      userHash,
+      attributes: attributes && Object.entries(attributes).map(([key, value]) => ({ key, value })),
+    };
     const { startVisitorSession: s } = await base.http(StartVisitorSessionDocument, { input }, false);
     session = { token: s.token, resumeToken: s.resumeToken };
     save(storage, key, session);
     introduce = false;
+    visitor = s.visitor;
     return s.token;
   }
+  const restart = () => (starting ??= start().finally(() => (starting = undefined)));
 
   const base = createBase(
     options,
-    async (renew) =>
-      session && !renew && !introduce ? session.token : (starting ??= start().finally(() => (starting = undefined))),
+    async (renew) => (session && !renew && !introduce ? session.token : restart()),
     () => true,
   );
   const { http, live } = base;
@@ -160,7 +200,15 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
     widgetConfig: async () => (await http(WidgetConfigDocument, { websiteKey }, false)).widgetConfig,
     visitor: async () => (await http(CurrentVisitorDocument)).currentVisitor,
     conversations: async ({ first, after } = {}) => (await http(VisitorConversationsDocument, { first, after })).conversations,
-    startConversation: async (body) => (await http(StartConversationDocument, { input: { body } })).startConversation,
+    async introduce(more) {
+      Object.assign(details, more, { attributes: { ...details.attributes, ...more.attributes } });
+      // A start already in flight does not carry these details: let it end, then start again.
+      await starting?.catch(() => {});
+      await restart();
+      return visitor;
+    },
+    startConversation: async (body, { offline } = {}) =>
+      (await http(StartConversationDocument, { input: { body, offline } })).startConversation,
     openConversation: (id) =>
       liveConversation(
         {

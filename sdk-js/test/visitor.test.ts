@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { memoryStorage, type ConnectionState } from '../src/index.js';
+import { memoryStorage, SendTranscriptDocument, type ConnectionState } from '../src/index.js';
 import { organization, until, visitorClient } from './helpers.js';
 
 describe('the visitor client', () => {
@@ -207,5 +207,36 @@ describe('the visitor client', () => {
     const chat = visitorClient(websiteKey);
     await until(async () => (await chat.widgetConfig()).agentOnline, 'agentOnline');
     stop();
+  });
+
+  it('introduces the visitor with attributes, leaves an offline message and asks for its transcript', async () => {
+    const { owner, websiteKey } = await organization();
+    const chat = visitorClient(websiteKey, { attributes: { plan: 'pro' } });
+    const config = await chat.widgetConfig();
+    expect(config).toMatchObject({ offlineMessages: true, poweredBy: true, businessHours: null, preChatFields: [] });
+
+    // An offline message needs the visitor's email.
+    await expect(chat.startConversation('Do you ship to Bergen?', { offline: true })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
+    const visitor = await chat.introduce({ name: 'Vi', email: 'vi@example.com', attributes: { order: 'A-1' } });
+    expect(visitor).toMatchObject({ name: 'Vi', email: 'vi@example.com' });
+    const left = await chat.startConversation('Do you ship to Bergen?', { offline: true });
+
+    const { conversation } = await owner.request<{
+      conversation: { isOffline: boolean; visitor: { id: string; attributes: { key: string; value: string }[] } };
+    }>('query($id: ID!) { conversation(id: $id) { isOffline visitor { id attributes { key value } } } }', { id: left.id });
+    expect(conversation.isOffline).toBe(true);
+    expect(conversation.visitor.id).toBe(visitor.id);
+    expect(Object.fromEntries(conversation.visitor.attributes.map((a) => [a.key, a.value]))).toEqual({
+      plan: 'pro',
+      order: 'A-1',
+    });
+
+    // The transcript goes to the visitor's own email, or the one given.
+    expect(await chat.request(SendTranscriptDocument, { conversationId: left.id })).toEqual({ sendTranscript: true });
+    await expect(chat.request(SendTranscriptDocument, { conversationId: left.id, email: 'not an email' })).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
   });
 });

@@ -402,7 +402,7 @@ export type MarkReadMutation = { markRead: boolean };
 export type VisitorFieldsFragment = { id: string, name: string | null, email: string | null, externalId: string | null };
 
 /** Fields of `fragment VisitorConversationFields`. */
-export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null };
+export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null };
 
 /** Variables of `query WidgetConfig`. */
 export type WidgetConfigQueryVariables = Exact<{
@@ -437,7 +437,7 @@ export type VisitorConversationsQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversations`. */
-export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 /** Variables of `mutation StartConversation`. */
 export type StartConversationMutationVariables = Exact<{
@@ -446,7 +446,7 @@ export type StartConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation StartConversation`. */
-export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
 
 /** Variables of `query VisitorConversation`. */
 export type VisitorConversationQueryVariables = Exact<{
@@ -457,7 +457,7 @@ export type VisitorConversationQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversation`. */
-export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } } } };
+export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } } } };
 
 /** Variables of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscriptionVariables = Exact<{
@@ -471,7 +471,7 @@ export type VisitorConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } }
    };
 
 /** Variables of `mutation SendTranscript`. */
@@ -493,4 +493,4 @@ export type RateConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation RateConversation`. */
-export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, isOffline: boolean, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
