@@ -147,12 +147,9 @@ impl App {
     /// The per-event check: in memory only. `false` means the principal lost access.
     pub fn still_authorized(&self, p: &Principal) -> bool {
         match p {
-            Principal::Agent(a) => match self.access.agent_cached(&a.id) {
-                Some(acc) => !acc.removed && acc.epoch == a.epoch,
-                // Dropped from the cache because access changed: refuse until re-checked.
-                None => false,
-            },
-            Principal::ApiKey(k) => self.access.key_cached(&k.id).is_some_and(|acc| !acc.revoked),
+            // Dropped from the cache because access changed: refuse until re-checked.
+            Principal::Agent(a) => self.access.agent_valid(&a.id, a.epoch).unwrap_or(false),
+            Principal::ApiKey(k) => self.access.key_valid(&k.id).unwrap_or(false),
             Principal::Visitor(_) => true,
         }
     }

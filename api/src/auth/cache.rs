@@ -30,6 +30,16 @@ pub struct AccessCache {
 }
 
 impl AccessCache {
+    /// Whether the agent still has access at `epoch`, without cloning the entry (this
+    /// runs once per delivered event). `None` when not cached.
+    pub fn agent_valid(&self, id: &str, epoch: i64) -> Option<bool> {
+        self.agents.read().expect("cache lock").get(id).map(|a| !a.removed && a.epoch == epoch)
+    }
+
+    pub fn key_valid(&self, id: &str) -> Option<bool> {
+        self.keys.read().expect("cache lock").get(id).map(|k| !k.revoked)
+    }
+
     pub fn agent_cached(&self, id: &str) -> Option<AgentAccess> {
         self.agents.read().expect("cache lock").get(id).cloned()
     }
