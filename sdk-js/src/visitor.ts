@@ -2,6 +2,7 @@
  * `createVisitorClient`: everything a person on the website does, for a custom chat UI.
  */
 import { createBase, type BaseClient, type CommonOptions } from './base.js';
+import { ChinwagError } from './errors.js';
 import {
   conversationEvents,
   liveConversation,
@@ -158,8 +159,15 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
   let introduce = !!(details.name || details.email || externalId || details.attributes);
   let starting: Promise<string> | undefined;
   let visitor: Visitor;
+  let disposed = false;
+  // A disposed client (signed out, replaced) neither starts a session nor stores one that
+  // was on its way: a late request must not bring back whom `forget()` forgot.
+  const alive = () => {
+    if (disposed) throw new ChinwagError('UNAUTHENTICATED', 'Disposed');
+  };
 
   async function start(): Promise<string> {
+    alive();
     // Another tab may have resumed meanwhile: its resume token is as good.
     const resumeToken = (load<StoredSession>(storage, key) ?? session)?.resumeToken;
     const { name, email, attributes } = details;
@@ -173,6 +181,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       attributes: attributes && Object.entries(attributes).map(([key, value]) => ({ key, value })),
     };
     const { startVisitorSession: s } = await base.http(StartVisitorSessionDocument, { input }, false);
+    alive();
     session = { token: s.token, resumeToken: s.resumeToken };
     save(storage, key, session);
     introduce = false;
@@ -230,6 +239,10 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
     sendMessage: (conversationId, body, opts) => base.send(conversationId, body, opts),
     rateConversation: async (conversationId, rating, comment) =>
       (await http(RateConversationDocument, { conversationId, rating, comment })).rateConversation,
+    dispose() {
+      disposed = true;
+      base.api.dispose();
+    },
     forget() {
       session = null;
       save(storage, key, null);

@@ -209,6 +209,18 @@ describe('the visitor client', () => {
     stop();
   });
 
+  it('neither starts nor stores a session once disposed, even one on its way', async () => {
+    const { websiteKey } = await organization();
+    const storage = memoryStorage();
+    const chat = visitorClient(websiteKey, { storage, name: 'Signed out soon' });
+    const late = chat.visitor(); // starts the session
+    chat.forget();
+    chat.dispose();
+    await expect(late).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    await expect(chat.conversations()).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
+    expect(storage.getItem(`chinwag:visitor:${websiteKey}`)).toBeNull();
+  });
+
   it('introduces the visitor with attributes, leaves an offline message and asks for its transcript', async () => {
     const { owner, websiteKey } = await organization();
     const chat = visitorClient(websiteKey, { attributes: { plan: 'pro' } });
