@@ -14,7 +14,7 @@ import { LAUNCHER_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from
 import css from './launcher.css';
 
 /** The hashed chunk file names, filled in by `scripts/build.mjs`. */
-declare const CHUNKS: { core: string; panel: string };
+declare const CHUNKS: { core: string; returning: string; panel: string };
 
 const CHAT_ICON =
   '<svg class="i-chat" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
@@ -144,7 +144,10 @@ type Listener = (payload: never) => void;
   let label = () => {};
 
   const loadCore = (): Promise<CoreApi> =>
-    (core ??= ready.then((host) => import(base + CHUNKS.core).then((m: typeof import('./core.js')) => m.start(host))));
+    (core ??= ready.then((host) =>
+      // A returning visitor's core has the live connection built in (see scripts/build.mjs).
+      import(base + (storedSession() ? CHUNKS.returning : CHUNKS.core)).then((m: typeof import('./core.js')) => m.start(host)),
+    ));
 
   const commands = {
     open: () => loadCore().then((c) => c.open()),

@@ -189,7 +189,9 @@ describe('the widget on a customer page', () => {
     again.on('request', (r) => loaded.push(new URL(r.url()).pathname));
     await again.goto(shopUrl(websiteKey));
     await expect.poll(() => widget(again).badge.textContent()).toBe('1');
-    expect(loaded.some((p) => /^\/widget\/core-/.test(p))).toBe(true);
+    // (Their core has the live connection built in: it is needed at once.)
+    expect(loaded.some((p) => /^\/widget\/returning-/.test(p))).toBe(true);
+    expect(loaded.some((p) => /^\/widget\/core-/.test(p))).toBe(false);
     expect(loaded.some((p) => /^\/widget\/panel-/.test(p))).toBe(false);
     await openChat(again);
     await expect

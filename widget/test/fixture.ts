@@ -5,7 +5,8 @@
  * host page. Every browser and client made here is closed after its file or test.
  */
 import { createHmac } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAgentClient, CreateWebsiteDocument, type AgentClient } from '@chinwag/sdk';
@@ -13,7 +14,58 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import WebSocket from 'ws';
 
-export { until } from '../../sdk-js/test/server.js';
+import { until } from '../../sdk-js/test/server.js';
+
+export { until };
+
+/** An email the server sent (through the test run's SMTP sink). */
+export interface Mail {
+  to: string;
+  subject: string;
+  /** The text, decoded. */
+  body: string;
+}
+
+/** Every email the server has sent in this run, oldest first. */
+export function mails(): Mail[] {
+  const dir = inject('mailDir');
+  return readdirSync(dir)
+    .sort()
+    .map((file) => {
+      const raw = readFileSync(join(dir, file), 'utf8');
+      const split = raw.indexOf('\r\n\r\n');
+      const headers = raw.slice(0, split).replace(/\r\n[ \t]+/g, ' ');
+      const header = (name: string) => new RegExp(`^${name}: *(.*)$`, 'im').exec(headers)?.[1] ?? '';
+      let body = raw.slice(split + 4);
+      const encoding = header('Content-Transfer-Encoding').toLowerCase();
+      if (encoding === 'base64') body = Buffer.from(body, 'base64').toString('utf8');
+      if (encoding === 'quoted-printable') {
+        const bytes = body
+          .replace(/=\r\n/g, '')
+          .replace(/=([0-9A-F]{2})/gi, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+        body = Buffer.from(bytes, 'latin1').toString('utf8');
+      }
+      return { to: header('To'), subject: header('Subject'), body: body.replace(/\r\n/g, '\n') };
+    });
+}
+
+/** Waits for an email to `to` whose subject or text contains `text`. */
+export async function mailTo(to: string, text: string): Promise<Mail> {
+  let found: Mail | undefined;
+  await until(
+    () => !!(found = mails().find((m) => m.to.includes(to) && (m.subject + m.body).includes(text))),
+    `an email to ${to} with ${JSON.stringify(text)}`,
+  );
+  return found!;
+}
+
+/** Changes a website's settings (`updateWebsite`). */
+export async function updateWebsite(owner: AgentClient, id: string, input: Record<string, unknown>): Promise<void> {
+  await owner.request('mutation($id: ID!, $input: UpdateWebsiteInput!) { updateWebsite(id: $id, input: $input) { id } }', {
+    id,
+    input,
+  });
+}
 
 /** Screenshots go here (git-ignored); a person looks at them after a run. */
 export const RESULTS = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
@@ -54,8 +106,12 @@ export async function newContext(options: BrowserContextOptions = {}): Promise<B
 
 let n = 0;
 
-/** A new organization with its owner signed in (online, with a live socket) and a website. */
-export async function organization() {
+/**
+ * A new organization with its owner signed in and a website. The owner is not online
+ * (no agent is, unless a test says so), so the website takes no offline messages unless
+ * asked (`offlineMessages: true`, the server's default): most tests are about live chat.
+ */
+export async function organization({ offlineMessages = false } = {}) {
   const owner = createAgentClient({ url: chinwagUrl(), webSocketImpl: WebSocket });
   clients.push(owner);
   const me = await owner.signUp({
@@ -65,6 +121,7 @@ export async function organization() {
     password: 'correct horse battery',
   });
   const { createWebsite } = await owner.request(CreateWebsiteDocument, { input: { name: 'Acme shop' } });
+  if (!offlineMessages) await updateWebsite(owner, createWebsite.id, { offlineMessages });
   return { owner, me, websiteId: createWebsite.id, websiteKey: createWebsite.publicKey };
 }
 
@@ -129,4 +186,16 @@ export async function screenshot(page: Page, name: string): Promise<string> {
   const path = join(RESULTS, `${name}.png`);
   await page.screenshot({ path });
   return path;
+}
+
+/** WCAG 2.1 A and AA violations inside the widget, by axe-core, as `rule: targets`. */
+export async function axe(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
+  return page.evaluate(async () => {
+    const { violations } = await (window as unknown as { axe: typeof import('axe-core') }).axe.run(
+      { include: [{ fromShadowDom: ['chinwag-widget', '.cw'] }] } as never,
+      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    );
+    return violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
+  });
 }

@@ -1,7 +1,8 @@
 /**
  * Starts, for the whole run, a real `chinwag serve` (the SDK tests' fixture) serving
- * this build from `dist/`, and a host-page server on another port: the widget is
- * installed on a page of a different origin, as on a customer's site.
+ * this build from `dist/` and sending its email through a local SMTP sink, and a
+ * host-page server on another port: the widget is installed on a page of a different
+ * origin, as on a customer's site.
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -9,23 +10,28 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startServer, type TestServer } from '../../sdk-js/test/server.js';
 import { startPages, type Pages } from './pages.js';
+import { startSmtpSink, type SmtpSink } from './smtp.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 
 let server: TestServer | undefined;
 let pages: Pages | undefined;
+let smtp: SmtpSink | undefined;
 
 export async function setup(project: TestProject) {
   if (!existsSync(join(dist, 'widget.js'))) throw new Error('Build the widget first: npm run build -w widget');
-  server = await startServer(['--widget-dir', dist]);
+  smtp = await startSmtpSink();
+  server = await startServer(['--widget-dir', dist], { CHINWAG_SMTP_URL: smtp.url });
   pages = await startPages(new URL(server.url).origin);
   project.provide('chinwagUrl', server.url);
   project.provide('pagesUrl', pages.url);
+  project.provide('mailDir', smtp.dir);
 }
 
 export async function teardown() {
   await pages?.close();
   await server?.stop();
+  await smtp?.close();
 }
 
 declare module 'vitest' {
@@ -34,5 +40,7 @@ declare module 'vitest' {
     chinwagUrl: string;
     /** The host-page server, another origin. */
     pagesUrl: string;
+    /** Where the SMTP sink writes the emails the server sends, one `.eml` file each. */
+    mailDir: string;
   }
 }

@@ -4,11 +4,11 @@
  * hostile page's global CSS, keyboard only, languages, reduced motion, theming from
  * the website's settings and from the page, the site owner's JS API, and the demo page.
  */
-import { createRequire } from 'node:module';
 import type { AgentClient } from '@chinwag/sdk';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
+  axe,
   chinwagOrigin,
   newContext,
   openChat,
@@ -46,18 +46,6 @@ async function exchange(page: Page, owner: AgentClient) {
   await expect.poll(() => widget(page).typing.textContent()).toContain('typing');
   await expect.poll(() => widget(page).root.locator('.seen').count()).toBe(1);
   return agent;
-}
-
-/** WCAG 2.1 A and AA violations inside the widget, by axe-core, as `rule: targets`. */
-async function axe(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: createRequire(import.meta.url).resolve('axe-core/axe.min.js') });
-  return page.evaluate(async () => {
-    const { violations } = await (window as unknown as { axe: typeof import('axe-core') }).axe.run(
-      { include: [{ fromShadowDom: ['chinwag-widget', '.cw'] }] } as never,
-      { runOnly: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-    );
-    return violations.map((v) => `${v.id}: ${v.nodes.map((n) => JSON.stringify(n.target)).join(' ')}`);
-  });
 }
 
 const box = async (page: Page, selector: string) => (await widget(page).root.locator(selector).boundingBox())!;

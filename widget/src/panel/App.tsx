@@ -1,6 +1,9 @@
 /**
  * The chat panel: a dialog with the website's name and availability, and either one
- * conversation or the list of the visitor's conversations. It stays mounted while
+ * conversation, the list of the visitor's conversations, or (while nobody is available,
+ * on a website that takes offline messages) the offline form for a new conversation;
+ * the footer offers the conversation's transcript by email and says "Powered by
+ * Chinwag" when the website shows it. It stays mounted while
  * closed (hidden), so reopening is instant and the conversation stays live. Focus moves
  * into it on open and back to the launcher on close; Escape closes it; on a phone it
  * fills the screen and keeps Tab inside.
@@ -15,6 +18,13 @@ import { lazy } from './lazy.js';
 
 /** Loaded when the visitor asks for their conversations. */
 const List = lazy(() => import('./List.js').then((m) => m.List));
+/** Loaded when a new conversation would start while nobody is available. */
+export const Offline = lazy(() => import('./Offline.js').then((m) => m.Offline));
+/** Loaded when the visitor asks for the transcript. */
+const Transcript = lazy(() => import('./Transcript.js').then((m) => m.Transcript));
+
+/** Nobody can answer (outside business hours, or no agent online) and the website takes offline messages. */
+export const isOffline = (c: WidgetConfig): boolean => c.offlineMessages && !(c.businessHoursOpen && c.agentOnline);
 
 type View = { kind: 'loading' } | { kind: 'list' } | { kind: 'chat'; id: string | null; first?: string };
 
@@ -38,6 +48,8 @@ export function App({ core }: { core: Core }) {
   const [lastChat, setLastChat] = useState<string | null>(null);
   const panel = useRef<HTMLDivElement>(null);
   const connection = useConnection(core);
+  /** The conversation whose transcript form is open in the footer. */
+  const [transcript, setTranscript] = useState<string | null>(null);
 
   // A returning visitor continues their latest conversation; a new one starts blank.
   useEffect(() => {
@@ -84,6 +96,7 @@ export function App({ core }: { core: Core }) {
     }
   }
 
+  const chatId = view.kind === 'chat' ? view.id : null;
   const otherUnread = [...core.unread].reduce((n, [id, count]) => (view.kind === 'chat' && id === view.id ? n : n + count), 0);
 
   return (
@@ -131,6 +144,8 @@ export function App({ core }: { core: Core }) {
         </p>
       ) : view.kind === 'list' ? (
         <List core={core} t={t} onOpen={(id) => open({ kind: 'chat', id })} onNew={() => open({ kind: 'chat', id: null })} />
+      ) : !view.id && isOffline(config) ? (
+        <Offline key={`${generation}:${visit}`} core={core} t={t} config={config} />
       ) : (
         <Chat
           key={`${generation}:${visit}`}
@@ -142,6 +157,24 @@ export function App({ core }: { core: Core }) {
           onStarted={(id, first) => open({ kind: 'chat', id, first }, false)}
           onNew={() => open({ kind: 'chat', id: null })}
         />
+      )}
+      {(chatId || config.poweredBy) && (
+        <footer class="foot">
+          {chatId && (
+            <button
+              type="button"
+              class="link"
+              aria-expanded={transcript === chatId}
+              onClick={() => setTranscript(transcript === chatId ? null : chatId)}
+            >
+              {t.transcript}
+            </button>
+          )}
+          {config.poweredBy && <span class="powered">{t.poweredBy}</span>}
+          {chatId && transcript === chatId && (
+            <Transcript core={core} conversationId={chatId} onClose={() => setTranscript(null)} />
+          )}
+        </footer>
       )}
     </div>
   );

@@ -2,7 +2,8 @@
  * One conversation: the greeting, the messages (live, with "Seen" and retry), the
  * team's typing indicator, the rating prompt once it is resolved, and the composer.
  * `id: null` is a conversation not started yet: it starts with the first message, so
- * opening the chat alone creates nothing on the server.
+ * opening the chat alone creates nothing on the server. A first-time visitor on a
+ * website with a pre-chat form answers it first (which starts their session).
  */
 import type { ChatMessage, LiveConversation, VisitorConversation, WidgetConfig } from '@chinwag/sdk';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
@@ -14,6 +15,8 @@ import { linkify } from './text.js';
 
 /** Loaded when a conversation is resolved. */
 const Rating = lazy(() => import('./Rating.js').then((m) => m.Rating));
+/** Loaded for a first-time visitor on a website with a pre-chat form. */
+export const PreChat = lazy(() => import('./PreChat.js').then((m) => m.PreChat));
 
 interface ChatProps {
   core: Core;
@@ -55,6 +58,10 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   const [error, setError] = useState<string | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const locale = core.host.locale();
+  const [answered, setAnswered] = useState(false);
+  const asking = !id && !answered && !client.hasSession() && config.preChatFields.length > 0;
+  // The answers are in: on to the message.
+  useEffect(() => void (answered && core.host.root.querySelector<HTMLElement>('.composer textarea')?.focus()), [answered]);
 
   useEffect(() => {
     core.viewing(id);
@@ -77,7 +84,9 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   const typing = (state?.typing ?? []).filter((e) => e.isTyping && e.senderKind !== 'VISITOR');
   useLayoutEffect(() => {
     const el = log.current!;
-    if (el.scrollHeight - el.scrollTop - el.clientHeight < 120 || last?.senderKind === 'VISITOR') el.scrollTop = el.scrollHeight;
+    // The pre-chat form reads from the top.
+    if ((!asking && el.scrollHeight - el.scrollTop - el.clientHeight < 120) || last?.senderKind === 'VISITOR')
+      el.scrollTop = el.scrollHeight;
   }, [messages.length, typing.length, draft, isOpen, state?.conversation?.status]);
 
   async function send(text: string): Promise<boolean> {
@@ -123,6 +132,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
         {draft && !conversation && (
           <Message m={pendingDraft(draft)} t={t} team={team} time={time} seen={false} onRetry={() => {}} />
         )}
+        {asking && <PreChat core={core} config={config} onDone={() => setAnswered(true)} />}
         {state?.loading && <p class="note">{t.loading}</p>}
         {info?.status === 'RESOLVED' && (
           <div class="resolved">
@@ -155,7 +165,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
           {error}
         </p>
       )}
-      <Composer t={t} onSend={send} onTyping={(on) => (on ? conversation?.typing() : conversation?.stopTyping())} />
+      {!asking && <Composer t={t} onSend={send} onTyping={(on) => (on ? conversation?.typing() : conversation?.stopTyping())} />}
     </>
   );
 }

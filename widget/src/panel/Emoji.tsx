@@ -4,6 +4,10 @@
  * composer closes it (Escape is the composer's).
  */
 import { useLayoutEffect, useRef } from 'preact/hooks';
+import css from './Emoji.css';
+import { sheet } from './lazy.js';
+
+sheet(css);
 
 /** The picker's emoji: the common ones for talking to a shop, rendered by the system font. */
 const EMOJI = [

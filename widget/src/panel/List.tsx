@@ -6,6 +6,10 @@ import type { VisitorConversation } from '@chinwag/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import type { Strings } from './i18n.js';
+import css from './List.css';
+import { sheet } from './lazy.js';
+
+sheet(css);
 
 export interface ListProps {
   core: Core;

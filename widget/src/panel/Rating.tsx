@@ -4,6 +4,10 @@
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Strings } from './i18n.js';
+import css from './Rating.css';
+import { sheet } from './lazy.js';
+
+sheet(css);
 
 /** The satisfaction prompt: 1 to 5 stars, an optional comment. */
 export function Rating({ t, onRate }: { t: Strings; onRate(stars: number, comment?: string): Promise<unknown> }) {

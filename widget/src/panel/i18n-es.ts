@@ -38,5 +38,7 @@ const es: Strings = {
   error: 'Algo salió mal. Inténtalo de nuevo.',
   tooMany: 'Continúa primero una de tus conversaciones abiertas.',
   forbidden: 'El chat no está disponible en esta página.',
+  transcript: 'Enviarme la transcripción por correo',
+  poweredBy: 'Con la tecnología de Chinwag',
 };
 export default es;

@@ -38,5 +38,7 @@ const fr: Strings = {
   error: 'Un problème est survenu. Veuillez réessayer.',
   tooMany: 'Veuillez d’abord poursuivre l’une de vos conversations ouvertes.',
   forbidden: 'Le chat n’est pas disponible sur cette page.',
+  transcript: 'M’envoyer la transcription par e-mail',
+  poweredBy: 'Propulsé par Chinwag',
 };
 export default fr;

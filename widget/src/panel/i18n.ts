@@ -2,7 +2,9 @@
  * The panel's text in every language the widget speaks (`LOCALES` in host.ts). English
  * is the reference and ships with the panel; each other language is a small chunk of
  * its own (`i18n-fr.ts`...), loaded only by the visitors who need it, and must have
- * every key (the type checks it).
+ * every key (the type checks it). The parts loaded when needed (the pre-chat and offline
+ * forms, the transcript) carry their own text, in every language, so that it weighs
+ * nothing on opening the chat.
  */
 import type { Locale } from '../host.js';
 
@@ -43,6 +45,8 @@ const en = {
   error: 'Something went wrong. Please try again.',
   tooMany: 'Please continue one of your open conversations first.',
   forbidden: 'The chat is not available on this page.',
+  transcript: 'Email me the transcript',
+  poweredBy: 'Powered by Chinwag',
 };
 
 export type Strings = typeof en;

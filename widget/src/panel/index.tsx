@@ -4,14 +4,23 @@
  */
 import { render } from 'preact';
 import type { Core } from '../core.js';
-import { App } from './App.js';
+import { App, isOffline, Offline } from './App.js';
+import { PreChat } from './Chat.js';
 import { loadStrings } from './i18n.js';
+import { sheetsGoTo } from './lazy.js';
 import css from './panel.css';
 
-/** Renders the (hidden) panel once, in the visitor's language; `core.open()` shows it. */
+/**
+ * Renders the (hidden) panel once, in the visitor's language; `core.open()` shows it.
+ * A first-time visitor who will see the offline or the pre-chat form gets it at once.
+ */
 export async function mount(core: Core): Promise<void> {
-  await loadStrings(core.host.locale());
-  core.host.style(css);
+  const { config, style } = core.host;
+  // First: a part's module, when it runs, adds its stylesheet.
+  sheetsGoTo(style);
+  const form = core.client.hasSession() ? null : isOffline(config) ? Offline : config.preChatFields.length ? PreChat : null;
+  await Promise.all([loadStrings(core.host.locale()), form?.preload().catch(() => {})]);
+  style(css);
   const slot = document.createElement('div');
   core.host.launcher.before(slot);
   render(<App core={core} />, slot);
