@@ -156,15 +156,43 @@ impl App {
         let token = format!("inv_{}", random_token(24));
         let invite = self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS).await?;
         self.store.audit(&a.org_id, "agent", &a.id, "agent.invite", Some(&invite.id)).await?;
+        self.email_invite(a, &invite, &token).await?;
+        Ok(CreatedInvite { invite, token })
+    }
+
+    async fn email_invite(&self, a: &AgentPrincipal, invite: &InviteRow, token: &str) -> ApiResult<()> {
         let org = self.store.org(&a.org_id).await?;
         let inviter = self.store.agent(&a.org_id, &a.id).await?;
         let link = self.mailer.link(&format!("/app/accept-invite?token={token}"));
         self.mailer.send_later(
-            email.as_str().to_owned(),
+            invite.email.clone(),
             format!("{} invited you to {} on Chinwag", inviter.name, org.name),
             format!("{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n", inviter.name, org.name),
         );
+        Ok(())
+    }
+
+    /// A new link for a pending invite, emailed again; the old link stops working.
+    pub async fn resend_invite(&self, p: &Principal, id: &str) -> ApiResult<CreatedInvite> {
+        let a = admin(p)?;
+        let token = format!("inv_{}", random_token(24));
+        let invite = self.store.renew_invite(&a.org_id, id, &sha256_hex(token.as_bytes()), INVITE_TTL_MS).await.map_err(|e| not_found(e, "invite"))?;
+        self.email_invite(a, &invite, &token).await?;
         Ok(CreatedInvite { invite, token })
+    }
+
+    pub async fn revoke_invite(&self, p: &Principal, id: &str) -> ApiResult<()> {
+        let a = admin(p)?;
+        self.store.revoke_invite(&a.org_id, id).await.map_err(|e| not_found(e, "invite"))?;
+        self.store.audit(&a.org_id, "agent", &a.id, "agent.invite_revoke", Some(id)).await?;
+        Ok(())
+    }
+
+    /// What an invite link is for (the join page shows it); no token needed.
+    pub async fn invite_preview(&self, token: &str) -> ApiResult<(InviteRow, String)> {
+        let invite = self.store.invite_by_token(&sha256_hex(token.trim().as_bytes())).await.map_err(|e| not_found(e, "invite"))?;
+        let org = self.store.org(&invite.org_id).await?;
+        Ok((invite, org.name))
     }
 
     pub async fn accept_invite(&self, token: &str, name: &str, password: &str) -> ApiResult<Session> {

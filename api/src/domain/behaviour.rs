@@ -63,9 +63,15 @@ impl BusinessHours {
         if intervals.len() > 28 {
             return Err(invalid("at most 28 opening intervals"));
         }
+        let mut spans: Vec<(Weekday, u32, u32)> = Vec::new();
         for i in &intervals {
             match (minutes(&i.open), minutes(&i.close)) {
-                (Some(o), Some(c)) if o < c => {}
+                (Some(o), Some(c)) if o < c => {
+                    if spans.iter().any(|(d, so, sc)| *d == i.day && o < *sc && *so < c) {
+                        return Err(invalid(format!("opening hours overlap on {:?}: {}-{}", i.day, i.open, i.close)));
+                    }
+                    spans.push((i.day, o, c));
+                }
                 _ => return Err(invalid(format!("opening hours must be HH:MM with open before close, got {}-{}", i.open, i.close))),
             }
         }
@@ -176,5 +182,10 @@ mod tests {
         assert!(BusinessHours::parse("UTC", i("10:00", "09:00")).is_err());
         assert!(BusinessHours::parse("UTC", i("9:00", "10:00")).is_err());
         assert!(BusinessHours::parse("UTC", i("00:00", "24:00")).is_ok());
+        let two = |a: (&str, &str), b: (&str, &str)| {
+            vec![Interval { day: Weekday::Monday, open: a.0.into(), close: a.1.into() }, Interval { day: Weekday::Monday, open: b.0.into(), close: b.1.into() }]
+        };
+        assert!(BusinessHours::parse("UTC", two(("09:00", "12:00"), ("11:00", "14:00"))).is_err());
+        assert!(BusinessHours::parse("UTC", two(("09:00", "12:00"), ("12:00", "14:00"))).is_ok());
     }
 }

@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, Department, Invite};
+use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, Department, Invite, InvitePreview, PendingInvite};
 use super::{ContextExt as _, GqlResult};
 use crate::app::{admin, agent, staff, Session};
 use crate::domain::{AgentStatus, Role};
@@ -72,6 +72,18 @@ impl AccountQuery {
         Ok(ctx.app().store.departments(org).await?.into_iter().map(Department).collect())
     }
 
+    /// Invites not yet accepted (owners and admins).
+    async fn invites(&self, ctx: &Context<'_>) -> GqlResult<Vec<PendingInvite>> {
+        let a = admin(ctx.viewer()?)?;
+        Ok(ctx.app().store.pending_invites(&a.org_id).await?.into_iter().map(Into::into).collect())
+    }
+
+    /// What an invite link is for; no token needed, only the invite's own.
+    async fn invite(&self, ctx: &Context<'_>, token: String) -> GqlResult<InvitePreview> {
+        let (i, organization_name) = ctx.app().invite_preview(&token).await?;
+        Ok(InvitePreview { email: i.email, role: i.role, organization_name, expires_at: super::types::DateTime(i.expires_at) })
+    }
+
     /// API keys of the organization (owners and admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiKey>> {
         let a = admin(ctx.viewer()?)?;
@@ -134,6 +146,18 @@ impl AccountMutation {
     async fn invite_agent(&self, ctx: &Context<'_>, input: InviteAgentInput) -> GqlResult<Invite> {
         let c = ctx.app().invite_agent(ctx.viewer()?, &input.email, input.role).await?;
         Ok(Invite { id: ID(c.invite.id), email: c.invite.email, role: c.invite.role, token: c.token, expires_at: super::types::DateTime(c.invite.expires_at) })
+    }
+
+    /// Emails a pending invite again with a new link (the old one stops working).
+    async fn resend_invite(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invite> {
+        let c = ctx.app().resend_invite(ctx.viewer()?, &id).await?;
+        Ok(Invite { id: ID(c.invite.id), email: c.invite.email, role: c.invite.role, token: c.token, expires_at: super::types::DateTime(c.invite.expires_at) })
+    }
+
+    /// Ends a pending invite; its link stops working.
+    async fn revoke_invite(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        ctx.app().revoke_invite(ctx.viewer()?, &id).await?;
+        Ok(true)
     }
 
     /// Joins the team with an invite token, setting name and password.

@@ -605,6 +605,31 @@ pub struct AuthPayload {
     pub agent: Agent,
 }
 
+/// An invitation waiting to be accepted.
+#[derive(SimpleObject)]
+pub struct PendingInvite {
+    pub id: ID,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: DateTime,
+    pub created_at: DateTime,
+}
+
+impl From<crate::store::InviteRow> for PendingInvite {
+    fn from(i: crate::store::InviteRow) -> Self {
+        PendingInvite { id: ID(i.id), email: i.email, role: i.role, expires_at: DateTime(i.expires_at), created_at: DateTime(i.created_at) }
+    }
+}
+
+/// What an invite link is for, readable with the token alone (for the join page).
+#[derive(SimpleObject)]
+pub struct InvitePreview {
+    pub email: String,
+    pub role: Role,
+    pub organization_name: String,
+    pub expires_at: DateTime,
+}
+
 /// An invitation to join the team; send `token` to the invitee (it works once).
 #[derive(SimpleObject)]
 pub struct Invite {

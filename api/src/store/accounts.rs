@@ -245,6 +245,64 @@ impl Store {
         Ok(row)
     }
 
+    /// Pending invites: not accepted, not expired.
+    pub async fn pending_invites(&self, org_id: &str) -> StoreResult<Vec<InviteRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, InviteRow>(
+                "select id, org_id, email, role, expires_at, accepted_at, created_at from invites where org_id = $1 and accepted_at is null and expires_at > $2 order by created_at desc",
+            )
+            .bind(org_id)
+            .bind(now_ms())
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// A usable invite by its token hash (for the join page).
+    pub async fn invite_by_token(&self, token_hash: &str) -> StoreResult<InviteRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, InviteRow>(
+                "select id, org_id, email, role, expires_at, accepted_at, created_at from invites where token_hash = $1 and accepted_at is null and expires_at > $2",
+            )
+            .bind(token_hash)
+            .bind(now_ms())
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// Ends a pending invite (its link stops working).
+    pub async fn revoke_invite(&self, org_id: &str, id: &str) -> StoreResult<()> {
+        let n = on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("update invites set expires_at = 0 where id = $1 and org_id = $2 and accepted_at is null").bind(id).bind(org_id).execute(pool).await?.rows_affected()
+        });
+        if n == 0 {
+            return Err(super::StoreError::NotFound);
+        }
+        Ok(())
+    }
+
+    /// A new token (and a fresh week) for a pending invite; the old link stops working.
+    pub async fn renew_invite(&self, org_id: &str, id: &str, token_hash: &str, ttl_ms: i64) -> StoreResult<InviteRow> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, InviteRow>(
+                "update invites set token_hash = $1, expires_at = $2 where id = $3 and org_id = $4 and accepted_at is null \
+                 returning id, org_id, email, role, expires_at, accepted_at, created_at",
+            )
+            .bind(token_hash)
+            .bind(now + ttl_ms)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
     /// Spends an invite and creates the agent, atomically: a token works once.
     pub async fn accept_invite(&self, token_hash: &str, name: &str, password_hash: &str) -> StoreResult<AgentRow> {
         let now = now_ms();

@@ -209,3 +209,24 @@ async fn agents_update_their_own_profile() {
     let d = app.ok(Some(&owner.token), q, json!({ "i": { "avatarUrl": "" } })).await;
     assert_eq!(d["updateProfile"]["avatarUrl"], serde_json::Value::Null);
 }
+
+#[tokio::test]
+async fn pending_invites_are_listed_previewed_resent_and_revoked() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let first = app.ok(Some(&owner.token), "mutation { inviteAgent(input: {email: \"dee@team.test\", role: ADMIN}) { id token } }", json!({})).await["inviteAgent"].clone();
+    let list = app.ok(Some(&owner.token), "{ invites { id email role } }", json!({})).await;
+    assert_eq!(list["invites"][0]["email"], "dee@team.test");
+    let preview = "query($t: String!) { invite(token: $t) { email role organizationName } }";
+    let p = app.ok(None, preview, json!({ "t": first["token"] })).await;
+    assert_eq!(p["invite"]["organizationName"], "Ann Inc");
+    assert_eq!(p["invite"]["role"], "ADMIN");
+    let again = app.ok(Some(&owner.token), "mutation($id: ID!) { resendInvite(id: $id) { token } }", json!({ "id": first["id"] })).await["resendInvite"]["token"].clone();
+    assert_eq!(app.err(None, preview, json!({ "t": first["token"] })).await, "NOT_FOUND", "the old link stops working");
+    app.ok(None, preview, json!({ "t": again })).await;
+    app.ok(Some(&owner.token), "mutation($id: ID!) { revokeInvite(id: $id) }", json!({ "id": first["id"] })).await;
+    assert_eq!(app.err(None, preview, json!({ "t": again })).await, "NOT_FOUND");
+    assert_eq!(app.ok(Some(&owner.token), "{ invites { id } }", json!({})).await["invites"].as_array().unwrap().len(), 0);
+    let mallory = app.sign_up("Mallory").await;
+    assert_eq!(app.err(Some(&mallory.token), "mutation($id: ID!) { revokeInvite(id: $id) }", json!({ "id": first["id"] })).await, "NOT_FOUND");
+}
