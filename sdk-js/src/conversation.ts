@@ -41,12 +41,17 @@ export interface ConversationEventsOptions {
    * @default undefined (live events only)
    */
   after?: string | null;
+  /**
+   * Instead of `after`, for a client that holds no message yet: every message after this
+   * `seq` is replayed first (`0`: the whole conversation).
+   */
+  afterSeq?: number;
 }
 
 /** The subscription document of a conversation's events. Internal. */
 export type EventsDocument<C> = TypedDocument<
   { conversationEvents: ConversationEvent<C> },
-  { conversationId: string; after?: string | null }
+  { conversationId: string; after?: string | null; afterSeq?: number | null }
 >;
 
 /**
@@ -58,11 +63,11 @@ export function conversationEvents<C>(
   document: EventsDocument<C>,
   conversationId: string,
   handlers: ConversationHandlers<C>,
-  { after = null }: ConversationEventsOptions = {},
+  { after = null, afterSeq }: ConversationEventsOptions = {},
 ): () => void {
   // `variables` travels with the subscription: graphql-ws sends this very object again
   // on every reconnect, so moving `after` forward is what makes the resume.
-  const variables = { conversationId, after };
+  const variables: { conversationId: string; after: string | null; afterSeq?: number } = { conversationId, after, afterSeq };
   const seen = new Set<string>();
   let lastSeq = 0;
   return live.subscribe(document, variables, {
@@ -75,6 +80,7 @@ export function conversationEvents<C>(
         seen.add(m.id);
         lastSeq = m.seq;
         variables.after = m.id;
+        delete variables.afterSeq;
         handlers.message?.(m);
       } else if (e.__typename === 'TypingChanged') handlers.typing?.(e);
       else if (e.__typename === 'ReadReceipt') handlers.receipt?.(e);
@@ -252,7 +258,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
   /**
    * Loads the conversation and its latest page. On a reconnect it runs again: the
    * stream replays missed messages by itself, but status, receipts and typing are not
-   * replayed, and with no message held there was nothing to resume from.
+   * replayed (and with no message held yet, the page is taken as it is).
    */
   async function load(initial: boolean) {
     try {
@@ -277,7 +283,9 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
           updated: (conversation) => update({ conversation }),
           error: (error) => update({ error }),
         },
-        { after: history[history.length - 1]?.id ?? null },
+        // With no message held, from the start: a reply that lands before the
+        // subscription does is not lost.
+        history.length ? { after: history[history.length - 1]!.id } : { afterSeq: 0 },
       );
     } catch (error) {
       // A failed reload keeps what is shown; the stream goes on regardless.

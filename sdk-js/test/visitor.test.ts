@@ -209,6 +209,21 @@ describe('the visitor client', () => {
     stop();
   });
 
+  it('replays a conversation from the start with afterSeq: 0, then resumes after what it delivered', async () => {
+    const { owner, websiteKey } = await organization();
+    const chat = visitorClient(websiteKey);
+    const { id } = await chat.startConversation('One');
+    await owner.sendMessage(id, 'Two');
+    const got: string[] = [];
+    const stop = chat.conversationEvents(id, { message: (m) => got.push(m.body) }, { afterSeq: 0 });
+    await until(() => got.length === 2, 'the replay');
+    await until(() => chat.connectionState() === 'online', 'the live connection');
+    await owner.sendMessage(id, 'Three');
+    await until(() => got.length === 3, 'the live message');
+    expect(got).toEqual(['One', 'Two', 'Three']);
+    stop();
+  });
+
   it('neither starts nor stores a session once disposed, even one on its way', async () => {
     const { websiteKey } = await organization();
     const storage = memoryStorage();

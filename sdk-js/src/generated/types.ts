@@ -266,6 +266,7 @@ export type AgentConversationQuery = { conversation: { id: string, status: Conve
 export type AgentConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
   after?: string | number | null | undefined;
+  afterSeq?: number | null | undefined;
 }>;
 
 
@@ -463,6 +464,7 @@ export type VisitorConversationQuery = { conversation: { id: string, status: Con
 export type VisitorConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
   after?: string | number | null | undefined;
+  afterSeq?: number | null | undefined;
 }>;
 
 
