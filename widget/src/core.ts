@@ -12,7 +12,7 @@ import { ding } from './sound.js';
 /** How many of the visitor's latest conversations are followed live for the badge (the server caps open ones at 5). */
 const WATCHED = 5;
 
-const TRACK_PAGE_VIEW = 'mutation TrackPageView($input: TrackPageViewInput!) { trackPageView(input: $input) }';
+const TRACK_PAGE_VIEW = 'mutation TrackPageView($input:TrackPageViewInput!){trackPageView(input:$input)}';
 
 /** What the panel reads and calls. */
 export interface Core extends CoreApi {

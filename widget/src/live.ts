@@ -13,7 +13,6 @@ import type { Client, ClientOptions } from 'graphql-ws/client';
 export function createClient(options: ClientOptions): Client {
   let real: Client | undefined;
   let loading: Promise<Client> | undefined;
-  let disposed = false;
   const load = () =>
     (loading ??= import('graphql-ws/client').then(
       (m) => (real ??= m.createClient(options)),
@@ -28,7 +27,8 @@ export function createClient(options: ClientOptions): Client {
       let stop: (() => void) | undefined;
       let ended = false;
       load().then(
-        (client) => void (!ended && !disposed && (stop = client.subscribe(payload, sink))),
+        // (The SDK ends every subscription before it disposes of the client.)
+        (client) => void (!ended && (stop = client.subscribe(payload, sink))),
         (e: unknown) => !ended && sink.error(e),
       );
       return () => {
@@ -37,9 +37,6 @@ export function createClient(options: ClientOptions): Client {
       };
     },
     terminate: () => real?.terminate(),
-    dispose() {
-      disposed = true;
-      return real?.dispose();
-    },
+    dispose: () => real?.dispose(),
   } as Client;
 }

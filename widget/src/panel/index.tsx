@@ -19,7 +19,7 @@ export async function mount(core: Core): Promise<void> {
   // First: a part's module, when it runs, adds its stylesheet.
   sheetsGoTo(style);
   const form = core.client.hasSession() ? null : isOffline(config) ? Offline : config.preChatFields.length ? PreChat : null;
-  await Promise.all([loadStrings(core.host.locale()), form?.preload().catch(() => {})]);
+  await Promise.all([loadStrings(core.host.locale()), form?.preload()]);
   style(css);
   const slot = document.createElement('div');
   core.host.launcher.before(slot);

@@ -11,7 +11,7 @@ import { useEffect, useReducer } from 'preact/hooks';
 
 /** A component loaded on first render (or earlier, with `preload`). */
 export type Lazy<P> = ComponentType<P> & {
-  /** Starts loading now; resolves once the component can render at once. */
+  /** Starts loading now; resolves once the component can render at once (or failed to load: a later render tries again). */
   preload(): Promise<unknown>;
 };
 
@@ -22,19 +22,12 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): L
   const preload = () =>
     (loading ??= load().then(
       (c) => (loaded = c),
-      (e) => {
-        loading = undefined;
-        throw e;
-      },
+      () => (loading = undefined),
     ));
   const Component = (props: P) => {
     const [, bump] = useReducer((n: number) => n + 1, 0);
     useEffect(() => {
-      if (!loaded)
-        preload().then(
-          () => bump(0),
-          () => {},
-        );
+      if (!loaded) void preload().then(() => bump(0));
     }, []);
     return loaded ? h(loaded, props) : null;
   };
