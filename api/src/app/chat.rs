@@ -45,6 +45,10 @@ impl App {
         let v = visitor(p)?;
         let body = body.filter(|b| !b.trim().is_empty()).map(MessageBody::parse).transpose()?;
         if offline {
+            let site = self.store.website(&v.org_id, &v.website_id).await?;
+            if !site.offline_messages {
+                return Err(ApiError::Forbidden("this website does not take offline messages"));
+            }
             let me = self.store.visitor(&v.org_id, &v.id).await?;
             if me.email.is_none() {
                 return Err(ApiError::BadInput("an offline message needs the visitor's email (startVisitorSession with email)".into()));

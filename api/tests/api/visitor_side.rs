@@ -142,6 +142,9 @@ async fn business_hours_pre_chat_fields_and_offline_messages() {
     assert_eq!(d["startConversation"]["isOffline"], true);
     let seen = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { isOffline visitor { email attributes { key value } } } }", json!({ "c": d["startConversation"]["id"] })).await;
     assert_eq!(seen["conversation"]["visitor"]["attributes"], json!([{ "key": "order", "value": "A-1001" }]));
+    // A website that takes no offline messages refuses them.
+    app.ok(Some(&owner.token), update, json!({ "id": site.id, "i": { "offlineMessages": false } })).await;
+    assert_eq!(app.err(Some(&v.token), off, json!({})).await, "FORBIDDEN");
     // Clearing the hours means always open again.
     app.ok(Some(&owner.token), update, json!({ "id": site.id, "i": { "clearBusinessHours": true } })).await;
     assert_eq!(app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"]["businessHoursOpen"], true);
