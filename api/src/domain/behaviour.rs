@@ -89,6 +89,32 @@ impl BusinessHours {
     }
 }
 
+impl BusinessHours {
+    /// When the website next opens after `unix_ms` (unix ms), in its own time zone with
+    /// daylight saving applied; `None` when it is open now or never opens.
+    pub fn next_opening_after(&self, unix_ms: i64) -> Option<i64> {
+        if self.is_open_at(unix_ms) {
+            return None;
+        }
+        let tz = jiff::tz::TimeZone::get(&self.time_zone).ok()?;
+        let now = jiff::Timestamp::from_millisecond(unix_ms).ok()?.to_zoned(tz.clone());
+        let today = now.date();
+        (0..8)
+            .filter_map(|offset| today.checked_add(jiff::Span::new().days(offset)).ok())
+            .flat_map(|date| {
+                let day = Weekday::from_jiff(date.weekday());
+                let tz = tz.clone();
+                let mut opens: Vec<u32> = self.intervals.iter().filter(|i| i.day == day).filter_map(|i| minutes(&i.open)).collect();
+                opens.sort_unstable();
+                opens.into_iter().filter_map(move |m| {
+                    let t = jiff::civil::Time::new((m / 60) as i8, (m % 60) as i8, 0, 0).ok()?;
+                    date.to_datetime(t).to_zoned(tz.clone()).ok().map(|z| z.timestamp().as_millisecond())
+                })
+            })
+            .find(|at| *at > unix_ms)
+    }
+}
+
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PreChatFieldKind {
     Text,
@@ -173,6 +199,17 @@ mod tests {
         assert!(!hours().is_open_at(at("2026-11-30T07:30+0000")), "08:30 in Oslo");
         assert!(!hours().is_open_at(at("2026-11-30T16:00+0000")), "17:00 in Oslo is closed");
         assert!(hours().is_open_at(at("2026-12-05T22:59+0000")), "Saturday 23:59 in Oslo");
+    }
+
+    #[test]
+    fn the_next_opening_is_found_in_local_time_across_daylight_saving() {
+        let at = |s: &str| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M%z", s).unwrap().as_millisecond();
+        // Monday 08:30 UTC = 09:30 Oslo: open now.
+        assert_eq!(hours().next_opening_after(at("2026-11-30T08:30+0000")), None);
+        // Monday 17:00 Oslo: next is Saturday 10:00 Oslo = 09:00 UTC.
+        assert_eq!(hours().next_opening_after(at("2026-11-30T16:00+0000")), Some(at("2026-12-05T09:00+0000")));
+        // Across the spring change (2027-03-28): Monday 29 March 09:00 Oslo is 07:00 UTC (summer time).
+        assert_eq!(hours().next_opening_after(at("2027-03-27T23:30+0000")), Some(at("2027-03-29T07:00+0000")));
     }
 
     #[test]

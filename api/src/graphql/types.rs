@@ -137,6 +137,9 @@ pub struct WidgetConfig {
     pub business_hours_open: bool,
     /// The opening hours, to tell visitors when the team is back.
     pub business_hours: Option<BusinessHoursOut>,
+    /// When the website next opens, if it is closed now (time zones and daylight saving
+    /// applied by the server).
+    pub next_opening_at: Option<DateTime>,
     /// An agent has chosen status online and has a live connection.
     pub agent_online: bool,
     /// Fields the visitor fills before the first message; empty for none.

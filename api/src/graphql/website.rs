@@ -103,6 +103,7 @@ impl WebsiteQuery {
             website_name: w.name.clone(),
             appearance: Appearance::of(&w),
             business_hours_open: w.open_now(),
+            next_opening_at: w.hours().and_then(|h| h.next_opening_after(crate::time::now_ms())).map(super::types::DateTime),
             business_hours: w.hours().map(BusinessHoursOut::from),
             agent_online: app.agent_online(&w.org_id).await?,
             pre_chat_fields: w.pre_chat().into_iter().map(PreChatFieldOut::from).collect(),

@@ -125,9 +125,11 @@ async fn business_hours_pre_chat_fields_and_offline_messages() {
         .await;
     assert_eq!(d["updateWebsite"]["businessHours"]["timeZone"], "UTC");
     assert_eq!(d["updateWebsite"]["preChatFields"][0]["kind"], "EMAIL");
-    let cfg = "query($k: String!) { widgetConfig(websiteKey: $k) { businessHoursOpen offlineMessages businessHours { timeZone } preChatFields { key label required } } }";
+    let cfg = "query($k: String!) { widgetConfig(websiteKey: $k) { businessHoursOpen nextOpeningAt offlineMessages businessHours { timeZone } preChatFields { key label required } } }";
     let c = app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"].clone();
     assert_eq!(c["businessHoursOpen"], false, "today is outside the hours");
+    let tomorrow = (chinwag::time::now_ms() / 86_400_000 + 1) * 86_400_000;
+    assert_eq!(c["nextOpeningAt"], chinwag::time::rfc3339(tomorrow), "midnight UTC tomorrow");
     assert_eq!(c["offlineMessages"], true);
     assert_eq!(c["preChatFields"][1]["label"], "Order number");
     for bad in [json!({ "businessHours": { "timeZone": "Mars/Base", "intervals": [] } }), json!({ "businessHours": { "timeZone": "UTC", "intervals": [{ "day": "MONDAY", "open": "18:00", "close": "09:00" }] } }), json!({ "preChatFields": [{ "key": "a b", "label": "x" }] })] {
