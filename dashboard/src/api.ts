@@ -273,3 +273,42 @@ export const DashboardInboxDocument = doc<{ inboxEvents: InboxEvent }>(
   ... on InboxMessageAdded { conversationId preview message { id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt } conversation { ${CONVERSATION} } }
   ... on VisitorPresenceChanged { visitorId online } } }`,
 );
+
+/** A file sent with a message (`Message.attachments`). */
+export interface Attachment {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+  /** A server-relative signed link, valid for an hour. */
+  url: string;
+  /** Safe to show inline (PNG, JPEG, GIF, WebP). */
+  isImage: boolean;
+}
+
+/** What `POST /uploads` answers (201). */
+export interface UploadedFile {
+  id: string;
+  filename: string;
+  contentType: string;
+  size: number;
+}
+
+const MESSAGE = 'id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt';
+
+/** `sendMessage` with files (the SDK's `send` takes none); the message then arrives on the live stream. */
+export const SendMessageWithFilesDocument = doc<
+  { sendMessage: Message },
+  {
+    input: { conversationId: string; body: string; clientMessageId?: string; isPrivate?: boolean; attachmentIds: string[] };
+  }
+>(`mutation SendMessageWithFiles($input: SendMessageInput!) { sendMessage(input: $input) { ${MESSAGE} } }`);
+
+/** The attachments of a run of messages (the SDK's messages leave them out). */
+export const MessageAttachmentsDocument = doc<
+  { conversation: { id: string; messages: { nodes: { id: string; attachments: Attachment[] }[] } } },
+  { id: string; first?: number; after?: string; last?: number; before?: string }
+>(
+  `query MessageAttachments($id: ID!, $first: Int, $after: ID, $last: Int, $before: ID) { conversation(id: $id) { id
+  messages(first: $first, after: $after, last: $last, before: $before) { nodes { id attachments { id filename contentType size url isImage } } } } }`,
+);

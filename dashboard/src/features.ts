@@ -5,9 +5,9 @@
  *
  * Done and removed: `forgottenPassword` (requestPasswordReset / resetPassword, emailed
  * links) and `widgetBehaviour` (business hours, pre-chat form, offline messages and
- * powered-by in the website editor).
+ * powered-by in the website editor), and `attachments` (`POST /uploads` and
+ * `sendMessage(attachmentIds)`: the composer's paperclip, drag-and-drop and paste).
  */
 export const features = {
-  /** Needs attachments on `sendMessage` and an upload route: the composer gets a paperclip. */
-  attachments: false,
+  attachments: true,
 } as const;

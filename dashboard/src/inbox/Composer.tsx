@@ -1,12 +1,33 @@
 /**
  * The reply box: reply or private note (visually distinct), Enter to send and
  * Shift+Enter for a new line, emoji, and canned responses by typing `/` and a shortcut
- * (arrows to choose, Enter or Tab to insert, Escape to dismiss).
+ * (arrows to choose, Enter or Tab to insert, Escape to dismiss). Files come by the
+ * paperclip, drag-and-drop or paste: each uploads at once with its progress, and goes
+ * with the next reply or note (which may then have no text).
  */
 import type { CannedResponse, LiveConversation, AgentConversation } from '@chinwag/sdk';
 import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } from 'react';
-import { useDirectory } from '../directory';
-import { Icon, IconButton, toast } from '../ui';
+import { SendMessageWithFilesDocument, type UploadedFile } from '../api';
+import { useDirectory, useServices } from '../directory';
+import { features } from '../features';
+import { Icon, IconButton, errorMessage, toast } from '../ui';
+import { UploadError, formatSize, uploadFile, type Upload } from './attachments';
+
+/** A file in the composer: uploading, uploaded, or failed. */
+interface PendingFile {
+  key: string;
+  file: File;
+  progress: number;
+  uploaded?: UploadedFile;
+  error?: string;
+  /** Refused for good (too large): no Retry. */
+  final?: boolean;
+  upload?: Upload;
+  /** An object URL for an image's thumbnail. */
+  preview?: string;
+}
+
+let fileKey = 0;
 
 const EMOJI = [
   '😀',
@@ -55,11 +76,19 @@ export const Composer = forwardRef<
   ComposerHandle,
   {
     live: LiveConversation<AgentConversation>;
+    conversationId: string;
     /** An offline conversation: where public replies are emailed (the visitor is not in the chat). */
     emailTo?: string | null;
   }
->(function Composer({ live, emailTo }, ref) {
+>(function Composer({ live, conversationId, emailTo }, ref) {
   const { canned } = useDirectory();
+  const { client } = useServices();
+  const [files, setFiles] = useState<PendingFile[]>([]);
+  const [dragging, setDragging] = useState(false);
+  const [sending, setSending] = useState(false);
+  const picker = useRef<HTMLInputElement>(null);
+  const filesRef = useRef(files);
+  filesRef.current = files;
   const [mode, setMode] = useState<'reply' | 'note'>('reply');
   const [text, setText] = useState('');
   const [slash, setSlash] = useState<{ start: number; query: string } | null>(null);
@@ -80,7 +109,61 @@ export const Composer = forwardRef<
     setText('');
     setSlash(null);
     setMode('reply');
+    return () => {
+      for (const f of filesRef.current) dropFile(f);
+      setFiles([]);
+    };
   }, [live]);
+
+  const update = (key: string, change: Partial<PendingFile>) =>
+    setFiles((list) => list.map((f) => (f.key === key ? { ...f, ...change } : f)));
+
+  function dropFile(f: PendingFile) {
+    f.upload?.abort();
+    if (f.preview) URL.revokeObjectURL(f.preview);
+  }
+
+  function remove(key: string) {
+    const f = filesRef.current.find((x) => x.key === key);
+    if (f) dropFile(f);
+    setFiles((list) => list.filter((x) => x.key !== key));
+    area.current?.focus();
+  }
+
+  /** Uploads one file, once more with a fresh token if the first was refused as expired. */
+  async function start(p: PendingFile, again = false) {
+    const up = uploadFile(client.session?.accessToken ?? '', conversationId, p.file, (progress) => update(p.key, { progress }));
+    update(p.key, { upload: up, error: undefined, progress: 0 });
+    try {
+      const uploaded = await up.promise;
+      update(p.key, { uploaded, upload: undefined, progress: 1 });
+    } catch (e) {
+      if (e instanceof UploadError && e.code === 'ABORTED') return;
+      if (e instanceof UploadError && e.status === 401 && !again) {
+        // The SDK refreshes the session on a refused request.
+        await client.me().catch(() => {});
+        return start(p, true);
+      }
+      update(p.key, {
+        upload: undefined,
+        error: e instanceof Error ? e.message : String(e),
+        final: e instanceof UploadError && e.status === 413,
+      });
+    }
+  }
+
+  function addFiles(list: FileList | File[]) {
+    if (!features.attachments) return;
+    const added = Array.from(list).map<PendingFile>((file) => ({
+      key: `f${++fileKey}`,
+      file,
+      progress: 0,
+      preview: /^image\/(png|jpeg|gif|webp)$/.test(file.type) ? URL.createObjectURL(file) : undefined,
+    }));
+    if (!added.length) return;
+    setFiles((l) => [...l, ...added]);
+    added.forEach((p) => void start(p));
+  }
 
   useEffect(() => {
     const el = area.current;
@@ -114,8 +197,38 @@ export const Composer = forwardRef<
     insert(c.body, slash!.start, caret);
   }
 
+  const uploading = files.some((f) => !f.uploaded && !f.error);
+  const ready = files.filter((f) => f.uploaded);
+  const canSend = !sending && !uploading && (text.trim() !== '' || ready.length > 0);
+
+  async function sendWithFiles(body: string) {
+    setSending(true);
+    live.stopTyping();
+    try {
+      await client.request(SendMessageWithFilesDocument, {
+        input: {
+          conversationId,
+          body,
+          isPrivate: mode === 'note',
+          attachmentIds: ready.map((f) => f.uploaded!.id),
+          clientMessageId: `web-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`,
+        },
+      });
+      setText('');
+      setSlash(null);
+      for (const f of ready) dropFile(f);
+      setFiles((list) => list.filter((f) => !ready.includes(f)));
+    } catch (e) {
+      toast(`The message could not be sent: ${errorMessage(e)}`, 'error');
+    } finally {
+      setSending(false);
+    }
+  }
+
   function send() {
     const body = text.trim();
+    if (!canSend) return;
+    if (ready.length) return void sendWithFiles(body);
     if (!body) return;
     setText('');
     setSlash(null);
@@ -126,7 +239,24 @@ export const Composer = forwardRef<
   }
 
   return (
-    <div className={`composer composer-${mode}`}>
+    <div
+      className={`composer composer-${mode}${dragging ? ' composer-drop' : ''}`}
+      onDragOver={(e) => {
+        if (!features.attachments || !e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        e.dataTransfer.dropEffect = 'copy';
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!e.dataTransfer.files.length) return;
+        e.preventDefault();
+        setDragging(false);
+        addFiles(e.dataTransfer.files);
+      }}
+    >
       <div className="composer-tabs" role="radiogroup" aria-label="Message type">
         <button type="button" role="radio" aria-checked={mode === 'reply'} onClick={() => setMode('reply')}>
           Reply
@@ -143,6 +273,35 @@ export const Composer = forwardRef<
             They left this message while nobody was available: your reply is emailed to <strong>{emailTo}</strong>.
           </span>
         </p>
+      )}
+      {dragging && <p className="composer-dropzone">Drop files to attach them</p>}
+      {files.length > 0 && (
+        <ul className="composer-files" aria-label="Files to send">
+          {files.map((f) => (
+            <li key={f.key} className={f.error ? 'file-failed' : f.uploaded ? 'file-ready' : 'file-uploading'}>
+              {f.preview ? <img src={f.preview} alt="" /> : <Icon name="clip" size={16} />}
+              <span className="file-name">{f.file.name}</span>
+              <small>{formatSize(f.file.size)}</small>
+              {!f.uploaded && !f.error && (
+                <progress max={1} value={f.progress} aria-label={`Uploading ${f.file.name}`}>
+                  {Math.round(f.progress * 100)}%
+                </progress>
+              )}
+              {f.uploaded && <span className="file-state">Ready</span>}
+              {f.error && (
+                <span className="file-state" role="alert">
+                  Not uploaded: {f.error}.{' '}
+                  {!f.final && (
+                    <button type="button" className="link-btn" onClick={() => void start(f)}>
+                      Retry
+                    </button>
+                  )}
+                </span>
+              )}
+              <IconButton icon="close" label={`Remove ${f.file.name}`} onClick={() => remove(f.key)} />
+            </li>
+          ))}
+        </ul>
       )}
       {showCanned && (
         <ul className="canned-menu" id={listId} role="listbox" aria-label="Saved replies">
@@ -183,6 +342,23 @@ export const Composer = forwardRef<
       )}
       <div className="composer-row">
         <IconButton icon="smile" label="Emoji" aria-expanded={emojiOpen} onClick={() => setEmojiOpen((o) => !o)} />
+        {features.attachments && (
+          <>
+            <IconButton icon="clip" label="Attach files" onClick={() => picker.current?.click()} />
+            <input
+              ref={picker}
+              type="file"
+              multiple
+              hidden
+              aria-hidden="true"
+              tabIndex={-1}
+              onChange={(e) => {
+                if (e.target.files) addFiles(e.target.files);
+                e.target.value = '';
+              }}
+            />
+          </>
+        )}
         <textarea
           ref={area}
           className="composer-input"
@@ -202,6 +378,12 @@ export const Composer = forwardRef<
             else live.stopTyping();
           }}
           onBlur={() => live.stopTyping()}
+          onPaste={(e) => {
+            if (features.attachments && e.clipboardData.files.length) {
+              e.preventDefault();
+              addFiles(e.clipboardData.files);
+            }
+          }}
           onKeyDown={(e) => {
             if (showCanned) {
               if (e.key === 'ArrowDown' || e.key === 'ArrowUp') {
@@ -232,7 +414,7 @@ export const Composer = forwardRef<
           type="button"
           className="btn btn-primary btn-md send-btn"
           onClick={send}
-          disabled={!text.trim()}
+          disabled={!canSend}
           aria-label={mode === 'note' ? 'Add note' : 'Send'}
         >
           <Icon name="send" size={16} />

@@ -14,10 +14,11 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { ConversationExtrasDocument } from '../api';
+import { ConversationExtrasDocument, type Attachment } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
 import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, errorMessage, toast, useLoad } from '../ui';
+import { Attachments, useAttachments } from './attachments';
 import { Composer, type ComposerHandle } from './Composer';
 import { OfflineMark } from './Queue';
 import { visitorName, when } from './format';
@@ -166,8 +167,8 @@ export const Conversation = forwardRef<
             />
           </div>
         </header>
-        <Messages state={state} live={live} />
-        <Composer ref={composer} live={live} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />
+        <Messages id={id} state={state} live={live} />
+        <Composer ref={composer} live={live} conversationId={id} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />
         <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
       </section>
       {sidebarOpen && <VisitorPanel conversation={c} onClose={onToggleSidebar} />}
@@ -180,8 +181,18 @@ export function StatusBadge({ status }: { status: AgentConversation['status'] })
   return <Badge tone={tone}>{status.toLowerCase()}</Badge>;
 }
 
-function Messages({ state, live }: { state: ConversationState<AgentConversation>; live: LiveConversation<AgentConversation> }) {
-  const { agentName } = useServices().directory;
+function Messages({
+  id,
+  state,
+  live,
+}: {
+  id: string;
+  state: ConversationState<AgentConversation>;
+  live: LiveConversation<AgentConversation>;
+}) {
+  const { client, directory } = useServices();
+  const { agentName } = directory;
+  const files = useAttachments(client, id, state.messages);
   useDirectory(); // re-render when names arrive
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -195,7 +206,12 @@ function Messages({ state, live }: { state: ConversationState<AgentConversation>
   useLayoutEffect(() => {
     const el = box.current;
     if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [state.messages, state.typing]);
+  }, [state.messages, state.typing, files]);
+
+  const follow = useCallback(() => {
+    const el = box.current;
+    if (el && stick.current) el.scrollTop = el.scrollHeight;
+  }, []);
 
   const typingNames = state.typing
     .filter((t) => t.isTyping)
@@ -240,6 +256,8 @@ function Messages({ state, live }: { state: ConversationState<AgentConversation>
             m={m}
             author={author(m, agentName)}
             seen={m === lastSeenMine}
+            files={m.status === 'sent' ? files.get(m.id) : undefined}
+            onImage={follow}
             onRetry={() => live.retry(m.key).catch(() => {})}
           />
         ))}
@@ -258,7 +276,21 @@ function author(m: ChatMessage, agentName: (id: string | null) => string | null)
   return agentName(m.senderId) ?? 'Agent';
 }
 
-function MessageItem({ m, author, seen, onRetry }: { m: ChatMessage; author: string; seen: boolean; onRetry(): void }) {
+function MessageItem({
+  m,
+  author,
+  seen,
+  files,
+  onImage,
+  onRetry,
+}: {
+  m: ChatMessage;
+  author: string;
+  seen: boolean;
+  files: readonly Attachment[] | undefined;
+  onImage(): void;
+  onRetry(): void;
+}) {
   const side = m.senderKind === 'VISITOR' ? 'theirs' : m.senderKind === 'SYSTEM' ? 'system' : 'ours';
   return (
     <li className={`msg msg-${side}${m.isPrivate ? ' msg-note' : ''}`} data-status={m.status}>
@@ -266,7 +298,8 @@ function MessageItem({ m, author, seen, onRetry }: { m: ChatMessage; author: str
         <span>{m.isPrivate ? `${author} · private note` : author}</span>
         <time dateTime={m.createdAt}>{when(m.createdAt)}</time>
       </div>
-      <div className="msg-body">{m.body}</div>
+      {(m.body || !files?.length) && <div className="msg-body">{m.body}</div>}
+      {files && <Attachments files={files} onLoad={onImage} />}
       {m.status === 'sending' && <div className="msg-state">Sending…</div>}
       {m.status === 'failed' && (
         <div className="msg-state msg-failed" role="alert">
