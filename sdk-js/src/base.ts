@@ -125,8 +125,8 @@ export function createBase(options: CommonOptions, token: TokenSource, canRetry:
     http,
     typingFlag,
     markRead,
-    async send(conversationId, body, { clientMessageId = newId(), isPrivate } = {}) {
-      const input = { conversationId, body, clientMessageId, isPrivate };
+    async send(conversationId, body, { clientMessageId = newId(), ...rest } = {}) {
+      const input = { conversationId, body, clientMessageId, ...rest };
       for (let attempt = 1; ; attempt++) {
         try {
           return (await http(SendMessageDocument, { input })).sendMessage;

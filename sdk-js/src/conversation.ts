@@ -127,6 +127,8 @@ export interface SendOptions {
   clientMessageId?: string;
   /** A note only agents see (agents only). */
   isPrivate?: boolean;
+  /** Files stored with `POST /uploads` (their `id`s), sent with the message (the body may then be empty). */
+  attachmentIds?: string[];
 }
 
 /**
@@ -330,7 +332,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
     send(body, options = {}) {
       const me = deps.self();
       const key = options.clientMessageId ?? newId();
-      const message: ChatMessage = {
+      const message = {
         id: key,
         key,
         conversationId: id,
@@ -342,7 +344,9 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
         clientMessageId: key,
         createdAt: new Date().toISOString(),
         status: 'sending',
-      };
+        attachments: [] as ChatMessage['attachments'],
+        // No senderName or senderAvatarUrl until the server has it.
+      } as ChatMessage;
       pending = [...pending, message];
       render();
       return deliver(message, options);

@@ -122,7 +122,11 @@ export interface VisitorClient extends BaseClient {
    * Sends a message, retried on network failure, `UNAVAILABLE` and `RATE_LIMITED` with
    * the same `clientMessageId` (generated when absent), so it is stored once.
    */
-  sendMessage(conversationId: string, body: string, options?: { clientMessageId?: string }): Promise<Message>;
+  sendMessage(
+    conversationId: string,
+    body: string,
+    options?: { clientMessageId?: string; attachmentIds?: string[] },
+  ): Promise<Message>;
   /** Rates a resolved conversation, 1 to 5, once per resolution. */
   rateConversation(conversationId: string, rating: number, comment?: string): Promise<VisitorConversation>;
 
@@ -232,11 +236,9 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
         id,
       ),
     conversationEvents: (id, handlers, opts) => conversationEvents(live, VisitorConversationEventsDocument, id, handlers, opts),
-    messages: async (id, opts) => {
-      const { messages, hasOlder } = await history(id, opts);
-      return { messages, hasOlder };
-    },
-    sendMessage: (conversationId, body, opts) => base.send(conversationId, body, opts),
+    // The conversation and its read receipts come along (the same request).
+    messages: history,
+    sendMessage: base.send,
     rateConversation: async (conversationId, rating, comment) =>
       (await http(RateConversationDocument, { conversationId, rating, comment })).rateConversation,
     dispose() {

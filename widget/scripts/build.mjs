@@ -169,6 +169,7 @@ const ON_USE = {
   'rating prompt': 'src/panel/Rating.tsx',
   'conversation list': 'src/panel/List.tsx',
   'transcript form': 'src/panel/Transcript.tsx',
+  attachments: 'src/panel/Files.tsx',
 };
 const onUse = {};
 for (const [name, module] of Object.entries(ON_USE)) onUse[name] = await size(extra(base, lazyChunk(module)));

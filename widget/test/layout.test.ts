@@ -181,7 +181,14 @@ describe('the widget, seen and used', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => bubbles.count()).toBe(2);
 
-    // The emoji picker: open, move with the arrows, pick, back in the text.
+    // The attach button comes first, then the emoji picker: open, move with the arrows,
+    // pick, back in the text.
+    await page.keyboard.press('Tab');
+    expect(
+      await root
+        .getByRole('button', { name: 'Attach a file' })
+        .evaluate((b) => b === (b.getRootNode() as ShadowRoot).activeElement),
+    ).toBe(true);
     await page.keyboard.press('Tab');
     expect(await focused(page)).toBe('button.icon');
     await page.keyboard.press('Enter');
@@ -192,6 +199,7 @@ describe('the widget, seen and used', () => {
     await page.keyboard.press('Enter');
     await expect.poll(() => composer.inputValue()).toBe('😊');
     await expect.poll(() => focused(page)).toBe('textarea.');
+    await page.keyboard.press('Tab');
     await page.keyboard.press('Tab');
     await page.keyboard.press('Enter');
     await page.keyboard.press('Escape'); // closes the picker only

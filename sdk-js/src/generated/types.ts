@@ -260,7 +260,7 @@ export type AgentConversationQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversation`. */
-export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `subscription AgentConversationEvents`. */
 export type AgentConversationEventsSubscriptionVariables = Exact<{
@@ -272,7 +272,7 @@ export type AgentConversationEventsSubscriptionVariables = Exact<{
 
 /** Result of `subscription AgentConversationEvents`. */
 export type AgentConversationEventsSubscription = { conversationEvents:
-    | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
+    | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
     | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
@@ -286,7 +286,7 @@ export type InboxEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 export type InboxEventsSubscription = { inboxEvents:
     | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
     | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
-    | { __typename: 'InboxMessageAdded', conversationId: string, preview: string, message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
+    | { __typename: 'InboxMessageAdded', conversationId: string, preview: string, message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'VisitorPresenceChanged', visitorId: string, online: boolean }
    };
 
@@ -361,7 +361,7 @@ export type CreateWebsiteMutationVariables = Exact<{
 export type CreateWebsiteMutation = { createWebsite: { id: string, name: string, publicKey: string, allowedOrigins: Array<string> } };
 
 /** Fields of `fragment MessageFields`. */
-export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string };
+export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
 
 /** Fields of `fragment ReadReceiptFields`. */
 export type ReadReceiptFieldsFragment = { conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number };
@@ -376,7 +376,7 @@ export type SendMessageMutationVariables = Exact<{
 
 
 /** Result of `mutation SendMessage`. */
-export type SendMessageMutation = { sendMessage: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } };
+export type SendMessageMutation = { sendMessage: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } };
 
 /** Variables of `mutation SetTyping`. */
 export type SetTypingMutationVariables = Exact<{
@@ -458,7 +458,7 @@ export type VisitorConversationQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversation`. */
-export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string }>, pageInfo: { hasPreviousPage: boolean } } } };
+export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } } } };
 
 /** Variables of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscriptionVariables = Exact<{
@@ -470,7 +470,7 @@ export type VisitorConversationEventsSubscriptionVariables = Exact<{
 
 /** Result of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscription = { conversationEvents:
-    | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string } }
+    | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
     | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } }

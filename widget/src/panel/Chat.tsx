@@ -6,6 +6,7 @@
  * website with a pre-chat form answers it first (which starts their session).
  */
 import type { ChatMessage, LiveConversation, VisitorConversation, WidgetConfig } from '@chinwag/sdk';
+import type { VNode } from 'preact';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import { Composer } from './Composer.js';
@@ -13,8 +14,10 @@ import type { Strings } from './i18n.js';
 import { lazy } from './lazy.js';
 import { linkify } from './text.js';
 
-/** Loaded when a conversation is resolved. */
-const Rating = lazy(() => import('./Rating.js').then((m) => m.Rating));
+/** Loaded when a conversation is resolved: says so, with the rating prompt. */
+const Resolved = lazy(() => import('./Rating.js').then((m) => m.Resolved));
+/** An agent's name and avatar, a message's files: loaded with the first one shown. */
+const Extras = lazy(() => import('./Files.js').then((m) => m.Extras));
 /** Loaded for a first-time visitor on a website with a pre-chat form. */
 export const PreChat = lazy(() => import('./PreChat.js').then((m) => m.PreChat));
 
@@ -56,6 +59,8 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   const visible = useVisible();
   const [draft, setDraft] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
+  // The files on their way (their progress), from the attachments chunk.
+  const [uploads, setUploads] = useState<VNode | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const locale = core.host.locale();
   const [answered, setAnswered] = useState(false);
@@ -109,6 +114,10 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     }
   }
 
+  // Attaching loads its chunk on first use; a file starts the conversation if need be.
+  const attach = (files?: FileList) =>
+    void import('./Files.js').then((m) => m.attach(files, { core, id, onStarted, show: setUploads }));
+
   const info = state?.conversation;
   const team = info?.assigneeName || config.websiteName;
   const readUpTo = Math.max(0, ...(state?.readReceipts ?? []).filter((r) => r.readerKind !== 'VISITOR').map((r) => r.seq));
@@ -132,20 +141,17 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
         {draft && !conversation && (
           <Message m={pendingDraft(draft)} t={t} team={team} time={time} seen={false} onRetry={() => {}} />
         )}
+        {uploads}
         {asking && <PreChat core={core} config={config} onDone={() => setAnswered(true)} />}
         {state?.loading && <p class="note">{t.loading}</p>}
         {info?.status === 'RESOLVED' && (
-          <div class="resolved">
-            <p class="note">{t.isResolved}</p>
-            {info.rating == null ? (
-              <Rating t={t} onRate={(n, comment) => client.rateConversation(info.id, n, comment)} />
-            ) : (
-              <p class="note">{t.rated(info.rating)}</p>
-            )}
-            <button type="button" class="link" onClick={onNew}>
-              {t.newConversation}
-            </button>
-          </div>
+          <Resolved
+            t={t}
+            locale={locale}
+            rating={info.rating}
+            onRate={(n, comment) => client.rateConversation(info.id, n, comment)}
+            onNew={onNew}
+          />
         )}
       </div>
       <p class="typing" role="status">
@@ -165,7 +171,14 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
           {error}
         </p>
       )}
-      {!asking && <Composer t={t} onSend={send} onTyping={(on) => (on ? conversation?.typing() : conversation?.stopTyping())} />}
+      {!asking && (
+        <Composer
+          t={t}
+          onSend={send}
+          onFiles={attach}
+          onTyping={(on) => (on ? conversation?.typing() : conversation?.stopTyping())}
+        />
+      )}
     </>
   );
 }
@@ -195,10 +208,13 @@ function Message({ m, t, team, time, seen, onRetry }: MessageProps) {
   const mine = m.senderKind === 'VISITOR';
   return (
     <div class={`row ${mine ? 'me' : 'them'}${m.status === 'failed' ? ' failed' : ''}`}>
-      <div class="bubble">
-        <span class="sr">{mine ? t.you : team}: </span>
-        {linkify(m.body)}
-      </div>
+      {(m.senderName || m.attachments?.[0]) && <Extras m={m} />}
+      {m.body && (
+        <div class="bubble">
+          <span class="sr">{mine ? t.you : team}: </span>
+          {linkify(m.body)}
+        </div>
+      )}
       <div class="meta">
         {m.status === 'sending' ? (
           t.sending

@@ -1,11 +1,12 @@
 /**
  * Where the visitor writes: a growing text area (Enter sends, Shift+Enter breaks the
- * line), the emoji button, and the send button. It tells the conversation when the
- * visitor types.
+ * line), the attach and emoji buttons, and the send button. Files come with the attach
+ * button, dropped on the composer or pasted. It tells the conversation when the visitor
+ * types.
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Strings } from './i18n.js';
-import { SendIcon, SmileIcon } from './icons.js';
+import { ClipIcon, SendIcon, SmileIcon } from './icons.js';
 import { lazy } from './lazy.js';
 
 /** Loaded on the first click on the emoji button: most messages have none. */
@@ -17,9 +18,18 @@ interface ComposerProps {
   onSend(text: string): Promise<boolean | void> | void;
   /** The visitor is typing (true) or stopped (false). */
   onTyping(typing: boolean): void;
+  /** Files dropped or pasted, or none: the attach button (choose them). */
+  onFiles(files?: FileList): void;
 }
 
-export function Composer({ t, onSend, onTyping }: ComposerProps) {
+export function Composer({ t, onSend, onTyping, onFiles }: ComposerProps) {
+  // Files dropped or pasted (a paste of text stays text); dragging over allows the drop.
+  const take = (e: DragEvent | ClipboardEvent) => {
+    const files = (e as DragEvent).dataTransfer?.files ?? (e as ClipboardEvent).clipboardData?.files;
+    if (e.type[0] == 'd' || files?.length) e.preventDefault();
+    if (e.type != 'dragover' && files?.length) onFiles(files);
+  };
+
   const [value, setValue] = useState('');
   const [picking, setPicking] = useState(false);
   const input = useRef<HTMLTextAreaElement>(null);
@@ -57,6 +67,9 @@ export function Composer({ t, onSend, onTyping }: ComposerProps) {
     <form
       class="composer"
       onSubmit={submit}
+      onDragOver={take}
+      onDrop={take}
+      onPaste={take}
       onKeyDown={(e) => {
         // Escape closes the picker (wherever the focus is in the composer), not the chat.
         if (e.key !== 'Escape' || !picking) return;
@@ -83,6 +96,9 @@ export function Composer({ t, onSend, onTyping }: ComposerProps) {
         }}
         onBlur={() => onTyping(false)}
       />
+      <button type="button" class="icon" aria-label={t.attach} onClick={() => onFiles()}>
+        <ClipIcon />
+      </button>
       <button type="button" class="icon" aria-label={t.emoji} aria-expanded={picking} onClick={() => setPicking(!picking)}>
         <SmileIcon />
       </button>

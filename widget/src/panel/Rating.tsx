@@ -3,14 +3,89 @@
  * stars, then an optional comment. Rated once per resolution (the server enforces it).
  */
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { Locale } from '../host.js';
 import type { Strings } from './i18n.js';
 import css from './Rating.css';
 import { sheet } from './lazy.js';
 
 sheet(css);
 
+/** The prompt's own text, in every language (it weighs nothing on opening the chat). */
+const TEXT: Record<
+  Locale,
+  {
+    rate: string;
+    star(n: number): string;
+    comment: string;
+    sendRating: string;
+    thanks: string;
+    rated(n: number): string;
+    isResolved: string;
+  }
+> = {
+  en: {
+    rate: 'How was this conversation?',
+    star: (n) => `${n} out of 5`,
+    comment: 'Anything to add? (optional)',
+    sendRating: 'Send rating',
+    thanks: 'Thank you for your feedback!',
+    rated: (n) => `You rated this conversation ${n} out of 5.`,
+    isResolved: 'This conversation is resolved. Write to reopen it.',
+  },
+  fr: {
+    rate: 'Comment s’est passée cette conversation ?',
+    star: (n) => `${n} sur 5`,
+    comment: 'Un commentaire ? (facultatif)',
+    sendRating: 'Envoyer la note',
+    thanks: 'Merci pour votre avis !',
+    rated: (n) => `Vous avez noté cette conversation ${n} sur 5.`,
+    isResolved: 'Cette conversation est résolue. Écrivez pour la rouvrir.',
+  },
+  es: {
+    rate: '¿Qué tal fue esta conversación?',
+    star: (n) => `${n} de 5`,
+    comment: '¿Algo que añadir? (opcional)',
+    sendRating: 'Enviar valoración',
+    thanks: '¡Gracias por tu opinión!',
+    rated: (n) => `Valoraste esta conversación con ${n} de 5.`,
+    isResolved: 'Esta conversación está resuelta. Escribe para reabrirla.',
+  },
+};
+
+interface ResolvedProps {
+  t: Strings;
+  locale: Locale;
+  /** The rating given, if any. */
+  rating: number | null | undefined;
+  onRate(stars: number, comment?: string): Promise<unknown>;
+  onNew(): void;
+}
+
+/** Under a resolved conversation: says so, asks for a rating (or shows it), offers a new one. */
+export function Resolved({ t, locale, rating, onRate, onNew }: ResolvedProps) {
+  const text = TEXT[locale];
+  return (
+    <div class="resolved">
+      <p class="note">{text.isResolved}</p>
+      {rating == null ? <Rating t={t} locale={locale} onRate={onRate} /> : <p class="note">{text.rated(rating)}</p>}
+      <button type="button" class="link" onClick={onNew}>
+        {t.newConversation}
+      </button>
+    </div>
+  );
+}
+
 /** The satisfaction prompt: 1 to 5 stars, an optional comment. */
-export function Rating({ t, onRate }: { t: Strings; onRate(stars: number, comment?: string): Promise<unknown> }) {
+export function Rating({
+  t: panel,
+  locale,
+  onRate,
+}: {
+  t: Strings;
+  locale: Locale;
+  onRate(stars: number, comment?: string): Promise<unknown>;
+}) {
+  const t = { ...panel, ...TEXT[locale] };
   const [stars, setStars] = useState(0);
   const [comment, setComment] = useState('');
   const [status, setStatus] = useState<'idle' | 'busy' | 'done' | 'failed'>('idle');

@@ -17,7 +17,7 @@ import css from './panel.css';
 export async function mount(core: Core): Promise<void> {
   const { config, style } = core.host;
   // First: a part's module, when it runs, adds its stylesheet.
-  sheetsGoTo(style);
+  sheetsGoTo(core.host);
   const form = core.client.hasSession() ? null : isOffline(config) ? Offline : config.preChatFields.length ? PreChat : null;
   await Promise.all([loadStrings(core.host.locale()), form?.preload()]);
   style(css);

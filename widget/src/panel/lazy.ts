@@ -1,6 +1,6 @@
 /**
  * Parts loaded when needed rather than with the panel: the emoji picker, the rating
- * prompt, the conversation list and the transcript form on first use; the pre-chat and
+ * prompt, the conversation list, the transcript form and the attachments on first use; the pre-chat and
  * offline forms only for the websites and moments that show them. Each brings its own
  * stylesheet (`sheet`) and, for the newer parts, its own text in every language, so
  * none of it weighs on opening the chat. preact/compat's `lazy` and `Suspense` would
@@ -8,6 +8,7 @@
  */
 import { h, type ComponentType } from 'preact';
 import { useEffect, useReducer } from 'preact/hooks';
+import type { Host } from '../host.js';
 
 /** A component loaded on first render (or earlier, with `preload`). */
 export type Lazy<P> = ComponentType<P> & {
@@ -34,14 +35,20 @@ export function lazy<P extends object>(load: () => Promise<ComponentType<P>>): L
   return Object.assign(Component, { preload });
 }
 
-let addSheet: (css: string) => void = () => {};
+let lent: Host;
 
-/** Where `sheet` adds stylesheets: the widget's shadow root (set when the panel mounts). */
-export function sheetsGoTo(add: (css: string) => void): void {
-  addSheet = add;
+/**
+ * What the loader lends, for the parts loaded later: `sheet` adds their stylesheets to
+ * the widget's shadow root (set when the panel mounts).
+ */
+export function sheetsGoTo(host: Host): void {
+  lent = host;
 }
+
+/** What the loader lends (once the panel is mounted). */
+export const host = (): Host => lent;
 
 /** Adds a lazily loaded part's stylesheet (called once, when its module is evaluated). */
 export function sheet(css: string): void {
-  addSheet(css);
+  lent.style(css);
 }
