@@ -34,6 +34,20 @@ pub struct Settings {
     /// The sender of Chinwag's emails.
     #[arg(long, env = "CHINWAG_MAIL_FROM", default_value = "Chinwag <no-reply@chinwag.localhost>")]
     pub mail_from: String,
+    /// Store attachments in this S3 bucket (or an S3-compatible store, see --s3-endpoint)
+    /// instead of `<data dir>/files`. Credentials: --s3-access-key-id/--s3-secret-access-key,
+    /// or the standard AWS_* environment variables.
+    #[arg(long, env = "CHINWAG_S3_BUCKET")]
+    pub s3_bucket: Option<String>,
+    /// Endpoint of an S3-compatible store (MinIO, R2, ...), e.g. `https://s3.example.com`.
+    #[arg(long, env = "CHINWAG_S3_ENDPOINT")]
+    pub s3_endpoint: Option<String>,
+    #[arg(long, env = "CHINWAG_S3_REGION", default_value = "us-east-1")]
+    pub s3_region: String,
+    #[arg(long, env = "CHINWAG_S3_ACCESS_KEY_ID", hide_env_values = true)]
+    pub s3_access_key_id: Option<String>,
+    #[arg(long, env = "CHINWAG_S3_SECRET_ACCESS_KEY", hide_env_values = true)]
+    pub s3_secret_access_key: Option<String>,
     /// This server's public address, for links in emails (default: http://<listen>).
     #[arg(long, env = "CHINWAG_PUBLIC_URL")]
     pub public_url: Option<String>,
@@ -134,6 +148,10 @@ impl Settings {
         s.database_url = None;
         s.redis_url = None;
         s.smtp_url = None;
+        s.s3_bucket = None;
+        s.s3_endpoint = None;
+        s.s3_access_key_id = None;
+        s.s3_secret_access_key = None;
         s.public_url = None;
         s.jwt_secret = None;
         s

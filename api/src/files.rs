@@ -13,6 +13,20 @@ pub struct Files {
 }
 
 impl Files {
+    /// S3 (or S3-compatible) when a bucket is configured, else local disk under the data dir.
+    pub fn from_settings(s: &crate::config::Settings) -> Result<Files, String> {
+        let Some(bucket) = &s.s3_bucket else { return Files::local(&s.data_dir.join("files")) };
+        let mut b = object_store::aws::AmazonS3Builder::from_env().with_bucket_name(bucket).with_region(&s.s3_region);
+        if let Some(endpoint) = &s.s3_endpoint {
+            b = b.with_endpoint(endpoint).with_allow_http(endpoint.starts_with("http://")).with_virtual_hosted_style_request(false);
+        }
+        if let (Some(id), Some(secret)) = (&s.s3_access_key_id, &s.s3_secret_access_key) {
+            b = b.with_access_key_id(id).with_secret_access_key(secret);
+        }
+        let store = b.build().map_err(|e| format!("S3 storage: {e}"))?;
+        Ok(Files { store: Arc::new(store) })
+    }
+
     /// Files under `dir` (created if missing).
     pub fn local(dir: &std::path::Path) -> Result<Files, String> {
         std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;

@@ -28,7 +28,8 @@ impl Application {
             None => Services::local(),
         };
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
-        let app = App::new(settings, store, services, mailer, &secret).await;
+        let files = crate::files::Files::from_settings(&settings)?;
+        let app = App::new(settings, store, services, mailer, files, &secret).await;
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() } })

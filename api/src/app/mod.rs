@@ -74,10 +74,10 @@ pub struct RequestMeta {
 }
 
 impl App {
-    pub async fn new(settings: Settings, store: Store, services: Services, mailer: Mailer, secret: &[u8]) -> Arc<App> {
+    pub async fn new(settings: Settings, store: Store, services: Services, mailer: Mailer, files: crate::files::Files, secret: &[u8]) -> Arc<App> {
         let app = Arc::new(App {
             mailer: Arc::new(mailer),
-            files: crate::files::Files::local(&settings.data_dir.join("files")).expect("the data dir is writable"),
+            files,
             settings,
             appender: Appender::start(store.clone()),
             store,

@@ -75,3 +75,69 @@ async fn uploads_refuse_bad_input_and_other_peoples_files() {
     app.ok(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "ok", "attachmentIds": [mine["id"]] } })).await;
     assert_eq!(app.err(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "again", "attachmentIds": [mine["id"]] } })).await, "NOT_FOUND", "a file is sent once");
 }
+
+/// An S3-compatible server for the test: moto's, on a free port (the test command
+/// installs it; under CI its absence is a failure, elsewhere a skip).
+struct S3Server(std::process::Child, u16);
+
+impl S3Server {
+    fn start() -> Option<S3Server> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = std::process::Command::new("python3")
+            .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .ok()?;
+        let server = S3Server(child, port);
+        for _ in 0..200 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(server);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn attachments_can_live_in_s3_compatible_storage() {
+    let Some(s3) = S3Server::start() else {
+        assert!(std::env::var("CI").as_deref() != Ok("true"), "an S3-compatible test server (python3 -m moto.server) is required under CI");
+        eprintln!("skipping: no moto S3 server (pip install 'moto[server]')");
+        return;
+    };
+    let endpoint = format!("http://127.0.0.1:{}", s3.1);
+    // Create the bucket through the S3 API itself.
+    assert!(reqwest::Client::new().put(format!("{endpoint}/chinwag-files")).send().await.unwrap().status().is_success());
+    let app = spawn_app_with(move |s| {
+        s.s3_bucket = Some("chinwag-files".into());
+        s.s3_endpoint = Some(endpoint);
+        s.s3_access_key_id = Some("test".into());
+        s.s3_secret_access_key = Some("test".into());
+    })
+    .await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let (status, up) = upload(&app, &v.token, &conv, "pic.png", PNG.to_vec()).await;
+    assert_eq!(status, 201, "{up}");
+    let d = app
+        .ok(Some(&v.token), "mutation($i: SendMessageInput!) { sendMessage(input: $i) { attachments { url } } }", json!({ "i": { "conversationId": conv, "body": "", "attachmentIds": [up["id"]] } }))
+        .await;
+    let url = d["sendMessage"]["attachments"][0]["url"].as_str().unwrap().to_owned();
+    let base = app.url.trim_end_matches("/graphql");
+    assert_eq!(app.http.get(format!("{base}{url}")).send().await.unwrap().bytes().await.unwrap().as_ref(), PNG);
+    // The bytes are in the bucket, not on the local disk.
+    assert!(!app.app.settings.data_dir.join("files").exists());
+    let listing = reqwest::Client::new().get(format!("http://127.0.0.1:{}/chinwag-files?list-type=2", s3.1)).send().await.unwrap().text().await.unwrap();
+    assert!(listing.contains("<Key>att/"), "{listing}");
+}
