@@ -56,7 +56,7 @@ export function start(host: Host): Core {
   let pageRecorded = false;
   // Each time the socket is (back) online, counts are read again: the watch streams are
   // live only, so whatever arrived before they were listening is counted from the server.
-  const follow = () => client.onConnectionState((state) => state === 'online' && void sync());
+  const follow = () => client.onConnectionState((state) => state === 'online' && sync());
   let unfollow = follow();
 
   function makeClient(user?: IdentifyUser): VisitorClient {
@@ -114,6 +114,7 @@ export function start(host: Host): Core {
 
   function watch(id: string) {
     if (watched.has(id)) return;
+    host.talked('1');
     watched.set(
       id,
       client.conversationEvents(id, {
@@ -130,7 +131,7 @@ export function start(host: Host): Core {
           if (host.sound) ding();
           changed();
         },
-        error: () => void watched.delete(id),
+        error: () => watched.delete(id),
       }),
     );
   }
@@ -183,7 +184,7 @@ export function start(host: Host): Core {
     },
     subscribe(listener) {
       listeners.add(listener);
-      return () => void listeners.delete(listener);
+      return () => listeners.delete(listener);
     },
     async open() {
       await loadPanel();
@@ -205,11 +206,12 @@ export function start(host: Host): Core {
     async identify(user) {
       if (user === null) {
         client.forget();
+        host.talked('');
         swap();
         host.emit('identify', { visitorId: null, userId: null });
         return;
       }
-      if (user.userId && !user.userHash) throw report(new ChinwagError('BAD_USER_INPUT', 'identify: userId needs its userHash'));
+      if (user.userId && !user.userHash) throw report(new ChinwagError('BAD_USER_INPUT', 'identify: userId needs userHash'));
       swap(user);
       try {
         const visitor = await client.visitor();
@@ -222,9 +224,9 @@ export function start(host: Host): Core {
         throw report(e);
       }
     },
-    toggle: () => (isOpen ? Promise.resolve(core.close()) : core.open()),
+    toggle: async () => (isOpen ? core.close() : core.open()),
     relocalize: changed,
-    prefetch: () => void loadPanel().catch(() => {}),
+    prefetch: () => loadPanel().catch(() => {}),
     viewing(id) {
       shown = id;
     },

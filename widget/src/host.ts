@@ -51,6 +51,15 @@ export interface Host {
   /** False with `data-sound="off"`. */
   sound: boolean;
   emit<E extends keyof WidgetEvents>(event: E, payload: WidgetEvents[E]): void;
+  /**
+   * Whether the stored session has a conversation: the core says '1' once it follows or
+   * starts one, '' once the session is forgotten. The loader keeps it
+   * (`chinwag:visitor:<key>:talked`) and, on the next page, gives the core with the live
+   * connection built in only to a session with a conversation. One without (an
+   * identified customer who has not written yet) has nothing to follow live, so gets the
+   * first visit's smaller core.
+   */
+  talked(yes: '1' | ''): void;
   /** Loads the panel chunk (hashed file name, next to `widget.js`). */
   panel(): Promise<typeof import('./panel/index.js')>;
   /** Events from `track`, oldest first (at most 100), kept until the server records them. */

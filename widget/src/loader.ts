@@ -27,7 +27,7 @@ type Listener = (payload: never) => void;
   if (stub?.loaded) return;
   const script = (document.currentScript ?? document.querySelector('script[data-website-key]')) as HTMLScriptElement | null;
   const key = script?.dataset.websiteKey;
-  if (!script || !key) return console.warn('Chinwag: add data-website-key to the widget script');
+  if (!script || !key) return console.warn('Chinwag: data-website-key missing');
   const data = script.dataset;
   const api = data.api || new URL('/graphql', script.src).href;
   const base = new URL('widget/', script.src).href;
@@ -45,17 +45,19 @@ type Listener = (payload: never) => void;
       }
     });
   const currentLocale = () => pickLocale(locale || document.documentElement.lang || navigator.language);
-  const storedSession = () => {
+  const talkedKey = sessionKey(key) + ':talked';
+  /** Reads `k`, or with `value` writes it. */
+  const stored = (k: string, value?: string) => {
     try {
-      return !!localStorage.getItem(sessionKey(key));
+      return value == null ? localStorage.getItem(k) : localStorage.setItem(k, value);
     } catch {
-      return false; // storage blocked: nothing was stored either
+      // storage blocked: nothing was stored either (the next page gets the smaller core)
     }
   };
 
   // A GET without custom headers is a "simple" cross-origin request: no preflight.
   const ready: Promise<Host> = fetch(
-    `${api}${api.includes('?') ? '&' : '?'}query=${encodeURIComponent(String(WidgetConfigDocument))}&variables=${encodeURIComponent(
+    `${api}${api.includes('?') ? '&' : '?'}query=${encodeURIComponent(WidgetConfigDocument as unknown as string)}&variables=${encodeURIComponent(
       JSON.stringify({ websiteKey: key }),
     )}`,
   )
@@ -117,18 +119,17 @@ type Listener = (payload: never) => void;
       sound: data.sound !== 'off',
       tracked,
       emit,
+      talked: (yes) => stored(talkedKey, yes),
       panel: () => import(base + CHUNKS.panel),
     };
     // Until the core takes over the launcher (open state, badge), it only opens.
     label = () => !core && launcher.setAttribute('aria-label', host.labels()[0]);
     label();
-    launcher.addEventListener(
-      'click',
-      () =>
-        void loadCore().then(
-          (c) => c.toggle(),
-          () => {},
-        ),
+    launcher.addEventListener('click', () =>
+      loadCore().then(
+        (c) => c.toggle(),
+        () => {},
+      ),
     );
     // A likely open: fetch and parse the panel now (this starts no session).
     const warm = () =>
@@ -145,13 +146,14 @@ type Listener = (payload: never) => void;
 
   const loadCore = (): Promise<CoreApi> =>
     (core ??= ready.then((host) =>
-      // A returning visitor's core has the live connection built in (see scripts/build.mjs).
-      import(base + (storedSession() ? CHUNKS.returning : CHUNKS.core)).then((m: typeof import('./core.js')) => m.start(host)),
+      // A returning visitor with a conversation gets the core with the live connection
+      // built in (see scripts/build.mjs); one without, the first visit's.
+      import(base + (stored(talkedKey) ? CHUNKS.returning : CHUNKS.core)).then((m: typeof import('./core.js')) => m.start(host)),
     ));
 
   const commands = {
     open: () => loadCore().then((c) => c.open()),
-    close: async () => void (core && (await core).close()),
+    close: async () => (await core)?.close(),
     identify: (user: IdentifyUser | null) => loadCore().then((c) => c.identify(user)),
     track(name: string, properties: Record<string, unknown> = {}) {
       if (typeof name !== 'string' || !name) return;
@@ -187,8 +189,8 @@ type Listener = (payload: never) => void;
   }
 
   // A returning visitor: the badge and the live connection, once the page is idle.
-  if (storedSession()) {
-    const live = () => void loadCore().catch(() => {});
+  if (stored(sessionKey(key))) {
+    const live = () => loadCore().catch(() => {});
     const idle = () => (w.requestIdleCallback ? w.requestIdleCallback(live, { timeout: 2000 }) : setTimeout(live, 500));
     if (document.readyState === 'complete') idle();
     else w.addEventListener('load', idle, { once: true });

@@ -6,7 +6,19 @@
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { IdentifyUser, WidgetError } from '../src/api.js';
-import { newContext, openChat, openShop, organization, say, until, userHash, useBrowser, widget } from './fixture.js';
+import {
+  newContext,
+  openChat,
+  openShop,
+  organization,
+  say,
+  shopUrl,
+  until,
+  updateWebsite,
+  userHash,
+  useBrowser,
+  widget,
+} from './fixture.js';
 
 useBrowser();
 
@@ -89,5 +101,31 @@ describe('identity verification', () => {
     await until(async () => (await owner.conversations({ first: 1 })).nodes.length === 1, 'the conversation');
     const { nodes } = await owner.conversations({ first: 1 });
     expect(nodes[0]!.visitor).toMatchObject({ name: 'Vi', email: 'vi@example.com', externalId: null });
+  });
+
+  it('gives a customer without a conversation yet the first visit core: no live connection for the offline form', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    await updateWebsite(owner, websiteId, { offlineMessages: true });
+    const ada = { userId: 'customer-7', name: 'Ada', userHash: await userHash(owner, websiteId, 'customer-7') };
+    const context = await newContext();
+    const first = await openShop(context, websiteKey);
+    expect(await identify(first, ada)).toBe('ok');
+    const stored = (page: Page, suffix: string) =>
+      page.evaluate((k) => localStorage.getItem(k), `chinwag:visitor:${websiteKey}${suffix}`);
+    expect(await stored(first, '')).not.toBeNull();
+    expect(await stored(first, ':talked')).toBeNull();
+
+    // The next page, nobody available: a stored session, no conversation.
+    const again = await context.newPage();
+    const loaded: string[] = [];
+    const sockets: string[] = [];
+    again.on('request', (r) => loaded.push(new URL(r.url()).pathname));
+    again.on('websocket', (ws) => sockets.push(ws.url()));
+    await again.goto(shopUrl(websiteKey));
+    await widget(again).launcher.click();
+    await expect.poll(() => widget(again).root.locator('.card [name="email"]').count()).toBe(1);
+    expect(loaded.some((p) => /^\/widget\/core-/.test(p))).toBe(true);
+    expect(loaded.some((p) => /^\/widget\/returning-/.test(p))).toBe(false);
+    expect(sockets).toEqual([]);
   });
 });
