@@ -66,7 +66,9 @@ describe('identity verification', () => {
 
     // Signing out forgets the session: the next person starts afresh.
     expect(await identify(phone, null)).toBe('ok');
-    expect(await phone.evaluate((k) => localStorage.getItem(`chinwag:visitor:${k}`), websiteKey)).toBeNull();
+    // Cleared within the poll's deadline (an in-flight request of the old session may finish
+    // just after identify resolves; see the closing note of the session that wrote this).
+    await expect.poll(() => phone.evaluate((k) => localStorage.getItem(`chinwag:visitor:${k}`), websiteKey)).toBeNull();
     await expect.poll(() => widget(phone).bubbles.allTextContents()).toEqual(['Hi! How can we help?']);
   });
 
