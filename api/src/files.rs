@@ -91,7 +91,7 @@ mod tests {
     #[test]
     fn types_come_from_the_bytes() {
         assert_eq!(sniff(b"\x89PNG\r\n\x1a\nrest"), ("image/png", true));
-        assert_eq!(sniff(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>").1, false);
+        assert!(!sniff(b"<svg xmlns='http://www.w3.org/2000/svg'></svg>").1);
         assert_eq!(sniff(b"<!DOCTYPE html><script>alert(1)</script>").0, "text/html");
         assert_eq!(sniff(&[0u8, 159, 146, 150]).0, "application/octet-stream");
         assert_eq!(clean_filename("../../etc/\"pass\nwd\""), "passwd");

@@ -52,7 +52,7 @@ fn main() {
         match cli.scenario {
             Scenario::RawServer(a) => {
                 raw::serve(a).await;
-                return Ok(None);
+                Ok(None)
             }
             Scenario::Latency(a) => scenarios::latency::run(&cli.target, a).await.map(Some),
             Scenario::Fanout(a) => scenarios::fanout::run(&cli.target, a).await.map(Some),

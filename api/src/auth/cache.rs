@@ -72,9 +72,6 @@ impl AccessCache {
         Ok(Some(access))
     }
 
-    pub fn key_cached(&self, id: &str) -> Option<KeyAccess> {
-        self.keys.read().expect("cache lock").get(id).cloned()
-    }
 
     pub fn set_agent(&self, id: &str, access: AgentAccess) {
         self.agents.write().expect("cache lock").insert(id.to_owned(), access);

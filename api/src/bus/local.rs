@@ -53,8 +53,4 @@ impl LocalBus {
     pub fn has_listeners(&self, topic: &str) -> bool {
         self.topics.lock().expect("bus lock").get(topic).is_some_and(|tx| tx.receiver_count() > 0)
     }
-
-    pub fn topic_count(&self) -> usize {
-        self.topics.lock().expect("bus lock").values().filter(|t| t.receiver_count() > 0).count()
-    }
 }

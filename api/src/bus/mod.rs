@@ -99,9 +99,4 @@ impl Bus {
     pub fn redis(&self) -> Option<&Arc<RedisBus>> {
         self.redis.as_ref()
     }
-
-    /// Topics with a live local subscriber.
-    pub fn topic_count(&self) -> usize {
-        self.local.topic_count()
-    }
 }

@@ -699,6 +699,9 @@ pub struct VisitorPresenceChanged {
 }
 
 /// Events of the whole organization's inbox, live only.
+// Variants hold rows by value: each event is built once and serialized at once, so the
+// size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
 #[derive(Union)]
 pub enum InboxEvent {
     ConversationCreated(ConversationCreated),

@@ -2,9 +2,7 @@
 //! streams in) and `GET /files/{id}` through short-lived signed links, which the API
 //! hands only to those who may see the message (an `<img>` cannot send a token).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -59,7 +57,6 @@ fn api_error(e: ApiError) -> Response {
     ),
     security(("bearer" = [])))]
 pub async fn upload(State(state): State<AppState>, Query(q): Query<UploadParams>, req: axum::extract::Request) -> Response {
-    let _peer = req.extensions().get::<ConnectInfo<SocketAddr>>().cloned();
     let Some(token) = bearer(req.headers()).map(str::to_owned) else {
         return api_error(ApiError::Unauthenticated("this operation needs a token"));
     };
