@@ -1,13 +1,14 @@
 //! The closed sets of the domain, with their storage spelling. They double as the
-//! GraphQL enums, so there is one definition of each.
+//! GraphQL enums, so there is one definition of each. Serde reads either spelling
+//! (the variant's name, as events carry it, or the stored one).
 
 use super::ValidationError;
 
 macro_rules! stored_enum {
     ($(#[$m:meta])* $name:ident { $($variant:ident => $s:literal),+ $(,)? }) => {
         $(#[$m])*
-        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-        pub enum $name { $($variant),+ }
+        #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        pub enum $name { $(#[serde(alias = $s)] $variant),+ }
         impl $name {
             pub fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $s),+ }

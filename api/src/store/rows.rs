@@ -149,6 +149,7 @@ pub struct ConversationRow {
     pub assignee_id: Option<String>,
     pub status: ConversationStatus,
     pub last_seq: i64,
+    #[serde(deserialize_with = "flag")]
     pub queued: bool,
     pub last_message_preview: Option<String>,
     pub created_at: i64,
@@ -159,7 +160,17 @@ pub struct ConversationRow {
     pub rating: Option<i64>,
     pub rating_comment: Option<String>,
     /// Left while nobody was available: the team answers by email.
+    #[serde(deserialize_with = "flag")]
     pub is_offline: bool,
+}
+
+/// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
+fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Bool(b) => Ok(b),
+        serde_json::Value::Number(n) => Ok(n.as_i64() != Some(0)),
+        other => Err(serde::de::Error::custom(format!("expected a boolean, got {other}"))),
+    }
 }
 
 #[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
@@ -228,4 +239,4 @@ macro_rules! canned_cols {
         "id, org_id, shortcut, title, body, created_at, updated_at"
     };
 }
-pub(crate) use {agent_cols, website_cols, visitor_cols, conversation_cols, message_cols, canned_cols};
+pub(crate) use {agent_cols, canned_cols, conversation_cols, message_cols, visitor_cols, website_cols};

@@ -81,7 +81,10 @@ async fn fifty_concurrent_senders_are_delivered_once_each_in_seq_order() {
     let site = app.create_website(&owner, &[]).await;
     let v = app.visitor(&site).await;
     let conv = app.start_conversation(&v, None).await;
-    let key = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"bot\") { secret } }", json!({})).await["createApiKey"]["secret"].as_str().unwrap().to_owned();
+    let key = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"bot\") { secret } }", json!({})).await["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let second = app.add_agent(&owner, "Bo", "AGENT").await;
     let tokens = [owner.token.clone(), second.token.clone(), key, v.token.clone()];
 
@@ -216,4 +219,62 @@ async fn live_subscribers_of_one_audience_share_one_execution() {
         assert_eq!(collect_messages(ws, "c", 1).await[0]["id"], m["id"]);
     }
     assert_eq!(collect_messages(&mut replay, "r", 1).await[0]["id"], m["id"]);
+}
+
+/// One group-commit batch with several conversations, resends inside the batch and of
+/// a committed message, and someone else's conversation: every message gets its own
+/// outcome, seqs are consecutive per conversation, and each result carries the
+/// conversation as it was right after that message.
+#[tokio::test]
+async fn one_batch_gives_each_message_its_own_outcome() {
+    use chinwag::domain::SenderKind;
+    use chinwag::store::{NewMessage, StoreError};
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v1, v2) = (app.visitor(&site).await, app.visitor(&site).await);
+    let (c1, c2) = (app.start_conversation(&v1, None).await, app.start_conversation(&v2, None).await);
+    app.send_raw(&v1.token, &c1, "before", Some("k-old"), false).await;
+    let org = {
+        use base64::Engine as _;
+        let claims = owner.token.split('.').nth(1).expect("a JWT");
+        let claims: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
+        claims["org"].as_str().expect("an org claim").to_owned()
+    };
+    let msg = |conv: &str, visitor: &Visitor, body: &str, key: Option<&str>| NewMessage {
+        org_id: org.clone(),
+        conversation_id: conv.to_owned(),
+        visitor_id: Some(visitor.id.clone()),
+        sender_kind: SenderKind::Visitor,
+        sender_id: visitor.id.clone(),
+        body: body.to_owned(),
+        is_private: false,
+        client_message_id: key.map(str::to_owned),
+        attachment_ids: Vec::new(),
+    };
+    let batch = vec![
+        msg(&c2, &v2, "c2 first", Some("a")),
+        msg(&c1, &v1, "c1 second", Some("k-new")),
+        msg(&c2, &v2, "c2 resend", Some("a")),
+        msg(&c1, &v1, "c1 resend of the committed one", Some("k-old")),
+        msg(&c1, &v2, "v2 writing into v1's conversation", None),
+        msg(&c2, &v2, "c2 second", None),
+    ];
+    let out = app.app.store.append_batch(batch).await.expect("the batch commits");
+    let ok = |i: usize| out[i].as_ref().unwrap_or_else(|e| panic!("message {i}: {e:?}"));
+    assert_eq!((ok(0).message.seq, ok(0).duplicate, ok(0).became_queued), (1, false, true));
+    assert_eq!(ok(0).conversation.last_seq, 1, "the conversation as of that message");
+    assert_eq!((ok(1).message.seq, ok(1).duplicate, ok(1).became_queued), (2, false, false));
+    assert_eq!((ok(2).message.id.as_str(), ok(2).duplicate, ok(2).message.body.as_str()), (ok(0).message.id.as_str(), true, "c2 first"));
+    assert!(ok(3).duplicate);
+    assert_eq!((ok(3).message.seq, ok(3).message.body.as_str()), (1, "before"));
+    assert!(matches!(out[4], Err(StoreError::NotFound)), "another visitor's conversation is not found");
+    assert_eq!((ok(5).message.seq, ok(5).conversation.last_seq), (2, 2));
+    assert_eq!(ok(5).conversation.last_message_preview.as_deref(), Some("c2 second"));
+    let stored: Vec<String> = app.messages(&owner.token, &c2).await.iter().map(|m| format!("{}:{}", m["seq"], m["body"].as_str().unwrap())).collect();
+    assert_eq!(stored, ["1:c2 first", "2:c2 second"]);
+    let stored: Vec<String> = app.messages(&owner.token, &c1).await.iter().map(|m| format!("{}:{}", m["seq"], m["body"].as_str().unwrap())).collect();
+    assert_eq!(stored, ["1:before", "2:c1 second"]);
+    let c2_now = app.app.store.conversation(&org, &c2).await.expect("conversation");
+    assert_eq!((c2_now.last_seq, c2_now.queued), (2, true));
 }
