@@ -6,6 +6,12 @@
 //! Outbound frames go through a bounded queue; a consumer that cannot keep up is
 //! closed with 1013. async-graphql's own handler does not do all of this, so the loop
 //! is written here around `Schema::execute_stream`.
+//!
+//! Each socket has two tasks: the connection (reads client messages) and the writer.
+//! The writer also delivers the socket's shared live streams (see `shared`) itself, so
+//! a delivery costs one wake-up and one write per socket, coalesced with whatever else
+//! is ready into a single flush; only replays and per-viewer documents run as tasks
+//! of their own.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -17,14 +23,16 @@ use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUp
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::{SinkExt as _, StreamExt as _};
+use futures_util::stream::{AbortHandle, Abortable, SelectAll, SplitSink};
+use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::{broadcast, mpsc};
 use tokio::task::JoinHandle;
 
+use super::shared::Item;
 use super::{request_meta, AppState};
-use crate::app::RequestMeta;
+use crate::app::{App, RequestMeta};
 use crate::auth::Principal;
 use crate::bus::{org_topic, Event, AUTH_TOPIC};
 use crate::graphql::{finish_response, is_request_error, Viewer};
@@ -53,6 +61,39 @@ impl Sockets {
 enum Out {
     Text(String),
     Close(u16, &'static str),
+    /// A shared live stream the writer delivers from now on.
+    Shared(SharedStream),
+}
+
+/// The most frames written between two flushes.
+const MAX_COALESCE: usize = 64;
+
+/// One operation on a shared live stream, as the writer delivers it.
+struct SharedOp {
+    id: String,
+    /// `id` as a JSON string, spliced into the shared bytes.
+    id_json: String,
+    generation: u64,
+    principal: Principal,
+    abort: AbortHandle,
+    _gauge: Decrement,
+}
+
+type SharedStream = Abortable<std::pin::Pin<Box<dyn Stream<Item = (Arc<SharedOp>, Result<Arc<Item>, broadcast::error::RecvError>)> + Send>>>;
+
+/// A socket's operation: its own task, or a shared stream its writer delivers.
+enum Op {
+    Task(JoinHandle<()>),
+    Shared(AbortHandle),
+}
+
+impl Op {
+    fn cancel(self) {
+        match self {
+            Op::Task(t) => t.abort(),
+            Op::Shared(h) => h.abort(),
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -75,10 +116,8 @@ struct SubscribePayload {
 
 pub fn upgrade(state: AppState, ws: WebSocketUpgrade, headers: &HeaderMap, peer: Option<ConnectInfo<SocketAddr>>) -> Response {
     let meta = request_meta(&state.app, headers, peer.as_ref());
-    let offered = headers
-        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|p| p.trim() == PROTOCOL));
+    let offered =
+        headers.get(axum::http::header::SEC_WEBSOCKET_PROTOCOL).and_then(|v| v.to_str().ok()).is_some_and(|v| v.split(',').any(|p| p.trim() == PROTOCOL));
     ws.protocols([PROTOCOL])
         // Small buffers: thousands of idle sockets must stay cheap.
         .read_buffer_size(4 * 1024)
@@ -106,7 +145,7 @@ struct Connection {
     ctl: mpsc::UnboundedSender<Ctl>,
     principal: Option<Principal>,
     init_received: bool,
-    ops: HashMap<String, (u64, JoinHandle<()>)>,
+    ops: HashMap<String, (u64, Op)>,
     next_gen: u64,
 }
 
@@ -117,40 +156,10 @@ enum Ctl {
 
 impl Connection {
     async fn run(state: AppState, socket: WebSocket, meta: RequestMeta) {
-        let (mut sink, mut stream) = socket.split();
-        let (out_tx, mut out_rx) = mpsc::channel::<Out>(state.app.settings.limits.socket_queue.max(16));
-        let writer = tokio::spawn(async move {
-            while let Some(o) = out_rx.recv().await {
-                match o {
-                    Out::Text(t) => {
-                        // Coalesce what is already queued into one flush.
-                        if sink.feed(WsMessage::Text(t.into())).await.is_err() {
-                            return;
-                        }
-                        while let Ok(more) = out_rx.try_recv() {
-                            let r = match more {
-                                Out::Text(t) => sink.feed(WsMessage::Text(t.into())).await,
-                                Out::Close(code, reason) => {
-                                    let _ = sink.send(close(code, reason)).await;
-                                    return;
-                                }
-                            };
-                            if r.is_err() {
-                                return;
-                            }
-                        }
-                        if sink.flush().await.is_err() {
-                            return;
-                        }
-                    }
-                    Out::Close(code, reason) => {
-                        let _ = sink.send(close(code, reason)).await;
-                        return;
-                    }
-                }
-            }
-        });
+        let (sink, mut stream) = socket.split();
+        let (out_tx, out_rx) = mpsc::channel::<Out>(state.app.settings.limits.socket_queue.max(16));
         let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel();
+        let writer = tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone() }.run(out_rx));
         state.sockets.open.fetch_add(1, Ordering::Relaxed);
         let shutdown = state.sockets.shutdown.clone();
         let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
@@ -194,7 +203,9 @@ impl Connection {
                     }
                 }
                 msg = stream.next() => match msg {
-                    Some(Ok(WsMessage::Text(t))) => match conn.handle(t.as_str()).await {
+                    // Boxed: the handler's futures (authentication, store reads) would
+                    // otherwise make every idle socket's task as large as the largest.
+                    Some(Ok(WsMessage::Text(t))) => match Box::pin(conn.handle(t.as_str())).await {
                         Ok(Some(exp)) => {
                             expiry.as_mut().reset(tokio::time::Instant::now() + exp);
                             if matches!(conn.principal, Some(Principal::Agent(_) | Principal::ApiKey(_))) {
@@ -211,8 +222,8 @@ impl Connection {
             }
         };
 
-        for (_, (_, task)) in conn.ops.drain() {
-            task.abort();
+        for (_, (_, op)) in conn.ops.drain() {
+            op.cancel();
         }
         if let Some((code, reason)) = close_with {
             // The queue may be full (slow consumer): make room isn't possible, so wait briefly.
@@ -279,14 +290,32 @@ impl Connection {
                 }
                 self.next_gen += 1;
                 let generation = self.next_gen;
-                let task = tokio::spawn(run_operation(self.state.clone(), self.meta.clone(), principal, id.clone(), generation, payload, self.out.clone(), self.ctl.clone()));
-                self.ops.insert(id, (generation, task));
+                let raw_vars = payload.variables.filter(|v| v.is_object()).unwrap_or(serde_json::Value::Object(Default::default()));
+                let share_key = super::shared::key(&principal, &payload.query, payload.operation_name.as_deref(), &raw_vars);
+                let mut request = async_graphql::Request::new(payload.query)
+                    .variables(async_graphql::Variables::from_json(raw_vars))
+                    .data(Viewer(Some(principal.clone())))
+                    .data(self.meta.clone());
+                if let Some(name) = payload.operation_name {
+                    request = request.operation_name(name);
+                }
+                let op = match share_key {
+                    // One execution for the audience; this socket's writer splices its id into the shared bytes.
+                    Some(key) => {
+                        let rx = self.state.shared.join(key, &self.state.schema, request);
+                        let (stream, abort) = shared_stream(&self.state.app, id.clone(), generation, principal, rx);
+                        self.enqueue(Out::Shared(stream))?;
+                        Op::Shared(abort)
+                    }
+                    None => Op::Task(tokio::spawn(run_operation(self.state.clone(), id.clone(), generation, request, self.out.clone(), self.ctl.clone()))),
+                };
+                self.ops.insert(id, (generation, op));
                 Ok(None)
             }
             "complete" => {
                 if let Some(id) = msg.id {
-                    if let Some((_, task)) = self.ops.remove(&id) {
-                        task.abort();
+                    if let Some((_, op)) = self.ops.remove(&id) {
+                        op.cancel();
                     }
                 }
                 Ok(None)
@@ -296,7 +325,11 @@ impl Connection {
     }
 
     fn send(&self, text: String) -> Result<(), (u16, &'static str)> {
-        match self.out.try_send(Out::Text(text)) {
+        self.enqueue(Out::Text(text))
+    }
+
+    fn enqueue(&self, out: Out) -> Result<(), (u16, &'static str)> {
+        match self.out.try_send(out) {
             Ok(()) => Ok(()),
             Err(mpsc::error::TrySendError::Full(_)) => Err((1013, "Try again later: too slow")),
             Err(mpsc::error::TrySendError::Closed(_)) => Err((1000, "Closed")),
@@ -304,27 +337,11 @@ impl Connection {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run_operation(
-    state: AppState,
-    meta: RequestMeta,
-    principal: Principal,
-    id: String,
-    generation: u64,
-    payload: SubscribePayload,
-    out: mpsc::Sender<Out>,
-    ctl: mpsc::UnboundedSender<Ctl>,
-) {
-    let raw_vars = payload.variables.clone().filter(|v| v.is_object()).unwrap_or(serde_json::Value::Object(Default::default()));
-    let share_key = super::shared::key(&principal, &payload.query, payload.operation_name.as_deref(), &raw_vars);
-    let variables = async_graphql::Variables::from_json(raw_vars);
-    let mut request = async_graphql::Request::new(payload.query).variables(variables).data(Viewer(Some(principal.clone()))).data(meta);
-    if let Some(name) = payload.operation_name {
-        request = request.operation_name(name);
-    }
+/// Runs an operation that cannot be shared (a replay, a per-viewer document, a
+/// query or mutation sent over the socket) as a task of its own.
+async fn run_operation(state: AppState, id: String, generation: u64, request: async_graphql::Request, out: mpsc::Sender<Out>, ctl: mpsc::UnboundedSender<Ctl>) {
     let metrics = state.app.metrics.clone();
-    metrics.subscriptions.add(1);
-    let _gauge = Decrement(metrics.clone());
+    let _gauge = Decrement::new(metrics.clone());
     let send = |text: String| match out.try_send(Out::Text(text)) {
         Ok(()) => true,
         Err(mpsc::error::TrySendError::Full(_)) => {
@@ -333,40 +350,6 @@ async fn run_operation(
         }
         Err(mpsc::error::TrySendError::Closed(_)) => false,
     };
-    if let Some(key) = share_key {
-        // One execution for the audience; this socket splices its id into shared bytes.
-        let mut rx = state.shared.join(key, &state.schema, request);
-        let id_json = serde_json::to_string(&id).expect("ids serialize");
-        loop {
-            match rx.recv().await {
-                Ok(item) => match &*item {
-                    super::shared::Item::Payload { kind, json } => {
-                        if !state.app.still_authorized(&principal) {
-                            send(frame(&id, "next", &serde_json::json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] })));
-                            break;
-                        }
-                        if !send(format!(r#"{{"type":"{kind}","id":{id_json},"payload":{json}}}"#)) {
-                            return;
-                        }
-                        if *kind == "error" {
-                            let _ = ctl.send(Ctl::Done(id, generation));
-                            return;
-                        }
-                        metrics.deliveries.inc();
-                    }
-                    super::shared::Item::End => break,
-                },
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    let _ = ctl.send(Ctl::SlowConsumer);
-                    return;
-                }
-                Err(broadcast::error::RecvError::Closed) => break,
-            }
-        }
-        send(json!({ "type": "complete", "id": id }).to_string());
-        let _ = ctl.send(Ctl::Done(id, generation));
-        return;
-    }
     let mut stream = state.schema.execute_stream(request);
     let mut first = true;
     while let Some(mut resp) = stream.next().await {
@@ -383,8 +366,129 @@ async fn run_operation(
         }
         metrics.deliveries.inc();
     }
-    send(json!({ "type": "complete", "id": id }).to_string());
+    send(complete(&id));
     let _ = ctl.send(Ctl::Done(id, generation));
+}
+
+fn complete(id: &str) -> String {
+    json!({ "type": "complete", "id": id }).to_string()
+}
+
+/// A socket's subscription to a shared execution, as a stream its writer polls; ends
+/// after the shared stream's end, or when aborted (`complete`, or the socket closing).
+fn shared_stream(app: &App, id: String, generation: u64, principal: Principal, rx: broadcast::Receiver<Arc<Item>>) -> (SharedStream, AbortHandle) {
+    let (abort, registration) = AbortHandle::new_pair();
+    let id_json = serde_json::to_string(&id).expect("ids serialize");
+    let op = Arc::new(SharedOp { id, id_json, generation, principal, abort: abort.clone(), _gauge: Decrement::new(app.metrics.clone()) });
+    let items = futures_util::stream::unfold((op, rx, false), |(op, mut rx, ended)| async move {
+        if ended {
+            return None;
+        }
+        let r = rx.recv().await;
+        let ended = matches!(&r, Err(broadcast::error::RecvError::Closed)) || matches!(&r, Ok(item) if matches!(**item, Item::End));
+        Some(((op.clone(), r), (op, rx, ended)))
+    });
+    let boxed: std::pin::Pin<Box<dyn Stream<Item = _> + Send>> = Box::pin(items);
+    (Abortable::new(boxed, registration), abort)
+}
+
+/// The socket's writing half: frames queued by the connection and its operation
+/// tasks, and the shared streams it delivers itself.
+struct Writer {
+    sink: SplitSink<WebSocket, WsMessage>,
+    app: Arc<App>,
+    ctl: mpsc::UnboundedSender<Ctl>,
+}
+
+enum Step {
+    Out(Option<Out>),
+    Shared((Arc<SharedOp>, Result<Arc<Item>, broadcast::error::RecvError>)),
+}
+
+impl Writer {
+    async fn run(mut self, mut rx: mpsc::Receiver<Out>) {
+        let mut shared: SelectAll<SharedStream> = SelectAll::new();
+        loop {
+            let step = tokio::select! {
+                o = rx.recv() => Step::Out(o),
+                Some(ev) = shared.next(), if !shared.is_empty() => Step::Shared(ev),
+            };
+            if !self.apply(step, &mut shared).await {
+                return;
+            }
+            // Write whatever else is ready, then flush once.
+            for _ in 0..MAX_COALESCE {
+                let step = match rx.try_recv() {
+                    Ok(o) => Step::Out(Some(o)),
+                    Err(_) => match shared.next().now_or_never() {
+                        Some(Some(ev)) => Step::Shared(ev),
+                        _ => break,
+                    },
+                };
+                if !self.apply(step, &mut shared).await {
+                    return;
+                }
+            }
+            if self.sink.flush().await.is_err() {
+                return;
+            }
+        }
+    }
+
+    /// Writes (without flushing) what `step` asks for; false ends the socket.
+    async fn apply(&mut self, step: Step, shared: &mut SelectAll<SharedStream>) -> bool {
+        let text = match step {
+            Step::Out(None) => return false,
+            Step::Out(Some(Out::Text(t))) => t,
+            Step::Out(Some(Out::Close(code, reason))) => {
+                let _ = self.sink.send(close(code, reason)).await;
+                return false;
+            }
+            Step::Out(Some(Out::Shared(s))) => {
+                shared.push(s);
+                return true;
+            }
+            Step::Shared((op, item)) => return self.deliver(&op, item).await,
+        };
+        self.sink.feed(WsMessage::Text(text.into())).await.is_ok()
+    }
+
+    /// Writes the frames for one item of a shared stream; false ends the socket.
+    async fn deliver(&mut self, op: &SharedOp, item: Result<Arc<Item>, broadcast::error::RecvError>) -> bool {
+        let done = |ctl: &mpsc::UnboundedSender<Ctl>| {
+            op.abort.abort();
+            let _ = ctl.send(Ctl::Done(op.id.clone(), op.generation));
+        };
+        let text = match item.as_deref() {
+            Ok(Item::Payload { kind, json }) => {
+                if !self.app.still_authorized(&op.principal) {
+                    done(&self.ctl);
+                    let revoked =
+                        frame(&op.id, "next", &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] }));
+                    if self.sink.feed(WsMessage::Text(revoked.into())).await.is_err() {
+                        return false;
+                    }
+                    complete(&op.id)
+                } else {
+                    if *kind == "error" {
+                        done(&self.ctl);
+                    } else {
+                        self.app.metrics.deliveries.inc();
+                    }
+                    format!(r#"{{"type":"{kind}","id":{},"payload":{json}}}"#, op.id_json)
+                }
+            }
+            Ok(Item::End) | Err(broadcast::error::RecvError::Closed) => {
+                done(&self.ctl);
+                complete(&op.id)
+            }
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let _ = self.ctl.send(Ctl::SlowConsumer);
+                return true;
+            }
+        };
+        self.sink.feed(WsMessage::Text(text.into())).await.is_ok()
+    }
 }
 
 /// Serializes a protocol message straight from the response (no intermediate JSON tree).
@@ -399,8 +503,15 @@ fn frame<T: serde::Serialize>(id: &str, kind: &'static str, payload: &T) -> Stri
     serde_json::to_string(&Frame { kind, id, payload }).expect("responses serialize")
 }
 
-/// Lowers the running-operations gauge however the operation ends (even aborted).
+/// Counts a running operation until it ends, however it ends (even aborted).
 struct Decrement(Arc<crate::metrics::Metrics>);
+
+impl Decrement {
+    fn new(metrics: Arc<crate::metrics::Metrics>) -> Decrement {
+        metrics.subscriptions.add(1);
+        Decrement(metrics)
+    }
+}
 
 impl Drop for Decrement {
     fn drop(&mut self) {
