@@ -17,6 +17,18 @@ pub struct Application {
     state: AppState,
 }
 
+/// The kernel's accept queue for our socket: a reconnect storm of thousands of clients
+/// overflows tokio's default (1024), and every dropped SYN costs its client a second or
+/// more. The kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: u32 = 8192;
+
+fn listen_on(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
+
 impl Application {
     pub async fn build(settings: Settings) -> anyhow_like::Result<Application> {
         let store = Store::open(settings.database_url.as_deref(), &settings.data_dir).await?;
@@ -31,7 +43,7 @@ impl Application {
         let files = crate::files::Files::from_settings(&settings)?;
         let app = App::new(settings, store, services, mailer, files, &secret).await;
         let schema = build_schema(Some(app.clone()), &limits);
-        let listener = tokio::net::TcpListener::bind(listen).await.map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let listener = listen_on(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() } })
     }
 

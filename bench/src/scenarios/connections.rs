@@ -70,7 +70,10 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     tokio::time::sleep(Duration::from_millis(500)).await;
     let rss1 = server.rss_bytes();
 
-    let mut rep = Report::new("connections", json!({ "count": a.count, "conversations": a.conversations, "sources": sources.len(), "store": super::latency::store_name(target) }));
+    let mut rep = Report::new(
+        "connections",
+        json!({ "count": a.count, "conversations": a.conversations, "sources": sources.len(), "store": super::latency::store_name(target) }),
+    );
     rep.figure("sockets open", a.count as f64, "sockets");
     rep.figure("ramp time", ramp, "s");
     if let (Some(r0), Some(r1)) = (rss0, rss1) {
@@ -90,31 +93,37 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let caught = Arc::new(AtomicU64::new(0));
     let dup = Arc::new(AtomicU64::new(0));
     let storm = Instant::now();
-    let results = futures_util::future::join_all((0..a.count).map(|i| {
-        let (base, owner, src) = (server.base.clone(), owner.clone(), sources[i % sources.len()]);
-        let (conv, after) = (convs[i % convs.len()].1.clone(), last_ids[i % convs.len()].clone());
-        let (caught, dup, missed) = (caught.clone(), dup.clone(), a.missed);
-        async move {
-            let mut s = client::connect(&base, &owner, Some(src)).await?;
-            s.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv, "after": after })).await?;
-            let mut got = 0;
-            let mut last = 1i64;
-            while got < missed {
-                let Some(t) = s.next_text().await else { return Err("socket ended during catch-up".to_string()) };
-                if let Some(seq) = super::latency::seq_of(&t) {
-                    if seq <= last {
-                        dup.fetch_add(1, Ordering::Relaxed);
-                    } else {
-                        last = seq;
-                        got += 1;
+    // Every client is a task of its own, as independent clients would be.
+    let handles: Vec<_> = (0..a.count)
+        .map(|i| {
+            let (base, owner, src) = (server.base.clone(), owner.clone(), sources[i % sources.len()]);
+            let (conv, after) = (convs[i % convs.len()].1.clone(), last_ids[i % convs.len()].clone());
+            let (caught, dup, missed) = (caught.clone(), dup.clone(), a.missed);
+            tokio::spawn(async move {
+                let mut s = client::connect(&base, &owner, Some(src)).await?;
+                s.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv, "after": after })).await?;
+                let mut got = 0;
+                let mut last = 1i64;
+                while got < missed {
+                    let Some(t) = s.next_text().await else { return Err("socket ended during catch-up".to_string()) };
+                    if let Some(seq) = super::latency::seq_of(&t) {
+                        if seq <= last {
+                            dup.fetch_add(1, Ordering::Relaxed);
+                        } else {
+                            last = seq;
+                            got += 1;
+                        }
                     }
                 }
-            }
-            caught.fetch_add(1, Ordering::Relaxed);
-            Ok::<_, String>(s)
-        }
-    }))
-    .await;
+                caught.fetch_add(1, Ordering::Relaxed);
+                Ok::<_, String>(s)
+            })
+        })
+        .collect();
+    let mut results = Vec::with_capacity(handles.len());
+    for h in handles {
+        results.push(h.await.map_err(|e| e.to_string()).and_then(|r| r));
+    }
     let storm_secs = storm.elapsed().as_secs_f64();
     let failed = results.iter().filter(|r| r.is_err()).count();
     rep.figure("storm: all reconnected and caught up", storm_secs, "s");
