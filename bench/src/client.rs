@@ -3,6 +3,7 @@
 //! machine can open tens of thousands of connections).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt as _, StreamExt as _};
@@ -70,7 +71,11 @@ impl Api {
 
     pub async fn send(&self, token: &str, conversation: &str, body: &str) -> Result<Value> {
         let d = self
-            .gql(Some(token), "mutation($c: ID!, $b: String!) { sendMessage(input: {conversationId: $c, body: $b}) { id seq } }", json!({ "c": conversation, "b": body }))
+            .gql(
+                Some(token),
+                "mutation($c: ID!, $b: String!) { sendMessage(input: {conversationId: $c, body: $b}) { id seq } }",
+                json!({ "c": conversation, "b": body }),
+            )
             .await?;
         Ok(d["sendMessage"].clone())
     }
@@ -86,11 +91,10 @@ pub async fn connect(base: &str, token: &str, source: Option<IpAddr>) -> Result<
     let url = format!("{}/graphql", base.replacen("http", "ws", 1));
     let host = url.trim_start_matches("ws://").split('/').next().unwrap_or_default().to_owned();
     let addr: SocketAddr = tokio::net::lookup_host(&host).await.map_err(|e| e.to_string())?.next().ok_or("no address")?;
-    let sock = if addr.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(|e| e.to_string())?;
-    if let Some(ip) = source {
-        sock.bind(SocketAddr::new(ip, 0)).map_err(|e| format!("bind {ip}: {e}"))?;
-    }
-    let stream = sock.connect(addr).await.map_err(|e| format!("connect: {e}"))?;
+    let stream = match source {
+        Some(ip) => connect_from(ip, addr).await?,
+        None => TcpStream::connect(addr).await.map_err(|e| format!("connect: {e}"))?,
+    };
     stream.set_nodelay(true).ok();
     let mut req = url.as_str().into_client_request().map_err(|e| e.to_string())?;
     req.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
@@ -128,6 +132,42 @@ pub const CONVERSATION_EVENTS: &str =
 pub const SEND_MUTATION: &str = "mutation($c: ID!, $b: String!) { sendMessage(input: {conversationId: $c, body: $b}) { id } }";
 
 /// Source addresses 127.0.0.1 .. 127.0.0.n, so no single address runs out of ports.
+/// A socket bound to source address `ip` and a port of our choosing. Binding with port
+/// 0 would make the kernel search its bind table for a free port on every socket,
+/// which with tens of thousands of sockets costs more CPU than the server being
+/// measured; naming the port makes `bind` a single lookup. Ports cycle through a wide
+/// range (a taken one is skipped), and `SO_REUSEADDR` lets a port whose earlier
+/// connection is in TIME_WAIT be bound again.
+pub fn bound_socket(ip: IpAddr) -> Result<TcpSocket> {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    const FIRST: u32 = 10_000;
+    const PORTS: u32 = 55_000;
+    let mut last = String::new();
+    for _ in 0..64 {
+        let port = (FIRST + NEXT.fetch_add(1, Ordering::Relaxed) % PORTS) as u16;
+        let sock = if ip.is_ipv4() { TcpSocket::new_v4() } else { TcpSocket::new_v6() }.map_err(|e| e.to_string())?;
+        sock.set_reuseaddr(true).map_err(|e| e.to_string())?;
+        match sock.bind(SocketAddr::new(ip, port)) {
+            Ok(()) => return Ok(sock),
+            Err(e) => last = e.to_string(),
+        }
+    }
+    Err(format!("bind {ip}: no free port ({last})"))
+}
+
+/// Connects from source address `ip`; a port whose 4-tuple is still in TIME_WAIT is
+/// skipped for the next.
+pub async fn connect_from(ip: IpAddr, addr: SocketAddr) -> Result<TcpStream> {
+    let mut tries = 0;
+    loop {
+        match bound_socket(ip)?.connect(addr).await {
+            Ok(s) => return Ok(s),
+            Err(e) if e.kind() == std::io::ErrorKind::AddrNotAvailable && tries < 16 => tries += 1,
+            Err(e) => return Err(format!("connect: {e}")),
+        }
+    }
+}
+
 pub fn loopback_sources(n: usize) -> Vec<IpAddr> {
     (1..=n.max(1)).map(|i| IpAddr::from([127, 0, (i / 250) as u8, (i % 250 + 1) as u8])).collect()
 }

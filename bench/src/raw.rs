@@ -1,5 +1,6 @@
 //! The fan-out baseline: a minimal axum WebSocket broadcaster that sends one
-//! pre-serialized frame to every connected socket. It runs as its own process (this
+//! pre-serialized frame to every connected socket, coalescing queued frames into one
+//! flush as the server does (so the ratio compares delivery paths, not flush policies). It runs as its own process (this
 //! binary, `raw-server`) so its CPU time is measured apart from the clients'.
 
 use std::sync::Arc;
@@ -42,7 +43,22 @@ async fn ws(State(s): State<S>, up: WebSocketUpgrade) -> axum::response::Respons
         loop {
             tokio::select! {
                 m = rx.recv() => match m {
-                    Ok(frame) => if tx.send(Message::Text((&*frame).into())).await.is_err() { break },
+                    // Like the server's writer: write what is queued, then flush once.
+                    Ok(frame) => {
+                        if tx.feed(Message::Text((&*frame).into())).await.is_err() {
+                            break;
+                        }
+                        let mut more = 0;
+                        while let (true, Ok(frame)) = (more < 64, rx.try_recv()) {
+                            more += 1;
+                            if tx.feed(Message::Text((&*frame).into())).await.is_err() {
+                                return;
+                            }
+                        }
+                        if tx.flush().await.is_err() {
+                            break;
+                        }
+                    }
                     Err(broadcast::error::RecvError::Lagged(_)) => continue,
                     Err(_) => break,
                 },
