@@ -150,8 +150,11 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
-        let write = SqlitePoolOptions::new().max_connections(1).acquire_timeout(Duration::from_secs(10)).connect_with(opts.clone()).await?;
-        let read = SqlitePoolOptions::new().max_connections(8).acquire_timeout(Duration::from_secs(10)).connect_with(opts.read_only(false)).await?;
+        // An embedded database's connections do not go stale: no ping before each use
+        // (it would cost a round trip to sqlx's SQLite thread on every query).
+        let pool = || SqlitePoolOptions::new().acquire_timeout(Duration::from_secs(10)).test_before_acquire(false);
+        let write = pool().max_connections(1).connect_with(opts.clone()).await?;
+        let read = pool().max_connections(8).connect_with(opts.read_only(false)).await?;
         Ok(Store::Sqlite { read, write })
     }
 
