@@ -112,8 +112,10 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let own0 = crate::server::own_cpu_seconds();
     let started = Instant::now();
     let total = (a.rate as f64 * a.duration) as u64;
-    let tick = Duration::from_millis(10);
-    let per_tick = a.rate as f64 / 100.0;
+    // A steady rate: a few messages every millisecond (the timer's resolution), not
+    // bursts, which would measure the queue behind each burst.
+    let tick = Duration::from_millis(1);
+    let per_tick = a.rate as f64 / 1000.0;
     let mut sent = 0u64;
     let mut owed = 0.0;
     let mut next_id = 0u64;
@@ -151,7 +153,8 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let drain_until = Instant::now() + Duration::from_secs(10);
     loop {
         let delivered: u64 = receivers.lock().unwrap().iter().map(|r| r.delivered).sum();
-        if delivered >= expected || Instant::now() > drain_until {
+        // Every delivery and every sender's acknowledgement (which may come last).
+        if (delivered >= expected && acked.load(Ordering::Relaxed) >= sent) || Instant::now() > drain_until {
             break;
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
