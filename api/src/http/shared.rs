@@ -22,7 +22,10 @@ pub struct SharedProducer;
 /// One serialized result of the shared execution.
 pub enum Item {
     /// `next` (or, for a refused document, `error`) with the JSON payload.
-    Payload { kind: &'static str, json: String },
+    Payload {
+        kind: &'static str,
+        json: String,
+    },
     End,
 }
 
@@ -89,7 +92,14 @@ impl SharedStreams {
                 let next = tokio::select! {
                     r = stream.next() => r,
                     _ = idle_check.tick() => {
-                        if tx.receiver_count() == 0 { break }
+                        // Under the registry lock, so no socket can join in between.
+                        let mut streams = registry.lock().expect("shared streams lock");
+                        if tx.receiver_count() == 0 {
+                            if streams.get(&key).is_some_and(|t| t.same_channel(&tx)) {
+                                streams.remove(&key);
+                            }
+                            return;
+                        }
                         continue;
                     }
                 };
@@ -105,11 +115,14 @@ impl SharedStreams {
                     break; // nobody listens any more, or the document was refused
                 }
             }
-            let _ = tx.send(Arc::new(Item::End));
-            let mut streams = registry.lock().expect("shared streams lock");
-            if streams.get(&key).is_some_and(|t| t.same_channel(&tx)) {
-                streams.remove(&key);
+            // Unregistered before the end is sent: a socket joining now starts afresh.
+            {
+                let mut streams = registry.lock().expect("shared streams lock");
+                if streams.get(&key).is_some_and(|t| t.same_channel(&tx)) {
+                    streams.remove(&key);
+                }
             }
+            let _ = tx.send(Arc::new(Item::End));
         });
         rx
     }

@@ -161,7 +161,7 @@ impl Connection {
         let (sink, mut stream) = socket.split();
         let (out_tx, out_rx) = mpsc::channel::<Out>(state.app.settings.limits.socket_queue.max(16));
         let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel();
-        let writer = tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone() }.run(out_rx));
+        let writer = tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone(), closing: false }.run(out_rx));
         state.sockets.open.fetch_add(1, Ordering::Relaxed);
         let shutdown = state.sockets.shutdown.clone();
         let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
@@ -232,7 +232,10 @@ impl Connection {
             let _ = tokio::time::timeout(Duration::from_secs(1), conn.out.send(Out::Close(code, reason))).await;
         }
         drop(conn.out);
-        let _ = tokio::time::timeout(Duration::from_secs(2), writer).await;
+        let mut writer = writer;
+        if tokio::time::timeout(Duration::from_secs(2), &mut writer).await.is_err() {
+            writer.abort(); // a client that does not read must not keep the task alive
+        }
         conn.state.sockets.open.fetch_sub(1, Ordering::Relaxed);
         if let Some(p) = &conn.principal {
             presence(&conn.state, p, false);
@@ -400,6 +403,35 @@ struct Writer {
     sink: SplitSink<WebSocket, WsMessage>,
     app: Arc<App>,
     ctl: mpsc::UnboundedSender<Ctl>,
+    /// Fell behind a shared stream: nothing more is written but the close frame (a
+    /// frame after the gap would move the client's position past what it missed).
+    closing: bool,
+}
+
+/// How long a write may wait for a client that does not read before the socket is
+/// closed as too slow (1013).
+const WRITE_STALL: Duration = Duration::from_secs(5);
+
+/// Runs a write; false if it failed, or if the client has not read for `WRITE_STALL`
+/// (then the connection is told, and closes the socket with 1013). The timer is only
+/// armed when the write cannot finish at once, so the usual write costs no timer.
+async fn guarded<E>(ctl: &mpsc::UnboundedSender<Ctl>, io: impl std::future::Future<Output = Result<(), E>>) -> bool {
+    tokio::pin!(io);
+    let first = tokio::select! {
+        biased;
+        r = &mut io => Some(r),
+        _ = async {} => None,
+    };
+    match first {
+        Some(r) => r.is_ok(),
+        None => match tokio::time::timeout(WRITE_STALL, io).await {
+            Ok(r) => r.is_ok(),
+            Err(_) => {
+                let _ = ctl.send(Ctl::SlowConsumer);
+                false
+            }
+        },
+    }
 }
 
 enum Step {
@@ -431,28 +463,34 @@ impl Writer {
                     return;
                 }
             }
-            if self.sink.flush().await.is_err() {
+            if !guarded(&self.ctl, self.sink.flush()).await {
                 return;
             }
         }
+    }
+
+    /// Queues one text frame (flushed by `run`); false ends the socket.
+    async fn write(&mut self, text: String) -> bool {
+        guarded(&self.ctl, self.sink.feed(WsMessage::Text(text.into()))).await
     }
 
     /// Writes (without flushing) what `step` asks for; false ends the socket.
     async fn apply(&mut self, step: Step, shared: &mut SelectAll<SharedStream>) -> bool {
         let text = match step {
             Step::Out(None) => return false,
-            Step::Out(Some(Out::Text(t))) => t,
             Step::Out(Some(Out::Close(code, reason))) => {
-                let _ = self.sink.send(close(code, reason)).await;
+                let _ = guarded(&self.ctl, self.sink.send(close(code, reason))).await;
                 return false;
             }
             Step::Out(Some(Out::Shared(s))) => {
                 shared.push(s);
                 return true;
             }
+            _ if self.closing => return true,
+            Step::Out(Some(Out::Text(t))) => t,
             Step::Shared((op, item)) => return self.deliver(&op, item).await,
         };
-        self.sink.feed(WsMessage::Text(text.into())).await.is_ok()
+        self.write(text).await
     }
 
     /// Writes the frames for one item of a shared stream; false ends the socket.
@@ -467,7 +505,7 @@ impl Writer {
                     done(&self.ctl);
                     let revoked =
                         frame(&op.id, "next", &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] }));
-                    if self.sink.feed(WsMessage::Text(revoked.into())).await.is_err() {
+                    if !self.write(revoked).await {
                         return false;
                     }
                     complete(&op.id)
@@ -485,11 +523,15 @@ impl Writer {
                 complete(&op.id)
             }
             Err(broadcast::error::RecvError::Lagged(_)) => {
+                // Frames were missed: write nothing more (a later frame would move the
+                // client's position past the gap); the connection closes with 1013.
+                op.abort.abort();
+                self.closing = true;
                 let _ = self.ctl.send(Ctl::SlowConsumer);
                 return true;
             }
         };
-        self.sink.feed(WsMessage::Text(text.into())).await.is_ok()
+        self.write(text).await
     }
 }
 
