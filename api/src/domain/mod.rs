@@ -17,19 +17,24 @@ fn invalid(msg: impl Into<String>) -> ValidationError {
 }
 
 /// Trims and bounds a free-text field by Unicode scalar values.
+/// NUL cannot be stored in PostgreSQL text (nor is it ever meant): refused up front.
+fn no_nul(field: &str, value: &str) -> Result<(), ValidationError> {
+    if value.contains('\0') {
+        return Err(invalid(format!("{field} must not contain NUL characters")));
+    }
+    Ok(())
+}
+
 fn bounded(field: &str, value: &str, min: usize, max: usize) -> Result<String, ValidationError> {
     let v = value.trim();
     let n = v.chars().count();
     if n < min {
-        return Err(if min == 1 {
-            invalid(format!("{field} must not be blank"))
-        } else {
-            invalid(format!("{field} must be at least {min} characters"))
-        });
+        return Err(if min == 1 { invalid(format!("{field} must not be blank")) } else { invalid(format!("{field} must be at least {min} characters")) });
     }
     if n > max {
         return Err(invalid(format!("{field} must be at most {max} characters")));
     }
+    no_nul(field, v)?;
     Ok(v.to_owned())
 }
 
@@ -124,6 +129,7 @@ impl ClientMessageId {
         if n == 0 || n > 64 {
             return Err(invalid("clientMessageId must be 1 to 64 characters"));
         }
+        no_nul("clientMessageId", s)?;
         Ok(ClientMessageId(s.to_owned()))
     }
     pub fn as_str(&self) -> &str {
@@ -199,7 +205,10 @@ pub struct WebUrl(String);
 impl WebUrl {
     pub fn parse(field: &str, s: &str, max: usize) -> Result<Self, ValidationError> {
         let s = s.trim();
-        let ok = (s.starts_with("https://") || s.starts_with("http://")) && s.len() > 8 && s.chars().count() <= max && !s.chars().any(|c| c.is_whitespace() || c.is_control());
+        let ok = (s.starts_with("https://") || s.starts_with("http://"))
+            && s.len() > 8
+            && s.chars().count() <= max
+            && !s.chars().any(|c| c.is_whitespace() || c.is_control());
         if !ok {
             return Err(invalid(format!("{field} must be an http(s) URL of at most {max} characters")));
         }
@@ -238,6 +247,8 @@ mod tests {
         assert!(MessageBody::parse("   \n").is_err());
         assert!(MessageBody::parse(&"é".repeat(10_000)).is_ok());
         assert!(MessageBody::parse(&"é".repeat(10_001)).is_err());
+        assert!(MessageBody::parse("a\0b").is_err());
+        assert!(ClientMessageId::parse("k\0").is_err());
     }
 
     #[test]

@@ -105,11 +105,13 @@ const SQLITE_SQL: BatchSql = BatchSql {
 
 const POSTGRES_SQL: BatchSql = BatchSql {
     begin: "begin",
-    // Row locks in id order, so concurrent batches cannot deadlock.
+    // Row locks in id order, so concurrent batches cannot deadlock; `no key update`
+    // (as a plain `update` would take) so inserts referencing a conversation (read
+    // positions, uploads) do not wait for the batch.
     lock: concat!(
         "select coalesce(json_agg(",
         conversation_json!("json_build_array"),
-        " order by id), '[]')::text from (select * from conversations where id in (select json_array_elements_text($1::json)) order by id for update) c"
+        " order by id), '[]')::text from (select * from conversations where id in (select json_array_elements_text($1::json)) order by id for no key update) c"
     ),
     keys: "select m.id, m.conversation_id, m.org_id, m.seq, m.sender_kind, m.sender_id, m.body, m.is_private, m.client_message_id, m.created_at \
            from json_array_elements($1::json) k join messages m on m.conversation_id = k->>0 and m.sender_kind = k->>1 \
@@ -151,7 +153,6 @@ impl Store {
             Store::Sqlite { .. } => &SQLITE_SQL,
             Store::Postgres(_) => &POSTGRES_SQL,
         };
-        let now = now_ms();
         let mut conversation_ids: Vec<&str> = batch.iter().map(|m| m.conversation_id.as_str()).collect();
         conversation_ids.sort_unstable();
         conversation_ids.dedup();
@@ -163,6 +164,9 @@ impl Store {
             // Rows in `ConversationRow` field order, which reads them as sequences.
             let locked: Vec<ConversationRow> = serde_json::from_str(&locked).map_err(|e| sqlx::Error::Decode(e.into()))?;
             let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
+            // Read under the lock, so a batch that waited for it never moves a
+            // conversation's times backwards.
+            let now = conversations.values().map(|c| c.updated_at).max().unwrap_or(0).max(now_ms());
             let earlier = if keys.is_empty() { Vec::new() } else { sqlx::query_as::<DB, MessageRow>(sql.keys).bind(json(&keys)).fetch_all(&mut *tx).await? };
             let mut seen: HashMap<Key, MessageRow> = earlier
                 .iter()
