@@ -131,7 +131,6 @@ pub const CONVERSATION_EVENTS: &str =
 
 pub const SEND_MUTATION: &str = "mutation($c: ID!, $b: String!) { sendMessage(input: {conversationId: $c, body: $b}) { id } }";
 
-/// Source addresses 127.0.0.1 .. 127.0.0.n, so no single address runs out of ports.
 /// A socket bound to source address `ip` and a port of our choosing. Binding with port
 /// 0 would make the kernel search its bind table for a free port on every socket,
 /// which with tens of thousands of sockets costs more CPU than the server being
@@ -168,6 +167,7 @@ pub async fn connect_from(ip: IpAddr, addr: SocketAddr) -> Result<TcpStream> {
     }
 }
 
+/// Source addresses 127.0.0.1 .. 127.0.0.n, so no single address runs out of ports.
 pub fn loopback_sources(n: usize) -> Vec<IpAddr> {
     (1..=n.max(1)).map(|i| IpAddr::from([127, 0, (i / 250) as u8, (i % 250 + 1) as u8])).collect()
 }
