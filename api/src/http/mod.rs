@@ -4,6 +4,7 @@
 mod assets;
 mod graphql;
 mod rest;
+mod queue;
 mod shared;
 mod uploads;
 mod ws;

@@ -27,7 +27,9 @@ use futures_util::stream::{AbortHandle, Abortable, SelectAll, SplitSink};
 use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::broadcast;
+
+use super::queue::{self, TrySendError};
 use tokio::task::JoinHandle;
 
 use super::shared::Item;
@@ -142,48 +144,48 @@ fn close(code: u16, reason: &'static str) -> WsMessage {
 struct Connection {
     state: AppState,
     meta: RequestMeta,
-    out: mpsc::Sender<Out>,
+    out: queue::Sender<Out>,
     /// Operation tasks report a full queue or their end here.
-    ctl: mpsc::UnboundedSender<Ctl>,
+    ctl: queue::Sender<Ctl>,
     principal: Option<Principal>,
     init_received: bool,
     ops: HashMap<String, (u64, Op)>,
     next_gen: u64,
 }
 
+/// Operations and the writer report to the connection here. Small on purpose: the
+/// channel allocates room for 32 of these per socket.
 enum Ctl {
-    Done(String, u64),
+    /// The operation of this generation ended.
+    Done(u64),
     SlowConsumer,
 }
 
 impl Connection {
     async fn run(state: AppState, socket: WebSocket, meta: RequestMeta) {
         let (sink, mut stream) = socket.split();
-        let (out_tx, out_rx) = mpsc::channel::<Out>(state.app.settings.limits.socket_queue.max(16));
-        let (ctl_tx, mut ctl_rx) = mpsc::unbounded_channel();
+        let (out_tx, out_rx) = queue::bounded::<Out>(state.app.settings.limits.socket_queue.max(16));
+        let (ctl_tx, mut ctl_rx) = queue::unbounded();
         let writer = tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone(), closing: false }.run(out_rx));
         state.sockets.open.fetch_add(1, Ordering::Relaxed);
         let shutdown = state.sockets.shutdown.clone();
         let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
-        let init_deadline = tokio::time::sleep(INIT_TIMEOUT);
-        tokio::pin!(init_deadline);
+        // One timer: the init timeout until `connection_init`, then the token's expiry.
+        let deadline = tokio::time::sleep(INIT_TIMEOUT);
+        tokio::pin!(deadline);
         let mut auth_rx: Option<broadcast::Receiver<Arc<Event>>> = None;
-        let expiry = tokio::time::sleep(Duration::from_secs(365 * 24 * 3600));
-        tokio::pin!(expiry);
         let shutdown = shutdown.notified();
         tokio::pin!(shutdown);
 
         let close_with: Option<(u16, &'static str)> = loop {
             tokio::select! {
-                _ = &mut init_deadline, if !conn.init_received => break Some((4408, "Connection initialisation timeout")),
-                _ = &mut expiry, if conn.principal.is_some() => break Some((4403, "Forbidden: token expired")),
+                _ = &mut deadline => break Some(match conn.principal {
+                    Some(_) => (4403, "Forbidden: token expired"),
+                    None => (4408, "Connection initialisation timeout"),
+                }),
                 _ = &mut shutdown => break Some((1012, "Server restarting")),
                 ctl = ctl_rx.recv() => match ctl {
-                    Some(Ctl::Done(id, generation)) => {
-                        if conn.ops.get(&id).is_some_and(|(g, _)| *g == generation) {
-                            conn.ops.remove(&id);
-                        }
-                    }
+                    Some(Ctl::Done(generation)) => conn.ops.retain(|_, (g, _)| *g != generation),
                     Some(Ctl::SlowConsumer) => {
                         conn.state.app.metrics.slow_consumers.inc();
                         break Some((1013, "Try again later: too slow"));
@@ -199,7 +201,8 @@ impl Connection {
                     };
                     if relevant {
                         let p = conn.principal.clone().expect("set with auth_rx");
-                        if !conn.state.app.recheck(&p).await {
+                        // Boxed, like every store access here (see below).
+                        if !Box::pin(conn.state.app.recheck(&p)).await {
                             break Some((4403, "Forbidden: access revoked"));
                         }
                     }
@@ -209,9 +212,9 @@ impl Connection {
                     // otherwise make every idle socket's task as large as the largest.
                     Some(Ok(WsMessage::Text(t))) => match Box::pin(conn.handle(t.as_str())).await {
                         Ok(Some(exp)) => {
-                            expiry.as_mut().reset(tokio::time::Instant::now() + exp);
+                            deadline.as_mut().reset(tokio::time::Instant::now() + exp);
                             if matches!(conn.principal, Some(Principal::Agent(_) | Principal::ApiKey(_))) {
-                                auth_rx = Some(conn.state.app.bus.subscribe(AUTH_TOPIC).await);
+                                auth_rx = Some(Box::pin(conn.state.app.bus.subscribe(AUTH_TOPIC)).await);
                             }
                         }
                         Ok(None) => {}
@@ -229,7 +232,7 @@ impl Connection {
         }
         if let Some((code, reason)) = close_with {
             // The queue may be full (slow consumer): make room isn't possible, so wait briefly.
-            let _ = tokio::time::timeout(Duration::from_secs(1), conn.out.send(Out::Close(code, reason))).await;
+            conn.out.push(Out::Close(code, reason));
         }
         drop(conn.out);
         let mut writer = writer;
@@ -336,24 +339,24 @@ impl Connection {
     fn enqueue(&self, out: Out) -> Result<(), (u16, &'static str)> {
         match self.out.try_send(out) {
             Ok(()) => Ok(()),
-            Err(mpsc::error::TrySendError::Full(_)) => Err((1013, "Try again later: too slow")),
-            Err(mpsc::error::TrySendError::Closed(_)) => Err((1000, "Closed")),
+            Err(TrySendError::Full(_)) => Err((1013, "Try again later: too slow")),
+            Err(TrySendError::Closed(_)) => Err((1000, "Closed")),
         }
     }
 }
 
 /// Runs an operation that cannot be shared (a replay, a per-viewer document, a
 /// query or mutation sent over the socket) as a task of its own.
-async fn run_operation(state: AppState, id: String, generation: u64, request: async_graphql::Request, out: mpsc::Sender<Out>, ctl: mpsc::UnboundedSender<Ctl>) {
+async fn run_operation(state: AppState, id: String, generation: u64, request: async_graphql::Request, out: queue::Sender<Out>, ctl: queue::Sender<Ctl>) {
     let metrics = state.app.metrics.clone();
     let _gauge = Decrement::new(metrics.clone());
     let send = |text: String| match out.try_send(Out::Text(text)) {
         Ok(()) => true,
-        Err(mpsc::error::TrySendError::Full(_)) => {
-            let _ = ctl.send(Ctl::SlowConsumer);
+        Err(TrySendError::Full(_)) => {
+            ctl.push(Ctl::SlowConsumer);
             false
         }
-        Err(mpsc::error::TrySendError::Closed(_)) => false,
+        Err(TrySendError::Closed(_)) => false,
     };
     let mut stream = state.schema.execute_stream(request);
     let mut first = true;
@@ -361,7 +364,7 @@ async fn run_operation(state: AppState, id: String, generation: u64, request: as
         finish_response(&mut resp);
         if first && is_request_error(&resp) {
             send(frame(&id, "error", &resp.errors));
-            let _ = ctl.send(Ctl::Done(id, generation));
+            ctl.push(Ctl::Done(generation));
             return;
         }
         first = false;
@@ -372,7 +375,7 @@ async fn run_operation(state: AppState, id: String, generation: u64, request: as
         metrics.deliveries.inc();
     }
     send(complete(&id));
-    let _ = ctl.send(Ctl::Done(id, generation));
+    ctl.push(Ctl::Done(generation));
 }
 
 fn complete(id: &str) -> String {
@@ -402,7 +405,7 @@ fn shared_stream(app: &App, id: String, generation: u64, principal: Principal, r
 struct Writer {
     sink: SplitSink<WebSocket, WsMessage>,
     app: Arc<App>,
-    ctl: mpsc::UnboundedSender<Ctl>,
+    ctl: queue::Sender<Ctl>,
     /// Fell behind a shared stream: nothing more is written but the close frame (a
     /// frame after the gap would move the client's position past what it missed).
     closing: bool,
@@ -415,7 +418,7 @@ const WRITE_STALL: Duration = Duration::from_secs(5);
 /// Runs a write; false if it failed, or if the client has not read for `WRITE_STALL`
 /// (then the connection is told, and closes the socket with 1013). The timer is only
 /// armed when the write cannot finish at once, so the usual write costs no timer.
-async fn guarded<E>(ctl: &mpsc::UnboundedSender<Ctl>, io: impl std::future::Future<Output = Result<(), E>>) -> bool {
+async fn guarded<E>(ctl: &queue::Sender<Ctl>, io: impl std::future::Future<Output = Result<(), E>>) -> bool {
     tokio::pin!(io);
     let first = tokio::select! {
         biased;
@@ -427,7 +430,7 @@ async fn guarded<E>(ctl: &mpsc::UnboundedSender<Ctl>, io: impl std::future::Futu
         None => match tokio::time::timeout(WRITE_STALL, io).await {
             Ok(r) => r.is_ok(),
             Err(_) => {
-                let _ = ctl.send(Ctl::SlowConsumer);
+                ctl.push(Ctl::SlowConsumer);
                 false
             }
         },
@@ -440,7 +443,7 @@ enum Step {
 }
 
 impl Writer {
-    async fn run(mut self, mut rx: mpsc::Receiver<Out>) {
+    async fn run(mut self, mut rx: queue::Receiver<Out>) {
         let mut shared: SelectAll<SharedStream> = SelectAll::new();
         loop {
             let step = tokio::select! {
@@ -453,8 +456,8 @@ impl Writer {
             // Write whatever else is ready, then flush once.
             for _ in 0..MAX_COALESCE {
                 let step = match rx.try_recv() {
-                    Ok(o) => Step::Out(Some(o)),
-                    Err(_) => match shared.next().now_or_never() {
+                    Some(o) => Step::Out(Some(o)),
+                    None => match shared.next().now_or_never() {
                         Some(Some(ev)) => Step::Shared(ev),
                         _ => break,
                     },
@@ -495,9 +498,9 @@ impl Writer {
 
     /// Writes the frames for one item of a shared stream; false ends the socket.
     async fn deliver(&mut self, op: &SharedOp, item: Result<Arc<Item>, broadcast::error::RecvError>) -> bool {
-        let done = |ctl: &mpsc::UnboundedSender<Ctl>| {
+        let done = |ctl: &queue::Sender<Ctl>| {
             op.abort.abort();
-            let _ = ctl.send(Ctl::Done(op.id.clone(), op.generation));
+            ctl.push(Ctl::Done(op.generation));
         };
         let text = match item.as_deref() {
             Ok(Item::Payload { kind, json }) => {
@@ -527,7 +530,7 @@ impl Writer {
                 // client's position past the gap); the connection closes with 1013.
                 op.abort.abort();
                 self.closing = true;
-                let _ = self.ctl.send(Ctl::SlowConsumer);
+                self.ctl.push(Ctl::SlowConsumer);
                 return true;
             }
         };
