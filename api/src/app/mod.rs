@@ -3,6 +3,7 @@
 
 mod accounts;
 mod chat;
+mod facts;
 mod presence;
 mod visitors;
 
@@ -38,6 +39,7 @@ pub struct App {
     pub metrics: Arc<Metrics>,
     pub mailer: Arc<Mailer>,
     pub files: crate::files::Files,
+    pub facts: facts::Facts,
 }
 
 /// The shared services an `App` runs on: local ones by default, Redis-backed when set.
@@ -88,6 +90,7 @@ impl App {
             presence: services.presence,
             typing: Typing::default(),
             metrics: services.metrics,
+            facts: facts::Facts::default(),
         });
         app.clone().spawn_access_listener().await;
         app

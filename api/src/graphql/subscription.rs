@@ -11,8 +11,8 @@ use futures_util::Stream;
 use tokio::sync::broadcast::error::RecvError;
 
 use super::types::{
-    Conversation, ConversationCreated, ConversationEvent, ConversationUpdated, InboxEvent, InboxMessageAdded, Message, MessageAdded, ReadReceipt, TypingChanged,
-    VisitorPresenceChanged,
+    Conversation, ConversationCreated, ConversationEvent, ConversationUpdated, InboxEvent, InboxMessageAdded, Message, MessageAdded, ReadReceipt,
+    TypingChanged, VisitorPresenceChanged,
 };
 use super::ContextExt as _;
 use crate::app::{staff, App};
@@ -43,22 +43,42 @@ impl Subscription {
         let p = ctx.viewer()?.clone();
         // A shared producer's consumers check their own principals per delivery.
         let check_access = ctx.data_opt::<crate::http::SharedProducer>().is_none();
-        let conv = app.visible_conversation(&p, &conversation_id).await?;
         let agents_view = !matches!(p, Principal::Visitor(_));
+        // Staff see every conversation of their organization, and a conversation never
+        // changes organization: once known, no read (a reconnect storm resumes
+        // thousands of subscriptions at once).
+        let conv_id = match app.facts.conversation_org(&conversation_id) {
+            Some(org) if agents_view && org == p.org_id() => conversation_id.to_string(),
+            _ => {
+                let conv = app.visible_conversation(&p, &conversation_id).await?;
+                app.facts.remember_conversation(&conv.id, &conv.org_id);
+                conv.id
+            }
+        };
         // Subscribe first, then read: anything committed after this point arrives live.
-        let mut rx = app.bus.subscribe(&conversation_topic(&conv.id)).await;
+        let mut rx = app.bus.subscribe(&conversation_topic(&conv_id)).await;
         let (mut last, replay) = match (after, after_seq) {
             (Some(_), Some(_)) => return Err(ApiError::BadInput("give after or afterSeq, not both".into()).into()),
             (None, Some(seq)) if seq < 0 => return Err(ApiError::BadInput("afterSeq must be 0 or more".into()).into()),
             (None, Some(seq)) => (seq as i64, true),
-            (Some(after), None) => match app.store.message(&conv.id, &after).await {
-                Ok(m) if agents_view || !m.is_private => (m.seq, true),
-                Ok(_) | Err(crate::store::StoreError::NotFound) => return Err(ApiError::NotFound("message").into()),
-                Err(e) => return Err(ApiError::from(e).into()),
+            // A message's place never changes either.
+            (Some(after), None) => match app.facts.message_position(&conv_id, &after) {
+                Some((seq, is_private)) if agents_view || !is_private => (seq, true),
+                Some(_) => return Err(ApiError::NotFound("message").into()),
+                None => match app.store.message(&conv_id, &after).await {
+                    Ok(m) => {
+                        app.facts.remember_message(&conv_id, &m.id, m.seq, m.is_private);
+                        if !agents_view && m.is_private {
+                            return Err(ApiError::NotFound("message").into());
+                        }
+                        (m.seq, true)
+                    }
+                    Err(crate::store::StoreError::NotFound) => return Err(ApiError::NotFound("message").into()),
+                    Err(e) => return Err(ApiError::from(e).into()),
+                },
             },
-            (None, None) => (app.visible_conversation(&p, &conv.id).await?.last_seq, false),
+            (None, None) => (app.visible_conversation(&p, &conv_id).await?.last_seq, false),
         };
-        let conv_id = conv.id;
         Ok(async_stream::stream! {
             if replay {
                 loop {
