@@ -4,13 +4,15 @@
 //! executor takes everything queued into one transaction: under load batches grow,
 //! at rest a message commits alone with no added wait.
 //!
-//! A batch is four statements whatever its size: it locks its conversations (the write
-//! lock on SQLite, `for update` in id order on PostgreSQL, so concurrent batches cannot
-//! deadlock), looks up resent `clientMessageId`s, inserts every message with one
-//! statement and updates every conversation with one. `seq` is assigned in memory
-//! under the lock, so it is assigned in the writing transaction and `seq` order is
-//! commit order. Rows travel as one JSON parameter per statement, so each statement's
-//! text is fixed and stays prepared.
+//! A batch costs the same few statements whatever its size: it locks its
+//! conversations (the write lock on SQLite, `for no key update` in id order on
+//! PostgreSQL, so concurrent batches cannot deadlock), looks up resent
+//! `clientMessageId`s, inserts every message with one statement and updates every
+//! conversation with one. `seq` is assigned in memory under the lock, so it is assigned
+//! in the writing transaction and `seq` order is commit order. Rows travel as one JSON
+//! parameter per statement, so each statement's text is fixed and stays prepared. On
+//! SQLite the statements share two round trips to sqlx's SQLite thread (lock and keys;
+//! writes and commit), since each trip is a cross-thread wake-up.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -59,18 +61,6 @@ const PREVIEW_CHARS: usize = 140;
 /// The most messages one transaction commits.
 const MAX_BATCH: usize = 512;
 
-/// The batch statements, per dialect. Each takes its rows as one JSON parameter (an
-/// array of arrays), so its text is the same whatever the batch size (one prepared
-/// statement each, cached), and the locked conversations come back as one JSON value
-/// (one row to hand over, however many conversations).
-struct BatchSql {
-    begin: &'static str,
-    lock: &'static str,
-    keys: &'static str,
-    insert: &'static str,
-    update: &'static str,
-}
-
 /// The conversation columns as one JSON array per row, in `ConversationRow` field order.
 macro_rules! conversation_json {
     ($f:literal) => {
@@ -82,29 +72,70 @@ macro_rules! conversation_json {
     };
 }
 
-const SQLITE_SQL: BatchSql = BatchSql {
-    // One writer: the write transaction, taken at `begin`, is the lock.
-    begin: "begin immediate",
-    lock: concat!(
-        "select coalesce(json_group_array(",
-        conversation_json!("json_array"),
-        "), '[]') from conversations where id in (select value from json_each($1))"
-    ),
-    keys: "select m.id, m.conversation_id, m.org_id, m.seq, m.sender_kind, m.sender_id, m.body, m.is_private, m.client_message_id, m.created_at \
-           from json_each($1) k join messages m on m.conversation_id = k.value->>0 and m.sender_kind = k.value->>1 \
-           and m.sender_id = k.value->>2 and m.client_message_id = k.value->>3",
-    insert: concat!(
-        "insert into messages (",
-        message_cols!(),
-        ") select value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9 from json_each($1)"
-    ),
-    update: "update conversations set last_seq = x.value->>1, updated_at = x.value->>2, last_activity_at = x.value->>2, \
+// SQLite. Every statement takes its rows as one JSON parameter (an array of arrays),
+// so its text is the same whatever the batch size and stays prepared; what comes back
+// is one JSON value (one row to hand over from sqlx's SQLite thread, however many
+// conversations). With one writer, the write transaction taken by `begin immediate`
+// is the lock.
+macro_rules! sqlite_lock {
+    ($p:literal) => {
+        concat!(
+            "select coalesce(json_group_array(",
+            conversation_json!("json_array"),
+            "), '[]') from conversations where id in (select value from json_each(",
+            $p,
+            "))"
+        )
+    };
+}
+macro_rules! sqlite_keys {
+    ($p:literal) => {
+        concat!(
+            "select coalesce(json_group_array(json_array(m.id, m.conversation_id, m.org_id, m.seq, m.sender_kind, m.sender_id, m.body, m.is_private, \
+             m.client_message_id, m.created_at)), '[]') from json_each(",
+            $p,
+            ") k join messages m on m.conversation_id = k.value->>0 and m.sender_kind = k.value->>1 and m.sender_id = k.value->>2 \
+             and m.client_message_id = k.value->>3"
+        )
+    };
+}
+macro_rules! sqlite_insert {
+    ($p:literal) => {
+        concat!(
+            "insert into messages (",
+            message_cols!(),
+            ") select value->>0, value->>1, value->>2, value->>3, value->>4, value->>5, value->>6, value->>7, value->>8, value->>9 from json_each(",
+            $p,
+            ")"
+        )
+    };
+}
+macro_rules! sqlite_update {
+    ($p:literal) => {
+        concat!(
+            "update conversations set last_seq = x.value->>1, updated_at = x.value->>2, last_activity_at = x.value->>2, \
              last_message_preview = x.value->>3, queued = x.value->>4, status = x.value->>5, resolved_at = x.value->>6, \
-             first_response_at = x.value->>7 from json_each($1) as x where conversations.id = x.value->>0",
-};
+             first_response_at = x.value->>7 from json_each(",
+            $p,
+            ") as x where conversations.id = x.value->>0"
+        )
+    };
+}
+const SQLITE_LOCK: &str = concat!("begin immediate; ", sqlite_lock!("$1"));
+const SQLITE_LOCK_AND_KEYS: &str = concat!("begin immediate; ", sqlite_lock!("$1"), "; ", sqlite_keys!("$2"));
+const SQLITE_INSERT: &str = sqlite_insert!("$1");
+const SQLITE_UPDATE: &str = sqlite_update!("$1");
+const SQLITE_WRITE_AND_COMMIT: &str = concat!(sqlite_insert!("$1"), "; ", sqlite_update!("$2"), "; commit");
+
+/// PostgreSQL's batch statements, with the same JSON parameters.
+struct BatchSql {
+    lock: &'static str,
+    keys: &'static str,
+    insert: &'static str,
+    update: &'static str,
+}
 
 const POSTGRES_SQL: BatchSql = BatchSql {
-    begin: "begin",
     // Row locks in id order, so concurrent batches cannot deadlock; `no key update`
     // (as a plain `update` would take) so inserts referencing a conversation (read
     // positions, uploads) do not wait for the batch.
@@ -137,152 +168,232 @@ fn key_of(m: &NewMessage) -> Option<Key<'_>> {
     m.client_message_id.as_deref().map(|k| (m.conversation_id.as_str(), m.sender_kind, m.sender_id.as_str(), k))
 }
 
+/// A batch worked out in memory under the lock: each message's outcome, the rows to
+/// insert, the attachments to link and the conversations that changed.
+struct Plan<'a> {
+    out: Vec<StoreResult<Appended>>,
+    inserts: Vec<MessageRow>,
+    /// (index into `inserts`, attachment id).
+    attach: Vec<(usize, &'a str)>,
+    touched: HashSet<&'a str>,
+}
+
+impl<'a> Plan<'a> {
+    /// `conversations`: the locked rows, updated in place; `earlier`: committed
+    /// messages whose keys this batch resends.
+    fn new(batch: &'a [NewMessage], conversations: &mut HashMap<String, ConversationRow>, earlier: Vec<MessageRow>) -> Plan<'a> {
+        // Read under the lock, so a batch that waited for it never moves a
+        // conversation's times backwards.
+        let now = conversations.values().map(|c| c.updated_at).max().unwrap_or(0).max(now_ms());
+        let mut seen: HashMap<Key, MessageRow> = HashMap::with_capacity(earlier.len());
+        for e in &earlier {
+            if let (Some(sender), Some(key)) = (e.sender_id.as_deref(), e.client_message_id.as_deref()) {
+                if let Some(m) = batch.iter().find(|m| {
+                    m.conversation_id == e.conversation_id
+                        && m.sender_kind == e.sender_kind
+                        && m.sender_id == sender
+                        && m.client_message_id.as_deref() == Some(key)
+                }) {
+                    seen.insert(key_of(m).expect("a keyed message"), e.clone());
+                }
+            }
+        }
+        let mut plan = Plan { out: Vec::with_capacity(batch.len()), inserts: Vec::with_capacity(batch.len()), attach: Vec::new(), touched: HashSet::new() };
+        for m in batch {
+            let conversation =
+                conversations.get_mut(&m.conversation_id).filter(|c| c.org_id == m.org_id && m.visitor_id.as_deref().is_none_or(|v| v == c.visitor_id));
+            let Some(conv) = conversation else {
+                plan.out.push(Err(StoreError::NotFound));
+                continue;
+            };
+            if let Some(message) = key_of(m).and_then(|k| seen.get(&k)) {
+                // A resend (of a committed message, or of one earlier in this batch).
+                plan.out.push(Ok(Appended {
+                    message: message.clone(),
+                    conversation: conv.clone(),
+                    duplicate: true,
+                    became_queued: false,
+                    conversation_changed: false,
+                }));
+                continue;
+            }
+            let is_visitor = m.sender_kind == SenderKind::Visitor;
+            let is_public_reply = !is_visitor && !m.is_private && m.sender_kind != SenderKind::System;
+            let reopen = is_visitor && conv.status != ConversationStatus::Open;
+            let became_queued = is_visitor && !conv.queued;
+            let first_response = is_public_reply && conv.first_response_at.is_none();
+            conv.last_seq += 1;
+            conv.updated_at = now;
+            conv.last_activity_at = now;
+            if !m.is_private {
+                conv.last_message_preview = Some(m.body.chars().take(PREVIEW_CHARS).collect());
+            }
+            conv.queued |= is_visitor;
+            if reopen {
+                conv.status = ConversationStatus::Open;
+                conv.resolved_at = None;
+            }
+            if first_response {
+                conv.first_response_at = Some(now);
+            }
+            let message = MessageRow {
+                id: new_id("msg"),
+                conversation_id: m.conversation_id.clone(),
+                org_id: m.org_id.clone(),
+                seq: conv.last_seq,
+                sender_kind: m.sender_kind,
+                sender_id: Some(m.sender_id.clone()),
+                body: m.body.clone(),
+                is_private: m.is_private,
+                client_message_id: m.client_message_id.clone(),
+                created_at: now,
+            };
+            if let Some(key) = key_of(m) {
+                seen.insert(key, message.clone());
+            }
+            plan.touched.insert(&m.conversation_id);
+            plan.attach.extend(m.attachment_ids.iter().map(|a| (plan.inserts.len(), a.as_str())));
+            plan.out.push(Ok(Appended {
+                message: message.clone(),
+                conversation: conv.clone(),
+                duplicate: false,
+                became_queued,
+                conversation_changed: reopen || first_response,
+            }));
+            plan.inserts.push(message);
+        }
+        plan
+    }
+
+    /// The insert statement's parameter: rows in `message_cols!()` order.
+    fn rows_json(&self) -> String {
+        let rows: Vec<_> = self
+            .inserts
+            .iter()
+            .map(|m| {
+                (&m.id, &m.conversation_id, &m.org_id, m.seq, m.sender_kind.as_str(), &m.sender_id, &m.body, m.is_private, &m.client_message_id, m.created_at)
+            })
+            .collect();
+        json(&rows)
+    }
+
+    /// The update statement's parameter, in the order it reads them.
+    fn changed_json(&self, conversations: &HashMap<String, ConversationRow>) -> String {
+        let changed: Vec<_> = conversations
+            .values()
+            .filter(|c| self.touched.contains(c.id.as_str()))
+            .map(|c| (&c.id, c.last_seq, c.updated_at, &c.last_message_preview, c.queued, c.status.as_str(), c.resolved_at, c.first_response_at))
+            .collect();
+        json(&changed)
+    }
+}
+
+const ATTACH: &str = "update attachments set message_id = $1 where id = $2 and conversation_id = $3 and uploader_id = $4 and message_id is null";
+
+fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_str(text).map_err(|e| sqlx::Error::Decode(e.into()))
+}
+
 impl Store {
     /// Appends one message in its own transaction (no batching).
     pub async fn append_message(&self, m: NewMessage) -> StoreResult<Appended> {
         self.append_batch(vec![m]).await?.pop().expect("one result per message")
     }
 
-    /// Appends messages in one transaction of four statements whatever their number:
-    /// lock the conversations, look up resent keys, insert the messages, update the
+    /// Appends messages in one transaction whatever their number: lock the
+    /// conversations, look up resent keys, insert the messages, update the
     /// conversations. Sequence numbers and the conversations' new state are computed
     /// in memory under the lock. The outer error fails the whole batch (nothing was
     /// written); inner errors are per message (a missing or someone else's conversation).
     pub async fn append_batch(&self, batch: Vec<NewMessage>) -> StoreResult<Vec<StoreResult<Appended>>> {
-        let sql = match self {
-            Store::Sqlite { .. } => &SQLITE_SQL,
-            Store::Postgres(_) => &POSTGRES_SQL,
-        };
         let mut conversation_ids: Vec<&str> = batch.iter().map(|m| m.conversation_id.as_str()).collect();
         conversation_ids.sort_unstable();
         conversation_ids.dedup();
         let keys: Vec<(&str, &str, &str, &str)> =
             batch.iter().filter_map(key_of).map(|(conversation, kind, sender, key)| (conversation, kind.as_str(), sender, key)).collect();
-        on_write!(self, |pool, DB| {
-            let mut tx = pool.begin_with(sql.begin).await?;
-            let (locked,): (String,) = sqlx::query_as::<DB, (String,)>(sql.lock).bind(json(&conversation_ids)).fetch_one(&mut *tx).await?;
-            // Rows in `ConversationRow` field order, which reads them as sequences.
-            let locked: Vec<ConversationRow> = serde_json::from_str(&locked).map_err(|e| sqlx::Error::Decode(e.into()))?;
-            let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
-            // Read under the lock, so a batch that waited for it never moves a
-            // conversation's times backwards.
-            let now = conversations.values().map(|c| c.updated_at).max().unwrap_or(0).max(now_ms());
-            let earlier = if keys.is_empty() { Vec::new() } else { sqlx::query_as::<DB, MessageRow>(sql.keys).bind(json(&keys)).fetch_all(&mut *tx).await? };
-            let mut seen: HashMap<Key, MessageRow> = earlier
-                .iter()
-                .filter_map(|e| Some(((e.conversation_id.as_str(), e.sender_kind, e.sender_id.as_deref()?, e.client_message_id.as_deref()?), e.clone())))
-                .collect();
-            let mut touched: HashSet<&str> = HashSet::new();
-            let mut out = Vec::with_capacity(batch.len());
-            let mut inserts: Vec<MessageRow> = Vec::with_capacity(batch.len());
-            let mut attach: Vec<(usize, &str)> = Vec::new();
-            for m in &batch {
-                let conversation =
-                    conversations.get_mut(&m.conversation_id).filter(|c| c.org_id == m.org_id && m.visitor_id.as_deref().is_none_or(|v| v == c.visitor_id));
-                let Some(conv) = conversation else {
-                    out.push(Err(StoreError::NotFound));
-                    continue;
-                };
-                if let Some(message) = key_of(m).and_then(|k| seen.get(&k)) {
-                    // A resend (of a committed message, or of one earlier in this batch).
-                    out.push(Ok(Appended {
-                        message: message.clone(),
-                        conversation: conv.clone(),
-                        duplicate: true,
-                        became_queued: false,
-                        conversation_changed: false,
-                    }));
-                    continue;
-                }
-                let is_visitor = m.sender_kind == SenderKind::Visitor;
-                let is_public_reply = !is_visitor && !m.is_private && m.sender_kind != SenderKind::System;
-                let reopen = is_visitor && conv.status != ConversationStatus::Open;
-                let became_queued = is_visitor && !conv.queued;
-                let first_response = is_public_reply && conv.first_response_at.is_none();
-                conv.last_seq += 1;
-                conv.updated_at = now;
-                conv.last_activity_at = now;
-                if !m.is_private {
-                    conv.last_message_preview = Some(m.body.chars().take(PREVIEW_CHARS).collect());
-                }
-                conv.queued |= is_visitor;
-                if reopen {
-                    conv.status = ConversationStatus::Open;
-                    conv.resolved_at = None;
-                }
-                if first_response {
-                    conv.first_response_at = Some(now);
-                }
-                let message = MessageRow {
-                    id: new_id("msg"),
-                    conversation_id: m.conversation_id.clone(),
-                    org_id: m.org_id.clone(),
-                    seq: conv.last_seq,
-                    sender_kind: m.sender_kind,
-                    sender_id: Some(m.sender_id.clone()),
-                    body: m.body.clone(),
-                    is_private: m.is_private,
-                    client_message_id: m.client_message_id.clone(),
-                    created_at: now,
-                };
-                if let Some(key) = key_of(m) {
-                    seen.insert(key, message.clone());
-                }
-                touched.insert(&m.conversation_id);
-                attach.extend(m.attachment_ids.iter().map(|a| (inserts.len(), a.as_str())));
-                out.push(Ok(Appended {
-                    message: message.clone(),
-                    conversation: conv.clone(),
-                    duplicate: false,
-                    became_queued,
-                    conversation_changed: reopen || first_response,
-                }));
-                inserts.push(message);
-            }
-            if !inserts.is_empty() {
-                // In `message_cols!()` order.
-                let rows: Vec<_> = inserts
-                    .iter()
-                    .map(|m| {
-                        (
-                            &m.id,
-                            &m.conversation_id,
-                            &m.org_id,
-                            m.seq,
-                            m.sender_kind.as_str(),
-                            &m.sender_id,
-                            &m.body,
-                            m.is_private,
-                            &m.client_message_id,
-                            m.created_at,
-                        )
-                    })
-                    .collect();
-                sqlx::query::<DB>(sql.insert).bind(json(&rows)).execute(&mut *tx).await?;
-                for (i, attachment_id) in attach {
-                    let m = &inserts[i];
-                    sqlx::query::<DB>(
-                        "update attachments set message_id = $1 where id = $2 and conversation_id = $3 and uploader_id = $4 and message_id is null",
-                    )
-                    .bind(&m.id)
-                    .bind(attachment_id)
-                    .bind(&m.conversation_id)
-                    .bind(&m.sender_id)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                // In the order the update statements read them.
-                let changed: Vec<_> = conversations
-                    .values()
-                    .filter(|c| touched.contains(c.id.as_str()))
-                    .map(|c| (&c.id, c.last_seq, c.updated_at, &c.last_message_preview, c.queued, c.status.as_str(), c.resolved_at, c.first_response_at))
-                    .collect();
-                sqlx::query::<DB>(sql.update).bind(json(&changed)).execute(&mut *tx).await?;
-            }
-            tx.commit().await?;
-            Ok(out)
-        })
+        match self {
+            Store::Sqlite { write, .. } => append_sqlite(write, &batch, json(&conversation_ids), (!keys.is_empty()).then(|| json(&keys))).await,
+            Store::Postgres(pool) => append_postgres(pool, &batch, json(&conversation_ids), (!keys.is_empty()).then(|| json(&keys))).await,
+        }
     }
+}
+
+/// SQLite: two round trips to sqlx's SQLite thread for the whole batch (each costs a
+/// cross-thread wake-up, which at low load is most of a batch's time besides fsync):
+/// `begin immediate` with the lock and key lookups, then the writes with `commit`.
+/// The transaction is managed by hand so that the statements can share those trips;
+/// on any failure it is rolled back, and a connection whose state is unknown is closed.
+async fn append_sqlite(pool: &sqlx::SqlitePool, batch: &[NewMessage], ids: String, keys: Option<String>) -> StoreResult<Vec<StoreResult<Appended>>> {
+    let mut conn = pool.acquire().await?;
+    let result = append_sqlite_in(&mut conn, batch, ids, keys).await;
+    if result.is_err() && sqlx::query("rollback").execute(&mut *conn).await.is_err() {
+        conn.close_on_drop();
+    }
+    result
+}
+
+async fn append_sqlite_in(
+    conn: &mut sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    batch: &[NewMessage],
+    ids: String,
+    keys: Option<String>,
+) -> StoreResult<Vec<StoreResult<Appended>>> {
+    use sqlx::Row as _;
+    // The first trip: the write lock, the conversations, the resent keys.
+    let first = match keys {
+        Some(keys) => sqlx::query(SQLITE_LOCK_AND_KEYS).bind(ids).bind(keys),
+        None => sqlx::query(SQLITE_LOCK).bind(ids),
+    };
+    let rows = first.fetch_all(&mut **conn).await?;
+    let mut texts = rows.iter().map(|r| r.try_get::<String, _>(0));
+    let locked: Vec<ConversationRow> = parse_json(&texts.next().ok_or(sqlx::Error::RowNotFound)??)?;
+    let earlier: Vec<MessageRow> = match texts.next() {
+        // Rows in `MessageRow` field order, which reads them as sequences.
+        Some(t) => parse_json(&t?)?,
+        None => Vec::new(),
+    };
+    let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let plan = Plan::new(batch, &mut conversations, earlier);
+    if !plan.inserts.is_empty() {
+        if plan.attach.is_empty() {
+            // The second trip: both writes and the commit.
+            sqlx::query(SQLITE_WRITE_AND_COMMIT).bind(plan.rows_json()).bind(plan.changed_json(&conversations)).execute(&mut **conn).await?;
+            return Ok(plan.out);
+        }
+        sqlx::query(SQLITE_INSERT).bind(plan.rows_json()).execute(&mut **conn).await?;
+        for &(i, attachment_id) in &plan.attach {
+            let m = &plan.inserts[i];
+            sqlx::query(ATTACH).bind(&m.id).bind(attachment_id).bind(&m.conversation_id).bind(&m.sender_id).execute(&mut **conn).await?;
+        }
+        sqlx::query(SQLITE_UPDATE).bind(plan.changed_json(&conversations)).execute(&mut **conn).await?;
+    }
+    sqlx::query("commit").execute(&mut **conn).await?;
+    Ok(plan.out)
+}
+
+/// PostgreSQL: a transaction of separate statements (a prepared statement holds one),
+/// the keys looked up only after the lock is held, so a concurrent resend is seen.
+async fn append_postgres(pool: &sqlx::PgPool, batch: &[NewMessage], ids: String, keys: Option<String>) -> StoreResult<Vec<StoreResult<Appended>>> {
+    let sql = &POSTGRES_SQL;
+    let mut tx = pool.begin().await?;
+    let (locked,): (String,) = sqlx::query_as(sql.lock).bind(ids).fetch_one(&mut *tx).await?;
+    let locked: Vec<ConversationRow> = parse_json(&locked)?;
+    let earlier = match keys {
+        Some(keys) => sqlx::query_as::<_, MessageRow>(sql.keys).bind(keys).fetch_all(&mut *tx).await?,
+        None => Vec::new(),
+    };
+    let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
+    let plan = Plan::new(batch, &mut conversations, earlier);
+    if !plan.inserts.is_empty() {
+        sqlx::query(sql.insert).bind(plan.rows_json()).execute(&mut *tx).await?;
+        for &(i, attachment_id) in &plan.attach {
+            let m = &plan.inserts[i];
+            sqlx::query(ATTACH).bind(&m.id).bind(attachment_id).bind(&m.conversation_id).bind(&m.sender_id).execute(&mut *tx).await?;
+        }
+        sqlx::query(sql.update).bind(plan.changed_json(&conversations)).execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(plan.out)
 }
 
 type Job = (NewMessage, oneshot::Sender<StoreResult<Appended>>);

@@ -182,6 +182,7 @@ pub struct MessageRow {
     pub sender_kind: SenderKind,
     pub sender_id: Option<String>,
     pub body: String,
+    #[serde(deserialize_with = "flag")]
     pub is_private: bool,
     pub client_message_id: Option<String>,
     pub created_at: i64,
