@@ -278,3 +278,18 @@ async fn one_batch_gives_each_message_its_own_outcome() {
     let c2_now = app.app.store.conversation(&org, &c2).await.expect("conversation");
     assert_eq!((c2_now.last_seq, c2_now.queued), (2, true));
 }
+
+#[tokio::test]
+async fn bodies_with_any_unicode_are_stored_and_delivered_as_sent() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("Hi! Do you ship to Norway?")).await;
+    for body in ["We ship to all of Europe, Norway included, within 3 days.🚚", "quotes \" and \\ and 'single' and a\ttab", "é ü 中文 👍🏽"] {
+        let r = app.send_raw(&owner.token, &conv, body, Some(&format!("k-{}", body.len())), false).await;
+        assert_eq!(r["data"]["sendMessage"]["body"], body, "{r}");
+    }
+    let stored: Vec<String> = app.messages(&v.token, &conv).await.iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect();
+    assert_eq!(stored.len(), 4, "{stored:?}");
+}

@@ -186,6 +186,10 @@ export const Composer = forwardRef<
     const next = text.slice(0, start) + snippet + text.slice(end);
     setText(next);
     setSlash(null);
+    // Focus at once (an emoji button that closes its menu would otherwise leave it
+    // on the page, and an Enter pressed right away would not send); the caret once
+    // React has rendered the new text.
+    el.focus();
     requestAnimationFrame(() => {
       el.focus();
       el.selectionStart = el.selectionEnd = start + snippet.length;
