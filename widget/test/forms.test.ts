@@ -102,7 +102,8 @@ describe('the pre-chat form', () => {
     await form.getByRole('button', { name: 'Start the chat' }).click();
     const errors = form.locator('.field-error');
     await expect.poll(() => errors.allTextContents()).toEqual(Array(3).fill('Please fill this in.'));
-    expect(await focused(page)).toBe('input[name]');
+    // The focus moves on the frame after the errors render.
+    await expect.poll(() => focused(page)).toBe('input[name]');
     expect(await field('name').getAttribute('aria-invalid')).toBe('true');
     const described = await field('name').getAttribute('aria-describedby');
     expect(await root.locator(`#${described}`).textContent()).toBe('Please fill this in.');
