@@ -7,7 +7,8 @@ use std::time::{Duration, Instant};
 
 #[derive(clap::Args, Clone, Debug)]
 pub struct Target {
-    /// A running server to drive instead of spawning one (CPU/RSS need --server-pid).
+    /// A running server to drive instead of spawning one (CPU/RSS need --server-pid); start
+    /// it with CHINWAG_RATE_LIMITS=off and CHINWAG_MAX_OPEN_CONVERSATIONS=0, as spawned ones are.
     #[arg(long, global = true)]
     pub url: Option<String>,
     /// PID of the server at --url, to read its CPU time and memory.
