@@ -28,8 +28,9 @@ fn remember<K: std::hash::Hash + Eq, V>(map: &RwLock<HashMap<K, V>>, k: K, v: V)
 }
 
 impl Facts {
-    pub fn conversation_org(&self, conversation_id: &str) -> Option<String> {
-        self.conversation_org.read().unwrap_or_else(|e| e.into_inner()).get(conversation_id).cloned()
+    /// Whether the conversation is known to belong to `org_id` (false when unknown).
+    pub fn in_org(&self, conversation_id: &str, org_id: &str) -> bool {
+        self.conversation_org.read().unwrap_or_else(|e| e.into_inner()).get(conversation_id).is_some_and(|o| o == org_id)
     }
 
     pub fn remember_conversation(&self, conversation_id: &str, org_id: &str) {
@@ -52,10 +53,10 @@ mod tests {
     #[test]
     fn facts_are_remembered_and_the_maps_stay_bounded() {
         let f = Facts::default();
-        assert_eq!(f.conversation_org("c"), None);
+        assert!(!f.in_org("c", "o"));
         f.remember_conversation("c", "o");
         f.remember_message("c", "m", 7, true);
-        assert_eq!((f.conversation_org("c").as_deref(), f.message_position("c", "m")), (Some("o"), Some((7, true))));
+        assert_eq!((f.in_org("c", "o"), f.in_org("c", "p"), f.message_position("c", "m")), (true, false, Some((7, true))));
         for i in 0..LIMIT {
             f.remember_conversation(&format!("x{i}"), "o");
         }

@@ -47,13 +47,12 @@ impl Subscription {
         // Staff see every conversation of their organization, and a conversation never
         // changes organization: once known, no read (a reconnect storm resumes
         // thousands of subscriptions at once).
-        let conv_id = match app.facts.conversation_org(&conversation_id) {
-            Some(org) if agents_view && org == p.org_id() => conversation_id.to_string(),
-            _ => {
-                let conv = app.visible_conversation(&p, &conversation_id).await?;
-                app.facts.remember_conversation(&conv.id, &conv.org_id);
-                conv.id
-            }
+        let conv_id = if agents_view && app.facts.in_org(&conversation_id, p.org_id()) {
+            conversation_id.to_string()
+        } else {
+            let conv = app.visible_conversation(&p, &conversation_id).await?;
+            app.facts.remember_conversation(&conv.id, &conv.org_id);
+            conv.id
         };
         // Subscribe first, then read: anything committed after this point arrives live.
         let mut rx = app.bus.subscribe(&conversation_topic(&conv_id)).await;

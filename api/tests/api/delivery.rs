@@ -235,12 +235,7 @@ async fn one_batch_gives_each_message_its_own_outcome() {
     let (v1, v2) = (app.visitor(&site).await, app.visitor(&site).await);
     let (c1, c2) = (app.start_conversation(&v1, None).await, app.start_conversation(&v2, None).await);
     app.send_raw(&v1.token, &c1, "before", Some("k-old"), false).await;
-    let org = {
-        use base64::Engine as _;
-        let claims = owner.token.split('.').nth(1).expect("a JWT");
-        let claims: serde_json::Value = serde_json::from_slice(&base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(claims).unwrap()).unwrap();
-        claims["org"].as_str().expect("an org claim").to_owned()
-    };
+    let org = app.app.keys.verify(&owner.token).expect("a valid token").org;
     let msg = |conv: &str, visitor: &Visitor, body: &str, key: Option<&str>| NewMessage {
         org_id: org.clone(),
         conversation_id: conv.to_owned(),
