@@ -64,12 +64,15 @@ describe('identity verification', () => {
       .poll(() => widget(phone).bubbles.allTextContents())
       .toEqual(['Hi! How can we help?', 'You: Where is my order?', 'Acme shop: It ships tomorrow.']);
 
-    // Signing out forgets the session: the next person starts afresh.
+    // Signing out forgets the session: the next person starts afresh, and no session is
+    // started for them until they write (the open panel must not reopen the old
+    // conversation with the new client: that would start one for a new visitor).
+    const started: string[] = [];
+    phone.on('request', (r) => r.postData()?.includes('startVisitorSession') && started.push(r.url()));
     expect(await identify(phone, null)).toBe('ok');
-    // Cleared within the poll's deadline (an in-flight request of the old session may finish
-    // just after identify resolves; see the closing note of the session that wrote this).
-    await expect.poll(() => phone.evaluate((k) => localStorage.getItem(`chinwag:visitor:${k}`), websiteKey)).toBeNull();
     await expect.poll(() => widget(phone).bubbles.allTextContents()).toEqual(['Hi! How can we help?']);
+    expect(await phone.evaluate((k) => localStorage.getItem(`chinwag:visitor:${k}`), websiteKey)).toBeNull();
+    expect(started).toEqual([]);
   });
 
   it('refuses a bad hash and keeps the visitor anonymous', async () => {

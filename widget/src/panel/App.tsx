@@ -35,7 +35,14 @@ export function App({ core }: { core: Core }) {
   const [, bump] = useReducer((n: number) => n + 1, 0);
   // A layout effect: subscribed before `mount` returns, so the `open` that follows renders.
   useLayoutEffect(() => core.subscribe(() => bump(0)), []);
-  const { host, client, isOpen, generation } = core;
+  // Everything in the panel belongs to one client: after `identify` replaces it, the panel
+  // starts over, never rendering the old view even once (its conversation, opened with
+  // the new client, would start a session for a new visitor).
+  return <Panel key={core.generation} core={core} />;
+}
+
+function Panel({ core }: { core: Core }) {
+  const { host, client, isOpen } = core;
   const locale = host.locale();
   // A language not loaded yet keeps the current text until it arrives.
   const [t, setT] = useState<Strings>(() => strings(locale)!);
@@ -61,7 +68,7 @@ export function App({ core }: { core: Core }) {
       (e) => current && (core.report(e), open({ kind: 'chat', id: null }, false)),
     );
     return () => void (current = false);
-  }, [generation]);
+  }, []);
 
   // Availability may have changed since the page loaded.
   useEffect(() => {
@@ -145,10 +152,10 @@ export function App({ core }: { core: Core }) {
       ) : view.kind === 'list' ? (
         <List core={core} t={t} onOpen={(id) => open({ kind: 'chat', id })} onNew={() => open({ kind: 'chat', id: null })} />
       ) : !view.id && isOffline(config) ? (
-        <Offline key={`${generation}:${visit}`} core={core} t={t} config={config} />
+        <Offline key={visit} core={core} t={t} config={config} />
       ) : (
         <Chat
-          key={`${generation}:${visit}`}
+          key={visit}
           core={core}
           t={t}
           config={config}
@@ -192,6 +199,6 @@ function useConnection(core: Core): ConnectionState {
       seen ||= s === 'online';
       setState(seen ? s : 'online');
     });
-  }, [core.generation]);
+  }, []);
   return state;
 }
