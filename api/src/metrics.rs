@@ -9,7 +9,10 @@ pub struct Counter(AtomicU64);
 
 impl Counter {
     pub fn inc(&self) {
-        self.0.fetch_add(1, Ordering::Relaxed);
+        self.add(1);
+    }
+    pub fn add(&self, n: u64) {
+        self.0.fetch_add(n, Ordering::Relaxed);
     }
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
@@ -88,7 +91,12 @@ impl Metrics {
         line("chinwag_deliveries_total", "counter", "Frames delivered to sockets.", self.deliveries.get().to_string());
         line("chinwag_slow_consumers_closed_total", "counter", "Sockets closed with 1013 for not keeping up.", self.slow_consumers.get().to_string());
         line("chinwag_rate_limited_total", "counter", "Calls refused with RATE_LIMITED.", self.rate_limited.get().to_string());
-        line("chinwag_bus_publish_dropped_total", "counter", "Events not handed to Redis because the queue was full.", self.bus_publish_dropped.get().to_string());
+        line(
+            "chinwag_bus_publish_dropped_total",
+            "counter",
+            "Events not handed to Redis because the queue was full.",
+            self.bus_publish_dropped.get().to_string(),
+        );
         line("chinwag_bus_publish_failed_total", "counter", "Redis publishes that failed.", self.bus_publish_failed.get().to_string());
         line("chinwag_bus_resyncs_total", "counter", "Times live streams re-read the store after a bus outage.", self.bus_resyncs.get().to_string());
         if let Some(up) = redis_up {

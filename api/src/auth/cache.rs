@@ -3,6 +3,7 @@
 //! miss and dropped when access changes (locally at once, and via the bus on other nodes).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use crate::domain::Role;
@@ -27,9 +28,30 @@ pub struct KeyAccess {
 pub struct AccessCache {
     agents: RwLock<HashMap<String, AgentAccess>>,
     keys: RwLock<HashMap<String, KeyAccess>>,
+    /// Counts changes to either map, so a check can be skipped while nothing changed.
+    changes: AtomicU64,
 }
 
 impl AccessCache {
+    /// How many times the cache has changed. Read before a check: an answer found
+    /// after reading `n` stays true for as long as this still returns `n` (every
+    /// change counts after it is made).
+    pub fn changes(&self) -> u64 {
+        self.changes.load(Ordering::Acquire)
+    }
+
+    fn agents_mut(&self, f: impl FnOnce(&mut HashMap<String, AgentAccess>)) {
+        let mut agents = self.agents.write().expect("cache lock");
+        f(&mut agents);
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
+    fn keys_mut(&self, f: impl FnOnce(&mut HashMap<String, KeyAccess>)) {
+        let mut keys = self.keys.write().expect("cache lock");
+        f(&mut keys);
+        self.changes.fetch_add(1, Ordering::Release);
+    }
+
     /// Whether the agent still has access at `epoch`, without cloning the entry (this
     /// runs once per delivered event). `None` when not cached.
     pub fn agent_valid(&self, id: &str, epoch: i64) -> Option<bool> {
@@ -54,7 +76,7 @@ impl AccessCache {
             Err(e) => return Err(e),
         };
         let access = AgentAccess { org_id: row.org_id, role: row.role, epoch: row.token_epoch, removed: row.removed_at.is_some() };
-        self.agents.write().expect("cache lock").insert(id.to_owned(), access.clone());
+        self.agents_mut(|m| drop(m.insert(id.to_owned(), access.clone())));
         Ok(Some(access))
     }
 
@@ -68,20 +90,19 @@ impl AccessCache {
             Err(e) => return Err(e),
         };
         let access = KeyAccess { org_id: row.org_id, secret_hash: row.secret_hash, revoked: row.revoked_at.is_some() };
-        self.keys.write().expect("cache lock").insert(id.to_owned(), access.clone());
+        self.keys_mut(|m| drop(m.insert(id.to_owned(), access.clone())));
         Ok(Some(access))
     }
 
-
     pub fn set_agent(&self, id: &str, access: AgentAccess) {
-        self.agents.write().expect("cache lock").insert(id.to_owned(), access);
+        self.agents_mut(|m| drop(m.insert(id.to_owned(), access)));
     }
 
     pub fn forget_agent(&self, id: &str) {
-        self.agents.write().expect("cache lock").remove(id);
+        self.agents_mut(|m| drop(m.remove(id)));
     }
 
     pub fn forget_key(&self, id: &str) {
-        self.keys.write().expect("cache lock").remove(id);
+        self.keys_mut(|m| drop(m.remove(id)));
     }
 }

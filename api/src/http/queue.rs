@@ -1,17 +1,16 @@
 //! A socket's in-process queues (outbound frames, control messages): a `VecDeque`
-//! behind a mutex and a `Notify`. A tokio channel allocates a block of 32 slots up
+//! and the waiting receiver's waker behind a mutex. A tokio channel allocates a block of 32 slots up
 //! front; with tens of thousands of idle sockets, two of those per socket were about a
 //! fifth of a socket's memory. This one allocates nothing until used and stays as
-//! small as its busiest moment.
+//! small as its busiest moment. The receiver can be polled (`poll_recv`), so a task
+//! can wait for it and for other sources in one poll without a future per wait.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
-
-use tokio::sync::Notify;
+use std::task::{Context, Poll, Waker};
 
 struct Shared<T> {
     state: Mutex<State<T>>,
-    notify: Notify,
     capacity: usize,
 }
 
@@ -19,6 +18,17 @@ struct State<T> {
     items: VecDeque<T>,
     senders: usize,
     receiver_alive: bool,
+    /// The receiver waiting for an item, woken by the next change.
+    waiting: Option<Waker>,
+}
+
+/// Wakes the waiting receiver, after the lock is released.
+fn wake<T>(mut state: MutexGuard<'_, State<T>>) {
+    let waker = state.waiting.take();
+    drop(state);
+    if let Some(w) = waker {
+        w.wake();
+    }
 }
 
 impl<T> Shared<T> {
@@ -44,7 +54,7 @@ pub struct Receiver<T>(Arc<Shared<T>>);
 
 /// A queue that holds at most `capacity` items (see `Sender::push` for the exception).
 pub fn bounded<T>(capacity: usize) -> (Sender<T>, Receiver<T>) {
-    let shared = Arc::new(Shared { state: Mutex::new(State { items: VecDeque::new(), senders: 1, receiver_alive: true }), notify: Notify::new(), capacity });
+    let shared = Arc::new(Shared { state: Mutex::new(State { items: VecDeque::new(), senders: 1, receiver_alive: true, waiting: None }), capacity });
     (Sender(shared.clone()), Receiver(shared))
 }
 
@@ -64,8 +74,7 @@ impl<T> Sender<T> {
             return Err(TrySendError::Full(item));
         }
         state.items.push_back(item);
-        drop(state);
-        self.0.notify.notify_one();
+        wake(state);
         Ok(())
     }
 
@@ -77,8 +86,7 @@ impl<T> Sender<T> {
             return false;
         }
         state.items.push_back(item);
-        drop(state);
-        self.0.notify.notify_one();
+        wake(state);
         true
     }
 }
@@ -92,13 +100,10 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        let last = {
-            let mut state = self.0.lock();
-            state.senders -= 1;
-            state.senders == 0
-        };
-        if last {
-            self.0.notify.notify_one();
+        let mut state = self.0.lock();
+        state.senders -= 1;
+        if state.senders == 0 {
+            wake(state);
         }
     }
 }
@@ -106,19 +111,24 @@ impl<T> Drop for Sender<T> {
 impl<T> Receiver<T> {
     /// The next item, waiting for one; `None` once every sender is gone.
     pub async fn recv(&mut self) -> Option<T> {
-        loop {
-            {
-                let mut state = self.0.lock();
-                if let Some(item) = state.items.pop_front() {
-                    return Some(item);
-                }
-                if state.senders == 0 {
-                    return None;
-                }
-            }
-            // A notification sent since the check above is kept as a permit: not lost.
-            self.0.notify.notified().await;
+        std::future::poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// The next item if one is queued (`None` once every sender is gone); otherwise
+    /// the task is woken by the next send.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let mut state = self.0.lock();
+        if let Some(item) = state.items.pop_front() {
+            return Poll::Ready(Some(item));
         }
+        if state.senders == 0 {
+            return Poll::Ready(None);
+        }
+        // Checked and registered under the lock, so no send in between is missed.
+        if !state.waiting.as_ref().is_some_and(|w| w.will_wake(cx.waker())) {
+            state.waiting = Some(cx.waker().clone());
+        }
+        Poll::Pending
     }
 
     /// The next item if one is queued.

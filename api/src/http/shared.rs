@@ -5,11 +5,14 @@
 //! same bytes with only its operation id spliced in. Each socket still checks its own
 //! principal against the in-memory access cache before every delivery. Replays (with
 //! `after`) run per socket, since each starts from its own position.
+//!
+//! Events that are ready together (a group commit publishes its messages at once) go
+//! out as one item: each socket is woken once for them and writes them in one flush.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::sync::broadcast;
 
 use crate::auth::Principal;
@@ -19,18 +22,19 @@ use crate::graphql::{finish_response, is_request_error};
 #[derive(Clone, Copy)]
 pub struct SharedProducer;
 
-/// One serialized result of the shared execution.
+/// What the shared execution sends its sockets.
 pub enum Item {
-    /// `next` (or, for a refused document, `error`) with the JSON payload.
-    Payload {
-        kind: &'static str,
-        json: String,
-    },
+    /// The JSON payloads of `next` messages, in order: the results that were ready together.
+    Next(Vec<String>),
+    /// The document was refused: the JSON payload of the `error` message; nothing follows.
+    Error(String),
     End,
 }
 
-/// Events a consumer may fall behind before it is closed as too slow (1013).
+/// Items a consumer may fall behind before it is closed as too slow (1013).
 const CAPACITY: usize = 1024;
+/// The most results one item carries.
+const MAX_TOGETHER: usize = 64;
 
 #[derive(Clone, Default)]
 pub struct SharedStreams {
@@ -104,15 +108,36 @@ impl SharedStreams {
                     }
                 };
                 let Some(mut resp) = next else { break };
-                finish_response(&mut resp);
-                let item = if is_request_error(&resp) {
-                    Item::Payload { kind: "error", json: serde_json::to_string(&resp.errors).expect("errors serialize") }
-                } else {
-                    Item::Payload { kind: "next", json: serde_json::to_string(&resp).expect("responses serialize") }
-                };
-                let refused = matches!(item, Item::Payload { kind: "error", .. });
-                if tx.send(Arc::new(item)).is_err() || refused {
-                    break; // nobody listens any more, or the document was refused
+                // This result and whichever others are ready now.
+                let (mut payloads, mut refused, mut ended) = (Vec::new(), None, false);
+                loop {
+                    finish_response(&mut resp);
+                    if is_request_error(&resp) {
+                        refused = Some(serde_json::to_string(&resp.errors).expect("errors serialize"));
+                        break;
+                    }
+                    payloads.push(serde_json::to_string(&resp).expect("responses serialize"));
+                    if payloads.len() == MAX_TOGETHER {
+                        break;
+                    }
+                    match stream.next().now_or_never() {
+                        Some(Some(r)) => resp = r,
+                        Some(None) => {
+                            ended = true;
+                            break;
+                        }
+                        None => break,
+                    }
+                }
+                if !payloads.is_empty() && tx.send(Arc::new(Item::Next(payloads))).is_err() {
+                    break; // nobody listens any more
+                }
+                if let Some(errors) = refused {
+                    let _ = tx.send(Arc::new(Item::Error(errors)));
+                    break;
+                }
+                if ended {
+                    break;
                 }
             }
             // Unregistered before the end is sent: a socket joining now starts afresh.

@@ -15,16 +15,17 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, WebSocket, WebSocketUpgrade};
 use axum::extract::ConnectInfo;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use futures_util::stream::{AbortHandle, Abortable, SelectAll, SplitSink};
-use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
+use futures_util::stream::SplitSink;
+use futures_util::{SinkExt as _, Stream, StreamExt as _};
 use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast;
@@ -64,7 +65,9 @@ enum Out {
     Text(String),
     Close(u16, &'static str),
     /// A shared live stream the writer delivers from now on.
-    Shared(SharedStream),
+    Shared(SharedSub),
+    /// A shared operation was cancelled: the writer drops it.
+    Sweep,
 }
 
 /// The most frames written between two flushes.
@@ -77,23 +80,38 @@ struct SharedOp {
     id_json: String,
     generation: u64,
     principal: Principal,
-    abort: AbortHandle,
+    /// Set by the connection (`complete`, the socket closing): nothing more is written.
+    cancelled: AtomicBool,
+    /// The access cache's change count when the principal was last found authorized:
+    /// while it has not changed, a delivery needs no lookup.
+    authorized_at: AtomicU64,
     _gauge: Decrement,
 }
 
-type SharedStream = Abortable<std::pin::Pin<Box<dyn Stream<Item = (Arc<SharedOp>, Result<Arc<Item>, broadcast::error::RecvError>)> + Send>>>;
+type Received = Result<Arc<Item>, broadcast::error::RecvError>;
+
+/// A socket's subscription to a shared execution: the writer polls `items` directly
+/// (a socket has a few of these, so a poll over all of them is cheaper than a
+/// `SelectAll`, which allocates a task node per delivered item).
+struct SharedSub {
+    op: Arc<SharedOp>,
+    items: std::pin::Pin<Box<dyn Stream<Item = Received> + Send>>,
+}
 
 /// A socket's operation: its own task, or a shared stream its writer delivers.
 enum Op {
     Task(JoinHandle<()>),
-    Shared(AbortHandle),
+    Shared(Arc<SharedOp>),
 }
 
 impl Op {
-    fn cancel(self) {
+    fn cancel(self, out: &queue::Sender<Out>) {
         match self {
             Op::Task(t) => t.abort(),
-            Op::Shared(h) => h.abort(),
+            Op::Shared(op) => {
+                op.cancelled.store(true, Ordering::Relaxed);
+                out.push(Out::Sweep);
+            }
         }
     }
 }
@@ -166,7 +184,8 @@ impl Connection {
         let (sink, mut stream) = socket.split();
         let (out_tx, out_rx) = queue::bounded::<Out>(state.app.settings.limits.socket_queue.max(16));
         let (ctl_tx, mut ctl_rx) = queue::unbounded();
-        let writer = tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone(), closing: false }.run(out_rx));
+        let writer =
+            tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone(), closing: false, shared: Vec::new(), turn: 0, delivered: 0 }.run(out_rx));
         state.sockets.open.fetch_add(1, Ordering::Relaxed);
         let shutdown = state.sockets.shutdown.clone();
         let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
@@ -228,7 +247,7 @@ impl Connection {
         };
 
         for (_, (_, op)) in conn.ops.drain() {
-            op.cancel();
+            op.cancel(&conn.out);
         }
         if let Some((code, reason)) = close_with {
             // The queue may be full (slow consumer): make room isn't possible, so wait briefly.
@@ -311,9 +330,10 @@ impl Connection {
                     // One execution for the audience; this socket's writer splices its id into the shared bytes.
                     Some(key) => {
                         let rx = self.state.shared.join(key, &self.state.schema, request);
-                        let (stream, abort) = shared_stream(&self.state.app, id.clone(), generation, principal, rx);
-                        self.enqueue(Out::Shared(stream))?;
-                        Op::Shared(abort)
+                        let sub = shared_sub(&self.state.app, id.clone(), generation, principal, rx);
+                        let op = sub.op.clone();
+                        self.enqueue(Out::Shared(sub))?;
+                        Op::Shared(op)
                     }
                     None => Op::Task(tokio::spawn(run_operation(self.state.clone(), id.clone(), generation, request, self.out.clone(), self.ctl.clone()))),
                 };
@@ -323,7 +343,7 @@ impl Connection {
             "complete" => {
                 if let Some(id) = msg.id {
                     if let Some((_, op)) = self.ops.remove(&id) {
-                        op.cancel();
+                        op.cancel(&self.out);
                     }
                 }
                 Ok(None)
@@ -382,22 +402,22 @@ fn complete(id: &str) -> String {
     json!({ "type": "complete", "id": id }).to_string()
 }
 
-/// A socket's subscription to a shared execution, as a stream its writer polls; ends
-/// after the shared stream's end, or when aborted (`complete`, or the socket closing).
-fn shared_stream(app: &App, id: String, generation: u64, principal: Principal, rx: broadcast::Receiver<Arc<Item>>) -> (SharedStream, AbortHandle) {
-    let (abort, registration) = AbortHandle::new_pair();
+/// A socket's subscription to a shared execution, for its writer to deliver.
+fn shared_sub(app: &App, id: String, generation: u64, principal: Principal, rx: broadcast::Receiver<Arc<Item>>) -> SharedSub {
     let id_json = serde_json::to_string(&id).expect("ids serialize");
-    let op = Arc::new(SharedOp { id, id_json, generation, principal, abort: abort.clone(), _gauge: Decrement::new(app.metrics.clone()) });
-    let items = futures_util::stream::unfold((op, rx, false), |(op, mut rx, ended)| async move {
-        if ended {
-            return None;
-        }
-        let r = rx.recv().await;
-        let ended = matches!(&r, Err(broadcast::error::RecvError::Closed)) || matches!(&r, Ok(item) if matches!(**item, Item::End));
-        Some(((op.clone(), r), (op, rx, ended)))
-    });
-    let boxed: std::pin::Pin<Box<dyn Stream<Item = _> + Send>> = Box::pin(items);
-    (Abortable::new(boxed, registration), abort)
+    let op = SharedOp {
+        id,
+        id_json,
+        generation,
+        principal,
+        cancelled: AtomicBool::new(false),
+        authorized_at: AtomicU64::new(u64::MAX),
+        _gauge: Decrement::new(app.metrics.clone()),
+    };
+    // The receive future lives in the stream between polls, so a pending receive keeps
+    // its place in the channel's waiter list instead of joining it anew on every poll.
+    let items = futures_util::stream::unfold(rx, |mut rx| async move { Some((rx.recv().await, rx)) });
+    SharedSub { op: Arc::new(op), items: Box::pin(items) }
 }
 
 /// The socket's writing half: frames queued by the connection and its operation
@@ -409,6 +429,11 @@ struct Writer {
     /// Fell behind a shared stream: nothing more is written but the close frame (a
     /// frame after the gap would move the client's position past what it missed).
     closing: bool,
+    shared: Vec<SharedSub>,
+    /// Where the next poll of `shared` starts, so no stream starves the others.
+    turn: usize,
+    /// Deliveries written since the last flush (counted in the metrics at the flush).
+    delivered: u64,
 }
 
 /// How long a write may wait for a client that does not read before the socket is
@@ -439,37 +464,57 @@ async fn guarded<E>(ctl: &queue::Sender<Ctl>, io: impl std::future::Future<Outpu
 
 enum Step {
     Out(Option<Out>),
-    Shared((Arc<SharedOp>, Result<Arc<Item>, broadcast::error::RecvError>)),
+    /// An item of `shared[index]`.
+    Shared(usize, Received),
 }
 
 impl Writer {
     async fn run(mut self, mut rx: queue::Receiver<Out>) {
-        let mut shared: SelectAll<SharedStream> = SelectAll::new();
         loop {
-            let step = tokio::select! {
-                o = rx.recv() => Step::Out(o),
-                Some(ev) = shared.next(), if !shared.is_empty() => Step::Shared(ev),
-            };
-            if !self.apply(step, &mut shared).await {
+            // One poll for the queue and every shared stream (queued frames first).
+            let step = std::future::poll_fn(|cx| match rx.poll_recv(cx) {
+                Poll::Ready(o) => Poll::Ready(Step::Out(o)),
+                Poll::Pending => self.poll_shared(cx).map(|(i, r)| Step::Shared(i, r)),
+            })
+            .await;
+            if !self.apply(step).await {
                 return;
             }
-            // Write whatever else is ready, then flush once.
+            // Write whatever else is ready, then flush once. The shared streams are polled
+            // with this task's own context, so their wake-up registrations stay in place.
             for _ in 0..MAX_COALESCE {
                 let step = match rx.try_recv() {
                     Some(o) => Step::Out(Some(o)),
-                    None => match shared.next().now_or_never() {
-                        Some(Some(ev)) => Step::Shared(ev),
-                        _ => break,
+                    None => match std::future::poll_fn(|cx| Poll::Ready(self.poll_shared(cx))).await {
+                        Poll::Ready((i, r)) => Step::Shared(i, r),
+                        Poll::Pending => break,
                     },
                 };
-                if !self.apply(step, &mut shared).await {
+                if !self.apply(step).await {
                     return;
                 }
+            }
+            if self.delivered > 0 {
+                self.app.metrics.deliveries.add(std::mem::take(&mut self.delivered));
             }
             if !guarded(&self.ctl, self.sink.flush()).await {
                 return;
             }
         }
+    }
+
+    /// The next item of any shared stream, starting after the last one that had one.
+    fn poll_shared(&mut self, cx: &mut Context<'_>) -> Poll<(usize, Received)> {
+        let n = self.shared.len();
+        for k in 0..n {
+            let i = (self.turn + k) % n;
+            // The streams never end by themselves: the writer drops them.
+            if let Poll::Ready(Some(r)) = self.shared[i].items.as_mut().poll_next(cx) {
+                self.turn = i + 1;
+                return Poll::Ready((i, r));
+            }
+        }
+        Poll::Pending
     }
 
     /// Queues one text frame (flushed by `run`); false ends the socket.
@@ -478,7 +523,7 @@ impl Writer {
     }
 
     /// Writes (without flushing) what `step` asks for; false ends the socket.
-    async fn apply(&mut self, step: Step, shared: &mut SelectAll<SharedStream>) -> bool {
+    async fn apply(&mut self, step: Step) -> bool {
         let text = match step {
             Step::Out(None) => return false,
             Step::Out(Some(Out::Close(code, reason))) => {
@@ -486,56 +531,82 @@ impl Writer {
                 return false;
             }
             Step::Out(Some(Out::Shared(s))) => {
-                shared.push(s);
+                self.shared.push(s);
+                return true;
+            }
+            Step::Out(Some(Out::Sweep)) => {
+                self.shared.retain(|s| !s.op.cancelled.load(Ordering::Relaxed));
                 return true;
             }
             _ if self.closing => return true,
             Step::Out(Some(Out::Text(t))) => t,
-            Step::Shared((op, item)) => return self.deliver(&op, item).await,
+            Step::Shared(i, item) => return self.deliver(i, item).await,
         };
         self.write(text).await
     }
 
-    /// Writes the frames for one item of a shared stream; false ends the socket.
-    async fn deliver(&mut self, op: &SharedOp, item: Result<Arc<Item>, broadcast::error::RecvError>) -> bool {
-        let done = |ctl: &queue::Sender<Ctl>| {
-            op.abort.abort();
-            ctl.push(Ctl::Done(op.generation));
-        };
-        let text = match item.as_deref() {
-            Ok(Item::Payload { kind, json }) => {
-                if !self.app.still_authorized(&op.principal) {
-                    done(&self.ctl);
-                    let revoked =
-                        frame(&op.id, "next", &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] }));
-                    if !self.write(revoked).await {
-                        return false;
-                    }
-                    complete(&op.id)
-                } else {
-                    if *kind == "error" {
-                        done(&self.ctl);
-                    } else {
-                        self.app.metrics.deliveries.inc();
-                    }
-                    format!(r#"{{"type":"{kind}","id":{},"payload":{json}}}"#, op.id_json)
-                }
+    /// Writes the frames for one item of `shared[i]`; false ends the socket.
+    async fn deliver(&mut self, i: usize, item: Received) -> bool {
+        let op = &self.shared[i].op;
+        if op.cancelled.load(Ordering::Relaxed) {
+            return true; // dropped at the sweep the connection asked for
+        }
+        let (frames, ends): (Vec<String>, bool) = match item.as_deref() {
+            Ok(Item::Next(_) | Item::Error(_)) if !authorized(&self.app, op) => {
+                let revoked = frame(&op.id, "next", &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] }));
+                (vec![revoked, complete(&op.id)], true)
             }
-            Ok(Item::End) | Err(broadcast::error::RecvError::Closed) => {
-                done(&self.ctl);
-                complete(&op.id)
+            Ok(Item::Next(payloads)) => {
+                self.delivered += payloads.len() as u64;
+                (payloads.iter().map(|json| splice("next", &op.id_json, json)).collect(), false)
             }
+            Ok(Item::Error(json)) => (vec![splice("error", &op.id_json, json)], true),
+            Ok(Item::End) | Err(broadcast::error::RecvError::Closed) => (vec![complete(&op.id)], true),
             Err(broadcast::error::RecvError::Lagged(_)) => {
                 // Frames were missed: write nothing more (a later frame would move the
                 // client's position past the gap); the connection closes with 1013.
-                op.abort.abort();
                 self.closing = true;
                 self.ctl.push(Ctl::SlowConsumer);
-                return true;
+                (Vec::new(), true)
             }
         };
-        self.write(text).await
+        if ends {
+            let sub = self.shared.swap_remove(i);
+            self.ctl.push(Ctl::Done(sub.op.generation));
+        }
+        for text in frames {
+            if !self.write(text).await {
+                return false;
+            }
+        }
+        true
     }
+}
+
+/// Whether the operation's principal may still receive: a lookup in the access cache
+/// only when the cache changed since the last one that said yes.
+fn authorized(app: &App, op: &SharedOp) -> bool {
+    let changes = app.access.changes();
+    if op.authorized_at.load(Ordering::Relaxed) == changes {
+        return true;
+    }
+    let ok = app.still_authorized(&op.principal);
+    if ok {
+        op.authorized_at.store(changes, Ordering::Relaxed);
+    }
+    ok
+}
+
+/// `{"type":kind,"id":id,"payload":json}` in a buffer of exactly its size (so the
+/// frame becomes the socket's bytes without another allocation).
+fn splice(kind: &str, id_json: &str, json: &str) -> String {
+    const PARTS: [&str; 4] = [r#"{"type":""#, r#"","id":"#, r#","payload":"#, "}"];
+    let mut s = String::with_capacity(PARTS.iter().map(|p| p.len()).sum::<usize>() + kind.len() + id_json.len() + json.len());
+    for part in [PARTS[0], kind, PARTS[1], id_json, PARTS[2], json, PARTS[3]] {
+        s.push_str(part);
+    }
+    debug_assert_eq!(s.len(), s.capacity());
+    s
 }
 
 /// Serializes a protocol message straight from the response (no intermediate JSON tree).
