@@ -48,9 +48,9 @@ async fn ws(State(s): State<S>, up: WebSocketUpgrade) -> axum::response::Respons
                         if tx.feed(Message::Text((&*frame).into())).await.is_err() {
                             break;
                         }
-                        let mut more = 0;
-                        while let (true, Ok(frame)) = (more < 64, rx.try_recv()) {
-                            more += 1;
+                        // At most 64 more (checked before taking one: a frame taken is written).
+                        for _ in 0..64 {
+                            let Ok(frame) = rx.try_recv() else { break };
                             if tx.feed(Message::Text((&*frame).into())).await.is_err() {
                                 return;
                             }
