@@ -31,10 +31,11 @@ pub enum Item {
     End,
 }
 
-/// Items a consumer may fall behind before it is closed as too slow (1013).
-const CAPACITY: usize = 1024;
+/// Items a consumer may fall behind before it is closed as too slow (1013): between
+/// 256 and 4,096 results.
+const CAPACITY: usize = 256;
 /// The most results one item carries.
-const MAX_TOGETHER: usize = 64;
+pub const MAX_TOGETHER: usize = 16;
 
 #[derive(Clone, Default)]
 pub struct SharedStreams {

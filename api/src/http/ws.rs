@@ -70,7 +70,8 @@ enum Out {
     Sweep,
 }
 
-/// The most frames written between two flushes.
+/// The most queue items and shared-stream items (each up to `shared::MAX_TOGETHER`
+/// frames) written between two flushes.
 const MAX_COALESCE: usize = 64;
 
 /// One operation on a shared live stream, as the writer delivers it.
@@ -538,7 +539,7 @@ impl Writer {
                 self.shared.retain(|s| !s.op.cancelled.load(Ordering::Relaxed));
                 return true;
             }
-            _ if self.closing => return true,
+            Step::Out(Some(Out::Text(_))) if self.closing => return true,
             Step::Out(Some(Out::Text(t))) => t,
             Step::Shared(i, item) => return self.deliver(i, item).await,
         };
@@ -548,18 +549,18 @@ impl Writer {
     /// Writes the frames for one item of `shared[i]`; false ends the socket.
     async fn deliver(&mut self, i: usize, item: Received) -> bool {
         let op = &self.shared[i].op;
-        if op.cancelled.load(Ordering::Relaxed) {
-            return true; // dropped at the sweep the connection asked for
+        // Closing, or cancelled (the sweep may not have come yet): the stream goes now, so
+        // it is not polled again (an ended one would be ready on every poll).
+        if self.closing || op.cancelled.load(Ordering::Relaxed) {
+            self.remove_shared(i);
+            return true;
         }
         let (frames, ends): (Vec<String>, bool) = match item.as_deref() {
             Ok(Item::Next(_) | Item::Error(_)) if !authorized(&self.app, op) => {
                 let revoked = frame(&op.id, "next", &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] }));
                 (vec![revoked, complete(&op.id)], true)
             }
-            Ok(Item::Next(payloads)) => {
-                self.delivered += payloads.len() as u64;
-                (payloads.iter().map(|json| splice("next", &op.id_json, json)).collect(), false)
-            }
+            Ok(Item::Next(payloads)) => (payloads.iter().map(|json| splice("next", &op.id_json, json)).collect(), false),
             Ok(Item::Error(json)) => (vec![splice("error", &op.id_json, json)], true),
             Ok(Item::End) | Err(broadcast::error::RecvError::Closed) => (vec![complete(&op.id)], true),
             Err(broadcast::error::RecvError::Lagged(_)) => {
@@ -570,16 +571,27 @@ impl Writer {
                 (Vec::new(), true)
             }
         };
+        let next = matches!(item.as_deref(), Ok(Item::Next(_))) && !ends;
         if ends {
-            let sub = self.shared.swap_remove(i);
-            self.ctl.push(Ctl::Done(sub.op.generation));
+            let generation = self.remove_shared(i).op.generation;
+            self.ctl.push(Ctl::Done(generation));
         }
+        let count = frames.len() as u64;
         for text in frames {
             if !self.write(text).await {
                 return false;
             }
         }
+        if next {
+            self.delivered += count;
+        }
         true
+    }
+
+    /// Drops `shared[i]`; the next poll starts at the stream moved into its place.
+    fn remove_shared(&mut self, i: usize) -> SharedSub {
+        self.turn = i;
+        self.shared.swap_remove(i)
     }
 }
 
