@@ -288,3 +288,53 @@ async fn bodies_with_any_unicode_are_stored_and_delivered_as_sent() {
     let stored: Vec<String> = app.messages(&v.token, &conv).await.iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect();
     assert_eq!(stored.len(), 4, "{stored:?}");
 }
+
+/// A subscriber that stops reading is closed as too slow (1013) once the socket's
+/// buffers are full: its writes stall for 5 s, or it falls behind the shared stream.
+/// Meanwhile a subscriber of the same shared stream that reads gets every message, once,
+/// in order. 10 KB bodies: 2,000 of them (20 MB) are more than loopback's buffers hold.
+#[tokio::test]
+async fn a_subscriber_that_stops_reading_is_closed_and_the_others_get_everything() {
+    use futures_util::StreamExt as _;
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, None).await;
+    let mut stalled = app.ws(&owner.token).await;
+    stalled.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    let mut reader = app.ws(&owner.token).await;
+    reader.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+
+    const N: usize = 2000;
+    let reading = tokio::spawn(async move { collect_messages(&mut reader, "c", N).await.iter().map(|m| m["seq"].as_i64().unwrap()).collect::<Vec<_>>() });
+    let body = "x".repeat(10_000);
+    let sends: Vec<serde_json::Value> = futures_util::stream::iter(0..N).map(|_| app.send(&owner.token, &conv, &body)).buffer_unordered(16).collect().await;
+    assert_eq!(sends.len(), N);
+
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    let slow_closed = || async {
+        let metrics = app.http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
+        metrics.contains("\nchinwag_slow_consumers_closed_total 1\n")
+    };
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !slow_closed().await {
+        assert!(tokio::time::Instant::now() < deadline, "the socket that stopped reading was never closed");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let seqs = tokio::time::timeout(std::time::Duration::from_secs(60), reading).await.expect("the reader got everything").unwrap();
+    assert_eq!(seqs, (1..=N as i64).collect::<Vec<_>>(), "every message once, in seq order");
+
+    // The stalled socket ends after what its buffers held: cut short, then closed.
+    let mut got = 0;
+    let code = loop {
+        match stalled.next_event().await {
+            Next::Msg(m) if m["type"] == "next" => got += 1,
+            Next::Msg(_) => {}
+            Next::Closed(code) => break code,
+        }
+    };
+    assert!(got < N, "it was cut off ({got} of {N} arrived)");
+    assert!(code == 1013 || code == 1006, "closed as too slow, or dropped after the close grace period: {code}");
+}
