@@ -122,6 +122,10 @@ pub struct Limits {
     /// Outbound frames queued per WebSocket before a slow consumer is closed (1013).
     #[arg(long, env = "CHINWAG_SOCKET_QUEUE", default_value_t = 1024)]
     pub socket_queue: usize,
+    /// Milliseconds a write to a WebSocket may wait for a client that does not read
+    /// before the socket is closed as too slow (1013).
+    #[arg(long, env = "CHINWAG_WRITE_STALL_MS", default_value_t = 5000)]
+    pub write_stall_ms: u64,
 }
 
 impl Limits {

@@ -185,8 +185,10 @@ impl Connection {
         let (sink, mut stream) = socket.split();
         let (out_tx, out_rx) = queue::bounded::<Out>(state.app.settings.limits.socket_queue.max(16));
         let (ctl_tx, mut ctl_rx) = queue::unbounded();
-        let writer =
-            tokio::spawn(Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone(), closing: false, shared: Vec::new(), turn: 0, delivered: 0 }.run(out_rx));
+        let stall = Duration::from_millis(state.app.settings.limits.write_stall_ms);
+        let writer = tokio::spawn(
+            Writer { sink, app: state.app.clone(), ctl: ctl_tx.clone(), closing: false, shared: Vec::new(), turn: 0, delivered: 0, stall }.run(out_rx),
+        );
         state.sockets.open.fetch_add(1, Ordering::Relaxed);
         let shutdown = state.sockets.shutdown.clone();
         let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
@@ -435,16 +437,15 @@ struct Writer {
     turn: usize,
     /// Deliveries written since the last flush (counted in the metrics at the flush).
     delivered: u64,
+    /// How long a write may wait for the client (`--write-stall-ms`).
+    stall: Duration,
 }
 
-/// How long a write may wait for a client that does not read before the socket is
-/// closed as too slow (1013).
-const WRITE_STALL: Duration = Duration::from_secs(5);
-
-/// Runs a write; false if it failed, or if the client has not read for `WRITE_STALL`
-/// (then the connection is told, and closes the socket with 1013). The timer is only
-/// armed when the write cannot finish at once, so the usual write costs no timer.
-async fn guarded<E>(ctl: &queue::Sender<Ctl>, io: impl std::future::Future<Output = Result<(), E>>) -> bool {
+/// Runs a write; false if it failed, or if the client has not read for `stall`
+/// (`--write-stall-ms`; then the connection is told, and closes the socket with 1013).
+/// The timer is only armed when the write cannot finish at once, so the usual write
+/// costs no timer.
+async fn guarded<E>(ctl: &queue::Sender<Ctl>, stall: Duration, io: impl std::future::Future<Output = Result<(), E>>) -> bool {
     tokio::pin!(io);
     let first = tokio::select! {
         biased;
@@ -453,7 +454,7 @@ async fn guarded<E>(ctl: &queue::Sender<Ctl>, io: impl std::future::Future<Outpu
     };
     match first {
         Some(r) => r.is_ok(),
-        None => match tokio::time::timeout(WRITE_STALL, io).await {
+        None => match tokio::time::timeout(stall, io).await {
             Ok(r) => r.is_ok(),
             Err(_) => {
                 ctl.push(Ctl::SlowConsumer);
@@ -498,7 +499,7 @@ impl Writer {
             if self.delivered > 0 {
                 self.app.metrics.deliveries.add(std::mem::take(&mut self.delivered));
             }
-            if !guarded(&self.ctl, self.sink.flush()).await {
+            if !guarded(&self.ctl, self.stall, self.sink.flush()).await {
                 return;
             }
         }
@@ -520,7 +521,7 @@ impl Writer {
 
     /// Queues one text frame (flushed by `run`); false ends the socket.
     async fn write(&mut self, text: String) -> bool {
-        guarded(&self.ctl, self.sink.feed(WsMessage::Text(text.into()))).await
+        guarded(&self.ctl, self.stall, self.sink.feed(WsMessage::Text(text.into()))).await
     }
 
     /// Writes (without flushing) what `step` asks for; false ends the socket.
@@ -528,7 +529,7 @@ impl Writer {
         let text = match step {
             Step::Out(None) => return false,
             Step::Out(Some(Out::Close(code, reason))) => {
-                let _ = guarded(&self.ctl, self.sink.send(close(code, reason))).await;
+                let _ = guarded(&self.ctl, self.stall, self.sink.send(close(code, reason))).await;
                 return false;
             }
             Step::Out(Some(Out::Shared(s))) => {

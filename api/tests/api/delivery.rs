@@ -290,13 +290,30 @@ async fn bodies_with_any_unicode_are_stored_and_delivered_as_sent() {
 }
 
 /// A subscriber that stops reading is closed as too slow (1013) once the socket's
-/// buffers are full: its writes stall for 5 s, or it falls behind the shared stream.
-/// Meanwhile a subscriber of the same shared stream that reads gets every message, once,
-/// in order. 10 KB bodies: 2,000 of them (20 MB) are more than loopback's buffers hold.
+/// buffers are full and its writes have waited 5 s. Meanwhile a subscriber of the same
+/// shared stream that reads gets every message, once, in order. (With the stall timer
+/// off this test fails.)
 #[tokio::test]
 async fn a_subscriber_that_stops_reading_is_closed_and_the_others_get_everything() {
+    slow_consumer_is_closed(5_000, 0).await;
+}
+
+/// The same with writes allowed to wait a minute, and a subscriber that reads, but one
+/// frame every 20 ms: once it is more than the shared stream's capacity (256 items)
+/// behind, it is closed, rather than skipping what it missed. One message at a time
+/// makes one item each.
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_the_shared_stream_is_closed() {
+    slow_consumer_is_closed(60_000, 600).await;
+}
+
+/// Two subscribers of one shared stream, one that never reads; 2,000 messages of 10 KB
+/// (20 MB, more than loopback's socket buffers hold), then `one_by_one` small ones sent
+/// one at a time. The one that does not read is closed as too slow within 30 s and cut
+/// short; the other gets everything.
+async fn slow_consumer_is_closed(write_stall_ms: u64, one_by_one: usize) {
     use futures_util::StreamExt as _;
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.limits.write_stall_ms = write_stall_ms).await;
     let owner = app.sign_up("Ann").await;
     let site = app.create_website(&owner, &[]).await;
     let v = app.visitor(&site).await;
@@ -307,11 +324,34 @@ async fn a_subscriber_that_stops_reading_is_closed_and_the_others_get_everything
     reader.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
-    const N: usize = 2000;
-    let reading = tokio::spawn(async move { collect_messages(&mut reader, "c", N).await.iter().map(|m| m["seq"].as_i64().unwrap()).collect::<Vec<_>>() });
+    const BIG: usize = 2000;
+    let n = BIG + one_by_one;
+    let reading = tokio::spawn(async move { collect_messages(&mut reader, "c", n).await.iter().map(|m| m["seq"].as_i64().unwrap()).collect::<Vec<_>>() });
     let body = "x".repeat(10_000);
-    let sends: Vec<serde_json::Value> = futures_util::stream::iter(0..N).map(|_| app.send(&owner.token, &conv, &body)).buffer_unordered(16).collect().await;
-    assert_eq!(sends.len(), N);
+    let sends: Vec<serde_json::Value> = futures_util::stream::iter(0..BIG).map(|_| app.send(&owner.token, &conv, &body)).buffer_unordered(16).collect().await;
+    assert_eq!(sends.len(), BIG);
+    // The slow one reads, one frame every 20 ms, from now on; or, with nothing sent one
+    // at a time, not at all until it has been closed.
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+    let slow = tokio::spawn(async move {
+        if one_by_one == 0 {
+            let _ = closed_rx.await;
+        }
+        let mut got = 0;
+        loop {
+            match stalled.next_event().await {
+                Next::Msg(m) if m["type"] == "next" => got += 1,
+                Next::Msg(_) => {}
+                Next::Closed(code) => return (got, code),
+            }
+            if one_by_one > 0 {
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+        }
+    });
+    for i in 0..one_by_one {
+        app.send(&owner.token, &conv, &format!("small {i}")).await;
+    }
 
     let base = app.url.trim_end_matches("/graphql").to_owned();
     let slow_closed = || async {
@@ -323,18 +363,12 @@ async fn a_subscriber_that_stops_reading_is_closed_and_the_others_get_everything
         assert!(tokio::time::Instant::now() < deadline, "the socket that stopped reading was never closed");
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    let _ = closed_tx.send(());
     let seqs = tokio::time::timeout(std::time::Duration::from_secs(60), reading).await.expect("the reader got everything").unwrap();
-    assert_eq!(seqs, (1..=N as i64).collect::<Vec<_>>(), "every message once, in seq order");
+    assert_eq!(seqs, (1..=n as i64).collect::<Vec<_>>(), "every message once, in seq order");
 
-    // The stalled socket ends after what its buffers held: cut short, then closed.
-    let mut got = 0;
-    let code = loop {
-        match stalled.next_event().await {
-            Next::Msg(m) if m["type"] == "next" => got += 1,
-            Next::Msg(_) => {}
-            Next::Closed(code) => break code,
-        }
-    };
-    assert!(got < N, "it was cut off ({got} of {N} arrived)");
+    // The slow socket ends after what its buffers held: cut short, then closed.
+    let (got, code) = slow.await.unwrap();
+    assert!(got < n, "it was cut off ({got} of {n} arrived)");
     assert!(code == 1013 || code == 1006, "closed as too slow, or dropped after the close grace period: {code}");
 }
