@@ -1,7 +1,7 @@
 //! A socket's in-process queues (outbound frames, control messages): a `VecDeque`
-//! and the waiting receiver's waker behind a mutex. A tokio channel allocates a block of 32 slots up
-//! front; with tens of thousands of idle sockets, two of those per socket were about a
-//! fifth of a socket's memory. This one allocates nothing until used and stays as
+//! and the waiting receiver's waker behind a mutex. A tokio channel allocates a block
+//! of 32 slots up front; with tens of thousands of idle sockets, two of those per
+//! socket were about a fifth of a socket's memory. This one allocates nothing until used and stays as
 //! small as its busiest moment. The receiver can be polled (`poll_recv`), so a task
 //! can wait for it and for other sources in one poll without a future per wait.
 

@@ -556,23 +556,23 @@ impl Writer {
             self.remove_shared(i);
             return true;
         }
-        let (frames, ends): (Vec<String>, bool) = match item.as_deref() {
+        // (frames to write, whether the operation ends, whether they count as deliveries)
+        let (frames, ends, deliveries): (Vec<String>, bool, bool) = match item.as_deref() {
             Ok(Item::Next(_) | Item::Error(_)) if !authorized(&self.app, op) => {
                 let revoked = frame(&op.id, "next", &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": "UNAUTHENTICATED" } }] }));
-                (vec![revoked, complete(&op.id)], true)
+                (vec![revoked, complete(&op.id)], true, false)
             }
-            Ok(Item::Next(payloads)) => (payloads.iter().map(|json| splice("next", &op.id_json, json)).collect(), false),
-            Ok(Item::Error(json)) => (vec![splice("error", &op.id_json, json)], true),
-            Ok(Item::End) | Err(broadcast::error::RecvError::Closed) => (vec![complete(&op.id)], true),
+            Ok(Item::Next(payloads)) => (payloads.iter().map(|json| splice("next", &op.id_json, json)).collect(), false, true),
+            Ok(Item::Error(json)) => (vec![splice("error", &op.id_json, json)], true, false),
+            Ok(Item::End) | Err(broadcast::error::RecvError::Closed) => (vec![complete(&op.id)], true, false),
             Err(broadcast::error::RecvError::Lagged(_)) => {
                 // Frames were missed: write nothing more (a later frame would move the
                 // client's position past the gap); the connection closes with 1013.
                 self.closing = true;
                 self.ctl.push(Ctl::SlowConsumer);
-                (Vec::new(), true)
+                (Vec::new(), true, false)
             }
         };
-        let next = matches!(item.as_deref(), Ok(Item::Next(_))) && !ends;
         if ends {
             let generation = self.remove_shared(i).op.generation;
             self.ctl.push(Ctl::Done(generation));
@@ -583,7 +583,7 @@ impl Writer {
                 return false;
             }
         }
-        if next {
+        if deliveries {
             self.delivered += count;
         }
         true
