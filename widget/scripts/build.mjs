@@ -1,28 +1,65 @@
 /**
  * Builds the widget into `dist/` (served by `chinwag serve`: `widget.js` at `/widget.js`,
- * everything else at `/widget/<file>`), then measures it against its budgets:
+ * everything else at `/widget/<file>`), then measures it against its budgets (`BUDGETS`,
+ * gzipped; DESIGN.md's figures less 15% headroom for the features to come):
  *
- * - `widget.js`, the loader, loaded with the page: at most 3 KB gzipped;
- * - everything loaded once the chat is open: at most 25 KB gzipped, for every kind of
- *   visitor (see `SCENARIOS`): the loader, the core and panel chunks and what they
- *   import, the largest language, and what that visitor's chat needs at opening (the
- *   live connection for a returning visitor with a conversation, the pre-chat or the
- *   offline form for a visitor without one on a website that shows one). Parts loaded
- *   on first use (the emoji picker...) are reported apart.
+ * - `widget.js`, the loader, loaded with the page;
+ * - everything loaded once the chat is open, for every kind of visitor (see
+ *   `SCENARIOS`): the loader, the core and panel chunks and what they import, the
+ *   largest language, and what that visitor's chat needs at opening (the live
+ *   connection for a returning visitor with a conversation, the pre-chat or the offline
+ *   form for a visitor without one on a website that shows one);
+ * - each on-demand piece (`ON_DEMAND`): a named chunk loaded only by the visitors who
+ *   need it, budgeted by what it adds to the open chat.
  *
  * The chunks carry a content hash in their names (`panel-<hash>.js`), so the server
  * can cache them for a year; the loader, whose name never changes, learns their names
- * at build time. Exits non-zero when a budget is exceeded.
+ * at build time. Prints every budget with its size and headroom; exits non-zero when
+ * one is exceeded.
  */
 import { build, transform } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
-export const BUDGETS = { loader: 3 * 1024, open: 25 * 1024 };
+/**
+ * The budgets, in gzipped bytes: the one place they are set (docs/benchmarks.md records
+ * the figures). The build fails over any of them. DESIGN.md allows 3 KB with the page,
+ * 25 KB once the chat is open and 5 KB for each on-demand piece.
+ */
+export const BUDGETS = { loader: 3 * 1024, open: 25 * 1024, onDemand: 5 * 1024 };
+/**
+ * DESIGN.md's figures less the 15% headroom issue 16 asks for. Not reached yet (see
+ * docs/benchmarks.md): printed with the distance to go, and they replace `BUDGETS.loader`
+ * and `BUDGETS.open` once the build fits them.
+ */
+export const TARGETS = { loader: 2611, open: 21760 };
+/** The SDK's socket (`sdk-js/src/socket.ts`), built from the SDK's `dist/`. */
+const socket = join(dirname(createRequire(import.meta.url).resolve('@chinwag/sdk/package.json')), 'dist/socket.js');
+/**
+ * The on-demand pieces: a named chunk each (`<name>-<hash>.js`), loaded by `import()` only
+ * for the visitors who need it, each at most `BUDGETS.onDemand` for what it adds to the
+ * open chat. A feature only some visitors see gets a line here (DESIGN.md names queue
+ * position, proactive messages, article suggestions, conversion tracking, the
+ * page-analytics push, the Shopify cart reader) and the build holds it to its budget.
+ */
+export const ON_DEMAND = {
+  // Opening the chat, for some visitors (counted in SCENARIOS as well):
+  prechat: { entry: 'src/panel/PreChat.tsx', who: 'first visit, website with a pre-chat form' },
+  offline: { entry: 'src/panel/Offline.tsx', who: 'nobody available, website taking offline messages' },
+  // On first use:
+  live: { entry: socket, who: "a first-time visitor's first message (live connection)" },
+  sound: { entry: 'src/sound.ts', who: 'a message while the chat is closed or hidden, sound on' },
+  emoji: { entry: 'src/panel/Emoji.tsx', who: 'the emoji button' },
+  rating: { entry: 'src/panel/Rating.tsx', who: 'a resolved conversation (rating prompt)' },
+  list: { entry: 'src/panel/List.tsx', who: 'the conversation list' },
+  transcript: { entry: 'src/panel/Transcript.tsx', who: 'the transcript form' },
+  files: { entry: 'src/panel/Files.tsx', who: 'attachments, agent names and avatars' },
+};
 
 /** `import css from './x.css'`: the stylesheet, minified, as a string. */
 const cssText = {
@@ -36,14 +73,17 @@ const cssText = {
 };
 
 /**
- * The SDK's `graphql-ws/client` becomes `src/live.ts`, which loads the real one (its own
- * chunk) with the first subscription.
+ * The SDK's socket becomes `src/live.ts`, which loads the real one (the `live` chunk)
+ * with the first subscription, as `chinwag:socket`.
  */
 const lazyLive = {
   name: 'lazy-live',
   setup(b) {
     const shim = join(root, 'src/live.ts');
-    b.onResolve({ filter: /^graphql-ws\/client$/ }, ({ importer }) => (importer === shim ? undefined : { path: shim }));
+    b.onResolve({ filter: /^\.\/socket\.js$/ }, ({ importer, resolveDir }) =>
+      resolve(resolveDir, 'socket.js') === socket && importer !== shim ? { path: shim } : undefined,
+    );
+    b.onResolve({ filter: /^chinwag:socket$/ }, () => ({ path: socket }));
   },
 };
 
@@ -68,7 +108,11 @@ await mkdir(dist, { recursive: true });
 const chunks = await build({
   ...common,
   plugins: [...common.plugins, lazyLive],
-  entryPoints: { core: join(root, 'src/core.ts'), panel: join(root, 'src/panel/index.tsx') },
+  entryPoints: {
+    core: join(root, 'src/core.ts'),
+    panel: join(root, 'src/panel/index.tsx'),
+    ...Object.fromEntries(Object.entries(ON_DEMAND).map(([name, { entry }]) => [name, resolve(root, entry)])),
+  },
   outdir: dist,
   format: 'esm',
   splitting: true,
@@ -76,16 +120,33 @@ const chunks = await build({
   chunkNames: 'chunk-[hash]',
 });
 const outputs = chunks.metafile.outputs;
-const entry = (name) => {
-  const [file] = Object.entries(outputs).find(([, o]) => o.entryPoint?.endsWith(name)) ?? [];
-  if (!file) throw new Error(`no output for ${name}`);
+/** The output file of the entry point `module` (a path from the widget's root, or absolute). */
+const entry = (module) => {
+  const path = resolve(root, module);
+  const [file] = Object.entries(outputs).find(([, o]) => o.entryPoint && resolve(root, o.entryPoint) === path) ?? [];
+  if (!file) throw new Error(`no output for ${module}`);
   return basename(file);
+};
+const onDemandFiles = Object.fromEntries(Object.entries(ON_DEMAND).map(([name, { entry: e }]) => [name, entry(e)]));
+/** In a build of its own, `import()` of an on-demand piece loads the chunk built above. */
+const sharedOnDemand = {
+  name: 'shared-on-demand',
+  setup(b) {
+    b.onResolve({ filter: /^\./ }, ({ path, resolveDir, kind }) => {
+      if (kind !== 'dynamic-import') return undefined;
+      const target = resolve(resolveDir, path).replace(/\.js$/, '');
+      const [name] =
+        Object.entries(ON_DEMAND).find(([, { entry: e }]) => resolve(root, e).replace(/\.tsx?$|\.js$/, '') === target) ?? [];
+      return name ? { path: `./${onDemandFiles[name]}`, external: true } : undefined;
+    });
+  },
 };
 // The core again, with the live connection's client built in rather than loaded with the
 // first subscription: a returning visitor, whose conversations are followed live from
 // the start, loads this one (one file compresses better than two).
 const returning = await build({
   ...common,
+  plugins: [...common.plugins, sharedOnDemand],
   entryPoints: { returning: join(root, 'src/core.ts') },
   outdir: dist,
   format: 'esm',
@@ -116,12 +177,6 @@ function closure(file, seen = new Set()) {
   for (const i of outputs[`dist/${file}`]?.imports ?? []) if (i.kind === 'import-statement') closure(basename(i.path), seen);
   return seen;
 }
-/** The chunk loaded by `import()` of the module whose path ends with `name`. */
-const lazyChunk = (name) => {
-  const [file] = Object.entries(outputs).find(([, o]) => o.entryPoint?.endsWith(name)) ?? [];
-  if (!file) throw new Error(`no chunk for ${name}`);
-  return basename(file);
-};
 const sizes = {};
 const size = async (files) => {
   let total = 0;
@@ -146,46 +201,49 @@ const SCENARIOS = {
   'first visit': base,
   // Their core, loaded once the page is idle, follows their conversations live.
   'returning visitor': returningBase,
-  'first visit, pre-chat form': [...base, ...extra(base, lazyChunk('src/panel/PreChat.tsx'))],
-  'first visit, offline form': [...base, ...extra(base, lazyChunk('src/panel/Offline.tsx'))],
+  'first visit, pre-chat form': [...base, ...extra(base, onDemandFiles.prechat)],
+  'first visit, offline form': [...base, ...extra(base, onDemandFiles.offline)],
   // A stored session without a conversation yet (a customer the site identified, say)
   // while nobody is available: the loader gives them the first visit's core (nothing to
   // follow live: see `talkedKey` in src/loader.ts), then the offline form.
-  'returning visitor with no conversation yet, offline form': [...base, ...extra(base, lazyChunk('src/panel/Offline.tsx'))],
+  'returning visitor with no conversation yet, offline form': [...base, ...extra(base, onDemandFiles.offline)],
 };
 const scenarios = {};
 for (const [name, files] of Object.entries(SCENARIOS)) scenarios[name] = (await size(files)) + language;
-/** Loaded on first use, never at opening. */
-const ON_USE = {
-  // A first-time visitor's first message starts the live connection.
-  'live connection (first visit)': 'graphql-ws/dist/client.js',
-  'emoji picker': 'src/panel/Emoji.tsx',
-  'rating prompt': 'src/panel/Rating.tsx',
-  'conversation list': 'src/panel/List.tsx',
-  'transcript form': 'src/panel/Transcript.tsx',
-  attachments: 'src/panel/Files.tsx',
-};
-const onUse = {};
-for (const [name, module] of Object.entries(ON_USE)) onUse[name] = await size(extra(base, lazyChunk(module)));
+/** What each on-demand piece adds to the open chat: its chunk and what it imports that is not loaded yet. */
+const onDemand = {};
+for (const [name, file] of Object.entries(onDemandFiles)) onDemand[name] = await size(extra(base, file));
 
 const loader = sizes['widget.js'];
 const open = Math.max(...Object.values(scenarios));
-const report = { loader, open, budgets: BUDGETS, scenarios, onUse, files: sizes, languages };
+const report = { loader, open, budgets: BUDGETS, targets: TARGETS, scenarios, onDemand, files: sizes, languages };
 await writeFile(join(dist, 'size.json'), `${JSON.stringify(report, null, 2)}\n`);
 
-const line = (label, bytes, budget) =>
-  `${label.padEnd(34)} ${String(bytes).padStart(6)} B gzipped (budget ${budget} B: ${bytes <= budget ? 'ok' : 'OVER'})`;
-console.log(line('loaded with the page (widget.js)', loader, BUDGETS.loader));
-console.log(line('loaded once the chat is open (max)', open, BUDGETS.open));
-for (const [name, bytes] of Object.entries(scenarios)) console.log(`  ${name.padEnd(32)} ${String(bytes).padStart(6)} B`);
-console.log('loaded on first use, each');
-for (const [name, bytes] of Object.entries(onUse)) console.log(`  ${name.padEnd(32)} ${String(bytes).padStart(6)} B`);
+const over = [];
+/** One budget: its size, the budget and the headroom left (or how far over), and the target's distance. */
+const line = (label, bytes, budget, target) => {
+  if (bytes > budget) over.push(label);
+  const left = budget - bytes;
+  const verdict =
+    left >= 0
+      ? `headroom ${String(left).padStart(5)} B = ${((left / budget) * 100).toFixed(1).padStart(4)}%`
+      : `OVER by ${-left} B`;
+  const aim = target ? (bytes <= target ? `; target ${target} B met` : `; target ${target} B: ${bytes - target} B to go`) : '';
+  return `${label.padEnd(40)} ${String(bytes).padStart(6)} B of ${String(budget).padStart(6)} B, ${verdict}${aim}`;
+};
+console.log('budgets, gzipped');
+console.log(line('loaded with the page (widget.js)', loader, BUDGETS.loader, TARGETS.loader));
+console.log(line('loaded once the chat is open (largest)', open, BUDGETS.open, TARGETS.open));
+for (const [name, bytes] of Object.entries(scenarios)) console.log(`  ${name.padEnd(56)} ${String(bytes).padStart(6)} B`);
+console.log('on demand, each: what it adds to the open chat');
+for (const [name, bytes] of Object.entries(onDemand))
+  console.log(line(`  ${name} (${onDemandFiles[name]})`, bytes, BUDGETS.onDemand), ` ${ON_DEMAND[name].who}`);
 console.log('files');
 for (const [file, bytes] of Object.entries(sizes))
   console.log(`  ${file.padEnd(32)} ${String(bytes).padStart(6)} B${base.has(file) ? '' : ' (not for every visitor)'}`);
 for (const [file, bytes] of Object.entries(languages))
   console.log(`  ${file.padEnd(32)} ${String(bytes).padStart(6)} B (a language; the largest counts)`);
-if (loader > BUDGETS.loader || open > BUDGETS.open) {
-  console.error('The widget is over its size budget.');
+if (over.length) {
+  console.error(`The widget is over its size budget: ${over.map((l) => l.trim()).join('; ')}.`);
   process.exit(1);
 }

@@ -6,8 +6,8 @@
  */
 import { ChinwagError, createVisitorClient, isChinwagError, type VisitorClient, type VisitorConversation } from '@chinwag/sdk';
 import type { IdentifyUser, WidgetError } from './api.js';
-import type { CoreApi, Host } from './host.js';
-import { ding } from './sound.js';
+import type { CoreApi, Host, Locale } from './host.js';
+import css from './core.css';
 
 /** How many of the visitor's latest conversations are followed live for the badge (the server caps open ones at 5). */
 const WATCHED = 5;
@@ -36,11 +36,19 @@ export interface Core extends CoreApi {
   report(error: unknown): WidgetError;
 }
 
+/** The launcher's label while open, and the unread count's word (its closed label is the loader's `openLabel`). */
+const LAUNCHER_LABELS: Record<Locale, [string, string]> = {
+  en: ['Close chat', 'unread'],
+  fr: ['Fermer le chat', 'non lu(s)'],
+  es: ['Cerrar el chat', 'sin leer'],
+};
+
 const CLOSE_ICON = '<svg class="i-close" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>';
 
 /** Starts the core: called by the loader with what it lends. */
 export function start(host: Host): Core {
   const { launcher } = host;
+  host.style(css);
   launcher.insertAdjacentHTML('beforeend', `${CLOSE_ICON}<span class="badge" aria-hidden="true" hidden></span>`);
   const badge = launcher.lastElementChild as HTMLElement;
   const listeners = new Set<() => void>();
@@ -74,9 +82,9 @@ export function start(host: Host): Core {
   /** The launcher shows the open state and the unread count; listeners hear of any change. */
   const changed = () => {
     const count = [...counts.values()].reduce((n, c) => n + c.unread, 0);
-    const [openLabel, closeLabel, unreadLabel] = host.labels();
+    const [closeLabel, unreadLabel] = LAUNCHER_LABELS[host.locale()];
     launcher.setAttribute('aria-expanded', String(isOpen));
-    launcher.setAttribute('aria-label', (isOpen ? closeLabel : openLabel) + (count ? `, ${count} ${unreadLabel}` : ''));
+    launcher.setAttribute('aria-label', (isOpen ? closeLabel : host.openLabel()) + (count ? `, ${count} ${unreadLabel}` : ''));
     launcher.parentElement!.classList.toggle('open', isOpen);
     badge.textContent = count > 9 ? '9+' : String(count);
     badge.hidden = !count;
@@ -128,7 +136,12 @@ export function start(host: Host): Core {
           host.emit('message', { conversationId: id, body: m.body, senderKind: m.senderKind, createdAt: m.createdAt });
           if (visible(id)) return;
           c.unread++;
-          if (host.sound) ding();
+          // The sound is an on-demand chunk: a visitor who reads along never loads it.
+          if (host.sound)
+            import('./sound.js').then(
+              (s) => s.ding(),
+              () => {},
+            );
           changed();
         },
         error: () => watched.delete(id),

@@ -16,12 +16,8 @@ export function pickLocale(tag: string | null | undefined): Locale {
   return (LOCALES as readonly string[]).includes(lang) ? (lang as Locale) : 'en';
 }
 
-/** The launcher's labels: open, close, and the unread count's word. */
-export const LAUNCHER_LABELS: Record<Locale, [string, string, string]> = {
-  en: ['Open chat', 'Close chat', 'unread'],
-  fr: ['Ouvrir le chat', 'Fermer le chat', 'non lu(s)'],
-  es: ['Abrir el chat', 'Cerrar el chat', 'sin leer'],
-};
+/** The launcher's label before it is opened (the loader's; the core has the others, `LAUNCHER_LABELS` in core.ts). */
+export const OPEN_LABELS: Record<Locale, string> = { en: 'Open chat', fr: 'Ouvrir le chat', es: 'Abrir el chat' };
 
 /**
  * Where `@chinwag/sdk` keeps a visitor's session (`sdk-js/src/visitor.ts`). The loader
@@ -46,8 +42,8 @@ export interface Host {
   launcher: HTMLButtonElement;
   /** The language now (from `setLocale`, `data-locale`, `<html lang>` or the browser). */
   locale(): Locale;
-  /** The launcher's labels: open (its visible text, else "Open chat" in the language), close, and the unread count's word. */
-  labels(): [string, string, string];
+  /** The launcher's label while closed: its visible text, else "Open chat" in the language. */
+  openLabel(): string;
   /** False with `data-sound="off"`. */
   sound: boolean;
   emit<E extends keyof WidgetEvents>(event: E, payload: WidgetEvents[E]): void;

@@ -10,7 +10,7 @@
  */
 import { WidgetConfigDocument, type WidgetConfig } from '@chinwag/sdk';
 import type { ChinwagGlobal, IdentifyUser, WidgetEvents } from './api.js';
-import { LAUNCHER_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './host.js';
+import { OPEN_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './host.js';
 import css from './launcher.css';
 
 /** The hashed chunk file names, filled in by `scripts/build.mjs`. */
@@ -111,10 +111,7 @@ type Listener = (payload: never) => void;
       launcher,
       locale: currentLocale,
       // The visible launcher text, when there is one, is the name (WCAG 2.5.3, label in name).
-      labels: () => {
-        const [open, close, unread] = LAUNCHER_LABELS[currentLocale()];
-        return [launcherText || open, close, unread];
-      },
+      openLabel: () => launcherText || OPEN_LABELS[currentLocale()],
       style,
       sound: data.sound !== 'off',
       tracked,
@@ -123,7 +120,7 @@ type Listener = (payload: never) => void;
       panel: () => import(base + CHUNKS.panel),
     };
     // Until the core takes over the launcher (open state, badge), it only opens.
-    label = () => !core && launcher.setAttribute('aria-label', host.labels()[0]);
+    label = () => !core && launcher.setAttribute('aria-label', host.openLabel());
     label();
     launcher.addEventListener('click', () =>
       loadCore().then(

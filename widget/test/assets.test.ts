@@ -14,7 +14,8 @@ const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');
 const size = JSON.parse(readFileSync(join(dist, 'size.json'), 'utf8')) as {
   loader: number;
   open: number;
-  budgets: { loader: number; open: number };
+  budgets: { loader: number; open: number; onDemand: number };
+  onDemand: Record<string, number>;
   files: Record<string, number>;
 };
 
@@ -51,8 +52,14 @@ describe('the widget assets', () => {
     console.log(
       `widget.js ${size.loader} B gzipped (budget ${size.budgets.loader}); on open ${size.open} B (budget ${size.budgets.open})`,
     );
-    expect(size.budgets).toEqual({ loader: 3 * 1024, open: 25 * 1024 });
+    expect(size.budgets).toEqual({ loader: 3 * 1024, open: 25 * 1024, onDemand: 5 * 1024 });
     expect(size.loader).toBeLessThanOrEqual(size.budgets.loader);
     expect(size.open).toBeLessThanOrEqual(size.budgets.open);
+    // Each on-demand piece is a named chunk within its own budget.
+    expect(Object.keys(size.onDemand)).toEqual(expect.arrayContaining(['prechat', 'offline', 'live', 'sound']));
+    for (const [name, bytes] of Object.entries(size.onDemand)) {
+      expect(bytes, name).toBeLessThanOrEqual(size.budgets.onDemand);
+      expect(Object.keys(size.files).some((f) => f.startsWith(`${name}-`))).toBe(true);
+    }
   });
 });

@@ -140,6 +140,45 @@ describe('the widget on a customer page', () => {
     agent.close();
   });
 
+  it('loads the new-message sound (an on-demand chunk) only for a visitor who needs it', async () => {
+    const soundChunk = (paths: string[]) => paths.some((p) => /^\/widget\/sound-/.test(p));
+    // A website each, so the agent's latest conversation is this visitor's.
+    const visit = async (options: Record<string, string>) => {
+      const { owner, websiteKey } = await organization();
+      const page = await (await newContext()).newPage();
+      const loaded: string[] = [];
+      page.on('request', (r) => loaded.push(new URL(r.url()).pathname));
+      await countSounds(page);
+      await page.goto(shopUrl(websiteKey, options));
+      await widget(page).launcher.waitFor();
+      await openChat(page);
+      await say(page, `Hello (${JSON.stringify(options)})`);
+      return { page, loaded, agent: await agentSide(owner) };
+    };
+
+    // Reading along with the chat open: the reply makes no sound, and nothing is loaded for one.
+    const { page, loaded, agent } = await visit({});
+    await agent.send('Hello there!');
+    await expect.poll(() => widget(page).bubbles.count()).toBe(3);
+    expect(soundChunk(loaded)).toBe(false);
+    // Closed: the next reply plays it, loading its chunk then.
+    await page.keyboard.press('Escape');
+    await agent.send('Still there?');
+    await expect.poll(() => widget(page).badge.textContent()).toBe('1');
+    await expect.poll(() => sounds(page)).toBeGreaterThanOrEqual(1);
+    expect(soundChunk(loaded)).toBe(true);
+    agent.close();
+
+    // A website that turned the sound off: the badge counts, the chunk never comes.
+    const quiet = await visit({ sound: 'off' });
+    await quiet.page.keyboard.press('Escape');
+    await quiet.agent.send('Hello there!');
+    await expect.poll(() => widget(quiet.page).badge.textContent()).toBe('1');
+    expect(await sounds(quiet.page)).toBe(0);
+    expect(soundChunk(quiet.loaded)).toBe(false);
+    quiet.agent.close();
+  });
+
   it('shows unread messages on the launcher with a sound while closed, and again to a returning visitor', async () => {
     const { owner, websiteKey } = await organization();
     const context = await newContext();

@@ -3,7 +3,7 @@
  * origin differs from the chat server's) serving a shop page with the install snippet.
  * `/shop?key=wk_...` takes options in the query:
  *
- * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`;
+ * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`; `sound`: its `data-sound`;
  * - `hostile=1`: aggressive global CSS, as some themes have;
  * - `identify`: JSON for a `Chinwag('identify', ...)` queued before the script loads;
  * - `csp=1`: a strict Content-Security-Policy (no inline styles; scripts and connections
@@ -42,6 +42,7 @@ function shop(chinwag: string, q: URLSearchParams): string {
   const key = q.get('key') ?? '';
   const identify = q.get('identify');
   const locale = q.get('locale');
+  const sound = q.get('sound');
   return `<!doctype html>
 <html lang="${escapeAttr(q.get('lang') ?? 'en')}">
 <head>
@@ -59,7 +60,7 @@ ${identify ? `Chinwag('identify', ${JSON.stringify(JSON.parse(identify)).replace
 <h1>Coffee beans</h1>
 <div class="card"></div><div class="card"></div><div class="card"></div>
 <p><input id="search" placeholder="Search the shop"></p>
-<script src="${chinwag}/widget.js" data-website-key="${escapeAttr(key)}"${locale ? ` data-locale="${escapeAttr(locale)}"` : ''} async></script>
+<script src="${chinwag}/widget.js" data-website-key="${escapeAttr(key)}"${locale ? ` data-locale="${escapeAttr(locale)}"` : ''}${sound ? ` data-sound="${escapeAttr(sound)}"` : ''} async></script>
 </body>
 </html>`;
 }
