@@ -4,11 +4,13 @@ export function visitorName(v: { id: string; name: string | null; email?: string
   return v.name || v.email || `Visitor ${v.id.slice(-4)}`;
 }
 
-const timeFmt = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
+// The widget's formatter (widget/src/panel/Chat.tsx) uses the same options, so an agent and
+// a visitor in one locale read the same "4:57 PM" (or "16:57"): the hour is not padded.
+const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });
 const dayFmt = new Intl.DateTimeFormat(undefined, { day: 'numeric', month: 'short' });
 const fullFmt = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-/** `14:05` today, `3 Mar` before. */
+/** `14:05` (or `2:05 PM`, by locale) today, `3 Mar` before. */
 export function when(iso: string): string {
   const d = new Date(iso);
   return d.toDateString() === new Date().toDateString() ? timeFmt.format(d) : dayFmt.format(d);
