@@ -59,7 +59,18 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
             <dt>Browser</dt>
             <dd>{browserOf(v.userAgent) ?? <span className="muted">Unknown</span>}</dd>
             <dt>Now on</dt>
-            <dd>{v.currentUrl ? <PageLink url={v.currentUrl} /> : <span className="muted">Unknown</span>}</dd>
+            <dd>
+              {v.currentUrl ? (
+                <PageLink
+                  url={v.currentUrl}
+                  // The schema has no title for the current page: the newest view of it has one.
+                  title={v.pageViews.find((p) => p.url === v.currentUrl)?.title}
+                  withAddress
+                />
+              ) : (
+                <span className="muted">Unknown</span>
+              )}
+            </dd>
             <dt>First seen</dt>
             <dd>{fullDate(v.createdAt)}</dd>
           </dl>
@@ -172,20 +183,44 @@ const readable = (key: string) => {
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
-/** A page of the customer's site: its title (or path), opening in a new tab. */
-function PageLink({ url, title }: { url: string; title?: string | null }) {
-  let label = title || url;
+/**
+ * `https://www.shop.example/products/kettle?ref=x` → `shop.example/products/kettle`:
+ * the host and path, decoded, without the scheme, `www.`, query or fragment.
+ */
+export function readableUrl(url: string): string {
   try {
-    if (!title) label = new URL(url).pathname || url;
+    const u = new URL(url);
+    let path = u.pathname;
+    try {
+      path = decodeURI(path);
+    } catch {
+      /* malformed escapes: keep them */
+    }
+    return u.host.replace(/^www\./, '') + (path === '/' ? '' : path);
   } catch {
-    /* not a URL: show it as is */
+    return url; // not a URL: show it as it is
   }
+}
+
+/**
+ * A page of the customer's site, opening in a new tab: its title (or, without one, its
+ * host and path); `withAddress` adds the host and path under the title.
+ */
+function PageLink({ url, title, withAddress }: { url: string; title?: string | null; withAddress?: boolean }) {
+  const address = readableUrl(url);
+  const label = title?.trim() || address;
+  const text = (
+    <>
+      {label}
+      {withAddress && label !== address && <small className="page-address">{address}</small>}
+    </>
+  );
   // Only http(s) links are made clickable: a URL is visitor-supplied data.
   return /^https?:\/\//i.test(url) ? (
-    <a href={url} target="_blank" rel="noreferrer noopener" title={url}>
-      {label}
+    <a href={url} target="_blank" rel="noreferrer noopener" title={url} className={withAddress ? 'page-link' : undefined}>
+      {text}
     </a>
   ) : (
-    <span>{label}</span>
+    <span className={withAddress ? 'page-link' : undefined}>{text}</span>
   );
 }
