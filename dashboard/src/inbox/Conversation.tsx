@@ -17,7 +17,20 @@ import {
 import { ConversationExtrasDocument, type Attachment } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
-import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, errorMessage, toast, useLoad } from '../ui';
+import {
+  Badge,
+  Button,
+  Dialog,
+  ErrorState,
+  IconButton,
+  Loading,
+  SelectField,
+  Toolbar,
+  errorMessage,
+  toast,
+  useLoad,
+  type ToolbarAction,
+} from '../ui';
 import { Attachments, useAttachments } from './attachments';
 import { Composer, type ComposerHandle } from './Composer';
 import { OfflineMark } from './Queue';
@@ -123,12 +136,42 @@ export const Conversation = forwardRef<
   if (!live || state.loading || !c) return <Loading label="Loading conversation…" />;
 
   const name = visitorName(c.visitor);
+  // In the order shown; on a narrow screen the lowest `keep` go into "More actions" first.
+  const actions: ToolbarAction[] = [
+    ...(c.assignee?.id !== me.id
+      ? [{ key: 'assign', label: 'Assign to me', title: 'Assign to me (a)', keep: 2, onSelect: assignToMe }]
+      : []),
+    { key: 'transfer', label: 'Transfer', icon: 'transfer', title: 'Transfer (t)', onSelect: () => setTransferOpen(true) },
+    ...(c.status === 'OPEN'
+      ? [{ key: 'pending', label: 'Pending', title: 'Waiting on the visitor (p)', keep: 1, onSelect: setPending }]
+      : []),
+    {
+      key: 'resolve',
+      label: c.status === 'RESOLVED' ? 'Reopen' : 'Resolve',
+      icon: 'check',
+      variant: c.status === 'RESOLVED' ? 'secondary' : 'primary',
+      title: 'Resolve or reopen (e)',
+      keep: 4,
+      onSelect: toggleResolved,
+    },
+    {
+      key: 'details',
+      label: sidebarOpen ? 'Hide visitor details' : 'Show visitor details',
+      menuLabel: 'Visitor details',
+      icon: 'info',
+      iconOnly: true,
+      title: `${sidebarOpen ? 'Hide' : 'Show'} visitor details (i)`,
+      pressed: sidebarOpen,
+      keep: 3,
+      onSelect: onToggleSidebar,
+    },
+  ];
   return (
     <div className="conv-wrap">
       <section className="conversation" aria-label={`Conversation with ${name}`}>
         <header className="conv-head">
           <IconButton icon="back" label="Back to the list" className="only-phone" onClick={onBack} />
-          <div className="conv-title">
+          <div className="conv-title" data-shrink="">
             <h2>{name}</h2>
             <p className="muted">
               <StatusBadge status={c.status} /> {offline && <OfflineMark long />}{' '}
@@ -136,36 +179,7 @@ export const Conversation = forwardRef<
               {c.department && ` · ${c.department.name}`}
             </p>
           </div>
-          <div className="conv-actions">
-            {c.assignee?.id !== me.id && (
-              <Button size="sm" onClick={assignToMe} title="Assign to me (a)">
-                Assign to me
-              </Button>
-            )}
-            <Button size="sm" icon="transfer" onClick={() => setTransferOpen(true)} title="Transfer (t)" aria-label="Transfer">
-              <span className="hide-narrow">Transfer</span>
-            </Button>
-            {c.status === 'OPEN' && (
-              <Button size="sm" onClick={setPending} title="Waiting on the visitor (p)">
-                Pending
-              </Button>
-            )}
-            <Button
-              size="sm"
-              variant={c.status === 'RESOLVED' ? 'secondary' : 'primary'}
-              icon="check"
-              onClick={toggleResolved}
-              title="Resolve or reopen (e)"
-            >
-              {c.status === 'RESOLVED' ? 'Reopen' : 'Resolve'}
-            </Button>
-            <IconButton
-              icon="info"
-              label={sidebarOpen ? 'Hide visitor details' : 'Show visitor details'}
-              aria-pressed={sidebarOpen}
-              onClick={onToggleSidebar}
-            />
-          </div>
+          <Toolbar label="Conversation actions" className="conv-actions" actions={actions} />
         </header>
         <Messages id={id} state={state} live={live} />
         <Composer ref={composer} live={live} conversationId={id} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />
@@ -191,6 +205,7 @@ function Messages({
   live: LiveConversation<AgentConversation>;
 }) {
   const { client, directory } = useServices();
+  const me = useMe();
   const { agentName } = directory;
   const files = useAttachments(client, id, state.messages);
   useDirectory(); // re-render when names arrive
@@ -202,11 +217,35 @@ function Messages({
     .reverse()
     .find((m) => m.senderKind !== 'VISITOR' && !m.isPrivate && m.status === 'sent' && m.seq <= visitorSeen);
 
+  // The thread opens at the first message someone else sent since this agent last read
+  // it (fixed at opening: reading it moves the receipt at once), else at the end.
+  const [firstUnread] = useState(() => {
+    const read = state.readReceipts.find((r) => r.readerKind === 'AGENT' && r.readerId === me.id)?.seq ?? 0;
+    return (
+      state.messages.find((m) => m.status === 'sent' && m.seq > read && !(m.senderKind === 'AGENT' && m.senderId === me.id))
+        ?.key ?? null
+    );
+  });
+  const opened = useRef(false);
+
   // Follow new messages when already at the bottom; keep the place when reading back.
   useLayoutEffect(() => {
     const el = box.current;
-    if (el && stick.current) el.scrollTop = el.scrollHeight;
-  }, [state.messages, state.typing, files]);
+    if (!el) return;
+    if (!opened.current) {
+      opened.current = true;
+      const first = firstUnread && el.querySelector(`[data-key="${CSS.escape(firstUnread)}"]`);
+      if (first) {
+        // Its top just under the toolbar, with the "New" line above it in view; the
+        // browser stops at the end when the rest is shorter than the view.
+        const mark = first.previousElementSibling?.classList.contains('unread-mark') ? first.previousElementSibling : first;
+        el.scrollTop += mark.getBoundingClientRect().top - el.getBoundingClientRect().top - 8;
+        stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        return;
+      }
+    }
+    if (stick.current) el.scrollTop = el.scrollHeight;
+  }, [state.messages, state.typing, files, firstUnread]);
 
   const follow = useCallback(() => {
     const el = box.current;
@@ -221,6 +260,10 @@ function Messages({
     <div
       className="messages"
       ref={box}
+      // Scrollable by keyboard too, when no link or button inside takes the focus.
+      tabIndex={0}
+      role="group"
+      aria-label="Thread"
       onScroll={(e) => {
         const el = e.currentTarget;
         stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
@@ -250,17 +293,23 @@ function Messages({
         </div>
       )}
       <ol className="message-list" aria-label="Messages" aria-live="polite" aria-relevant="additions">
-        {state.messages.map((m) => (
+        {state.messages.map((m, i) => [
+          m.key === firstUnread && i > 0 && (
+            <li key="unread-mark" className="unread-mark" aria-hidden="true">
+              <span>New</span>
+            </li>
+          ),
           <MessageItem
             key={m.key}
             m={m}
+            firstUnread={m.key === firstUnread}
             author={author(m, agentName)}
             seen={m === lastSeenMine}
             files={m.status === 'sent' ? files.get(m.id) : undefined}
             onImage={follow}
             onRetry={() => live.retry(m.key).catch(() => {})}
-          />
-        ))}
+          />,
+        ])}
       </ol>
       <p className="typing" aria-live="polite">
         {typingNames.length ? `${typingNames.join(', ')} ${typingNames.length > 1 ? 'are' : 'is'} typing…` : ''}
@@ -278,6 +327,7 @@ function author(m: ChatMessage, agentName: (id: string | null) => string | null)
 
 function MessageItem({
   m,
+  firstUnread,
   author,
   seen,
   files,
@@ -285,6 +335,8 @@ function MessageItem({
   onRetry,
 }: {
   m: ChatMessage;
+  /** The first message this agent had not read when the thread opened. */
+  firstUnread: boolean;
   author: string;
   seen: boolean;
   files: readonly Attachment[] | undefined;
@@ -293,9 +345,12 @@ function MessageItem({
 }) {
   const side = m.senderKind === 'VISITOR' ? 'theirs' : m.senderKind === 'SYSTEM' ? 'system' : 'ours';
   return (
-    <li className={`msg msg-${side}${m.isPrivate ? ' msg-note' : ''}`} data-status={m.status}>
+    <li className={`msg msg-${side}${m.isPrivate ? ' msg-note' : ''}`} data-status={m.status} data-key={m.key}>
       <div className="msg-meta">
-        <span>{m.isPrivate ? `${author} · private note` : author}</span>
+        <span>
+          {firstUnread && <span className="sr-only">New: </span>}
+          {m.isPrivate ? `${author} · private note` : author}
+        </span>
         <time dateTime={m.createdAt}>{when(m.createdAt)}</time>
       </div>
       {(m.body || !files?.length) && <div className="msg-body">{m.body}</div>}

@@ -20,6 +20,7 @@ import {
 import { Icon, type IconName } from './icons';
 
 export { Icon, type IconName };
+export { Toolbar, type ToolbarAction } from './Toolbar';
 
 type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
   variant?: 'primary' | 'secondary' | 'ghost' | 'danger';
