@@ -11,6 +11,7 @@ import { useServices } from '../directory';
 import { API_URL } from '../session';
 import { Link, navigate } from '../router';
 import { BehaviourEditor } from './Behaviour';
+import { WidgetPreview } from './WidgetPreview';
 import {
   Button,
   CodeBlock,
@@ -242,14 +243,7 @@ export function WebsiteEditor({
             placeholder="https://shop.example"
             hint="One per line; empty allows any origin."
           />
-          <div
-            className="widget-mock"
-            style={{ ['--accent' as string]: color, justifyContent: position === 'LEFT' ? 'flex-start' : 'flex-end' }}
-            aria-hidden="true"
-          >
-            <div className="mock-bubble">{greeting || 'Hi! How can we help?'}</div>
-            <span className="mock-launcher">{launcherText || 'Chat with us'}</span>
-          </div>
+          <WidgetPreview websiteKey={website.publicKey} settings={{ name, color, position, greeting, launcherText }} />
           {save.error && (
             <p className="form-error" role="alert">
               {save.error}
