@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 const script = fileURLToPath(new URL('../scripts/codegen.mjs', import.meta.url));
 
 describe('generated types', () => {
-  it('match schema/schema.graphql and src/operations (run `npm run codegen` after a change)', () => {
+  it('match schema/schema.graphql and src/operations, sdk-rust/graphql/operations.graphql included (run `npm run codegen` after a change)', () => {
     const run = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
     expect(run.stderr).toBe('');
     expect(run.status).toBe(0);

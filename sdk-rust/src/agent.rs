@@ -379,7 +379,8 @@ impl AgentClient {
     /// # Ok(()) }
     /// ```
     pub async fn conversation(&self, id: &str) -> Result<AgentConversation> {
-        Ok(self.core.request::<ops::AgentConversation>(ops::agent_conversation::Variables { id: id.to_owned() }).await?.conversation.into())
+        let vars = ops::agent_conversation_info::Variables { id: id.to_owned() };
+        Ok(self.core.request::<ops::AgentConversationInfo>(vars).await?.conversation.into())
     }
 
     /// A page of a conversation's history, notes included: `last` messages before
@@ -563,6 +564,7 @@ impl AgentClient {
         let request = subscription_request::<ops::AgentConversationEvents>(ops::agent_conversation_events::Variables {
             conversation_id: conversation_id.to_owned(),
             after: after.map(str::to_owned),
+            after_seq: None,
         });
         ConversationEvents::new(self.core.live.subscribe(request), parse_conversation_events)
     }

@@ -577,12 +577,14 @@ from_generated!(Typing { conversation_id, sender_kind, sender_id, is_typing } fo
 
 from_generated!(Visitor { id, name, email, external_id } for
     ops::start_visitor_session::VisitorFields,
-    ops::conversations::VisitorFields,
-    ops::agent_conversation::VisitorFields,
-    ops::agent_conversation_events::VisitorFields,
-    ops::inbox_events::VisitorFields,
-    ops::assign_conversation::VisitorFields,
-    ops::set_conversation_status::VisitorFields,
+    ops::current_visitor::VisitorFields,
+    ops::conversations::AgentConversationFieldsVisitor,
+    ops::agent_conversation::AgentConversationFieldsVisitor,
+    ops::agent_conversation_info::AgentConversationFieldsVisitor,
+    ops::agent_conversation_events::AgentConversationFieldsVisitor,
+    ops::inbox_events::AgentConversationFieldsVisitor,
+    ops::assign_conversation::AgentConversationFieldsVisitor,
+    ops::set_conversation_status::AgentConversationFieldsVisitor,
 );
 
 from_generated!(VisitorConversation {
@@ -638,4 +640,12 @@ macro_rules! agent_conversation_from {
     )+};
 }
 
-agent_conversation_from!(conversations, agent_conversation, agent_conversation_events, inbox_events, assign_conversation, set_conversation_status);
+agent_conversation_from!(
+    conversations,
+    agent_conversation,
+    agent_conversation_info,
+    agent_conversation_events,
+    inbox_events,
+    assign_conversation,
+    set_conversation_status
+);

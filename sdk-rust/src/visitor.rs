@@ -262,7 +262,8 @@ impl VisitorClient {
     /// # Ok(()) }
     /// ```
     pub async fn start_conversation(&self, body: Option<&str>) -> Result<VisitorConversation> {
-        let vars = ops::start_conversation::Variables { input: ops::start_conversation::StartConversationInput { body: body.map(str::to_owned), offline: None } };
+        let vars =
+            ops::start_conversation::Variables { input: ops::start_conversation::StartConversationInput { body: body.map(str::to_owned), offline: None } };
         Ok(self.core.request::<ops::StartConversation>(vars).await?.start_conversation.into())
     }
 
@@ -357,6 +358,7 @@ impl VisitorClient {
         let request = subscription_request::<ops::VisitorConversationEvents>(ops::visitor_conversation_events::Variables {
             conversation_id: conversation_id.to_owned(),
             after: after.map(str::to_owned),
+            after_seq: None,
         });
         ConversationEvents::new(self.core.live.subscribe(request), parse_events)
     }

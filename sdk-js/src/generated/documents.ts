@@ -5,6 +5,10 @@ import type {
   AgentConversationQueryVariables,
   AgentConversationEventsSubscription,
   AgentConversationEventsSubscriptionVariables,
+  AgentConversationInfoQuery,
+  AgentConversationInfoQueryVariables,
+  AgentMessagesQuery,
+  AgentMessagesQueryVariables,
   AgentsQuery,
   AgentsQueryVariables,
   AssignConversationMutation,
@@ -13,6 +17,8 @@ import type {
   CannedResponsesQueryVariables,
   ConversationsQuery,
   ConversationsQueryVariables,
+  CreateApiKeyMutation,
+  CreateApiKeyMutationVariables,
   CreateCannedResponseMutation,
   CreateCannedResponseMutationVariables,
   CreateWebsiteMutation,
@@ -35,6 +41,8 @@ import type {
   RateConversationMutationVariables,
   RefreshSessionMutation,
   RefreshSessionMutationVariables,
+  RevokeApiKeyMutation,
+  RevokeApiKeyMutationVariables,
   SendMessageMutation,
   SendMessageMutationVariables,
   SendTranscriptMutation,
@@ -59,6 +67,8 @@ import type {
   VisitorConversationEventsSubscriptionVariables,
   VisitorConversationsQuery,
   VisitorConversationsQueryVariables,
+  VisitorMessagesQuery,
+  VisitorMessagesQueryVariables,
   WebsitesQuery,
   WebsitesQueryVariables,
   WidgetConfigQuery,
@@ -71,6 +81,12 @@ export const AgentConversationDocument = "query AgentConversation($id:ID!$last:I
 /** `subscription AgentConversationEvents` */
 export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{...MessageFields}}...on TypingChanged{...TypingFields}...on ReadReceipt{...ReadReceiptFields}...on ConversationUpdated{conversation{...AgentConversationFields}}}}fragment AgentConversationFields on Conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}fragment ReadReceiptFields on ReadReceipt{conversationId readerKind readerId messageId seq}fragment TypingFields on TypingChanged{conversationId senderKind senderId isTyping}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
 
+/** `query AgentConversationInfo` */
+export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){...AgentConversationFields}}fragment AgentConversationFields on Conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
+
+/** `query AgentMessages` */
+export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{...MessageFields}pageInfo{hasPreviousPage}}}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}" as TypedDocument<AgentMessagesQuery, AgentMessagesQueryVariables>;
+
 /** `query Agents` */
 export const AgentsDocument = "query Agents{agents{...AgentFields}}fragment AgentFields on Agent{id name email role status isOnline}" as TypedDocument<AgentsQuery, AgentsQueryVariables>;
 
@@ -82,6 +98,9 @@ export const CannedResponsesDocument = "query CannedResponses{cannedResponses{..
 
 /** `query Conversations` */
 export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{...AgentConversationFields}pageInfo{hasNextPage endCursor}}}fragment AgentConversationFields on Conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
+
+/** `mutation CreateApiKey` */
+export const CreateApiKeyDocument = "mutation CreateApiKey($name:String!){createApiKey(name:$name){secret apiKey{id name}}}" as TypedDocument<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
 
 /** `mutation CreateCannedResponse` */
 export const CreateCannedResponseDocument = "mutation CreateCannedResponse($input:CannedResponseInput!){createCannedResponse(input:$input){...CannedResponseFields}}fragment CannedResponseFields on CannedResponse{id shortcut title body updatedAt}" as TypedDocument<CreateCannedResponseMutation, CreateCannedResponseMutationVariables>;
@@ -115,6 +134,9 @@ export const RateConversationDocument = "mutation RateConversation($conversation
 
 /** `mutation RefreshSession` */
 export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:String!){refreshSession(refreshToken:$refreshToken){...AuthFields}}fragment AgentFields on Agent{id name email role status isOnline}fragment AuthFields on AuthPayload{accessToken refreshToken agent{...AgentFields}}" as TypedDocument<RefreshSessionMutation, RefreshSessionMutationVariables>;
+
+/** `mutation RevokeApiKey` */
+export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey(id:$id)}" as TypedDocument<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 
 /** `mutation SendMessage` */
 export const SendMessageDocument = "mutation SendMessage($input:SendMessageInput!){sendMessage(input:$input){...MessageFields}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}" as TypedDocument<SendMessageMutation, SendMessageMutationVariables>;
@@ -151,6 +173,9 @@ export const VisitorConversationEventsDocument = "subscription VisitorConversati
 
 /** `query VisitorConversations` */
 export const VisitorConversationsDocument = "query VisitorConversations($first:Int$after:String){conversations(first:$first after:$after){nodes{...VisitorConversationFields}pageInfo{hasNextPage endCursor}}}fragment VisitorConversationFields on Conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}" as TypedDocument<VisitorConversationsQuery, VisitorConversationsQueryVariables>;
+
+/** `query VisitorMessages` */
+export const VisitorMessagesDocument = "query VisitorMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{...MessageFields}pageInfo{hasPreviousPage}}}}fragment MessageFields on Message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}" as TypedDocument<VisitorMessagesQuery, VisitorMessagesQueryVariables>;
 
 /** `query Websites` */
 export const WebsitesDocument = "query Websites{websites{...WebsiteFields}}fragment WebsiteFields on Website{id name publicKey allowedOrigins}" as TypedDocument<WebsitesQuery, WebsitesQueryVariables>;

@@ -262,6 +262,26 @@ export type AgentConversationQueryVariables = Exact<{
 /** Result of `query AgentConversation`. */
 export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
+/** Variables of `query AgentConversationInfo`. */
+export type AgentConversationInfoQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `query AgentConversationInfo`. */
+export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+
+/** Variables of `query AgentMessages`. */
+export type AgentMessagesQueryVariables = Exact<{
+  id: string | number;
+  last?: number | null | undefined;
+  before?: string | number | null | undefined;
+}>;
+
+
+/** Result of `query AgentMessages`. */
+export type AgentMessagesQuery = { conversation: { messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } } } };
+
 /** Variables of `subscription AgentConversationEvents`. */
 export type AgentConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
@@ -359,6 +379,24 @@ export type CreateWebsiteMutationVariables = Exact<{
 
 /** Result of `mutation CreateWebsite`. */
 export type CreateWebsiteMutation = { createWebsite: { id: string, name: string, publicKey: string, allowedOrigins: Array<string> } };
+
+/** Variables of `mutation CreateApiKey`. */
+export type CreateApiKeyMutationVariables = Exact<{
+  name: string;
+}>;
+
+
+/** Result of `mutation CreateApiKey`. */
+export type CreateApiKeyMutation = { createApiKey: { secret: string, apiKey: { id: string, name: string } } };
+
+/** Variables of `mutation RevokeApiKey`. */
+export type RevokeApiKeyMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation RevokeApiKey`. */
+export type RevokeApiKeyMutation = { revokeApiKey: boolean };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
@@ -459,6 +497,17 @@ export type VisitorConversationQueryVariables = Exact<{
 
 /** Result of `query VisitorConversation`. */
 export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } } } };
+
+/** Variables of `query VisitorMessages`. */
+export type VisitorMessagesQueryVariables = Exact<{
+  id: string | number;
+  last?: number | null | undefined;
+  before?: string | number | null | undefined;
+}>;
+
+
+/** Result of `query VisitorMessages`. */
+export type VisitorMessagesQuery = { conversation: { messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } } } };
 
 /** Variables of `subscription VisitorConversationEvents`. */
 export type VisitorConversationEventsSubscriptionVariables = Exact<{
