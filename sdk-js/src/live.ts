@@ -1,12 +1,12 @@
 /**
- * Live events over graphql-transport-ws (`socket.ts`): one lazy socket per client,
- * reconnected with backoff for as long as something is subscribed, fresh credentials
- * after a 4403, and a connection state a UI can show.
+ * Live events over graphql-transport-ws (the `graphql-ws` client): one lazy socket per
+ * client, reconnected with backoff for as long as something is subscribed, fresh
+ * credentials after a 4403, and a connection state a UI can show.
  */
+import { createClient, type Client } from 'graphql-ws/client';
 import { ChinwagError, fromGraphQLErrors, type GraphQLErrorEntry } from './errors.js';
 import type { TokenSource } from './http.js';
 import type { TypedDocument } from './typed-document.js';
-import { createSocket, type Socket } from './socket.js';
 import { backoff } from './util.js';
 
 /**
@@ -38,7 +38,10 @@ export interface Live {
   dispose(): void;
 }
 
-/** Turns whatever the socket hands to `error` into a `ChinwagError`. */
+/** How long a ping may wait for its pong before the socket is presumed dead. */
+const PONG_TIMEOUT = 5_000;
+
+/** Turns whatever graphql-ws hands to `error` into a `ChinwagError`. */
 function toError(e: unknown): ChinwagError {
   if (e instanceof ChinwagError) return e;
   if (Array.isArray(e)) return fromGraphQLErrors(e as GraphQLErrorEntry[]);
@@ -61,6 +64,7 @@ export function createLive(options: {
   const { url, token, webSocketImpl, canRetry } = options;
   let state: ConnectionState = 'offline';
   let renew = false;
+  let pongTimer: ReturnType<typeof setTimeout> | undefined;
   const active = new Set<() => void>();
   const stateListeners = new Set<(s: ConnectionState) => void>();
   const reconnectListeners = new Set<() => void>();
@@ -71,12 +75,18 @@ export function createLive(options: {
   };
 
   // Made on first use: HTTP-only callers (a Node script without a WebSocket) never need it.
-  let client: Socket | undefined;
-  const connection = (): Socket =>
-    (client ??= createSocket({
+  let client: Client | undefined;
+  const connection = (): Client =>
+    (client ??= createClient({
       url,
       webSocketImpl,
-      // A failed connection attempt (server down, offline) is retried like a drop.
+      lazy: true,
+      // Switching conversations unsubscribes then subscribes: keep the socket meanwhile.
+      lazyCloseTimeout: 1_000,
+      keepAlive: 10_000,
+      retryAttempts: Infinity,
+      // graphql-ws retries only close events by default; a failed connection attempt
+      // (server down, offline) surfaces as an error event first and must be retried too.
       shouldRetry: () => canRetry(),
       // Back online (a browser's `online` event): retry now rather than at the end of the wait.
       retryWait: (retries) =>
@@ -95,15 +105,26 @@ export function createLive(options: {
         renew = false;
         return { authorization: `Bearer ${bearer}` };
       },
-      connecting: () => set('connecting'),
-      connected: (wasRetry) => {
-        set('online');
-        if (wasRetry) reconnectListeners.forEach((l) => l());
-      },
-      closed: (event) => {
-        // 4403: the token expired or was revoked; the next attempt asks for a new one.
-        if ((event as { code?: number })?.code === 4403) renew = true;
-        set('offline');
+      on: {
+        connecting: () => set('connecting'),
+        connected: (_socket, _payload, wasRetry) => {
+          set('online');
+          if (wasRetry) reconnectListeners.forEach((l) => l());
+        },
+        closed: (event) => {
+          clearTimeout(pongTimer);
+          // 4403: the token expired or was revoked; the next attempt asks for a new one.
+          if ((event as { code?: number })?.code === 4403) renew = true;
+          set('offline');
+        },
+        // A half-open socket (laptop lid, lost Wi-Fi) never closes by itself: a ping
+        // without a pong ends it, and the retry loop takes over.
+        ping: (received) => {
+          if (!received) pongTimer = setTimeout(() => client?.terminate(), PONG_TIMEOUT);
+        },
+        pong: (received) => {
+          if (received) clearTimeout(pongTimer);
+        },
       },
     }));
 
@@ -114,7 +135,7 @@ export function createLive(options: {
         open = false;
         active.delete(unsubscribe);
       };
-      const stop = connection().subscribe(
+      const stop = connection().subscribe<any>(
         // The same object is re-sent on every reconnect: callers may update its
         // variables (`after`) to resume where they stopped.
         { query: String(document), variables: variables as Record<string, unknown> },
@@ -150,9 +171,11 @@ export function createLive(options: {
     },
     restart: () => client?.terminate(),
     dispose() {
-      // Unsubscribing first keeps the socket from opening once more after a pending retry wait.
+      clearTimeout(pongTimer);
+      // Unsubscribing first keeps graphql-ws from opening one more socket after a
+      // pending retry wait; its dispose rejects when no connection was ever made.
       active.forEach((unsubscribe) => unsubscribe());
-      client?.dispose();
+      if (client) Promise.resolve(client.dispose()).catch(() => {});
       set('offline');
     },
   };

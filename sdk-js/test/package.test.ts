@@ -4,10 +4,10 @@ import { describe, expect, it } from 'vitest';
 const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 
 describe('the published package', () => {
-  it('is ESM, side-effect free, without runtime dependencies', () => {
+  it('is ESM, side-effect free, with graphql-ws as its only runtime dependency', () => {
     expect(manifest.type).toBe('module');
     expect(manifest.sideEffects).toBe(false);
-    expect(manifest.dependencies ?? {}).toEqual({});
+    expect(Object.keys(manifest.dependencies)).toEqual(['graphql-ws']);
     expect(manifest.exports['.']).toEqual({ types: './dist/index.d.ts', import: './dist/index.js' });
   });
 

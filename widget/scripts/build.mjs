@@ -19,7 +19,6 @@
  */
 import { build, transform } from 'esbuild';
 import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
@@ -38,8 +37,8 @@ export const BUDGETS = { loader: 3 * 1024, open: 25 * 1024, onDemand: 5 * 1024 }
  * and `BUDGETS.open` once the build fits them.
  */
 export const TARGETS = { loader: 2611, open: 21760 };
-/** The SDK's socket (`sdk-js/src/socket.ts`), built from the SDK's `dist/`. */
-const socket = join(dirname(createRequire(import.meta.url).resolve('@chinwag/sdk/package.json')), 'dist/socket.js');
+/** The live connection's client (`graphql-ws/client`, which the SDK imports), as the `live` chunk. */
+const wsClient = fileURLToPath(import.meta.resolve('graphql-ws/client'));
 /**
  * The on-demand pieces: a named chunk each (`<name>-<hash>.js`), loaded by `import()` only
  * for the visitors who need it, each at most `BUDGETS.onDemand` for what it adds to the
@@ -52,7 +51,7 @@ export const ON_DEMAND = {
   prechat: { entry: 'src/panel/PreChat.tsx', who: 'first visit, website with a pre-chat form' },
   offline: { entry: 'src/panel/Offline.tsx', who: 'nobody available, website taking offline messages' },
   // On first use:
-  live: { entry: socket, who: "a first-time visitor's first message (live connection)" },
+  live: { entry: wsClient, who: "a first-time visitor's first message (live connection)" },
   sound: { entry: 'src/sound.ts', who: 'a message while the chat is closed or hidden, sound on' },
   emoji: { entry: 'src/panel/Emoji.tsx', who: 'the emoji button' },
   rating: { entry: 'src/panel/Rating.tsx', who: 'a resolved conversation (rating prompt)' },
@@ -73,17 +72,14 @@ const cssText = {
 };
 
 /**
- * The SDK's socket becomes `src/live.ts`, which loads the real one (the `live` chunk)
- * with the first subscription, as `chinwag:socket`.
+ * The SDK's `graphql-ws/client` becomes `src/live.ts`, which loads the real one (the
+ * `live` chunk) with the first subscription.
  */
 const lazyLive = {
   name: 'lazy-live',
   setup(b) {
     const shim = join(root, 'src/live.ts');
-    b.onResolve({ filter: /^\.\/socket\.js$/ }, ({ importer, resolveDir }) =>
-      resolve(resolveDir, 'socket.js') === socket && importer !== shim ? { path: shim } : undefined,
-    );
-    b.onResolve({ filter: /^chinwag:socket$/ }, () => ({ path: socket }));
+    b.onResolve({ filter: /^graphql-ws\/client$/ }, ({ importer }) => (importer === shim ? undefined : { path: shim }));
   },
 };
 

@@ -3,6 +3,3 @@ declare module '*.css' {
   const css: string;
   export default css;
 }
-
-/** The SDK's socket module, as `scripts/build.mjs` resolves it for `src/live.ts`. */
-declare module 'chinwag:socket';

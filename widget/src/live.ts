@@ -1,22 +1,21 @@
 /**
- * Stands in for the SDK's socket (`sdk-js/src/socket.ts`) in the widget's build
- * (`scripts/build.mjs` points the SDK's import here): the real one, about 1.2 KB
- * gzipped, is a chunk of its own, loaded with the first subscription. A first-time
- * visitor who opens the chat, fills a pre-chat form or leaves an offline message has no
- * live conversation yet, so does not load it; a returning visitor gets it built into
- * their core, loaded once the page is idle.
+ * Stands in for `graphql-ws/client` in the widget's build (`scripts/build.mjs` points
+ * the SDK's import here): the real client, about 3.4 KB gzipped, is the `live` chunk,
+ * loaded with the first subscription. A first-time visitor who opens the chat, fills a
+ * pre-chat form or leaves an offline message has no live conversation yet, so does not
+ * load it; a returning visitor gets it built into their core, loaded once the page is idle.
  *
- * It covers the whole of the socket's surface: `subscribe`, `terminate`, `dispose` (the
- * callbacks come with the options, which are handed over as they are).
+ * It covers what `@chinwag/sdk` uses of a client: `subscribe`, `terminate`, `dispose`
+ * (the `on` listeners come with the options, which are handed over as they are).
  */
-import type { createSocket as Create, Socket, SocketOptions } from '../../sdk-js/src/socket.js';
+import type { Client, ClientOptions } from 'graphql-ws/client';
 
-export function createSocket(options: SocketOptions): Socket {
-  let real: Socket | undefined;
-  let loading: Promise<Socket> | undefined;
+export function createClient(options: ClientOptions): Client {
+  let real: Client | undefined;
+  let loading: Promise<Client> | undefined;
   const load = () =>
-    (loading ??= import('chinwag:socket').then(
-      (m: { createSocket: typeof Create }) => (real ??= m.createSocket(options)),
+    (loading ??= import('graphql-ws/client').then(
+      (m) => (real ??= m.createClient(options)),
       (e) => {
         loading = undefined; // the next subscription tries again
         throw e;
@@ -28,8 +27,8 @@ export function createSocket(options: SocketOptions): Socket {
       let stop: (() => void) | undefined;
       let ended = false;
       load().then(
-        // (The SDK ends every subscription before it disposes of the socket.)
-        (socket) => void (!ended && (stop = socket.subscribe(payload, sink))),
+        // (The SDK ends every subscription before it disposes of the client.)
+        (client) => void (!ended && (stop = client.subscribe(payload, sink))),
         (e: unknown) => !ended && sink.error(e),
       );
       return () => {
@@ -39,5 +38,5 @@ export function createSocket(options: SocketOptions): Socket {
     },
     terminate: () => real?.terminate(),
     dispose: () => real?.dispose(),
-  };
+  } as Client;
 }
