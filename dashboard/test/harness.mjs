@@ -1,120 +1,46 @@
-// The browser tests' fixture: a real `chinwag serve` (the debug build of this repository,
-// or $CHINWAG_BIN) serving the built dashboard on a free port with a temporary data
-// directory, Debian's Chromium through playwright-core (never a downloaded browser), and
+// The browser tests' fixture: the server fixture the JavaScript suites share
+// (sdk-js/test/server.mjs: a real `chinwag serve`, the debug build of this repository or
+// $CHINWAG_BIN, on a free port with a temporary data directory) serving the built
+// dashboard, Debian's Chromium through playwright-core (never a downloaded browser), and
 // helpers to wait on conditions, read the emails the server sent (its outbox: no SMTP is
 // configured) and save screenshots under test-results/.
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
-import net from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFile, readdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { startServer as startChinwag, until as poll } from '../../sdk-js/test/server.mjs';
+
+export { binary } from '../../sdk-js/test/server.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const repo = resolve(here, '..', '..');
-export const binary = process.env.CHINWAG_BIN ?? join(repo, 'target', 'debug', 'chinwag');
 export const dist = resolve(here, '..', 'dist');
 export const results = resolve(here, '..', 'test-results');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = net.createServer();
-    s.once('error', rej);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => res(port));
-    });
-  });
-}
-
 /** Polls `check` until it returns something truthy; throws with `what` after `ms`. */
-export async function until(check, what, ms = 15_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-/** One `chinwag serve` process, healthy; resolves to its `stop`. */
-async function launch(port, dataDir, logs) {
-  const child = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, '--dashboard-dir', dist], {
-    env: { ...process.env, CHINWAG_RATE_LIMITS: 'off', RUST_LOG: process.env.RUST_LOG ?? 'warn' },
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  child.stderr.on('data', (d) => (logs.text += d));
-  let dead = false;
-  const exited = new Promise((r) => child.once('exit', () => ((dead = true), r())));
-  const stop = async () => {
-    if (dead) return;
-    child.kill('SIGTERM');
-    const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    await exited;
-    clearTimeout(t);
-  };
-  try {
-    await until(
-      async () => {
-        if (dead) throw new Error(`chinwag serve exited early:\n${logs.text}`);
-        return fetch(`http://127.0.0.1:${port}/healthz`).then(
-          (r) => r.ok,
-          () => false,
-        );
-      },
-      'chinwag serve to answer /healthz',
-      20_000,
-    );
-  } catch (e) {
-    await stop();
-    throw e;
-  }
-  return stop;
-}
+export const until = (check, what, ms = 15_000) => poll(check, what, ms);
 
 /**
- * Starts the server. `down()` stops the process and `up()` starts it again on the same
- * port and data (a restart, as a deploy does); `stop()` ends it and removes its data.
+ * Starts the server with this build of the dashboard. `down()` stops the process and
+ * `up()` starts it again on the same port and data (a restart, as a deploy does);
+ * `stop()` ends it and removes its data.
  */
 export async function startServer() {
-  if (!existsSync(binary))
-    throw new Error(`No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root.`);
   if (!existsSync(join(dist, 'index.html'))) throw new Error('No dashboard/dist: run `npm run build -w dashboard` first.');
-  const port = await freePort();
-  const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-dashboard-test-'));
-  const logs = { text: '' };
-  let stopProcess;
-  try {
-    stopProcess = await launch(port, dataDir, logs);
-  } catch (e) {
-    await rm(dataDir, { recursive: true, force: true });
-    throw e;
-  }
-  const origin = `http://127.0.0.1:${port}`;
+  const server = await startChinwag(['--dashboard-dir', dist]);
   return {
-    origin,
-    graphql: `${origin}/graphql`,
-    dataDir,
+    ...server,
+    graphql: server.url,
     /** The emails sent so far, oldest first (see `readOutbox`). */
-    mails: () => readOutbox(dataDir),
+    mails: () => readOutbox(server.dataDir),
     /** Waits for an email to `to` whose subject matches `subject`. */
     mail: (to, subject) =>
       until(
-        async () => (await readOutbox(dataDir)).find((m) => m.to.includes(to) && subject.test(m.subject)),
+        async () => (await readOutbox(server.dataDir)).find((m) => m.to.includes(to) && subject.test(m.subject)),
         `an email to ${to} with a subject like ${subject}`,
       ),
-    logs: () => logs.text,
-    down: () => stopProcess(),
-    up: async () => void (stopProcess = await launch(port, dataDir, logs)),
-    async stop() {
-      await stopProcess();
-      await rm(dataDir, { recursive: true, force: true });
-    },
   };
 }
 

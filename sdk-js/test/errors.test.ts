@@ -9,7 +9,7 @@ import {
   StartConversationDocument,
 } from '../src/index.js';
 import { agentClient, email, organization, until, visitorClient } from './helpers.js';
-import { freePort, startServer, type TestServer } from './server.js';
+import { freePort, startServer, type TestServer } from './server.mjs';
 
 /** The `ChinwagError` a promise rejects with. */
 async function failure(p: Promise<unknown>): Promise<ChinwagError> {

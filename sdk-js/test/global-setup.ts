@@ -1,6 +1,6 @@
 /** Starts the shared server for the whole run (tests that need other flags start their own). */
 import type { TestProject } from 'vitest/node';
-import { startServer, type TestServer } from './server.js';
+import { startServer, type TestServer } from './server.mjs';
 
 let server: TestServer | undefined;
 

@@ -12,7 +12,7 @@ import {
   type VisitorClientOptions,
 } from '../src/index.js';
 
-export { until } from './server.js';
+export { until } from './server.mjs';
 
 /** The shared server of this run. */
 export const serverUrl = (): string => inject('chinwagUrl');

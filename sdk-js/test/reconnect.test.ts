@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ConnectionState, Message } from '../src/index.js';
 import { agentClient, email, organization, serverUrl, until, visitorClient } from './helpers.js';
-import { startProxy, startServer, type Proxy, type TestServer } from './server.js';
+import { startProxy, startServer, type Proxy, type TestServer } from './server.mjs';
 
 const proxies: Proxy[] = [];
 afterEach(async () => {

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ChinwagError, Message } from '../src/index.js';
 import { agentClient, email, until, visitorClient } from './helpers.js';
-import { startServer, type TestServer } from './server.js';
+import { startServer, type TestServer } from './server.mjs';
 
 // Access tokens that live two seconds, so expiry happens within a test.
 let server: TestServer;

@@ -14,7 +14,7 @@ import { chromium, type Browser, type BrowserContext, type BrowserContextOptions
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import WebSocket from 'ws';
 
-import { until } from '../../sdk-js/test/server.js';
+import { until } from '../../sdk-js/test/server.mjs';
 
 export { until };
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
-import { startServer, type TestServer } from '../../sdk-js/test/server.js';
+import { startServer, type TestServer } from '../../sdk-js/test/server.mjs';
 import { startPages, type Pages } from './pages.js';
 import { startSmtpSink, type SmtpSink } from './smtp.js';
 

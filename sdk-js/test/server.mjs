@@ -1,9 +1,13 @@
 /**
- * The test fixture: a real `chinwag serve` (the binary built from this repository) on a
- * free port with a temporary data directory, and a TCP proxy in front of it whose
- * connections a test can cut.
+ * The server fixture every JavaScript test suite shares (the SDK's and the widget's
+ * vitest suites, the dashboard's `node --test` browser tests): a real `chinwag serve`
+ * (the binary built from this repository) on a free port with a temporary data
+ * directory, and a TCP proxy in front of it whose connections a test can cut.
+ *
+ * Plain JavaScript, so the dashboard's `.mjs` tests import it as it is; its types are
+ * in `server.d.mts`.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import net from 'node:net';
@@ -13,51 +17,38 @@ import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** The server binary: `$CHINWAG_BIN`, else the debug build of this repository. */
 export const binary = process.env.CHINWAG_BIN ?? join(repo, 'target', 'debug', 'chinwag');
 
-export interface TestServer {
-  /** `http://127.0.0.1:PORT/graphql` */
-  url: string;
-  port: number;
-  /** What the server wrote to stderr (its logs), for failure messages. */
-  logs(): string;
-  /** Stops the process and starts it again on the same port and data (a deploy). */
-  restart(): Promise<void>;
-  stop(): Promise<void>;
-}
-
-/** A port nothing listens on right now. */
-export function freePort(): Promise<number> {
+export function freePort() {
   return new Promise((res, rej) => {
     const s = net.createServer();
     s.once('error', rej);
     s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as net.AddressInfo;
+      const { port } = s.address();
       s.close(() => res(port));
     });
   });
 }
 
-/** Waits until `check` resolves true, polling; throws with `what` after `ms`. */
-export async function until(check: () => boolean | Promise<boolean>, what: string, ms = 10_000): Promise<void> {
+export async function until(check, what, ms = 10_000) {
   const deadline = Date.now() + ms;
   for (;;) {
-    if (await check()) return;
+    const value = await check();
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`Timed out after ${ms} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
 }
 
-/** One `chinwag serve` process, healthy; its `stop` waits for the exit. */
-async function launch(port: number, dataDir: string, args: string[], env: Record<string, string>, logs: { text: string }) {
-  const child: ChildProcess = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
+/** One `chinwag serve` process, healthy; resolves to its `stop`, which waits for the exit. */
+async function launch(port, dataDir, args, env, logs) {
+  const child = spawn(binary, ['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dataDir, ...args], {
     env: { ...process.env, CHINWAG_RATE_LIMITS: 'off', RUST_LOG: process.env.RUST_LOG ?? 'warn', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  child.stderr!.on('data', (d) => (logs.text += d));
+  child.stderr.on('data', (d) => (logs.text += d));
   let dead = false;
-  const exited = new Promise<void>((r) => child.once('exit', () => ((dead = true), r())));
+  const exited = new Promise((r) => child.once('exit', () => ((dead = true), r())));
   const stop = async () => {
     if (dead) return;
     child.kill('SIGTERM');
@@ -84,11 +75,7 @@ async function launch(port: number, dataDir: string, args: string[], env: Record
   return stop;
 }
 
-/**
- * Starts a server. `args` are extra `chinwag serve` flags; `env` overrides (rate limits
- * are off unless a test turns them on).
- */
-export async function startServer(args: string[] = [], env: Record<string, string> = {}): Promise<TestServer> {
+export async function startServer(args = [], env = {}) {
   if (!existsSync(binary)) {
     throw new Error(
       `No server binary at ${binary}: run \`cargo build --bin chinwag\` at the repository root (or set CHINWAG_BIN).`,
@@ -96,17 +83,31 @@ export async function startServer(args: string[] = [], env: Record<string, strin
   }
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-sdk-test-'));
+    const dataDir = await mkdtemp(join(tmpdir(), 'chinwag-test-'));
     const logs = { text: '' };
     try {
       let stop = await launch(port, dataDir, args, env, logs);
+      let running = true;
+      const down = async () => {
+        running = false;
+        await stop();
+      };
+      const up = async () => {
+        if (running) return;
+        stop = await launch(port, dataDir, args, env, logs);
+        running = true;
+      };
       return {
         url: `http://127.0.0.1:${port}/graphql`,
+        origin: `http://127.0.0.1:${port}`,
         port,
+        dataDir,
         logs: () => logs.text,
-        async restart() {
-          await stop();
-          stop = await launch(port, dataDir, args, env, logs);
+        down,
+        up,
+        restart: async () => {
+          await down();
+          await up();
         },
         async stop() {
           await stop();
@@ -122,26 +123,12 @@ export async function startServer(args: string[] = [], env: Record<string, strin
   }
 }
 
-/** A TCP proxy to `port`; `drop()` cuts every connection through it, as a network would. */
-export interface Proxy {
-  port: number;
-  /** Connections open right now. */
-  open(): number;
-  drop(): void;
-  /**
-   * The next `n` answers from the server are lost: the connection is cut when the
-   * server starts answering (the request did arrive and was acted on).
-   */
-  loseNextAnswers(n: number): void;
-  close(): Promise<void>;
-}
-
-export async function startProxy(port: number): Promise<Proxy> {
-  const pairs = new Set<[net.Socket, net.Socket]>();
+export async function startProxy(port) {
+  const pairs = new Set();
   let toLose = 0;
   const server = net.createServer((client) => {
     const upstream = net.connect(port, '127.0.0.1');
-    const pair: [net.Socket, net.Socket] = [client, upstream];
+    const pair = [client, upstream];
     pairs.add(pair);
     const end = () => {
       pairs.delete(pair);
@@ -158,14 +145,14 @@ export async function startProxy(port: number): Promise<Proxy> {
       } else client.write(chunk);
     });
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
   return {
-    port: (server.address() as net.AddressInfo).port,
+    port: server.address().port,
     open: () => pairs.size,
     drop: () => pairs.forEach(([a, b]) => (a.destroy(), b.destroy())),
     loseNextAnswers: (n) => void (toLose = n),
     close: () =>
-      new Promise<void>((r) => {
+      new Promise((r) => {
         pairs.forEach(([a, b]) => (a.destroy(), b.destroy()));
         server.close(() => r());
       }),
