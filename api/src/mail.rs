@@ -41,13 +41,8 @@ impl Mailer {
 
     pub async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), String> {
         let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
-        let message = Message::builder()
-            .from(self.from.clone())
-            .to(to.clone())
-            .subject(subject)
-            .header(ContentType::TEXT_PLAIN)
-            .body(text)
-            .map_err(|e| e.to_string())?;
+        let message =
+            Message::builder().from(self.from.clone()).to(to.clone()).subject(subject).header(ContentType::TEXT_PLAIN).body(text).map_err(|e| e.to_string())?;
         match &self.transport {
             Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
             Transport::Outbox(dir) => {

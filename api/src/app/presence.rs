@@ -81,10 +81,7 @@ impl Presence {
     /// Presence shared through Redis; starts the heartbeat that keeps this node's
     /// entries alive.
     pub fn with_redis(conn: ConnectionManager, prefix: &str, node: &str) -> Arc<Presence> {
-        let p = Arc::new(Presence {
-            redis: Some(RedisPresence { conn, prefix: prefix.to_owned(), node: node.to_owned() }),
-            ..Default::default()
-        });
+        let p = Arc::new(Presence { redis: Some(RedisPresence { conn, prefix: prefix.to_owned(), node: node.to_owned() }), ..Default::default() });
         let weak = Arc::downgrade(&p);
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(HEARTBEAT);

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use super::{admin, App, RequestMeta};
 use crate::auth::{verify_identity_hash, Keys, Principal, PrincipalKind};
-use crate::domain::{parse_attributes, BusinessHours, Color, Email, Greeting, LauncherText, PageTitle, PersonName, PreChatField, WebOrigin, WebUrl, WebsiteName, WidgetPosition};
+use crate::domain::{
+    parse_attributes, BusinessHours, Color, Email, Greeting, LauncherText, PageTitle, PersonName, PreChatField, WebOrigin, WebUrl, WebsiteName, WidgetPosition,
+};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{random_token, sha256_hex};
 use crate::ratelimit::Quota;
@@ -64,7 +66,12 @@ impl App {
         let a = admin(p)?;
         let patch = WebsitePatch {
             name: u.name.as_deref().map(WebsiteName::parse).transpose()?.map(|n| n.into_inner()),
-            allowed_origins: u.allowed_origins.as_deref().map(WebOrigin::parse_list).transpose()?.map(|l| l.into_iter().map(|o| o.as_str().to_owned()).collect()),
+            allowed_origins: u
+                .allowed_origins
+                .as_deref()
+                .map(WebOrigin::parse_list)
+                .transpose()?
+                .map(|l| l.into_iter().map(|o| o.as_str().to_owned()).collect()),
             color: u.color.as_deref().map(Color::parse).transpose()?.map(|c| c.as_str().to_owned()),
             position: u.position.map(|p| p.as_str()),
             launcher_text: u.launcher_text.as_deref().map(LauncherText::parse).transpose()?.map(|t| t.into_inner()),
@@ -179,7 +186,14 @@ impl App {
                 },
             )
             .await?;
-        let token = self.keys.sign(&Keys::claims(&visitor.id, PrincipalKind::Visitor, &visitor.org_id, Some(&visitor.website_id), None, self.settings.visitor_token_ttl));
+        let token = self.keys.sign(&Keys::claims(
+            &visitor.id,
+            PrincipalKind::Visitor,
+            &visitor.org_id,
+            Some(&visitor.website_id),
+            None,
+            self.settings.visitor_token_ttl,
+        ));
         Ok(VisitorSessionOut { token, resume_token, visitor })
     }
 
@@ -190,9 +204,7 @@ impl App {
         let title = title.map(PageTitle::parse).transpose()?.filter(|t| !t.as_str().is_empty());
         let referrer = referrer.filter(|r| !r.trim().is_empty()).map(|r| WebUrl::parse("referrer", r, 2000)).transpose()?;
         self.limit(&format!("page:{}", v.id), self.send_quota()).await?;
-        self.store
-            .track_page_view(&v.org_id, &v.id, url.as_str(), title.as_ref().map(|t| t.as_str()), referrer.as_ref().map(|r| r.as_str()))
-            .await?;
+        self.store.track_page_view(&v.org_id, &v.id, url.as_str(), title.as_ref().map(|t| t.as_str()), referrer.as_ref().map(|r| r.as_str())).await?;
         Ok(())
     }
 

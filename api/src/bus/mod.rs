@@ -8,8 +8,8 @@
 mod local;
 mod redis;
 
-pub use local::LocalBus;
 pub use self::redis::RedisBus;
+pub use local::LocalBus;
 
 use std::sync::Arc;
 
@@ -22,20 +22,50 @@ use crate::store::{ConversationRow, MessageRow};
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(tag = "type")]
 pub enum Event {
-    MessageAdded { message: MessageRow },
+    MessageAdded {
+        message: MessageRow,
+    },
     /// On the organization's topic: a message with its conversation as committed.
-    InboxMessage { message: MessageRow, conversation: ConversationRow },
-    Typing { conversation_id: String, sender_kind: SenderKind, sender_id: String, is_typing: bool, is_private: bool },
-    ReadReceipt { conversation_id: String, reader_kind: SenderKind, reader_id: String, message_id: String, seq: i64, is_private: bool },
+    InboxMessage {
+        message: MessageRow,
+        conversation: ConversationRow,
+    },
+    Typing {
+        conversation_id: String,
+        sender_kind: SenderKind,
+        sender_id: String,
+        is_typing: bool,
+        is_private: bool,
+    },
+    ReadReceipt {
+        conversation_id: String,
+        reader_kind: SenderKind,
+        reader_id: String,
+        message_id: String,
+        seq: i64,
+        is_private: bool,
+    },
     /// Conversation state after a committed change (status, assignment, rating).
-    ConversationUpdated { conversation: ConversationRow },
+    ConversationUpdated {
+        conversation: ConversationRow,
+    },
     /// First visitor message: the conversation enters the inbox.
-    ConversationCreated { conversation: ConversationRow },
-    VisitorPresence { org_id: String, visitor_id: String, online: bool },
+    ConversationCreated {
+        conversation: ConversationRow,
+    },
+    VisitorPresence {
+        org_id: String,
+        visitor_id: String,
+        online: bool,
+    },
     /// An agent's access changed (removed, role, password): sockets re-check at once.
-    AgentAccessChanged { agent_id: String },
+    AgentAccessChanged {
+        agent_id: String,
+    },
     /// An API key was revoked.
-    ApiKeyRevoked { key_id: String },
+    ApiKeyRevoked {
+        key_id: String,
+    },
     /// Local only: the link to other nodes was down and is back, so events may have been
     /// missed; live streams re-read the store.
     Resync,

@@ -60,7 +60,8 @@ impl RedisBus {
         let (pub_tx, pub_rx) = mpsc::channel(PUBLISH_QUEUE);
         let up = Arc::new(AtomicBool::new(false));
         let node = crate::ids::new_id("node");
-        let bus = Arc::new(RedisBus { node: node.clone(), prefix: prefix.to_owned(), conn: conn.clone(), cmd_tx, pub_tx, up: up.clone(), metrics: metrics.clone() });
+        let bus =
+            Arc::new(RedisBus { node: node.clone(), prefix: prefix.to_owned(), conn: conn.clone(), cmd_tx, pub_tx, up: up.clone(), metrics: metrics.clone() });
         tokio::spawn(publisher(conn.clone(), pub_rx, metrics.clone()));
         tokio::spawn(subscriber(client, conn, format!("{prefix}bus:"), node, local, cmd_rx, up, metrics));
         Ok(bus)

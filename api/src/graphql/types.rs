@@ -183,7 +183,10 @@ pub struct OpeningInterval {
 
 impl From<crate::domain::BusinessHours> for BusinessHoursOut {
     fn from(h: crate::domain::BusinessHours) -> Self {
-        BusinessHoursOut { time_zone: h.time_zone, intervals: h.intervals.into_iter().map(|i| OpeningInterval { day: i.day, open: i.open, close: i.close }).collect() }
+        BusinessHoursOut {
+            time_zone: h.time_zone,
+            intervals: h.intervals.into_iter().map(|i| OpeningInterval { day: i.day, open: i.open, close: i.close }).collect(),
+        }
     }
 }
 
@@ -232,7 +235,14 @@ impl Visitor {
             return Ok(Vec::new());
         }
         let n = first.unwrap_or(20).clamp(1, 100) as i64;
-        Ok(ctx.app().store.page_views(&self.0.id, n).await?.into_iter().map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) }).collect())
+        Ok(ctx
+            .app()
+            .store
+            .page_views(&self.0.id, n)
+            .await?
+            .into_iter()
+            .map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) })
+            .collect())
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -303,7 +313,14 @@ impl Message {
             .message_attachments(&self.0.id)
             .await?
             .into_iter()
-            .map(|a| Attachment { url: app.file_url(&a.id), is_image: a.content_type.starts_with("image/") && a.content_type != "image/svg+xml", id: ID(a.id), filename: a.filename, content_type: a.content_type, size: a.size as i32 })
+            .map(|a| Attachment {
+                url: app.file_url(&a.id),
+                is_image: a.content_type.starts_with("image/") && a.content_type != "image/svg+xml",
+                id: ID(a.id),
+                filename: a.filename,
+                content_type: a.content_type,
+                size: a.size as i32,
+            })
             .collect())
     }
     /// Who sent it, as the reader may see it: an agent's name, the bot's key name, or

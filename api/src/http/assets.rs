@@ -43,7 +43,8 @@ fn inside(dir: &Path, rel: &str) -> Option<PathBuf> {
 }
 
 /// Gzipped copies of text assets, by content hash: compressed once, served many times.
-static GZIP_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<u8>>>>> = std::sync::LazyLock::new(Default::default);
+static GZIP_CACHE: std::sync::LazyLock<std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<Vec<u8>>>>> =
+    std::sync::LazyLock::new(Default::default);
 
 fn gzip_cached(hash: &str, bytes: &[u8]) -> std::sync::Arc<Vec<u8>> {
     if let Some(hit) = GZIP_CACHE.lock().expect("gzip cache").get(hash) {

@@ -100,10 +100,14 @@ impl Store {
 
     pub async fn agents(&self, org_id: &str) -> StoreResult<Vec<AgentRow>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, AgentRow>(concat!("select ", agent_cols!(), " from agents where org_id = $1 and removed_at is null order by created_at, id"))
-                .bind(org_id)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as::<DB, AgentRow>(concat!(
+                "select ",
+                agent_cols!(),
+                " from agents where org_id = $1 and removed_at is null order by created_at, id"
+            ))
+            .bind(org_id)
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -119,14 +123,17 @@ impl Store {
 
     pub async fn set_agent_status(&self, org_id: &str, id: &str, status: AgentStatus) -> StoreResult<AgentRow> {
         on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, AgentRow>(concat!("update agents set status = $1 where id = $2 and org_id = $3 and removed_at is null returning ", agent_cols!()))
-                .bind(status.as_str())
-                .bind(id)
-                .bind(org_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(Into::into)
-                .found()
+            sqlx::query_as::<DB, AgentRow>(concat!(
+                "update agents set status = $1 where id = $2 and org_id = $3 and removed_at is null returning ",
+                agent_cols!()
+            ))
+            .bind(status.as_str())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
         })
     }
 
@@ -172,7 +179,11 @@ impl Store {
             .fetch_optional(&mut *tx)
             .await?
             .ok_or(super::StoreError::NotFound)?;
-            sqlx::query::<DB>("update refresh_tokens set revoked_at = $1 where agent_id = $2 and revoked_at is null").bind(now).bind(id).execute(&mut *tx).await?;
+            sqlx::query::<DB>("update refresh_tokens set revoked_at = $1 where agent_id = $2 and revoked_at is null")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query::<DB>("update conversations set assignee_id = null, updated_at = $1 where assignee_id = $2 and status <> 'resolved'")
                 .bind(now)
                 .bind(id)
@@ -185,7 +196,14 @@ impl Store {
     }
 
     /// Changes an agent's own profile; `None` keeps a field. Email must stay unique.
-    pub async fn update_profile(&self, org_id: &str, id: &str, name: Option<&str>, avatar_url: Option<Option<&str>>, email: Option<&str>) -> StoreResult<AgentRow> {
+    pub async fn update_profile(
+        &self,
+        org_id: &str,
+        id: &str,
+        name: Option<&str>,
+        avatar_url: Option<Option<&str>>,
+        email: Option<&str>,
+    ) -> StoreResult<AgentRow> {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, AgentRow>(concat!(
                 "update agents set name = coalesce($1, name), avatar_url = case when $2 then $3 else avatar_url end, email = coalesce($4, email) \
@@ -218,7 +236,11 @@ impl Store {
             if n == 0 {
                 return Err(super::StoreError::NotFound);
             }
-            sqlx::query::<DB>("update refresh_tokens set revoked_at = $1 where agent_id = $2 and revoked_at is null").bind(now).bind(id).execute(&mut *tx).await?;
+            sqlx::query::<DB>("update refresh_tokens set revoked_at = $1 where agent_id = $2 and revoked_at is null")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
             tx.commit().await?;
             Ok(())
         })
@@ -228,19 +250,29 @@ impl Store {
 
     pub async fn create_invite(&self, org_id: &str, email: &str, role: Role, token_hash: &str, invited_by: &str, ttl_ms: i64) -> StoreResult<InviteRow> {
         let now = now_ms();
-        let row = InviteRow { id: new_id("inv"), org_id: org_id.to_owned(), email: email.to_owned(), role, expires_at: now + ttl_ms, accepted_at: None, created_at: now };
+        let row = InviteRow {
+            id: new_id("inv"),
+            org_id: org_id.to_owned(),
+            email: email.to_owned(),
+            role,
+            expires_at: now + ttl_ms,
+            accepted_at: None,
+            created_at: now,
+        };
         on_write!(self, |pool, DB| {
-            sqlx::query::<DB>("insert into invites (id, org_id, email, role, token_hash, invited_by, expires_at, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)")
-                .bind(&row.id)
-                .bind(org_id)
-                .bind(email)
-                .bind(role.as_str())
-                .bind(token_hash)
-                .bind(invited_by)
-                .bind(row.expires_at)
-                .bind(now)
-                .execute(pool)
-                .await?;
+            sqlx::query::<DB>(
+                "insert into invites (id, org_id, email, role, token_hash, invited_by, expires_at, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
+            )
+            .bind(&row.id)
+            .bind(org_id)
+            .bind(email)
+            .bind(role.as_str())
+            .bind(token_hash)
+            .bind(invited_by)
+            .bind(row.expires_at)
+            .bind(now)
+            .execute(pool)
+            .await?;
         });
         Ok(row)
     }
@@ -276,7 +308,12 @@ impl Store {
     /// Ends a pending invite (its link stops working).
     pub async fn revoke_invite(&self, org_id: &str, id: &str) -> StoreResult<()> {
         let n = on_write!(self, |pool, DB| {
-            sqlx::query::<DB>("update invites set expires_at = 0 where id = $1 and org_id = $2 and accepted_at is null").bind(id).bind(org_id).execute(pool).await?.rows_affected()
+            sqlx::query::<DB>("update invites set expires_at = 0 where id = $1 and org_id = $2 and accepted_at is null")
+                .bind(id)
+                .bind(org_id)
+                .execute(pool)
+                .await?
+                .rows_affected()
         });
         if n == 0 {
             return Err(super::StoreError::NotFound);
@@ -344,13 +381,15 @@ impl Store {
     pub async fn spend_password_reset(&self, token_hash: &str) -> StoreResult<String> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
-            sqlx::query_scalar::<DB, String>("update password_resets set used_at = $1 where token_hash = $2 and used_at is null and expires_at > $1 returning agent_id")
-                .bind(now)
-                .bind(token_hash)
-                .fetch_optional(pool)
-                .await
-                .map_err(Into::into)
-                .found()
+            sqlx::query_scalar::<DB, String>(
+                "update password_resets set used_at = $1 where token_hash = $2 and used_at is null and expires_at > $1 returning agent_id",
+            )
+            .bind(now)
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
         })
     }
 
@@ -414,7 +453,11 @@ impl Store {
     pub async fn revoke_refresh_family(&self, family_id: &str) -> StoreResult<()> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
-            sqlx::query::<DB>("update refresh_tokens set revoked_at = $1 where family_id = $2 and revoked_at is null").bind(now).bind(family_id).execute(pool).await?;
+            sqlx::query::<DB>("update refresh_tokens set revoked_at = $1 where family_id = $2 and revoked_at is null")
+                .bind(now)
+                .bind(family_id)
+                .execute(pool)
+                .await?;
         });
         Ok(())
     }
@@ -434,7 +477,15 @@ impl Store {
                 .execute(pool)
                 .await?;
         });
-        Ok(ApiKeyRow { id: id.to_owned(), org_id: org_id.to_owned(), name: name.to_owned(), secret_hash: secret_hash.to_owned(), revoked_at: None, last_used_at: None, created_at: now })
+        Ok(ApiKeyRow {
+            id: id.to_owned(),
+            org_id: org_id.to_owned(),
+            name: name.to_owned(),
+            secret_hash: secret_hash.to_owned(),
+            revoked_at: None,
+            last_used_at: None,
+            created_at: now,
+        })
     }
 
     pub async fn api_key(&self, id: &str) -> StoreResult<ApiKeyRow> {
@@ -450,10 +501,12 @@ impl Store {
 
     pub async fn api_keys(&self, org_id: &str) -> StoreResult<Vec<ApiKeyRow>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, ApiKeyRow>("select id, org_id, name, secret_hash, revoked_at, last_used_at, created_at from api_keys where org_id = $1 order by created_at, id")
-                .bind(org_id)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as::<DB, ApiKeyRow>(
+                "select id, org_id, name, secret_hash, revoked_at, last_used_at, created_at from api_keys where org_id = $1 order by created_at, id",
+            )
+            .bind(org_id)
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -556,7 +609,11 @@ impl Store {
                     .execute(pool)
                     .await?;
             } else {
-                sqlx::query::<DB>("delete from department_members where department_id = $1 and agent_id = $2").bind(department_id).bind(agent_id).execute(pool).await?;
+                sqlx::query::<DB>("delete from department_members where department_id = $1 and agent_id = $2")
+                    .bind(department_id)
+                    .bind(agent_id)
+                    .execute(pool)
+                    .await?;
             }
         });
         Ok(())
@@ -580,4 +637,3 @@ impl Store {
         Ok(())
     }
 }
-

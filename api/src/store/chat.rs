@@ -176,13 +176,17 @@ impl Store {
     /// A message of the conversation (the conversation is already authorized).
     pub async fn message(&self, conversation_id: &str, id: &str) -> StoreResult<MessageRow> {
         on_read!(self, |pool, DB| {
-            sqlx::query_as::<DB, MessageRow>(concat!("select ", message_cols!(), " from messages where id = $1 and conversation_id = $2 and deleted_at is null"))
-                .bind(id)
-                .bind(conversation_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(Into::into)
-                .found()
+            sqlx::query_as::<DB, MessageRow>(concat!(
+                "select ",
+                message_cols!(),
+                " from messages where id = $1 and conversation_id = $2 and deleted_at is null"
+            ))
+            .bind(id)
+            .bind(conversation_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
         })
     }
 
@@ -224,14 +228,7 @@ impl Store {
                     s,
                 ),
             };
-            sqlx::query_as::<DB, MessageRow>(cmp_sql)
-                .bind(conversation_id)
-                .bind(cursor)
-                .bind(false)
-                .bind(include_private)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
+            sqlx::query_as::<DB, MessageRow>(cmp_sql).bind(conversation_id).bind(cursor).bind(false).bind(include_private).bind(limit).fetch_all(pool).await?
         });
         if matches!(dir, PageDirection::Before(_)) {
             rows.reverse();

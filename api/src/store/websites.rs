@@ -220,13 +220,19 @@ impl Store {
     pub async fn merge_visitor_into(&self, from_id: &str, into_id: &str) -> StoreResult<u64> {
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
-            let n = sqlx::query::<DB>("update conversations set visitor_id = $1 where visitor_id = $2 and exists (select 1 from visitors where id = $2 and external_id is null)")
+            let n = sqlx::query::<DB>(
+                "update conversations set visitor_id = $1 where visitor_id = $2 and exists (select 1 from visitors where id = $2 and external_id is null)",
+            )
+            .bind(into_id)
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            sqlx::query::<DB>("update messages set sender_id = $1 where sender_kind = 'visitor' and sender_id = $2")
                 .bind(into_id)
                 .bind(from_id)
                 .execute(&mut *tx)
-                .await?
-                .rows_affected();
-            sqlx::query::<DB>("update messages set sender_id = $1 where sender_kind = 'visitor' and sender_id = $2").bind(into_id).bind(from_id).execute(&mut *tx).await?;
+                .await?;
             sqlx::query::<DB>("update read_positions set reader_id = $1 where reader_kind = 'visitor' and reader_id = $2 \
                                and not exists (select 1 from read_positions r where r.conversation_id = read_positions.conversation_id and r.reader_kind = 'visitor' and r.reader_id = $1)")
                 .bind(into_id)
@@ -245,7 +251,13 @@ impl Store {
         let now = now_ms();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
-            sqlx::query::<DB>("update visitors set current_url = $1, last_seen_at = $2 where id = $3 and org_id = $4").bind(url).bind(now).bind(visitor_id).bind(org_id).execute(&mut *tx).await?;
+            sqlx::query::<DB>("update visitors set current_url = $1, last_seen_at = $2 where id = $3 and org_id = $4")
+                .bind(url)
+                .bind(now)
+                .bind(visitor_id)
+                .bind(org_id)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query::<DB>("insert into page_views (id, org_id, visitor_id, url, title, referrer, created_at) values ($1, $2, $3, $4, $5, $6, $7)")
                 .bind(new_id("pv"))
                 .bind(org_id)
@@ -264,11 +276,13 @@ impl Store {
     /// Newest first.
     pub async fn page_views(&self, visitor_id: &str, limit: i64) -> StoreResult<Vec<super::PageViewRow>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, super::PageViewRow>("select id, url, title, referrer, created_at from page_views where visitor_id = $1 order by created_at desc, id desc limit $2")
-                .bind(visitor_id)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as::<DB, super::PageViewRow>(
+                "select id, url, title, referrer, created_at from page_views where visitor_id = $1 order by created_at desc, id desc limit $2",
+            )
+            .bind(visitor_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

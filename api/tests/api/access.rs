@@ -90,7 +90,9 @@ async fn a_removed_agent_stops_receiving_at_once() {
     assert_eq!(app.err(Some(&bo.token), ME, json!({})).await, "UNAUTHENTICATED");
     let q = "mutation($t: String!) { refreshSession(refreshToken: $t) { accessToken } }";
     assert_eq!(app.err(None, q, json!({ "t": bo.refresh })).await, "UNAUTHENTICATED");
-    let login = app.err(None, "mutation($e: String!) { logIn(input: {email: $e, password: \"another good password\"}) { accessToken } }", json!({ "e": bo.email })).await;
+    let login = app
+        .err(None, "mutation($e: String!) { logIn(input: {email: $e, password: \"another good password\"}) { accessToken } }", json!({ "e": bo.email }))
+        .await;
     assert_eq!(login, "UNAUTHENTICATED");
 }
 
@@ -104,7 +106,11 @@ async fn a_role_change_takes_effect_at_once() {
     app.ok(Some(&owner.token), "mutation($a: ID!) { setAgentRole(agentId: $a, role: AGENT) { role } }", json!({ "a": bo.id })).await;
     assert_eq!(app.err(Some(&bo.token), create_key, json!({})).await, "UNAUTHENTICATED", "the old token died");
     let relog = app
-        .ok(None, "mutation($e: String!) { logIn(input: {email: $e, password: \"another good password\"}) { accessToken agent { role } } }", json!({ "e": bo.email }))
+        .ok(
+            None,
+            "mutation($e: String!) { logIn(input: {email: $e, password: \"another good password\"}) { accessToken agent { role } } }",
+            json!({ "e": bo.email }),
+        )
         .await;
     assert_eq!(relog["logIn"]["agent"]["role"], "AGENT");
     let t = relog["logIn"]["accessToken"].as_str().unwrap();

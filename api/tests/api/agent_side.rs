@@ -33,7 +33,12 @@ async fn the_queue_paginates_newest_activity_first_and_filters() {
     let newest_first: Vec<String> = convs.iter().rev().cloned().collect();
     assert_eq!(seen, newest_first);
 
-    app.ok(Some(&owner.token), "mutation($c: ID!, $a: ID!) { assignConversation(input: {conversationId: $c, agentId: $a}) { assignee { id } } }", json!({ "c": convs[0], "a": bo.id })).await;
+    app.ok(
+        Some(&owner.token),
+        "mutation($c: ID!, $a: ID!) { assignConversation(input: {conversationId: $c, agentId: $a}) { assignee { id } } }",
+        json!({ "c": convs[0], "a": bo.id }),
+    )
+    .await;
     app.ok(Some(&owner.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }", json!({ "c": convs[1] })).await;
     let mine = app.ok(Some(&bo.token), page, json!({ "f": { "assignee": "ME" } })).await;
     assert_eq!(mine["conversations"]["edges"][0]["node"]["id"], convs[0]);
@@ -59,7 +64,8 @@ async fn message_history_pages_backwards_and_forwards() {
     let bodies: Vec<_> = latest["nodes"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect();
     assert_eq!(bodies, ["m5", "m6", "m7"]);
     assert_eq!(latest["pageInfo"]["hasPreviousPage"], true);
-    let older = app.ok(Some(&v.token), q, json!({ "c": conv, "last": 3, "before": latest["pageInfo"]["startCursor"] })).await["conversation"]["messages"].clone();
+    let older =
+        app.ok(Some(&v.token), q, json!({ "c": conv, "last": 3, "before": latest["pageInfo"]["startCursor"] })).await["conversation"]["messages"].clone();
     let bodies: Vec<_> = older["nodes"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap().to_owned()).collect();
     assert_eq!(bodies, ["m2", "m3", "m4"]);
     let fwd = app.ok(Some(&v.token), q, json!({ "c": conv, "first": 2, "after": older["pageInfo"]["endCursor"] })).await["conversation"]["messages"].clone();
@@ -77,17 +83,35 @@ async fn assignment_and_status_changes_reach_the_inbox_and_the_conversation() {
     let site = app.create_website(&owner, &[]).await;
     let v = app.visitor(&site).await;
     let conv = app.start_conversation(&v, Some("help")).await;
-    let dept = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Billing\") { id } }", json!({})).await["createDepartment"]["id"].as_str().unwrap().to_owned();
-    app.ok(Some(&owner.token), "mutation($d: ID!, $a: ID!) { addDepartmentMember(departmentId: $d, agentId: $a) { members { id } } }", json!({ "d": dept, "a": bo.id })).await;
+    let dept = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Billing\") { id } }", json!({})).await["createDepartment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.ok(
+        Some(&owner.token),
+        "mutation($d: ID!, $a: ID!) { addDepartmentMember(departmentId: $d, agentId: $a) { members { id } } }",
+        json!({ "d": dept, "a": bo.id }),
+    )
+    .await;
 
     let mut inbox = app.ws(&bo.token).await;
-    inbox.subscribe("i", "subscription { inboxEvents { __typename ... on ConversationUpdated { conversation { id status assignee { id } department { name } } } } }", json!({})).await;
+    inbox
+        .subscribe(
+            "i",
+            "subscription { inboxEvents { __typename ... on ConversationUpdated { conversation { id status assignee { id } department { name } } } } }",
+            json!({}),
+        )
+        .await;
     let mut vws = app.ws(&v.token).await;
     vws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 
     let t = app
-        .ok(Some(&owner.token), "mutation($c: ID!, $a: ID!, $d: ID!) { assignConversation(input: {conversationId: $c, agentId: $a, departmentId: $d}) { assigneeName } }", json!({ "c": conv, "a": bo.id, "d": dept }))
+        .ok(
+            Some(&owner.token),
+            "mutation($c: ID!, $a: ID!, $d: ID!) { assignConversation(input: {conversationId: $c, agentId: $a, departmentId: $d}) { assigneeName } }",
+            json!({ "c": conv, "a": bo.id, "d": dept }),
+        )
         .await;
     assert_eq!(t["assignConversation"]["assigneeName"], "Bo");
     let ev = next_of_type(&mut inbox, "i", "inboxEvents", "ConversationUpdated").await;
@@ -99,25 +123,43 @@ async fn assignment_and_status_changes_reach_the_inbox_and_the_conversation() {
     assert_eq!(upd["conversationEvents"]["__typename"], "ConversationUpdated");
     // Assigning to an agent of another organization is not found.
     let other = app.sign_up("Zed").await;
-    assert_eq!(app.err(Some(&owner.token), "mutation($c: ID!, $a: ID!) { assignConversation(input: {conversationId: $c, agentId: $a}) { id } }", json!({ "c": conv, "a": other.id })).await, "NOT_FOUND");
+    assert_eq!(
+        app.err(
+            Some(&owner.token),
+            "mutation($c: ID!, $a: ID!) { assignConversation(input: {conversationId: $c, agentId: $a}) { id } }",
+            json!({ "c": conv, "a": other.id })
+        )
+        .await,
+        "NOT_FOUND"
+    );
 }
 
 #[tokio::test]
 async fn canned_responses_departments_and_status_can_be_managed() {
     let app = spawn_app().await;
     let owner = app.sign_up("Ann").await;
-    let c = app.ok(Some(&owner.token), "mutation { createCannedResponse(input: {shortcut: \"/Ship\", title: \"Shipping\", body: \"We ship worldwide.\"}) { id shortcut } }", json!({})).await;
+    let c = app
+        .ok(
+            Some(&owner.token),
+            "mutation { createCannedResponse(input: {shortcut: \"/Ship\", title: \"Shipping\", body: \"We ship worldwide.\"}) { id shortcut } }",
+            json!({}),
+        )
+        .await;
     assert_eq!(c["createCannedResponse"]["shortcut"], "ship");
     let id = c["createCannedResponse"]["id"].as_str().unwrap();
     let dup = app.err(Some(&owner.token), "mutation { createCannedResponse(input: {shortcut: \"ship\", title: \"x\", body: \"y\"}) { id } }", json!({})).await;
     assert_eq!(dup, "BAD_USER_INPUT");
-    app.ok(Some(&owner.token), "mutation($id: ID!) { updateCannedResponse(id: $id, input: {body: \"Free shipping over 50.\"}) { body } }", json!({ "id": id })).await;
+    app.ok(Some(&owner.token), "mutation($id: ID!) { updateCannedResponse(id: $id, input: {body: \"Free shipping over 50.\"}) { body } }", json!({ "id": id }))
+        .await;
     let list = app.ok(Some(&owner.token), "{ cannedResponses { body } }", json!({})).await;
     assert_eq!(list["cannedResponses"][0]["body"], "Free shipping over 50.");
     app.ok(Some(&owner.token), "mutation($id: ID!) { deleteCannedResponse(id: $id) }", json!({ "id": id })).await;
     assert_eq!(app.ok(Some(&owner.token), "{ cannedResponses { id } }", json!({})).await["cannedResponses"].as_array().unwrap().len(), 0);
 
-    let d = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"].as_str().unwrap().to_owned();
+    let d = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     app.ok(Some(&owner.token), "mutation($d: ID!) { updateDepartment(id: $d, name: \"Presales\") { name } }", json!({ "d": d })).await;
     app.ok(Some(&owner.token), "mutation($d: ID!) { deleteDepartment(id: $d) }", json!({ "d": d })).await;
     assert_eq!(app.ok(Some(&owner.token), "{ departments { id } }", json!({})).await["departments"].as_array().unwrap().len(), 0);
@@ -154,7 +196,9 @@ async fn agents_search_conversations_by_words_and_visitor_and_list_a_visitors_hi
     let c2 = app.start_conversation(&other, Some("Where is my parcel?")).await;
     let c3 = app.start_conversation(&other, Some("Also: do you ship to Norway?")).await;
     let q = "query($f: ConversationFilter) { conversations(first: 50, filter: $f) { edges { node { id } } } }";
-    let ids = |d: serde_json::Value| -> Vec<String> { d["conversations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect() };
+    let ids = |d: serde_json::Value| -> Vec<String> {
+        d["conversations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect()
+    };
     assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "refu polic" } })).await), vec![c1.clone()], "prefix words in messages");
     assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "rita@" } })).await), vec![c1.clone()], "the visitor's email");
     assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "PARCEL" } })).await), vec![c2.clone()]);
@@ -214,14 +258,18 @@ async fn agents_update_their_own_profile() {
 async fn pending_invites_are_listed_previewed_resent_and_revoked() {
     let app = spawn_app().await;
     let owner = app.sign_up("Ann").await;
-    let first = app.ok(Some(&owner.token), "mutation { inviteAgent(input: {email: \"dee@team.test\", role: ADMIN}) { id token } }", json!({})).await["inviteAgent"].clone();
+    let first = app.ok(Some(&owner.token), "mutation { inviteAgent(input: {email: \"dee@team.test\", role: ADMIN}) { id token } }", json!({})).await
+        ["inviteAgent"]
+        .clone();
     let list = app.ok(Some(&owner.token), "{ invites { id email role } }", json!({})).await;
     assert_eq!(list["invites"][0]["email"], "dee@team.test");
     let preview = "query($t: String!) { invite(token: $t) { email role organizationName } }";
     let p = app.ok(None, preview, json!({ "t": first["token"] })).await;
     assert_eq!(p["invite"]["organizationName"], "Ann Inc");
     assert_eq!(p["invite"]["role"], "ADMIN");
-    let again = app.ok(Some(&owner.token), "mutation($id: ID!) { resendInvite(id: $id) { token } }", json!({ "id": first["id"] })).await["resendInvite"]["token"].clone();
+    let again = app.ok(Some(&owner.token), "mutation($id: ID!) { resendInvite(id: $id) { token } }", json!({ "id": first["id"] })).await["resendInvite"]
+        ["token"]
+        .clone();
     assert_eq!(app.err(None, preview, json!({ "t": first["token"] })).await, "NOT_FOUND", "the old link stops working");
     app.ok(None, preview, json!({ "t": again })).await;
     app.ok(Some(&owner.token), "mutation($id: ID!) { revokeInvite(id: $id) }", json!({ "id": first["id"] })).await;

@@ -8,7 +8,13 @@ async fn the_core_path_works_end_to_end_over_http_and_websocket() {
     let owner = app.sign_up("Ann").await;
     let site = app.create_website(&owner, &[]).await;
 
-    let cfg = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { websiteName agentOnline appearance { greeting launcherText color position } } }", json!({ "k": site.key })).await;
+    let cfg = app
+        .ok(
+            None,
+            "query($k: String!) { widgetConfig(websiteKey: $k) { websiteName agentOnline appearance { greeting launcherText color position } } }",
+            json!({ "k": site.key }),
+        )
+        .await;
     assert_eq!(cfg["widgetConfig"]["websiteName"], "Shop");
     assert_eq!(cfg["widgetConfig"]["agentOnline"], false);
 
@@ -70,7 +76,8 @@ async fn the_core_path_works_end_to_end_over_http_and_websocket() {
             break;
         }
     }
-    let r = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { unreadCount readReceipts { readerKind messageId } } }", json!({ "c": conv })).await;
+    let r =
+        app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { unreadCount readReceipts { readerKind messageId } } }", json!({ "c": conv })).await;
     assert_eq!(r["conversation"]["readReceipts"][0]["messageId"], reply["id"]);
     assert_eq!(r["conversation"]["unreadCount"], 2, "the agent has read nothing yet");
     let r = app.ok(Some(&visitor.token), "query($c: ID!) { conversation(id: $c) { unreadCount } }", json!({ "c": conv })).await;
@@ -79,7 +86,11 @@ async fn the_core_path_works_end_to_end_over_http_and_websocket() {
     // Resolve, rate once, and a visitor message reopens it.
     app.ok(Some(&owner.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { status } }", json!({ "c": conv })).await;
     let rated = app
-        .ok(Some(&visitor.token), "mutation($c: ID!) { rateConversation(conversationId: $c, rating: 5, comment: \"quick!\") { rating ratingComment } }", json!({ "c": conv }))
+        .ok(
+            Some(&visitor.token),
+            "mutation($c: ID!) { rateConversation(conversationId: $c, rating: 5, comment: \"quick!\") { rating ratingComment } }",
+            json!({ "c": conv }),
+        )
         .await;
     assert_eq!(rated["rateConversation"]["rating"], 5);
     let again = app.err(Some(&visitor.token), "mutation($c: ID!) { rateConversation(conversationId: $c, rating: 1) { rating } }", json!({ "c": conv })).await;

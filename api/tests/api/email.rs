@@ -24,7 +24,13 @@ async fn an_invite_arrives_by_email_with_a_working_link() {
     let mail = sink.wait_for("bo@team.test").await;
     assert!(mail.contains("https://chat.example.test/app/accept-invite?token="), "{mail}");
     let token = token_in(&mail);
-    let d = app.ok(None, "mutation($t: String!) { acceptInvite(input: {token: $t, name: \"Bo\", password: \"a fine password\"}) { agent { email } } }", json!({ "t": token })).await;
+    let d = app
+        .ok(
+            None,
+            "mutation($t: String!) { acceptInvite(input: {token: $t, name: \"Bo\", password: \"a fine password\"}) { agent { email } } }",
+            json!({ "t": token }),
+        )
+        .await;
     assert_eq!(d["acceptInvite"]["agent"]["email"], "bo@team.test");
 }
 
@@ -53,7 +59,8 @@ async fn replies_to_an_offline_message_and_transcripts_reach_the_visitor_by_emai
     let owner = app.sign_up("Ann").await;
     let site = app.create_website(&owner, &[]).await;
     let v = app.visitor_with(&site, json!({ "email": "vi@example.test" })).await;
-    let conv = app.ok(Some(&v.token), "mutation { startConversation(input: {body: \"Please call me back\", offline: true}) { id } }", json!({})).await["startConversation"]["id"]
+    let conv = app.ok(Some(&v.token), "mutation { startConversation(input: {body: \"Please call me back\", offline: true}) { id } }", json!({})).await
+        ["startConversation"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -76,7 +83,9 @@ async fn without_smtp_emails_go_to_the_outbox_folder() {
     let dir = app.app.settings.data_dir.join("outbox");
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let found = std::fs::read_dir(&dir).map(|d| d.flatten().any(|e| std::fs::read_to_string(e.path()).unwrap_or_default().contains("cy@team.test"))).unwrap_or(false);
+        let found = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().any(|e| std::fs::read_to_string(e.path()).unwrap_or_default().contains("cy@team.test")))
+            .unwrap_or(false);
         if found {
             break;
         }

@@ -8,7 +8,8 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0
 
 async fn upload(app: &TestApp, token: &str, conv: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let base = app.url.trim_end_matches("/graphql");
-    let r = app.http.post(format!("{base}/uploads")).query(&[("conversationId", conv), ("filename", name)]).bearer_auth(token).body(bytes).send().await.unwrap();
+    let r =
+        app.http.post(format!("{base}/uploads")).query(&[("conversationId", conv), ("filename", name)]).bearer_auth(token).body(bytes).send().await.unwrap();
     let status = r.status().as_u16();
     (status, r.json().await.unwrap_or(Value::Null))
 }
@@ -70,10 +71,17 @@ async fn uploads_refuse_bad_input_and_other_peoples_files() {
     let (_, mine) = upload(&app, &v.token, &conv, "a.png", PNG.to_vec()).await;
     let send = "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }";
     // Another visitor cannot send it, nor can it go to another conversation.
-    assert_eq!(app.err(Some(&other.token), send, json!({ "i": { "conversationId": other_conv, "body": "x", "attachmentIds": [mine["id"]] } })).await, "NOT_FOUND");
+    assert_eq!(
+        app.err(Some(&other.token), send, json!({ "i": { "conversationId": other_conv, "body": "x", "attachmentIds": [mine["id"]] } })).await,
+        "NOT_FOUND"
+    );
     assert_eq!(app.err(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "", "attachmentIds": [] } })).await, "BAD_USER_INPUT");
     app.ok(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "ok", "attachmentIds": [mine["id"]] } })).await;
-    assert_eq!(app.err(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "again", "attachmentIds": [mine["id"]] } })).await, "NOT_FOUND", "a file is sent once");
+    assert_eq!(
+        app.err(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "again", "attachmentIds": [mine["id"]] } })).await,
+        "NOT_FOUND",
+        "a file is sent once"
+    );
 }
 
 /// An S3-compatible server for the test: moto's, on a free port (the test command
@@ -131,7 +139,11 @@ async fn attachments_can_live_in_s3_compatible_storage() {
     let (status, up) = upload(&app, &v.token, &conv, "pic.png", PNG.to_vec()).await;
     assert_eq!(status, 201, "{up}");
     let d = app
-        .ok(Some(&v.token), "mutation($i: SendMessageInput!) { sendMessage(input: $i) { attachments { url } } }", json!({ "i": { "conversationId": conv, "body": "", "attachmentIds": [up["id"]] } }))
+        .ok(
+            Some(&v.token),
+            "mutation($i: SendMessageInput!) { sendMessage(input: $i) { attachments { url } } }",
+            json!({ "i": { "conversationId": conv, "body": "", "attachmentIds": [up["id"]] } }),
+        )
         .await;
     let url = d["sendMessage"]["attachments"][0]["url"].as_str().unwrap().to_owned();
     let base = app.url.trim_end_matches("/graphql");

@@ -68,13 +68,7 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
     }));
-    TestApp {
-        client: Client::new(&format!("http://127.0.0.1:{port}")),
-        app,
-        _dir: dir,
-        pg_db,
-        stop: Some(stop),
-    }
+    TestApp { client: Client::new(&format!("http://127.0.0.1:{port}")), app, _dir: dir, pg_db, stop: Some(stop) }
 }
 
 impl std::ops::Deref for TestApp {
@@ -205,11 +199,16 @@ impl Client {
             .ok(None, "mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token resumeToken visitor { id } } }", json!({ "i": input }))
             .await;
         let s = &d["startVisitorSession"];
-        Visitor { id: s["visitor"]["id"].as_str().unwrap().into(), token: s["token"].as_str().unwrap().into(), resume: s["resumeToken"].as_str().unwrap().into() }
+        Visitor {
+            id: s["visitor"]["id"].as_str().unwrap().into(),
+            token: s["token"].as_str().unwrap().into(),
+            resume: s["resumeToken"].as_str().unwrap().into(),
+        }
     }
 
     pub async fn start_conversation(&self, v: &Visitor, body: Option<&str>) -> String {
-        let d = self.ok(Some(&v.token), "mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }", json!({ "i": { "body": body } })).await;
+        let d =
+            self.ok(Some(&v.token), "mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }", json!({ "i": { "body": body } })).await;
         d["startConversation"]["id"].as_str().unwrap().into()
     }
 
@@ -232,7 +231,11 @@ impl Client {
     /// Messages as the token's holder sees them (latest 200).
     pub async fn messages(&self, token: &str, conversation: &str) -> Vec<Value> {
         let d = self
-            .ok(Some(token), "query($id: ID!) { conversation(id: $id) { messages(last: 200) { nodes { id seq body isPrivate senderKind } } } }", json!({ "id": conversation }))
+            .ok(
+                Some(token),
+                "query($id: ID!) { conversation(id: $id) { messages(last: 200) { nodes { id seq body isPrivate senderKind } } } }",
+                json!({ "id": conversation }),
+            )
             .await;
         d["conversation"]["messages"]["nodes"].as_array().unwrap().clone()
     }

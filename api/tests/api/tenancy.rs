@@ -26,14 +26,20 @@ async fn world() -> World {
     let conv = app.start_conversation(&v, Some("private business")).await;
     let msg = app.messages(&owner.token, &conv).await[0]["id"].as_str().unwrap().to_owned();
     let bo = app.add_agent(&owner, "Bo", "AGENT").await;
-    let dept = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"].as_str().unwrap().to_owned();
+    let dept = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let canned = app
         .ok(Some(&owner.token), "mutation { createCannedResponse(input: {shortcut: \"hi\", title: \"Hi\", body: \"Hello!\"}) { id } }", json!({}))
         .await["createCannedResponse"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    let key_id = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"k\") { apiKey { id } } }", json!({})).await["createApiKey"]["apiKey"]["id"].as_str().unwrap().to_owned();
+    let key_id = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"k\") { apiKey { id } } }", json!({})).await["createApiKey"]["apiKey"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     World { app, owner, conv, msg, site, agent_id: bo.id, dept, canned, key_id }
 }
 
@@ -84,7 +90,10 @@ async fn another_tenants_ids_are_not_found_like_missing_ones_and_change_nothing(
     let conv = w.app.ok(Some(&w.owner.token), "query($c: ID!) { conversation(id: $c) { status } }", json!({ "c": w.conv })).await;
     assert_eq!(conv["conversation"]["status"], "OPEN");
     // Lists never leak across tenants.
-    let theirs = w.app.ok(Some(&intruder.token), "{ conversations { edges { node { id } } } websites { id } cannedResponses { id } departments { id } }", json!({})).await;
+    let theirs = w
+        .app
+        .ok(Some(&intruder.token), "{ conversations { edges { node { id } } } websites { id } cannedResponses { id } departments { id } }", json!({}))
+        .await;
     assert_eq!(theirs["conversations"]["edges"].as_array().unwrap().len(), 0);
     assert_eq!(theirs["websites"].as_array().unwrap().len(), 0);
     // Subscriptions too.

@@ -45,7 +45,13 @@ async fn identity_verification_moves_anonymous_history_into_the_verified_visitor
     let site = app.create_website(&owner, &[]).await;
     let secret = identity_secret(&app, &owner, &site).await;
 
-    let bad = app.err(None, "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k, externalId: \"u-1\", userHash: \"00ff\"}) { token } }", json!({ "k": site.key })).await;
+    let bad = app
+        .err(
+            None,
+            "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k, externalId: \"u-1\", userHash: \"00ff\"}) { token } }",
+            json!({ "k": site.key }),
+        )
+        .await;
     assert_eq!(bad, "FORBIDDEN");
 
     // Logged in on one device first.
@@ -96,7 +102,9 @@ async fn widget_config_reflects_website_settings() {
         json!({ "id": site.id }),
     )
     .await;
-    let cfg = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { appearance { color position launcherText greeting } } }", json!({ "k": site.key })).await;
+    let cfg = app
+        .ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { appearance { color position launcherText greeting } } }", json!({ "k": site.key }))
+        .await;
     assert_eq!(cfg["widgetConfig"]["appearance"], json!({ "color": "#ff0000", "position": "LEFT", "launcherText": "Ask us", "greeting": "Hej!" }));
     // Visitors never see the identity secret.
     let v = app.visitor(&site).await;
@@ -132,7 +140,11 @@ async fn business_hours_pre_chat_fields_and_offline_messages() {
     assert_eq!(c["nextOpeningAt"], chinwag::time::rfc3339(tomorrow), "midnight UTC tomorrow");
     assert_eq!(c["offlineMessages"], true);
     assert_eq!(c["preChatFields"][1]["label"], "Order number");
-    for bad in [json!({ "businessHours": { "timeZone": "Mars/Base", "intervals": [] } }), json!({ "businessHours": { "timeZone": "UTC", "intervals": [{ "day": "MONDAY", "open": "18:00", "close": "09:00" }] } }), json!({ "preChatFields": [{ "key": "a b", "label": "x" }] })] {
+    for bad in [
+        json!({ "businessHours": { "timeZone": "Mars/Base", "intervals": [] } }),
+        json!({ "businessHours": { "timeZone": "UTC", "intervals": [{ "day": "MONDAY", "open": "18:00", "close": "09:00" }] } }),
+        json!({ "preChatFields": [{ "key": "a b", "label": "x" }] }),
+    ] {
         assert_eq!(app.err(Some(&owner.token), update, json!({ "id": site.id, "i": bad })).await, "BAD_USER_INPUT");
     }
     // An offline message needs an email; with one it becomes a conversation marked offline.
@@ -142,7 +154,13 @@ async fn business_hours_pre_chat_fields_and_offline_messages() {
     let v = app.visitor_with(&site, json!({ "email": "vi@example.com", "attributes": [{ "key": "order", "value": "A-1001" }] })).await;
     let d = app.ok(Some(&v.token), off, json!({})).await;
     assert_eq!(d["startConversation"]["isOffline"], true);
-    let seen = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { isOffline visitor { email attributes { key value } } } }", json!({ "c": d["startConversation"]["id"] })).await;
+    let seen = app
+        .ok(
+            Some(&owner.token),
+            "query($c: ID!) { conversation(id: $c) { isOffline visitor { email attributes { key value } } } }",
+            json!({ "c": d["startConversation"]["id"] }),
+        )
+        .await;
     assert_eq!(seen["conversation"]["visitor"]["attributes"], json!([{ "key": "order", "value": "A-1001" }]));
     // A website that takes no offline messages refuses them.
     app.ok(Some(&owner.token), update, json!({ "id": site.id, "i": { "offlineMessages": false } })).await;

@@ -35,7 +35,10 @@ pub struct Args {
 }
 
 pub async fn run(target: &Target, a: Args) -> Result<Report> {
-    let mut rep = Report::new("durability", json!({ "writers": a.writers, "duration": a.duration, "concurrency": a.concurrency, "store": super::latency::store_name(target) }));
+    let mut rep = Report::new(
+        "durability",
+        json!({ "writers": a.writers, "duration": a.duration, "concurrency": a.concurrency, "store": super::latency::store_name(target) }),
+    );
     if !a.skip_store {
         let single = store_rate(target, a.writers, a.duration, false).await?;
         rep.figure("store commits/s, one message per transaction", single, "msg/s");
@@ -124,7 +127,16 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
     let mut convs = Vec::new();
     for _ in 0..writers {
         let v = store
-            .create_visitor(NewVisitor { org_id: &org.id, website_id: &web.id, external_id: None, name: None, email: None, resume_hash: "", user_agent: None, ip: None })
+            .create_visitor(NewVisitor {
+                org_id: &org.id,
+                website_id: &web.id,
+                external_id: None,
+                name: None,
+                email: None,
+                resume_hash: "",
+                user_agent: None,
+                ip: None,
+            })
             .await
             .map_err(|e| format!("{e:?}"))?;
         let c = store.create_conversation(&org.id, &web.id, &v.id, false).await.map_err(|e| format!("{e:?}"))?;

@@ -1,8 +1,8 @@
 //! The scenarios. Each has bounded counts and a duration, runs on loopback, and
 //! reports server CPU time per operation alongside rates.
 
-pub mod connections;
 pub mod coldstart;
+pub mod connections;
 pub mod durability;
 pub mod fanout;
 pub mod latency;
