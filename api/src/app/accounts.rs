@@ -48,7 +48,7 @@ impl App {
             .store
             .create_org_with_owner(org_name.as_str(), NewAgent { email: email.as_str(), name: name.as_str(), password_hash: &hash, role: Role::Owner })
             .await
-            .map_err(email_conflict)?;
+            .map_err(ApiError::from)?;
         self.new_session(agent).await
     }
 
@@ -167,7 +167,10 @@ impl App {
         self.mailer.send_later(
             invite.email.clone(),
             format!("{} invited you to {} on Chinwag", inviter.name, org.name),
-            format!("{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n", inviter.name, org.name),
+            format!(
+                "{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n",
+                inviter.name, org.name
+            ),
         );
         Ok(())
     }
@@ -201,7 +204,7 @@ impl App {
         let hash = hash_password(password.expose().to_owned()).await?;
         let agent = self.store.accept_invite(&sha256_hex(token.trim().as_bytes()), name.as_str(), &hash).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::NotFound("invite"),
-            other => email_conflict(other),
+            other => other.into(),
         })?;
         self.new_session(agent).await
     }
@@ -269,7 +272,14 @@ impl App {
     }
 
     /// Changes the signed-in agent's name, avatar or email (email needs the password).
-    pub async fn update_profile(&self, p: &Principal, name: Option<&str>, avatar_url: Option<Option<&str>>, email: Option<&str>, current_password: Option<&str>) -> ApiResult<AgentRow> {
+    pub async fn update_profile(
+        &self,
+        p: &Principal,
+        name: Option<&str>,
+        avatar_url: Option<Option<&str>>,
+        email: Option<&str>,
+        current_password: Option<&str>,
+    ) -> ApiResult<AgentRow> {
         let a = super::agent(p)?;
         let name = name.map(PersonName::parse).transpose()?;
         let avatar = match avatar_url {
@@ -289,9 +299,15 @@ impl App {
             }
         }
         self.store
-            .update_profile(&a.org_id, &a.id, name.as_ref().map(|n| n.as_str()), avatar.as_ref().map(|o| o.as_ref().map(|u| u.as_str())), email.as_ref().map(|e| e.as_str()))
+            .update_profile(
+                &a.org_id,
+                &a.id,
+                name.as_ref().map(|n| n.as_str()),
+                avatar.as_ref().map(|o| o.as_ref().map(|u| u.as_str())),
+                email.as_ref().map(|e| e.as_str()),
+            )
             .await
-            .map_err(email_conflict)
+            .map_err(ApiError::from)
     }
 
     /// Sets a password and ends every session of the agent (admin task and change).
@@ -305,10 +321,7 @@ impl App {
 
     /// Makes an access change effective now here, and on other nodes via the bus.
     fn access_changed(&self, row: &AgentRow) {
-        self.access.set_agent(
-            &row.id,
-            crate::auth::cache_entry(row),
-        );
+        self.access.set_agent(&row.id, crate::auth::cache_entry(row));
         self.bus.publish(AUTH_TOPIC, Event::AgentAccessChanged { agent_id: row.id.clone() });
     }
 
@@ -338,13 +351,13 @@ impl App {
     pub async fn create_department(&self, p: &Principal, name: &str) -> ApiResult<DepartmentRow> {
         let a = admin(p)?;
         let name = DepartmentName::parse(name)?;
-        self.store.create_department(&a.org_id, name.as_str()).await.map_err(|e| conflict(e, "a department with this name"))
+        self.store.create_department(&a.org_id, name.as_str()).await.map_err(ApiError::from)
     }
 
     pub async fn rename_department(&self, p: &Principal, id: &str, name: &str) -> ApiResult<DepartmentRow> {
         let a = admin(p)?;
         let name = DepartmentName::parse(name)?;
-        self.store.rename_department(&a.org_id, id, name.as_str()).await.map_err(|e| conflict(e, "a department with this name"))
+        self.store.rename_department(&a.org_id, id, name.as_str()).await.map_err(ApiError::from)
     }
 
     pub async fn delete_department(&self, p: &Principal, id: &str) -> ApiResult<()> {
@@ -373,17 +386,6 @@ fn guard_owner(actor: &AgentPrincipal, target: &AgentRow, new_role: Option<Role>
         return Err(ApiError::Forbidden("you cannot change your own role or remove yourself"));
     }
     Ok(())
-}
-
-fn email_conflict(e: StoreError) -> ApiError {
-    conflict(e, "an account with this email")
-}
-
-fn conflict(e: StoreError, what: &str) -> ApiError {
-    match e {
-        StoreError::Conflict(_) => ApiError::BadInput(format!("{what} already exists")),
-        other => other.into(),
-    }
 }
 
 pub fn not_found(e: StoreError, what: &'static str) -> ApiError {

@@ -64,7 +64,12 @@ impl App {
         let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id, offline).await?;
         match body {
             Some(body) => {
-                let (_, conv) = self.send_message(p, Send { conversation_id: &conv.id, body: body.as_str(), client_message_id: None, is_private: false, attachment_ids: Vec::new() }).await?;
+                let (_, conv) = self
+                    .send_message(
+                        p,
+                        Send { conversation_id: &conv.id, body: body.as_str(), client_message_id: None, is_private: false, attachment_ids: Vec::new() },
+                    )
+                    .await?;
                 Ok(conv)
             }
             None => Ok(conv),
@@ -165,10 +170,7 @@ impl App {
         let (content_type, _) = crate::files::sniff(&bytes);
         let key = format!("att/{}", crate::ids::random_token(18));
         let size = bytes.len() as i64;
-        self.files.put(&key, bytes).await.map_err(|e| {
-            tracing::error!(error = %e, "file store failed");
-            ApiError::Unavailable
-        })?;
+        self.files.put(&key, bytes).await.map_err(|e| ApiError::unavailable(format!("file store: {e}")))?;
         let name = crate::files::clean_filename(filename);
         Ok(self
             .store
@@ -198,15 +200,22 @@ impl App {
             return Err(ApiError::Forbidden("the link is invalid or expired"));
         }
         let a = self.store.attachment(attachment_id).await.map_err(|e| not_found(e, "file"))?;
-        let bytes = self.files.get(&a.storage_key).await.map_err(|_| ApiError::Unavailable)?;
+        let bytes = self.files.get(&a.storage_key).await.map_err(|e| ApiError::unavailable(format!("file store: {e}")))?;
         Ok((a, bytes))
     }
 
     /// The visitor left an offline message: the team's replies reach them by email.
     async fn email_offline_reply(&self, conv: &ConversationRow, m: &MessageRow) {
-        let (Ok(visitor), Ok(site)) = (self.store.visitor(&conv.org_id, &conv.visitor_id).await, self.store.website(&conv.org_id, &conv.website_id).await) else { return };
+        let (Ok(visitor), Ok(site)) = (self.store.visitor(&conv.org_id, &conv.visitor_id).await, self.store.website(&conv.org_id, &conv.website_id).await)
+        else {
+            return;
+        };
         let Some(to) = visitor.email else { return };
-        self.mailer.send_later(to, format!("Re: your message to {}", site.name), format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name));
+        self.mailer.send_later(
+            to,
+            format!("Re: your message to {}", site.name),
+            format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name),
+        );
     }
 
     /// Emails the visitor the conversation's public messages.
@@ -305,7 +314,13 @@ impl App {
         Ok(row)
     }
 
-    pub async fn assign_conversation(&self, p: &Principal, conversation_id: &str, agent_id: Option<&str>, department_id: Option<&str>) -> ApiResult<ConversationRow> {
+    pub async fn assign_conversation(
+        &self,
+        p: &Principal,
+        conversation_id: &str,
+        agent_id: Option<&str>,
+        department_id: Option<&str>,
+    ) -> ApiResult<ConversationRow> {
         let (org_id, _, _) = staff(p)?;
         let conv = self.visible_conversation(p, conversation_id).await?;
         if let Some(a) = agent_id {
@@ -352,4 +367,3 @@ impl App {
 fn typing_event(conversation_id: &str, sender_kind: SenderKind, sender_id: &str, is_typing: bool, is_private: bool) -> Event {
     Event::Typing { conversation_id: conversation_id.to_owned(), sender_kind, sender_id: sender_id.to_owned(), is_typing, is_private }
 }
-

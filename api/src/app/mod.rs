@@ -4,11 +4,13 @@
 mod accounts;
 mod chat;
 mod facts;
+mod live;
 mod presence;
 mod visitors;
 
 pub use accounts::{not_found, CreatedInvite, Session};
 pub use chat::{Send, TYPING_TIMEOUT};
+pub use live::{Checks, ConversationLive, InboxLive, Resume};
 pub use presence::{Presence, Typing};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 
@@ -18,9 +20,9 @@ use std::time::Duration;
 use crate::auth::{AccessCache, AgentPrincipal, ApiKeyPrincipal, Keys, Principal, PrincipalKind, VisitorPrincipal};
 use crate::bus::{Bus, Event, AUTH_TOPIC};
 use crate::config::Settings;
+use crate::error::{ApiError, ApiResult};
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
-use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::{Quota, RateLimiter};
 use crate::store::{Appender, Store};
 

@@ -76,3 +76,12 @@ impl Principal {
 pub fn cache_entry(row: &crate::store::AgentRow) -> cache::AgentAccess {
     cache::AgentAccess { org_id: row.org_id.clone(), role: row.role, epoch: row.token_epoch, removed: row.removed_at.is_some() }
 }
+
+/// The token of a `Bearer <token>` credential (an HTTP `Authorization` header, or the
+/// `authorization` of a WebSocket's `connection_init`); another scheme or an empty
+/// token counts as none.
+pub fn bearer_token(credential: &str) -> Option<&str> {
+    let (scheme, token) = credential.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}

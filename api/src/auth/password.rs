@@ -9,10 +9,10 @@ use crate::error::ApiError;
 pub async fn hash_password(password: String) -> Result<String, ApiError> {
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|_| ApiError::Internal)
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|e| ApiError::internal(format!("password hash: {e}")))
     })
     .await
-    .map_err(|_| ApiError::Internal)?
+    .map_err(|e| ApiError::internal(format!("password hash task: {e}")))?
 }
 
 /// Verifies `password` against `hash`; with no hash (unknown account) it burns the

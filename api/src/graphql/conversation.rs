@@ -88,7 +88,13 @@ pub struct ConversationQuery;
 impl ConversationQuery {
     /// Conversations, newest activity first. Agents and API keys see the organization's
     /// queue (conversations with at least one visitor message); a visitor sees its own.
-    async fn conversations(&self, ctx: &Context<'_>, filter: Option<ConversationFilter>, first: Option<i32>, after: Option<String>) -> GqlResult<ConversationConnection> {
+    async fn conversations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ConversationFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> GqlResult<ConversationConnection> {
         let p = ctx.viewer()?;
         let filter = filter.unwrap_or_default();
         let first = first.unwrap_or(25);
@@ -117,7 +123,8 @@ impl ConversationQuery {
         let mut rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;
         let more = rows.len() > first as usize;
         rows.truncate(first as usize);
-        let edges: Vec<ConversationEdge> = rows.into_iter().map(|r| ConversationEdge { cursor: encode_cursor(r.last_activity_at, &r.id), node: Conversation(r) }).collect();
+        let edges: Vec<ConversationEdge> =
+            rows.into_iter().map(|r| ConversationEdge { cursor: encode_cursor(r.last_activity_at, &r.id), node: Conversation(r) }).collect();
         let page_info = PageInfo {
             has_next_page: more,
             has_previous_page: false,
@@ -152,7 +159,12 @@ impl ConversationMutation {
     async fn assign_conversation(&self, ctx: &Context<'_>, input: AssignConversationInput) -> GqlResult<Conversation> {
         let row = ctx
             .app()
-            .assign_conversation(ctx.viewer()?, &input.conversation_id, input.agent_id.as_ref().map(|i| i.as_str()), input.department_id.as_ref().map(|i| i.as_str()))
+            .assign_conversation(
+                ctx.viewer()?,
+                &input.conversation_id,
+                input.agent_id.as_ref().map(|i| i.as_str()),
+                input.department_id.as_ref().map(|i| i.as_str()),
+            )
             .await?;
         Ok(Conversation(row))
     }
@@ -197,9 +209,5 @@ impl ConversationMutation {
 }
 
 fn shortcut_conflict(e: crate::store::StoreError) -> ApiError {
-    match e {
-        crate::store::StoreError::Conflict(_) => ApiError::BadInput("a canned response with this shortcut already exists".into()),
-        crate::store::StoreError::NotFound => ApiError::NotFound("canned response"),
-        other => other.into(),
-    }
+    crate::app::not_found(e, "canned response")
 }

@@ -1,13 +1,16 @@
 //! Stable error codes for failures that happen before any resolver runs: the
 //! document does not parse (`GRAPHQL_PARSE_FAILED`) or does not validate, including
 //! depth and complexity limits (`GRAPHQL_VALIDATION_FAILED`). Anything else left
-//! without a code gets one in `finish_response`.
+//! without a code gets one in `finish_response`, which is also where the causes of
+//! our own failures are logged, once.
 
 use std::sync::Arc;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+
+use crate::error::{Cause, ErrorCode};
 
 pub struct ErrorCodes;
 
@@ -17,10 +20,10 @@ impl ExtensionFactory for ErrorCodes {
     }
 }
 
-fn with_code(mut e: ServerError, code: &str) -> ServerError {
+fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     let ext = e.extensions.get_or_insert_with(Default::default);
     if ext.get("code").is_none() {
-        ext.set("code", code);
+        ext.set("code", code.as_str());
     }
     e
 }
@@ -28,44 +31,48 @@ fn with_code(mut e: ServerError, code: &str) -> ServerError {
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodes {
     async fn parse_query(&self, ctx: &ExtensionContext<'_>, query: &str, variables: &Variables, next: NextParseQuery<'_>) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, "GRAPHQL_PARSE_FAILED"))
+        next.run(ctx, query, variables).await.map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))
     }
 
     async fn validation(&self, ctx: &ExtensionContext<'_>, next: NextValidation<'_>) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errs| errs.into_iter().map(|e| with_code(e, "GRAPHQL_VALIDATION_FAILED")).collect())
+        next.run(ctx).await.map_err(|errs| errs.into_iter().map(|e| with_code(e, ErrorCode::GraphqlValidationFailed)).collect())
     }
 }
 
-/// Gives every error a code. Input coercion failures (a variable of the wrong type)
-/// are the client's fault; anything else unexplained is internal.
+/// Gives every error a code and logs the causes of ours. Input coercion failures (a
+/// variable of the wrong type) are the client's fault; anything else unexplained is
+/// internal.
 pub fn finish_response(resp: &mut Response) {
     for e in &mut resp.errors {
-        let has = e.extensions.as_ref().is_some_and(|x| x.get("code").is_some());
-        if !has {
-            let code = if e.message.starts_with("Invalid value for argument")
-                || e.message.starts_with("Failed to parse")
-                || e.message.contains("Invalid value")
+        if let Some(cause) = e.source::<Cause>() {
+            let code = if code_of(e) == Some(ErrorCode::Unavailable.as_str()) { ErrorCode::Unavailable } else { ErrorCode::Internal };
+            cause.log(code);
+        }
+        if code_of(e).is_none() {
+            let code = if e.message.starts_with("Invalid value for argument") || e.message.starts_with("Failed to parse") || e.message.contains("Invalid value")
             {
-                "BAD_USER_INPUT"
+                ErrorCode::BadUserInput
             } else if e.message.starts_with("Unknown operation") || e.message.starts_with("Operation name required") {
-                "GRAPHQL_VALIDATION_FAILED"
+                ErrorCode::GraphqlValidationFailed
             } else {
                 tracing::error!(message = %e.message, "error without a code");
-                "INTERNAL"
+                ErrorCode::Internal
             };
-            e.extensions.get_or_insert_with(Default::default).set("code", code);
+            e.extensions.get_or_insert_with(Default::default).set("code", code.as_str());
         }
+    }
+}
+
+fn code_of(e: &ServerError) -> Option<&str> {
+    match e.extensions.as_ref()?.get("code")? {
+        Value::String(s) => Some(s.as_str()),
+        _ => None,
     }
 }
 
 /// True when the request as a whole was refused (nothing executed): per the
 /// GraphQL-over-HTTP spec that is a 400, and over WebSocket an `error` message.
 pub fn is_request_error(resp: &Response) -> bool {
-    matches!(resp.data, Value::Null)
-        && !resp.errors.is_empty()
-        && resp.errors.iter().all(|e| {
-            e.extensions.as_ref().and_then(|x| x.get("code")).is_some_and(|c| {
-                matches!(c, Value::String(s) if s == "GRAPHQL_PARSE_FAILED" || s == "GRAPHQL_VALIDATION_FAILED")
-            })
-        })
+    const REFUSED: [&str; 2] = [ErrorCode::GraphqlParseFailed.as_str(), ErrorCode::GraphqlValidationFailed.as_str()];
+    matches!(resp.data, Value::Null) && !resp.errors.is_empty() && resp.errors.iter().all(|e| code_of(e).is_some_and(|c| REFUSED.contains(&c)))
 }

@@ -5,15 +5,17 @@ mod account;
 mod conversation;
 mod errors;
 mod message;
+mod share;
 mod subscription;
 mod types;
 mod website;
 
 pub use errors::{finish_response, is_request_error};
+pub use share::shareable;
 
 use std::sync::Arc;
 
-use async_graphql::{Context, MergedObject, Schema};
+use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
 use crate::app::{App, RequestMeta};
 use crate::auth::Principal;
@@ -26,7 +28,10 @@ pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::Con
 #[derive(MergedObject, Default)]
 pub struct Mutation(account::AccountMutation, website::WebsiteMutation, conversation::ConversationMutation, message::MessageMutation);
 
-pub use subscription::Subscription;
+pub use subscription::SharedExecution;
+
+#[derive(MergedSubscription, Default)]
+pub struct Subscription(subscription::ConversationSubscription, subscription::InboxSubscription);
 
 pub type ChinwagSchema = Schema<Query, Mutation, Subscription>;
 
@@ -36,7 +41,7 @@ pub struct Viewer(pub Option<Principal>);
 
 /// Builds the schema. `app` is absent only for printing the SDL.
 pub fn build_schema(app: Option<Arc<App>>, limits: &Limits) -> ChinwagSchema {
-    let mut b = Schema::build(Query::default(), Mutation::default(), Subscription)
+    let mut b = Schema::build(Query::default(), Mutation::default(), Subscription::default())
         .limit_depth(limits.query_depth)
         .limit_complexity(limits.query_complexity)
         .limit_recursive_depth(32)

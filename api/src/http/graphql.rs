@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{request_meta, ws, AppState};
+use crate::error::{ApiError, ErrorCode};
 use crate::graphql::{finish_response, is_request_error, Viewer};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
@@ -35,9 +36,27 @@ pub struct GetParams {
 }
 
 /// A JSON error response with a code, for failures before GraphQL runs.
-pub fn error_response(status: StatusCode, code: &str, message: &str) -> Response {
-    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code } }] });
+pub fn error_response(status: StatusCode, code: ErrorCode, message: &str) -> Response {
+    let body = serde_json::json!({ "errors": [{ "message": message, "extensions": { "code": code.as_str() } }] });
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(GRAPHQL_RESPONSE))], body.to_string()).into_response()
+}
+
+/// The response for an `ApiError` outside GraphQL, with the status that fits its code;
+/// the cause of a failure of ours is logged here, once.
+pub fn api_error_response(e: ApiError) -> Response {
+    let status = match e.code() {
+        ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+        ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        ErrorCode::BadUserInput | ErrorCode::PlanLimit | ErrorCode::GraphqlParseFailed | ErrorCode::GraphqlValidationFailed => StatusCode::BAD_REQUEST,
+    };
+    if let Some(cause) = e.cause() {
+        cause.log(e.code());
+    }
+    error_response(status, e.code(), &e.message())
 }
 
 pub async fn post(State(state): State<AppState>, req: axum::extract::Request) -> Response {
@@ -46,18 +65,18 @@ pub async fn post(State(state): State<AppState>, req: axum::extract::Request) ->
     let headers = parts.headers;
     let body = match axum::body::to_bytes(body, state.app.settings.limits.max_body_bytes).await {
         Ok(b) => b,
-        Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", "request body is too large"),
+        Err(_) => return error_response(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BadUserInput, "request body is too large"),
     };
     let ctype = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
     if !ctype.starts_with("application/json") && !ctype.starts_with("application/graphql-response+json") {
-        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, "BAD_USER_INPUT", "send a JSON body with content-type application/json");
+        return error_response(StatusCode::UNSUPPORTED_MEDIA_TYPE, ErrorCode::BadUserInput, "send a JSON body with content-type application/json");
     }
     if body.first().is_some_and(|b| *b == b'[') || body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
-        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "batched requests are not supported");
+        return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "batched requests are not supported");
     }
     let parsed: Body = match serde_json::from_slice(&body) {
         Ok(b) => b,
-        Err(e) => return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &format!("the body is not a GraphQL request: {e}")),
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &format!("the body is not a GraphQL request: {e}")),
     };
     execute(state, peer, &headers, parsed.query, parsed.variables, parsed.operation_name, false).await
 }
@@ -75,14 +94,14 @@ pub async fn get_or_upgrade(State(state): State<AppState>, req: axum::extract::R
     }
     let params = match Query::<GetParams>::try_from_uri(&parts.uri) {
         Ok(Query(p)) => p,
-        Err(e) => return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", &e.body_text()),
+        Err(e) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &e.body_text()),
     };
     let Some(query) = params.query else {
-        return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "missing the query parameter");
+        return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "missing the query parameter");
     };
     let variables = match params.variables.as_deref().map(serde_json::from_str::<serde_json::Value>).transpose() {
         Ok(v) => v,
-        Err(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "variables must be a JSON object"),
+        Err(_) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "variables must be a JSON object"),
     };
     execute(state, peer, &parts.headers, query, variables, params.operation_name, true).await
 }
@@ -99,7 +118,7 @@ async fn execute(
     let variables = match variables {
         None | Some(serde_json::Value::Null) => Variables::default(),
         Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
-        Some(_) => return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "variables must be a JSON object"),
+        Some(_) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "variables must be a JSON object"),
     };
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
@@ -111,18 +130,18 @@ async fn execute(
         Ok(doc) => operation_type(doc, op_name.as_deref()),
         Err(e) => {
             let mut resp = async_graphql::Response::from_errors(vec![e]);
-            resp.errors.iter_mut().for_each(|e| e.extensions.get_or_insert_with(Default::default).set("code", "GRAPHQL_PARSE_FAILED"));
+            resp.errors.iter_mut().for_each(|e| e.extensions.get_or_insert_with(Default::default).set("code", ErrorCode::GraphqlParseFailed.as_str()));
             return respond(headers, resp);
         }
     };
     match op_type {
         Some(OperationType::Mutation) if is_get => {
-            let mut r = error_response(StatusCode::METHOD_NOT_ALLOWED, "BAD_USER_INPUT", "mutations need POST");
+            let mut r = error_response(StatusCode::METHOD_NOT_ALLOWED, ErrorCode::BadUserInput, "mutations need POST");
             r.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
             return r;
         }
         Some(OperationType::Subscription) => {
-            return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "subscriptions run over WebSocket (graphql-transport-ws) at this path");
+            return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "subscriptions run over WebSocket (graphql-transport-ws) at this path");
         }
         _ => {}
     }
@@ -130,7 +149,7 @@ async fn execute(
     let viewer = match bearer(headers) {
         Some(token) => match state.app.authenticate(token).await {
             Ok(p) => Viewer(Some(p)),
-            Err(e) => return error_response(StatusCode::UNAUTHORIZED, e.code(), &e.message()),
+            Err(e) => return api_error_response(e),
         },
         None => Viewer(None),
     };
@@ -153,9 +172,7 @@ fn operation_type(doc: &async_graphql::parser::types::ExecutableDocument, name: 
 
 /// `Authorization: Bearer <token>`; an empty or non-bearer header counts as none.
 pub fn bearer(headers: &HeaderMap) -> Option<&str> {
-    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
-    let (scheme, token) = v.split_once(' ')?;
-    (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| token.trim())
+    crate::auth::bearer_token(headers.get(header::AUTHORIZATION)?.to_str().ok()?)
 }
 
 /// Status and media type per the client's `Accept`: the GraphQL response media type

@@ -4,8 +4,6 @@
 mod assets;
 mod graphql;
 mod rest;
-mod queue;
-mod shared;
 mod uploads;
 mod ws;
 
@@ -25,7 +23,6 @@ use crate::app::{App, RequestMeta};
 use crate::graphql::ChinwagSchema;
 
 pub use rest::ApiDoc;
-pub use shared::SharedProducer;
 pub use ws::Sockets;
 
 #[derive(Clone)]
@@ -33,7 +30,7 @@ pub struct AppState {
     pub app: Arc<App>,
     pub schema: ChinwagSchema,
     pub sockets: Sockets,
-    pub shared: shared::SharedStreams,
+    pub shared: ws::SharedStreams,
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

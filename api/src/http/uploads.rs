@@ -10,9 +10,9 @@ use futures_util::StreamExt as _;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::graphql::{bearer, error_response};
+use super::graphql::{api_error_response as api_error, bearer, error_response};
 use super::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 #[derive(Deserialize, IntoParams)]
 #[serde(rename_all = "camelCase")]
@@ -32,19 +32,6 @@ pub struct Uploaded {
     /// Sniffed from the bytes.
     content_type: String,
     size: i64,
-}
-
-fn api_error(e: ApiError) -> Response {
-    let status = match e {
-        ApiError::Unauthenticated(_) => StatusCode::UNAUTHORIZED,
-        ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
-        ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-        ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-        ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
-        ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        ApiError::BadInput(_) | ApiError::PlanLimit(_) => StatusCode::BAD_REQUEST,
-    };
-    error_response(status, e.code(), &e.message())
 }
 
 /// Upload a file to a conversation; the body is the file's bytes.
@@ -68,9 +55,9 @@ pub async fn upload(State(state): State<AppState>, Query(q): Query<UploadParams>
     let mut body = req.into_body().into_data_stream();
     let mut bytes = Vec::new();
     while let Some(chunk) = body.next().await {
-        let Ok(chunk) = chunk else { return error_response(StatusCode::BAD_REQUEST, "BAD_USER_INPUT", "the upload was interrupted") };
+        let Ok(chunk) = chunk else { return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "the upload was interrupted") };
         if bytes.len() + chunk.len() > max {
-            return error_response(StatusCode::PAYLOAD_TOO_LARGE, "BAD_USER_INPUT", &format!("files are limited to {max} bytes"));
+            return error_response(StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::BadUserInput, &format!("files are limited to {max} bytes"));
         }
         bytes.extend_from_slice(&chunk);
     }

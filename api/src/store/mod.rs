@@ -51,11 +51,11 @@ mod rows;
 mod websites;
 
 pub use accounts::NewAgent;
-pub use attachments::{AttachmentRow, NewAttachment};
 pub use append::{Appended, Appender, NewMessage};
+pub use attachments::{AttachmentRow, NewAttachment};
 pub use chat::{ConversationFilter, PageDirection};
-pub use websites::{NewVisitor, Visit, WebsitePatch};
 pub use rows::*;
+pub use websites::{NewVisitor, Visit, WebsitePatch};
 
 use std::path::Path;
 use std::str::FromStr;
@@ -70,8 +70,8 @@ use sqlx::{PgPool, SqlitePool};
 #[derive(Debug)]
 pub enum StoreError {
     NotFound,
-    /// A unique constraint, by name where the database reports it.
-    Conflict(String),
+    /// A unique constraint refused the write.
+    Conflict(Constraint),
     /// The store cannot be reached or is overloaded: the caller may retry.
     Unavailable(sqlx::Error),
     Other(sqlx::Error),
@@ -79,17 +79,44 @@ pub enum StoreError {
 
 pub type StoreResult<T> = Result<T, StoreError>;
 
+/// The unique constraints a client can run into, named as in the migrations. What a
+/// client is told about each is decided in one place (`error::conflict_message`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Constraint {
+    /// `agents_email_key`
+    AgentEmail,
+    /// `departments_org_name_key`
+    DepartmentName,
+    /// `canned_responses_org_shortcut_key`
+    CannedShortcut,
+    /// `visitors_website_external_key`
+    VisitorExternalId,
+    Other,
+}
+
+impl Constraint {
+    /// PostgreSQL reports the constraint's name; SQLite reports only its columns
+    /// ("UNIQUE constraint failed: agents.email"), which are as fixed as the name.
+    fn of(db: &dyn sqlx::error::DatabaseError) -> Constraint {
+        let columns = db.message().rsplit_once(": ").map(|(_, c)| c).unwrap_or("");
+        match db.constraint().unwrap_or(columns) {
+            "agents_email_key" | "agents.email" => Constraint::AgentEmail,
+            "departments_org_name_key" | "departments.org_id, departments.name" => Constraint::DepartmentName,
+            "canned_responses_org_shortcut_key" | "canned_responses.org_id, canned_responses.shortcut" => Constraint::CannedShortcut,
+            "visitors_website_external_key" | "visitors.website_id, visitors.external_id" => Constraint::VisitorExternalId,
+            _ => Constraint::Other,
+        }
+    }
+}
+
 impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
-            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => {
-                StoreError::Conflict(db.constraint().unwrap_or("unique key").to_owned())
-            }
+            sqlx::Error::Database(db) if db.kind() == sqlx::error::ErrorKind::UniqueViolation => StoreError::Conflict(Constraint::of(db.as_ref())),
             // SQLITE_BUSY / SQLITE_LOCKED, and PostgreSQL's admin shutdown / cannot-connect classes.
             sqlx::Error::Database(db)
-                if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "57P01" | "57P02" | "57P03"))
-                    || db.code().is_some_and(|c| c.starts_with("08")) =>
+                if matches!(db.code().as_deref(), Some("5" | "6" | "517" | "57P01" | "57P02" | "57P03")) || db.code().is_some_and(|c| c.starts_with("08")) =>
             {
                 StoreError::Unavailable(e)
             }
@@ -118,8 +145,6 @@ pub enum Store {
     Sqlite { read: SqlitePool, write: SqlitePool },
     Postgres(PgPool),
 }
-
-
 
 impl Store {
     /// Connects to `database_url` (PostgreSQL) or opens `data_dir/chinwag.db` (SQLite),

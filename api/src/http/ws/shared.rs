@@ -16,11 +16,7 @@ use futures_util::{FutureExt as _, StreamExt as _};
 use tokio::sync::broadcast;
 
 use crate::auth::Principal;
-use crate::graphql::{finish_response, is_request_error};
-
-/// Marks a request as a shared producer: per-event checks are the consumers' job.
-#[derive(Clone, Copy)]
-pub struct SharedProducer;
+use crate::graphql::{finish_response, is_request_error, SharedExecution};
 
 /// What the shared execution sends its sockets.
 pub enum Item {
@@ -44,33 +40,8 @@ pub struct SharedStreams {
 
 /// The sharing key, or `None` when the operation must run on its own.
 pub fn key(principal: &Principal, query: &str, operation_name: Option<&str>, variables: &serde_json::Value) -> Option<String> {
-    use async_graphql::parser::types::{OperationType, Selection};
-    use async_graphql::Value as GqlValue;
-    // Fields whose value depends on who reads them cannot be shared.
-    if query.contains("unreadCount") {
+    if !crate::graphql::shareable(query, variables) {
         return None;
-    }
-    let doc = async_graphql::parser::parse_query(query).ok()?;
-    for (_, op) in doc.operations.iter() {
-        if op.node.ty != OperationType::Subscription {
-            return None;
-        }
-        for sel in &op.node.selection_set.node.items {
-            let Selection::Field(field) = &sel.node else { return None };
-            for (name, value) in &field.node.arguments {
-                if name.node != "after" && name.node != "afterSeq" {
-                    continue;
-                }
-                // A replay starts from this socket's own position: never shared.
-                let resolved = value.node.clone().into_const_with(|var| {
-                    Ok::<_, ()>(variables.get(var.as_str()).cloned().and_then(|v| GqlValue::from_json(v).ok()).unwrap_or(GqlValue::Null))
-                });
-                let resumes = !matches!(resolved, Ok(GqlValue::Null));
-                if resumes {
-                    return None;
-                }
-            }
-        }
     }
     let audience = match principal {
         Principal::Agent(a) => format!("org:{}", a.org_id),
@@ -90,7 +61,7 @@ impl SharedStreams {
         let (tx, rx) = broadcast::channel(CAPACITY);
         streams.insert(key.clone(), tx.clone());
         let registry = self.streams.clone();
-        let mut stream = schema.execute_stream(request.data(SharedProducer));
+        let mut stream = schema.execute_stream(request.data(SharedExecution));
         tokio::spawn(async move {
             let mut idle_check = tokio::time::interval(std::time::Duration::from_secs(10));
             loop {
