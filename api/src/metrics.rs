@@ -69,6 +69,9 @@ impl Histogram {
 #[derive(Default)]
 pub struct Metrics {
     pub subscriptions: Gauge,
+    /// Live streams listening on the bus (`app::live`): a subscription counts once it
+    /// can miss nothing.
+    pub live_streams: Gauge,
     pub deliveries: Counter,
     pub slow_consumers: Counter,
     pub rate_limited: Counter,
@@ -87,6 +90,7 @@ impl Metrics {
         };
         line("chinwag_websockets_open", "gauge", "Open WebSocket connections.", open_sockets.to_string());
         line("chinwag_subscriptions_active", "gauge", "Running GraphQL operations on sockets.", self.subscriptions.get().to_string());
+        line("chinwag_live_streams", "gauge", "Live event streams listening on the bus.", self.live_streams.get().to_string());
         line("chinwag_shared_streams", "gauge", "Live executions shared by every socket of one audience.", shared_streams.to_string());
         line("chinwag_deliveries_total", "counter", "Frames delivered to sockets.", self.deliveries.get().to_string());
         line("chinwag_slow_consumers_closed_total", "counter", "Sockets closed with 1013 for not keeping up.", self.slow_consumers.get().to_string());

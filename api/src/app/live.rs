@@ -24,6 +24,7 @@ use crate::auth::Principal;
 use crate::bus::{conversation_topic, org_topic, Event};
 use crate::domain::{inbox_preview, SenderKind};
 use crate::error::{ApiError, ApiResult};
+use crate::metrics::Metrics;
 use crate::store::{ConversationRow, MessageRow};
 
 /// Rows read per store round trip while replaying or filling a gap.
@@ -177,7 +178,9 @@ impl App {
             Resume::Live => (self.visible_conversation(&p, &conversation_id).await?.last_seq, false),
         };
         let app = self.clone();
+        let listening = Listening::new(&self.metrics);
         Ok(async_stream::stream! {
+            let _listening = listening;
             let mut cursor = Cursor { app: &app, conversation_id, last, agents_view };
             if replay {
                 match cursor.fill(i64::MAX).await {
@@ -224,7 +227,9 @@ impl App {
         let (org, _, _) = staff(&p)?;
         let rx = self.bus.subscribe(&org_topic(org)).await;
         let app = self.clone();
+        let listening = Listening::new(&self.metrics);
         Ok(async_stream::stream! {
+            let _listening = listening;
             let mut rx = rx;
             while let Some(ev) = next_event(&mut rx).await {
                 if checks == Checks::PerDelivery && !app.still_authorized(&p) {
@@ -276,5 +281,22 @@ async fn next_event(rx: &mut Receiver<Arc<Event>>) -> Option<Arc<Event>> {
         Ok(ev) => Some(ev),
         Err(RecvError::Lagged(_)) => Some(Arc::new(Event::Resync)),
         Err(RecvError::Closed) => None,
+    }
+}
+
+/// Counts a stream in `chinwag_live_streams` from the moment it listens on the bus until
+/// it is dropped.
+struct Listening(Arc<Metrics>);
+
+impl Listening {
+    fn new(metrics: &Arc<Metrics>) -> Listening {
+        metrics.live_streams.add(1);
+        Listening(metrics.clone())
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        self.0.live_streams.add(-1);
     }
 }

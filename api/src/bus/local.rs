@@ -51,6 +51,11 @@ impl LocalBus {
     }
 
     pub fn has_listeners(&self, topic: &str) -> bool {
-        self.topics.lock().expect("bus lock").get(topic).is_some_and(|tx| tx.receiver_count() > 0)
+        self.listeners(topic) > 0
+    }
+
+    /// How many receivers this node holds for `topic`.
+    pub fn listeners(&self, topic: &str) -> usize {
+        self.topics.lock().expect("bus lock").get(topic).map_or(0, |tx| tx.receiver_count())
     }
 }

@@ -89,6 +89,12 @@ pub struct Bus {
 }
 
 impl Bus {
+    /// How many live streams of this node listen on `topic` (a subscription is
+    /// registered once it listens; tests wait for this instead of sleeping).
+    pub fn local_listeners(&self, topic: &str) -> usize {
+        self.local.listeners(topic)
+    }
+
     /// The embedded default: one process, no Redis.
     pub fn local() -> Bus {
         Bus { local: LocalBus::default(), redis: None }

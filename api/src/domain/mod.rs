@@ -2,10 +2,10 @@
 //! call `parse`, so a failure carries `BAD_USER_INPUT`; past that only valid values exist.
 
 mod behaviour;
-mod conversation;
+pub mod conversation;
 mod enums;
 pub use behaviour::*;
-pub use conversation::*;
+pub use conversation::inbox_preview;
 pub use enums::*;
 
 /// Why an input was refused, in words for the client. Deliberately not `Display`:

@@ -22,7 +22,8 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use super::rows::message_cols;
 use super::{ConversationRow, MessageRow, Store, StoreError, StoreResult};
-use crate::domain::{ConversationStatus, SenderKind};
+use crate::domain::conversation::{self, Arrival, Thread};
+use crate::domain::SenderKind;
 use crate::ids::new_id;
 use crate::time::now_ms;
 
@@ -57,7 +58,6 @@ pub struct Appended {
     pub conversation_changed: bool,
 }
 
-const PREVIEW_CHARS: usize = 140;
 /// The most messages one transaction commits.
 const MAX_BATCH: usize = 512;
 
@@ -217,24 +217,13 @@ impl<'a> Plan<'a> {
                 }));
                 continue;
             }
-            let is_visitor = m.sender_kind == SenderKind::Visitor;
-            let is_public_reply = !is_visitor && !m.is_private && m.sender_kind != SenderKind::System;
-            let reopen = is_visitor && conv.status != ConversationStatus::Open;
-            let became_queued = is_visitor && !conv.queued;
-            let first_response = is_public_reply && conv.first_response_at.is_none();
-            conv.last_seq += 1;
+            // The rules are the domain's; the planner only applies and persists them.
+            let (next, effects) = conversation::on_message(thread_of(conv), Arrival { sender_kind: m.sender_kind, is_private: m.is_private }, now);
+            apply(conv, next);
             conv.updated_at = now;
             conv.last_activity_at = now;
-            if !m.is_private {
-                conv.last_message_preview = Some(m.body.chars().take(PREVIEW_CHARS).collect());
-            }
-            conv.queued |= is_visitor;
-            if reopen {
-                conv.status = ConversationStatus::Open;
-                conv.resolved_at = None;
-            }
-            if first_response {
-                conv.first_response_at = Some(now);
+            if let Some(preview) = conversation::preview_after(&m.body, m.is_private) {
+                conv.last_message_preview = Some(preview);
             }
             let message = MessageRow {
                 id: new_id("msg"),
@@ -257,8 +246,8 @@ impl<'a> Plan<'a> {
                 message: message.clone(),
                 conversation: conv.clone(),
                 duplicate: false,
-                became_queued,
-                conversation_changed: reopen || first_response,
+                became_queued: effects.became_queued,
+                conversation_changed: effects.conversation_changed(),
             }));
             plan.inserts.push(message);
         }
@@ -286,6 +275,19 @@ impl<'a> Plan<'a> {
             .collect();
         json(&changed)
     }
+}
+
+/// The part of a conversation the domain's rules read and write.
+fn thread_of(c: &ConversationRow) -> Thread {
+    Thread { status: c.status, last_seq: c.last_seq, queued: c.queued, first_response_at: c.first_response_at, resolved_at: c.resolved_at }
+}
+
+fn apply(c: &mut ConversationRow, t: Thread) {
+    c.status = t.status;
+    c.last_seq = t.last_seq;
+    c.queued = t.queued;
+    c.first_response_at = t.first_response_at;
+    c.resolved_at = t.resolved_at;
 }
 
 const ATTACH: &str = "update attachments set message_id = $1 where id = $2 and conversation_id = $3 and uploader_id = $4 and message_id is null";

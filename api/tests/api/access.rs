@@ -71,7 +71,9 @@ async fn a_removed_agent_stops_receiving_at_once() {
     let mut ws = app.ws(&bo.token).await;
     ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     ws.subscribe("i", "subscription { inboxEvents { __typename } }", json!({})).await;
-    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    app.wait_conversation_listeners(&conv, 1).await;
+    let org = app.app.keys.verify(&bo.token).expect("a valid token").org;
+    app.wait_listeners(&format!("org:{org}"), 1).await;
     app.send(&v.token, &conv, "before").await;
     assert_eq!(collect_messages(&mut ws, "c", 1).await[0]["body"], "before");
 

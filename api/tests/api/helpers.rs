@@ -71,6 +71,25 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
     TestApp { client: Client::new(&format!("http://127.0.0.1:{port}")), app, _dir: dir, pg_db, stop: Some(stop) }
 }
 
+impl TestApp {
+    /// Waits until `n` live streams of this node listen on `topic` (`conversation:{id}`,
+    /// `org:{id}`): then a subscription is registered and misses nothing sent after.
+    /// Live subscribers of one audience share one stream.
+    pub async fn wait_listeners(&self, topic: &str, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.app.bus.local_listeners(topic) < n {
+            assert!(tokio::time::Instant::now() < deadline, "{n} listeners on {topic} never registered");
+            tokio::task::yield_now().await;
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// `wait_listeners` on a conversation's topic.
+    pub async fn wait_conversation_listeners(&self, conversation_id: &str, n: usize) {
+        self.wait_listeners(&format!("conversation:{conversation_id}"), n).await;
+    }
+}
+
 impl std::ops::Deref for TestApp {
     type Target = Client;
     fn deref(&self) -> &Client {

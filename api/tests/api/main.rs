@@ -11,6 +11,7 @@ mod files;
 mod helpers;
 mod http_contract;
 mod protocol;
+mod rules;
 mod schema;
 mod tenancy;
 mod visitor_side;

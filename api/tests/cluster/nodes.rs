@@ -92,6 +92,21 @@ impl Node {
         }
     }
 
+    /// Waits until this node has `n` live streams listening on the bus (read from
+    /// `/metrics`): then its subscriptions miss nothing published after.
+    pub async fn wait_live_streams(&self, n: i64) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let text = self.client.http.get(format!("{}/metrics", self.base)).send().await.unwrap().text().await.unwrap();
+            let now: i64 = text.lines().find_map(|l| l.strip_prefix("chinwag_live_streams ")).and_then(|v| v.parse().ok()).unwrap_or(0);
+            if now >= n {
+                return;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{n} live streams never registered on {}", self.base);
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self._dir.path().join("node.log")).unwrap_or_default()
     }

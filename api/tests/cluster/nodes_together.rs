@@ -20,7 +20,8 @@ async fn a_visitor_on_one_node_and_an_agent_on_another_chat_both_ways() {
     agent_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     let mut visitor_ws = a.ws(&v.token).await;
     visitor_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    b.wait_live_streams(1).await;
+    a.wait_live_streams(1).await;
 
     // Presence crosses nodes: the agent's socket is on B, the widget asks A.
     let cfg = a.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { agentOnline } }", json!({ "k": site.key })).await;
