@@ -61,7 +61,12 @@ function png(size, maskable) {
       for (let sy = 0; sy < SS; sy++)
         for (let sx = 0; sx < SS; sx++) {
           const c = at(((x + (sx + 0.5) / SS) * 64) / size, ((y + (sy + 0.5) / SS) * 64) / size, maskable);
-          if (c) ((r += c[0]), (g += c[1]), (b += c[2]), a++);
+          if (c) {
+            r += c[0];
+            g += c[1];
+            b += c[2];
+            a++;
+          }
         }
       const o = 1 + x * 4;
       if (a) row.set([r / a, g / a, b / a, (255 * a) / (SS * SS)], o);

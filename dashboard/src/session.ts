@@ -48,6 +48,9 @@ export function createSessionStore(options: { storage?: Storage; url?: string } 
 
   function makeClient(session?: { accessToken: string; refreshToken: string }): AgentClient {
     let made: AgentClient | undefined;
+    // Assigned apart from its `let`: the callback below runs during the call, when a
+    // `const` would still be in its temporal dead zone and throw.
+    // eslint-disable-next-line prefer-const
     made = createAgentClient({
       url,
       storage,

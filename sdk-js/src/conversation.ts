@@ -197,7 +197,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
   const listeners = new Set<(s: ConversationState<C>) => void>();
   const stored = new Map<string, ChatMessage>();
   let pending: ChatMessage[] = [];
-  let history: ChatMessage[] = [];
+  const history: ChatMessage[] = [];
   const typers = new Map<string, { event: TypingEvent; timer: ReturnType<typeof setTimeout> }>();
   let typingSentAt = 0;
   let readSeq = 0;
@@ -237,7 +237,10 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
       if (m.clientMessageId && mine(m.senderKind, m.senderId)) pending = pending.filter((p) => p.key !== key);
       const typist = `${m.senderKind}:${m.senderId}`;
       const t = typers.get(typist);
-      if (t) (clearTimeout(t.timer), typers.delete(typist));
+      if (t) {
+        clearTimeout(t.timer);
+        typers.delete(typist);
+      }
     }
     if (added) history.sort(bySeq);
     return added;

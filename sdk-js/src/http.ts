@@ -27,7 +27,7 @@ function codeForStatus(status: number): string {
 
 /** A {@link Requester} posting to `url` with `token` for authenticated calls. */
 export function createRequester(url: string, fetchImpl: typeof fetch, token?: TokenSource): Requester {
-  async function post(query: string, variables: unknown, bearer?: string): Promise<any> {
+  async function post<R>(query: string, variables: unknown, bearer?: string): Promise<R> {
     const headers: Record<string, string> = {
       'content-type': 'application/json',
       accept: 'application/graphql-response+json, application/json',
@@ -53,7 +53,8 @@ export function createRequester(url: string, fetchImpl: typeof fetch, token?: To
       const code = response.ok ? 'NETWORK_ERROR' : codeForStatus(response.status);
       throw new ChinwagError(code, `HTTP ${response.status} from ${url}`, [], response.status);
     }
-    return body.data;
+    // The caller's document says what `data` holds.
+    return body.data as R;
   }
 
   return async (document, variables, auth = true) => {

@@ -129,13 +129,13 @@ export function createLive(options: {
     }));
 
   return {
-    subscribe(document, variables, sink) {
+    subscribe<R, V>(document: TypedDocument<R, V>, variables: V, sink: Sink<R>) {
       let open = true;
       const end = () => {
         open = false;
         active.delete(unsubscribe);
       };
-      const stop = connection().subscribe<any>(
+      const stop = connection().subscribe<R>(
         // The same object is re-sent on every reconnect: callers may update its
         // variables (`after`) to resume where they stopped.
         { query: String(document), variables: variables as Record<string, unknown> },
@@ -145,7 +145,7 @@ export function createLive(options: {
             if (result.errors?.length) {
               unsubscribe();
               sink.error?.(fromGraphQLErrors(result.errors as GraphQLErrorEntry[]));
-            } else sink.next(result.data);
+            } else sink.next(result.data as R);
           },
           // Not retried because signed out (log-out closes the socket itself): say so.
           error: (e) =>

@@ -11,13 +11,15 @@
  * preset with `documentMode: 'string'`), so documents generated for your own operations
  * work with `request` too.
  */
+// `String` too: codegen's TypedDocumentString is a class extending String.
+// eslint-disable-next-line @typescript-eslint/no-wrapper-object-types
 export type TypedDocument<TResult = Record<string, unknown>, TVariables = Record<string, unknown>> = (string | String) & {
   /** Type-level only: never set. */
   readonly __apiType?: (variables: TVariables) => TResult;
 };
 
 /** The result type of a {@link TypedDocument}. */
-export type ResultOf<D> = D extends TypedDocument<infer R, any> ? R : never;
+export type ResultOf<D> = D extends TypedDocument<infer R, never> ? R : never;
 
 /** The variables type of a {@link TypedDocument}. */
-export type VariablesOf<D> = D extends TypedDocument<any, infer V> ? V : never;
+export type VariablesOf<D> = D extends TypedDocument<unknown, infer V> ? V : never;

@@ -91,7 +91,9 @@ function upload(api: string, conversationId: string, file: File, name: string, p
       let body;
       try {
         body = JSON.parse(xhr.responseText);
-      } catch {}
+      } catch {
+        // Not JSON (a proxy's error page): the status decides below.
+      }
       if (xhr.status < 300) return resolve(body);
       reject({ code: body?.errors?.[0]?.extensions?.code ?? (xhr.status == 413 ? 'BAD_USER_INPUT' : 'INTERNAL') });
     };
