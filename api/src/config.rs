@@ -1,10 +1,12 @@
 //! Settings: every knob has one default, here, settable by flag or environment.
 
+use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-/// Everything `chinwag serve` reads. Flags win over environment variables.
-#[derive(clap::Args, Debug, Clone)]
+/// Everything `chinwag serve` reads. Flags win over environment variables. `Debug`
+/// redacts the secrets (and the URLs, which may carry passwords).
+#[derive(clap::Args, Clone)]
 pub struct Settings {
     /// Address to listen on.
     #[arg(long, env = "CHINWAG_LISTEN", default_value = "127.0.0.1:8080")]
@@ -21,12 +23,14 @@ pub struct Settings {
     /// Prefix of every Redis channel and key, so deployments can share one Redis.
     #[arg(long, env = "CHINWAG_REDIS_PREFIX", default_value = "chinwag:")]
     pub redis_prefix: String,
-    /// The built widget (`widget.js` and its chunks).
-    #[arg(long, env = "CHINWAG_WIDGET_DIR", default_value = "widget/dist")]
-    pub widget_dir: PathBuf,
-    /// The built dashboard (`index.html` and `assets/`).
-    #[arg(long, env = "CHINWAG_DASHBOARD_DIR", default_value = "dashboard/dist")]
-    pub dashboard_dir: PathBuf,
+    /// Serve the widget (`widget.js` and its chunks) from this directory instead of the
+    /// `widget/dist` embedded at build time.
+    #[arg(long, env = "CHINWAG_WIDGET_DIR")]
+    pub widget_dir: Option<PathBuf>,
+    /// Serve the dashboard (`index.html` and `assets/`) from this directory instead of the
+    /// `dashboard/dist` embedded at build time.
+    #[arg(long, env = "CHINWAG_DASHBOARD_DIR")]
+    pub dashboard_dir: Option<PathBuf>,
     /// `smtp://user:pass@host:587?tls=required` (or `smtps://...`) to send email; without
     /// it, emails are written to `<data dir>/outbox/`.
     #[arg(long, env = "CHINWAG_SMTP_URL", hide_env_values = true)]
@@ -151,6 +155,8 @@ impl Settings {
         // The environment may have filled these; defaults() means none of it.
         s.database_url = None;
         s.redis_url = None;
+        s.widget_dir = None;
+        s.dashboard_dir = None;
         s.smtp_url = None;
         s.s3_bucket = None;
         s.s3_endpoint = None;
@@ -164,5 +170,97 @@ impl Settings {
     /// True when the store is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.database_url.as_deref().is_some_and(|u| u.starts_with("postgres://") || u.starts_with("postgresql://"))
+    }
+}
+
+/// Shows whether a secret is set, never its value.
+struct Redacted<'a>(&'a Option<String>);
+
+impl fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(_) => f.write_str("Some(<redacted>)"),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Destructured without `..`, so a new field does not compile until it is placed
+        // here, redacted or not.
+        let Settings {
+            listen,
+            data_dir,
+            database_url,
+            redis_url,
+            redis_prefix,
+            widget_dir,
+            dashboard_dir,
+            smtp_url,
+            mail_from,
+            s3_bucket,
+            s3_endpoint,
+            s3_region,
+            s3_access_key_id,
+            s3_secret_access_key,
+            public_url,
+            jwt_secret,
+            signup_enabled,
+            trust_proxy,
+            access_token_ttl,
+            refresh_token_ttl,
+            visitor_token_ttl,
+            refresh_reuse_grace,
+            limits,
+        } = self;
+        f.debug_struct("Settings")
+            .field("listen", listen)
+            .field("data_dir", data_dir)
+            .field("database_url", &Redacted(database_url))
+            .field("redis_url", &Redacted(redis_url))
+            .field("redis_prefix", redis_prefix)
+            .field("widget_dir", widget_dir)
+            .field("dashboard_dir", dashboard_dir)
+            .field("smtp_url", &Redacted(smtp_url))
+            .field("mail_from", mail_from)
+            .field("s3_bucket", s3_bucket)
+            .field("s3_endpoint", s3_endpoint)
+            .field("s3_region", s3_region)
+            .field("s3_access_key_id", &Redacted(s3_access_key_id))
+            .field("s3_secret_access_key", &Redacted(s3_secret_access_key))
+            .field("public_url", public_url)
+            .field("jwt_secret", &Redacted(jwt_secret))
+            .field("signup_enabled", signup_enabled)
+            .field("trust_proxy", trust_proxy)
+            .field("access_token_ttl", access_token_ttl)
+            .field("refresh_token_ttl", refresh_token_ttl)
+            .field("visitor_token_ttl", visitor_token_ttl)
+            .field("refresh_reuse_grace", refresh_reuse_grace)
+            .field("limits", limits)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Settings;
+
+    #[test]
+    fn debug_output_redacts_secrets_and_urls_with_passwords() {
+        let mut s = Settings::defaults();
+        s.database_url = Some("postgres://chinwag:db-pass-1@db/chinwag".into());
+        s.redis_url = Some("redis://:redis-pass-2@cache:6379".into());
+        s.smtp_url = Some("smtp://mailer:smtp-pass-3@mail:587".into());
+        s.s3_access_key_id = Some("AKIA-key-id-4".into());
+        s.s3_secret_access_key = Some("s3-secret-5".into());
+        s.jwt_secret = Some("jwt-secret-6-at-least-32-bytes-long!".into());
+        s.s3_bucket = Some("attachments".into());
+        let shown = format!("{s:?} {s:#?}");
+        for secret in ["db-pass-1", "redis-pass-2", "smtp-pass-3", "AKIA-key-id-4", "s3-secret-5", "jwt-secret-6"] {
+            assert!(!shown.contains(secret), "{secret} leaked: {shown}");
+        }
+        assert!(shown.contains("jwt_secret: Some(<redacted>)"), "a set secret shows as set: {shown}");
+        assert!(shown.contains("\"attachments\""), "other settings still show: {shown}");
     }
 }

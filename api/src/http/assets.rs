@@ -1,16 +1,66 @@
 //! The built clients: the widget at `/widget.js` (plus its hashed chunks under
 //! `/widget/`, CORS open, long-lived caching) and the dashboard at `/app/` (a single-page
-//! app: unknown paths get its `index.html`). Files are read from the configured
-//! directories (`widget/dist`, `dashboard/dist` by default) and carry a content ETag,
-//! so browsers revalidate cheaply. Without a build, `/app/` says how to make one.
+//! app: unknown paths get its `index.html`). Files come from a configured directory
+//! (`--widget-dir`, `--dashboard-dir`) when one is set, else from `widget/dist` and
+//! `dashboard/dist` as they were at build time: embedded into release builds, read from
+//! disk by debug builds (rust-embed's default, so `npm run build` shows up without a
+//! recompile). Every file carries a content ETag, so browsers revalidate cheaply.
+//! Without a build, `/app/` says how to make one.
 
-use std::path::{Component, Path, PathBuf};
+use std::borrow::Cow;
+use std::path::{Component, Path};
 
 use axum::extract::{Path as UrlPath, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 use super::AppState;
+
+// A missing folder embeds nothing (the server then answers as if the client were not
+// built), so the server builds without Node.js. `build.rs` makes cargo notice a folder
+// that appears or gains files after the last build.
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../widget/dist"]
+#[allow_missing = true]
+struct BuiltWidget;
+
+#[derive(rust_embed::RustEmbed)]
+#[folder = "../dashboard/dist"]
+#[allow_missing = true]
+struct BuiltDashboard;
+
+/// Where one client's files come from: a configured directory wins outright (an empty
+/// one serves nothing, it does not fall back), else the build's own files.
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Dir(&'a Path),
+    Built(fn(&str) -> Option<rust_embed::EmbeddedFile>),
+}
+
+impl<'a> Source<'a> {
+    fn widget(state: &'a AppState) -> Self {
+        state.app.settings.widget_dir.as_deref().map_or(Source::Built(BuiltWidget::get), Source::Dir)
+    }
+
+    fn dashboard(state: &'a AppState) -> Self {
+        state.app.settings.dashboard_dir.as_deref().map_or(Source::Built(BuiltDashboard::get), Source::Dir)
+    }
+
+    /// The file at `rel` (already checked by [`safe`]) and its hex SHA-256.
+    async fn read(self, rel: &str) -> Option<(Cow<'static, [u8]>, String)> {
+        match self {
+            Source::Dir(dir) => {
+                let bytes = tokio::fs::read(dir.join(rel)).await.ok()?;
+                let hash = crate::ids::sha256_hex(&bytes);
+                Some((Cow::Owned(bytes), hash))
+            }
+            Source::Built(get) => {
+                let file = get(rel)?;
+                Some((file.data, crate::ids::hex(&file.metadata.sha256_hash())))
+            }
+        }
+    }
+}
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// The loader keeps its name across releases, so it is revalidated often.
@@ -33,13 +83,11 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-/// `dir/rel` if `rel` stays inside `dir` (no `..`, no absolute parts).
-fn inside(dir: &Path, rel: &str) -> Option<PathBuf> {
-    let rel = Path::new(rel.trim_start_matches('/'));
-    if rel.components().any(|c| !matches!(c, Component::Normal(_))) {
-        return None;
-    }
-    Some(dir.join(rel))
+/// `rel` without its leading `/` if it stays inside the folder (no `..`, no absolute
+/// parts), so it is safe to join to a directory or to look up among the embedded files.
+fn safe(rel: &str) -> Option<&str> {
+    let rel = rel.trim_start_matches('/');
+    Path::new(rel).components().all(|c| matches!(c, Component::Normal(_))).then_some(rel)
 }
 
 /// Gzipped copies of text assets, by content hash: compressed once, served many times.
@@ -68,9 +116,9 @@ fn compressible(path: &Path) -> bool {
 
 /// Serves one file with an ETag, gzipped when the client accepts it (the budgets are
 /// gzipped sizes); `cors` opens it to every origin (widget assets).
-async fn file(path: &Path, headers: &HeaderMap, cache: &'static str, cors: bool) -> Option<Response> {
-    let bytes = tokio::fs::read(path).await.ok()?;
-    let hash = crate::ids::sha256_hex(&bytes);
+async fn file(source: Source<'_>, rel: &str, headers: &HeaderMap, cache: &'static str, cors: bool) -> Option<Response> {
+    let (bytes, hash) = source.read(rel).await?;
+    let path = Path::new(rel);
     let gzip = compressible(path) && headers.get(header::ACCEPT_ENCODING).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("gzip"));
     // One ETag per representation, so caches never mix gzipped and plain bytes.
     let etag = format!("\"{}{}\"", &hash[..20], if gzip { "-gz" } else { "" });
@@ -98,8 +146,7 @@ fn not_found() -> Response {
 }
 
 pub async fn widget_loader(State(state): State<AppState>, headers: HeaderMap) -> Response {
-    let path = state.app.settings.widget_dir.join("widget.js");
-    match file(&path, &headers, SHORT, true).await {
+    match file(Source::widget(&state), "widget.js", &headers, SHORT, true).await {
         Some(r) => r,
         None => (
             StatusCode::NOT_FOUND,
@@ -113,26 +160,23 @@ pub async fn widget_loader(State(state): State<AppState>, headers: HeaderMap) ->
 /// `/widget/<file>`: hashed chunks and styles are immutable; other files (the demo page)
 /// are revalidated.
 pub async fn widget_asset(State(state): State<AppState>, UrlPath(rel): UrlPath<String>, headers: HeaderMap) -> Response {
-    let Some(path) = inside(&state.app.settings.widget_dir, &rel) else { return not_found() };
-    let hashed = rel.contains("-") && matches!(path.extension().and_then(|e| e.to_str()), Some("js" | "css"));
-    file(&path, &headers, if hashed { IMMUTABLE } else { SHORT }, true).await.unwrap_or_else(not_found)
+    let Some(rel) = safe(&rel) else { return not_found() };
+    let hashed = rel.contains("-") && matches!(Path::new(rel).extension().and_then(|e| e.to_str()), Some("js" | "css"));
+    file(Source::widget(&state), rel, &headers, if hashed { IMMUTABLE } else { SHORT }, true).await.unwrap_or_else(not_found)
 }
 
 pub async fn dashboard(State(state): State<AppState>, rel: Option<UrlPath<String>>, headers: HeaderMap) -> Response {
-    let dir = &state.app.settings.dashboard_dir;
-    let index = dir.join("index.html");
-    if !index.exists() {
-        return dashboard_missing();
-    }
+    let source = Source::dashboard(&state);
     let rel = rel.map(|UrlPath(r)| r).unwrap_or_default();
-    if let Some(path) = inside(dir, &rel).filter(|p| p.is_file()) {
+    // `/app/` itself, or a path that is no file (a directory, or unsafe), falls through.
+    if let Some(rel) = safe(&rel).filter(|r| !r.is_empty()) {
         let cache = if rel.starts_with("assets/") { IMMUTABLE } else { SHORT };
-        if let Some(r) = file(&path, &headers, cache, false).await {
+        if let Some(r) = file(source, rel, &headers, cache, false).await {
             return r;
         }
     }
     // A client-side route: the app decides.
-    file(&index, &headers, "no-cache", false).await.unwrap_or_else(not_found)
+    file(source, "index.html", &headers, "no-cache", false).await.unwrap_or_else(dashboard_missing)
 }
 
 fn dashboard_missing() -> Response {

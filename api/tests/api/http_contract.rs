@@ -109,8 +109,8 @@ async fn built_clients_are_served_with_etags_cors_and_caching() {
     std::fs::write(dash.join("assets/app-1.js"), "1").unwrap();
     let (w, d) = (widget.clone(), dash.clone());
     let app = spawn_app_with(move |s| {
-        s.widget_dir = w;
-        s.dashboard_dir = d;
+        s.widget_dir = Some(w);
+        s.dashboard_dir = Some(d);
     })
     .await;
     let base = app.url.trim_end_matches("/graphql").to_owned();

@@ -4,6 +4,7 @@
 mod access;
 mod agent_side;
 mod bad_input;
+mod built_clients;
 mod core_path;
 mod delivery;
 mod email;
