@@ -133,6 +133,8 @@ function StatusToggle() {
   // A fresh sign-in starts online: that is why one opens the dashboard.
   useEffect(() => {
     if (me.status === 'OFFLINE') void set('ONLINE');
+    // Once, on mount: going offline later is the agent's own choice, not to be undone.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return (
     <button

@@ -122,6 +122,9 @@ export function useAttachments(client: AgentClient, conversationId: string, mess
     return () => {
       cancelled = true;
     };
+    // `map` is `known`'s map for this conversation (both listed); on the render after a
+    // switch it is a fresh empty Map, which as a dependency would re-run this each time.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [client, conversationId, messages, known]);
 
   return map;

@@ -6,7 +6,7 @@
  * After a reconnect the first page is reloaded.
  */
 import type { ConversationStatus } from '@chinwag/sdk';
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { QueueConversationsDocument, type QueueConversation } from '../api';
 import { useServices } from '../directory';
 import { belongs, type View } from './inbox';
@@ -30,11 +30,14 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
   const cursor = useRef<string | null>(null);
   const generation = useRef(0);
 
-  const filter = {
-    status: [status],
-    assignee: view === 'mine' ? ('ME' as const) : view === 'unassigned' ? ('UNASSIGNED' as const) : ('ANY' as const),
-    search: search || undefined,
-  };
+  const filter = useMemo(
+    () => ({
+      status: [status],
+      assignee: view === 'mine' ? ('ME' as const) : view === 'unassigned' ? ('UNASSIGNED' as const) : ('ANY' as const),
+      search: search || undefined,
+    }),
+    [view, status, search],
+  );
 
   const loadFirst = useCallback(async () => {
     const gen = ++generation.current;
@@ -48,7 +51,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loading: false, error }));
     }
-  }, [client, view, status, search]);
+  }, [client, inbox, filter]);
 
   const loadMore = useCallback(async () => {
     const gen = generation.current;
@@ -76,7 +79,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loadingMore: false, error }));
     }
-  }, [client, view, status, search]);
+  }, [client, inbox, filter]);
 
   useEffect(() => {
     setState({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });

@@ -85,6 +85,8 @@ export function WidgetPreview({ websiteKey, settings }: { websiteKey: string; se
   useEffect(() => {
     const t = setTimeout(() => setShown(settings), SETTLE_MS);
     return () => clearTimeout(t);
+    // The fields shown, not the object: the form makes a new one on every render.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [settings.name, settings.color, settings.position, settings.greeting, settings.launcherText]);
 
   if (built.data === false)

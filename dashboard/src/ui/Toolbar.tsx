@@ -97,7 +97,8 @@ export function Toolbar({ label, actions, className = '' }: { label: string; act
   latest.current = layout;
 
   // Before paint: measure new labels, then settle on what fits.
-  useLayoutEffect(() => latest.current(), [signature, shown === null]);
+  const unmeasured = shown === null;
+  useLayoutEffect(() => latest.current(), [signature, unmeasured]);
   useEffect(() => {
     const parent = bar.current?.parentElement;
     if (!parent) return;

@@ -398,6 +398,9 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
     return () => {
       live = false;
     };
+    // The caller's `deps` say when `load` (a new closure each render) runs again, as with
+    // useEffect's own; `tick` is `reload`.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
   return { ...state, reload: () => setTick((t) => t + 1), set: (data: T) => setState({ data, loading: false }) };
 }
