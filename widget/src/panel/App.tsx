@@ -34,6 +34,8 @@ const PHONE = '(max-width: 520px)';
 export function App({ core }: { core: Core }) {
   const [, bump] = useReducer((n: number) => n + 1, 0);
   // A layout effect: subscribed before `mount` returns, so the `open` that follows renders.
+  // `core` is the widget's one, for the page's life.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   useLayoutEffect(() => core.subscribe(() => bump(0)), []);
   // Everything in the panel belongs to one client: after `identify` replaces it, the panel
   // starts over, never rendering the old view even once (its conversation, opened with
@@ -68,11 +70,16 @@ function Panel({ core }: { core: Core }) {
       (e) => current && (core.report(e), open({ kind: 'chat', id: null }, false)),
     );
     return () => void (current = false);
+    // Once per panel: the panel is keyed by the client's generation, so `core` and
+    // `client` never change under it.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   // Availability may have changed since the page loaded.
   useEffect(() => {
     if (isOpen) client.widgetConfig().then(setConfig, () => {});
+    // `client` is fixed for the panel (keyed by the client's generation).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [isOpen]);
 
   // Focus follows the visitor: into the panel when it opens or changes view.
@@ -199,6 +206,8 @@ function useConnection(core: Core): ConnectionState {
       seen ||= s === 'online';
       setState(seen ? s : 'online');
     });
+    // The client is fixed for the panel (keyed by the client's generation).
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   return state;
 }

@@ -66,14 +66,20 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   const [answered, setAnswered] = useState(false);
   const asking = !id && !answered && !client.hasSession() && config.preChatFields.length > 0;
   // The answers are in: on to the message.
+  // The host's root is fixed for the page.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => void (answered && core.host.root.querySelector<HTMLElement>('.composer textarea')?.focus()), [answered]);
 
   useEffect(() => {
     core.viewing(id);
     return () => core.viewing(null);
+    // `core` is fixed for the panel.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
   useEffect(() => {
     if (conversation && first) conversation.send(first).catch(() => {});
+    // The first message goes once, with the conversation it starts.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [conversation]);
 
   // Read while it is on screen: the team sees "Seen", the badge clears.
@@ -82,6 +88,8 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     if (!conversation || !id || !isOpen || !visible || state?.loading) return;
     core.read(id);
     conversation.markRead().catch(() => {});
+    // `id` comes with `conversation` (made from it); `core` is fixed for the panel.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [conversation, messages, isOpen, visible, state?.loading]);
 
   // Follow new messages when the visitor is at the bottom, or just wrote.
@@ -92,6 +100,9 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     // The pre-chat form reads from the top.
     if ((!asking && el.scrollHeight - el.scrollTop - el.clientHeight < 120) || last?.senderKind === 'VISITOR')
       el.scrollTop = el.scrollHeight;
+    // When there is new content (a message, typing, a draft, opening, a status):
+    // `asking` and the last sender decide how, not when.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [messages.length, typing.length, draft, isOpen, state?.conversation?.status]);
 
   async function send(text: string): Promise<boolean> {

@@ -25,6 +25,8 @@ export function List({ core, t, onOpen, onNew }: ListProps) {
       (page) => setItems(page.nodes),
       (e) => (core.report(e), setItems([])),
     );
+    // Once, when the list opens; `core` is fixed for the panel.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   const unread = core.unread;
   const date = new Intl.DateTimeFormat(core.host.locale(), { dateStyle: 'medium', timeStyle: 'short' });

@@ -91,6 +91,8 @@ export function Rating({
   const [status, setStatus] = useState<'idle' | 'busy' | 'done' | 'failed'>('idle');
   const form = useRef<HTMLFormElement>(null);
   // The comment field appears with the first star: keep the whole prompt in view.
+  // Once, when the first star appears (and the comment field with it).
+  // eslint-disable-next-line react-hooks/exhaustive-deps
   useEffect(() => form.current?.scrollIntoView({ block: 'nearest' }), [stars > 0]);
   if (status === 'done') {
     return (

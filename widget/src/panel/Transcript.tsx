@@ -75,6 +75,8 @@ export function Transcript({ core, conversationId, onClose }: TranscriptProps) {
       (v) => v.email && setEmail((typed) => typed || v.email!),
       () => {},
     );
+    // Once, when the form opens; the client is fixed for the panel.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
   async function submit(e: Event) {
