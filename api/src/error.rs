@@ -72,7 +72,8 @@ impl Cause {
 /// Not `Display` on purpose: async-graphql converts any `Display` type into an error
 /// without a code, so this type (and the ones below it) convert only through
 /// `From<ApiError> for async_graphql::Error`, which always sets `extensions.code`.
-#[derive(Debug)]
+/// `Clone` so that one failed batch read answers every field that waited on it.
+#[derive(Debug, Clone)]
 pub enum ApiError {
     Unauthenticated(&'static str),
     Forbidden(&'static str),

@@ -219,6 +219,12 @@ impl App {
         Ok(row)
     }
 
+    /// Sets the signed-in agent's availability.
+    pub async fn set_agent_status(&self, p: &Principal, status: crate::domain::AgentStatus) -> ApiResult<AgentRow> {
+        let a = super::agent(p)?;
+        Ok(self.store.set_agent_status(&a.org_id, &a.id, status).await?)
+    }
+
     pub async fn remove_agent(&self, p: &Principal, agent_id: &str) -> ApiResult<AgentRow> {
         let a = admin(p)?;
         let target = self.store.agent(&a.org_id, agent_id).await?;

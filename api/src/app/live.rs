@@ -284,8 +284,8 @@ async fn next_event(rx: &mut Receiver<Arc<Event>>) -> Option<Arc<Event>> {
     }
 }
 
-/// Counts a stream in `chinwag_live_streams` from the moment it listens on the bus until
-/// it is dropped.
+/// Counts a stream in `chinwag_live_streams` from the moment it listens on the bus and
+/// knows where it starts (anything committed later reaches it) until it is dropped.
 struct Listening(Arc<Metrics>);
 
 impl Listening {

@@ -2,16 +2,25 @@
 //! authorized from the principal, validated, committed, then published.
 
 mod accounts;
+mod canned;
 mod chat;
 mod facts;
 mod live;
 mod presence;
+mod reads;
 mod visitors;
 
+/// The read models operations return: rows as committed.
+pub use crate::store::{
+    AgentRow, ApiKeyRow, AttachmentRow, CannedRow, ConversationFilter, ConversationRow, DepartmentRow, InviteRow, MessageRow, PageViewRow, PersonRow, ReadRow,
+    VisitorRow, WebsiteRow,
+};
 pub use accounts::{not_found, CreatedInvite, Session};
+pub use canned::CannedPatch;
 pub use chat::{Send, TYPING_TIMEOUT};
 pub use live::{Checks, ConversationLive, InboxLive, Resume};
 pub use presence::{Presence, Typing};
+pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 
 use std::sync::Arc;

@@ -54,6 +54,11 @@ impl Principal {
         }
     }
 
+    /// An agent or an API key: someone of the organization, who sees notes.
+    pub fn is_staff(&self) -> bool {
+        !matches!(self, Principal::Visitor(_))
+    }
+
     /// A stable key for per-principal limits.
     pub fn limit_key(&self) -> String {
         match self {

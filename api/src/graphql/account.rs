@@ -5,7 +5,7 @@ use async_graphql::{Context, InputObject, Object, ID};
 
 use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, Department, Invite, InvitePreview, PendingInvite};
 use super::{ContextExt as _, GqlResult};
-use crate::app::{admin, agent, staff, Session};
+use crate::app::Session;
 use crate::domain::{AgentStatus, Role};
 
 #[derive(InputObject)]
@@ -57,25 +57,21 @@ pub struct AccountQuery;
 impl AccountQuery {
     /// The signed-in agent.
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Agent> {
-        let a = agent(ctx.viewer()?)?;
-        Ok(Agent(ctx.app().store.agent(&a.org_id, &a.id).await?))
+        Ok(Agent(ctx.app().me(ctx.viewer()?).await?))
     }
 
     /// The organization's agents.
     async fn agents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Agent>> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        Ok(ctx.app().store.agents(org).await?.into_iter().map(Agent).collect())
+        Ok(ctx.app().agents(ctx.viewer()?).await?.into_iter().map(Agent).collect())
     }
 
     async fn departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        Ok(ctx.app().store.departments(org).await?.into_iter().map(Department).collect())
+        Ok(ctx.app().departments(ctx.viewer()?).await?.into_iter().map(Department).collect())
     }
 
     /// Invites not yet accepted (owners and admins).
     async fn invites(&self, ctx: &Context<'_>) -> GqlResult<Vec<PendingInvite>> {
-        let a = admin(ctx.viewer()?)?;
-        Ok(ctx.app().store.pending_invites(&a.org_id).await?.into_iter().map(Into::into).collect())
+        Ok(ctx.app().pending_invites(ctx.viewer()?).await?.into_iter().map(Into::into).collect())
     }
 
     /// What an invite link is for; no token needed, only the invite's own.
@@ -86,8 +82,7 @@ impl AccountQuery {
 
     /// API keys of the organization (owners and admins).
     async fn api_keys(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiKey>> {
-        let a = admin(ctx.viewer()?)?;
-        Ok(ctx.app().store.api_keys(&a.org_id).await?.into_iter().map(ApiKey).collect())
+        Ok(ctx.app().api_keys(ctx.viewer()?).await?.into_iter().map(ApiKey).collect())
     }
 }
 
@@ -177,8 +172,7 @@ impl AccountMutation {
 
     /// Sets the signed-in agent's availability.
     async fn set_agent_status(&self, ctx: &Context<'_>, status: AgentStatus) -> GqlResult<Agent> {
-        let a = agent(ctx.viewer()?)?;
-        Ok(Agent(ctx.app().store.set_agent_status(&a.org_id, &a.id, status).await?))
+        Ok(Agent(ctx.app().set_agent_status(ctx.viewer()?, status).await?))
     }
 
     /// Creates an API key. The secret is in the result and never shown again.

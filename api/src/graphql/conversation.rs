@@ -6,11 +6,11 @@ use base64::Engine as _;
 
 use super::types::{CannedResponse, Conversation, ConversationConnection, ConversationEdge, PageInfo};
 use super::{ContextExt as _, GqlResult};
-use crate::app::staff;
+use crate::app::CannedPatch;
+use crate::app::ConversationFilter as StoreFilter;
 use crate::auth::Principal;
-use crate::domain::{CannedBody, CannedTitle, ConversationStatus, Shortcut};
+use crate::domain::ConversationStatus;
 use crate::error::ApiError;
-use crate::store::ConversationFilter as StoreFilter;
 
 #[derive(Enum, Clone, Copy, PartialEq, Eq)]
 pub enum AssigneeFilter {
@@ -140,8 +140,7 @@ impl ConversationQuery {
     }
 
     async fn canned_responses(&self, ctx: &Context<'_>) -> GqlResult<Vec<CannedResponse>> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        Ok(ctx.app().store.canned_responses(org).await?.into_iter().map(CannedResponse).collect())
+        Ok(ctx.app().canned_responses(ctx.viewer()?).await?.into_iter().map(CannedResponse).collect())
     }
 }
 
@@ -179,35 +178,16 @@ impl ConversationMutation {
     }
 
     async fn create_canned_response(&self, ctx: &Context<'_>, input: CannedResponseInput) -> GqlResult<CannedResponse> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        let shortcut = Shortcut::parse(&input.shortcut)?;
-        let title = CannedTitle::parse(&input.title)?;
-        let body = CannedBody::parse(&input.body)?;
-        let row = ctx.app().store.create_canned(org, shortcut.as_str(), title.as_str(), body.as_str()).await.map_err(shortcut_conflict)?;
-        Ok(CannedResponse(row))
+        Ok(CannedResponse(ctx.app().create_canned(ctx.viewer()?, &input.shortcut, &input.title, &input.body).await?))
     }
 
     async fn update_canned_response(&self, ctx: &Context<'_>, id: ID, input: UpdateCannedResponseInput) -> GqlResult<CannedResponse> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        let shortcut = input.shortcut.as_deref().map(Shortcut::parse).transpose()?;
-        let title = input.title.as_deref().map(CannedTitle::parse).transpose()?;
-        let body = input.body.as_deref().map(CannedBody::parse).transpose()?;
-        let row = ctx
-            .app()
-            .store
-            .update_canned(org, &id, shortcut.as_ref().map(|s| s.as_str()), title.as_ref().map(|t| t.as_str()), body.as_ref().map(|b| b.as_str()))
-            .await
-            .map_err(shortcut_conflict)?;
-        Ok(CannedResponse(row))
+        let patch = CannedPatch { shortcut: input.shortcut.as_deref(), title: input.title.as_deref(), body: input.body.as_deref() };
+        Ok(CannedResponse(ctx.app().update_canned(ctx.viewer()?, &id, patch).await?))
     }
 
     async fn delete_canned_response(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        ctx.app().store.delete_canned(org, &id).await.map_err(|e| crate::app::not_found(e, "canned response"))?;
+        ctx.app().delete_canned(ctx.viewer()?, &id).await?;
         Ok(true)
     }
-}
-
-fn shortcut_conflict(e: crate::store::StoreError) -> ApiError {
-    crate::app::not_found(e, "canned response")
 }

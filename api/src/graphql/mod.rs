@@ -4,6 +4,7 @@
 mod account;
 mod conversation;
 mod errors;
+mod loaders;
 mod message;
 mod share;
 mod subscription;
@@ -58,9 +59,22 @@ pub fn sdl() -> String {
     build_schema(None, &crate::config::Settings::defaults().limits).sdl()
 }
 
+/// Adds what every operation needs to a request: the viewer (if it presented a valid
+/// token), the request's facts, and its loaders. Both transports build requests here.
+pub fn prepare(request: async_graphql::Request, app: &Arc<App>, viewer: Option<Principal>, meta: RequestMeta) -> async_graphql::Request {
+    let request = request.data(meta);
+    let request = match &viewer {
+        Some(p) => request.data(loaders::Loaders::new(app, p.org_id())),
+        None => request,
+    };
+    request.data(Viewer(viewer))
+}
+
 /// Typed access to what every resolver needs.
 pub trait ContextExt {
     fn app(&self) -> &Arc<App>;
+    /// The request's loaders (there is one set per request with a principal).
+    fn loaders(&self) -> Result<&loaders::Loaders, ApiError>;
     /// The authenticated principal, or `UNAUTHENTICATED`.
     fn viewer(&self) -> Result<&Principal, ApiError>;
     fn meta(&self) -> RequestMeta;
@@ -75,6 +89,9 @@ impl ContextExt for Context<'_> {
     }
     fn meta(&self) -> RequestMeta {
         self.data_opt::<RequestMeta>().cloned().unwrap_or_default()
+    }
+    fn loaders(&self) -> Result<&loaders::Loaders, ApiError> {
+        self.data_opt::<loaders::Loaders>().ok_or(ApiError::Unauthenticated("this operation needs a token"))
     }
 }
 

@@ -1,13 +1,13 @@
 //! Output types of the schema, each a thin view over a committed row. Fields that
-//! need more data load it through the store, scoped by the caller.
+//! need more data read it through `App` (scoped by the caller) or, for the fields
+//! every item of a page has, through the request's loaders (one read per kind).
 
 use async_graphql::{ComplexObject, Context, InputValueError, InputValueResult, Object, Scalar, ScalarType, SimpleObject, Union, Value, ID};
 
 use super::{ContextExt as _, GqlResult};
-use crate::app::App;
+use crate::app::{AgentRow, ApiKeyRow, CannedRow, ConversationRow, DepartmentRow, MessageRow, PageFrom, ReadRow, VisitorRow, WebsiteRow};
 use crate::auth::Principal;
 use crate::domain::{AgentStatus, ConversationStatus, Role, SenderKind, WidgetPosition};
-use crate::store::{AgentRow, ApiKeyRow, CannedRow, ConversationRow, DepartmentRow, MessageRow, PageDirection, ReadRow, VisitorRow, WebsiteRow};
 use crate::time::{parse_rfc3339, rfc3339};
 
 /// An instant, as an RFC 3339 string in UTC with milliseconds (`2026-11-27T10:00:00.123Z`).
@@ -231,18 +231,8 @@ impl Visitor {
     }
     /// Pages viewed, newest first (agents only).
     async fn page_views(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<PageView>> {
-        if !is_staff(ctx) {
-            return Ok(Vec::new());
-        }
-        let n = first.unwrap_or(20).clamp(1, 100) as i64;
-        Ok(ctx
-            .app()
-            .store
-            .page_views(&self.0.id, n)
-            .await?
-            .into_iter()
-            .map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) })
-            .collect())
+        let rows = ctx.app().page_views(ctx.viewer()?, &self.0, first.unwrap_or(20)).await?;
+        Ok(rows.into_iter().map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) }).collect())
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
@@ -308,10 +298,8 @@ impl Message {
     /// Files sent with the message.
     async fn attachments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Attachment>> {
         let app = ctx.app();
-        Ok(app
-            .store
-            .message_attachments(&self.0.id)
-            .await?
+        let rows = ctx.loaders()?.attachments.load_one(self.0.id.clone()).await?.unwrap_or_default();
+        Ok(rows
             .into_iter()
             .map(|a| Attachment {
                 url: app.file_url(&a.id),
@@ -325,21 +313,17 @@ impl Message {
     }
     /// Who sent it, as the reader may see it: an agent's name, the bot's key name, or
     /// the visitor's name.
-    async fn sender_name(&self, ctx: &Context<'_>) -> Option<String> {
-        let app = ctx.app();
-        let id = self.0.sender_id.as_deref()?;
-        match self.0.sender_kind {
-            SenderKind::Agent => app.store.agent_any(id).await.ok().map(|a| a.name),
-            SenderKind::Bot => app.store.api_key(id).await.ok().map(|k| k.name),
-            SenderKind::Visitor => app.store.visitor(&self.0.org_id, id).await.ok().and_then(|v| v.name),
-            SenderKind::System => None,
+    async fn sender_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        match (self.0.sender_kind, &self.0.sender_id) {
+            (SenderKind::System, _) | (_, None) => Ok(None),
+            (_, Some(id)) => Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.name)),
         }
     }
     /// The sending agent's avatar.
-    async fn sender_avatar_url(&self, ctx: &Context<'_>) -> Option<String> {
-        match (self.0.sender_kind, self.0.sender_id.as_deref()) {
-            (SenderKind::Agent, Some(id)) => ctx.app().store.agent_any(id).await.ok().and_then(|a| a.avatar_url),
-            _ => None,
+    async fn sender_avatar_url(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        match (self.0.sender_kind, &self.0.sender_id) {
+            (SenderKind::Agent, Some(id)) => Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.avatar_url)),
+            _ => Ok(None),
         }
     }
 }
@@ -373,23 +357,23 @@ impl Conversation {
         ID(self.0.website_id.clone())
     }
     async fn visitor(&self, ctx: &Context<'_>) -> GqlResult<Visitor> {
-        Ok(Visitor(ctx.app().store.visitor(&self.0.org_id, &self.0.visitor_id).await.map_err(crate::error::ApiError::from)?))
+        let v = ctx.loaders()?.visitors.load_one(self.0.visitor_id.clone()).await?;
+        Ok(Visitor(v.ok_or(crate::error::ApiError::NotFound("visitor"))?))
     }
     /// The assigned agent (agents only; visitors see `assigneeName`).
     async fn assignee(&self, ctx: &Context<'_>) -> GqlResult<Option<Agent>> {
         match (&self.0.assignee_id, is_staff(ctx)) {
-            (Some(id), true) => Ok(ctx.app().store.agent_any(id).await.ok().map(Agent)),
+            (Some(id), true) => Ok(ctx.loaders()?.agents.load_one(id.clone()).await?.map(Agent)),
             _ => Ok(None),
         }
     }
     /// The assigned agent's display name.
-    async fn assignee_name(&self, ctx: &Context<'_>) -> Option<String> {
-        let id = self.0.assignee_id.as_ref()?;
-        ctx.app().store.agent_any(id).await.ok().map(|a| a.name)
+    async fn assignee_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let Some(id) = &self.0.assignee_id else { return Ok(None) };
+        Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.name))
     }
-    async fn department(&self, ctx: &Context<'_>) -> Option<Department> {
-        let id = self.0.department_id.as_ref()?;
-        ctx.app().store.department(&self.0.org_id, id).await.ok().map(Department)
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        Ok(ctx.app().department_of(&self.0).await?.map(Department))
     }
     /// The highest `seq` handed out in this conversation.
     async fn last_seq(&self) -> i32 {
@@ -427,63 +411,28 @@ impl Conversation {
     /// Messages, oldest first. With no arguments: the latest 50. `first`/`after` pages
     /// forward from a message id; `last`/`before` pages back.
     async fn messages(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<ID>, last: Option<i32>, before: Option<ID>) -> GqlResult<MessageConnection> {
-        let app = ctx.app();
-        let include_private = is_staff(ctx);
-        let (dir, limit) = match (first, after, last, before) {
-            (f, Some(after), None, None) => (PageDirection::After(cursor_seq(app, &self.0.id, &after, include_private).await?), f.unwrap_or(50)),
-            (Some(f), None, None, None) => (PageDirection::After(0), f),
-            (None, None, l, Some(before)) => (PageDirection::Before(cursor_seq(app, &self.0.id, &before, include_private).await?), l.unwrap_or(50)),
-            (None, None, l, None) => (PageDirection::Before(i64::MAX), l.unwrap_or(50)),
+        let from = match (first, after.as_ref().map(|a| a.as_str()), last, before.as_ref().map(|b| b.as_str())) {
+            (f, after, None, None) if f.is_some() || after.is_some() => PageFrom::First(f.unwrap_or(50), after),
+            (None, None, l, before) => PageFrom::Last(l.unwrap_or(50), before),
             _ => return Err(crate::error::ApiError::BadInput("use first/after or last/before, not both".into()).into()),
         };
-        if !(1..=200).contains(&limit) {
-            return Err(crate::error::ApiError::BadInput("page size must be 1 to 200".into()).into());
-        }
-        let mut rows = app.store.message_page(&self.0.id, dir, limit as i64 + 1, include_private).await.map_err(crate::error::ApiError::from)?;
-        let more = rows.len() > limit as usize;
-        if more {
-            match dir {
-                PageDirection::After(_) => {
-                    rows.pop();
-                }
-                PageDirection::Before(_) => {
-                    rows.remove(0);
-                }
-            }
-        }
-        let (has_next, has_prev) = match dir {
-            PageDirection::After(_) => (more, false),
-            PageDirection::Before(_) => (false, more),
-        };
+        let page = ctx.app().message_page(ctx.viewer()?, &self.0, from).await?;
         let page_info = PageInfo {
-            has_next_page: has_next,
-            has_previous_page: has_prev,
-            start_cursor: rows.first().map(|m| m.id.clone()),
-            end_cursor: rows.last().map(|m| m.id.clone()),
+            has_next_page: page.has_next,
+            has_previous_page: page.has_previous,
+            start_cursor: page.messages.first().map(|m| m.id.clone()),
+            end_cursor: page.messages.last().map(|m| m.id.clone()),
         };
-        Ok(MessageConnection { nodes: rows.into_iter().map(Message).collect(), page_info })
+        Ok(MessageConnection { nodes: page.messages.into_iter().map(Message).collect(), page_info })
     }
     /// How many messages the caller has not read (excluding its own).
     async fn unread_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
-        let p = ctx.viewer()?;
-        let (kind, id, private) = match p {
-            Principal::Visitor(v) => ("visitor", v.id.as_str(), false),
-            Principal::Agent(a) => ("agent", a.id.as_str(), true),
-            Principal::ApiKey(k) => ("bot", k.id.as_str(), true),
-        };
-        Ok(ctx.app().store.unread_count(&self.0.id, kind, id, private).await.map_err(crate::error::ApiError::from)? as i32)
+        Ok(ctx.app().unread_count(ctx.viewer()?, &self.0).await? as i32)
     }
     /// Where each participant has read up to.
     async fn read_receipts(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReadReceipt>> {
-        let rows = ctx.app().store.read_positions(&self.0.id, is_staff(ctx)).await.map_err(crate::error::ApiError::from)?;
+        let rows = ctx.app().read_positions(ctx.viewer()?, &self.0).await?;
         Ok(rows.into_iter().map(|r| ReadReceipt::from_row(&self.0.id, r)).collect())
-    }
-}
-
-async fn cursor_seq(app: &App, conversation_id: &str, id: &ID, include_private: bool) -> GqlResult<i64> {
-    match app.store.message(conversation_id, id).await {
-        Ok(m) if include_private || !m.is_private => Ok(m.seq),
-        _ => Err(crate::error::ApiError::NotFound("message").into()),
     }
 }
 
@@ -556,15 +505,7 @@ impl Department {
         &self.0.name
     }
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<Agent>> {
-        let app = ctx.app();
-        let ids = app.store.department_member_ids(&self.0.id).await.map_err(crate::error::ApiError::from)?;
-        let mut out = Vec::with_capacity(ids.len());
-        for id in ids {
-            if let Ok(a) = app.store.agent(&self.0.org_id, &id).await {
-                out.push(Agent(a));
-            }
-        }
-        Ok(out)
+        Ok(ctx.app().department_members(&self.0).await?.into_iter().map(Agent).collect())
     }
 }
 
@@ -635,8 +576,8 @@ pub struct PendingInvite {
     pub created_at: DateTime,
 }
 
-impl From<crate::store::InviteRow> for PendingInvite {
-    fn from(i: crate::store::InviteRow) -> Self {
+impl From<crate::app::InviteRow> for PendingInvite {
+    fn from(i: crate::app::InviteRow) -> Self {
         PendingInvite { id: ID(i.id), email: i.email, role: i.role, expires_at: DateTime(i.expires_at), created_at: DateTime(i.created_at) }
     }
 }

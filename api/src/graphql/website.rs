@@ -4,7 +4,7 @@ use async_graphql::{Context, InputObject, Object, ID};
 
 use super::types::{Appearance, BusinessHoursOut, PreChatFieldOut, Visitor, VisitorSession, Website, WidgetConfig};
 use super::{ContextExt as _, GqlResult};
-use crate::app::{admin, staff, visitor, Identity, StartSession, WebsiteUpdate};
+use crate::app::{Identity, StartSession, WebsiteUpdate};
 use crate::domain::{BusinessHours, Interval, PreChatField, PreChatFieldKind, Weekday, WidgetPosition};
 
 #[derive(InputObject)]
@@ -113,19 +113,16 @@ impl WebsiteQuery {
     }
 
     async fn websites(&self, ctx: &Context<'_>) -> GqlResult<Vec<Website>> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        Ok(ctx.app().store.websites(org).await?.into_iter().map(Website).collect())
+        Ok(ctx.app().websites(ctx.viewer()?).await?.into_iter().map(Website).collect())
     }
 
     async fn website(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Website> {
-        let (org, _, _) = staff(ctx.viewer()?)?;
-        Ok(Website(ctx.app().store.website(org, &id).await.map_err(|e| crate::app::not_found(e, "website"))?))
+        Ok(Website(ctx.app().website(ctx.viewer()?, &id).await?))
     }
 
     /// The visitor of a visitor token.
     async fn current_visitor(&self, ctx: &Context<'_>) -> GqlResult<Visitor> {
-        let v = visitor(ctx.viewer()?)?;
-        Ok(Visitor(ctx.app().store.visitor(&v.org_id, &v.id).await?))
+        Ok(Visitor(ctx.app().current_visitor(ctx.viewer()?).await?))
     }
 }
 
@@ -166,9 +163,7 @@ impl WebsiteMutation {
             offline_messages: input.offline_messages,
             powered_by: input.powered_by,
         };
-        let p = ctx.viewer()?;
-        admin(p)?;
-        Ok(Website(ctx.app().update_website(p, &id, u).await?))
+        Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
     }
 
     /// The visitor is on this page now (agents see it, with the history of pages).

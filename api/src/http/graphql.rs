@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::{request_meta, ws, AppState};
 use crate::error::{ApiError, ErrorCode};
-use crate::graphql::{finish_response, is_request_error, Viewer};
+use crate::graphql::{finish_response, is_request_error, prepare};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -148,12 +148,12 @@ async fn execute(
     let meta = request_meta(&state.app, headers, peer.as_ref());
     let viewer = match bearer(headers) {
         Some(token) => match state.app.authenticate(token).await {
-            Ok(p) => Viewer(Some(p)),
+            Ok(p) => Some(p),
             Err(e) => return api_error_response(e),
         },
-        None => Viewer(None),
+        None => None,
     };
-    let mut resp = state.schema.execute(request.data(viewer).data(meta)).await;
+    let mut resp = state.schema.execute(prepare(request, &state.app, viewer, meta)).await;
     finish_response(&mut resp);
     respond(headers, resp)
 }

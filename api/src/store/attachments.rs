@@ -24,6 +24,7 @@ macro_rules! attachment_cols {
         "id, org_id, conversation_id, uploader_kind, uploader_id, message_id, filename, content_type, size, storage_key, created_at"
     };
 }
+pub(crate) use attachment_cols;
 
 pub struct NewAttachment<'a> {
     pub org_id: &'a str,

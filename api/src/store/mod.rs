@@ -45,6 +45,7 @@ macro_rules! on_write {
 mod accounts;
 mod append;
 mod attachments;
+mod batches;
 mod chat;
 mod migrate;
 mod rows;
@@ -53,6 +54,7 @@ mod websites;
 pub use accounts::NewAgent;
 pub use append::{Appended, Appender, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
+pub use batches::PersonRow;
 pub use chat::{ConversationFilter, PageDirection};
 pub use rows::*;
 pub use websites::{NewVisitor, Visit, WebsitePatch};

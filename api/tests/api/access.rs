@@ -71,9 +71,7 @@ async fn a_removed_agent_stops_receiving_at_once() {
     let mut ws = app.ws(&bo.token).await;
     ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     ws.subscribe("i", "subscription { inboxEvents { __typename } }", json!({})).await;
-    app.wait_conversation_listeners(&conv, 1).await;
-    let org = app.app.keys.verify(&bo.token).expect("a valid token").org;
-    app.wait_listeners(&format!("org:{org}"), 1).await;
+    app.wait_live_streams(2).await;
     app.send(&v.token, &conv, "before").await;
     assert_eq!(collect_messages(&mut ws, "c", 1).await[0]["body"], "before");
 

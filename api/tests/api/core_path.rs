@@ -42,7 +42,7 @@ async fn the_core_path_works_end_to_end_over_http_and_websocket() {
     agent_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     let mut visitor_ws = app.ws(&visitor.token).await;
     visitor_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_conversation_listeners(&conv, 2).await;
+    app.wait_live_streams(2).await;
 
     app.ok(Some(&owner.token), "mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true) }", json!({ "c": conv })).await;
     let t = visitor_ws.next_data("c").await;
@@ -129,7 +129,7 @@ async fn typing_turns_off_by_itself_after_about_six_seconds() {
     let conv = app.start_conversation(&v, Some("hi")).await;
     let mut ws = app.ws(&owner.token).await;
     ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_conversation_listeners(&conv, 1).await;
+    app.wait_live_streams(1).await;
     app.ok(Some(&v.token), "mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true) }", json!({ "c": conv })).await;
     let started = std::time::Instant::now();
     assert_eq!(ws.next_data("c").await["conversationEvents"]["isTyping"], true);

@@ -51,7 +51,7 @@ async fn a_client_that_drops_its_socket_catches_up_with_nothing_lost_or_doubled(
     let conv = app.start_conversation(&v, Some("m0")).await;
     let mut ws = app.ws(&v.token).await;
     ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_conversation_listeners(&conv, 1).await;
+    app.wait_live_streams(1).await;
     for i in 1..=3 {
         app.send(&owner.token, &conv, &format!("m{i}")).await;
     }
@@ -92,7 +92,7 @@ async fn fifty_concurrent_senders_are_delivered_once_each_in_seq_order() {
     agent_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     let mut visitor_ws = app.ws(&v.token).await;
     visitor_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_conversation_listeners(&conv, 2).await;
+    app.wait_live_streams(2).await;
 
     const SENDERS: usize = 50;
     const EACH: usize = 4;
@@ -128,7 +128,7 @@ async fn private_notes_never_reach_the_visitor_live_or_replayed() {
     vws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     let mut aws = app.ws(&owner.token).await;
     aws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_conversation_listeners(&conv, 2).await;
+    app.wait_live_streams(2).await;
 
     app.ok(Some(&owner.token), "mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true, isPrivate: true) }", json!({ "c": conv })).await;
     let note = app.send_raw(&owner.token, &conv, "VIP customer, be nice", None, true).await;
@@ -211,7 +211,7 @@ async fn live_subscribers_of_one_audience_share_one_execution() {
     let mut replay = app.ws(&owner.token).await;
     replay.subscribe("r", CONVERSATION_EVENTS, json!({ "c": conv, "after": first_id })).await;
     // The organization's shared stream, the visitor's, and the replay.
-    app.wait_conversation_listeners(&conv, 3).await;
+    app.wait_live_streams(3).await;
     let base = app.url.trim_end_matches("/graphql");
     let metrics = app.http.get(format!("{base}/metrics")).send().await.unwrap().text().await.unwrap();
     assert!(metrics.contains("\nchinwag_shared_streams 2\n"), "one for the organization's agents, one for the visitor:\n{metrics}");
@@ -323,7 +323,7 @@ async fn slow_consumer_is_closed(write_stall_ms: u64, one_by_one: usize) {
     stalled.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     let mut reader = app.ws(&owner.token).await;
     reader.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_conversation_listeners(&conv, 1).await;
+    app.wait_live_streams(1).await;
 
     const BIG: usize = 2000;
     let n = BIG + one_by_one;

@@ -72,21 +72,15 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
 }
 
 impl TestApp {
-    /// Waits until `n` live streams of this node listen on `topic` (`conversation:{id}`,
-    /// `org:{id}`): then a subscription is registered and misses nothing sent after.
+    /// Waits until `n` live streams of this server listen on the bus and know where they
+    /// start (`chinwag_live_streams`): then their subscriptions miss nothing sent after.
     /// Live subscribers of one audience share one stream.
-    pub async fn wait_listeners(&self, topic: &str, n: usize) {
+    pub async fn wait_live_streams(&self, n: i64) {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while self.app.bus.local_listeners(topic) < n {
-            assert!(tokio::time::Instant::now() < deadline, "{n} listeners on {topic} never registered");
-            tokio::task::yield_now().await;
+        while self.app.metrics.live_streams.get() < n {
+            assert!(tokio::time::Instant::now() < deadline, "{n} live streams never registered");
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
-    }
-
-    /// `wait_listeners` on a conversation's topic.
-    pub async fn wait_conversation_listeners(&self, conversation_id: &str, n: usize) {
-        self.wait_listeners(&format!("conversation:{conversation_id}"), n).await;
     }
 }
 

@@ -33,7 +33,7 @@ use crate::app::RequestMeta;
 use crate::auth::Principal;
 use crate::bus::{Event, AUTH_TOPIC};
 use crate::error::ErrorCode;
-use crate::graphql::{finish_response, is_request_error, Viewer};
+use crate::graphql::{finish_response, is_request_error, prepare};
 use crate::http::AppState;
 use crate::time::now_ms;
 
@@ -221,10 +221,12 @@ impl Connection {
                 let generation = self.next_gen;
                 let raw_vars = payload.variables.filter(|v| v.is_object()).unwrap_or(serde_json::Value::Object(Default::default()));
                 let share_key = super::shared::key(&principal, &payload.query, payload.operation_name.as_deref(), &raw_vars);
-                let mut request = async_graphql::Request::new(payload.query)
-                    .variables(async_graphql::Variables::from_json(raw_vars))
-                    .data(Viewer(Some(principal.clone())))
-                    .data(self.meta.clone());
+                let mut request = prepare(
+                    async_graphql::Request::new(payload.query).variables(async_graphql::Variables::from_json(raw_vars)),
+                    &self.state.app,
+                    Some(principal.clone()),
+                    self.meta.clone(),
+                );
                 if let Some(name) = payload.operation_name {
                     request = request.operation_name(name);
                 }
