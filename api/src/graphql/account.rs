@@ -3,6 +3,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
+use super::guards::Allow;
 use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, Department, Invite, InvitePreview, PendingInvite};
 use super::{ContextExt as _, GqlResult};
 use crate::app::Session;
@@ -56,20 +57,24 @@ pub struct AccountQuery;
 #[Object]
 impl AccountQuery {
     /// The signed-in agent.
+    #[graphql(guard = "Allow::Agents")]
     async fn me(&self, ctx: &Context<'_>) -> GqlResult<Agent> {
         Ok(Agent(ctx.app().me(ctx.viewer()?).await?))
     }
 
     /// The organization's agents.
+    #[graphql(guard = "Allow::Staff")]
     async fn agents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Agent>> {
         Ok(ctx.app().agents(ctx.viewer()?).await?.into_iter().map(Agent).collect())
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
         Ok(ctx.app().departments(ctx.viewer()?).await?.into_iter().map(Department).collect())
     }
 
     /// Invites not yet accepted (owners and admins).
+    #[graphql(guard = "Allow::Admins")]
     async fn invites(&self, ctx: &Context<'_>) -> GqlResult<Vec<PendingInvite>> {
         Ok(ctx.app().pending_invites(ctx.viewer()?).await?.into_iter().map(Into::into).collect())
     }
@@ -81,6 +86,7 @@ impl AccountQuery {
     }
 
     /// API keys of the organization (owners and admins).
+    #[graphql(guard = "Allow::Admins")]
     async fn api_keys(&self, ctx: &Context<'_>) -> GqlResult<Vec<ApiKey>> {
         Ok(ctx.app().api_keys(ctx.viewer()?).await?.into_iter().map(ApiKey).collect())
     }
@@ -127,6 +133,7 @@ impl AccountMutation {
     }
 
     /// Changes the signed-in agent's name, avatar or email.
+    #[graphql(guard = "Allow::Agents")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> GqlResult<Agent> {
         let avatar = input.avatar_url.as_deref().map(|u| if u.trim().is_empty() { None } else { Some(u) });
         let row = ctx.app().update_profile(ctx.viewer()?, input.name.as_deref(), avatar, input.email.as_deref(), input.current_password.as_deref()).await?;
@@ -134,22 +141,26 @@ impl AccountMutation {
     }
 
     /// Changes the signed-in agent's password; other sessions end.
+    #[graphql(guard = "Allow::Agents")]
     async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> GqlResult<AuthPayload> {
         Ok(payload(ctx.app().change_password(ctx.viewer()?, &current_password, &new_password).await?))
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn invite_agent(&self, ctx: &Context<'_>, input: InviteAgentInput) -> GqlResult<Invite> {
         let c = ctx.app().invite_agent(ctx.viewer()?, &input.email, input.role).await?;
         Ok(Invite { id: ID(c.invite.id), email: c.invite.email, role: c.invite.role, token: c.token, expires_at: super::types::DateTime(c.invite.expires_at) })
     }
 
     /// Emails a pending invite again with a new link (the old one stops working).
+    #[graphql(guard = "Allow::Admins")]
     async fn resend_invite(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Invite> {
         let c = ctx.app().resend_invite(ctx.viewer()?, &id).await?;
         Ok(Invite { id: ID(c.invite.id), email: c.invite.email, role: c.invite.role, token: c.token, expires_at: super::types::DateTime(c.invite.expires_at) })
     }
 
     /// Ends a pending invite; its link stops working.
+    #[graphql(guard = "Allow::Admins")]
     async fn revoke_invite(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().revoke_invite(ctx.viewer()?, &id).await?;
         Ok(true)
@@ -161,48 +172,58 @@ impl AccountMutation {
     }
 
     /// Removes an agent; its sessions and sockets end at once.
+    #[graphql(guard = "Allow::Admins")]
     async fn remove_agent(&self, ctx: &Context<'_>, agent_id: ID) -> GqlResult<Agent> {
         Ok(Agent(ctx.app().remove_agent(ctx.viewer()?, &agent_id).await?))
     }
 
     /// Changes an agent's role; the agent signs in again.
+    #[graphql(guard = "Allow::Admins")]
     async fn set_agent_role(&self, ctx: &Context<'_>, agent_id: ID, role: Role) -> GqlResult<Agent> {
         Ok(Agent(ctx.app().set_agent_role(ctx.viewer()?, &agent_id, role).await?))
     }
 
     /// Sets the signed-in agent's availability.
+    #[graphql(guard = "Allow::Agents")]
     async fn set_agent_status(&self, ctx: &Context<'_>, status: AgentStatus) -> GqlResult<Agent> {
         Ok(Agent(ctx.app().set_agent_status(ctx.viewer()?, status).await?))
     }
 
     /// Creates an API key. The secret is in the result and never shown again.
+    #[graphql(guard = "Allow::Admins")]
     async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> GqlResult<CreatedApiKey> {
         let (row, secret) = ctx.app().create_api_key(ctx.viewer()?, &name).await?;
         Ok(CreatedApiKey { api_key: ApiKey(row), secret })
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn revoke_api_key(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().revoke_api_key(ctx.viewer()?, &id).await?;
         Ok(true)
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn create_department(&self, ctx: &Context<'_>, name: String) -> GqlResult<Department> {
         Ok(Department(ctx.app().create_department(ctx.viewer()?, &name).await?))
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn update_department(&self, ctx: &Context<'_>, id: ID, name: String) -> GqlResult<Department> {
         Ok(Department(ctx.app().rename_department(ctx.viewer()?, &id, &name).await?))
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn delete_department(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().delete_department(ctx.viewer()?, &id).await?;
         Ok(true)
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn add_department_member(&self, ctx: &Context<'_>, department_id: ID, agent_id: ID) -> GqlResult<Department> {
         Ok(Department(ctx.app().set_department_member(ctx.viewer()?, &department_id, &agent_id, true).await?))
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn remove_department_member(&self, ctx: &Context<'_>, department_id: ID, agent_id: ID) -> GqlResult<Department> {
         Ok(Department(ctx.app().set_department_member(ctx.viewer()?, &department_id, &agent_id, false).await?))
     }

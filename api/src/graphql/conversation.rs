@@ -4,6 +4,7 @@
 use async_graphql::{Context, Enum, InputObject, Object, ID};
 use base64::Engine as _;
 
+use super::guards::Allow;
 use super::types::{CannedResponse, Conversation, ConversationConnection, ConversationEdge, PageInfo};
 use super::{ContextExt as _, GqlResult};
 use crate::app::CannedPatch;
@@ -88,6 +89,7 @@ pub struct ConversationQuery;
 impl ConversationQuery {
     /// Conversations, newest activity first. Agents and API keys see the organization's
     /// queue (conversations with at least one visitor message); a visitor sees its own.
+    #[graphql(guard = "Allow::Signed")]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -135,10 +137,12 @@ impl ConversationQuery {
     }
 
     /// One conversation the caller may see.
+    #[graphql(guard = "Allow::Signed")]
     async fn conversation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Conversation> {
         Ok(Conversation(ctx.app().visible_conversation(ctx.viewer()?, &id).await?))
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn canned_responses(&self, ctx: &Context<'_>) -> GqlResult<Vec<CannedResponse>> {
         Ok(ctx.app().canned_responses(ctx.viewer()?).await?.into_iter().map(CannedResponse).collect())
     }
@@ -150,11 +154,13 @@ pub struct ConversationMutation;
 #[Object]
 impl ConversationMutation {
     /// Starts a new conversation for the visitor (a visitor may have several).
+    #[graphql(guard = "Allow::Visitors")]
     async fn start_conversation(&self, ctx: &Context<'_>, input: StartConversationInput) -> GqlResult<Conversation> {
         Ok(Conversation(ctx.app().start_conversation(ctx.viewer()?, input.body.as_deref(), input.offline.unwrap_or(false)).await?))
     }
 
     /// Assigns to an agent and/or a department (transfer); null clears.
+    #[graphql(guard = "Allow::Staff")]
     async fn assign_conversation(&self, ctx: &Context<'_>, input: AssignConversationInput) -> GqlResult<Conversation> {
         let row = ctx
             .app()
@@ -168,24 +174,29 @@ impl ConversationMutation {
         Ok(Conversation(row))
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn set_conversation_status(&self, ctx: &Context<'_>, conversation_id: ID, status: ConversationStatus) -> GqlResult<Conversation> {
         Ok(Conversation(ctx.app().set_conversation_status(ctx.viewer()?, &conversation_id, status).await?))
     }
 
     /// The visitor rates a resolved conversation, 1 to 5, once per resolution.
+    #[graphql(guard = "Allow::Visitors")]
     async fn rate_conversation(&self, ctx: &Context<'_>, conversation_id: ID, rating: i32, comment: Option<String>) -> GqlResult<Conversation> {
         Ok(Conversation(ctx.app().rate_conversation(ctx.viewer()?, &conversation_id, rating, comment.as_deref()).await?))
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn create_canned_response(&self, ctx: &Context<'_>, input: CannedResponseInput) -> GqlResult<CannedResponse> {
         Ok(CannedResponse(ctx.app().create_canned(ctx.viewer()?, &input.shortcut, &input.title, &input.body).await?))
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn update_canned_response(&self, ctx: &Context<'_>, id: ID, input: UpdateCannedResponseInput) -> GqlResult<CannedResponse> {
         let patch = CannedPatch { shortcut: input.shortcut.as_deref(), title: input.title.as_deref(), body: input.body.as_deref() };
         Ok(CannedResponse(ctx.app().update_canned(ctx.viewer()?, &id, patch).await?))
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn delete_canned_response(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().delete_canned(ctx.viewer()?, &id).await?;
         Ok(true)

@@ -4,6 +4,7 @@
 mod account;
 mod conversation;
 mod errors;
+mod guards;
 mod loaders;
 mod message;
 mod share;
@@ -12,6 +13,7 @@ mod types;
 mod website;
 
 pub use errors::{finish_response, is_request_error};
+pub use guards::Allow;
 pub use share::shareable;
 
 use std::sync::Arc;

@@ -2,6 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
+use super::guards::Allow;
 use super::types::{Appearance, BusinessHoursOut, PreChatFieldOut, Visitor, VisitorSession, Website, WidgetConfig};
 use super::{ContextExt as _, GqlResult};
 use crate::app::{Identity, StartSession, WebsiteUpdate};
@@ -112,15 +113,18 @@ impl WebsiteQuery {
         })
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn websites(&self, ctx: &Context<'_>) -> GqlResult<Vec<Website>> {
         Ok(ctx.app().websites(ctx.viewer()?).await?.into_iter().map(Website).collect())
     }
 
+    #[graphql(guard = "Allow::Staff")]
     async fn website(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Website> {
         Ok(Website(ctx.app().website(ctx.viewer()?, &id).await?))
     }
 
     /// The visitor of a visitor token.
+    #[graphql(guard = "Allow::Visitors")]
     async fn current_visitor(&self, ctx: &Context<'_>) -> GqlResult<Visitor> {
         Ok(Visitor(ctx.app().current_visitor(ctx.viewer()?).await?))
     }
@@ -132,11 +136,13 @@ pub struct WebsiteMutation;
 #[Object]
 impl WebsiteMutation {
     /// Adds a website; its `publicKey` goes into the widget snippet.
+    #[graphql(guard = "Allow::Admins")]
     async fn create_website(&self, ctx: &Context<'_>, input: CreateWebsiteInput) -> GqlResult<Website> {
         let origins = input.allowed_origins.unwrap_or_default();
         Ok(Website(ctx.app().create_website(ctx.viewer()?, &input.name, &origins).await?))
     }
 
+    #[graphql(guard = "Allow::Admins")]
     async fn update_website(&self, ctx: &Context<'_>, id: ID, input: UpdateWebsiteInput) -> GqlResult<Website> {
         let u = WebsiteUpdate {
             name: input.name,
@@ -167,6 +173,7 @@ impl WebsiteMutation {
     }
 
     /// The visitor is on this page now (agents see it, with the history of pages).
+    #[graphql(guard = "Allow::Visitors")]
     async fn track_page_view(&self, ctx: &Context<'_>, input: TrackPageViewInput) -> GqlResult<bool> {
         ctx.app().track_page_view(ctx.viewer()?, &input.url, input.title.as_deref(), input.referrer.as_deref()).await?;
         Ok(true)

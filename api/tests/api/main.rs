@@ -11,6 +11,7 @@ mod email;
 mod files;
 mod helpers;
 mod http_contract;
+mod permissions;
 mod protocol;
 mod rules;
 mod schema;
