@@ -1,0 +1,254 @@
+//! Conversations, their messages and pages, read receipts and saved replies.
+
+use async_graphql::{ComplexObject, Context, Object, SimpleObject, ID};
+
+use super::super::{ContextExt as _, GqlResult};
+use super::*;
+use crate::app::{CannedRow, ConversationRow, MessageRow, PageFrom, ReadRow};
+use crate::domain::{ConversationStatus, SenderKind};
+
+pub struct Message(pub MessageRow);
+
+/// One message. `seq` numbers a conversation's messages in commit order.
+#[Object]
+impl Message {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn conversation_id(&self) -> ID {
+        ID(self.0.conversation_id.clone())
+    }
+    async fn seq(&self) -> i32 {
+        self.0.seq as i32
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn sender_kind(&self) -> SenderKind {
+        self.0.sender_kind
+    }
+    /// The visitor, agent or API key that sent it.
+    async fn sender_id(&self) -> Option<ID> {
+        self.0.sender_id.clone().map(ID)
+    }
+    /// A note only agents see.
+    async fn is_private(&self) -> bool {
+        self.0.is_private
+    }
+    async fn client_message_id(&self) -> Option<&str> {
+        self.0.client_message_id.as_deref()
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    /// Files sent with the message.
+    async fn attachments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Attachment>> {
+        let app = ctx.app();
+        let rows = ctx.loaders()?.attachments.load_one(self.0.id.clone()).await?.unwrap_or_default();
+        Ok(rows
+            .into_iter()
+            .map(|a| Attachment {
+                url: app.file_url(&a.id),
+                is_image: a.content_type.starts_with("image/") && a.content_type != "image/svg+xml",
+                id: ID(a.id),
+                filename: a.filename,
+                content_type: a.content_type,
+                size: a.size as i32,
+            })
+            .collect())
+    }
+    /// Who sent it, as the reader may see it: an agent's name, the bot's key name, or
+    /// the visitor's name.
+    async fn sender_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        match (self.0.sender_kind, &self.0.sender_id) {
+            (SenderKind::System, _) | (_, None) => Ok(None),
+            (_, Some(id)) => Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.name)),
+        }
+    }
+    /// The sending agent's avatar.
+    async fn sender_avatar_url(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        match (self.0.sender_kind, &self.0.sender_id) {
+            (SenderKind::Agent, Some(id)) => Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.avatar_url)),
+            _ => Ok(None),
+        }
+    }
+}
+
+/// A file sent with a message.
+#[derive(SimpleObject)]
+pub struct Attachment {
+    pub id: ID,
+    pub filename: String,
+    /// Sniffed from the bytes when uploaded.
+    pub content_type: String,
+    pub size: i32,
+    /// A signed link, valid for an hour; path relative to the server.
+    pub url: String,
+    /// Safe to show inline (PNG, JPEG, GIF, WebP).
+    pub is_image: bool,
+}
+
+pub struct Conversation(pub ConversationRow);
+
+/// A conversation between a visitor and the team.
+#[Object]
+impl Conversation {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn status(&self) -> ConversationStatus {
+        self.0.status
+    }
+    async fn website_id(&self) -> ID {
+        ID(self.0.website_id.clone())
+    }
+    async fn visitor(&self, ctx: &Context<'_>) -> GqlResult<Visitor> {
+        let v = ctx.loaders()?.visitors.load_one(self.0.visitor_id.clone()).await?;
+        Ok(Visitor(v.ok_or(crate::error::ApiError::NotFound("visitor"))?))
+    }
+    /// The assigned agent (agents only; visitors see `assigneeName`).
+    async fn assignee(&self, ctx: &Context<'_>) -> GqlResult<Option<Agent>> {
+        match (&self.0.assignee_id, is_staff(ctx)) {
+            (Some(id), true) => Ok(ctx.loaders()?.agents.load_one(id.clone()).await?.map(Agent)),
+            _ => Ok(None),
+        }
+    }
+    /// The assigned agent's display name.
+    async fn assignee_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        let Some(id) = &self.0.assignee_id else { return Ok(None) };
+        Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.name))
+    }
+    async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
+        Ok(ctx.app().department_of(&self.0).await?.map(Department))
+    }
+    /// The highest `seq` handed out in this conversation.
+    async fn last_seq(&self) -> i32 {
+        self.0.last_seq as i32
+    }
+    /// The latest public message, shortened (notes never appear here).
+    async fn last_message_preview(&self) -> Option<&str> {
+        self.0.last_message_preview.as_deref()
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+    async fn last_activity_at(&self) -> DateTime {
+        DateTime(self.0.last_activity_at)
+    }
+    async fn first_response_at(&self) -> Option<DateTime> {
+        dt(self.0.first_response_at)
+    }
+    async fn resolved_at(&self) -> Option<DateTime> {
+        dt(self.0.resolved_at)
+    }
+    async fn rating(&self) -> Option<i32> {
+        self.0.rating.map(|r| r as i32)
+    }
+    async fn rating_comment(&self) -> Option<&str> {
+        self.0.rating_comment.as_deref()
+    }
+    /// Left while nobody was available; the team answers by email.
+    async fn is_offline(&self) -> bool {
+        self.0.is_offline
+    }
+    /// Messages, oldest first. With no arguments: the latest 50. `first`/`after` pages
+    /// forward from a message id; `last`/`before` pages back.
+    async fn messages(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<ID>, last: Option<i32>, before: Option<ID>) -> GqlResult<MessageConnection> {
+        let from = match (first, after.as_ref().map(|a| a.as_str()), last, before.as_ref().map(|b| b.as_str())) {
+            (f, after, None, None) if f.is_some() || after.is_some() => PageFrom::First(f.unwrap_or(50), after),
+            (None, None, l, before) => PageFrom::Last(l.unwrap_or(50), before),
+            _ => return Err(crate::error::ApiError::BadInput("use first/after or last/before, not both".into()).into()),
+        };
+        let page = ctx.app().message_page(ctx.viewer()?, &self.0, from).await?;
+        let page_info = PageInfo {
+            has_next_page: page.has_next,
+            has_previous_page: page.has_previous,
+            start_cursor: page.messages.first().map(|m| m.id.clone()),
+            end_cursor: page.messages.last().map(|m| m.id.clone()),
+        };
+        Ok(MessageConnection { nodes: page.messages.into_iter().map(Message).collect(), page_info })
+    }
+    /// How many messages the caller has not read (excluding its own).
+    async fn unread_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        Ok(ctx.app().unread_count(ctx.viewer()?, &self.0).await? as i32)
+    }
+    /// Where each participant has read up to.
+    async fn read_receipts(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReadReceipt>> {
+        let rows = ctx.app().read_positions(ctx.viewer()?, &self.0).await?;
+        Ok(rows.into_iter().map(|r| ReadReceipt::from_row(&self.0.id, r)).collect())
+    }
+}
+
+#[derive(SimpleObject)]
+pub struct MessageConnection {
+    pub nodes: Vec<Message>,
+    pub page_info: PageInfo,
+}
+
+#[derive(SimpleObject)]
+pub struct ConversationEdge {
+    pub cursor: String,
+    pub node: Conversation,
+}
+
+#[derive(SimpleObject)]
+#[graphql(complex)]
+pub struct ConversationConnection {
+    pub edges: Vec<ConversationEdge>,
+    pub page_info: PageInfo,
+}
+
+#[ComplexObject]
+impl ConversationConnection {
+    /// The conversations of `edges`, for clients that do not need cursors per item.
+    async fn nodes(&self) -> Vec<Conversation> {
+        self.edges.iter().map(|e| Conversation(e.node.0.clone())).collect()
+    }
+}
+
+/// Where a participant has read up to.
+#[derive(SimpleObject, Clone)]
+pub struct ReadReceipt {
+    pub conversation_id: ID,
+    pub reader_kind: SenderKind,
+    pub reader_id: ID,
+    pub message_id: ID,
+    pub seq: i32,
+}
+
+impl ReadReceipt {
+    fn from_row(conversation_id: &str, r: ReadRow) -> Self {
+        ReadReceipt {
+            conversation_id: ID(conversation_id.to_owned()),
+            reader_kind: SenderKind::from_db(&r.reader_kind).unwrap_or(SenderKind::System),
+            reader_id: ID(r.reader_id),
+            message_id: ID(r.message_id),
+            seq: r.seq as i32,
+        }
+    }
+}
+
+pub struct CannedResponse(pub CannedRow);
+
+/// A saved reply, inserted by typing `/shortcut`.
+#[Object]
+impl CannedResponse {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn shortcut(&self) -> &str {
+        &self.0.shortcut
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn body(&self) -> &str {
+        &self.0.body
+    }
+    async fn updated_at(&self) -> DateTime {
+        DateTime(self.0.updated_at)
+    }
+}

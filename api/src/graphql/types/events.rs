@@ -1,0 +1,71 @@
+//! The live events of `conversationEvents` and `inboxEvents`.
+
+use async_graphql::{SimpleObject, Union, ID};
+
+use super::*;
+use crate::domain::SenderKind;
+
+/// A message was added to the conversation.
+#[derive(SimpleObject)]
+pub struct MessageAdded {
+    pub message: Message,
+}
+
+/// A participant started or stopped typing.
+#[derive(SimpleObject)]
+pub struct TypingChanged {
+    pub conversation_id: ID,
+    pub sender_kind: SenderKind,
+    pub is_typing: bool,
+    pub sender_id: Option<ID>,
+}
+
+/// The conversation's state changed (status, assignment, rating).
+#[derive(SimpleObject)]
+pub struct ConversationUpdated {
+    pub conversation: Conversation,
+}
+
+/// Events of one conversation.
+#[derive(Union)]
+pub enum ConversationEvent {
+    MessageAdded(MessageAdded),
+    TypingChanged(TypingChanged),
+    ReadReceipt(ReadReceipt),
+    ConversationUpdated(ConversationUpdated),
+}
+
+/// A conversation entered the inbox (its first visitor message).
+#[derive(SimpleObject)]
+pub struct ConversationCreated {
+    pub conversation: Conversation,
+}
+
+/// A message in any conversation of the organization, with a preview.
+#[derive(SimpleObject)]
+pub struct InboxMessageAdded {
+    pub conversation_id: ID,
+    pub message: Message,
+    /// The start of the body; notes are prefixed with "Note: ".
+    pub preview: String,
+    /// The conversation as of this message (status, assignee, ...).
+    pub conversation: Conversation,
+}
+
+#[derive(SimpleObject)]
+pub struct VisitorPresenceChanged {
+    pub visitor_id: ID,
+    pub online: bool,
+}
+
+/// Events of the whole organization's inbox, live only.
+// Variants hold rows by value: each event is built once and serialized at once, so the
+// size difference costs nothing worth a Box.
+#[allow(clippy::large_enum_variant)]
+#[derive(Union)]
+pub enum InboxEvent {
+    ConversationCreated(ConversationCreated),
+    ConversationUpdated(ConversationUpdated),
+    InboxMessageAdded(InboxMessageAdded),
+    VisitorPresenceChanged(VisitorPresenceChanged),
+}

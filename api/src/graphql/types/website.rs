@@ -1,0 +1,202 @@
+//! Websites, the widget's public configuration, and visitors.
+
+use async_graphql::{Context, Object, SimpleObject, ID};
+
+use super::super::{ContextExt as _, GqlResult};
+use super::*;
+use crate::app::{VisitorRow, WebsiteRow};
+use crate::auth::Principal;
+use crate::domain::WidgetPosition;
+
+pub struct Website(pub WebsiteRow);
+
+/// A site the widget is installed on. An organization may have several (brands, inboxes).
+#[Object]
+impl Website {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// The public widget key for `data-website-key` and `startVisitorSession`.
+    async fn public_key(&self) -> &str {
+        &self.0.public_key
+    }
+    /// Origins allowed to start visitor sessions; empty means any origin.
+    async fn allowed_origins(&self) -> Vec<String> {
+        self.0.origins()
+    }
+    async fn appearance(&self) -> Appearance {
+        Appearance::of(&self.0)
+    }
+    async fn business_hours(&self) -> Option<BusinessHoursOut> {
+        self.0.hours().map(Into::into)
+    }
+    async fn pre_chat_fields(&self) -> Vec<PreChatFieldOut> {
+        self.0.pre_chat().into_iter().map(Into::into).collect()
+    }
+    async fn offline_messages(&self) -> bool {
+        self.0.offline_messages
+    }
+    async fn powered_by(&self) -> bool {
+        self.0.powered_by
+    }
+    /// Secret for identity verification: HMAC-SHA256(secret, externalId), hex. Owners and admins only.
+    async fn identity_secret(&self, ctx: &Context<'_>) -> Option<&str> {
+        matches!(ctx.viewer(), Ok(Principal::Agent(a)) if a.role.is_admin()).then_some(self.0.identity_secret.as_str())
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+}
+
+/// How the widget looks.
+#[derive(SimpleObject)]
+pub struct Appearance {
+    /// Accent colour, `#rrggbb`.
+    pub color: String,
+    pub position: WidgetPosition,
+    pub launcher_text: String,
+    /// Shown by the widget when the chat opens; never stored as a message.
+    pub greeting: String,
+}
+
+impl Appearance {
+    pub fn of(w: &WebsiteRow) -> Self {
+        Appearance { color: w.color.clone(), position: w.position, launcher_text: w.launcher_text.clone(), greeting: w.greeting.clone() }
+    }
+}
+
+/// What the widget needs before a visitor session exists. Readable without a token.
+#[derive(SimpleObject)]
+pub struct WidgetConfig {
+    pub website_name: String,
+    pub appearance: Appearance,
+    /// Whether the website is within business hours now (true when none are set).
+    pub business_hours_open: bool,
+    /// The opening hours, to tell visitors when the team is back.
+    pub business_hours: Option<BusinessHoursOut>,
+    /// When the website next opens, if it is closed now (time zones and daylight saving
+    /// applied by the server).
+    pub next_opening_at: Option<DateTime>,
+    /// An agent has chosen status online and has a live connection.
+    pub agent_online: bool,
+    /// Fields the visitor fills before the first message; empty for none.
+    pub pre_chat_fields: Vec<PreChatFieldOut>,
+    /// When nobody is available, take an email and a message (`startConversation` with `offline`).
+    pub offline_messages: bool,
+    /// Show "powered by Chinwag".
+    pub powered_by: bool,
+}
+
+/// One field of the pre-chat form.
+#[derive(SimpleObject)]
+#[graphql(name = "PreChatField")]
+pub struct PreChatFieldOut {
+    pub key: String,
+    pub label: String,
+    pub kind: crate::domain::PreChatFieldKind,
+    pub required: bool,
+}
+
+impl From<crate::domain::PreChatField> for PreChatFieldOut {
+    fn from(f: crate::domain::PreChatField) -> Self {
+        PreChatFieldOut { key: f.key, label: f.label, kind: f.kind, required: f.required }
+    }
+}
+
+/// Weekly opening hours in the website's time zone.
+#[derive(SimpleObject)]
+#[graphql(name = "BusinessHours")]
+pub struct BusinessHoursOut {
+    pub time_zone: String,
+    pub intervals: Vec<OpeningInterval>,
+}
+
+#[derive(SimpleObject)]
+pub struct OpeningInterval {
+    pub day: crate::domain::Weekday,
+    pub open: String,
+    pub close: String,
+}
+
+impl From<crate::domain::BusinessHours> for BusinessHoursOut {
+    fn from(h: crate::domain::BusinessHours) -> Self {
+        BusinessHoursOut {
+            time_zone: h.time_zone,
+            intervals: h.intervals.into_iter().map(|i| OpeningInterval { day: i.day, open: i.open, close: i.close }).collect(),
+        }
+    }
+}
+
+/// A custom attribute of a visitor (a pre-chat answer, or set by the site).
+#[derive(SimpleObject)]
+pub struct VisitorAttribute {
+    pub key: String,
+    pub value: String,
+}
+
+pub struct Visitor(pub VisitorRow);
+
+/// A person on a website, anonymous or identified.
+#[Object]
+impl Visitor {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn email(&self) -> Option<&str> {
+        self.0.email.as_deref()
+    }
+    /// The site's own user id, once verified with an identity hash.
+    async fn external_id(&self) -> Option<&str> {
+        self.0.external_id.as_deref()
+    }
+    /// Visible to agents only.
+    async fn user_agent(&self, ctx: &Context<'_>) -> Option<&str> {
+        is_staff(ctx).then_some(()).and(self.0.user_agent.as_deref())
+    }
+    async fn is_online(&self, ctx: &Context<'_>) -> bool {
+        ctx.app().presence.visitor_connected(&self.0.id).await
+    }
+    async fn attributes(&self) -> Vec<VisitorAttribute> {
+        self.0.attribute_pairs().into_iter().map(|(key, value)| VisitorAttribute { key, value }).collect()
+    }
+    /// The page the visitor is on (agents only).
+    async fn current_url(&self, ctx: &Context<'_>) -> Option<&str> {
+        is_staff(ctx).then_some(()).and(self.0.current_url.as_deref())
+    }
+    /// Pages viewed, newest first (agents only).
+    async fn page_views(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<PageView>> {
+        let rows = ctx.app().page_views(ctx.viewer()?, &self.0, first.unwrap_or(20)).await?;
+        Ok(rows.into_iter().map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) }).collect())
+    }
+    async fn created_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    async fn last_seen_at(&self) -> DateTime {
+        DateTime(self.0.last_seen_at)
+    }
+}
+
+/// A page a visitor viewed.
+#[derive(SimpleObject)]
+pub struct PageView {
+    pub url: String,
+    pub title: Option<String>,
+    pub referrer: Option<String>,
+    pub viewed_at: DateTime,
+}
+
+/// A visitor's session: the token for `Authorization: Bearer`, and a resume token the
+/// browser keeps to come back as the same visitor.
+#[derive(SimpleObject)]
+pub struct VisitorSession {
+    pub token: String,
+    pub visitor: Visitor,
+    /// Pass as `resumeToken` to `startVisitorSession` to continue as this visitor.
+    pub resume_token: String,
+}
