@@ -42,16 +42,22 @@ macro_rules! on_write {
     };
 }
 
-mod accounts;
+mod agents;
+mod api_keys;
 mod append;
 mod attachments;
+mod audit;
 mod batches;
+mod canned;
 mod chat;
+mod departments;
+mod invites;
 mod migrate;
 mod rows;
+mod sessions;
 mod websites;
 
-pub use accounts::NewAgent;
+pub use agents::NewAgent;
 pub use append::{Appended, Appender, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use batches::PersonRow;

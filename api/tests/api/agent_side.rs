@@ -104,7 +104,7 @@ async fn assignment_and_status_changes_reach_the_inbox_and_the_conversation() {
         .await;
     let mut vws = app.ws(&v.token).await;
     vws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_live_streams(1).await;
+    app.wait_live_streams(2).await; // the inbox and the visitor's conversation
 
     let t = app
         .ok(

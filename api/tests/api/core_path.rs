@@ -42,7 +42,7 @@ async fn the_core_path_works_end_to_end_over_http_and_websocket() {
     agent_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
     let mut visitor_ws = app.ws(&visitor.token).await;
     visitor_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
-    app.wait_live_streams(2).await;
+    app.wait_live_streams(3).await; // the agent's inbox and both sides' conversation
 
     app.ok(Some(&owner.token), "mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true) }", json!({ "c": conv })).await;
     let t = visitor_ws.next_data("c").await;
