@@ -1,8 +1,8 @@
-//! Per-request DataLoaders: every `senderName`, `senderAvatarUrl`, `attachments`,
-//! `assignee` and `visitor` of one response is read in one batch per kind, so a page of
-//! 200 messages costs a constant number of reads. Created with the request (and with a
-//! shared live stream's execution), scoped to the principal's organization, with no
-//! cache (a long-lived subscription must not serve stale names).
+//! Per-request DataLoaders, made when a field first needs one: every `senderName`,
+//! `senderAvatarUrl`, `attachments`, `assignee` and `visitor` of one response is read in
+//! one batch per kind, so a page of 200 messages costs a constant number of reads.
+//! Scoped to the principal's organization, with no cache (a long-lived subscription must
+//! not serve stale names).
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,6 +12,17 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use crate::app::App;
 use crate::app::{AgentRow, AttachmentRow, PersonRow, VisitorRow};
 use crate::error::ApiError;
+
+/// Where a request's loaders live once a field needs them.
+#[derive(Default)]
+pub struct LoaderCell(std::sync::OnceLock<Loaders>);
+
+impl std::ops::Deref for LoaderCell {
+    type Target = std::sync::OnceLock<Loaders>;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
 
 /// The loaders of one request.
 pub struct Loaders {

@@ -62,14 +62,11 @@ pub fn sdl() -> String {
 }
 
 /// Adds what every operation needs to a request: the viewer (if it presented a valid
-/// token), the request's facts, and its loaders. Both transports build requests here.
-pub fn prepare(request: async_graphql::Request, app: &Arc<App>, viewer: Option<Principal>, meta: RequestMeta) -> async_graphql::Request {
-    let request = request.data(meta);
-    let request = match &viewer {
-        Some(p) => request.data(loaders::Loaders::new(app, p.org_id())),
-        None => request,
-    };
-    request.data(Viewer(viewer))
+/// token), the request's facts, and a place for its loaders (made on first use: most
+/// requests, a `sendMessage` among them, never load a batch). Both transports build
+/// requests here.
+pub fn prepare(request: async_graphql::Request, viewer: Option<Principal>, meta: RequestMeta) -> async_graphql::Request {
+    request.data(meta).data(loaders::LoaderCell::default()).data(Viewer(viewer))
 }
 
 /// Typed access to what every resolver needs.
@@ -93,7 +90,9 @@ impl ContextExt for Context<'_> {
         self.data_opt::<RequestMeta>().cloned().unwrap_or_default()
     }
     fn loaders(&self) -> Result<&loaders::Loaders, ApiError> {
-        self.data_opt::<loaders::Loaders>().ok_or(ApiError::Unauthenticated("this operation needs a token"))
+        let org_id = self.viewer()?.org_id();
+        let cell = self.data_opt::<loaders::LoaderCell>().ok_or(ApiError::Unauthenticated("this operation needs a token"))?;
+        Ok(cell.get_or_init(|| loaders::Loaders::new(self.app(), org_id)))
     }
 }
 
