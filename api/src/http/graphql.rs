@@ -153,7 +153,7 @@ async fn execute(
         },
         None => None,
     };
-    let mut resp = state.schema.execute(prepare(request, &state.app, viewer, meta)).await;
+    let mut resp = state.schema.execute(prepare(request, viewer, meta)).await;
     finish_response(&mut resp);
     respond(headers, resp)
 }

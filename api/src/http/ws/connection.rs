@@ -223,7 +223,6 @@ impl Connection {
                 let share_key = super::shared::key(&principal, &payload.query, payload.operation_name.as_deref(), &raw_vars);
                 let mut request = prepare(
                     async_graphql::Request::new(payload.query).variables(async_graphql::Variables::from_json(raw_vars)),
-                    &self.state.app,
                     Some(principal.clone()),
                     self.meta.clone(),
                 );
