@@ -1,7 +1,7 @@
 //! Settings: every knob has one default, here, settable by flag or environment.
 
 use std::fmt;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 /// Everything `chinwag serve` reads. Flags win over environment variables. `Debug`
@@ -61,9 +61,15 @@ pub struct Settings {
     /// Whether anyone may create an organization with `signUp`.
     #[arg(long, env = "CHINWAG_SIGNUP_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
     pub signup_enabled: bool,
-    /// Trust `X-Forwarded-For` from a load balancer for client IPs.
+    /// Every direct peer is a proxy: the client IP is the rightmost `X-Forwarded-For`
+    /// address outside `--trusted-proxies` (the one the nearest proxy saw).
     #[arg(long, env = "CHINWAG_TRUST_PROXY", default_value_t = false, action = clap::ArgAction::Set)]
     pub trust_proxy: bool,
+    /// Proxy addresses and ranges, comma-separated (`10.0.0.0/8,192.168.1.7`): a request
+    /// from one of them is attributed to the rightmost `X-Forwarded-For` address outside
+    /// them; from anywhere else, to its peer address (the header is ignored).
+    #[arg(long, env = "CHINWAG_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<ProxyRange>,
     /// Lifetime of agent access tokens, in seconds.
     #[arg(long, env = "CHINWAG_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: u64,
@@ -132,6 +138,42 @@ pub struct Limits {
     pub write_stall_ms: u64,
 }
 
+/// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`) or one address.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProxyRange {
+    network: IpAddr,
+    prefix: u8,
+}
+
+impl std::str::FromStr for ProxyRange {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        let (addr, prefix) = s.split_once('/').unwrap_or((s, ""));
+        let network: IpAddr = addr.parse().map_err(|_| format!("'{s}' is not an IP address or CIDR range"))?;
+        let max = if network.is_ipv4() { 32 } else { 128 };
+        let prefix = if prefix.is_empty() { max } else { prefix.parse().ok().filter(|p| *p <= max).ok_or(format!("'{s}' has a bad prefix length"))? };
+        Ok(ProxyRange { network: network.to_canonical(), prefix })
+    }
+}
+
+impl ProxyRange {
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
+            if prefix == 0 {
+                0
+            } else {
+                bits >> (width - prefix)
+            }
+        }
+        match (self.network, ip.to_canonical()) {
+            (IpAddr::V4(n), IpAddr::V4(a)) => masked(u32::from(n).into(), self.prefix, 32) == masked(u32::from(a).into(), self.prefix, 32),
+            (IpAddr::V6(n), IpAddr::V6(a)) => masked(u128::from(n), self.prefix, 128) == masked(u128::from(a), self.prefix, 128),
+            _ => false,
+        }
+    }
+}
+
 impl Limits {
     pub fn rate_limits_on(&self) -> bool {
         self.rate_limits == "on"
@@ -163,6 +205,7 @@ impl Settings {
         s.s3_access_key_id = None;
         s.s3_secret_access_key = None;
         s.public_url = None;
+        s.trusted_proxies = Vec::new();
         s.jwt_secret = None;
         s
     }
@@ -208,6 +251,7 @@ impl fmt::Debug for Settings {
             jwt_secret,
             signup_enabled,
             trust_proxy,
+            trusted_proxies,
             access_token_ttl,
             refresh_token_ttl,
             visitor_token_ttl,
@@ -233,6 +277,7 @@ impl fmt::Debug for Settings {
             .field("jwt_secret", &Redacted(jwt_secret))
             .field("signup_enabled", signup_enabled)
             .field("trust_proxy", trust_proxy)
+            .field("trusted_proxies", trusted_proxies)
             .field("access_token_ttl", access_token_ttl)
             .field("refresh_token_ttl", refresh_token_ttl)
             .field("visitor_token_ttl", visitor_token_ttl)

@@ -7,7 +7,7 @@ mod rest;
 mod uploads;
 mod ws;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -20,6 +20,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::app::{App, RequestMeta};
+use crate::config::ProxyRange;
 use crate::graphql::ChinwagSchema;
 
 pub use rest::ApiDoc;
@@ -76,13 +77,76 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The client's IP (from the socket, or `X-Forwarded-For` when trusted), origin and agent.
+/// The client's IP, origin and user agent. The IP is the peer's, unless the peer is a
+/// trusted proxy (`--trust-proxy`: any peer; `--trusted-proxies`: those ranges): then it
+/// is the rightmost `X-Forwarded-For` address that is not itself a trusted proxy. Proxies
+/// append what they saw, so everything left of that is whatever the client wrote.
 pub fn request_meta(app: &App, headers: &HeaderMap, peer: Option<&ConnectInfo<SocketAddr>>) -> RequestMeta {
-    let forwarded = app
-        .settings
-        .trust_proxy
-        .then(|| headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()).and_then(|v| v.split(',').next()).map(|s| s.trim().to_owned()))
-        .flatten();
+    let s = &app.settings;
+    let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
+    let ip = client_ip(peer.map(|c| c.0.ip()), forwarded, s.trust_proxy, &s.trusted_proxies);
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(512).collect::<String>());
-    RequestMeta { ip: forwarded.or_else(|| peer.map(|c| c.0.ip().to_string())), origin: text(header::ORIGIN), user_agent: text(header::USER_AGENT) }
+    RequestMeta { ip: ip.map(|ip| ip.to_string()), origin: text(header::ORIGIN), user_agent: text(header::USER_AGENT) }
+}
+
+/// The rule of `request_meta`, without the request.
+pub fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, any_peer_is_proxy: bool, trusted: &[ProxyRange]) -> Option<IpAddr> {
+    let is_proxy = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
+    let mut client = peer?.to_canonical();
+    if !(any_peer_is_proxy || is_proxy(client)) {
+        return Some(client);
+    }
+    for hop in forwarded.unwrap_or("").rsplit(',') {
+        // A hop that does not parse ends the walk: the last good one stands.
+        let Ok(ip) = hop.trim().parse::<IpAddr>() else { break };
+        client = ip.to_canonical();
+        if !is_proxy(client) {
+            break;
+        }
+    }
+    Some(client)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::client_ip;
+    use crate::config::ProxyRange;
+
+    fn ip(s: &str) -> Option<std::net::IpAddr> {
+        Some(s.parse().unwrap())
+    }
+
+    #[test]
+    fn a_forged_leftmost_forwarded_address_is_never_the_client() {
+        // nginx appends the address it saw: the client wrote everything left of it.
+        assert_eq!(client_ip(ip("127.0.0.1"), Some("6.6.6.6, 203.0.113.7"), true, &[]), ip("203.0.113.7"));
+        let lb: Vec<ProxyRange> = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(client_ip(ip("10.1.2.3"), Some("6.6.6.6, 203.0.113.7, 10.9.9.9"), false, &lb), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn the_header_of_an_untrusted_peer_is_ignored() {
+        let lb: Vec<ProxyRange> = vec!["10.0.0.0/8".parse().unwrap()];
+        assert_eq!(client_ip(ip("198.51.100.9"), Some("203.0.113.7"), false, &lb), ip("198.51.100.9"));
+        assert_eq!(client_ip(ip("198.51.100.9"), Some("203.0.113.7"), false, &[]), ip("198.51.100.9"));
+    }
+
+    #[test]
+    fn garbage_and_all_proxy_chains_stop_at_the_last_good_hop() {
+        let lb: Vec<ProxyRange> = vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()];
+        assert_eq!(client_ip(ip("10.0.0.1"), Some("not-an-ip, 10.0.0.2"), false, &lb), ip("10.0.0.2"));
+        assert_eq!(client_ip(ip("10.0.0.1"), None, false, &lb), ip("10.0.0.1"));
+        assert_eq!(client_ip(ip("::ffff:10.0.0.1"), Some("2001:db8::1"), false, &lb), ip("2001:db8::1"));
+        assert_eq!(client_ip(ip("fd12::1"), Some("203.0.113.7"), false, &lb), ip("203.0.113.7"));
+    }
+
+    #[test]
+    fn ranges_parse_and_match_by_prefix() {
+        let r: ProxyRange = "192.168.0.0/16".parse().unwrap();
+        assert!(r.contains("192.168.44.1".parse().unwrap()));
+        assert!(!r.contains("192.169.0.1".parse().unwrap()));
+        assert!("0.0.0.0/0".parse::<ProxyRange>().unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<ProxyRange>().is_err());
+        assert!("example.com".parse::<ProxyRange>().is_err());
+    }
 }

@@ -123,3 +123,31 @@ async fn the_open_conversation_cap_is_enforced() {
     let code = app.err(Some(&v.token), "mutation { startConversation(input: {body: \"c\"}) { id } }", json!({})).await;
     assert_eq!(code, "PLAN_LIMIT");
 }
+
+/// Behind a proxy that appends the address it saw (nginx's `$proxy_add_x_forwarded_for`),
+/// a client that writes its own `X-Forwarded-For` entries cannot step around per-IP limits:
+/// the limit counts the rightmost address, the one the proxy added.
+#[tokio::test]
+async fn a_forged_forwarded_for_header_does_not_step_around_per_ip_limits() {
+    let app = spawn_app_with(|s| {
+        s.trust_proxy = true;
+        s.limits.rate_limits = "on".into();
+        s.limits.signups_per_hour = 2;
+    })
+    .await;
+    let sign_up = |i: usize| {
+        let body = json!({ "query": format!("mutation {{ signUp(input: {{organizationName: \"O{i}\", name: \"N\", email: \"u{i}@x.io\", password: \"long enough pw\"}}) {{ accessToken }} }}") });
+        // A different forged address each time, then what the proxy saw: always the same client.
+        app.http.post(&app.url).header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.7")).json(&body).send()
+    };
+    for i in 0..2 {
+        let r: serde_json::Value = sign_up(i).await.unwrap().json().await.unwrap();
+        assert!(r.get("errors").is_none(), "{r}");
+    }
+    let r: serde_json::Value = sign_up(2).await.unwrap().json().await.unwrap();
+    assert_eq!(code_of(&r), "RATE_LIMITED", "{r}");
+    // Another client behind the same proxy has its own budget.
+    let body = json!({ "query": "mutation { signUp(input: {organizationName: \"P\", name: \"N\", email: \"p@x.io\", password: \"long enough pw\"}) { accessToken } }" });
+    let r: serde_json::Value = app.http.post(&app.url).header("x-forwarded-for", "203.0.113.8").json(&body).send().await.unwrap().json().await.unwrap();
+    assert!(r.get("errors").is_none(), "{r}");
+}
