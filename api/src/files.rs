@@ -84,6 +84,27 @@ pub fn clean_filename(name: &str) -> String {
     }
 }
 
+/// A `Content-Disposition` value for a cleaned file name (RFC 6266): an ASCII
+/// `filename` for old clients (other characters as `_`) and the exact name as UTF-8 in
+/// `filename*` (RFC 8187 percent-encoding), so no raw non-ASCII byte goes into a header.
+pub fn content_disposition(inline: bool, name: &str) -> String {
+    let kind = if inline { "inline" } else { "attachment" };
+    let plain = |c: char| (c.is_ascii_graphic() || c == ' ') && c != '"' && c != '\\';
+    let ascii: String = name.chars().map(|c| if plain(c) { c } else { '_' }).collect();
+    if ascii == name {
+        return format!("{kind}; filename=\"{name}\"");
+    }
+    let mut encoded = String::with_capacity(name.len() * 3);
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&b) {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -95,5 +116,11 @@ mod tests {
         assert_eq!(sniff(b"<!DOCTYPE html><script>alert(1)</script>").0, "text/html");
         assert_eq!(sniff(&[0u8, 159, 146, 150]).0, "application/octet-stream");
         assert_eq!(clean_filename("../../etc/\"pass\nwd\""), "passwd");
+    }
+
+    #[test]
+    fn non_ascii_names_travel_percent_encoded_with_an_ascii_fallback() {
+        assert_eq!(content_disposition(false, "report 1.pdf"), "attachment; filename=\"report 1.pdf\"");
+        assert_eq!(content_disposition(true, "résumé €.png"), "inline; filename=\"r_sum_ _.png\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E2%82%AC.png");
     }
 }

@@ -80,7 +80,7 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>, Que
     match state.app.signed_file(&id, q.exp, &q.sig).await {
         Ok((a, bytes)) => {
             let inline = crate::files::sniff(&bytes).1;
-            let disposition = format!("{}; filename=\"{}\"", if inline { "inline" } else { "attachment" }, a.filename);
+            let disposition = crate::files::content_disposition(inline, &a.filename);
             let mut res = bytes.into_response();
             let h = res.headers_mut();
             h.insert(header::CONTENT_TYPE, HeaderValue::from_str(&a.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream")));

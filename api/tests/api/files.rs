@@ -51,6 +51,13 @@ async fn files_are_uploaded_attached_and_downloaded_through_signed_links() {
     let r = app.http.get(format!("{base}{url}")).send().await.unwrap();
     assert!(r.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
     assert_eq!(d["sendMessage"]["attachments"][0]["isImage"], false);
+
+    // A name beyond ASCII keeps its name (RFC 6266 filename*), with an ASCII fallback.
+    let (_, named) = upload(&app, &v.token, &conv, "reçu n°2.txt", b"thanks".to_vec()).await;
+    let d = app.ok(Some(&v.token), send, json!({ "i": { "conversationId": conv, "body": "receipt", "attachmentIds": [named["id"]] } })).await;
+    let url = d["sendMessage"]["attachments"][0]["url"].as_str().unwrap().to_owned();
+    let r = app.http.get(format!("{base}{url}")).send().await.unwrap();
+    assert_eq!(r.headers()["content-disposition"], "attachment; filename=\"re_u n_2.txt\"; filename*=UTF-8''re%C3%A7u%20n%C2%B02.txt");
 }
 
 #[tokio::test]
