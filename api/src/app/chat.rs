@@ -1,9 +1,10 @@
 //! Conversations and messages: start, send, typing, read receipts, rating,
 //! assignment and status. Each write commits, then publishes what happened.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::accounts::not_found;
+use super::presence::{TypingExpiry, TypingStart};
 use super::{staff, visitor, App};
 use crate::auth::Principal;
 use crate::bus::{conversation_topic, org_topic, Event};
@@ -131,7 +132,7 @@ impl App {
         self.metrics.commit_ms.observe(started.elapsed().as_secs_f64() * 1000.0);
         let conv = &out.conversation;
         let topic = conversation_topic(&conv.id);
-        if let Some(was_private) = self.typing.stop(&conv.id, sender_id, None) {
+        if let Some(was_private) = self.typing.stop(&conv.id, sender_id) {
             self.bus.publish(&topic, typing_event(&conv.id, sender_kind, sender_id, false, was_private));
         }
         self.bus.publish(&topic, Event::MessageAdded { message: out.message.clone() });
@@ -258,19 +259,32 @@ impl App {
         let conv = self.visible_conversation(p, conversation_id).await?;
         let topic = conversation_topic(&conv.id);
         if is_typing {
-            let generation = self.typing.start(&conv.id, &sender_id, is_private);
-            self.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, true, is_private));
-            let app = std::sync::Arc::downgrade(self);
-            tokio::spawn(async move {
-                tokio::time::sleep(TYPING_TIMEOUT).await;
-                if let Some(app) = app.upgrade() {
-                    if let Some(was_private) = app.typing.stop(&conv.id, &sender_id, Some(generation)) {
-                        app.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, false, was_private));
-                    }
+            // Coalesced: a refresh within a second publishes nothing and starts no timer.
+            match self.typing.start(&conv.id, &sender_id, is_private, Instant::now(), TYPING_TIMEOUT) {
+                TypingStart::Refresh { publish: false } => {}
+                TypingStart::Refresh { publish: true } => self.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, true, is_private)),
+                TypingStart::New(generation) => {
+                    self.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, true, is_private));
+                    let app = std::sync::Arc::downgrade(self);
+                    tokio::spawn(async move {
+                        let mut until = Instant::now() + TYPING_TIMEOUT;
+                        loop {
+                            tokio::time::sleep_until(until.into()).await;
+                            let Some(app) = app.upgrade() else { return };
+                            match app.typing.expiry(&conv.id, &sender_id, generation, Instant::now()) {
+                                TypingExpiry::Later(at) => until = at,
+                                TypingExpiry::Now { private } => {
+                                    app.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, false, private));
+                                    return;
+                                }
+                                TypingExpiry::Gone => return,
+                            }
+                        }
+                    });
                 }
-            });
+            }
         } else {
-            let was_private = self.typing.stop(&conv.id, &sender_id, None).unwrap_or(is_private);
+            let was_private = self.typing.stop(&conv.id, &sender_id).unwrap_or(is_private);
             self.bus.publish(&topic, typing_event(&conv.id, kind, &sender_id, false, was_private));
         }
         Ok(true)

@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use redis::aio::ConnectionManager;
 
@@ -145,32 +145,116 @@ impl Presence {
     }
 }
 
-/// Who is typing where, with a generation per entry so a stale expiry timer does
-/// not clear a fresh `setTyping(true)`.
+/// Who is typing where. A typist's repeated `setTyping(true)` (clients call it on
+/// keystrokes; a request may alias it hundreds of times) refreshes one entry: at most one
+/// frame per typist per `TYPING_REFRESH` reaches the others, and one expiry timer per
+/// entry re-arms itself until the typist has been quiet for the timeout.
 #[derive(Default)]
 pub struct Typing {
-    /// (conversation, typist) -> (generation, typing a private note).
-    entries: Mutex<HashMap<(String, String), (u64, bool)>>,
+    /// (conversation, typist) -> the current spell of typing.
+    entries: Mutex<HashMap<(String, String), Spell>>,
     next: std::sync::atomic::AtomicU64,
 }
 
-impl Typing {
-    /// Marks typing on; returns the generation the expiry timer must match.
-    pub fn start(&self, conversation_id: &str, sender_id: &str, is_private: bool) -> u64 {
-        let g = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
-        self.entries.lock().expect("typing lock").insert((conversation_id.to_owned(), sender_id.to_owned()), (g, is_private));
-        g
-    }
+struct Spell {
+    generation: u64,
+    /// Typing a private note (only agents see it).
+    private: bool,
+    published_at: Instant,
+    expires_at: Instant,
+}
 
-    /// Clears typing; with `generation`, only if no later start happened. Returns
-    /// `Some(is_private)` if it was on, so the "stopped" event reaches the same audience.
-    pub fn stop(&self, conversation_id: &str, sender_id: &str, generation: Option<u64>) -> Option<bool> {
+/// The most often a typist's "typing" frame is repeated to the others.
+pub const TYPING_REFRESH: Duration = Duration::from_secs(1);
+
+/// What a `setTyping(true)` must do.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TypingStart {
+    /// A new spell: publish, and start its expiry timer for this generation.
+    New(u64),
+    /// The spell goes on (its expiry moved); publish again only if `publish`.
+    Refresh { publish: bool },
+}
+
+/// What an expiry timer finds when it wakes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum TypingExpiry {
+    /// Another spell (or none) is current: this timer is done.
+    Gone,
+    /// Refreshed meanwhile: sleep until then and look again.
+    Later(Instant),
+    /// Expired and cleared: publish "stopped" to the audience of this privacy.
+    Now { private: bool },
+}
+
+impl Typing {
+    /// Marks typing on at `now`, for `timeout` unless refreshed.
+    pub fn start(&self, conversation_id: &str, sender_id: &str, is_private: bool, now: Instant, timeout: Duration) -> TypingStart {
         let mut m = self.entries.lock().expect("typing lock");
         let key = (conversation_id.to_owned(), sender_id.to_owned());
-        match (m.get(&key), generation) {
-            (Some((g, _)), Some(want)) if *g != want => None,
-            (Some(_), _) => m.remove(&key).map(|(_, private)| private),
-            (None, _) => None,
+        if let Some(spell) = m.get_mut(&key).filter(|s| s.private == is_private) {
+            spell.expires_at = now + timeout;
+            let publish = now.duration_since(spell.published_at) >= TYPING_REFRESH;
+            if publish {
+                spell.published_at = now;
+            }
+            return TypingStart::Refresh { publish };
         }
+        let generation = self.next.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        m.insert(key, Spell { generation, private: is_private, published_at: now, expires_at: now + timeout });
+        TypingStart::New(generation)
+    }
+
+    /// The expiry timer of spell `generation` woke at `now`.
+    pub fn expiry(&self, conversation_id: &str, sender_id: &str, generation: u64, now: Instant) -> TypingExpiry {
+        let mut m = self.entries.lock().expect("typing lock");
+        let key = (conversation_id.to_owned(), sender_id.to_owned());
+        match m.get(&key) {
+            Some(s) if s.generation != generation => TypingExpiry::Gone,
+            Some(s) if s.expires_at > now => TypingExpiry::Later(s.expires_at),
+            Some(_) => TypingExpiry::Now { private: m.remove(&key).map(|s| s.private).unwrap_or(false) },
+            None => TypingExpiry::Gone,
+        }
+    }
+
+    /// Clears typing (the typist sent a message or said it stopped). Returns
+    /// `Some(is_private)` if it was on, so the "stopped" event reaches the same audience.
+    pub fn stop(&self, conversation_id: &str, sender_id: &str) -> Option<bool> {
+        let mut m = self.entries.lock().expect("typing lock");
+        m.remove(&(conversation_id.to_owned(), sender_id.to_owned())).map(|s| s.private)
+    }
+}
+
+#[cfg(test)]
+mod typing_tests {
+    use super::*;
+
+    #[test]
+    fn repeated_starts_refresh_one_spell_and_publish_at_most_once_a_second() {
+        let t = Typing::default();
+        let t0 = Instant::now();
+        let six = Duration::from_secs(6);
+        let TypingStart::New(g) = t.start("c", "v", false, t0, six) else { panic!("a new spell") };
+        for ms in [1, 10, 500, 999] {
+            assert_eq!(t.start("c", "v", false, t0 + Duration::from_millis(ms), six), TypingStart::Refresh { publish: false });
+        }
+        assert_eq!(t.start("c", "v", false, t0 + Duration::from_millis(1000), six), TypingStart::Refresh { publish: true });
+        // The timer of the spell sleeps on while it is refreshed, then clears it.
+        assert_eq!(t.expiry("c", "v", g, t0 + six), TypingExpiry::Later(t0 + Duration::from_millis(7000)));
+        assert_eq!(t.expiry("c", "v", g, t0 + Duration::from_millis(7000)), TypingExpiry::Now { private: false });
+        assert_eq!(t.expiry("c", "v", g, t0 + Duration::from_millis(7001)), TypingExpiry::Gone);
+    }
+
+    #[test]
+    fn switching_to_a_note_is_a_new_spell_and_stop_clears_it() {
+        let t = Typing::default();
+        let now = Instant::now();
+        let six = Duration::from_secs(6);
+        let TypingStart::New(public) = t.start("c", "a", false, now, six) else { panic!() };
+        let TypingStart::New(private) = t.start("c", "a", true, now, six) else { panic!() };
+        assert_eq!(t.expiry("c", "a", public, now + six), TypingExpiry::Gone);
+        assert_eq!(t.stop("c", "a"), Some(true));
+        assert_eq!(t.expiry("c", "a", private, now + six), TypingExpiry::Gone);
+        assert_eq!(t.stop("c", "a"), None);
     }
 }

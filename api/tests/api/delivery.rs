@@ -373,3 +373,36 @@ async fn slow_consumer_is_closed(write_stall_ms: u64, one_by_one: usize) {
     assert!(got < n, "it was cut off ({got} of {n} arrived)");
     assert!(code == 1013 || code == 1006, "closed as too slow, or dropped after the close grace period: {code}");
 }
+
+/// Clients call `setTyping(true)` on keystrokes, and a request may alias it: the others
+/// get at most one "typing" frame per typist per second, and every call still answers
+/// `true`.
+#[tokio::test]
+async fn repeated_typing_is_coalesced_to_one_frame_a_second() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    app.wait_live_streams(1).await;
+    let aliased: String = (0..100).map(|i| format!("t{i}: setTyping(conversationId: $c, isTyping: true) ")).collect();
+    let r = app.ok(Some(&v.token), &format!("mutation($c: ID!) {{ {aliased} }}"), json!({ "c": conv })).await;
+    assert_eq!(r.as_object().unwrap().len(), 100);
+    assert!(r.as_object().unwrap().values().all(|t| *t == json!(true)), "{r}");
+    let mut frames = 0;
+    while let Some(next) = ws.next_within(std::time::Duration::from_millis(500)).await {
+        if let Next::Msg(m) = next {
+            if m["payload"]["data"]["conversationEvents"]["__typename"] == "TypingChanged" {
+                frames += 1;
+            }
+        }
+    }
+    assert_eq!(frames, 1, "100 calls in one request reach the agent as one frame");
+    // Past the refresh interval the typist is shown again.
+    tokio::time::sleep(std::time::Duration::from_millis(600)).await;
+    app.ok(Some(&v.token), "mutation($c: ID!) { setTyping(conversationId: $c, isTyping: true) }", json!({ "c": conv })).await;
+    let t = next_of_type(&mut ws, "c", "conversationEvents", "TypingChanged").await;
+    assert_eq!(t["isTyping"], true);
+}
