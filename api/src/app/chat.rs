@@ -371,8 +371,13 @@ impl App {
             Principal::Visitor(v) => {
                 f.visitor_id = Some(v.id.clone());
                 f.queued_only = false;
+                // A note's words must not find a conversation for its visitor.
+                f.search_notes = false;
             }
-            _ => f.queued_only = true,
+            _ => {
+                f.queued_only = true;
+                f.search_notes = true;
+            }
         }
         Ok(self.store.conversations(p.org_id(), &f, after, limit).await?)
     }

@@ -18,6 +18,8 @@ pub struct ConversationFilter {
     pub queued_only: bool,
     /// Full-text over message bodies, or a substring of the visitor's name or email.
     pub search: Option<String>,
+    /// Whether the search may match private notes (staff); a visitor's never does.
+    pub search_notes: bool,
 }
 
 /// Words of a search, letters and digits only (so nothing reaches a query parser),
@@ -134,11 +136,18 @@ impl Store {
                     } else {
                         terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" ")
                     };
+                    // Scoped to the organization (and to public messages for a visitor)
+                    // inside the match, not only by the outer query.
                     q.push(if postgres {
-                        " and (id in (select conversation_id from messages where to_tsvector('simple', body) @@ to_tsquery('simple', "
+                        " and (id in (select conversation_id from messages where org_id = "
                     } else {
-                        " and (id in (select m.conversation_id from messages_fts f join messages m on m.rowid = f.rowid where messages_fts match "
+                        " and (id in (select m.conversation_id from messages_fts f join messages m on m.rowid = f.rowid where m.org_id = "
                     });
+                    q.push_bind(org_id);
+                    if !f.search_notes {
+                        q.push(if postgres { " and not is_private" } else { " and m.is_private = 0" });
+                    }
+                    q.push(if postgres { " and to_tsvector('simple', body) @@ to_tsquery('simple', " } else { " and messages_fts match " });
                     q.push_bind(fts);
                     q.push(if postgres { "))" } else { ")" });
                     let like = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));

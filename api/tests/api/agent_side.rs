@@ -205,12 +205,19 @@ async fn agents_search_conversations_by_words_and_visitor_and_list_a_visitors_hi
     assert!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "\" OR 1=1 --" } })).await).is_empty(), "operators are words, never syntax");
     let mut history = ids(app.ok(Some(&owner.token), q, json!({ "f": { "visitorId": other.id } })).await);
     history.sort();
-    let mut want = vec![c2, c3];
+    let mut want = vec![c2.clone(), c3];
     want.sort();
     assert_eq!(history, want);
     // Another tenant's search finds nothing of ours.
     let mallory = app.sign_up("Mallory").await;
     assert!(ids(app.ok(Some(&mallory.token), q, json!({ "f": { "search": "refund" } })).await).is_empty());
+
+    // A note's words find the conversation for agents, never for its visitor (a prefix
+    // search would otherwise recover a note word by word).
+    app.send_raw(&owner.token, &c2, "Chargeback risk: escalate to finance", None, true).await;
+    assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "chargeb" } })).await), vec![c2.clone()]);
+    assert!(ids(app.ok(Some(&other.token), q, json!({ "f": { "search": "chargeb" } })).await).is_empty(), "the visitor never matches a note");
+    assert_eq!(ids(app.ok(Some(&other.token), q, json!({ "f": { "search": "parc" } })).await), vec![c2], "its own public words still do");
 }
 
 #[tokio::test]
