@@ -285,3 +285,29 @@ async fn pending_invites_are_listed_previewed_resent_and_revoked() {
     let mallory = app.sign_up("Mallory").await;
     assert_eq!(app.err(Some(&mallory.token), "mutation($id: ID!) { revokeInvite(id: $id) }", json!({ "id": first["id"] })).await, "NOT_FOUND");
 }
+
+/// A visitor reaches its conversation's department, but not the team behind it: the
+/// members' emails, roles and statuses are staff-only (live or queried).
+#[tokio::test]
+async fn a_visitor_sees_the_department_but_not_its_members() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bo = app.add_agent(&owner, "Bo", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("help")).await;
+    let dept = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Billing\") { id } }", json!({})).await["createDepartment"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let add = "mutation($d: ID!, $a: ID!) { addDepartmentMember(departmentId: $d, agentId: $a) { id } }";
+    app.ok(Some(&owner.token), add, json!({ "d": dept, "a": bo.id })).await;
+    let assign = "mutation($c: ID!, $d: ID!) { assignConversation(input: {conversationId: $c, departmentId: $d}) { id } }";
+    app.ok(Some(&owner.token), assign, json!({ "c": conv, "d": dept })).await;
+    let q = "query($c: ID!) { conversation(id: $c) { department { name members { email role status } } } }";
+    let staff = app.ok(Some(&owner.token), q, json!({ "c": conv })).await;
+    assert_eq!(staff["conversation"]["department"]["members"][0]["email"], bo.email.to_lowercase());
+    let visitor = app.ok(Some(&v.token), q, json!({ "c": conv })).await;
+    assert_eq!(visitor["conversation"]["department"]["name"], "Billing");
+    assert_eq!(visitor["conversation"]["department"]["members"], json!([]), "{visitor}");
+}

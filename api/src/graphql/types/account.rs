@@ -51,7 +51,13 @@ impl Department {
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// The department's agents (agents and API keys only; a visitor gets none: an
+    /// agent's email, role and status are staff-only, and a visitor reaches departments
+    /// through its own conversations).
     async fn members(&self, ctx: &Context<'_>) -> GqlResult<Vec<Agent>> {
+        if !is_staff(ctx) {
+            return Ok(Vec::new());
+        }
         Ok(ctx.app().department_members(&self.0).await?.into_iter().map(Agent).collect())
     }
 }
