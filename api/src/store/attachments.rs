@@ -71,15 +71,6 @@ impl Store {
         })
     }
 
-    pub async fn message_attachments(&self, message_id: &str) -> StoreResult<Vec<AttachmentRow>> {
-        on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, AttachmentRow>(concat!("select ", attachment_cols!(), " from attachments where message_id = $1 order by created_at, id"))
-                .bind(message_id)
-                .fetch_all(pool)
-                .await?)
-        })
-    }
-
     /// How many uploads of this conversation are not attached to a message yet.
     pub async fn pending_uploads(&self, conversation_id: &str) -> StoreResult<i64> {
         on_read!(self, |pool, DB| {
