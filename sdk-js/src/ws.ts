@@ -1,0 +1,2 @@
+/** The `graphql-ws` client, imported by `live.ts` on first use. Internal. */
+export { createClient } from 'graphql-ws/client';
