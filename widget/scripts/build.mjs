@@ -1,7 +1,7 @@
 /**
  * Builds the widget into `dist/` (served by `chinwag serve`: `widget.js` at `/widget.js`,
  * everything else at `/widget/<file>`), then measures it against its budgets (`BUDGETS`,
- * gzipped; DESIGN.md's figures less 15% headroom for the features to come):
+ * gzipped; `TARGETS` are DESIGN.md's figures less 15% headroom for the features to come):
  *
  * - `widget.js`, the loader, loaded with the page;
  * - everything loaded once the chat is open, for every kind of visitor (see
@@ -18,27 +18,32 @@
  * one is exceeded.
  */
 import { build, transform } from 'esbuild';
-import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import { minify } from 'terser';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const dist = join(root, 'dist');
 /**
  * The budgets, in gzipped bytes: the one place they are set (docs/benchmarks.md records
  * the figures). The build fails over any of them. DESIGN.md allows 3 KB with the page,
- * 25 KB once the chat is open and 5 KB for each on-demand piece.
+ * 25 KB once the chat is open and 5 KB for each on-demand piece; the loader's and the
+ * open chat's budgets are the figures measured when they were last lowered (2,657 and
+ * 24,879 B) with a small margin, so that what a change adds shows up in review.
  */
-export const BUDGETS = { loader: 3 * 1024, open: 25 * 1024, onDemand: 5 * 1024 };
+export const BUDGETS = { loader: 2700, open: 25100, onDemand: 5 * 1024 };
 /**
  * DESIGN.md's figures less the 15% headroom issue 16 asks for. Not reached yet (see
- * docs/benchmarks.md): printed with the distance to go, and they replace `BUDGETS.loader`
- * and `BUDGETS.open` once the build fits them.
+ * docs/benchmarks.md): printed with the distance to go.
  */
 export const TARGETS = { loader: 2611, open: 21760 };
-/** The live connection's client (`graphql-ws/client`, which the SDK imports), as the `live` chunk. */
-const wsClient = fileURLToPath(import.meta.resolve('graphql-ws/client'));
+/**
+ * The live connection's client: the SDK's `ws.js`, which it imports (`import()`) with the
+ * first subscription and which holds `graphql-ws/client`, as the `live` chunk.
+ */
+const wsClient = join(dirname(fileURLToPath(import.meta.resolve('@chinwag/sdk'))), 'ws.js');
 /**
  * The on-demand pieces: a named chunk each (`<name>-<hash>.js`), loaded by `import()` only
  * for the visitors who need it, each at most `BUDGETS.onDemand` for what it adds to the
@@ -71,18 +76,6 @@ const cssText = {
   },
 };
 
-/**
- * The SDK's `graphql-ws/client` becomes `src/live.ts`, which loads the real one (the
- * `live` chunk) with the first subscription.
- */
-const lazyLive = {
-  name: 'lazy-live',
-  setup(b) {
-    const shim = join(root, 'src/live.ts');
-    b.onResolve({ filter: /^graphql-ws\/client$/ }, ({ importer }) => (importer === shim ? undefined : { path: shim }));
-  },
-};
-
 const common = {
   bundle: true,
   minify: true,
@@ -103,7 +96,6 @@ await mkdir(dist, { recursive: true });
 // The chunks: ES modules, loaded with import() relative to widget.js.
 const chunks = await build({
   ...common,
-  plugins: [...common.plugins, lazyLive],
   entryPoints: {
     core: join(root, 'src/core.ts'),
     panel: join(root, 'src/panel/index.tsx'),
@@ -124,7 +116,10 @@ const entry = (module) => {
   return basename(file);
 };
 const onDemandFiles = Object.fromEntries(Object.entries(ON_DEMAND).map(([name, { entry: e }]) => [name, entry(e)]));
-/** In a build of its own, `import()` of an on-demand piece loads the chunk built above. */
+/**
+ * In a build of its own, `import()` of an on-demand piece loads the chunk built above,
+ * except the live connection's client (see `liveBuiltIn`).
+ */
 const sharedOnDemand = {
   name: 'shared-on-demand',
   setup(b) {
@@ -133,8 +128,32 @@ const sharedOnDemand = {
       const target = resolve(resolveDir, path).replace(/\.js$/, '');
       const [name] =
         Object.entries(ON_DEMAND).find(([, { entry: e }]) => resolve(root, e).replace(/\.tsx?$|\.js$/, '') === target) ?? [];
-      return name ? { path: `./${onDemandFiles[name]}`, external: true } : undefined;
+      return name && name !== 'live' ? { path: `./${onDemandFiles[name]}`, external: true } : undefined;
     });
+  },
+};
+/**
+ * The SDK's `import('./ws.js')` as a static import, so the live connection's client is
+ * part of the same module. (An `import()` without code splitting would bundle it too,
+ * but behind esbuild's lazy-initialisation wrappers: 240 B more, gzipped.)
+ */
+const liveBuiltIn = {
+  name: 'live-built-in',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]sdk-js[\\/]dist[\\/]live\.js$|[\\/]@chinwag[\\/]sdk[\\/]dist[\\/]live\.js$/ }, async ({ path }) => {
+      const code = await readFile(path, 'utf8');
+      if (!code.includes("import('./ws.js')")) throw new Error(`${path}: the SDK no longer imports ./ws.js`);
+      // A namespace import would cost esbuild's namespace object: the one export by name.
+      const contents = `import { createClient as ws$ } from './ws.js';\n${code.replace("import('./ws.js')", 'Promise.resolve({ createClient: ws$ })')}`;
+      return { contents, loader: 'js' };
+    });
+  },
+};
+/** The loader loads its chunks by URL: the SDK's own `import()` (never run there) stays out. */
+const noDynamicImports = {
+  name: 'no-dynamic-imports',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, ({ path, kind }) => (kind === 'dynamic-import' ? { path, external: true } : undefined));
   },
 };
 // The core again, with the live connection's client built in rather than loaded with the
@@ -142,7 +161,7 @@ const sharedOnDemand = {
 // the start, loads this one (one file compresses better than two).
 const returning = await build({
   ...common,
-  plugins: [...common.plugins, sharedOnDemand],
+  plugins: [...common.plugins, liveBuiltIn, sharedOnDemand],
   entryPoints: { returning: join(root, 'src/core.ts') },
   outdir: dist,
   format: 'esm',
@@ -157,12 +176,30 @@ const names = {
 // The loader: a classic script (the snippet loads it with async), named for good.
 await build({
   ...common,
+  plugins: [...common.plugins, noDynamicImports],
   entryPoints: [join(root, 'src/loader.ts')],
   outfile: join(dist, 'widget.js'),
   format: 'iife',
   define: { CHUNKS: JSON.stringify(names) },
 });
 await copyFile(join(root, 'demo/demo.html'), join(dist, 'demo.html'));
+
+// esbuild bundles and minifies; terser then minifies each file again, better: it inlines
+// and drops more, and mangles a module's top-level names (1.1 KB less gzipped over all
+// the files; 0.7 KB less on opening the chat as a returning visitor). Its default,
+// safe, compressions only. The hashes in the chunks' names stay esbuild's: one source
+// still gives one name, and any change of source a new one.
+for (const file of await readdir(dist)) {
+  if (!file.endsWith('.js')) continue;
+  const path = join(dist, file);
+  const { code } = await minify(await readFile(path, 'utf8'), {
+    module: file !== 'widget.js', // the chunks are ES modules; the loader a classic script
+    ecma: 2020,
+    compress: { passes: 2 },
+    format: { comments: false },
+  });
+  await writeFile(path, code);
+}
 
 // The size report.
 const gz = async (file) => gzipSync(await readFile(join(dist, file)), { level: 9 }).length;
@@ -206,13 +243,29 @@ const SCENARIOS = {
 };
 const scenarios = {};
 for (const [name, files] of Object.entries(SCENARIOS)) scenarios[name] = (await size(files)) + language;
+/**
+ * Not "once the chat is open", so not held to `BUDGETS.open`, but printed so that the
+ * split stays visible: a first visit's chat once the first message is sent, with the
+ * live connection's client loaded.
+ */
+const afterFirstMessage = (await size([...base, ...extra(base, onDemandFiles.live)])) + language;
 /** What each on-demand piece adds to the open chat: its chunk and what it imports that is not loaded yet. */
 const onDemand = {};
 for (const [name, file] of Object.entries(onDemandFiles)) onDemand[name] = await size(extra(base, file));
 
 const loader = sizes['widget.js'];
 const open = Math.max(...Object.values(scenarios));
-const report = { loader, open, budgets: BUDGETS, targets: TARGETS, scenarios, onDemand, files: sizes, languages };
+const report = {
+  loader,
+  open,
+  budgets: BUDGETS,
+  targets: TARGETS,
+  scenarios,
+  afterFirstMessage,
+  onDemand,
+  files: sizes,
+  languages,
+};
 await writeFile(join(dist, 'size.json'), `${JSON.stringify(report, null, 2)}\n`);
 
 const over = [];
@@ -231,6 +284,7 @@ console.log('budgets, gzipped');
 console.log(line('loaded with the page (widget.js)', loader, BUDGETS.loader, TARGETS.loader));
 console.log(line('loaded once the chat is open (largest)', open, BUDGETS.open, TARGETS.open));
 for (const [name, bytes] of Object.entries(scenarios)) console.log(`  ${name.padEnd(56)} ${String(bytes).padStart(6)} B`);
+console.log(`  ${'(later: a first visit once its first message is sent)'.padEnd(56)} ${String(afterFirstMessage).padStart(6)} B`);
 console.log('on demand, each: what it adds to the open chat');
 for (const [name, bytes] of Object.entries(onDemand))
   console.log(line(`  ${name} (${onDemandFiles[name]})`, bytes, BUDGETS.onDemand), ` ${ON_DEMAND[name].who}`);

@@ -52,7 +52,10 @@ describe('the widget assets', () => {
     console.log(
       `widget.js ${size.loader} B gzipped (budget ${size.budgets.loader}); on open ${size.open} B (budget ${size.budgets.open})`,
     );
-    expect(size.budgets).toEqual({ loader: 3 * 1024, open: 25 * 1024, onDemand: 5 * 1024 });
+    // Lowered from DESIGN.md's 3 KB and 25 KB to the measured figures and a small margin.
+    expect(size.budgets.loader).toBeLessThanOrEqual(3 * 1024);
+    expect(size.budgets.open).toBeLessThanOrEqual(25 * 1024);
+    expect(size.budgets.onDemand).toBe(5 * 1024);
     expect(size.loader).toBeLessThanOrEqual(size.budgets.loader);
     expect(size.open).toBeLessThanOrEqual(size.budgets.open);
     // Each on-demand piece is a named chunk within its own budget.
