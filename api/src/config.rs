@@ -85,6 +85,34 @@ pub struct Settings {
     pub refresh_reuse_grace: u64,
     #[command(flatten)]
     pub limits: Limits,
+    #[command(flatten)]
+    pub jobs: JobSettings,
+}
+
+/// Durable jobs (`crate::jobs`): how this node's workers lease and retry.
+#[derive(clap::Args, Debug, Clone)]
+pub struct JobSettings {
+    /// Whether this node runs job workers (`false` on a node that should only answer
+    /// requests; jobs wait for a node that runs them).
+    #[arg(long, env = "CHINWAG_JOB_WORKERS", default_value_t = true, action = clap::ArgAction::Set)]
+    pub job_workers: bool,
+    /// Milliseconds between looks for due jobs when nothing woke the workers (jobs
+    /// enqueued on this node wake them at once; others wait at most this long).
+    #[arg(long, env = "CHINWAG_JOB_POLL_MS", default_value_t = 500)]
+    pub job_poll_ms: u64,
+    /// Milliseconds a worker holds a job without renewing its lease; a job whose node
+    /// died is taken over this long after its last renewal.
+    #[arg(long, env = "CHINWAG_JOB_LEASE_MS", default_value_t = 30_000)]
+    pub job_lease_ms: u64,
+    /// Milliseconds a stopping node (SIGTERM) waits for running jobs before giving the
+    /// rest back, unfinished, for another node or the next start.
+    #[arg(long, env = "CHINWAG_JOB_SHUTDOWN_GRACE_MS", default_value_t = 10_000)]
+    pub job_shutdown_grace_ms: u64,
+    /// Per-kind retry policy overrides, `kind:key=value,...;kind:...` with keys
+    /// `attempts`, `base`, `max`, `age`, `timeout` (durations like `5s`, `1h`) and
+    /// `concurrency`; e.g. `email:attempts=5,base=1s`. See docs/operations.md.
+    #[arg(long, env = "CHINWAG_JOB_POLICY", default_value = "")]
+    pub job_policy: String,
 }
 
 /// Abuse and resource limits. 0 disables a rate limit (for benchmarks).
@@ -257,6 +285,7 @@ impl fmt::Debug for Settings {
             visitor_token_ttl,
             refresh_reuse_grace,
             limits,
+            jobs,
         } = self;
         f.debug_struct("Settings")
             .field("listen", listen)
@@ -283,6 +312,7 @@ impl fmt::Debug for Settings {
             .field("visitor_token_ttl", visitor_token_ttl)
             .field("refresh_reuse_grace", refresh_reuse_grace)
             .field("limits", limits)
+            .field("jobs", jobs)
             .finish()
     }
 }

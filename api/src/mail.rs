@@ -1,10 +1,10 @@
 //! Email out: agent invites, password resets, replies to offline messages and
 //! transcripts. Through SMTP when `CHINWAG_SMTP_URL` is set (lettre, rustls); otherwise
 //! every message is written to `<data dir>/outbox/` as an `.eml` file and logged, so
-//! nothing is silently dropped on a machine without a mail server.
+//! nothing is silently dropped on a machine without a mail server. Every email is a
+//! durable job (`app::outbox`), so a crash between the change and the send loses none.
 
 use std::path::PathBuf;
-use std::sync::Arc;
 
 use lettre::message::{header::ContentType, Mailbox, Message};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
@@ -39,29 +39,46 @@ impl Mailer {
         format!("{}{path}", self.public_url)
     }
 
-    pub async fn send(&self, to: &str, subject: &str, text: String) -> Result<(), String> {
-        let to: Mailbox = to.parse().map_err(|e| format!("recipient: {e}"))?;
-        let message =
-            Message::builder().from(self.from.clone()).to(to.clone()).subject(subject).header(ContentType::TEXT_PLAIN).body(text).map_err(|e| e.to_string())?;
+    /// Sends one email. `id` is the job's stable id: it becomes the `Message-ID` (a
+    /// repeated run sends the same id, which receivers may use to drop the copy) and the
+    /// outbox file's name (a repeated run rewrites the same file).
+    pub async fn send(&self, id: &str, to: &str, subject: &str, text: String) -> Result<(), SendError> {
+        let to: Mailbox = to.parse().map_err(|e| SendError::permanent(format!("recipient: {e}")))?;
+        let host = self.from.email.domain().to_owned();
+        let message = Message::builder()
+            .message_id(Some(format!("<{id}@{host}>")))
+            .from(self.from.clone())
+            .to(to.clone())
+            .subject(subject)
+            .header(ContentType::TEXT_PLAIN)
+            .body(text)
+            .map_err(|e| SendError::permanent(e.to_string()))?;
         match &self.transport {
-            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| e.to_string()),
+            Transport::Smtp(smtp) => smtp.send(message).await.map(|_| ()).map_err(|e| SendError { permanent: e.is_permanent(), message: e.to_string() }),
             Transport::Outbox(dir) => {
-                tokio::fs::create_dir_all(dir).await.map_err(|e| e.to_string())?;
-                let path = dir.join(format!("{}-{}.eml", crate::time::now_ms(), crate::ids::new_id("mail")));
-                tokio::fs::write(&path, message.formatted()).await.map_err(|e| e.to_string())?;
+                let fail = |e: std::io::Error| SendError { permanent: false, message: e.to_string() };
+                tokio::fs::create_dir_all(dir).await.map_err(fail)?;
+                let path = dir.join(format!("{id}.eml"));
+                let partial = dir.join(format!(".{id}.eml.partial"));
+                tokio::fs::write(&partial, message.formatted()).await.map_err(fail)?;
+                tokio::fs::rename(&partial, &path).await.map_err(fail)?;
                 tracing::info!(to = %to, subject, path = %path.display(), "no SMTP configured: email written to the outbox");
                 Ok(())
             }
         }
     }
+}
 
-    /// Sends in the background; a failure is logged, never lost silently.
-    pub fn send_later(self: &Arc<Self>, to: String, subject: String, text: String) {
-        let me = self.clone();
-        tokio::spawn(async move {
-            if let Err(e) = me.send(&to, &subject, text).await {
-                tracing::error!(error = %e, to = %to, subject = %subject, "email not sent");
-            }
-        });
+/// Why an email was not sent. Permanent: the server refused it for good (a 5xx reply, a
+/// malformed address), so retrying cannot help.
+#[derive(Debug)]
+pub struct SendError {
+    pub permanent: bool,
+    pub message: String,
+}
+
+impl SendError {
+    fn permanent(message: String) -> SendError {
+        SendError { permanent: true, message }
     }
 }

@@ -3,7 +3,7 @@
 use clap::{Parser, Subcommand};
 
 use chinwag::config::Settings;
-use chinwag::domain::{Email, OrgName, Password, PersonName, Role};
+use chinwag::domain::{Email, JobState, OrgName, Password, PersonName, Role};
 use chinwag::startup::Application;
 use chinwag::store::{NewAgent, Store};
 
@@ -36,6 +36,13 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+    /// List durable jobs of every organization, or retry a dead one (operators).
+    Jobs {
+        #[command(subcommand)]
+        action: JobsAction,
+        #[command(flatten)]
+        settings: Settings,
+    },
     /// Set an agent's password and end their sessions.
     ResetPassword {
         #[arg(long)]
@@ -46,6 +53,25 @@ enum Command {
         #[command(flatten)]
         settings: Settings,
     },
+}
+
+#[derive(Subcommand)]
+enum JobsAction {
+    /// Newest first, one line each: id, kind, state, attempts, next run, organization, last error.
+    List {
+        /// pending, running or dead.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        /// Only this organization's.
+        #[arg(long)]
+        org: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: i64,
+    },
+    /// Run a dead job again now, with a fresh count of attempts.
+    Retry { id: String },
 }
 
 fn main() {
@@ -88,6 +114,27 @@ async fn run(cmd: Command) -> Result<(), Box<dyn std::error::Error + Send + Sync
                 .await
                 .map_err(|e| format!("{e:?}"))?;
             println!("created organization {} with owner {} ({})", org.id, agent.id, agent.email);
+        }
+        Command::Jobs { action, settings } => {
+            let store = Store::open(settings.database_url.as_deref(), &settings.data_dir).await?;
+            match action {
+                JobsAction::List { state, kind, org, limit } => {
+                    let state = state.map(|s| JobState::from_db(&s.to_lowercase())).transpose().map_err(|e| e.0)?;
+                    let jobs = store.jobs_page(org.as_deref(), kind.as_deref(), state, None, limit.clamp(1, 10_000)).await.map_err(|e| format!("{e:?}"))?;
+                    for j in jobs {
+                        let at = chinwag::time::rfc3339(j.run_at);
+                        let error = j.last_error.as_deref().unwrap_or("").replace('\n', " ");
+                        println!("{}\t{}\t{}\t{}\t{at}\t{}\t{error}", j.id, j.kind, j.state.as_str(), j.attempts, j.org_id.as_deref().unwrap_or("-"));
+                    }
+                }
+                JobsAction::Retry { id } => {
+                    let job = store.retry_dead_job(None, &id, chinwag::time::now_ms()).await.map_err(|e| match e {
+                        chinwag::store::StoreError::NotFound => format!("no dead job {id}"),
+                        other => format!("{other:?}"),
+                    })?;
+                    println!("{} ({}) is due now; a running server picks it up", job.id, job.kind);
+                }
+            }
         }
         Command::ResetPassword { email, password, settings } => {
             let store = Store::open(settings.database_url.as_deref(), &settings.data_dir).await?;

@@ -52,7 +52,7 @@ impl Histogram {
         self.sum_us.fetch_add((ms * 1000.0) as u64, Ordering::Relaxed);
     }
 
-    fn render(&self, out: &mut String, name: &str, help: &str) {
+    pub(crate) fn render(&self, out: &mut String, name: &str, help: &str) {
         let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
         let mut cum = 0;
         for (i, b) in BUCKETS.iter().enumerate() {

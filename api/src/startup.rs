@@ -10,11 +10,14 @@ use crate::app::{App, Services};
 use crate::config::Settings;
 use crate::graphql::build_schema;
 use crate::http::{router, AppState, Sockets};
+use crate::jobs::{Clock, SystemClock, Worker};
 use crate::store::{anyhow_like, Store};
 
 pub struct Application {
     listener: tokio::net::TcpListener,
     state: AppState,
+    /// This node's job workers (none with `--job-workers false`).
+    worker: Option<Worker>,
 }
 
 /// The kernel's accept queue for our socket: a reconnect storm of thousands of clients
@@ -31,6 +34,11 @@ fn listen_on(addr: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
 
 impl Application {
     pub async fn build(settings: Settings) -> anyhow_like::Result<Application> {
+        Application::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    /// As `build`, with jobs on `clock` (tests move a `ManualClock` instead of sleeping).
+    pub async fn build_with_clock(settings: Settings, clock: Arc<dyn Clock>) -> anyhow_like::Result<Application> {
         let store = Store::open(settings.database_url.as_deref(), &settings.data_dir).await?;
         let secret = signing_secret(&settings)?;
         let limits = settings.limits.clone();
@@ -41,10 +49,20 @@ impl Application {
         };
         let mailer = crate::mail::Mailer::from_settings(&settings)?;
         let files = crate::files::Files::from_settings(&settings)?;
-        let app = App::new(settings, store, services, mailer, files, &secret).await;
+        let jobs = settings.jobs.clone();
+        let app = App::new(settings, store, services, mailer, files, &secret, clock).await?;
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = listen_on(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
-        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() } })
+        let worker = jobs.job_workers.then(|| {
+            let kinds = app.job_kinds();
+            let known: Vec<&str> = kinds.iter().map(|k| k.name).collect();
+            for unknown in crate::jobs::Policies::parse(&jobs.job_policy).unwrap_or_default().unknown(&known) {
+                tracing::warn!(kind = unknown, "CHINWAG_JOB_POLICY names a kind this server does not run");
+            }
+            let ms = std::time::Duration::from_millis;
+            Worker::start(app.store.clone(), app.jobs.clone(), kinds, ms(jobs.job_poll_ms), ms(jobs.job_lease_ms), ms(jobs.job_shutdown_grace_ms))
+        });
+        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() }, worker })
     }
 
     pub fn port(&self) -> u16 {
@@ -64,6 +82,7 @@ impl Application {
     pub async fn run_until(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let sockets = self.state.sockets.clone();
         let app = self.state.app.clone();
+        let worker = self.worker;
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
@@ -72,6 +91,10 @@ impl Application {
                 sockets.shutdown();
             })
             .await;
+        // Running jobs finish (or are given back) before the store closes.
+        if let Some(worker) = worker {
+            worker.shutdown().await;
+        }
         app.store.close().await;
         result
     }

@@ -154,33 +154,43 @@ impl App {
             return Err(ApiError::BadInput("an account with this email already exists".into()));
         }
         let token = format!("inv_{}", random_token(24));
-        let invite = self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS).await?;
+        let email_invite = self.invite_email(a, &token).await?;
+        let invite =
+            self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS, |i| vec![email_invite(i)]).await?;
+        self.jobs.wake();
         self.store.audit(&a.org_id, "agent", &a.id, "agent.invite", Some(&invite.id)).await?;
-        self.email_invite(a, &invite, &token).await?;
         Ok(CreatedInvite { invite, token })
     }
 
-    async fn email_invite(&self, a: &AgentPrincipal, invite: &InviteRow, token: &str) -> ApiResult<()> {
+    /// Renders the invite email (a job committed with the invite).
+    async fn invite_email(&self, a: &AgentPrincipal, token: &str) -> ApiResult<impl FnOnce(&InviteRow) -> crate::jobs::NewJob + '_> {
         let org = self.store.org(&a.org_id).await?;
         let inviter = self.store.agent(&a.org_id, &a.id).await?;
         let link = self.mailer.link(&format!("/app/accept-invite?token={token}"));
-        self.mailer.send_later(
-            invite.email.clone(),
-            format!("{} invited you to {} on Chinwag", inviter.name, org.name),
-            format!(
-                "{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n",
-                inviter.name, org.name
-            ),
-        );
-        Ok(())
+        Ok(move |invite: &InviteRow| {
+            self.email_job(
+                Some(&invite.org_id),
+                &invite.email,
+                format!("{} invited you to {} on Chinwag", inviter.name, org.name),
+                format!(
+                    "{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n",
+                    inviter.name, org.name
+                ),
+            )
+        })
     }
 
     /// A new link for a pending invite, emailed again; the old link stops working.
     pub async fn resend_invite(&self, p: &Principal, id: &str) -> ApiResult<CreatedInvite> {
         let a = admin(p)?;
         let token = format!("inv_{}", random_token(24));
-        let invite = self.store.renew_invite(&a.org_id, id, &sha256_hex(token.as_bytes()), INVITE_TTL_MS).await.map_err(|e| not_found(e, "invite"))?;
-        self.email_invite(a, &invite, &token).await?;
+        let email_invite = self.invite_email(a, &token).await?;
+        let invite = self
+            .store
+            .renew_invite(&a.org_id, id, &sha256_hex(token.as_bytes()), INVITE_TTL_MS, |i| vec![email_invite(i)])
+            .await
+            .map_err(|e| not_found(e, "invite"))?;
+        self.jobs.wake();
         Ok(CreatedInvite { invite, token })
     }
 
@@ -246,13 +256,15 @@ impl App {
         }
         let Some(agent) = self.store.agent_by_email(email.as_str()).await? else { return Ok(()) };
         let token = format!("pr_{}", random_token(24));
-        self.store.create_password_reset(&agent.id, &sha256_hex(token.as_bytes()), RESET_TTL_MS).await?;
         let link = self.mailer.link(&format!("/app/reset-password?token={token}"));
-        self.mailer.send_later(
-            agent.email.clone(),
+        let email = self.email_job(
+            Some(&agent.org_id),
+            &agent.email,
             "Reset your Chinwag password".into(),
             format!("Someone (hopefully you) asked to reset the password of {}.\n\nChoose a new one here within an hour:\n{link}\n\nIf it was not you, ignore this email.\n", agent.email),
         );
+        self.store.create_password_reset(&agent.id, &sha256_hex(token.as_bytes()), RESET_TTL_MS, &[email]).await?;
+        self.jobs.wake();
         Ok(())
     }
 

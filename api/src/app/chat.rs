@@ -123,6 +123,7 @@ impl App {
                 is_private: s.is_private,
                 attachment_ids: s.attachment_ids,
                 client_message_id: key.map(|k| k.as_str().to_owned()),
+                follow_up: Some(super::outbox::after_message),
             })
             .await
             .map_err(|e| not_found(e, "conversation"))?;
@@ -145,8 +146,9 @@ impl App {
         if out.conversation.queued {
             self.bus.publish(&org, Event::InboxMessage { message: out.message.clone(), conversation: out.conversation.clone() });
         }
-        if conv.is_offline && !s.is_private && sender_kind != SenderKind::Visitor {
-            self.email_offline_reply(conv, &out.message).await;
+        if out.conversation.is_offline {
+            // A follow-up job may have committed with the message.
+            self.jobs.wake();
         }
         Ok((out.message, out.conversation))
     }
@@ -205,20 +207,6 @@ impl App {
         Ok((a, bytes))
     }
 
-    /// The visitor left an offline message: the team's replies reach them by email.
-    async fn email_offline_reply(&self, conv: &ConversationRow, m: &MessageRow) {
-        let (Ok(visitor), Ok(site)) = (self.store.visitor(&conv.org_id, &conv.visitor_id).await, self.store.website(&conv.org_id, &conv.website_id).await)
-        else {
-            return;
-        };
-        let Some(to) = visitor.email else { return };
-        self.mailer.send_later(
-            to,
-            format!("Re: your message to {}", site.name),
-            format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name),
-        );
-    }
-
     /// Emails the visitor the conversation's public messages.
     pub async fn send_transcript(&self, p: &Principal, conversation_id: &str, email: Option<&str>) -> ApiResult<()> {
         let v = visitor(p)?;
@@ -239,7 +227,7 @@ impl App {
             };
             text.push_str(&format!("[{}] {who}: {}\n\n", crate::time::rfc3339(m.created_at), m.body));
         }
-        self.mailer.send_later(to, format!("Your conversation with {}", site.name), text);
+        self.jobs.enqueue(&[self.email_job(Some(&conv.org_id), &to, format!("Your conversation with {}", site.name), text)]).await?;
         Ok(())
     }
 

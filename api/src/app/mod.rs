@@ -6,19 +6,21 @@ mod canned;
 mod chat;
 mod facts;
 mod live;
+mod outbox;
 mod presence;
 mod reads;
 mod visitors;
 
 /// The read models operations return: rows as committed.
 pub use crate::store::{
-    AgentRow, ApiKeyRow, AttachmentRow, CannedRow, ConversationFilter, ConversationRow, DepartmentRow, InviteRow, MessageRow, PageViewRow, PersonRow, ReadRow,
-    VisitorRow, WebsiteRow,
+    AgentRow, ApiKeyRow, AttachmentRow, CannedRow, ConversationFilter, ConversationRow, DepartmentRow, InviteRow, JobRow, MessageRow, PageViewRow, PersonRow,
+    ReadRow, VisitorRow, WebsiteRow,
 };
 pub use accounts::{not_found, CreatedInvite, Session};
 pub use canned::CannedPatch;
 pub use chat::{Send, TYPING_TIMEOUT};
 pub use live::{Checks, ConversationLive, InboxLive, Resume};
+pub use outbox::{EMAIL, OFFLINE_REPLY};
 pub use presence::{Presence, Typing};
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
@@ -30,6 +32,7 @@ use crate::auth::{AccessCache, AgentPrincipal, ApiKeyPrincipal, Keys, Principal,
 use crate::bus::{Bus, Event, AUTH_TOPIC};
 use crate::config::Settings;
 use crate::error::{ApiError, ApiResult};
+use crate::jobs::{Clock, Jobs, Policies};
 use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::{Quota, RateLimiter};
@@ -48,9 +51,12 @@ pub struct App {
     pub presence: Arc<Presence>,
     pub typing: Typing,
     pub metrics: Arc<Metrics>,
-    pub mailer: Arc<Mailer>,
+    pub mailer: Mailer,
     pub files: crate::files::Files,
     pub facts: facts::Facts,
+    /// The durable job outbox: emails and everything else that happens later.
+    pub jobs: Arc<Jobs>,
+    job_policies: Policies,
 }
 
 /// The shared services an `App` runs on: local ones by default, Redis-backed when set.
@@ -87,12 +93,23 @@ pub struct RequestMeta {
 }
 
 impl App {
-    pub async fn new(settings: Settings, store: Store, services: Services, mailer: Mailer, files: crate::files::Files, secret: &[u8]) -> Arc<App> {
+    pub async fn new(
+        settings: Settings,
+        store: Store,
+        services: Services,
+        mailer: Mailer,
+        files: crate::files::Files,
+        secret: &[u8],
+        clock: Arc<dyn Clock>,
+    ) -> Result<Arc<App>, String> {
+        let job_policies = Policies::parse(&settings.jobs.job_policy)?;
         let app = Arc::new(App {
-            mailer: Arc::new(mailer),
+            mailer,
             files,
+            appender: Appender::start(store.clone(), clock.clone()),
+            jobs: Arc::new(Jobs::new(store.clone(), clock)),
+            job_policies,
             settings,
-            appender: Appender::start(store.clone()),
             store,
             bus: services.bus,
             keys: Keys::new(secret),
@@ -104,7 +121,7 @@ impl App {
             facts: facts::Facts::default(),
         });
         app.clone().spawn_access_listener().await;
-        app
+        Ok(app)
     }
 
     /// Drops cached access when another node (or this one) says it changed.

@@ -38,6 +38,10 @@ stored_enum!(
 stored_enum!(
     /// Which side of the page the widget's launcher sits on.
     WidgetPosition { Left => "left", Right => "right" });
+stored_enum!(
+    /// Where a durable job is: waiting for its time (or its next retry), leased by a
+    /// worker, or given up on and kept for inspection (a dead letter).
+    JobState { Pending => "pending", Running => "running", Dead => "dead" });
 
 impl Role {
     /// Owners and admins manage the team, websites and keys.
@@ -56,7 +60,7 @@ macro_rules! try_from_string {
         }
     )+};
 }
-try_from_string!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition);
+try_from_string!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition, JobState);
 
 /// Stored enums decode from their text spelling in either dialect.
 macro_rules! sql_text_enum {
@@ -83,4 +87,4 @@ macro_rules! sql_text_enum {
         }
     )+};
 }
-sql_text_enum!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition);
+sql_text_enum!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition, JobState);

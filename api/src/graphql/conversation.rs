@@ -70,11 +70,11 @@ pub struct UpdateCannedResponseInput {
     pub body: Option<String>,
 }
 
-fn encode_cursor(ts: i64, id: &str) -> String {
+pub(super) fn encode_cursor(ts: i64, id: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ts}:{id}"))
 }
 
-fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
+pub(super) fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
     let bad = || ApiError::BadInput("invalid cursor".into());
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
     let s = String::from_utf8(raw).map_err(|_| bad())?;

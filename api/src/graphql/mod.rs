@@ -5,6 +5,7 @@ mod account;
 mod conversation;
 mod errors;
 mod guards;
+mod jobs;
 mod loaders;
 mod message;
 mod share;
@@ -26,10 +27,10 @@ use crate::config::Limits;
 use crate::error::ApiError;
 
 #[derive(MergedObject, Default)]
-pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery);
+pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery, jobs::JobsQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, website::WebsiteMutation, conversation::ConversationMutation, message::MessageMutation);
+pub struct Mutation(account::AccountMutation, website::WebsiteMutation, conversation::ConversationMutation, message::MessageMutation, jobs::JobsMutation);
 
 pub use subscription::SharedExecution;
 

@@ -65,7 +65,8 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
 /// Prometheus metrics.
 #[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let body = state.app.metrics.render(state.sockets.open(), state.shared.len(), state.app.bus.redis_up());
+    let mut body = state.app.metrics.render(state.sockets.open(), state.shared.len(), state.app.bus.redis_up());
+    state.app.jobs.render_metrics(&mut body).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 

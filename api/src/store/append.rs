@@ -20,11 +20,13 @@ use std::sync::Arc;
 use serde::Serialize;
 use tokio::sync::{mpsc, oneshot, Semaphore};
 
+use super::jobs::{insert_jobs_json, jobs_json, NewJob};
 use super::rows::message_cols;
 use super::{ConversationRow, MessageRow, Store, StoreError, StoreResult};
 use crate::domain::conversation::{self, Arrival, Thread};
 use crate::domain::SenderKind;
 use crate::ids::new_id;
+use crate::jobs::Clock;
 use crate::time::now_ms;
 
 /// A message to append; the conversation is already checked to be the sender's.
@@ -42,7 +44,13 @@ pub struct NewMessage {
     pub client_message_id: Option<String>,
     /// Uploads (already checked to be the sender's, in this conversation) to attach.
     pub attachment_ids: Vec<String>,
+    /// The jobs a new message causes (an email to an offline visitor), decided under the
+    /// lock from the message and the conversation as written, and committed with them.
+    pub follow_up: Option<FollowUp>,
 }
+
+/// Jobs for a message just planned: `(message, conversation after it, the job clock's now)`.
+pub type FollowUp = fn(&MessageRow, &ConversationRow, i64) -> Vec<NewJob>;
 
 /// What an append did, so the caller publishes exactly the events that happened.
 #[derive(Debug, Clone)]
@@ -126,6 +134,8 @@ const SQLITE_LOCK_AND_KEYS: &str = concat!("begin immediate; ", sqlite_lock!("$1
 const SQLITE_INSERT: &str = sqlite_insert!("$1");
 const SQLITE_UPDATE: &str = sqlite_update!("$1");
 const SQLITE_WRITE_AND_COMMIT: &str = concat!(sqlite_insert!("$1"), "; ", sqlite_update!("$2"), "; commit");
+const SQLITE_WRITE_JOBS_AND_COMMIT: &str = concat!(sqlite_insert!("$1"), "; ", sqlite_update!("$2"), "; ", insert_jobs_json!(sqlite, "$3"), "; commit");
+const SQLITE_JOBS: &str = insert_jobs_json!(sqlite, "$1");
 
 /// PostgreSQL's batch statements, with the same JSON parameters.
 struct BatchSql {
@@ -133,6 +143,7 @@ struct BatchSql {
     keys: &'static str,
     insert: &'static str,
     update: &'static str,
+    jobs: &'static str,
 }
 
 const POSTGRES_SQL: BatchSql = BatchSql {
@@ -155,6 +166,7 @@ const POSTGRES_SQL: BatchSql = BatchSql {
     update: "update conversations c set last_seq = (x->>1)::bigint, updated_at = (x->>2)::bigint, last_activity_at = (x->>2)::bigint, \
              last_message_preview = x->>3, queued = (x->>4)::boolean, status = x->>5, resolved_at = (x->>6)::bigint, \
              first_response_at = (x->>7)::bigint from json_array_elements($1::json) x where c.id = x->>0",
+    jobs: insert_jobs_json!(postgres, "$1"),
 };
 
 fn json<T: Serialize>(rows: &[T]) -> String {
@@ -172,6 +184,8 @@ fn key_of(m: &NewMessage) -> Option<Key<'_>> {
 /// insert, the attachments to link and the conversations that changed.
 struct Plan<'a> {
     out: Vec<StoreResult<Appended>>,
+    /// Follow-up jobs, to insert with the messages.
+    jobs: Vec<NewJob>,
     inserts: Vec<MessageRow>,
     /// (index into `inserts`, attachment id).
     attach: Vec<(usize, &'a str)>,
@@ -181,7 +195,7 @@ struct Plan<'a> {
 impl<'a> Plan<'a> {
     /// `conversations`: the locked rows, updated in place; `earlier`: committed
     /// messages whose keys this batch resends.
-    fn new(batch: &'a [NewMessage], conversations: &mut HashMap<String, ConversationRow>, earlier: Vec<MessageRow>) -> Plan<'a> {
+    fn new(batch: &'a [NewMessage], conversations: &mut HashMap<String, ConversationRow>, earlier: Vec<MessageRow>, job_now: i64) -> Plan<'a> {
         // Read under the lock, so a batch that waited for it never moves a
         // conversation's times backwards.
         let now = conversations.values().map(|c| c.updated_at).max().unwrap_or(0).max(now_ms());
@@ -198,7 +212,13 @@ impl<'a> Plan<'a> {
                 }
             }
         }
-        let mut plan = Plan { out: Vec::with_capacity(batch.len()), inserts: Vec::with_capacity(batch.len()), attach: Vec::new(), touched: HashSet::new() };
+        let mut plan = Plan {
+            out: Vec::with_capacity(batch.len()),
+            jobs: Vec::new(),
+            inserts: Vec::with_capacity(batch.len()),
+            attach: Vec::new(),
+            touched: HashSet::new(),
+        };
         for m in batch {
             let conversation =
                 conversations.get_mut(&m.conversation_id).filter(|c| c.org_id == m.org_id && m.visitor_id.as_deref().is_none_or(|v| v == c.visitor_id));
@@ -239,6 +259,9 @@ impl<'a> Plan<'a> {
             };
             if let Some(key) = key_of(m) {
                 seen.insert(key, message.clone());
+            }
+            if let Some(follow_up) = m.follow_up {
+                plan.jobs.extend(follow_up(&message, conv, job_now));
             }
             plan.touched.insert(&m.conversation_id);
             plan.attach.extend(m.attachment_ids.iter().map(|a| (plan.inserts.len(), a.as_str())));
@@ -298,8 +321,8 @@ fn parse_json<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, sqlx::Err
 
 impl Store {
     /// Appends one message in its own transaction (no batching).
-    pub async fn append_message(&self, m: NewMessage) -> StoreResult<Appended> {
-        self.append_batch(vec![m]).await?.pop().expect("one result per message")
+    pub async fn append_message(&self, m: NewMessage, job_now: i64) -> StoreResult<Appended> {
+        self.append_batch(vec![m], job_now).await?.pop().expect("one result per message")
     }
 
     /// Appends messages in one transaction whatever their number: lock the
@@ -307,15 +330,16 @@ impl Store {
     /// conversations. Sequence numbers and the conversations' new state are computed
     /// in memory under the lock. The outer error fails the whole batch (nothing was
     /// written); inner errors are per message (a missing or someone else's conversation).
-    pub async fn append_batch(&self, batch: Vec<NewMessage>) -> StoreResult<Vec<StoreResult<Appended>>> {
+    /// `job_now`: the job clock's time, for follow-up jobs.
+    pub async fn append_batch(&self, batch: Vec<NewMessage>, job_now: i64) -> StoreResult<Vec<StoreResult<Appended>>> {
         let mut conversation_ids: Vec<&str> = batch.iter().map(|m| m.conversation_id.as_str()).collect();
         conversation_ids.sort_unstable();
         conversation_ids.dedup();
         let keys: Vec<(&str, &str, &str, &str)> =
             batch.iter().filter_map(key_of).map(|(conversation, kind, sender, key)| (conversation, kind.as_str(), sender, key)).collect();
         match self {
-            Store::Sqlite { write, .. } => append_sqlite(write, &batch, json(&conversation_ids), (!keys.is_empty()).then(|| json(&keys))).await,
-            Store::Postgres(pool) => append_postgres(pool, &batch, json(&conversation_ids), (!keys.is_empty()).then(|| json(&keys))).await,
+            Store::Sqlite { write, .. } => append_sqlite(write, &batch, json(&conversation_ids), (!keys.is_empty()).then(|| json(&keys)), job_now).await,
+            Store::Postgres(pool) => append_postgres(pool, &batch, json(&conversation_ids), (!keys.is_empty()).then(|| json(&keys)), job_now).await,
         }
     }
 }
@@ -325,9 +349,15 @@ impl Store {
 /// `begin immediate` with the lock and key lookups, then the writes with `commit`.
 /// The transaction is managed by hand so that the statements can share those trips;
 /// on any failure it is rolled back, and a connection whose state is unknown is closed.
-async fn append_sqlite(pool: &sqlx::SqlitePool, batch: &[NewMessage], ids: String, keys: Option<String>) -> StoreResult<Vec<StoreResult<Appended>>> {
+async fn append_sqlite(
+    pool: &sqlx::SqlitePool,
+    batch: &[NewMessage],
+    ids: String,
+    keys: Option<String>,
+    job_now: i64,
+) -> StoreResult<Vec<StoreResult<Appended>>> {
     let mut conn = pool.acquire().await?;
-    let result = append_sqlite_in(&mut conn, batch, ids, keys).await;
+    let result = append_sqlite_in(&mut conn, batch, ids, keys, job_now).await;
     if result.is_err() && sqlx::query("rollback").execute(&mut *conn).await.is_err() {
         conn.close_on_drop();
     }
@@ -339,6 +369,7 @@ async fn append_sqlite_in(
     batch: &[NewMessage],
     ids: String,
     keys: Option<String>,
+    job_now: i64,
 ) -> StoreResult<Vec<StoreResult<Appended>>> {
     use sqlx::Row as _;
     // The first trip: the write lock, the conversations, the resent keys.
@@ -355,11 +386,17 @@ async fn append_sqlite_in(
         None => Vec::new(),
     };
     let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
-    let plan = Plan::new(batch, &mut conversations, earlier);
+    let plan = Plan::new(batch, &mut conversations, earlier, job_now);
     if !plan.inserts.is_empty() {
         if plan.attach.is_empty() {
-            // The second trip: both writes and the commit.
-            sqlx::query(SQLITE_WRITE_AND_COMMIT).bind(plan.rows_json()).bind(plan.changed_json(&conversations)).execute(&mut **conn).await?;
+            // The second trip: the writes (with the follow-up jobs) and the commit.
+            let (rows, changed) = (plan.rows_json(), plan.changed_json(&conversations));
+            let write = if plan.jobs.is_empty() {
+                sqlx::query(SQLITE_WRITE_AND_COMMIT).bind(rows).bind(changed)
+            } else {
+                sqlx::query(SQLITE_WRITE_JOBS_AND_COMMIT).bind(rows).bind(changed).bind(jobs_json(&plan.jobs, job_now))
+            };
+            write.execute(&mut **conn).await?;
             return Ok(plan.out);
         }
         sqlx::query(SQLITE_INSERT).bind(plan.rows_json()).execute(&mut **conn).await?;
@@ -368,6 +405,9 @@ async fn append_sqlite_in(
             sqlx::query(ATTACH).bind(&m.id).bind(attachment_id).bind(&m.conversation_id).bind(&m.sender_id).execute(&mut **conn).await?;
         }
         sqlx::query(SQLITE_UPDATE).bind(plan.changed_json(&conversations)).execute(&mut **conn).await?;
+        if !plan.jobs.is_empty() {
+            sqlx::query(SQLITE_JOBS).bind(jobs_json(&plan.jobs, job_now)).execute(&mut **conn).await?;
+        }
     }
     sqlx::query("commit").execute(&mut **conn).await?;
     Ok(plan.out)
@@ -375,7 +415,13 @@ async fn append_sqlite_in(
 
 /// PostgreSQL: a transaction of separate statements (a prepared statement holds one),
 /// the keys looked up only after the lock is held, so a concurrent resend is seen.
-async fn append_postgres(pool: &sqlx::PgPool, batch: &[NewMessage], ids: String, keys: Option<String>) -> StoreResult<Vec<StoreResult<Appended>>> {
+async fn append_postgres(
+    pool: &sqlx::PgPool,
+    batch: &[NewMessage],
+    ids: String,
+    keys: Option<String>,
+    job_now: i64,
+) -> StoreResult<Vec<StoreResult<Appended>>> {
     let sql = &POSTGRES_SQL;
     let mut tx = pool.begin().await?;
     let (locked,): (String,) = sqlx::query_as(sql.lock).bind(ids).fetch_one(&mut *tx).await?;
@@ -385,7 +431,7 @@ async fn append_postgres(pool: &sqlx::PgPool, batch: &[NewMessage], ids: String,
         None => Vec::new(),
     };
     let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
-    let plan = Plan::new(batch, &mut conversations, earlier);
+    let plan = Plan::new(batch, &mut conversations, earlier, job_now);
     if !plan.inserts.is_empty() {
         sqlx::query(sql.insert).bind(plan.rows_json()).execute(&mut *tx).await?;
         for &(i, attachment_id) in &plan.attach {
@@ -393,28 +439,32 @@ async fn append_postgres(pool: &sqlx::PgPool, batch: &[NewMessage], ids: String,
             sqlx::query(ATTACH).bind(&m.id).bind(attachment_id).bind(&m.conversation_id).bind(&m.sender_id).execute(&mut *tx).await?;
         }
         sqlx::query(sql.update).bind(plan.changed_json(&conversations)).execute(&mut *tx).await?;
+        if !plan.jobs.is_empty() {
+            sqlx::query(sql.jobs).bind(jobs_json(&plan.jobs, job_now)).execute(&mut *tx).await?;
+        }
     }
     tx.commit().await?;
     Ok(plan.out)
 }
 
-type Job = (NewMessage, oneshot::Sender<StoreResult<Appended>>);
+type Queued = (NewMessage, oneshot::Sender<StoreResult<Appended>>);
 
 /// Group commit in front of `append_batch`: callers wait for their own result while
 /// their messages share a transaction with whatever else was queued.
 #[derive(Clone)]
 pub struct Appender {
-    tx: mpsc::Sender<Job>,
+    tx: mpsc::Sender<Queued>,
 }
 
 impl Appender {
     /// Starts the executors: one on SQLite (it has one writer), several on PostgreSQL.
-    pub fn start(store: Store) -> Appender {
+    /// `clock`: the job clock, for follow-up jobs' times.
+    pub fn start(store: Store, clock: Arc<dyn Clock>) -> Appender {
         let executors = match store {
             Store::Sqlite { .. } => 1,
             Store::Postgres(_) => 4,
         };
-        let (tx, mut rx) = mpsc::channel::<Job>(16_384);
+        let (tx, mut rx) = mpsc::channel::<Queued>(16_384);
         let permits = Arc::new(Semaphore::new(executors));
         tokio::spawn(async move {
             loop {
@@ -429,9 +479,10 @@ impl Appender {
                     }
                 }
                 let store = store.clone();
+                let job_now = clock.now_ms();
                 tokio::spawn(async move {
                     let (messages, replies): (Vec<NewMessage>, Vec<_>) = jobs.into_iter().unzip();
-                    match store.append_batch(messages).await {
+                    match store.append_batch(messages, job_now).await {
                         Ok(results) => {
                             for (r, reply) in results.into_iter().zip(replies) {
                                 let _ = reply.send(r);

@@ -7,9 +7,22 @@ use crate::ids::new_id;
 use crate::time::now_ms;
 
 use super::agents::{insert_agent, NewAgent};
+use super::jobs::{insert_jobs, NewJob};
 
 impl Store {
-    pub async fn create_invite(&self, org_id: &str, email: &str, role: Role, token_hash: &str, invited_by: &str, ttl_ms: i64) -> StoreResult<InviteRow> {
+    /// Creates an invite with the jobs `follow_up` makes for it (its email), in one
+    /// transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_invite(
+        &self,
+        org_id: &str,
+        email: &str,
+        role: Role,
+        token_hash: &str,
+        invited_by: &str,
+        ttl_ms: i64,
+        follow_up: impl FnOnce(&InviteRow) -> Vec<NewJob>,
+    ) -> StoreResult<InviteRow> {
         let now = now_ms();
         let row = InviteRow {
             id: new_id("inv"),
@@ -21,6 +34,7 @@ impl Store {
             created_at: now,
         };
         on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
             sqlx::query::<DB>(
                 "insert into invites (id, org_id, email, role, token_hash, invited_by, expires_at, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8)",
             )
@@ -32,8 +46,10 @@ impl Store {
             .bind(invited_by)
             .bind(row.expires_at)
             .bind(now)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            insert_jobs!(tx, DB, &follow_up(&row), now);
+            tx.commit().await?;
         });
         Ok(row)
     }
@@ -83,10 +99,19 @@ impl Store {
     }
 
     /// A new token (and a fresh week) for a pending invite; the old link stops working.
-    pub async fn renew_invite(&self, org_id: &str, id: &str, token_hash: &str, ttl_ms: i64) -> StoreResult<InviteRow> {
+    /// The jobs `follow_up` makes (its email) commit with it.
+    pub async fn renew_invite(
+        &self,
+        org_id: &str,
+        id: &str,
+        token_hash: &str,
+        ttl_ms: i64,
+        follow_up: impl FnOnce(&InviteRow) -> Vec<NewJob>,
+    ) -> StoreResult<InviteRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, InviteRow>(
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, InviteRow>(
                 "update invites set token_hash = $1, expires_at = $2 where id = $3 and org_id = $4 and accepted_at is null \
                  returning id, org_id, email, role, expires_at, accepted_at, created_at",
             )
@@ -94,10 +119,12 @@ impl Store {
             .bind(now + ttl_ms)
             .bind(id)
             .bind(org_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(Into::into)
-            .found()
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(super::StoreError::NotFound)?;
+            insert_jobs!(tx, DB, &follow_up(&row), now);
+            tx.commit().await?;
+            Ok(row)
         })
     }
 
@@ -123,17 +150,21 @@ impl Store {
 
     // ---- password resets ----
 
-    pub async fn create_password_reset(&self, agent_id: &str, token_hash: &str, ttl_ms: i64) -> StoreResult<()> {
+    /// A reset token, committed with `jobs` (its email).
+    pub async fn create_password_reset(&self, agent_id: &str, token_hash: &str, ttl_ms: i64, jobs: &[NewJob]) -> StoreResult<()> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
             sqlx::query::<DB>("insert into password_resets (id, agent_id, token_hash, expires_at, created_at) values ($1, $2, $3, $4, $5)")
                 .bind(new_id("prs"))
                 .bind(agent_id)
                 .bind(token_hash)
                 .bind(now + ttl_ms)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            insert_jobs!(tx, DB, jobs, now);
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -25,6 +25,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261127000003, "website hours prechat", include_str!("../../../migrations/sqlite/20261127000003_website_hours_prechat.sql")),
     (20261127000004, "password resets", include_str!("../../../migrations/sqlite/20261127000004_password_resets.sql")),
     (20261127000005, "attachments", include_str!("../../../migrations/sqlite/20261127000005_attachments.sql")),
+    (20261204000001, "jobs", include_str!("../../../migrations/sqlite/20261204000001_jobs.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -32,6 +33,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000003, "website hours prechat", include_str!("../../../migrations/postgres/20261127000003_website_hours_prechat.sql")),
     (20261127000004, "password resets", include_str!("../../../migrations/postgres/20261127000004_password_resets.sql")),
     (20261127000005, "attachments", include_str!("../../../migrations/postgres/20261127000005_attachments.sql")),
+    (20261204000001, "jobs", include_str!("../../../migrations/postgres/20261204000001_jobs.sql")),
 ];
 
 impl Store {

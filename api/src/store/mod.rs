@@ -52,6 +52,7 @@ mod canned;
 mod chat;
 mod departments;
 mod invites;
+pub(crate) mod jobs;
 mod migrate;
 mod rows;
 mod sessions;
@@ -62,6 +63,7 @@ pub use append::{Appended, Appender, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use batches::PersonRow;
 pub use chat::{ConversationFilter, PageDirection};
+pub use jobs::{JobCount, JobRow, NewJob};
 pub use rows::*;
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 

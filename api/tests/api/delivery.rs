@@ -247,6 +247,7 @@ async fn one_batch_gives_each_message_its_own_outcome() {
         is_private: false,
         client_message_id: key.map(str::to_owned),
         attachment_ids: Vec::new(),
+        follow_up: None,
     };
     let batch = vec![
         msg(&c2, &v2, "c2 first", Some("a")),
@@ -256,7 +257,7 @@ async fn one_batch_gives_each_message_its_own_outcome() {
         msg(&c1, &v2, "v2 writing into v1's conversation", None),
         msg(&c2, &v2, "c2 second", None),
     ];
-    let out = app.app.store.append_batch(batch).await.expect("the batch commits");
+    let out = app.app.store.append_batch(batch, app.app.jobs.now()).await.expect("the batch commits");
     let ok = |i: usize| out[i].as_ref().unwrap_or_else(|e| panic!("message {i}: {e:?}"));
     assert_eq!((ok(0).message.seq, ok(0).duplicate, ok(0).became_queued), (1, false, true));
     assert_eq!(ok(0).conversation.last_seq, 1, "the conversation as of that message");

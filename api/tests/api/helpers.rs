@@ -37,9 +37,11 @@ impl Client {
 pub struct TestApp {
     pub client: Client,
     pub app: Arc<App>,
-    _dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     pg_db: Option<String>,
+    settings: Settings,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
 }
 
 pub async fn spawn_app() -> TestApp {
@@ -48,6 +50,11 @@ pub async fn spawn_app() -> TestApp {
 
 /// Starts a server; `tweak` adjusts settings (limits, grace windows) first.
 pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
+    spawn_app_with_clock(tweak, Arc::new(chinwag::jobs::SystemClock)).await
+}
+
+/// As `spawn_app_with`, with jobs on `clock` (a `ManualClock` the test moves).
+pub async fn spawn_app_with_clock(tweak: impl FnOnce(&mut Settings), clock: Arc<dyn chinwag::jobs::Clock>) -> TestApp {
     let dir = tempfile::tempdir().expect("temp dir");
     let mut settings = Settings::defaults();
     settings.listen = "127.0.0.1:0".parse().unwrap();
@@ -61,17 +68,48 @@ pub async fn spawn_app_with(tweak: impl FnOnce(&mut Settings)) -> TestApp {
         None
     };
     tweak(&mut settings);
-    let application = Application::build(settings).await.expect("server builds");
+    start(settings, Some(dir), pg_db, clock).await
+}
+
+async fn start(settings: Settings, dir: Option<tempfile::TempDir>, pg_db: Option<String>, clock: Arc<dyn chinwag::jobs::Clock>) -> TestApp {
+    let application = Application::build_with_clock(settings.clone(), clock).await.expect("server builds");
     let port = application.port();
     let app = application.app();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(application.run_until(async move {
+    let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
     }));
-    TestApp { client: Client::new(&format!("http://127.0.0.1:{port}")), app, _dir: dir, pg_db, stop: Some(stop) }
+    TestApp { client: Client::new(&format!("http://127.0.0.1:{port}")), app, dir, pg_db, settings, stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {
+    /// Stops this server as a SIGTERM would (running jobs finish within the grace period
+    /// or are given back) and starts another on the same database and data dir, with
+    /// `tweak` applied to the same settings.
+    pub async fn restart(mut self, tweak: impl FnOnce(&mut Settings)) -> TestApp {
+        self.stop_server().await;
+        let mut settings = self.settings.clone();
+        settings.listen = "127.0.0.1:0".parse().unwrap();
+        tweak(&mut settings);
+        let (dir, pg_db) = (self.dir.take(), self.pg_db.take());
+        start(settings, dir, pg_db, Arc::new(chinwag::jobs::SystemClock)).await
+    }
+
+    /// Stops the server and waits until it has (its workers and store are closed).
+    pub async fn stop_server(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+
+    /// The jobs in the store, newest first (any organization).
+    pub async fn jobs(&self) -> Vec<chinwag::jobs::JobRow> {
+        self.app.store.jobs_page(None, None, None, None, 1000).await.expect("jobs")
+    }
+
     /// Waits until `n` live streams of this server listen on the bus and know where they
     /// start (`chinwag_live_streams`): then their subscriptions miss nothing sent after.
     /// Live subscribers of one audience share one stream.
@@ -394,6 +432,20 @@ pub async fn collect_messages(ws: &mut Ws, id: &str, n: usize) -> Vec<Value> {
 pub struct SmtpSink {
     pub port: u16,
     pub mails: Arc<std::sync::Mutex<Vec<String>>>,
+    mode: Arc<std::sync::atomic::AtomicU8>,
+    /// Deliveries held without an answer (`SmtpMode::Stall`).
+    pub stalled: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+/// What the sink answers at the end of a message's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SmtpMode {
+    /// `250`: taken.
+    Accept = 0,
+    /// `451`: try again later (a transient failure).
+    Defer = 1,
+    /// No answer at all, ever (a server that hangs mid-delivery).
+    Stall = 2,
 }
 
 impl SmtpSink {
@@ -402,10 +454,14 @@ impl SmtpSink {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let port = listener.local_addr().unwrap().port();
         let mails: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
+        let mode: Arc<std::sync::atomic::AtomicU8> = Arc::default();
+        let stalled: Arc<std::sync::atomic::AtomicUsize> = Arc::default();
         let store = mails.clone();
+        let (mode_in, stalled_in) = (mode.clone(), stalled.clone());
         tokio::spawn(async move {
             while let Ok((sock, _)) = listener.accept().await {
                 let store = store.clone();
+                let (mode, stalled) = (mode_in.clone(), stalled_in.clone());
                 tokio::spawn(async move {
                     let (r, mut w) = sock.into_split();
                     let mut lines = BufReader::new(r).lines();
@@ -414,8 +470,20 @@ impl SmtpSink {
                     while let Ok(Some(line)) = lines.next_line().await {
                         if let Some(d) = data.as_mut() {
                             if line == "." {
-                                store.lock().unwrap().push(data.take().unwrap());
-                                let _ = w.write_all(b"250 queued\r\n").await;
+                                let mail = data.take().unwrap();
+                                match mode.load(std::sync::atomic::Ordering::SeqCst) {
+                                    0 => {
+                                        store.lock().unwrap().push(mail);
+                                        let _ = w.write_all(b"250 queued\r\n").await;
+                                    }
+                                    1 => {
+                                        let _ = w.write_all(b"451 try again later\r\n").await;
+                                    }
+                                    _ => {
+                                        stalled.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                                        std::future::pending::<()>().await;
+                                    }
+                                }
                             } else {
                                 d.push_str(&line);
                                 d.push('\n');
@@ -440,7 +508,20 @@ impl SmtpSink {
                 });
             }
         });
-        SmtpSink { port, mails }
+        SmtpSink { port, mails, mode, stalled }
+    }
+
+    pub fn set_mode(&self, mode: SmtpMode) {
+        self.mode.store(mode as u8, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Waits until `n` deliveries are held by `SmtpMode::Stall`.
+    pub async fn wait_stalled(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while self.stalled.load(std::sync::atomic::Ordering::SeqCst) < n {
+            assert!(tokio::time::Instant::now() < deadline, "no delivery reached the sink");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     pub fn url(&self) -> String {

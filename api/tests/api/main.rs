@@ -11,6 +11,7 @@ mod email;
 mod files;
 mod helpers;
 mod http_contract;
+mod jobs;
 mod permissions;
 mod protocol;
 mod rules;

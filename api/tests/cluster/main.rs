@@ -8,4 +8,5 @@ mod helpers;
 mod nodes;
 
 mod faults;
+mod jobs;
 mod nodes_together;

@@ -34,7 +34,12 @@ impl Cluster {
     }
 
     pub async fn node(&self) -> Node {
-        Node::start(self, free_port()).await
+        Node::start(self, free_port(), &[]).await
+    }
+
+    /// A node with extra environment (`CHINWAG_SMTP_URL`, job lease times, ...).
+    pub async fn node_with(&self, env: &[(&str, &str)]) -> Node {
+        Node::start(self, free_port(), env).await
     }
 }
 
@@ -62,10 +67,11 @@ pub struct Node {
 }
 
 impl Node {
-    pub async fn start(c: &Cluster, port: u16) -> Node {
+    pub async fn start(c: &Cluster, port: u16, env: &[(&str, &str)]) -> Node {
         let dir = tempfile::tempdir().unwrap();
         let log = std::fs::File::create(dir.path().join("node.log")).unwrap();
         let child = Command::new(env!("CARGO_BIN_EXE_chinwag"))
+            .envs(env.iter().copied())
             .args(["serve", "--listen", &format!("127.0.0.1:{port}"), "--data-dir"])
             .arg(dir.path())
             .env("DATABASE_URL", &c.database_url)
@@ -120,6 +126,18 @@ impl Node {
     /// SIGTERM: the polite stop a deploy sends.
     pub fn terminate(&self) {
         let _ = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status();
+    }
+
+    /// Waits for the process to exit; its exit status.
+    pub async fn exited(&mut self) -> std::process::ExitStatus {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "node did not exit: {}", self.log());
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub async fn readyz(&self) -> serde_json::Value {

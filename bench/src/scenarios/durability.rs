@@ -143,7 +143,7 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
         convs.push((c.id, v.id));
     }
     let done = Arc::new(AtomicU64::new(0));
-    let appender = Appender::start(store.clone());
+    let appender = Appender::start(store.clone(), std::sync::Arc::new(chinwag::jobs::SystemClock));
     let until = Instant::now() + Duration::from_secs_f64(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -161,8 +161,9 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
                     is_private: false,
                     client_message_id: None,
                     attachment_ids: Vec::new(),
+                    follow_up: None,
                 };
-                let ok = if group { appender.append(m).await.is_ok() } else { store.append_message(m).await.is_ok() };
+                let ok = if group { appender.append(m).await.is_ok() } else { store.append_message(m, chinwag::time::now_ms()).await.is_ok() };
                 if ok {
                     done.fetch_add(1, Ordering::Relaxed);
                 }

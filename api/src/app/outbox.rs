@@ -1,0 +1,136 @@
+//! The jobs the app enqueues (see `crate::jobs`) and how each runs. Every email is one:
+//! invites and password resets commit their job with the invite or reset, a reply to an
+//! offline message commits it with the message, and a transcript is enqueued on its own.
+
+use std::sync::Arc;
+
+use futures_util::FutureExt as _;
+use serde::{Deserialize, Serialize};
+
+use super::{App, ConversationRow, MessageRow};
+use crate::domain::SenderKind;
+use crate::jobs::{JobRow, Kind, NewJob, Outcome, Policy};
+use crate::mail::SendError;
+use crate::store::StoreError;
+
+/// An email rendered when it was enqueued.
+pub const EMAIL: &str = "email";
+/// The team's reply to an offline message, rendered when it runs (from the committed
+/// message), so the job carries ids only.
+pub const OFFLINE_REPLY: &str = "email.offline_reply";
+
+#[derive(Serialize, Deserialize)]
+struct Email {
+    to: String,
+    subject: String,
+    text: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct OfflineReply {
+    conversation_id: String,
+    message_id: String,
+}
+
+/// What a new message makes happen later, decided under the append's lock and
+/// committed with the message: the team's public reply in an offline conversation is
+/// emailed to the visitor.
+pub(crate) fn after_message(m: &MessageRow, conv: &ConversationRow, now: i64) -> Vec<NewJob> {
+    if !(conv.is_offline && !m.is_private && m.sender_kind != SenderKind::Visitor) {
+        return Vec::new();
+    }
+    let payload = OfflineReply { conversation_id: conv.id.clone(), message_id: m.id.clone() };
+    vec![NewJob {
+        kind: OFFLINE_REPLY,
+        key: None,
+        org_id: Some(conv.org_id.clone()),
+        payload: serde_json::to_string(&payload).expect("payloads serialize"),
+        run_at: now,
+    }]
+}
+
+impl App {
+    /// An email job, due now, to commit with the change it follows.
+    pub(crate) fn email_job(&self, org_id: Option<&str>, to: &str, subject: String, text: String) -> NewJob {
+        self.jobs.job(EMAIL, org_id, &Email { to: to.to_owned(), subject, text })
+    }
+
+    /// The kinds this node runs, with their policies (`--job-policy` overrides).
+    pub fn job_kinds(self: &Arc<Self>) -> Vec<Kind> {
+        let policies = &self.job_policies;
+        let kind = |name: &'static str, run: fn(Arc<App>, JobRow) -> futures_util::future::BoxFuture<'static, Outcome>| {
+            let app = self.clone();
+            Kind { name, policy: policies.of(name, Policy::outbound()), handler: Arc::new(move |job| run(app.clone(), job)) }
+        };
+        vec![
+            kind(EMAIL, |app, job| async move { app.run_email(job).await }.boxed()),
+            kind(OFFLINE_REPLY, |app, job| async move { app.run_offline_reply(job).await }.boxed()),
+        ]
+    }
+
+    async fn run_email(&self, job: JobRow) -> Outcome {
+        let e: Email = payload(&job)?;
+        self.mailer.send(&job.id, &e.to, &e.subject, e.text).await.map_err(failed)
+    }
+
+    async fn run_offline_reply(&self, job: JobRow) -> Outcome {
+        let r: OfflineReply = payload(&job)?;
+        let org_id = job.org_id.as_deref().unwrap_or_default();
+        let read = async {
+            let conv = self.store.conversation(org_id, &r.conversation_id).await?;
+            let message = self.store.message(&r.conversation_id, &r.message_id).await?;
+            let visitor = self.store.visitor(org_id, &conv.visitor_id).await?;
+            let site = self.store.website(org_id, &conv.website_id).await?;
+            Ok::<_, StoreError>((message, visitor, site))
+        };
+        let (m, visitor, site) = match read.await {
+            Ok(found) => found,
+            // Erased since: nothing to send.
+            Err(StoreError::NotFound) => return Ok(()),
+            Err(e) => return Err((format!("store: {e:?}"), false)),
+        };
+        let Some(to) = visitor.email else { return Ok(()) };
+        let subject = format!("Re: your message to {}", site.name);
+        let text = format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name);
+        self.mailer.send(&job.id, &to, &subject, text).await.map_err(failed)
+    }
+}
+
+fn payload<T: serde::de::DeserializeOwned>(job: &JobRow) -> Result<T, (String, bool)> {
+    serde_json::from_str(&job.payload).map_err(|e| (format!("payload: {e}"), true))
+}
+
+fn failed(e: SendError) -> (String, bool) {
+    (e.message, e.permanent)
+}
+
+/// The most jobs one page lists.
+pub const MAX_JOB_PAGE: i64 = 100;
+
+impl App {
+    /// The organization's jobs, newest first (owners and admins): what is pending,
+    /// running or dead, and why the last run failed.
+    pub async fn jobs_page(
+        &self,
+        p: &crate::auth::Principal,
+        kind: Option<&str>,
+        state: Option<crate::domain::JobState>,
+        before: Option<(i64, &str)>,
+        limit: i64,
+    ) -> crate::error::ApiResult<Vec<JobRow>> {
+        let a = super::admin(p)?;
+        Ok(self.store.jobs_page(Some(&a.org_id), kind, state, before, limit.clamp(1, MAX_JOB_PAGE + 1)).await?)
+    }
+
+    /// Runs a dead job again, now, with a fresh count of attempts (owners and admins).
+    pub async fn retry_job(&self, p: &crate::auth::Principal, id: &str) -> crate::error::ApiResult<JobRow> {
+        let a = super::admin(p)?;
+        let job = self.store.retry_dead_job(Some(&a.org_id), id, self.jobs.now()).await.map_err(|e| match e {
+            StoreError::NotFound => crate::error::ApiError::NotFound("dead job"),
+            other => other.into(),
+        })?;
+        self.store.audit(&a.org_id, "agent", &a.id, "job.retry", Some(id)).await?;
+        self.jobs.wake();
+        Ok(job)
+    }
+}
