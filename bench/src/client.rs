@@ -69,6 +69,17 @@ impl Api {
         Ok((token, d["startConversation"]["id"].as_str().unwrap_or_default().to_owned()))
     }
 
+    /// An offline message left by a visitor who gave an email: the team's replies to it
+    /// are emailed (each one a job committed with the reply).
+    pub async fn offline_conversation(&self, key: &str) -> Result<String> {
+        let q = "mutation($k: String!, $e: String!) { startVisitorSession(input: {websiteKey: $k, email: $e}) { token } }";
+        let email = format!("{}@bench.test", chinwag::ids::new_id("v").to_lowercase());
+        let d = self.gql(None, q, json!({ "k": key, "e": email })).await?;
+        let token = d["startVisitorSession"]["token"].as_str().unwrap_or_default().to_owned();
+        let d = self.gql(Some(&token), "mutation { startConversation(input: {body: \"call me\", offline: true}) { id } }", json!({})).await?;
+        Ok(d["startConversation"]["id"].as_str().unwrap_or_default().to_owned())
+    }
+
     pub async fn send(&self, token: &str, conversation: &str, body: &str) -> Result<Value> {
         let d = self
             .gql(

@@ -37,6 +37,8 @@ enum Scenario {
     Connections(scenarios::connections::Args),
     /// Process start to first answered request.
     ColdStart(scenarios::coldstart::Args),
+    /// Durable jobs: completed/s with a trivial handler, and the outbox row's cost on the send path.
+    Jobs(scenarios::jobs::Args),
     /// Runs every scenario briefly with small numbers (the test suite's smoke run).
     Smoke,
     /// Internal: the raw WebSocket broadcaster used as the fan-out baseline.
@@ -59,6 +61,7 @@ fn main() {
             Scenario::Durability(a) => scenarios::durability::run(&cli.target, a).await.map(Some),
             Scenario::Connections(a) => scenarios::connections::run(&cli.target, a).await.map(Some),
             Scenario::ColdStart(a) => scenarios::coldstart::run(&cli.target, a).await.map(Some),
+            Scenario::Jobs(a) => scenarios::jobs::run(&cli.target, a).await.map(Some),
             Scenario::Smoke => scenarios::smoke(&cli.target).await.map(Some),
         }
     });

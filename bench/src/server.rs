@@ -58,6 +58,11 @@ impl Target {
     }
 
     pub async fn spawn(&self, secret: &str, prefix: &str) -> Result<Server, String> {
+        self.spawn_with(secret, prefix, &[]).await
+    }
+
+    /// As `spawn`, with extra environment for the server.
+    pub async fn spawn_with(&self, secret: &str, prefix: &str, env: &[(&str, &str)]) -> Result<Server, String> {
         let port = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?.local_addr().unwrap().port();
         let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
         let mut cmd = Command::new(self.bin());
@@ -68,6 +73,7 @@ impl Target {
             .env("CHINWAG_REDIS_PREFIX", prefix)
             .env("CHINWAG_MAX_OPEN_CONVERSATIONS", "0")
             .env("RUST_LOG", "warn")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit());
         if let Some(u) = &self.database_url {

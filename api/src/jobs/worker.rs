@@ -107,10 +107,14 @@ async fn run(shared: Arc<Shared>, kinds: Vec<Kind>, poll: Duration, grace: Durat
         }
         let mut more = false;
         for (kind, slots) in kinds.iter().zip(&slots) {
-            let free = slots.available_permits().min(LEASE_BATCH);
-            if free == 0 {
+            let concurrency = kind.policy.concurrency.max(1);
+            let free = slots.available_permits();
+            // While some run, wait for a quarter of the slots to free up, so that each
+            // lease takes a batch rather than one job per finished one.
+            if free == 0 || (free < concurrency && free < (concurrency / 4).max(1)) {
                 continue;
             }
+            let free = free.min(LEASE_BATCH);
             let token = crate::ids::random_token(16);
             let until = now + shared.lease.as_millis() as i64;
             let leased = match shared.store.lease_jobs(kind.name, free as i64, &token, now, until).await {

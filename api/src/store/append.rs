@@ -137,13 +137,23 @@ const SQLITE_WRITE_AND_COMMIT: &str = concat!(sqlite_insert!("$1"), "; ", sqlite
 const SQLITE_WRITE_JOBS_AND_COMMIT: &str = concat!(sqlite_insert!("$1"), "; ", sqlite_update!("$2"), "; ", insert_jobs_json!(sqlite, "$3"), "; commit");
 const SQLITE_JOBS: &str = insert_jobs_json!(sqlite, "$1");
 
+macro_rules! postgres_insert {
+    () => {
+        concat!(
+            "insert into messages (",
+            message_cols!(),
+            ") select x->>0, x->>1, x->>2, (x->>3)::bigint, x->>4, x->>5, x->>6, (x->>7)::boolean, x->>8, (x->>9)::bigint from json_array_elements($1::json) x"
+        )
+    };
+}
+
 /// PostgreSQL's batch statements, with the same JSON parameters.
 struct BatchSql {
     lock: &'static str,
     keys: &'static str,
     insert: &'static str,
     update: &'static str,
-    jobs: &'static str,
+    insert_with_jobs: &'static str,
 }
 
 const POSTGRES_SQL: BatchSql = BatchSql {
@@ -158,15 +168,13 @@ const POSTGRES_SQL: BatchSql = BatchSql {
     keys: "select m.id, m.conversation_id, m.org_id, m.seq, m.sender_kind, m.sender_id, m.body, m.is_private, m.client_message_id, m.created_at \
            from json_array_elements($1::json) k join messages m on m.conversation_id = k->>0 and m.sender_kind = k->>1 \
            and m.sender_id = k->>2 and m.client_message_id = k->>3",
-    insert: concat!(
-        "insert into messages (",
-        message_cols!(),
-        ") select x->>0, x->>1, x->>2, (x->>3)::bigint, x->>4, x->>5, x->>6, (x->>7)::boolean, x->>8, (x->>9)::bigint from json_array_elements($1::json) x"
-    ),
+    insert: postgres_insert!(),
+    // With follow-up jobs, one statement still (a data-modifying CTE): on PostgreSQL each
+    // statement is a round trip, which costs more than the rows.
+    insert_with_jobs: concat!("with m as (", postgres_insert!(), ") ", insert_jobs_json!(postgres, "$2")),
     update: "update conversations c set last_seq = (x->>1)::bigint, updated_at = (x->>2)::bigint, last_activity_at = (x->>2)::bigint, \
              last_message_preview = x->>3, queued = (x->>4)::boolean, status = x->>5, resolved_at = (x->>6)::bigint, \
              first_response_at = (x->>7)::bigint from json_array_elements($1::json) x where c.id = x->>0",
-    jobs: insert_jobs_json!(postgres, "$1"),
 };
 
 fn json<T: Serialize>(rows: &[T]) -> String {
@@ -433,15 +441,17 @@ async fn append_postgres(
     let mut conversations: HashMap<String, ConversationRow> = locked.into_iter().map(|c| (c.id.clone(), c)).collect();
     let plan = Plan::new(batch, &mut conversations, earlier, job_now);
     if !plan.inserts.is_empty() {
-        sqlx::query(sql.insert).bind(plan.rows_json()).execute(&mut *tx).await?;
+        let insert = if plan.jobs.is_empty() {
+            sqlx::query(sql.insert).bind(plan.rows_json())
+        } else {
+            sqlx::query(sql.insert_with_jobs).bind(plan.rows_json()).bind(jobs_json(&plan.jobs, job_now))
+        };
+        insert.execute(&mut *tx).await?;
         for &(i, attachment_id) in &plan.attach {
             let m = &plan.inserts[i];
             sqlx::query(ATTACH).bind(&m.id).bind(attachment_id).bind(&m.conversation_id).bind(&m.sender_id).execute(&mut *tx).await?;
         }
         sqlx::query(sql.update).bind(plan.changed_json(&conversations)).execute(&mut *tx).await?;
-        if !plan.jobs.is_empty() {
-            sqlx::query(sql.jobs).bind(jobs_json(&plan.jobs, job_now)).execute(&mut *tx).await?;
-        }
     }
     tx.commit().await?;
     Ok(plan.out)

@@ -59,7 +59,7 @@ mod sessions;
 mod websites;
 
 pub use agents::NewAgent;
-pub use append::{Appended, Appender, NewMessage};
+pub use append::{Appended, Appender, FollowUp, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use batches::PersonRow;
 pub use chat::{ConversationFilter, PageDirection};

@@ -40,9 +40,9 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         json!({ "writers": a.writers, "duration": a.duration, "concurrency": a.concurrency, "store": super::latency::store_name(target) }),
     );
     if !a.skip_store {
-        let single = store_rate(target, a.writers, a.duration, false).await?;
+        let (single, _) = store_rate(target, a.writers, a.duration, false, None).await?;
         rep.figure("store commits/s, one message per transaction", single, "msg/s");
-        let grouped = store_rate(target, a.writers, a.duration, true).await?;
+        let (grouped, _) = store_rate(target, a.writers, a.duration, true, None).await?;
         rep.figure("store commits/s, group commit", grouped, "msg/s");
     }
     if !a.skip_e2e {
@@ -84,7 +84,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     Ok(rep)
 }
 
-async fn closed_loop(api: &Api, convs: &[(String, String)], concurrency: usize, secs: f64) -> (f64, Vec<f64>) {
+pub async fn closed_loop(api: &Api, convs: &[(String, String)], concurrency: usize, secs: f64) -> (f64, Vec<f64>) {
     let done = Arc::new(AtomicU64::new(0));
     let lat = Arc::new(Mutex::new(Vec::new()));
     let until = Instant::now() + Duration::from_secs_f64(secs);
@@ -114,8 +114,10 @@ async fn closed_loop(api: &Api, convs: &[(String, String)], concurrency: usize, 
 
 /// Durable appends per second with `writers` concurrent tasks, each on its own
 /// conversation: through `Store::append_message` (a transaction each) or through the
-/// group-committing `Appender` the server uses.
-async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> Result<f64> {
+/// group-committing `Appender` the server uses; `follow_up` adds the jobs each message
+/// commits with. Returns the rate and this process's CPU per message in microseconds
+/// (all of it on SQLite, which runs in process; the client side on PostgreSQL).
+pub async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool, follow_up: Option<chinwag::store::FollowUp>) -> Result<(f64, f64)> {
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let store = Store::open(target.database_url.as_deref(), dir.path()).await.map_err(|e| e.to_string())?;
     let email = format!("store-{}@bench.test", chinwag::ids::new_id("u").to_lowercase());
@@ -146,6 +148,7 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
     let appender = Appender::start(store.clone(), std::sync::Arc::new(chinwag::jobs::SystemClock));
     let until = Instant::now() + Duration::from_secs_f64(secs);
     let started = Instant::now();
+    let cpu0 = crate::server::cpu_seconds(std::process::id());
     let mut tasks = Vec::new();
     for (conv, visitor) in convs {
         let (store, appender, done, org) = (store.clone(), appender.clone(), done.clone(), org.id.clone());
@@ -161,7 +164,7 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
                     is_private: false,
                     client_message_id: None,
                     attachment_ids: Vec::new(),
-                    follow_up: None,
+                    follow_up,
                 };
                 let ok = if group { appender.append(m).await.is_ok() } else { store.append_message(m, chinwag::time::now_ms()).await.is_ok() };
                 if ok {
@@ -173,7 +176,9 @@ async fn store_rate(target: &Target, writers: usize, secs: f64, group: bool) -> 
     for t in tasks {
         let _ = t.await;
     }
-    let rate = done.load(Ordering::Relaxed) as f64 / started.elapsed().as_secs_f64();
+    let sent = done.load(Ordering::Relaxed) as f64;
+    let rate = sent / started.elapsed().as_secs_f64();
+    let cpu = cpu0.and_then(|c0| crate::server::cpu_seconds(std::process::id()).map(|c1| (c1 - c0) * 1e6 / sent.max(1.0))).unwrap_or(f64::NAN);
     store.close().await;
-    Ok(rate)
+    Ok((rate, cpu))
 }

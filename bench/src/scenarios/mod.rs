@@ -5,6 +5,7 @@ pub mod coldstart;
 pub mod connections;
 pub mod durability;
 pub mod fanout;
+pub mod jobs;
 pub mod latency;
 
 use crate::client::Result;
@@ -20,11 +21,13 @@ pub async fn smoke(target: &Target) -> Result<Report> {
     let dur = durability::run(target, durability::Args { writers: 4, duration: 1.0, concurrency: vec![8], skip_store: false, skip_e2e: false }).await?;
     let con = connections::run(target, connections::Args { count: 60, conversations: 6, missed: 2, sources: 2 }).await?;
     let cold = coldstart::run(target, coldstart::Args { runs: 2 }).await?;
+    let parts = vec!["drain".into(), "store".into(), "e2e".into()];
+    let jobs = jobs::run(target, jobs::Args { jobs: 500, concurrency: 64, rounds: 1, duration: 0.5, writers: 4, parts }).await?;
     for (part, lost, dup) in [(&lat, "lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")] {
         if part.get(lost).unwrap_or(0.0) != 0.0 || part.get(dup).unwrap_or(0.0) != 0.0 {
             return Err(format!("{}: {} lost, {} duplicated", part.scenario, part.get(lost).unwrap_or(0.0), part.get(dup).unwrap_or(0.0)));
         }
     }
-    r.parts = vec![lat, fan, dur, con, cold];
+    r.parts = vec![lat, fan, dur, con, cold, jobs];
     Ok(r)
 }
