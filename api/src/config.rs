@@ -58,6 +58,11 @@ pub struct Settings {
     /// Secret for signing tokens (at least 32 bytes). Generated into the data dir when unset.
     #[arg(long, env = "CHINWAG_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// A bearer token for `/metrics` (Prometheus: `authorization: credentials`). Without
+    /// it, `/metrics` answers only clients on this machine (loopback, as the client IP is
+    /// worked out behind trusted proxies).
+    #[arg(long, env = "CHINWAG_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
     /// Whether anyone may create an organization with `signUp`.
     #[arg(long, env = "CHINWAG_SIGNUP_ENABLED", default_value_t = true, action = clap::ArgAction::Set)]
     pub signup_enabled: bool,
@@ -136,6 +141,9 @@ pub struct Limits {
     /// Failed log-ins per email per 15 minutes.
     #[arg(long, env = "CHINWAG_LOGIN_FAILURES_PER_EMAIL", default_value_t = 10)]
     pub login_failures_per_email: u32,
+    /// Attempts at one-time tokens (`acceptInvite`, `resetPassword`) per IP per 15 minutes.
+    #[arg(long, env = "CHINWAG_TOKEN_ATTEMPTS_PER_IP", default_value_t = 30)]
+    pub token_attempts_per_ip: u32,
     /// Failed log-ins per IP per 15 minutes.
     #[arg(long, env = "CHINWAG_LOGIN_FAILURES_PER_IP", default_value_t = 100)]
     pub login_failures_per_ip: u32,
@@ -277,6 +285,7 @@ impl fmt::Debug for Settings {
             s3_secret_access_key,
             public_url,
             jwt_secret,
+            metrics_token,
             signup_enabled,
             trust_proxy,
             trusted_proxies,
@@ -304,6 +313,7 @@ impl fmt::Debug for Settings {
             .field("s3_secret_access_key", &Redacted(s3_secret_access_key))
             .field("public_url", public_url)
             .field("jwt_secret", &Redacted(jwt_secret))
+            .field("metrics_token", &Redacted(metrics_token))
             .field("signup_enabled", signup_enabled)
             .field("trust_proxy", trust_proxy)
             .field("trusted_proxies", trusted_proxies)

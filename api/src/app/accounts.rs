@@ -43,6 +43,7 @@ impl App {
         if self.store.agent_by_email(email.as_str()).await?.is_some() {
             return Err(ApiError::BadInput("an account with this email already exists".into()));
         }
+        meta.password_turn()?;
         let hash = hash_password(password.expose().to_owned()).await?;
         let (_, agent) = self
             .store
@@ -66,7 +67,8 @@ impl App {
             }
         }
         let agent = self.store.agent_by_email(email.as_str()).await?;
-        let ok = verify_password(password.to_owned(), agent.as_ref().map(|a| a.password_hash.clone())).await;
+        meta.password_turn()?;
+        let ok = verify_password(password.to_owned(), agent.as_ref().map(|a| a.password_hash.clone())).await?;
         match agent {
             Some(agent) if ok => {
                 self.limiter.clear(&email_key).await;
@@ -208,11 +210,16 @@ impl App {
         Ok((invite, org.name))
     }
 
-    pub async fn accept_invite(&self, token: &str, name: &str, password: &str) -> ApiResult<Session> {
+    pub async fn accept_invite(&self, meta: &RequestMeta, token: &str, name: &str, password: &str) -> ApiResult<Session> {
         let name = PersonName::parse(name)?;
         let password = Password::parse(password)?;
+        self.limit_token_guess(meta).await?;
+        // The token first: a made-up one costs a lookup, not a hash.
+        let token_hash = sha256_hex(token.trim().as_bytes());
+        self.store.invite_by_token(&token_hash).await.map_err(|e| not_found(e, "invite"))?;
+        meta.password_turn()?;
         let hash = hash_password(password.expose().to_owned()).await?;
-        let agent = self.store.accept_invite(&sha256_hex(token.trim().as_bytes()), name.as_str(), &hash).await.map_err(|e| match e {
+        let agent = self.store.accept_invite(&token_hash, name.as_str(), &hash).await.map_err(|e| match e {
             StoreError::NotFound => ApiError::NotFound("invite"),
             other => other.into(),
         })?;
@@ -269,19 +276,27 @@ impl App {
     }
 
     /// Sets a new password with a reset token; every other session of the agent ends.
-    pub async fn reset_password(&self, token: &str, password: &str) -> ApiResult<Session> {
+    pub async fn reset_password(&self, meta: &RequestMeta, token: &str, password: &str) -> ApiResult<Session> {
         let password = Password::parse(password)?;
-        let agent_id = self.store.spend_password_reset(&sha256_hex(token.trim().as_bytes())).await.map_err(|e| not_found(e, "reset token"))?;
-        self.set_password(&agent_id, password).await?;
+        self.limit_token_guess(meta).await?;
+        let token_hash = sha256_hex(token.trim().as_bytes());
+        // The token first (without spending it): a made-up one costs a lookup, not a hash.
+        self.store.password_reset_valid(&token_hash).await.map_err(|e| not_found(e, "reset token"))?;
+        meta.password_turn()?;
+        let hash = hash_password(password.expose().to_owned()).await?;
+        let agent_id = self.store.spend_password_reset(&token_hash).await.map_err(|e| not_found(e, "reset token"))?;
+        self.store_password(&agent_id, &hash).await?;
         let agent = self.store.agent_any(&agent_id).await?;
         self.new_session(agent).await
     }
 
-    pub async fn change_password(&self, p: &Principal, current: &str, new: &str) -> ApiResult<Session> {
+    pub async fn change_password(&self, meta: &RequestMeta, p: &Principal, current: &str, new: &str) -> ApiResult<Session> {
         let a = super::agent(p)?;
         let agent = self.store.agent(&a.org_id, &a.id).await?;
         let new = Password::parse(new)?;
-        if !verify_password(current.to_owned(), Some(agent.password_hash.clone())).await {
+        // Two hashes (check, then the new one) as one turn: a request gets one such operation.
+        meta.password_turn()?;
+        if !verify_password(current.to_owned(), Some(agent.password_hash.clone())).await? {
             return Err(ApiError::Forbidden("the current password is wrong"));
         }
         self.set_password(&agent.id, new).await?;
@@ -292,6 +307,7 @@ impl App {
     /// Changes the signed-in agent's name, avatar or email (email needs the password).
     pub async fn update_profile(
         &self,
+        meta: &RequestMeta,
         p: &Principal,
         name: Option<&str>,
         avatar_url: Option<Option<&str>>,
@@ -309,7 +325,10 @@ impl App {
         if email.is_some() {
             let current = self.store.agent(&a.org_id, &a.id).await?;
             let ok = match current_password {
-                Some(pw) => verify_password(pw.to_owned(), Some(current.password_hash)).await,
+                Some(pw) => {
+                    meta.password_turn()?;
+                    verify_password(pw.to_owned(), Some(current.password_hash)).await?
+                }
                 None => false,
             };
             if !ok {
@@ -328,10 +347,24 @@ impl App {
             .map_err(ApiError::from)
     }
 
+    /// Per-IP guesses at one-time tokens (invites, resets): each costs a lookup, and a
+    /// flood of them is refused before any work.
+    async fn limit_token_guess(&self, meta: &RequestMeta) -> ApiResult<()> {
+        match &meta.ip {
+            Some(ip) => self.limit(&format!("token:{ip}"), Quota::per_window(self.settings.limits.token_attempts_per_ip, Duration::from_secs(900))).await,
+            None => Ok(()),
+        }
+    }
+
     /// Sets a password and ends every session of the agent (admin task and change).
     pub async fn set_password(&self, agent_id: &str, password: Password) -> ApiResult<()> {
         let hash = hash_password(password.expose().to_owned()).await?;
-        self.store.set_agent_password(agent_id, &hash).await?;
+        self.store_password(agent_id, &hash).await
+    }
+
+    /// Stores a hashed password and ends every session of the agent.
+    async fn store_password(&self, agent_id: &str, hash: &str) -> ApiResult<()> {
+        self.store.set_agent_password(agent_id, hash).await?;
         let row = self.store.agent_any(agent_id).await?;
         self.access_changed(&row);
         Ok(())

@@ -90,6 +90,20 @@ pub struct RequestMeta {
     pub ip: Option<String>,
     pub origin: Option<String>,
     pub user_agent: Option<String>,
+    /// Taken by the first password hash or check of this HTTP request (every aliased or
+    /// batched operation in it) or of this WebSocket connection.
+    pub password_used: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RequestMeta {
+    /// One password operation (Argon2, 19 MiB and tens of ms) per request or connection:
+    /// aliases cannot multiply it.
+    pub fn password_turn(&self) -> ApiResult<()> {
+        if self.password_used.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            return Err(ApiError::BadInput("one password operation per request".into()));
+        }
+        Ok(())
+    }
 }
 
 impl App {

@@ -129,21 +129,24 @@ impl AccountMutation {
 
     /// Sets a new password with the token from the reset email, and signs in.
     async fn reset_password(&self, ctx: &Context<'_>, token: String, password: String) -> GqlResult<AuthPayload> {
-        Ok(payload(ctx.app().reset_password(&token, &password).await?))
+        Ok(payload(ctx.app().reset_password(&ctx.meta(), &token, &password).await?))
     }
 
     /// Changes the signed-in agent's name, avatar or email.
     #[graphql(guard = "Allow::Agents")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> GqlResult<Agent> {
         let avatar = input.avatar_url.as_deref().map(|u| if u.trim().is_empty() { None } else { Some(u) });
-        let row = ctx.app().update_profile(ctx.viewer()?, input.name.as_deref(), avatar, input.email.as_deref(), input.current_password.as_deref()).await?;
+        let row = ctx
+            .app()
+            .update_profile(&ctx.meta(), ctx.viewer()?, input.name.as_deref(), avatar, input.email.as_deref(), input.current_password.as_deref())
+            .await?;
         Ok(Agent(row))
     }
 
     /// Changes the signed-in agent's password; other sessions end.
     #[graphql(guard = "Allow::Agents")]
     async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> GqlResult<AuthPayload> {
-        Ok(payload(ctx.app().change_password(ctx.viewer()?, &current_password, &new_password).await?))
+        Ok(payload(ctx.app().change_password(&ctx.meta(), ctx.viewer()?, &current_password, &new_password).await?))
     }
 
     #[graphql(guard = "Allow::Admins")]
@@ -168,7 +171,7 @@ impl AccountMutation {
 
     /// Joins the team with an invite token, setting name and password.
     async fn accept_invite(&self, ctx: &Context<'_>, input: AcceptInviteInput) -> GqlResult<AuthPayload> {
-        Ok(payload(ctx.app().accept_invite(&input.token, &input.name, &input.password).await?))
+        Ok(payload(ctx.app().accept_invite(&ctx.meta(), &input.token, &input.name, &input.password).await?))
     }
 
     /// Removes an agent; its sessions and sockets end at once.

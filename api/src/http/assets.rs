@@ -176,8 +176,19 @@ pub async fn dashboard(State(state): State<AppState>, rel: Option<UrlPath<String
         }
     }
     // A client-side route: the app decides.
-    file(source, "index.html", &headers, "no-cache", false).await.unwrap_or_else(dashboard_missing)
+    let mut page = file(source, "index.html", &headers, "no-cache", false).await.unwrap_or_else(dashboard_missing);
+    let h = page.headers_mut();
+    // Never framed (clickjacking); no referrer (reset and invite links carry tokens in
+    // the URL, and avatars load from other hosts); no plugins, no <base> hijack.
+    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(DASHBOARD_CSP));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    page
 }
+
+/// The dashboard page's policy. Scripts are not restricted to `'self'` yet: the widget
+/// preview is an `srcdoc` frame with inline scripts, which inherits this policy.
+const DASHBOARD_CSP: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
 
 fn dashboard_missing() -> Response {
     Html(

@@ -86,7 +86,7 @@ pub fn request_meta(app: &App, headers: &HeaderMap, peer: Option<&ConnectInfo<So
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = client_ip(peer.map(|c| c.0.ip()), forwarded, s.trust_proxy, &s.trusted_proxies);
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(512).collect::<String>());
-    RequestMeta { ip: ip.map(|ip| ip.to_string()), origin: text(header::ORIGIN), user_agent: text(header::USER_AGENT) }
+    RequestMeta { ip: ip.map(|ip| ip.to_string()), origin: text(header::ORIGIN), user_agent: text(header::USER_AGENT), password_used: Default::default() }
 }
 
 /// The rule of `request_meta`, without the request.

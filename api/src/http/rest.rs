@@ -62,9 +62,26 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, Json(body)).into_response()
 }
 
-/// Prometheus metrics.
-#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// Prometheus metrics: with `CHINWAG_METRICS_TOKEN` for its bearer only, without it for
+/// clients on this machine only.
+#[utoipa::path(get, path = "/metrics", responses((status = 200, description = "Prometheus text format", content_type = "text/plain"), (status = 403, description = "Not a loopback client and no valid bearer token")))]
+pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().cloned();
+    let allowed = match &state.app.settings.metrics_token {
+        Some(token) => req
+            .headers()
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(crate::auth::bearer_token)
+            .is_some_and(|t| subtle::ConstantTimeEq::ct_eq(t.as_bytes(), token.as_bytes()).into()),
+        None => {
+            let meta = super::request_meta(&state.app, req.headers(), peer.as_ref());
+            meta.ip.and_then(|ip| ip.parse::<std::net::IpAddr>().ok()).is_some_and(|ip| ip.is_loopback())
+        }
+    };
+    if !allowed {
+        return (StatusCode::FORBIDDEN, "metrics are served to this machine, or with the bearer token set by CHINWAG_METRICS_TOKEN\n").into_response();
+    }
     let mut body = state.app.metrics.render(state.sockets.open(), state.shared.len(), state.app.bus.redis_up());
     state.app.jobs.render_metrics(&mut body).await;
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()

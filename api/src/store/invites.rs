@@ -169,6 +169,21 @@ impl Store {
         Ok(())
     }
 
+    /// Whether a reset token is usable (unspent, unexpired), without spending it.
+    pub async fn password_reset_valid(&self, token_hash: &str) -> StoreResult<()> {
+        let now = now_ms();
+        on_read!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>("select agent_id from password_resets where token_hash = $1 and used_at is null and expires_at > $2")
+                .bind(token_hash)
+                .bind(now)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+                .map(|_| ())
+        })
+    }
+
     /// Spends a reset token (once, before it expires); returns the agent it names.
     pub async fn spend_password_reset(&self, token_hash: &str) -> StoreResult<String> {
         let now = now_ms();

@@ -151,3 +151,57 @@ async fn a_forged_forwarded_for_header_does_not_step_around_per_ip_limits() {
     let r: serde_json::Value = app.http.post(&app.url).header("x-forwarded-for", "203.0.113.8").json(&body).send().await.unwrap().json().await.unwrap();
     assert!(r.get("errors").is_none(), "{r}");
 }
+
+/// Resident memory of this process (the server runs in it), from `/proc`.
+fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+    let kb: u64 = status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok()).expect("VmRSS");
+    kb * 1024
+}
+
+#[tokio::test]
+async fn password_hashing_is_bounded_and_made_up_tokens_cost_no_hash() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let before = rss_bytes();
+    // 32 concurrent requests of 20 aliased acceptInvite with made-up tokens (the
+    // review's attack: 6,990 MiB before): a token is looked up before any hash.
+    let aliases: Vec<String> = (0..20)
+        .map(|i| format!("a{i}: acceptInvite(input: {{token: \"inv_madeup{i}\", name: \"Eve\", password: \"a fine password\"}}) {{ accessToken }}"))
+        .collect();
+    let attack = format!("mutation {{ {} }}", aliases.join(" "));
+    let answers = futures_util::future::join_all((0..32).map(|_| app.gql(None, &attack, json!({})))).await;
+    for a in &answers {
+        let errors = a["errors"].as_array().expect("errors");
+        assert_eq!(errors.len(), 20);
+        assert!(errors.iter().all(|e| e["extensions"]["code"] == "NOT_FOUND"), "{a}");
+    }
+    let grown = rss_bytes().saturating_sub(before);
+    assert!(grown < 100 * 1024 * 1024, "RSS grew by {} MiB", grown / (1024 * 1024));
+
+    // Real hashing, bursts of 48 log-ins at once: one thread per core hashes, a bounded
+    // queue waits, the rest are told to retry; a second burst holds no more memory.
+    let login = json!({ "e": owner.email, "p": "not the password" });
+    let q = "mutation($e: String!, $p: String!) { logIn(input: {email: $e, password: $p}) { accessToken } }";
+    let mut after_first = 0;
+    for burst in 0..2 {
+        let answers = futures_util::future::join_all((0..48).map(|_| app.gql(None, q, login.clone()))).await;
+        let codes: Vec<String> = answers.iter().map(code_of).collect();
+        assert!(codes.iter().all(|c| c == "UNAUTHENTICATED" || c == "UNAVAILABLE"), "{codes:?}");
+        assert!(codes.iter().any(|c| c == "UNAVAILABLE"), "the queue is bounded: {codes:?}");
+        let rss = rss_bytes();
+        if burst == 0 {
+            after_first = rss;
+        } else {
+            let more = rss.saturating_sub(after_first);
+            assert!(more < 40 * 1024 * 1024, "a second burst held {} MiB more", more / (1024 * 1024));
+        }
+    }
+
+    // Aliases cannot multiply hashing: one password operation per request.
+    let two = "mutation($e: String!, $p: String!) { a: logIn(input: {email: $e, password: $p}) { accessToken } b: logIn(input: {email: $e, password: $p}) { accessToken } }";
+    let r = app.gql(None, two, json!({ "e": owner.email, "p": "correct horse battery" })).await;
+    assert_eq!(r["errors"].as_array().map(Vec::len), Some(1), "{r}");
+    assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("one password operation per request"), "{r}");
+}

@@ -137,3 +137,32 @@ async fn built_clients_are_served_with_etags_cors_and_caching() {
 async fn r_etag_plain(app: &TestApp, base: &str) -> reqwest::header::HeaderValue {
     app.http.get(format!("{base}/widget.js")).send().await.unwrap().headers()["etag"].clone()
 }
+
+#[tokio::test]
+async fn the_dashboard_cannot_be_framed_and_sends_no_referrer() {
+    let app = spawn_app().await;
+    let r = app.http.get(app.url.replace("/graphql", "/app/")).send().await.unwrap();
+    let h = r.headers();
+    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{h:?}");
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["referrer-policy"], "no-referrer");
+}
+
+#[tokio::test]
+async fn metrics_are_for_this_machine_or_the_bearer_of_the_metrics_token() {
+    // Behind a trusted proxy on loopback, a client elsewhere is refused.
+    let app = spawn_app_with(|s| s.trusted_proxies = vec!["127.0.0.1".parse().unwrap()]).await;
+    let url = app.url.replace("/graphql", "/metrics");
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 200, "a local client");
+    let far = app.http.get(&url).header("x-forwarded-for", "203.0.113.9").send().await.unwrap();
+    assert_eq!(far.status(), 403);
+    assert!(!far.text().await.unwrap().contains("chinwag_"), "nothing leaks");
+
+    let app = spawn_app_with(|s| s.metrics_token = Some("scrape-secret".into())).await;
+    let url = app.url.replace("/graphql", "/metrics");
+    assert_eq!(app.http.get(&url).send().await.unwrap().status(), 403, "with a token set, even a local client needs it");
+    assert_eq!(app.http.get(&url).bearer_auth("wrong").send().await.unwrap().status(), 403);
+    let ok = app.http.get(&url).bearer_auth("scrape-secret").send().await.unwrap();
+    assert_eq!(ok.status(), 200);
+    assert!(ok.text().await.unwrap().contains("chinwag_websockets_open"));
+}
