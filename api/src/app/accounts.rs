@@ -152,11 +152,17 @@ impl App {
         if role == Role::Owner {
             return Err(ApiError::BadInput("invite as admin or agent; there is one owner".into()));
         }
-        if self.store.agent_by_email(email.as_str()).await?.is_some() {
-            return Err(ApiError::BadInput("an account with this email already exists".into()));
-        }
+        // Someone on this team already: said, since the admin can see the team anyway. An
+        // address with an account elsewhere is invited like any other (the answer must not
+        // tell whether an address has an account anywhere): the email tells its owner.
+        let taken = match self.store.agent_by_email(email.as_str()).await? {
+            Some(agent) if agent.org_id == a.org_id && agent.removed_at.is_none() => {
+                return Err(ApiError::BadInput("this person is already on your team".into()));
+            }
+            existing => existing.is_some(),
+        };
         let token = format!("inv_{}", random_token(24));
-        let email_invite = self.invite_email(a, &token).await?;
+        let email_invite = self.invite_email(a, &token, taken).await?;
         let invite =
             self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS, |i| vec![email_invite(i)]).await?;
         self.jobs.wake();
@@ -164,29 +170,36 @@ impl App {
         Ok(CreatedInvite { invite, token })
     }
 
-    /// Renders the invite email (a job committed with the invite).
-    async fn invite_email(&self, a: &AgentPrincipal, token: &str) -> ApiResult<impl FnOnce(&InviteRow) -> crate::jobs::NewJob + '_> {
+    /// Renders the invite email (a job committed with the invite). To an address that
+    /// already has an account (one address belongs to one team) it carries no link.
+    async fn invite_email(&self, a: &AgentPrincipal, token: &str, taken: bool) -> ApiResult<impl FnOnce(&InviteRow) -> crate::jobs::NewJob + '_> {
         let org = self.store.org(&a.org_id).await?;
         let inviter = self.store.agent(&a.org_id, &a.id).await?;
         let link = self.mailer.link(&format!("/app/accept-invite?token={token}"));
         Ok(move |invite: &InviteRow| {
-            self.email_job(
-                Some(&invite.org_id),
-                &invite.email,
-                format!("{} invited you to {} on Chinwag", inviter.name, org.name),
+            let text = if taken {
+                format!(
+                    "{} invited you to answer chats for {}.\n\nThis address already has a Chinwag account, and an address belongs to one team. \
+                     To join {}, ask {} to invite another address of yours.\n",
+                    inviter.name, org.name, org.name, inviter.name
+                )
+            } else {
                 format!(
                     "{} invited you to answer chats for {}.\n\nSet your name and password here (the link works once, for 7 days):\n{link}\n",
                     inviter.name, org.name
-                ),
-            )
+                )
+            };
+            self.email_job(Some(&invite.org_id), &invite.email, format!("{} invited you to {} on Chinwag", inviter.name, org.name), text)
         })
     }
 
     /// A new link for a pending invite, emailed again; the old link stops working.
     pub async fn resend_invite(&self, p: &Principal, id: &str) -> ApiResult<CreatedInvite> {
         let a = admin(p)?;
+        let invitee = self.store.unaccepted_invite_email(&a.org_id, id).await.map_err(|e| not_found(e, "invite"))?;
+        let taken = self.store.agent_by_email(&invitee).await?.is_some();
         let token = format!("inv_{}", random_token(24));
-        let email_invite = self.invite_email(a, &token).await?;
+        let email_invite = self.invite_email(a, &token, taken).await?;
         let invite = self
             .store
             .renew_invite(&a.org_id, id, &sha256_hex(token.as_bytes()), INVITE_TTL_MS, |i| vec![email_invite(i)])
@@ -220,7 +233,8 @@ impl App {
         meta.password_turn()?;
         let hash = hash_password(password.expose().to_owned()).await?;
         let agent = self.store.accept_invite(&token_hash, name.as_str(), &hash).await.map_err(|e| match e {
-            StoreError::NotFound => ApiError::NotFound("invite"),
+            // The address got an account elsewhere: the invite cannot be used.
+            StoreError::NotFound | StoreError::Conflict(crate::store::Constraint::AgentEmail) => ApiError::NotFound("invite"),
             other => other.into(),
         })?;
         self.new_session(agent).await

@@ -1,6 +1,7 @@
 //! GraphQL over HTTP, per the GraphQL-over-HTTP spec: POST with a JSON body for every
 //! operation type, GET for queries only (405 otherwise), `application/graphql-response+json`
-//! with 400 for a document that fails to parse or validate. No batching.
+//! (when the client's `Accept` names it) with 400 for a document that fails to parse or
+//! validate, and no `data` entry then; `application/json` otherwise. No batching.
 
 use std::net::SocketAddr;
 
@@ -25,6 +26,9 @@ struct Body {
     variables: Option<serde_json::Value>,
     #[serde(default)]
     operation_name: Option<String>,
+    /// Unused by this server, but a request that sends it sends an object.
+    #[serde(default)]
+    extensions: Option<serde_json::Value>,
 }
 
 #[derive(Deserialize)]
@@ -78,6 +82,9 @@ pub async fn post(State(state): State<AppState>, req: axum::extract::Request) ->
         Ok(b) => b,
         Err(e) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, &format!("the body is not a GraphQL request: {e}")),
     };
+    if parsed.extensions.as_ref().is_some_and(|x| !x.is_object() && !x.is_null()) {
+        return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "extensions must be a JSON object");
+    }
     execute(state, peer, &headers, parsed.query, parsed.variables, parsed.operation_name, false).await
 }
 
@@ -175,18 +182,21 @@ pub fn bearer(headers: &HeaderMap) -> Option<&str> {
     crate::auth::bearer_token(headers.get(header::AUTHORIZATION)?.to_str().ok()?)
 }
 
-/// Status and media type per the client's `Accept`: the GraphQL response media type
-/// (400 when nothing executed), or legacy `application/json` (always 200).
+/// Status and media type per the client's `Accept`: the GraphQL response media type when
+/// the client names it (400 when nothing executed), otherwise `application/json` (always
+/// 200), as the spec asks for `Accept: */*`, `application/json` or no `Accept` at all. A
+/// request that fails to parse or validate gets no `data` entry.
 fn respond(headers: &HeaderMap, resp: async_graphql::Response) -> Response {
     let accept = headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()).unwrap_or("");
-    let legacy = accept.contains("application/json") && !accept.contains(GRAPHQL_RESPONSE) && !accept.contains("*/*");
-    let (status, ctype) = if legacy {
+    let refused = is_request_error(&resp);
+    let (status, ctype) = if !accept.contains(GRAPHQL_RESPONSE) {
         (StatusCode::OK, "application/json")
-    } else if is_request_error(&resp) {
+    } else if refused {
         (StatusCode::BAD_REQUEST, GRAPHQL_RESPONSE)
     } else {
         (StatusCode::OK, GRAPHQL_RESPONSE)
     };
-    let body = serde_json::to_vec(&resp).unwrap_or_else(|_| br#"{"errors":[{"message":"serialization failed","extensions":{"code":"INTERNAL"}}]}"#.to_vec());
+    let serialized = if refused { serde_json::to_vec(&serde_json::json!({ "errors": resp.errors })) } else { serde_json::to_vec(&resp) };
+    let body = serialized.unwrap_or_else(|_| br#"{"errors":[{"message":"serialization failed","extensions":{"code":"INTERNAL"}}]}"#.to_vec());
     (status, [(header::CONTENT_TYPE, HeaderValue::from_static(ctype))], body).into_response()
 }

@@ -54,6 +54,19 @@ impl Store {
         Ok(row)
     }
 
+    /// The address of an invite not yet accepted (expired or not).
+    pub async fn unaccepted_invite_email(&self, org_id: &str, id: &str) -> StoreResult<String> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, String>("select email from invites where id = $1 and org_id = $2 and accepted_at is null")
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
     /// Pending invites: not accepted, not expired.
     pub async fn pending_invites(&self, org_id: &str) -> StoreResult<Vec<InviteRow>> {
         on_read!(self, |pool, DB| {

@@ -93,3 +93,24 @@ async fn without_smtp_emails_go_to_the_outbox_folder() {
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
 }
+
+#[tokio::test]
+async fn an_invite_does_not_tell_whether_the_address_has_an_account_elsewhere() {
+    let (app, sink) = with_smtp().await;
+    let ann = app.sign_up("Ann").await;
+    let olga = app.sign_up("Olga").await;
+    let invite = "mutation($e: String!) { inviteAgent(input: {email: $e, role: AGENT}) { id email role } }";
+    // Ann's address has an account (in Ann's team); a fresh address has none. Olga's
+    // team gets the same answer for both.
+    let taken = app.ok(Some(&olga.token), invite, json!({ "e": ann.email })).await;
+    let fresh = app.ok(Some(&olga.token), invite, json!({ "e": "new@elsewhere.test" })).await;
+    assert_eq!(taken["inviteAgent"]["role"], fresh["inviteAgent"]["role"]);
+    assert!(taken["inviteAgent"]["id"].is_string() && fresh["inviteAgent"]["id"].is_string());
+    // The owner of the taken address is told, with no link to use.
+    let to_ann = sink.wait_for(&ann.email.to_lowercase()).await.replace("=\n", "");
+    assert!(to_ann.contains("already has a Chinwag account") && !to_ann.contains("token="), "{to_ann}");
+    let to_new = sink.wait_for("new@elsewhere.test").await;
+    assert!(to_new.contains("token="));
+    // Within the team, an existing member is said.
+    assert_eq!(app.err(Some(&ann.token), invite, json!({ "e": ann.email })).await, "BAD_USER_INPUT");
+}

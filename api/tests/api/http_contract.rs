@@ -7,7 +7,14 @@ use crate::helpers::*;
 #[tokio::test]
 async fn responses_use_the_graphql_response_media_type_and_spec_status_codes() {
     let app = spawn_app().await;
-    let post = |body: String| app.http.post(&app.url).header("content-type", "application/json").body(body).send();
+    let post = |body: String| {
+        app.http
+            .post(&app.url)
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json, application/json")
+            .body(body)
+            .send()
+    };
 
     let ok = post(json!({ "query": "{ __typename }" }).to_string()).await.unwrap();
     assert_eq!(ok.status(), 200);
@@ -15,16 +22,33 @@ async fn responses_use_the_graphql_response_media_type_and_spec_status_codes() {
 
     let parse = post(json!({ "query": "{ nope" }).to_string()).await.unwrap();
     assert_eq!(parse.status(), 400);
-    assert_eq!(code_of(&parse.json::<Value>().await.unwrap()), "GRAPHQL_PARSE_FAILED");
+    let body = parse.json::<Value>().await.unwrap();
+    assert_eq!(code_of(&body), "GRAPHQL_PARSE_FAILED");
+    assert!(body.get("data").is_none(), "no data entry when nothing ran: {body}");
 
     let invalid = post(json!({ "query": "{ noSuchField }" }).to_string()).await.unwrap();
     assert_eq!(invalid.status(), 400);
     assert_eq!(code_of(&invalid.json::<Value>().await.unwrap()), "GRAPHQL_VALIDATION_FAILED");
 
-    // Legacy clients asking only for application/json get 200 with errors.
-    let legacy = app.http.post(&app.url).header("accept", "application/json").json(&json!({ "query": "{ noSuchField }" })).send().await.unwrap();
-    assert_eq!(legacy.status(), 200);
-    assert_eq!(legacy.headers()["content-type"], "application/json");
+    // Clients asking for application/json, for anything, or saying nothing get
+    // application/json, 200 with errors.
+    for accept in [Some("application/json"), Some("*/*"), None] {
+        let mut req = app.http.post(&app.url).json(&json!({ "query": "{ noSuchField }" }));
+        if let Some(a) = accept {
+            req = req.header("accept", a);
+        }
+        let legacy = req.send().await.unwrap();
+        assert_eq!(legacy.status(), 200, "{accept:?}");
+        assert_eq!(legacy.headers()["content-type"], "application/json", "{accept:?}");
+        assert!(legacy.json::<Value>().await.unwrap().get("data").is_none());
+    }
+
+    // A request's extensions, when sent, are an object.
+    let ext = post(json!({ "query": "{ __typename }", "extensions": [1] }).to_string()).await.unwrap();
+    assert_eq!(ext.status(), 400);
+    assert_eq!(code_of(&ext.json::<Value>().await.unwrap()), "BAD_USER_INPUT");
+    let ext = post(json!({ "query": "{ __typename }", "extensions": { "persistedQuery": null } }).to_string()).await.unwrap();
+    assert_eq!(ext.status(), 200);
 
     let batch = post(json!([{ "query": "{ __typename }" }]).to_string()).await.unwrap();
     assert_eq!(batch.status(), 400);
