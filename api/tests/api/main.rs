@@ -5,6 +5,7 @@ mod access;
 mod agent_side;
 mod bad_input;
 mod built_clients;
+mod census;
 mod core_path;
 mod delivery;
 mod email;
