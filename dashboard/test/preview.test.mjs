@@ -1,5 +1,6 @@
 // The website settings' live preview, in Debian's Chromium against a real `chinwag serve`
-// that serves the built widget: the preview is the real `/widget.js` in a sandboxed frame,
+// that serves the built widget: the preview is the real `/widget.js` in a sandboxed frame
+// (the dashboard's static /app/preview.html, given the settings by `postMessage`),
 // it follows settings as they are typed (before they are saved), never takes the focus from
 // the form, and never starts a visitor session.
 import { after, before, describe, test } from 'node:test';
@@ -60,10 +61,14 @@ describe('website settings: live preview', () => {
     assert.equal((await launcher.locator('.text').textContent()).trim(), before.appearance.launcherText);
     await frame.getByRole('dialog', { name: 'Fika shop' }).waitFor();
     await frame.locator('.bubble', { hasText: before.appearance.greeting }).waitFor();
-    // It came from the server's built file, the one websites load.
-    const src = await page.locator('iframe[title="Widget preview"]').evaluate((f) => f.srcdoc.match(/<script src="([^"]+)"/)[1]);
-    assert.equal(src, `${server.origin}/widget.js`);
-    assert.equal(await page.locator('iframe[title="Widget preview"]').getAttribute('sandbox'), 'allow-scripts');
+    // It came from the server's built file, the one websites load, in the dashboard's
+    // static preview page (no srcdoc, no inline script), on an origin of its own.
+    assert.equal(await frame.locator('script[data-website-key]').getAttribute('src'), `${server.origin}/widget.js`);
+    const iframe = page.locator('iframe[title="Widget preview"]');
+    assert.equal(await iframe.getAttribute('src'), '/app/preview.html');
+    assert.equal(await iframe.getAttribute('srcdoc'), null);
+    assert.equal(await iframe.getAttribute('sandbox'), 'allow-scripts');
+    assert.equal(await frame.locator(':root').evaluate(() => self.origin), 'null');
     assert.deepEqual(page.errors, []);
   });
 
