@@ -153,6 +153,18 @@ pub struct Limits {
     /// Largest uploaded file, in bytes.
     #[arg(long, env = "CHINWAG_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_upload_bytes: usize,
+    /// Rows one request of a visitor may read (messages, conversations, page views).
+    #[arg(long, env = "CHINWAG_VISITOR_MAX_ROWS", default_value_t = 2_000)]
+    pub visitor_max_rows: u64,
+    /// Bytes of stored text one request of a visitor may read.
+    #[arg(long, env = "CHINWAG_VISITOR_MAX_BYTES", default_value_t = 1_048_576)]
+    pub visitor_max_bytes: u64,
+    /// Rows one request of an agent or API key may read.
+    #[arg(long, env = "CHINWAG_STAFF_MAX_ROWS", default_value_t = 20_000)]
+    pub staff_max_rows: u64,
+    /// Bytes of stored text one request of an agent or API key may read.
+    #[arg(long, env = "CHINWAG_STAFF_MAX_BYTES", default_value_t = 8 * 1_048_576)]
+    pub staff_max_bytes: u64,
     /// Deepest GraphQL selection allowed.
     #[arg(long, env = "CHINWAG_QUERY_DEPTH", default_value_t = 12)]
     pub query_depth: usize,

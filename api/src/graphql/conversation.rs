@@ -123,6 +123,11 @@ impl ConversationQuery {
             ..Default::default()
         };
         let mut rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;
+        super::budget::charge(
+            ctx,
+            rows.len(),
+            rows.iter().map(|r| r.last_message_preview.as_ref().map_or(0, String::len) + super::budget::ROW_OVERHEAD).sum(),
+        )?;
         let more = rows.len() > first as usize;
         rows.truncate(first as usize);
         let edges: Vec<ConversationEdge> =

@@ -2,6 +2,7 @@
 //! `chinwag schema` and committed as `schema/schema.graphql` comes from `build_schema`.
 
 mod account;
+pub(crate) mod budget;
 mod conversation;
 mod errors;
 mod guards;
@@ -67,7 +68,7 @@ pub fn sdl() -> String {
 /// requests, a `sendMessage` among them, never load a batch). Both transports build
 /// requests here.
 pub fn prepare(request: async_graphql::Request, viewer: Option<Principal>, meta: RequestMeta) -> async_graphql::Request {
-    request.data(meta).data(loaders::LoaderCell::default()).data(Viewer(viewer))
+    request.data(meta).data(loaders::LoaderCell::default()).data(budget::BudgetCell::default()).data(Viewer(viewer))
 }
 
 /// Typed access to what every resolver needs.

@@ -1,6 +1,6 @@
 //! Bad input gets a clear error with a stable code and changes nothing.
 
-use serde_json::json;
+use serde_json::{json, Value};
 
 use crate::helpers::*;
 
@@ -204,4 +204,41 @@ async fn password_hashing_is_bounded_and_made_up_tokens_cost_no_hash() {
     assert_eq!(r["errors"].as_array().map(Vec::len), Some(1), "{r}");
     assert_eq!(r["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
     assert!(r["errors"][0]["message"].as_str().unwrap().contains("one password operation per request"), "{r}");
+}
+
+#[tokio::test]
+async fn one_request_reads_a_bounded_number_of_rows_and_bytes() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hello")).await;
+    let long = "x".repeat(10_000);
+    for _ in 0..30 {
+        app.send(&v.token, &conv, &long).await;
+    }
+    let page = "messages(last: 200) { nodes { body } }";
+    let one = format!("query($c: ID!) {{ conversation(id: $c) {{ {page} }} }}");
+    let d = app.ok(Some(&v.token), &one, json!({ "c": conv })).await;
+    assert_eq!(d["conversation"]["messages"]["nodes"].as_array().unwrap().len(), 31, "an ordinary page reads fine");
+
+    // The review's attack, 50 aliases of the same long page: about 15 MB to build.
+    let aliases: Vec<String> = (0..50).map(|i| format!("a{i}: conversation(id: $c) {{ {page} }}")).collect();
+    let attack = format!("query($c: ID!) {{ {} }}", aliases.join(" "));
+    for token in [&v.token, &owner.token] {
+        let r = app.http.post(&app.url).json(&json!({ "query": attack, "variables": { "c": conv } })).bearer_auth(token).send().await.unwrap();
+        let text = r.text().await.unwrap();
+        let body: Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            body["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["extensions"]["code"] == "BAD_USER_INPUT" && e["message"].as_str().unwrap().contains("reads too much")),
+            "{}",
+            &text[..300.min(text.len())]
+        );
+        let cap = if *token == v.token { 1_048_576 } else { 8 * 1_048_576 };
+        assert!(text.len() < cap + 64 * 1024, "the response stays within the cap: {} bytes", text.len());
+    }
 }

@@ -163,6 +163,7 @@ impl Conversation {
             _ => return Err(crate::error::ApiError::BadInput("use first/after or last/before, not both".into()).into()),
         };
         let page = ctx.app().message_page(ctx.viewer()?, &self.0, from).await?;
+        crate::graphql::budget::charge(ctx, page.messages.len(), page.messages.iter().map(|m| m.body.len() + crate::graphql::budget::ROW_OVERHEAD).sum())?;
         let page_info = PageInfo {
             has_next_page: page.has_next,
             has_previous_page: page.has_previous,

@@ -172,6 +172,7 @@ impl Visitor {
     /// Pages viewed, newest first (agents only).
     async fn page_views(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<PageView>> {
         let rows = ctx.app().page_views(ctx.viewer()?, &self.0, first.unwrap_or(20)).await?;
+        crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(rows.into_iter().map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) }).collect())
     }
     async fn created_at(&self) -> DateTime {
