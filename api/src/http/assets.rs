@@ -186,9 +186,11 @@ pub async fn dashboard(State(state): State<AppState>, rel: Option<UrlPath<String
     page
 }
 
-/// The dashboard page's policy. Scripts are not restricted to `'self'` yet: the widget
-/// preview is an `srcdoc` frame with inline scripts, which inherits this policy.
-const DASHBOARD_CSP: &str = "frame-ancestors 'none'; object-src 'none'; base-uri 'none'; form-action 'self'";
+/// The dashboard page's policy: scripts only from this server (the widget preview is
+/// `/app/preview.html` with its own script, in a sandboxed frame), styles inline allowed,
+/// images from anywhere over https (avatars), connections to this server only.
+const DASHBOARD_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob: https:; \
+     connect-src 'self'; frame-src 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'; form-action 'self'";
 
 fn dashboard_missing() -> Response {
     Html(

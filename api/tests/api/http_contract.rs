@@ -167,7 +167,9 @@ async fn the_dashboard_cannot_be_framed_and_sends_no_referrer() {
     let app = spawn_app().await;
     let r = app.http.get(app.url.replace("/graphql", "/app/")).send().await.unwrap();
     let h = r.headers();
-    assert!(h["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{h:?}");
+    let csp = h["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self';"), "{h:?}");
+    assert!(!csp.contains("script-src 'self' 'unsafe-inline'"), "no inline scripts: {csp}");
     assert_eq!(h["x-frame-options"], "DENY");
     assert_eq!(h["referrer-policy"], "no-referrer");
 }
