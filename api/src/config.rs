@@ -153,6 +153,12 @@ pub struct Limits {
     /// Largest uploaded file, in bytes.
     #[arg(long, env = "CHINWAG_MAX_UPLOAD_BYTES", default_value_t = 10 * 1024 * 1024)]
     pub max_upload_bytes: usize,
+    /// Emails visitors may cause (transcripts) per IP per hour.
+    #[arg(long, env = "CHINWAG_VISITOR_MAIL_PER_IP_HOUR", default_value_t = 10)]
+    pub visitor_mail_per_ip_hour: u32,
+    /// Emails visitors may cause (transcripts) per website per hour.
+    #[arg(long, env = "CHINWAG_VISITOR_MAIL_PER_WEBSITE_HOUR", default_value_t = 100)]
+    pub visitor_mail_per_website_hour: u32,
     /// Rows one request of a visitor may read (messages, conversations, page views).
     #[arg(long, env = "CHINWAG_VISITOR_MAX_ROWS", default_value_t = 2_000)]
     pub visitor_max_rows: u64,

@@ -208,7 +208,7 @@ impl App {
     }
 
     /// Emails the visitor the conversation's public messages.
-    pub async fn send_transcript(&self, p: &Principal, conversation_id: &str, email: Option<&str>) -> ApiResult<()> {
+    pub async fn send_transcript(&self, meta: &super::RequestMeta, p: &Principal, conversation_id: &str, email: Option<&str>) -> ApiResult<()> {
         let v = visitor(p)?;
         let conv = self.visible_conversation(p, conversation_id).await?;
         let me = self.store.visitor(&v.org_id, &v.id).await?;
@@ -216,7 +216,15 @@ impl App {
             Some(e) => crate::domain::Email::parse(e)?.as_str().to_owned(),
             None => me.email.clone().ok_or_else(|| ApiError::BadInput("give an email for the transcript".into()))?,
         };
-        self.limit(&format!("transcript:{}", v.id), crate::ratelimit::Quota::per_window(5, Duration::from_secs(3600))).await?;
+        // Mail a visitor can cause: per visitor, and (since a fresh session is a new
+        // visitor) per IP and per website, so nobody relays mail in bulk through a site.
+        let hour = Duration::from_secs(3600);
+        let l = &self.settings.limits;
+        self.limit(&format!("transcript:{}", v.id), crate::ratelimit::Quota::per_window(5, hour)).await?;
+        if let Some(ip) = &meta.ip {
+            self.limit(&format!("visitor-mail-ip:{ip}"), crate::ratelimit::Quota::per_window(l.visitor_mail_per_ip_hour, hour)).await?;
+        }
+        self.limit(&format!("visitor-mail-site:{}", v.website_id), crate::ratelimit::Quota::per_window(l.visitor_mail_per_website_hour, hour)).await?;
         let site = self.store.website(&conv.org_id, &conv.website_id).await?;
         let messages = self.store.message_page(&conv.id, crate::store::PageDirection::After(0), 1000, false).await?;
         let mut text = format!("Your conversation with {}\n\n", site.name);

@@ -51,7 +51,7 @@ impl MessageMutation {
     /// Emails the visitor this conversation's messages (to `email`, or the visitor's own).
     #[graphql(guard = "Allow::Visitors")]
     async fn send_transcript(&self, ctx: &Context<'_>, conversation_id: ID, email: Option<String>) -> GqlResult<bool> {
-        ctx.app().send_transcript(ctx.viewer()?, &conversation_id, email.as_deref()).await?;
+        ctx.app().send_transcript(&ctx.meta(), ctx.viewer()?, &conversation_id, email.as_deref()).await?;
         Ok(true)
     }
 

@@ -114,3 +114,31 @@ async fn an_invite_does_not_tell_whether_the_address_has_an_account_elsewhere() 
     // Within the team, an existing member is said.
     assert_eq!(app.err(Some(&ann.token), invite, json!({ "e": ann.email })).await, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn transcripts_are_limited_per_ip_and_per_website_whatever_the_session() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(url);
+        s.limits.rate_limits = "on".into();
+        s.limits.visitor_mail_per_ip_hour = 3;
+        s.limits.visitor_mail_per_website_hour = 1000;
+    })
+    .await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let send = "mutation($c: ID!, $e: String) { sendTranscript(conversationId: $c, email: $e) }";
+    // A fresh visitor session for each mail: the per-visitor limit never bites, the
+    // per-IP one does.
+    let mut codes = Vec::new();
+    for i in 0..5 {
+        let v = app.visitor(&site).await;
+        let conv = app.start_conversation(&v, Some("hello")).await;
+        let r = app.gql(Some(&v.token), send, json!({ "c": conv, "e": format!("victim{i}@example.test") })).await;
+        codes.push(if r.get("errors").is_some() { code_of(&r) } else { "OK".into() });
+    }
+    assert_eq!(codes, ["OK", "OK", "OK", "RATE_LIMITED", "RATE_LIMITED"]);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.count(), 3, "refused ones send nothing");
+}
