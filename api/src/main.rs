@@ -40,8 +40,6 @@ enum Command {
     Jobs {
         #[command(subcommand)]
         action: JobsAction,
-        #[command(flatten)]
-        settings: Settings,
     },
     /// Set an agent's password and end their sessions.
     ResetPassword {
@@ -69,9 +67,15 @@ enum JobsAction {
         org: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: i64,
+        #[command(flatten)]
+        settings: Settings,
     },
     /// Run a dead job again now, with a fresh count of attempts.
-    Retry { id: String },
+    Retry {
+        id: String,
+        #[command(flatten)]
+        settings: Settings,
+    },
 }
 
 fn main() {
@@ -115,10 +119,13 @@ async fn run(cmd: Command) -> Result<(), Box<dyn std::error::Error + Send + Sync
                 .map_err(|e| format!("{e:?}"))?;
             println!("created organization {} with owner {} ({})", org.id, agent.id, agent.email);
         }
-        Command::Jobs { action, settings } => {
+        Command::Jobs { action } => {
+            let settings = match &action {
+                JobsAction::List { settings, .. } | JobsAction::Retry { settings, .. } => settings,
+            };
             let store = Store::open(settings.database_url.as_deref(), &settings.data_dir).await?;
             match action {
-                JobsAction::List { state, kind, org, limit } => {
+                JobsAction::List { state, kind, org, limit, .. } => {
                     let state = state.map(|s| JobState::from_db(&s.to_lowercase())).transpose().map_err(|e| e.0)?;
                     let jobs = store.jobs_page(org.as_deref(), kind.as_deref(), state, None, limit.clamp(1, 10_000)).await.map_err(|e| format!("{e:?}"))?;
                     for j in jobs {
@@ -127,7 +134,7 @@ async fn run(cmd: Command) -> Result<(), Box<dyn std::error::Error + Send + Sync
                         println!("{}\t{}\t{}\t{}\t{at}\t{}\t{error}", j.id, j.kind, j.state.as_str(), j.attempts, j.org_id.as_deref().unwrap_or("-"));
                     }
                 }
-                JobsAction::Retry { id } => {
+                JobsAction::Retry { id, .. } => {
                     let job = store.retry_dead_job(None, &id, chinwag::time::now_ms()).await.map_err(|e| match e {
                         chinwag::store::StoreError::NotFound => format!("no dead job {id}"),
                         other => format!("{other:?}"),

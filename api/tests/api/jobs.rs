@@ -226,3 +226,35 @@ async fn jobs_are_for_owners_and_admins_of_their_own_organization() {
     assert_eq!(app.err(Some(&owner.token), "{ jobs(first: 101) { edges { cursor } } }", json!({})).await, "BAD_USER_INPUT");
     assert_eq!(app.err(Some(&owner.token), "{ jobs(after: \"%%%\") { edges { cursor } } }", json!({})).await, "BAD_USER_INPUT");
 }
+
+#[tokio::test]
+async fn operators_list_and_retry_dead_jobs_of_every_organization_from_the_command_line() {
+    let (mut app, sink, _clock) = with_smtp_and_clock("email:attempts=1").await;
+    sink.set_mode(SmtpMode::Defer);
+    let owner = app.sign_up("Ann").await;
+    app.ok(Some(&owner.token), INVITE, json!({ "e": "fay@team.test" })).await;
+    let dead = wait_jobs(&app, "dead", |j| j.len() == 1 && j[0].state == JobState::Dead).await;
+    let settings = app.app.settings.clone();
+    app.stop_server().await;
+
+    let chinwag = |args: &[&str]| {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_chinwag"));
+        cmd.args(args).arg("--data-dir").arg(&settings.data_dir).env("RUST_LOG", "warn");
+        if let Some(url) = &settings.database_url {
+            cmd.env("DATABASE_URL", url);
+        }
+        let out = cmd.output().expect("chinwag runs");
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listed = chinwag(&["jobs", "list", "--state", "dead"]);
+    let line = listed.lines().find(|l| l.starts_with(&dead[0].id)).unwrap_or_else(|| panic!("{listed}"));
+    assert!(line.contains("\temail\tdead\t1\t") && line.contains("451"), "{line}");
+    assert!(chinwag(&["jobs", "retry", &dead[0].id]).contains("is due now"));
+    assert!(chinwag(&["jobs", "list", "--state", "dead"]).trim().is_empty());
+
+    sink.set_mode(SmtpMode::Accept);
+    let app = app.restart(|_| {}).await;
+    sink.wait_for("fay@team.test").await;
+    wait_jobs(&app, "done", |j| j.is_empty()).await;
+}
