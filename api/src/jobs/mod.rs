@@ -109,10 +109,6 @@ impl Jobs {
         self.clock.now_ms()
     }
 
-    pub fn clock(&self) -> Arc<dyn Clock> {
-        self.clock.clone()
-    }
-
     /// A job due now.
     pub fn job(&self, kind: &'static str, org_id: Option<&str>, payload: &impl Serialize) -> NewJob {
         self.job_at(kind, org_id, payload, self.now())

@@ -56,60 +56,72 @@ pub struct JobCount {
 
 const COLS: &str = "id, org_id, kind, key, payload, state, run_at, attempts, lease_token, lease_until, last_error, created_at, updated_at";
 
-/// One job, as one statement whose text both dialects share; `$7` is now.
-pub(super) const INSERT: &str = "insert into jobs (id, org_id, kind, key, payload, state, run_at, attempts, created_at, updated_at) \
-     values ($1, $2, $3, $4, $5, 'pending', $6, 0, $7, $7) on conflict (kind, key) where key is not null do update set id = excluded.id, \
-     org_id = excluded.org_id, payload = excluded.payload, state = 'pending', run_at = excluded.run_at, attempts = 0, lease_token = null, \
-     lease_until = null, last_error = null, created_at = excluded.created_at, updated_at = excluded.updated_at";
-
-/// Inserts `$jobs` (`&[NewJob]`) on `$conn`, the caller's transaction, so that the
-/// follow-up work commits (or rolls back) with the change.
-macro_rules! insert_jobs {
-    ($conn:expr, $db:ty, $jobs:expr, $now:expr) => {
-        for job in $jobs {
-            sqlx::query::<$db>($crate::store::jobs::INSERT)
-                .bind($crate::ids::new_id("job"))
-                .bind(&job.org_id)
-                .bind(job.kind)
-                .bind(&job.key)
-                .bind(&job.payload)
-                .bind(job.run_at)
-                .bind($now)
-                .execute(&mut *$conn)
-                .await?;
-        }
+/// The insert's head and its upsert tail, shared by both dialects: enqueuing the same
+/// kind and key again replaces the job, whatever its state.
+macro_rules! jobs_insert_head {
+    () => {
+        "insert into jobs (id, org_id, kind, key, payload, state, run_at, attempts, created_at, updated_at) "
     };
 }
-pub(crate) use insert_jobs;
+macro_rules! jobs_upsert {
+    () => {
+        " on conflict (kind, key) where key is not null do update set id = excluded.id, org_id = excluded.org_id, \
+         payload = excluded.payload, state = 'pending', run_at = excluded.run_at, attempts = 0, lease_token = null, lease_until = null, \
+         last_error = null, created_at = excluded.created_at, updated_at = excluded.updated_at"
+    };
+}
 
-/// Many jobs as one statement whose parameter `$p` is `jobs_json`'s array (for the
-/// message append batch, where every statement's text is fixed).
+pub(crate) use {jobs_insert_head, jobs_upsert};
+
+/// Jobs as one statement whose parameter `$p` is `jobs_json`'s array (its text is fixed
+/// whatever the number of jobs, so it stays prepared).
 macro_rules! insert_jobs_json {
     (sqlite, $p:literal) => {
         concat!(
-            "insert into jobs (id, org_id, kind, key, payload, state, run_at, attempts, created_at, updated_at) \
-             select value->>0, value->>1, value->>2, value->>3, value->>4, 'pending', value->>5, 0, value->>6, value->>6 from json_each(",
+            $crate::store::jobs::jobs_insert_head!(),
+            "select value->>0, value->>1, value->>2, value->>3, value->>4, 'pending', value->>5, 0, value->>6, value->>6 from json_each(",
             $p,
-            ") where true on conflict (kind, key) where key is not null do update set id = excluded.id, org_id = excluded.org_id, \
-             payload = excluded.payload, state = 'pending', run_at = excluded.run_at, attempts = 0, lease_token = null, lease_until = null, \
-             last_error = null, created_at = excluded.created_at, updated_at = excluded.updated_at"
+            ") where true",
+            $crate::store::jobs::jobs_upsert!()
         )
     };
     (postgres, $p:literal) => {
         concat!(
-            "insert into jobs (id, org_id, kind, key, payload, state, run_at, attempts, created_at, updated_at) \
-             select x->>0, x->>1, x->>2, x->>3, x->>4, 'pending', (x->>5)::bigint, 0, (x->>6)::bigint, (x->>6)::bigint from json_array_elements(",
+            $crate::store::jobs::jobs_insert_head!(),
+            "select x->>0, x->>1, x->>2, x->>3, x->>4, 'pending', (x->>5)::bigint, 0, (x->>6)::bigint, (x->>6)::bigint from json_array_elements(",
             $p,
-            "::json) x on conflict (kind, key) where key is not null do update set id = excluded.id, org_id = excluded.org_id, \
-             payload = excluded.payload, state = 'pending', run_at = excluded.run_at, attempts = 0, lease_token = null, lease_until = null, \
-             last_error = null, created_at = excluded.created_at, updated_at = excluded.updated_at"
+            "::json) x",
+            $crate::store::jobs::jobs_upsert!()
         )
     };
 }
 pub(crate) use insert_jobs_json;
 
+/// The jobs insert of each dialect, for `insert_jobs!` inside `on_write!` bodies.
+pub(crate) trait JobsSql {
+    const INSERT: &'static str;
+}
+impl JobsSql for sqlx::Sqlite {
+    const INSERT: &'static str = insert_jobs_json!(sqlite, "$1");
+}
+impl JobsSql for sqlx::Postgres {
+    const INSERT: &'static str = insert_jobs_json!(postgres, "$1");
+}
+
+/// Inserts `$jobs` (`&[NewJob]`) on `$conn`, the caller's transaction, so that the
+/// follow-up work commits (or rolls back) with the change.
+macro_rules! insert_jobs {
+    ($conn:expr, $db:ty, $jobs:expr, $now:expr) => {
+        let jobs: &[$crate::store::NewJob] = $jobs;
+        if !jobs.is_empty() {
+            sqlx::query::<$db>(<$db as $crate::store::jobs::JobsSql>::INSERT).bind($crate::store::jobs::jobs_json(jobs, $now)).execute(&mut *$conn).await?;
+        }
+    };
+}
+pub(crate) use insert_jobs;
+
 /// The parameter of `insert_jobs_json!`: one array per job, with a new id each.
-pub(super) fn jobs_json(jobs: &[NewJob], now: i64) -> String {
+pub(crate) fn jobs_json(jobs: &[NewJob], now: i64) -> String {
     let rows: Vec<_> = jobs.iter().map(|j| (new_id("job"), &j.org_id, j.kind, &j.key, &j.payload, j.run_at, now)).collect();
     serde_json::to_string(&rows).expect("jobs serialize")
 }
@@ -281,12 +293,6 @@ impl Store {
                 .fetch_one(pool)
                 .await?)
         })
-    }
-
-    /// One job; within `org_id` when given.
-    pub async fn job(&self, org_id: Option<&str>, id: &str) -> StoreResult<JobRow> {
-        let sql = format!("select {COLS} from jobs where id = $1 and ($2 is null or org_id = $2)");
-        on_read!(self, |pool, DB| sqlx::query_as::<DB, JobRow>(&sql).bind(id).bind(org_id).fetch_optional(pool).await.map_err(Into::into).found())
     }
 
     /// Newest first, filtered; `before`: the (created_at, id) of the last job of the
