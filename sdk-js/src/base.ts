@@ -117,7 +117,7 @@ export function createBase(options: CommonOptions, token: TokenSource, canRetry:
   return {
     api: {
       request: (document, variables) => http(document, variables),
-      subscribe: (document, variables, sink) => live.subscribe(document, variables, sink),
+      subscribe: live.subscribe,
       connectionState: live.state,
       onConnectionState: live.onState,
       onReconnect: live.onReconnect,

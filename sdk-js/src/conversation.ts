@@ -8,7 +8,7 @@ import type { SenderKind } from './generated/types.js';
 import type { Live } from './live.js';
 import type { TypedDocument } from './typed-document.js';
 import type { Message, ReadReceipt, TypingEvent } from './types.js';
-import { newId } from './util.js';
+import { listen, newId } from './util.js';
 
 /** One event of a conversation; `C` is the conversation as the caller sees it. */
 export type ConversationEvent<C> =
@@ -68,16 +68,15 @@ export function conversationEvents<C>(
   // `variables` travels with the subscription: graphql-ws sends this very object again
   // on every reconnect, so moving `after` forward is what makes the resume.
   const variables: { conversationId: string; after: string | null; afterSeq?: number } = { conversationId, after, afterSeq };
-  const seen = new Set<string>();
   let lastSeq = 0;
   return live.subscribe(document, variables, {
     next({ conversationEvents: e }) {
       if (e.__typename === 'MessageAdded') {
         const m = e.message;
         // Within one subscription the server sends each message once, in seq order;
-        // a re-subscription may overlap what was delivered: drop by id and by seq.
-        if (seen.has(m.id) || m.seq <= lastSeq) return;
-        seen.add(m.id);
+        // a re-subscription may overlap what was delivered: drop it by seq (each message
+        // has its own, so a repeated id repeats a seq).
+        if (m.seq <= lastSeq) return;
         lastSeq = m.seq;
         variables.after = m.id;
         delete variables.afterSeq;
@@ -213,9 +212,17 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
     error: null,
   };
 
-  const mine = (kind: SenderKind, senderId: string | null) => {
+  /** Whether a message or typing event is mine. */
+  const mine = ({ senderKind, senderId }: { senderKind: SenderKind; senderId: string | null }) => {
     const me = deps.self();
-    return kind === me.kind && (me.id == null || senderId == null || senderId === me.id);
+    return senderKind === me.kind && (me.id == null || senderId == null || senderId === me.id);
+  };
+  /** Forgets that the sender of `x` is typing; returns their key in `typers`. */
+  const untype = ({ senderKind, senderId }: { senderKind: SenderKind; senderId: string | null }) => {
+    const typist = `${senderKind}:${senderId}`;
+    clearTimeout(typers.get(typist)?.timer);
+    typers.delete(typist);
+    return typist;
   };
   const update = (patch: Partial<ConversationState<C>>) => {
     if (closed) return;
@@ -234,13 +241,8 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
       stored.set(m.id, chat);
       history.push(chat);
       added = true;
-      if (m.clientMessageId && mine(m.senderKind, m.senderId)) pending = pending.filter((p) => p.key !== key);
-      const typist = `${m.senderKind}:${m.senderId}`;
-      const t = typers.get(typist);
-      if (t) {
-        clearTimeout(t.timer);
-        typers.delete(typist);
-      }
+      if (m.clientMessageId && mine(m)) pending = pending.filter((p) => p.key !== key);
+      untype(m);
     }
     if (added) history.sort(bySeq);
     return added;
@@ -252,10 +254,8 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
   }
 
   function typing(e: TypingEvent) {
-    if (mine(e.senderKind, e.senderId)) return;
-    const typist = `${e.senderKind}:${e.senderId}`;
-    clearTimeout(typers.get(typist)?.timer);
-    typers.delete(typist);
+    if (mine(e)) return;
+    const typist = untype(e);
     if (e.isTyping) typers.set(typist, { event: e, timer: setTimeout(() => (typers.delete(typist), render()), TYPING_TTL) });
     render();
   }
@@ -298,12 +298,19 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
     }
   }
 
+  /** Forgets everyone's typing (their "stopped" events may be lost). */
+  const untypeAll = () => typers.forEach((t) => untype(t.event));
   const offReconnect = deps.live.onReconnect(() => {
-    typers.forEach((t) => clearTimeout(t.timer));
-    typers.clear();
+    untypeAll();
     void load(false);
   });
   void load(true);
+
+  /** Changes the pending message `key`. */
+  const mark = (key: string, patch: Partial<ChatMessage>) => {
+    pending = pending.map((p) => (p.key === key ? { ...p, ...patch } : p));
+    render();
+  };
 
   async function deliver(message: ChatMessage, options: SendOptions): Promise<Message> {
     typingSentAt = 0; // the server ends our typing indicator when the message lands
@@ -315,10 +322,9 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
       return m;
     } catch (error) {
       // The stream may have brought it in already although every response was lost.
-      const landed = history.find((m) => m.clientMessageId === message.key && mine(m.senderKind, m.senderId));
+      const landed = history.find((m) => m.clientMessageId === message.key && mine(m));
       if (landed) return landed;
-      pending = pending.map((p) => (p.key === message.key ? { ...p, status: 'failed', error: error as ChinwagError } : p));
-      render();
+      mark(message.key, { status: 'failed', error: error as ChinwagError });
       throw error;
     }
   }
@@ -328,10 +334,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
     get state() {
       return state;
     },
-    subscribe(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
+    subscribe: (listener) => listen(listeners, listener),
     send(body, options = {}) {
       const me = deps.self();
       const key = options.clientMessageId ?? newId();
@@ -357,8 +360,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
     retry(key) {
       const message = pending.find((p) => p.key === key && p.status === 'failed');
       if (!message) return Promise.reject(new Error(`No failed message ${key}`));
-      pending = pending.map((p) => (p === message ? { ...p, status: 'sending', error: undefined } : p));
-      render();
+      mark(key, { status: 'sending', error: undefined });
       return deliver(message, { isPrivate: message.isPrivate });
     },
     typing(options = {}) {
@@ -373,7 +375,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
       deps.setTyping(id, false).catch(() => {});
     },
     async markRead() {
-      const last = [...history].reverse().find((m) => !mine(m.senderKind, m.senderId));
+      const last = [...history].reverse().find((m) => !mine(m));
       const before = readSeq;
       if (!last || last.seq <= before) return;
       readSeq = last.seq;
@@ -394,7 +396,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
       closed = true;
       stopStream?.();
       offReconnect();
-      typers.forEach((t) => clearTimeout(t.timer));
+      untypeAll();
       listeners.clear();
     },
   };

@@ -13,7 +13,7 @@ import type { Client } from 'graphql-ws/client';
 import { ChinwagError, fromGraphQLErrors, type GraphQLErrorEntry } from './errors.js';
 import type { TokenSource } from './http.js';
 import type { TypedDocument } from './typed-document.js';
-import { backoff } from './util.js';
+import { backoff, listen } from './util.js';
 
 /**
  * The live connection as a UI shows it: `"connecting"` (opening or re-opening the
@@ -183,14 +183,8 @@ export function createLive(options: {
       return unsubscribe;
     },
     state: () => state,
-    onState(listener) {
-      stateListeners.add(listener);
-      return () => void stateListeners.delete(listener);
-    },
-    onReconnect(listener) {
-      reconnectListeners.add(listener);
-      return () => void reconnectListeners.delete(listener);
-    },
+    onState: (listener) => listen(stateListeners, listener),
+    onReconnect: (listener) => listen(reconnectListeners, listener),
     restart: () => client?.terminate(),
     dispose() {
       clearTimeout(pongTimer);

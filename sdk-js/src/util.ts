@@ -3,6 +3,12 @@
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Adds `listener` to `listeners`; returns what removes it. */
+export const listen = <T>(listeners: Set<T>, listener: T): (() => void) => (
+  listeners.add(listener),
+  () => void listeners.delete(listener)
+);
+
 /**
  * Randomised exponential backoff: about 0.25-0.5 s after the first failure, doubling to
  * at most 7.5-15 s. The jitter spreads a reconnect storm after a server restart.
