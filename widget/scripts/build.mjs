@@ -117,18 +117,21 @@ const entry = (module) => {
 };
 const onDemandFiles = Object.fromEntries(Object.entries(ON_DEMAND).map(([name, { entry: e }]) => [name, entry(e)]));
 /**
- * In a build of its own, `import()` of an on-demand piece loads the chunk built above,
- * except the live connection's client (see `liveBuiltIn`).
+ * In a build of its own, `import()` of a module the build above made a file of (an
+ * on-demand piece, a language) loads that file, except the live connection's client
+ * (see `liveBuiltIn`).
  */
-const sharedOnDemand = {
-  name: 'shared-on-demand',
+const sharedChunks = {
+  name: 'shared-chunks',
   setup(b) {
     b.onResolve({ filter: /^\./ }, ({ path, resolveDir, kind }) => {
       if (kind !== 'dynamic-import') return undefined;
       const target = resolve(resolveDir, path).replace(/\.js$/, '');
-      const [name] =
-        Object.entries(ON_DEMAND).find(([, { entry: e }]) => resolve(root, e).replace(/\.tsx?$|\.js$/, '') === target) ?? [];
-      return name && name !== 'live' ? { path: `./${onDemandFiles[name]}`, external: true } : undefined;
+      const [file] =
+        Object.entries(outputs).find(
+          ([, o]) => o.entryPoint && resolve(root, o.entryPoint).replace(/\.tsx?$|\.js$/, '') === target,
+        ) ?? [];
+      return file && basename(file) !== onDemandFiles.live ? { path: `./${basename(file)}`, external: true } : undefined;
     });
   },
 };
@@ -161,7 +164,7 @@ const noDynamicImports = {
 // the start, loads this one (one file compresses better than two).
 const returning = await build({
   ...common,
-  plugins: [...common.plugins, liveBuiltIn, sharedOnDemand],
+  plugins: [...common.plugins, liveBuiltIn, sharedChunks],
   entryPoints: { returning: join(root, 'src/core.ts') },
   outdir: dist,
   format: 'esm',

@@ -8,6 +8,7 @@ import { ChinwagError, createVisitorClient, isChinwagError, type VisitorClient, 
 import type { IdentifyUser, WidgetError } from './api.js';
 import type { CoreApi, Host, Locale } from './host.js';
 import css from './core.css';
+import { loadStrings, strings, type Strings } from './panel/i18n.js';
 
 /** How many of the visitor's latest conversations are followed live for the badge (the server caps open ones at 5). */
 const WATCHED = 5;
@@ -34,6 +35,10 @@ export interface Core extends CoreApi {
   started(conversation: VisitorConversation): void;
   /** Reports a failure through `on('error')`, and returns it as a {@link WidgetError}. */
   report(error: unknown): WidgetError;
+  /** The panel's text in `locale`, if loaded already (the visitor's is, once the panel is mounted). */
+  strings(locale: Locale): Strings | undefined;
+  /** Loads the panel's text in `locale`. */
+  loadStrings(locale: Locale): Promise<Strings>;
 }
 
 /** The launcher's label while open, and the unread count's word (its closed label is the loader's `openLabel`). */
@@ -172,9 +177,10 @@ export function start(host: Host): Core {
     return e;
   }
 
+  // The visitor's language comes with the panel, fetched side by side.
   const loadPanel = () =>
-    (panel ??= host.panel().then(
-      (m) => m.mount(core),
+    (panel ??= Promise.all([host.panel(), loadStrings(host.locale())]).then(
+      ([m]) => m.mount(core),
       (e) => {
         panel = undefined;
         throw e;
@@ -256,6 +262,8 @@ export function start(host: Host): Core {
       changed();
     },
     report,
+    strings,
+    loadStrings,
   };
 
   changed();

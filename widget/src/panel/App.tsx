@@ -12,7 +12,7 @@ import type { ConnectionState, WidgetConfig } from '@chinwag/sdk';
 import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import { Chat } from './Chat.js';
-import { loadStrings, strings, type Strings } from './i18n.js';
+import type { Strings } from './i18n.js';
 import { BackIcon, CloseIcon, ListIcon } from './icons.js';
 import { lazy } from './lazy.js';
 
@@ -47,8 +47,9 @@ function Panel({ core }: { core: Core }) {
   const { host, client, isOpen } = core;
   const locale = host.locale();
   // A language not loaded yet keeps the current text until it arrives.
-  const [t, setT] = useState<Strings>(() => strings(locale)!);
-  useEffect(() => void loadStrings(locale).then(setT, () => {}), [locale]);
+  const [t, setT] = useState<Strings>(() => core.strings(locale)!);
+  // eslint-disable-next-line react-hooks/exhaustive-deps -- `core` is the widget's one, for the page's life
+  useEffect(() => void core.loadStrings(locale).then(setT, () => {}), [locale]);
   const [config, setConfig] = useState<WidgetConfig>(host.config);
   const [view, setView] = useState<View>({ kind: 'loading' });
   // Bumped when the visitor goes somewhere else (not when their first message starts the

@@ -1,5 +1,5 @@
 /** The panel's text in Spanish. */
-import type { Strings } from './i18n.js';
+import type { Strings } from './i18n-en.js';
 
 const es: Strings = {
   online: 'Estamos en línea',
@@ -20,7 +20,6 @@ const es: Strings = {
   emojiList: 'Emoji',
   you: 'Tú',
   typing: (who) => `${who} está escribiendo…`,
-  someone: 'Alguien',
   seen: 'Visto',
   sending: 'Enviando…',
   failed: 'No enviado.',

@@ -1,5 +1,5 @@
 /** The panel's text in French. */
-import type { Strings } from './i18n.js';
+import type { Strings } from './i18n-en.js';
 
 const fr: Strings = {
   online: 'Nous sommes en ligne',
@@ -20,7 +20,6 @@ const fr: Strings = {
   emojiList: 'Emoji',
   you: 'Vous',
   typing: (who) => `${who} écrit…`,
-  someone: 'Quelqu’un',
   seen: 'Vu',
   sending: 'Envoi…',
   failed: 'Non envoyé.',

@@ -6,7 +6,6 @@ import { render } from 'preact';
 import type { Core } from '../core.js';
 import { App, isOffline, Offline } from './App.js';
 import { PreChat } from './Chat.js';
-import { loadStrings } from './i18n.js';
 import { sheetsGoTo } from './lazy.js';
 import css from './panel.css';
 
@@ -19,7 +18,7 @@ export async function mount(core: Core): Promise<void> {
   // First: a part's module, when it runs, adds its stylesheet.
   sheetsGoTo(core.host);
   const form = core.client.hasSession() ? null : isOffline(config) ? Offline : config.preChatFields.length ? PreChat : null;
-  await Promise.all([loadStrings(core.host.locale()), form?.preload()]);
+  await Promise.all([core.loadStrings(core.host.locale()), form?.preload()]);
   style(css);
   const slot = document.createElement('div');
   core.host.launcher.before(slot);
