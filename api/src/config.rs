@@ -74,7 +74,7 @@ pub struct Settings {
     /// from one of them is attributed to the rightmost `X-Forwarded-For` address outside
     /// them; from anywhere else, to its peer address (the header is ignored).
     #[arg(long, env = "CHINWAG_TRUSTED_PROXIES", value_delimiter = ',')]
-    pub trusted_proxies: Vec<ProxyRange>,
+    pub trusted_proxies: Vec<IpRange>,
     /// Lifetime of agent access tokens, in seconds.
     #[arg(long, env = "CHINWAG_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: u64,
@@ -174,8 +174,10 @@ pub struct Limits {
     /// Deepest GraphQL selection allowed.
     #[arg(long, env = "CHINWAG_QUERY_DEPTH", default_value_t = 12)]
     pub query_depth: usize,
-    /// Largest GraphQL query complexity allowed.
-    #[arg(long, env = "CHINWAG_QUERY_COMPLEXITY", default_value_t = 1000)]
+    /// Largest GraphQL query complexity allowed: each field counts 1, and a paged list's
+    /// selection counts once per row it may return (its `first`/`last`, or the default
+    /// page size).
+    #[arg(long, env = "CHINWAG_QUERY_COMPLEXITY", default_value_t = 10_000)]
     pub query_complexity: usize,
     /// Conversations one visitor may have open at once.
     #[arg(long, env = "CHINWAG_MAX_OPEN_CONVERSATIONS", default_value_t = 5)]
@@ -194,12 +196,12 @@ pub struct Limits {
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`) or one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProxyRange {
+pub struct IpRange {
     network: IpAddr,
     prefix: u8,
 }
 
-impl std::str::FromStr for ProxyRange {
+impl std::str::FromStr for IpRange {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
@@ -207,11 +209,26 @@ impl std::str::FromStr for ProxyRange {
         let network: IpAddr = addr.parse().map_err(|_| format!("'{s}' is not an IP address or CIDR range"))?;
         let max = if network.is_ipv4() { 32 } else { 128 };
         let prefix = if prefix.is_empty() { max } else { prefix.parse().ok().filter(|p| *p <= max).ok_or(format!("'{s}' has a bad prefix length"))? };
-        Ok(ProxyRange { network: network.to_canonical(), prefix })
+        Ok(IpRange { network: network.to_canonical(), prefix })
     }
 }
 
-impl ProxyRange {
+impl std::fmt::Display for IpRange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.network, self.prefix)
+    }
+}
+
+impl IpRange {
+    /// The network an address is usually one of among many (a home or office line):
+    /// its IPv4 /24 or its IPv6 /64.
+    pub fn network_of(ip: IpAddr) -> IpRange {
+        match ip.to_canonical() {
+            IpAddr::V4(a) => IpRange { network: IpAddr::V4((u32::from(a) & !0xff).into()), prefix: 24 },
+            IpAddr::V6(a) => IpRange { network: IpAddr::V6((u128::from(a) & !((1u128 << 64) - 1)).into()), prefix: 64 },
+        }
+    }
+
     pub fn contains(&self, ip: IpAddr) -> bool {
         fn masked(bits: u128, prefix: u8, width: u8) -> u128 {
             if prefix == 0 {
@@ -347,7 +364,22 @@ impl fmt::Debug for Settings {
 
 #[cfg(test)]
 mod tests {
-    use super::Settings;
+    use super::{IpRange, Settings};
+
+    #[test]
+    fn the_network_of_an_address_is_its_ipv4_24_or_ipv6_64() {
+        let n = IpRange::network_of("203.0.113.77".parse().unwrap());
+        assert_eq!(n.to_string(), "203.0.113.0/24");
+        assert!(n.contains("203.0.113.1".parse().unwrap()));
+        assert!(!n.contains("203.0.114.1".parse().unwrap()));
+        assert_eq!(n.to_string().parse::<IpRange>().unwrap(), n);
+        let n = IpRange::network_of("2001:db8:1:2:3:4:5:6".parse().unwrap());
+        assert_eq!(n.to_string(), "2001:db8:1:2::/64");
+        assert!(n.contains("2001:db8:1:2:ffff::1".parse().unwrap()));
+        assert!(!n.contains("2001:db8:1:3::1".parse().unwrap()));
+        // An IPv4 address seen as IPv6 (::ffff:a.b.c.d) is the IPv4 network.
+        assert_eq!(IpRange::network_of("::ffff:198.51.100.9".parse().unwrap()).to_string(), "198.51.100.0/24");
+    }
 
     #[test]
     fn debug_output_redacts_secrets_and_urls_with_passwords() {

@@ -2,6 +2,7 @@
 //! authorized from the principal, validated, committed, then published.
 
 mod accounts;
+mod blocks;
 mod canned;
 mod chat;
 mod facts;
@@ -135,6 +136,7 @@ impl App {
             facts: facts::Facts::default(),
         });
         app.clone().spawn_access_listener().await;
+        app.reload_revoked_visitors().await.map_err(|e| format!("loading revoked visitor tokens: {e:?}"))?;
         Ok(app)
     }
 
@@ -154,10 +156,26 @@ impl App {
                 match &*ev {
                     Event::AgentAccessChanged { agent_id } => app.access.forget_agent(agent_id),
                     Event::ApiKeyRevoked { key_id } => app.access.forget_key(key_id),
+                    Event::VisitorRevoked { visitor_id, at } => app.access.revoke_visitor(visitor_id, *at),
+                    // Revocations may have been missed while the link was down.
+                    Event::Resync => {
+                        if let Err(e) = app.reload_revoked_visitors().await {
+                            tracing::warn!(error = ?e, "reloading revoked visitor tokens");
+                        }
+                    }
                     _ => {}
                 }
             }
         });
+    }
+
+    /// Loads the visitors whose tokens are revoked (those revoked longer ago than a
+    /// visitor token lives are left out: their tokens have expired).
+    async fn reload_revoked_visitors(&self) -> Result<(), crate::store::StoreError> {
+        let since = crate::time::now_ms() - self.settings.visitor_token_ttl as i64 * 1000;
+        let rows = self.store.revoked_visitors(since).await?;
+        self.access.load_revoked_visitors(rows);
+        Ok(())
     }
 
     /// Resolves a bearer token (without the `Bearer ` prefix) to a principal.
@@ -184,7 +202,12 @@ impl App {
             }
             PrincipalKind::Visitor => {
                 let website_id = claims.web.ok_or(BAD)?;
-                Ok(Principal::Visitor(VisitorPrincipal { id: claims.sub, org_id: claims.org, website_id, expires_at }))
+                // Tokens from before issue times were in ms carry none: `iat` is close.
+                let issued_at = claims.ep.unwrap_or(claims.iat as i64 * 1000);
+                if !self.access.visitor_valid(&claims.sub, issued_at) {
+                    return Err(BAD);
+                }
+                Ok(Principal::Visitor(VisitorPrincipal { id: claims.sub, org_id: claims.org, website_id, expires_at, issued_at }))
             }
         }
     }
@@ -195,7 +218,7 @@ impl App {
             // Dropped from the cache because access changed: refuse until re-checked.
             Principal::Agent(a) => self.access.agent_valid(&a.id, a.epoch).unwrap_or(false),
             Principal::ApiKey(k) => self.access.key_valid(&k.id).unwrap_or(false),
-            Principal::Visitor(_) => true,
+            Principal::Visitor(v) => self.access.visitor_valid(&v.id, v.issued_at),
         }
     }
 
@@ -204,7 +227,7 @@ impl App {
         match p {
             Principal::Agent(a) => matches!(self.access.agent(&self.store, &a.id).await, Ok(Some(acc)) if !acc.removed && acc.epoch == a.epoch),
             Principal::ApiKey(k) => matches!(self.access.key(&self.store, &k.id).await, Ok(Some(acc)) if !acc.revoked),
-            Principal::Visitor(_) => true,
+            Principal::Visitor(v) => self.access.visitor_valid(&v.id, v.issued_at),
         }
     }
 

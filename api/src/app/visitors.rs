@@ -140,6 +140,8 @@ impl App {
             None => None,
         };
 
+        self.refuse_blocked(&website, resumed.as_ref().map(|v| v.id.as_str()), identity, meta.ip.as_deref()).await?;
+
         let visitor = match identity {
             Some(ext) => match self.store.visitor_by_external(&website.id, ext).await? {
                 Some(verified) => {
@@ -191,7 +193,7 @@ impl App {
             PrincipalKind::Visitor,
             &visitor.org_id,
             Some(&visitor.website_id),
-            None,
+            Some(crate::time::now_ms()),
             self.settings.visitor_token_ttl,
         ));
         Ok(VisitorSessionOut { token, resume_token, visitor })

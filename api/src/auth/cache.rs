@@ -1,10 +1,14 @@
 //! The access cache: what an agent or API key may do right now, checked on every
 //! request and every delivered event without a store round trip. Entries are loaded on
 //! miss and dropped when access changes (locally at once, and via the bus on other nodes).
+//! Visitors are many and their tokens are checked on every request, so the cache keeps
+//! only the few whose tokens were revoked (blocked visitors), all of them, loaded at start.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
+
+use tokio::sync::Notify;
 
 use crate::domain::Role;
 use crate::store::{Store, StoreError};
@@ -28,6 +32,10 @@ pub struct KeyAccess {
 pub struct AccessCache {
     agents: RwLock<HashMap<String, AgentAccess>>,
     keys: RwLock<HashMap<String, KeyAccess>>,
+    /// Visitors whose tokens issued at or before the time (unix ms) are refused.
+    revoked_visitors: RwLock<HashMap<String, i64>>,
+    /// Woken when a visitor's tokens are revoked: open sockets re-check their visitor.
+    revocations: Arc<Notify>,
     /// Counts changes to either map, so a check can be skipped while nothing changed.
     changes: AtomicU64,
 }
@@ -56,6 +64,38 @@ impl AccessCache {
     /// runs once per delivered event). `None` when not cached.
     pub fn agent_valid(&self, id: &str, epoch: i64) -> Option<bool> {
         self.agents.read().expect("cache lock").get(id).map(|a| !a.removed && a.epoch == epoch)
+    }
+
+    /// Whether a visitor token issued at `issued_at` (unix ms) is still good.
+    pub fn visitor_valid(&self, id: &str, issued_at: i64) -> bool {
+        match self.revoked_visitors.read().expect("cache lock").get(id) {
+            Some(&at) => issued_at > at,
+            None => true,
+        }
+    }
+
+    /// Refuses the visitor's tokens issued until `at` (unix ms), and wakes open sockets.
+    pub fn revoke_visitor(&self, id: &str, at: i64) {
+        {
+            let mut m = self.revoked_visitors.write().expect("cache lock");
+            let e = m.entry(id.to_owned()).or_insert(at);
+            *e = (*e).max(at);
+        }
+        self.changes.fetch_add(1, Ordering::Release);
+        self.revocations.notify_waiters();
+    }
+
+    /// Replaces the revoked visitors with what the store holds (at start, and after the
+    /// link to other nodes was down).
+    pub fn load_revoked_visitors(&self, rows: Vec<(String, i64)>) {
+        *self.revoked_visitors.write().expect("cache lock") = rows.into_iter().collect();
+        self.changes.fetch_add(1, Ordering::Release);
+        self.revocations.notify_waiters();
+    }
+
+    /// What open sockets wait on to learn of a revocation.
+    pub fn revocations(&self) -> Arc<Notify> {
+        self.revocations.clone()
     }
 
     pub fn key_valid(&self, id: &str) -> Option<bool> {

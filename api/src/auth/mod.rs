@@ -37,6 +37,8 @@ pub struct VisitorPrincipal {
     pub org_id: String,
     pub website_id: String,
     pub expires_at: i64,
+    /// When the token was issued (unix ms): blocking revokes tokens issued before.
+    pub issued_at: i64,
 }
 
 #[derive(Debug, Clone)]

@@ -29,7 +29,8 @@ pub struct Claims {
     /// Visitors: their website.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub web: Option<String>,
-    /// Agents: the token epoch at issue.
+    /// Agents: the token epoch at issue. Visitors: the issue time in ms (revocation
+    /// compares it; `iat` is in seconds).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ep: Option<i64>,
     pub iat: u64,

@@ -66,6 +66,12 @@ pub enum Event {
     ApiKeyRevoked {
         key_id: String,
     },
+    /// A visitor's tokens issued until `at` (unix ms) are revoked (the visitor was
+    /// blocked): every node refuses them and closes its open sockets.
+    VisitorRevoked {
+        visitor_id: String,
+        at: i64,
+    },
     /// Local only: the link to other nodes was down and is back, so events may have been
     /// missed; live streams re-read the store.
     Resync,

@@ -74,6 +74,15 @@ pub(super) fn encode_cursor(ts: i64, id: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ts}:{id}"))
 }
 
+/// A page size: `first` (25 when absent), 1 to 100.
+pub(super) fn page_first(first: Option<i32>) -> Result<i32, ApiError> {
+    let first = first.unwrap_or(25);
+    if !(1..=100).contains(&first) {
+        return Err(ApiError::BadInput("first must be 1 to 100".into()));
+    }
+    Ok(first)
+}
+
 pub(super) fn decode_cursor(c: &str) -> Result<(i64, String), ApiError> {
     let bad = || ApiError::BadInput("invalid cursor".into());
     let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(c).map_err(|_| bad())?;
@@ -89,7 +98,7 @@ pub struct ConversationQuery;
 impl ConversationQuery {
     /// Conversations, newest activity first. Agents and API keys see the organization's
     /// queue (conversations with at least one visitor message); a visitor sees its own.
-    #[graphql(guard = "Allow::Signed")]
+    #[graphql(guard = "Allow::Signed", complexity = "super::page_cost(first, 25, 100, child_complexity)")]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -99,10 +108,7 @@ impl ConversationQuery {
     ) -> GqlResult<ConversationConnection> {
         let p = ctx.viewer()?;
         let filter = filter.unwrap_or_default();
-        let first = first.unwrap_or(25);
-        if !(1..=100).contains(&first) {
-            return Err(ApiError::BadInput("first must be 1 to 100".into()).into());
-        }
+        let first = page_first(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let assignee = match (filter.assignee_id, filter.assignee) {
             (Some(id), _) => Some(Some(id.0)),

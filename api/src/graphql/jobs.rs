@@ -4,13 +4,12 @@
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 
-use super::conversation::{decode_cursor, encode_cursor};
+use super::conversation::{decode_cursor, encode_cursor, page_first};
 use super::guards::Allow;
 use super::types::{DateTime, PageInfo};
 use super::{ContextExt as _, GqlResult};
 use crate::app::JobRow;
 use crate::domain::JobState;
-use crate::error::ApiError;
 
 /// Work the server does later or elsewhere for the organization (an email, ...), kept
 /// until it succeeds; a job that kept failing is DEAD and waits for `retryJob`. The
@@ -64,7 +63,7 @@ pub struct JobsQuery;
 #[Object]
 impl JobsQuery {
     /// The organization's jobs, newest first (owners and admins), by kind and state.
-    #[graphql(guard = "Allow::Admins")]
+    #[graphql(guard = "Allow::Admins", complexity = "super::page_cost(first, 25, 100, child_complexity)")]
     async fn jobs(
         &self,
         ctx: &Context<'_>,
@@ -73,10 +72,7 @@ impl JobsQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> GqlResult<JobConnection> {
-        let first = first.unwrap_or(25);
-        if !(1..=100).contains(&first) {
-            return Err(ApiError::BadInput("first must be 1 to 100".into()).into());
-        }
+        let first = page_first(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let before = after.as_ref().map(|(t, id)| (*t, id.as_str()));
         let mut rows = ctx.app().jobs_page(ctx.viewer()?, kind.as_deref(), state, before, first as i64 + 1).await?;

@@ -2,6 +2,7 @@
 //! `chinwag schema` and committed as `schema/schema.graphql` comes from `build_schema`.
 
 mod account;
+mod blocks;
 pub(crate) mod budget;
 mod conversation;
 mod errors;
@@ -28,10 +29,17 @@ use crate::config::Limits;
 use crate::error::ApiError;
 
 #[derive(MergedObject, Default)]
-pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery, jobs::JobsQuery);
+pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery, jobs::JobsQuery, blocks::BlocksQuery);
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(account::AccountMutation, website::WebsiteMutation, conversation::ConversationMutation, message::MessageMutation, jobs::JobsMutation);
+pub struct Mutation(
+    account::AccountMutation,
+    website::WebsiteMutation,
+    conversation::ConversationMutation,
+    message::MessageMutation,
+    jobs::JobsMutation,
+    blocks::BlocksMutation,
+);
 
 pub use subscription::SharedExecution;
 
@@ -56,6 +64,14 @@ pub fn build_schema(app: Option<Arc<App>>, limits: &Limits) -> ChinwagSchema {
         b = b.data(app);
     }
     b.finish()
+}
+
+/// The complexity of a paged list field: its selection counted once per row it may
+/// return (`n` clamped to the largest page, `default` when absent), so 50 aliases of a
+/// 200-message page cost what they would read, and are refused before anything runs.
+pub(crate) fn page_cost(n: Option<i32>, default: i32, max: i32, child_complexity: usize) -> usize {
+    let rows = n.unwrap_or(default).clamp(1, max) as usize;
+    rows.saturating_mul(child_complexity).saturating_add(1)
 }
 
 /// The SDL exactly as committed in `schema/schema.graphql`.

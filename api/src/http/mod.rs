@@ -20,7 +20,7 @@ use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetReques
 use tower_http::trace::TraceLayer;
 
 use crate::app::{App, RequestMeta};
-use crate::config::ProxyRange;
+use crate::config::IpRange;
 use crate::graphql::ChinwagSchema;
 
 pub use rest::ApiDoc;
@@ -90,7 +90,7 @@ pub fn request_meta(app: &App, headers: &HeaderMap, peer: Option<&ConnectInfo<So
 }
 
 /// The rule of `request_meta`, without the request.
-pub fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, any_peer_is_proxy: bool, trusted: &[ProxyRange]) -> Option<IpAddr> {
+pub fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, any_peer_is_proxy: bool, trusted: &[IpRange]) -> Option<IpAddr> {
     let is_proxy = |ip: IpAddr| trusted.iter().any(|r| r.contains(ip));
     let mut client = peer?.to_canonical();
     if !(any_peer_is_proxy || is_proxy(client)) {
@@ -110,7 +110,7 @@ pub fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, any_peer_is_prox
 #[cfg(test)]
 mod tests {
     use super::client_ip;
-    use crate::config::ProxyRange;
+    use crate::config::IpRange;
 
     fn ip(s: &str) -> Option<std::net::IpAddr> {
         Some(s.parse().unwrap())
@@ -120,20 +120,20 @@ mod tests {
     fn a_forged_leftmost_forwarded_address_is_never_the_client() {
         // nginx appends the address it saw: the client wrote everything left of it.
         assert_eq!(client_ip(ip("127.0.0.1"), Some("6.6.6.6, 203.0.113.7"), true, &[]), ip("203.0.113.7"));
-        let lb: Vec<ProxyRange> = vec!["10.0.0.0/8".parse().unwrap()];
+        let lb: Vec<IpRange> = vec!["10.0.0.0/8".parse().unwrap()];
         assert_eq!(client_ip(ip("10.1.2.3"), Some("6.6.6.6, 203.0.113.7, 10.9.9.9"), false, &lb), ip("203.0.113.7"));
     }
 
     #[test]
     fn the_header_of_an_untrusted_peer_is_ignored() {
-        let lb: Vec<ProxyRange> = vec!["10.0.0.0/8".parse().unwrap()];
+        let lb: Vec<IpRange> = vec!["10.0.0.0/8".parse().unwrap()];
         assert_eq!(client_ip(ip("198.51.100.9"), Some("203.0.113.7"), false, &lb), ip("198.51.100.9"));
         assert_eq!(client_ip(ip("198.51.100.9"), Some("203.0.113.7"), false, &[]), ip("198.51.100.9"));
     }
 
     #[test]
     fn garbage_and_all_proxy_chains_stop_at_the_last_good_hop() {
-        let lb: Vec<ProxyRange> = vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()];
+        let lb: Vec<IpRange> = vec!["10.0.0.0/8".parse().unwrap(), "fd00::/8".parse().unwrap()];
         assert_eq!(client_ip(ip("10.0.0.1"), Some("not-an-ip, 10.0.0.2"), false, &lb), ip("10.0.0.2"));
         assert_eq!(client_ip(ip("10.0.0.1"), None, false, &lb), ip("10.0.0.1"));
         assert_eq!(client_ip(ip("::ffff:10.0.0.1"), Some("2001:db8::1"), false, &lb), ip("2001:db8::1"));
@@ -142,11 +142,11 @@ mod tests {
 
     #[test]
     fn ranges_parse_and_match_by_prefix() {
-        let r: ProxyRange = "192.168.0.0/16".parse().unwrap();
+        let r: IpRange = "192.168.0.0/16".parse().unwrap();
         assert!(r.contains("192.168.44.1".parse().unwrap()));
         assert!(!r.contains("192.169.0.1".parse().unwrap()));
-        assert!("0.0.0.0/0".parse::<ProxyRange>().unwrap().contains("8.8.8.8".parse().unwrap()));
-        assert!("10.0.0.0/33".parse::<ProxyRange>().is_err());
-        assert!("example.com".parse::<ProxyRange>().is_err());
+        assert!("0.0.0.0/0".parse::<IpRange>().unwrap().contains("8.8.8.8".parse().unwrap()));
+        assert!("10.0.0.0/33".parse::<IpRange>().is_err());
+        assert!("example.com".parse::<IpRange>().is_err());
     }
 }

@@ -26,6 +26,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261127000004, "password resets", include_str!("../../../migrations/sqlite/20261127000004_password_resets.sql")),
     (20261127000005, "attachments", include_str!("../../../migrations/sqlite/20261127000005_attachments.sql")),
     (20261204000001, "jobs", include_str!("../../../migrations/sqlite/20261204000001_jobs.sql")),
+    (20261205000001, "visitor blocks", include_str!("../../../migrations/sqlite/20261205000001_visitor_blocks.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -34,6 +35,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000004, "password resets", include_str!("../../../migrations/postgres/20261127000004_password_resets.sql")),
     (20261127000005, "attachments", include_str!("../../../migrations/postgres/20261127000005_attachments.sql")),
     (20261204000001, "jobs", include_str!("../../../migrations/postgres/20261204000001_jobs.sql")),
+    (20261205000001, "visitor blocks", include_str!("../../../migrations/postgres/20261205000001_visitor_blocks.sql")),
 ];
 
 impl Store {

@@ -4,6 +4,7 @@
 mod access;
 mod agent_side;
 mod bad_input;
+mod blocking;
 mod built_clients;
 mod census;
 mod core_path;

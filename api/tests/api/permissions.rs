@@ -22,6 +22,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("query { conversations { edges { cursor } } }", "vaok"),
     ("query { conversation(id: \"conv_x\") { id } }", "vaok"),
     ("query { cannedResponses { id } }", "aok"),
+    ("query { visitorBlocks { edges { cursor } } }", "aok"),
     ("mutation { updateProfile(input: {name: \"N\"}) { id } }", "ao"),
     ("mutation { changePassword(currentPassword: \"wrong password\", newPassword: \"another password\") { accessToken } }", "ao"),
     ("mutation { inviteAgent(input: {email: \"new@x.test\", role: AGENT}) { id } }", "o"),
@@ -52,6 +53,8 @@ const MATRIX: &[(&str, &str)] = &[
     ("mutation { setTyping(conversationId: \"conv_x\", isTyping: true) }", "vaok"),
     ("mutation { sendTranscript(conversationId: \"conv_x\") }", "v"),
     ("mutation { markRead(conversationId: \"conv_x\", messageId: \"msg_x\") }", "vaok"),
+    ("mutation { blockVisitor(input: {visitorId: \"vis_x\"}) { id } }", "aok"),
+    ("mutation { unblockVisitor(id: \"blk_x\") }", "aok"),
 ];
 
 #[tokio::test]

@@ -81,3 +81,29 @@ async fn fifty_senders_over_three_nodes_reach_every_subscriber_once_in_order() {
         assert!(ws.quiet_for(std::time::Duration::from_millis(300)).await.is_ok(), "no duplicates");
     }
 }
+
+#[tokio::test]
+async fn blocking_a_visitor_on_one_node_closes_its_socket_on_another_and_refuses_its_token_everywhere() {
+    let cluster = Cluster::shared().await;
+    let a = cluster.node().await;
+    let b = cluster.node().await;
+    let owner = a.sign_up("Ann").await;
+    let site = a.create_website(&owner, &[]).await;
+    let v = a.visitor(&site).await;
+    let conv = a.start_conversation(&v, Some("hello")).await;
+    let mut visitor_ws = b.ws(&v.token).await;
+    visitor_ws.subscribe("c", CONVERSATION_EVENTS, json!({ "c": conv })).await;
+    b.wait_live_streams(1).await;
+
+    a.ok(Some(&owner.token), "mutation($v: ID!) { blockVisitor(input: {visitorId: $v}) { id } }", json!({ "v": v.id })).await;
+    let code = tokio::time::timeout(std::time::Duration::from_secs(5), visitor_ws.closed()).await.expect("closed at once on the other node");
+    assert_eq!(code, 4403);
+    for node in [&a, &b] {
+        let r = node.gql(Some(&v.token), "{ currentVisitor { id } }", json!({})).await;
+        assert_eq!(r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{r}");
+    }
+    // A node started after the block knows it from the store.
+    let c = cluster.node().await;
+    let r = c.gql(Some(&v.token), "{ currentVisitor { id } }", json!({})).await;
+    assert_eq!(r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{r}");
+}

@@ -156,6 +156,7 @@ impl Conversation {
     }
     /// Messages, oldest first. With no arguments: the latest 50. `first`/`after` pages
     /// forward from a message id; `last`/`before` pages back.
+    #[graphql(complexity = "crate::graphql::page_cost(first.or(last), 50, crate::app::MAX_PAGE, child_complexity)")]
     async fn messages(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<ID>, last: Option<i32>, before: Option<ID>) -> GqlResult<MessageConnection> {
         let from = match (first, after.as_ref().map(|a| a.as_str()), last, before.as_ref().map(|b| b.as_str())) {
             (f, after, None, None) if f.is_some() || after.is_some() => PageFrom::First(f.unwrap_or(50), after),

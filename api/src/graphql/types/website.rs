@@ -170,6 +170,7 @@ impl Visitor {
         is_staff(ctx).then_some(()).and(self.0.current_url.as_deref())
     }
     /// Pages viewed, newest first (agents only).
+    #[graphql(complexity = "crate::graphql::page_cost(first, 20, 100, child_complexity)")]
     async fn page_views(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<PageView>> {
         let rows = ctx.app().page_views(ctx.viewer()?, &self.0, first.unwrap_or(20)).await?;
         crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;

@@ -95,6 +95,11 @@ impl Connection {
         let mut auth_rx: Option<broadcast::Receiver<Arc<Event>>> = None;
         let shutdown = shutdown.notified();
         tokio::pin!(shutdown);
+        // Visitors' tokens are revoked through the access cache (blocking): every socket
+        // is woken and re-checks its principal in memory.
+        let revocations = conn.state.app.access.revocations();
+        let revoked = revocations.notified();
+        tokio::pin!(revoked);
 
         let close_with: Option<Close> = loop {
             tokio::select! {
@@ -103,6 +108,12 @@ impl Connection {
                     None => (CloseCode::InitTimeout, "Connection initialisation timeout"),
                 }),
                 _ = &mut shutdown => break Some((CloseCode::ServiceRestart, "Server restarting")),
+                _ = &mut revoked => {
+                    revoked.set(revocations.notified());
+                    if matches!(&conn.principal, Some(Principal::Visitor(v)) if !conn.state.app.access.visitor_valid(&v.id, v.issued_at)) {
+                        break Some((CloseCode::Forbidden, "Forbidden: access revoked"));
+                    }
+                }
                 ctl = ctl_rx.recv() => match ctl {
                     Some(Ctl::Done(generation)) => conn.ops.retain(|_, (g, _)| *g != generation),
                     Some(Ctl::SlowConsumer) => {
