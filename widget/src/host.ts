@@ -12,8 +12,9 @@ export type Locale = (typeof LOCALES)[number];
 
 /** The supported language for a tag like `fr-CA` (English when unsupported). */
 export function pickLocale(tag: string | null | undefined): Locale {
-  const lang = (tag || '').slice(0, 2).toLowerCase();
-  return (LOCALES as readonly string[]).includes(lang) ? (lang as Locale) : 'en';
+  const lang = (tag || '').slice(0, 2).toLowerCase() as Locale;
+  // Every language has its label (no two-letter key is inherited from Object).
+  return OPEN_LABELS[lang] ? lang : 'en';
 }
 
 /** The launcher's label before it is opened (the loader's; the core has the others, `LAUNCHER_LABELS` in core.ts). */
