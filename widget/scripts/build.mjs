@@ -65,13 +65,22 @@ export const ON_DEMAND = {
   files: { entry: 'src/panel/Files.tsx', who: 'attachments, agent names and avatars' },
 };
 
-/** `import css from './x.css'`: the stylesheet, minified, as a string. */
+/**
+ * `import css from './x.css'`: the stylesheet, minified, as a string. esbuild keeps a
+ * custom property's value as written, spaces included; the space after the colon of
+ * `--cw-x: var(--chinwag-offset-x, 20px)` and after the comma of a `var()` fallback
+ * mean nothing, and go too.
+ */
 const cssText = {
   name: 'css-text',
   setup(b) {
     b.onLoad({ filter: /\.css$/ }, async ({ path }) => {
       const { code } = await transform(await readFile(path, 'utf8'), { loader: 'css', minify: true });
-      return { contents: `export default ${JSON.stringify(code.trim())}`, loader: 'js' };
+      const css = code
+        .trim()
+        .replace(/(--[\w-]+): /g, '$1:')
+        .replace(/var\((--[\w-]+), /g, 'var($1,');
+      return { contents: `export default ${JSON.stringify(css)}`, loader: 'js' };
     });
   },
 };

@@ -1,15 +1,40 @@
 /**
  * The visitor's conversations, newest activity first, each with its status and unread
- * count, and the "New conversation" button.
+ * count, and the "New conversation" button. The text only the list shows comes with it,
+ * in every language, rather than with the panel's.
  */
 import type { VisitorConversation } from '@chinwag/sdk';
 import { useEffect, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
+import type { Locale } from '../host.js';
 import type { Strings } from './i18n.js';
 import css from './List.css';
 import { sheet } from './lazy.js';
 
 sheet(css);
+
+const en = {
+  none: 'No conversations yet.',
+  open: 'Open',
+  resolved: 'Resolved',
+  unread: (n: number) => `${n} unread`,
+};
+
+const TEXT: Record<Locale, typeof en> = {
+  en,
+  fr: {
+    none: 'Aucune conversation pour le moment.',
+    open: 'Ouverte',
+    resolved: 'Résolue',
+    unread: (n) => `${n} non lu(s)`,
+  },
+  es: {
+    none: 'Aún no hay conversaciones.',
+    open: 'Abierta',
+    resolved: 'Resuelta',
+    unread: (n) => `${n} sin leer`,
+  },
+};
 
 export interface ListProps {
   core: Core;
@@ -29,7 +54,9 @@ export function List({ core, t, onOpen, onNew }: ListProps) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
   const unread = core.unread;
-  const date = new Intl.DateTimeFormat(core.host.locale(), { dateStyle: 'medium', timeStyle: 'short' });
+  const locale = core.host.locale();
+  const l = TEXT[locale];
+  const date = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   return (
     <div class="list">
       <button type="button" class="primary" data-autofocus onClick={onNew}>
@@ -40,7 +67,7 @@ export function List({ core, t, onOpen, onNew }: ListProps) {
           {t.loading}
         </p>
       ) : items.length === 0 ? (
-        <p class="note">{t.noConversations}</p>
+        <p class="note">{l.none}</p>
       ) : (
         <ul>
           {items.map((c) => {
@@ -50,12 +77,12 @@ export function List({ core, t, onOpen, onNew }: ListProps) {
                 <button type="button" class="item" onClick={() => onOpen(c.id)}>
                   <span class="preview">{c.lastMessagePreview || '…'}</span>
                   <span class="when">
-                    {c.status === 'RESOLVED' ? t.resolved : t.open} · {date.format(new Date(c.updatedAt))}
+                    {c.status === 'RESOLVED' ? l.resolved : l.open} · {date.format(new Date(c.updatedAt))}
                   </span>
                   {count > 0 && (
                     <span class="badge">
                       {count}
-                      <span class="sr"> {t.unread(count)}</span>
+                      <span class="sr"> {l.unread(count)}</span>
                     </span>
                   )}
                 </button>
