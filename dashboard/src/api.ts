@@ -211,6 +211,43 @@ export const VisitorDetailsDocument = doc<
   website(id: $websiteId) { id name preChatFields { key label } } }`,
 );
 
+/** A block in force: the visitor's sessions are refused (and, with `coversNetwork`, its network's). */
+export interface VisitorBlock {
+  id: string;
+  /** Null if the visitor was deleted since. */
+  visitor: { id: string; name: string | null } | null;
+  /** The verified external id the block also covers. */
+  externalId: string | null;
+  coversNetwork: boolean;
+  reason: string | null;
+  /** The agent (`agt_…`) or API key (`key_…`) that made it. */
+  createdBy: string;
+  createdAt: string;
+}
+
+const BLOCK = 'id visitor { id name } externalId coversNetwork reason createdBy createdAt';
+
+/** The blocks in force, newest first; of one visitor with `visitorId`. */
+export const VisitorBlocksDocument = doc<
+  {
+    visitorBlocks: {
+      edges: { cursor: string; node: VisitorBlock }[];
+      pageInfo: { hasNextPage: boolean; endCursor: string | null };
+    };
+  },
+  { visitorId?: string; first: number; after?: string }
+>(
+  `query VisitorBlocks($visitorId: ID, $first: Int, $after: String) { visitorBlocks(visitorId: $visitorId, first: $first, after: $after) {
+  edges { cursor node { ${BLOCK} } } pageInfo { hasNextPage endCursor } } }`,
+);
+export const BlockVisitorDocument = doc<
+  { blockVisitor: VisitorBlock },
+  { input: { visitorId: string; reason?: string; network: boolean } }
+>(`mutation BlockVisitor($input: BlockVisitorInput!) { blockVisitor(input: $input) { ${BLOCK} } }`);
+export const UnblockVisitorDocument = doc<{ unblockVisitor: boolean }, { id: string }>(
+  'mutation UnblockVisitor($id: ID!) { unblockVisitor(id: $id) }',
+);
+
 /** What the conversation header needs beyond the SDK's fields (it never changes). */
 export const ConversationExtrasDocument = doc<{ conversation: { id: string; isOffline: boolean } }, { id: string }>(
   'query ConversationExtras($id: ID!) { conversation(id: $id) { id isOffline } }',

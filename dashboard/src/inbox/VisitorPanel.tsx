@@ -1,13 +1,15 @@
 /**
  * The visitor sidebar: who they are, what they told the pre-chat form (and other
  * attributes the site set), their browser, where they are on the site and what they
- * looked at, their other conversations, and this conversation's facts.
+ * looked at, their other conversations, and this conversation's facts; and whether they
+ * are blocked, with Block / Unblock (BlockVisitor.tsx).
  */
 import type { AgentConversation } from '@chinwag/sdk';
 import { VisitorDetailsDocument } from '../api';
 import { useServices } from '../directory';
 import { Link } from '../router';
 import { Avatar, ErrorState, IconButton, Loading, useLoad } from '../ui';
+import { BlockStatus } from './BlockVisitor';
 import { StatusBadge } from './Conversation';
 import { browserOf, fullDate, visitorName, when } from './format';
 
@@ -47,6 +49,7 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
               <p className="muted">{v.isOnline ? 'Online now' : `Last seen ${fullDate(v.lastSeenAt)}`}</p>
             </div>
           </div>
+          <BlockStatus visitorId={v.id} name={visitorName(v)} />
           <dl className="facts">
             <dt>Email</dt>
             <dd>{v.email ? <a href={`mailto:${v.email}`}>{v.email}</a> : <span className="muted">Not given</span>}</dd>
