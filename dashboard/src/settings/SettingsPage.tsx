@@ -3,6 +3,7 @@ import { Link, useLocation } from '../router';
 import { isAdmin, useMe } from '../session';
 import { EmptyState, Icon } from '../ui';
 import { AccountSection } from './Account';
+import { BlocksSection } from './Blocks';
 import { CannedSection } from './Canned';
 import { DepartmentsSection } from './Departments';
 import { TeamSection } from './Team';
@@ -13,6 +14,7 @@ const SECTIONS = [
   { id: 'team', label: 'Team', admin: true },
   { id: 'departments', label: 'Departments', admin: true },
   { id: 'canned', label: 'Saved replies', admin: false },
+  { id: 'blocks', label: 'Blocked visitors', admin: false },
   { id: 'account', label: 'Account & notifications', admin: false },
 ] as const;
 
@@ -53,11 +55,17 @@ export default function SettingsPage() {
           <DepartmentsSection />
         ) : current?.id === 'canned' ? (
           <CannedSection />
+        ) : current?.id === 'blocks' ? (
+          <BlocksSection />
         ) : current?.id === 'account' ? (
           <AccountSection />
         ) : (
           <EmptyState icon="settings" title="Choose a section">
-            <p>{isAdmin(me) ? 'Websites, your team, saved replies and your account.' : 'Saved replies and your account.'}</p>
+            <p>
+              {isAdmin(me)
+                ? 'Websites, your team, saved replies, blocked visitors and your account.'
+                : 'Saved replies, blocked visitors and your account.'}
+            </p>
           </EmptyState>
         )}
       </div>
