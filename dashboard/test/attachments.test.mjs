@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
 import { createAgentClient, createVisitorClient, memoryStorage, CreateWebsiteDocument } from '@chinwag/sdk';
 import WebSocket from 'ws';
-import { DESKTOP, accessibilityViolations, launchBrowser, shot, startServer, until } from './harness.mjs';
+import { DESKTOP, accessibilityViolations, launchBrowser, shot, signIn, startServer, until } from './harness.mjs';
 
 const OWNER = { organizationName: 'Files Inc', name: 'Ann Files', email: 'ann@files.test', password: 'correct horse' };
 
@@ -77,13 +77,7 @@ describe('attachments', () => {
     });
     conversationId = (await visitor.startConversation('Can you send me the chart?')).id;
 
-    page = await (await browser.newContext(DESKTOP)).newPage();
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(e));
-    await page.goto(`${server.origin}/app/`);
-    await page.getByLabel('Email').fill(OWNER.email);
-    await page.getByLabel('Password').fill(OWNER.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    page = await signIn(browser, server, OWNER, DESKTOP);
     await page.getByText('Can you send me the chart?').first().click();
     await page.getByRole('heading', { name: 'Pia Picture' }).waitFor();
   });

@@ -112,6 +112,24 @@ export const PHONE = {
     'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.0.0 Mobile Safari/537.36',
 };
 
+/**
+ * A page in a new browser context (`options`: its viewport, locale and the like), signed
+ * in as `who` ({ email, password }) and on the inbox; its uncaught errors collect in
+ * `page.errors`, for `assert.deepEqual(page.errors, [])`.
+ */
+export async function signIn(browser, server, who, options = DESKTOP) {
+  const context = await browser.newContext(options);
+  const page = await context.newPage();
+  page.errors = [];
+  page.on('pageerror', (e) => page.errors.push(e));
+  await page.goto(`${server.origin}/app/`);
+  await page.getByLabel('Email').fill(who.email);
+  await page.getByLabel('Password').fill(who.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('link', { name: 'Settings', exact: true }).waitFor();
+  return page;
+}
+
 /** Saves a screenshot as test-results/NAME.png (of a page, or of one element: a locator). */
 export async function shot(target, name) {
   mkdirSync(results, { recursive: true });

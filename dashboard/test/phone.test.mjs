@@ -6,7 +6,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createVisitorClient, memoryStorage } from '@chinwag/sdk';
 import WebSocket from 'ws';
-import { PHONE, accessibilityViolations, gql, launchBrowser, shot, startServer, until } from './harness.mjs';
+import { PHONE, accessibilityViolations, gql, launchBrowser, shot, signIn, startServer, until } from './harness.mjs';
 
 const OWNER = { org: 'Kettle & Co', name: 'Kim Kettle', email: 'kim@kettle.test', password: 'boiling point' };
 const READ = 12;
@@ -68,14 +68,7 @@ describe('on a phone', () => {
       i: { url: 'https://www.kettle.test/products/blue-kettle?ref=mail', title: 'Blue kettle – Kettle & Co' },
     });
 
-    const context = await browser.newContext({ ...PHONE, locale: 'en-US' });
-    page = await context.newPage();
-    page.errors = [];
-    page.on('pageerror', (e) => page.errors.push(e));
-    await page.goto(`${server.origin}/app/`);
-    await page.getByLabel('Email').fill(OWNER.email);
-    await page.getByLabel('Password').fill(OWNER.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    page = await signIn(browser, server, OWNER, { ...PHONE, locale: 'en-US' });
     await page.getByText('Priya Patel-Lindqvist').first().waitFor();
   });
   after(async () => {

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { DESKTOP, PHONE, accessibilityViolations, gql, launchBrowser, shot, startServer, until } from './harness.mjs';
+import { DESKTOP, PHONE, accessibilityViolations, gql, launchBrowser, shot, signIn, startServer, until } from './harness.mjs';
 
 const OWNER = { org: 'Fika Bakery', name: 'Frida Fika', email: 'frida@fika.test', password: 'cinnamon buns' };
 const widgetDist = resolve(import.meta.dirname, '..', '..', 'widget', 'dist');
@@ -36,15 +36,7 @@ describe('website settings: live preview', () => {
   });
 
   async function newPage(options) {
-    const context = await browser.newContext({ ...options, locale: 'en-US' });
-    const p = await context.newPage();
-    p.errors = [];
-    p.on('pageerror', (e) => p.errors.push(e));
-    await p.goto(`${server.origin}/app/`);
-    await p.getByLabel('Email').fill(OWNER.email);
-    await p.getByLabel('Password').fill(OWNER.password);
-    await p.getByRole('button', { name: 'Sign in' }).click();
-    await p.getByRole('link', { name: 'Settings', exact: true }).waitFor();
+    const p = await signIn(browser, server, OWNER, { ...options, locale: 'en-US' });
     await p.goto(`${server.origin}/app/settings/websites/${website.id}`);
     return p;
   }
