@@ -43,6 +43,10 @@ pub struct VisitorOptions {
     pub external_id: Option<String>,
     /// Hex HMAC-SHA256 of `external_id` with the website's identity secret.
     pub user_hash: Option<String>,
+    /// Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+    /// from your server: the email is vouched for, so transcripts and replies reach it
+    /// without a confirmation link first. Needs `email`.
+    pub email_hash: Option<String>,
     /// How many times a send is tried (same `clientMessageId` each time). Default 6.
     pub send_attempts: u32,
 }
@@ -64,6 +68,7 @@ impl VisitorOptions {
             resume_token: None,
             external_id: None,
             user_hash: None,
+            email_hash: None,
             send_attempts: 6,
         }
     }
@@ -113,6 +118,7 @@ impl VisitorAuth {
             resume_token,
             external_id: o.external_id.clone(),
             user_hash: o.user_hash.clone(),
+            email_hash: o.email_hash.clone(),
             attributes: None,
         };
         let d = self.http.post::<ops::StartVisitorSession>(ops::start_visitor_session::Variables { input }, None).await?;

@@ -59,6 +59,23 @@ export async function mailTo(to: string, text: string): Promise<Mail> {
   return found!;
 }
 
+/**
+ * Confirms an address as its owner does: opens the confirmation link of `mail` in a new
+ * tab of `context`, checks the page asks first, and presses its button.
+ */
+export async function confirmAddress(context: BrowserContext, mail: Mail): Promise<void> {
+  const link = /https?:\/\/\S+\/email\/confirm\?token=\S+/.exec(mail.body)?.[0];
+  if (!link) throw new Error(`no confirmation link in: ${mail.body}`);
+  const tab = await context.newPage();
+  await tab.goto(link);
+  expect(await tab.locator('h1').textContent()).toBe('Confirm your email');
+  await screenshot(tab, 'confirm-email');
+  await tab.getByRole('button', { name: 'Confirm' }).click();
+  await tab.getByText('is confirmed').waitFor();
+  await screenshot(tab, 'confirm-email-done');
+  await tab.close();
+}
+
 /** Changes a website's settings (`updateWebsite`). */
 export async function updateWebsite(owner: AgentClient, id: string, input: Record<string, unknown>): Promise<void> {
   await owner.request('mutation($id: ID!, $input: UpdateWebsiteInput!) { updateWebsite(id: $id, input: $input) { id } }', {

@@ -12,6 +12,7 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   axe,
+  confirmAddress,
   mails,
   mailTo,
   newContext,
@@ -215,10 +216,16 @@ describe('the offline form', () => {
     expect(left.visitor.email).toBe('vi@example.com');
     await owner.sendNote(left.id, 'Internal: check the Bergen route');
     await owner.sendMessage(left.id, 'Yes, we deliver to Bergen in two days.');
+    // The address was typed into a form: its owner confirms it first (the mail names only
+    // the shop), then the conversation follows.
+    const ask = await mailTo('vi@example.com', 'Acme shop replied to your message');
+    expect(ask.body).not.toContain('Bergen');
+    await confirmAddress(page.context(), ask);
     const mail = await mailTo('vi@example.com', 'we deliver to Bergen');
-    expect(mail.subject).toBe('Re: your message to Acme shop');
+    expect(mail.subject).toBe('Your conversation with Acme shop');
+    expect(mail.body).toContain('Do you deliver to Bergen?');
     // The note, written first, was not emailed.
-    expect(mails().filter((m) => m.to.includes('vi@example.com'))).toEqual([mail]);
+    expect(mails().filter((m) => m.to.includes('vi@example.com'))).toEqual([ask, mail]);
   });
 
   it('with nobody online: takes a message, in the visitor’s language; chat as usual once someone is', async () => {
@@ -285,6 +292,9 @@ describe('the transcript', () => {
     await foot.getByRole('button', { name: 'Send', exact: true }).click();
     await expect.poll(() => foot.locator('[role=status]').textContent()).toBe('Transcript sent to espresso@example.com.');
 
+    const ask = await mailTo('espresso@example.com', 'Confirm your email for Acme shop');
+    expect(ask.body).not.toContain('espresso?');
+    await confirmAddress(page.context(), ask);
     const mail = await mailTo('espresso@example.com', 'Your conversation with Acme shop');
     expect(mail.body).toContain('You: Which beans for espresso?');
     expect(mail.body).toContain('Acme shop: Try the Brazil Cerrado.');

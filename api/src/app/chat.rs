@@ -207,7 +207,8 @@ impl App {
         Ok((a, bytes))
     }
 
-    /// Emails the visitor the conversation's public messages.
+    /// Emails the visitor the conversation's public messages: at once to an address that
+    /// is vouched for, otherwise a confirmation link first (the transcript follows it).
     pub async fn send_transcript(&self, meta: &super::RequestMeta, p: &Principal, conversation_id: &str, email: Option<&str>) -> ApiResult<()> {
         let v = visitor(p)?;
         let conv = self.visible_conversation(p, conversation_id).await?;
@@ -226,16 +227,11 @@ impl App {
         }
         self.limit(&format!("visitor-mail-site:{}", v.website_id), crate::ratelimit::Quota::per_window(l.visitor_mail_per_website_hour, hour)).await?;
         let site = self.store.website(&conv.org_id, &conv.website_id).await?;
-        let messages = self.store.message_page(&conv.id, crate::store::PageDirection::After(0), 1000, false).await?;
-        let mut text = format!("Your conversation with {}\n\n", site.name);
-        for m in messages {
-            let who = match m.sender_kind {
-                SenderKind::Visitor => "You".to_owned(),
-                _ => site.name.clone(),
-            };
-            text.push_str(&format!("[{}] {who}: {}\n\n", crate::time::rfc3339(m.created_at), m.body));
+        if me.vouched_email() != Some(to.as_str()) {
+            return self.ask_confirmation(&conv, &site, &to, super::vouch::Asked::Transcript).await;
         }
-        self.jobs.enqueue(&[self.email_job(Some(&conv.org_id), &to, format!("Your conversation with {}", site.name), text)]).await?;
+        let job = self.transcript_job(&conv, &site, &to).await?;
+        self.jobs.enqueue(&[job]).await?;
         Ok(())
     }
 

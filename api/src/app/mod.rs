@@ -11,6 +11,7 @@ mod outbox;
 mod presence;
 mod reads;
 mod visitors;
+mod vouch;
 
 /// The read models operations return: rows as committed.
 pub use crate::store::{
@@ -25,6 +26,7 @@ pub use outbox::{EMAIL, OFFLINE_REPLY};
 pub use presence::{Presence, Typing};
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
+pub use vouch::Confirmation;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -81,18 +81,26 @@ impl App {
             let message = self.store.message(&r.conversation_id, &r.message_id).await?;
             let visitor = self.store.visitor(org_id, &conv.visitor_id).await?;
             let site = self.store.website(org_id, &conv.website_id).await?;
-            Ok::<_, StoreError>((message, visitor, site))
+            Ok::<_, StoreError>((conv, message, visitor, site))
         };
-        let (m, visitor, site) = match read.await {
+        let (conv, m, visitor, site) = match read.await {
             Ok(found) => found,
             // Erased since: nothing to send.
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err((format!("store: {e:?}"), false)),
         };
-        let Some(to) = visitor.email else { return Ok(()) };
+        let Some(to) = visitor.email.as_deref() else { return Ok(()) };
+        if visitor.vouched_email().is_none() {
+            // The reply follows the confirmation (as the conversation's transcript); past
+            // the address's confirmations for the day, nothing more is sent.
+            return match self.ask_confirmation(&conv, &site, to, super::vouch::Asked::Reply).await {
+                Ok(()) | Err(crate::error::ApiError::RateLimited { .. }) => Ok(()),
+                Err(e) => Err((format!("{e:?}"), false)),
+            };
+        }
         let subject = format!("Re: your message to {}", site.name);
         let text = format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name);
-        self.mailer.send(&job.id, &to, &subject, text).await.map_err(failed)
+        self.mailer.send(&job.id, to, &subject, text).await.map_err(failed)
     }
 }
 

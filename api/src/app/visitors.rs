@@ -29,6 +29,8 @@ pub struct StartSession<'a> {
     pub website_key: &'a str,
     pub name: Option<&'a str>,
     pub email: Option<&'a str>,
+    /// HMAC of `email` by the site's server: the email is vouched for.
+    pub email_hash: Option<&'a str>,
     pub resume_token: Option<&'a str>,
     pub identity: Option<Identity<'a>>,
     /// Pre-chat answers and other custom attributes, merged into the visitor's.
@@ -116,6 +118,16 @@ impl App {
         }
         let name = input.name.filter(|n| !n.trim().is_empty()).map(PersonName::parse).transpose()?;
         let email = input.email.filter(|e| !e.trim().is_empty()).map(Email::parse).transpose()?;
+        let email_signed = match (input.email_hash, input.email) {
+            (None, _) => false,
+            (Some(hash), Some(e)) if email.is_some() => {
+                if !verify_identity_hash(&website.identity_secret, e.trim(), hash) {
+                    return Err(ApiError::Forbidden("identity verification failed"));
+                }
+                true
+            }
+            (Some(_), _) => return Err(ApiError::BadInput("emailHash needs email".into())),
+        };
         let identity = match &input.identity {
             Some(id) => {
                 let ext = id.external_id.trim();
@@ -180,6 +192,7 @@ impl App {
                 Visit {
                     name: name.as_ref().map(|n| n.as_str()),
                     email: email.as_ref().map(|e| e.as_str()),
+                    email_signed,
                     resume_hash: &sha256_hex(resume_token.as_bytes()),
                     external_id: identity,
                     user_agent: meta.user_agent.as_deref(),

@@ -48,7 +48,10 @@ impl MessageMutation {
         Ok(ctx.app().set_typing(ctx.viewer()?, &conversation_id, is_typing, is_private.unwrap_or(false)).await?)
     }
 
-    /// Emails the visitor this conversation's messages (to `email`, or the visitor's own).
+    /// Emails the visitor this conversation's public messages (to `email`, or the
+    /// visitor's own): at once to an address that is vouched for (signed with `emailHash`,
+    /// or confirmed before), otherwise a confirmation link first, carrying no text of the
+    /// conversation; the transcript follows the confirmation. `true` either way.
     #[graphql(guard = "Allow::Visitors")]
     async fn send_transcript(&self, ctx: &Context<'_>, conversation_id: ID, email: Option<String>) -> GqlResult<bool> {
         ctx.app().send_transcript(&ctx.meta(), ctx.viewer()?, &conversation_id, email.as_deref()).await?;

@@ -79,6 +79,10 @@ pub struct StartVisitorSessionInput {
     pub external_id: Option<String>,
     /// Hex HMAC-SHA256 of `externalId` with the website's identity secret.
     pub user_hash: Option<String>,
+    /// Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+    /// computed by the site's server: the email is then vouched for, and transcripts and
+    /// replies go to it without a confirmation link first. Needs `email`.
+    pub email_hash: Option<String>,
     /// Pre-chat answers or other custom attributes (merged into the visitor's).
     pub attributes: Option<Vec<VisitorAttributeInput>>,
 }
@@ -195,6 +199,7 @@ impl WebsiteMutation {
                     website_key: &input.website_key,
                     name: input.name.as_deref(),
                     email: input.email.as_deref(),
+                    email_hash: input.email_hash.as_deref(),
                     resume_token: input.resume_token.as_deref(),
                     identity,
                     attributes: input.attributes.unwrap_or_default().into_iter().map(|a| (a.key, a.value)).collect(),

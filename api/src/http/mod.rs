@@ -48,6 +48,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/graphql", get(graphql::get_or_upgrade).post(graphql::post))
         .route("/healthz", get(rest::healthz))
+        .route("/email/confirm", get(rest::confirm_email_page).post(rest::confirm_email))
         .route("/readyz", get(rest::readyz))
         .route("/openapi.json", get(rest::openapi))
         .route("/metrics", get(rest::metrics))

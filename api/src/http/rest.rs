@@ -1,10 +1,10 @@
 //! The few routes that are not GraphQL, documented with utoipa at `/openapi.json`.
 
-use axum::extract::State;
+use axum::extract::{Form, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use super::AppState;
@@ -12,7 +12,7 @@ use super::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Chinwag REST API", description = "The few non-GraphQL routes. The product API is GraphQL at /graphql (HTTP and graphql-transport-ws)."),
-    paths(healthz, readyz, metrics, super::uploads::upload, super::uploads::download)
+    paths(healthz, readyz, metrics, super::uploads::upload, super::uploads::download, confirm_email_page, confirm_email)
 )]
 pub struct ApiDoc;
 
@@ -94,4 +94,80 @@ pub async fn openapi() -> Response {
 pub async fn index() -> Response {
     (StatusCode::OK, Html("<!doctype html><meta charset=utf-8><title>Chinwag</title><h1>Chinwag</h1><p>API: <code>POST /graphql</code>. Dashboard: <a href=\"/app/\">/app/</a>.</p>"))
         .into_response()
+}
+
+#[derive(Deserialize)]
+pub struct ConfirmParams {
+    #[serde(default)]
+    token: String,
+}
+
+/// The page a confirmation link opens: it asks before anything changes (mail scanners
+/// follow links; only the button's POST confirms).
+#[utoipa::path(get, path = "/email/confirm", params(("token" = String, Query, description = "From the confirmation mail")), responses(
+    (status = 200, description = "An HTML page with the button that confirms", content_type = "text/html"),
+    (status = 400, description = "The link is invalid or expired", content_type = "text/html")
+))]
+pub async fn confirm_email_page(State(state): State<AppState>, Query(q): Query<ConfirmParams>) -> Response {
+    match state.app.confirmation(&q.token).await {
+        Ok(c) => page(
+            StatusCode::OK,
+            "Confirm your email",
+            &format!(
+                "<h1>Confirm your email</h1><p>Confirm <b>{}</b> to receive mail about your conversations with {}.</p>\
+                 <form method=post action=/email/confirm><input type=hidden name=token value=\"{}\"><button>Confirm</button></form>",
+                escape(&c.email),
+                escape(&c.website_name),
+                escape(&q.token)
+            ),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+/// Confirms the address; the transcript asked for is on its way. Form field `token`.
+#[utoipa::path(post, path = "/email/confirm", request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "token=..."), responses(
+    (status = 200, description = "Confirmed (again: nothing more happens)", content_type = "text/html"),
+    (status = 400, description = "The link is invalid or expired", content_type = "text/html")
+))]
+pub async fn confirm_email(State(state): State<AppState>, Form(q): Form<ConfirmParams>) -> Response {
+    match state.app.confirm_email(&q.token).await {
+        Ok(c) => page(
+            StatusCode::OK,
+            "Email confirmed",
+            &format!("<h1>Thank you</h1><p><b>{}</b> is confirmed: your conversation with {} is on its way.</p>", escape(&c.email), escape(&c.website_name)),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+fn failed(e: crate::error::ApiError) -> Response {
+    use crate::error::ErrorCode;
+    match e.code() {
+        ErrorCode::Unavailable | ErrorCode::Internal => {
+            page(StatusCode::SERVICE_UNAVAILABLE, "Try again", "<h1>Something went wrong</h1><p>Please try the link again in a minute.</p>")
+        }
+        _ => page(StatusCode::BAD_REQUEST, "Invalid link", "<h1>This link does not work</h1><p>It is invalid or has expired. Ask for the email again.</p>"),
+    }
+}
+
+/// A small self-contained page: no scripts, no framing, nothing loaded from elsewhere.
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=en><meta charset=utf-8><meta name=viewport content=\"width=device-width\"><title>{title}</title>\
+         <style>body{{font:16px/1.5 system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#222}}button{{font:inherit;padding:.5rem 1.25rem}}</style>{body}"
+    );
+    let mut r = (status, Html(html)).into_response();
+    let h = r.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        header::HeaderValue::from_static("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
+    );
+    h.insert(header::REFERRER_POLICY, header::HeaderValue::from_static("no-referrer"));
+    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }

@@ -131,9 +131,16 @@ pub struct VisitorRow {
     pub attributes: String,
     pub created_at: i64,
     pub last_seen_at: i64,
+    /// When `email` was vouched for (signed by the site, or confirmed by its owner).
+    pub email_verified_at: Option<i64>,
 }
 
 impl VisitorRow {
+    /// The email, if mail with conversation text may go to it.
+    pub fn vouched_email(&self) -> Option<&str> {
+        self.email_verified_at.and(self.email.as_deref())
+    }
+
     pub fn attribute_pairs(&self) -> Vec<(String, String)> {
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.attributes).map(|m| m.into_iter().collect()).unwrap_or_default()
     }
@@ -222,7 +229,7 @@ macro_rules! website_cols {
 }
 macro_rules! visitor_cols {
     () => {
-        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at"
+        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at, email_verified_at"
     };
 }
 macro_rules! conversation_cols {

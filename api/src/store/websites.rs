@@ -26,6 +26,9 @@ pub struct WebsitePatch {
 pub struct Visit<'a> {
     pub name: Option<&'a str>,
     pub email: Option<&'a str>,
+    /// `email` is signed by the site's server (identity verification): it is vouched for.
+    /// An unsigned email other than the known one clears the vouch.
+    pub email_signed: bool,
     pub resume_hash: &'a str,
     /// Set once, when the visitor is verified; never replaced.
     pub external_id: Option<&'a str>,
@@ -197,7 +200,8 @@ impl Store {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, VisitorRow>(concat!(
                 "update visitors set name = coalesce($1, name), email = coalesce($2, email), resume_hash = $3, external_id = coalesce(external_id, $4), \
-                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7, attributes = coalesce($9, attributes) where id = $8 returning ",
+                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7, attributes = coalesce($9, attributes), \
+                 email_verified_at = case when $10 then $7 when $2 is null or $2 = email then email_verified_at else null end where id = $8 returning ",
                 visitor_cols!()
             ))
             .bind(v.name)
@@ -209,6 +213,25 @@ impl Store {
             .bind(now_ms())
             .bind(id)
             .bind(v.attributes)
+            .bind(v.email_signed && v.email.is_some())
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// Marks `email` as the visitor's, confirmed by its owner (a link mailed to it).
+    pub async fn confirm_visitor_email(&self, org_id: &str, id: &str, email: &str) -> StoreResult<VisitorRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, VisitorRow>(concat!(
+                "update visitors set email = $1, email_verified_at = $2 where id = $3 and org_id = $4 returning ",
+                visitor_cols!()
+            ))
+            .bind(email)
+            .bind(now_ms())
+            .bind(id)
+            .bind(org_id)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)

@@ -53,8 +53,26 @@ async fn a_forgotten_password_is_reset_through_an_emailed_one_time_link() {
     app.ok(None, login, json!({ "e": owner.email, "p": "a brand new password" })).await;
 }
 
+fn hmac_hex(secret: &str, data: &str) -> String {
+    use hmac::Mac as _;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    m.update(data.as_bytes());
+    chinwag::ids::hex(&m.finalize().into_bytes())
+}
+
+/// The confirmation link's page, and its form posted (what the button does).
+async fn confirm(app: &TestApp, token: &str) -> (String, u16, String) {
+    let page = app.http.get(format!("{}/email/confirm?token={token}", app.url.trim_end_matches("/graphql"))).send().await.unwrap();
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    let page = page.text().await.unwrap();
+    let posted = app.http.post(format!("{}/email/confirm", app.url.trim_end_matches("/graphql"))).form(&[("token", token)]).send().await.unwrap();
+    let status = posted.status().as_u16();
+    (page, status, posted.text().await.unwrap())
+}
+
 #[tokio::test]
-async fn replies_to_an_offline_message_and_transcripts_reach_the_visitor_by_email_without_notes() {
+async fn replies_to_an_offline_message_reach_an_address_once_its_owner_confirms_it_and_never_carry_notes() {
     let (app, sink) = with_smtp().await;
     let owner = app.sign_up("Ann").await;
     let site = app.create_website(&owner, &[]).await;
@@ -66,13 +84,113 @@ async fn replies_to_an_offline_message_and_transcripts_reach_the_visitor_by_emai
         .to_owned();
     app.send_raw(&owner.token, &conv, "internal: VIP", None, true).await;
     app.send(&owner.token, &conv, "Happy to help, calling you at 3").await;
-    let reply = sink.wait_for("calling you at 3").await;
-    assert!(reply.contains("vi@example.test"));
-    assert!(sink.mails.lock().unwrap().iter().all(|m| !m.contains("VIP")), "notes never leave by email");
-    app.ok(Some(&v.token), "mutation($c: ID!) { sendTranscript(conversationId: $c) }", json!({ "c": conv })).await;
+
+    // The address typed into the widget is nobody's word: a confirmation link first,
+    // carrying no text of the conversation.
+    let ask = sink.wait_for("replied to your message").await;
+    assert!(ask.contains("vi@example.test") && ask.contains("https://chat.example.test/email/confirm?token="), "{ask}");
+    assert!(!ask.contains("calling you at 3") && !ask.contains("Please call me back"), "{ask}");
+    let token = token_in(&ask);
+
+    // Opening the link only asks; the button confirms and the conversation follows.
+    let (page, status, done) = confirm(&app, &token).await;
+    assert!(page.contains("vi@example.test") && page.contains("<form method=post"), "{page}");
+    assert_eq!(status, 200, "{done}");
+    assert!(done.contains("is confirmed"), "{done}");
     let transcript = sink.wait_for("Your conversation with").await;
-    assert!(transcript.contains("Please call me back") && transcript.contains("calling you at 3"));
-    assert!(!transcript.contains("VIP"));
+    assert!(transcript.contains("Please call me back") && transcript.contains("calling you at 3"), "{transcript}");
+    assert!(sink.mails.lock().unwrap().iter().all(|m| !m.contains("VIP")), "notes never leave by email");
+
+    // Using the link again sends nothing more; later replies go straight to the address.
+    let before = sink.count();
+    assert_eq!(confirm(&app, &token).await.1, 200);
+    app.send(&owner.token, &conv, "Calling at 4 instead").await;
+    let reply = sink.wait_for("Calling at 4 instead").await;
+    assert!(reply.contains("vi@example.test"));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert_eq!(sink.count(), before + 1, "one reply, no second transcript");
+    // The visitor's own (now confirmed) address gets transcripts at once.
+    app.ok(Some(&v.token), "mutation($c: ID!) { sendTranscript(conversationId: $c) }", json!({ "c": conv })).await;
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !sink.mails.lock().unwrap().iter().any(|m| m.contains("Your conversation with") && m.contains("Calling at 4 instead")) {
+        assert!(tokio::time::Instant::now() < deadline, "no transcript with the latest reply");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+
+    // A made-up or tampered link changes nothing.
+    for bad in ["ec_e30.AAAA".to_owned(), token.replace('.', "x.")] {
+        let r = app.http.post(format!("{}/email/confirm", app.url.trim_end_matches("/graphql"))).form(&[("token", bad.as_str())]).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 400);
+        assert!(r.text().await.unwrap().contains("does not work"));
+    }
+}
+
+#[tokio::test]
+async fn a_visitor_cannot_relay_its_text_to_a_third_party_by_transcript() {
+    let (app, sink) = with_smtp().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor_with(&site, json!({ "name": "Cheap Pills" })).await;
+    let conv = app.start_conversation(&v, Some("BUY NOW at spam.example")).await;
+    let send = "mutation($c: ID!, $e: String) { sendTranscript(conversationId: $c, email: $e) }";
+    assert_eq!(app.ok(Some(&v.token), send, json!({ "c": conv, "e": "victim@example.test" })).await["sendTranscript"], true);
+    let mail = sink.wait_for("victim@example.test").await;
+    assert!(mail.contains("Confirm your email for") && mail.contains("/email/confirm?token="), "{mail}");
+    assert!(!mail.contains("BUY NOW") && !mail.contains("spam.example") && !mail.contains("Cheap Pills"), "no text the visitor wrote: {mail}");
+}
+
+#[tokio::test]
+async fn an_email_signed_by_the_site_gets_transcripts_at_once_and_a_changed_one_does_not() {
+    let (app, sink) = with_smtp().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let d = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await;
+    let secret = d["website"]["identitySecret"].as_str().unwrap().to_owned();
+    let start = "mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token } }";
+    let i = |extra: serde_json::Value| {
+        let mut i = json!({ "websiteKey": site.key });
+        i.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        json!({ "i": i })
+    };
+    assert_eq!(app.err(None, start, i(json!({ "email": "kim@example.test", "emailHash": hmac_hex(&secret, "other@example.test") }))).await, "FORBIDDEN");
+    assert_eq!(app.err(None, start, i(json!({ "emailHash": hmac_hex(&secret, "kim@example.test") }))).await, "BAD_USER_INPUT");
+
+    let v = app.visitor_with(&site, json!({ "email": "kim@example.test", "emailHash": hmac_hex(&secret, "kim@example.test") })).await;
+    let conv = app.start_conversation(&v, Some("Where is my order?")).await;
+    let send = "mutation($c: ID!) { sendTranscript(conversationId: $c) }";
+    app.ok(Some(&v.token), send, json!({ "c": conv })).await;
+    let transcript = sink.wait_for("Where is my order?").await;
+    assert!(transcript.contains("kim@example.test"));
+
+    // The browser gives another address, unsigned: it is not vouched for.
+    let again = app.visitor_with(&site, json!({ "resumeToken": v.resume, "email": "kim.new@example.test" })).await;
+    app.ok(Some(&again.token), send, json!({ "c": conv })).await;
+    let ask = sink.wait_for("kim.new@example.test").await;
+    assert!(ask.contains("/email/confirm?token=") && !ask.contains("Where is my order?"), "{ask}");
+}
+
+#[tokio::test]
+async fn an_address_gets_at_most_three_confirmation_mails_a_day() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(url);
+        s.limits.rate_limits = "on".into();
+    })
+    .await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let send = "mutation($c: ID!, $e: String) { sendTranscript(conversationId: $c, email: $e) }";
+    let mut codes = Vec::new();
+    for _ in 0..4 {
+        let v = app.visitor(&site).await;
+        let conv = app.start_conversation(&v, Some("hello")).await;
+        let r = app.gql(Some(&v.token), send, json!({ "c": conv, "e": "target@example.test" })).await;
+        codes.push(if r.get("errors").is_some() { code_of(&r) } else { "OK".into() });
+    }
+    assert_eq!(codes, ["OK", "OK", "OK", "RATE_LIMITED"]);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.count(), 3);
 }
 
 #[tokio::test]

@@ -549,7 +549,7 @@ impl SmtpSink {
 pub fn token_in(mail: &str) -> String {
     let flat = mail.replace("=\n", "").replace("=3D", "=");
     let start = flat.find("token=").expect("a link with a token") + 6;
-    flat[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-').collect()
+    flat[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')).collect()
 }
 
 pub mod pg {

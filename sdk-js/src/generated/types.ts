@@ -136,6 +136,12 @@ export type StartVisitorSessionInput = {
   externalId?: string | null | undefined;
   /** Hex HMAC-SHA256 of `externalId` with the website's identity secret. */
   userHash?: string | null | undefined;
+  /**
+   * Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+   * computed by the site's server: the email is then vouched for, and transcripts and
+   * replies go to it without a confirmation link first. Needs `email`.
+   */
+  emailHash?: string | null | undefined;
   /** Pre-chat answers or other custom attributes (merged into the visitor's). */
   attributes?: Array<VisitorAttributeInput> | null | undefined;
 };
