@@ -45,7 +45,8 @@ const TEXT: Record<Locale, typeof en> = {
   },
 };
 
-const DAYS = ['SUNDAY', 'MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY'];
+/** A weekday's number, Sunday 0, from its name in English (`MONDAY`, `Monday`): two letters tell them apart. */
+const weekday = (name: string) => 'SUMOTUWETHFRSA'.indexOf(name.slice(0, 2).toUpperCase()) / 2;
 const minutes = (hhmm: string) => +hhmm.slice(0, 2) * 60 + +hhmm.slice(3, 5);
 
 /**
@@ -63,11 +64,11 @@ function nextOpening(hours: WidgetConfig['businessHours'], now = Date.now()): Da
     hourCycle: 'h23',
   }).formatToParts(now))
     parts[p.type] = p.value;
-  const day = DAYS.indexOf(parts.weekday!.toUpperCase());
+  const day = weekday(parts.weekday!);
   const minute = +parts.hour! * 60 + +parts.minute!;
   let ahead = Infinity;
   for (const i of hours.intervals) {
-    let m = ((DAYS.indexOf(i.day) - day + 7) % 7) * 1440 + minutes(i.open) - minute;
+    let m = ((weekday(i.day) - day + 7) % 7) * 1440 + minutes(i.open) - minute;
     if (m <= 0) m += 7 * 1440;
     ahead = Math.min(ahead, m);
   }
