@@ -7,7 +7,7 @@
  * Two figures per client: what loads on `import` (the entry file and every file it
  * imports statically), and what the first subscription adds (the live connection's
  * client, `graphql-ws`, which `src/live.ts` imports with `import()`). Their sum, what a
- * client that subscribes loads in all, is printed too: the split costs about 0.35 KB
+ * client that subscribes loads in all, has a budget too: the split costs about 0.35 KB
  * gzipped over one file, since each file is compressed on its own.
  */
 import { gzipSync } from 'node:zlib';
@@ -19,10 +19,13 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 /**
  * The budgets, in gzipped bytes: the one place they are set (docs/benchmarks.md records
  * the figures). Issue 16 asks for DESIGN.md's 8 KB less 15% headroom (6,963 B) for the
- * visitor client; it loads 5,220 B on import: its budget is that and a small margin, and
- * the live connection's client (3,323 B) has its own.
+ * visitor client on import; it loads 5,081 B: its budget is that and a small margin. The
+ * live connection's client (`graphql-ws`, 3,323 B) has its own, and the two together
+ * (8,404 B) one more: DESIGN.md's 8 KB for "the visitor client with its dependencies" is
+ * not met yet (see docs/benchmarks.md), so `total` holds today's figure with a margin and
+ * the report prints the distance to `DESIGN_TOTAL`.
  */
-export const BUDGETS = { createVisitorClient: 5350, live: 3400 };
+export const BUDGETS = { createVisitorClient: 5150, live: 3360, total: 8480 };
 /** DESIGN.md's figure for the visitor client with its dependencies, printed against the sum. */
 const DESIGN_TOTAL = 8 * 1024;
 
@@ -63,14 +66,20 @@ const verdict = (bytes, budget) =>
     : `budget ${budget} B, OVER by ${bytes - budget} B`;
 
 const entries = [
-  ['createVisitorClient', `export { createVisitorClient } from './dist/index.js';`, BUDGETS.createVisitorClient, BUDGETS.live],
+  [
+    'createVisitorClient',
+    `export { createVisitorClient } from './dist/index.js';`,
+    BUDGETS.createVisitorClient,
+    BUDGETS.live,
+    BUDGETS.total,
+  ],
   ['createAgentClient', `export { createAgentClient } from './dist/index.js';`],
   ['whole package', `export * from './dist/index.js';`],
 ];
 
 const over = [];
 const pad = (n) => String(n).padStart(6);
-for (const [name, contents, budget, liveBudget] of entries) {
+for (const [name, contents, budget, liveBudget, totalBudget] of entries) {
   const { onImport, onDemand } = await measure(contents);
   console.log(`${name.padEnd(20)} ${pad(onImport)} B gzipped on import${budget ? ` (${verdict(onImport, budget)})` : ''}`);
   if (budget && onImport > budget) over.push(`${name} on import`);
@@ -80,11 +89,11 @@ for (const [name, contents, budget, liveBudget] of entries) {
     );
     if (liveBudget && onDemand > liveBudget) over.push(`${name}'s live connection`);
     const total = onImport + onDemand;
-    const design =
-      name === 'createVisitorClient'
-        ? `; DESIGN.md's ${DESIGN_TOTAL} B: ${total <= DESIGN_TOTAL ? `${DESIGN_TOTAL - total} B left` : `over by ${total - DESIGN_TOTAL} B`}`
-        : '';
+    const design = totalBudget
+      ? ` (${verdict(total, totalBudget)}; DESIGN.md's ${DESIGN_TOTAL} B: ${total <= DESIGN_TOTAL ? `${DESIGN_TOTAL - total} B left` : `over by ${total - DESIGN_TOTAL} B`})`
+      : '';
     console.log(`${''.padEnd(20)} ${pad(total)} B in all, two files${design}`);
+    if (totalBudget && total > totalBudget) over.push(`${name} in all`);
   }
 }
 if (over.length) {
