@@ -1,10 +1,21 @@
 // Account emails end to end, in Debian's Chromium against a real `chinwag serve` with no
 // SMTP (emails land in its outbox, which the test reads): a forgotten password is reset
-// through the emailed link (other sessions end, the link works once), and "Sign out"
-// ends the session on the server too.
+// through the emailed link (other sessions end, the link works once), a new sign-in email
+// changes once its owner confirms it, and "Sign out" ends the session on the server too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, accessibilityViolations, gql, launchBrowser, linkIn, shot, startServer, until } from './harness.mjs';
+import {
+  DESKTOP,
+  PHONE,
+  accessibilityViolations,
+  gql,
+  launchBrowser,
+  linkIn,
+  shot,
+  signIn,
+  startServer,
+  until,
+} from './harness.mjs';
 
 const OWNER = { org: 'Fjord Bikes', name: 'Frida Fjord', email: 'frida@fjord.test', password: 'old password 1' };
 const NEW_PASSWORD = 'new password 2';
@@ -97,6 +108,42 @@ describe('account emails', () => {
     await again.getByRole('link', { name: 'Ask for a new one' }).waitFor();
     await shot(again, 'desktop-reset-password-used');
     assert.deepEqual([...page.errors, ...again.errors], []);
+  });
+
+  test('a new sign-in email changes only once the link mailed to it is confirmed', async () => {
+    const who = { org: 'Hill Bakery', name: 'Hana Hill', email: 'hana@hill.test', password: 'hana password 1' };
+    const r = await gql(server, `mutation($i: SignUpInput!) { signUp(input: $i) { ${AUTH} } }`, {
+      i: { organizationName: who.org, name: who.name, email: who.email, password: who.password },
+    });
+    assert.ok(r.data?.signUp, JSON.stringify(r));
+    const page = await signIn(browser, server, who);
+    await page.goto(`${server.origin}/app/settings/account`);
+    await page.getByLabel('Email').fill('hana.new@hill.test');
+    // The profile form's own password field (the password form below has one too).
+    await page.locator('input[name=password]').fill(who.password);
+    await page.getByRole('button', { name: 'Save profile' }).click();
+    await page.getByText('To change your email, open the link we sent to hana.new@hill.test.').waitFor();
+    // Nothing changed yet: the form shows the current address again.
+    assert.equal(await page.getByLabel('Email').inputValue(), who.email);
+    await shot(page, 'desktop-email-change-asked');
+
+    const mail = await server.mail('hana.new@hill.test', /Confirm your new Chinwag email/);
+    const warning = await server.mail(who.email, /about to change/);
+    assert.match(warning.text, /hana\.new@hill\.test/);
+    const link = linkIn(mail);
+    assert.match(link, new RegExp(`^${server.origin}/account/confirm-email\\?token=ae_`), mail.text);
+    const tab = await page.context().newPage();
+    await tab.goto(link);
+    await tab.getByRole('heading', { name: 'Confirm your new email' }).waitFor();
+    await tab.getByRole('button', { name: 'Confirm' }).click();
+    await tab.getByText('You now sign in with').waitFor();
+    await shot(tab, 'desktop-email-change-done');
+
+    const login = (email) =>
+      gql(server, `mutation($i: LogInInput!) { logIn(input: $i) { ${AUTH} } }`, { i: { email, password: who.password } });
+    assert.ok((await login('hana.new@hill.test')).data?.logIn);
+    assert.equal((await login(who.email)).errors?.[0]?.extensions?.code, 'UNAUTHENTICATED');
+    assert.deepEqual(page.errors, []);
   });
 
   test('a reset link without its token says so', async () => {

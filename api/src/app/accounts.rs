@@ -318,49 +318,6 @@ impl App {
         self.new_session(agent).await
     }
 
-    /// Changes the signed-in agent's name, avatar or email (email needs the password).
-    pub async fn update_profile(
-        &self,
-        meta: &RequestMeta,
-        p: &Principal,
-        name: Option<&str>,
-        avatar_url: Option<Option<&str>>,
-        email: Option<&str>,
-        current_password: Option<&str>,
-    ) -> ApiResult<AgentRow> {
-        let a = super::agent(p)?;
-        let name = name.map(PersonName::parse).transpose()?;
-        let avatar = match avatar_url {
-            Some(Some(u)) if !u.trim().is_empty() => Some(Some(crate::domain::WebUrl::parse("avatarUrl", u, 500)?)),
-            Some(_) => Some(None),
-            None => None,
-        };
-        let email = email.map(Email::parse).transpose()?;
-        if email.is_some() {
-            let current = self.store.agent(&a.org_id, &a.id).await?;
-            let ok = match current_password {
-                Some(pw) => {
-                    meta.password_turn()?;
-                    verify_password(pw.to_owned(), Some(current.password_hash)).await?
-                }
-                None => false,
-            };
-            if !ok {
-                return Err(ApiError::Forbidden("changing the email needs the current password"));
-            }
-        }
-        self.store
-            .update_profile(
-                &a.org_id,
-                &a.id,
-                name.as_ref().map(|n| n.as_str()),
-                avatar.as_ref().map(|o| o.as_ref().map(|u| u.as_str())),
-                email.as_ref().map(|e| e.as_str()),
-            )
-            .await
-            .map_err(ApiError::from)
-    }
-
     /// Per-IP guesses at one-time tokens (invites, resets): each costs a lookup, and a
     /// flood of them is refused before any work.
     async fn limit_token_guess(&self, meta: &RequestMeta) -> ApiResult<()> {

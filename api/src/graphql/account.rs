@@ -132,7 +132,9 @@ impl AccountMutation {
         Ok(payload(ctx.app().reset_password(&ctx.meta(), &token, &password).await?))
     }
 
-    /// Changes the signed-in agent's name, avatar or email.
+    /// Changes the signed-in agent's name or avatar. A new `email` (with
+    /// `currentPassword`) is mailed a confirmation link and changes when it is used (the
+    /// answer still has the old email, whether or not the new address has an account).
     #[graphql(guard = "Allow::Agents")]
     async fn update_profile(&self, ctx: &Context<'_>, input: UpdateProfileInput) -> GqlResult<Agent> {
         let avatar = input.avatar_url.as_deref().map(|u| if u.trim().is_empty() { None } else { Some(u) });

@@ -49,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get_or_upgrade).post(graphql::post))
         .route("/healthz", get(rest::healthz))
         .route("/email/confirm", get(rest::confirm_email_page).post(rest::confirm_email))
+        .route("/account/confirm-email", get(rest::email_change_page).post(rest::confirm_email_change))
         .route("/readyz", get(rest::readyz))
         .route("/openapi.json", get(rest::openapi))
         .route("/metrics", get(rest::metrics))

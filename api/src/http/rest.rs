@@ -12,7 +12,17 @@ use super::AppState;
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Chinwag REST API", description = "The few non-GraphQL routes. The product API is GraphQL at /graphql (HTTP and graphql-transport-ws)."),
-    paths(healthz, readyz, metrics, super::uploads::upload, super::uploads::download, confirm_email_page, confirm_email)
+    paths(
+        healthz,
+        readyz,
+        metrics,
+        super::uploads::upload,
+        super::uploads::download,
+        confirm_email_page,
+        confirm_email,
+        email_change_page,
+        confirm_email_change
+    )
 )]
 pub struct ApiDoc;
 
@@ -136,6 +146,44 @@ pub async fn confirm_email(State(state): State<AppState>, Form(q): Form<ConfirmP
             StatusCode::OK,
             "Email confirmed",
             &format!("<h1>Thank you</h1><p><b>{}</b> is confirmed: your conversation with {} is on its way.</p>", escape(&c.email), escape(&c.website_name)),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+/// The page an agent's email change link opens: it asks before anything changes.
+#[utoipa::path(get, path = "/account/confirm-email", params(("token" = String, Query, description = "From the email change mail")), responses(
+    (status = 200, description = "An HTML page with the button that confirms", content_type = "text/html"),
+    (status = 400, description = "The link is invalid or expired", content_type = "text/html")
+))]
+pub async fn email_change_page(State(state): State<AppState>, Query(q): Query<ConfirmParams>) -> Response {
+    match state.app.email_change(&q.token) {
+        Ok(c) => page(
+            StatusCode::OK,
+            "Confirm your new email",
+            &format!(
+                "<h1>Confirm your new email</h1><p>Sign in to Chinwag with <b>{}</b> instead of {}?</p>\
+                 <form method=post action=/account/confirm-email><input type=hidden name=token value=\"{}\"><button>Confirm</button></form>",
+                escape(&c.to),
+                escape(&c.from),
+                escape(&q.token)
+            ),
+        ),
+        Err(e) => failed(e),
+    }
+}
+
+/// Makes the new address the agent's sign-in email. Form field `token`.
+#[utoipa::path(post, path = "/account/confirm-email", request_body(content = String, content_type = "application/x-www-form-urlencoded", description = "token=..."), responses(
+    (status = 200, description = "Changed (again: nothing more happens)", content_type = "text/html"),
+    (status = 400, description = "The link is invalid or expired, or the address has an account now", content_type = "text/html")
+))]
+pub async fn confirm_email_change(State(state): State<AppState>, Form(q): Form<ConfirmParams>) -> Response {
+    match state.app.confirm_email_change(&q.token).await {
+        Ok(c) => page(
+            StatusCode::OK,
+            "Email changed",
+            &format!("<h1>Email changed</h1><p>You now sign in with <b>{}</b>. <a href=/app/>Open Chinwag</a></p>", escape(&c.to)),
         ),
         Err(e) => failed(e),
     }

@@ -60,6 +60,20 @@ fn hmac_hex(secret: &str, data: &str) -> String {
     chinwag::ids::hex(&m.finalize().into_bytes())
 }
 
+/// The first mail that contains every one of `needles`.
+async fn mail_with(sink: &SmtpSink, needles: &[&str]) -> String {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        // Quoted-printable soft breaks may split a needle.
+        let flat: Vec<String> = sink.mails.lock().unwrap().iter().map(|m| m.replace("=\n", "").replace("=3D", "=")).collect();
+        if let Some(m) = flat.into_iter().find(|m| needles.iter().all(|n| m.contains(n))) {
+            return m;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no mail with {needles:?}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// The confirmation link's page, and its form posted (what the button does).
 async fn confirm(app: &TestApp, token: &str) -> (String, u16, String) {
     let page = app.http.get(format!("{}/email/confirm?token={token}", app.url.trim_end_matches("/graphql"))).send().await.unwrap();
@@ -111,11 +125,7 @@ async fn replies_to_an_offline_message_reach_an_address_once_its_owner_confirms_
     assert_eq!(sink.count(), before + 1, "one reply, no second transcript");
     // The visitor's own (now confirmed) address gets transcripts at once.
     app.ok(Some(&v.token), "mutation($c: ID!) { sendTranscript(conversationId: $c) }", json!({ "c": conv })).await;
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !sink.mails.lock().unwrap().iter().any(|m| m.contains("Your conversation with") && m.contains("Calling at 4 instead")) {
-        assert!(tokio::time::Instant::now() < deadline, "no transcript with the latest reply");
-        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-    }
+    mail_with(&sink, &["Your conversation with", "Calling at 4 instead"]).await;
 
     // A made-up or tampered link changes nothing.
     for bad in ["ec_e30.AAAA".to_owned(), token.replace('.', "x.")] {
@@ -259,4 +269,44 @@ async fn transcripts_are_limited_per_ip_and_per_website_whatever_the_session() {
     assert_eq!(codes, ["OK", "OK", "OK", "RATE_LIMITED", "RATE_LIMITED"]);
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
     assert_eq!(sink.count(), 3, "refused ones send nothing");
+}
+
+#[tokio::test]
+async fn a_new_sign_in_email_changes_once_confirmed_and_a_taken_one_is_answered_alike() {
+    let (app, sink) = with_smtp().await;
+    let ann = app.sign_up("Ann").await;
+    let bo = app.sign_up("Bo").await;
+    let q = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { name email } }";
+    let change = |to: &str| json!({ "i": { "name": "Ann B.", "email": to, "currentPassword": "correct horse battery" } });
+
+    // Bo's address has an account: the same answer as a fresh one, and Bo is told with no link.
+    let taken = app.ok(Some(&ann.token), q, change(&bo.email)).await;
+    let fresh = app.ok(Some(&ann.token), q, change("ann.new@acme.test")).await;
+    assert_eq!(taken, fresh, "the answer does not tell whether the address has an account");
+    assert_eq!(fresh["updateProfile"]["email"], ann.email.to_lowercase().as_str());
+    assert_eq!(fresh["updateProfile"]["name"], "Ann B.", "the rest of the profile changes at once");
+    let to_bo = sink.wait_for("another Chinwag account").await;
+    assert!(to_bo.contains(&bo.email.to_lowercase()) && !to_bo.contains("token="), "{to_bo}");
+    let warning = mail_with(&sink, &["about to change", "ann.new@acme.test"]).await;
+    assert!(warning.contains(&ann.email.to_lowercase()), "{warning}");
+
+    // The link asks first; its button changes the sign-in email.
+    let ask = sink.wait_for("Confirm this address as your Chinwag sign-in email").await;
+    let token = token_in(&ask);
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    let page = app.http.get(format!("{base}/account/confirm-email?token={token}")).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("ann.new@acme.test") && page.contains("<form method=post"), "{page}");
+    assert_eq!(app.ok(Some(&ann.token), "{ me { email } }", json!({})).await["me"]["email"], ann.email.to_lowercase().as_str(), "nothing changed yet");
+    for _ in 0..2 {
+        let r = app.http.post(format!("{base}/account/confirm-email")).form(&[("token", token.as_str())]).send().await.unwrap();
+        assert_eq!(r.status().as_u16(), 200);
+        assert!(r.text().await.unwrap().contains("You now sign in with"));
+    }
+    assert_eq!(app.ok(Some(&ann.token), "{ me { email } }", json!({})).await["me"]["email"], "ann.new@acme.test");
+    let login = "mutation($e: String!) { logIn(input: {email: $e, password: \"correct horse battery\"}) { accessToken } }";
+    app.ok(None, login, json!({ "e": "ann.new@acme.test" })).await;
+    assert_eq!(app.err(None, login, json!({ "e": ann.email })).await, "UNAUTHENTICATED");
+    // A tampered link changes nothing.
+    let r = app.http.post(format!("{base}/account/confirm-email")).form(&[("token", token.replace('.', "x."))]).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
 }

@@ -96,7 +96,13 @@ function ProfileForm() {
     const { avatarUrl: _, ...agent } = updateProfile;
     session.setMe(agent);
     await directory.reload();
-    toast('Profile saved');
+    // A new email changes once its owner confirms it through the link mailed to it.
+    if (input.email && input.email.toLowerCase() !== agent.email) {
+      setEmail(agent.email);
+      toast(`Profile saved. To change your email, open the link we sent to ${input.email}.`);
+    } else {
+      toast('Profile saved');
+    }
   });
   return (
     <section className="panel">
@@ -129,7 +135,7 @@ function ProfileForm() {
             type="password"
             required
             autoComplete="current-password"
-            hint="Needed to change your email."
+            hint="Needed to change your email. The new address gets a link to confirm it."
           />
         )}
         <TextField
