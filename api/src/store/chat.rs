@@ -129,27 +129,32 @@ impl Store {
                 if terms.is_empty() {
                     q.push(" and false");
                 } else {
-                    // Prefix match on every word: "refu pol" finds "refund policy".
+                    // Prefix match on every word: "refu pol" finds "refund policy". The
+                    // organization is part of the match itself (a token of the index), so
+                    // the index is read for this organization's messages only.
                     let postgres = matches!(self, Store::Postgres(_));
-                    let fts = if postgres {
+                    let words = if postgres {
                         terms.iter().map(|t| format!("{t}:*")).collect::<Vec<_>>().join(" & ")
                     } else {
-                        terms.iter().map(|t| format!("\"{t}\"*")).collect::<Vec<_>>().join(" ")
+                        terms.iter().map(|t| format!("body : \"{t}\"*")).collect::<Vec<_>>().join(" ")
                     };
-                    // Scoped to the organization (and to public messages for a visitor)
-                    // inside the match, not only by the outer query.
-                    q.push(if postgres {
-                        " and (id in (select conversation_id from messages where org_id = "
+                    // Organization ids are `org_` and a ULID (letters and digits only).
+                    let org_token = org_id.strip_prefix("org_").unwrap_or(org_id).to_lowercase();
+                    if postgres {
+                        q.push(" and (id in (select conversation_id from messages where org_id = ").push_bind(org_id);
+                        if !f.search_notes {
+                            q.push(" and not is_private");
+                        }
+                        q.push(" and (to_tsvector('simple', body) || array_to_tsvector(array[org_id])) @@ (to_tsquery('simple', ").push_bind(words);
+                        q.push(") && quote_literal(").push_bind(org_id).push(")::tsquery))");
                     } else {
-                        " and (id in (select m.conversation_id from messages_fts f join messages m on m.rowid = f.rowid where m.org_id = "
-                    });
-                    q.push_bind(org_id);
-                    if !f.search_notes {
-                        q.push(if postgres { " and not is_private" } else { " and m.is_private = 0" });
+                        q.push(" and (id in (select m.conversation_id from messages_fts f join messages m on m.rowid = f.rowid where m.org_id = ")
+                            .push_bind(org_id);
+                        if !f.search_notes {
+                            q.push(" and m.is_private = 0");
+                        }
+                        q.push(" and messages_fts match ").push_bind(format!("org : \"{org_token}\" {words}")).push(")");
                     }
-                    q.push(if postgres { " and to_tsvector('simple', body) @@ to_tsquery('simple', " } else { " and messages_fts match " });
-                    q.push_bind(fts);
-                    q.push(if postgres { "))" } else { ")" });
                     let like = format!("%{}%", search.trim().to_lowercase().replace(['%', '_'], ""));
                     q.push(" or visitor_id in (select id from visitors where org_id = ").push_bind(org_id);
                     q.push(" and (lower(coalesce(name, '')) like ").push_bind(like.clone());

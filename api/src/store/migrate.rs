@@ -28,6 +28,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261204000001, "jobs", include_str!("../../../migrations/sqlite/20261204000001_jobs.sql")),
     (20261205000001, "visitor blocks", include_str!("../../../migrations/sqlite/20261205000001_visitor_blocks.sql")),
     (20261205000002, "visitor email verified", include_str!("../../../migrations/sqlite/20261205000002_visitor_email_verified.sql")),
+    (20261205000003, "search per organization", include_str!("../../../migrations/sqlite/20261205000003_search_per_organization.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -38,6 +39,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261204000001, "jobs", include_str!("../../../migrations/postgres/20261204000001_jobs.sql")),
     (20261205000001, "visitor blocks", include_str!("../../../migrations/postgres/20261205000001_visitor_blocks.sql")),
     (20261205000002, "visitor email verified", include_str!("../../../migrations/postgres/20261205000002_visitor_email_verified.sql")),
+    (20261205000003, "search per organization", include_str!("../../../migrations/postgres/20261205000003_search_per_organization.sql")),
 ];
 
 impl Store {

@@ -211,6 +211,13 @@ async fn agents_search_conversations_by_words_and_visitor_and_list_a_visitors_hi
     // Another tenant's search finds nothing of ours.
     let mallory = app.sign_up("Mallory").await;
     assert!(ids(app.ok(Some(&mallory.token), q, json!({ "f": { "search": "refund" } })).await).is_empty());
+    // The same words in both organizations: each finds its own (the organization is part
+    // of the full-text match itself).
+    let their_site = app.create_website(&mallory, &[]).await;
+    let theirs = app.visitor(&their_site).await;
+    let their_conv = app.start_conversation(&theirs, Some("a refund policy question")).await;
+    assert_eq!(ids(app.ok(Some(&mallory.token), q, json!({ "f": { "search": "refu polic" } })).await), vec![their_conv]);
+    assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "refu polic" } })).await), vec![c1.clone()]);
 
     // A note's words find the conversation for agents, never for its visitor (a prefix
     // search would otherwise recover a note word by word).
