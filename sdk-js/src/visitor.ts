@@ -40,6 +40,12 @@ export interface VisitorClientOptions extends CommonOptions {
   externalId?: string;
   /** Hex HMAC-SHA256 of `externalId` with the website's identity secret, computed on your server. */
   userHash?: string;
+  /**
+   * Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+   * computed on your server: the email is vouched for, so transcripts and replies reach it
+   * without a confirmation link first. Needs `email`.
+   */
+  emailHash?: string;
   /** Custom attributes agents see with the visitor (answers to your own questions, a plan name), merged into the visitor's. */
   attributes?: Record<string, string>;
 }
@@ -155,7 +161,7 @@ const PAGE = 50;
  * ```
  */
 export function createVisitorClient(options: VisitorClientOptions): VisitorClient {
-  const { websiteKey, storage = defaultStorage(), externalId, userHash } = options;
+  const { websiteKey, storage = defaultStorage(), externalId, userHash, emailHash } = options;
   const key = `chinwag:visitor:${websiteKey}`;
   let session = load<StoredSession>(storage, key);
   const details: VisitorDetails = { name: options.name, email: options.email, attributes: options.attributes };
@@ -182,6 +188,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       email,
       externalId,
       userHash,
+      emailHash,
       attributes: attributes && Object.entries(attributes).map(([key, value]) => ({ key, value })),
     };
     const { startVisitorSession: s } = await base.http(StartVisitorSessionDocument, { input }, false);

@@ -22,6 +22,12 @@ export interface IdentifyUser {
   name?: string;
   /** The email agents see. */
   email?: string;
+  /**
+   * Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+   * computed on your server: the email is then vouched for, and transcripts and the
+   * team's replies go to it without a confirmation link first. Needs `email`.
+   */
+  emailHash?: string;
 }
 
 /** An error the widget reports through `Chinwag('on', 'error', ...)`. */

@@ -80,6 +80,7 @@ export function start(host: Host): Core {
       email: user?.email,
       externalId: user?.userId,
       userHash: user?.userHash,
+      emailHash: user?.emailHash,
     });
   }
 

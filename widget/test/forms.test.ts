@@ -290,7 +290,9 @@ describe('the transcript', () => {
     await screenshot(page, 'transcript');
     await input.fill('espresso@example.com');
     await foot.getByRole('button', { name: 'Send', exact: true }).click();
-    await expect.poll(() => foot.locator('[role=status]').textContent()).toBe('Transcript sent to espresso@example.com.');
+    await expect
+      .poll(() => foot.locator('[role=status]').textContent())
+      .toBe('Sent to espresso@example.com. If the email asks, confirm the address to get the transcript.');
 
     const ask = await mailTo('espresso@example.com', 'Confirm your email for Acme shop');
     expect(ask.body).not.toContain('espresso?');

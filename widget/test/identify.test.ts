@@ -7,6 +7,8 @@ import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import type { IdentifyUser, WidgetError } from '../src/api.js';
 import {
+  mails,
+  mailTo,
   newContext,
   openChat,
   openShop,
@@ -95,6 +97,25 @@ describe('identity verification', () => {
     const { nodes } = await owner.conversations({ first: 1 });
     expect(nodes[0]!.visitor.externalId).toBeNull();
     expect(nodes[0]!.visitor.name).toBeNull();
+  });
+
+  it('vouches for an email the site signs: the transcript goes to it without a confirmation link', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    const kim = { userId: 'customer-8', email: 'kim@example.com', userHash: await userHash(owner, websiteId, 'customer-8') };
+    // Computed like the user hash: HMAC-SHA256 of the email with the identity secret.
+    expect(await identify(page, { ...kim, emailHash: 'ab'.repeat(32) })).toBe('FORBIDDEN');
+    expect(await identify(page, { ...kim, emailHash: await userHash(owner, websiteId, kim.email) })).toBe('ok');
+    await openChat(page);
+    await say(page, 'Please send me this chat');
+    await until(async () => (await owner.conversations({ first: 1 })).nodes.length === 1, 'the conversation');
+    const foot = widget(page).root.locator('.foot');
+    await foot.getByRole('button', { name: 'Email me the transcript' }).click();
+    await expect.poll(() => foot.locator('input').inputValue()).toBe('kim@example.com');
+    await foot.getByRole('button', { name: 'Send', exact: true }).click();
+    const mail = await mailTo('kim@example.com', 'Please send me this chat');
+    expect(mail.subject).toBe('Your conversation with Acme shop');
+    expect(mails().filter((m) => m.to.includes('kim@example.com'))).toEqual([mail]);
   });
 
   it('passes a name and email without a user id as unverified contact details', async () => {
