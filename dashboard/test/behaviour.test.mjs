@@ -5,7 +5,7 @@
 // it, the sidebar shows the answers, and the reply reaches the visitor by email.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, PHONE, accessibilityViolations, gql, launchBrowser, shot, startServer } from './harness.mjs';
+import { DESKTOP, PHONE, accessibilityViolations, gql, launchBrowser, linkIn, shot, startServer } from './harness.mjs';
 
 const OWNER = { org: 'Nordlys Tea', name: 'Nora Lys', email: 'nora@nordlys.test', password: 'green tea leaves' };
 const CONFIG = `query($k: String!) { widgetConfig(websiteKey: $k) { businessHoursOpen businessHours { timeZone intervals { day open close } }
@@ -220,7 +220,16 @@ describe('website behaviour', () => {
     await page.getByLabel('Reply', { exact: true }).fill('Yes, it left the warehouse today.');
     await page.keyboard.press('Enter');
     await page.locator('.msg-ours .msg-body', { hasText: 'left the warehouse' }).waitFor();
-    const mail = await server.mail('olga@example.com', /Re: your message to Nordlys shop/);
+    // The address was typed into the offline form: its owner confirms it first (the mail
+    // carries no text of the conversation), then the conversation follows.
+    const ask = await server.mail('olga@example.com', /Nordlys shop replied to your message/);
+    assert.doesNotMatch(ask.text, /warehouse/);
+    const tab = await page.context().newPage();
+    await tab.goto(linkIn(ask));
+    await tab.getByRole('button', { name: 'Confirm' }).click();
+    await tab.getByText('is confirmed').waitFor();
+    await tab.close();
+    const mail = await server.mail('olga@example.com', /Your conversation with Nordlys shop/);
     assert.match(mail.text, /Yes, it left the warehouse today\./);
     // A private note stays private: in note mode the email notice is gone.
     await page.getByRole('radio', { name: 'Private note' }).click();

@@ -27,6 +27,8 @@ struct Change {
     /// The address now, and the new one.
     from: String,
     to: String,
+    /// The agent's token epoch: a password change (which moves it) cancels the link.
+    ep: i64,
     /// Issued (unix ms).
     i: i64,
 }
@@ -91,7 +93,8 @@ impl App {
                     .to_owned(),
             )
         } else {
-            let claim = Change { o: agent.org_id.clone(), a: agent.id.clone(), from: agent.email.clone(), to: to.to_owned(), i: now_ms() };
+            let claim =
+                Change { o: agent.org_id.clone(), a: agent.id.clone(), from: agent.email.clone(), to: to.to_owned(), ep: agent.token_epoch, i: now_ms() };
             let link = self.mailer.link(&format!("/account/confirm-email?token={}", self.keys.seal(PREFIX, &claim)));
             (
                 "Confirm your new Chinwag email".to_owned(),
@@ -100,7 +103,7 @@ impl App {
         };
         let warning = format!(
             "Someone signed in as you asked to change your Chinwag sign-in email to {to}. It changes only if that address confirms.\n\n\
-             If this was not you, change your password now.\n"
+             If this was not you, change your password now: that also cancels the change.\n"
         );
         let org = Some(agent.org_id.as_str());
         self.jobs
@@ -132,7 +135,8 @@ impl App {
         if agent.email == c.to {
             return Ok(EmailChange { from: c.from, to: c.to });
         }
-        if agent.email != c.from {
+        // Another change since, or a new password (which cancels pending links).
+        if agent.email != c.from || agent.token_epoch != c.ep {
             return Err(ApiError::Forbidden("this link is invalid or has expired"));
         }
         match self.store.update_profile(&c.o, &c.a, None, None, Some(&c.to)).await {

@@ -310,3 +310,20 @@ async fn a_new_sign_in_email_changes_once_confirmed_and_a_taken_one_is_answered_
     let r = app.http.post(format!("{base}/account/confirm-email")).form(&[("token", token.replace('.', "x."))]).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 400);
 }
+
+#[tokio::test]
+async fn a_password_change_cancels_a_pending_email_change() {
+    let (app, sink) = with_smtp().await;
+    let ann = app.sign_up("Ann").await;
+    let q = "mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { email } }";
+    app.ok(Some(&ann.token), q, json!({ "i": { "email": "thief@evil.test", "currentPassword": "correct horse battery" } })).await;
+    let token = token_in(&sink.wait_for("Confirm this address as your Chinwag sign-in email").await);
+    // The owner, warned, changes the password: the link no longer works.
+    let change = "mutation { changePassword(currentPassword: \"correct horse battery\", newPassword: \"a new strong password\") { accessToken } }";
+    app.ok(Some(&ann.token), change, json!({})).await;
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    let r = app.http.post(format!("{base}/account/confirm-email")).form(&[("token", token.as_str())]).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let login = "mutation($e: String!) { logIn(input: {email: $e, password: \"a new strong password\"}) { accessToken } }";
+    app.ok(None, login, json!({ "e": ann.email })).await;
+}
