@@ -41,7 +41,7 @@ export interface VisitorClientOptions extends CommonOptions {
   /** Hex HMAC-SHA256 of `externalId` with the website's identity secret, computed on your server. */
   userHash?: string;
   /**
-   * Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+   * Hex HMAC-SHA256 of `"email:" + email` (the email exactly as given) with the website's identity secret,
    * computed on your server: the email is vouched for, so transcripts and replies reach it
    * without a confirmation link first. Needs `email`.
    */

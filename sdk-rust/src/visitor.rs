@@ -43,7 +43,7 @@ pub struct VisitorOptions {
     pub external_id: Option<String>,
     /// Hex HMAC-SHA256 of `external_id` with the website's identity secret.
     pub user_hash: Option<String>,
-    /// Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+    /// Hex HMAC-SHA256 of `"email:" + email` (the email exactly as given) with the website's identity secret,
     /// from your server: the email is vouched for, so transcripts and replies reach it
     /// without a confirmation link first. Needs `email`.
     pub email_hash: Option<String>,

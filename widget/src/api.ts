@@ -23,7 +23,7 @@ export interface IdentifyUser {
   /** The email agents see. */
   email?: string;
   /**
-   * Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+   * Hex HMAC-SHA256 of `"email:" + email` (the email exactly as given) with the website's identity secret,
    * computed on your server: the email is then vouched for, and transcripts and the
    * team's replies go to it without a confirmation link first. Needs `email`.
    */

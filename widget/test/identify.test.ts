@@ -103,9 +103,11 @@ describe('identity verification', () => {
     const { owner, websiteId, websiteKey } = await organization();
     const page = await openShop(await newContext(), websiteKey);
     const kim = { userId: 'customer-8', email: 'kim@example.com', userHash: await userHash(owner, websiteId, 'customer-8') };
-    // Computed like the user hash: HMAC-SHA256 of the email with the identity secret.
+    // Computed like the user hash, over `email:` and the email, with the identity secret.
     expect(await identify(page, { ...kim, emailHash: 'ab'.repeat(32) })).toBe('FORBIDDEN');
-    expect(await identify(page, { ...kim, emailHash: await userHash(owner, websiteId, kim.email) })).toBe('ok');
+    // A user hash over the bare email is no email hash.
+    expect(await identify(page, { ...kim, emailHash: await userHash(owner, websiteId, kim.email) })).toBe('FORBIDDEN');
+    expect(await identify(page, { ...kim, emailHash: await userHash(owner, websiteId, `email:${kim.email}`) })).toBe('ok');
     await openChat(page);
     await say(page, 'Please send me this chat');
     await until(async () => (await owner.conversations({ first: 1 })).nodes.length === 1, 'the conversation');

@@ -20,6 +20,13 @@ pub const MAX_ACTIVE_BLOCKS: i64 = 10_000;
 /// A block's reason, at most this many characters.
 const MAX_REASON: usize = 500;
 
+/// Tokens issued until this long after a block are revoked too: a session start that
+/// checked for blocks just before the block committed, a node that hears of the block a
+/// little later, or one whose clock is a little behind, must not hand out a token that
+/// outlives it. (A visitor unblocked within it gets a token refused once; its client
+/// starts a new session.)
+const REVOKE_MARGIN_MS: i64 = 1_000;
+
 impl App {
     pub async fn block_visitor(&self, p: &Principal, visitor_id: &str, reason: Option<&str>, network: bool) -> ApiResult<BlockRow> {
         let (org_id, actor_kind, actor_id) = staff(p)?;
@@ -38,20 +45,29 @@ impl App {
         } else {
             None
         };
+        // Blocks wake every open socket of the cluster: a team blocks a few people an hour.
+        self.limit(&format!("block:{org_id}"), crate::ratelimit::Quota::per_window(60, std::time::Duration::from_secs(3600))).await?;
+        if !self.store.blocks_page(org_id, Some(&visitor.id), None, 1).await?.is_empty() {
+            return Err(ApiError::BadInput("this visitor is already blocked".into()));
+        }
         if self.store.active_block_count(org_id).await? >= MAX_ACTIVE_BLOCKS {
             return Err(ApiError::PlanLimit("this organization has 10,000 blocks in force: lift some first"));
         }
-        let (row, at) = self
+        let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
+        let row = self
             .store
-            .create_block(NewBlock {
-                org_id,
-                website_id: &visitor.website_id,
-                visitor_id: &visitor.id,
-                external_id: visitor.external_id.as_deref(),
-                network: network.as_deref(),
-                reason,
-                created_by: actor_id,
-            })
+            .create_block(
+                NewBlock {
+                    org_id,
+                    website_id: &visitor.website_id,
+                    visitor_id: &visitor.id,
+                    external_id: visitor.external_id.as_deref(),
+                    network: network.as_deref(),
+                    reason,
+                    created_by: actor_id,
+                },
+                at,
+            )
             .await?;
         self.access.revoke_visitor(&visitor.id, at);
         self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: visitor.id.clone(), at });

@@ -153,7 +153,8 @@ impl App {
             loop {
                 let ev = match rx.recv().await {
                     Ok(ev) => ev,
-                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    // Events were dropped: a revocation among them must not be lost.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => Arc::new(Event::Resync),
                     Err(_) => break,
                 };
                 let Some(app) = weak.upgrade() else { break };

@@ -121,7 +121,8 @@ impl App {
         let email_signed = match (input.email_hash, input.email) {
             (None, _) => false,
             (Some(hash), Some(e)) if email.is_some() => {
-                if !verify_identity_hash(&website.identity_secret, e.trim(), hash) {
+                // Prefixed, so a user hash (over an external id) never passes for an email hash.
+                if !verify_identity_hash(&website.identity_secret, &format!("email:{}", e.trim()), hash) {
                     return Err(ApiError::Forbidden("identity verification failed"));
                 }
                 true
@@ -201,12 +202,13 @@ impl App {
                 },
             )
             .await?;
+        let issued_at = crate::time::now_ms();
         let token = self.keys.sign(&Keys::claims(
             &visitor.id,
             PrincipalKind::Visitor,
             &visitor.org_id,
             Some(&visitor.website_id),
-            Some(crate::time::now_ms()),
+            Some(issued_at),
             self.settings.visitor_token_ttl,
         ));
         Ok(VisitorSessionOut { token, resume_token, visitor })

@@ -16,6 +16,10 @@ use crate::time::now_ms;
 const CONFIRM_TTL_MS: i64 = 3 * 24 * 3600 * 1000;
 /// Confirmation mails one address may receive a day, whoever asks.
 const CONFIRMS_PER_ADDRESS_DAY: u32 = 3;
+/// Confirmation mails one website, and one organization, may cause a day: the site's name
+/// is in them, so a tenant must not mail strangers in bulk through offline replies.
+const CONFIRMS_PER_WEBSITE_DAY: u32 = 50;
+const CONFIRMS_PER_ORG_DAY: u32 = 200;
 const PREFIX: &str = "ec_";
 
 /// What a confirmation link names (signed, so nothing is stored until it is used).
@@ -50,7 +54,10 @@ impl App {
     /// follows the confirmation. `RATE_LIMITED` once the address had its confirmations
     /// for the day.
     pub(super) async fn ask_confirmation(&self, conv: &ConversationRow, site: &WebsiteRow, to: &str, asked: Asked) -> ApiResult<()> {
-        self.limit(&format!("confirm:{to}"), Quota::per_window(CONFIRMS_PER_ADDRESS_DAY, std::time::Duration::from_secs(24 * 3600))).await?;
+        let day = std::time::Duration::from_secs(24 * 3600);
+        self.limit(&format!("confirm:{}", mailbox_key(to)), Quota::per_window(CONFIRMS_PER_ADDRESS_DAY, day)).await?;
+        self.limit(&format!("confirm-site:{}", site.id), Quota::per_window(CONFIRMS_PER_WEBSITE_DAY, day)).await?;
+        self.limit(&format!("confirm-org:{}", conv.org_id), Quota::per_window(CONFIRMS_PER_ORG_DAY, day)).await?;
         let claim = Claim { o: conv.org_id.clone(), v: conv.visitor_id.clone(), e: to.to_owned(), c: Some(conv.id.clone()), i: now_ms() };
         let link = self.mailer.link(&format!("/email/confirm?token={}", self.keys.seal(PREFIX, &claim)));
         let site_name = &site.name;
@@ -122,5 +129,23 @@ impl App {
             text.push_str(&format!("[{}] {who}: {}\n\n", crate::time::rfc3339(m.created_at), m.body));
         }
         Ok(self.email_job(Some(&conv.org_id), to, format!("Your conversation with {}", site.name), text))
+    }
+}
+
+/// The mailbox an address reaches, for limits: `v+anything@example.com` is `v@example.com`.
+fn mailbox_key(address: &str) -> String {
+    let address = address.to_lowercase();
+    match address.split_once('@') {
+        Some((local, domain)) => format!("{}@{domain}", local.split('+').next().unwrap_or(local)),
+        None => address,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn plus_tags_reach_the_same_mailbox() {
+        assert_eq!(super::mailbox_key("V+1@Example.com"), "v@example.com");
+        assert_eq!(super::mailbox_key("v@example.com"), "v@example.com");
     }
 }

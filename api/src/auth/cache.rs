@@ -85,10 +85,17 @@ impl AccessCache {
         self.revocations.notify_waiters();
     }
 
-    /// Replaces the revoked visitors with what the store holds (at start, and after the
-    /// link to other nodes was down).
+    /// Adds what the store holds to the revoked visitors (at start, and after events may
+    /// have been missed). Merged, never replaced: a revocation made while the store was
+    /// read stays, and revocations are never undone.
     pub fn load_revoked_visitors(&self, rows: Vec<(String, i64)>) {
-        *self.revoked_visitors.write().expect("cache lock") = rows.into_iter().collect();
+        {
+            let mut m = self.revoked_visitors.write().expect("cache lock");
+            for (id, at) in rows {
+                let e = m.entry(id).or_insert(at);
+                *e = (*e).max(at);
+            }
+        }
         self.changes.fetch_add(1, Ordering::Release);
         self.revocations.notify_waiters();
     }

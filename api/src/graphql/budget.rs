@@ -1,5 +1,6 @@
 //! What one request may read: rows and bytes, counted as resolvers load pages (messages,
-//! conversations, page views). Depth and complexity limits bound a document's shape; this
+//! conversations, page views) and before single lookups (a conversation, a website, an
+//! unread count), so aliases of a cheap field cannot multiply store reads either. Depth and complexity limits bound a document's shape; this
 //! bounds what it costs, whatever its aliases and page sizes (50 aliases of
 //! `messages(last: 200)` over long messages would otherwise build a response of about
 //! 100 MB). Visitors get less than staff (`--visitor-max-rows` / `--visitor-max-bytes`,

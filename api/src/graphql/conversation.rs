@@ -150,6 +150,7 @@ impl ConversationQuery {
     /// One conversation the caller may see.
     #[graphql(guard = "Allow::Signed")]
     async fn conversation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Conversation> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(Conversation(ctx.app().visible_conversation(ctx.viewer()?, &id).await?))
     }
 

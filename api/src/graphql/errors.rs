@@ -20,6 +20,36 @@ impl ExtensionFactory for ErrorCodes {
     }
 }
 
+/// Root fields one operation may select, aliases and fragments included: clients send one
+/// to a few; each is at least one store read, so a thousand aliases of a cheap lookup
+/// would multiply reads past what complexity (which counts them once each) prevents.
+const MAX_ROOT_FIELDS: usize = 50;
+
+/// The root fields of `set`, through fragment spreads and inline fragments (`seen`
+/// guards against cyclic fragments, which validation refuses later).
+fn root_fields(doc: &ExecutableDocument, set: &async_graphql::parser::types::SelectionSet, seen: &mut Vec<async_graphql::Name>) -> usize {
+    use async_graphql::parser::types::Selection;
+    set.items
+        .iter()
+        .map(|s| match &s.node {
+            Selection::Field(_) => 1,
+            Selection::InlineFragment(f) => root_fields(doc, &f.node.selection_set.node, seen),
+            Selection::FragmentSpread(f) => {
+                let name = &f.node.fragment_name.node;
+                match doc.fragments.get(name) {
+                    Some(def) if !seen.contains(name) => {
+                        seen.push(name.clone());
+                        let n = root_fields(doc, &def.node.selection_set.node, seen);
+                        seen.pop();
+                        n
+                    }
+                    _ => 0,
+                }
+            }
+        })
+        .sum()
+}
+
 fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
     let ext = e.extensions.get_or_insert_with(Default::default);
     if ext.get("code").is_none() {
@@ -31,7 +61,16 @@ fn with_code(mut e: ServerError, code: ErrorCode) -> ServerError {
 #[async_graphql::async_trait::async_trait]
 impl Extension for ErrorCodes {
     async fn parse_query(&self, ctx: &ExtensionContext<'_>, query: &str, variables: &Variables, next: NextParseQuery<'_>) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))
+        let doc = next.run(ctx, query, variables).await.map_err(|e| with_code(e, ErrorCode::GraphqlParseFailed))?;
+        for (_, op) in doc.operations.iter() {
+            let n = root_fields(&doc, &op.node.selection_set.node, &mut Vec::new());
+            if n > MAX_ROOT_FIELDS {
+                let e =
+                    ServerError::new(format!("an operation may select at most {MAX_ROOT_FIELDS} root fields (aliases included); this one selects {n}"), None);
+                return Err(with_code(e, ErrorCode::GraphqlValidationFailed));
+            }
+        }
+        Ok(doc)
     }
 
     async fn validation(&self, ctx: &ExtensionContext<'_>, next: NextValidation<'_>) -> Result<ValidationResult, Vec<ServerError>> {

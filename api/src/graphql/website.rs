@@ -79,7 +79,7 @@ pub struct StartVisitorSessionInput {
     pub external_id: Option<String>,
     /// Hex HMAC-SHA256 of `externalId` with the website's identity secret.
     pub user_hash: Option<String>,
-    /// Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+    /// Hex HMAC-SHA256 of `"email:" + email` (the email exactly as given) with the website's identity secret,
     /// computed by the site's server: the email is then vouched for, and transcripts and
     /// replies go to it without a confirmation link first. Needs `email`.
     pub email_hash: Option<String>,
@@ -102,6 +102,8 @@ pub struct WebsiteQuery;
 impl WebsiteQuery {
     /// What the widget shows before a session exists. No token needed.
     async fn widget_config(&self, ctx: &Context<'_>, website_key: String) -> GqlResult<WidgetConfig> {
+        // Each lookup is a store read: charged before it, like a row.
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         let app = ctx.app();
         let w = app.website_by_key(&website_key).await?;
         Ok(WidgetConfig {
@@ -124,12 +126,14 @@ impl WebsiteQuery {
 
     #[graphql(guard = "Allow::Staff")]
     async fn website(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Website> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(Website(ctx.app().website(ctx.viewer()?, &id).await?))
     }
 
     /// The visitor of a visitor token.
     #[graphql(guard = "Allow::Visitors")]
     async fn current_visitor(&self, ctx: &Context<'_>) -> GqlResult<Visitor> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(Visitor(ctx.app().current_visitor(ctx.viewer()?).await?))
     }
 }

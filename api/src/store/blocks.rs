@@ -37,9 +37,9 @@ pub struct NewBlock<'a> {
 }
 
 impl Store {
-    /// Records a block and revokes the visitor's tokens, in one transaction. Returns the
-    /// block and the revocation time.
-    pub async fn create_block(&self, b: NewBlock<'_>) -> StoreResult<(BlockRow, i64)> {
+    /// Records a block and revokes the visitor's tokens issued until `revoke_until` (unix
+    /// ms), in one transaction.
+    pub async fn create_block(&self, b: NewBlock<'_>, revoke_until: i64) -> StoreResult<BlockRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
@@ -60,13 +60,13 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
             sqlx::query::<DB>("update visitors set tokens_revoked_at = $1 where id = $2 and org_id = $3")
-                .bind(now)
+                .bind(revoke_until)
                 .bind(b.visitor_id)
                 .bind(b.org_id)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
-            Ok((row, now))
+            Ok(row)
         })
     }
 

@@ -145,8 +145,9 @@ impl Store {
                         if !f.search_notes {
                             q.push(" and not is_private");
                         }
-                        q.push(" and (to_tsvector('simple', body) || array_to_tsvector(array[org_id])) @@ (to_tsquery('simple', ").push_bind(words);
-                        q.push(") && quote_literal(").push_bind(org_id).push(")::tsquery))");
+                        // The index's expression exactly (migrations/postgres/...0004).
+                        q.push(" and (to_tsvector('simple', body) || array_to_tsvector(array['#' || org_id])) @@ (to_tsquery('simple', ").push_bind(words);
+                        q.push(") && quote_literal('#' || ").push_bind(org_id).push(")::tsquery))");
                     } else {
                         q.push(" and (id in (select m.conversation_id from messages_fts f join messages m on m.rowid = f.rowid where m.org_id = ")
                             .push_bind(org_id);

@@ -218,6 +218,10 @@ async fn agents_search_conversations_by_words_and_visitor_and_list_a_visitors_hi
     let their_conv = app.start_conversation(&theirs, Some("a refund policy question")).await;
     assert_eq!(ids(app.ok(Some(&mallory.token), q, json!({ "f": { "search": "refu polic" } })).await), vec![their_conv]);
     assert_eq!(ids(app.ok(Some(&owner.token), q, json!({ "f": { "search": "refu polic" } })).await), vec![c1.clone()]);
+    // The organization's own term in the index is never a word a search can match.
+    for word in ["o", "or", "org"] {
+        assert!(ids(app.ok(Some(&mallory.token), q, json!({ "f": { "search": word } })).await).is_empty(), "{word}");
+    }
 
     // A note's words find the conversation for agents, never for its visitor (a prefix
     // search would otherwise recover a note word by word).

@@ -251,3 +251,29 @@ async fn one_request_reads_a_bounded_number_of_rows_and_bytes() {
         assert!(text.len() < cap + 64 * 1024, "the response stays within the cap: {} bytes", text.len());
     }
 }
+
+#[tokio::test]
+async fn aliases_of_cheap_lookups_cannot_multiply_store_reads() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    // Root fields are capped (aliases and fragments included), before anything runs.
+    let aliases: Vec<String> = (0..51).map(|i| format!("a{i}: widgetConfig(websiteKey: $k) {{ websiteName }}")).collect();
+    let many = format!("query($k: String!) {{ {} }}", aliases.join(" "));
+    let r = app.gql(None, &many, json!({ "k": site.key })).await;
+    assert_eq!(code_of(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
+    assert!(r.get("data").is_none());
+    let spread = format!("query($k: String!) {{ ...F }} fragment F on Query {{ {} }}", aliases.join(" "));
+    assert_eq!(code_of(&app.gql(None, &spread, json!({ "k": site.key })).await), "GRAPHQL_VALIDATION_FAILED");
+    let fifty = format!("query($k: String!) {{ {} }}", aliases[..50].join(" "));
+    assert!(app.gql(None, &fifty, json!({ "k": site.key })).await.get("errors").is_none(), "50 root fields are fine");
+
+    // Within one object, each lookup is charged to the read budget: 2,500 aliases of an
+    // unread count stop at the visitor's 2,000.
+    let v = app.visitor(&site).await;
+    let conv = app.start_conversation(&v, Some("hello")).await;
+    let counts: Vec<String> = (0..2500).map(|i| format!("u{i}: unreadCount")).collect();
+    let q = format!("query($c: ID!) {{ conversation(id: $c) {{ {} }} }}", counts.join(" "));
+    let r = app.gql(Some(&v.token), &q, json!({ "c": conv })).await;
+    assert!(r["errors"].as_array().is_some_and(|e| e.iter().any(|e| e["message"].as_str().unwrap().contains("reads too much"))), "{}", &r.to_string()[..300]);
+}

@@ -50,6 +50,7 @@ async fn blocking_revokes_the_visitors_tokens_closes_its_socket_and_refuses_its_
     assert_eq!(block["coversNetwork"], false);
     assert_eq!(block["visitor"]["id"], v.id.as_str());
     assert_eq!(block["createdBy"], agent.id.as_str());
+    assert_eq!(app.err(Some(&agent.token), BLOCK, json!({ "i": { "visitorId": v.id } })).await, "BAD_USER_INPUT", "already blocked");
 
     // At once: the open socket closes with 4403, and the token is refused over HTTP.
     let code = tokio::time::timeout(Duration::from_secs(5), ws.closed()).await.expect("the socket is closed at once");
@@ -76,8 +77,10 @@ async fn blocking_revokes_the_visitors_tokens_closes_its_socket_and_refuses_its_
     assert_eq!(edges.len(), 1);
     let block_id = edges[0]["node"]["id"].as_str().unwrap().to_owned();
 
-    // Lifting: new sessions work again; the revoked token stays revoked.
+    // Lifting: new sessions work again (past the second after the block whose tokens are
+    // revoked too); the revoked token stays revoked.
     assert_eq!(app.ok(Some(&agent.token), UNBLOCK, json!({ "id": block_id })).await["unblockVisitor"], true);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
     let back = app.visitor_with(&site, json!({ "resumeToken": v.resume })).await;
     assert_eq!(back.id, v.id);
     assert!(app.gql(Some(&back.token), ME, json!({})).await.get("errors").is_none());

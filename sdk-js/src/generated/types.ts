@@ -137,7 +137,7 @@ export type StartVisitorSessionInput = {
   /** Hex HMAC-SHA256 of `externalId` with the website's identity secret. */
   userHash?: string | null | undefined;
   /**
-   * Hex HMAC-SHA256 of `email` (exactly as given) with the website's identity secret,
+   * Hex HMAC-SHA256 of `"email:" + email` (the email exactly as given) with the website's identity secret,
    * computed by the site's server: the email is then vouched for, and transcripts and
    * replies go to it without a confirmation link first. Needs `email`.
    */

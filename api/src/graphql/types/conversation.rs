@@ -175,10 +175,12 @@ impl Conversation {
     }
     /// How many messages the caller has not read (excluding its own).
     async fn unread_count(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(ctx.app().unread_count(ctx.viewer()?, &self.0).await? as i32)
     }
     /// Where each participant has read up to.
     async fn read_receipts(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReadReceipt>> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         let rows = ctx.app().read_positions(ctx.viewer()?, &self.0).await?;
         Ok(rows.into_iter().map(|r| ReadReceipt::from_row(&self.0.id, r)).collect())
     }
