@@ -166,7 +166,7 @@ impl App {
         let invite =
             self.store.create_invite(&a.org_id, email.as_str(), role, &sha256_hex(token.as_bytes()), &a.id, INVITE_TTL_MS, |i| vec![email_invite(i)]).await?;
         self.jobs.wake();
-        self.store.audit(&a.org_id, "agent", &a.id, "agent.invite", Some(&invite.id)).await?;
+        self.audit(p, "agent.invite", Some(&invite.id)).await?;
         Ok(CreatedInvite { invite, token })
     }
 
@@ -212,7 +212,7 @@ impl App {
     pub async fn revoke_invite(&self, p: &Principal, id: &str) -> ApiResult<()> {
         let a = admin(p)?;
         self.store.revoke_invite(&a.org_id, id).await.map_err(|e| not_found(e, "invite"))?;
-        self.store.audit(&a.org_id, "agent", &a.id, "agent.invite_revoke", Some(id)).await?;
+        self.audit(p, "agent.invite_revoke", Some(id)).await?;
         Ok(())
     }
 
@@ -246,7 +246,7 @@ impl App {
         guard_owner(a, &target, Some(role))?;
         let row = self.store.set_agent_role(&a.org_id, agent_id, role).await?;
         self.access_changed(&row);
-        self.store.audit(&a.org_id, "agent", &a.id, "agent.set_role", Some(agent_id)).await?;
+        self.audit(p, "agent.set_role", Some(agent_id)).await?;
         Ok(row)
     }
 
@@ -262,7 +262,7 @@ impl App {
         guard_owner(a, &target, None)?;
         let row = self.store.remove_agent(&a.org_id, agent_id).await?;
         self.access_changed(&row);
-        self.store.audit(&a.org_id, "agent", &a.id, "agent.remove", Some(agent_id)).await?;
+        self.audit(p, "agent.remove", Some(agent_id)).await?;
         Ok(row)
     }
 
@@ -301,6 +301,7 @@ impl App {
         let agent_id = self.store.spend_password_reset(&token_hash).await.map_err(|e| not_found(e, "reset token"))?;
         self.store_password(&agent_id, &hash).await?;
         let agent = self.store.agent_any(&agent_id).await?;
+        self.store.audit(&agent.org_id, "agent", &agent.id, "agent.password_reset", Some(&agent.id), meta.ip.as_deref()).await?;
         self.new_session(agent).await
     }
 
@@ -314,6 +315,7 @@ impl App {
             return Err(ApiError::Forbidden("the current password is wrong"));
         }
         self.set_password(&agent.id, new).await?;
+        self.audit(p, "agent.password_change", Some(&a.id)).await?;
         let agent = self.store.agent(&a.org_id, &a.id).await?;
         self.new_session(agent).await
     }
@@ -355,7 +357,7 @@ impl App {
         let id = new_id("key");
         let secret = random_token(32);
         let row = self.store.create_api_key(&a.org_id, &id, name.as_str(), &sha256_hex(secret.as_bytes()), &a.id).await?;
-        self.store.audit(&a.org_id, "agent", &a.id, "api_key.create", Some(&id)).await?;
+        self.audit(p, "api_key.create", Some(&id)).await?;
         Ok((row, crate::auth::format_api_key(&id, &secret)))
     }
 
@@ -364,7 +366,7 @@ impl App {
         self.store.revoke_api_key(&a.org_id, id).await.map_err(|e| not_found(e, "API key"))?;
         self.access.forget_key(id);
         self.bus.publish(AUTH_TOPIC, Event::ApiKeyRevoked { key_id: id.to_owned() });
-        self.store.audit(&a.org_id, "agent", &a.id, "api_key.revoke", Some(id)).await?;
+        self.audit(p, "api_key.revoke", Some(id)).await?;
         Ok(())
     }
 
@@ -373,18 +375,23 @@ impl App {
     pub async fn create_department(&self, p: &Principal, name: &str) -> ApiResult<DepartmentRow> {
         let a = admin(p)?;
         let name = DepartmentName::parse(name)?;
-        self.store.create_department(&a.org_id, name.as_str()).await.map_err(ApiError::from)
+        let row = self.store.create_department(&a.org_id, name.as_str()).await?;
+        self.audit(p, "department.create", Some(&row.id)).await?;
+        Ok(row)
     }
 
     pub async fn rename_department(&self, p: &Principal, id: &str, name: &str) -> ApiResult<DepartmentRow> {
         let a = admin(p)?;
         let name = DepartmentName::parse(name)?;
-        self.store.rename_department(&a.org_id, id, name.as_str()).await.map_err(ApiError::from)
+        let row = self.store.rename_department(&a.org_id, id, name.as_str()).await?;
+        self.audit(p, "department.rename", Some(id)).await?;
+        Ok(row)
     }
 
     pub async fn delete_department(&self, p: &Principal, id: &str) -> ApiResult<()> {
         let a = admin(p)?;
-        self.store.delete_department(&a.org_id, id).await.map_err(|e| not_found(e, "department"))
+        self.store.delete_department(&a.org_id, id).await.map_err(|e| not_found(e, "department"))?;
+        self.audit(p, "department.delete", Some(id)).await
     }
 
     pub async fn set_department_member(&self, p: &Principal, department_id: &str, agent_id: &str, member: bool) -> ApiResult<DepartmentRow> {
@@ -392,6 +399,7 @@ impl App {
         let dep = self.store.department(&a.org_id, department_id).await.map_err(|e| not_found(e, "department"))?;
         self.store.agent(&a.org_id, agent_id).await.map_err(|e| not_found(e, "agent"))?;
         self.store.set_department_member(&dep.id, agent_id, member).await?;
+        self.audit(p, if member { "department.member_add" } else { "department.member_remove" }, Some(agent_id)).await?;
         Ok(dep)
     }
 }
@@ -414,5 +422,78 @@ pub fn not_found(e: StoreError, what: &'static str) -> ApiError {
     match e {
         StoreError::NotFound => ApiError::NotFound(what),
         other => other.into(),
+    }
+}
+
+impl App {
+    /// The organization's audit log, newest first (owners and admins).
+    pub async fn audit_page(
+        &self,
+        p: &Principal,
+        f: &crate::store::AuditFilter,
+        before: Option<(i64, &str)>,
+        limit: i64,
+    ) -> ApiResult<Vec<crate::store::AuditRow>> {
+        let a = admin(p)?;
+        Ok(self.store.audit_page(&a.org_id, f, before, limit).await?)
+    }
+
+    /// The audit log as CSV, newest first, at most `MAX_AUDIT_EXPORT` entries; the export
+    /// is itself recorded. Limited to 10 an hour per organization.
+    pub async fn audit_csv(&self, p: &Principal, f: &crate::store::AuditFilter) -> ApiResult<String> {
+        let a = admin(p)?;
+        self.limit(&format!("audit-export:{}", a.org_id), Quota::per_window(10, Duration::from_secs(3600))).await?;
+        self.audit(p, "audit.export", None).await?;
+        let mut csv = String::from("time,action,actor_kind,actor_id,target_id,ip\n");
+        let mut before: Option<(i64, String)> = None;
+        let mut n = 0;
+        while n < MAX_AUDIT_EXPORT {
+            let rows = self.store.audit_page(&a.org_id, f, before.as_ref().map(|(t, id)| (*t, id.as_str())), 1000).await?;
+            let Some(last) = rows.last() else { break };
+            before = Some((last.created_at, last.id.clone()));
+            for r in &rows {
+                let fields = [
+                    crate::time::rfc3339(r.created_at),
+                    r.action.clone(),
+                    r.actor_kind.clone(),
+                    r.actor_id.clone(),
+                    r.target_id.clone().unwrap_or_default(),
+                    r.ip.clone().unwrap_or_default(),
+                ];
+                csv.push_str(&fields.iter().map(|v| csv_field(v)).collect::<Vec<_>>().join(","));
+                csv.push('\n');
+            }
+            n += rows.len();
+            if rows.len() < 1000 {
+                break;
+            }
+        }
+        Ok(csv)
+    }
+}
+
+/// The most entries one audit export holds (narrow it with `since`/`until` for more).
+pub const MAX_AUDIT_EXPORT: usize = 100_000;
+
+/// A CSV field (RFC 4180), defused for spreadsheets: a leading `=`, `+`, `-` or `@` is
+/// prefixed with `'` so it is never run as a formula.
+fn csv_field(v: &str) -> String {
+    let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
+    if v.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", v.replace('"', "\"\""))
+    } else {
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn csv_fields_are_quoted_and_never_formulas() {
+        assert_eq!(super::csv_field("agent.invite"), "agent.invite");
+        assert_eq!(super::csv_field("a,b"), "\"a,b\"");
+        assert_eq!(super::csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(super::csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
+        assert_eq!(super::csv_field("-1"), "'-1");
     }
 }

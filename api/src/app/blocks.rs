@@ -29,7 +29,7 @@ const REVOKE_MARGIN_MS: i64 = 1_000;
 
 impl App {
     pub async fn block_visitor(&self, p: &Principal, visitor_id: &str, reason: Option<&str>, network: bool) -> ApiResult<BlockRow> {
-        let (org_id, actor_kind, actor_id) = staff(p)?;
+        let (org_id, _, actor_id) = staff(p)?;
         let reason = reason.map(str::trim).filter(|r| !r.is_empty());
         if reason.is_some_and(|r| r.chars().count() > MAX_REASON) {
             return Err(ApiError::BadInput(format!("reason must be at most {MAX_REASON} characters")));
@@ -71,15 +71,15 @@ impl App {
             .await?;
         self.access.revoke_visitor(&visitor.id, at);
         self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: visitor.id.clone(), at });
-        self.store.audit(org_id, actor_kind.as_str(), actor_id, "visitor.block", Some(&visitor.id)).await?;
+        self.audit(p, "visitor.block", Some(&visitor.id)).await?;
         Ok(row)
     }
 
     /// Lifts a block: the visitor may start a new session (its old tokens stay revoked).
     pub async fn unblock_visitor(&self, p: &Principal, block_id: &str) -> ApiResult<BlockRow> {
-        let (org_id, actor_kind, actor_id) = staff(p)?;
+        let (org_id, _, actor_id) = staff(p)?;
         let row = self.store.lift_block(org_id, block_id, actor_id).await.map_err(|e| super::not_found(e, "block"))?;
-        self.store.audit(org_id, actor_kind.as_str(), actor_id, "visitor.unblock", Some(&row.visitor_id)).await?;
+        self.audit(p, "visitor.unblock", Some(&row.visitor_id)).await?;
         Ok(row)
     }
 

@@ -193,7 +193,7 @@ impl App {
             if !ok || access.revoked {
                 return Err(BAD);
             }
-            return Ok(Principal::ApiKey(ApiKeyPrincipal { id: key_id, org_id: access.org_id }));
+            return Ok(Principal::ApiKey(ApiKeyPrincipal { id: key_id, org_id: access.org_id, ip: None }));
         }
         let claims = self.keys.verify(token).ok_or(BAD)?;
         let expires_at = claims.exp as i64 * 1000;
@@ -203,7 +203,7 @@ impl App {
                 if access.removed || access.org_id != claims.org || Some(access.epoch) != claims.ep {
                     return Err(BAD);
                 }
-                Ok(Principal::Agent(AgentPrincipal { id: claims.sub, org_id: claims.org, role: access.role, epoch: access.epoch, expires_at }))
+                Ok(Principal::Agent(AgentPrincipal { id: claims.sub, org_id: claims.org, role: access.role, epoch: access.epoch, expires_at, ip: None }))
             }
             PrincipalKind::Visitor => {
                 let website_id = claims.web.ok_or(BAD)?;
@@ -234,6 +234,12 @@ impl App {
             Principal::ApiKey(k) => matches!(self.access.key(&self.store, &k.id).await, Ok(Some(acc)) if !acc.revoked),
             Principal::Visitor(v) => self.access.visitor_valid(&v.id, v.issued_at),
         }
+    }
+
+    /// Records what `p` did in its organization's audit log (who, what, when, from where).
+    pub async fn audit(&self, p: &Principal, action: &str, target_id: Option<&str>) -> ApiResult<()> {
+        let (kind, id, ip) = p.actor();
+        Ok(self.store.audit(p.org_id(), kind, id, action, target_id, ip).await?)
     }
 
     /// Takes a token from `key`'s bucket or fails with `RATE_LIMITED`.

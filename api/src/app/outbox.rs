@@ -137,7 +137,7 @@ impl App {
             StoreError::NotFound => crate::error::ApiError::NotFound("dead job"),
             other => other.into(),
         })?;
-        self.store.audit(&a.org_id, "agent", &a.id, "job.retry", Some(id)).await?;
+        self.audit(p, "job.retry", Some(id)).await?;
         self.jobs.wake();
         Ok(job)
     }

@@ -144,7 +144,7 @@ impl App {
             Err(StoreError::Conflict(_)) => return Err(ApiError::BadInput("this address has an account now".into())),
             Err(e) => return Err(e.into()),
         }
-        self.store.audit(&c.o, "agent", &c.a, "agent.email_change", Some(&c.a)).await?;
+        self.store.audit(&c.o, "agent", &c.a, "agent.email_change", Some(&c.a), None).await?;
         Ok(EmailChange { from: c.from, to: c.to })
     }
 }

@@ -60,7 +60,7 @@ impl App {
         let origins: Vec<String> = WebOrigin::parse_list(origins)?.into_iter().map(|o| o.as_str().to_owned()).collect();
         let key = format!("wk_{}", random_token(15));
         let row = self.store.create_website(&a.org_id, name.as_str(), &origins, &key, &random_token(32)).await?;
-        self.store.audit(&a.org_id, "agent", &a.id, "website.create", Some(&row.id)).await?;
+        self.audit(p, "website.create", Some(&row.id)).await?;
         Ok(row)
     }
 
@@ -85,7 +85,7 @@ impl App {
             powered_by: u.powered_by,
         };
         let row = self.store.update_website(&a.org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
-        self.store.audit(&a.org_id, "agent", &a.id, "website.update", Some(id)).await?;
+        self.audit(p, "website.update", Some(id)).await?;
         Ok(row)
     }
 

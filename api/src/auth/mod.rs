@@ -29,6 +29,8 @@ pub struct AgentPrincipal {
     pub epoch: i64,
     /// Access token expiry (unix ms): an open socket is closed with 4403 then.
     pub expires_at: i64,
+    /// The client IP of the request or socket, for the audit log.
+    pub ip: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +47,8 @@ pub struct VisitorPrincipal {
 pub struct ApiKeyPrincipal {
     pub id: String,
     pub org_id: String,
+    /// The client IP of the request or socket, for the audit log.
+    pub ip: Option<String>,
 }
 
 impl Principal {
@@ -67,6 +71,25 @@ impl Principal {
             Principal::Agent(a) => format!("agent:{}", a.id),
             Principal::Visitor(v) => format!("visitor:{}", v.id),
             Principal::ApiKey(k) => format!("key:{}", k.id),
+        }
+    }
+
+    /// The same principal, acting from `ip` (what the audit log records).
+    pub fn from_ip(mut self, ip: Option<&str>) -> Principal {
+        match &mut self {
+            Principal::Agent(a) => a.ip = ip.map(str::to_owned),
+            Principal::ApiKey(k) => k.ip = ip.map(str::to_owned),
+            Principal::Visitor(_) => {}
+        }
+        self
+    }
+
+    /// Who acted, for the audit log: kind (`agent`, `api_key`, `visitor`), id and IP.
+    pub fn actor(&self) -> (&'static str, &str, Option<&str>) {
+        match self {
+            Principal::Agent(a) => ("agent", &a.id, a.ip.as_deref()),
+            Principal::ApiKey(k) => ("api_key", &k.id, k.ip.as_deref()),
+            Principal::Visitor(v) => ("visitor", &v.id, None),
         }
     }
 

@@ -2,6 +2,7 @@
 //! `chinwag schema` and committed as `schema/schema.graphql` comes from `build_schema`.
 
 mod account;
+mod audit;
 mod blocks;
 pub(crate) mod budget;
 mod conversation;
@@ -29,7 +30,7 @@ use crate::config::Limits;
 use crate::error::ApiError;
 
 #[derive(MergedObject, Default)]
-pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery, jobs::JobsQuery, blocks::BlocksQuery);
+pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery, jobs::JobsQuery, blocks::BlocksQuery, audit::AuditQuery);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(

@@ -155,7 +155,7 @@ async fn execute(
     let meta = request_meta(&state.app, headers, peer.as_ref());
     let viewer = match bearer(headers) {
         Some(token) => match state.app.authenticate(token).await {
-            Ok(p) => Some(p),
+            Ok(p) => Some(p.from_ip(meta.ip.as_deref())),
             Err(e) => return api_error_response(e),
         },
         None => None,

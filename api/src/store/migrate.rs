@@ -30,6 +30,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000002, "visitor email verified", include_str!("../../../migrations/sqlite/20261205000002_visitor_email_verified.sql")),
     (20261205000003, "search per organization", include_str!("../../../migrations/sqlite/20261205000003_search_per_organization.sql")),
     (20261205000004, "search org term and active blocks", include_str!("../../../migrations/sqlite/20261205000004_search_org_term_and_active_blocks.sql")),
+    (20261205000005, "audit log readable", include_str!("../../../migrations/sqlite/20261205000005_audit_log_readable.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -42,6 +43,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000002, "visitor email verified", include_str!("../../../migrations/postgres/20261205000002_visitor_email_verified.sql")),
     (20261205000003, "search per organization", include_str!("../../../migrations/postgres/20261205000003_search_per_organization.sql")),
     (20261205000004, "search org term and active blocks", include_str!("../../../migrations/postgres/20261205000004_search_org_term_and_active_blocks.sql")),
+    (20261205000005, "audit log readable", include_str!("../../../migrations/postgres/20261205000005_audit_log_readable.sql")),
 ];
 
 impl Store {

@@ -62,6 +62,7 @@ mod websites;
 pub use agents::NewAgent;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
+pub use audit::{AuditFilter, AuditRow};
 pub use batches::PersonRow;
 pub use blocks::{BlockRow, NewBlock};
 pub use chat::{ConversationFilter, PageDirection};

@@ -3,6 +3,7 @@
 
 mod access;
 mod agent_side;
+mod audit;
 mod bad_input;
 mod blocking;
 mod built_clients;

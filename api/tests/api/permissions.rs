@@ -16,6 +16,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("query { invites { id } }", "o"),
     ("query { apiKeys { id } }", "o"),
     ("query { jobs { edges { cursor } } }", "o"),
+    ("query { auditLog { edges { cursor } } }", "o"),
     ("query { websites { id } }", "aok"),
     ("query { website(id: \"web_x\") { id } }", "aok"),
     ("query { currentVisitor { id } }", "v"),

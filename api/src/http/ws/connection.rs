@@ -192,7 +192,7 @@ impl Connection {
                     .and_then(|v| v.as_str())
                     .and_then(crate::auth::bearer_token)
                     .ok_or((CloseCode::Forbidden, "Forbidden"))?;
-                let p = self.state.app.authenticate(token).await.map_err(|_| (CloseCode::Forbidden, "Forbidden"))?;
+                let p = self.state.app.authenticate(token).await.map_err(|_| (CloseCode::Forbidden, "Forbidden"))?.from_ip(self.meta.ip.as_deref());
                 let ttl = match p.expires_at() {
                     Some(exp) => Duration::from_millis((exp - now_ms()).max(0) as u64),
                     None => Duration::from_secs(365 * 24 * 3600),
