@@ -211,6 +211,12 @@ export const VisitorDetailsDocument = doc<
   website(id: $websiteId) { id name preChatFields { key label } } }`,
 );
 
+/** A page of a paginated list: `first` nodes, and the cursor to pass as `after` for more. */
+export interface Connection<T> {
+  edges: { cursor: string; node: T }[];
+  pageInfo: { hasNextPage: boolean; endCursor: string | null };
+}
+
 /** A block in force: the visitor's sessions are refused (and, with `coversNetwork`, its network's). */
 export interface VisitorBlock {
   id: string;
@@ -229,12 +235,7 @@ const BLOCK = 'id visitor { id name } externalId coversNetwork reason createdBy 
 
 /** The blocks in force, newest first; of one visitor with `visitorId`. */
 export const VisitorBlocksDocument = doc<
-  {
-    visitorBlocks: {
-      edges: { cursor: string; node: VisitorBlock }[];
-      pageInfo: { hasNextPage: boolean; endCursor: string | null };
-    };
-  },
+  { visitorBlocks: Connection<VisitorBlock> },
   { visitorId?: string; first: number; after?: string }
 >(
   `query VisitorBlocks($visitorId: ID, $first: Int, $after: String) { visitorBlocks(visitorId: $visitorId, first: $first, after: $after) {
@@ -348,4 +349,35 @@ export const MessageAttachmentsDocument = doc<
 >(
   `query MessageAttachments($id: ID!, $first: Int, $after: ID, $last: Int, $before: ID) { conversation(id: $id) { id
   messages(first: $first, after: $after, last: $last, before: $before) { nodes { id attachments { id filename contentType size url isImage } } } } }`,
+);
+
+/** One audited action: who (`actorKind` and `actorId`, with the agent's name) did what to what. */
+export interface AuditEntry {
+  id: string;
+  /** `agent.invite`, `visitor.block`, ...: see settings/AuditLog.tsx for the known ones. */
+  action: string;
+  actorKind: 'agent' | 'api_key' | 'visitor' | (string & {});
+  actorId: string;
+  /** The agent's name, when the actor is an agent of the organization. */
+  actorName: string | null;
+  targetId: string | null;
+  /** The client address the server saw. */
+  ip: string | null;
+  createdAt: string;
+}
+
+export interface AuditLogFilter {
+  action?: string;
+  actorId?: string;
+  since?: string;
+  until?: string;
+}
+
+/** The organization's audit log, newest first (owners and admins). */
+export const AuditLogDocument = doc<
+  { auditLog: Connection<AuditEntry> },
+  { filter?: AuditLogFilter; first: number; after?: string }
+>(
+  `query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) { auditLog(filter: $filter, first: $first, after: $after) {
+  edges { cursor node { id action actorKind actorId actorName targetId ip createdAt } } pageInfo { hasNextPage endCursor } } }`,
 );
