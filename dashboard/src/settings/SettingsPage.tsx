@@ -3,6 +3,7 @@ import { Link, useLocation } from '../router';
 import { isAdmin, useMe } from '../session';
 import { EmptyState, Icon } from '../ui';
 import { AccountSection } from './Account';
+import { AuditLogSection } from './AuditLog';
 import { BlocksSection } from './Blocks';
 import { CannedSection } from './Canned';
 import { DepartmentsSection } from './Departments';
@@ -15,6 +16,7 @@ const SECTIONS = [
   { id: 'departments', label: 'Departments', admin: true },
   { id: 'canned', label: 'Saved replies', admin: false },
   { id: 'blocks', label: 'Blocked visitors', admin: false },
+  { id: 'audit', label: 'Audit log', admin: true },
   { id: 'account', label: 'Account & notifications', admin: false },
 ] as const;
 
@@ -23,8 +25,10 @@ export default function SettingsPage() {
   const { segments } = useLocation();
   const sections = SECTIONS.filter((s) => !s.admin || isAdmin(me));
   const current = sections.find((s) => s.id === segments[1]);
+  // A section this agent's role may not open (a shared link, say): said plainly.
+  const barred = current ? undefined : SECTIONS.find((s) => s.id === segments[1]);
   return (
-    <div className={`settings${current ? ' has-open' : ''}`}>
+    <div className={`settings${current || barred ? ' has-open' : ''}`}>
       <nav className="settings-nav" aria-label="Settings">
         <h1>Settings</h1>
         <ul>
@@ -42,7 +46,7 @@ export default function SettingsPage() {
         </ul>
       </nav>
       <div className="settings-body">
-        {current && (
+        {(current || barred) && (
           <Link to="settings" className="only-phone back-link">
             <Icon name="back" size={16} /> Settings
           </Link>
@@ -57,13 +61,19 @@ export default function SettingsPage() {
           <CannedSection />
         ) : current?.id === 'blocks' ? (
           <BlocksSection />
+        ) : current?.id === 'audit' ? (
+          <AuditLogSection />
         ) : current?.id === 'account' ? (
           <AccountSection />
+        ) : barred ? (
+          <EmptyState icon="block" title={`${barred.label} is for owners and admins`}>
+            <p>Only owners and admins of your organization can open it. Ask one of them if you need something from it.</p>
+          </EmptyState>
         ) : (
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, saved replies, blocked visitors and your account.'
+                ? 'Websites, your team, saved replies, blocked visitors, the audit log and your account.'
                 : 'Saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>
