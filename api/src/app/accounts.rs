@@ -351,12 +351,15 @@ impl App {
 
     // ---- API keys ----
 
-    pub async fn create_api_key(&self, p: &Principal, name: &str) -> ApiResult<(ApiKeyRow, String)> {
+    pub async fn create_api_key(&self, p: &Principal, name: &str, expires_at: Option<i64>) -> ApiResult<(ApiKeyRow, String)> {
         let a = admin(p)?;
         let name = ApiKeyName::parse(name)?;
+        if expires_at.is_some_and(|t| t <= now_ms()) {
+            return Err(ApiError::BadInput("expiresAt must be in the future".into()));
+        }
         let id = new_id("key");
         let secret = random_token(32);
-        let row = self.store.create_api_key(&a.org_id, &id, name.as_str(), &sha256_hex(secret.as_bytes()), &a.id).await?;
+        let row = self.store.create_api_key(&a.org_id, &id, name.as_str(), &sha256_hex(secret.as_bytes()), &a.id, expires_at).await?;
         self.audit(p, "api_key.create", Some(&id)).await?;
         Ok((row, crate::auth::format_api_key(&id, &secret)))
     }

@@ -190,10 +190,16 @@ impl App {
             let access = self.access.key(&self.store, &key_id).await?.ok_or(BAD)?;
             let hash = crate::ids::sha256_hex(secret.as_bytes());
             let ok: bool = subtle::ConstantTimeEq::ct_eq(hash.as_bytes(), access.secret_hash.as_bytes()).into();
-            if !ok || access.revoked {
+            if !ok || !access.usable() {
                 return Err(BAD);
             }
-            return Ok(Principal::ApiKey(ApiKeyPrincipal { id: key_id, org_id: access.org_id, ip: None }));
+            let now = crate::time::now_ms();
+            if self.access.key_use_due(&key_id, now) {
+                if let Err(e) = self.store.touch_api_key(&key_id, now).await {
+                    tracing::warn!(error = ?e, "recording an API key's use");
+                }
+            }
+            return Ok(Principal::ApiKey(ApiKeyPrincipal { id: key_id, org_id: access.org_id, ip: None, expires_at: access.expires_at }));
         }
         let claims = self.keys.verify(token).ok_or(BAD)?;
         let expires_at = claims.exp as i64 * 1000;
@@ -231,7 +237,7 @@ impl App {
     pub async fn recheck(&self, p: &Principal) -> bool {
         match p {
             Principal::Agent(a) => matches!(self.access.agent(&self.store, &a.id).await, Ok(Some(acc)) if !acc.removed && acc.epoch == a.epoch),
-            Principal::ApiKey(k) => matches!(self.access.key(&self.store, &k.id).await, Ok(Some(acc)) if !acc.revoked),
+            Principal::ApiKey(k) => matches!(self.access.key(&self.store, &k.id).await, Ok(Some(acc)) if acc.usable()),
             Principal::Visitor(v) => self.access.visitor_valid(&v.id, v.issued_at),
         }
     }

@@ -26,6 +26,15 @@ pub struct KeyAccess {
     pub org_id: String,
     pub secret_hash: String,
     pub revoked: bool,
+    /// Unix ms; none: never.
+    pub expires_at: Option<i64>,
+}
+
+impl KeyAccess {
+    /// Not revoked and not expired.
+    pub fn usable(&self) -> bool {
+        !self.revoked && self.expires_at.is_none_or(|t| t > crate::time::now_ms())
+    }
 }
 
 #[derive(Default)]
@@ -34,6 +43,8 @@ pub struct AccessCache {
     keys: RwLock<HashMap<String, KeyAccess>>,
     /// Visitors whose tokens issued at or before the time (unix ms) are refused.
     revoked_visitors: RwLock<HashMap<String, i64>>,
+    /// When each API key's use was last written to the store (at most once a minute).
+    key_used: std::sync::Mutex<HashMap<String, i64>>,
     /// Woken when a visitor's tokens are revoked: open sockets re-check their visitor.
     revocations: Arc<Notify>,
     /// Counts changes to either map, so a check can be skipped while nothing changed.
@@ -100,13 +111,26 @@ impl AccessCache {
         self.revocations.notify_waiters();
     }
 
+    /// Whether the key's use at `now` should be written (the last write is over a minute
+    /// old); notes it as written.
+    pub fn key_use_due(&self, id: &str, now: i64) -> bool {
+        let mut m = self.key_used.lock().expect("cache lock");
+        match m.get(id) {
+            Some(&at) if now - at < 60_000 => false,
+            _ => {
+                m.insert(id.to_owned(), now);
+                true
+            }
+        }
+    }
+
     /// What open sockets wait on to learn of a revocation.
     pub fn revocations(&self) -> Arc<Notify> {
         self.revocations.clone()
     }
 
     pub fn key_valid(&self, id: &str) -> Option<bool> {
-        self.keys.read().expect("cache lock").get(id).map(|k| !k.revoked)
+        self.keys.read().expect("cache lock").get(id).map(KeyAccess::usable)
     }
 
     pub fn agent_cached(&self, id: &str) -> Option<AgentAccess> {
@@ -136,7 +160,7 @@ impl AccessCache {
             Err(StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let access = KeyAccess { org_id: row.org_id, secret_hash: row.secret_hash, revoked: row.revoked_at.is_some() };
+        let access = KeyAccess { org_id: row.org_id, secret_hash: row.secret_hash, revoked: row.revoked_at.is_some(), expires_at: row.expires_at };
         self.keys_mut(|m| drop(m.insert(id.to_owned(), access.clone())));
         Ok(Some(access))
     }

@@ -49,6 +49,8 @@ pub struct ApiKeyPrincipal {
     pub org_id: String,
     /// The client IP of the request or socket, for the audit log.
     pub ip: Option<String>,
+    /// When the key expires (unix ms): an open socket is closed with 4403 then.
+    pub expires_at: Option<i64>,
 }
 
 impl Principal {
@@ -97,7 +99,7 @@ impl Principal {
         match self {
             Principal::Agent(a) => Some(a.expires_at),
             Principal::Visitor(v) => Some(v.expires_at),
-            Principal::ApiKey(_) => None,
+            Principal::ApiKey(k) => k.expires_at,
         }
     }
 }

@@ -4,7 +4,7 @@
 use async_graphql::{Context, InputObject, Object, ID};
 
 use super::guards::Allow;
-use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, Department, Invite, InvitePreview, PendingInvite};
+use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, DateTime, Department, Invite, InvitePreview, PendingInvite};
 use super::{ContextExt as _, GqlResult};
 use crate::app::Session;
 use crate::domain::{AgentStatus, Role};
@@ -194,10 +194,11 @@ impl AccountMutation {
         Ok(Agent(ctx.app().set_agent_status(ctx.viewer()?, status).await?))
     }
 
-    /// Creates an API key. The secret is in the result and never shown again.
+    /// Creates an API key. The secret is in the result and never shown again. With
+    /// `expiresAt` (in the future) the key stops working then.
     #[graphql(guard = "Allow::Admins")]
-    async fn create_api_key(&self, ctx: &Context<'_>, name: String) -> GqlResult<CreatedApiKey> {
-        let (row, secret) = ctx.app().create_api_key(ctx.viewer()?, &name).await?;
+    async fn create_api_key(&self, ctx: &Context<'_>, name: String, expires_at: Option<DateTime>) -> GqlResult<CreatedApiKey> {
+        let (row, secret) = ctx.app().create_api_key(ctx.viewer()?, &name, expires_at.map(|d| d.0)).await?;
         Ok(CreatedApiKey { api_key: ApiKey(row), secret })
     }
 

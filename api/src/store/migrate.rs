@@ -31,6 +31,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000003, "search per organization", include_str!("../../../migrations/sqlite/20261205000003_search_per_organization.sql")),
     (20261205000004, "search org term and active blocks", include_str!("../../../migrations/sqlite/20261205000004_search_org_term_and_active_blocks.sql")),
     (20261205000005, "audit log readable", include_str!("../../../migrations/sqlite/20261205000005_audit_log_readable.sql")),
+    (20261205000006, "api key expiry", include_str!("../../../migrations/sqlite/20261205000006_api_key_expiry.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -44,6 +45,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000003, "search per organization", include_str!("../../../migrations/postgres/20261205000003_search_per_organization.sql")),
     (20261205000004, "search org term and active blocks", include_str!("../../../migrations/postgres/20261205000004_search_org_term_and_active_blocks.sql")),
     (20261205000005, "audit log readable", include_str!("../../../migrations/postgres/20261205000005_audit_log_readable.sql")),
+    (20261205000006, "api key expiry", include_str!("../../../migrations/postgres/20261205000006_api_key_expiry.sql")),
 ];
 
 impl Store {

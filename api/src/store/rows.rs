@@ -67,6 +67,8 @@ pub struct ApiKeyRow {
     pub secret_hash: String,
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
+    /// When the key stops working (unix ms); none: never.
+    pub expires_at: Option<i64>,
     pub created_at: i64,
 }
 

@@ -167,3 +167,27 @@ async fn log_out_ends_the_session_family() {
     assert_eq!(app.err(None, q, json!({ "t": next })).await, "UNAUTHENTICATED");
     assert_eq!(app.err(None, "mutation { logOut(refreshToken: \"rt_forged.x\") }", json!({})).await, "UNAUTHENTICATED");
 }
+
+#[tokio::test]
+async fn an_api_key_may_expire_and_shows_when_it_was_last_used() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let create = "mutation($e: DateTime) { createApiKey(name: \"short\", expiresAt: $e) { secret apiKey { id expiresAt lastUsedAt } } }";
+    assert_eq!(app.err(Some(&owner.token), create, json!({ "e": "2001-01-01T00:00:00Z" })).await, "BAD_USER_INPUT", "not in the past");
+    let soon = chinwag::time::rfc3339(chinwag::time::now_ms() + 1500);
+    let k = app.ok(Some(&owner.token), create, json!({ "e": soon })).await["createApiKey"].clone();
+    let secret = k["secret"].as_str().unwrap().to_owned();
+    assert_eq!(k["apiKey"]["expiresAt"], soon.as_str());
+    assert_eq!(k["apiKey"]["lastUsedAt"], serde_json::Value::Null);
+
+    // Used: it works, its use is recorded, and an open socket lives until the expiry.
+    assert!(app.gql(Some(&secret), "{ websites { id } }", json!({})).await.get("errors").is_none());
+    let keys = app.ok(Some(&owner.token), "{ apiKeys { id lastUsedAt } }", json!({})).await;
+    assert!(keys["apiKeys"][0]["lastUsedAt"].is_string(), "{keys}");
+    let mut ws = app.ws(&secret).await;
+
+    // Expired: refused over HTTP, and the socket is closed with 4403.
+    let code = tokio::time::timeout(std::time::Duration::from_secs(5), ws.closed()).await.expect("closed at expiry");
+    assert_eq!(code, 4403);
+    assert_eq!(code_of(&app.gql(Some(&secret), "{ websites { id } }", json!({})).await), "UNAUTHENTICATED");
+}

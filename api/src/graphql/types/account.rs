@@ -79,6 +79,14 @@ impl ApiKey {
     async fn revoked_at(&self) -> Option<DateTime> {
         dt(self.0.revoked_at)
     }
+    /// When the key was last used (kept to within a minute).
+    async fn last_used_at(&self) -> Option<DateTime> {
+        dt(self.0.last_used_at)
+    }
+    /// When the key stops working; none: never.
+    async fn expires_at(&self) -> Option<DateTime> {
+        dt(self.0.expires_at)
+    }
 }
 
 /// Returned once by `createApiKey`: the secret is never shown again.
