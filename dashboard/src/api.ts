@@ -381,3 +381,32 @@ export const AuditLogDocument = doc<
   `query AuditLog($filter: AuditLogFilter, $first: Int, $after: String) { auditLog(filter: $filter, first: $first, after: $after) {
   edges { cursor node { id action actorKind actorId actorName targetId ip createdAt } } pageInfo { hasNextPage endCursor } } }`,
 );
+
+/** A server-to-server key of the organization; its secret is only ever in `CreatedApiKey`. */
+export interface ApiKey {
+  id: string;
+  name: string;
+  createdAt: string;
+  revokedAt: string | null;
+  /** Kept to within a minute by the server. */
+  lastUsedAt: string | null;
+  /** None: the key never expires. */
+  expiresAt: string | null;
+}
+
+const API_KEY = 'id name createdAt revokedAt lastUsedAt expiresAt';
+
+/** The organization's API keys, revoked ones too (owners and admins). */
+export const ApiKeysDocument = doc<{ apiKeys: ApiKey[] }>(`query ApiKeys { apiKeys { ${API_KEY} } }`);
+
+/** A new key; `secret` is returned this once and never again. `expiresAt`: RFC 3339, in the future. */
+export const CreateApiKeyDocument = doc<
+  { createApiKey: { secret: string; apiKey: ApiKey } },
+  { name: string; expiresAt?: string | null }
+>(
+  `mutation CreateApiKey($name: String!, $expiresAt: DateTime) { createApiKey(name: $name, expiresAt: $expiresAt) { secret apiKey { ${API_KEY} } } }`,
+);
+
+export const RevokeApiKeyDocument = doc<{ revokeApiKey: boolean }, { id: string }>(
+  `mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }`,
+);

@@ -3,6 +3,7 @@ import { Link, useLocation } from '../router';
 import { isAdmin, useMe } from '../session';
 import { EmptyState, Icon } from '../ui';
 import { AccountSection } from './Account';
+import { ApiKeysSection } from './ApiKeys';
 import { AuditLogSection } from './AuditLog';
 import { BlocksSection } from './Blocks';
 import { CannedSection } from './Canned';
@@ -16,6 +17,7 @@ const SECTIONS = [
   { id: 'departments', label: 'Departments', admin: true },
   { id: 'canned', label: 'Saved replies', admin: false },
   { id: 'blocks', label: 'Blocked visitors', admin: false },
+  { id: 'api-keys', label: 'API keys', admin: true },
   { id: 'audit', label: 'Audit log', admin: true },
   { id: 'account', label: 'Account & notifications', admin: false },
 ] as const;
@@ -61,6 +63,8 @@ export default function SettingsPage() {
           <CannedSection />
         ) : current?.id === 'blocks' ? (
           <BlocksSection />
+        ) : current?.id === 'api-keys' ? (
+          <ApiKeysSection />
         ) : current?.id === 'audit' ? (
           <AuditLogSection />
         ) : current?.id === 'account' ? (
@@ -73,7 +77,7 @@ export default function SettingsPage() {
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, saved replies, blocked visitors, the audit log and your account.'
+                ? 'Websites, your team, saved replies, blocked visitors, API keys, the audit log and your account.'
                 : 'Saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>
