@@ -8,7 +8,18 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { DESKTOP, PHONE, accessibilityViolations, gql, launchBrowser, linkIn, shot, signIn, startServer } from './harness.mjs';
+import {
+  DESKTOP,
+  PHONE,
+  accessibilityViolations,
+  addAgent,
+  gql,
+  launchBrowser,
+  shot,
+  signIn,
+  signUpOwner,
+  startServer,
+} from './harness.mjs';
 
 const OWNER = { org: 'Lindqvist Lamps', name: 'Lena Lindqvist', email: 'lena@lamps.test', password: 'brass and glass shades' };
 const AGENT = { name: 'Ola Olsen', email: 'ola@lamps.test', password: 'switches and sockets' };
@@ -29,11 +40,7 @@ describe('the audit log', () => {
       assert.ok(r.data, JSON.stringify(r));
       return r.data;
     };
-    token = (
-      await call('mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', {
-        i: { organizationName: OWNER.org, name: OWNER.name, email: OWNER.email, password: OWNER.password },
-      })
-    ).signUp.accessToken;
+    token = await signUpOwner(server, OWNER);
     // Oldest to newest: 26 departments (cheap entries for a second page), an invite, which
     // Ola accepts, a website, an API key, and a block made with that key.
     for (let i = 1; i <= 26; i++) {
@@ -41,15 +48,7 @@ describe('the audit log', () => {
         (await call('mutation($n: String!) { createDepartment(name: $n) { id } }', { n: `Shelf ${i}` })).createDepartment.id,
       );
     }
-    inviteId = (
-      await call('mutation($i: InviteAgentInput!) { inviteAgent(input: $i) { id } }', {
-        i: { email: AGENT.email, role: 'AGENT' },
-      })
-    ).inviteAgent.id;
-    const inviteToken = new URL(linkIn(await server.mail(AGENT.email, /invited you/))).searchParams.get('token');
-    await call('mutation($i: AcceptInviteInput!) { acceptInvite(input: $i) { accessToken } }', {
-      i: { token: inviteToken, name: AGENT.name, password: AGENT.password },
-    });
+    inviteId = await addAgent(server, token, AGENT);
     const website = (await call('mutation { createWebsite(input: { name: "Lamp shop" }) { id publicKey } }')).createWebsite;
     websiteId = website.id;
     const key = (await call('mutation { createApiKey(name: "Moderation bot") { apiKey { id } secret } }')).createApiKey;

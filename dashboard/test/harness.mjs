@@ -54,6 +54,37 @@ export async function gql(server, query, variables = {}, token) {
   return r.json();
 }
 
+/** Signs up `owner` ({ org, name, email, password }): a new organization; resolves to its access token. */
+export async function signUpOwner(server, owner) {
+  const r = await gql(server, 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', {
+    i: { organizationName: owner.org, name: owner.name, email: owner.email, password: owner.password },
+  });
+  if (!r.data) throw new Error(`signUp: ${JSON.stringify(r)}`);
+  return r.data.signUp.accessToken;
+}
+
+/**
+ * Invites `agent` ({ name, email, password }) with `token` (an owner's or admin's) and
+ * accepts through the emailed link, as they would; resolves to the invite's id.
+ */
+export async function addAgent(server, token, agent, role = 'AGENT') {
+  const invited = await gql(
+    server,
+    'mutation($i: InviteAgentInput!) { inviteAgent(input: $i) { id } }',
+    {
+      i: { email: agent.email, role },
+    },
+    token,
+  );
+  if (!invited.data) throw new Error(`inviteAgent: ${JSON.stringify(invited)}`);
+  const inviteToken = new URL(linkIn(await server.mail(agent.email, /invited you/))).searchParams.get('token');
+  const accepted = await gql(server, 'mutation($i: AcceptInviteInput!) { acceptInvite(input: $i) { accessToken } }', {
+    i: { token: inviteToken, name: agent.name, password: agent.password },
+  });
+  if (!accepted.data) throw new Error(`acceptInvite: ${JSON.stringify(accepted)}`);
+  return invited.data.inviteAgent.id;
+}
+
 /**
  * The emails a server without SMTP wrote to `<data dir>/outbox/*.eml`, oldest first, as
  * `{ to, subject, text }` with the body decoded (7bit, quoted-printable or base64).
