@@ -251,3 +251,52 @@ impl App {
         self.keys.parse_signed_id("vr_", token)
     }
 }
+
+/// The most attributes the site's server keeps on one visitor.
+const MAX_SERVER_ATTRIBUTES: usize = 50;
+
+impl App {
+    /// Sets (and removes) attributes of a verified customer by the site's own user id, as
+    /// the site's server (agents and API keys): the visitor is made if the customer has not
+    /// chatted yet, so the attributes are there when they do. Kept apart from what the
+    /// browser set; a visitor never sees them.
+    pub async fn set_visitor_attributes(
+        &self,
+        p: &Principal,
+        website_id: &str,
+        external_id: &str,
+        set: &[(String, String)],
+        remove: &[String],
+    ) -> ApiResult<VisitorRow> {
+        let (org_id, _, _) = super::staff(p)?;
+        self.limit(&format!("attributes:{}", p.limit_key()), self.send_quota()).await?;
+        let site = self.store.website(org_id, website_id).await.map_err(|e| super::not_found(e, "website"))?;
+        let ext = external_id.trim();
+        if ext.is_empty() || ext.chars().count() > 200 {
+            return Err(ApiError::BadInput("externalId must be 1 to 200 characters".into()));
+        }
+        if remove.len() > MAX_SERVER_ATTRIBUTES {
+            return Err(ApiError::BadInput(format!("remove at most {MAX_SERVER_ATTRIBUTES} keys at once")));
+        }
+        let set = parse_attributes(set)?;
+        let visitor = match self.store.visitor_by_external(&site.id, ext).await? {
+            Some(v) => v,
+            None => match self.new_visitor(&site, &RequestMeta::default(), Some(ext)).await {
+                Ok(v) => v,
+                // Made meanwhile by another request: that one.
+                Err(ApiError::BadInput(_)) => self.store.visitor_by_external(&site.id, ext).await?.ok_or(ApiError::NotFound("visitor"))?,
+                Err(e) => return Err(e),
+            },
+        };
+        let mut all: std::collections::BTreeMap<String, String> = visitor.server_attribute_pairs().into_iter().collect();
+        for k in remove {
+            all.remove(k.trim());
+        }
+        all.extend(set);
+        if all.len() > MAX_SERVER_ATTRIBUTES {
+            return Err(ApiError::BadInput(format!("a visitor has at most {MAX_SERVER_ATTRIBUTES} attributes from your server")));
+        }
+        let json = serde_json::to_string(&all).expect("attributes serialize");
+        Ok(self.store.set_server_attributes(org_id, &visitor.id, &json).await?)
+    }
+}

@@ -87,6 +87,18 @@ pub struct StartVisitorSessionInput {
     pub attributes: Option<Vec<VisitorAttributeInput>>,
 }
 
+/// Attributes of a customer, by the site's own user id, from the site's server.
+#[derive(InputObject)]
+pub struct SetVisitorAttributesInput {
+    pub website_id: ID,
+    /// The site's own user id (what identity verification signs).
+    pub external_id: String,
+    /// Set (at most 20 at once; keys are letters, digits, `_`, `-`, `.`).
+    pub attributes: Option<Vec<VisitorAttributeInput>>,
+    /// Keys to remove.
+    pub remove: Option<Vec<String>>,
+}
+
 #[derive(InputObject)]
 pub struct TrackPageViewInput {
     /// The page's absolute URL.
@@ -143,6 +155,17 @@ pub struct WebsiteMutation;
 
 #[Object]
 impl WebsiteMutation {
+    /// Sets or removes attributes of a customer by the site's own user id, from the site's
+    /// server (agents and API keys): order counts, plan, lifetime value. The visitor is made
+    /// if the customer has not chatted yet. Agents see them with `fromServer: true`; the
+    /// visitor never does. At most 50 per visitor.
+    #[graphql(guard = "Allow::Staff")]
+    async fn set_visitor_attributes(&self, ctx: &Context<'_>, input: SetVisitorAttributesInput) -> GqlResult<Visitor> {
+        let set: Vec<(String, String)> = input.attributes.unwrap_or_default().into_iter().map(|a| (a.key, a.value)).collect();
+        let remove = input.remove.unwrap_or_default();
+        Ok(Visitor(ctx.app().set_visitor_attributes(ctx.viewer()?, &input.website_id, &input.external_id, &set, &remove).await?))
+    }
+
     /// Adds a website; its `publicKey` goes into the widget snippet.
     #[graphql(guard = "Allow::Admins")]
     async fn create_website(&self, ctx: &Context<'_>, input: CreateWebsiteInput) -> GqlResult<Website> {

@@ -32,6 +32,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000004, "search org term and active blocks", include_str!("../../../migrations/sqlite/20261205000004_search_org_term_and_active_blocks.sql")),
     (20261205000005, "audit log readable", include_str!("../../../migrations/sqlite/20261205000005_audit_log_readable.sql")),
     (20261205000006, "api key expiry", include_str!("../../../migrations/sqlite/20261205000006_api_key_expiry.sql")),
+    (20261205000007, "visitor server attributes", include_str!("../../../migrations/sqlite/20261205000007_visitor_server_attributes.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -46,6 +47,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000004, "search org term and active blocks", include_str!("../../../migrations/postgres/20261205000004_search_org_term_and_active_blocks.sql")),
     (20261205000005, "audit log readable", include_str!("../../../migrations/postgres/20261205000005_audit_log_readable.sql")),
     (20261205000006, "api key expiry", include_str!("../../../migrations/postgres/20261205000006_api_key_expiry.sql")),
+    (20261205000007, "visitor server attributes", include_str!("../../../migrations/postgres/20261205000007_visitor_server_attributes.sql")),
 ];
 
 impl Store {

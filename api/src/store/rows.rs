@@ -135,6 +135,8 @@ pub struct VisitorRow {
     pub last_seen_at: i64,
     /// When `email` was vouched for (signed by the site, or confirmed by its owner).
     pub email_verified_at: Option<i64>,
+    /// JSON object of the attributes the site's server set (never shown to the visitor).
+    pub server_attributes: String,
 }
 
 impl VisitorRow {
@@ -143,8 +145,14 @@ impl VisitorRow {
         self.email_verified_at.and(self.email.as_deref())
     }
 
+    /// What the visitor's browser set.
     pub fn attribute_pairs(&self) -> Vec<(String, String)> {
         serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.attributes).map(|m| m.into_iter().collect()).unwrap_or_default()
+    }
+
+    /// What the site's server set through the API.
+    pub fn server_attribute_pairs(&self) -> Vec<(String, String)> {
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.server_attributes).map(|m| m.into_iter().collect()).unwrap_or_default()
     }
 }
 
@@ -231,7 +239,7 @@ macro_rules! website_cols {
 }
 macro_rules! visitor_cols {
     () => {
-        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at, email_verified_at"
+        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at, email_verified_at, server_attributes"
     };
 }
 macro_rules! conversation_cols {

@@ -221,6 +221,20 @@ impl Store {
         })
     }
 
+    /// Replaces the attributes the site's server set.
+    pub async fn set_server_attributes(&self, org_id: &str, id: &str, json: &str) -> StoreResult<VisitorRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, VisitorRow>(concat!("update visitors set server_attributes = $1 where id = $2 and org_id = $3 returning ", visitor_cols!()))
+                .bind(json)
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
     /// Marks `email` as the visitor's, confirmed by its owner (a link mailed to it).
     pub async fn confirm_visitor_email(&self, org_id: &str, id: &str, email: &str) -> StoreResult<VisitorRow> {
         on_write!(self, |pool, DB| {

@@ -42,6 +42,7 @@ const MATRIX: &[(&str, &str)] = &[
     ("mutation { removeDepartmentMember(departmentId: \"dep_x\", agentId: \"agt_x\") { id } }", "o"),
     ("mutation { createWebsite(input: {name: \"Shop\"}) { id } }", "o"),
     ("mutation { updateWebsite(id: \"web_x\", input: {name: \"Shop\"}) { id } }", "o"),
+    ("mutation { setVisitorAttributes(input: {websiteId: \"web_x\", externalId: \"u\"}) { id } }", "aok"),
     ("mutation { trackPageView(input: {url: \"https://shop.test/\"}) }", "v"),
     ("mutation { startConversation(input: {}) { id } }", "v"),
     ("mutation { assignConversation(input: {conversationId: \"conv_x\"}) { id } }", "aok"),

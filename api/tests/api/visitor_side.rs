@@ -169,3 +169,56 @@ async fn business_hours_pre_chat_fields_and_offline_messages() {
     app.ok(Some(&owner.token), update, json!({ "id": site.id, "i": { "clearBusinessHours": true } })).await;
     assert_eq!(app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"]["businessHoursOpen"], true);
 }
+
+#[tokio::test]
+async fn the_sites_server_sets_a_customers_attributes_by_external_id_and_the_visitor_never_sees_them() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let key = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"shop\") { secret } }", json!({})).await["createApiKey"]["secret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = "mutation($i: SetVisitorAttributesInput!) { setVisitorAttributes(input: $i) { id externalId attributes { key value fromServer } } }";
+    let input = |attrs: serde_json::Value, remove: serde_json::Value| json!({ "i": { "websiteId": site.id, "externalId": "cust-1", "attributes": attrs, "remove": remove } });
+    // Before the customer ever chats: the visitor is made with their id.
+    let d = app.ok(Some(&key), set, input(json!([{ "key": "orders", "value": "3" }, { "key": "plan", "value": "gold" }]), json!([]))).await;
+    let made = d["setVisitorAttributes"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(d["setVisitorAttributes"]["externalId"], "cust-1");
+    let d = app.ok(Some(&key), set, input(json!([{ "key": "orders", "value": "4" }]), json!(["plan"]))).await;
+    assert_eq!(d["setVisitorAttributes"]["id"], made.as_str(), "the same customer");
+    assert_eq!(d["setVisitorAttributes"]["attributes"], json!([{ "key": "orders", "value": "4", "fromServer": true }]));
+
+    // The customer signs in on the site and claims a plan in the browser.
+    let secret = identity_secret(&app, &owner, &site).await;
+    let v = app
+        .visitor_with(&site, json!({ "externalId": "cust-1", "userHash": user_hash(&secret, "cust-1"), "attributes": [{ "key": "orders", "value": "999" }, { "key": "lang", "value": "nb" }] }))
+        .await;
+    assert_eq!(v.id, made);
+    let mine = app.ok(Some(&v.token), "{ currentVisitor { attributes { key value fromServer } } }", json!({})).await;
+    assert_eq!(
+        mine["currentVisitor"]["attributes"],
+        json!([{ "key": "lang", "value": "nb", "fromServer": false }, { "key": "orders", "value": "999", "fromServer": false }]),
+        "the visitor sees only what its browser set"
+    );
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let staff =
+        app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { visitor { attributes { key value fromServer } } } }", json!({ "c": conv })).await;
+    assert_eq!(
+        staff["conversation"]["visitor"]["attributes"],
+        json!([{ "key": "lang", "value": "nb", "fromServer": false }, { "key": "orders", "value": "4", "fromServer": true }]),
+        "agents see the server's value where both set one"
+    );
+
+    // Who may, and bad input.
+    assert_eq!(app.err(Some(&v.token), set, input(json!([]), json!([]))).await, "FORBIDDEN");
+    let rival = app.sign_up("Rita").await;
+    assert_eq!(app.err(Some(&rival.token), set, input(json!([]), json!([]))).await, "NOT_FOUND", "another organization's website");
+    assert_eq!(app.err(Some(&key), set, input(json!([{ "key": "bad key!", "value": "x" }]), json!([]))).await, "BAD_USER_INPUT");
+    let many: Vec<serde_json::Value> = (0..20).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
+    app.ok(Some(&key), set, input(json!(many), json!([]))).await;
+    let more: Vec<serde_json::Value> = (20..40).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
+    app.ok(Some(&key), set, input(json!(more), json!([]))).await;
+    let over: Vec<serde_json::Value> = (40..55).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
+    assert_eq!(app.err(Some(&key), set, input(json!(over), json!([]))).await, "BAD_USER_INPUT", "at most 50");
+}

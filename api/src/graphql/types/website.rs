@@ -135,6 +135,9 @@ impl From<crate::domain::BusinessHours> for BusinessHoursOut {
 pub struct VisitorAttribute {
     pub key: String,
     pub value: String,
+    /// Set by the site's server (`setVisitorAttributes`), not by the visitor's browser:
+    /// what rules may trust. A visitor never sees these.
+    pub from_server: bool,
 }
 
 pub struct Visitor(pub VisitorRow);
@@ -162,8 +165,14 @@ impl Visitor {
     async fn is_online(&self, ctx: &Context<'_>) -> bool {
         ctx.app().presence.visitor_connected(&self.0.id).await
     }
-    async fn attributes(&self) -> Vec<VisitorAttribute> {
-        self.0.attribute_pairs().into_iter().map(|(key, value)| VisitorAttribute { key, value }).collect()
+    /// Custom attributes: the browser's, and for agents also the site server's (which win
+    /// on the same key).
+    async fn attributes(&self, ctx: &Context<'_>) -> Vec<VisitorAttribute> {
+        let mut all: std::collections::BTreeMap<String, (String, bool)> = self.0.attribute_pairs().into_iter().map(|(k, v)| (k, (v, false))).collect();
+        if is_staff(ctx) {
+            all.extend(self.0.server_attribute_pairs().into_iter().map(|(k, v)| (k, (v, true))));
+        }
+        all.into_iter().map(|(key, (value, from_server))| VisitorAttribute { key, value, from_server }).collect()
     }
     /// The page the visitor is on (agents only).
     async fn current_url(&self, ctx: &Context<'_>) -> Option<&str> {
