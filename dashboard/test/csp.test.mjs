@@ -112,8 +112,9 @@ describe('the dashboard under a strict Content-Security-Policy', () => {
     await launcher.waitFor();
     await frame.getByRole('dialog', { name: 'Kiosk' }).waitFor();
     await page.getByLabel('Accent colour as hex').fill('#be123c');
+    // The preview redraws the widget with the new settings: a read may land mid-redraw.
     await until(
-      async () => (await launcher.evaluate((b) => getComputedStyle(b).backgroundColor)) === 'rgb(190, 18, 60)',
+      async () => (await launcher.evaluate((b) => getComputedStyle(b).backgroundColor).catch(() => '')) === 'rgb(190, 18, 60)',
       'the new accent colour in the preview',
     );
     await frame.locator('.bubble').first().waitFor();
