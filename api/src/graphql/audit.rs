@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::conversation::{decode_cursor, encode_cursor, page_first};
+use super::conversation::{decode_cursor, encode_cursor, forward_page, page_first};
 use super::guards::Allow;
 use super::types::{DateTime, PageInfo};
 use super::{ContextExt as _, GqlResult};
@@ -89,17 +89,9 @@ impl AuditQuery {
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let before = after.as_ref().map(|(t, id)| (*t, id.as_str()));
         let filter: AuditFilter = filter.unwrap_or_default().into();
-        let mut rows = ctx.app().audit_page(ctx.viewer()?, &filter, before, first as i64 + 1).await?;
+        let rows = ctx.app().audit_page(ctx.viewer()?, &filter, before, first as i64 + 1).await?;
         crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
-        let more = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let edges: Vec<AuditEntryEdge> = rows.into_iter().map(|r| AuditEntryEdge { cursor: encode_cursor(r.created_at, &r.id), node: AuditEntry(r) }).collect();
-        let page_info = PageInfo {
-            has_next_page: more,
-            has_previous_page: false,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+        let (edges, page_info) = forward_page(rows, first, |r| encode_cursor(r.created_at, &r.id), |cursor, r| AuditEntryEdge { cursor, node: AuditEntry(r) });
         Ok(AuditEntryConnection { edges, page_info })
     }
 }

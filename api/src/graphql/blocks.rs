@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
-use super::conversation::{decode_cursor, encode_cursor, page_first};
+use super::conversation::{decode_cursor, encode_cursor, forward_page, page_first};
 use super::guards::Allow;
 use super::types::{DateTime, PageInfo, Visitor};
 use super::{ContextExt as _, GqlResult};
@@ -77,17 +77,9 @@ impl BlocksQuery {
         let first = page_first(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let before = after.as_ref().map(|(t, id)| (*t, id.as_str()));
-        let mut rows = ctx.app().blocks_page(ctx.viewer()?, visitor_id.as_ref().map(|v| v.as_str()), before, first as i64 + 1).await?;
-        let more = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let edges: Vec<VisitorBlockEdge> =
-            rows.into_iter().map(|r| VisitorBlockEdge { cursor: encode_cursor(r.created_at, &r.id), node: VisitorBlock(r) }).collect();
-        let page_info = PageInfo {
-            has_next_page: more,
-            has_previous_page: false,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+        let rows = ctx.app().blocks_page(ctx.viewer()?, visitor_id.as_ref().map(|v| v.as_str()), before, first as i64 + 1).await?;
+        let (edges, page_info) =
+            forward_page(rows, first, |r| encode_cursor(r.created_at, &r.id), |cursor, r| VisitorBlockEdge { cursor, node: VisitorBlock(r) });
         Ok(VisitorBlockConnection { edges, page_info })
     }
 }

@@ -74,6 +74,16 @@ pub(super) fn encode_cursor(ts: i64, id: &str) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("{ts}:{id}"))
 }
 
+/// A forward page from rows fetched with one extra: the edges of the first `first` rows,
+/// each with its cursor, and whether more follow.
+pub(super) fn forward_page<R, E>(mut rows: Vec<R>, first: i32, cursor: impl Fn(&R) -> String, edge: impl Fn(String, R) -> E) -> (Vec<E>, PageInfo) {
+    let more = rows.len() > first as usize;
+    rows.truncate(first as usize);
+    let cursors: Vec<String> = rows.iter().map(cursor).collect();
+    let page_info = PageInfo { has_next_page: more, has_previous_page: false, start_cursor: cursors.first().cloned(), end_cursor: cursors.last().cloned() };
+    (cursors.into_iter().zip(rows).map(|(c, r)| edge(c, r)).collect(), page_info)
+}
+
 /// A page size: `first` (25 when absent), 1 to 100.
 pub(super) fn page_first(first: Option<i32>) -> Result<i32, ApiError> {
     let first = first.unwrap_or(25);
@@ -128,22 +138,14 @@ impl ConversationQuery {
             search: filter.search.filter(|s| !s.trim().is_empty()),
             ..Default::default()
         };
-        let mut rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;
+        let rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;
         super::budget::charge(
             ctx,
             rows.len(),
             rows.iter().map(|r| r.last_message_preview.as_ref().map_or(0, String::len) + super::budget::ROW_OVERHEAD).sum(),
         )?;
-        let more = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let edges: Vec<ConversationEdge> =
-            rows.into_iter().map(|r| ConversationEdge { cursor: encode_cursor(r.last_activity_at, &r.id), node: Conversation(r) }).collect();
-        let page_info = PageInfo {
-            has_next_page: more,
-            has_previous_page: false,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+        let (edges, page_info) =
+            forward_page(rows, first, |r| encode_cursor(r.last_activity_at, &r.id), |cursor, r| ConversationEdge { cursor, node: Conversation(r) });
         Ok(ConversationConnection { edges, page_info })
     }
 

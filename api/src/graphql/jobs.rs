@@ -4,7 +4,7 @@
 
 use async_graphql::{Context, Object, SimpleObject, ID};
 
-use super::conversation::{decode_cursor, encode_cursor, page_first};
+use super::conversation::{decode_cursor, encode_cursor, forward_page, page_first};
 use super::guards::Allow;
 use super::types::{DateTime, PageInfo};
 use super::{ContextExt as _, GqlResult};
@@ -75,16 +75,8 @@ impl JobsQuery {
         let first = page_first(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
         let before = after.as_ref().map(|(t, id)| (*t, id.as_str()));
-        let mut rows = ctx.app().jobs_page(ctx.viewer()?, kind.as_deref(), state, before, first as i64 + 1).await?;
-        let more = rows.len() > first as usize;
-        rows.truncate(first as usize);
-        let edges: Vec<JobEdge> = rows.into_iter().map(|r| JobEdge { cursor: encode_cursor(r.created_at, &r.id), node: r.into() }).collect();
-        let page_info = PageInfo {
-            has_next_page: more,
-            has_previous_page: false,
-            start_cursor: edges.first().map(|e| e.cursor.clone()),
-            end_cursor: edges.last().map(|e| e.cursor.clone()),
-        };
+        let rows = ctx.app().jobs_page(ctx.viewer()?, kind.as_deref(), state, before, first as i64 + 1).await?;
+        let (edges, page_info) = forward_page(rows, first, |r| encode_cursor(r.created_at, &r.id), |cursor, r| JobEdge { cursor, node: r.into() });
         Ok(JobConnection { edges, page_info })
     }
 }

@@ -12,13 +12,6 @@ const UNBLOCK: &str = "mutation($id: ID!) { unblockVisitor(id: $id) }";
 const BLOCKS: &str = "query($v: ID) { visitorBlocks(visitorId: $v) { edges { node { id visitor { id } } } } }";
 const ME: &str = "{ currentVisitor { id } }";
 
-fn user_hash(secret: &str, external_id: &str) -> String {
-    use hmac::Mac as _;
-    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    m.update(external_id.as_bytes());
-    chinwag::ids::hex(&m.finalize().into_bytes())
-}
-
 async fn start_session(app: &TestApp, site: &Site, extra: Value) -> Value {
     let mut input = json!({ "websiteKey": site.key });
     input.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
@@ -33,7 +26,7 @@ async fn blocking_revokes_the_visitors_tokens_closes_its_socket_and_refuses_its_
     let site = app.create_website(&owner, &[]).await;
     let d = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await;
     let secret = d["website"]["identitySecret"].as_str().unwrap().to_owned();
-    let v = app.visitor_with(&site, json!({ "externalId": "cust-9", "userHash": user_hash(&secret, "cust-9") })).await;
+    let v = app.visitor_with(&site, json!({ "externalId": "cust-9", "userHash": hmac_hex(&secret, "cust-9") })).await;
     let conv = app.start_conversation(&v, Some("you will regret this")).await;
     let bystander = app.visitor(&site).await;
     app.start_conversation(&bystander, Some("hello")).await;
@@ -66,7 +59,7 @@ async fn blocking_revokes_the_visitors_tokens_closes_its_socket_and_refuses_its_
     // New sessions: by its resume token, or by its external id from a new browser.
     let r = start_session(&app, &site, json!({ "resumeToken": v.resume })).await;
     assert_eq!(code_of(&r), "FORBIDDEN", "{r}");
-    let r = start_session(&app, &site, json!({ "externalId": "cust-9", "userHash": user_hash(&secret, "cust-9") })).await;
+    let r = start_session(&app, &site, json!({ "externalId": "cust-9", "userHash": hmac_hex(&secret, "cust-9") })).await;
     assert_eq!(code_of(&r), "FORBIDDEN", "{r}");
     // What blocking cannot stop: a new anonymous session (docs/operations.md says so).
     let r = start_session(&app, &site, json!({})).await;

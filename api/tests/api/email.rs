@@ -53,13 +53,6 @@ async fn a_forgotten_password_is_reset_through_an_emailed_one_time_link() {
     app.ok(None, login, json!({ "e": owner.email, "p": "a brand new password" })).await;
 }
 
-fn hmac_hex(secret: &str, data: &str) -> String {
-    use hmac::Mac as _;
-    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    m.update(data.as_bytes());
-    chinwag::ids::hex(&m.finalize().into_bytes())
-}
-
 /// The first mail that contains every one of `needles`.
 async fn mail_with(sink: &SmtpSink, needles: &[&str]) -> String {
     let deadline = tokio::time::Instant::now() + WAIT;

@@ -545,6 +545,15 @@ impl SmtpSink {
     }
 }
 
+/// Hex HMAC-SHA256 of `data` with `secret`: what a site's server computes for identity
+/// verification (`userHash` over the external id, `emailHash` over `email:` + the email).
+pub fn hmac_hex(secret: &str, data: &str) -> String {
+    use hmac::Mac as _;
+    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+    m.update(data.as_bytes());
+    chinwag::ids::hex(&m.finalize().into_bytes())
+}
+
 /// The token after `token=` in an email body (quoted-printable soft breaks removed).
 pub fn token_in(mail: &str) -> String {
     let flat = mail.replace("=\n", "").replace("=3D", "=");

@@ -4,13 +4,6 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-fn user_hash(secret: &str, external_id: &str) -> String {
-    use hmac::Mac as _;
-    let mut m = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
-    m.update(external_id.as_bytes());
-    chinwag::ids::hex(&m.finalize().into_bytes())
-}
-
 async fn identity_secret(app: &TestApp, owner: &Agent, site: &Site) -> String {
     let d = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await;
     d["website"]["identitySecret"].as_str().unwrap().to_owned()
@@ -55,12 +48,12 @@ async fn identity_verification_moves_anonymous_history_into_the_verified_visitor
     assert_eq!(bad, "FORBIDDEN");
 
     // Logged in on one device first.
-    let verified = app.visitor_with(&site, json!({ "externalId": "u-1", "userHash": user_hash(&secret, "u-1") })).await;
+    let verified = app.visitor_with(&site, json!({ "externalId": "u-1", "userHash": hmac_hex(&secret, "u-1") })).await;
     let c1 = app.start_conversation(&verified, Some("from my laptop")).await;
     // Anonymous on another device, then logs in there.
     let anon = app.visitor(&site).await;
     let c2 = app.start_conversation(&anon, Some("from my phone, before logging in")).await;
-    let merged = app.visitor_with(&site, json!({ "resumeToken": anon.resume, "externalId": "u-1", "userHash": user_hash(&secret, "u-1") })).await;
+    let merged = app.visitor_with(&site, json!({ "resumeToken": anon.resume, "externalId": "u-1", "userHash": hmac_hex(&secret, "u-1") })).await;
     assert_eq!(merged.id, verified.id);
     let mine = app.ok(Some(&merged.token), "{ conversations { edges { node { id } } } }", json!({})).await;
     let ids: Vec<_> = mine["conversations"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap().to_owned()).collect();
@@ -69,7 +62,7 @@ async fn identity_verification_moves_anonymous_history_into_the_verified_visitor
     let anon_view = app.ok(Some(&anon.token), "{ conversations { edges { node { id } } } }", json!({})).await;
     assert_eq!(anon_view["conversations"]["edges"].as_array().unwrap().len(), 0);
     // Two external ids never merge.
-    let u2 = app.visitor_with(&site, json!({ "resumeToken": merged.resume, "externalId": "u-2", "userHash": user_hash(&secret, "u-2") })).await;
+    let u2 = app.visitor_with(&site, json!({ "resumeToken": merged.resume, "externalId": "u-2", "userHash": hmac_hex(&secret, "u-2") })).await;
     assert_ne!(u2.id, verified.id);
     let u2_view = app.ok(Some(&u2.token), "{ conversations { edges { node { id } } } }", json!({})).await;
     assert_eq!(u2_view["conversations"]["edges"].as_array().unwrap().len(), 0);
@@ -192,7 +185,7 @@ async fn the_sites_server_sets_a_customers_attributes_by_external_id_and_the_vis
     // The customer signs in on the site and claims a plan in the browser.
     let secret = identity_secret(&app, &owner, &site).await;
     let v = app
-        .visitor_with(&site, json!({ "externalId": "cust-1", "userHash": user_hash(&secret, "cust-1"), "attributes": [{ "key": "orders", "value": "999" }, { "key": "lang", "value": "nb" }] }))
+        .visitor_with(&site, json!({ "externalId": "cust-1", "userHash": hmac_hex(&secret, "cust-1"), "attributes": [{ "key": "orders", "value": "999" }, { "key": "lang", "value": "nb" }] }))
         .await;
     assert_eq!(v.id, made);
     let mine = app.ok(Some(&v.token), "{ currentVisitor { attributes { key value fromServer } } }", json!({})).await;
