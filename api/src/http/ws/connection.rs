@@ -75,8 +75,6 @@ pub(super) enum Ctl {
     /// The operation of this generation ended.
     Done(u64),
     SlowConsumer,
-    /// A delivery found the principal's access revoked: close with 4403.
-    Revoked,
 }
 
 impl Connection {
@@ -118,7 +116,6 @@ impl Connection {
                 }
                 ctl = ctl_rx.recv() => match ctl {
                     Some(Ctl::Done(generation)) => conn.ops.retain(|_, (g, _)| *g != generation),
-                    Some(Ctl::Revoked) => break Some((CloseCode::Forbidden, "Forbidden: access revoked")),
                     Some(Ctl::SlowConsumer) => {
                         conn.state.app.metrics.slow_consumers.inc();
                         break Some((CloseCode::TryAgainLater, "Try again later: too slow"));

@@ -12,14 +12,16 @@ use std::time::Duration;
 use axum::extract::ws::{Message as WsMessage, WebSocket};
 use futures_util::stream::SplitSink;
 use futures_util::{SinkExt as _, Stream};
+use serde_json::json;
 use tokio::sync::broadcast;
 
 use super::connection::Ctl;
-use super::protocol::{close, complete, splice, CloseCode};
+use super::protocol::{close, complete, frame, splice, CloseCode};
 use super::queue;
 use super::shared::Item;
 use crate::app::App;
 use crate::auth::Principal;
+use crate::error::ErrorCode;
 
 pub(super) enum Out {
     Text(String),
@@ -213,14 +215,12 @@ impl Writer {
         // (frames to write, whether the operation ends, whether they count as deliveries)
         let (frames, ends, deliveries): (Vec<String>, bool, bool) = match item.as_deref() {
             Ok(Item::Next(_) | Item::Error(_)) if !authorized(&self.app, op) => {
-                // The principal lost access (or its cache entry is being re-checked): the
-                // whole socket closes with 4403, and no operation is completed, so a client
-                // that refreshes its token resubscribes everything. (Completing the
-                // operation here ended a dashboard's inbox for good when a delivery raced
-                // the re-check after a password change.)
-                self.closing = true;
-                self.ctl.push(Ctl::Revoked);
-                (Vec::new(), true, false)
+                let revoked = frame(
+                    &op.id,
+                    "next",
+                    &json!({ "errors": [{ "message": "access was revoked", "extensions": { "code": ErrorCode::Unauthenticated.as_str() } }] }),
+                );
+                (vec![revoked, complete(&op.id)], true, false)
             }
             Ok(Item::Next(payloads)) => (payloads.iter().map(|json| splice("next", &op.id_json, json)).collect(), false, true),
             Ok(Item::Error(json)) => (vec![splice("error", &op.id_json, json)], true, false),
