@@ -38,6 +38,14 @@ impl Files {
         self.store.put(&StorePath::from(key), PutPayload::from(bytes)).await.map(|_| ()).map_err(|e| e.to_string())
     }
 
+    /// Deletes the file; one already gone counts as deleted.
+    pub async fn delete(&self, key: &str) -> Result<(), String> {
+        match self.store.delete(&StorePath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, String> {
         let r = self.store.get(&StorePath::from(key)).await.map_err(|e| e.to_string())?;
         Ok(r.bytes().await.map_err(|e| e.to_string())?.to_vec())

@@ -6,16 +6,18 @@ use std::time::Duration;
 use super::{admin, App, RequestMeta};
 use crate::auth::{hash_password, verify_password, AgentPrincipal, Keys, Principal, PrincipalKind};
 use crate::bus::{Event, AUTH_TOPIC};
-use crate::domain::{ApiKeyName, DepartmentName, Email, OrgName, Password, PersonName, Role};
+use crate::domain::{ApiKeyName, ApiKeyScope, DepartmentName, Email, OrgName, Password, PersonName, Role, Scopes};
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{new_id, random_token, sha256_hex};
 use crate::ratelimit::Quota;
-use crate::store::{AgentRow, ApiKeyRow, DepartmentRow, InviteRow, NewAgent, StoreError};
+use crate::store::{AgentRow, ApiKeyRow, DepartmentRow, InviteRow, NewAgent, NewApiKey, StoreError};
 use crate::time::now_ms;
 
 const INVITE_TTL_MS: i64 = 7 * 24 * 3600 * 1000;
 const LOGIN_WINDOW: Duration = Duration::from_secs(15 * 60);
 const RESET_TTL_MS: i64 = 3600 * 1000;
+/// Websites one API key may be limited to.
+const MAX_KEY_WEBSITES: usize = 50;
 
 pub struct Session {
     pub access_token: String,
@@ -351,15 +353,56 @@ impl App {
 
     // ---- API keys ----
 
-    pub async fn create_api_key(&self, p: &Principal, name: &str, expires_at: Option<i64>) -> ApiResult<(ApiKeyRow, String)> {
+    /// `scopes`: none gives the default set; `websites`: none, all of them.
+    pub async fn create_api_key(
+        &self,
+        p: &Principal,
+        name: &str,
+        expires_at: Option<i64>,
+        scopes: Option<&[ApiKeyScope]>,
+        websites: Option<&[String]>,
+    ) -> ApiResult<(ApiKeyRow, String)> {
         let a = admin(p)?;
         let name = ApiKeyName::parse(name)?;
         if expires_at.is_some_and(|t| t <= now_ms()) {
             return Err(ApiError::BadInput("expiresAt must be in the future".into()));
         }
+        let scopes = Scopes::of(scopes.unwrap_or(&ApiKeyScope::DEFAULT));
+        if scopes.is_empty() {
+            return Err(ApiError::BadInput("scopes must name at least one scope".into()));
+        }
+        let websites = match websites {
+            None => None,
+            Some(ids) => {
+                if ids.is_empty() || ids.len() > MAX_KEY_WEBSITES {
+                    return Err(ApiError::BadInput(format!("websiteIds must name 1 to {MAX_KEY_WEBSITES} websites")));
+                }
+                let mut ids = ids.to_vec();
+                ids.sort();
+                ids.dedup();
+                let own = self.store.websites(&a.org_id).await?;
+                if let Some(missing) = ids.iter().find(|id| !own.iter().any(|w| &w.id == *id)) {
+                    // Another tenant's website is as unknown as a missing one.
+                    return Err(ApiError::BadInput(format!("websiteIds: no website {missing}")));
+                }
+                Some(serde_json::to_string(&ids).expect("strings serialize"))
+            }
+        };
         let id = new_id("key");
         let secret = random_token(32);
-        let row = self.store.create_api_key(&a.org_id, &id, name.as_str(), &sha256_hex(secret.as_bytes()), &a.id, expires_at).await?;
+        let row = self
+            .store
+            .create_api_key(NewApiKey {
+                org_id: &a.org_id,
+                id: &id,
+                name: name.as_str(),
+                secret_hash: &sha256_hex(secret.as_bytes()),
+                created_by: &a.id,
+                expires_at,
+                scopes: &scopes.to_db(),
+                website_ids: websites.as_deref(),
+            })
+            .await?;
         self.audit(p, "api_key.create", Some(&id)).await?;
         Ok((row, crate::auth::format_api_key(&id, &secret)))
     }

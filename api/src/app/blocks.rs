@@ -35,6 +35,9 @@ impl App {
             return Err(ApiError::BadInput(format!("reason must be at most {MAX_REASON} characters")));
         }
         let visitor = self.store.visitor(org_id, visitor_id).await.map_err(|e| super::not_found(e, "visitor"))?;
+        if !p.sees_website(&visitor.website_id) {
+            return Err(ApiError::NotFound("visitor"));
+        }
         let network = if network {
             let ip: IpAddr = visitor
                 .ip
@@ -78,6 +81,12 @@ impl App {
     /// Lifts a block: the visitor may start a new session (its old tokens stay revoked).
     pub async fn unblock_visitor(&self, p: &Principal, block_id: &str) -> ApiResult<BlockRow> {
         let (org_id, _, actor_id) = staff(p)?;
+        if p.websites().is_some() {
+            let block = self.store.block(org_id, block_id).await.map_err(|e| super::not_found(e, "block"))?;
+            if !p.sees_website(&block.website_id) {
+                return Err(ApiError::NotFound("block"));
+            }
+        }
         let row = self.store.lift_block(org_id, block_id, actor_id).await.map_err(|e| super::not_found(e, "block"))?;
         self.audit(p, "visitor.unblock", Some(&row.visitor_id)).await?;
         Ok(row)
@@ -85,6 +94,16 @@ impl App {
 
     pub async fn blocks_page(&self, p: &Principal, visitor_id: Option<&str>, before: Option<(i64, &str)>, limit: i64) -> ApiResult<Vec<BlockRow>> {
         let (org_id, _, _) = staff(p)?;
+        if p.websites().is_some() {
+            // A key limited to websites lists the blocks of one of their visitors.
+            let Some(id) = visitor_id else {
+                return Err(ApiError::Forbidden("an API key limited to websites lists blocks by visitorId"));
+            };
+            let v = self.store.visitor(org_id, id).await.map_err(|e| super::not_found(e, "visitor"))?;
+            if !p.sees_website(&v.website_id) {
+                return Err(ApiError::NotFound("visitor"));
+            }
+        }
         Ok(self.store.blocks_page(org_id, visitor_id, before, limit).await?)
     }
 

@@ -35,7 +35,14 @@ impl App {
     pub async fn visible_conversation(&self, p: &Principal, id: &str) -> ApiResult<ConversationRow> {
         let r = match p {
             Principal::Visitor(v) => self.store.visitor_conversation(&v.id, id).await,
-            other => self.store.conversation(other.org_id(), id).await,
+            other => self.store.conversation(other.org_id(), id).await.and_then(|c| {
+                // A key limited to websites sees nothing of the others.
+                if other.sees_website(&c.website_id) {
+                    Ok(c)
+                } else {
+                    Err(crate::store::StoreError::NotFound)
+                }
+            }),
         };
         r.map_err(|e| not_found(e, "conversation"))
     }
@@ -102,6 +109,11 @@ impl App {
                 Err(e) => return Err(e.into()),
             }
         }
+        if matches!(p, Principal::ApiKey(k) if k.websites.is_some()) {
+            // A key limited to websites: the append checks the organization only (the
+            // send path of everyone else pays no extra read).
+            self.visible_conversation(p, s.conversation_id).await?;
+        }
         let body = if s.attachment_ids.is_empty() || !s.body.trim().is_empty() { MessageBody::parse(s.body)?.into_inner() } else { String::new() };
         let key = s.client_message_id.map(ClientMessageId::parse).transpose()?;
         self.limit(&format!("send:{}", p.limit_key()), self.send_quota()).await?;
@@ -155,6 +167,9 @@ impl App {
 
     /// Stores an upload for a conversation the principal may see; the type is sniffed.
     pub async fn upload(&self, p: &Principal, conversation_id: &str, filename: &str, bytes: Vec<u8>) -> ApiResult<crate::store::AttachmentRow> {
+        if !p.has_scope(crate::domain::ApiKeyScope::MessagesWrite) && !matches!(p, Principal::Visitor(_)) {
+            return Err(ApiError::Forbidden("this API key does not have the scope messages:write"));
+        }
         let conv = self.visible_conversation(p, conversation_id).await?;
         let (kind, uploader) = match p {
             Principal::Visitor(v) => ("visitor", v.id.clone()),
@@ -369,6 +384,7 @@ impl App {
             _ => {
                 f.queued_only = true;
                 f.search_notes = true;
+                f.website_ids = p.websites();
             }
         }
         Ok(self.store.conversations(p.org_id(), &f, after, limit).await?)

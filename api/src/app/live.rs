@@ -244,9 +244,17 @@ impl App {
                         message: message.clone(),
                         conversation: conversation.clone(),
                     },
-                    Event::VisitorPresence { visitor_id, online, .. } => InboxLive::VisitorPresence { visitor_id: visitor_id.clone(), online: *online },
+                    Event::VisitorPresence { visitor_id, online, website_id, .. } if p.sees_website(website_id) => {
+                        InboxLive::VisitorPresence { visitor_id: visitor_id.clone(), online: *online }
+                    }
                     _ => continue,
                 };
+                // A key limited to websites gets only their conversations' events.
+                if let InboxLive::Created(c) | InboxLive::Updated(c) | InboxLive::Message { conversation: c, .. } = &item {
+                    if !p.sees_website(&c.website_id) {
+                        continue;
+                    }
+                }
                 yield Ok(item);
             }
         }
@@ -266,7 +274,10 @@ impl App {
             Principal::Visitor(v) => {
                 let changed = if up { self.presence.visitor_up(&v.id) } else { self.presence.visitor_down(&v.id) };
                 if changed {
-                    self.bus.publish(&org_topic(&v.org_id), Event::VisitorPresence { org_id: v.org_id.clone(), visitor_id: v.id.clone(), online: up });
+                    self.bus.publish(
+                        &org_topic(&v.org_id),
+                        Event::VisitorPresence { org_id: v.org_id.clone(), website_id: v.website_id.clone(), visitor_id: v.id.clone(), online: up },
+                    );
                 }
             }
             Principal::ApiKey(_) => {}

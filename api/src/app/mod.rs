@@ -9,6 +9,7 @@ mod facts;
 mod live;
 mod outbox;
 mod presence;
+mod privacy;
 mod profile;
 mod reads;
 mod visitors;
@@ -25,6 +26,7 @@ pub use chat::{Send, TYPING_TIMEOUT};
 pub use live::{Checks, ConversationLive, InboxLive, Resume};
 pub use outbox::{EMAIL, OFFLINE_REPLY};
 pub use presence::{Presence, Typing};
+pub use privacy::{ErasureMode, PersonRef, ERASE};
 pub use profile::EmailChange;
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
@@ -199,7 +201,14 @@ impl App {
                     tracing::warn!(error = ?e, "recording an API key's use");
                 }
             }
-            return Ok(Principal::ApiKey(ApiKeyPrincipal { id: key_id, org_id: access.org_id, ip: None, expires_at: access.expires_at }));
+            return Ok(Principal::ApiKey(ApiKeyPrincipal {
+                id: key_id,
+                org_id: access.org_id,
+                ip: None,
+                expires_at: access.expires_at,
+                scopes: access.scopes,
+                websites: access.websites,
+            }));
         }
         let claims = self.keys.verify(token).ok_or(BAD)?;
         let expires_at = claims.exp as i64 * 1000;
@@ -278,6 +287,17 @@ pub fn staff(p: &Principal) -> ApiResult<(&str, crate::domain::SenderKind, &str)
         Principal::Agent(a) => Ok((&a.org_id, crate::domain::SenderKind::Agent, &a.id)),
         Principal::ApiKey(k) => Ok((&k.org_id, crate::domain::SenderKind::Bot, &k.id)),
         Principal::Visitor(_) => Err(ApiError::Forbidden("this operation is for agents")),
+    }
+}
+
+/// An owner or admin agent, or an API key with `scope` (and, when it is limited to
+/// websites, the caller checks the website): the organization's id.
+pub fn manager(p: &Principal, scope: crate::domain::ApiKeyScope) -> ApiResult<&str> {
+    match p {
+        Principal::Agent(a) if a.role.is_admin() => Ok(&a.org_id),
+        Principal::ApiKey(k) if k.scopes.has(scope) => Ok(&k.org_id),
+        Principal::ApiKey(_) => Err(ApiError::Forbidden("this API key does not have the scope for this operation")),
+        _ => Err(ApiError::Forbidden("this operation needs an owner or admin")),
     }
 }
 

@@ -65,6 +65,7 @@ impl App {
         vec![
             kind(EMAIL, |app, job| async move { app.run_email(job).await }.boxed()),
             kind(OFFLINE_REPLY, |app, job| async move { app.run_offline_reply(job).await }.boxed()),
+            kind(super::privacy::ERASE, |app, job| async move { app.run_erase(job).await }.boxed()),
         ]
     }
 
@@ -104,7 +105,7 @@ impl App {
     }
 }
 
-fn payload<T: serde::de::DeserializeOwned>(job: &JobRow) -> Result<T, (String, bool)> {
+pub(super) fn payload<T: serde::de::DeserializeOwned>(job: &JobRow) -> Result<T, (String, bool)> {
     serde_json::from_str(&job.payload).map_err(|e| (format!("payload: {e}"), true))
 }
 

@@ -78,12 +78,16 @@ impl App {
 
     pub async fn websites(&self, p: &Principal) -> ApiResult<Vec<WebsiteRow>> {
         let (org, _, _) = staff(p)?;
-        Ok(self.store.websites(org).await?)
+        Ok(self.store.websites(org).await?.into_iter().filter(|w| p.sees_website(&w.id)).collect())
     }
 
     pub async fn website(&self, p: &Principal, id: &str) -> ApiResult<WebsiteRow> {
         let (org, _, _) = staff(p)?;
-        self.store.website(org, id).await.map_err(|e| super::not_found(e, "website"))
+        let w = self.store.website(org, id).await.map_err(|e| super::not_found(e, "website"))?;
+        if !p.sees_website(&w.id) {
+            return Err(ApiError::NotFound("website"));
+        }
+        Ok(w)
     }
 
     /// The visitor of a visitor token.
@@ -95,7 +99,7 @@ impl App {
     /// Pages a visitor viewed, newest first (staff only: anyone else gets none).
     pub async fn page_views(&self, p: &Principal, v: &VisitorRow, first: i32) -> ApiResult<Vec<PageViewRow>> {
         match staff(p) {
-            Ok((org, _, _)) if org == v.org_id => Ok(self.store.page_views(&v.id, first.clamp(1, 100) as i64).await?),
+            Ok((org, _, _)) if org == v.org_id && p.sees_website(&v.website_id) => Ok(self.store.page_views(&v.id, first.clamp(1, 100) as i64).await?),
             _ => Ok(Vec::new()),
         }
     }

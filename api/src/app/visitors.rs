@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{admin, App, RequestMeta};
+use super::{App, RequestMeta};
 use crate::auth::{verify_identity_hash, Keys, Principal, PrincipalKind};
 use crate::domain::{
     parse_attributes, BusinessHours, Color, Email, Greeting, LauncherText, PageTitle, PersonName, PreChatField, WebOrigin, WebUrl, WebsiteName, WidgetPosition,
@@ -55,17 +55,23 @@ pub struct WebsiteUpdate {
 
 impl App {
     pub async fn create_website(&self, p: &Principal, name: &str, origins: &[String]) -> ApiResult<WebsiteRow> {
-        let a = admin(p)?;
+        let org_id = super::manager(p, crate::domain::ApiKeyScope::WebsitesManage)?;
+        if p.websites().is_some() {
+            return Err(ApiError::Forbidden("an API key limited to websites cannot create one"));
+        }
         let name = WebsiteName::parse(name)?;
         let origins: Vec<String> = WebOrigin::parse_list(origins)?.into_iter().map(|o| o.as_str().to_owned()).collect();
         let key = format!("wk_{}", random_token(15));
-        let row = self.store.create_website(&a.org_id, name.as_str(), &origins, &key, &random_token(32)).await?;
+        let row = self.store.create_website(org_id, name.as_str(), &origins, &key, &random_token(32)).await?;
         self.audit(p, "website.create", Some(&row.id)).await?;
         Ok(row)
     }
 
     pub async fn update_website(&self, p: &Principal, id: &str, u: WebsiteUpdate) -> ApiResult<WebsiteRow> {
-        let a = admin(p)?;
+        let org_id = super::manager(p, crate::domain::ApiKeyScope::WebsitesManage)?;
+        if !p.sees_website(id) {
+            return Err(ApiError::NotFound("website"));
+        }
         let patch = WebsitePatch {
             name: u.name.as_deref().map(WebsiteName::parse).transpose()?.map(|n| n.into_inner()),
             allowed_origins: u
@@ -84,7 +90,7 @@ impl App {
             offline_messages: u.offline_messages,
             powered_by: u.powered_by,
         };
-        let row = self.store.update_website(&a.org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
+        let row = self.store.update_website(org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
         self.audit(p, "website.update", Some(id)).await?;
         Ok(row)
     }
@@ -271,6 +277,9 @@ impl App {
         let (org_id, _, _) = super::staff(p)?;
         self.limit(&format!("attributes:{}", p.limit_key()), self.send_quota()).await?;
         let site = self.store.website(org_id, website_id).await.map_err(|e| super::not_found(e, "website"))?;
+        if !p.sees_website(&site.id) {
+            return Err(ApiError::NotFound("website"));
+        }
         let ext = external_id.trim();
         if ext.is_empty() || ext.chars().count() > 200 {
             return Err(ApiError::BadInput("externalId must be 1 to 200 characters".into()));

@@ -28,6 +28,9 @@ pub struct KeyAccess {
     pub revoked: bool,
     /// Unix ms; none: never.
     pub expires_at: Option<i64>,
+    pub scopes: crate::domain::Scopes,
+    /// The websites the key is limited to; none: all of the organization's.
+    pub websites: Option<std::sync::Arc<[String]>>,
 }
 
 impl KeyAccess {
@@ -160,7 +163,14 @@ impl AccessCache {
             Err(StoreError::NotFound) => return Ok(None),
             Err(e) => return Err(e),
         };
-        let access = KeyAccess { org_id: row.org_id, secret_hash: row.secret_hash, revoked: row.revoked_at.is_some(), expires_at: row.expires_at };
+        let access = KeyAccess {
+            scopes: crate::domain::Scopes::from_db(&row.scopes),
+            websites: row.website_ids.as_deref().map(|j| serde_json::from_str::<Vec<String>>(j).unwrap_or_default().into()),
+            org_id: row.org_id,
+            secret_hash: row.secret_hash,
+            revoked: row.revoked_at.is_some(),
+            expires_at: row.expires_at,
+        };
         self.keys_mut(|m| drop(m.insert(id.to_owned(), access.clone())));
         Ok(Some(access))
     }

@@ -51,6 +51,9 @@ pub struct ApiKeyPrincipal {
     pub ip: Option<String>,
     /// When the key expires (unix ms): an open socket is closed with 4403 then.
     pub expires_at: Option<i64>,
+    pub scopes: crate::domain::Scopes,
+    /// The websites the key is limited to; none: all of the organization's.
+    pub websites: Option<std::sync::Arc<[String]>>,
 }
 
 impl Principal {
@@ -65,6 +68,35 @@ impl Principal {
     /// An agent or an API key: someone of the organization, who sees notes.
     pub fn is_staff(&self) -> bool {
         !matches!(self, Principal::Visitor(_))
+    }
+
+    /// Whether the principal may act under `scope`: an API key that has it, or any
+    /// agent (agents are governed by their role, which the operation's guard checks).
+    pub fn has_scope(&self, scope: crate::domain::ApiKeyScope) -> bool {
+        match self {
+            Principal::ApiKey(k) => k.scopes.has(scope),
+            Principal::Agent(_) => true,
+            Principal::Visitor(_) => false,
+        }
+    }
+
+    /// The websites this principal is limited to: a visitor's one, a limited key's
+    /// list; none for agents and unlimited keys (the whole organization).
+    pub fn websites(&self) -> Option<Vec<String>> {
+        match self {
+            Principal::ApiKey(k) => k.websites.as_ref().map(|w| w.to_vec()),
+            Principal::Visitor(v) => Some(vec![v.website_id.clone()]),
+            Principal::Agent(_) => None,
+        }
+    }
+
+    /// Whether the principal may see a record of `website_id` (of its organization).
+    pub fn sees_website(&self, website_id: &str) -> bool {
+        match self {
+            Principal::ApiKey(k) => k.websites.as_ref().is_none_or(|w| w.iter().any(|x| x == website_id)),
+            Principal::Visitor(v) => v.website_id == website_id,
+            Principal::Agent(_) => true,
+        }
     }
 
     /// A stable key for per-principal limits.

@@ -55,6 +55,9 @@ pub enum Event {
     },
     VisitorPresence {
         org_id: String,
+        /// Empty from a node of an older version.
+        #[serde(default)]
+        website_id: String,
         visitor_id: String,
         online: bool,
     },

@@ -43,6 +43,82 @@ stored_enum!(
     /// worker, or given up on and kept for inspection (a dead letter).
     JobState { Pending => "pending", Running => "running", Dead => "dead" });
 
+stored_enum!(
+/// What an API key may do (`createApiKey`'s `scopes`; docs/api.md's matrix). Agents
+/// are governed by their role instead.
+ApiKeyScope {
+    ConversationsRead => "conversations:read",
+    ConversationsWrite => "conversations:write",
+    MessagesWrite => "messages:write",
+    VisitorsRead => "visitors:read",
+    VisitorsWrite => "visitors:write",
+    VisitorsErase => "visitors:erase",
+    WebsitesRead => "websites:read",
+    WebsitesManage => "websites:manage",
+});
+
+impl ApiKeyScope {
+    pub const ALL: [ApiKeyScope; 8] = [
+        ApiKeyScope::ConversationsRead,
+        ApiKeyScope::ConversationsWrite,
+        ApiKeyScope::MessagesWrite,
+        ApiKeyScope::VisitorsRead,
+        ApiKeyScope::VisitorsWrite,
+        ApiKeyScope::VisitorsErase,
+        ApiKeyScope::WebsitesRead,
+        ApiKeyScope::WebsitesManage,
+    ];
+
+    /// What a key created without `scopes` may do: what every key could do before keys
+    /// had scopes (the conversation work of an agent), so old keys and old clients keep
+    /// working.
+    pub const DEFAULT: [ApiKeyScope; 6] = [
+        ApiKeyScope::ConversationsRead,
+        ApiKeyScope::ConversationsWrite,
+        ApiKeyScope::MessagesWrite,
+        ApiKeyScope::VisitorsRead,
+        ApiKeyScope::VisitorsWrite,
+        ApiKeyScope::WebsitesRead,
+    ];
+
+    fn bit(self) -> u16 {
+        1 << ApiKeyScope::ALL.iter().position(|s| *s == self).expect("every scope is in ALL")
+    }
+}
+
+/// A set of scopes, stored as their names separated by spaces (`"conversations:read
+/// messages:write"`), as OAuth writes scopes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Scopes(u16);
+
+impl Scopes {
+    pub fn of(list: &[ApiKeyScope]) -> Scopes {
+        Scopes(list.iter().fold(0, |acc, s| acc | s.bit()))
+    }
+
+    /// `websites:manage` includes `websites:read`.
+    pub fn has(self, s: ApiKeyScope) -> bool {
+        self.0 & s.bit() != 0 || (s == ApiKeyScope::WebsitesRead && self.0 & ApiKeyScope::WebsitesManage.bit() != 0)
+    }
+
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    pub fn list(self) -> Vec<ApiKeyScope> {
+        ApiKeyScope::ALL.into_iter().filter(|s| self.0 & s.bit() != 0).collect()
+    }
+
+    /// Unknown names are skipped (a scope removed in a later version grants nothing).
+    pub fn from_db(s: &str) -> Scopes {
+        Scopes::of(&s.split_whitespace().filter_map(|n| ApiKeyScope::from_db(n).ok()).collect::<Vec<_>>())
+    }
+
+    pub fn to_db(self) -> String {
+        self.list().iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+    }
+}
+
 impl Role {
     /// Owners and admins manage the team, websites and keys.
     pub fn is_admin(self) -> bool {

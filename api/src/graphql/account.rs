@@ -3,7 +3,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::guards::Allow;
+use super::guards::{Allow, Scope};
 use super::types::{Agent, ApiKey, AuthPayload, CreatedApiKey, DateTime, Department, Invite, InvitePreview, PendingInvite};
 use super::{ContextExt as _, GqlResult};
 use crate::app::Session;
@@ -63,12 +63,12 @@ impl AccountQuery {
     }
 
     /// The organization's agents.
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
     async fn agents(&self, ctx: &Context<'_>) -> GqlResult<Vec<Agent>> {
         Ok(ctx.app().agents(ctx.viewer()?).await?.into_iter().map(Agent).collect())
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
     async fn departments(&self, ctx: &Context<'_>) -> GqlResult<Vec<Department>> {
         Ok(ctx.app().departments(ctx.viewer()?).await?.into_iter().map(Department).collect())
     }
@@ -197,8 +197,21 @@ impl AccountMutation {
     /// Creates an API key. The secret is in the result and never shown again. With
     /// `expiresAt` (in the future) the key stops working then.
     #[graphql(guard = "Allow::Admins")]
-    async fn create_api_key(&self, ctx: &Context<'_>, name: String, expires_at: Option<DateTime>) -> GqlResult<CreatedApiKey> {
-        let (row, secret) = ctx.app().create_api_key(ctx.viewer()?, &name, expires_at.map(|d| d.0)).await?;
+    async fn create_api_key(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        expires_at: Option<DateTime>,
+        #[graphql(
+            desc = "What the key may do (docs/api.md); omitted: conversation work (`CONVERSATIONS_READ`, `CONVERSATIONS_WRITE`, `MESSAGES_WRITE`, `VISITORS_READ`, `VISITORS_WRITE`, `WEBSITES_READ`)."
+        )]
+        scopes: Option<Vec<Scope>>,
+        #[graphql(desc = "Limits the key to these websites (at most 50); omitted: all of the organization's, present and future.")] website_ids: Option<
+            Vec<ID>,
+        >,
+    ) -> GqlResult<CreatedApiKey> {
+        let websites = website_ids.map(|w| w.into_iter().map(|i| i.0).collect::<Vec<_>>());
+        let (row, secret) = ctx.app().create_api_key(ctx.viewer()?, &name, expires_at.map(|d| d.0), scopes.as_deref(), websites.as_deref()).await?;
         Ok(CreatedApiKey { api_key: ApiKey(row), secret })
     }
 

@@ -3,7 +3,7 @@
 use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::conversation::{decode_cursor, encode_cursor, forward_page, page_first};
-use super::guards::Allow;
+use super::guards::{Allow, Scope};
 use super::types::{DateTime, PageInfo, Visitor};
 use super::{ContextExt as _, GqlResult};
 use crate::store::BlockRow;
@@ -72,7 +72,7 @@ pub struct BlocksQuery;
 #[Object]
 impl BlocksQuery {
     /// The blocks in force, newest first (agents and API keys), optionally of one visitor.
-    #[graphql(guard = "Allow::Staff", complexity = "super::page_cost(first, 25, 100, child_complexity)")]
+    #[graphql(guard = "Allow::Staff(Scope::VisitorsRead)", complexity = "super::page_cost(first, 25, 100, child_complexity)")]
     async fn visitor_blocks(&self, ctx: &Context<'_>, visitor_id: Option<ID>, first: Option<i32>, after: Option<String>) -> GqlResult<VisitorBlockConnection> {
         let first = page_first(first)?;
         let after = after.as_deref().map(decode_cursor).transpose()?;
@@ -93,14 +93,14 @@ impl BlocksMutation {
     /// at once on every node (open sockets close with 4403) and its new sessions are
     /// refused with FORBIDDEN. A new anonymous session from another network cannot be
     /// told apart from a new visitor.
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::VisitorsWrite)")]
     async fn block_visitor(&self, ctx: &Context<'_>, input: BlockVisitorInput) -> GqlResult<VisitorBlock> {
         Ok(VisitorBlock(ctx.app().block_visitor(ctx.viewer()?, &input.visitor_id, input.reason.as_deref(), input.network).await?))
     }
 
     /// Lifts a block: the visitor may start a new session (tokens revoked by the block
     /// stay revoked). NOT_FOUND unless it is a block in force of the organization.
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::VisitorsWrite)")]
     async fn unblock_visitor(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().unblock_visitor(ctx.viewer()?, &id).await?;
         Ok(true)

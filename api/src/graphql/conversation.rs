@@ -4,7 +4,7 @@
 use async_graphql::{Context, Enum, InputObject, Object, ID};
 use base64::Engine as _;
 
-use super::guards::Allow;
+use super::guards::{Allow, Scope};
 use super::types::{CannedResponse, Conversation, ConversationConnection, ConversationEdge, PageInfo};
 use super::{ContextExt as _, GqlResult};
 use crate::app::CannedPatch;
@@ -108,7 +108,7 @@ pub struct ConversationQuery;
 impl ConversationQuery {
     /// Conversations, newest activity first. Agents and API keys see the organization's
     /// queue (conversations with at least one visitor message); a visitor sees its own.
-    #[graphql(guard = "Allow::Signed", complexity = "super::page_cost(first, 25, 100, child_complexity)")]
+    #[graphql(guard = "Allow::Signed(Scope::ConversationsRead)", complexity = "super::page_cost(first, 25, 100, child_complexity)")]
     async fn conversations(
         &self,
         ctx: &Context<'_>,
@@ -150,13 +150,13 @@ impl ConversationQuery {
     }
 
     /// One conversation the caller may see.
-    #[graphql(guard = "Allow::Signed")]
+    #[graphql(guard = "Allow::Signed(Scope::ConversationsRead)")]
     async fn conversation(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Conversation> {
         crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(Conversation(ctx.app().visible_conversation(ctx.viewer()?, &id).await?))
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
     async fn canned_responses(&self, ctx: &Context<'_>) -> GqlResult<Vec<CannedResponse>> {
         Ok(ctx.app().canned_responses(ctx.viewer()?).await?.into_iter().map(CannedResponse).collect())
     }
@@ -174,7 +174,7 @@ impl ConversationMutation {
     }
 
     /// Assigns to an agent and/or a department (transfer); null clears.
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsWrite)")]
     async fn assign_conversation(&self, ctx: &Context<'_>, input: AssignConversationInput) -> GqlResult<Conversation> {
         let row = ctx
             .app()
@@ -188,7 +188,7 @@ impl ConversationMutation {
         Ok(Conversation(row))
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsWrite)")]
     async fn set_conversation_status(&self, ctx: &Context<'_>, conversation_id: ID, status: ConversationStatus) -> GqlResult<Conversation> {
         Ok(Conversation(ctx.app().set_conversation_status(ctx.viewer()?, &conversation_id, status).await?))
     }
@@ -199,18 +199,18 @@ impl ConversationMutation {
         Ok(Conversation(ctx.app().rate_conversation(ctx.viewer()?, &conversation_id, rating, comment.as_deref()).await?))
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsWrite)")]
     async fn create_canned_response(&self, ctx: &Context<'_>, input: CannedResponseInput) -> GqlResult<CannedResponse> {
         Ok(CannedResponse(ctx.app().create_canned(ctx.viewer()?, &input.shortcut, &input.title, &input.body).await?))
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsWrite)")]
     async fn update_canned_response(&self, ctx: &Context<'_>, id: ID, input: UpdateCannedResponseInput) -> GqlResult<CannedResponse> {
         let patch = CannedPatch { shortcut: input.shortcut.as_deref(), title: input.title.as_deref(), body: input.body.as_deref() };
         Ok(CannedResponse(ctx.app().update_canned(ctx.viewer()?, &id, patch).await?))
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsWrite)")]
     async fn delete_canned_response(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().delete_canned(ctx.viewer()?, &id).await?;
         Ok(true)

@@ -7,20 +7,25 @@ use async_graphql::{Context, Guard};
 
 use super::ContextExt as _;
 use crate::auth::Principal;
+pub use crate::domain::ApiKeyScope as Scope;
 use crate::error::ApiError;
 
-/// The kinds of principal an operation is for. Operations without a guard are open to
-/// anonymous callers (and check what they need themselves, like an invite's token).
+/// The kinds of principal an operation is for, and the scope an API key needs for it.
+/// Operations without a guard are open to anonymous callers (and check what they need
+/// themselves, like an invite's token).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Allow {
-    /// Any principal: visitors see only their own, staff their organization's.
-    Signed,
-    /// Agents of any role and API keys.
-    Staff,
+    /// Visitors and agents (visitors see only their own, staff their organization's),
+    /// and API keys with the scope.
+    Signed(Scope),
+    /// Agents of any role, and API keys with the scope.
+    Staff(Scope),
     /// Agents (a person), any role.
     Agents,
     /// Owners and admins.
     Admins,
+    /// Owners and admins, and API keys with the scope.
+    Managers(Scope),
     /// Visitors (a widget's session).
     Visitors,
 }
@@ -28,30 +33,49 @@ pub enum Allow {
 impl Allow {
     pub fn admits(self, p: &Principal) -> bool {
         match self {
-            Allow::Signed => true,
-            Allow::Staff => p.is_staff(),
+            Allow::Signed(s) => !matches!(p, Principal::ApiKey(k) if !k.scopes.has(s)),
+            Allow::Staff(s) => p.is_staff() && p.has_scope(s),
             Allow::Agents => matches!(p, Principal::Agent(_)),
             Allow::Admins => matches!(p, Principal::Agent(a) if a.role.is_admin()),
+            Allow::Managers(s) => matches!(p, Principal::Agent(a) if a.role.is_admin()) || matches!(p, Principal::ApiKey(k) if k.scopes.has(s)),
             Allow::Visitors => matches!(p, Principal::Visitor(_)),
         }
     }
 
-    fn refusal(self) -> ApiError {
+    fn refusal(self, p: &Principal) -> ApiError {
+        if let (Principal::ApiKey(_), Allow::Signed(s) | Allow::Staff(s) | Allow::Managers(s)) = (p, self) {
+            return ApiError::Forbidden(scope_refusal(s));
+        }
         ApiError::Forbidden(match self {
-            Allow::Signed => "this operation needs a token",
-            Allow::Staff | Allow::Agents => "this operation is for agents",
-            Allow::Admins => "this operation needs an owner or admin",
+            Allow::Signed(_) => "this operation needs a token",
+            Allow::Staff(_) | Allow::Agents => "this operation is for agents",
+            Allow::Admins | Allow::Managers(_) => "this operation needs an owner or admin",
             Allow::Visitors => "this operation is for visitors",
         })
     }
 }
 
+/// The refusal of a key without `s` (static, so the message names the scope).
+fn scope_refusal(s: Scope) -> &'static str {
+    match s {
+        Scope::ConversationsRead => "this API key does not have the scope conversations:read",
+        Scope::ConversationsWrite => "this API key does not have the scope conversations:write",
+        Scope::MessagesWrite => "this API key does not have the scope messages:write",
+        Scope::VisitorsRead => "this API key does not have the scope visitors:read",
+        Scope::VisitorsWrite => "this API key does not have the scope visitors:write",
+        Scope::VisitorsErase => "this API key does not have the scope visitors:erase",
+        Scope::WebsitesRead => "this API key does not have the scope websites:read",
+        Scope::WebsitesManage => "this API key does not have the scope websites:manage",
+    }
+}
+
 impl Guard for Allow {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        if self.admits(ctx.viewer()?) {
+        let p = ctx.viewer()?;
+        if self.admits(p) {
             Ok(())
         } else {
-            Err(self.refusal().into())
+            Err(self.refusal(p).into())
         }
     }
 }

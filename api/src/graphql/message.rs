@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::guards::Allow;
+use super::guards::{Allow, Scope};
 use super::types::Message;
 use super::{ContextExt as _, GqlResult};
 use crate::app::Send;
@@ -27,7 +27,7 @@ pub struct MessageMutation;
 #[Object]
 impl MessageMutation {
     /// Sends a message. When this returns, the message is stored and will be delivered.
-    #[graphql(guard = "Allow::Signed")]
+    #[graphql(guard = "Allow::Signed(Scope::MessagesWrite)")]
     async fn send_message(&self, ctx: &Context<'_>, input: SendMessageInput) -> GqlResult<Message> {
         let s = Send {
             conversation_id: &input.conversation_id,
@@ -43,7 +43,7 @@ impl MessageMutation {
     /// Shows (or hides) a typing indicator. It turns off by itself after about 6 s
     /// without a refresh, and when the typist sends a message. `isPrivate`: an agent
     /// typing a note, shown to agents only.
-    #[graphql(guard = "Allow::Signed")]
+    #[graphql(guard = "Allow::Signed(Scope::MessagesWrite)")]
     async fn set_typing(&self, ctx: &Context<'_>, conversation_id: ID, is_typing: bool, is_private: Option<bool>) -> GqlResult<bool> {
         Ok(ctx.app().set_typing(ctx.viewer()?, &conversation_id, is_typing, is_private.unwrap_or(false)).await?)
     }
@@ -59,7 +59,7 @@ impl MessageMutation {
     }
 
     /// Marks the conversation read up to and including `messageId`.
-    #[graphql(guard = "Allow::Signed")]
+    #[graphql(guard = "Allow::Signed(Scope::MessagesWrite)")]
     async fn mark_read(&self, ctx: &Context<'_>, conversation_id: ID, message_id: ID) -> GqlResult<bool> {
         Ok(ctx.app().mark_read(ctx.viewer()?, &conversation_id, &message_id).await?)
     }

@@ -11,6 +11,7 @@ mod guards;
 mod jobs;
 mod loaders;
 mod message;
+mod privacy;
 mod share;
 mod subscription;
 mod types;
@@ -30,7 +31,15 @@ use crate::config::Limits;
 use crate::error::ApiError;
 
 #[derive(MergedObject, Default)]
-pub struct Query(website::WebsiteQuery, account::AccountQuery, conversation::ConversationQuery, jobs::JobsQuery, blocks::BlocksQuery, audit::AuditQuery);
+pub struct Query(
+    website::WebsiteQuery,
+    account::AccountQuery,
+    conversation::ConversationQuery,
+    jobs::JobsQuery,
+    blocks::BlocksQuery,
+    audit::AuditQuery,
+    privacy::PrivacyQuery,
+);
 
 #[derive(MergedObject, Default)]
 pub struct Mutation(
@@ -40,6 +49,7 @@ pub struct Mutation(
     message::MessageMutation,
     jobs::JobsMutation,
     blocks::BlocksMutation,
+    privacy::PrivacyMutation,
 );
 
 pub use subscription::SharedExecution;

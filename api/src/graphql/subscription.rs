@@ -5,7 +5,7 @@
 use async_graphql::{Context, Subscription, ID};
 use futures_util::{Stream, StreamExt as _};
 
-use super::guards::Allow;
+use super::guards::{Allow, Scope};
 use super::types::{
     Conversation, ConversationCreated, ConversationEvent, ConversationUpdated, InboxEvent, InboxMessageAdded, Message, MessageAdded, ReadReceipt,
     TypingChanged, VisitorPresenceChanged,
@@ -36,7 +36,7 @@ impl ConversationSubscription {
     /// every later message is replayed in `seq` order, then the stream goes live.
     /// `afterSeq` does the same by sequence number (0: the whole conversation), for a
     /// client that holds no message yet. Omit both for live events only.
-    #[graphql(guard = "Allow::Signed")]
+    #[graphql(guard = "Allow::Signed(Scope::ConversationsRead)")]
     async fn conversation_events(
         &self,
         ctx: &Context<'_>,
@@ -80,7 +80,7 @@ impl InboxSubscription {
     /// Events of the organization's whole inbox (agents and API keys), live only:
     /// conversations created (on their first visitor message) and updated, messages
     /// added (with a preview), visitor presence. After a reconnect, refetch.
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
     async fn inbox_events(&self, ctx: &Context<'_>) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<InboxEvent>>> {
         let stream = ctx.app().inbox_stream(ctx.viewer()?.clone(), checks(ctx)).await?;
         Ok(stream.map(|item| item.map(inbox_event).map_err(Into::into)))

@@ -2,7 +2,7 @@
 
 use async_graphql::{Context, InputObject, Object, ID};
 
-use super::guards::Allow;
+use super::guards::{Allow, Scope};
 use super::types::{Appearance, BusinessHoursOut, PreChatFieldOut, Visitor, VisitorSession, Website, WidgetConfig};
 use super::{ContextExt as _, GqlResult};
 use crate::app::{Identity, StartSession, WebsiteUpdate};
@@ -131,12 +131,12 @@ impl WebsiteQuery {
         })
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::WebsitesRead)")]
     async fn websites(&self, ctx: &Context<'_>) -> GqlResult<Vec<Website>> {
         Ok(ctx.app().websites(ctx.viewer()?).await?.into_iter().map(Website).collect())
     }
 
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::WebsitesRead)")]
     async fn website(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Website> {
         crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(Website(ctx.app().website(ctx.viewer()?, &id).await?))
@@ -159,7 +159,7 @@ impl WebsiteMutation {
     /// server (agents and API keys): order counts, plan, lifetime value. The visitor is made
     /// if the customer has not chatted yet. Agents see them with `fromServer: true`; the
     /// visitor never does. At most 50 per visitor.
-    #[graphql(guard = "Allow::Staff")]
+    #[graphql(guard = "Allow::Staff(Scope::VisitorsWrite)")]
     async fn set_visitor_attributes(&self, ctx: &Context<'_>, input: SetVisitorAttributesInput) -> GqlResult<Visitor> {
         let set: Vec<(String, String)> = input.attributes.unwrap_or_default().into_iter().map(|a| (a.key, a.value)).collect();
         let remove = input.remove.unwrap_or_default();
@@ -167,13 +167,13 @@ impl WebsiteMutation {
     }
 
     /// Adds a website; its `publicKey` goes into the widget snippet.
-    #[graphql(guard = "Allow::Admins")]
+    #[graphql(guard = "Allow::Managers(Scope::WebsitesManage)")]
     async fn create_website(&self, ctx: &Context<'_>, input: CreateWebsiteInput) -> GqlResult<Website> {
         let origins = input.allowed_origins.unwrap_or_default();
         Ok(Website(ctx.app().create_website(ctx.viewer()?, &input.name, &origins).await?))
     }
 
-    #[graphql(guard = "Allow::Admins")]
+    #[graphql(guard = "Allow::Managers(Scope::WebsitesManage)")]
     async fn update_website(&self, ctx: &Context<'_>, id: ID, input: UpdateWebsiteInput) -> GqlResult<Website> {
         let u = WebsiteUpdate {
             name: input.name,

@@ -3,38 +3,48 @@
 use super::{ApiKeyRow, Found, Store, StoreResult};
 use crate::time::now_ms;
 
+pub struct NewApiKey<'a> {
+    pub org_id: &'a str,
+    pub id: &'a str,
+    pub name: &'a str,
+    /// sha256 of the secret, hex.
+    pub secret_hash: &'a str,
+    pub created_by: &'a str,
+    pub expires_at: Option<i64>,
+    /// Scope names separated by spaces.
+    pub scopes: &'a str,
+    /// A JSON array of website ids; none: all.
+    pub website_ids: Option<&'a str>,
+}
+
 impl Store {
-    pub async fn create_api_key(
-        &self,
-        org_id: &str,
-        id: &str,
-        name: &str,
-        secret_hash: &str,
-        created_by: &str,
-        expires_at: Option<i64>,
-    ) -> StoreResult<ApiKeyRow> {
+    pub async fn create_api_key(&self, k: NewApiKey<'_>) -> StoreResult<ApiKeyRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
-            sqlx::query::<DB>("insert into api_keys (id, org_id, name, secret_hash, created_by, created_at, expires_at) values ($1, $2, $3, $4, $5, $6, $7)")
-                .bind(id)
-                .bind(org_id)
-                .bind(name)
-                .bind(secret_hash)
-                .bind(created_by)
+            sqlx::query::<DB>("insert into api_keys (id, org_id, name, secret_hash, created_by, created_at, expires_at, scopes, website_ids) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
+                .bind(k.id)
+                .bind(k.org_id)
+                .bind(k.name)
+                .bind(k.secret_hash)
+                .bind(k.created_by)
                 .bind(now)
-                .bind(expires_at)
+                .bind(k.expires_at)
+                .bind(k.scopes)
+                .bind(k.website_ids)
                 .execute(pool)
                 .await?;
         });
         Ok(ApiKeyRow {
-            id: id.to_owned(),
-            org_id: org_id.to_owned(),
-            name: name.to_owned(),
-            secret_hash: secret_hash.to_owned(),
+            id: k.id.to_owned(),
+            org_id: k.org_id.to_owned(),
+            name: k.name.to_owned(),
+            secret_hash: k.secret_hash.to_owned(),
             revoked_at: None,
             last_used_at: None,
             created_at: now,
-            expires_at,
+            expires_at: k.expires_at,
+            scopes: k.scopes.to_owned(),
+            website_ids: k.website_ids.map(str::to_owned),
         })
     }
 
@@ -49,7 +59,7 @@ impl Store {
     pub async fn api_key(&self, id: &str) -> StoreResult<ApiKeyRow> {
         on_read!(self, |pool, DB| {
             sqlx::query_as::<DB, ApiKeyRow>(
-                "select id, org_id, name, secret_hash, revoked_at, last_used_at, created_at, expires_at from api_keys where id = $1",
+                "select id, org_id, name, secret_hash, revoked_at, last_used_at, created_at, expires_at, scopes, website_ids from api_keys where id = $1",
             )
             .bind(id)
             .fetch_optional(pool)
@@ -62,7 +72,7 @@ impl Store {
     pub async fn api_keys(&self, org_id: &str) -> StoreResult<Vec<ApiKeyRow>> {
         on_read!(self, |pool, DB| {
             Ok(sqlx::query_as::<DB, ApiKeyRow>(
-                "select id, org_id, name, secret_hash, revoked_at, last_used_at, created_at, expires_at from api_keys where org_id = $1 order by created_at, id",
+                "select id, org_id, name, secret_hash, revoked_at, last_used_at, created_at, expires_at, scopes, website_ids from api_keys where org_id = $1 order by created_at, id",
             )
             .bind(org_id)
             .fetch_all(pool)

@@ -88,6 +88,19 @@ impl Store {
         })
     }
 
+    /// One block of the organization, in force or lifted.
+    pub async fn block(&self, org_id: &str, id: &str) -> StoreResult<BlockRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, BlockRow>(concat!("select ", block_cols!(), " from visitor_blocks where id = $1 and org_id = $2"))
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
     /// How many blocks of the organization are in force.
     pub async fn active_block_count(&self, org_id: &str) -> StoreResult<i64> {
         on_read!(self, |pool, DB| {

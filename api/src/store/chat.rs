@@ -13,6 +13,8 @@ pub struct ConversationFilter {
     pub assignee: Option<Option<String>>,
     pub department_id: Option<String>,
     pub website_id: Option<String>,
+    /// Only these websites (a key limited to websites); none: all.
+    pub website_ids: Option<Vec<String>>,
     pub visitor_id: Option<String>,
     /// Agents only see conversations with a visitor message; a visitor sees all of theirs.
     pub queued_only: bool,
@@ -120,6 +122,15 @@ impl Store {
             }
             if let Some(w) = &f.website_id {
                 q.push(" and website_id = ").push_bind(w.clone());
+            }
+            if let Some(ws) = &f.website_ids {
+                q.push(" and website_id in (");
+                let mut sep = q.separated(", ");
+                sep.push_bind(""); // never a website id: an empty list is valid SQL and matches none
+                for w in ws {
+                    sep.push_bind(w.clone());
+                }
+                q.push(")");
             }
             if let Some(v) = &f.visitor_id {
                 q.push(" and visitor_id = ").push_bind(v.clone());

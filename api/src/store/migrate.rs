@@ -33,6 +33,8 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000005, "audit log readable", include_str!("../../../migrations/sqlite/20261205000005_audit_log_readable.sql")),
     (20261205000006, "api key expiry", include_str!("../../../migrations/sqlite/20261205000006_api_key_expiry.sql")),
     (20261205000007, "visitor server attributes", include_str!("../../../migrations/sqlite/20261205000007_visitor_server_attributes.sql")),
+    (20261205000008, "api key scopes", include_str!("../../../migrations/sqlite/20261205000008_api_key_scopes.sql")),
+    (20261205000009, "privacy", include_str!("../../../migrations/sqlite/20261205000009_privacy.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -48,6 +50,8 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000005, "audit log readable", include_str!("../../../migrations/postgres/20261205000005_audit_log_readable.sql")),
     (20261205000006, "api key expiry", include_str!("../../../migrations/postgres/20261205000006_api_key_expiry.sql")),
     (20261205000007, "visitor server attributes", include_str!("../../../migrations/postgres/20261205000007_visitor_server_attributes.sql")),
+    (20261205000008, "api key scopes", include_str!("../../../migrations/postgres/20261205000008_api_key_scopes.sql")),
+    (20261205000009, "privacy", include_str!("../../../migrations/postgres/20261205000009_privacy.sql")),
 ];
 
 impl Store {

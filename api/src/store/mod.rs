@@ -55,11 +55,13 @@ mod departments;
 mod invites;
 pub(crate) mod jobs;
 mod migrate;
+mod privacy;
 mod rows;
 mod sessions;
 mod websites;
 
 pub use agents::NewAgent;
+pub use api_keys::NewApiKey;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use audit::{AuditFilter, AuditRow};
@@ -67,6 +69,7 @@ pub use batches::PersonRow;
 pub use blocks::{BlockRow, NewBlock};
 pub use chat::{ConversationFilter, PageDirection};
 pub use jobs::{JobCount, JobRow, NewJob};
+pub use privacy::{ErasedCounts, ErasureRow, NewErasure, VisitorLookup, MAX_VISITORS_PER_REQUEST};
 pub use rows::*;
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 

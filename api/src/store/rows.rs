@@ -70,6 +70,10 @@ pub struct ApiKeyRow {
     /// When the key stops working (unix ms); none: never.
     pub expires_at: Option<i64>,
     pub created_at: i64,
+    /// Scope names separated by spaces (`domain::Scopes`).
+    pub scopes: String,
+    /// A JSON array of the websites the key is limited to; none: all of them.
+    pub website_ids: Option<String>,
 }
 
 #[derive(sqlx::FromRow, Debug, Clone)]

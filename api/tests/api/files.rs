@@ -4,9 +4,9 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
-const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
+pub(crate) const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89";
 
-async fn upload(app: &TestApp, token: &str, conv: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+pub(crate) async fn upload(app: &TestApp, token: &str, conv: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
     let base = app.url.trim_end_matches("/graphql");
     let r =
         app.http.post(format!("{base}/uploads")).query(&[("conversationId", conv), ("filename", name)]).bearer_auth(token).body(bytes).send().await.unwrap();
@@ -93,10 +93,10 @@ async fn uploads_refuse_bad_input_and_other_peoples_files() {
 
 /// An S3-compatible server for the test: moto's, on a free port (the test command
 /// installs it; under CI its absence is a failure, elsewhere a skip).
-struct S3Server(std::process::Child, u16);
+pub(crate) struct S3Server(std::process::Child, pub(crate) u16);
 
 impl S3Server {
-    fn start() -> Option<S3Server> {
+    pub(crate) fn start() -> Option<S3Server> {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = std::process::Command::new("python3")
             .args(["-m", "moto.server", "-H", "127.0.0.1", "-p", &port.to_string()])
@@ -115,19 +115,13 @@ impl S3Server {
     }
 }
 
-impl Drop for S3Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-#[tokio::test]
-async fn attachments_can_live_in_s3_compatible_storage() {
+/// A server whose files live in a fresh bucket of a moto S3 server; none (the test
+/// skips) when moto is missing, which fails under CI.
+pub(crate) async fn s3_app() -> Option<(S3Server, TestApp)> {
     let Some(s3) = S3Server::start() else {
         assert!(std::env::var("CI").as_deref() != Ok("true"), "an S3-compatible test server (python3 -m moto.server) is required under CI");
         eprintln!("skipping: no moto S3 server (pip install 'moto[server]')");
-        return;
+        return None;
     };
     let endpoint = format!("http://127.0.0.1:{}", s3.1);
     // Create the bucket through the S3 API itself.
@@ -139,6 +133,19 @@ async fn attachments_can_live_in_s3_compatible_storage() {
         s.s3_secret_access_key = Some("test".into());
     })
     .await;
+    Some((s3, app))
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+async fn attachments_can_live_in_s3_compatible_storage() {
+    let Some((s3, app)) = s3_app().await else { return };
     let owner = app.sign_up("Ann").await;
     let site = app.create_website(&owner, &[]).await;
     let v = app.visitor(&site).await;

@@ -16,6 +16,7 @@ mod helpers;
 mod http_contract;
 mod jobs;
 mod permissions;
+mod privacy;
 mod protocol;
 mod rules;
 mod schema;

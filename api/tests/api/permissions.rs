@@ -8,83 +8,124 @@ use serde_json::json;
 
 use crate::helpers::*;
 
-/// Who may call: `v` visitor, `a` agent (role AGENT), `o` owner or admin, `k` API key.
-const MATRIX: &[(&str, &str)] = &[
-    ("query { me { id } }", "ao"),
-    ("query { agents { id } }", "aok"),
-    ("query { departments { id } }", "aok"),
-    ("query { invites { id } }", "o"),
-    ("query { apiKeys { id } }", "o"),
-    ("query { jobs { edges { cursor } } }", "o"),
-    ("query { auditLog { edges { cursor } } }", "o"),
-    ("query { websites { id } }", "aok"),
-    ("query { website(id: \"web_x\") { id } }", "aok"),
-    ("query { currentVisitor { id } }", "v"),
-    ("query { conversations { edges { cursor } } }", "vaok"),
-    ("query { conversation(id: \"conv_x\") { id } }", "vaok"),
-    ("query { cannedResponses { id } }", "aok"),
-    ("query { visitorBlocks { edges { cursor } } }", "aok"),
-    ("mutation { updateProfile(input: {name: \"N\"}) { id } }", "ao"),
-    ("mutation { changePassword(currentPassword: \"wrong password\", newPassword: \"another password\") { accessToken } }", "ao"),
-    ("mutation { inviteAgent(input: {email: \"new@x.test\", role: AGENT}) { id } }", "o"),
-    ("mutation { resendInvite(id: \"inv_x\") { id } }", "o"),
-    ("mutation { revokeInvite(id: \"inv_x\") }", "o"),
-    ("mutation { removeAgent(agentId: \"agt_x\") { id } }", "o"),
-    ("mutation { setAgentRole(agentId: \"agt_x\", role: AGENT) { id } }", "o"),
-    ("mutation { setAgentStatus(status: AWAY) { id } }", "ao"),
-    ("mutation { createApiKey(name: \"k\") { secret } }", "o"),
-    ("mutation { revokeApiKey(id: \"key_x\") }", "o"),
-    ("mutation { retryJob(id: \"job_x\") { id } }", "o"),
-    ("mutation { createDepartment(name: \"Sales\") { id } }", "o"),
-    ("mutation { updateDepartment(id: \"dep_x\", name: \"S\") { id } }", "o"),
-    ("mutation { deleteDepartment(id: \"dep_x\") }", "o"),
-    ("mutation { addDepartmentMember(departmentId: \"dep_x\", agentId: \"agt_x\") { id } }", "o"),
-    ("mutation { removeDepartmentMember(departmentId: \"dep_x\", agentId: \"agt_x\") { id } }", "o"),
-    ("mutation { createWebsite(input: {name: \"Shop\"}) { id } }", "o"),
-    ("mutation { updateWebsite(id: \"web_x\", input: {name: \"Shop\"}) { id } }", "o"),
-    ("mutation { setVisitorAttributes(input: {websiteId: \"web_x\", externalId: \"u\"}) { id } }", "aok"),
-    ("mutation { trackPageView(input: {url: \"https://shop.test/\"}) }", "v"),
-    ("mutation { startConversation(input: {}) { id } }", "v"),
-    ("mutation { assignConversation(input: {conversationId: \"conv_x\"}) { id } }", "aok"),
-    ("mutation { setConversationStatus(conversationId: \"conv_x\", status: RESOLVED) { id } }", "aok"),
-    ("mutation { rateConversation(conversationId: \"conv_x\", rating: 5) { id } }", "v"),
-    ("mutation { createCannedResponse(input: {shortcut: \"hi\", title: \"Hi\", body: \"Hello\"}) { id } }", "aok"),
-    ("mutation { updateCannedResponse(id: \"can_x\", input: {title: \"T\"}) { id } }", "aok"),
-    ("mutation { deleteCannedResponse(id: \"can_x\") }", "aok"),
-    ("mutation { sendMessage(input: {conversationId: \"conv_x\", body: \"hi\"}) { id } }", "vaok"),
-    ("mutation { setTyping(conversationId: \"conv_x\", isTyping: true) }", "vaok"),
-    ("mutation { sendTranscript(conversationId: \"conv_x\") }", "v"),
-    ("mutation { markRead(conversationId: \"conv_x\", messageId: \"msg_x\") }", "vaok"),
-    ("mutation { blockVisitor(input: {visitorId: \"vis_x\"}) { id } }", "aok"),
-    ("mutation { unblockVisitor(id: \"blk_x\") }", "aok"),
+/// Who may call: `v` visitor, `a` agent (role AGENT), `o` owner or admin; and the scope
+/// an API key needs (none: no key may).
+const MATRIX: &[(&str, &str, Option<&str>)] = &[
+    ("query { me { id } }", "ao", None),
+    ("query { agents { id } }", "ao", Some("CONVERSATIONS_READ")),
+    ("query { departments { id } }", "ao", Some("CONVERSATIONS_READ")),
+    ("query { invites { id } }", "o", None),
+    ("query { apiKeys { id } }", "o", None),
+    ("query { jobs { edges { cursor } } }", "o", None),
+    ("query { auditLog { edges { cursor } } }", "o", None),
+    ("query { websites { id } }", "ao", Some("WEBSITES_READ")),
+    ("query { website(id: \"web_x\") { id } }", "ao", Some("WEBSITES_READ")),
+    ("query { currentVisitor { id } }", "v", None),
+    ("query { conversations { edges { cursor } } }", "vao", Some("CONVERSATIONS_READ")),
+    ("query { conversation(id: \"conv_x\") { id } }", "vao", Some("CONVERSATIONS_READ")),
+    ("query { cannedResponses { id } }", "ao", Some("CONVERSATIONS_READ")),
+    ("query { visitorBlocks { edges { cursor } } }", "ao", Some("VISITORS_READ")),
+    ("mutation { updateProfile(input: {name: \"N\"}) { id } }", "ao", None),
+    ("mutation { changePassword(currentPassword: \"wrong password\", newPassword: \"another password\") { accessToken } }", "ao", None),
+    ("mutation { inviteAgent(input: {email: \"new@x.test\", role: AGENT}) { id } }", "o", None),
+    ("mutation { resendInvite(id: \"inv_x\") { id } }", "o", None),
+    ("mutation { revokeInvite(id: \"inv_x\") }", "o", None),
+    ("mutation { removeAgent(agentId: \"agt_x\") { id } }", "o", None),
+    ("mutation { setAgentRole(agentId: \"agt_x\", role: AGENT) { id } }", "o", None),
+    ("mutation { setAgentStatus(status: AWAY) { id } }", "ao", None),
+    ("mutation { createApiKey(name: \"k\") { secret } }", "o", None),
+    ("mutation { revokeApiKey(id: \"key_x\") }", "o", None),
+    ("mutation { retryJob(id: \"job_x\") { id } }", "o", None),
+    ("mutation { createDepartment(name: \"Sales\") { id } }", "o", None),
+    ("mutation { updateDepartment(id: \"dep_x\", name: \"S\") { id } }", "o", None),
+    ("mutation { deleteDepartment(id: \"dep_x\") }", "o", None),
+    ("mutation { addDepartmentMember(departmentId: \"dep_x\", agentId: \"agt_x\") { id } }", "o", None),
+    ("mutation { removeDepartmentMember(departmentId: \"dep_x\", agentId: \"agt_x\") { id } }", "o", None),
+    ("mutation { createWebsite(input: {name: \"Shop\"}) { id } }", "o", Some("WEBSITES_MANAGE")),
+    ("mutation { updateWebsite(id: \"web_x\", input: {name: \"Shop\"}) { id } }", "o", Some("WEBSITES_MANAGE")),
+    ("mutation { setVisitorAttributes(input: {websiteId: \"web_x\", externalId: \"u\"}) { id } }", "ao", Some("VISITORS_WRITE")),
+    ("mutation { trackPageView(input: {url: \"https://shop.test/\"}) }", "v", None),
+    ("mutation { startConversation(input: {}) { id } }", "v", None),
+    ("mutation { assignConversation(input: {conversationId: \"conv_x\"}) { id } }", "ao", Some("CONVERSATIONS_WRITE")),
+    ("mutation { setConversationStatus(conversationId: \"conv_x\", status: RESOLVED) { id } }", "ao", Some("CONVERSATIONS_WRITE")),
+    ("mutation { rateConversation(conversationId: \"conv_x\", rating: 5) { id } }", "v", None),
+    ("mutation { createCannedResponse(input: {shortcut: \"hi\", title: \"Hi\", body: \"Hello\"}) { id } }", "ao", Some("CONVERSATIONS_WRITE")),
+    ("mutation { updateCannedResponse(id: \"can_x\", input: {title: \"T\"}) { id } }", "ao", Some("CONVERSATIONS_WRITE")),
+    ("mutation { deleteCannedResponse(id: \"can_x\") }", "ao", Some("CONVERSATIONS_WRITE")),
+    ("mutation { sendMessage(input: {conversationId: \"conv_x\", body: \"hi\"}) { id } }", "vao", Some("MESSAGES_WRITE")),
+    ("mutation { setTyping(conversationId: \"conv_x\", isTyping: true) }", "vao", Some("MESSAGES_WRITE")),
+    ("mutation { sendTranscript(conversationId: \"conv_x\") }", "v", None),
+    ("mutation { markRead(conversationId: \"conv_x\", messageId: \"msg_x\") }", "vao", Some("MESSAGES_WRITE")),
+    ("mutation { blockVisitor(input: {visitorId: \"vis_x\"}) { id } }", "ao", Some("VISITORS_WRITE")),
+    ("mutation { unblockVisitor(id: \"blk_x\") }", "ao", Some("VISITORS_WRITE")),
+    ("query { erasures { id } }", "o", Some("VISITORS_ERASE")),
+    ("query { erasure(id: \"era_x\") { id } }", "o", Some("VISITORS_ERASE")),
+    ("query { erasureMode }", "o", Some("VISITORS_ERASE")),
+    ("mutation { eraseVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_ERASE")),
+    ("mutation { setErasureMode(mode: TOMBSTONE) }", "o", None),
 ];
 
+const SCOPES: [&str; 8] =
+    ["CONVERSATIONS_READ", "CONVERSATIONS_WRITE", "MESSAGES_WRITE", "VISITORS_READ", "VISITORS_WRITE", "VISITORS_ERASE", "WEBSITES_READ", "WEBSITES_MANAGE"];
+
+/// A refusal by the audience check (a wrong current password is `FORBIDDEN` too, but not
+/// with these words), or `None` when the call got past it.
+fn refusal(r: &serde_json::Value) -> Option<String> {
+    let code = r.get("errors").map(|_| code_of(r)).unwrap_or_default();
+    let message = r["errors"][0]["message"].as_str().unwrap_or("");
+    let refused =
+        code == "UNAUTHENTICATED" || (code == "FORBIDDEN" && (message.starts_with("this operation") || message.starts_with("this API key does not have")));
+    refused.then(|| format!("{code}: {message}"))
+}
+
 #[tokio::test]
-async fn each_operation_admits_exactly_its_audience() {
+async fn each_operation_admits_exactly_its_audience_and_each_key_scope_exactly_its_operations() {
     let app = spawn_app().await;
     let owner = app.sign_up("Ann").await;
     let agent = app.add_agent(&owner, "Bo", "AGENT").await;
     let site = app.create_website(&owner, &[]).await;
     let visitor = app.visitor(&site).await;
-    let key = app.ok(Some(&owner.token), "mutation { createApiKey(name: \"bot\") { secret } }", json!({})).await["createApiKey"]["secret"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let callers = [('v', visitor.token.as_str()), ('a', agent.token.as_str()), ('o', owner.token.as_str()), ('k', key.as_str())];
-    for (doc, audience) in MATRIX {
+    let key_with = |scopes: &[&str]| {
+        let doc = format!("mutation {{ createApiKey(name: \"bot\", scopes: [{}]) {{ secret }} }}", scopes.join(", "));
+        let (app, owner) = (&app, &owner);
+        async move { app.ok(Some(&owner.token), &doc, json!({})).await["createApiKey"]["secret"].as_str().unwrap().to_owned() }
+    };
+    let every_scope = key_with(&SCOPES).await;
+    let mut one_scope = Vec::new();
+    for scope in SCOPES {
+        one_scope.push((scope, key_with(&[scope]).await));
+    }
+    let callers = [('v', visitor.token.as_str()), ('a', agent.token.as_str()), ('o', owner.token.as_str()), ('k', every_scope.as_str())];
+    for (doc, audience, key_scope) in MATRIX {
         let anonymous = app.gql(None, doc, json!({})).await;
         assert_eq!(code_of(&anonymous), "UNAUTHENTICATED", "anonymous {doc}: {anonymous}");
         for (kind, token) in callers {
             let r = app.gql(Some(token), doc, json!({})).await;
-            let code = r.get("errors").map(|_| code_of(&r)).unwrap_or_default();
-            if audience.contains(kind) {
-                // Past the audience check (a wrong current password is FORBIDDEN too, but not this).
-                let message = r["errors"][0]["message"].as_str().unwrap_or("");
-                let refused = code == "UNAUTHENTICATED" || (code == "FORBIDDEN" && message.starts_with("this operation"));
-                assert!(!refused, "{kind} may call {doc}: {r}");
-            } else {
-                assert_eq!(code, "FORBIDDEN", "{kind} may not call {doc}: {r}");
+            let admitted = if kind == 'k' { key_scope.is_some() } else { audience.contains(kind) };
+            match refusal(&r) {
+                Some(why) => assert!(!admitted, "{kind} may call {doc}: {why}"),
+                None => assert!(admitted, "{kind} may not call {doc}: {r}"),
+            }
+            if !admitted {
+                assert_eq!(code_of(&r), "FORBIDDEN", "{kind} may not call {doc}: {r}");
             }
         }
+        // A key with one scope: exactly the operations of that scope.
+        for (scope, token) in &one_scope {
+            let r = app.gql(Some(token), doc, json!({})).await;
+            // WEBSITES_MANAGE includes WEBSITES_READ.
+            let admitted = key_scope == &Some(*scope) || (*scope == "WEBSITES_MANAGE" && key_scope == &Some("WEBSITES_READ"));
+            match refusal(&r) {
+                Some(why) => assert!(!admitted, "a {scope} key may call {doc}: {why}"),
+                None => assert!(admitted, "a {scope} key may not call {doc}: {r}"),
+            }
+            if !admitted {
+                assert_eq!(code_of(&r), "FORBIDDEN", "a {scope} key may not call {doc}: {r}");
+            }
+        }
+    }
+    // Every scope grants at least one operation (VISITORS_ERASE: eraseVisitor).
+    for scope in SCOPES {
+        assert!(MATRIX.iter().any(|(_, _, s)| *s == Some(scope)), "{scope} grants nothing");
     }
 }

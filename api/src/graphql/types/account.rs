@@ -87,6 +87,15 @@ impl ApiKey {
     async fn expires_at(&self) -> Option<DateTime> {
         dt(self.0.expires_at)
     }
+    /// What the key may do.
+    async fn scopes(&self) -> Vec<crate::domain::ApiKeyScope> {
+        crate::domain::Scopes::from_db(&self.0.scopes).list()
+    }
+    /// The websites the key is limited to; null: all of the organization's.
+    async fn website_ids(&self) -> Option<Vec<ID>> {
+        let ids: Vec<String> = serde_json::from_str(self.0.website_ids.as_deref()?).unwrap_or_default();
+        Some(ids.into_iter().map(ID).collect())
+    }
 }
 
 /// Returned once by `createApiKey`: the secret is never shown again.

@@ -5,7 +5,6 @@ use async_graphql::{Context, Object, SimpleObject, ID};
 use super::super::{ContextExt as _, GqlResult};
 use super::*;
 use crate::app::{VisitorRow, WebsiteRow};
-use crate::auth::Principal;
 use crate::domain::WidgetPosition;
 
 pub struct Website(pub WebsiteRow);
@@ -42,9 +41,11 @@ impl Website {
     async fn powered_by(&self) -> bool {
         self.0.powered_by
     }
-    /// Secret for identity verification: HMAC-SHA256(secret, externalId), hex. Owners and admins only.
+    /// Secret for identity verification: HMAC-SHA256(secret, externalId), hex. Owners and admins, and
+    /// API keys with `WEBSITES_MANAGE`, only.
     async fn identity_secret(&self, ctx: &Context<'_>) -> Option<&str> {
-        matches!(ctx.viewer(), Ok(Principal::Agent(a)) if a.role.is_admin()).then_some(self.0.identity_secret.as_str())
+        let manager = ctx.viewer().is_ok_and(|p| crate::graphql::Allow::Managers(crate::domain::ApiKeyScope::WebsitesManage).admits(p));
+        manager.then_some(self.0.identity_secret.as_str())
     }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)

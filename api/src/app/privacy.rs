@@ -1,0 +1,146 @@
+//! Privacy requests (docs/privacy.md): erasing a person's data, as a job with a
+//! receipt. A request names visitors by id, by the site's own customer id (every
+//! website of the organization, or of the key's websites) or by email.
+
+use serde::{Deserialize, Serialize};
+
+use super::{manager, App};
+use crate::auth::Principal;
+use crate::bus::{Event, AUTH_TOPIC};
+use crate::domain::{ApiKeyScope, Email};
+use crate::error::{ApiError, ApiResult};
+use crate::jobs::{JobRow, Outcome};
+use crate::store::{ErasureRow, NewErasure, VisitorLookup, VisitorRow, MAX_VISITORS_PER_REQUEST};
+
+/// The job kind that carries out an erasure.
+pub const ERASE: &str = "privacy.erase";
+
+/// Visitors' tokens issued until this long after the request are refused (as for a
+/// block: a session starting on a node that hears of it a little later).
+const REVOKE_MARGIN_MS: i64 = 1_000;
+
+/// How a request names the person: exactly one of the three.
+pub struct PersonRef<'a> {
+    pub visitor_id: Option<&'a str>,
+    pub external_id: Option<&'a str>,
+    pub email: Option<&'a str>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct EraseJob {
+    erasure_id: String,
+}
+
+/// What erasing does to conversations (the organization's setting).
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErasureMode {
+    /// Conversations are kept for the team, with the visitor's messages emptied.
+    Tombstone,
+    /// The visitor's conversations are deleted, the team's messages with them.
+    Delete,
+}
+
+impl ErasureMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErasureMode::Tombstone => "tombstone",
+            ErasureMode::Delete => "delete",
+        }
+    }
+
+    pub fn from_db(s: &str) -> ErasureMode {
+        if s == "delete" {
+            ErasureMode::Delete
+        } else {
+            ErasureMode::Tombstone
+        }
+    }
+}
+
+impl App {
+    /// The visitors a request names, of the websites the principal sees.
+    async fn named_visitors(&self, p: &Principal, org_id: &str, who: &PersonRef<'_>) -> ApiResult<Vec<VisitorRow>> {
+        let email = who.email.map(Email::parse).transpose()?;
+        let lookup = match (who.visitor_id, who.external_id.map(str::trim), &email) {
+            (Some(id), None, None) => VisitorLookup::Id(id),
+            (None, Some(ext), None) if !ext.is_empty() && ext.chars().count() <= 200 => VisitorLookup::ExternalId(ext),
+            (None, None, Some(e)) => VisitorLookup::Email(e.as_str()),
+            _ => return Err(ApiError::BadInput("name the person by exactly one of visitorId, externalId (1 to 200 characters) or email".into())),
+        };
+        let mut found = self.store.find_visitors(org_id, lookup).await?;
+        if found.len() as i64 > MAX_VISITORS_PER_REQUEST {
+            return Err(ApiError::BadInput(format!("more than {MAX_VISITORS_PER_REQUEST} visitors match: name them by visitorId")));
+        }
+        found.retain(|v| p.sees_website(&v.website_id));
+        if found.is_empty() && who.visitor_id.is_some() {
+            return Err(ApiError::NotFound("visitor"));
+        }
+        Ok(found)
+    }
+
+    /// Erases the named visitors' personal data (docs/privacy.md): their tokens stop
+    /// working at once (open sockets close with 4403), and a job removes the rest,
+    /// recording what it removed on the returned receipt. Erasing again is harmless.
+    pub async fn erase_visitor(&self, p: &Principal, who: PersonRef<'_>) -> ApiResult<ErasureRow> {
+        let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
+        self.limit(&format!("erase:{org_id}"), crate::ratelimit::Quota::per_window(500, std::time::Duration::from_secs(3600))).await?;
+        let visitors = self.named_visitors(p, org_id, &who).await?;
+        let ids: Vec<String> = visitors.into_iter().map(|v| v.id).collect();
+        let mode = self.store.erasure_mode(org_id).await?;
+        let id = crate::ids::new_id("era");
+        let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
+        let (by_kind, by, _) = p.actor();
+        let job = self.jobs.job(ERASE, Some(org_id), &EraseJob { erasure_id: id.clone() });
+        let row = self.store.create_erasure(NewErasure { id: &id, org_id, visitor_ids: &ids, mode: &mode, by_kind, by, revoke_until: at, job }).await?;
+        for v in &ids {
+            self.access.revoke_visitor(v, at);
+            self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: v.clone(), at });
+        }
+        self.jobs.wake();
+        self.audit(p, "visitor.erase", Some(&id)).await?;
+        Ok(row)
+    }
+
+    pub async fn erasure(&self, p: &Principal, id: &str) -> ApiResult<ErasureRow> {
+        let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
+        self.store.erasure(org_id, id).await.map_err(|e| super::accounts::not_found(e, "erasure"))
+    }
+
+    pub async fn erasures(&self, p: &Principal, first: i64) -> ApiResult<Vec<ErasureRow>> {
+        let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
+        Ok(self.store.erasures(org_id, first.clamp(1, 100)).await?)
+    }
+
+    pub async fn erasure_mode(&self, p: &Principal) -> ApiResult<ErasureMode> {
+        let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
+        Ok(ErasureMode::from_db(&self.store.erasure_mode(org_id).await?))
+    }
+
+    pub async fn set_erasure_mode(&self, p: &Principal, mode: ErasureMode) -> ApiResult<ErasureMode> {
+        let a = super::admin(p)?;
+        self.store.set_erasure_mode(&a.org_id, mode.as_str()).await?;
+        self.audit(p, "privacy.erasure_mode", None).await?;
+        Ok(mode)
+    }
+
+    pub(super) async fn run_erase(&self, job: JobRow) -> Outcome {
+        let j: EraseJob = super::outbox::payload(&job)?;
+        let org_id = job.org_id.as_deref().unwrap_or_default();
+        let store = |e: crate::store::StoreError| (format!("store: {e:?}"), false);
+        let e = self.store.erasure(org_id, &j.erasure_id).await.map_err(store)?;
+        if e.status == "done" {
+            return Ok(());
+        }
+        let delete = e.mode == "delete";
+        let ids: Vec<String> = serde_json::from_str(&e.visitor_ids).unwrap_or_default();
+        for v in &ids {
+            // Files first: a failure after leaves rows a retry deletes, never a file
+            // nothing points at.
+            for key in self.store.erasable_files(org_id, v, delete).await.map_err(store)? {
+                self.files.delete(&key).await.map_err(|err| (format!("file store: {err}"), false))?;
+            }
+            self.store.erase_visitor(org_id, v, delete, &e.id).await.map_err(store)?;
+        }
+        self.store.finish_erasure(&e.id).await.map_err(store)
+    }
+}

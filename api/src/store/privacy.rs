@@ -1,0 +1,303 @@
+//! Erasure (a visitor's personal data removed everywhere the database keeps it) and the
+//! receipts that record it; exports' records; retention's deletes.
+
+use super::jobs::insert_jobs;
+use super::rows::visitor_cols;
+use super::{Found, NewJob, Store, StoreResult, VisitorRow};
+use crate::time::now_ms;
+
+/// How the visitors of an erasure or export request are found.
+pub enum VisitorLookup<'a> {
+    Id(&'a str),
+    /// A verified customer's id, on every website of the organization.
+    ExternalId(&'a str),
+    /// Stored lowercased, like the address given.
+    Email(&'a str),
+}
+
+/// At most this many visitors answer one request (an email typed by many anonymous
+/// visitors finds them all; past this, the request is refused as too broad).
+pub const MAX_VISITORS_PER_REQUEST: i64 = 200;
+
+/// What erasing visitors removed: the receipt's counts.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ErasedCounts {
+    pub visitors: i64,
+    pub conversations: i64,
+    pub messages: i64,
+    pub files: i64,
+    pub page_views: i64,
+    pub jobs: i64,
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ErasureRow {
+    pub id: String,
+    pub org_id: String,
+    pub visitor_ids: String,
+    pub mode: String,
+    pub requested_by_kind: String,
+    pub requested_by: String,
+    pub status: String,
+    pub visitors: i64,
+    pub conversations: i64,
+    pub messages: i64,
+    pub files: i64,
+    pub page_views: i64,
+    pub jobs: i64,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+}
+
+macro_rules! erasure_cols {
+    () => {
+        "id, org_id, visitor_ids, mode, requested_by_kind, requested_by, status, visitors, conversations, messages, files, page_views, jobs, created_at, completed_at"
+    };
+}
+
+pub struct NewErasure<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub visitor_ids: &'a [String],
+    pub mode: &'a str,
+    pub by_kind: &'a str,
+    pub by: &'a str,
+    /// The visitors' tokens issued until then (unix ms) stop working.
+    pub revoke_until: i64,
+    pub job: NewJob,
+}
+
+/// `like` pattern for a literal inside a JSON payload (ids and addresses; `%`, `_` and
+/// the escape itself escaped).
+fn contains_pattern(s: &str) -> String {
+    let mut p = String::from("%");
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl Store {
+    /// The organization's visitors that a request names (not yet erased ones too: an
+    /// erasure is idempotent), at most `MAX_VISITORS_PER_REQUEST + 1`.
+    pub async fn find_visitors(&self, org_id: &str, by: VisitorLookup<'_>) -> StoreResult<Vec<VisitorRow>> {
+        let (column, value) = match by {
+            VisitorLookup::Id(v) => ("id", v),
+            VisitorLookup::ExternalId(v) => ("external_id", v),
+            VisitorLookup::Email(v) => ("email", v),
+        };
+        let sql = format!("select {} from visitors where org_id = $1 and {column} = $2 order by created_at, id limit $3", visitor_cols!());
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, VisitorRow>(&sql).bind(org_id).bind(value).bind(MAX_VISITORS_PER_REQUEST + 1).fetch_all(pool).await?)
+        })
+    }
+
+    /// Records an erasure request, revokes its visitors' tokens and commits the job
+    /// that carries it out, in one transaction.
+    pub async fn create_erasure(&self, e: NewErasure<'_>) -> StoreResult<ErasureRow> {
+        let now = now_ms();
+        let ids = serde_json::to_string(e.visitor_ids).expect("strings serialize");
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, ErasureRow>(concat!(
+                "insert into erasures (id, org_id, visitor_ids, mode, requested_by_kind, requested_by, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning ",
+                erasure_cols!()
+            ))
+            .bind(e.id)
+            .bind(e.org_id)
+            .bind(&ids)
+            .bind(e.mode)
+            .bind(e.by_kind)
+            .bind(e.by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            for v in e.visitor_ids {
+                sqlx::query::<DB>("update visitors set tokens_revoked_at = $1 where id = $2 and org_id = $3")
+                    .bind(e.revoke_until)
+                    .bind(v)
+                    .bind(e.org_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            insert_jobs!(tx, DB, std::slice::from_ref(&e.job), now);
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    pub async fn erasure(&self, org_id: &str, id: &str) -> StoreResult<ErasureRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, ErasureRow>(concat!("select ", erasure_cols!(), " from erasures where id = $1 and org_id = $2"))
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    /// The organization's erasures, newest first.
+    pub async fn erasures(&self, org_id: &str, limit: i64) -> StoreResult<Vec<ErasureRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ErasureRow>(concat!(
+                "select ",
+                erasure_cols!(),
+                " from erasures where org_id = $1 order by created_at desc, id desc limit $2"
+            ))
+            .bind(org_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn finish_erasure(&self, id: &str) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("update erasures set status = 'done', completed_at = $1 where id = $2").bind(now_ms()).bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// The stored files an erasure of the visitor removes (deleted from storage before
+    /// `erase_visitor` deletes their rows, so a failure in between leaves rows that a
+    /// retry deletes, never files nobody points at): in `delete` mode every file of its
+    /// conversations, otherwise the files it uploaded.
+    pub async fn erasable_files(&self, org_id: &str, visitor_id: &str, delete: bool) -> StoreResult<Vec<String>> {
+        let sql = if delete {
+            "select storage_key from attachments where org_id = $1 and conversation_id in (select id from conversations where visitor_id = $2)"
+        } else {
+            "select storage_key from attachments where org_id = $1 and uploader_kind = 'visitor' and uploader_id = $2"
+        };
+        on_read!(self, |pool, DB| Ok(sqlx::query_scalar::<DB, String>(sql).bind(org_id).bind(visitor_id).fetch_all(pool).await?))
+    }
+
+    /// Removes one visitor's personal data in one transaction: in `delete` mode its
+    /// conversations (messages, files' rows, read positions) and the visitor row; else
+    /// its messages emptied (a tombstone: `deleted_at` set, the body gone from the search
+    /// index too), its rating comments and previews cleared, and the visitor row
+    /// stripped to its id. Always: its page views, blocks, read positions, and the
+    /// pending emails about it or its conversations. Running it again finds nothing
+    /// more to remove.
+    /// The counts are added to the receipt `erasure_id` in the same transaction, so a
+    /// retried job's receipt counts each removal once.
+    pub async fn erase_visitor(&self, org_id: &str, visitor_id: &str, delete: bool, erasure_id: &str) -> StoreResult<ErasedCounts> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let mut c = ErasedCounts::default();
+            let visitor: Option<(Option<String>, Option<i64>)> =
+                sqlx::query_as::<DB, (Option<String>, Option<i64>)>("select email, erased_at from visitors where id = $1 and org_id = $2")
+                    .bind(visitor_id)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            let Some((email, erased_at)) = visitor else {
+                return Ok(c);
+            };
+            let conversations: Vec<String> = sqlx::query_scalar::<DB, String>("select id from conversations where visitor_id = $1 and org_id = $2")
+                .bind(visitor_id)
+                .bind(org_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            // Pending emails (transcripts, replies to offline messages, confirmations)
+            // about the visitor or its conversations; a running one finishes.
+            let mut needles: Vec<String> = conversations.clone();
+            needles.push(visitor_id.to_owned());
+            needles.extend(email);
+            for n in &needles {
+                c.jobs += sqlx::query::<DB>("delete from jobs where org_id = $1 and state <> 'running' and payload like $2 escape '\\'")
+                    .bind(org_id)
+                    .bind(contains_pattern(n))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+            }
+            if delete {
+                for conv in &conversations {
+                    c.files +=
+                        sqlx::query::<DB>("delete from attachments where conversation_id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
+                    sqlx::query::<DB>("delete from read_positions where conversation_id = $1").bind(conv).execute(&mut *tx).await?;
+                    c.messages +=
+                        sqlx::query::<DB>("delete from messages where conversation_id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
+                    c.conversations += sqlx::query::<DB>("delete from conversations where id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
+                }
+            } else {
+                c.files += sqlx::query::<DB>("delete from attachments where org_id = $1 and uploader_kind = 'visitor' and uploader_id = $2")
+                    .bind(org_id)
+                    .bind(visitor_id)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                for conv in &conversations {
+                    c.messages += sqlx::query::<DB>(
+                        "update messages set body = '', deleted_at = coalesce(deleted_at, $1) where conversation_id = $2 and sender_kind = 'visitor' and body <> ''",
+                    )
+                    .bind(now)
+                    .bind(conv)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                    c.conversations += sqlx::query::<DB>(
+                        "update conversations set rating_comment = null, last_message_preview = null where id = $1 and (rating_comment is not null or last_message_preview is not null)",
+                    )
+                    .bind(conv)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected() as i64;
+                    sqlx::query::<DB>("delete from read_positions where conversation_id = $1 and reader_kind = 'visitor'").bind(conv).execute(&mut *tx).await?;
+                }
+            }
+            c.page_views += sqlx::query::<DB>("delete from page_views where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?.rows_affected() as i64;
+            sqlx::query::<DB>("delete from visitor_blocks where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?;
+            if delete {
+                c.visitors += sqlx::query::<DB>("delete from visitors where id = $1").bind(visitor_id).execute(&mut *tx).await?.rows_affected() as i64;
+            } else {
+                sqlx::query::<DB>(
+                    "update visitors set external_id = null, name = null, email = null, email_verified_at = null, user_agent = null, ip = null, \
+                     current_url = null, attributes = '{}', server_attributes = '{}', resume_hash = $1, erased_at = coalesce(erased_at, $2) where id = $3",
+                )
+                .bind(format!("erased:{visitor_id}"))
+                .bind(now)
+                .bind(visitor_id)
+                .execute(&mut *tx)
+                .await?;
+                c.visitors += i64::from(erased_at.is_none());
+            }
+            sqlx::query::<DB>(
+                "update erasures set visitors = visitors + $1, conversations = conversations + $2, messages = messages + $3, files = files + $4, \
+                 page_views = page_views + $5, jobs = jobs + $6 where id = $7",
+            )
+            .bind(c.visitors)
+            .bind(c.conversations)
+            .bind(c.messages)
+            .bind(c.files)
+            .bind(c.page_views)
+            .bind(c.jobs)
+            .bind(erasure_id)
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+            Ok(c)
+        })
+    }
+
+    /// `tombstone` or `delete`.
+    pub async fn erasure_mode(&self, org_id: &str) -> StoreResult<String> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, String>("select erasure_mode from organizations where id = $1").bind(org_id).fetch_one(pool).await?)
+        })
+    }
+
+    pub async fn set_erasure_mode(&self, org_id: &str, mode: &str) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("update organizations set erasure_mode = $1 where id = $2").bind(mode).bind(org_id).execute(pool).await?;
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,276 @@
+//! Privacy requests: erasing a person's data, with scoped keys doing it for plugins.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::files::{s3_app, upload, PNG};
+use crate::helpers::*;
+
+const ERASE: &str = "mutation($i: PersonInput!) { eraseVisitor(input: $i) { id done visitorIds } }";
+const RECEIPT: &str = "query($id: ID!) { erasure(id: $id) { done mode completedAt receipt { visitors conversations messages files pageViews jobs } } }";
+
+/// The erasure's receipt once its job is done.
+async fn receipt(app: &TestApp, token: &str, id: &str) -> Value {
+    for _ in 0..100 {
+        let e = app.ok(Some(token), RECEIPT, json!({ "id": id })).await["erasure"].clone();
+        if e["done"] == true {
+            assert!(e["completedAt"].is_string(), "{e}");
+            return e;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("erasure {id} not done within 10 s");
+}
+
+async fn key_with(app: &TestApp, owner: &Agent, scopes: &str) -> String {
+    let doc = format!("mutation {{ createApiKey(name: \"plugin\", scopes: [{scopes}]) {{ secret }} }}");
+    app.ok(Some(&owner.token), &doc, json!({})).await["createApiKey"]["secret"].as_str().unwrap().to_owned()
+}
+
+/// Everything a visitor can leave behind: messages with a file, a page view, a rating
+/// with a comment, a verified identity with an email; and another visitor's chat with
+/// the same word, which must survive. Returns (erased visitor, its conversation, the
+/// other's conversation, the file's storage key).
+async fn seed(app: &TestApp, owner: &Agent, site: &Site) -> (Visitor, String, String, String) {
+    let secret = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await["website"]
+        ["identitySecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let v = app
+        .visitor_with(site, json!({ "name": "Vera Secret", "email": "vera@example.com", "externalId": "cust-42", "userHash": hmac_hex(&secret, "cust-42") }))
+        .await;
+    let conv = app.start_conversation(&v, Some("my zebracorn order never came")).await;
+    let (status, up) = upload(app, &v.token, &conv, "passport.png", PNG.to_vec()).await;
+    assert_eq!(status, 201, "{up}");
+    app.ok(
+        Some(&v.token),
+        "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }",
+        json!({ "i": { "conversationId": conv, "body": "here is my passport", "attachmentIds": [up["id"]] } }),
+    )
+    .await;
+    app.ok(
+        Some(&v.token),
+        "mutation($i: TrackPageViewInput!) { trackPageView(input: $i) }",
+        json!({ "i": { "url": "https://shop.example/cart", "title": "Cart" } }),
+    )
+    .await;
+    app.send(&owner.token, &conv, "Sorry Vera, it is on its way").await;
+    app.ok(Some(&owner.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }", json!({ "c": conv })).await;
+    app.ok(Some(&v.token), "mutation($c: ID!) { rateConversation(conversationId: $c, rating: 2, comment: \"Vera was annoyed\") { id } }", json!({ "c": conv }))
+        .await;
+    let other = app.visitor(site).await;
+    let other_conv = app.start_conversation(&other, Some("a zebracorn question")).await;
+    let storage = app
+        .ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { messages { nodes { attachments { url } } } } }", json!({ "c": conv }))
+        .await["conversation"]["messages"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|m| m["attachments"][0]["url"].as_str().map(str::to_owned))
+        .expect("the file's link");
+    (v, conv, other_conv, storage)
+}
+
+const SEARCH: &str = "query($q: String!) { conversations(filter: {search: $q}) { edges { node { id } } } }";
+
+/// Erases the seeded visitor as a plugin would (an API key with `VISITORS_ERASE`, by
+/// email), then looks for any trace of it everywhere.
+async fn erase_and_look_everywhere(app: &TestApp) {
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v, conv, other_conv, file_url) = seed(app, &owner, &site).await;
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    assert_eq!(app.http.get(format!("{base}{file_url}")).send().await.unwrap().status(), 200);
+    let mut ws = app.ws(&v.token).await;
+    ws.subscribe("c", "subscription($c: ID!) { conversationEvents(conversationId: $c) { __typename } }", json!({ "c": conv })).await;
+
+    let key = key_with(app, &owner, "VISITORS_ERASE").await;
+    let e = app.ok(Some(&key), ERASE, json!({ "i": { "email": "Vera@Example.com" } })).await["eraseVisitor"].clone();
+    assert_eq!(e["visitorIds"], json!([v.id]), "found by email, whatever its case");
+    let code = tokio::time::timeout(Duration::from_secs(5), ws.closed()).await.expect("the visitor's socket is closed at once");
+    assert_eq!(code, 4403);
+    let r = receipt(app, &key, e["id"].as_str().unwrap()).await;
+    assert_eq!(r["mode"], "TOMBSTONE", "the default keeps the team's side");
+    assert_eq!(r["receipt"], json!({ "visitors": 1, "conversations": 1, "messages": 2, "files": 1, "pageViews": 1, "jobs": 0 }), "{r}");
+
+    // The visitor's token is dead; its file link is gone.
+    assert_eq!(app.err(Some(&v.token), "query { currentVisitor { id } }", json!({})).await, "UNAUTHENTICATED");
+    assert_ne!(app.http.get(format!("{base}{file_url}")).send().await.unwrap().status(), 200, "the file is deleted");
+    // The conversation stays for the team, with the visitor's words gone.
+    let q = "query($c: ID!) { conversation(id: $c) { lastMessagePreview rating ratingComment visitor { name email externalId currentUrl attributes { key } pageViews { url } }
+        messages { nodes { body senderKind attachments { id } } } } }";
+    let c = app.ok(Some(&owner.token), q, json!({ "c": conv })).await["conversation"].clone();
+    let visitor = &c["visitor"];
+    assert_eq!(
+        (&visitor["name"], &visitor["email"], &visitor["externalId"], &visitor["currentUrl"]),
+        (&Value::Null, &Value::Null, &Value::Null, &Value::Null),
+        "{visitor}"
+    );
+    assert_eq!((&visitor["pageViews"], &visitor["attributes"]), (&json!([]), &json!([])));
+    assert_eq!((&c["lastMessagePreview"], &c["ratingComment"], &c["rating"]), (&Value::Null, &Value::Null, &json!(2)), "the score stays, anonymous");
+    for m in c["messages"]["nodes"].as_array().unwrap() {
+        if m["senderKind"] == "VISITOR" {
+            assert_eq!((&m["body"], &m["attachments"]), (&json!(""), &json!([])), "{m}");
+        }
+    }
+    assert!(c.to_string().contains("on its way"), "the team's reply is kept: {c}");
+    assert!(!c.to_string().contains("zebracorn") && !c.to_string().contains("passport"), "{c}");
+    // No search finds the erased words; the other visitor's chat is untouched.
+    let found = app.ok(Some(&owner.token), SEARCH, json!({ "q": "zebracorn" })).await;
+    assert_eq!(found["conversations"]["edges"], json!([{ "node": { "id": other_conv } }]), "{found}");
+    let found = app.ok(Some(&owner.token), SEARCH, json!({ "q": "passport" })).await;
+    assert_eq!(found["conversations"]["edges"], json!([]));
+    let found = app.ok(Some(&owner.token), SEARCH, json!({ "q": "vera@example.com" })).await;
+    assert_eq!(found["conversations"]["edges"], json!([]), "nor by the old email");
+    // The identity is free: the same customer starting again is a new, empty visitor.
+    let secret = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await["website"]
+        ["identitySecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let again = app.visitor_with(&site, json!({ "externalId": "cust-42", "userHash": hmac_hex(&secret, "cust-42") })).await;
+    assert_ne!(again.id, v.id);
+    let mine = app.ok(Some(&again.token), "query { conversations { edges { node { id } } } }", json!({})).await;
+    assert_eq!(mine["conversations"]["edges"], json!([]));
+
+    // Again: harmless, nothing more to remove.
+    let e2 = app.ok(Some(&owner.token), ERASE, json!({ "i": { "visitorId": v.id } })).await["eraseVisitor"].clone();
+    let r2 = receipt(app, &owner.token, e2["id"].as_str().unwrap()).await;
+    assert_eq!(r2["receipt"], json!({ "visitors": 0, "conversations": 0, "messages": 0, "files": 0, "pageViews": 0, "jobs": 0 }), "{r2}");
+    // Recorded in the audit log, by whom.
+    let log = app.ok(Some(&owner.token), "query { auditLog(filter: {action: \"visitor.erase\"}) { edges { node { actorKind targetId } } } }", json!({})).await;
+    assert_eq!(log["auditLog"]["edges"].as_array().unwrap().len(), 2, "{log}");
+    assert_eq!(log["auditLog"]["edges"][1]["node"], json!({ "actorKind": "api_key", "targetId": e["id"] }));
+}
+
+#[tokio::test]
+async fn erasing_a_visitor_removes_their_data_everywhere_and_leaves_the_team_its_side() {
+    let app = spawn_app().await;
+    erase_and_look_everywhere(&app).await;
+}
+
+#[tokio::test]
+async fn erasure_deletes_files_from_s3_compatible_storage() {
+    let Some((s3, app)) = s3_app().await else { return };
+    erase_and_look_everywhere(&app).await;
+    let listing = reqwest::Client::new().get(format!("http://127.0.0.1:{}/chinwag-files?list-type=2", s3.1)).send().await.unwrap().text().await.unwrap();
+    assert!(!listing.contains("<Key>"), "no file is left in the bucket: {listing}");
+}
+
+#[tokio::test]
+async fn in_delete_mode_erasure_deletes_the_conversations_and_the_visitor() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v, conv, other_conv, _) = seed(&app, &owner, &site).await;
+    let agent = app.add_agent(&owner, "Bo", "AGENT").await;
+    assert_eq!(app.err(Some(&agent.token), "mutation { setErasureMode(mode: DELETE) }", json!({})).await, "FORBIDDEN");
+    assert_eq!(app.ok(Some(&owner.token), "mutation { setErasureMode(mode: DELETE) }", json!({})).await["setErasureMode"], "DELETE");
+    assert_eq!(app.ok(Some(&owner.token), "query { erasureMode }", json!({})).await["erasureMode"], "DELETE");
+
+    let e = app.ok(Some(&owner.token), ERASE, json!({ "i": { "externalId": "cust-42" } })).await["eraseVisitor"].clone();
+    assert_eq!(e["visitorIds"], json!([v.id]), "found by the site's customer id");
+    let r = receipt(&app, &owner.token, e["id"].as_str().unwrap()).await;
+    assert_eq!(r["mode"], "DELETE");
+    assert_eq!(r["receipt"], json!({ "visitors": 1, "conversations": 1, "messages": 3, "files": 1, "pageViews": 1, "jobs": 0 }), "{r}");
+    assert_eq!(app.err(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { id } }", json!({ "c": conv })).await, "NOT_FOUND");
+    let all = app.ok(Some(&owner.token), "query { conversations { edges { node { id } } } }", json!({})).await;
+    assert_eq!(all["conversations"]["edges"], json!([{ "node": { "id": other_conv } }]));
+    let erasures = app.ok(Some(&owner.token), "query { erasures { id done } }", json!({})).await;
+    assert_eq!(erasures["erasures"], json!([{ "id": e["id"], "done": true }]));
+}
+
+#[tokio::test]
+async fn erasure_refuses_bad_requests_and_other_tenants_and_changes_nothing() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor_with(&site, json!({ "email": "vi@example.com" })).await;
+    app.start_conversation(&v, Some("still here")).await;
+    let rival = app.sign_up("Rex").await;
+    let rival_site = app.create_website(&rival, &[]).await;
+    let theirs = app.visitor_with(&rival_site, json!({ "email": "vi@example.com" })).await;
+
+    for bad in [json!({}), json!({ "visitorId": v.id, "email": "vi@example.com" }), json!({ "externalId": " " }), json!({ "email": "not an email" })] {
+        assert_eq!(app.err(Some(&owner.token), ERASE, json!({ "i": bad })).await, "BAD_USER_INPUT", "{bad}");
+    }
+    assert_eq!(app.err(Some(&owner.token), ERASE, json!({ "i": { "visitorId": theirs.id } })).await, "NOT_FOUND", "another tenant's visitor");
+    // By email, only this organization's visitors are found.
+    let e = app.ok(Some(&owner.token), ERASE, json!({ "i": { "email": "vi@example.com" } })).await["eraseVisitor"].clone();
+    assert_eq!(e["visitorIds"], json!([v.id]));
+    receipt(&app, &owner.token, e["id"].as_str().unwrap()).await;
+    assert_eq!(app.ok(Some(&theirs.token), "query { currentVisitor { email } }", json!({})).await["currentVisitor"]["email"], "vi@example.com");
+    // Another organization cannot read the receipt; a key without the scope cannot erase.
+    assert_eq!(app.err(Some(&rival.token), RECEIPT, json!({ "id": e["id"] })).await, "NOT_FOUND");
+    let reader = key_with(&app, &owner, "CONVERSATIONS_READ").await;
+    assert_eq!(app.err(Some(&reader), ERASE, json!({ "i": { "visitorId": v.id } })).await, "FORBIDDEN");
+}
+
+/// A key limited to some websites acts on them alone: the rest of the organization is
+/// as unknown to it as another tenant's.
+#[tokio::test]
+async fn a_key_limited_to_websites_sees_and_changes_nothing_else() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let mine = app.create_website(&owner, &[]).await;
+    let other = app.create_website(&owner, &[]).await;
+    let v_mine = app.visitor(&mine).await;
+    let conv_mine = app.start_conversation(&v_mine, Some("on my site")).await;
+    let v_other = app.visitor(&other).await;
+    let conv_other = app.start_conversation(&v_other, Some("on the other site")).await;
+
+    let create = "mutation($w: [ID!]) { createApiKey(name: \"shop plugin\", scopes: [CONVERSATIONS_READ, MESSAGES_WRITE, WEBSITES_MANAGE, VISITORS_WRITE, VISITORS_ERASE], websiteIds: $w) { secret apiKey { scopes websiteIds } } }";
+    let d = app.ok(Some(&owner.token), create, json!({ "w": [mine.id] })).await["createApiKey"].clone();
+    assert_eq!(d["apiKey"]["websiteIds"], json!([mine.id]));
+    assert_eq!(d["apiKey"]["scopes"], json!(["CONVERSATIONS_READ", "MESSAGES_WRITE", "VISITORS_WRITE", "VISITORS_ERASE", "WEBSITES_MANAGE"]));
+    let key = d["secret"].as_str().unwrap().to_owned();
+
+    let list = app.ok(Some(&key), "query { conversations { edges { node { id } } } }", json!({})).await;
+    assert_eq!(list["conversations"]["edges"], json!([{ "node": { "id": conv_mine } }]));
+    let one = "query($c: ID!) { conversation(id: $c) { id } }";
+    assert_eq!(app.err(Some(&key), one, json!({ "c": conv_other })).await, "NOT_FOUND");
+    assert_eq!(
+        app.err(Some(&key), "mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }", json!({ "i": { "conversationId": conv_other, "body": "x" } }))
+            .await,
+        "NOT_FOUND"
+    );
+    app.send(&key, &conv_mine, "answered by the plugin").await;
+    let sites = app.ok(Some(&owner.token), "query { websites { id } }", json!({})).await["websites"].as_array().unwrap().len();
+    assert_eq!(sites, 2);
+    // WEBSITES_MANAGE: its own website, with the identity secret a plugin needs.
+    let w = app.ok(Some(&key), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": mine.id })).await;
+    assert!(w["website"]["identitySecret"].as_str().is_some_and(|s| s.len() > 20), "{w}");
+    assert_eq!(app.err(Some(&key), "query($id: ID!) { website(id: $id) { id } }", json!({ "id": other.id })).await, "NOT_FOUND");
+    let listed = app.ok(Some(&key), "query { websites { id } }", json!({})).await;
+    assert_eq!(listed["websites"], json!([{ "id": mine.id }]));
+    let upd = "mutation($id: ID!) { updateWebsite(id: $id, input: {name: \"Renamed\"}) { name } }";
+    assert_eq!(app.ok(Some(&key), upd, json!({ "id": mine.id })).await["updateWebsite"]["name"], "Renamed");
+    assert_eq!(app.err(Some(&key), upd, json!({ "id": other.id })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&key), "mutation { createWebsite(input: {name: \"More\"}) { id } }", json!({})).await, "FORBIDDEN");
+    let attrs = "mutation($w: ID!) { setVisitorAttributes(input: {websiteId: $w, externalId: \"u1\", attributes: [{key: \"plan\", value: \"pro\"}]}) { id } }";
+    app.ok(Some(&key), attrs, json!({ "w": mine.id })).await;
+    assert_eq!(app.err(Some(&key), attrs, json!({ "w": other.id })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&key), ERASE, json!({ "i": { "visitorId": v_other.id } })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&key), "mutation($v: ID!) { blockVisitor(input: {visitorId: $v}) { id } }", json!({ "v": v_other.id })).await, "NOT_FOUND");
+
+    // The live inbox carries only its websites' conversations.
+    let mut ws = app.ws(&key).await;
+    ws.subscribe("i", "subscription { inboxEvents { __typename ... on InboxMessageAdded { conversationId } } }", json!({})).await;
+    app.wait_live_streams(1).await;
+    app.send(&v_other.token, &conv_other, "not for the plugin").await;
+    app.send(&v_mine.token, &conv_mine, "for the plugin").await;
+    let ev = next_of_type(&mut ws, "i", "inboxEvents", "InboxMessageAdded").await;
+    assert_eq!(ev["conversationId"], json!(conv_mine), "the other website's message never arrives first: {ev}");
+
+    // Bad key requests change nothing.
+    let before = app.ok(Some(&owner.token), "query { apiKeys { id } }", json!({})).await["apiKeys"].as_array().unwrap().len();
+    let rival = app.sign_up("Rex").await;
+    let rival_site = app.create_website(&rival, &[]).await;
+    for (scopes, websites) in [(json!([]), Value::Null), (json!(["CONVERSATIONS_READ"]), json!([])), (json!(["CONVERSATIONS_READ"]), json!([rival_site.id]))] {
+        let doc = "mutation($s: [ApiKeyScope!], $w: [ID!]) { createApiKey(name: \"k\", scopes: $s, websiteIds: $w) { secret } }";
+        assert_eq!(app.err(Some(&owner.token), doc, json!({ "s": scopes, "w": websites })).await, "BAD_USER_INPUT", "{scopes} {websites}");
+    }
+    assert_eq!(app.ok(Some(&owner.token), "query { apiKeys { id } }", json!({})).await["apiKeys"].as_array().unwrap().len(), before);
+}
