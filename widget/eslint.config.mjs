@@ -1,6 +1,6 @@
 /**
  * ESLint for the widget: the recommended rules of ESLint and typescript-eslint, and the
- * rules of hooks (they hold for `preact/hooks` as for React's). Formatting is prettier's,
+ * rules of hooks (they hold for the panel's own hooks, `src/panel/dom.ts`, as for React's). Formatting is prettier's,
  * checked beside it by `npm run lint`.
  */
 import js from '@eslint/js';

@@ -89,16 +89,18 @@ const cssText = {
 };
 
 /**
- * JSX as `h(type, props, ...children)` calls (the tsconfig's automatic runtime, for the
- * type checker, writes `jsx(type, { ...props, children: [...] })`, and the output is
- * larger: 0.2 KB gzipped on the open chat): each `.tsx` file gets `h` and `Fragment`
- * from Preact, as a classic-runtime file would import them by hand.
+ * JSX as `h(type, props, ...children)` calls of the panel's renderer (`src/panel/dom.ts`):
+ * each `.tsx` file gets its `h` and `Fragment`, as a classic-runtime file would import
+ * them by hand. (The automatic runtime's `jsx(type, { ...props, children: [...] })`
+ * calls are larger: 0.2 KB gzipped on the open chat. The tsconfig's `jsx: preserve` is
+ * for the type checker only.)
  */
+const dom = join(root, 'src/panel/dom.ts');
 const classicJsx = {
   name: 'classic-jsx',
   setup(b) {
     b.onLoad({ filter: /\.tsx$/ }, async ({ path }) => ({
-      contents: `import { h, Fragment } from 'preact';\n${await readFile(path, 'utf8')}`,
+      contents: `import { h, Fragment } from ${JSON.stringify(dom)};\n${await readFile(path, 'utf8')}`,
       loader: 'tsx',
     }));
   },

@@ -2,7 +2,7 @@
  * `widget.js`, the only code loaded with the host page (budget: 3 KB gzipped). It reads
  * the `<script>` tag, fetches the website's public configuration, draws the launcher in
  * a shadow root, and defines `window.Chinwag`. Everything else (the SDK, the live
- * connection, the Preact panel) is in hashed chunks loaded when the visitor opens the
+ * connection, the panel) is in hashed chunks loaded when the visitor opens the
  * chat, or, for a returning visitor, once the page is idle.
  *
  * Privacy: for a first-time visitor this file stores nothing and starts no session; it

@@ -9,9 +9,9 @@
  * fills the screen and keeps Tab inside.
  */
 import type { ConnectionState, WidgetConfig } from '@chinwag/sdk';
-import { useEffect, useLayoutEffect, useReducer, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import { Chat } from './Chat.js';
+import { useEffect, useLayoutEffect, useReducer, useRef, useState } from './dom.js';
 import type { Strings } from './i18n.js';
 import { BackIcon, CloseIcon, ListIcon } from './icons.js';
 import { lazy } from './lazy.js';

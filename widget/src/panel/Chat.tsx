@@ -6,10 +6,9 @@
  * website with a pre-chat form answers it first (which starts their session).
  */
 import type { ChatMessage, LiveConversation, VisitorConversation, WidgetConfig } from '@chinwag/sdk';
-import type { VNode } from 'preact';
-import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import { Composer } from './Composer.js';
+import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState, type VNode } from './dom.js';
 import type { Strings } from './i18n.js';
 import { lazy } from './lazy.js';
 import { linkify } from './text.js';

@@ -4,7 +4,7 @@
  * button, dropped on the composer or pasted. It tells the conversation when the visitor
  * types.
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useRef, useState } from './dom.js';
 import type { Strings } from './i18n.js';
 import { ClipIcon, SendIcon, SmileIcon } from './icons.js';
 import { lazy } from './lazy.js';

@@ -3,7 +3,7 @@
  * font (no images). Arrow keys, Home and End move, Enter picks; focus leaving the
  * composer closes it (Escape is the composer's).
  */
-import { useLayoutEffect, useRef } from 'preact/hooks';
+import { useLayoutEffect, useRef } from './dom.js';
 import css from './Emoji.css';
 import { sheet } from './lazy.js';
 

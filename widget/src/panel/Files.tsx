@@ -5,9 +5,9 @@
  * and download links for other files. Its text, in every language, comes with it.
  */
 import type { ChatMessage } from '@chinwag/sdk';
-import type { VNode } from 'preact';
 import type { Core } from '../core.js';
 import { sessionKey, type Locale } from '../host.js';
+import type { VNode } from './dom.js';
 import css from './Files.css';
 import { host, sheet } from './lazy.js';
 

@@ -4,9 +4,9 @@
  * in every language, rather than with the panel's.
  */
 import type { VisitorConversation } from '@chinwag/sdk';
-import { useEffect, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import type { Locale } from '../host.js';
+import { useEffect, useState } from './dom.js';
 import type { Strings } from './i18n.js';
 import css from './List.css';
 import { sheet } from './lazy.js';

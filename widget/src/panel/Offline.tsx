@@ -6,9 +6,9 @@
  * `offline`), and confirms that the reply will come by email. Loaded only when needed.
  */
 import type { WidgetConfig } from '@chinwag/sdk';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import type { Locale } from '../host.js';
+import { useLayoutEffect, useRef, useState } from './dom.js';
 import { Field, FORM_TEXT, useFields, type FieldSpec } from './forms.js';
 import type { Strings } from './i18n.js';
 

@@ -5,9 +5,9 @@
  * attribute agents see. Loaded only for websites that have the form.
  */
 import type { WidgetConfig } from '@chinwag/sdk';
-import { useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import type { Locale } from '../host.js';
+import { useState } from './dom.js';
 import { Field, FORM_TEXT, useFields } from './forms.js';
 
 const TEXT: Record<Locale, { intro: string; start: string; error: string; badPhone: string }> = {

@@ -2,8 +2,8 @@
  * The satisfaction (CSAT) prompt shown when the team resolves a conversation: 1 to 5
  * stars, then an optional comment. Rated once per resolution (the server enforces it).
  */
-import { useEffect, useRef, useState } from 'preact/hooks';
 import type { Locale } from '../host.js';
+import { useEffect, useRef, useState } from './dom.js';
 import type { Strings } from './i18n.js';
 import css from './Rating.css';
 import { sheet } from './lazy.js';

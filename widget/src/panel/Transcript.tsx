@@ -3,9 +3,9 @@
  * the conversation (`sendTranscript`), to the address they type, filled in with their
  * own when the team knows it. Loaded on first use.
  */
-import { useEffect, useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Core } from '../core.js';
 import type { Locale } from '../host.js';
+import { useEffect, useLayoutEffect, useRef, useState } from './dom.js';
 import { EMAIL, FORM_TEXT } from './forms.js';
 import { sheet } from './lazy.js';
 import css from './Transcript.css';

@@ -5,8 +5,8 @@
  * first of those forms.
  */
 import type { PreChatFieldKind } from '@chinwag/sdk';
-import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import type { Locale } from '../host.js';
+import { useLayoutEffect, useRef, useState } from './dom.js';
 import css from './forms.css';
 import { sheet } from './lazy.js';
 

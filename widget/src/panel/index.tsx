@@ -1,11 +1,12 @@
 /**
- * The panel chunk: Preact renders the chat panel into the widget's shadow root, next to
- * the launcher, with its own stylesheet (which never leaves the shadow root).
+ * The panel chunk: the chat panel, rendered (by `dom.ts`, the widget's own renderer) into
+ * the widget's shadow root, next to the launcher, with its own stylesheet (which never
+ * leaves the shadow root).
  */
-import { render } from 'preact';
 import type { Core } from '../core.js';
 import { App, isOffline, Offline } from './App.js';
 import { PreChat } from './Chat.js';
+import { render } from './dom.js';
 import { sheetsGoTo } from './lazy.js';
 import css from './panel.css';
 

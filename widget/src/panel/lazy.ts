@@ -3,12 +3,10 @@
  * prompt, the conversation list, the transcript form and the attachments on first use; the pre-chat and
  * offline forms only for the websites and moments that show them. Each brings its own
  * stylesheet (`sheet`) and, for the newer parts, its own text in every language, so
- * none of it weighs on opening the chat. preact/compat's `lazy` and `Suspense` would
- * cost more than the parts they save.
+ * none of it weighs on opening the chat.
  */
-import { h, type ComponentType } from 'preact';
-import { useEffect, useReducer } from 'preact/hooks';
 import type { Host } from '../host.js';
+import { h, useEffect, useReducer, type ComponentType } from './dom.js';
 
 /** A component loaded on first render (or earlier, with `preload`). */
 export type Lazy<P> = ComponentType<P> & {

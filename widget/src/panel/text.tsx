@@ -4,7 +4,7 @@
  * page (`noopener`) or the referrer. Only `http:` and `https:` become links, so a
  * `javascript:` or `data:` address stays text.
  */
-import type { ComponentChildren } from 'preact';
+import type { ComponentChildren } from './dom.js';
 
 /** An address: a scheme or `www.`, up to white space or an angle bracket. */
 const ADDRESS = /\b(?:https?:\/\/|www\.)[^\s<>"]+/gi;
