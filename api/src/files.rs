@@ -12,6 +12,12 @@ pub struct Files {
     store: Arc<dyn ObjectStore>,
 }
 
+/// A stored file being read: its size and its bytes as they arrive.
+pub struct Download {
+    pub size: u64,
+    pub chunks: futures_util::stream::BoxStream<'static, object_store::Result<axum::body::Bytes>>,
+}
+
 impl Files {
     /// S3 (or S3-compatible) when a bucket is configured, else local disk under the data dir.
     pub fn from_settings(s: &crate::config::Settings) -> Result<Files, String> {
@@ -36,6 +42,34 @@ impl Files {
 
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), String> {
         self.store.put(&StorePath::from(key), PutPayload::from(bytes)).await.map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    /// Stores a local file under `key` in parts (an export's archive may be large; its
+    /// bytes never all sit in memory). Returns its size.
+    pub async fn put_file(&self, key: &str, path: &std::path::Path) -> Result<u64, String> {
+        use std::io::Read as _;
+        let mut f = std::fs::File::open(path).map_err(|e| e.to_string())?;
+        let upload = self.store.put_multipart(&StorePath::from(key)).await.map_err(|e| e.to_string())?;
+        let mut w = object_store::WriteMultipart::new(upload);
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = f.read(&mut buf).map_err(|e| e.to_string())?;
+            if n == 0 {
+                break;
+            }
+            w.wait_for_capacity(4).await.map_err(|e| e.to_string())?;
+            w.write(&buf[..n]);
+            size += n as u64;
+        }
+        w.finish().await.map_err(|e| e.to_string())?;
+        Ok(size)
+    }
+
+    /// A stored file as a stream of chunks, with its size.
+    pub async fn get_stream(&self, key: &str) -> Result<Download, String> {
+        let r = self.store.get(&StorePath::from(key)).await.map_err(|e| e.to_string())?;
+        Ok(Download { size: r.meta.size, chunks: r.into_stream() })
     }
 
     /// Deletes the file; one already gone counts as deleted.

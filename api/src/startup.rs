@@ -51,6 +51,10 @@ impl Application {
         let files = crate::files::Files::from_settings(&settings)?;
         let jobs = settings.jobs.clone();
         let app = App::new(settings, store, services, mailer, files, &secret, clock).await?;
+        if jobs.job_workers {
+            // Retention runs daily as a job (one per day, whichever node takes it).
+            app.schedule_retention().await.map_err(|e| format!("scheduling retention: {e:?}"))?;
+        }
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = listen_on(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
         let worker = jobs.job_workers.then(|| {

@@ -5,6 +5,7 @@ mod accounts;
 mod blocks;
 mod canned;
 mod chat;
+mod export;
 mod facts;
 mod live;
 mod outbox;
@@ -23,6 +24,7 @@ pub use crate::store::{
 pub use accounts::{not_found, CreatedInvite, Session};
 pub use canned::CannedPatch;
 pub use chat::{Send, TYPING_TIMEOUT};
+pub use export::{AUDIT_RETENTION_DAYS, EXPORT, RETENTION};
 pub use live::{Checks, ConversationLive, InboxLive, Resume};
 pub use outbox::{EMAIL, OFFLINE_REPLY};
 pub use presence::{Presence, Typing};

@@ -66,6 +66,8 @@ impl App {
             kind(EMAIL, |app, job| async move { app.run_email(job).await }.boxed()),
             kind(OFFLINE_REPLY, |app, job| async move { app.run_offline_reply(job).await }.boxed()),
             kind(super::privacy::ERASE, |app, job| async move { app.run_erase(job).await }.boxed()),
+            kind(super::export::EXPORT, |app, job| async move { app.run_export(job).await }.boxed()),
+            kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),
         ]
     }
 

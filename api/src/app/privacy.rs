@@ -59,7 +59,7 @@ impl ErasureMode {
 
 impl App {
     /// The visitors a request names, of the websites the principal sees.
-    async fn named_visitors(&self, p: &Principal, org_id: &str, who: &PersonRef<'_>) -> ApiResult<Vec<VisitorRow>> {
+    pub(super) async fn named_visitors(&self, p: &Principal, org_id: &str, who: &PersonRef<'_>) -> ApiResult<Vec<VisitorRow>> {
         let email = who.email.map(Email::parse).transpose()?;
         let lookup = match (who.visitor_id, who.external_id.map(str::trim), &email) {
             (Some(id), None, None) => VisitorLookup::Id(id),
@@ -101,6 +101,29 @@ impl App {
         Ok(row)
     }
 
+    /// A visitor deletes their own data, where the website lets them: the same erasure,
+    /// asked by the visitor (recorded with its receipt and in the audit log).
+    pub async fn delete_my_data(&self, p: &Principal) -> ApiResult<()> {
+        let v = super::visitor(p)?;
+        let site = self.store.website(&v.org_id, &v.website_id).await?;
+        if !site.visitor_deletion {
+            return Err(ApiError::Forbidden("this website does not let visitors delete their data"));
+        }
+        let mode = self.store.erasure_mode(&v.org_id).await?;
+        let id = crate::ids::new_id("era");
+        let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
+        let ids = [v.id.clone()];
+        let job = self.jobs.job(ERASE, Some(&v.org_id), &EraseJob { erasure_id: id.clone() });
+        self.store
+            .create_erasure(NewErasure { id: &id, org_id: &v.org_id, visitor_ids: &ids, mode: &mode, by_kind: "visitor", by: &v.id, revoke_until: at, job })
+            .await?;
+        self.access.revoke_visitor(&v.id, at);
+        self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: v.id.clone(), at });
+        self.jobs.wake();
+        self.audit(p, "visitor.erase", Some(&id)).await?;
+        Ok(())
+    }
+
     pub async fn erasure(&self, p: &Principal, id: &str) -> ApiResult<ErasureRow> {
         let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
         self.store.erasure(org_id, id).await.map_err(|e| super::accounts::not_found(e, "erasure"))
@@ -139,7 +162,7 @@ impl App {
             for key in self.store.erasable_files(org_id, v, delete).await.map_err(store)? {
                 self.files.delete(&key).await.map_err(|err| (format!("file store: {err}"), false))?;
             }
-            self.store.erase_visitor(org_id, v, delete, &e.id).await.map_err(store)?;
+            self.store.erase_visitor(org_id, v, delete, Some(&e.id)).await.map_err(store)?;
         }
         self.store.finish_erasure(&e.id).await.map_err(store)
     }

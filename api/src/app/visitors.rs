@@ -51,6 +51,11 @@ pub struct WebsiteUpdate {
     pub pre_chat_fields: Option<Vec<PreChatField>>,
     pub offline_messages: Option<bool>,
     pub powered_by: Option<bool>,
+    /// Some: both retention periods in days (None in it: kept forever).
+    pub retention: Option<(Option<i64>, Option<i64>)>,
+    /// An empty string removes the link.
+    pub privacy_policy_url: Option<String>,
+    pub visitor_deletion: Option<bool>,
 }
 
 impl App {
@@ -89,6 +94,9 @@ impl App {
             pre_chat_fields: u.pre_chat_fields.map(PreChatField::parse_list).transpose()?.map(|f| serde_json::to_string(&f).expect("fields serialize")),
             offline_messages: u.offline_messages,
             powered_by: u.powered_by,
+            retention: u.retention.map(retention_days).transpose()?,
+            privacy_policy_url: u.privacy_policy_url.as_deref().map(policy_url).transpose()?,
+            visitor_deletion: u.visitor_deletion,
         };
         let row = self.store.update_website(org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
         self.audit(p, "website.update", Some(id)).await?;
@@ -308,4 +316,28 @@ impl App {
         let json = serde_json::to_string(&all).expect("attributes serialize");
         Ok(self.store.set_server_attributes(org_id, &visitor.id, &json).await?)
     }
+}
+
+/// Retention periods: 1 to 3,650 days each, or none (kept).
+fn retention_days((resolved, idle): (Option<i64>, Option<i64>)) -> ApiResult<(Option<i64>, Option<i64>)> {
+    for d in [resolved, idle].into_iter().flatten() {
+        if !(1..=3650).contains(&d) {
+            return Err(ApiError::BadInput("retention periods are 1 to 3650 days, or null to keep".into()));
+        }
+    }
+    Ok((resolved, idle))
+}
+
+/// A privacy policy's address: `https://` (or `http://`), at most 500 characters; empty
+/// removes it.
+fn policy_url(u: &str) -> ApiResult<Option<String>> {
+    let u = u.trim();
+    if u.is_empty() {
+        return Ok(None);
+    }
+    let ok = (u.starts_with("https://") || u.starts_with("http://")) && u.len() <= 500 && !u.chars().any(|c| c.is_whitespace() || c.is_control());
+    if !ok {
+        return Err(ApiError::BadInput("privacyPolicyUrl must be an http(s) address of at most 500 characters".into()));
+    }
+    Ok(Some(u.to_owned()))
 }

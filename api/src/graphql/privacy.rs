@@ -7,7 +7,7 @@ use super::guards::{Allow, Scope};
 use super::types::DateTime;
 use super::{ContextExt as _, GqlResult};
 use crate::app::{ErasureMode, PersonRef};
-use crate::store::ErasureRow;
+use crate::store::{ErasureRow, ExportRow};
 
 /// Names the person of a privacy request: exactly one of the three.
 #[derive(InputObject)]
@@ -81,6 +81,52 @@ impl Erasure {
     }
 }
 
+/// An archive of everything about a person (or a whole organization): built by a job
+/// within seconds, then downloadable through `url` for 7 days.
+pub struct Export(pub ExportRow);
+
+#[Object]
+impl Export {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// `VISITOR` or `ORGANIZATION`.
+    async fn kind(&self) -> String {
+        self.0.kind.to_uppercase()
+    }
+    /// `true` once the archive is built (then `url` is set), until it expires.
+    async fn done(&self) -> bool {
+        self.0.status == "done"
+    }
+    /// `true` once the archive was deleted (7 days after it was built).
+    async fn expired(&self) -> bool {
+        self.0.status == "expired"
+    }
+    /// The visitors exported (a person's export).
+    async fn visitor_ids(&self) -> Vec<ID> {
+        let subject: serde_json::Value = serde_json::from_str(&self.0.subject).unwrap_or_default();
+        serde_json::from_value::<Vec<String>>(subject["visitorIds"].clone()).unwrap_or_default().into_iter().map(ID).collect()
+    }
+    async fn requested_at(&self) -> DateTime {
+        DateTime(self.0.created_at)
+    }
+    async fn completed_at(&self) -> Option<DateTime> {
+        self.0.completed_at.map(DateTime)
+    }
+    async fn expires_at(&self) -> Option<DateTime> {
+        self.0.expires_at.map(DateTime)
+    }
+    /// Bytes of the ZIP archive.
+    async fn size(&self) -> Option<i64> {
+        self.0.size
+    }
+    /// A signed link to the ZIP archive (no token needed: treat it as a secret), a
+    /// path on this server; null until done and after it expires.
+    async fn url(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
+        Ok(ctx.app().export_link(&self.0))
+    }
+}
+
 #[derive(Default)]
 pub struct PrivacyQuery;
 
@@ -95,6 +141,18 @@ impl PrivacyQuery {
     #[graphql(guard = "Allow::Managers(Scope::VisitorsErase)")]
     async fn erasure(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Erasure> {
         Ok(Erasure(ctx.app().erasure(ctx.viewer()?, &id).await?))
+    }
+
+    /// The organization's exports, newest first (a key sees its own; a whole
+    /// organization's export, its owners only).
+    #[graphql(guard = "Allow::Managers(Scope::VisitorsRead)")]
+    async fn exports(&self, ctx: &Context<'_>, #[graphql(default = 25)] first: i32) -> GqlResult<Vec<Export>> {
+        Ok(ctx.app().exports(ctx.viewer()?, first as i64).await?.into_iter().map(Export).collect())
+    }
+
+    #[graphql(guard = "Allow::Managers(Scope::VisitorsRead)")]
+    async fn export(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Export> {
+        Ok(Export(ctx.app().export_of(ctx.viewer()?, &id).await?))
     }
 
     /// What erasing a visitor does to its conversations.
@@ -116,6 +174,30 @@ impl PrivacyMutation {
     #[graphql(guard = "Allow::Managers(Scope::VisitorsErase)")]
     async fn erase_visitor(&self, ctx: &Context<'_>, input: PersonInput) -> GqlResult<Erasure> {
         Ok(Erasure(ctx.app().erase_visitor(ctx.viewer()?, input.as_ref()).await?))
+    }
+
+    /// Exports everything about a person (docs/privacy.md): profile, conversations
+    /// (without the team's private notes), files and page views, as a ZIP archive. Poll
+    /// `export(id)` for its `url`.
+    #[graphql(guard = "Allow::Managers(Scope::VisitorsRead)")]
+    async fn export_visitor(&self, ctx: &Context<'_>, input: PersonInput) -> GqlResult<Export> {
+        Ok(Export(ctx.app().export_visitor(ctx.viewer()?, input.as_ref()).await?))
+    }
+
+    /// Exports the whole organization (owners only, 3 a day): websites, team, canned
+    /// responses, and every visitor's data with the team's private notes.
+    #[graphql(guard = "Allow::Admins")]
+    async fn export_organization(&self, ctx: &Context<'_>) -> GqlResult<Export> {
+        Ok(Export(ctx.app().export_organization(ctx.viewer()?).await?))
+    }
+
+    /// The visitor deletes their own conversations and data, where the website lets them
+    /// (`WidgetConfig.visitorDeletion`): the same erasure as `eraseVisitor`, after which
+    /// this token stops working. `true` once asked (the removal follows within seconds).
+    #[graphql(guard = "Allow::Visitors")]
+    async fn delete_my_data(&self, ctx: &Context<'_>) -> GqlResult<bool> {
+        ctx.app().delete_my_data(ctx.viewer()?).await?;
+        Ok(true)
     }
 
     /// Sets what erasing a visitor does to its conversations (owners and admins).

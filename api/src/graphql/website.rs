@@ -1,6 +1,6 @@
 //! Websites, the public widget config and visitor sessions.
 
-use async_graphql::{Context, InputObject, Object, ID};
+use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
 
 use super::guards::{Allow, Scope};
 use super::types::{Appearance, BusinessHoursOut, PreChatFieldOut, Visitor, VisitorSession, Website, WidgetConfig};
@@ -35,6 +35,23 @@ pub struct UpdateWebsiteInput {
     pub offline_messages: Option<bool>,
     /// Show "powered by Chinwag" in the widget.
     pub powered_by: Option<bool>,
+    /// How long conversations and idle visitors are kept (both periods are set together).
+    pub retention: Option<RetentionInput>,
+    /// Linked from the widget's privacy line; an empty string removes it.
+    pub privacy_policy_url: Option<String>,
+    /// Let visitors delete their own conversations and data from the widget
+    /// (`deleteMyData`).
+    pub visitor_deletion: Option<bool>,
+}
+
+/// Retention in days (1 to 3,650); null keeps forever. Deleted daily (docs/privacy.md).
+#[derive(InputObject, SimpleObject)]
+#[graphql(name = "Retention", input_name = "RetentionInput")]
+pub struct RetentionInput {
+    /// Conversations resolved this many days ago are deleted, with their files.
+    pub resolved_conversation_days: Option<i32>,
+    /// Visitors without a conversation, last seen this many days ago, are deleted.
+    pub idle_visitor_days: Option<i32>,
 }
 
 #[derive(InputObject)]
@@ -128,6 +145,8 @@ impl WebsiteQuery {
             pre_chat_fields: w.pre_chat().into_iter().map(PreChatFieldOut::from).collect(),
             offline_messages: w.offline_messages,
             powered_by: w.powered_by,
+            privacy_policy_url: w.privacy_policy_url.clone(),
+            visitor_deletion: w.visitor_deletion,
         })
     }
 
@@ -199,6 +218,9 @@ impl WebsiteMutation {
             }),
             offline_messages: input.offline_messages,
             powered_by: input.powered_by,
+            retention: input.retention.map(|r| (r.resolved_conversation_days.map(i64::from), r.idle_visitor_days.map(i64::from))),
+            privacy_policy_url: input.privacy_policy_url,
+            visitor_deletion: input.visitor_deletion,
         };
         Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
     }

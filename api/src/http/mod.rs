@@ -56,6 +56,7 @@ pub fn router(state: AppState) -> Router {
         .route("/metrics", get(rest::metrics))
         .route("/uploads", axum::routing::post(uploads::upload))
         .route("/files/{id}", get(uploads::download))
+        .route("/exports/{id}", get(uploads::download_export))
         .route("/widget.js", get(assets::widget_loader))
         .route("/widget/{*path}", get(assets::widget_asset))
         .route("/app", get(|| async { axum::response::Redirect::permanent("/app/") }))

@@ -18,6 +18,7 @@ use super::AppState;
         metrics,
         super::uploads::upload,
         super::uploads::download,
+        super::uploads::download_export,
         confirm_email_page,
         confirm_email,
         email_change_page,

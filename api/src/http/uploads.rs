@@ -93,3 +93,23 @@ pub async fn download(State(state): State<AppState>, Path(id): Path<String>, Que
         Err(e) => api_error(e),
     }
 }
+
+/// Download an export's ZIP archive through the signed link from `Export.url`.
+#[utoipa::path(get, path = "/exports/{id}", params(("id" = String, Path, description = "The export id"), FileParams),
+    responses((status = 200, description = "The ZIP archive"), (status = 403, description = "Bad or expired link")))]
+pub async fn download_export(State(state): State<AppState>, Path(id): Path<String>, Query(q): Query<FileParams>) -> Response {
+    match state.app.signed_export(&id, q.exp, &q.sig).await {
+        Ok((e, file)) => {
+            let mut res = axum::body::Body::from_stream(file.chunks).into_response();
+            let h = res.headers_mut();
+            h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/zip"));
+            h.insert(header::CONTENT_LENGTH, HeaderValue::from(file.size));
+            let name = format!("attachment; filename=\"chinwag-export-{}.zip\"", e.id);
+            h.insert(header::CONTENT_DISPOSITION, HeaderValue::from_str(&name).unwrap_or(HeaderValue::from_static("attachment")));
+            h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, no-store"));
+            res
+        }
+        Err(e) => api_error(e),
+    }
+}

@@ -35,6 +35,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000007, "visitor server attributes", include_str!("../../../migrations/sqlite/20261205000007_visitor_server_attributes.sql")),
     (20261205000008, "api key scopes", include_str!("../../../migrations/sqlite/20261205000008_api_key_scopes.sql")),
     (20261205000009, "privacy", include_str!("../../../migrations/sqlite/20261205000009_privacy.sql")),
+    (20261205000010, "website privacy", include_str!("../../../migrations/sqlite/20261205000010_website_privacy.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -52,6 +53,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000007, "visitor server attributes", include_str!("../../../migrations/postgres/20261205000007_visitor_server_attributes.sql")),
     (20261205000008, "api key scopes", include_str!("../../../migrations/postgres/20261205000008_api_key_scopes.sql")),
     (20261205000009, "privacy", include_str!("../../../migrations/postgres/20261205000009_privacy.sql")),
+    (20261205000010, "website privacy", include_str!("../../../migrations/postgres/20261205000010_website_privacy.sql")),
 ];
 
 impl Store {

@@ -69,7 +69,7 @@ pub use batches::PersonRow;
 pub use blocks::{BlockRow, NewBlock};
 pub use chat::{ConversationFilter, PageDirection};
 pub use jobs::{JobCount, JobRow, NewJob};
-pub use privacy::{ErasedCounts, ErasureRow, NewErasure, VisitorLookup, MAX_VISITORS_PER_REQUEST};
+pub use privacy::{ErasedCounts, ErasureRow, ExportRow, NewErasure, NewExport, RetentionRule, VisitorLookup, MAX_VISITORS_PER_REQUEST};
 pub use rows::*;
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 

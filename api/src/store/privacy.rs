@@ -81,6 +81,18 @@ fn contains_pattern(s: &str) -> String {
     p
 }
 
+/// Deletes one conversation and what hangs off it (files' rows, read positions,
+/// messages, which leave the search index by trigger or expression index), inside the
+/// transaction `$tx`; adds to the counts `$c`.
+macro_rules! delete_conversation_rows {
+    ($tx:ident, $db:ty, $conv:expr, $c:ident) => {
+        $c.files += sqlx::query::<$db>("delete from attachments where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
+        sqlx::query::<$db>("delete from read_positions where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        $c.messages += sqlx::query::<$db>("delete from messages where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
+        $c.conversations += sqlx::query::<$db>("delete from conversations where id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
+    };
+}
+
 impl Store {
     /// The organization's visitors that a request names (not yet erased ones too: an
     /// erasure is idempotent), at most `MAX_VISITORS_PER_REQUEST + 1`.
@@ -184,9 +196,9 @@ impl Store {
     /// stripped to its id. Always: its page views, blocks, read positions, and the
     /// pending emails about it or its conversations. Running it again finds nothing
     /// more to remove.
-    /// The counts are added to the receipt `erasure_id` in the same transaction, so a
-    /// retried job's receipt counts each removal once.
-    pub async fn erase_visitor(&self, org_id: &str, visitor_id: &str, delete: bool, erasure_id: &str) -> StoreResult<ErasedCounts> {
+    /// The counts are added to the receipt `erasure_id` (when there is one) in the same
+    /// transaction, so a retried job's receipt counts each removal once.
+    pub async fn erase_visitor(&self, org_id: &str, visitor_id: &str, delete: bool, erasure_id: Option<&str>) -> StoreResult<ErasedCounts> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
@@ -220,12 +232,7 @@ impl Store {
             }
             if delete {
                 for conv in &conversations {
-                    c.files +=
-                        sqlx::query::<DB>("delete from attachments where conversation_id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
-                    sqlx::query::<DB>("delete from read_positions where conversation_id = $1").bind(conv).execute(&mut *tx).await?;
-                    c.messages +=
-                        sqlx::query::<DB>("delete from messages where conversation_id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
-                    c.conversations += sqlx::query::<DB>("delete from conversations where id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
+                    delete_conversation_rows!(tx, DB, conv, c);
                 }
             } else {
                 c.files += sqlx::query::<DB>("delete from attachments where org_id = $1 and uploader_kind = 'visitor' and uploader_id = $2")
@@ -269,19 +276,21 @@ impl Store {
                 .await?;
                 c.visitors += i64::from(erased_at.is_none());
             }
-            sqlx::query::<DB>(
-                "update erasures set visitors = visitors + $1, conversations = conversations + $2, messages = messages + $3, files = files + $4, \
-                 page_views = page_views + $5, jobs = jobs + $6 where id = $7",
-            )
-            .bind(c.visitors)
-            .bind(c.conversations)
-            .bind(c.messages)
-            .bind(c.files)
-            .bind(c.page_views)
-            .bind(c.jobs)
-            .bind(erasure_id)
-            .execute(&mut *tx)
-            .await?;
+            if let Some(erasure_id) = erasure_id {
+                sqlx::query::<DB>(
+                    "update erasures set visitors = visitors + $1, conversations = conversations + $2, messages = messages + $3, files = files + $4, \
+                     page_views = page_views + $5, jobs = jobs + $6 where id = $7",
+                )
+                .bind(c.visitors)
+                .bind(c.conversations)
+                .bind(c.messages)
+                .bind(c.files)
+                .bind(c.page_views)
+                .bind(c.jobs)
+                .bind(erasure_id)
+                .execute(&mut *tx)
+                .await?;
+            }
             tx.commit().await?;
             Ok(c)
         })
@@ -299,5 +308,237 @@ impl Store {
             sqlx::query::<DB>("update organizations set erasure_mode = $1 where id = $2").bind(mode).bind(org_id).execute(pool).await?;
         });
         Ok(())
+    }
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ExportRow {
+    pub id: String,
+    pub org_id: String,
+    /// `visitor` or `organization`.
+    pub kind: String,
+    /// JSON: `{"visitorIds": [...]}` for a visitor export.
+    pub subject: String,
+    pub requested_by_kind: String,
+    pub requested_by: String,
+    /// `pending`, `done` or `expired`.
+    pub status: String,
+    pub storage_key: Option<String>,
+    pub size: Option<i64>,
+    pub created_at: i64,
+    pub completed_at: Option<i64>,
+    pub expires_at: Option<i64>,
+}
+
+macro_rules! export_cols {
+    () => {
+        "id, org_id, kind, subject, requested_by_kind, requested_by, status, storage_key, size, created_at, completed_at, expires_at"
+    };
+}
+
+pub struct NewExport<'a> {
+    pub id: &'a str,
+    pub org_id: &'a str,
+    pub kind: &'a str,
+    pub subject: &'a str,
+    pub by_kind: &'a str,
+    pub by: &'a str,
+    pub job: NewJob,
+}
+
+/// What retention removes from one website.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct RetentionRule {
+    pub id: String,
+    pub org_id: String,
+    pub retain_resolved_days: Option<i64>,
+    pub retain_idle_visitor_days: Option<i64>,
+}
+
+impl Store {
+    /// Records an export request with the job that builds it, in one transaction.
+    pub async fn create_export(&self, e: NewExport<'_>) -> StoreResult<ExportRow> {
+        let now = now_ms();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, ExportRow>(concat!(
+                "insert into exports (id, org_id, kind, subject, requested_by_kind, requested_by, created_at) values ($1, $2, $3, $4, $5, $6, $7) returning ",
+                export_cols!()
+            ))
+            .bind(e.id)
+            .bind(e.org_id)
+            .bind(e.kind)
+            .bind(e.subject)
+            .bind(e.by_kind)
+            .bind(e.by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            insert_jobs!(tx, DB, std::slice::from_ref(&e.job), now);
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    /// An export by id alone (its signed link is the credential).
+    pub async fn export(&self, id: &str) -> StoreResult<ExportRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, ExportRow>(concat!("select ", export_cols!(), " from exports where id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
+    /// The organization's exports, newest first.
+    pub async fn exports(&self, org_id: &str, limit: i64) -> StoreResult<Vec<ExportRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ExportRow>(concat!(
+                "select ",
+                export_cols!(),
+                " from exports where org_id = $1 order by created_at desc, id desc limit $2"
+            ))
+            .bind(org_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn finish_export(&self, id: &str, storage_key: &str, size: i64, expires_at: i64) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("update exports set status = 'done', storage_key = $1, size = $2, completed_at = $3, expires_at = $4 where id = $5")
+                .bind(storage_key)
+                .bind(size)
+                .bind(now_ms())
+                .bind(expires_at)
+                .bind(id)
+                .execute(pool)
+                .await?;
+        });
+        Ok(())
+    }
+
+    /// Done exports whose link expired before `now`: their archives are deleted.
+    pub async fn expired_exports(&self, now: i64) -> StoreResult<Vec<ExportRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ExportRow>(concat!("select ", export_cols!(), " from exports where status = 'done' and expires_at < $1 limit 1000"))
+                .bind(now)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    pub async fn expire_export(&self, id: &str) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("update exports set status = 'expired', storage_key = null where id = $1").bind(id).execute(pool).await?;
+        });
+        Ok(())
+    }
+
+    /// A page of the organization's visitors, by id.
+    pub async fn visitors_after(&self, org_id: &str, after: &str, limit: i64) -> StoreResult<Vec<VisitorRow>> {
+        let sql = format!("select {} from visitors where org_id = $1 and id > $2 order by id limit $3", visitor_cols!());
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, VisitorRow>(&sql).bind(org_id).bind(after).bind(limit).fetch_all(pool).await?))
+    }
+
+    /// Every conversation of a visitor, oldest first.
+    pub async fn visitor_conversations(&self, visitor_id: &str) -> StoreResult<Vec<super::ConversationRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, super::ConversationRow>(concat!(
+                "select ",
+                super::rows::conversation_cols!(),
+                " from conversations where visitor_id = $1 order by created_at, id"
+            ))
+            .bind(visitor_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The files attached in a conversation (sent ones), oldest first.
+    pub async fn conversation_attachments(&self, conversation_id: &str) -> StoreResult<Vec<super::AttachmentRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, super::AttachmentRow>(concat!(
+                "select ",
+                super::attachments::attachment_cols!(),
+                " from attachments where conversation_id = $1 and message_id is not null order by created_at, id"
+            ))
+            .bind(conversation_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The websites with a retention rule.
+    pub async fn retention_rules(&self) -> StoreResult<Vec<RetentionRule>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, RetentionRule>(
+                "select id, org_id, retain_resolved_days, retain_idle_visitor_days from websites \
+                 where retain_resolved_days is not null or retain_idle_visitor_days is not null",
+            )
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Conversations of the website resolved before `before` (at most `limit`).
+    pub async fn resolved_before(&self, website_id: &str, before: i64, limit: i64) -> StoreResult<Vec<String>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, String>("select id from conversations where website_id = $1 and status = 'resolved' and resolved_at < $2 limit $3")
+                .bind(website_id)
+                .bind(before)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Visitors of the website last seen before `before` with no conversation and no
+    /// block in force (a block is kept on purpose), at most `limit`.
+    pub async fn idle_visitors(&self, website_id: &str, before: i64, limit: i64) -> StoreResult<Vec<String>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, String>(
+                "select id from visitors v where website_id = $1 and last_seen_at < $2 \
+                 and not exists (select 1 from conversations c where c.visitor_id = v.id) \
+                 and not exists (select 1 from visitor_blocks b where b.visitor_id = v.id and b.lifted_at is null) limit $3",
+            )
+            .bind(website_id)
+            .bind(before)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// The stored files of one conversation (deleted from storage before its rows).
+    pub async fn conversation_files(&self, conversation_id: &str) -> StoreResult<Vec<String>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, String>("select storage_key from attachments where conversation_id = $1").bind(conversation_id).fetch_all(pool).await?)
+        })
+    }
+
+    /// Deletes one conversation (retention), with the pending emails about it.
+    pub async fn delete_conversation(&self, org_id: &str, conversation_id: &str) -> StoreResult<ErasedCounts> {
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let mut c = ErasedCounts::default();
+            c.jobs += sqlx::query::<DB>("delete from jobs where org_id = $1 and state <> 'running' and payload like $2 escape '\\'")
+                .bind(org_id)
+                .bind(contains_pattern(conversation_id))
+                .execute(&mut *tx)
+                .await?
+                .rows_affected() as i64;
+            delete_conversation_rows!(tx, DB, conversation_id, c);
+            tx.commit().await?;
+            Ok(c)
+        })
+    }
+
+    /// Deletes audit entries older than `before` (every organization's).
+    pub async fn prune_audit_log(&self, before: i64) -> StoreResult<u64> {
+        on_write!(self, |pool, DB| Ok(sqlx::query::<DB>("delete from audit_log where created_at < $1").bind(before).execute(pool).await?.rows_affected()))
     }
 }

@@ -96,6 +96,13 @@ pub struct WebsiteRow {
     pub pre_chat_fields: String,
     pub offline_messages: bool,
     pub powered_by: bool,
+    /// Retention in days: resolved conversations, and visitors without one (none: kept).
+    pub retain_resolved_days: Option<i64>,
+    pub retain_idle_visitor_days: Option<i64>,
+    /// Linked from the widget's privacy line.
+    pub privacy_policy_url: Option<String>,
+    /// Visitors may delete their own data from the widget.
+    pub visitor_deletion: bool,
 }
 
 impl WebsiteRow {
@@ -238,7 +245,7 @@ macro_rules! agent_cols {
 }
 macro_rules! website_cols {
     () => {
-        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by"
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion"
     };
 }
 macro_rules! visitor_cols {

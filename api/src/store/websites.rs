@@ -20,6 +20,11 @@ pub struct WebsitePatch {
     pub pre_chat_fields: Option<String>,
     pub offline_messages: Option<bool>,
     pub powered_by: Option<bool>,
+    /// Some: set both retention periods (a None in it: kept forever).
+    pub retention: Option<(Option<i64>, Option<i64>)>,
+    /// Some(None) removes the link.
+    pub privacy_policy_url: Option<Option<String>>,
+    pub visitor_deletion: Option<bool>,
 }
 
 /// What a visit records about a visitor; `None` keeps what is known.
@@ -78,7 +83,10 @@ impl Store {
                  position = coalesce($4, position), launcher_text = coalesce($5, launcher_text), greeting = coalesce($6, greeting), \
                  identity_secret = coalesce($7, identity_secret), updated_at = $8, \
                  business_hours = case when $11 then $12 else business_hours end, pre_chat_fields = coalesce($13, pre_chat_fields), \
-                 offline_messages = coalesce($14, offline_messages), powered_by = coalesce($15, powered_by) \
+                 offline_messages = coalesce($14, offline_messages), powered_by = coalesce($15, powered_by), \
+                 retain_resolved_days = case when $16 then $17 else retain_resolved_days end, \
+                 retain_idle_visitor_days = case when $16 then $18 else retain_idle_visitor_days end, \
+                 privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion) \
                  where id = $9 and org_id = $10 returning ",
                 website_cols!()
             ))
@@ -97,6 +105,12 @@ impl Store {
             .bind(p.pre_chat_fields)
             .bind(p.offline_messages)
             .bind(p.powered_by)
+            .bind(p.retention.is_some())
+            .bind(p.retention.and_then(|r| r.0))
+            .bind(p.retention.and_then(|r| r.1))
+            .bind(p.privacy_policy_url.is_some())
+            .bind(p.privacy_policy_url.flatten())
+            .bind(p.visitor_deletion)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)

@@ -25,6 +25,7 @@ const ROOTS: &[(&str, &str)] = &[
     ("Mutation", "setTyping"),
     ("Mutation", "sendTranscript"),
     ("Mutation", "markRead"),
+    ("Mutation", "deleteMyData"),
     ("Subscription", "conversationEvents"),
 ];
 

@@ -63,6 +63,11 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("query { erasureMode }", "o", Some("VISITORS_ERASE")),
     ("mutation { eraseVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_ERASE")),
     ("mutation { setErasureMode(mode: TOMBSTONE) }", "o", None),
+    ("query { exports { id } }", "o", Some("VISITORS_READ")),
+    ("query { export(id: \"exp_x\") { id } }", "o", Some("VISITORS_READ")),
+    ("mutation { exportVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_READ")),
+    ("mutation { exportOrganization { id } }", "o", None),
+    ("mutation { deleteMyData }", "v", None),
 ];
 
 const SCOPES: [&str; 8] =

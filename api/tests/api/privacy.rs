@@ -110,11 +110,8 @@ async fn erase_and_look_everywhere(app: &TestApp) {
     );
     assert_eq!((&visitor["pageViews"], &visitor["attributes"]), (&json!([]), &json!([])));
     assert_eq!((&c["lastMessagePreview"], &c["ratingComment"], &c["rating"]), (&Value::Null, &Value::Null, &json!(2)), "the score stays, anonymous");
-    for m in c["messages"]["nodes"].as_array().unwrap() {
-        if m["senderKind"] == "VISITOR" {
-            assert_eq!((&m["body"], &m["attachments"]), (&json!(""), &json!([])), "{m}");
-        }
-    }
+    let kinds: Vec<&str> = c["messages"]["nodes"].as_array().unwrap().iter().map(|m| m["senderKind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["AGENT"], "the visitor's messages left the thread, the team's stay");
     assert!(c.to_string().contains("on its way"), "the team's reply is kept: {c}");
     assert!(!c.to_string().contains("zebracorn") && !c.to_string().contains("passport"), "{c}");
     // No search finds the erased words; the other visitor's chat is untouched.
@@ -124,6 +121,14 @@ async fn erase_and_look_everywhere(app: &TestApp) {
     assert_eq!(found["conversations"]["edges"], json!([]));
     let found = app.ok(Some(&owner.token), SEARCH, json!({ "q": "vera@example.com" })).await;
     assert_eq!(found["conversations"]["edges"], json!([]), "nor by the old email");
+    // A replay of the whole conversation holds the team's side only.
+    let mut replay = app.ws(&owner.token).await;
+    let sub =
+        "subscription($c: ID!) { conversationEvents(conversationId: $c, afterSeq: 0) { __typename ... on MessageAdded { message { body senderKind } } } }";
+    replay.subscribe("r", sub, json!({ "c": conv })).await;
+    let replayed = collect_messages(&mut replay, "r", 1).await;
+    assert_eq!(replayed, [json!({ "body": "Sorry Vera, it is on its way", "senderKind": "AGENT" })]);
+    assert!(replay.quiet_for(Duration::from_millis(300)).await.is_ok(), "nothing more is replayed");
     // The identity is free: the same customer starting again is a new, empty visitor.
     let secret = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await["website"]
         ["identitySecret"]
@@ -273,4 +278,212 @@ async fn a_key_limited_to_websites_sees_and_changes_nothing_else() {
         assert_eq!(app.err(Some(&owner.token), doc, json!({ "s": scopes, "w": websites })).await, "BAD_USER_INPUT", "{scopes} {websites}");
     }
     assert_eq!(app.ok(Some(&owner.token), "query { apiKeys { id } }", json!({})).await["apiKeys"].as_array().unwrap().len(), before);
+}
+
+const EXPORT_STATE: &str = "query($id: ID!) { export(id: $id) { done expired url size visitorIds } }";
+
+/// The export's archive once its job built it: (download path, the files in it).
+async fn built_export(app: &TestApp, token: &str, id: &str) -> (String, std::collections::BTreeMap<String, Vec<u8>>) {
+    for _ in 0..100 {
+        let e = app.ok(Some(token), EXPORT_STATE, json!({ "id": id })).await["export"].clone();
+        if e["done"] == true {
+            let url = e["url"].as_str().expect("a done export has a link").to_owned();
+            let base = app.url.trim_end_matches("/graphql");
+            let r = app.http.get(format!("{base}{url}")).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            assert_eq!(r.headers()["content-type"], "application/zip");
+            let bytes = r.bytes().await.unwrap().to_vec();
+            assert_eq!(e["size"], json!(bytes.len()));
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a ZIP archive");
+            let mut files = std::collections::BTreeMap::new();
+            for i in 0..zip.len() {
+                let mut f = zip.by_index(i).unwrap();
+                let mut content = Vec::new();
+                std::io::Read::read_to_end(&mut f, &mut content).unwrap();
+                files.insert(f.name().to_owned(), content);
+            }
+            return (url, files);
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("export {id} not built within 10 s");
+}
+
+fn json_in(files: &std::collections::BTreeMap<String, Vec<u8>>, name: &str) -> Value {
+    serde_json::from_slice(files.get(name).unwrap_or_else(|| panic!("{name} in {:?}", files.keys()))).unwrap()
+}
+
+#[tokio::test]
+async fn a_persons_export_holds_everything_they_left_and_nothing_of_anyone_else() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v, conv, _, _) = seed(&app, &owner, &site).await;
+    app.send_raw(&owner.token, &conv, "VIP, handle with care", None, true).await;
+
+    let key = key_with(&app, &owner, "VISITORS_READ").await;
+    let e =
+        app.ok(Some(&key), "mutation($i: PersonInput!) { exportVisitor(input: $i) { id done visitorIds } }", json!({ "i": { "externalId": "cust-42" } })).await;
+    let id = e["exportVisitor"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(e["exportVisitor"]["visitorIds"], json!([v.id]));
+    let (url, files) = built_export(&app, &key, &id).await;
+    let manifest = json_in(&files, "chinwag-export.json");
+    assert_eq!((&manifest["kind"], &manifest["visitors"]), (&json!("visitor"), &json!([v.id])));
+    let doc = json_in(&files, &format!("visitors/{}.json", v.id));
+    assert_eq!((&doc["name"], &doc["email"], &doc["externalId"]), (&json!("Vera Secret"), &json!("vera@example.com"), &json!("cust-42")));
+    assert_eq!(doc["pageViews"][0]["url"], "https://shop.example/cart");
+    let c = &doc["conversations"][0];
+    assert_eq!((&c["rating"], &c["ratingComment"]), (&json!(2), &json!("Vera was annoyed")));
+    let bodies: Vec<&str> = c["messages"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
+    assert_eq!(bodies, ["my zebracorn order never came", "here is my passport", "Sorry Vera, it is on its way"], "no private note");
+    assert_eq!(c["messages"][2]["senderName"], "Ann");
+    let file = c["messages"][1]["files"][0].as_str().unwrap();
+    assert!(file.starts_with("files/") && file.ends_with("-passport.png"), "{file}");
+    assert_eq!(files[file], PNG, "the file itself");
+    let all = files.values().map(|b| String::from_utf8_lossy(b).into_owned()).collect::<String>();
+    assert!(!all.contains("a zebracorn question") && !all.contains("VIP, handle"), "nothing of another visitor, no notes");
+
+    // The link is the credential: a forged one is refused; another tenant cannot see it.
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    assert_eq!(app.http.get(format!("{base}{}", url.replace("sig=", "sig=x"))).send().await.unwrap().status(), 403);
+    let rival = app.sign_up("Rex").await;
+    assert_eq!(app.err(Some(&rival.token), EXPORT_STATE, json!({ "id": id })).await, "NOT_FOUND");
+    let other_key = key_with(&app, &owner, "VISITORS_READ").await;
+    assert_eq!(app.err(Some(&other_key), EXPORT_STATE, json!({ "id": id })).await, "NOT_FOUND", "a key sees the exports it asked for");
+    let log = app.ok(Some(&owner.token), "query { auditLog(filter: {action: \"visitor.export\"}) { edges { node { targetId } } } }", json!({})).await;
+    assert_eq!(log["auditLog"]["edges"][0]["node"]["targetId"], json!(id));
+}
+
+#[tokio::test]
+async fn an_owner_exports_the_whole_organization_and_nobody_else_does() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v, conv, other_conv, _) = seed(&app, &owner, &site).await;
+    app.send_raw(&owner.token, &conv, "VIP, handle with care", None, true).await;
+    let admin = app.add_agent(&owner, "Ada", "ADMIN").await;
+    let doc = "mutation { exportOrganization { id } }";
+    assert_eq!(app.err(Some(&admin.token), doc, json!({})).await, "FORBIDDEN", "owners only");
+    let all_scopes = key_with(&app, &owner, "VISITORS_READ, WEBSITES_MANAGE").await;
+    assert_eq!(app.err(Some(&all_scopes), doc, json!({})).await, "FORBIDDEN");
+    let id = app.ok(Some(&owner.token), doc, json!({})).await["exportOrganization"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(app.err(Some(&admin.token), EXPORT_STATE, json!({ "id": id })).await, "NOT_FOUND", "an admin does not see it");
+    let (_, files) = built_export(&app, &owner.token, &id).await;
+    let manifest = json_in(&files, "chinwag-export.json");
+    assert_eq!(manifest["kind"], "organization");
+    assert_eq!(manifest["websites"][0]["id"], json!(site.id));
+    assert_eq!(manifest["agents"].as_array().unwrap().len(), 2);
+    assert_eq!(manifest["visitors"].as_array().unwrap().len(), 2);
+    let all = files.values().map(|b| String::from_utf8_lossy(b).into_owned()).collect::<String>();
+    assert!(all.contains("VIP, handle with care") && all.contains("a zebracorn question"), "everything, notes included");
+    assert!(!all.contains("argon2") && !all.contains(&site.key.replace("wk_", "x")) && !all.contains("identitySecret"), "no password hashes or secrets");
+    let mine = json_in(&files, &format!("visitors/{}.json", v.id));
+    assert_eq!(mine["conversations"][0]["id"], json!(conv));
+    assert!(all.contains(&other_conv));
+}
+
+#[tokio::test]
+async fn retention_deletes_old_conversations_idle_visitors_and_expired_exports_on_time() {
+    let clock = chinwag::jobs::ManualClock::starting_now();
+    let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let set =
+        "mutation($id: ID!, $r: RetentionInput!) { updateWebsite(id: $id, input: {retention: $r}) { retention { resolvedConversationDays idleVisitorDays } } }";
+    for bad in [json!({ "resolvedConversationDays": 0 }), json!({ "idleVisitorDays": 3651 })] {
+        assert_eq!(app.err(Some(&owner.token), set, json!({ "id": site.id, "r": bad })).await, "BAD_USER_INPUT", "{bad}");
+    }
+    let agent = app.add_agent(&owner, "Bo", "AGENT").await;
+    assert_eq!(app.err(Some(&agent.token), set, json!({ "id": site.id, "r": { "resolvedConversationDays": 30 } })).await, "FORBIDDEN");
+    let r = app.ok(Some(&owner.token), set, json!({ "id": site.id, "r": { "resolvedConversationDays": 30, "idleVisitorDays": 90 } })).await;
+    assert_eq!(r["updateWebsite"]["retention"], json!({ "resolvedConversationDays": 30, "idleVisitorDays": 90 }));
+
+    let (_, resolved, open, file_url) = seed(&app, &owner, &site).await;
+    let idle = app.visitor(&site).await;
+    let export = app.ok(Some(&owner.token), "mutation($i: PersonInput!) { exportVisitor(input: $i) { id } }", json!({ "i": { "visitorId": idle.id } })).await;
+    let export_id = export["exportVisitor"]["id"].as_str().unwrap().to_owned();
+    let (export_url, _) = built_export(&app, &owner.token, &export_id).await;
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    let one = "query($c: ID!) { conversation(id: $c) { id } }";
+    let (app_ref, token) = (&app, owner.token.clone());
+    let gone = move |c: Value| {
+        let token = token.clone();
+        async move { app_ref.gql(Some(&token), one, json!({ "c": c })).await.get("errors").is_some() }
+    };
+
+    // 29 days on: nothing is due.
+    clock.advance(Duration::from_secs(29 * 24 * 3600));
+    app.app.jobs.wake();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(!gone(json!(resolved)).await);
+    // 31 days on: the resolved conversation and its file are gone, the open one stays; the
+    // export's link expired after 7 days and its archive is deleted.
+    clock.advance(Duration::from_secs(2 * 24 * 3600));
+    app.app.jobs.wake();
+    for _ in 0..100 {
+        if gone(json!(resolved)).await {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(gone(json!(resolved)).await, "deleted 30 days after its resolution");
+    assert!(!gone(json!(open)).await, "an open conversation is kept");
+    assert_ne!(app.http.get(format!("{base}{file_url}")).send().await.unwrap().status(), 200);
+    let e = app.ok(Some(&owner.token), EXPORT_STATE, json!({ "id": export_id })).await["export"].clone();
+    assert_eq!((&e["expired"], &e["url"]), (&json!(true), &Value::Null), "{e}");
+    assert_ne!(app.http.get(format!("{base}{export_url}")).send().await.unwrap().status(), 200);
+    // The idle visitor goes after 90 days without a conversation (it has none).
+    let find = "mutation($v: ID!) { exportVisitor(input: {visitorId: $v}) { id } }";
+    app.ok(Some(&owner.token), find, json!({ "v": idle.id })).await;
+    clock.advance(Duration::from_secs(60 * 24 * 3600));
+    app.app.jobs.wake();
+    for _ in 0..100 {
+        if app.gql(Some(&owner.token), find, json!({ "v": idle.id })).await.get("errors").is_some() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.err(Some(&owner.token), find, json!({ "v": idle.id })).await, "NOT_FOUND", "the idle visitor is deleted");
+}
+
+#[tokio::test]
+async fn a_visitor_deletes_their_own_data_where_the_website_lets_them() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor_with(&site, json!({ "name": "Vi", "email": "vi@example.com" })).await;
+    let conv = app.start_conversation(&v, Some("please forget me")).await;
+    let delete = "mutation { deleteMyData }";
+    assert_eq!(app.err(Some(&v.token), delete, json!({})).await, "FORBIDDEN", "off by default");
+    assert_eq!(app.err(Some(&owner.token), delete, json!({})).await, "FORBIDDEN", "for visitors");
+
+    let set = "mutation($id: ID!, $i: UpdateWebsiteInput!) { updateWebsite(id: $id, input: $i) { privacyPolicyUrl visitorDeletion } }";
+    for bad in ["javascript:alert(1)", "https://shop.example/privacy policy", &format!("https://shop.example/{}", "p".repeat(500))] {
+        assert_eq!(app.err(Some(&owner.token), set, json!({ "id": site.id, "i": { "privacyPolicyUrl": bad } })).await, "BAD_USER_INPUT", "{bad}");
+    }
+    let d =
+        app.ok(Some(&owner.token), set, json!({ "id": site.id, "i": { "privacyPolicyUrl": "https://shop.example/privacy", "visitorDeletion": true } })).await;
+    assert_eq!(d["updateWebsite"], json!({ "privacyPolicyUrl": "https://shop.example/privacy", "visitorDeletion": true }));
+    let cfg = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { privacyPolicyUrl visitorDeletion } }", json!({ "k": site.key })).await;
+    assert_eq!(cfg["widgetConfig"], json!({ "privacyPolicyUrl": "https://shop.example/privacy", "visitorDeletion": true }));
+
+    assert_eq!(app.ok(Some(&v.token), delete, json!({})).await["deleteMyData"], true);
+    assert_eq!(app.err(Some(&v.token), "query { currentVisitor { id } }", json!({})).await, "UNAUTHENTICATED", "the session ends");
+    let mut receipt_of = Value::Null;
+    for _ in 0..100 {
+        receipt_of =
+            app.ok(Some(&owner.token), "query { erasures { done requestedByKind requestedBy receipt { messages } } }", json!({})).await["erasures"][0].clone();
+        if receipt_of["done"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(receipt_of, json!({ "done": true, "requestedByKind": "visitor", "requestedBy": v.id, "receipt": { "messages": 1 } }));
+    let c = app
+        .ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { visitor { name email } messages { nodes { body } } } }", json!({ "c": conv }))
+        .await;
+    assert_eq!(c["conversation"], json!({ "visitor": { "name": null, "email": null }, "messages": { "nodes": [] } }), "the message left the thread");
+    // Clearing the link.
+    let d = app.ok(Some(&owner.token), set, json!({ "id": site.id, "i": { "privacyPolicyUrl": "" } })).await;
+    assert_eq!(d["updateWebsite"]["privacyPolicyUrl"], Value::Null);
 }

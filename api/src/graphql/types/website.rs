@@ -41,6 +41,20 @@ impl Website {
     async fn powered_by(&self) -> bool {
         self.0.powered_by
     }
+    async fn privacy_policy_url(&self) -> Option<&str> {
+        self.0.privacy_policy_url.as_deref()
+    }
+    /// Visitors may delete their own data from the widget (`deleteMyData`).
+    async fn visitor_deletion(&self) -> bool {
+        self.0.visitor_deletion
+    }
+    /// How long conversations and idle visitors are kept.
+    async fn retention(&self) -> crate::graphql::website::RetentionInput {
+        crate::graphql::website::RetentionInput {
+            resolved_conversation_days: self.0.retain_resolved_days.map(|d| d as i32),
+            idle_visitor_days: self.0.retain_idle_visitor_days.map(|d| d as i32),
+        }
+    }
     /// Secret for identity verification: HMAC-SHA256(secret, externalId), hex. Owners and admins, and
     /// API keys with `WEBSITES_MANAGE`, only.
     async fn identity_secret(&self, ctx: &Context<'_>) -> Option<&str> {
@@ -89,6 +103,10 @@ pub struct WidgetConfig {
     pub offline_messages: bool,
     /// Show "powered by Chinwag".
     pub powered_by: bool,
+    /// The website's privacy policy, linked from the widget.
+    pub privacy_policy_url: Option<String>,
+    /// The visitor may delete their own conversations and data (`deleteMyData`).
+    pub visitor_deletion: bool,
 }
 
 /// One field of the pre-chat form.
