@@ -192,6 +192,11 @@ pub struct Limits {
     /// before the socket is closed as too slow (1013).
     #[arg(long, env = "CHINWAG_WRITE_STALL_MS", default_value_t = 5000)]
     pub write_stall_ms: u64,
+    /// Milliseconds a new WebSocket has to send `connection_init` before it is closed
+    /// (4408). A `connection_init` that arrived in time but waited in the server's own
+    /// backlog (a busy node) is still taken.
+    #[arg(long, env = "CHINWAG_WS_INIT_TIMEOUT_MS", default_value_t = 3000)]
+    pub ws_init_timeout_ms: u64,
 }
 
 /// An address range in CIDR notation (`10.0.0.0/8`, `fd00::/8`) or one address.

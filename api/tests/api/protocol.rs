@@ -67,6 +67,37 @@ async fn no_init_within_three_seconds_closes_with_4408() {
     assert!(started.elapsed() >= Duration::from_millis(2900));
 }
 
+/// A `connection_init` sent in time but still in the socket when the busy server gets to
+/// it (its runtime blocked past the timeout) is taken, not closed with 4408.
+#[tokio::test]
+async fn an_init_that_waited_in_a_busy_servers_backlog_is_still_taken() {
+    let app = spawn_app_with(|s| s.limits.ws_init_timeout_ms = 300).await;
+    let owner = app.sign_up("Ann").await;
+    let mut sockets = Vec::new();
+    for _ in 0..8 {
+        sockets.push(app.ws_raw().await);
+    }
+    // The clients run on threads of their own; this runtime (the server's) is blocked
+    // from before they send until well past the timeout.
+    let token = owner.token.clone();
+    let clients = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        rt.block_on(async move {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            for ws in &mut sockets {
+                ws.send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } })).await;
+            }
+            sockets
+        })
+    });
+    std::thread::sleep(Duration::from_millis(800));
+    let mut sockets = clients.join().unwrap();
+    for ws in &mut sockets {
+        let ack = ws.next().await;
+        assert_eq!(ack.as_ref().map(|a| a["type"].clone()), Some(json!("connection_ack")), "{ack:?}");
+    }
+}
+
 #[tokio::test]
 async fn a_duplicate_operation_id_closes_with_4409() {
     let (app, owner) = agent_app().await;

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
 use serde_json::json;
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
@@ -36,8 +36,6 @@ use crate::error::ErrorCode;
 use crate::graphql::{finish_response, is_request_error, prepare};
 use crate::http::AppState;
 use crate::time::now_ms;
-
-const INIT_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// A socket's operation: its own task, or a shared stream its writer delivers.
 enum Op {
@@ -90,7 +88,7 @@ impl Connection {
         let shutdown = state.sockets.shutdown.clone();
         let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
         // One timer: the init timeout until `connection_init`, then the token's expiry.
-        let deadline = tokio::time::sleep(INIT_TIMEOUT);
+        let deadline = tokio::time::sleep(Duration::from_millis(conn.state.app.settings.limits.ws_init_timeout_ms));
         tokio::pin!(deadline);
         let mut auth_rx: Option<broadcast::Receiver<Arc<Event>>> = None;
         let shutdown = shutdown.notified();
@@ -103,10 +101,24 @@ impl Connection {
 
         let close_with: Option<Close> = loop {
             tokio::select! {
-                _ = &mut deadline => break Some(match conn.principal {
-                    Some(_) => (CloseCode::Forbidden, "Forbidden: token expired"),
-                    None => (CloseCode::InitTimeout, "Connection initialisation timeout"),
-                }),
+                _ = &mut deadline => {
+                    if conn.principal.is_some() {
+                        break Some((CloseCode::Forbidden, "Forbidden: token expired"));
+                    }
+                    // Fair under load: a `connection_init` the client sent in time may
+                    // be waiting in this socket (this task was not polled while the node
+                    // was busy). Take what is already there before giving up.
+                    match stream.next().now_or_never() {
+                        Some(Some(Ok(WsMessage::Text(t)))) => match Box::pin(conn.handle(t.as_str())).await {
+                            Ok(Some(exp)) => {
+                                deadline.as_mut().reset(tokio::time::Instant::now() + exp);
+                                auth_rx = Box::pin(conn.access_events()).await;
+                            }
+                            Ok(None) | Err(_) => break Some((CloseCode::InitTimeout, "Connection initialisation timeout")),
+                        },
+                        _ => break Some((CloseCode::InitTimeout, "Connection initialisation timeout")),
+                    }
+                }
                 _ = &mut shutdown => break Some((CloseCode::ServiceRestart, "Server restarting")),
                 _ = &mut revoked => {
                     revoked.set(revocations.notified());
@@ -143,9 +155,7 @@ impl Connection {
                     Some(Ok(WsMessage::Text(t))) => match Box::pin(conn.handle(t.as_str())).await {
                         Ok(Some(exp)) => {
                             deadline.as_mut().reset(tokio::time::Instant::now() + exp);
-                            if matches!(conn.principal, Some(Principal::Agent(_) | Principal::ApiKey(_))) {
-                                auth_rx = Some(Box::pin(conn.state.app.bus.subscribe(AUTH_TOPIC)).await);
-                            }
+                            auth_rx = Box::pin(conn.access_events()).await;
                         }
                         Ok(None) => {}
                         Err(close) => break Some(close),
@@ -172,6 +182,15 @@ impl Connection {
         conn.state.sockets.closed();
         if let Some(p) = &conn.principal {
             conn.state.app.socket_presence(p, false);
+        }
+    }
+
+    /// After a successful init: an agent's or key's socket listens for access changes
+    /// (removal, role, revoked key); a visitor's is woken through the access cache.
+    async fn access_events(&self) -> Option<broadcast::Receiver<Arc<Event>>> {
+        match self.principal {
+            Some(Principal::Agent(_) | Principal::ApiKey(_)) => Some(self.state.app.bus.subscribe(AUTH_TOPIC).await),
+            _ => None,
         }
     }
 
