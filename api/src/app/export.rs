@@ -51,8 +51,11 @@ struct Archive {
 }
 
 impl Archive {
-    fn add(&mut self, name: &str, bytes: &[u8]) -> Result<(), (String, bool)> {
-        self.zip.start_file(name, self.opts).map_err(|e| failed("archive", e))?;
+    /// Adds a file, deflated unless `compressed` already (images, PDFs, archives: deflating
+    /// them again costs the job's CPU for nothing).
+    fn add(&mut self, name: &str, bytes: &[u8], compressed: bool) -> Result<(), (String, bool)> {
+        let opts = if compressed { self.opts.compression_method(zip::CompressionMethod::Stored) } else { self.opts };
+        self.zip.start_file(name, opts).map_err(|e| failed("archive", e))?;
         self.zip.write_all(bytes).map_err(|e| failed("archive", e))
     }
 }
@@ -104,7 +107,7 @@ impl App {
     fn may_see_export(p: &Principal, e: &ExportRow) -> bool {
         match p {
             Principal::Agent(a) => a.org_id == e.org_id && (e.kind == "visitor" || a.role == Role::Owner),
-            Principal::ApiKey(k) => k.org_id == e.org_id && e.requested_by == k.id,
+            Principal::ApiKey(k) => k.org_id == e.org_id && super::privacy::sees_request(p, &e.requested_by),
             Principal::Visitor(_) => false,
         }
     }
@@ -235,12 +238,12 @@ impl App {
             after = last.id.clone();
             for v in &page {
                 let doc = self.visitor_document(v, &mut archive).await?;
-                archive.add(&format!("visitors/{}.json", v.id), serde_json::to_string_pretty(&doc).expect("json").as_bytes())?;
+                archive.add(&format!("visitors/{}.json", v.id), serde_json::to_string_pretty(&doc).expect("json").as_bytes(), false)?;
                 visitor_ids.push(v.id.clone());
             }
         }
         manifest["visitors"] = json!(visitor_ids);
-        archive.add("chinwag-export.json", serde_json::to_string_pretty(&manifest).expect("json").as_bytes())?;
+        archive.add("chinwag-export.json", serde_json::to_string_pretty(&manifest).expect("json").as_bytes(), false)?;
         archive.zip.finish().map_err(|err| failed("archive", err))?;
         Ok(())
     }
@@ -278,7 +281,8 @@ impl App {
         for a in self.store.conversation_attachments(&c.id).await.map_err(store_err)? {
             let name = format!("files/{}-{}", a.id, crate::files::clean_filename(&a.filename));
             let bytes = self.files.get(&a.storage_key).await.map_err(|err| failed("file store", err))?;
-            archive.add(&name, &bytes)?;
+            let compressed = a.content_type.starts_with("image/") || matches!(a.content_type.as_str(), "application/pdf" | "application/zip");
+            archive.add(&name, &bytes, compressed)?;
             files.entry(a.message_id.unwrap_or_default()).or_default().push(name);
         }
         let mut messages = Vec::new();

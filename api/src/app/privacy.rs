@@ -126,12 +126,17 @@ impl App {
 
     pub async fn erasure(&self, p: &Principal, id: &str) -> ApiResult<ErasureRow> {
         let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
-        self.store.erasure(org_id, id).await.map_err(|e| super::accounts::not_found(e, "erasure"))
+        match self.store.erasure(org_id, id).await {
+            Ok(e) if sees_request(p, &e.requested_by) => Ok(e),
+            Ok(_) => Err(ApiError::NotFound("erasure")),
+            Err(e) => Err(super::accounts::not_found(e, "erasure")),
+        }
     }
 
     pub async fn erasures(&self, p: &Principal, first: i64) -> ApiResult<Vec<ErasureRow>> {
         let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
-        Ok(self.store.erasures(org_id, first.clamp(1, 100)).await?)
+        let rows = self.store.erasures(org_id, 100).await?;
+        Ok(rows.into_iter().filter(|e| sees_request(p, &e.requested_by)).take(first.clamp(1, 100) as usize).collect())
     }
 
     pub async fn erasure_mode(&self, p: &Principal) -> ApiResult<ErasureMode> {
@@ -165,5 +170,14 @@ impl App {
             self.store.erase_visitor(org_id, v, delete, Some(&e.id)).await.map_err(store)?;
         }
         self.store.finish_erasure(&e.id).await.map_err(store)
+    }
+}
+
+/// Owners and admins see every privacy request of the organization; an API key, the
+/// ones it made (a key limited to one website must not learn of the others' visitors).
+pub(super) fn sees_request(p: &Principal, requested_by: &str) -> bool {
+    match p {
+        Principal::ApiKey(k) => k.id == requested_by,
+        _ => true,
     }
 }

@@ -211,6 +211,13 @@ async fn erasure_refuses_bad_requests_and_other_tenants_and_changes_nothing() {
     assert_eq!(app.err(Some(&rival.token), RECEIPT, json!({ "id": e["id"] })).await, "NOT_FOUND");
     let reader = key_with(&app, &owner, "CONVERSATIONS_READ").await;
     assert_eq!(app.err(Some(&reader), ERASE, json!({ "i": { "visitorId": v.id } })).await, "FORBIDDEN");
+    // A key sees the requests it made, not another key's (nor the team's).
+    let (one, two) = (key_with(&app, &owner, "VISITORS_ERASE").await, key_with(&app, &owner, "VISITORS_ERASE").await);
+    let mine = app.ok(Some(&one), ERASE, json!({ "i": { "visitorId": v.id } })).await["eraseVisitor"]["id"].clone();
+    assert_eq!(app.err(Some(&two), RECEIPT, json!({ "id": mine })).await, "NOT_FOUND");
+    assert_eq!(app.ok(Some(&two), "query { erasures { id } }", json!({})).await["erasures"], json!([]));
+    assert_eq!(app.ok(Some(&one), "query { erasures { id } }", json!({})).await["erasures"], json!([{ "id": mine }]));
+    assert_eq!(app.ok(Some(&owner.token), "query { erasures { id } }", json!({})).await["erasures"].as_array().unwrap().len(), 2);
 }
 
 /// A key limited to some websites acts on them alone: the rest of the organization is
