@@ -392,19 +392,42 @@ export interface ApiKey {
   lastUsedAt: string | null;
   /** None: the key never expires. */
   expiresAt: string | null;
+  /** What the key may do (docs/api.md, "API key scopes"). */
+  scopes: ApiKeyScope[];
+  /** The websites the key is limited to; null: all of the organization's, present and future. */
+  websiteIds: string[] | null;
 }
 
-const API_KEY = 'id name createdAt revokedAt lastUsedAt expiresAt';
+export type ApiKeyScope =
+  | 'CONVERSATIONS_READ'
+  | 'CONVERSATIONS_WRITE'
+  | 'MESSAGES_WRITE'
+  | 'VISITORS_READ'
+  | 'VISITORS_WRITE'
+  | 'VISITORS_ERASE'
+  | 'WEBSITES_READ'
+  | 'WEBSITES_MANAGE';
+
+const API_KEY = 'id name createdAt revokedAt lastUsedAt expiresAt scopes websiteIds';
 
 /** The organization's API keys, revoked ones too (owners and admins). */
 export const ApiKeysDocument = doc<{ apiKeys: ApiKey[] }>(`query ApiKeys { apiKeys { ${API_KEY} } }`);
 
-/** A new key; `secret` is returned this once and never again. `expiresAt`: RFC 3339, in the future. */
+/**
+ * A new key; `secret` is returned this once and never again. `expiresAt`: RFC 3339, in
+ * the future; `scopes` omitted: the server's default set; `websiteIds` omitted: every website.
+ */
 export const CreateApiKeyDocument = doc<
   { createApiKey: { secret: string; apiKey: ApiKey } },
-  { name: string; expiresAt?: string | null }
+  { name: string; expiresAt?: string | null; scopes?: ApiKeyScope[]; websiteIds?: string[] | null }
 >(
-  `mutation CreateApiKey($name: String!, $expiresAt: DateTime) { createApiKey(name: $name, expiresAt: $expiresAt) { secret apiKey { ${API_KEY} } } }`,
+  `mutation CreateApiKey($name: String!, $expiresAt: DateTime, $scopes: [ApiKeyScope!], $websiteIds: [ID!]) {
+  createApiKey(name: $name, expiresAt: $expiresAt, scopes: $scopes, websiteIds: $websiteIds) { secret apiKey { ${API_KEY} } } }`,
+);
+
+/** The organization's websites by name (what a key may be limited to). */
+export const WebsiteNamesDocument = doc<{ websites: { id: string; name: string }[] }>(
+  'query WebsiteNames { websites { id name } }',
 );
 
 export const RevokeApiKeyDocument = doc<{ revokeApiKey: boolean }, { id: string }>(

@@ -1,10 +1,12 @@
 // API keys, in Debian's Chromium against a real `chinwag serve`: the owner creates a key
 // that expires in 30 days from Settings › API keys, reads its secret from the panel that
 // shows it once, and the key works against the API; after a reload the list shows when it
-// was last used and when it expires. Revoked through the confirmation dialog, the key is
-// refused (UNAUTHENTICATED) and listed as revoked. The secret's panel is gone once
-// dismissed or once the page is left; the page fits 390 px; an agent (not an admin) sees
-// no such section, and its URL says who may open it. Every screen passes axe.
+// was last used and when it expires, and its scopes (the default set). Revoked through the
+// confirmation dialog, the key is refused (UNAUTHENTICATED) and listed as revoked. A key
+// made with two scopes and one website is listed so, and works only within them. The
+// secret's panel is gone once dismissed or once the page is left; the page fits 390 px; an
+// agent (not an admin) sees no such section, and its URL says who may open it. Every
+// screen passes axe.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
@@ -29,6 +31,7 @@ const DAY = 86_400_000;
 const fullDate = (iso) =>
   new Intl.DateTimeFormat('en-GB', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Oslo' }).format(new Date(iso));
 const KEYS = 'query { apiKeys { id name createdAt revokedAt lastUsedAt expiresAt } }';
+const SESSION = 'mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token visitor { id } } }';
 
 describe('API keys', () => {
   let server, browser, page, token;
@@ -44,6 +47,13 @@ describe('API keys', () => {
     await browser?.close();
     await server?.stop();
   });
+
+  /** A GraphQL call that must succeed (as the owner unless `bearer` says otherwise). */
+  async function call(query, variables = {}, bearer = token) {
+    const r = await gql(server, query, variables, bearer);
+    assert.ok(r.data, JSON.stringify(r));
+    return r.data;
+  }
 
   const keyCard = (p, name) => p.getByRole('list', { name: 'API keys' }).getByRole('listitem').filter({ hasText: name });
   /** A card's facts as `{ Created, 'Last used', Expires | Revoked }`. */
@@ -111,6 +121,9 @@ describe('API keys', () => {
       Created: fullDate(now.createdAt),
       'Last used': fullDate(now.lastUsedAt),
       Expires: fullDate(now.expiresAt),
+      // Made without choosing: the server's default set, on every website.
+      Scopes: 'Read conversations, Manage conversations, Send messages, Read visitors, Update visitors, Read websites',
+      Websites: 'All, now and later',
     });
     assert.match(facts['Last used'], /^\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}$/);
     assert.equal(await secretPanel(page).count(), 0, 'the secret is not shown again');
@@ -188,6 +201,84 @@ describe('API keys', () => {
     await shot(phone, 'phone-api-keys-list');
     assert.deepEqual(phone.errors, []);
     await phone.context().close();
+  });
+
+  test('a key with two scopes, limited to one website, is listed so and works only within them', async () => {
+    // Two websites, each with a visitor's conversation.
+    const shops = [];
+    for (const name of ['Hat shop', 'Cap shop']) {
+      const site = (await call(`mutation { createWebsite(input: { name: "${name}" }) { id publicKey } }`)).createWebsite;
+      const visitor = (await call(SESSION, { i: { websiteKey: site.publicKey, name: `${name} visitor` } }, null))
+        .startVisitorSession;
+      const chat = await call('mutation { startConversation(input: { body: "Do you sell felt?" }) { id } }', {}, visitor.token);
+      shops.push({ ...site, name, visitorId: visitor.visitor.id, conversationId: chat.startConversation.id });
+    }
+    await page.goto(`${server.origin}/app/settings/api-keys`);
+    const form = page.getByRole('form', { name: 'New API key' });
+    const scope = (name) => form.getByRole('checkbox', { name, exact: true });
+    await form.getByRole('checkbox', { name: 'Hat shop' }).waitFor();
+
+    // The server's default set comes checked, each scope with its line.
+    const checked = [];
+    for (const box of await form.getByRole('group', { name: 'What the key may do' }).getByRole('checkbox').all()) {
+      if (await box.isChecked()) checked.push(await box.evaluate((i) => i.closest('label').textContent.trim()));
+    }
+    assert.deepEqual(checked, [
+      'Read conversations',
+      'Manage conversations',
+      'Send messages',
+      'Read visitors',
+      'Update visitors',
+      'Read websites',
+    ]);
+    assert.match(
+      await scope('Erase visitors').evaluate((i) => document.getElementById(i.getAttribute('aria-describedby')).textContent),
+      /Erase a person's data/,
+    );
+
+    // None at all is refused before asking the server.
+    await form.getByLabel('Name').fill('Shop plugin');
+    for (const box of await form.getByRole('group', { name: 'What the key may do' }).getByRole('checkbox').all()) {
+      await box.uncheck();
+    }
+    await form.getByRole('button', { name: 'Create key' }).click();
+    await form.getByText('Choose at least one thing the key may do.').waitFor();
+
+    await scope('Read conversations').check();
+    await scope('Erase visitors').check();
+    await form.getByRole('checkbox', { name: 'Hat shop' }).check();
+    await shot(page, 'desktop-api-keys-form');
+    assert.deepEqual(await accessibilityViolations(page), [], 'the form with scopes and websites');
+    await form.getByRole('button', { name: 'Create key' }).click();
+    const secret = (await page.getByLabel('The new API key').innerText()).trim();
+    const card = keyCard(page, 'Shop plugin');
+    const facts = await factsOf(card);
+    assert.equal(facts.Scopes, 'Read conversations, Erase visitors');
+    assert.equal(facts.Websites, 'Hat shop');
+    assert.equal(await scope('Read websites').isChecked(), true, 'the form is back to the default set');
+    assert.equal(await form.getByRole('checkbox', { name: 'Hat shop' }).isChecked(), false);
+
+    const key = (await call('query { apiKeys { name scopes websiteIds } }')).apiKeys.find((k) => k.name === 'Shop plugin');
+    assert.deepEqual(key, { name: 'Shop plugin', scopes: ['CONVERSATIONS_READ', 'VISITORS_ERASE'], websiteIds: [shops[0].id] });
+
+    // Within its scopes, on its website only.
+    const seen = await gql(server, '{ conversations(first: 10) { nodes { id } } }', {}, secret);
+    assert.deepEqual(seen.data?.conversations.nodes, [{ id: shops[0].conversationId }], JSON.stringify(seen));
+    const erased = await gql(server, '{ erasures { id } }', {}, secret);
+    assert.deepEqual(erased.data, { erasures: [] }, JSON.stringify(erased));
+    // Outside them: refused.
+    for (const query of ['{ websites { id } }', '{ visitorBlocks(first: 5) { edges { node { id } } } }']) {
+      const refused = await gql(server, query, {}, secret);
+      assert.equal(refused.errors?.[0]?.extensions?.code, 'FORBIDDEN', `${query}: ${JSON.stringify(refused)}`);
+    }
+    const other = await gql(server, 'query($id: ID!) { conversation(id: $id) { id } }', { id: shops[1].conversationId }, secret);
+    assert.equal(other.errors?.[0]?.extensions?.code, 'NOT_FOUND', `the other website's: ${JSON.stringify(other)}`);
+
+    await page.getByRole('button', { name: 'Done, I have copied it' }).click();
+    await card.scrollIntoViewIfNeeded();
+    await shot(page, 'desktop-api-keys-scoped');
+    assert.deepEqual(await accessibilityViolations(page), [], 'a scoped key in the list');
+    assert.deepEqual(page.errors, []);
   });
 
   test('an agent sees no API keys: no section, and its URL says who may open it', async () => {
