@@ -34,6 +34,10 @@ const ACTIONS: Record<string, string> = {
   'website.update': 'Updated a website',
   'visitor.block': 'Blocked a visitor',
   'visitor.unblock': 'Unblocked a visitor',
+  'visitor.export': "Exported a person's data",
+  'visitor.erase': "Erased a person's data",
+  'organization.export': 'Exported the whole organization',
+  'privacy.erasure_mode': 'Changed the erasure mode',
   'job.retry': 'Retried a job',
   'audit.export': 'Exported the audit log',
 };
@@ -77,7 +81,7 @@ export function AuditLogSection() {
         <h2>Audit log</h2>
         <p className="muted">
           Who changed what in your organization, when, and from which address: invites, roles, API keys, departments, websites,
-          blocks and exports of this log.
+          blocks, privacy requests and exports of this log.
         </p>
         <div className="row-actions audit-filters">
           <SelectField label="Action" value={action} onChange={(e) => setAction(e.target.value)}>
