@@ -56,17 +56,34 @@ const EMPTY: ConversationState<AgentConversation> = {
   error: null,
 };
 
-function useLive(id: string) {
+/**
+ * The conversation, live; opened again when `generation` grows (its visitor's data was
+ * erased: the history changed under it). A reopening takes over once loaded, so the
+ * thread and the visitor panel stay on screen meanwhile; `shown` is the generation on screen.
+ */
+function useLive(id: string, generation: number) {
   const { client } = useServices();
-  const [live, setLive] = useState<LiveConversation<AgentConversation> | null>(null);
+  const [opened, setOpened] = useState<{ live: LiveConversation<AgentConversation>; generation: number } | null>(null);
   useEffect(() => {
     const l = client.openConversation(id);
-    setLive(l);
-    return () => l.close();
-  }, [client, id]);
+    if (!generation) {
+      setOpened({ live: l, generation });
+      return () => l.close();
+    }
+    const off = l.subscribe((s) => {
+      if (s.loading) return;
+      off();
+      setOpened({ live: l, generation });
+    });
+    return () => {
+      off();
+      l.close();
+    };
+  }, [client, id, generation]);
+  const live = opened?.live ?? null;
   const subscribe = useCallback((cb: () => void) => (live ? live.subscribe(cb) : () => {}), [live]);
   const state = useSyncExternalStore(subscribe, () => live?.state ?? EMPTY);
-  return { live, state };
+  return { live, state, shown: opened?.generation ?? 0 };
 }
 
 export const Conversation = forwardRef<
@@ -75,7 +92,8 @@ export const Conversation = forwardRef<
 >(function Conversation({ id, onBack, sidebarOpen, onToggleSidebar }, ref) {
   const { client, inbox } = useServices();
   const me = useMe();
-  const { live, state } = useLive(id);
+  const [generation, setGeneration] = useState(0);
+  const { live, state, shown } = useLive(id, generation);
   const composer = useRef<ComposerHandle>(null);
   const [transferOpen, setTransferOpen] = useState(false);
   const c = state.conversation;
@@ -181,11 +199,25 @@ export const Conversation = forwardRef<
           </div>
           <Toolbar label="Conversation actions" className="conv-actions" actions={actions} />
         </header>
-        <Messages id={id} state={state} live={live} />
+        {/* A new generation's messages start afresh: what they knew of the erased ones is stale. */}
+        <Messages key={shown} id={id} state={state} live={live} />
         <Composer ref={composer} live={live} conversationId={id} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />
         <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
       </section>
-      {sidebarOpen && <VisitorPanel conversation={c} onClose={onToggleSidebar} />}
+      {sidebarOpen && (
+        <VisitorPanel
+          conversation={c}
+          onClose={onToggleSidebar}
+          onErased={(erasure) => {
+            if (erasure.mode !== 'DELETE') setGeneration((g) => g + 1);
+            else if (erasure.receipt.conversations) {
+              // This conversation went with the visitor.
+              toast('Their conversations were deleted');
+              onBack();
+            }
+          }}
+        />
+      )}
     </div>
   );
 });

@@ -1,20 +1,34 @@
 /**
  * The visitor sidebar: who they are, what they told the pre-chat form (and other
  * attributes the site set), their browser, where they are on the site and what they
- * looked at, their other conversations, and this conversation's facts; and whether they
- * are blocked, with Block / Unblock (BlockVisitor.tsx).
+ * looked at, their other conversations, and this conversation's facts; whether they are
+ * blocked, with Block / Unblock (BlockVisitor.tsx); and, for owners and admins, exporting
+ * or erasing their data (PersonData.tsx).
  */
 import type { AgentConversation } from '@chinwag/sdk';
 import { VisitorDetailsDocument } from '../api';
 import { useServices } from '../directory';
+import type { Erasure } from '../privacy';
 import { Link } from '../router';
+import { isAdmin, useMe } from '../session';
 import { Avatar, ErrorState, IconButton, Loading, useLoad } from '../ui';
 import { BlockStatus } from './BlockVisitor';
 import { StatusBadge } from './Conversation';
 import { browserOf, fullDate, visitorName, when } from './format';
+import { VisitorData } from './PersonData';
 
-export function VisitorPanel({ conversation, onClose }: { conversation: AgentConversation; onClose(): void }) {
+export function VisitorPanel({
+  conversation,
+  onClose,
+  onErased,
+}: {
+  conversation: AgentConversation;
+  onClose(): void;
+  /** The visitor's data was erased (the receipt is in): the thread shows what is left. */
+  onErased?(erasure: Erasure): void;
+}) {
   const { client } = useServices();
+  const me = useMe();
   const id = conversation.id;
   const visitorId = conversation.visitor.id;
   const websiteId = conversation.websiteId;
@@ -140,6 +154,17 @@ export function VisitorPanel({ conversation, onClose }: { conversation: AgentCon
             </ul>
           ) : (
             <p className="muted">This is their first conversation.</p>
+          )}
+          {isAdmin(me) && (
+            <VisitorData
+              visitorId={v.id}
+              name={visitorName(v)}
+              onErased={(erasure) => {
+                details.reload();
+                past.reload();
+                onErased?.(erasure);
+              }}
+            />
           )}
         </>
       ) : null}

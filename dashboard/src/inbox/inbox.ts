@@ -39,6 +39,11 @@ export interface Inbox {
   onTally(listener: () => void): () => void;
   /** Bumps on every unread change (for `useSyncExternalStore`). */
   version(): number;
+  /**
+   * Conversations changed without an event (an erasure emptied or deleted some): the
+   * lists refetch what they show, as after a reconnect.
+   */
+  resync(): void;
   dispose(): void;
 }
 
@@ -120,10 +125,11 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
       );
     }
   };
-  const offReconnect = client.onReconnect(() => {
+  const resync = () => {
     prime();
     emit({ kind: 'resync' });
-  });
+  };
+  const offReconnect = client.onReconnect(resync);
 
   const inboxApi: Inbox = {
     listen(listener) {
@@ -151,6 +157,7 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
     },
     unread: (id) => tally.get(id)?.unread ?? 0,
     version: () => version,
+    resync,
     total,
     onTally(listener) {
       tallyListeners.add(listener);

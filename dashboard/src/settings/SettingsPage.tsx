@@ -8,6 +8,7 @@ import { AuditLogSection } from './AuditLog';
 import { BlocksSection } from './Blocks';
 import { CannedSection } from './Canned';
 import { DepartmentsSection } from './Departments';
+import { PrivacySection } from './Privacy';
 import { TeamSection } from './Team';
 import { WebsitesSection } from './Websites';
 
@@ -17,6 +18,7 @@ const SECTIONS = [
   { id: 'departments', label: 'Departments', admin: true },
   { id: 'canned', label: 'Saved replies', admin: false },
   { id: 'blocks', label: 'Blocked visitors', admin: false },
+  { id: 'privacy', label: 'Privacy', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
   { id: 'audit', label: 'Audit log', admin: true },
   { id: 'account', label: 'Account & notifications', admin: false },
@@ -63,6 +65,8 @@ export default function SettingsPage() {
           <CannedSection />
         ) : current?.id === 'blocks' ? (
           <BlocksSection />
+        ) : current?.id === 'privacy' ? (
+          <PrivacySection />
         ) : current?.id === 'api-keys' ? (
           <ApiKeysSection />
         ) : current?.id === 'audit' ? (
@@ -77,7 +81,7 @@ export default function SettingsPage() {
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, saved replies, blocked visitors, API keys, the audit log and your account.'
+                ? 'Websites, your team, saved replies, blocked visitors, privacy requests, API keys, the audit log and your account.'
                 : 'Saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>

@@ -402,5 +402,11 @@ export function useLoad<T>(load: () => Promise<T>, deps: unknown[] = []) {
     // useEffect's own; `tick` is `reload`.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [...deps, tick]);
-  return { ...state, reload: () => setTick((t) => t + 1), set: (data: T) => setState({ data, loading: false }) };
+  return {
+    ...state,
+    reload: () => setTick((t) => t + 1),
+    set: (data: T) => setState({ data, loading: false }),
+    /** Changes what is loaded from its latest value (what an update arriving late needs). */
+    update: (change: (data: T | undefined) => T) => setState((s) => ({ data: change(s.data), loading: false })),
+  };
 }
