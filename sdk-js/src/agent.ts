@@ -12,6 +12,7 @@ import {
   type SendOptions,
 } from './conversation.js';
 import { isChinwagError, type ChinwagError } from './errors.js';
+import { rootField } from './http.js';
 import {
   AgentConversationDocument,
   AgentConversationEventsDocument,
@@ -240,12 +241,11 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
       adopt(null, false);
       live.restart();
     },
-    me: async () => (await http(MeDocument)).me,
-    agents: async () => (await http(AgentsDocument)).agents,
-    departments: async () => (await http(DepartmentsDocument)).departments,
-    setAgentStatus: async (status) => (await http(SetAgentStatusDocument, { status })).setAgentStatus,
-    conversations: async ({ filter, first, after } = {}) =>
-      (await http(ConversationsDocument, { filter, first, after })).conversations,
+    me: () => rootField(http(MeDocument)),
+    agents: () => rootField(http(AgentsDocument)),
+    departments: () => rootField(http(DepartmentsDocument)),
+    setAgentStatus: (status) => rootField(http(SetAgentStatusDocument, { status })),
+    conversations: ({ filter, first, after } = {}) => rootField(http(ConversationsDocument, { filter, first, after })),
     messages: async (id, opts) => {
       const { messages, hasOlder } = await history(id, opts);
       return { messages, hasOlder };
@@ -281,13 +281,12 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     },
     sendMessage: (conversationId, body, opts) => base.send(conversationId, body, opts),
     sendNote: (conversationId, body) => base.send(conversationId, body, { isPrivate: true }),
-    assignConversation: async (conversationId, { agentId, departmentId }) =>
-      (await http(AssignConversationDocument, { input: { conversationId, agentId, departmentId } })).assignConversation,
-    setConversationStatus: async (conversationId, status) =>
-      (await http(SetConversationStatusDocument, { conversationId, status })).setConversationStatus,
-    cannedResponses: async () => (await http(CannedResponsesDocument)).cannedResponses,
-    createCannedResponse: async (input) => (await http(CreateCannedResponseDocument, { input })).createCannedResponse,
-    updateCannedResponse: async (id, input) => (await http(UpdateCannedResponseDocument, { id, input })).updateCannedResponse,
-    deleteCannedResponse: async (id) => (await http(DeleteCannedResponseDocument, { id })).deleteCannedResponse,
+    assignConversation: (conversationId, { agentId, departmentId }) =>
+      rootField(http(AssignConversationDocument, { input: { conversationId, agentId, departmentId } })),
+    setConversationStatus: (conversationId, status) => rootField(http(SetConversationStatusDocument, { conversationId, status })),
+    cannedResponses: () => rootField(http(CannedResponsesDocument)),
+    createCannedResponse: (input) => rootField(http(CreateCannedResponseDocument, { input })),
+    updateCannedResponse: (id, input) => rootField(http(UpdateCannedResponseDocument, { id, input })),
+    deleteCannedResponse: (id) => rootField(http(DeleteCannedResponseDocument, { id })),
   };
 }

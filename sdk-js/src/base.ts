@@ -4,7 +4,7 @@
  */
 import { type ChinwagError, isChinwagError } from './errors.js';
 import { MarkReadDocument, SendMessageDocument, SetTypingDocument } from './generated/documents.js';
-import { createRequester, type TokenSource } from './http.js';
+import { createRequester, rootField, type TokenSource } from './http.js';
 import { createLive, type ConnectionState, type Live, type Sink } from './live.js';
 import type { SendOptions } from './conversation.js';
 import type { TypedDocument } from './typed-document.js';
@@ -108,11 +108,11 @@ export function createBase(options: CommonOptions, token: TokenSource, canRetry:
   const http = createRequester(url, fetchImpl, token);
   const live = createLive({ url: ws, token, webSocketImpl, canRetry });
 
-  const typingFlag = async (conversationId: string, isTyping: boolean, isPrivate?: boolean) =>
-    (await http(SetTypingDocument, { conversationId, isTyping, isPrivate })).setTyping;
+  const typingFlag = (conversationId: string, isTyping: boolean, isPrivate?: boolean) =>
+    rootField(http(SetTypingDocument, { conversationId, isTyping, isPrivate }));
 
-  const markRead = async (conversationId: string, messageId: string) =>
-    (await http(MarkReadDocument, { conversationId, messageId })).markRead;
+  const markRead = (conversationId: string, messageId: string) =>
+    rootField(http(MarkReadDocument, { conversationId, messageId }));
 
   return {
     api: {
@@ -133,7 +133,7 @@ export function createBase(options: CommonOptions, token: TokenSource, canRetry:
       const input = { conversationId, body, clientMessageId, ...rest };
       for (let attempt = 1; ; attempt++) {
         try {
-          return (await http(SendMessageDocument, { input })).sendMessage;
+          return await rootField(http(SendMessageDocument, { input }));
         } catch (e) {
           // Safe to repeat: the server returns the original for a known clientMessageId.
           if (attempt >= sendAttempts || !isChinwagError(e, 'NETWORK_ERROR', 'UNAVAILABLE', 'RATE_LIMITED')) throw e;

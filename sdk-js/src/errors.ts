@@ -47,13 +47,13 @@ export interface GraphQLErrorEntry {
 export class ChinwagError extends Error {
   override readonly name = 'ChinwagError';
   /** The server's `extensions.code`, or `NETWORK_ERROR`. */
-  readonly code: ErrorCode | (string & {});
+  declare readonly code: ErrorCode | (string & {});
   /** Seconds to wait before retrying, for `RATE_LIMITED`. */
-  readonly retryAfter: number | undefined;
+  declare readonly retryAfter: number | undefined;
   /** Every GraphQL error of the response (empty for network errors). */
-  readonly errors: readonly GraphQLErrorEntry[];
+  declare readonly errors: readonly GraphQLErrorEntry[];
   /** The HTTP status, when the error came from an HTTP response. */
-  readonly status: number | undefined;
+  declare readonly status: number | undefined;
 
   constructor(code: ChinwagError['code'], message: string, errors: readonly GraphQLErrorEntry[] = [], status?: number) {
     super(message);

@@ -68,3 +68,7 @@ export function createRequester(url: string, fetchImpl: typeof fetch, token?: To
     }
   };
 }
+
+/** The one root field of an operation's answer (each of the SDK's operations has one). */
+export const rootField = async <R extends object>(answer: Promise<R>): Promise<R[keyof R]> =>
+  Object.values(await answer)[0] as R[keyof R];

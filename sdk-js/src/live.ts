@@ -90,7 +90,7 @@ export function createLive(options: {
         (client = createClient({
           url,
           webSocketImpl,
-          lazy: true,
+          // Lazy (graphql-ws's default): no socket until the first subscription.
           // Switching conversations unsubscribes then subscribes: keep the socket meanwhile.
           lazyCloseTimeout: 1_000,
           keepAlive: 10_000,

@@ -2,6 +2,7 @@
  * `createVisitorClient`: everything a person on the website does, for a custom chat UI.
  */
 import { createBase, type BaseClient, type CommonOptions } from './base.js';
+import { rootField } from './http.js';
 import { ChinwagError } from './errors.js';
 import {
   conversationEvents,
@@ -217,9 +218,9 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
   return {
     ...base.api,
     hasSession: () => !!session,
-    widgetConfig: async () => (await http(WidgetConfigDocument, { websiteKey }, false)).widgetConfig,
-    visitor: async () => (await http(CurrentVisitorDocument)).currentVisitor,
-    conversations: async ({ first, after } = {}) => (await http(VisitorConversationsDocument, { first, after })).conversations,
+    widgetConfig: () => rootField(http(WidgetConfigDocument, { websiteKey }, false)),
+    visitor: () => rootField(http(CurrentVisitorDocument)),
+    conversations: ({ first, after } = {}) => rootField(http(VisitorConversationsDocument, { first, after })),
     async introduce(more) {
       Object.assign(details, more, { attributes: { ...details.attributes, ...more.attributes } });
       // A start already in flight does not carry these details: let it end, then start again.
@@ -227,8 +228,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       await restart();
       return visitor;
     },
-    startConversation: async (body, { offline } = {}) =>
-      (await http(StartConversationDocument, { input: { body, offline } })).startConversation,
+    startConversation: (body, { offline } = {}) => rootField(http(StartConversationDocument, { input: { body, offline } })),
     openConversation: (id) =>
       liveConversation(
         {
@@ -246,8 +246,8 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
     // The conversation and its read receipts come along (the same request).
     messages: history,
     sendMessage: base.send,
-    rateConversation: async (conversationId, rating, comment) =>
-      (await http(RateConversationDocument, { conversationId, rating, comment })).rateConversation,
+    rateConversation: (conversationId, rating, comment) =>
+      rootField(http(RateConversationDocument, { conversationId, rating, comment })),
     dispose() {
       disposed = true;
       base.api.dispose();
