@@ -59,15 +59,12 @@ function toError(e: unknown): ChinwagError {
   return new ChinwagError('NETWORK_ERROR', (e as Error)?.message ?? String(e));
 }
 
-/** Creates the live connection of one client (no socket until the first subscription). Internal. */
-export function createLive(options: {
-  url: string;
-  token: TokenSource;
-  webSocketImpl?: unknown;
-  /** False stops reconnecting (signed out). */
-  canRetry(): boolean;
-}): Live {
-  const { url, token, webSocketImpl, canRetry } = options;
+/**
+ * Creates the live connection of one client (no socket until the first subscription) to
+ * `url`, with `token`'s credentials; `canRetry()` false stops reconnecting (signed out).
+ * Internal; positional arguments, as an options object cost 14 B gzipped.
+ */
+export function createLive(url: string, token: TokenSource, webSocketImpl: unknown, canRetry: () => boolean): Live {
   let state: ConnectionState = 'offline';
   let renew = false;
   let pongTimer: ReturnType<typeof setTimeout> | undefined;

@@ -192,7 +192,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       emailHash,
       attributes: attributes && Object.entries(attributes).map(([key, value]) => ({ key, value })),
     };
-    const { startVisitorSession: s } = await base.http(StartVisitorSessionDocument, { input }, false);
+    const s = await rootField(base.http(StartVisitorSessionDocument, { input }, false));
     alive();
     session = { token: s.token, resumeToken: s.resumeToken };
     save(storage, key, session);
