@@ -225,8 +225,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
   }
 
   const history = async (id: string, { last = PAGE, before }: HistoryOptions = {}) => {
-    const { messages, readReceipts, ...conversation } = (await http(AgentConversationDocument, { id, last, before }))
-      .conversation;
+    const { messages, readReceipts, ...conversation } = await rootField(http(AgentConversationDocument, { id, last, before }));
     return { conversation, readReceipts, messages: messages.nodes, hasOlder: messages.pageInfo.hasPreviousPage };
   };
 

@@ -210,8 +210,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
   const { http, live } = base;
 
   const history = async (id: string, { last = PAGE, before }: HistoryOptions = {}) => {
-    const { messages, readReceipts, ...conversation } = (await http(VisitorConversationDocument, { id, last, before }))
-      .conversation;
+    const { messages, readReceipts, ...conversation } = await rootField(http(VisitorConversationDocument, { id, last, before }));
     return { conversation, readReceipts, messages: messages.nodes, hasOlder: messages.pageInfo.hasPreviousPage };
   };
 
