@@ -65,6 +65,7 @@ export const ON_DEMAND = {
   list: { entry: 'src/panel/List.tsx', who: 'the conversation list' },
   transcript: { entry: 'src/panel/Transcript.tsx', who: 'the transcript form' },
   files: { entry: 'src/panel/Files.tsx', who: 'attachments, agent names and avatars' },
+  delete: { entry: 'src/panel/Delete.tsx', who: '"Delete my conversations" (its confirmation)' },
 };
 
 /**

@@ -2,8 +2,9 @@
  * The chat panel: a dialog with the website's name and availability, and either one
  * conversation, the list of the visitor's conversations, or (while nobody is available,
  * on a website that takes offline messages) the offline form for a new conversation;
- * the footer offers the conversation's transcript by email and says "Powered by
- * Chinwag" when the website shows it. It stays mounted while
+ * the footer offers the conversation's transcript by email, links the website's privacy
+ * policy, offers "Delete my conversations" where the website allows it, and says
+ * "Powered by Chinwag" when the website shows it. It stays mounted while
  * closed (hidden), so reopening is instant and the conversation stays live. Focus moves
  * into it on open and back to the launcher on close; Escape closes it; on a phone it
  * fills the screen and keeps Tab inside.
@@ -15,6 +16,7 @@ import { useEffect, useLayoutEffect, useReducer, useRef, useState } from './dom.
 import type { Strings } from './i18n.js';
 import { BackIcon, CloseIcon, ListIcon } from './icons.js';
 import { lazy } from './lazy.js';
+import { safeHref } from './text.js';
 
 /** Loaded when the visitor asks for their conversations. */
 const List = lazy(() => import('./List.js').then((m) => m.List));
@@ -22,6 +24,8 @@ const List = lazy(() => import('./List.js').then((m) => m.List));
 export const Offline = lazy(() => import('./Offline.js').then((m) => m.Offline));
 /** Loaded when the visitor asks for the transcript. */
 const Transcript = lazy(() => import('./Transcript.js').then((m) => m.Transcript));
+/** Loaded when the visitor asks to delete their conversations. */
+const Delete = lazy(() => import('./Delete.js').then((m) => m.Delete));
 
 /** Nobody can answer (outside business hours, or no agent online) and the website takes offline messages. */
 export const isOffline = (c: WidgetConfig): boolean => c.offlineMessages && !(c.businessHoursOpen && c.agentOnline);
@@ -43,7 +47,16 @@ export function App({ core }: { core: Core }) {
   return <Panel key={core.generation} core={core} />;
 }
 
+/** Said by a panel whose visitor deleted their data, for the next one (the new session's) to show. */
+let gone = '';
+
 function Panel({ core }: { core: Core }) {
+  // Taken once: this panel's to show, until the visitor starts a conversation.
+  const [notice] = useState(() => {
+    const said = gone;
+    gone = '';
+    return said;
+  });
   const { host, client, isOpen } = core;
   const locale = host.locale();
   // A language not loaded yet keeps the current text until it arrives.
@@ -58,8 +71,9 @@ function Panel({ core }: { core: Core }) {
   const [lastChat, setLastChat] = useState<string | null>(null);
   const panel = useRef<HTMLDivElement>(null);
   const connection = useConnection(core);
-  /** The conversation whose transcript form is open in the footer. */
-  const [transcript, setTranscript] = useState<string | null>(null);
+  /** What the footer has open: a conversation's transcript form (its id) or the deletion's confirmation ('delete'). */
+  const [form, setForm] = useState<string | null>(null);
+  const toggle = (which: string) => setForm(form === which ? null : which);
 
   // A returning visitor continues their latest conversation; a new one starts blank.
   useEffect(() => {
@@ -112,6 +126,10 @@ function Panel({ core }: { core: Core }) {
   }
 
   const chatId = view.kind === 'chat' ? view.id : null;
+  // The server takes only http(s) addresses; the widget links nothing else either.
+  const privacy = config.privacyPolicyUrl && safeHref(config.privacyPolicyUrl);
+  // Only a visitor with a session has anything to delete.
+  const canDelete = config.visitorDeletion && client.hasSession();
   const otherUnread = [...core.unread].reduce((n, [id, count]) => (view.kind === 'chat' && id === view.id ? n : n + count), 0);
 
   return (
@@ -153,6 +171,11 @@ function Panel({ core }: { core: Core }) {
           {t.reconnecting}
         </p>
       )}
+      {notice && !chatId && (
+        <p class="note" role="status" tabIndex={-1} data-autofocus>
+          {notice}
+        </p>
+      )}
       {view.kind === 'loading' ? (
         <p class="note grow" role="status">
           {t.loading}
@@ -173,21 +196,27 @@ function Panel({ core }: { core: Core }) {
           onNew={() => open({ kind: 'chat', id: null })}
         />
       )}
-      {(chatId || config.poweredBy) && (
+      {(chatId || config.poweredBy || privacy || canDelete) && (
         <footer class="foot">
           {chatId && (
-            <button
-              type="button"
-              class="link"
-              aria-expanded={transcript === chatId}
-              onClick={() => setTranscript(transcript === chatId ? null : chatId)}
-            >
+            <button type="button" class="link" aria-expanded={form === chatId} onClick={() => toggle(chatId)}>
               {t.transcript}
             </button>
           )}
+          {privacy && (
+            <a class="link" href={privacy} target="_blank" rel="noopener noreferrer">
+              {t.privacy}
+            </a>
+          )}
+          {canDelete && (
+            <button type="button" class="link" aria-expanded={form === 'delete'} onClick={() => toggle('delete')}>
+              {t.deleteData}
+            </button>
+          )}
           {config.poweredBy && <span class="powered">{t.poweredBy}</span>}
-          {chatId && transcript === chatId && (
-            <Transcript core={core} conversationId={chatId} onClose={() => setTranscript(null)} />
+          {chatId && form === chatId && <Transcript core={core} conversationId={chatId} onClose={() => setForm(null)} />}
+          {canDelete && form === 'delete' && (
+            <Delete core={core} onClose={() => setForm(null)} onDone={(text) => (gone = text)} />
           )}
         </footer>
       )}

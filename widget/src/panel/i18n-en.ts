@@ -27,6 +27,8 @@ const en = {
   forbidden: 'The chat is not available on this page.',
   transcript: 'Email me the transcript',
   poweredBy: 'Powered by Chinwag',
+  privacy: 'Privacy policy',
+  deleteData: 'Delete my conversations',
 };
 
 /** The panel's text in one language. */

@@ -29,5 +29,7 @@ const es: Strings = {
   forbidden: 'El chat no está disponible en esta página.',
   transcript: 'Enviarme la transcripción por correo',
   poweredBy: 'Con la tecnología de Chinwag',
+  privacy: 'Política de privacidad',
+  deleteData: 'Eliminar mis conversaciones',
 };
 export default es;

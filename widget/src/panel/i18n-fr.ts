@@ -29,5 +29,7 @@ const fr: Strings = {
   forbidden: 'Le chat n’est pas disponible sur cette page.',
   transcript: 'M’envoyer la transcription par e-mail',
   poweredBy: 'Propulsé par Chinwag',
+  privacy: 'Politique de confidentialité',
+  deleteData: 'Supprimer mes conversations',
 };
 export default fr;

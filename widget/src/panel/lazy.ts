@@ -1,6 +1,7 @@
 /**
  * Parts loaded when needed rather than with the panel: the emoji picker, the rating
- * prompt, the conversation list, the transcript form and the attachments on first use; the pre-chat and
+ * prompt, the conversation list, the transcript form, the attachments and the deletion's
+ * confirmation on first use; the pre-chat and
  * offline forms only for the websites and moments that show them. Each brings its own
  * stylesheet (`sheet`) and, for the newer parts, its own text in every language, so
  * none of it weighs on opening the chat.
