@@ -405,6 +405,7 @@ export type ApiKeyScope =
   | 'VISITORS_READ'
   | 'VISITORS_WRITE'
   | 'VISITORS_ERASE'
+  | 'VISITORS_EXPORT'
   | 'WEBSITES_READ'
   | 'WEBSITES_MANAGE';
 

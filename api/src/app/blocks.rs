@@ -38,6 +38,10 @@ impl App {
         if !p.sees_website(&visitor.website_id) {
             return Err(ApiError::NotFound("visitor"));
         }
+        if network && p.websites().is_some() {
+            // A network block refuses sessions on every website of the organization.
+            return Err(ApiError::Forbidden("an API key limited to websites cannot block a network"));
+        }
         let network = if network {
             let ip: IpAddr = visitor
                 .ip

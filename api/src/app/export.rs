@@ -60,6 +60,15 @@ impl Archive {
     }
 }
 
+/// A temporary file, removed when this is dropped.
+struct RemoveOnDrop(std::path::PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
 #[derive(Serialize, Deserialize)]
 struct ExportJob {
     export_id: String,
@@ -70,10 +79,11 @@ struct RetentionJob {}
 
 impl App {
     /// Exports everything about the named person (docs/privacy.md): owners and admins,
-    /// and API keys with `VISITORS_READ` (of their websites).
+    /// and API keys with `VISITORS_EXPORT` (of their websites).
     pub async fn export_visitor(&self, p: &Principal, who: PersonRef<'_>) -> ApiResult<ExportRow> {
-        let org_id = manager(p, ApiKeyScope::VisitorsRead)?;
-        self.limit(&format!("export:{org_id}"), crate::ratelimit::Quota::per_window(60, std::time::Duration::from_secs(3600))).await?;
+        let org_id = manager(p, ApiKeyScope::VisitorsExport)?;
+        // Per principal, so a plugin's key cannot use up the owner's requests.
+        self.limit(&format!("export:{}", p.limit_key()), crate::ratelimit::Quota::per_window(60, std::time::Duration::from_secs(3600))).await?;
         let visitors = self.named_visitors(p, org_id, &who).await?;
         let ids: Vec<String> = visitors.into_iter().map(|v| v.id).collect();
         let row = self.new_export(p, org_id, "visitor", &json!({ "visitorIds": ids })).await?;
@@ -113,7 +123,7 @@ impl App {
     }
 
     pub async fn export_of(&self, p: &Principal, id: &str) -> ApiResult<ExportRow> {
-        manager(p, ApiKeyScope::VisitorsRead)?;
+        manager(p, ApiKeyScope::VisitorsExport)?;
         match self.store.export(id).await {
             Ok(e) if Self::may_see_export(p, &e) => Ok(e),
             Ok(_) | Err(StoreError::NotFound) => Err(ApiError::NotFound("export")),
@@ -122,7 +132,7 @@ impl App {
     }
 
     pub async fn exports(&self, p: &Principal, first: i64) -> ApiResult<Vec<ExportRow>> {
-        let org_id = manager(p, ApiKeyScope::VisitorsRead)?;
+        let org_id = manager(p, ApiKeyScope::VisitorsExport)?;
         Ok(self.store.exports(org_id, 100).await?.into_iter().filter(|e| Self::may_see_export(p, e)).take(first.clamp(1, 100) as usize).collect())
     }
 
@@ -154,6 +164,8 @@ impl App {
         let dir = self.settings.data_dir.join("tmp");
         std::fs::create_dir_all(&dir).map_err(|err| failed("temporary directory", err))?;
         let path = dir.join(format!("{}.zip", e.id));
+        // Removed however the run ends (a timeout drops this future mid-way).
+        let _temporary = RemoveOnDrop(path.clone());
         let built = self.build_archive(&e, &path).await;
         let uploaded = match built {
             Ok(()) => {
@@ -162,10 +174,13 @@ impl App {
             }
             Err(err) => Err(err),
         };
-        let _ = std::fs::remove_file(&path);
         let (key, size) = uploaded?;
         let expires = crate::time::now_ms() + EXPORT_TTL_MS;
-        self.store.finish_export(&e.id, &key, size as i64, expires).await.map_err(store_err)
+        if !self.store.finish_export(&e.id, &key, size as i64, expires).await.map_err(store_err)? {
+            // Its person was erased while it was built.
+            self.files.delete(&key).await.map_err(|err| failed("file store", err))?;
+        }
+        Ok(())
     }
 
     /// Writes the archive: `chinwag-export.json` (what was exported, and for an
@@ -328,15 +343,20 @@ impl App {
     pub(super) async fn run_retention(&self, _job: JobRow) -> Outcome {
         let store = store_err;
         let now = self.jobs.now();
+        // Tomorrow's run first: a failing run today (retried) must not stop the next.
+        let next = now + DAY_MS;
+        let job = self.jobs.job_at(RETENTION, None, &RetentionJob {}, next);
+        self.jobs.schedule(job, &format!("retention:{}", next / DAY_MS)).await.map_err(store)?;
         for rule in self.store.retention_rules().await.map_err(store)? {
             if let Some(days) = rule.retain_resolved_days {
                 loop {
-                    let old = self.store.resolved_before(&rule.id, now - days * DAY_MS, RETENTION_BATCH).await.map_err(store)?;
+                    let cutoff = now - days * DAY_MS;
+                    let old = self.store.resolved_before(&rule.id, cutoff, RETENTION_BATCH).await.map_err(store)?;
                     for conv in &old {
                         for key in self.store.conversation_files(conv).await.map_err(store)? {
                             self.files.delete(&key).await.map_err(|err| failed("file store", err))?;
                         }
-                        self.store.delete_conversation(&rule.org_id, conv).await.map_err(store)?;
+                        self.store.delete_conversation(&rule.org_id, conv, cutoff).await.map_err(store)?;
                     }
                     if (old.len() as i64) < RETENTION_BATCH {
                         break;
@@ -362,8 +382,6 @@ impl App {
             self.store.expire_export(&e.id).await.map_err(store)?;
         }
         self.store.prune_audit_log(now - AUDIT_RETENTION_DAYS * DAY_MS).await.map_err(store)?;
-        let next = now + DAY_MS;
-        let job = self.jobs.job_at(RETENTION, None, &RetentionJob {}, next);
-        self.jobs.schedule(job, &format!("retention:{}", next / DAY_MS)).await.map_err(store)
+        Ok(())
     }
 }

@@ -162,7 +162,8 @@ impl App {
         // Staff see every conversation of their organization, and a conversation never
         // changes organization: once known, no read (a reconnect storm resumes
         // thousands of subscriptions at once).
-        let conversation_id = if agents_view && self.facts.in_org(conversation_id, p.org_id()) {
+        // A key limited to websites always reads (the shortcut knows the organization only).
+        let conversation_id = if agents_view && p.websites().is_none() && self.facts.in_org(conversation_id, p.org_id()) {
             conversation_id.to_owned()
         } else {
             let conv = self.visible_conversation(&p, conversation_id).await?;

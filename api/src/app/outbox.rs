@@ -60,7 +60,8 @@ impl App {
         let policies = &self.job_policies;
         let kind = |name: &'static str, run: fn(Arc<App>, JobRow) -> futures_util::future::BoxFuture<'static, Outcome>| {
             let app = self.clone();
-            Kind { name, policy: policies.of(name, Policy::outbound()), handler: Arc::new(move |job| run(app.clone(), job)) }
+            let default = if name.starts_with("privacy.") { Policy::housekeeping() } else { Policy::outbound() };
+            Kind { name, policy: policies.of(name, default), handler: Arc::new(move |job| run(app.clone(), job)) }
         };
         vec![
             kind(EMAIL, |app, job| async move { app.run_email(job).await }.boxed()),

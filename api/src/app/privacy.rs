@@ -18,6 +18,9 @@ pub const ERASE: &str = "privacy.erase";
 /// Visitors' tokens issued until this long after the request are refused (as for a
 /// block: a session starting on a node that hears of it a little later).
 const REVOKE_MARGIN_MS: i64 = 1_000;
+/// The erasure runs this long after the request: a message or file the visitor sent
+/// just before (authorized, not yet committed) is committed by then, and erased too.
+const ERASE_GRACE_MS: i64 = 2_000;
 
 /// How a request names the person: exactly one of the three.
 pub struct PersonRef<'a> {
@@ -83,14 +86,15 @@ impl App {
     /// recording what it removed on the returned receipt. Erasing again is harmless.
     pub async fn erase_visitor(&self, p: &Principal, who: PersonRef<'_>) -> ApiResult<ErasureRow> {
         let org_id = manager(p, ApiKeyScope::VisitorsErase)?;
-        self.limit(&format!("erase:{org_id}"), crate::ratelimit::Quota::per_window(500, std::time::Duration::from_secs(3600))).await?;
+        // Per principal, so a plugin's key cannot use up the owner's requests.
+        self.limit(&format!("erase:{}", p.limit_key()), crate::ratelimit::Quota::per_window(500, std::time::Duration::from_secs(3600))).await?;
         let visitors = self.named_visitors(p, org_id, &who).await?;
         let ids: Vec<String> = visitors.into_iter().map(|v| v.id).collect();
         let mode = self.store.erasure_mode(org_id).await?;
         let id = crate::ids::new_id("era");
         let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
         let (by_kind, by, _) = p.actor();
-        let job = self.jobs.job(ERASE, Some(org_id), &EraseJob { erasure_id: id.clone() });
+        let job = self.jobs.job_at(ERASE, Some(org_id), &EraseJob { erasure_id: id.clone() }, self.jobs.now() + ERASE_GRACE_MS);
         let row = self.store.create_erasure(NewErasure { id: &id, org_id, visitor_ids: &ids, mode: &mode, by_kind, by, revoke_until: at, job }).await?;
         for v in &ids {
             self.access.revoke_visitor(v, at);
@@ -109,13 +113,20 @@ impl App {
         if !site.visitor_deletion {
             return Err(ApiError::Forbidden("this website does not let visitors delete their data"));
         }
-        let mode = self.store.erasure_mode(&v.org_id).await?;
+        // Once per visitor (aliases in one request included), and a website's visitors
+        // at most 100 times an hour (each leaves a receipt).
+        let hour = std::time::Duration::from_secs(3600);
+        self.limit(&format!("delete-me:{}", v.id), crate::ratelimit::Quota::per_window(1, hour)).await?;
+        self.limit(&format!("delete-me-site:{}", v.website_id), crate::ratelimit::Quota::per_window(100, hour)).await?;
+        // A visitor removes their own side only: the team's replies and notes stay,
+        // whatever the organization's mode for the requests it answers.
+        let mode = "tombstone";
         let id = crate::ids::new_id("era");
         let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
         let ids = [v.id.clone()];
-        let job = self.jobs.job(ERASE, Some(&v.org_id), &EraseJob { erasure_id: id.clone() });
+        let job = self.jobs.job_at(ERASE, Some(&v.org_id), &EraseJob { erasure_id: id.clone() }, self.jobs.now() + ERASE_GRACE_MS);
         self.store
-            .create_erasure(NewErasure { id: &id, org_id: &v.org_id, visitor_ids: &ids, mode: &mode, by_kind: "visitor", by: &v.id, revoke_until: at, job })
+            .create_erasure(NewErasure { id: &id, org_id: &v.org_id, visitor_ids: &ids, mode, by_kind: "visitor", by: &v.id, revoke_until: at, job })
             .await?;
         self.access.revoke_visitor(&v.id, at);
         self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: v.id.clone(), at });
@@ -168,6 +179,14 @@ impl App {
                 self.files.delete(&key).await.map_err(|err| (format!("file store: {err}"), false))?;
             }
             self.store.erase_visitor(org_id, v, delete, Some(&e.id)).await.map_err(store)?;
+            // Exports of the person end too: built archives are deleted, pending ones
+            // are never built.
+            for x in self.store.exports_naming(org_id, v).await.map_err(store)? {
+                if let Some(key) = &x.storage_key {
+                    self.files.delete(key).await.map_err(|err| (format!("file store: {err}"), false))?;
+                }
+                self.store.expire_export(&x.id).await.map_err(store)?;
+            }
         }
         self.store.finish_erasure(&e.id).await.map_err(store)
     }

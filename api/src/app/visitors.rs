@@ -77,6 +77,10 @@ impl App {
         if !p.sees_website(id) {
             return Err(ApiError::NotFound("website"));
         }
+        if matches!(p, Principal::ApiKey(_)) && (u.retention.is_some() || u.visitor_deletion.is_some()) {
+            // Deleting data at scale is a person's decision, not a plugin's.
+            return Err(ApiError::Forbidden("retention and visitor deletion are set by owners and admins"));
+        }
         let patch = WebsitePatch {
             name: u.name.as_deref().map(WebsiteName::parse).transpose()?.map(|n| n.into_inner()),
             allowed_origins: u

@@ -53,18 +53,20 @@ ApiKeyScope {
     VisitorsRead => "visitors:read",
     VisitorsWrite => "visitors:write",
     VisitorsErase => "visitors:erase",
+    VisitorsExport => "visitors:export",
     WebsitesRead => "websites:read",
     WebsitesManage => "websites:manage",
 });
 
 impl ApiKeyScope {
-    pub const ALL: [ApiKeyScope; 8] = [
+    pub const ALL: [ApiKeyScope; 9] = [
         ApiKeyScope::ConversationsRead,
         ApiKeyScope::ConversationsWrite,
         ApiKeyScope::MessagesWrite,
         ApiKeyScope::VisitorsRead,
         ApiKeyScope::VisitorsWrite,
         ApiKeyScope::VisitorsErase,
+        ApiKeyScope::VisitorsExport,
         ApiKeyScope::WebsitesRead,
         ApiKeyScope::WebsitesManage,
     ];

@@ -26,6 +26,10 @@ pub enum Allow {
     Admins,
     /// Owners and admins, and API keys with the scope.
     Managers(Scope),
+    /// A field's guard: anyone the operation let in (anonymous included: a visitor's
+    /// new session returns its own visitor), but an API key needs one of the scopes (a
+    /// key that may change something does not read through what the change returns).
+    KeysNeed(Scope, Scope),
     /// Visitors (a widget's session).
     Visitors,
 }
@@ -34,6 +38,7 @@ impl Allow {
     pub fn admits(self, p: &Principal) -> bool {
         match self {
             Allow::Signed(s) => !matches!(p, Principal::ApiKey(k) if !k.scopes.has(s)),
+            Allow::KeysNeed(a, b) => !matches!(p, Principal::ApiKey(k) if !k.scopes.has(a) && !k.scopes.has(b)),
             Allow::Staff(s) => p.is_staff() && p.has_scope(s),
             Allow::Agents => matches!(p, Principal::Agent(_)),
             Allow::Admins => matches!(p, Principal::Agent(a) if a.role.is_admin()),
@@ -43,11 +48,11 @@ impl Allow {
     }
 
     fn refusal(self, p: &Principal) -> ApiError {
-        if let (Principal::ApiKey(_), Allow::Signed(s) | Allow::Staff(s) | Allow::Managers(s)) = (p, self) {
+        if let (Principal::ApiKey(_), Allow::Signed(s) | Allow::Staff(s) | Allow::Managers(s) | Allow::KeysNeed(s, _)) = (p, self) {
             return ApiError::Forbidden(scope_refusal(s));
         }
         ApiError::Forbidden(match self {
-            Allow::Signed(_) => "this operation needs a token",
+            Allow::Signed(_) | Allow::KeysNeed(..) => "this operation needs a token",
             Allow::Staff(_) | Allow::Agents => "this operation is for agents",
             Allow::Admins | Allow::Managers(_) => "this operation needs an owner or admin",
             Allow::Visitors => "this operation is for visitors",
@@ -64,6 +69,7 @@ fn scope_refusal(s: Scope) -> &'static str {
         Scope::VisitorsRead => "this API key does not have the scope visitors:read",
         Scope::VisitorsWrite => "this API key does not have the scope visitors:write",
         Scope::VisitorsErase => "this API key does not have the scope visitors:erase",
+        Scope::VisitorsExport => "this API key does not have the scope visitors:export",
         Scope::WebsitesRead => "this API key does not have the scope websites:read",
         Scope::WebsitesManage => "this API key does not have the scope websites:manage",
     }
@@ -71,7 +77,11 @@ fn scope_refusal(s: Scope) -> &'static str {
 
 impl Guard for Allow {
     async fn check(&self, ctx: &Context<'_>) -> async_graphql::Result<()> {
-        let p = ctx.viewer()?;
+        let p = match ctx.viewer() {
+            Ok(p) => p,
+            Err(_) if matches!(self, Allow::KeysNeed(..)) => return Ok(()),
+            Err(e) => return Err(e.into()),
+        };
         if self.admits(p) {
             Ok(())
         } else {

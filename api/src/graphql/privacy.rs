@@ -145,12 +145,12 @@ impl PrivacyQuery {
 
     /// The organization's exports, newest first (a key sees its own; a whole
     /// organization's export, its owners only).
-    #[graphql(guard = "Allow::Managers(Scope::VisitorsRead)")]
+    #[graphql(guard = "Allow::Managers(Scope::VisitorsExport)")]
     async fn exports(&self, ctx: &Context<'_>, #[graphql(default = 25)] first: i32) -> GqlResult<Vec<Export>> {
         Ok(ctx.app().exports(ctx.viewer()?, first as i64).await?.into_iter().map(Export).collect())
     }
 
-    #[graphql(guard = "Allow::Managers(Scope::VisitorsRead)")]
+    #[graphql(guard = "Allow::Managers(Scope::VisitorsExport)")]
     async fn export(&self, ctx: &Context<'_>, id: ID) -> GqlResult<Export> {
         Ok(Export(ctx.app().export_of(ctx.viewer()?, &id).await?))
     }
@@ -179,7 +179,7 @@ impl PrivacyMutation {
     /// Exports everything about a person (docs/privacy.md): profile, conversations
     /// (without the team's private notes), files and page views, as a ZIP archive. Poll
     /// `export(id)` for its `url`.
-    #[graphql(guard = "Allow::Managers(Scope::VisitorsRead)")]
+    #[graphql(guard = "Allow::Managers(Scope::VisitorsExport)")]
     async fn export_visitor(&self, ctx: &Context<'_>, input: PersonInput) -> GqlResult<Export> {
         Ok(Export(ctx.app().export_visitor(ctx.viewer()?, input.as_ref()).await?))
     }

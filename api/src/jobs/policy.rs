@@ -40,6 +40,19 @@ impl Policy {
         }
     }
 
+    /// Work of our own that may take long (an organization's export, a day's retention):
+    /// an hour per run, one at a time per node, retried for a day.
+    pub const fn housekeeping() -> Policy {
+        Policy {
+            attempts: 8,
+            base: Duration::from_secs(30),
+            max: Duration::from_secs(2 * 3600),
+            max_age: Duration::from_secs(24 * 3600),
+            concurrency: 1,
+            timeout: Duration::from_secs(3600),
+        }
+    }
+
     /// The delay before retry number `retry` (1 after the first failure): `base * 2^(retry-1)`
     /// capped at `max`, of which half is fixed and half random ("equal jitter", with
     /// `random` in [0, 1)), so jobs that failed together do not all retry together.

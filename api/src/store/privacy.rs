@@ -67,17 +67,17 @@ pub struct NewErasure<'a> {
     pub job: NewJob,
 }
 
-/// `like` pattern for a literal inside a JSON payload (ids and addresses; `%`, `_` and
-/// the escape itself escaped).
+/// `like` pattern for a JSON string value inside a payload, quotes included (so
+/// `ann@x.test` does not match `joann@x.test`); `%`, `_` and the escape itself escaped.
 fn contains_pattern(s: &str) -> String {
-    let mut p = String::from("%");
+    let mut p = String::from("%\"");
     for c in s.chars() {
         if matches!(c, '%' | '_' | '\\') {
             p.push('\\');
         }
         p.push(c);
     }
-    p.push('%');
+    p.push_str("\"%");
     p
 }
 
@@ -407,18 +407,23 @@ impl Store {
         })
     }
 
-    pub async fn finish_export(&self, id: &str, storage_key: &str, size: i64, expires_at: i64) -> StoreResult<()> {
-        on_write!(self, |pool, DB| {
-            sqlx::query::<DB>("update exports set status = 'done', storage_key = $1, size = $2, completed_at = $3, expires_at = $4 where id = $5")
-                .bind(storage_key)
-                .bind(size)
-                .bind(now_ms())
-                .bind(expires_at)
-                .bind(id)
-                .execute(pool)
-                .await?;
-        });
-        Ok(())
+    /// False when the export was ended meanwhile (its person erased): the caller deletes
+    /// the archive.
+    pub async fn finish_export(&self, id: &str, storage_key: &str, size: i64, expires_at: i64) -> StoreResult<bool> {
+        Ok(on_write!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "update exports set status = 'done', storage_key = $1, size = $2, completed_at = $3, expires_at = $4 where id = $5 and status = 'pending'",
+            )
+            .bind(storage_key)
+            .bind(size)
+            .bind(now_ms())
+            .bind(expires_at)
+            .bind(id)
+            .execute(pool)
+            .await?
+            .rows_affected()
+                == 1
+        }))
     }
 
     /// Done exports whose link expired before `now`: their archives are deleted.
@@ -428,6 +433,21 @@ impl Store {
                 .bind(now)
                 .fetch_all(pool)
                 .await?)
+        })
+    }
+
+    /// A person's exports, built or not, that name the visitor (an erasure ends them).
+    pub async fn exports_naming(&self, org_id: &str, visitor_id: &str) -> StoreResult<Vec<ExportRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ExportRow>(concat!(
+                "select ",
+                export_cols!(),
+                " from exports where org_id = $1 and kind = 'visitor' and status <> 'expired' and subject like $2 escape '\\'"
+            ))
+            .bind(org_id)
+            .bind(contains_pattern(visitor_id))
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -520,11 +540,21 @@ impl Store {
         })
     }
 
-    /// Deletes one conversation (retention), with the pending emails about it.
-    pub async fn delete_conversation(&self, org_id: &str, conversation_id: &str) -> StoreResult<ErasedCounts> {
+    /// Deletes one conversation (retention) if it is still resolved before `before` (it
+    /// may have been reopened since it was found), with the pending emails about it.
+    pub async fn delete_conversation(&self, org_id: &str, conversation_id: &str, before: i64) -> StoreResult<ErasedCounts> {
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             let mut c = ErasedCounts::default();
+            let still: Option<String> =
+                sqlx::query_scalar::<DB, String>("select id from conversations where id = $1 and status = 'resolved' and resolved_at < $2")
+                    .bind(conversation_id)
+                    .bind(before)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if still.is_none() {
+                return Ok(c);
+            }
             c.jobs += sqlx::query::<DB>("delete from jobs where org_id = $1 and state <> 'running' and payload like $2 escape '\\'")
                 .bind(org_id)
                 .bind(contains_pattern(conversation_id))

@@ -63,15 +63,24 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("query { erasureMode }", "o", Some("VISITORS_ERASE")),
     ("mutation { eraseVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_ERASE")),
     ("mutation { setErasureMode(mode: TOMBSTONE) }", "o", None),
-    ("query { exports { id } }", "o", Some("VISITORS_READ")),
-    ("query { export(id: \"exp_x\") { id } }", "o", Some("VISITORS_READ")),
-    ("mutation { exportVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_READ")),
+    ("query { exports { id } }", "o", Some("VISITORS_EXPORT")),
+    ("query { export(id: \"exp_x\") { id } }", "o", Some("VISITORS_EXPORT")),
+    ("mutation { exportVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_EXPORT")),
     ("mutation { exportOrganization { id } }", "o", None),
     ("mutation { deleteMyData }", "v", None),
 ];
 
-const SCOPES: [&str; 8] =
-    ["CONVERSATIONS_READ", "CONVERSATIONS_WRITE", "MESSAGES_WRITE", "VISITORS_READ", "VISITORS_WRITE", "VISITORS_ERASE", "WEBSITES_READ", "WEBSITES_MANAGE"];
+const SCOPES: [&str; 9] = [
+    "CONVERSATIONS_READ",
+    "CONVERSATIONS_WRITE",
+    "MESSAGES_WRITE",
+    "VISITORS_READ",
+    "VISITORS_WRITE",
+    "VISITORS_ERASE",
+    "VISITORS_EXPORT",
+    "WEBSITES_READ",
+    "WEBSITES_MANAGE",
+];
 
 /// A refusal by the audience check (a wrong current password is `FORBIDDEN` too, but not
 /// with these words), or `None` when the call got past it.

@@ -267,6 +267,25 @@ async fn a_key_limited_to_websites_sees_and_changes_nothing_else() {
     assert_eq!(app.err(Some(&key), ERASE, json!({ "i": { "visitorId": v_other.id } })).await, "NOT_FOUND");
     assert_eq!(app.err(Some(&key), "mutation($v: ID!) { blockVisitor(input: {visitorId: $v}) { id } }", json!({ "v": v_other.id })).await, "NOT_FOUND");
 
+    // conversationEvents: not even after someone of the organization subscribed to it
+    // on this node (the node then knows the conversation's organization).
+    let mut owner_ws = app.ws(&owner.token).await;
+    let sub = "subscription($c: ID!) { conversationEvents(conversationId: $c, afterSeq: 0) { __typename } }";
+    owner_ws.subscribe("o", sub, json!({ "c": conv_other })).await;
+    owner_ws.next_data("o").await;
+    let mut key_ws = app.ws(&key).await;
+    key_ws.subscribe("k", sub, json!({ "c": conv_other })).await;
+    let refused = key_ws.next().await.expect("an answer");
+    assert_eq!((&refused["payload"]["data"], &refused["payload"]["errors"][0]["extensions"]["code"]), (&Value::Null, &json!("NOT_FOUND")), "{refused}");
+    // A network block would refuse sessions on every website.
+    assert_eq!(
+        app.err(Some(&key), "mutation($v: ID!) { blockVisitor(input: {visitorId: $v, network: true}) { id } }", json!({ "v": v_mine.id })).await,
+        "FORBIDDEN"
+    );
+    // Retention and visitor deletion are a person's decision.
+    let retention = "mutation($id: ID!) { updateWebsite(id: $id, input: {retention: {resolvedConversationDays: 1}}) { id } }";
+    assert_eq!(app.err(Some(&key), retention, json!({ "id": mine.id })).await, "FORBIDDEN");
+
     // The live inbox carries only its websites' conversations.
     let mut ws = app.ws(&key).await;
     ws.subscribe("i", "subscription { inboxEvents { __typename ... on InboxMessageAdded { conversationId } } }", json!({})).await;
@@ -328,7 +347,7 @@ async fn a_persons_export_holds_everything_they_left_and_nothing_of_anyone_else(
     let (v, conv, _, _) = seed(&app, &owner, &site).await;
     app.send_raw(&owner.token, &conv, "VIP, handle with care", None, true).await;
 
-    let key = key_with(&app, &owner, "VISITORS_READ").await;
+    let key = key_with(&app, &owner, "VISITORS_EXPORT").await;
     let e =
         app.ok(Some(&key), "mutation($i: PersonInput!) { exportVisitor(input: $i) { id done visitorIds } }", json!({ "i": { "externalId": "cust-42" } })).await;
     let id = e["exportVisitor"]["id"].as_str().unwrap().to_owned();
@@ -355,7 +374,7 @@ async fn a_persons_export_holds_everything_they_left_and_nothing_of_anyone_else(
     assert_eq!(app.http.get(format!("{base}{}", url.replace("sig=", "sig=x"))).send().await.unwrap().status(), 403);
     let rival = app.sign_up("Rex").await;
     assert_eq!(app.err(Some(&rival.token), EXPORT_STATE, json!({ "id": id })).await, "NOT_FOUND");
-    let other_key = key_with(&app, &owner, "VISITORS_READ").await;
+    let other_key = key_with(&app, &owner, "VISITORS_EXPORT").await;
     assert_eq!(app.err(Some(&other_key), EXPORT_STATE, json!({ "id": id })).await, "NOT_FOUND", "a key sees the exports it asked for");
     let log = app.ok(Some(&owner.token), "query { auditLog(filter: {action: \"visitor.export\"}) { edges { node { targetId } } } }", json!({})).await;
     assert_eq!(log["auditLog"]["edges"][0]["node"]["targetId"], json!(id));
@@ -371,7 +390,7 @@ async fn an_owner_exports_the_whole_organization_and_nobody_else_does() {
     let admin = app.add_agent(&owner, "Ada", "ADMIN").await;
     let doc = "mutation { exportOrganization { id } }";
     assert_eq!(app.err(Some(&admin.token), doc, json!({})).await, "FORBIDDEN", "owners only");
-    let all_scopes = key_with(&app, &owner, "VISITORS_READ, WEBSITES_MANAGE").await;
+    let all_scopes = key_with(&app, &owner, "VISITORS_EXPORT, WEBSITES_MANAGE").await;
     assert_eq!(app.err(Some(&all_scopes), doc, json!({})).await, "FORBIDDEN");
     let id = app.ok(Some(&owner.token), doc, json!({})).await["exportOrganization"]["id"].as_str().unwrap().to_owned();
     assert_eq!(app.err(Some(&admin.token), EXPORT_STATE, json!({ "id": id })).await, "NOT_FOUND", "an admin does not see it");
@@ -493,4 +512,52 @@ async fn a_visitor_deletes_their_own_data_where_the_website_lets_them() {
     // Clearing the link.
     let d = app.ok(Some(&owner.token), set, json!({ "id": site.id, "i": { "privacyPolicyUrl": "" } })).await;
     assert_eq!(d["updateWebsite"]["privacyPolicyUrl"], Value::Null);
+}
+
+/// A key that may change something does not read through what the change returns: a
+/// conversation's messages, a visitor's personal data.
+#[tokio::test]
+async fn write_scopes_return_no_data_the_key_may_not_read() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor_with(&site, json!({ "name": "Vi", "email": "vi@example.com" })).await;
+    let conv = app.start_conversation(&v, Some("my address is 1 Main St")).await;
+    let writer = key_with(&app, &owner, "CONVERSATIONS_WRITE").await;
+    let status = "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: PENDING) { id SELECTION } }";
+    for selection in ["messages { nodes { body } }", "lastMessagePreview", "visitor { name }", "visitor { email }", "readReceipts { seq }"] {
+        let r = app.gql(Some(&writer), &status.replace("SELECTION", selection), json!({ "c": conv })).await;
+        assert_eq!(code_of(&r), "FORBIDDEN", "{selection}: {r}");
+        assert!(!r.to_string().contains("Main St") && !r.to_string().contains("vi@example.com"), "{r}");
+    }
+    app.ok(Some(&writer), &status.replace("SELECTION", "status"), json!({ "c": conv })).await;
+    let attrs = "mutation($w: ID!) { setVisitorAttributes(input: {websiteId: $w, externalId: \"1001\", attributes: [{key: \"plan\", value: \"pro\"}]}) { id SELECTION } }";
+    let plugin = key_with(&app, &owner, "VISITORS_WRITE").await;
+    for selection in ["name", "email", "attributes { key }", "currentUrl", "pageViews { url }", "externalId"] {
+        let r = app.gql(Some(&plugin), &attrs.replace("SELECTION", selection), json!({ "w": site.id })).await;
+        assert_eq!(code_of(&r), "FORBIDDEN", "{selection}: {r}");
+    }
+    app.ok(Some(&plugin), &attrs.replace("SELECTION", ""), json!({ "w": site.id })).await;
+    // With a read scope, the same fields answer.
+    let reader = key_with(&app, &owner, "VISITORS_WRITE, VISITORS_READ").await;
+    let d = app.ok(Some(&reader), &attrs.replace("SELECTION", "externalId attributes { key fromServer }"), json!({ "w": site.id })).await;
+    assert_eq!(d["setVisitorAttributes"]["attributes"], json!([{ "key": "plan", "fromServer": true }]));
+}
+
+/// Erasing a person ends their exports: a built archive is deleted, its link dead.
+#[tokio::test]
+async fn erasure_ends_the_persons_exports() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v, _, _, _) = seed(&app, &owner, &site).await;
+    let e = app.ok(Some(&owner.token), "mutation($v: ID!) { exportVisitor(input: {visitorId: $v}) { id } }", json!({ "v": v.id })).await;
+    let id = e["exportVisitor"]["id"].as_str().unwrap().to_owned();
+    let (url, _) = built_export(&app, &owner.token, &id).await;
+    let erasure = app.ok(Some(&owner.token), ERASE, json!({ "i": { "visitorId": v.id } })).await["eraseVisitor"]["id"].as_str().unwrap().to_owned();
+    receipt(&app, &owner.token, &erasure).await;
+    let x = app.ok(Some(&owner.token), EXPORT_STATE, json!({ "id": id })).await["export"].clone();
+    assert_eq!((&x["expired"], &x["url"]), (&json!(true), &Value::Null), "{x}");
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    assert_ne!(app.http.get(format!("{base}{url}")).send().await.unwrap().status(), 200);
 }

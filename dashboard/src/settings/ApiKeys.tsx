@@ -73,7 +73,7 @@ export const SCOPES: { scope: ApiKeyScope; label: string; explain: string; byDef
   {
     scope: 'VISITORS_READ',
     label: 'Read visitors',
-    explain: "List blocked visitors and export a person's data.",
+    explain: "List blocked visitors; read a visitor's details where a change returns them.",
     byDefault: true,
   },
   {
@@ -86,6 +86,12 @@ export const SCOPES: { scope: ApiKeyScope; label: string; explain: string; byDef
     scope: 'VISITORS_ERASE',
     label: 'Erase visitors',
     explain: "Erase a person's data and read the receipts.",
+    byDefault: false,
+  },
+  {
+    scope: 'VISITORS_EXPORT',
+    label: 'Export visitors',
+    explain: "Export a person's data and fetch the archives it asked for.",
     byDefault: false,
   },
   { scope: 'WEBSITES_READ', label: 'Read websites', explain: 'List websites and read their settings.', byDefault: true },

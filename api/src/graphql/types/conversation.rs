@@ -126,6 +126,7 @@ impl Conversation {
         self.0.last_seq as i32
     }
     /// The latest public message, shortened (notes never appear here).
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::ConversationsRead)")]
     async fn last_message_preview(&self) -> Option<&str> {
         self.0.last_message_preview.as_deref()
     }
@@ -147,6 +148,7 @@ impl Conversation {
     async fn rating(&self) -> Option<i32> {
         self.0.rating.map(|r| r as i32)
     }
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::ConversationsRead)")]
     async fn rating_comment(&self) -> Option<&str> {
         self.0.rating_comment.as_deref()
     }
@@ -156,7 +158,10 @@ impl Conversation {
     }
     /// Messages, oldest first. With no arguments: the latest 50. `first`/`after` pages
     /// forward from a message id; `last`/`before` pages back.
-    #[graphql(complexity = "crate::graphql::page_cost(first.or(last), 50, crate::app::MAX_PAGE, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::page_cost(first.or(last), 50, crate::app::MAX_PAGE, child_complexity)",
+        guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::ConversationsRead)"
+    )]
     async fn messages(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<ID>, last: Option<i32>, before: Option<ID>) -> GqlResult<MessageConnection> {
         let from = match (first, after.as_ref().map(|a| a.as_str()), last, before.as_ref().map(|b| b.as_str())) {
             (f, after, None, None) if f.is_some() || after.is_some() => PageFrom::First(f.unwrap_or(50), after),
@@ -179,6 +184,7 @@ impl Conversation {
         Ok(ctx.app().unread_count(ctx.viewer()?, &self.0).await? as i32)
     }
     /// Where each participant has read up to.
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::ConversationsRead)")]
     async fn read_receipts(&self, ctx: &Context<'_>) -> GqlResult<Vec<ReadReceipt>> {
         crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         let rows = ctx.app().read_positions(ctx.viewer()?, &self.0).await?;

@@ -167,17 +167,21 @@ impl Visitor {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
     /// The site's own user id, once verified with an identity hash.
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn external_id(&self) -> Option<&str> {
         self.0.external_id.as_deref()
     }
     /// Visible to agents only.
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn user_agent(&self, ctx: &Context<'_>) -> Option<&str> {
         is_staff(ctx).then_some(()).and(self.0.user_agent.as_deref())
     }
@@ -186,6 +190,7 @@ impl Visitor {
     }
     /// Custom attributes: the browser's, and for agents also the site server's (which win
     /// on the same key).
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn attributes(&self, ctx: &Context<'_>) -> Vec<VisitorAttribute> {
         let mut all: std::collections::BTreeMap<String, (String, bool)> = self.0.attribute_pairs().into_iter().map(|(k, v)| (k, (v, false))).collect();
         if is_staff(ctx) {
@@ -194,11 +199,15 @@ impl Visitor {
         all.into_iter().map(|(key, (value, from_server))| VisitorAttribute { key, value, from_server }).collect()
     }
     /// The page the visitor is on (agents only).
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn current_url(&self, ctx: &Context<'_>) -> Option<&str> {
         is_staff(ctx).then_some(()).and(self.0.current_url.as_deref())
     }
     /// Pages viewed, newest first (agents only).
-    #[graphql(complexity = "crate::graphql::page_cost(first, 20, 100, child_complexity)")]
+    #[graphql(
+        complexity = "crate::graphql::page_cost(first, 20, 100, child_complexity)",
+        guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)"
+    )]
     async fn page_views(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<PageView>> {
         let rows = ctx.app().page_views(ctx.viewer()?, &self.0, first.unwrap_or(20)).await?;
         crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
