@@ -6,6 +6,7 @@ mod audit;
 mod blocks;
 pub(crate) mod budget;
 mod conversation;
+mod documents;
 mod errors;
 mod guards;
 mod jobs;
@@ -92,10 +93,16 @@ pub fn sdl() -> String {
 
 /// Adds what every operation needs to a request: the viewer (if it presented a valid
 /// token), the request's facts, and a place for its loaders (made on first use: most
-/// requests, a `sendMessage` among them, never load a batch). Both transports build
-/// requests here.
+/// requests, a `sendMessage` among them, never load a batch), and the document parsed
+/// once per text (`documents`; the schema still checks its recursion and directives,
+/// and a text that does not parse is left to the schema, for its error). Both transports
+/// build requests here.
 pub fn prepare(request: async_graphql::Request, viewer: Option<Principal>, meta: RequestMeta) -> async_graphql::Request {
-    request.data(meta).data(loaders::LoaderCell::default()).data(budget::BudgetCell::default()).data(Viewer(viewer))
+    let mut request = request.data(meta).data(loaders::LoaderCell::default()).data(budget::BudgetCell::default()).data(Viewer(viewer));
+    if let Ok(doc) = documents::parse(&request.query) {
+        request.set_parsed_query(doc);
+    }
+    request
 }
 
 /// Typed access to what every resolver needs.

@@ -13,7 +13,7 @@ const RESUME_ARGUMENTS: [&str; 2] = ["after", "afterSeq"];
 
 /// Whether `query` with `variables` may be executed once and shared by its audience.
 pub fn shareable(query: &str, variables: &serde_json::Value) -> bool {
-    let Ok(doc) = async_graphql::parser::parse_query(query) else { return false };
+    let Ok(doc) = super::documents::parse(query) else { return false };
     for (_, op) in doc.operations.iter() {
         if op.node.ty != OperationType::Subscription {
             return false;
