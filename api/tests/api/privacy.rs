@@ -144,6 +144,9 @@ async fn erase_and_look_everywhere(app: &TestApp) {
     let e2 = app.ok(Some(&owner.token), ERASE, json!({ "i": { "visitorId": v.id } })).await["eraseVisitor"].clone();
     let r2 = receipt(app, &owner.token, e2["id"].as_str().unwrap()).await;
     assert_eq!(r2["receipt"], json!({ "visitors": 0, "conversations": 0, "messages": 0, "files": 0, "pageViews": 0, "jobs": 0 }), "{r2}");
+    // The audit log's CSV export names no one.
+    let csv = app.http.get(format!("{base}/audit.csv")).bearer_auth(&owner.token).send().await.unwrap().text().await.unwrap();
+    assert!(csv.contains("visitor.erase") && !csv.contains("Vera") && !csv.contains("vera@"), "{csv}");
     // Recorded in the audit log, by whom.
     let log = app.ok(Some(&owner.token), "query { auditLog(filter: {action: \"visitor.erase\"}) { edges { node { actorKind targetId } } } }", json!({})).await;
     assert_eq!(log["auditLog"]["edges"].as_array().unwrap().len(), 2, "{log}");
@@ -174,6 +177,8 @@ async fn in_delete_mode_erasure_deletes_the_conversations_and_the_visitor() {
     assert_eq!(app.err(Some(&agent.token), "mutation { setErasureMode(mode: DELETE) }", json!({})).await, "FORBIDDEN");
     assert_eq!(app.ok(Some(&owner.token), "mutation { setErasureMode(mode: DELETE) }", json!({})).await["setErasureMode"], "DELETE");
     assert_eq!(app.ok(Some(&owner.token), "query { erasureMode }", json!({})).await["erasureMode"], "DELETE");
+    let log = app.ok(Some(&owner.token), "query { auditLog(filter: {action: \"privacy.erasure_mode\"}) { edges { node { actorId } } } }", json!({})).await;
+    assert_eq!(log["auditLog"]["edges"][0]["node"]["actorId"], json!(owner.id), "the mode change is audited");
 
     let e = app.ok(Some(&owner.token), ERASE, json!({ "i": { "externalId": "cust-42" } })).await["eraseVisitor"].clone();
     assert_eq!(e["visitorIds"], json!([v.id]), "found by the site's customer id");
