@@ -96,15 +96,28 @@ macro_rules! delete_conversation_rows {
 impl Store {
     /// The organization's visitors that a request names (not yet erased ones too: an
     /// erasure is idempotent), at most `MAX_VISITORS_PER_REQUEST + 1`.
-    pub async fn find_visitors(&self, org_id: &str, by: VisitorLookup<'_>) -> StoreResult<Vec<VisitorRow>> {
+    /// Of `websites` only, when given (a key limited to websites).
+    pub async fn find_visitors(&self, org_id: &str, by: VisitorLookup<'_>, websites: Option<&[String]>) -> StoreResult<Vec<VisitorRow>> {
         let (column, value) = match by {
             VisitorLookup::Id(v) => ("id", v),
             VisitorLookup::ExternalId(v) => ("external_id", v),
             VisitorLookup::Email(v) => ("email", v),
         };
-        let sql = format!("select {} from visitors where org_id = $1 and {column} = $2 order by created_at, id limit $3", visitor_cols!());
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, VisitorRow>(&sql).bind(org_id).bind(value).bind(MAX_VISITORS_PER_REQUEST + 1).fetch_all(pool).await?)
+            let mut q = sqlx::QueryBuilder::<DB>::new(format!("select {} from visitors where org_id = ", visitor_cols!()));
+            q.push_bind(org_id);
+            q.push(format!(" and {column} = ")).push_bind(value);
+            if let Some(ws) = websites {
+                q.push(" and website_id in (");
+                let mut sep = q.separated(", ");
+                sep.push_bind(""); // never a website id: an empty list is valid SQL and matches none
+                for w in ws {
+                    sep.push_bind(w.clone());
+                }
+                q.push(")");
+            }
+            q.push(" order by created_at, id limit ").push_bind(MAX_VISITORS_PER_REQUEST + 1);
+            Ok(q.build_query_as::<VisitorRow>().fetch_all(pool).await?)
         })
     }
 
@@ -154,15 +167,16 @@ impl Store {
         })
     }
 
-    /// The organization's erasures, newest first.
-    pub async fn erasures(&self, org_id: &str, limit: i64) -> StoreResult<Vec<ErasureRow>> {
+    /// The organization's erasures, newest first; of one requester when given.
+    pub async fn erasures(&self, org_id: &str, requested_by: Option<&str>, limit: i64) -> StoreResult<Vec<ErasureRow>> {
         on_read!(self, |pool, DB| {
             Ok(sqlx::query_as::<DB, ErasureRow>(concat!(
                 "select ",
                 erasure_cols!(),
-                " from erasures where org_id = $1 order by created_at desc, id desc limit $2"
+                " from erasures where org_id = $1 and ($2 is null or requested_by = $2) order by created_at desc, id desc limit $3"
             ))
             .bind(org_id)
+            .bind(requested_by)
             .bind(limit)
             .fetch_all(pool)
             .await?)
@@ -392,15 +406,18 @@ impl Store {
         })
     }
 
-    /// The organization's exports, newest first.
-    pub async fn exports(&self, org_id: &str, limit: i64) -> StoreResult<Vec<ExportRow>> {
+    /// The organization's exports, newest first; of one requester when given, and
+    /// without the whole organization's unless `whole`.
+    pub async fn exports(&self, org_id: &str, requested_by: Option<&str>, whole: bool, limit: i64) -> StoreResult<Vec<ExportRow>> {
         on_read!(self, |pool, DB| {
             Ok(sqlx::query_as::<DB, ExportRow>(concat!(
                 "select ",
                 export_cols!(),
-                " from exports where org_id = $1 order by created_at desc, id desc limit $2"
+                " from exports where org_id = $1 and ($2 is null or requested_by = $2) and ($3 or kind = 'visitor') order by created_at desc, id desc limit $4"
             ))
             .bind(org_id)
+            .bind(requested_by)
+            .bind(whole)
             .bind(limit)
             .fetch_all(pool)
             .await?)
