@@ -7,6 +7,7 @@
 
 mod client;
 mod raw;
+mod relay;
 mod report;
 mod scenarios;
 mod server;
@@ -44,6 +45,9 @@ enum Scenario {
     /// Internal: the raw WebSocket broadcaster used as the fan-out baseline.
     #[command(hide = true)]
     RawServer(raw::Args),
+    /// Internal: the durable-relay floor used by the latency scenario.
+    #[command(hide = true)]
+    RelayServer(relay::Args),
 }
 
 fn main() {
@@ -54,6 +58,10 @@ fn main() {
         match cli.scenario {
             Scenario::RawServer(a) => {
                 raw::serve(a).await;
+                Ok(None)
+            }
+            Scenario::RelayServer(a) => {
+                relay::serve(a).await;
                 Ok(None)
             }
             Scenario::Latency(a) => scenarios::latency::run(&cli.target, a).await.map(Some),

@@ -30,6 +30,10 @@ pub struct Args {
     /// `ws` (sendMessage over the socket) or `http`.
     #[arg(long, default_value = "ws")]
     pub transport: String,
+    /// Also run the durable-relay floor (`relay.rs`) with the same rooms and rate, after
+    /// the server, and report the server's latency as a ratio to it.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
+    pub floor: bool,
 }
 
 struct Receiver {
@@ -185,7 +189,98 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         rep.figure("server CPU per message", cpu * 1e6 / sent.max(1) as f64, "us");
     }
     rep.figure("load generator CPU", own, "s");
+    if a.floor {
+        let (mut fs, cpu_per_message, lost) = floor(&a).await?;
+        percentiles(&mut fs, &mut rep, "floor send->deliver", "ms");
+        rep.figure("floor lost", lost as f64, "deliveries");
+        if let Some(c) = cpu_per_message {
+            rep.figure("floor CPU per message", c, "us");
+        }
+        for p in ["p50", "p99"] {
+            if let (Some(server), Some(floor)) = (rep.get(&format!("send->deliver {p}")), rep.get(&format!("floor send->deliver {p}"))) {
+                rep.figure(&format!("send->deliver {p} / floor"), server / floor.max(1e-6), "x");
+            }
+        }
+    }
     Ok(rep)
+}
+
+/// The durable-relay floor (`relay-server`, its own process), driven like the server:
+/// the same rooms, members and rate, one sending socket per room. Its latency samples,
+/// its CPU per message and what it lost.
+async fn floor(a: &Args) -> Result<(Vec<f64>, Option<f64>, u64)> {
+    use futures_util::StreamExt as _;
+    let port = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?.local_addr().unwrap().port();
+    let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+    let file = dir.path().join("relay.log");
+    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["relay-server", "--port", &port.to_string(), "--file", &file.to_string_lossy()])
+        .spawn()
+        .map_err(|e| e.to_string())?;
+    let pid = child.id();
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let connect = |room: usize, send: u8| async move {
+        tokio_tungstenite::connect_async(format!("ws://127.0.0.1:{port}/ws?room={room}&send={send}")).await.map(|(ws, _)| ws).map_err(|e| e.to_string())
+    };
+    let base = Instant::now();
+    let samples: Arc<Mutex<Vec<f64>>> = Arc::new(Mutex::new(Vec::new()));
+    let delivered = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for room in 0..a.rooms {
+        for _ in 0..a.members {
+            let mut ws = connect(room, 0).await?;
+            let (samples, delivered) = (samples.clone(), delivered.clone());
+            tasks.push(tokio::spawn(async move {
+                while let Some(Ok(Message::Text(t))) = ws.next().await {
+                    let Some(ts) = field(&t, "\"body\":\"t=", '"') else { continue };
+                    let now = base.elapsed().as_micros() as f64;
+                    samples.lock().unwrap().push((now - ts.parse().unwrap_or(now)) / 1000.0);
+                    delivered.fetch_add(1, Ordering::Relaxed);
+                }
+            }));
+        }
+    }
+    let mut senders = Vec::new();
+    for room in 0..a.rooms {
+        let (tx, mut rx) = connect(room, 1).await?.split();
+        tasks.push(tokio::spawn(async move { while rx.next().await.is_some() {} }));
+        senders.push(tx);
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let cpu0 = crate::server::cpu_seconds(pid);
+    let total = (a.rate as f64 * a.duration) as u64;
+    let per_tick = a.rate as f64 / 1000.0;
+    let (mut sent, mut owed) = (0u64, 0.0);
+    let mut interval = tokio::time::interval(Duration::from_millis(1));
+    while sent < total {
+        interval.tick().await;
+        owed += per_tick;
+        while owed >= 1.0 && sent < total {
+            owed -= 1.0;
+            let frame = json!({ "id": sent.to_string(), "b": format!("t={}", base.elapsed().as_micros()) });
+            senders[(sent as usize) % a.rooms].send(Message::Text(frame.to_string().into())).await.map_err(|e| e.to_string())?;
+            sent += 1;
+        }
+    }
+    let expected = sent * a.members as u64;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while delivered.load(Ordering::Relaxed) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let got = delivered.load(Ordering::Relaxed);
+    let cpu = cpu0.and_then(|c0| crate::server::cpu_seconds(pid).map(|c1| (c1 - c0) * 1e6 / sent.max(1) as f64));
+    for t in tasks {
+        t.abort();
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let s = std::mem::take(&mut *samples.lock().unwrap());
+    Ok((s, cpu, expected.saturating_sub(got)))
 }
 
 /// The text between `start` and `end` in a frame, without parsing the JSON.

@@ -16,14 +16,14 @@ use crate::server::Target;
 /// Fails when anything was lost or duplicated.
 pub async fn smoke(target: &Target) -> Result<Report> {
     let mut r = Report::new("smoke", serde_json::json!({}));
-    let lat = latency::run(target, latency::Args { rooms: 4, members: 3, rate: 200, duration: 2.0, transport: "ws".into() }).await?;
+    let lat = latency::run(target, latency::Args { rooms: 4, members: 3, rate: 200, duration: 2.0, transport: "ws".into(), floor: true }).await?;
     let fan = fanout::run(target, fanout::Args { subscribers: 50, messages: 5, body_size: 100, raw: true }).await?;
     let dur = durability::run(target, durability::Args { writers: 4, duration: 1.0, concurrency: vec![8], skip_store: false, skip_e2e: false }).await?;
     let con = connections::run(target, connections::Args { count: 60, conversations: 6, missed: 2, sources: 2 }).await?;
     let cold = coldstart::run(target, coldstart::Args { runs: 2 }).await?;
     let parts = vec!["drain".into(), "store".into(), "e2e".into()];
     let jobs = jobs::run(target, jobs::Args { jobs: 500, concurrency: 64, rounds: 1, duration: 0.5, writers: 4, parts }).await?;
-    for (part, lost, dup) in [(&lat, "lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")] {
+    for (part, lost, dup) in [(&lat, "lost", "duplicated"), (&lat, "floor lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")] {
         if part.get(lost).unwrap_or(0.0) != 0.0 || part.get(dup).unwrap_or(0.0) != 0.0 {
             return Err(format!("{}: {} lost, {} duplicated", part.scenario, part.get(lost).unwrap_or(0.0), part.get(dup).unwrap_or(0.0)));
         }
