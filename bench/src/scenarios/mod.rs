@@ -23,7 +23,9 @@ pub async fn smoke(target: &Target) -> Result<Report> {
     let cold = coldstart::run(target, coldstart::Args { runs: 2 }).await?;
     let parts = vec!["drain".into(), "store".into(), "e2e".into()];
     let jobs = jobs::run(target, jobs::Args { jobs: 500, concurrency: 64, rounds: 1, duration: 0.5, writers: 4, parts }).await?;
-    for (part, lost, dup) in [(&lat, "lost", "duplicated"), (&lat, "floor lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")] {
+    for (part, lost, dup) in
+        [(&lat, "lost", "duplicated"), (&lat, "floor lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")]
+    {
         if part.get(lost).unwrap_or(0.0) != 0.0 || part.get(dup).unwrap_or(0.0) != 0.0 {
             return Err(format!("{}: {} lost, {} duplicated", part.scenario, part.get(lost).unwrap_or(0.0), part.get(dup).unwrap_or(0.0)));
         }
