@@ -6,6 +6,10 @@
 //! scenario drives it with the same rooms and rate as the server, so the server's latency
 //! is also a ratio to this floor, which travels between machines.
 //!
+//! With `--database-url postgres://...` the durable step is PostgreSQL's instead of a
+//! file's: one row per batch, committed through a pool (the server's own floor on
+//! PostgreSQL).
+//!
 //! Protocol (no GraphQL: that is the server's cost, not the floor's): a socket joins
 //! `/ws?room=N` (a sender `/ws?room=N&send=1`); a sender's text frame is `{"id":"1","b":"..."}`; every member gets
 //! `{"seq":N,"body":"..."}` and the sender `{"type":"complete","id":"1"}`.
@@ -28,6 +32,9 @@ pub struct Args {
     /// The append-only file (created).
     #[arg(long)]
     pub file: std::path::PathBuf,
+    /// Commit each batch as a row in PostgreSQL instead (a table `relay_floor`).
+    #[arg(long)]
+    pub database_url: Option<String>,
 }
 
 /// A message on its way to the file.
@@ -65,31 +72,59 @@ struct Send {
     b: String,
 }
 
-/// Batches (what is queued, up to 256), one write and one `fdatasync` each, then the
-/// deliveries and acknowledgements: a thread of its own, as a store's writer is.
-fn append(file: std::path::PathBuf, mut rx: mpsc::UnboundedReceiver<In>, s: S) {
-    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file).expect("relay file");
-    let mut seqs: HashMap<u64, u64> = HashMap::new();
+/// The batch's lines, as the durable step stores them.
+fn lines(batch: &[In]) -> Vec<u8> {
     let mut buf = Vec::new();
+    for m in batch {
+        let _ = writeln!(buf, "{}\t{}\t{}", m.room, m.id, m.body);
+    }
+    buf
+}
+
+/// What is queued after `first`, up to 256 in all.
+fn batch_after(first: In, rx: &mut mpsc::UnboundedReceiver<In>) -> Vec<In> {
+    let mut batch = vec![first];
+    while batch.len() < 256 {
+        let Ok(m) = rx.try_recv() else { break };
+        batch.push(m);
+    }
+    batch
+}
+
+/// Once a batch is durable: each message to its room, each acknowledgement to its sender.
+fn deliver(s: &S, seqs: &mut HashMap<u64, u64>, batch: Vec<In>) {
+    for m in batch {
+        let seq = seqs.entry(m.room).or_insert(0);
+        *seq += 1;
+        let body = serde_json::to_string(&m.body).unwrap_or_default();
+        let _ = s.room(m.room).send(format!("{{\"seq\":{seq},\"body\":{body}}}").into());
+        let _ = m.ack.send(format!("{{\"type\":\"complete\",\"id\":\"{}\"}}", m.id).into());
+    }
+}
+
+/// Batches, one write and one `fdatasync` each, then the deliveries: a thread of its
+/// own, as a store's writer is.
+fn append_to_file(file: std::path::PathBuf, mut rx: mpsc::UnboundedReceiver<In>, s: S) {
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(file).expect("relay file");
+    let mut seqs = HashMap::new();
     while let Some(first) = rx.blocking_recv() {
-        let mut batch = vec![first];
-        while batch.len() < 256 {
-            let Ok(m) = rx.try_recv() else { break };
-            batch.push(m);
-        }
-        buf.clear();
-        for m in &batch {
-            let _ = writeln!(buf, "{}\t{}\t{}", m.room, m.id, m.body);
-        }
-        f.write_all(&buf).expect("relay write");
+        let batch = batch_after(first, &mut rx);
+        f.write_all(&lines(&batch)).expect("relay write");
         f.sync_data().expect("relay fdatasync");
-        for m in batch {
-            let seq = seqs.entry(m.room).or_insert(0);
-            *seq += 1;
-            let body = serde_json::to_string(&m.body).unwrap_or_default();
-            let _ = s.room(m.room).send(format!("{{\"seq\":{seq},\"body\":{body}}}").into());
-            let _ = m.ack.send(format!("{{\"type\":\"complete\",\"id\":\"{}\"}}", m.id).into());
-        }
+        deliver(&s, &mut seqs, batch);
+    }
+}
+
+/// Batches, one row committed each (PostgreSQL's own durability), then the deliveries.
+async fn append_to_postgres(url: String, mut rx: mpsc::UnboundedReceiver<In>, s: S) {
+    let pool = sqlx::postgres::PgPoolOptions::new().max_connections(4).connect(&url).await.expect("relay: PostgreSQL");
+    sqlx::query("create table if not exists relay_floor (id bigserial primary key, batch text not null)").execute(&pool).await.expect("relay table");
+    let mut seqs = HashMap::new();
+    while let Some(first) = rx.recv().await {
+        let batch = batch_after(first, &mut rx);
+        let text = String::from_utf8_lossy(&lines(&batch)).into_owned();
+        sqlx::query("insert into relay_floor (batch) values ($1)").bind(text).execute(&pool).await.expect("relay insert");
+        deliver(&s, &mut seqs, batch);
     }
 }
 
@@ -97,7 +132,10 @@ pub async fn serve(a: Args) {
     let (tx, rx) = mpsc::unbounded_channel();
     let s = S { rooms: Default::default(), appender: tx };
     let (file, state) = (a.file.clone(), s.clone());
-    std::thread::spawn(move || append(file, rx, state));
+    match a.database_url {
+        Some(url) => drop(tokio::spawn(append_to_postgres(url, rx, state))),
+        None => drop(std::thread::spawn(move || append_to_file(file, rx, state))),
+    }
     let app = Router::new().route("/ws", get(ws)).with_state(s);
     let l = tokio::net::TcpListener::bind(("127.0.0.1", a.port)).await.expect("bind");
     axum::serve(l, app).await.expect("serve");

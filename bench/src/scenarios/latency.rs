@@ -31,7 +31,8 @@ pub struct Args {
     #[arg(long, default_value = "ws")]
     pub transport: String,
     /// Also run the durable-relay floor (`relay.rs`) with the same rooms and rate, after
-    /// the server, and report the server's latency as a ratio to it.
+    /// the server, and report the server's latency as a ratio to it (on PostgreSQL, the
+    /// floor commits a row per batch to the same database).
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub floor: bool,
 }
@@ -190,7 +191,8 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     }
     rep.figure("load generator CPU", own, "s");
     if a.floor {
-        let (mut fs, cpu_per_message, lost) = floor(&a).await?;
+        // On PostgreSQL the floor commits its batches there: the server's floor on its store.
+        let (mut fs, cpu_per_message, lost) = floor(&a, target.database_url.as_deref()).await?;
         percentiles(&mut fs, &mut rep, "floor send->deliver", "ms");
         rep.figure("floor lost", lost as f64, "deliveries");
         if let Some(c) = cpu_per_message {
@@ -208,15 +210,17 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
 /// The durable-relay floor (`relay-server`, its own process), driven like the server:
 /// the same rooms, members and rate, one sending socket per room. Its latency samples,
 /// its CPU per message and what it lost.
-async fn floor(a: &Args) -> Result<(Vec<f64>, Option<f64>, u64)> {
+async fn floor(a: &Args, database_url: Option<&str>) -> Result<(Vec<f64>, Option<f64>, u64)> {
     use futures_util::StreamExt as _;
     let port = std::net::TcpListener::bind("127.0.0.1:0").map_err(|e| e.to_string())?.local_addr().unwrap().port();
     let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
     let file = dir.path().join("relay.log");
-    let mut child = std::process::Command::new(std::env::current_exe().unwrap())
-        .args(["relay-server", "--port", &port.to_string(), "--file", &file.to_string_lossy()])
-        .spawn()
-        .map_err(|e| e.to_string())?;
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+    cmd.args(["relay-server", "--port", &port.to_string(), "--file", &file.to_string_lossy()]);
+    if let Some(url) = database_url.filter(|u| u.starts_with("postgres")) {
+        cmd.args(["--database-url", url]);
+    }
+    let mut child = cmd.spawn().map_err(|e| e.to_string())?;
     let pid = child.id();
     for _ in 0..200 {
         if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
