@@ -40,23 +40,58 @@ fn failed(what: &str, e: impl std::fmt::Display) -> (String, bool) {
     (format!("{what}: {e}"), false)
 }
 
-/// The ZIP archive being written, and what each person's part needs.
+/// The ZIP archive being written, and what each person's part needs. The writing and
+/// deflating happen on a thread of their own, fed a few entries ahead: an organization's
+/// export may deflate for minutes, which must not hold one of the runtime's workers.
 struct Archive {
-    zip: zip::ZipWriter<std::fs::File>,
-    opts: zip::write::SimpleFileOptions,
+    entries: Option<tokio::sync::mpsc::Sender<Entry>>,
+    writer: Option<std::thread::JoinHandle<Result<(), String>>>,
     /// Agents' names by id.
     agents: HashMap<String, String>,
     /// Whether the team's private notes go in (a whole organization's export).
     notes: bool,
 }
 
+/// One file of the archive, deflated unless `compressed` already (images, PDFs,
+/// archives: deflating them again costs CPU for nothing).
+struct Entry {
+    name: String,
+    bytes: Vec<u8>,
+    compressed: bool,
+}
+
 impl Archive {
-    /// Adds a file, deflated unless `compressed` already (images, PDFs, archives: deflating
-    /// them again costs the job's CPU for nothing).
-    fn add(&mut self, name: &str, bytes: &[u8], compressed: bool) -> Result<(), (String, bool)> {
-        let opts = if compressed { self.opts.compression_method(zip::CompressionMethod::Stored) } else { self.opts };
-        self.zip.start_file(name, opts).map_err(|e| failed("archive", e))?;
-        self.zip.write_all(bytes).map_err(|e| failed("archive", e))
+    fn create(path: &std::path::Path, agents: HashMap<String, String>, notes: bool) -> Result<Archive, (String, bool)> {
+        let file = std::fs::File::create(path).map_err(|e| failed("archive", e))?;
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Entry>(4);
+        let writer = std::thread::spawn(move || -> Result<(), String> {
+            let mut zip = zip::ZipWriter::new(file);
+            let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+            while let Some(e) = rx.blocking_recv() {
+                let opts = if e.compressed { deflated.compression_method(zip::CompressionMethod::Stored) } else { deflated };
+                zip.start_file(e.name, opts).map_err(|e| e.to_string())?;
+                zip.write_all(&e.bytes).map_err(|e| e.to_string())?;
+            }
+            zip.finish().map_err(|e| e.to_string())?;
+            Ok(())
+        });
+        Ok(Archive { entries: Some(tx), writer: Some(writer), agents, notes })
+    }
+
+    async fn add(&mut self, name: String, bytes: Vec<u8>, compressed: bool) -> Result<(), (String, bool)> {
+        let tx = self.entries.as_ref().expect("an open archive");
+        // The writer stopped only on an error, which `finish` reports.
+        tx.send(Entry { name, bytes, compressed }).await.map_err(|_| failed("archive", "the writer stopped"))
+    }
+
+    /// Waits for the writer to write what is queued and close the archive.
+    async fn finish(mut self) -> Result<(), (String, bool)> {
+        drop(self.entries.take());
+        let writer = self.writer.take().expect("an open archive");
+        match tokio::task::spawn_blocking(move || writer.join()).await {
+            Ok(Ok(r)) => r.map_err(|e| failed("archive", e)),
+            _ => Err(failed("archive", "the writer panicked")),
+        }
     }
 }
 
@@ -190,12 +225,8 @@ impl App {
     async fn build_archive(&self, e: &ExportRow, path: &std::path::Path) -> Result<(), (String, bool)> {
         let store = store_err;
         let whole = e.kind == "organization";
-        let mut archive = Archive {
-            zip: zip::ZipWriter::new(std::fs::File::create(path).map_err(|err| failed("archive", err))?),
-            opts: zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated),
-            agents: self.store.agents(&e.org_id).await.map_err(store)?.into_iter().map(|a| (a.id, a.name)).collect(),
-            notes: whole,
-        };
+        let agents = self.store.agents(&e.org_id).await.map_err(store)?.into_iter().map(|a| (a.id, a.name)).collect();
+        let mut archive = Archive::create(path, agents, whole)?;
         let org = self.store.org(&e.org_id).await.map_err(store)?;
         let mut manifest = json!({
             "format": "chinwag-export/1",
@@ -254,14 +285,13 @@ impl App {
             after = last.id.clone();
             for v in &page {
                 let doc = self.visitor_document(v, &mut archive).await?;
-                archive.add(&format!("visitors/{}.json", v.id), serde_json::to_string_pretty(&doc).expect("json").as_bytes(), false)?;
+                archive.add(format!("visitors/{}.json", v.id), serde_json::to_vec_pretty(&doc).expect("json"), false).await?;
                 visitor_ids.push(v.id.clone());
             }
         }
         manifest["visitors"] = json!(visitor_ids);
-        archive.add("chinwag-export.json", serde_json::to_string_pretty(&manifest).expect("json").as_bytes(), false)?;
-        archive.zip.finish().map_err(|err| failed("archive", err))?;
-        Ok(())
+        archive.add("chinwag-export.json".into(), serde_json::to_vec_pretty(&manifest).expect("json"), false).await?;
+        archive.finish().await
     }
 
     /// One person's data: profile, page views, conversations with messages (the
@@ -298,7 +328,7 @@ impl App {
             let name = format!("files/{}-{}", a.id, crate::files::clean_filename(&a.filename));
             let bytes = self.files.get(&a.storage_key).await.map_err(|err| failed("file store", err))?;
             let compressed = a.content_type.starts_with("image/") || matches!(a.content_type.as_str(), "application/pdf" | "application/zip");
-            archive.add(&name, &bytes, compressed)?;
+            archive.add(name.clone(), bytes, compressed).await?;
             files.entry(a.message_id.unwrap_or_default()).or_default().push(name);
         }
         let mut messages = Vec::new();
