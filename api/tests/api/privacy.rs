@@ -566,3 +566,20 @@ async fn erasure_ends_the_persons_exports() {
     let base = app.url.trim_end_matches("/graphql").to_owned();
     assert_ne!(app.http.get(format!("{base}{url}")).send().await.unwrap().status(), 200);
 }
+
+/// `deleteMyData` once per visitor: aliases in one request do not make more erasures.
+#[tokio::test]
+async fn a_visitor_deletes_their_data_once_even_with_aliases() {
+    let app = spawn_app_with(|s| s.limits.rate_limits = "on".into()).await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let set = "mutation($id: ID!) { updateWebsite(id: $id, input: {visitorDeletion: true}) { id } }";
+    app.ok(Some(&owner.token), set, json!({ "id": site.id })).await;
+    let v = app.visitor(&site).await;
+    app.start_conversation(&v, Some("forget me")).await;
+    let r = app.gql(Some(&v.token), "mutation { a: deleteMyData b: deleteMyData c: deleteMyData }", json!({})).await;
+    assert_eq!(r["data"]["a"], true, "{r}");
+    assert_eq!(code_of(&r), "RATE_LIMITED", "{r}");
+    let erasures = app.ok(Some(&owner.token), "query { erasures { requestedBy } }", json!({})).await;
+    assert_eq!(erasures["erasures"], json!([{ "requestedBy": v.id }]), "one erasure");
+}
