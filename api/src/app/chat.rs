@@ -384,7 +384,7 @@ impl App {
             _ => {
                 f.queued_only = true;
                 f.search_notes = true;
-                f.website_ids = p.websites();
+                f.website_ids = p.websites().map(<[String]>::to_vec);
             }
         }
         Ok(self.store.conversations(p.org_id(), &f, after, limit).await?)

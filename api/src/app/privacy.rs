@@ -70,8 +70,7 @@ impl App {
             (None, None, Some(e)) => VisitorLookup::Email(e.as_str()),
             _ => return Err(ApiError::BadInput("name the person by exactly one of visitorId, externalId (1 to 200 characters) or email".into())),
         };
-        let websites = p.websites();
-        let found = self.store.find_visitors(org_id, lookup, websites.as_deref()).await?;
+        let found = self.store.find_visitors(org_id, lookup, p.websites()).await?;
         if found.len() as i64 > MAX_VISITORS_PER_REQUEST {
             return Err(ApiError::BadInput(format!("more than {MAX_VISITORS_PER_REQUEST} visitors match: name them by visitorId")));
         }
@@ -91,12 +90,18 @@ impl App {
         let visitors = self.named_visitors(p, org_id, &who).await?;
         let ids: Vec<String> = visitors.into_iter().map(|v| v.id).collect();
         let mode = self.store.erasure_mode(org_id).await?;
+        self.start_erasure(p, org_id, &ids, &mode).await
+    }
+
+    /// Records the erasure with its job, revokes the visitors' tokens on every node and
+    /// audits the request.
+    async fn start_erasure(&self, p: &Principal, org_id: &str, ids: &[String], mode: &str) -> ApiResult<ErasureRow> {
         let id = crate::ids::new_id("era");
         let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
         let (by_kind, by, _) = p.actor();
         let job = self.jobs.job_at(ERASE, Some(org_id), &EraseJob { erasure_id: id.clone() }, self.jobs.now() + ERASE_GRACE_MS);
-        let row = self.store.create_erasure(NewErasure { id: &id, org_id, visitor_ids: &ids, mode: &mode, by_kind, by, revoke_until: at, job }).await?;
-        for v in &ids {
+        let row = self.store.create_erasure(NewErasure { id: &id, org_id, visitor_ids: ids, mode, by_kind, by, revoke_until: at, job }).await?;
+        for v in ids {
             self.access.revoke_visitor(v, at);
             self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: v.clone(), at });
         }
@@ -120,18 +125,7 @@ impl App {
         self.limit(&format!("delete-me-site:{}", v.website_id), crate::ratelimit::Quota::per_window(100, hour)).await?;
         // A visitor removes their own side only: the team's replies and notes stay,
         // whatever the organization's mode for the requests it answers.
-        let mode = "tombstone";
-        let id = crate::ids::new_id("era");
-        let at = crate::time::now_ms() + REVOKE_MARGIN_MS;
-        let ids = [v.id.clone()];
-        let job = self.jobs.job_at(ERASE, Some(&v.org_id), &EraseJob { erasure_id: id.clone() }, self.jobs.now() + ERASE_GRACE_MS);
-        self.store
-            .create_erasure(NewErasure { id: &id, org_id: &v.org_id, visitor_ids: &ids, mode, by_kind: "visitor", by: &v.id, revoke_until: at, job })
-            .await?;
-        self.access.revoke_visitor(&v.id, at);
-        self.bus.publish(AUTH_TOPIC, Event::VisitorRevoked { visitor_id: v.id.clone(), at });
-        self.jobs.wake();
-        self.audit(p, "visitor.erase", Some(&id)).await?;
+        self.start_erasure(p, &v.org_id, std::slice::from_ref(&v.id), ErasureMode::Tombstone.as_str()).await?;
         Ok(())
     }
 

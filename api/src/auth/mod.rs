@@ -82,10 +82,10 @@ impl Principal {
 
     /// The websites this principal is limited to: a visitor's one, a limited key's
     /// list; none for agents and unlimited keys (the whole organization).
-    pub fn websites(&self) -> Option<Vec<String>> {
+    pub fn websites(&self) -> Option<&[String]> {
         match self {
-            Principal::ApiKey(k) => k.websites.as_ref().map(|w| w.to_vec()),
-            Principal::Visitor(v) => Some(vec![v.website_id.clone()]),
+            Principal::ApiKey(k) => k.websites.as_deref(),
+            Principal::Visitor(v) => Some(std::slice::from_ref(&v.website_id)),
             Principal::Agent(_) => None,
         }
     }

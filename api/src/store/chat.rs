@@ -124,13 +124,7 @@ impl Store {
                 q.push(" and website_id = ").push_bind(w.clone());
             }
             if let Some(ws) = &f.website_ids {
-                q.push(" and website_id in (");
-                let mut sep = q.separated(", ");
-                sep.push_bind(""); // never a website id: an empty list is valid SQL and matches none
-                for w in ws {
-                    sep.push_bind(w.clone());
-                }
-                q.push(")");
+                and_in!(q, "website_id", ws);
             }
             if let Some(v) = &f.visitor_id {
                 q.push(" and visitor_id = ").push_bind(v.clone());

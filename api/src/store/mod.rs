@@ -42,6 +42,20 @@ macro_rules! on_write {
     };
 }
 
+/// Appends ` and <column> in (...)` with one bind per id to a `QueryBuilder`; an empty
+/// list is valid SQL and matches nothing (its one bind, '', is never an id).
+macro_rules! and_in {
+    ($q:ident, $column:literal, $ids:expr) => {{
+        $q.push(concat!(" and ", $column, " in ("));
+        let mut sep = $q.separated(", ");
+        sep.push_bind("");
+        for id in $ids {
+            sep.push_bind(id.clone());
+        }
+        $q.push(")");
+    }};
+}
+
 mod agents;
 mod api_keys;
 mod append;

@@ -108,13 +108,7 @@ impl Store {
             q.push_bind(org_id);
             q.push(format!(" and {column} = ")).push_bind(value);
             if let Some(ws) = websites {
-                q.push(" and website_id in (");
-                let mut sep = q.separated(", ");
-                sep.push_bind(""); // never a website id: an empty list is valid SQL and matches none
-                for w in ws {
-                    sep.push_bind(w.clone());
-                }
-                q.push(")");
+                and_in!(q, "website_id", ws);
             }
             q.push(" order by created_at, id limit ").push_bind(MAX_VISITORS_PER_REQUEST + 1);
             Ok(q.build_query_as::<VisitorRow>().fetch_all(pool).await?)
