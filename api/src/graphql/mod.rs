@@ -6,7 +6,7 @@ mod audit;
 mod blocks;
 pub(crate) mod budget;
 mod conversation;
-mod documents;
+pub mod documents;
 mod errors;
 mod guards;
 mod jobs;
@@ -24,6 +24,7 @@ pub use share::shareable;
 
 use std::sync::Arc;
 
+use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Context, MergedObject, MergedSubscription, Schema};
 
 use crate::app::{App, RequestMeta};
@@ -98,8 +99,19 @@ pub fn sdl() -> String {
 /// and a text that does not parse is left to the schema, for its error). Both transports
 /// build requests here.
 pub fn prepare(request: async_graphql::Request, viewer: Option<Principal>, meta: RequestMeta) -> async_graphql::Request {
+    let doc = documents::parse(&request.query).ok();
+    prepare_parsed(request, doc, viewer, meta)
+}
+
+/// `prepare` for a request whose document the caller already took from the cache.
+pub fn prepare_parsed(
+    request: async_graphql::Request,
+    doc: Option<ExecutableDocument>,
+    viewer: Option<Principal>,
+    meta: RequestMeta,
+) -> async_graphql::Request {
     let mut request = request.data(meta).data(loaders::LoaderCell::default()).data(budget::BudgetCell::default()).data(Viewer(viewer));
-    if let Ok(doc) = documents::parse(&request.query) {
+    if let Some(doc) = doc {
         request.set_parsed_query(doc);
     }
     request

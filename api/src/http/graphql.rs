@@ -14,7 +14,7 @@ use serde::Deserialize;
 
 use super::{request_meta, ws, AppState};
 use crate::error::{ApiError, ErrorCode};
-use crate::graphql::{finish_response, is_request_error, prepare};
+use crate::graphql::{finish_response, is_request_error, prepare_parsed};
 
 const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
@@ -127,15 +127,17 @@ async fn execute(
         Some(v @ serde_json::Value::Object(_)) => Variables::from_json(v),
         Some(_) => return error_response(StatusCode::BAD_REQUEST, ErrorCode::BadUserInput, "variables must be a JSON object"),
     };
+    // Parsed once per text (the document cache) to route by operation type; execution
+    // reuses the parsed document.
+    let parsed = crate::graphql::documents::parse(&query);
     let mut request = async_graphql::Request::new(query).variables(variables);
     if let Some(name) = operation_name {
         request = request.operation_name(name);
     }
-    // Parse once here to route by operation type; execution reuses the parsed document.
-    let op_name = request.operation_name.clone();
-    let op_type = match request.parsed_query() {
-        Ok(doc) => operation_type(doc, op_name.as_deref()),
+    let (op_type, doc) = match parsed {
+        Ok(doc) => (operation_type(&doc, request.operation_name.as_deref()), doc),
         Err(e) => {
+            let e = async_graphql::ServerError::from(e);
             let mut resp = async_graphql::Response::from_errors(vec![e]);
             resp.errors.iter_mut().for_each(|e| e.extensions.get_or_insert_with(Default::default).set("code", ErrorCode::GraphqlParseFailed.as_str()));
             return respond(headers, resp);
@@ -160,7 +162,7 @@ async fn execute(
         },
         None => None,
     };
-    let mut resp = state.schema.execute(prepare(request, viewer, meta)).await;
+    let mut resp = state.schema.execute(prepare_parsed(request, Some(doc), viewer, meta)).await;
     finish_response(&mut resp);
     respond(headers, resp)
 }

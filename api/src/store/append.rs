@@ -466,6 +466,30 @@ pub struct Appender {
     tx: mpsc::Sender<Queued>,
 }
 
+/// Commits one batch and answers each sender; frees the executor's permit at the end.
+async fn run_batch(store: Store, jobs: Vec<Queued>, job_now: i64, permit: tokio::sync::OwnedSemaphorePermit) {
+    let (messages, replies): (Vec<NewMessage>, Vec<_>) = jobs.into_iter().unzip();
+    match store.append_batch(messages, job_now).await {
+        Ok(results) => {
+            for (r, reply) in results.into_iter().zip(replies) {
+                let _ = reply.send(r);
+            }
+        }
+        Err(e) => {
+            let retry = matches!(e, StoreError::Unavailable(_));
+            tracing::warn!(error = ?e, "message batch failed; every sender gets a retryable error");
+            for reply in replies {
+                let _ = reply.send(Err(if retry {
+                    StoreError::Unavailable(sqlx::Error::PoolTimedOut)
+                } else {
+                    StoreError::Unavailable(sqlx::Error::WorkerCrashed)
+                }));
+            }
+        }
+    }
+    drop(permit);
+}
+
 impl Appender {
     /// Starts the executors: one on SQLite (it has one writer), several on PostgreSQL.
     /// `clock`: the job clock, for follow-up jobs' times.
@@ -488,30 +512,14 @@ impl Appender {
                         Err(_) => break,
                     }
                 }
-                let store = store.clone();
-                let job_now = clock.now_ms();
-                tokio::spawn(async move {
-                    let (messages, replies): (Vec<NewMessage>, Vec<_>) = jobs.into_iter().unzip();
-                    match store.append_batch(messages, job_now).await {
-                        Ok(results) => {
-                            for (r, reply) in results.into_iter().zip(replies) {
-                                let _ = reply.send(r);
-                            }
-                        }
-                        Err(e) => {
-                            let retry = matches!(e, StoreError::Unavailable(_));
-                            tracing::warn!(error = ?e, "message batch failed; every sender gets a retryable error");
-                            for reply in replies {
-                                let _ = reply.send(Err(if retry {
-                                    StoreError::Unavailable(sqlx::Error::PoolTimedOut)
-                                } else {
-                                    StoreError::Unavailable(sqlx::Error::WorkerCrashed)
-                                }));
-                            }
-                        }
-                    }
-                    drop(permit);
-                });
+                let batch = run_batch(store.clone(), jobs, clock.now_ms(), permit);
+                if executors == 1 {
+                    // SQLite's one writer: the batch runs in this task, no task spawned
+                    // (and woken) per batch; the next batch collects meanwhile.
+                    batch.await;
+                } else {
+                    tokio::spawn(batch);
+                }
             }
         });
         Appender { tx }

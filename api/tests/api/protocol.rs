@@ -26,6 +26,28 @@ async fn ping_gets_pong_and_a_query_runs_over_the_socket() {
 }
 
 #[tokio::test]
+async fn an_operation_id_is_free_again_once_its_operation_completed() {
+    let (app, owner) = agent_app().await;
+    let mut ws = app.ws(&owner.token).await;
+    for _ in 0..3 {
+        // Sent as soon as the last `complete` arrives: the id was released before it was written.
+        ws.subscribe("q", "{ me { id } }", json!({})).await;
+        assert_eq!(ws.next_data("q").await["me"]["id"], owner.id);
+        assert_eq!(ws.next().await.unwrap(), json!({ "type": "complete", "id": "q" }));
+    }
+    // Two at once on one socket, each answered under its own id.
+    ws.subscribe("a", "{ me { name } }", json!({})).await;
+    ws.subscribe("b", "{ me { id } }", json!({})).await;
+    let mut seen = Vec::new();
+    for _ in 0..4 {
+        let m = ws.next().await.unwrap();
+        seen.push((m["id"].as_str().unwrap().to_owned(), m["type"].as_str().unwrap().to_owned()));
+    }
+    seen.sort();
+    assert_eq!(seen, [("a".into(), "complete".into()), ("a".into(), "next".into()), ("b".into(), "complete".into()), ("b".into(), "next".into())]);
+}
+
+#[tokio::test]
 async fn invalid_messages_close_with_4400() {
     let (app, owner) = agent_app().await;
     let mut ws = app.ws(&owner.token).await;

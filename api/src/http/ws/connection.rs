@@ -9,11 +9,12 @@
 //! closed with 1013. async-graphql's own handler does not do all of this, so the loop
 //! is written here around `Schema::execute_stream`.
 //!
-//! Each socket has two tasks: the connection (reads client messages) and the writer.
-//! The writer also delivers the socket's shared live streams (see `shared`) itself, so
-//! a delivery costs one wake-up and one write per socket, coalesced with whatever else
-//! is ready into a single flush; only replays and per-viewer documents run as tasks
-//! of their own.
+//! Each socket has two tasks: the connection (reads client messages and runs the
+//! operations that cannot be shared) and the writer. The writer also delivers the
+//! socket's shared live streams (see `shared`) itself, so a delivery costs one wake-up
+//! and one write per socket, coalesced with whatever else is ready into a single flush.
+//! Queries, mutations, replays and per-viewer documents are polled by the connection's
+//! own task (no task spawned per `sendMessage`, and no wake-up to report its end).
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -21,10 +22,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::{Message as WsMessage, WebSocket};
+use futures_util::future::{AbortHandle, Abortable, BoxFuture};
+use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt as _, StreamExt as _};
 use serde_json::json;
 use tokio::sync::broadcast;
-use tokio::task::JoinHandle;
 
 use super::protocol::{complete, frame, ClientMsg, Close, CloseCode, SubscribePayload};
 use super::queue::{self, TrySendError};
@@ -37,16 +39,20 @@ use crate::graphql::{finish_response, is_request_error, prepare};
 use crate::http::AppState;
 use crate::time::now_ms;
 
-/// A socket's operation: its own task, or a shared stream its writer delivers.
+/// A socket's operation: polled by the connection's task, or a shared stream its
+/// writer delivers.
 enum Op {
-    Task(JoinHandle<()>),
+    Local(AbortHandle),
     Shared(Arc<SharedOp>),
 }
+
+/// The operations the connection's task polls; each ends with its generation.
+type Running = FuturesUnordered<BoxFuture<'static, Option<u64>>>;
 
 impl Op {
     fn cancel(self, out: &queue::Sender<Out>) {
         match self {
-            Op::Task(t) => t.abort(),
+            Op::Local(abort) => abort.abort(),
             Op::Shared(op) => {
                 op.cancelled.store(true, Ordering::Relaxed);
                 out.push(Out::Sweep);
@@ -64,13 +70,15 @@ pub(super) struct Connection {
     principal: Option<Principal>,
     init_received: bool,
     ops: HashMap<String, (u64, Op)>,
+    /// The `Op::Local` operations' futures.
+    running: Running,
     next_gen: u64,
 }
 
 /// Operations and the writer report to the connection here. Small on purpose: the
 /// channel allocates room for 32 of these per socket.
 pub(super) enum Ctl {
-    /// The operation of this generation ended.
+    /// The shared operation of this generation ended.
     Done(u64),
     SlowConsumer,
 }
@@ -86,7 +94,17 @@ impl Connection {
         );
         state.sockets.opened();
         let shutdown = state.sockets.shutdown.clone();
-        let mut conn = Connection { state, meta, out: out_tx, ctl: ctl_tx, principal: None, init_received: false, ops: HashMap::new(), next_gen: 0 };
+        let mut conn = Connection {
+            state,
+            meta,
+            out: out_tx,
+            ctl: ctl_tx,
+            principal: None,
+            init_received: false,
+            ops: HashMap::new(),
+            running: FuturesUnordered::new(),
+            next_gen: 0,
+        };
         // One timer: the init timeout until `connection_init`, then the token's expiry.
         let deadline = tokio::time::sleep(Duration::from_millis(conn.state.app.settings.limits.ws_init_timeout_ms));
         tokio::pin!(deadline);
@@ -124,6 +142,11 @@ impl Connection {
                     revoked.set(revocations.notified());
                     if matches!(&conn.principal, Some(Principal::Visitor(v)) if !conn.state.app.access.visitor_valid(&v.id, v.issued_at)) {
                         break Some((CloseCode::Forbidden, "Forbidden: access revoked"));
+                    }
+                }
+                Some(ended) = conn.running.next(), if !conn.running.is_empty() => {
+                    if let Some(generation) = ended {
+                        conn.ops.retain(|_, (g, _)| *g != generation);
                     }
                 }
                 ctl = ctl_rx.recv() => match ctl {
@@ -170,6 +193,9 @@ impl Connection {
         for (_, (_, op)) in conn.ops.drain() {
             op.cancel(&conn.out);
         }
+        // The operations' futures hold senders of the writer's queue: dropped now, so the
+        // writer sees the queue end.
+        conn.running = FuturesUnordered::new();
         if let Some((code, reason)) = close_with {
             // The queue may be full (slow consumer): make room isn't possible, so wait briefly.
             conn.out.push(Out::Close(code, reason));
@@ -187,7 +213,9 @@ impl Connection {
 
     /// After a successful init: an agent's or key's socket listens for access changes
     /// (removal, role, revoked key); a visitor's is woken through the access cache.
-    async fn access_events(&self) -> Option<broadcast::Receiver<Arc<Event>>> {
+    // `&mut`: a shared borrow held across an await would need the connection to be
+    // `Sync`, which its operations' futures are not.
+    async fn access_events(&mut self) -> Option<broadcast::Receiver<Arc<Event>>> {
         match self.principal {
             Some(Principal::Agent(_) | Principal::ApiKey(_)) => Some(self.state.app.bus.subscribe(AUTH_TOPIC).await),
             _ => None,
@@ -268,7 +296,12 @@ impl Connection {
                         self.enqueue(Out::Shared(sub))?;
                         Op::Shared(op)
                     }
-                    None => Op::Task(tokio::spawn(run_operation(self.state.clone(), id.clone(), generation, request, self.out.clone(), self.ctl.clone()))),
+                    None => {
+                        let (abort, registration) = AbortHandle::new_pair();
+                        let run = run_operation(self.state.clone(), id.clone(), generation, request, self.out.clone(), self.ctl.clone());
+                        self.running.push(Abortable::new(run, registration).map(|r| r.ok().flatten()).boxed());
+                        Op::Local(abort)
+                    }
                 };
                 self.ops.insert(id, (generation, op));
                 Ok(None)
@@ -299,8 +332,17 @@ impl Connection {
 }
 
 /// Runs an operation that cannot be shared (a replay, a per-viewer document, a
-/// query or mutation sent over the socket) as a task of its own.
-async fn run_operation(state: AppState, id: String, generation: u64, request: async_graphql::Request, out: queue::Sender<Out>, ctl: queue::Sender<Ctl>) {
+/// query or mutation sent over the socket), polled by the connection's task. Ends
+/// with its generation when it completed (the connection forgets its id), `None`
+/// when the socket is going away.
+async fn run_operation(
+    state: AppState,
+    id: String,
+    generation: u64,
+    request: async_graphql::Request,
+    out: queue::Sender<Out>,
+    ctl: queue::Sender<Ctl>,
+) -> Option<u64> {
     let metrics = state.app.metrics.clone();
     let _gauge = Decrement::new(metrics.clone());
     let send = |text: String| match out.try_send(Out::Text(text)) {
@@ -317,16 +359,15 @@ async fn run_operation(state: AppState, id: String, generation: u64, request: as
         finish_response(&mut resp);
         if first && is_request_error(&resp) {
             send(frame(&id, "error", &resp.errors));
-            ctl.push(Ctl::Done(generation));
-            return;
+            return Some(generation);
         }
         first = false;
         let frame = frame(&id, "next", &resp);
         if !send(frame) {
-            return;
+            return None;
         }
         metrics.deliveries.inc();
     }
     send(complete(&id));
-    ctl.push(Ctl::Done(generation));
+    Some(generation)
 }
