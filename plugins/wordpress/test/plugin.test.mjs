@@ -242,6 +242,11 @@ describe('the WordPress plugin', () => {
       async: true,
       api: undefined,
     });
+    // The one-line snippet and nothing else: no other attribute, no version query.
+    assert.deepEqual(
+      await page.evaluate(() => [...document.querySelector('script[data-website-key]').attributes].map((a) => a.name)),
+      ['src', 'id', 'data-website-key', 'data-locale', 'async'],
+    );
     assert.ok(!(await inlineScripts(page)).includes('identify'), 'no identify for an anonymous visitor');
     await page.locator('chinwag-widget .launcher').waitFor();
     await page.waitForLoadState('networkidle');
