@@ -80,6 +80,8 @@ pub struct Metrics {
     pub bus_publish_dropped: Counter,
     pub bus_publish_failed: Counter,
     pub bus_resyncs: Counter,
+    /// Conversations the router assigned.
+    pub assignments: Counter,
 }
 
 impl Metrics {
@@ -102,6 +104,7 @@ impl Metrics {
             self.bus_publish_dropped.get().to_string(),
         );
         line("chinwag_bus_publish_failed_total", "counter", "Redis publishes that failed.", self.bus_publish_failed.get().to_string());
+        line("chinwag_router_assignments_total", "counter", "Conversations the router assigned.", self.assignments.get().to_string());
         line("chinwag_bus_resyncs_total", "counter", "Times live streams re-read the store after a bus outage.", self.bus_resyncs.get().to_string());
         if let Some(up) = redis_up {
             line("chinwag_redis_up", "gauge", "Whether the Redis pub/sub link is up.", (up as u8).to_string());

@@ -255,7 +255,11 @@ impl App {
     /// Sets the signed-in agent's availability.
     pub async fn set_agent_status(&self, p: &Principal, status: crate::domain::AgentStatus) -> ApiResult<AgentRow> {
         let a = super::agent(p)?;
-        Ok(self.store.set_agent_status(&a.org_id, &a.id, status).await?)
+        let row = self.store.set_agent_status(&a.org_id, &a.id, status).await?;
+        if status == crate::domain::AgentStatus::Online {
+            self.route(&a.org_id);
+        }
+        Ok(row)
     }
 
     pub async fn remove_agent(&self, p: &Principal, agent_id: &str) -> ApiResult<AgentRow> {

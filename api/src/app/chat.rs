@@ -158,6 +158,10 @@ impl App {
         if out.conversation.queued {
             self.bus.publish(&org, Event::InboxMessage { message: out.message.clone(), conversation: out.conversation.clone() });
         }
+        if (out.became_queued || out.conversation_changed) && out.conversation.assignee_id.is_none() && out.conversation.status == ConversationStatus::Open {
+            // It started waiting (a first visitor message, or a reopening): the router's turn.
+            self.route(&conv.org_id);
+        }
         if out.conversation.is_offline {
             // A follow-up job may have committed with the message.
             self.jobs.wake();
@@ -352,6 +356,8 @@ impl App {
         }
         let row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id).await?;
         self.publish_conversation(&row);
+        // Unassigned, or moved to a department: it may be the router's now.
+        self.route(org_id);
         Ok(row)
     }
 
@@ -360,10 +366,12 @@ impl App {
         let conv = self.visible_conversation(p, conversation_id).await?;
         let row = self.store.set_conversation_status(org_id, &conv.id, status).await?;
         self.publish_conversation(&row);
+        // A resolved or pending chat frees its agent's slot; a reopened one may wait.
+        self.route(org_id);
         Ok(row)
     }
 
-    fn publish_conversation(&self, row: &ConversationRow) {
+    pub(super) fn publish_conversation(&self, row: &ConversationRow) {
         let ev = Event::ConversationUpdated { conversation: row.clone() };
         self.bus.publish(&conversation_topic(&row.id), ev.clone());
         if row.queued {

@@ -267,10 +267,14 @@ impl App {
     pub fn socket_presence(&self, p: &Principal, up: bool) {
         match p {
             Principal::Agent(a) if up => {
-                self.presence.agent_up(&a.id);
+                if self.presence.agent_up(&a.id) {
+                    self.agent_connection(&a.org_id, &a.id, true);
+                }
             }
             Principal::Agent(a) => {
-                self.presence.agent_down(&a.id);
+                if self.presence.agent_down(&a.id) {
+                    self.agent_connection(&a.org_id, &a.id, false);
+                }
             }
             Principal::Visitor(v) => {
                 let changed = if up { self.presence.visitor_up(&v.id) } else { self.presence.visitor_down(&v.id) };

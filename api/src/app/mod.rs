@@ -13,6 +13,7 @@ mod presence;
 mod privacy;
 mod profile;
 mod reads;
+mod router;
 mod visitors;
 mod vouch;
 
@@ -66,6 +67,9 @@ pub struct App {
     /// The durable job outbox: emails and everything else that happens later.
     pub jobs: Arc<Jobs>,
     job_policies: Policies,
+    router: router::Router,
+    /// This app, for work it starts that outlives a call (assignment runs).
+    me: std::sync::Weak<App>,
 }
 
 /// The shared services an `App` runs on: local ones by default, Redis-backed when set.
@@ -126,7 +130,9 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<App>, String> {
         let job_policies = Policies::parse(&settings.jobs.job_policy)?;
-        let app = Arc::new(App {
+        let app = Arc::new_cyclic(|me| App {
+            me: me.clone(),
+            router: router::Router::default(),
             mailer,
             files,
             appender: Appender::start(store.clone(), clock.clone()),
@@ -144,6 +150,7 @@ impl App {
             facts: facts::Facts::default(),
         });
         app.clone().spawn_access_listener().await;
+        app.spawn_router();
         app.reload_revoked_visitors().await.map_err(|e| format!("loading revoked visitor tokens: {e:?}"))?;
         Ok(app)
     }

@@ -126,6 +126,16 @@ impl Presence {
         self.changed("visitor", id, false, bump(&self.visitors, id, false))
     }
 
+    /// Whether the agent has a live socket on this node.
+    pub fn is_local_agent(&self, id: &str) -> bool {
+        self.agents.lock().expect("presence lock").contains_key(id)
+    }
+
+    /// The agents with a live socket on this node.
+    pub fn local_agents(&self) -> Vec<String> {
+        self.agents.lock().expect("presence lock").keys().cloned().collect()
+    }
+
     /// Has a live socket on any node.
     pub async fn agent_connected(&self, id: &str) -> bool {
         self.connected("agent", &self.agents, id).await

@@ -39,6 +39,34 @@ stored_enum!(
     /// Which side of the page the widget's launcher sits on.
     WidgetPosition { Left => "left", Right => "right" });
 stored_enum!(
+    /// How a department's (or, with no department, the organization's) waiting
+    /// conversations get an assignee: agents pick them (`MANUAL`), the free agent who was
+    /// given a chat longest ago (`ROUND_ROBIN`), or the free agent with the fewest open
+    /// chats (`LEAST_BUSY`). Free: online, connected, under capacity.
+    Assignment { Manual => "manual", RoundRobin => "round_robin", LeastBusy => "least_busy" });
+/// A conversation's place in the queue: higher priorities are served first. Stored as
+/// its rank (0, 1, 2), so the queue sorts by the column.
+#[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Priority {
+    Normal,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+    /// An unknown rank reads as the nearest known one.
+    pub fn from_rank(rank: i64) -> Priority {
+        match rank {
+            i64::MIN..=0 => Priority::Normal,
+            1 => Priority::High,
+            _ => Priority::Urgent,
+        }
+    }
+}
+stored_enum!(
     /// Where a durable job is: waiting for its time (or its next retry), leased by a
     /// worker, or given up on and kept for inspection (a dead letter).
     JobState { Pending => "pending", Running => "running", Dead => "dead" });

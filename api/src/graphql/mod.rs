@@ -13,6 +13,7 @@ mod jobs;
 mod loaders;
 mod message;
 mod privacy;
+mod routing;
 mod share;
 mod subscription;
 mod types;
@@ -41,6 +42,7 @@ pub struct Query(
     blocks::BlocksQuery,
     audit::AuditQuery,
     privacy::PrivacyQuery,
+    routing::RoutingQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -52,6 +54,7 @@ pub struct Mutation(
     jobs::JobsMutation,
     blocks::BlocksMutation,
     privacy::PrivacyMutation,
+    routing::RoutingMutation,
 );
 
 pub use subscription::SharedExecution;

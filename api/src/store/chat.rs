@@ -314,7 +314,8 @@ impl Store {
     pub async fn assign_conversation(&self, org_id: &str, id: &str, assignee_id: Option<&str>, department_id: Option<&str>) -> StoreResult<ConversationRow> {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, ConversationRow>(concat!(
-                "update conversations set assignee_id = $1, department_id = $2, updated_at = $3 where id = $4 and org_id = $5 returning ",
+                "update conversations set assignee_id = $1, department_id = $2, updated_at = $3, \
+                 waiting_since = case when $1 is null then coalesce(waiting_since, $3) else null end, routed_by = null where id = $4 and org_id = $5 returning ",
                 conversation_cols!()
             ))
             .bind(assignee_id)

@@ -6,7 +6,7 @@ use crate::time::now_ms;
 
 impl Store {
     pub async fn create_department(&self, org_id: &str, name: &str) -> StoreResult<DepartmentRow> {
-        let row = DepartmentRow { id: new_id("dep"), org_id: org_id.to_owned(), name: name.to_owned(), created_at: now_ms() };
+        let row = DepartmentRow { id: new_id("dep"), org_id: org_id.to_owned(), name: name.to_owned(), created_at: now_ms(), assignment: "manual".into() };
         on_write!(self, |pool, DB| {
             sqlx::query::<DB>("insert into departments (id, org_id, name, created_at) values ($1, $2, $3, $4)")
                 .bind(&row.id)
@@ -21,7 +21,7 @@ impl Store {
 
     pub async fn department(&self, org_id: &str, id: &str) -> StoreResult<DepartmentRow> {
         on_read!(self, |pool, DB| {
-            sqlx::query_as::<DB, DepartmentRow>("select id, org_id, name, created_at from departments where id = $1 and org_id = $2")
+            sqlx::query_as::<DB, DepartmentRow>("select id, org_id, name, created_at, assignment from departments where id = $1 and org_id = $2")
                 .bind(id)
                 .bind(org_id)
                 .fetch_optional(pool)
@@ -33,7 +33,7 @@ impl Store {
 
     pub async fn departments(&self, org_id: &str) -> StoreResult<Vec<DepartmentRow>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, DepartmentRow>("select id, org_id, name, created_at from departments where org_id = $1 order by name")
+            Ok(sqlx::query_as::<DB, DepartmentRow>("select id, org_id, name, created_at, assignment from departments where org_id = $1 order by name")
                 .bind(org_id)
                 .fetch_all(pool)
                 .await?)
@@ -42,14 +42,16 @@ impl Store {
 
     pub async fn rename_department(&self, org_id: &str, id: &str, name: &str) -> StoreResult<DepartmentRow> {
         on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, DepartmentRow>("update departments set name = $1 where id = $2 and org_id = $3 returning id, org_id, name, created_at")
-                .bind(name)
-                .bind(id)
-                .bind(org_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(Into::into)
-                .found()
+            sqlx::query_as::<DB, DepartmentRow>(
+                "update departments set name = $1 where id = $2 and org_id = $3 returning id, org_id, name, created_at, assignment",
+            )
+            .bind(name)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
         })
     }
 

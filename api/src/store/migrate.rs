@@ -36,6 +36,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000008, "api key scopes", include_str!("../../../migrations/sqlite/20261205000008_api_key_scopes.sql")),
     (20261205000009, "privacy", include_str!("../../../migrations/sqlite/20261205000009_privacy.sql")),
     (20261205000010, "website privacy", include_str!("../../../migrations/sqlite/20261205000010_website_privacy.sql")),
+    (20261206000001, "routing", include_str!("../../../migrations/sqlite/20261206000001_routing.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -54,6 +55,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000008, "api key scopes", include_str!("../../../migrations/postgres/20261205000008_api_key_scopes.sql")),
     (20261205000009, "privacy", include_str!("../../../migrations/postgres/20261205000009_privacy.sql")),
     (20261205000010, "website privacy", include_str!("../../../migrations/postgres/20261205000010_website_privacy.sql")),
+    (20261206000001, "routing", include_str!("../../../migrations/postgres/20261206000001_routing.sql")),
 ];
 
 impl Store {

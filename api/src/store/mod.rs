@@ -70,6 +70,7 @@ mod invites;
 pub(crate) mod jobs;
 mod migrate;
 mod privacy;
+mod router;
 mod rows;
 mod sessions;
 mod websites;
@@ -84,6 +85,7 @@ pub use blocks::{BlockRow, NewBlock};
 pub use chat::{ConversationFilter, PageDirection};
 pub use jobs::{JobCount, JobRow, NewJob};
 pub use privacy::{ErasedCounts, ErasureRow, ExportRow, NewErasure, NewExport, RetentionRule, VisitorLookup, MAX_VISITORS_PER_REQUEST};
+pub use router::{RoutingPatch, RoutingSettingsRow};
 pub use rows::*;
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 

@@ -127,6 +127,8 @@ pub struct DepartmentRow {
     pub org_id: String,
     pub name: String,
     pub created_at: i64,
+    /// `manual`, `round_robin` or `least_busy` (`domain::Assignment`).
+    pub assignment: String,
 }
 
 #[derive(sqlx::FromRow, Debug, Clone, Serialize, Deserialize)]
@@ -190,6 +192,10 @@ pub struct ConversationRow {
     /// Left while nobody was available: the team answers by email.
     #[serde(deserialize_with = "flag")]
     pub is_offline: bool,
+    /// 0 normal, 1 high, 2 urgent.
+    pub priority: i64,
+    /// Why the router put it where it is ("round robin in Sales"); `None` if nobody routed it.
+    pub routed_by: Option<String>,
 }
 
 /// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
@@ -255,7 +261,7 @@ macro_rules! visitor_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline"
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by"
     };
 }
 macro_rules! message_cols {

@@ -41,6 +41,8 @@ const STAFF_ONLY: &[&str] = &[
     "Agent.status",
     "Agent.isOnline",
     "Agent.createdAt",
+    "Agent.capacity",
+    "Conversation.routedBy",
     "Visitor.currentUrl",
     "Visitor.pageViews",
 ];

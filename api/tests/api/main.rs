@@ -18,6 +18,7 @@ mod jobs;
 mod permissions;
 mod privacy;
 mod protocol;
+mod routing;
 mod rules;
 mod schema;
 mod tenancy;

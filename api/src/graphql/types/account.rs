@@ -35,6 +35,10 @@ impl Agent {
     async fn is_online(&self, ctx: &Context<'_>) -> bool {
         self.0.status == AgentStatus::Online && ctx.app().presence.agent_connected(&self.0.id).await
     }
+    /// Max concurrent chats the router gives this agent; 0: the organization's default.
+    async fn capacity(&self) -> i32 {
+        self.0.capacity as i32
+    }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
     }
@@ -50,6 +54,10 @@ impl Department {
     }
     async fn name(&self) -> &str {
         &self.0.name
+    }
+    /// How its waiting conversations get an assignee.
+    async fn assignment(&self) -> crate::domain::Assignment {
+        crate::domain::Assignment::from_db(&self.0.assignment).unwrap_or(crate::domain::Assignment::Manual)
     }
     /// The department's agents (agents and API keys only; a visitor gets none: an
     /// agent's email, role and status are staff-only, and a visitor reaches departments

@@ -121,6 +121,28 @@ impl Conversation {
     async fn department(&self, ctx: &Context<'_>) -> GqlResult<Option<Department>> {
         Ok(ctx.app().department_of(&self.0).await?.map(Department))
     }
+    /// Higher priorities are served first from the queue (`NORMAL` for a visitor: how
+    /// the team ranks them is the team's).
+    async fn priority(&self, ctx: &Context<'_>) -> crate::domain::Priority {
+        if is_staff(ctx) {
+            crate::domain::Priority::from_rank(self.0.priority)
+        } else {
+            crate::domain::Priority::Normal
+        }
+    }
+    /// Why the router assigned it where it is ("round robin in Sales"); null if a person
+    /// did (agents only).
+    async fn routed_by(&self, ctx: &Context<'_>) -> Option<&str> {
+        self.0.routed_by.as_deref().filter(|_| is_staff(ctx))
+    }
+    /// Its place among the conversations waiting for an agent (1 is next), or null
+    /// when it is not waiting (assigned, pending, resolved, or not yet in the queue).
+    async fn queue_position(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        if self.0.assignee_id.is_some() || self.0.status != crate::domain::ConversationStatus::Open || !self.0.queued {
+            return Ok(None);
+        }
+        Ok(ctx.app().queue_position(&self.0.id).await?.map(|n| n as i32))
+    }
     /// The highest `seq` handed out in this conversation.
     async fn last_seq(&self) -> i32 {
         self.0.last_seq as i32

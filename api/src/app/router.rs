@@ -1,0 +1,197 @@
+//! The Message Router's assignment: when a conversation starts waiting, when an agent
+//! frees a slot (resolve, pending, unassign), comes online or connects, or when the
+//! settings change, the organization gets an assignment run (`Store::assign_waiting`,
+//! one transaction whose decisions rest on the database, not on this node's memory).
+//! Runs for one organization are coalesced on this node: a trigger during a run asks
+//! for one more run after it, never a second run beside it. A sweep every few seconds
+//! runs every organization with a waiting conversation, so a run lost to a crash or a
+//! dropped trigger (or an agent whose grace ran out) is made up for soon.
+//!
+//! Agents' connections reach the database as leases: the node holding an agent's
+//! socket extends `connected_until` every `HEARTBEAT`; when the last socket closes it
+//! is set to now plus the organization's grace (default 60 s).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use super::App;
+use crate::auth::Principal;
+use crate::bus::{conversation_topic, org_topic, Event};
+use crate::domain::{Assignment, Priority};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{DepartmentRow, RoutingPatch, RoutingSettingsRow};
+use crate::time::now_ms;
+
+/// How often a node extends the leases of the agents it holds sockets for, and sweeps.
+const HEARTBEAT: Duration = Duration::from_secs(10);
+/// A lease outlives a few missed heartbeats.
+const LEASE_MS: i64 = 45_000;
+/// Waiting conversations told their new place after a run, per run.
+const POSITION_UPDATES: usize = 100;
+
+/// This node's runs in flight: organization -> another run was asked for meanwhile.
+#[derive(Default)]
+pub struct Router {
+    running: Mutex<HashMap<String, bool>>,
+}
+
+/// Capacity bounds an owner may set (0: the organization's default).
+const MAX_CAPACITY: i64 = 100;
+
+impl App {
+    /// Asks for an assignment run for the organization (returns at once).
+    pub fn route(&self, org_id: &str) {
+        let Some(app) = self.me.upgrade() else { return };
+        {
+            let mut running = self.router.running.lock().expect("router lock");
+            if let Some(again) = running.get_mut(org_id) {
+                *again = true;
+                return;
+            }
+            running.insert(org_id.to_owned(), false);
+        }
+        let org_id = org_id.to_owned();
+        tokio::spawn(async move {
+            loop {
+                app.assignment_run(&org_id).await;
+                let mut running = app.router.running.lock().expect("router lock");
+                match running.get_mut(&org_id) {
+                    Some(again) if *again => *again = false,
+                    _ => {
+                        running.remove(&org_id);
+                        return;
+                    }
+                }
+            }
+        });
+    }
+
+    /// One run: commits the assignments, then tells the assigned conversations and
+    /// the ones still waiting (their place moved).
+    async fn assignment_run(&self, org_id: &str) {
+        let assigned = match self.store.assign_waiting(org_id, now_ms()).await {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = ?e, org_id, "assignment run failed; the sweep retries");
+                return;
+            }
+        };
+        if assigned.is_empty() {
+            return;
+        }
+        self.metrics.assignments.add(assigned.len() as u64);
+        for row in &assigned {
+            let ev = Event::ConversationUpdated { conversation: row.clone() };
+            self.bus.publish(&conversation_topic(&row.id), ev.clone());
+            self.bus.publish(&org_topic(&row.org_id), ev);
+        }
+        // The visitors still waiting moved up: their conversation's subscribers refetch
+        // `queuePosition` (capped: the rest see it on their next update).
+        match self.store.waiting_conversations(org_id, POSITION_UPDATES as i64).await {
+            Ok(rows) => {
+                for row in rows {
+                    self.bus.publish(&conversation_topic(&row.id), Event::ConversationUpdated { conversation: row });
+                }
+            }
+            Err(e) => tracing::warn!(error = ?e, "reading the queue after a run"),
+        }
+    }
+
+    /// Starts the heartbeat (leases of the agents connected here) and the sweep.
+    pub(super) fn spawn_router(self: &Arc<Self>) {
+        let weak = Arc::downgrade(self);
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(HEARTBEAT);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                let Some(app) = weak.upgrade() else { return };
+                let here = app.presence.local_agents();
+                if let Err(e) = app.store.extend_connections(&here, now_ms() + LEASE_MS).await {
+                    tracing::warn!(error = ?e, "extending agents' connection leases");
+                }
+                match app.store.orgs_with_waiting(1_000).await {
+                    Ok(orgs) => orgs.iter().for_each(|org| app.route(org)),
+                    Err(e) => tracing::warn!(error = ?e, "sweeping the waiting queues"),
+                }
+            }
+        });
+    }
+
+    /// An agent's first socket on this node opened, or their last one closed.
+    pub(super) fn agent_connection(&self, org_id: &str, agent_id: &str, up: bool) {
+        let Some(app) = self.me.upgrade() else { return };
+        let (org_id, agent_id) = (org_id.to_owned(), agent_id.to_owned());
+        tokio::spawn(async move {
+            // A socket that opened and closed at once: the later state wins, whichever
+            // of the two tasks runs first.
+            if app.presence.is_local_agent(&agent_id) != up {
+                return;
+            }
+            let now = now_ms();
+            let done = if up {
+                app.store.extend_connections(std::slice::from_ref(&agent_id), now + LEASE_MS).await
+            } else {
+                app.store.end_connection(&agent_id, now).await
+            };
+            match done {
+                Ok(()) if up => app.route(&org_id),
+                Ok(()) => {}
+                Err(e) => tracing::warn!(error = ?e, "recording an agent's connection"),
+            }
+        });
+    }
+
+    pub async fn routing_settings(&self, p: &Principal) -> ApiResult<RoutingSettingsRow> {
+        let (org_id, _, _) = super::staff(p)?;
+        Ok(self.store.routing_settings(org_id).await?)
+    }
+
+    pub async fn update_routing_settings(&self, p: &Principal, patch: RoutingPatch) -> ApiResult<RoutingSettingsRow> {
+        let a = super::admin(p)?;
+        if patch.default_capacity.is_some_and(|c| !(1..=MAX_CAPACITY).contains(&c)) {
+            return Err(ApiError::BadInput(format!("defaultCapacity must be 1 to {MAX_CAPACITY}")));
+        }
+        if patch.offline_grace_seconds.is_some_and(|s| !(0..=3_600).contains(&s)) {
+            return Err(ApiError::BadInput("offlineGraceSeconds must be 0 to 3600".into()));
+        }
+        let row = self.store.set_routing_settings(&a.org_id, &patch).await?;
+        self.audit(p, "routing.update", None).await?;
+        self.route(&a.org_id);
+        Ok(row)
+    }
+
+    pub async fn set_department_assignment(&self, p: &Principal, id: &str, mode: Assignment) -> ApiResult<DepartmentRow> {
+        let a = super::admin(p)?;
+        let row = self.store.set_department_assignment(&a.org_id, id, mode).await.map_err(|e| super::not_found(e, "department"))?;
+        self.audit(p, "department.assignment", Some(id)).await?;
+        self.route(&a.org_id);
+        Ok(row)
+    }
+
+    pub async fn set_agent_capacity(&self, p: &Principal, agent_id: &str, capacity: i64) -> ApiResult<super::AgentRow> {
+        let a = super::admin(p)?;
+        if !(0..=MAX_CAPACITY).contains(&capacity) {
+            return Err(ApiError::BadInput(format!("capacity must be 0 (the organization's default) to {MAX_CAPACITY}")));
+        }
+        let row = self.store.set_agent_capacity(&a.org_id, agent_id, capacity).await.map_err(|e| super::not_found(e, "agent"))?;
+        self.audit(p, "agent.capacity", Some(agent_id)).await?;
+        self.route(&a.org_id);
+        Ok(row)
+    }
+
+    pub async fn set_conversation_priority(&self, p: &Principal, conversation_id: &str, priority: Priority) -> ApiResult<super::ConversationRow> {
+        let (org_id, _, _) = super::staff(p)?;
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        let row = self.store.set_conversation_priority(org_id, &conv.id, priority.rank()).await?;
+        self.publish_conversation(&row);
+        self.route(org_id);
+        Ok(row)
+    }
+
+    /// The conversation's place in its queue (1 is next), if it is waiting.
+    pub async fn queue_position(&self, conversation_id: &str) -> ApiResult<Option<i64>> {
+        Ok(self.store.queue_position(conversation_id).await?)
+    }
+}

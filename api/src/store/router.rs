@@ -1,0 +1,409 @@
+//! The router's storage: assignment settings, agents' connection leases, and the
+//! assignment run itself. A run is one transaction that reads the waiting queue and
+//! the free agents and writes every assignment it decides, so its decisions never
+//! rest on one node's memory: on SQLite the one write connection serializes runs, on
+//! PostgreSQL the organization's row is locked (`for update`) for the run, so two
+//! nodes' runs for one organization take turns and never give a conversation two
+//! assignees or an agent more chats than their capacity.
+
+use std::collections::HashMap;
+
+use super::rows::conversation_cols;
+use super::{ConversationRow, Found, Store, StoreResult};
+use crate::domain::Assignment;
+
+/// An organization's assignment settings (`routingSettings`).
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct RoutingSettingsRow {
+    /// For conversations without a department.
+    pub assignment: String,
+    pub default_capacity: i64,
+    pub pending_counts: bool,
+    pub offline_grace_seconds: i64,
+}
+
+/// What an owner or admin changes; `None` leaves a setting as it is.
+#[derive(Debug, Default)]
+pub struct RoutingPatch {
+    pub assignment: Option<Assignment>,
+    pub default_capacity: Option<i64>,
+    pub pending_counts: Option<bool>,
+    pub offline_grace_seconds: Option<i64>,
+}
+
+/// The most waiting conversations one run looks at (the oldest, by priority).
+const RUN_LIMIT: i64 = 1_000;
+
+#[derive(sqlx::FromRow)]
+struct Waiting {
+    id: String,
+    department_id: Option<String>,
+    department_name: Option<String>,
+    assignment: String,
+}
+
+#[derive(sqlx::FromRow)]
+struct Free {
+    id: String,
+    capacity: i64,
+    load: i64,
+    last_assigned_at: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct Member {
+    department_id: String,
+    agent_id: String,
+    last_assigned_at: i64,
+}
+
+/// One assignment decided by a run.
+struct Decision {
+    conversation_id: String,
+    agent_id: String,
+    department_id: Option<String>,
+    routed_by: String,
+}
+
+/// Decides who gets which waiting conversation: in queue order (priority, then
+/// arrival), each goes to a free member of its department (or any free agent without
+/// one) by the department's mode; a conversation nobody can take leaves its place to
+/// the next, which can only be in another department or pool, so arrival order holds
+/// within each pool. Pure, so the rules are tested without a database.
+fn decide(waiting: &[Waiting], agents: &mut HashMap<String, Free>, members: &mut [Member], now: i64) -> Vec<Decision> {
+    let mut out = Vec::new();
+    // Each decision moves its agent's "last assigned" forward by a tick, so several
+    // decisions in one run still take turns.
+    let mut tick = now;
+    for w in waiting {
+        let mode = Assignment::from_db(&w.assignment).unwrap_or(Assignment::Manual);
+        if mode == Assignment::Manual {
+            continue;
+        }
+        // Candidates: (agent id, load, last assigned in this pool).
+        let candidates: Vec<(String, i64, i64)> = match &w.department_id {
+            Some(d) => members
+                .iter()
+                .filter(|m| &m.department_id == d)
+                .filter_map(|m| agents.get(&m.agent_id).filter(|a| a.load < a.capacity).map(|a| (a.id.clone(), a.load, m.last_assigned_at)))
+                .collect(),
+            None => agents.values().filter(|a| a.load < a.capacity).map(|a| (a.id.clone(), a.load, a.last_assigned_at)).collect(),
+        };
+        let best = match mode {
+            Assignment::LeastBusy => candidates.into_iter().min_by(|a, b| (a.1, a.2, &a.0).cmp(&(b.1, b.2, &b.0))),
+            _ => candidates.into_iter().min_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0))),
+        };
+        let Some((agent_id, _, _)) = best else { continue };
+        tick += 1;
+        let agent = agents.get_mut(&agent_id).expect("a candidate is a free agent");
+        agent.load += 1;
+        agent.last_assigned_at = tick;
+        if let Some(d) = &w.department_id {
+            if let Some(m) = members.iter_mut().find(|m| &m.department_id == d && m.agent_id == agent_id) {
+                m.last_assigned_at = tick;
+            }
+        }
+        let how = if mode == Assignment::LeastBusy { "least busy" } else { "round robin" };
+        let routed_by = match &w.department_name {
+            Some(name) => format!("{how} in {name}"),
+            None => how.to_owned(),
+        };
+        out.push(Decision { conversation_id: w.id.clone(), agent_id, department_id: w.department_id.clone(), routed_by });
+    }
+    out
+}
+
+impl Store {
+    pub async fn routing_settings(&self, org_id: &str) -> StoreResult<RoutingSettingsRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, RoutingSettingsRow>(
+                "select assignment, default_capacity, pending_counts, offline_grace_seconds from organizations where id = $1",
+            )
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    pub async fn set_routing_settings(&self, org_id: &str, p: &RoutingPatch) -> StoreResult<RoutingSettingsRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, RoutingSettingsRow>(
+                "update organizations set assignment = coalesce($1, assignment), default_capacity = coalesce($2, default_capacity), \
+                 pending_counts = coalesce($3, pending_counts), offline_grace_seconds = coalesce($4, offline_grace_seconds) where id = $5 \
+                 returning assignment, default_capacity, pending_counts, offline_grace_seconds",
+            )
+            .bind(p.assignment.map(Assignment::as_str))
+            .bind(p.default_capacity)
+            .bind(p.pending_counts)
+            .bind(p.offline_grace_seconds)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    pub async fn set_department_assignment(&self, org_id: &str, id: &str, mode: Assignment) -> StoreResult<super::DepartmentRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, super::DepartmentRow>(
+                "update departments set assignment = $1 where id = $2 and org_id = $3 returning id, org_id, name, created_at, assignment",
+            )
+            .bind(mode.as_str())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// 0: the organization's default.
+    pub async fn set_agent_capacity(&self, org_id: &str, id: &str, capacity: i64) -> StoreResult<super::AgentRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, super::AgentRow>(concat!(
+                "update agents set capacity = $1 where id = $2 and org_id = $3 and removed_at is null returning ",
+                super::rows::agent_cols!()
+            ))
+            .bind(capacity)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// The heartbeat of a node: these agents hold a live socket here, so they count as
+    /// connected until `until`.
+    pub async fn extend_connections(&self, agent_ids: &[String], until: i64) -> StoreResult<()> {
+        if agent_ids.is_empty() {
+            return Ok(());
+        }
+        let ids = serde_json::to_string(agent_ids).expect("ids serialize");
+        match self {
+            Store::Sqlite { write, .. } => {
+                sqlx::query("update agents set connected_until = max(connected_until, $1) where id in (select value from json_each($2))")
+                    .bind(until)
+                    .bind(ids)
+                    .execute(write)
+                    .await?;
+            }
+            Store::Postgres(pool) => {
+                sqlx::query("update agents set connected_until = greatest(connected_until, $1) where id in (select json_array_elements_text($2::json))")
+                    .bind(until)
+                    .bind(ids)
+                    .execute(pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The agent's last socket on this node closed: they count as connected for the
+    /// organization's grace from now (another node's heartbeat extends it again if
+    /// they still hold a socket there).
+    pub async fn end_connection(&self, agent_id: &str, now: i64) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "update agents set connected_until = $1 + 1000 * (select offline_grace_seconds from organizations o where o.id = agents.org_id) where id = $2",
+            )
+            .bind(now)
+            .bind(agent_id)
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Organizations with a conversation waiting for an assignee (for the sweep that
+    /// catches a run a crash interrupted).
+    pub async fn orgs_with_waiting(&self, limit: i64) -> StoreResult<Vec<String>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, String>("select distinct org_id from conversations where assignee_id is null and status = 'open' and queued limit $1")
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The first waiting conversations of the organization, in queue order.
+    pub async fn waiting_conversations(&self, org_id: &str, limit: i64) -> StoreResult<Vec<ConversationRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "select ",
+                conversation_cols!(),
+                " from conversations where org_id = $1 and assignee_id is null and status = 'open' and queued \
+                 order by priority desc, coalesce(waiting_since, created_at), id limit $2"
+            ))
+            .bind(org_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn set_conversation_priority(&self, org_id: &str, id: &str, priority: i64) -> StoreResult<ConversationRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set priority = $1, updated_at = $2 where id = $3 and org_id = $4 returning ",
+                conversation_cols!()
+            ))
+            .bind(priority)
+            .bind(crate::time::now_ms())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// The conversation's place in its queue (1 is next), or `None` if it is not waiting.
+    pub async fn queue_position(&self, conversation_id: &str) -> StoreResult<Option<i64>> {
+        let n = on_read!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i64>(
+                "select count(*) from conversations c join conversations w on w.org_id = c.org_id \
+                 and w.department_id is not distinct from c.department_id and w.assignee_id is null and w.status = 'open' and w.queued \
+                 where c.id = $1 and c.assignee_id is null and c.status = 'open' and c.queued \
+                 and (w.priority > c.priority or (w.priority = c.priority and (coalesce(w.waiting_since, w.created_at) < coalesce(c.waiting_since, c.created_at) \
+                 or (coalesce(w.waiting_since, w.created_at) = coalesce(c.waiting_since, c.created_at) and w.id <= c.id))))",
+            )
+            .bind(conversation_id)
+            .fetch_one(pool)
+            .await?
+        });
+        Ok((n > 0).then_some(n))
+    }
+
+    /// One assignment run for the organization: returns the conversations it assigned,
+    /// as written.
+    pub async fn assign_waiting(&self, org_id: &str, now: i64) -> StoreResult<Vec<ConversationRow>> {
+        let lock = match self {
+            Store::Sqlite { .. } => None,
+            Store::Postgres(_) => Some("select id from organizations where id = $1 for update"),
+        };
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            if let Some(lock) = lock {
+                sqlx::query::<DB>(lock).bind(org_id).execute(&mut *tx).await?;
+            }
+            let waiting = sqlx::query_as::<DB, Waiting>(
+                "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment \
+                 from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
+                 where c.org_id = $1 and c.assignee_id is null and c.status = 'open' and c.queued \
+                 order by c.priority desc, coalesce(c.waiting_since, c.created_at), c.id limit $2",
+            )
+            .bind(org_id)
+            .bind(RUN_LIMIT)
+            .fetch_all(&mut *tx)
+            .await?;
+            if waiting.iter().all(|w| w.assignment == Assignment::Manual.as_str()) {
+                return Ok(Vec::new());
+            }
+            let free = sqlx::query_as::<DB, Free>(
+                "select a.id, case when a.capacity > 0 then a.capacity else o.default_capacity end as capacity, a.last_assigned_at, \
+                 (select count(*) from conversations x where x.assignee_id = a.id and (x.status = 'open' or (o.pending_counts and x.status = 'pending'))) as load \
+                 from agents a join organizations o on o.id = a.org_id \
+                 where a.org_id = $1 and a.removed_at is null and a.status = 'online' and a.connected_until > $2",
+            )
+            .bind(org_id)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut agents: HashMap<String, Free> = free.into_iter().map(|a| (a.id.clone(), a)).collect();
+            if agents.values().all(|a| a.load >= a.capacity) {
+                return Ok(Vec::new());
+            }
+            let mut members = sqlx::query_as::<DB, Member>(
+                "select m.department_id, m.agent_id, m.last_assigned_at from department_members m join departments d on d.id = m.department_id where d.org_id = $1",
+            )
+            .bind(org_id)
+            .fetch_all(&mut *tx)
+            .await?;
+            let decisions = decide(&waiting, &mut agents, &mut members, now);
+            let mut assigned = Vec::with_capacity(decisions.len());
+            for d in &decisions {
+                let row = sqlx::query_as::<DB, ConversationRow>(concat!(
+                    "update conversations set assignee_id = $1, waiting_since = null, routed_by = $2, updated_at = $3 \
+                     where id = $4 and assignee_id is null and status = 'open' returning ",
+                    conversation_cols!()
+                ))
+                .bind(&d.agent_id)
+                .bind(&d.routed_by)
+                .bind(now)
+                .bind(&d.conversation_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+                let Some(row) = row else { continue };
+                let last = agents.get(&d.agent_id).map_or(now, |a| a.last_assigned_at);
+                sqlx::query::<DB>("update agents set last_assigned_at = $1 where id = $2").bind(last).bind(&d.agent_id).execute(&mut *tx).await?;
+                if let Some(dep) = &d.department_id {
+                    sqlx::query::<DB>("update department_members set last_assigned_at = $1 where department_id = $2 and agent_id = $3")
+                        .bind(last)
+                        .bind(dep)
+                        .bind(&d.agent_id)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                assigned.push(row);
+            }
+            tx.commit().await?;
+            Ok(assigned)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn waiting(id: &str, dep: Option<&str>, mode: Assignment) -> Waiting {
+        Waiting { id: id.into(), department_id: dep.map(Into::into), department_name: dep.map(Into::into), assignment: mode.as_str().into() }
+    }
+    fn free(id: &str, capacity: i64, load: i64, last: i64) -> (String, Free) {
+        (id.into(), Free { id: id.into(), capacity, load, last_assigned_at: last })
+    }
+    fn member(dep: &str, agent: &str, last: i64) -> Member {
+        Member { department_id: dep.into(), agent_id: agent.into(), last_assigned_at: last }
+    }
+    fn who(d: &[Decision]) -> Vec<(&str, &str)> {
+        d.iter().map(|d| (d.conversation_id.as_str(), d.agent_id.as_str())).collect()
+    }
+
+    #[test]
+    fn round_robin_takes_turns_and_capacity_holds() {
+        let w: Vec<_> = ["c1", "c2", "c3", "c4", "c5"].iter().map(|c| waiting(c, Some("sales"), Assignment::RoundRobin)).collect();
+        let mut agents: HashMap<_, _> = [free("ann", 2, 0, 5), free("bob", 2, 1, 1)].into_iter().collect();
+        let mut members = vec![member("sales", "ann", 5), member("sales", "bob", 1)];
+        let d = decide(&w, &mut agents, &mut members, 100);
+        // bob was given a chat longest ago; then ann; then ann again (bob is full at 2).
+        assert_eq!(who(&d), [("c1", "bob"), ("c2", "ann"), ("c3", "ann")]);
+        assert!(agents.values().all(|a| a.load <= a.capacity));
+        assert_eq!(d[0].routed_by, "round robin in sales");
+    }
+
+    #[test]
+    fn least_busy_prefers_the_emptiest_agent_and_manual_departments_wait() {
+        let w =
+            vec![waiting("m1", Some("support"), Assignment::Manual), waiting("c1", None, Assignment::LeastBusy), waiting("c2", None, Assignment::LeastBusy)];
+        let mut agents: HashMap<_, _> = [free("ann", 5, 3, 0), free("bob", 5, 1, 9)].into_iter().collect();
+        let d = decide(&w, &mut agents, &mut [], 100);
+        assert_eq!(who(&d), [("c1", "bob"), ("c2", "bob")]);
+    }
+
+    #[test]
+    fn only_members_take_a_departments_chats_and_a_blocked_pool_does_not_block_another() {
+        let w = vec![waiting("s1", Some("sales"), Assignment::RoundRobin), waiting("h1", Some("help"), Assignment::RoundRobin)];
+        // The sales member is full; help's member is free and not in sales.
+        let mut agents: HashMap<_, _> = [free("ann", 1, 1, 0), free("bob", 1, 0, 0)].into_iter().collect();
+        let mut members = vec![member("sales", "ann", 0), member("help", "bob", 0)];
+        let d = decide(&w, &mut agents, &mut members, 100);
+        assert_eq!(who(&d), [("h1", "bob")]);
+    }
+}

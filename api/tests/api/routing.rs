@@ -1,0 +1,288 @@
+//! The Message Router's assignment (docs/routing.md): modes, capacity, the waiting
+//! queue and its positions, who counts as online, and the rules' abuse cases.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const CONV: &str = "query($c: ID!) { conversation(id: $c) { id createdAt status assignee { id } assigneeName queuePosition priority routedBy } }";
+
+async fn conversation(app: &TestApp, token: &str, c: &str) -> Value {
+    app.ok(Some(token), CONV, json!({ "c": c })).await["conversation"].clone()
+}
+
+/// Polls until the conversation's assignee is `want` (None: still waiting after a
+/// moment, which is all a test can say of "not assigned").
+async fn wait_assignee(app: &TestApp, token: &str, c: &str, want: Option<&str>) -> Value {
+    // An assignment takes milliseconds; "still waiting" is checked for most of a second.
+    let polls = if want.is_some() { 100 } else { 15 };
+    for _ in 0..polls {
+        let conv = conversation(app, token, c).await;
+        let got = conv["assignee"]["id"].as_str();
+        if want.is_some() && got == want {
+            return conv;
+        }
+        if want.is_none() && got.is_some() {
+            panic!("{c} was assigned to {got:?}, expected it to wait");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let conv = conversation(app, token, c).await;
+    if want.is_some() {
+        panic!("{c} was not assigned to {want:?}: {conv}");
+    }
+    conv
+}
+
+/// An agent who is online: status ONLINE and a live socket (kept open by the caller).
+async fn online(app: &TestApp, agent: &Agent) -> Ws {
+    app.ok(Some(&agent.token), "mutation { setAgentStatus(status: ONLINE) { status } }", json!({})).await;
+    app.ws(&agent.token).await
+}
+
+async fn set(app: &TestApp, owner: &Agent, input: Value) {
+    app.ok(Some(&owner.token), "mutation($i: RoutingSettingsInput!) { updateRoutingSettings(input: $i) { assignment } }", json!({ "i": input })).await;
+}
+
+async fn capacity(app: &TestApp, owner: &Agent, agent: &Agent, n: i64) {
+    app.ok(Some(&owner.token), "mutation($a: ID!, $n: Int!) { setAgentCapacity(agentId: $a, capacity: $n) { capacity } }", json!({ "a": agent.id, "n": n }))
+        .await;
+}
+
+async fn resolve(app: &TestApp, agent: &Agent, c: &str) {
+    app.ok(Some(&agent.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }", json!({ "c": c })).await;
+}
+
+async fn chat(app: &TestApp, site: &Site, body: &str) -> (Visitor, String) {
+    let v = app.visitor(site).await;
+    let c = app.start_conversation(&v, Some(body)).await;
+    (v, c)
+}
+
+#[tokio::test]
+async fn round_robin_fills_free_agents_up_to_capacity_and_the_rest_wait_in_order() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN", "defaultCapacity": 1 })).await;
+    let _ann_ws = online(&app, &owner).await;
+    let _bob_ws = online(&app, &bob).await;
+
+    let (_, c1) = chat(&app, &site, "first").await;
+    // Assigned within a moment to one of the two.
+    let mut who = None;
+    for _ in 0..100 {
+        if let Some(id) = conversation(&app, &owner.token, &c1).await["assignee"]["id"].as_str() {
+            who = Some(id.to_owned());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let first_agent = who.expect("c1 assigned");
+    let other = if first_agent == owner.id { &bob } else { &owner };
+    // Round robin: the second chat goes to the other agent.
+    let (_, c2) = chat(&app, &site, "second").await;
+    let c2v = wait_assignee(&app, &owner.token, &c2, Some(&other.id)).await;
+    assert_eq!(c2v["routedBy"], "round robin");
+
+    // Both are at capacity: the next two wait, in arrival order.
+    let (v3, c3) = chat(&app, &site, "third").await;
+    let (v4, c4) = chat(&app, &site, "fourth").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let seen3 = conversation(&app, &v3.token, &c3).await;
+    let seen4 = conversation(&app, &v4.token, &c4).await;
+    assert_eq!((seen3["queuePosition"].clone(), seen4["queuePosition"].clone()), (json!(1), json!(2)), "{seen3} {seen4}");
+    assert!(seen3["assignee"].is_null() && seen3["routedBy"].is_null() && seen3["priority"] == "NORMAL");
+
+    // A resolve frees a slot: the oldest waiting chat takes it, the next moves up.
+    resolve(&app, other, &c2).await;
+    wait_assignee(&app, &owner.token, &c3, Some(&other.id)).await;
+    let seen4 = conversation(&app, &v4.token, &c4).await;
+    assert_eq!(seen4["queuePosition"], 1, "{seen4}");
+    assert!(conversation(&app, &v3.token, &c3).await["queuePosition"].is_null());
+    // What the visitor sees of the assignment: the agent's name, not how it was routed.
+    let v3_view = conversation(&app, &v3.token, &c3).await;
+    assert!(v3_view["assigneeName"].is_string() && v3_view["routedBy"].is_null(), "{v3_view}");
+}
+
+#[tokio::test]
+async fn priority_goes_first_and_least_busy_prefers_the_emptier_agent() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    // Nobody online yet: everything waits, whatever the mode.
+    set(&app, &owner, json!({ "assignment": "LEAST_BUSY", "defaultCapacity": 3 })).await;
+    let (_, old) = chat(&app, &site, "old").await;
+    let (_, urgent) = chat(&app, &site, "urgent").await;
+    app.ok(Some(&owner.token), "mutation($c: ID!) { setConversationPriority(conversationId: $c, priority: URGENT) { priority } }", json!({ "c": urgent }))
+        .await;
+    assert_eq!(conversation(&app, &owner.token, &urgent).await["queuePosition"], 1);
+    assert_eq!(conversation(&app, &owner.token, &old).await["queuePosition"], 2);
+
+    // Only Ann comes online, with room for one: the urgent chat is hers, the old one waits.
+    capacity(&app, &owner, &owner, 1).await;
+    let _ann_ws = online(&app, &owner).await;
+    let u = wait_assignee(&app, &owner.token, &urgent, Some(&owner.id)).await;
+    assert_eq!(u["routedBy"], "least busy");
+    wait_assignee(&app, &owner.token, &old, None).await;
+
+    // Bob comes online, and takes the old one and the next (Ann is full).
+    let _bob_ws = online(&app, &bob).await;
+    wait_assignee(&app, &owner.token, &old, Some(&bob.id)).await;
+    capacity(&app, &owner, &owner, 5).await;
+    // Least busy: Ann has 1 open, Bob 1: the tie goes to whoever was given one longest
+    // ago (Ann); then Bob has fewer.
+    let (_, n1) = chat(&app, &site, "n1").await;
+    wait_assignee(&app, &owner.token, &n1, Some(&owner.id)).await;
+    let (_, n2) = chat(&app, &site, "n2").await;
+    wait_assignee(&app, &owner.token, &n2, Some(&bob.id)).await;
+}
+
+#[tokio::test]
+async fn a_department_routes_only_to_its_members_and_manual_leaves_chats_to_people() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let dep = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id assignment } }", json!({})).await["createDepartment"].clone();
+    assert_eq!(dep["assignment"], "MANUAL");
+    let dep = dep["id"].as_str().unwrap().to_owned();
+    app.ok(Some(&owner.token), "mutation($d: ID!, $a: ID!) { addDepartmentMember(departmentId: $d, agentId: $a) { id } }", json!({ "d": dep, "a": bob.id }))
+        .await;
+    let _ann_ws = online(&app, &owner).await;
+    let _bob_ws = online(&app, &bob).await;
+
+    // The organization is manual (the default): a chat without a department waits.
+    let (_, loose) = chat(&app, &site, "hello").await;
+    // A chat moved to Sales while Sales is manual waits too.
+    let (_, sales) = chat(&app, &site, "pricing?").await;
+    let assign = "mutation($c: ID!, $d: ID) { assignConversation(input: {conversationId: $c, departmentId: $d}) { id } }";
+    app.ok(Some(&owner.token), assign, json!({ "c": sales, "d": dep })).await;
+    wait_assignee(&app, &owner.token, &sales, None).await;
+    // Sales turns round robin: the chat goes to its one member, Bob; the loose one stays.
+    let d =
+        app.ok(Some(&owner.token), "mutation($d: ID!) { setDepartmentAssignment(id: $d, assignment: ROUND_ROBIN) { assignment } }", json!({ "d": dep })).await;
+    assert_eq!(d["setDepartmentAssignment"]["assignment"], "ROUND_ROBIN");
+    let s = wait_assignee(&app, &owner.token, &sales, Some(&bob.id)).await;
+    assert_eq!(s["routedBy"], "round robin in Sales");
+    wait_assignee(&app, &owner.token, &loose, None).await;
+    assert_eq!(conversation(&app, &owner.token, &loose).await["queuePosition"], 1);
+}
+
+#[tokio::test]
+async fn agents_away_or_without_a_connection_get_nothing() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN", "offlineGraceSeconds": 0 })).await;
+    // Ann is ONLINE but has no socket; Bob has a socket but is AWAY.
+    app.ok(Some(&owner.token), "mutation { setAgentStatus(status: ONLINE) { status } }", json!({})).await;
+    app.ok(Some(&bob.token), "mutation { setAgentStatus(status: AWAY) { status } }", json!({})).await;
+    let bob_ws = app.ws(&bob.token).await;
+    let (_, c) = chat(&app, &site, "anyone?").await;
+    wait_assignee(&app, &owner.token, &c, None).await;
+    // Bob closes his socket and comes back ONLINE without one: still nobody. Ann
+    // connects: hers.
+    drop(bob_ws);
+    // (The server sees the close a moment later; within it, Bob still counted as connected.)
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.ok(Some(&bob.token), "mutation { setAgentStatus(status: ONLINE) { status } }", json!({})).await;
+    wait_assignee(&app, &owner.token, &c, None).await;
+    let _ann_ws = app.ws(&owner.token).await;
+    wait_assignee(&app, &owner.token, &c, Some(&owner.id)).await;
+}
+
+#[tokio::test]
+async fn a_burst_of_chats_never_puts_an_agent_over_capacity() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let mut agents = vec![owner.clone()];
+    for name in ["Bob", "Cyd"] {
+        agents.push(app.add_agent(&owner, name, "AGENT").await);
+    }
+    let site = app.create_website(&owner, &[]).await;
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN", "defaultCapacity": 2 })).await;
+    let mut sockets = Vec::new();
+    for a in &agents {
+        sockets.push(online(&app, a).await);
+    }
+    let chats: Vec<String> = futures_util::future::join_all((0..20).map(|i| {
+        let (app, site) = (&app, &site);
+        async move { chat(app, site, &format!("chat {i}")).await.1 }
+    }))
+    .await;
+    // Settled: six assigned (three agents, two each), fourteen waiting at 1..14.
+    let mut last = Vec::new();
+    for _ in 0..100 {
+        let mut rows = Vec::new();
+        for c in &chats {
+            rows.push(conversation(&app, &owner.token, c).await);
+        }
+        let assigned = rows.iter().filter(|r| r["assignee"]["id"].is_string()).count();
+        last = rows;
+        if assigned == 6 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let mut per_agent = std::collections::HashMap::new();
+    for r in &last {
+        if let Some(id) = r["assignee"]["id"].as_str() {
+            *per_agent.entry(id.to_owned()).or_insert(0) += 1;
+        }
+    }
+    assert_eq!(per_agent.len(), 3, "{last:?}");
+    assert!(per_agent.values().all(|n| *n == 2), "capacity 2 each: {per_agent:?}");
+    // Read again: the rows above were read one by one while the runs went on.
+    let mut positions = Vec::new();
+    for c in &chats {
+        positions.extend(conversation(&app, &owner.token, c).await["queuePosition"].as_i64());
+    }
+    positions.sort();
+    assert_eq!(positions, (1..=14).collect::<Vec<_>>(), "{last:#?}");
+}
+
+#[tokio::test]
+async fn routing_settings_are_for_admins_with_bounds_and_stay_in_their_organization() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let other = app.sign_up("Eve").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor(&site).await;
+    let dep = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"].clone();
+
+    let update = "mutation($i: RoutingSettingsInput!) { updateRoutingSettings(input: $i) { defaultCapacity } }";
+    assert_eq!(app.err(Some(&bob.token), update, json!({ "i": { "defaultCapacity": 3 } })).await, "FORBIDDEN");
+    assert_eq!(app.err(Some(&v.token), update, json!({ "i": { "defaultCapacity": 3 } })).await, "FORBIDDEN");
+    assert_eq!(app.err(None, update, json!({ "i": { "defaultCapacity": 3 } })).await, "UNAUTHENTICATED");
+    for bad in
+        [json!({ "defaultCapacity": 0 }), json!({ "defaultCapacity": 101 }), json!({ "offlineGraceSeconds": -1 }), json!({ "offlineGraceSeconds": 3601 })]
+    {
+        assert_eq!(app.err(Some(&owner.token), update, json!({ "i": bad })).await, "BAD_USER_INPUT", "{bad}");
+    }
+    let cap = "mutation($a: ID!, $n: Int!) { setAgentCapacity(agentId: $a, capacity: $n) { capacity } }";
+    assert_eq!(app.err(Some(&owner.token), cap, json!({ "a": bob.id, "n": 101 })).await, "BAD_USER_INPUT");
+    assert_eq!(app.err(Some(&owner.token), cap, json!({ "a": bob.id, "n": -1 })).await, "BAD_USER_INPUT");
+    assert_eq!(app.err(Some(&bob.token), cap, json!({ "a": bob.id, "n": 50 })).await, "FORBIDDEN");
+    // Another organization's agent and department are not found, and nothing changes.
+    assert_eq!(app.err(Some(&other.token), cap, json!({ "a": bob.id, "n": 50 })).await, "NOT_FOUND");
+    let mode = "mutation($d: ID!) { setDepartmentAssignment(id: $d, assignment: ROUND_ROBIN) { id } }";
+    assert_eq!(app.err(Some(&other.token), mode, json!({ "d": dep })).await, "NOT_FOUND");
+    let deps = app.ok(Some(&owner.token), "{ departments { assignment } agents { id capacity } }", json!({})).await;
+    assert_eq!(deps["departments"][0]["assignment"], "MANUAL");
+    assert!(deps["agents"].as_array().unwrap().iter().all(|a| a["capacity"] == 0), "{deps}");
+    // A visitor cannot set priorities or read settings.
+    let c = app.start_conversation(&v, Some("hi")).await;
+    let prio = "mutation($c: ID!) { setConversationPriority(conversationId: $c, priority: URGENT) { id } }";
+    assert_eq!(app.err(Some(&v.token), prio, json!({ "c": c })).await, "FORBIDDEN");
+    assert_eq!(app.err(Some(&other.token), prio, json!({ "c": c })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&v.token), "{ routingSettings { assignment } }", json!({})).await, "FORBIDDEN");
+    let s = app.ok(Some(&owner.token), "{ routingSettings { assignment defaultCapacity pendingCounts offlineGraceSeconds } }", json!({})).await;
+    assert_eq!(s["routingSettings"], json!({ "assignment": "MANUAL", "defaultCapacity": 5, "pendingCounts": false, "offlineGraceSeconds": 60 }));
+}
