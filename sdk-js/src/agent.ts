@@ -27,21 +27,38 @@ import {
   LogInDocument,
   MeDocument,
   RefreshSessionDocument,
+  RoutingSettingsDocument,
+  SetAgentCapacityDocument,
   SetAgentStatusDocument,
+  SetConversationPriorityDocument,
   SetConversationStatusDocument,
+  SetDepartmentAssignmentDocument,
   SignUpDocument,
   UpdateCannedResponseDocument,
+  UpdateRoutingSettingsDocument,
 } from './generated/documents.js';
 import type {
   AgentStatus,
+  Assignment,
   CannedResponseInput,
   ConversationFilter,
   ConversationStatus,
-  DepartmentsQuery,
+  Priority,
+  RoutingSettingsInput,
   SignUpInput,
   UpdateCannedResponseInput,
 } from './generated/types.js';
-import type { Agent, AgentConversation, CannedResponse, InboxEvent, Message, Page } from './types.js';
+import type {
+  Agent,
+  AgentCapacity,
+  AgentConversation,
+  CannedResponse,
+  Department,
+  InboxEvent,
+  Message,
+  Page,
+  RoutingSettings,
+} from './types.js';
 import type { History, HistoryOptions } from './visitor.js';
 import { load, save, type TokenStorage } from './util.js';
 
@@ -98,8 +115,8 @@ export interface AgentClient extends BaseClient {
   me(): Promise<Agent>;
   /** The organization's agents. */
   agents(): Promise<Agent[]>;
-  /** The organization's departments. */
-  departments(): Promise<DepartmentsQuery['departments']>;
+  /** The organization's departments, each with how its waiting conversations get an assignee. */
+  departments(): Promise<Department[]>;
   /** Sets the signed-in agent's availability. */
   setAgentStatus(status: AgentStatus): Promise<Agent>;
   /**
@@ -135,6 +152,33 @@ export interface AgentClient extends BaseClient {
   createCannedResponse(input: CannedResponseInput): Promise<CannedResponse>;
   updateCannedResponse(id: string, input: UpdateCannedResponseInput): Promise<CannedResponse>;
   deleteCannedResponse(id: string): Promise<boolean>;
+  /**
+   * How the organization's waiting conversations get an assignee (docs/routing.md): the
+   * mode for conversations without a department, the default capacity, whether pending
+   * chats count against it, and how long an agent stays online after their last
+   * connection closed. Any agent may read it.
+   */
+  routingSettings(): Promise<RoutingSettings>;
+  /**
+   * Changes the routing settings (owners and admins; others get `FORBIDDEN`). Fields
+   * left out stay as they are; `defaultCapacity` is 1 to 100 and `offlineGraceSeconds`
+   * 0 to 3600, anything else is refused with `BAD_USER_INPUT` and changes nothing.
+   *
+   * @example
+   * ```ts
+   * await agent.updateRoutingSettings({ assignment: 'ROUND_ROBIN', defaultCapacity: 3 })
+   * ```
+   */
+  updateRoutingSettings(input: RoutingSettingsInput): Promise<RoutingSettings>;
+  /** Sets how a department's waiting conversations get an assignee (owners and admins). */
+  setDepartmentAssignment(departmentId: string, assignment: Assignment): Promise<Department>;
+  /**
+   * Sets the most chats the router gives an agent at once, 0 to 100; `0` means the
+   * organization's `defaultCapacity` (owners and admins).
+   */
+  setAgentCapacity(agentId: string, capacity: number): Promise<AgentCapacity>;
+  /** Ranks a conversation in the queue: higher priorities are served first. */
+  setConversationPriority(conversationId: string, priority: Priority): Promise<AgentConversation>;
 }
 
 /** The claims the client reads from an access token (a JWT). */
@@ -287,5 +331,11 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     createCannedResponse: (input) => rootField(http(CreateCannedResponseDocument, { input })),
     updateCannedResponse: (id, input) => rootField(http(UpdateCannedResponseDocument, { id, input })),
     deleteCannedResponse: (id) => rootField(http(DeleteCannedResponseDocument, { id })),
+    routingSettings: () => rootField(http(RoutingSettingsDocument)),
+    updateRoutingSettings: (input) => rootField(http(UpdateRoutingSettingsDocument, { input })),
+    setDepartmentAssignment: (id, assignment) => rootField(http(SetDepartmentAssignmentDocument, { id, assignment })),
+    setAgentCapacity: (agentId, capacity) => rootField(http(SetAgentCapacityDocument, { agentId, capacity })),
+    setConversationPriority: (conversationId, priority) =>
+      rootField(http(SetConversationPriorityDocument, { conversationId, priority })),
   };
 }

@@ -6,9 +6,12 @@ import type {
   AgentConversationFieldsFragment,
   AgentFieldsFragment,
   CannedResponseFieldsFragment,
+  DepartmentsQuery,
   InboxEventsSubscription,
   MessageFieldsFragment,
   ReadReceiptFieldsFragment,
+  RoutingSettingsFieldsFragment,
+  SetAgentCapacityMutation,
   TypingFieldsFragment,
   VisitorConversationFieldsFragment,
   VisitorFieldsFragment,
@@ -22,14 +25,28 @@ export type Message = MessageFieldsFragment;
 export type ReadReceipt = ReadReceiptFieldsFragment;
 /** A participant started or stopped typing. */
 export type TypingEvent = TypingFieldsFragment;
-/** A conversation as its visitor sees it. */
+/**
+ * A conversation as its visitor sees it. `queuePosition` is its place among the
+ * conversations waiting for an agent (1 is next), `null` once assigned (or when not
+ * waiting); a waiting conversation's `ConversationUpdated` events carry the new place.
+ */
 export type VisitorConversation = VisitorConversationFieldsFragment;
-/** A conversation as an agent sees it: visitor details, assignee, department. */
+/**
+ * A conversation as an agent sees it: visitor details, assignee, department, and the
+ * router's view: `priority`, `queuePosition` (while it waits) and `routedBy` (why the
+ * router assigned it, `null` when a person did).
+ */
 export type AgentConversation = AgentConversationFieldsFragment;
 /** The visitor of a visitor session. */
 export type Visitor = VisitorFieldsFragment;
 /** A member of the support team. */
 export type Agent = AgentFieldsFragment;
+/** A department, with how its waiting conversations get an assignee. */
+export type Department = DepartmentsQuery['departments'][number];
+/** An agent's capacity: the most chats the router gives them at once (0: the organization's default). */
+export type AgentCapacity = SetAgentCapacityMutation['setAgentCapacity'];
+/** How the organization's waiting conversations get an assignee (see `AgentClient.routingSettings`). */
+export type RoutingSettings = RoutingSettingsFieldsFragment;
 /** A saved reply. */
 export type CannedResponse = CannedResponseFieldsFragment;
 /** A site the widget is installed on. */

@@ -43,14 +43,22 @@ import type {
   RefreshSessionMutationVariables,
   RevokeApiKeyMutation,
   RevokeApiKeyMutationVariables,
+  RoutingSettingsQuery,
+  RoutingSettingsQueryVariables,
   SendMessageMutation,
   SendMessageMutationVariables,
   SendTranscriptMutation,
   SendTranscriptMutationVariables,
+  SetAgentCapacityMutation,
+  SetAgentCapacityMutationVariables,
   SetAgentStatusMutation,
   SetAgentStatusMutationVariables,
+  SetConversationPriorityMutation,
+  SetConversationPriorityMutationVariables,
   SetConversationStatusMutation,
   SetConversationStatusMutationVariables,
+  SetDepartmentAssignmentMutation,
+  SetDepartmentAssignmentMutationVariables,
   SetTypingMutation,
   SetTypingMutationVariables,
   SignUpMutation,
@@ -61,6 +69,8 @@ import type {
   StartVisitorSessionMutationVariables,
   UpdateCannedResponseMutation,
   UpdateCannedResponseMutationVariables,
+  UpdateRoutingSettingsMutation,
+  UpdateRoutingSettingsMutationVariables,
   VisitorConversationQuery,
   VisitorConversationQueryVariables,
   VisitorConversationEventsSubscription,
@@ -76,13 +86,13 @@ import type {
 } from './types.js';
 
 /** `query AgentConversation` */
-export const AgentConversationDocument = "query AgentConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentConversationQuery, AgentConversationQueryVariables>;
+export const AgentConversationDocument = "query AgentConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentConversationQuery, AgentConversationQueryVariables>;
 
 /** `subscription AgentConversationEvents` */
-export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
+export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
 
 /** `query AgentConversationInfo` */
-export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
+export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
 
 /** `query AgentMessages` */
 export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentMessagesQuery, AgentMessagesQueryVariables>;
@@ -91,13 +101,13 @@ export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$befor
 export const AgentsDocument = "query Agents{agents{id name email role status isOnline}}" as TypedDocument<AgentsQuery, AgentsQueryVariables>;
 
 /** `mutation AssignConversation` */
-export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
+export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
 
 /** `query CannedResponses` */
 export const CannedResponsesDocument = "query CannedResponses{cannedResponses{id shortcut title body updatedAt}}" as TypedDocument<CannedResponsesQuery, CannedResponsesQueryVariables>;
 
 /** `query Conversations` */
-export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
+export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
 
 /** `mutation CreateApiKey` */
 export const CreateApiKeyDocument = "mutation CreateApiKey($name:String!){createApiKey(name:$name){secret apiKey{id name}}}" as TypedDocument<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
@@ -115,10 +125,10 @@ export const CurrentVisitorDocument = "query CurrentVisitor{currentVisitor{id na
 export const DeleteCannedResponseDocument = "mutation DeleteCannedResponse($id:ID!){deleteCannedResponse(id:$id)}" as TypedDocument<DeleteCannedResponseMutation, DeleteCannedResponseMutationVariables>;
 
 /** `query Departments` */
-export const DepartmentsDocument = "query Departments{departments{id name}}" as TypedDocument<DepartmentsQuery, DepartmentsQueryVariables>;
+export const DepartmentsDocument = "query Departments{departments{id name assignment}}" as TypedDocument<DepartmentsQuery, DepartmentsQueryVariables>;
 
 /** `subscription InboxEvents` */
-export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
+export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
 
 /** `mutation LogIn` */
 export const LogInDocument = "mutation LogIn($input:LogInInput!){logIn(input:$input){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<LogInMutation, LogInMutationVariables>;
@@ -130,7 +140,7 @@ export const MarkReadDocument = "mutation MarkRead($conversationId:ID!$messageId
 export const MeDocument = "query Me{me{id name email role status isOnline}}" as TypedDocument<MeQuery, MeQueryVariables>;
 
 /** `mutation RateConversation` */
-export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
+export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
 
 /** `mutation RefreshSession` */
 export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:String!){refreshSession(refreshToken:$refreshToken){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<RefreshSessionMutation, RefreshSessionMutationVariables>;
@@ -138,17 +148,29 @@ export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:Str
 /** `mutation RevokeApiKey` */
 export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey(id:$id)}" as TypedDocument<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 
+/** `query RoutingSettings` */
+export const RoutingSettingsDocument = "query RoutingSettings{routingSettings{assignment defaultCapacity pendingCounts offlineGraceSeconds}}" as TypedDocument<RoutingSettingsQuery, RoutingSettingsQueryVariables>;
+
 /** `mutation SendMessage` */
 export const SendMessageDocument = "mutation SendMessage($input:SendMessageInput!){sendMessage(input:$input){id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}" as TypedDocument<SendMessageMutation, SendMessageMutationVariables>;
 
 /** `mutation SendTranscript` */
 export const SendTranscriptDocument = "mutation SendTranscript($conversationId:ID!$email:String){sendTranscript(conversationId:$conversationId email:$email)}" as TypedDocument<SendTranscriptMutation, SendTranscriptMutationVariables>;
 
+/** `mutation SetAgentCapacity` */
+export const SetAgentCapacityDocument = "mutation SetAgentCapacity($agentId:ID!$capacity:Int!){setAgentCapacity(agentId:$agentId capacity:$capacity){id name capacity}}" as TypedDocument<SetAgentCapacityMutation, SetAgentCapacityMutationVariables>;
+
 /** `mutation SetAgentStatus` */
 export const SetAgentStatusDocument = "mutation SetAgentStatus($status:AgentStatus!){setAgentStatus(status:$status){id name email role status isOnline}}" as TypedDocument<SetAgentStatusMutation, SetAgentStatusMutationVariables>;
 
+/** `mutation SetConversationPriority` */
+export const SetConversationPriorityDocument = "mutation SetConversationPriority($conversationId:ID!$priority:Priority!){setConversationPriority(conversationId:$conversationId priority:$priority){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationPriorityMutation, SetConversationPriorityMutationVariables>;
+
 /** `mutation SetConversationStatus` */
-export const SetConversationStatusDocument = "mutation SetConversationStatus($conversationId:ID!$status:ConversationStatus!){setConversationStatus(conversationId:$conversationId status:$status){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationStatusMutation, SetConversationStatusMutationVariables>;
+export const SetConversationStatusDocument = "mutation SetConversationStatus($conversationId:ID!$status:ConversationStatus!){setConversationStatus(conversationId:$conversationId status:$status){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationStatusMutation, SetConversationStatusMutationVariables>;
+
+/** `mutation SetDepartmentAssignment` */
+export const SetDepartmentAssignmentDocument = "mutation SetDepartmentAssignment($id:ID!$assignment:Assignment!){setDepartmentAssignment(id:$id assignment:$assignment){id name assignment}}" as TypedDocument<SetDepartmentAssignmentMutation, SetDepartmentAssignmentMutationVariables>;
 
 /** `mutation SetTyping` */
 export const SetTypingDocument = "mutation SetTyping($conversationId:ID!$isTyping:Boolean!$isPrivate:Boolean){setTyping(conversationId:$conversationId isTyping:$isTyping isPrivate:$isPrivate)}" as TypedDocument<SetTypingMutation, SetTypingMutationVariables>;
@@ -157,7 +179,7 @@ export const SetTypingDocument = "mutation SetTyping($conversationId:ID!$isTypin
 export const SignUpDocument = "mutation SignUp($input:SignUpInput!){signUp(input:$input){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<SignUpMutation, SignUpMutationVariables>;
 
 /** `mutation StartConversation` */
-export const StartConversationDocument = "mutation StartConversation($input:StartConversationInput!){startConversation(input:$input){id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<StartConversationMutation, StartConversationMutationVariables>;
+export const StartConversationDocument = "mutation StartConversation($input:StartConversationInput!){startConversation(input:$input){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<StartConversationMutation, StartConversationMutationVariables>;
 
 /** `mutation StartVisitorSession` */
 export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:StartVisitorSessionInput!){startVisitorSession(input:$input){token resumeToken visitor{id name email externalId}}}" as TypedDocument<StartVisitorSessionMutation, StartVisitorSessionMutationVariables>;
@@ -165,14 +187,17 @@ export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:
 /** `mutation UpdateCannedResponse` */
 export const UpdateCannedResponseDocument = "mutation UpdateCannedResponse($id:ID!$input:UpdateCannedResponseInput!){updateCannedResponse(id:$id input:$input){id shortcut title body updatedAt}}" as TypedDocument<UpdateCannedResponseMutation, UpdateCannedResponseMutationVariables>;
 
+/** `mutation UpdateRoutingSettings` */
+export const UpdateRoutingSettingsDocument = "mutation UpdateRoutingSettings($input:RoutingSettingsInput!){updateRoutingSettings(input:$input){assignment defaultCapacity pendingCounts offlineGraceSeconds}}" as TypedDocument<UpdateRoutingSettingsMutation, UpdateRoutingSettingsMutationVariables>;
+
 /** `query VisitorConversation` */
-export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;
+export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;
 
 /** `subscription VisitorConversationEvents` */
-export const VisitorConversationEventsDocument = "subscription VisitorConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}}}" as TypedDocument<VisitorConversationEventsSubscription, VisitorConversationEventsSubscriptionVariables>;
+export const VisitorConversationEventsDocument = "subscription VisitorConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}}}" as TypedDocument<VisitorConversationEventsSubscription, VisitorConversationEventsSubscriptionVariables>;
 
 /** `query VisitorConversations` */
-export const VisitorConversationsDocument = "query VisitorConversations($first:Int$after:String){conversations(first:$first after:$after){nodes{id status assigneeName lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<VisitorConversationsQuery, VisitorConversationsQueryVariables>;
+export const VisitorConversationsDocument = "query VisitorConversations($first:Int$after:String){conversations(first:$first after:$after){nodes{id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<VisitorConversationsQuery, VisitorConversationsQueryVariables>;
 
 /** `query VisitorMessages` */
 export const VisitorMessagesDocument = "query VisitorMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorMessagesQuery, VisitorMessagesQueryVariables>;

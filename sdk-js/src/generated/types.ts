@@ -26,6 +26,17 @@ export type AssigneeFilter =
   /** Assigned to anyone or no one. */
   | 'ANY';
 
+/**
+ * How a department's (or, with no department, the organization's) waiting
+ * conversations get an assignee: agents pick them (`MANUAL`), the free agent who was
+ * given a chat longest ago (`ROUND_ROBIN`), or the free agent with the fewest open
+ * chats (`LEAST_BUSY`). Free: online, connected, under capacity.
+ */
+export type Assignment =
+  | 'MANUAL'
+  | 'ROUND_ROBIN'
+  | 'LEAST_BUSY';
+
 /** `CannedResponseInput`, as the schema defines it. */
 export type CannedResponseInput = {
   shortcut: string;
@@ -74,11 +85,30 @@ export type PreChatFieldKind =
   | 'PHONE'
   | 'TEXTAREA';
 
+/**
+ * A conversation's place in the queue: higher priorities are served first. Stored as
+ * its rank (0, 1, 2), so the queue sorts by the column.
+ */
+export type Priority =
+  | 'NORMAL'
+  | 'HIGH'
+  | 'URGENT';
+
 /** An agent's role in the organization. */
 export type Role =
   | 'OWNER'
   | 'ADMIN'
   | 'AGENT';
+
+/** Absent fields stay as they are. */
+export type RoutingSettingsInput = {
+  assignment?: Assignment | null | undefined;
+  /** 1 to 100. */
+  defaultCapacity?: number | null | undefined;
+  pendingCounts?: boolean | null | undefined;
+  /** 0 to 3600. */
+  offlineGraceSeconds?: number | null | undefined;
+};
 
 /** `SendMessageInput`, as the schema defines it. */
 export type SendMessageInput = {
@@ -181,7 +211,7 @@ export type AgentFieldsFragment = { id: string, name: string, email: string, rol
 export type AuthFieldsFragment = { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } };
 
 /** Fields of `fragment AgentConversationFields`. */
-export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
+export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
 
 /** Fields of `fragment CannedResponseFields`. */
 export type CannedResponseFieldsFragment = { id: string, shortcut: string, title: string, body: string, updatedAt: string };
@@ -235,7 +265,7 @@ export type DepartmentsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 /** Result of `query Departments`. */
-export type DepartmentsQuery = { departments: Array<{ id: string, name: string }> };
+export type DepartmentsQuery = { departments: Array<{ id: string, name: string, assignment: Assignment }> };
 
 /** Variables of `mutation SetAgentStatus`. */
 export type SetAgentStatusMutationVariables = Exact<{
@@ -255,7 +285,7 @@ export type ConversationsQueryVariables = Exact<{
 
 
 /** Result of `query Conversations`. */
-export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 /** Variables of `query AgentConversation`. */
 export type AgentConversationQueryVariables = Exact<{
@@ -266,7 +296,7 @@ export type AgentConversationQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversation`. */
-export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query AgentConversationInfo`. */
 export type AgentConversationInfoQueryVariables = Exact<{
@@ -275,7 +305,7 @@ export type AgentConversationInfoQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversationInfo`. */
-export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query AgentMessages`. */
 export type AgentMessagesQueryVariables = Exact<{
@@ -301,7 +331,7 @@ export type AgentConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
    };
 
 /** Variables of `subscription InboxEvents`. */
@@ -310,8 +340,8 @@ export type InboxEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 /** Result of `subscription InboxEvents`. */
 export type InboxEventsSubscription = { inboxEvents:
-    | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
     | { __typename: 'InboxMessageAdded', conversationId: string, preview: string, message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'VisitorPresenceChanged', visitorId: string, online: boolean }
    };
@@ -323,7 +353,7 @@ export type AssignConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation AssignConversation`. */
-export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `mutation SetConversationStatus`. */
 export type SetConversationStatusMutationVariables = Exact<{
@@ -333,7 +363,7 @@ export type SetConversationStatusMutationVariables = Exact<{
 
 
 /** Result of `mutation SetConversationStatus`. */
-export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query CannedResponses`. */
 export type CannedResponsesQueryVariables = Exact<{ [key: string]: never; }>;
@@ -404,6 +434,55 @@ export type RevokeApiKeyMutationVariables = Exact<{
 /** Result of `mutation RevokeApiKey`. */
 export type RevokeApiKeyMutation = { revokeApiKey: boolean };
 
+/** Fields of `fragment RoutingSettingsFields`. */
+export type RoutingSettingsFieldsFragment = { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number };
+
+/** Variables of `query RoutingSettings`. */
+export type RoutingSettingsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query RoutingSettings`. */
+export type RoutingSettingsQuery = { routingSettings: { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number } };
+
+/** Variables of `mutation UpdateRoutingSettings`. */
+export type UpdateRoutingSettingsMutationVariables = Exact<{
+  input: RoutingSettingsInput;
+}>;
+
+
+/** Result of `mutation UpdateRoutingSettings`. */
+export type UpdateRoutingSettingsMutation = { updateRoutingSettings: { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number } };
+
+/** Variables of `mutation SetDepartmentAssignment`. */
+export type SetDepartmentAssignmentMutationVariables = Exact<{
+  id: string | number;
+  assignment: Assignment;
+}>;
+
+
+/** Result of `mutation SetDepartmentAssignment`. */
+export type SetDepartmentAssignmentMutation = { setDepartmentAssignment: { id: string, name: string, assignment: Assignment } };
+
+/** Variables of `mutation SetAgentCapacity`. */
+export type SetAgentCapacityMutationVariables = Exact<{
+  agentId: string | number;
+  capacity: number;
+}>;
+
+
+/** Result of `mutation SetAgentCapacity`. */
+export type SetAgentCapacityMutation = { setAgentCapacity: { id: string, name: string, capacity: number } };
+
+/** Variables of `mutation SetConversationPriority`. */
+export type SetConversationPriorityMutationVariables = Exact<{
+  conversationId: string | number;
+  priority: Priority;
+}>;
+
+
+/** Result of `mutation SetConversationPriority`. */
+export type SetConversationPriorityMutation = { setConversationPriority: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
 
@@ -447,7 +526,7 @@ export type MarkReadMutation = { markRead: boolean };
 export type VisitorFieldsFragment = { id: string, name: string | null, email: string | null, externalId: string | null };
 
 /** Fields of `fragment VisitorConversationFields`. */
-export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null };
+export type VisitorConversationFieldsFragment = { id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null };
 
 /** Variables of `query WidgetConfig`. */
 export type WidgetConfigQueryVariables = Exact<{
@@ -482,7 +561,7 @@ export type VisitorConversationsQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversations`. */
-export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type VisitorConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 /** Variables of `mutation StartConversation`. */
 export type StartConversationMutationVariables = Exact<{
@@ -491,7 +570,7 @@ export type StartConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation StartConversation`. */
-export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+export type StartConversationMutation = { startConversation: { id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
 
 /** Variables of `query VisitorConversation`. */
 export type VisitorConversationQueryVariables = Exact<{
@@ -502,7 +581,7 @@ export type VisitorConversationQueryVariables = Exact<{
 
 
 /** Result of `query VisitorConversation`. */
-export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } } } };
+export type VisitorConversationQuery = { conversation: { id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } } } };
 
 /** Variables of `query VisitorMessages`. */
 export type VisitorMessagesQueryVariables = Exact<{
@@ -528,7 +607,7 @@ export type VisitorConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } }
    };
 
 /** Variables of `mutation SendTranscript`. */
@@ -550,4 +629,4 @@ export type RateConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation RateConversation`. */
-export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
