@@ -364,6 +364,7 @@ impl AgentClient {
             website_id: filter.website_id,
             visitor_id: filter.visitor_id,
             search: filter.search,
+            tag: filter.tag,
         };
         let vars = ops::conversations::Variables { filter: Some(filter), first: Some(50), after: after.map(str::to_owned) };
         let c = self.core.request::<ops::Conversations>(vars).await?.conversations;

@@ -459,6 +459,8 @@ pub struct ConversationFilter {
     pub visitor_id: Option<String>,
     /// Words found in messages (prefix match), or part of the visitor's name or email.
     pub search: Option<String>,
+    /// Only conversations with this tag.
+    pub tag: Option<String>,
 }
 
 /// One event of a conversation's stream. `C` is the conversation as the caller sees

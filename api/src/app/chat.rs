@@ -70,6 +70,8 @@ impl App {
             return Err(ApiError::PlanLimit("too many open conversations; continue an open one"));
         }
         let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id, offline).await?;
+        // Routed before its first message puts it in the queue.
+        let conv = self.apply_routing_rules(conv).await?;
         match body {
             Some(body) => {
                 let (_, conv) = self
@@ -386,8 +388,10 @@ impl App {
             Principal::Visitor(v) => {
                 f.visitor_id = Some(v.id.clone());
                 f.queued_only = false;
-                // A note's words must not find a conversation for its visitor.
+                // A note's words must not find a conversation for its visitor, nor
+                // the team's tags.
                 f.search_notes = false;
+                f.tag = None;
             }
             _ => {
                 f.queued_only = true;

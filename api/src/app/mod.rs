@@ -14,6 +14,7 @@ mod privacy;
 mod profile;
 mod reads;
 mod router;
+mod rules;
 mod visitors;
 mod vouch;
 
@@ -32,6 +33,7 @@ pub use presence::{Presence, Typing};
 pub use privacy::{ErasureMode, PersonRef, ERASE};
 pub use profile::EmailChange;
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
+pub use rules::{rule_of, RuleInput};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 pub use vouch::Confirmation;
 

@@ -121,6 +121,9 @@ pub enum PreChatFieldKind {
     Email,
     Phone,
     Textarea,
+    /// One of `options` (e.g. a topic or a department to talk to; routing rules can
+    /// route on the answer).
+    Select,
 }
 
 /// A field of the pre-chat form. `name` and `email` keys fill the visitor's own fields.
@@ -130,6 +133,9 @@ pub struct PreChatField {
     pub label: String,
     pub kind: PreChatFieldKind,
     pub required: bool,
+    /// The choices of a `SELECT` field (2 to 20, each 1 to 100 characters).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 fn attribute_key(k: &str) -> Result<String, ValidationError> {
@@ -158,7 +164,21 @@ impl PreChatField {
                 if label.is_empty() || label.chars().count() > 100 {
                     return Err(invalid("a pre-chat label must be 1 to 100 characters"));
                 }
-                Ok(PreChatField { key, label, ..f })
+                let options: Vec<String> = f.options.iter().map(|o| o.trim().to_owned()).collect();
+                match f.kind {
+                    PreChatFieldKind::Select => {
+                        let distinct: std::collections::HashSet<&String> = options.iter().collect();
+                        if !(2..=20).contains(&options.len())
+                            || distinct.len() != options.len()
+                            || options.iter().any(|o| o.is_empty() || o.chars().count() > 100)
+                        {
+                            return Err(invalid(format!("pre-chat field '{key}' (SELECT) needs 2 to 20 different options of 1 to 100 characters")));
+                        }
+                    }
+                    _ if !options.is_empty() => return Err(invalid(format!("only a SELECT pre-chat field has options ('{key}')"))),
+                    _ => {}
+                }
+                Ok(PreChatField { key, label, options, ..f })
             })
             .collect()
     }

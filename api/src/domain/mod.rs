@@ -4,6 +4,7 @@
 mod behaviour;
 pub mod conversation;
 mod enums;
+pub mod rules;
 pub use behaviour::*;
 pub use conversation::inbox_preview;
 pub use enums::*;

@@ -35,6 +35,8 @@ pub struct ConversationFilter {
     pub visitor_id: Option<ID>,
     /// Words found in messages (prefix match), or part of the visitor's name or email.
     pub search: Option<String>,
+    /// Only conversations with this tag (agents; ignored for a visitor).
+    pub tag: Option<String>,
 }
 
 #[derive(InputObject)]
@@ -136,6 +138,7 @@ impl ConversationQuery {
             website_id: filter.website_id.map(|i| i.0),
             visitor_id: filter.visitor_id.map(|i| i.0),
             search: filter.search.filter(|s| !s.trim().is_empty()),
+            tag: filter.tag.map(|t| t.trim().to_lowercase()),
             ..Default::default()
         };
         let rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;

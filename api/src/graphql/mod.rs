@@ -14,6 +14,7 @@ mod loaders;
 mod message;
 mod privacy;
 mod routing;
+mod rules;
 mod share;
 mod subscription;
 mod types;
@@ -43,6 +44,7 @@ pub struct Query(
     audit::AuditQuery,
     privacy::PrivacyQuery,
     routing::RoutingQuery,
+    rules::RulesQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,6 +57,7 @@ pub struct Mutation(
     blocks::BlocksMutation,
     privacy::PrivacyMutation,
     routing::RoutingMutation,
+    rules::RulesMutation,
 );
 
 pub use subscription::SharedExecution;

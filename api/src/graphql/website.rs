@@ -77,6 +77,8 @@ pub struct PreChatFieldInput {
     pub label: String,
     pub kind: Option<PreChatFieldKind>,
     pub required: Option<bool>,
+    /// The choices of a `SELECT` field (2 to 20).
+    pub options: Option<Vec<String>>,
 }
 
 #[derive(InputObject)]
@@ -213,7 +215,13 @@ impl WebsiteMutation {
             pre_chat_fields: input.pre_chat_fields.map(|fields| {
                 fields
                     .into_iter()
-                    .map(|f| PreChatField { key: f.key, label: f.label, kind: f.kind.unwrap_or(PreChatFieldKind::Text), required: f.required.unwrap_or(false) })
+                    .map(|f| PreChatField {
+                        key: f.key,
+                        label: f.label,
+                        kind: f.kind.unwrap_or(PreChatFieldKind::Text),
+                        required: f.required.unwrap_or(false),
+                        options: f.options.unwrap_or_default(),
+                    })
                     .collect()
             }),
             offline_messages: input.offline_messages,

@@ -22,6 +22,8 @@ pub struct ConversationFilter {
     pub search: Option<String>,
     /// Whether the search may match private notes (staff); a visitor's never does.
     pub search_notes: bool,
+    /// Only conversations with this tag.
+    pub tag: Option<String>,
 }
 
 /// Words of a search, letters and digits only (so nothing reaches a query parser),
@@ -128,6 +130,9 @@ impl Store {
             }
             if let Some(v) = &f.visitor_id {
                 q.push(" and visitor_id = ").push_bind(v.clone());
+            }
+            if let Some(t) = &f.tag {
+                q.push(" and exists (select 1 from conversation_tags t where t.conversation_id = conversations.id and t.tag = ").push_bind(t.clone()).push(")");
             }
             if let Some(search) = &f.search {
                 let terms = search_terms(search);

@@ -37,6 +37,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261205000009, "privacy", include_str!("../../../migrations/sqlite/20261205000009_privacy.sql")),
     (20261205000010, "website privacy", include_str!("../../../migrations/sqlite/20261205000010_website_privacy.sql")),
     (20261206000001, "routing", include_str!("../../../migrations/sqlite/20261206000001_routing.sql")),
+    (20261206000002, "routing rules", include_str!("../../../migrations/sqlite/20261206000002_routing_rules.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -56,6 +57,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261205000009, "privacy", include_str!("../../../migrations/postgres/20261205000009_privacy.sql")),
     (20261205000010, "website privacy", include_str!("../../../migrations/postgres/20261205000010_website_privacy.sql")),
     (20261206000001, "routing", include_str!("../../../migrations/postgres/20261206000001_routing.sql")),
+    (20261206000002, "routing rules", include_str!("../../../migrations/postgres/20261206000002_routing_rules.sql")),
 ];
 
 impl Store {

@@ -72,6 +72,7 @@ mod migrate;
 mod privacy;
 mod router;
 mod rows;
+mod rules;
 mod sessions;
 mod websites;
 
@@ -87,6 +88,7 @@ pub use jobs::{JobCount, JobRow, NewJob};
 pub use privacy::{ErasedCounts, ErasureRow, ExportRow, NewErasure, NewExport, RetentionRule, VisitorLookup, MAX_VISITORS_PER_REQUEST};
 pub use router::{RoutingPatch, RoutingSettingsRow};
 pub use rows::*;
+pub use rules::{RuleRow, RuleWrite};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 
 use std::path::Path;

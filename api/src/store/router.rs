@@ -330,7 +330,8 @@ impl Store {
             let mut assigned = Vec::with_capacity(decisions.len());
             for d in &decisions {
                 let row = sqlx::query_as::<DB, ConversationRow>(concat!(
-                    "update conversations set assignee_id = $1, waiting_since = null, routed_by = $2, updated_at = $3 \
+                    "update conversations set assignee_id = $1, waiting_since = null, \
+                     routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
                      where id = $4 and assignee_id is null and status = 'open' returning ",
                     conversation_cols!()
                 ))

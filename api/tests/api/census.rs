@@ -43,6 +43,7 @@ const STAFF_ONLY: &[&str] = &[
     "Agent.createdAt",
     "Agent.capacity",
     "Conversation.routedBy",
+    "Conversation.tags",
     "Visitor.currentUrl",
     "Visitor.pageViews",
 ];

@@ -286,3 +286,151 @@ async fn routing_settings_are_for_admins_with_bounds_and_stay_in_their_organizat
     let s = app.ok(Some(&owner.token), "{ routingSettings { assignment defaultCapacity pendingCounts offlineGraceSeconds } }", json!({})).await;
     assert_eq!(s["routingSettings"], json!({ "assignment": "MANUAL", "defaultCapacity": 5, "pendingCounts": false, "offlineGraceSeconds": 60 }));
 }
+
+const CREATE_RULE: &str = "mutation($i: RoutingRuleInput!) { createRoutingRule(input: $i) { id name position enabled conditions { field operator key value values } actions { departmentId priority tags } } }";
+
+#[tokio::test]
+async fn a_rule_routes_by_the_pre_chat_choice_to_a_department_with_priority_and_tags() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let fields = json!([{ "key": "topic", "label": "What is it about?", "kind": "SELECT", "required": true, "options": ["Sales", "Support"] }]);
+    let w = app
+        .ok(
+            Some(&owner.token),
+            "mutation($id: ID!, $f: [PreChatFieldInput!]) { updateWebsite(id: $id, input: {preChatFields: $f}) { preChatFields { key kind options } } }",
+            json!({ "id": site.id, "f": fields }),
+        )
+        .await;
+    assert_eq!(w["updateWebsite"]["preChatFields"][0]["options"], json!(["Sales", "Support"]));
+    let sales = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"].clone();
+    app.ok(Some(&owner.token), "mutation($d: ID!, $a: ID!) { addDepartmentMember(departmentId: $d, agentId: $a) { id } }", json!({ "d": sales, "a": bob.id }))
+        .await;
+    app.ok(Some(&owner.token), "mutation($d: ID!) { setDepartmentAssignment(id: $d, assignment: ROUND_ROBIN) { id } }", json!({ "d": sales })).await;
+    let rule = json!({ "name": "Sales questions", "conditions": [{ "field": "PRE_CHAT", "operator": "EQUALS", "key": "topic", "value": "sales" }],
+                       "actions": { "departmentId": sales, "priority": "HIGH", "tags": ["Sales", "pre-chat"] } });
+    let r = app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": rule })).await["createRoutingRule"].clone();
+    assert_eq!(r["position"], 1);
+    assert_eq!(r["actions"]["tags"], json!(["sales", "pre-chat"]), "tags are stored lowercased");
+    let _bob_ws = online(&app, &bob).await;
+
+    // A visitor who picked Sales: routed to Sales by the rule, then assigned to Bob.
+    let v = app.visitor_with(&site, json!({ "attributes": [{ "key": "topic", "value": "Sales" }] })).await;
+    let c = app.start_conversation(&v, Some("How much is the pro plan?")).await;
+    let conv = wait_assignee(&app, &owner.token, &c, Some(&bob.id)).await;
+    assert_eq!(conv["routedBy"], "rule: Sales questions; round robin in Sales");
+    assert_eq!(conv["priority"], "HIGH");
+    let tagged = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { tags department { name } } }", json!({ "c": c })).await;
+    assert_eq!(tagged["conversation"]["tags"], json!(["pre-chat", "sales"]));
+    assert_eq!(tagged["conversation"]["department"]["name"], "Sales");
+    // The visitor sees none of the team's labels.
+    let seen = app.ok(Some(&v.token), "query($c: ID!) { conversation(id: $c) { tags priority routedBy } }", json!({ "c": c })).await;
+    assert_eq!(seen["conversation"], json!({ "tags": [], "priority": "NORMAL", "routedBy": null }));
+
+    // Support: no rule matches; the conversation stays out of Sales and unassigned.
+    let v2 = app.visitor_with(&site, json!({ "attributes": [{ "key": "topic", "value": "Support" }] })).await;
+    let c2 = app.start_conversation(&v2, Some("My order is late")).await;
+    let conv2 = wait_assignee(&app, &owner.token, &c2, None).await;
+    assert!(conv2["routedBy"].is_null() && conv2["priority"] == "NORMAL", "{conv2}");
+
+    // The queue filters by tag; a visitor's filter by tag is ignored, never a probe.
+    let by_tag = "query($t: String) { conversations(filter: {tag: $t}) { edges { node { id } } } }";
+    let found = app.ok(Some(&owner.token), by_tag, json!({ "t": "SALES" })).await;
+    assert_eq!(found["conversations"]["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(found["conversations"]["edges"][0]["node"]["id"], json!(c));
+    let mine = app.ok(Some(&v2.token), by_tag, json!({ "t": "sales" })).await;
+    assert_eq!(mine["conversations"]["edges"].as_array().unwrap().len(), 1, "the visitor's own, unfiltered");
+    // Agents set tags by hand; bad ones are refused and change nothing.
+    let set = "mutation($c: ID!, $t: [String!]!) { setConversationTags(conversationId: $c, tags: $t) { tags } }";
+    let t = app.ok(Some(&bob.token), set, json!({ "c": c2, "t": ["Late order", "late order"] })).await;
+    assert_eq!(t["setConversationTags"]["tags"], json!(["late order"]));
+    assert_eq!(app.err(Some(&bob.token), set, json!({ "c": c2, "t": ["<script>"] })).await, "BAD_USER_INPUT");
+    let eleven: Vec<String> = (0..11).map(|i| format!("t{i}")).collect();
+    assert_eq!(app.err(Some(&bob.token), set, json!({ "c": c2, "t": eleven })).await, "BAD_USER_INPUT");
+    assert_eq!(app.err(Some(&v2.token), set, json!({ "c": c2, "t": ["x"] })).await, "FORBIDDEN");
+    let t = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { tags } }", json!({ "c": c2 })).await;
+    assert_eq!(t["conversation"]["tags"], json!(["late order"]));
+}
+
+#[tokio::test]
+async fn a_visitor_cannot_claim_what_only_the_sites_server_may_say() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let rule = json!({ "name": "Enterprise", "conditions": [{ "field": "SERVER_ATTRIBUTE", "operator": "EQUALS", "key": "plan", "value": "enterprise" }],
+                       "actions": { "priority": "URGENT" } });
+    app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": rule })).await;
+    // The browser claims enterprise: not trusted.
+    let liar = app.visitor_with(&site, json!({ "attributes": [{ "key": "plan", "value": "enterprise" }] })).await;
+    let c1 = app.start_conversation(&liar, Some("me first")).await;
+    assert_eq!(conversation(&app, &owner.token, &c1).await["priority"], "NORMAL");
+    // The site's server says so (an identified customer): urgent.
+    let secret = app.ok(Some(&owner.token), "query($id: ID!) { website(id: $id) { identitySecret } }", json!({ "id": site.id })).await["website"]
+        ["identitySecret"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let set = "mutation($i: SetVisitorAttributesInput!) { setVisitorAttributes(input: $i) { id } }";
+    app.ok(Some(&owner.token), set, json!({ "i": { "websiteId": site.id, "externalId": "cust-9", "attributes": [{ "key": "plan", "value": "Enterprise" }] } }))
+        .await;
+    let real = app.visitor_with(&site, json!({ "externalId": "cust-9", "userHash": hmac_hex(&secret, "cust-9") })).await;
+    let c2 = app.start_conversation(&real, Some("we are down")).await;
+    let conv = conversation(&app, &owner.token, &c2).await;
+    assert_eq!((conv["priority"].clone(), conv["routedBy"].clone()), (json!("URGENT"), json!("rule: Enterprise")));
+}
+
+#[tokio::test]
+async fn rules_are_checked_ordered_capped_audited_and_stay_in_their_organization() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let eve = app.sign_up("Eve").await;
+    let eves_dep = app.ok(Some(&eve.token), "mutation { createDepartment(name: \"Evil\") { id } }", json!({})).await["createDepartment"]["id"].clone();
+    let ok_rule = |name: &str| json!({ "name": name, "conditions": [{ "field": "IDENTIFIED", "operator": "IS_TRUE" }], "actions": { "tags": ["known"] } });
+    let bad = [
+        json!({ "name": "", "conditions": [], "actions": { "tags": ["x"] } }),
+        json!({ "name": "no action", "conditions": [], "actions": {} }),
+        json!({ "name": "no key", "conditions": [{ "field": "PRE_CHAT", "operator": "EQUALS", "value": "x" }], "actions": { "tags": ["x"] } }),
+        json!({ "name": "no value", "conditions": [{ "field": "PAGE_URL", "operator": "CONTAINS" }], "actions": { "tags": ["x"] } }),
+        json!({ "name": "bad op", "conditions": [{ "field": "BUSINESS_HOURS", "operator": "EQUALS", "value": "x" }], "actions": { "tags": ["x"] } }),
+        json!({ "name": "bad tag", "conditions": [], "actions": { "tags": ["<img>"] } }),
+        json!({ "name": "too many", "conditions": vec![json!({ "field": "IDENTIFIED", "operator": "IS_TRUE" }); 11], "actions": { "tags": ["x"] } }),
+    ];
+    for b in bad {
+        assert_eq!(app.err(Some(&owner.token), CREATE_RULE, json!({ "i": b })).await, "BAD_USER_INPUT", "{b}");
+    }
+    // Another organization's department: not found.
+    let foreign = json!({ "name": "steal", "conditions": [], "actions": { "departmentId": eves_dep } });
+    assert_eq!(app.err(Some(&owner.token), CREATE_RULE, json!({ "i": foreign })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&bob.token), CREATE_RULE, json!({ "i": ok_rule("agent") })).await, "FORBIDDEN");
+    assert_eq!(app.ok(Some(&owner.token), "{ routingRules { id } }", json!({})).await["routingRules"], json!([]), "nothing was written");
+
+    let a = app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": ok_rule("A") })).await["createRoutingRule"]["id"].clone();
+    let b = app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": ok_rule("B") })).await["createRoutingRule"]["id"].clone();
+    let order = "mutation($ids: [ID!]!) { orderRoutingRules(ids: $ids) { name position } }";
+    let o = app.ok(Some(&owner.token), order, json!({ "ids": [b, a] })).await;
+    assert_eq!(o["orderRoutingRules"], json!([{ "name": "B", "position": 1 }, { "name": "A", "position": 2 }]));
+    assert_eq!(app.err(Some(&owner.token), order, json!({ "ids": [b] })).await, "BAD_USER_INPUT");
+    assert_eq!(app.err(Some(&owner.token), order, json!({ "ids": [b, a, a] })).await, "BAD_USER_INPUT");
+    // Eve cannot see, change or delete Ann's rules.
+    assert_eq!(app.ok(Some(&eve.token), "{ routingRules { id } }", json!({})).await["routingRules"], json!([]));
+    let update = "mutation($id: ID!, $i: RoutingRuleInput!) { updateRoutingRule(id: $id, input: $i) { name } }";
+    assert_eq!(app.err(Some(&eve.token), update, json!({ "id": a, "i": ok_rule("mine") })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&eve.token), "mutation($id: ID!) { deleteRoutingRule(id: $id) }", json!({ "id": a })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&eve.token), order, json!({ "ids": [a, b] })).await, "BAD_USER_INPUT");
+    let renamed = app.ok(Some(&owner.token), update, json!({ "id": a, "i": ok_rule("A2") })).await;
+    assert_eq!(renamed["updateRoutingRule"]["name"], "A2");
+    app.ok(Some(&owner.token), "mutation($id: ID!) { deleteRoutingRule(id: $id) }", json!({ "id": b })).await;
+    // At most 50 per organization.
+    for i in 0..49 {
+        app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": ok_rule(&format!("r{i}")) })).await;
+    }
+    assert_eq!(app.err(Some(&owner.token), CREATE_RULE, json!({ "i": ok_rule("51st") })).await, "PLAN_LIMIT");
+    // Changes are in the audit log.
+    let log = app.ok(Some(&owner.token), "{ auditLog(first: 100) { edges { node { action } } } }", json!({})).await;
+    let actions: Vec<&str> = log["auditLog"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["action"].as_str().unwrap()).collect();
+    for want in ["routing_rule.create", "routing_rule.update", "routing_rule.delete", "routing_rule.order"] {
+        assert!(actions.contains(&want), "{want} in {actions:?}");
+    }
+}

@@ -135,6 +135,13 @@ impl Conversation {
     async fn routed_by(&self, ctx: &Context<'_>) -> Option<&str> {
         self.0.routed_by.as_deref().filter(|_| is_staff(ctx))
     }
+    /// Labels the team gave it (agents only; empty for a visitor).
+    async fn tags(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
+        if !is_staff(ctx) {
+            return Ok(Vec::new());
+        }
+        Ok(ctx.app().conversation_tags(&self.0.id).await?)
+    }
     /// Its place among the conversations waiting for an agent (1 is next), or null
     /// when it is not waiting (assigned, pending, resolved, or not yet in the queue).
     async fn queue_position(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {

@@ -117,11 +117,13 @@ pub struct PreChatFieldOut {
     pub label: String,
     pub kind: crate::domain::PreChatFieldKind,
     pub required: bool,
+    /// The choices of a `SELECT` field; empty for the others.
+    pub options: Vec<String>,
 }
 
 impl From<crate::domain::PreChatField> for PreChatFieldOut {
     fn from(f: crate::domain::PreChatField) -> Self {
-        PreChatFieldOut { key: f.key, label: f.label, kind: f.kind, required: f.required }
+        PreChatFieldOut { key: f.key, label: f.label, kind: f.kind, required: f.required, options: f.options }
     }
 }
 
