@@ -66,6 +66,7 @@ export const ON_DEMAND = {
   transcript: { entry: 'src/panel/Transcript.tsx', who: 'the transcript form' },
   files: { entry: 'src/panel/Files.tsx', who: 'attachments, agent names and avatars' },
   delete: { entry: 'src/panel/Delete.tsx', who: '"Delete my conversations" (its confirmation)' },
+  queue: { entry: 'src/panel/Queue.tsx', who: 'a conversation nobody has taken yet (its place in line)' },
 };
 
 /**

@@ -13,7 +13,8 @@ import { loadStrings, strings, type Strings } from './panel/i18n.js';
 /** How many of the visitor's latest conversations are followed live for the badge (the server caps open ones at 5). */
 const WATCHED = 5;
 
-const TRACK_PAGE_VIEW = 'mutation TrackPageView($input:TrackPageViewInput!){trackPageView(input:$input)}';
+// Anonymous, its variable one letter: the open chat's bytes are scarce.
+const TRACK_PAGE_VIEW = 'mutation($i:TrackPageViewInput!){trackPageView(input:$i)}';
 
 /** What the panel reads and calls. */
 export interface Core extends CoreApi {
@@ -41,12 +42,11 @@ export interface Core extends CoreApi {
   loadStrings(locale: Locale): Promise<Strings>;
 }
 
-/** The launcher's label while open, and the unread count's word (its closed label is the loader's `openLabel`). */
-const LAUNCHER_LABELS: Record<Locale, [string, string]> = {
-  en: ['Close chat', 'unread'],
-  fr: ['Fermer le chat', 'non lu(s)'],
-  es: ['Cerrar el chat', 'sin leer'],
-};
+/**
+ * The unread count's word on the launcher. (Its label is the loader's `openLabel` while
+ * closed, the panel's own `close` while open: the panel's text is loaded by then.)
+ */
+const UNREAD: Record<Locale, string> = { en: 'unread', fr: 'non lu(s)', es: 'sin leer' };
 
 const CLOSE_ICON = '<svg class="i-close" viewBox="0 0 24 24" aria-hidden="true"><path d="M6 9l6 6 6-6"/></svg>';
 
@@ -88,9 +88,12 @@ export function start(host: Host): Core {
   /** The launcher shows the open state and the unread count; listeners hear of any change. */
   const changed = () => {
     const count = [...counts.values()].reduce((n, c) => n + c.unread, 0);
-    const [closeLabel, unreadLabel] = LAUNCHER_LABELS[host.locale()];
+    const locale = host.locale();
     launcher.setAttribute('aria-expanded', String(isOpen));
-    launcher.setAttribute('aria-label', (isOpen ? closeLabel : host.openLabel()) + (count ? `, ${count} ${unreadLabel}` : ''));
+    launcher.setAttribute(
+      'aria-label',
+      (isOpen ? strings(locale)!.close : host.openLabel()) + (count ? `, ${count} ${UNREAD[locale]}` : ''),
+    );
     launcher.parentElement!.classList.toggle('open', isOpen);
     badge.textContent = count > 9 ? '9+' : String(count);
     badge.hidden = !count;
@@ -107,7 +110,7 @@ export function start(host: Host): Core {
     if (pageRecorded) return;
     pageRecorded = true;
     const input = { url: location.href, title: document.title || undefined, referrer: document.referrer || undefined };
-    client.request(TRACK_PAGE_VIEW, { input }).catch(() => {});
+    client.request(TRACK_PAGE_VIEW, { i: input }).catch(() => {});
   }
 
   /** Loads the visitor's latest conversations' unread counts and follows them live. */
@@ -245,7 +248,8 @@ export function start(host: Host): Core {
       }
     },
     toggle: async () => (isOpen ? core.close() : core.open()),
-    relocalize: changed,
+    // Open, the launcher's label is the panel's text: in the new language once loaded.
+    relocalize: () => void (isOpen ? loadStrings(host.locale()).then(changed, () => {}) : changed()),
     prefetch: () => loadPanel().catch(() => {}),
     viewing(id) {
       shown = id;

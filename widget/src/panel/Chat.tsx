@@ -17,6 +17,8 @@ import { linkify } from './text.js';
 const Resolved = lazy(() => import('./Rating.js').then((m) => m.Resolved));
 /** An agent's name and avatar, a message's files: loaded with the first one shown. */
 const Extras = lazy(() => import('./Files.js').then((m) => m.Extras));
+/** The visitor's place in line, while nobody has the conversation yet. */
+const Queue = lazy(() => import('./Queue.js').then((m) => m.Queue));
 /** Loaded for a first-time visitor on a website with a pre-chat form. */
 export const PreChat = lazy(() => import('./PreChat.js').then((m) => m.PreChat));
 
@@ -154,6 +156,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
         {uploads}
         {asking && <PreChat core={core} config={config} onDone={() => setAnswered(true)} />}
         {state?.loading && <p class="note">{t.loading}</p>}
+        {info?.assigneeName === null && <Queue core={core} live={conversation!} />}
         {info?.status === 'RESOLVED' && (
           <Resolved
             t={t}

@@ -105,7 +105,7 @@ export function Composer({ t, onSend, onTyping, onFiles }: ComposerProps) {
       <button type="submit" class="icon send" aria-label={t.send} disabled={!value.trim()}>
         <SendIcon />
       </button>
-      {picking && <EmojiPicker label={t.emojiList} onPick={insert} onClose={() => setPicking(false)} />}
+      {picking && <EmojiPicker onPick={insert} onClose={() => setPicking(false)} />}
     </form>
   );
 }

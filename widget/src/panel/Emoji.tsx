@@ -18,13 +18,12 @@ const EMOJI = [
 const COLUMNS = 8;
 
 export interface PickerProps {
-  label: string;
   onPick(emoji: string): void;
   /** Focus left the composer. */
   onClose(): void;
 }
 
-export function EmojiPicker({ label, onPick, onClose }: PickerProps) {
+export function EmojiPicker({ onPick, onClose }: PickerProps) {
   const grid = useRef<HTMLDivElement>(null);
   const buttons = () => [...grid.current!.querySelectorAll('button')];
   useLayoutEffect(() => buttons()[0]?.focus(), []);
@@ -43,7 +42,8 @@ export function EmojiPicker({ label, onPick, onClose }: PickerProps) {
     <div
       class="emoji"
       role="group"
-      aria-label={label}
+      // The same word in every language the widget speaks.
+      aria-label="Emoji"
       ref={grid}
       onKeyDown={onKeyDown}
       // Focus leaving the composer (Tab, a click elsewhere) closes it.

@@ -14,6 +14,7 @@ import { sheet } from './lazy.js';
 sheet(css);
 
 const en = {
+  newConversation: 'New conversation',
   none: 'No conversations yet.',
   open: 'Open',
   resolved: 'Resolved',
@@ -23,12 +24,14 @@ const en = {
 const TEXT: Record<Locale, typeof en> = {
   en,
   fr: {
+    newConversation: 'Nouvelle conversation',
     none: 'Aucune conversation pour le moment.',
     open: 'Ouverte',
     resolved: 'Résolue',
     unread: (n) => `${n} non lu(s)`,
   },
   es: {
+    newConversation: 'Nueva conversación',
     none: 'Aún no hay conversaciones.',
     open: 'Abierta',
     resolved: 'Resuelta',
@@ -60,7 +63,7 @@ export function List({ core, t, onOpen, onNew }: ListProps) {
   return (
     <div class="list">
       <button type="button" class="primary" data-autofocus onClick={onNew}>
-        {t.newConversation}
+        {l.newConversation}
       </button>
       {items == null ? (
         <p class="note" role="status">

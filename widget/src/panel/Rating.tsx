@@ -21,6 +21,7 @@ const TEXT: Record<
     thanks: string;
     rated(n: number): string;
     isResolved: string;
+    newConversation: string;
   }
 > = {
   en: {
@@ -31,6 +32,7 @@ const TEXT: Record<
     thanks: 'Thank you for your feedback!',
     rated: (n) => `You rated this conversation ${n} out of 5.`,
     isResolved: 'This conversation is resolved. Write to reopen it.',
+    newConversation: 'New conversation',
   },
   fr: {
     rate: 'Comment s’est passée cette conversation ?',
@@ -40,6 +42,7 @@ const TEXT: Record<
     thanks: 'Merci pour votre avis !',
     rated: (n) => `Vous avez noté cette conversation ${n} sur 5.`,
     isResolved: 'Cette conversation est résolue. Écrivez pour la rouvrir.',
+    newConversation: 'Nouvelle conversation',
   },
   es: {
     rate: '¿Qué tal fue esta conversación?',
@@ -49,6 +52,7 @@ const TEXT: Record<
     thanks: '¡Gracias por tu opinión!',
     rated: (n) => `Valoraste esta conversación con ${n} de 5.`,
     isResolved: 'Esta conversación está resuelta. Escribe para reabrirla.',
+    newConversation: 'Nueva conversación',
   },
 };
 
@@ -69,7 +73,7 @@ export function Resolved({ t, locale, rating, onRate, onNew }: ResolvedProps) {
       <p class="note">{text.isResolved}</p>
       {rating == null ? <Rating t={t} locale={locale} onRate={onRate} /> : <p class="note">{text.rated(rating)}</p>}
       <button type="button" class="link" onClick={onNew}>
-        {t.newConversation}
+        {text.newConversation}
       </button>
     </div>
   );
