@@ -16,8 +16,8 @@ use crate::events::{data, ConversationEvents, InboxEvents};
 use crate::live::ConnectionState;
 use crate::operations as ops;
 use crate::types::{
-    Agent, AgentConversation, AgentStatus, CannedResponse, ConversationEvent, ConversationFilter, ConversationStatus, CreatedApiKey, History, InboxEvent,
-    Message, Page, Website,
+    Agent, AgentConversation, AgentStatus, Assignment, CannedResponse, ConversationEvent, ConversationFilter, ConversationStatus, CreatedApiKey, History,
+    InboxEvent, Message, Page, Priority, RoutingSettings, RoutingSettingsPatch, Website,
 };
 
 /// An agent's tokens.
@@ -485,6 +485,76 @@ impl AgentClient {
     pub async fn set_conversation_status(&self, conversation_id: &str, status: ConversationStatus) -> Result<AgentConversation> {
         let vars = ops::set_conversation_status::Variables { conversation_id: conversation_id.to_owned(), status };
         Ok(self.core.request::<ops::SetConversationStatus>(vars).await?.set_conversation_status.into())
+    }
+
+    /// Sets a conversation's priority: higher priorities are served first from the queue.
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient, id: &str) -> Result<(), chinwag_sdk::Error> {
+    /// let c = agent.set_conversation_priority(id, chinwag_sdk::Priority::Urgent).await?;
+    /// println!("now #{:?} in line", c.queue_position);
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_conversation_priority(&self, conversation_id: &str, priority: Priority) -> Result<AgentConversation> {
+        let vars = ops::set_conversation_priority::Variables { conversation_id: conversation_id.to_owned(), priority };
+        Ok(self.core.request::<ops::SetConversationPriority>(vars).await?.set_conversation_priority.into())
+    }
+
+    /// How the organization's waiting conversations get an assignee (docs/routing.md).
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient) -> Result<(), chinwag_sdk::Error> {
+    /// let s = agent.routing_settings().await?;
+    /// println!("{:?}, {} chats each", s.assignment, s.default_capacity);
+    /// # Ok(()) }
+    /// ```
+    pub async fn routing_settings(&self) -> Result<RoutingSettings> {
+        Ok(self.core.request::<ops::RoutingSettings>(ops::routing_settings::Variables {}).await?.routing_settings.into())
+    }
+
+    /// Changes the routing settings (owners and admins).
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient) -> Result<(), chinwag_sdk::Error> {
+    /// use chinwag_sdk::{Assignment, RoutingSettingsPatch};
+    /// let patch = RoutingSettingsPatch { assignment: Some(Assignment::RoundRobin), default_capacity: Some(3), ..Default::default() };
+    /// agent.update_routing_settings(patch).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn update_routing_settings(&self, patch: RoutingSettingsPatch) -> Result<RoutingSettings> {
+        let input = ops::update_routing_settings::RoutingSettingsInput {
+            assignment: patch.assignment,
+            default_capacity: patch.default_capacity,
+            pending_counts: patch.pending_counts,
+            offline_grace_seconds: patch.offline_grace_seconds,
+        };
+        Ok(self.core.request::<ops::UpdateRoutingSettings>(ops::update_routing_settings::Variables { input }).await?.update_routing_settings.into())
+    }
+
+    /// Sets how a department's waiting conversations get an assignee (owners and
+    /// admins); returns the mode now in force.
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient, sales: &str) -> Result<(), chinwag_sdk::Error> {
+    /// agent.set_department_assignment(sales, chinwag_sdk::Assignment::LeastBusy).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_department_assignment(&self, department_id: &str, assignment: Assignment) -> Result<Assignment> {
+        let vars = ops::set_department_assignment::Variables { id: department_id.to_owned(), assignment };
+        Ok(self.core.request::<ops::SetDepartmentAssignment>(vars).await?.set_department_assignment.assignment)
+    }
+
+    /// Sets the most chats the router gives an agent at once (owners and admins; 0: the
+    /// organization's default); returns the capacity now in force.
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient, bob: &str) -> Result<(), chinwag_sdk::Error> {
+    /// agent.set_agent_capacity(bob, 8).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_agent_capacity(&self, agent_id: &str, capacity: i64) -> Result<i64> {
+        let vars = ops::set_agent_capacity::Variables { agent_id: agent_id.to_owned(), capacity };
+        Ok(self.core.request::<ops::SetAgentCapacity>(vars).await?.set_agent_capacity.capacity)
     }
 
     /// The organization's saved replies.

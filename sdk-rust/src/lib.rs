@@ -57,8 +57,9 @@ pub use crate::error::{Error, ErrorCode, GraphQLError, Result};
 pub use crate::events::{ConversationEvents, InboxEvents};
 pub use crate::live::ConnectionState;
 pub use crate::types::{
-    Agent, AgentConversation, AgentStatus, AssigneeFilter, CannedResponse, ConversationEvent, ConversationFilter, ConversationStatus, CreatedApiKey, History,
-    InboxEvent, Message, Page, ReadReceipt, Role, SenderKind, Typing, Visitor, VisitorConversation, Website, WidgetConfig,
+    Agent, AgentConversation, AgentStatus, AssigneeFilter, Assignment, CannedResponse, ConversationEvent, ConversationFilter, ConversationStatus,
+    CreatedApiKey, History, InboxEvent, Message, Page, Priority, ReadReceipt, Role, RoutingSettings, RoutingSettingsPatch, SenderKind, Typing, Visitor,
+    VisitorConversation, Website, WidgetConfig,
 };
 pub use crate::visitor::{VisitorClient, VisitorOptions, VisitorSession};
 /// Re-exported so your own operations derive against the same version.

@@ -24,7 +24,7 @@
 
 use graphql_client::GraphQLQuery;
 
-pub use crate::types::{AgentStatus, AssigneeFilter, ConversationStatus, Role, SenderKind};
+pub use crate::types::{AgentStatus, AssigneeFilter, Assignment, ConversationStatus, Priority, Role, SenderKind};
 
 /// The schema's `DateTime` scalar: an RFC 3339 timestamp, like `2026-11-27T10:00:00Z`.
 ///
@@ -46,7 +46,7 @@ macro_rules! operations {
             query_path = "graphql/operations.graphql",
             response_derives = "Debug, Clone, PartialEq",
             variables_derives = "Debug, Clone",
-            extern_enums("SenderKind", "ConversationStatus", "AgentStatus", "Role", "AssigneeFilter"),
+            extern_enums("SenderKind", "ConversationStatus", "AgentStatus", "Role", "AssigneeFilter", "Assignment", "Priority"),
             skip_serializing_none
         )]
         #[doc = concat!("The `", stringify!($name), "` operation (see the module of the same name).")]
@@ -84,6 +84,11 @@ operations!(
     CreateWebsite,
     CreateApiKey,
     RevokeApiKey,
+    RoutingSettings,
+    UpdateRoutingSettings,
+    SetDepartmentAssignment,
+    SetAgentCapacity,
+    SetConversationPriority,
     // shared.graphql
     SendMessage,
     SetTyping,

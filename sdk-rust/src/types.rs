@@ -66,6 +66,45 @@ pub enum AgentStatus {
     Unknown,
 }
 
+/// How a department's (or the organization's) waiting conversations get an assignee
+/// (docs/routing.md).
+///
+/// ```
+/// assert_eq!(serde_json::to_string(&chinwag_sdk::Assignment::RoundRobin).unwrap(), "\"ROUND_ROBIN\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Assignment {
+    /// Agents pick chats from the queue.
+    Manual,
+    /// The free agent who was given a chat longest ago.
+    RoundRobin,
+    /// The free agent with the fewest open chats.
+    LeastBusy,
+    /// A mode this version of the SDK does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
+/// A conversation's place in the queue: higher priorities are served first.
+///
+/// ```
+/// assert_eq!(serde_json::from_str::<chinwag_sdk::Priority>("\"URGENT\"").unwrap(), chinwag_sdk::Priority::Urgent);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Priority {
+    /// The default.
+    Normal,
+    /// Served before normal.
+    High,
+    /// Served first.
+    Urgent,
+    /// A priority this version of the SDK does not know yet.
+    #[serde(other)]
+    Unknown,
+}
+
 /// An agent's role in the organization.
 ///
 /// ```
@@ -302,6 +341,39 @@ pub struct AgentConversation {
     pub first_response_at: Option<String>,
     /// Resolved (RFC 3339), while resolved.
     pub resolved_at: Option<String>,
+    /// Its priority in the queue.
+    pub priority: Priority,
+    /// Its place in the waiting line (1 is next), while it waits for an agent.
+    pub queue_position: Option<i64>,
+    /// Why the router put it where it is ("rule: Sales; round robin in Sales").
+    pub routed_by: Option<String>,
+}
+
+/// How the organization's waiting conversations get an assignee (docs/routing.md).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoutingSettings {
+    /// For conversations without a department.
+    pub assignment: Assignment,
+    /// Max concurrent chats of an agent whose own capacity is 0.
+    pub default_capacity: i64,
+    /// Whether pending chats count against capacity.
+    pub pending_counts: bool,
+    /// Seconds an agent still counts as online after their last connection closed.
+    pub offline_grace_seconds: i64,
+}
+
+/// What [`AgentClient::update_routing_settings`](crate::AgentClient::update_routing_settings)
+/// changes; `None` leaves a setting as it is.
+#[derive(Debug, Clone, Default)]
+pub struct RoutingSettingsPatch {
+    /// For conversations without a department.
+    pub assignment: Option<Assignment>,
+    /// 1 to 100.
+    pub default_capacity: Option<i64>,
+    /// Whether pending chats count against capacity.
+    pub pending_counts: Option<bool>,
+    /// 0 to 3600.
+    pub offline_grace_seconds: Option<i64>,
 }
 
 /// A saved reply of the organization.
@@ -587,6 +659,7 @@ from_generated!(Visitor { id, name, email, external_id } for
     ops::inbox_events::AgentConversationFieldsVisitor,
     ops::assign_conversation::AgentConversationFieldsVisitor,
     ops::set_conversation_status::AgentConversationFieldsVisitor,
+    ops::set_conversation_priority::AgentConversationFieldsVisitor,
 );
 
 from_generated!(VisitorConversation {
@@ -613,6 +686,11 @@ from_generated!(CannedResponse { id, shortcut, title, body, updated_at } for
 
 from_generated!(Website { id, name, public_key, allowed_origins } for ops::create_website::WebsiteFields);
 
+from_generated!(RoutingSettings { assignment, default_capacity, pending_counts, offline_grace_seconds } for
+    ops::routing_settings::RoutingSettingsFields,
+    ops::update_routing_settings::RoutingSettingsFields,
+);
+
 /// `AgentConversation` flattens `assignee { id }` and `department { id }` into ids.
 macro_rules! agent_conversation_from {
     ($($module:ident),+) => {$(
@@ -636,6 +714,9 @@ macro_rules! agent_conversation_from {
                     last_activity_at: c.last_activity_at,
                     first_response_at: c.first_response_at,
                     resolved_at: c.resolved_at,
+                    priority: c.priority,
+                    queue_position: c.queue_position,
+                    routed_by: c.routed_by,
                 }
             }
         }
@@ -649,5 +730,6 @@ agent_conversation_from!(
     agent_conversation_events,
     inbox_events,
     assign_conversation,
-    set_conversation_status
+    set_conversation_status,
+    set_conversation_priority
 );

@@ -5,3 +5,4 @@ mod errors;
 mod helpers;
 mod loops;
 mod reconnect;
+mod routing;
