@@ -10,3 +10,4 @@ mod nodes;
 mod faults;
 mod jobs;
 mod nodes_together;
+mod routing;
