@@ -6,6 +6,7 @@
 import type {
   AgentConversation,
   AgentStatus,
+  Assignment,
   ConversationFilter,
   Message,
   Role,
@@ -104,6 +105,8 @@ export interface Invite {
 export interface Department {
   id: string;
   name: string;
+  /** How its waiting conversations get an assignee (docs/routing.md). */
+  assignment: Assignment;
   members: { id: string; name: string }[];
 }
 
@@ -141,6 +144,8 @@ export interface AgentDetails {
   status: AgentStatus;
   isOnline: boolean;
   avatarUrl: string | null;
+  /** The most chats the router gives them at once; 0: the organization's default. */
+  capacity: number;
 }
 
 export const WebsitesDetailsDocument = doc<{ websites: WebsiteDetails[] }>(`query WebsitesDetails { websites { ${WEBSITE} } }`);
@@ -179,7 +184,7 @@ export const SetAgentRoleDocument = doc<{ setAgentRole: { id: string; role: Role
   'mutation SetAgentRole($agentId: ID!, $role: Role!) { setAgentRole(agentId: $agentId, role: $role) { id role } }',
 );
 
-const DEPARTMENT = 'id name members { id name }';
+const DEPARTMENT = 'id name assignment members { id name }';
 export const DepartmentsDetailsDocument = doc<{ departments: Department[] }>(
   `query DepartmentsDetails { departments { ${DEPARTMENT} } }`,
 );
@@ -262,7 +267,7 @@ export const ResetPasswordDocument = doc<{ resetPassword: AuthTokens }, { token:
   `mutation ResetPassword($token: String!, $password: String!) { resetPassword(token: $token, password: $password) { ${AUTH} } }`,
 );
 
-const AGENT = 'id name email role status isOnline avatarUrl';
+const AGENT = 'id name email role status isOnline avatarUrl capacity';
 export const AgentsDetailsDocument = doc<{ agents: AgentDetails[] }>(`query AgentsDetails { agents { ${AGENT} } }`);
 export const MeDetailsDocument = doc<{ me: AgentDetails }>(`query MeDetails { me { ${AGENT} } }`);
 export const UpdateProfileDocument = doc<
@@ -271,7 +276,7 @@ export const UpdateProfileDocument = doc<
 >(`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${AGENT} } }`);
 
 const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
-department { id name } lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
+department { id name } priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
 firstResponseAt resolvedAt isOffline`;
 
 /** A conversation as the queue shows it: the SDK's fields and whether it was left offline. */

@@ -1,9 +1,9 @@
 /**
  * One conversation, live: header with the actions (assign, transfer, pending, resolve,
- * reopen), the messages with typing and "Seen", and the composer. The SDK's
+ * reopen), its place in line while it waits and its priority (which an agent sets), the messages with typing and "Seen", and the composer. The SDK's
  * `LiveConversation` holds the state (history, optimistic sends, resume after a drop).
  */
-import type { AgentConversation, ChatMessage, ConversationState, LiveConversation } from '@chinwag/sdk';
+import type { AgentConversation, ChatMessage, ConversationState, LiveConversation, Priority } from '@chinwag/sdk';
 import {
   forwardRef,
   useCallback,
@@ -33,7 +33,7 @@ import {
 } from '../ui';
 import { Attachments, useAttachments } from './attachments';
 import { Composer, type ComposerHandle } from './Composer';
-import { OfflineMark } from './Queue';
+import { OfflineMark, QueuePlace } from './Queue';
 import { visitorName, when } from './format';
 import { VisitorPanel } from './VisitorPanel';
 
@@ -192,9 +192,10 @@ export const Conversation = forwardRef<
           <div className="conv-title" data-shrink="">
             <h2>{name}</h2>
             <p className="muted">
-              <StatusBadge status={c.status} /> {offline && <OfflineMark long />}{' '}
+              <StatusBadge status={c.status} /> <PrioritySelect conversation={c} /> {offline && <OfflineMark long />}{' '}
               {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
-              {c.department && ` · ${c.department.name}`}
+              {c.department && ` · ${c.department.name}`}{' '}
+              {c.queuePosition != null && !c.assignee && <QueuePlace n={c.queuePosition} />}
             </p>
           </div>
           <Toolbar label="Conversation actions" className="conv-actions" actions={actions} />
@@ -221,6 +222,45 @@ export const Conversation = forwardRef<
     </div>
   );
 });
+
+const PRIORITIES: { value: Priority; label: string }[] = [
+  { value: 'NORMAL', label: 'Normal priority' },
+  { value: 'HIGH', label: 'High priority' },
+  { value: 'URGENT', label: 'Urgent' },
+];
+
+/** Sets the conversation's priority: higher ones are served first from the queue. */
+function PrioritySelect({ conversation }: { conversation: AgentConversation }) {
+  const { client } = useServices();
+  const [busy, setBusy] = useState(false);
+  return (
+    <select
+      className="input priority-select"
+      aria-label="Priority"
+      title="Higher priorities are served first from the queue"
+      value={conversation.priority}
+      disabled={busy}
+      onChange={async (e) => {
+        setBusy(true);
+        try {
+          // The live conversation hears of the change (ConversationUpdated) and re-renders.
+          await client.setConversationPriority(conversation.id, e.target.value as Priority);
+          toast(PRIORITIES.find((p) => p.value === e.target.value)!.label);
+        } catch (err) {
+          toast(errorMessage(err), 'error');
+        } finally {
+          setBusy(false);
+        }
+      }}
+    >
+      {PRIORITIES.map((p) => (
+        <option key={p.value} value={p.value}>
+          {p.label}
+        </option>
+      ))}
+    </select>
+  );
+}
 
 export function StatusBadge({ status }: { status: AgentConversation['status'] }) {
   const tone = status === 'OPEN' ? 'ok' : status === 'PENDING' ? 'warn' : 'neutral';

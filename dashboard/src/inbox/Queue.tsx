@@ -1,13 +1,18 @@
-/** The queue pane: views (unassigned, mine, all), status, and the live, virtualized list. */
-import type { ConversationStatus } from '@chinwag/sdk';
+/**
+ * The queue pane: views (unassigned, mine, all), status, how many chats wait for an agent
+ * and for how long, and the live, virtualized list (a waiting chat shows its place in
+ * line, and its priority when above normal).
+ */
+import type { ConversationStatus, Priority } from '@chinwag/sdk';
 import { useSyncExternalStore, type ReactNode, type RefObject } from 'react';
 import type { QueueConversation } from '../api';
 import { useServices } from '../directory';
 import { Link } from '../router';
 import { Avatar, Badge, Button, EmptyState, ErrorState, Icon, Loading, Segmented, Spinner } from '../ui';
 import type { View } from './inbox';
-import { visitorName, when } from './format';
+import { visitorName, waitedFor, when } from './format';
 import type { useQueue } from './useQueue';
+import { useNow, useWaiting, type Waiting } from './useWaiting';
 import { VirtualList } from './VirtualList';
 
 export const VIEWS: { value: View; label: string }[] = [
@@ -49,6 +54,7 @@ export function Queue({
 }) {
   const { inbox } = useServices();
   useSyncExternalStore(inbox.onTally, inbox.version);
+  const waiting = useWaiting();
   const openIndex = openId ? queue.items.findIndex((c) => c.id === openId) : -1;
 
   return (
@@ -74,6 +80,7 @@ export function Queue({
         </div>
         <Segmented label="View" value={view} options={VIEWS} onChange={onView} />
         <Segmented label="Status" value={status} options={STATUSES} onChange={onStatus} />
+        <WaitingSummary waiting={waiting} />
       </div>
       {queue.loading ? (
         <Loading label="Loading conversations…" />
@@ -96,6 +103,7 @@ export function Queue({
           href={href}
           openId={openId}
           unread={inbox.unread}
+          place={(c) => (waiting.loaded ? (waiting.positions.get(c.id) ?? null) : c.queuePosition)}
           onEndReached={queue.hasMore ? queue.loadMore : undefined}
           footer={
             queue.loadingMore ? (
@@ -122,6 +130,7 @@ function VirtualRows({
   openId,
   href,
   unread,
+  place,
   onEndReached,
   footer,
 }: {
@@ -130,6 +139,8 @@ function VirtualRows({
   openId: string | null;
   href(id: string): string;
   unread(id: string): number;
+  /** Its place in line while it waits for an agent. */
+  place(c: QueueConversation): number | null;
   onEndReached?: () => void;
   footer: ReactNode;
 }) {
@@ -145,6 +156,7 @@ function VirtualRows({
       renderRow={(c) => {
         const n = unread(c.id);
         const name = visitorName(c.visitor);
+        const waits = c.assignee ? null : place(c);
         return (
           <Link
             to={href(c.id)}
@@ -160,6 +172,8 @@ function VirtualRows({
               </span>
               <span className="row-preview">{c.lastMessagePreview ?? 'No messages yet'}</span>
               <span className="row-meta">
+                {waits != null && <QueuePlace n={waits} />}
+                <PriorityBadge priority={c.priority} />
                 {c.isOffline && <OfflineMark />}
                 {c.assigneeName ? <span>→ {c.assigneeName}</span> : <span className="muted">Unassigned</span>}
                 {c.department && <span className="muted">· {c.department.name}</span>}
@@ -175,6 +189,39 @@ function VirtualRows({
       }}
     />
   );
+}
+
+/** "3 waiting · oldest 4 min": the chats no agent has yet (nothing while none waits). */
+function WaitingSummary({ waiting }: { waiting: Waiting }) {
+  const now = useNow();
+  if (!waiting.loaded || !waiting.count) return null;
+  return (
+    <p className="queue-wait" role="status" aria-label="Waiting for an agent">
+      <span>
+        <strong>{waiting.more ? `${waiting.count}+` : waiting.count}</strong> waiting
+      </span>
+      {waiting.oldest && (
+        <span>
+          oldest <strong>{waitedFor(waiting.oldest, now)}</strong>
+        </span>
+      )}
+    </p>
+  );
+}
+
+/** A waiting chat's place in line (1 is next). */
+export function QueuePlace({ n }: { n: number }) {
+  return (
+    <Badge tone="accent" label={`Number ${n} in line`}>
+      #{n} in line
+    </Badge>
+  );
+}
+
+/** A priority above normal (normal shows nothing: most chats are). */
+export function PriorityBadge({ priority }: { priority: Priority }) {
+  if (priority === 'NORMAL') return null;
+  return priority === 'URGENT' ? <span className="badge badge-urgent">urgent</span> : <Badge tone="warn">high</Badge>;
 }
 
 /** Left while nobody was available: replies reach the visitor by email. */

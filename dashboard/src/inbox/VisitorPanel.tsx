@@ -1,7 +1,8 @@
 /**
  * The visitor sidebar: who they are, what they told the pre-chat form (and other
  * attributes the site set), their browser, where they are on the site and what they
- * looked at, their other conversations, and this conversation's facts; whether they are
+ * looked at, their other conversations, and this conversation's facts (how the router
+ * assigned it, among them); whether they are
  * blocked, with Block / Unblock (BlockVisitor.tsx); and, for owners and admins, exporting
  * or erasing their data (PersonData.tsx).
  */
@@ -104,6 +105,18 @@ export function VisitorPanel({
             <dd>{v.website.name}</dd>
             <dt>Started</dt>
             <dd>{fullDate(conversation.createdAt)}</dd>
+            <dt>Routed</dt>
+            <dd>
+              {conversation.routedBy ? (
+                `By ${conversation.routedBy}`
+              ) : conversation.assignee ? (
+                <span className="muted">By a person</span>
+              ) : conversation.queuePosition != null ? (
+                `Waiting: #${conversation.queuePosition} in line`
+              ) : (
+                <span className="muted">Not yet</span>
+              )}
+            </dd>
             <dt>First response</dt>
             <dd>
               {conversation.firstResponseAt ? fullDate(conversation.firstResponseAt) : <span className="muted">Not yet</span>}

@@ -46,3 +46,12 @@ function match(ua: string, re: RegExp, name: string) {
   const m = ua.match(re);
   return m ? `${name} ${m[1]}` : null;
 }
+
+/** How long since `iso`, for a wait: `under a minute`, `4 min`, `2 h 5 min`, `3 days`. */
+export function waitedFor(iso: string, now = Date.now()): string {
+  const minutes = Math.floor((now - new Date(iso).getTime()) / 60_000);
+  if (minutes < 1) return 'under a minute';
+  if (minutes < 60) return `${minutes} min`;
+  if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+  return `${Math.floor(minutes / 1440)} days`;
+}

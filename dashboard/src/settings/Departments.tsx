@@ -1,4 +1,7 @@
-/** Departments: teams conversations can be transferred to, and who is in each. */
+/**
+ * Departments: teams conversations can be transferred to, who is in each, and how each
+ * one's waiting chats get an agent (its assignment mode, as on the Routing page).
+ */
 import { useState } from 'react';
 import {
   AddDepartmentMemberDocument,
@@ -8,6 +11,7 @@ import {
 } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { Button, EmptyState, IconButton, Loading, TextField, errorMessage, toast, useAction } from '../ui';
+import { DepartmentAssignment } from './Routing';
 
 export function DepartmentsSection() {
   const { client, directory } = useServices();
@@ -47,6 +51,10 @@ export function DepartmentsSection() {
                     confirm(`Delete ${d.name}?`) && void change(() => client.request(DeleteDepartmentDocument, { id: d.id }))
                   }
                 />
+              </div>
+              <div className="inline-form">
+                <span className="muted">Assignment</span>
+                <DepartmentAssignment id={d.id} name={d.name} assignment={d.assignment} />
               </div>
               <ul className="chips">
                 {d.members.map((m) => (

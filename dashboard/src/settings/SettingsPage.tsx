@@ -9,6 +9,7 @@ import { BlocksSection } from './Blocks';
 import { CannedSection } from './Canned';
 import { DepartmentsSection } from './Departments';
 import { PrivacySection } from './Privacy';
+import { RoutingSection } from './Routing';
 import { TeamSection } from './Team';
 import { WebsitesSection } from './Websites';
 
@@ -16,6 +17,7 @@ const SECTIONS = [
   { id: 'websites', label: 'Websites & widget', admin: true },
   { id: 'team', label: 'Team', admin: true },
   { id: 'departments', label: 'Departments', admin: true },
+  { id: 'routing', label: 'Routing', admin: false },
   { id: 'canned', label: 'Saved replies', admin: false },
   { id: 'blocks', label: 'Blocked visitors', admin: false },
   { id: 'privacy', label: 'Privacy', admin: true },
@@ -61,6 +63,8 @@ export default function SettingsPage() {
           <TeamSection />
         ) : current?.id === 'departments' ? (
           <DepartmentsSection />
+        ) : current?.id === 'routing' ? (
+          <RoutingSection />
         ) : current?.id === 'canned' ? (
           <CannedSection />
         ) : current?.id === 'blocks' ? (
@@ -81,8 +85,8 @@ export default function SettingsPage() {
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, saved replies, blocked visitors, privacy requests, API keys, the audit log and your account.'
-                : 'Saved replies, blocked visitors and your account.'}
+                ? 'Websites, your team, departments and routing, saved replies, blocked visitors, privacy requests, API keys, the audit log and your account.'
+                : 'Routing (to look at), saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>
         )}

@@ -1,5 +1,6 @@
 /**
- * The team: who is in it and their roles, invitations (emailed by the server, and shown
+ * The team: who is in it, their roles and capacities (the chats the router gives each at
+ * once, as on the Routing page), invitations (emailed by the server, and shown
  * as a link to pass on), removal. A removed agent loses access at once (the server ends
  * its sessions and closes its sockets).
  */
@@ -9,6 +10,7 @@ import { InviteAgentDocument, RemoveAgentDocument, SetAgentRoleDocument, type In
 import { useDirectory, useServices } from '../directory';
 import { appUrl } from '../router';
 import { useMe } from '../session';
+import { AgentCapacity } from './Routing';
 import { Avatar, Badge, Button, CodeBlock, Dialog, Loading, SelectField, TextField, errorMessage, toast, useAction } from '../ui';
 
 export function TeamSection() {
@@ -46,6 +48,7 @@ export function TeamSection() {
                 <th scope="col">Agent</th>
                 <th scope="col">Role</th>
                 <th scope="col">Status</th>
+                <th scope="col">Capacity</th>
                 <th scope="col">
                   <span className="sr-only">Actions</span>
                 </th>
@@ -84,6 +87,9 @@ export function TeamSection() {
                     </td>
                     <td>
                       {a.isOnline ? <Badge tone="ok">online</Badge> : <Badge>{a.status === 'AWAY' ? 'away' : 'offline'}</Badge>}
+                    </td>
+                    <td>
+                      <AgentCapacity key={a.capacity} id={a.id} name={a.name} capacity={a.capacity} />
                     </td>
                     <td>
                       {!locked && (
