@@ -57,6 +57,8 @@ export type ConversationFilter = {
   visitorId?: string | number | null | undefined;
   /** Words found in messages (prefix match), or part of the visitor's name or email. */
   search?: string | null | undefined;
+  /** Only conversations with this tag (agents; ignored for a visitor). */
+  tag?: string | null | undefined;
 };
 
 /** open, pending (waiting on the visitor), resolved. */
@@ -83,7 +85,12 @@ export type PreChatFieldKind =
   | 'TEXT'
   | 'EMAIL'
   | 'PHONE'
-  | 'TEXTAREA';
+  | 'TEXTAREA'
+  /**
+   * One of `options` (e.g. a topic or a department to talk to; routing rules can
+   * route on the answer).
+   */
+  | 'SELECT';
 
 /**
  * A conversation's place in the queue: higher priorities are served first. Stored as
