@@ -50,13 +50,12 @@ describe('routing', () => {
     );
     const agent = agentClient({ session: acceptInvite });
     expect((await agent.routingSettings()).assignment).toBe('MANUAL');
-    for (const attempt of [
-      agent.updateRoutingSettings({ assignment: 'ROUND_ROBIN' }),
-      agent.setDepartmentAssignment(dept.id, 'MANUAL'),
-      agent.setAgentCapacity(me.id, 1),
-    ]) {
-      expect(isChinwagError(await failure(attempt), 'FORBIDDEN')).toBe(true);
-    }
+    const refused = await Promise.all([
+      failure(agent.updateRoutingSettings({ assignment: 'ROUND_ROBIN' })),
+      failure(agent.setDepartmentAssignment(dept.id, 'MANUAL')),
+      failure(agent.setAgentCapacity(me.id, 1)),
+    ]);
+    expect(refused.map((e) => isChinwagError(e, 'FORBIDDEN'))).toEqual([true, true, true]);
   });
 
   it('tells a waiting visitor its place, live, and who took the chat; agents see priority and why it was routed', async () => {
