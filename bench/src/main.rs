@@ -40,6 +40,8 @@ enum Scenario {
     ColdStart(scenarios::coldstart::Args),
     /// Durable jobs: completed/s with a trivial handler, and the outbox row's cost on the send path.
     Jobs(scenarios::jobs::Args),
+    /// The router's assignment runs at the store: assignments/s with agents resolving at random.
+    Routing(scenarios::routing::Args),
     /// Runs every scenario briefly with small numbers (the test suite's smoke run).
     Smoke,
     /// Internal: the raw WebSocket broadcaster used as the fan-out baseline.
@@ -70,6 +72,7 @@ fn main() {
             Scenario::Connections(a) => scenarios::connections::run(&cli.target, a).await.map(Some),
             Scenario::ColdStart(a) => scenarios::coldstart::run(&cli.target, a).await.map(Some),
             Scenario::Jobs(a) => scenarios::jobs::run(&cli.target, a).await.map(Some),
+            Scenario::Routing(a) => scenarios::routing::run(&cli.target, a).await.map(Some),
             Scenario::Smoke => scenarios::smoke(&cli.target).await.map(Some),
         }
     });

@@ -161,7 +161,11 @@ impl App {
             self.bus.publish(&org, Event::InboxMessage { message: out.message.clone(), conversation: out.conversation.clone() });
         }
         if (out.became_queued || out.conversation_changed) && out.conversation.assignee_id.is_none() && out.conversation.status == ConversationStatus::Open {
-            // It started waiting (a first visitor message, or a reopening): the router's turn.
+            // It started waiting (a first visitor message, or a reopening): its
+            // subscribers learn it is in line (and their place), and the router runs.
+            if out.became_queued {
+                self.bus.publish(&topic, Event::ConversationUpdated { conversation: out.conversation.clone() });
+            }
             self.route(&conv.org_id);
         }
         if out.conversation.is_offline {

@@ -306,9 +306,12 @@ impl Store {
             if waiting.iter().all(|w| w.assignment == Assignment::Manual.as_str()) {
                 return Ok(Vec::new());
             }
+            // Each agent's load from the (assignee, status) index: a few probes per
+            // agent, however long the organization's history.
             let free = sqlx::query_as::<DB, Free>(
                 "select a.id, case when a.capacity > 0 then a.capacity else o.default_capacity end as capacity, a.last_assigned_at, \
-                 (select count(*) from conversations x where x.assignee_id = a.id and (x.status = 'open' or (o.pending_counts and x.status = 'pending'))) as load \
+                 (select count(*) from conversations x where x.assignee_id = a.id \
+                 and x.status in ('open', case when o.pending_counts then 'pending' else 'open' end)) as load \
                  from agents a join organizations o on o.id = a.org_id \
                  where a.org_id = $1 and a.removed_at is null and a.status = 'online' and a.connected_until > $2",
             )

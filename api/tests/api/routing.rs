@@ -434,3 +434,26 @@ async fn rules_are_checked_ordered_capped_audited_and_stay_in_their_organization
         assert!(actions.contains(&want), "{want} in {actions:?}");
     }
 }
+
+#[tokio::test]
+async fn a_visitor_following_their_conversation_hears_that_it_joined_the_line_and_moved_up() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN", "defaultCapacity": 1 })).await;
+    let (_, first) = chat(&app, &site, "first in line").await;
+    let v = app.visitor(&site).await;
+    let c = app.start_conversation(&v, None).await;
+    let mut ws = app.ws(&v.token).await;
+    let q = "subscription($c: ID!) { conversationEvents(conversationId: $c) { __typename ... on ConversationUpdated { conversation { queuePosition assigneeName } } } }";
+    ws.subscribe("c", q, json!({ "c": c })).await;
+    app.wait_live_streams(1).await;
+    app.send(&v.token, &c, "second in line").await;
+    let ev = next_of_type(&mut ws, "c", "conversationEvents", "ConversationUpdated").await;
+    assert_eq!(ev["conversation"]["queuePosition"], 2, "{ev}");
+    // Ann comes online: the first chat is hers, and this one moves up to 1.
+    let _ann = online(&app, &owner).await;
+    wait_assignee(&app, &owner.token, &first, Some(&owner.id)).await;
+    let ev = next_of_type(&mut ws, "c", "conversationEvents", "ConversationUpdated").await;
+    assert_eq!(ev["conversation"]["queuePosition"], 1, "{ev}");
+}

@@ -7,6 +7,7 @@ pub mod durability;
 pub mod fanout;
 pub mod jobs;
 pub mod latency;
+pub mod routing;
 
 use crate::client::Result;
 use crate::report::Report;
@@ -23,6 +24,10 @@ pub async fn smoke(target: &Target) -> Result<Report> {
     let cold = coldstart::run(target, coldstart::Args { runs: 2 }).await?;
     let parts = vec!["drain".into(), "store".into(), "e2e".into()];
     let jobs = jobs::run(target, jobs::Args { jobs: 500, concurrency: 64, rounds: 1, duration: 0.5, writers: 4, parts }).await?;
+    let routing = routing::run(target, routing::Args { agents: 20, departments: 4, capacity: 2, waiting: 20, duration: 1.0 }).await?;
+    if routing.get("agents over capacity") != Some(0.0) || routing.get("assignments/s").unwrap_or(0.0) <= 0.0 {
+        return Err(format!("routing: {:?}", routing.figures));
+    }
     for (part, lost, dup) in
         [(&lat, "lost", "duplicated"), (&lat, "floor lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")]
     {
@@ -30,6 +35,6 @@ pub async fn smoke(target: &Target) -> Result<Report> {
             return Err(format!("{}: {} lost, {} duplicated", part.scenario, part.get(lost).unwrap_or(0.0), part.get(dup).unwrap_or(0.0)));
         }
     }
-    r.parts = vec![lat, fan, dur, con, cold, jobs];
+    r.parts = vec![lat, fan, dur, con, cold, jobs, routing];
     Ok(r)
 }
