@@ -21,20 +21,26 @@ import {
   CannedResponsesDocument,
   ConversationsDocument,
   CreateCannedResponseDocument,
+  CreateRoutingRuleDocument,
   DeleteCannedResponseDocument,
+  DeleteRoutingRuleDocument,
   DepartmentsDocument,
   InboxEventsDocument,
   LogInDocument,
   MeDocument,
+  OrderRoutingRulesDocument,
   RefreshSessionDocument,
+  RoutingRulesDocument,
   RoutingSettingsDocument,
   SetAgentCapacityDocument,
   SetAgentStatusDocument,
   SetConversationPriorityDocument,
   SetConversationStatusDocument,
+  SetConversationTagsDocument,
   SetDepartmentAssignmentDocument,
   SignUpDocument,
   UpdateCannedResponseDocument,
+  UpdateRoutingRuleDocument,
   UpdateRoutingSettingsDocument,
 } from './generated/documents.js';
 import type {
@@ -44,6 +50,7 @@ import type {
   ConversationFilter,
   ConversationStatus,
   Priority,
+  RoutingRuleInput,
   RoutingSettingsInput,
   SignUpInput,
   UpdateCannedResponseInput,
@@ -57,6 +64,7 @@ import type {
   InboxEvent,
   Message,
   Page,
+  RoutingRule,
   RoutingSettings,
 } from './types.js';
 import type { History, HistoryOptions } from './visitor.js';
@@ -121,7 +129,12 @@ export interface AgentClient extends BaseClient {
   setAgentStatus(status: AgentStatus): Promise<Agent>;
   /**
    * The queue, newest activity first, a page at a time: pass `pageInfo.endCursor` as
-   * `after` for the next.
+   * `after` for the next. `filter.tag` keeps the conversations with that tag.
+   *
+   * @example
+   * ```ts
+   * const sales = await agent.conversations({ filter: { status: ['OPEN'], tag: 'sales' } })
+   * ```
    */
   conversations(options?: { filter?: ConversationFilter; first?: number; after?: string }): Promise<Page<AgentConversation>>;
   /** A page of a conversation's history (notes included). */
@@ -179,6 +192,49 @@ export interface AgentClient extends BaseClient {
   setAgentCapacity(agentId: string, capacity: number): Promise<AgentCapacity>;
   /** Ranks a conversation in the queue: higher priorities are served first. */
   setConversationPriority(conversationId: string, priority: Priority): Promise<AgentConversation>;
+  /**
+   * Replaces a conversation's tags (staff only; a visitor never sees them): at most 10,
+   * each 1 to 40 letters, digits, spaces, `-` or `_`, stored lowercased. Anything else is
+   * refused with `BAD_USER_INPUT` and changes nothing. Pass the whole new list: to add a
+   * tag, send the current ones with it.
+   *
+   * @example
+   * ```ts
+   * await agent.setConversationTags(c.id, [...c.tags, 'refund'])
+   * ```
+   */
+  setConversationTags(conversationId: string, tags: string[]): Promise<AgentConversation>;
+  /**
+   * The organization's routing rules in the order they are tried (`position` 1 first).
+   * Any agent may read them.
+   */
+  routingRules(): Promise<RoutingRule[]>;
+  /**
+   * Adds a rule at the end of the list (owners and admins; others get `FORBIDDEN`). At
+   * most 50 rules (`PLAN_LIMIT`) of at most 10 conditions, with at least one action;
+   * keyed fields (`PRE_CHAT`, `VISITOR_ATTRIBUTE`, `SERVER_ATTRIBUTE`) need `key`,
+   * `IS_TRUE` / `IS_FALSE` go only with `IDENTIFIED` and `BUSINESS_HOURS`: anything
+   * else is `BAD_USER_INPUT` and changes nothing.
+   *
+   * @example
+   * ```ts
+   * await agent.createRoutingRule({
+   *   name: 'Sales questions',
+   *   conditions: [{ field: 'PRE_CHAT', operator: 'EQUALS', key: 'topic', value: 'Sales' }],
+   *   actions: { departmentId: sales.id, priority: 'HIGH', tags: ['sales'] },
+   * })
+   * ```
+   */
+  createRoutingRule(input: RoutingRuleInput): Promise<RoutingRule>;
+  /** Replaces a rule's name, switch, conditions and actions; its place stays (owners and admins). */
+  updateRoutingRule(id: string, input: RoutingRuleInput): Promise<RoutingRule>;
+  /** Deletes a rule; the others keep their order (owners and admins). */
+  deleteRoutingRule(id: string): Promise<boolean>;
+  /**
+   * Puts the rules in this order: `ids` must name every rule once (owners and admins).
+   * Returns them in their new order.
+   */
+  orderRoutingRules(ids: string[]): Promise<RoutingRule[]>;
 }
 
 /** The claims the client reads from an access token (a JWT). */
@@ -337,5 +393,11 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     setAgentCapacity: (agentId, capacity) => rootField(http(SetAgentCapacityDocument, { agentId, capacity })),
     setConversationPriority: (conversationId, priority) =>
       rootField(http(SetConversationPriorityDocument, { conversationId, priority })),
+    setConversationTags: (conversationId, tags) => rootField(http(SetConversationTagsDocument, { conversationId, tags })),
+    routingRules: () => rootField(http(RoutingRulesDocument)),
+    createRoutingRule: (input) => rootField(http(CreateRoutingRuleDocument, { input })),
+    updateRoutingRule: (id, input) => rootField(http(UpdateRoutingRuleDocument, { id, input })),
+    deleteRoutingRule: (id) => rootField(http(DeleteRoutingRuleDocument, { id })),
+    orderRoutingRules: (ids) => rootField(http(OrderRoutingRulesDocument, { ids })),
   };
 }

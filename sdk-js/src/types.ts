@@ -10,6 +10,7 @@ import type {
   InboxEventsSubscription,
   MessageFieldsFragment,
   ReadReceiptFieldsFragment,
+  RoutingRuleFieldsFragment,
   RoutingSettingsFieldsFragment,
   SetAgentCapacityMutation,
   TypingFieldsFragment,
@@ -34,7 +35,7 @@ export type VisitorConversation = VisitorConversationFieldsFragment;
 /**
  * A conversation as an agent sees it: visitor details, assignee, department, and the
  * router's view: `priority`, `queuePosition` (while it waits) and `routedBy` (why the
- * router assigned it, `null` when a person did).
+ * router assigned it, `null` when a person did), and its `tags` (staff only).
  */
 export type AgentConversation = AgentConversationFieldsFragment;
 /** The visitor of a visitor session. */
@@ -47,6 +48,11 @@ export type Department = DepartmentsQuery['departments'][number];
 export type AgentCapacity = SetAgentCapacityMutation['setAgentCapacity'];
 /** How the organization's waiting conversations get an assignee (see `AgentClient.routingSettings`). */
 export type RoutingSettings = RoutingSettingsFieldsFragment;
+/**
+ * A routing rule: when a conversation starts, the first enabled rule (lowest `position`)
+ * whose `conditions` all hold applies its `actions` (department, priority, tags).
+ */
+export type RoutingRule = RoutingRuleFieldsFragment;
 /** A saved reply. */
 export type CannedResponse = CannedResponseFieldsFragment;
 /** A site the widget is installed on. */

@@ -86,3 +86,76 @@ describe('routing', () => {
     expect((await owner.conversations()).nodes.find((c) => c.id === first.id)?.queuePosition).toBe(1);
   });
 });
+
+describe('routing rules and tags', () => {
+  it('creates, orders, updates and deletes rules; a matching rule routes and tags a new chat; bad rules change nothing', async () => {
+    const { owner, websiteKey } = await organization();
+    const { createDepartment: sales } = await owner.request<{ createDepartment: { id: string } }>(
+      'mutation { createDepartment(name: "Sales") { id } }',
+    );
+    const rule = await owner.createRoutingRule({
+      name: 'Sales questions',
+      conditions: [{ field: 'VISITOR_ATTRIBUTE', operator: 'EQUALS', key: 'topic', value: 'Sales' }],
+      actions: { departmentId: sales.id, priority: 'HIGH', tags: ['Sales'] },
+    });
+    expect(rule).toMatchObject({
+      name: 'Sales questions',
+      enabled: true,
+      position: 1,
+      conditions: [{ field: 'VISITOR_ATTRIBUTE', operator: 'EQUALS', key: 'topic', value: 'Sales', values: [] }],
+      actions: { departmentId: sales.id, priority: 'HIGH', tags: ['sales'] },
+    });
+    const fallback = await owner.createRoutingRule({ name: 'Everyone else', conditions: [], actions: { tags: ['general'] } });
+    expect(fallback.position).toBe(2);
+    const refused = await Promise.all([
+      failure(
+        owner.createRoutingRule({
+          name: 'No key',
+          conditions: [{ field: 'PRE_CHAT', operator: 'EQUALS', value: 'x' }],
+          actions: { tags: ['x'] },
+        }),
+      ),
+      failure(owner.createRoutingRule({ name: 'No action', conditions: [], actions: {} })),
+      failure(owner.updateRoutingRule('rul_missing', { name: 'x', conditions: [], actions: { tags: ['x'] } })),
+    ]);
+    expect(refused.map((e) => (isChinwagError(e) ? e.code : String(e)))).toEqual([
+      'BAD_USER_INPUT',
+      'BAD_USER_INPUT',
+      'NOT_FOUND',
+    ]);
+    expect((await owner.routingRules()).map((r) => r.name)).toEqual(['Sales questions', 'Everyone else']);
+
+    // The visitor says Sales: the first rule routes and tags the chat.
+    const visitor = visitorClient(websiteKey);
+    await visitor.introduce({ attributes: { topic: 'sales' } });
+    const { id } = await visitor.startConversation('I want to buy');
+    const routed = (await owner.conversations({ filter: { tag: 'sales' } })).nodes;
+    expect(routed.map((c) => [c.id, c.department?.id, c.priority, c.tags])).toEqual([[id, sales.id, 'HIGH', ['sales']]]);
+
+    // Reordered, the catch-all comes first; then it is switched off, then deleted.
+    const ordered = await owner.orderRoutingRules([fallback.id, rule.id]);
+    expect(ordered.map((r) => [r.name, r.position])).toEqual([
+      ['Everyone else', 1],
+      ['Sales questions', 2],
+    ]);
+    const off = await owner.updateRoutingRule(fallback.id, {
+      name: 'Everyone else',
+      enabled: false,
+      conditions: [],
+      actions: { tags: ['general'] },
+    });
+    expect(off).toMatchObject({ enabled: false, position: 1 });
+    expect(await owner.deleteRoutingRule(fallback.id)).toBe(true);
+    // The others keep their order (positions are not renumbered: a gap stays).
+    expect((await owner.routingRules()).map((r) => r.name)).toEqual(['Sales questions']);
+
+    // Agents replace tags; the queue filters by one; bad tags change nothing.
+    const tagged = await owner.setConversationTags(id, ['sales', 'Refund']);
+    expect(tagged.tags).toEqual(['refund', 'sales']); // lowercased, in order
+    expect((await owner.conversations({ filter: { tag: 'refund' } })).nodes.map((c) => c.id)).toEqual([id]);
+    expect((await owner.conversations({ filter: { tag: 'nothing' } })).nodes).toEqual([]);
+    const bad = await failure(owner.setConversationTags(id, ['x'.repeat(41)]));
+    expect(isChinwagError(bad, 'BAD_USER_INPUT')).toBe(true);
+    expect((await owner.conversations({ filter: { tag: 'refund' } })).nodes[0]?.tags).toEqual(['refund', 'sales']);
+  });
+});

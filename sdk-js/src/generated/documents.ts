@@ -21,12 +21,16 @@ import type {
   CreateApiKeyMutationVariables,
   CreateCannedResponseMutation,
   CreateCannedResponseMutationVariables,
+  CreateRoutingRuleMutation,
+  CreateRoutingRuleMutationVariables,
   CreateWebsiteMutation,
   CreateWebsiteMutationVariables,
   CurrentVisitorQuery,
   CurrentVisitorQueryVariables,
   DeleteCannedResponseMutation,
   DeleteCannedResponseMutationVariables,
+  DeleteRoutingRuleMutation,
+  DeleteRoutingRuleMutationVariables,
   DepartmentsQuery,
   DepartmentsQueryVariables,
   InboxEventsSubscription,
@@ -37,12 +41,16 @@ import type {
   MarkReadMutationVariables,
   MeQuery,
   MeQueryVariables,
+  OrderRoutingRulesMutation,
+  OrderRoutingRulesMutationVariables,
   RateConversationMutation,
   RateConversationMutationVariables,
   RefreshSessionMutation,
   RefreshSessionMutationVariables,
   RevokeApiKeyMutation,
   RevokeApiKeyMutationVariables,
+  RoutingRulesQuery,
+  RoutingRulesQueryVariables,
   RoutingSettingsQuery,
   RoutingSettingsQueryVariables,
   SendMessageMutation,
@@ -57,6 +65,8 @@ import type {
   SetConversationPriorityMutationVariables,
   SetConversationStatusMutation,
   SetConversationStatusMutationVariables,
+  SetConversationTagsMutation,
+  SetConversationTagsMutationVariables,
   SetDepartmentAssignmentMutation,
   SetDepartmentAssignmentMutationVariables,
   SetTypingMutation,
@@ -69,6 +79,8 @@ import type {
   StartVisitorSessionMutationVariables,
   UpdateCannedResponseMutation,
   UpdateCannedResponseMutationVariables,
+  UpdateRoutingRuleMutation,
+  UpdateRoutingRuleMutationVariables,
   UpdateRoutingSettingsMutation,
   UpdateRoutingSettingsMutationVariables,
   VisitorConversationQuery,
@@ -86,13 +98,13 @@ import type {
 } from './types.js';
 
 /** `query AgentConversation` */
-export const AgentConversationDocument = "query AgentConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentConversationQuery, AgentConversationQueryVariables>;
+export const AgentConversationDocument = "query AgentConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentConversationQuery, AgentConversationQueryVariables>;
 
 /** `subscription AgentConversationEvents` */
-export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
+export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
 
 /** `query AgentConversationInfo` */
-export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
+export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
 
 /** `query AgentMessages` */
 export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentMessagesQuery, AgentMessagesQueryVariables>;
@@ -101,19 +113,22 @@ export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$befor
 export const AgentsDocument = "query Agents{agents{id name email role status isOnline}}" as TypedDocument<AgentsQuery, AgentsQueryVariables>;
 
 /** `mutation AssignConversation` */
-export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
+export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
 
 /** `query CannedResponses` */
 export const CannedResponsesDocument = "query CannedResponses{cannedResponses{id shortcut title body updatedAt}}" as TypedDocument<CannedResponsesQuery, CannedResponsesQueryVariables>;
 
 /** `query Conversations` */
-export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
+export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
 
 /** `mutation CreateApiKey` */
 export const CreateApiKeyDocument = "mutation CreateApiKey($name:String!){createApiKey(name:$name){secret apiKey{id name}}}" as TypedDocument<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
 
 /** `mutation CreateCannedResponse` */
 export const CreateCannedResponseDocument = "mutation CreateCannedResponse($input:CannedResponseInput!){createCannedResponse(input:$input){id shortcut title body updatedAt}}" as TypedDocument<CreateCannedResponseMutation, CreateCannedResponseMutationVariables>;
+
+/** `mutation CreateRoutingRule` */
+export const CreateRoutingRuleDocument = "mutation CreateRoutingRule($input:RoutingRuleInput!){createRoutingRule(input:$input){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<CreateRoutingRuleMutation, CreateRoutingRuleMutationVariables>;
 
 /** `mutation CreateWebsite` */
 export const CreateWebsiteDocument = "mutation CreateWebsite($input:CreateWebsiteInput!){createWebsite(input:$input){id name publicKey allowedOrigins}}" as TypedDocument<CreateWebsiteMutation, CreateWebsiteMutationVariables>;
@@ -124,11 +139,14 @@ export const CurrentVisitorDocument = "query CurrentVisitor{currentVisitor{id na
 /** `mutation DeleteCannedResponse` */
 export const DeleteCannedResponseDocument = "mutation DeleteCannedResponse($id:ID!){deleteCannedResponse(id:$id)}" as TypedDocument<DeleteCannedResponseMutation, DeleteCannedResponseMutationVariables>;
 
+/** `mutation DeleteRoutingRule` */
+export const DeleteRoutingRuleDocument = "mutation DeleteRoutingRule($id:ID!){deleteRoutingRule(id:$id)}" as TypedDocument<DeleteRoutingRuleMutation, DeleteRoutingRuleMutationVariables>;
+
 /** `query Departments` */
 export const DepartmentsDocument = "query Departments{departments{id name assignment}}" as TypedDocument<DepartmentsQuery, DepartmentsQueryVariables>;
 
 /** `subscription InboxEvents` */
-export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
+export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
 
 /** `mutation LogIn` */
 export const LogInDocument = "mutation LogIn($input:LogInInput!){logIn(input:$input){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<LogInMutation, LogInMutationVariables>;
@@ -139,6 +157,9 @@ export const MarkReadDocument = "mutation MarkRead($conversationId:ID!$messageId
 /** `query Me` */
 export const MeDocument = "query Me{me{id name email role status isOnline}}" as TypedDocument<MeQuery, MeQueryVariables>;
 
+/** `mutation OrderRoutingRules` */
+export const OrderRoutingRulesDocument = "mutation OrderRoutingRules($ids:[ID!]!){orderRoutingRules(ids:$ids){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<OrderRoutingRulesMutation, OrderRoutingRulesMutationVariables>;
+
 /** `mutation RateConversation` */
 export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
 
@@ -147,6 +168,9 @@ export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:Str
 
 /** `mutation RevokeApiKey` */
 export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey(id:$id)}" as TypedDocument<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+
+/** `query RoutingRules` */
+export const RoutingRulesDocument = "query RoutingRules{routingRules{id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<RoutingRulesQuery, RoutingRulesQueryVariables>;
 
 /** `query RoutingSettings` */
 export const RoutingSettingsDocument = "query RoutingSettings{routingSettings{assignment defaultCapacity pendingCounts offlineGraceSeconds}}" as TypedDocument<RoutingSettingsQuery, RoutingSettingsQueryVariables>;
@@ -164,10 +188,13 @@ export const SetAgentCapacityDocument = "mutation SetAgentCapacity($agentId:ID!$
 export const SetAgentStatusDocument = "mutation SetAgentStatus($status:AgentStatus!){setAgentStatus(status:$status){id name email role status isOnline}}" as TypedDocument<SetAgentStatusMutation, SetAgentStatusMutationVariables>;
 
 /** `mutation SetConversationPriority` */
-export const SetConversationPriorityDocument = "mutation SetConversationPriority($conversationId:ID!$priority:Priority!){setConversationPriority(conversationId:$conversationId priority:$priority){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationPriorityMutation, SetConversationPriorityMutationVariables>;
+export const SetConversationPriorityDocument = "mutation SetConversationPriority($conversationId:ID!$priority:Priority!){setConversationPriority(conversationId:$conversationId priority:$priority){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationPriorityMutation, SetConversationPriorityMutationVariables>;
 
 /** `mutation SetConversationStatus` */
-export const SetConversationStatusDocument = "mutation SetConversationStatus($conversationId:ID!$status:ConversationStatus!){setConversationStatus(conversationId:$conversationId status:$status){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationStatusMutation, SetConversationStatusMutationVariables>;
+export const SetConversationStatusDocument = "mutation SetConversationStatus($conversationId:ID!$status:ConversationStatus!){setConversationStatus(conversationId:$conversationId status:$status){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationStatusMutation, SetConversationStatusMutationVariables>;
+
+/** `mutation SetConversationTags` */
+export const SetConversationTagsDocument = "mutation SetConversationTags($conversationId:ID!$tags:[String!]!){setConversationTags(conversationId:$conversationId tags:$tags){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationTagsMutation, SetConversationTagsMutationVariables>;
 
 /** `mutation SetDepartmentAssignment` */
 export const SetDepartmentAssignmentDocument = "mutation SetDepartmentAssignment($id:ID!$assignment:Assignment!){setDepartmentAssignment(id:$id assignment:$assignment){id name assignment}}" as TypedDocument<SetDepartmentAssignmentMutation, SetDepartmentAssignmentMutationVariables>;
@@ -186,6 +213,9 @@ export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:
 
 /** `mutation UpdateCannedResponse` */
 export const UpdateCannedResponseDocument = "mutation UpdateCannedResponse($id:ID!$input:UpdateCannedResponseInput!){updateCannedResponse(id:$id input:$input){id shortcut title body updatedAt}}" as TypedDocument<UpdateCannedResponseMutation, UpdateCannedResponseMutationVariables>;
+
+/** `mutation UpdateRoutingRule` */
+export const UpdateRoutingRuleDocument = "mutation UpdateRoutingRule($id:ID!$input:RoutingRuleInput!){updateRoutingRule(id:$id input:$input){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<UpdateRoutingRuleMutation, UpdateRoutingRuleMutationVariables>;
 
 /** `mutation UpdateRoutingSettings` */
 export const UpdateRoutingSettingsDocument = "mutation UpdateRoutingSettings($input:RoutingSettingsInput!){updateRoutingSettings(input:$input){assignment defaultCapacity pendingCounts offlineGraceSeconds}}" as TypedDocument<UpdateRoutingSettingsMutation, UpdateRoutingSettingsMutationVariables>;

@@ -107,6 +107,16 @@ export type Role =
   | 'ADMIN'
   | 'AGENT';
 
+/** `RoutingRuleInput`, as the schema defines it. */
+export type RoutingRuleInput = {
+  /** 1 to 100 characters; conversations it routes show "rule: <name>" to agents. */
+  name: string;
+  enabled?: boolean;
+  /** At most 10; none: every conversation matches. */
+  conditions: Array<RuleConditionInput>;
+  actions: RuleActionsInput;
+};
+
 /** Absent fields stay as they are. */
 export type RoutingSettingsInput = {
   assignment?: Assignment | null | undefined;
@@ -116,6 +126,59 @@ export type RoutingSettingsInput = {
   /** 0 to 3600. */
   offlineGraceSeconds?: number | null | undefined;
 };
+
+/** What a matching rule does to the conversation. */
+export type RuleActionsInput = {
+  departmentId?: string | number | null | undefined;
+  priority?: Priority | null | undefined;
+  /** Added to the conversation's tags. */
+  tags?: Array<string>;
+};
+
+/** One test a routing rule makes (all of a rule's conditions must hold). */
+export type RuleConditionInput = {
+  field: RuleField;
+  operator: RuleOperator;
+  /**
+   * The pre-chat field's or attribute's key (`PRE_CHAT`, `VISITOR_ATTRIBUTE`,
+   * `SERVER_ATTRIBUTE`).
+   */
+  key?: string | null | undefined;
+  /** For `EQUALS`, `NOT_EQUALS`, `CONTAINS`, `STARTS_WITH` (case ignored). */
+  value?: string | null | undefined;
+  /** For `IN`. */
+  values?: Array<string>;
+};
+
+/** What a condition looks at. */
+export type RuleField =
+  /** The website's id. */
+  | 'WEBSITE'
+  /** The address of the page the visitor is on. */
+  | 'PAGE_URL'
+  /** A pre-chat answer, by the field's key (what the visitor typed or picked). */
+  | 'PRE_CHAT'
+  /** An attribute the visitor's browser set (`identify`'s attributes), by key. */
+  | 'VISITOR_ATTRIBUTE'
+  /** An attribute the site's server set, by key: the visitor cannot change it. */
+  | 'SERVER_ATTRIBUTE'
+  /** Whether the visitor is identified (identity verification): `IS_TRUE`/`IS_FALSE`. */
+  | 'IDENTIFIED'
+  /** Whether the website is within its business hours now: `IS_TRUE`/`IS_FALSE`. */
+  | 'BUSINESS_HOURS';
+
+/** How a condition compares. Text comparisons ignore case. */
+export type RuleOperator =
+  | 'EQUALS'
+  | 'NOT_EQUALS'
+  | 'CONTAINS'
+  | 'STARTS_WITH'
+  /** Equals one of `values`. */
+  | 'IN'
+  /** Has any value. */
+  | 'IS_SET'
+  | 'IS_TRUE'
+  | 'IS_FALSE';
 
 /** `SendMessageInput`, as the schema defines it. */
 export type SendMessageInput = {
@@ -218,7 +281,7 @@ export type AgentFieldsFragment = { id: string, name: string, email: string, rol
 export type AuthFieldsFragment = { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } };
 
 /** Fields of `fragment AgentConversationFields`. */
-export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
+export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
 
 /** Fields of `fragment CannedResponseFields`. */
 export type CannedResponseFieldsFragment = { id: string, shortcut: string, title: string, body: string, updatedAt: string };
@@ -292,7 +355,7 @@ export type ConversationsQueryVariables = Exact<{
 
 
 /** Result of `query Conversations`. */
-export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 /** Variables of `query AgentConversation`. */
 export type AgentConversationQueryVariables = Exact<{
@@ -303,7 +366,7 @@ export type AgentConversationQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversation`. */
-export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query AgentConversationInfo`. */
 export type AgentConversationInfoQueryVariables = Exact<{
@@ -312,7 +375,7 @@ export type AgentConversationInfoQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversationInfo`. */
-export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query AgentMessages`. */
 export type AgentMessagesQueryVariables = Exact<{
@@ -338,7 +401,7 @@ export type AgentConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
    };
 
 /** Variables of `subscription InboxEvents`. */
@@ -347,8 +410,8 @@ export type InboxEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 /** Result of `subscription InboxEvents`. */
 export type InboxEventsSubscription = { inboxEvents:
-    | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
     | { __typename: 'InboxMessageAdded', conversationId: string, preview: string, message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'VisitorPresenceChanged', visitorId: string, online: boolean }
    };
@@ -360,7 +423,7 @@ export type AssignConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation AssignConversation`. */
-export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `mutation SetConversationStatus`. */
 export type SetConversationStatusMutationVariables = Exact<{
@@ -370,7 +433,7 @@ export type SetConversationStatusMutationVariables = Exact<{
 
 
 /** Result of `mutation SetConversationStatus`. */
-export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query CannedResponses`. */
 export type CannedResponsesQueryVariables = Exact<{ [key: string]: never; }>;
@@ -488,7 +551,64 @@ export type SetConversationPriorityMutationVariables = Exact<{
 
 
 /** Result of `mutation SetConversationPriority`. */
-export type SetConversationPriorityMutation = { setConversationPriority: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type SetConversationPriorityMutation = { setConversationPriority: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+
+/** Fields of `fragment RoutingRuleFields`. */
+export type RoutingRuleFieldsFragment = { id: string, name: string, enabled: boolean, position: number, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { departmentId: string | null, priority: Priority | null, tags: Array<string> } };
+
+/** Variables of `query RoutingRules`. */
+export type RoutingRulesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query RoutingRules`. */
+export type RoutingRulesQuery = { routingRules: Array<{ id: string, name: string, enabled: boolean, position: number, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { departmentId: string | null, priority: Priority | null, tags: Array<string> } }> };
+
+/** Variables of `mutation CreateRoutingRule`. */
+export type CreateRoutingRuleMutationVariables = Exact<{
+  input: RoutingRuleInput;
+}>;
+
+
+/** Result of `mutation CreateRoutingRule`. */
+export type CreateRoutingRuleMutation = { createRoutingRule: { id: string, name: string, enabled: boolean, position: number, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { departmentId: string | null, priority: Priority | null, tags: Array<string> } } };
+
+/** Variables of `mutation UpdateRoutingRule`. */
+export type UpdateRoutingRuleMutationVariables = Exact<{
+  id: string | number;
+  input: RoutingRuleInput;
+}>;
+
+
+/** Result of `mutation UpdateRoutingRule`. */
+export type UpdateRoutingRuleMutation = { updateRoutingRule: { id: string, name: string, enabled: boolean, position: number, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { departmentId: string | null, priority: Priority | null, tags: Array<string> } } };
+
+/** Variables of `mutation DeleteRoutingRule`. */
+export type DeleteRoutingRuleMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteRoutingRule`. */
+export type DeleteRoutingRuleMutation = { deleteRoutingRule: boolean };
+
+/** Variables of `mutation OrderRoutingRules`. */
+export type OrderRoutingRulesMutationVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+/** Result of `mutation OrderRoutingRules`. */
+export type OrderRoutingRulesMutation = { orderRoutingRules: Array<{ id: string, name: string, enabled: boolean, position: number, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { departmentId: string | null, priority: Priority | null, tags: Array<string> } }> };
+
+/** Variables of `mutation SetConversationTags`. */
+export type SetConversationTagsMutationVariables = Exact<{
+  conversationId: string | number;
+  tags: Array<string> | string;
+}>;
+
+
+/** Result of `mutation SetConversationTags`. */
+export type SetConversationTagsMutation = { setConversationTags: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
