@@ -165,6 +165,65 @@ describe('the pre-chat form', () => {
   });
 });
 
+describe('a pre-chat select', () => {
+  const TOPIC = { key: 'topic', label: 'What is it about?', kind: 'SELECT', required: true, options: ['Sales', 'Support'] };
+
+  it('offers the options in a labelled select, requires one, and the answer routes the chat', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    await updateWebsite(owner, websiteId, { preChatFields: [TOPIC] });
+    const { createDepartment: sales } = await owner.request<{ createDepartment: { id: string } }>(
+      'mutation { createDepartment(name: "Sales") { id } }',
+    );
+    await owner.createRoutingRule({
+      name: 'Sales questions',
+      conditions: [{ field: 'PRE_CHAT', operator: 'EQUALS', key: 'topic', value: 'Sales' }],
+      actions: { departmentId: sales.id, tags: ['sales'] },
+    });
+    const page = await openShop(await newContext(), websiteKey);
+    const { root } = widget(page);
+    const form = root.locator('form.card');
+    const select = form.locator('select[name="topic"]');
+    await open(page, 'select[topic]');
+    expect(await form.locator('label').allTextContents()).toEqual(['What is it about? *']);
+    await expect.poll(() => select.locator('option').allTextContents()).toEqual(['Choose…', 'Sales', 'Support']);
+    expect(await select.getAttribute('required')).not.toBeNull();
+    expect(await axe(page)).toEqual([]);
+
+    // Nothing chosen: refused, with the error tied to the select.
+    await form.getByRole('button', { name: 'Start the chat' }).click();
+    await expect.poll(() => form.locator('.field-error').allTextContents()).toEqual(['Please fill this in.']);
+    expect(await select.getAttribute('aria-invalid')).toBe('true');
+    expect(await root.locator(`#${await select.getAttribute('aria-describedby')}`).textContent()).toBe('Please fill this in.');
+    await screenshot(page, 'pre-chat-select-error');
+
+    await select.selectOption('Sales');
+    await expect.poll(() => form.locator('.field-error').count()).toBe(0);
+    await screenshot(page, 'pre-chat-select');
+    await form.getByRole('button', { name: 'Start the chat' }).click();
+    await say(page, 'How much is the pro plan?');
+    await until(async () => (await owner.conversations({ filter: { tag: 'sales' } })).nodes.length === 1, 'the routed chat');
+    const [chat] = (await owner.conversations({ filter: { tag: 'sales' } })).nodes;
+    expect([chat!.department?.id, chat!.tags]).toEqual([sales.id, ['sales']]);
+    expect((await latestVisitor(owner))!.visitor.attributes).toEqual([{ key: 'topic', value: 'Sales' }]);
+  });
+
+  it('speaks the visitor’s language', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    await updateWebsite(owner, websiteId, { preChatFields: [{ ...TOPIC, required: false }] });
+    for (const [lang, choose, optional] of [
+      ['fr', 'Choisissez…', 'What is it about? (facultatif)'],
+      ['es', 'Elige…', 'What is it about? (opcional)'],
+    ]) {
+      const page = await openShop(await newContext(), websiteKey, { lang: lang! });
+      await open(page, 'select[topic]');
+      const form = widget(page).root.locator('form.card');
+      await expect.poll(() => form.locator('option').allTextContents()).toEqual([choose, 'Sales', 'Support']);
+      expect(await form.locator('label').allTextContents()).toEqual([optional]);
+      await page.close();
+    }
+  });
+});
+
 describe('the offline form', () => {
   it('outside business hours: says when the team is back, takes an email and a message, and the reply goes by email', async () => {
     const { owner, websiteId, websiteKey } = await organization();

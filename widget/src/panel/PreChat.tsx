@@ -2,28 +2,36 @@
  * The pre-chat form: the website's questions (`widgetConfig.preChatFields`), asked of a
  * first-time visitor before their first message. The answers start the visitor session
  * (`introduce`): `name` and `email` become the visitor's own, every other key a visitor
- * attribute agents see. Loaded only for websites that have the form.
+ * attribute agents see (and routing rules read: docs/routing.md). Loaded only for
+ * websites that have the form.
+ *
+ * A `SELECT` field is a native `<select>`. Its options are asked for here, only when the
+ * form has one: the loader's `widgetConfig` query leaves them out, since every byte it
+ * carries counts on opening the chat for every visitor.
  */
 import type { WidgetConfig } from '@chinwag/sdk';
 import type { Core } from '../core.js';
 import type { Locale } from '../host.js';
-import { useState } from './dom.js';
+import { useEffect, useState } from './dom.js';
 import { Field, FORM_TEXT, useFields } from './forms.js';
 
-const TEXT: Record<Locale, { intro: string; start: string; error: string; badPhone: string }> = {
+const TEXT: Record<Locale, { intro: string; start: string; error: string; badPhone: string; choose: string }> = {
   en: {
+    choose: 'Choose…',
     intro: 'Before we start, please tell us a little about you.',
     start: 'Start the chat',
     error: 'Something went wrong. Please check your answers and try again.',
     badPhone: 'Please enter a phone number: digits, spaces, +, - and brackets.',
   },
   fr: {
+    choose: 'Choisissez…',
     intro: 'Avant de commencer, dites-nous-en un peu plus sur vous.',
     start: 'Commencer le chat',
     error: 'Un problème est survenu. Vérifiez vos réponses et réessayez.',
     badPhone: 'Veuillez saisir un numéro de téléphone : chiffres, espaces, +, - et parenthèses.',
   },
   es: {
+    choose: 'Elige…',
     intro: 'Antes de empezar, cuéntanos un poco sobre ti.',
     start: 'Empezar el chat',
     error: 'Algo ha fallado. Revisa tus respuestas y vuelve a intentarlo.',
@@ -33,6 +41,9 @@ const TEXT: Record<Locale, { intro: string; start: string; error: string; badPho
 
 /** A phone number: digits (6 to 20), spaces, brackets, dashes, dots, a leading +. */
 const phone = (v: string) => /^\+?[\d\s().-]+$/.test(v) && /^(\D*\d){6,20}\D*$/.test(v);
+
+/** The fields' options, in the fields' order (see the file's comment). */
+const OPTIONS = 'query($k:String!){widgetConfig(websiteKey:$k){preChatFields{options}}}';
 
 export interface PreChatProps {
   core: Core;
@@ -51,6 +62,15 @@ export function PreChat({ core, config, onDone }: PreChatProps) {
   );
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState(false);
+  const [options, setOptions] = useState<string[][]>([]);
+  useEffect(() => {
+    if (fields.some((f) => f.kind === 'SELECT'))
+      core.client
+        .request<{ widgetConfig: { preChatFields: { options: string[] }[] } }>(OPTIONS, { k: core.host.key })
+        .then((d) => setOptions(d.widgetConfig.preChatFields.map((f) => f.options)), core.report);
+    // The form's fields are fixed while it shows.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   async function submit(e: Event) {
     e.preventDefault();
@@ -76,18 +96,43 @@ export function PreChat({ core, config, onDone }: PreChatProps) {
   return (
     <form class="card" ref={form} noValidate onSubmit={submit} aria-labelledby="cw-prechat">
       <p id="cw-prechat">{t.intro}</p>
-      {fields.map((f, i) => (
-        <Field
-          key={f.key}
-          form="prechat"
-          field={f}
-          value={values[f.key] ?? ''}
-          error={errors[f.key]}
-          t={ft}
-          first={i === 0}
-          onInput={(v) => set(f, v)}
-        />
-      ))}
+      {fields.map((f, i) => {
+        const value = values[f.key] ?? '';
+        const error = errors[f.key];
+        const onInput = (v: string) => set(f, v);
+        if (f.kind != 'SELECT')
+          return <Field key={f.key} form="prechat" field={f} value={value} error={error} t={ft} first={!i} onInput={onInput} />;
+        // A select, drawn as `Field` draws the other kinds (label, required mark, error).
+        const id = `cw-prechat-${f.key}`;
+        return (
+          <div class="field" key={f.key}>
+            <label for={id}>
+              {f.label}
+              {f.required ? <span aria-hidden="true"> *</span> : <span class="optional"> {ft.optional}</span>}
+            </label>
+            <select
+              id={id}
+              name={f.key}
+              required={f.required}
+              aria-invalid={!!error}
+              aria-describedby={error ? `${id}-error` : undefined}
+              data-autofocus={!i || undefined}
+              value={value}
+              onInput={(e: Event) => onInput((e.currentTarget as HTMLSelectElement).value)}
+            >
+              <option value="">{t.choose}</option>
+              {options[i]?.map((o) => (
+                <option>{o}</option>
+              ))}
+            </select>
+            {error && (
+              <p id={`${id}-error`} class="field-error">
+                {error}
+              </p>
+            )}
+          </div>
+        );
+      })}
       {failed && (
         <p class="error" role="alert">
           {t.error}
