@@ -190,6 +190,12 @@ impl App {
         Ok(row)
     }
 
+    /// (waiting, the oldest one's arrival) for agents.
+    pub async fn queue_summary(&self, p: &Principal, department_id: Option<&str>) -> ApiResult<(i64, Option<i64>)> {
+        let a = super::agent(p)?;
+        Ok(self.store.queue_summary(&a.org_id, department_id).await?)
+    }
+
     /// The conversation's place in its queue (1 is next), if it is waiting.
     pub async fn queue_position(&self, conversation_id: &str) -> ApiResult<Option<i64>> {
         Ok(self.store.queue_position(conversation_id).await?)

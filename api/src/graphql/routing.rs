@@ -44,6 +44,15 @@ pub struct RoutingSettingsInput {
     pub offline_grace_seconds: Option<i32>,
 }
 
+/// The waiting line at a glance.
+#[derive(SimpleObject)]
+pub struct QueueSummary {
+    /// Conversations waiting for an agent.
+    pub waiting: i32,
+    /// When the one waiting longest arrived in the line; null when nobody waits.
+    pub oldest_waiting_since: Option<super::types::DateTime>,
+}
+
 #[derive(Default)]
 pub struct RoutingQuery;
 
@@ -52,6 +61,14 @@ impl RoutingQuery {
     #[graphql(guard = "Allow::Agents")]
     async fn routing_settings(&self, ctx: &Context<'_>) -> GqlResult<RoutingSettings> {
         Ok(ctx.app().routing_settings(ctx.viewer()?).await?.into())
+    }
+
+    /// How many conversations wait for an agent and since when (one department's line,
+    /// or all of them).
+    #[graphql(guard = "Allow::Agents")]
+    async fn queue_summary(&self, ctx: &Context<'_>, department_id: Option<ID>) -> GqlResult<QueueSummary> {
+        let (waiting, oldest) = ctx.app().queue_summary(ctx.viewer()?, department_id.as_ref().map(|d| d.as_str())).await?;
+        Ok(QueueSummary { waiting: waiting as i32, oldest_waiting_since: oldest.map(super::types::DateTime) })
     }
 }
 

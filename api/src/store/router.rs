@@ -264,6 +264,21 @@ impl Store {
         })
     }
 
+    /// How many conversations wait for an assignee, and since when the oldest waits
+    /// (in one department, or all of the organization's).
+    pub async fn queue_summary(&self, org_id: &str, department_id: Option<&str>) -> StoreResult<(i64, Option<i64>)> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, (i64, Option<i64>)>(
+                "select count(*), min(coalesce(waiting_since, created_at)) from conversations \
+                 where org_id = $1 and assignee_id is null and status = 'open' and queued and ($2 is null or department_id = $2)",
+            )
+            .bind(org_id)
+            .bind(department_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
     /// The conversation's place in its queue (1 is next), or `None` if it is not waiting.
     pub async fn queue_position(&self, conversation_id: &str) -> StoreResult<Option<i64>> {
         let n = on_read!(self, |pool, DB| {

@@ -196,6 +196,9 @@ pub struct ConversationRow {
     pub priority: i64,
     /// Why the router put it where it is ("round robin in Sales"); `None` if nobody routed it.
     pub routed_by: Option<String>,
+    /// When it last started waiting for an assignee, if it was unassigned since it began
+    /// (`None`: its creation is its arrival).
+    pub waiting_since: Option<i64>,
 }
 
 /// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
@@ -261,7 +264,7 @@ macro_rules! visitor_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by"
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since"
     };
 }
 macro_rules! message_cols {

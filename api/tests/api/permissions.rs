@@ -38,6 +38,7 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { retryJob(id: \"job_x\") { id } }", "o", None),
     ("mutation { createDepartment(name: \"Sales\") { id } }", "o", None),
     ("query { routingSettings { assignment } }", "ao", None),
+    ("query { queueSummary { waiting } }", "ao", None),
     ("mutation { updateRoutingSettings(input: {pendingCounts: true}) { assignment } }", "o", None),
     ("mutation { setDepartmentAssignment(id: \"dep_x\", assignment: ROUND_ROBIN) { id } }", "o", None),
     ("mutation { setAgentCapacity(agentId: \"agt_x\", capacity: 3) { id } }", "o", None),

@@ -92,6 +92,12 @@ async fn round_robin_fills_free_agents_up_to_capacity_and_the_rest_wait_in_order
     let (v3, c3) = chat(&app, &site, "third").await;
     let (v4, c4) = chat(&app, &site, "fourth").await;
     tokio::time::sleep(Duration::from_millis(300)).await;
+    let summary = app.ok(Some(&owner.token), "{ queueSummary { waiting oldestWaitingSince } }", json!({})).await["queueSummary"].clone();
+    let since3 = app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { waitingSince } }", json!({ "c": c3 })).await["conversation"]
+        ["waitingSince"]
+        .clone();
+    assert_eq!(summary, json!({ "waiting": 2, "oldestWaitingSince": since3 }), "the oldest is the third chat");
+    assert_eq!(app.err(Some(&v3.token), "{ queueSummary { waiting } }", json!({})).await, "FORBIDDEN");
     let seen3 = conversation(&app, &v3.token, &c3).await;
     let seen4 = conversation(&app, &v4.token, &c4).await;
     assert_eq!((seen3["queuePosition"].clone(), seen4["queuePosition"].clone()), (json!(1), json!(2)), "{seen3} {seen4}");

@@ -135,6 +135,12 @@ impl Conversation {
     async fn routed_by(&self, ctx: &Context<'_>) -> Option<&str> {
         self.0.routed_by.as_deref().filter(|_| is_staff(ctx))
     }
+    /// Since when it waits for an agent (its arrival in the line), or null when it is
+    /// not waiting.
+    async fn waiting_since(&self) -> Option<DateTime> {
+        let waiting = self.0.assignee_id.is_none() && self.0.status == crate::domain::ConversationStatus::Open && self.0.queued;
+        waiting.then(|| DateTime(self.0.waiting_since.unwrap_or(self.0.created_at)))
+    }
     /// Labels the team gave it (agents only; empty for a visitor).
     async fn tags(&self, ctx: &Context<'_>) -> GqlResult<Vec<String>> {
         if !is_staff(ctx) {
