@@ -111,12 +111,30 @@ impl App {
                 if let Err(e) = app.store.extend_connections(&here, now_ms() + LEASE_MS).await {
                     tracing::warn!(error = ?e, "extending agents' connection leases");
                 }
+                app.release_from_offline().await;
                 match app.store.orgs_with_waiting(1_000).await {
                     Ok(orgs) => orgs.iter().for_each(|org| app.route(org)),
                     Err(e) => tracing::warn!(error = ?e, "sweeping the waiting queues"),
                 }
             }
         });
+    }
+
+    /// Gives the chats of assignees who went away back to the line (automatic lines
+    /// only), tells their subscribers, and routes their organizations.
+    async fn release_from_offline(&self) {
+        match self.store.release_from_offline(now_ms()).await {
+            Ok(rows) => {
+                let mut orgs: Vec<&str> = rows.iter().map(|r| r.org_id.as_str()).collect();
+                orgs.sort_unstable();
+                orgs.dedup();
+                for row in &rows {
+                    self.publish_conversation(row);
+                }
+                orgs.into_iter().for_each(|org| self.route(org));
+            }
+            Err(e) => tracing::warn!(error = ?e, "releasing chats of agents who went away"),
+        }
     }
 
     /// An agent's first socket on this node opened, or their last one closed.
@@ -137,7 +155,15 @@ impl App {
             };
             match done {
                 Ok(()) if up => app.route(&org_id),
-                Ok(()) => {}
+                Ok(()) => {
+                    // Once the grace is over (and they did not come back), their chats
+                    // go back to the line; the sweep would find them within a beat too.
+                    let grace = app.store.routing_settings(&org_id).await.map_or(60, |s| s.offline_grace_seconds);
+                    tokio::time::sleep(Duration::from_millis(grace.max(0) as u64 * 1000 + 200)).await;
+                    if !app.presence.is_local_agent(&agent_id) {
+                        app.release_from_offline().await;
+                    }
+                }
                 Err(e) => tracing::warn!(error = ?e, "recording an agent's connection"),
             }
         });

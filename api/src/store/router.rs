@@ -264,6 +264,26 @@ impl Store {
         })
     }
 
+    /// Takes open conversations the router assigned (a person's assignment clears
+    /// `routed_by`) in automatically assigned lines back from assignees who went away:
+    /// disconnected past their grace, `OFFLINE`, or removed. They wait again from their
+    /// first arrival (so they come first); returns them as written.
+    pub async fn release_from_offline(&self, now: i64) -> StoreResult<Vec<ConversationRow>> {
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set assignee_id = null, routed_by = null, updated_at = $1 \
+                 where status = 'open' and routed_by is not null \
+                 and assignee_id in (select a.id from agents a where a.connected_until <= $1 or a.status = 'offline' or a.removed_at is not null) \
+                 and coalesce((select d.assignment from departments d where d.id = conversations.department_id), \
+                 (select o.assignment from organizations o where o.id = conversations.org_id)) <> 'manual' returning ",
+                conversation_cols!()
+            ))
+            .bind(now)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
     /// How many conversations wait for an assignee, and since when the oldest waits
     /// (in one department, or all of the organization's).
     pub async fn queue_summary(&self, org_id: &str, department_id: Option<&str>) -> StoreResult<(i64, Option<i64>)> {

@@ -463,3 +463,41 @@ async fn a_visitor_following_their_conversation_hears_that_it_joined_the_line_an
     let ev = next_of_type(&mut ws, "c", "conversationEvents", "ConversationUpdated").await;
     assert_eq!(ev["conversation"]["queuePosition"], 1, "{ev}");
 }
+
+#[tokio::test]
+async fn an_assignee_who_leaves_gives_their_chat_back_to_the_line() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN", "defaultCapacity": 1, "offlineGraceSeconds": 0 })).await;
+    let bob_ws = online(&app, &bob).await;
+    let (_, c) = chat(&app, &site, "help").await;
+    wait_assignee(&app, &owner.token, &c, Some(&bob.id)).await;
+    // Ann is online but AWAY: an away agent keeps their chats but gets no new ones.
+    app.ok(Some(&owner.token), "mutation { setAgentStatus(status: AWAY) { status } }", json!({})).await;
+    let ann_ws = app.ws(&owner.token).await;
+    // Bob's connection goes (no grace): the chat waits again, first in line.
+    drop(bob_ws);
+    let mut back = Value::Null;
+    for _ in 0..60 {
+        back = conversation(&app, &owner.token, &c).await;
+        if back["assignee"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(back["assignee"].is_null() && back["queuePosition"] == 1, "{back}");
+    // Ann comes back ONLINE: hers.
+    app.ok(Some(&owner.token), "mutation { setAgentStatus(status: ONLINE) { status } }", json!({})).await;
+    let got = wait_assignee(&app, &owner.token, &c, Some(&owner.id)).await;
+    assert_eq!(got["routedBy"], "round robin");
+    // A person's assignment is a person's decision: a chat Ann gives to Bob (offline)
+    // stays with Bob.
+    let assign = "mutation($c: ID!, $a: ID) { assignConversation(input: {conversationId: $c, agentId: $a}) { id } }";
+    app.ok(Some(&owner.token), assign, json!({ "c": c, "a": bob.id })).await;
+    // (Ann leaving runs the release again.)
+    drop(ann_ws);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(conversation(&app, &owner.token, &c).await["assignee"]["id"], json!(bob.id));
+}
