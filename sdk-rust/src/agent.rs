@@ -500,6 +500,21 @@ impl AgentClient {
         Ok(self.core.request::<ops::SetConversationPriority>(vars).await?.set_conversation_priority.into())
     }
 
+    /// Replaces a conversation's tags (at most 10; stored lowercased). Routing rules
+    /// themselves are managed with the `RoutingRules`, `CreateRoutingRule`, ... operations
+    /// of [`operations`](crate::operations) (docs/routing.md).
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient, id: &str) -> Result<(), chinwag_sdk::Error> {
+    /// let c = agent.set_conversation_tags(id, &["refund", "vip"]).await?;
+    /// assert!(c.tags.contains(&"vip".to_string()));
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_conversation_tags(&self, conversation_id: &str, tags: &[&str]) -> Result<AgentConversation> {
+        let vars = ops::set_conversation_tags::Variables { conversation_id: conversation_id.to_owned(), tags: tags.iter().map(|t| (*t).to_owned()).collect() };
+        Ok(self.core.request::<ops::SetConversationTags>(vars).await?.set_conversation_tags.into())
+    }
+
     /// How the organization's waiting conversations get an assignee (docs/routing.md).
     ///
     /// ```no_run

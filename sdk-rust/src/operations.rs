@@ -89,6 +89,12 @@ operations!(
     SetDepartmentAssignment,
     SetAgentCapacity,
     SetConversationPriority,
+    RoutingRules,
+    CreateRoutingRule,
+    UpdateRoutingRule,
+    DeleteRoutingRule,
+    OrderRoutingRules,
+    SetConversationTags,
     // shared.graphql
     SendMessage,
     SetTyping,

@@ -347,6 +347,8 @@ pub struct AgentConversation {
     pub queue_position: Option<i64>,
     /// Why the router put it where it is ("rule: Sales; round robin in Sales").
     pub routed_by: Option<String>,
+    /// The team's labels, lowercased.
+    pub tags: Vec<String>,
 }
 
 /// How the organization's waiting conversations get an assignee (docs/routing.md).
@@ -660,6 +662,7 @@ from_generated!(Visitor { id, name, email, external_id } for
     ops::assign_conversation::AgentConversationFieldsVisitor,
     ops::set_conversation_status::AgentConversationFieldsVisitor,
     ops::set_conversation_priority::AgentConversationFieldsVisitor,
+    ops::set_conversation_tags::AgentConversationFieldsVisitor,
 );
 
 from_generated!(VisitorConversation {
@@ -717,6 +720,7 @@ macro_rules! agent_conversation_from {
                     priority: c.priority,
                     queue_position: c.queue_position,
                     routed_by: c.routed_by,
+                    tags: c.tags,
                 }
             }
         }
@@ -731,5 +735,6 @@ agent_conversation_from!(
     inbox_events,
     assign_conversation,
     set_conversation_status,
-    set_conversation_priority
+    set_conversation_priority,
+    set_conversation_tags
 );

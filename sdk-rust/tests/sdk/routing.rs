@@ -39,4 +39,6 @@ async fn routing_settings_capacity_priority_and_an_assignment_through_the_sdk() 
     let c = assigned.expect("assigned once the owner is online and connected");
     assert_eq!(c.assignee_id.as_deref(), Some(me.id.as_str()));
     assert_eq!((c.queue_position, c.routed_by.as_deref()), (None, Some("round robin")));
+    let tagged = owner.set_conversation_tags(&conversation.id, &["Refund", "vip", "refund"]).await.unwrap();
+    assert_eq!(tagged.tags, ["refund", "vip"]);
 }
