@@ -15,23 +15,20 @@ import type { Locale } from '../host.js';
 import { useEffect, useState } from './dom.js';
 import { Field, FORM_TEXT, useFields } from './forms.js';
 
-const TEXT: Record<Locale, { intro: string; start: string; error: string; badPhone: string; choose: string }> = {
+const TEXT: Record<Locale, { intro: string; start: string; error: string; badPhone: string }> = {
   en: {
-    choose: 'Choose…',
     intro: 'Before we start, please tell us a little about you.',
     start: 'Start the chat',
     error: 'Something went wrong. Please check your answers and try again.',
     badPhone: 'Please enter a phone number: digits, spaces, +, - and brackets.',
   },
   fr: {
-    choose: 'Choisissez…',
     intro: 'Avant de commencer, dites-nous-en un peu plus sur vous.',
     start: 'Commencer le chat',
     error: 'Un problème est survenu. Vérifiez vos réponses et réessayez.',
     badPhone: 'Veuillez saisir un numéro de téléphone : chiffres, espaces, +, - et parenthèses.',
   },
   es: {
-    choose: 'Elige…',
     intro: 'Antes de empezar, cuéntanos un poco sobre ti.',
     start: 'Empezar el chat',
     error: 'Algo ha fallado. Revisa tus respuestas y vuelve a intentarlo.',
@@ -42,8 +39,8 @@ const TEXT: Record<Locale, { intro: string; start: string; error: string; badPho
 /** A phone number: digits (6 to 20), spaces, brackets, dashes, dots, a leading +. */
 const phone = (v: string) => /^\+?[\d\s().-]+$/.test(v) && /^(\D*\d){6,20}\D*$/.test(v);
 
-/** The fields' options, in the fields' order (see the file's comment). */
-const OPTIONS = 'query($k:String!){widgetConfig(websiteKey:$k){preChatFields{options}}}';
+/** The fields' options, in the fields' order (see the file's comment), for the website `key`. */
+const options = (key: string) => `{widgetConfig(websiteKey:${JSON.stringify(key)}){preChatFields{options}}}`;
 
 export interface PreChatProps {
   core: Core;
@@ -62,12 +59,19 @@ export function PreChat({ core, config, onDone }: PreChatProps) {
   );
   const [busy, setBusy] = useState(false);
   const [failed, setFailed] = useState(false);
-  const [options, setOptions] = useState<string[][]>([]);
+  const [choices, setChoices] = useState<string[][]>([]);
   useEffect(() => {
+    // A GET without a token, as the loader's: asking must not start a visitor session
+    // (the answers do, and nothing is stored before the visitor uses the chat).
+    const url = new URL(core.host.api, location.href);
+    url.searchParams.set('query', options(core.host.key));
     if (fields.some((f) => f.kind === 'SELECT'))
-      core.client
-        .request<{ widgetConfig: { preChatFields: { options: string[] }[] } }>(OPTIONS, { k: core.host.key })
-        .then((d) => setOptions(d.widgetConfig.preChatFields.map((f) => f.options)), core.report);
+      fetch(url)
+        .then((r) => r.json())
+        .then((d: { data: { widgetConfig: { preChatFields: { options: string[] }[] } } }) =>
+          setChoices(d.data.widgetConfig.preChatFields.map((f) => f.options)),
+        )
+        .catch(core.report);
     // The form's fields are fixed while it shows.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
@@ -120,8 +124,8 @@ export function PreChat({ core, config, onDone }: PreChatProps) {
               value={value}
               onInput={(e: Event) => onInput((e.currentTarget as HTMLSelectElement).value)}
             >
-              <option value="">{t.choose}</option>
-              {options[i]?.map((o) => (
+              <option value="" />
+              {choices[i]?.map((o) => (
                 <option>{o}</option>
               ))}
             </select>
