@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{random_token, sha256_hex};
 use crate::ratelimit::Quota;
-use crate::store::{NewVisitor, StoreError, Visit, VisitorRow, WebsitePatch, WebsiteRow};
+use crate::store::{Constraint, NewVisitor, StoreError, Visit, VisitorRow, WebsitePatch, WebsiteRow};
 
 pub struct VisitorSessionOut {
     pub token: String,
@@ -185,7 +185,7 @@ impl App {
                 }
                 None => match resumed.filter(|r| r.external_id.is_none()) {
                     Some(anon) => anon, // becomes verified by touch below
-                    None => self.new_visitor(&website, meta, Some(ext)).await?,
+                    None => self.verified_visitor(&website, meta, ext).await?,
                 },
             },
             None => match resumed {
@@ -204,22 +204,31 @@ impl App {
             }
             Some(serde_json::to_string(&all).expect("attributes serialize"))
         };
-        let visitor = self
-            .store
-            .touch_visitor(
-                &visitor.id,
-                Visit {
-                    name: name.as_ref().map(|n| n.as_str()),
-                    email: email.as_ref().map(|e| e.as_str()),
-                    email_signed,
-                    resume_hash: &sha256_hex(resume_token.as_bytes()),
-                    external_id: identity,
-                    user_agent: meta.user_agent.as_deref(),
-                    ip: meta.ip.as_deref(),
-                    attributes,
-                },
-            )
-            .await?;
+        let visit = |resume_hash| Visit {
+            name: name.as_ref().map(|n| n.as_str()),
+            email: email.as_ref().map(|e| e.as_str()),
+            email_signed,
+            resume_hash,
+            external_id: identity,
+            user_agent: meta.user_agent.as_deref(),
+            ip: meta.ip.as_deref(),
+            attributes: attributes.clone(),
+        };
+        let resume_hash = sha256_hex(resume_token.as_bytes());
+        let (visitor, resume_token) = match (self.store.touch_visitor(&visitor.id, visit(&resume_hash)).await, identity) {
+            (Ok(v), _) => (v, resume_token),
+            // An anonymous visitor becoming verified while another request (the site's
+            // server setting attributes, a second tab) made the verified one: history
+            // moves into that one, as above.
+            (Err(StoreError::Conflict(Constraint::VisitorExternalId)), Some(ext)) => {
+                let verified = self.store.visitor_by_external(&website.id, ext).await?.ok_or(ApiError::NotFound("visitor"))?;
+                self.store.merge_visitor_into(&visitor.id, &verified.id).await?;
+                let token = self.resume_token(&verified.id);
+                let hash = sha256_hex(token.as_bytes());
+                (self.store.touch_visitor(&verified.id, visit(&hash)).await?, token)
+            }
+            (Err(e), _) => return Err(e.into()),
+        };
         let issued_at = crate::time::now_ms();
         let token = self.keys.sign(&Keys::claims(
             &visitor.id,
@@ -241,6 +250,15 @@ impl App {
         self.limit(&format!("page:{}", v.id), self.send_quota()).await?;
         self.store.track_page_view(&v.org_id, &v.id, url.as_str(), title.as_ref().map(|t| t.as_str()), referrer.as_ref().map(|r| r.as_str())).await?;
         Ok(())
+    }
+
+    /// The verified visitor with this external id, made now if there is none (or the
+    /// one another request made at the same moment).
+    async fn verified_visitor(&self, website: &WebsiteRow, meta: &RequestMeta, ext: &str) -> ApiResult<VisitorRow> {
+        match self.new_visitor(website, meta, Some(ext)).await {
+            Err(ApiError::BadInput(_)) => self.store.visitor_by_external(&website.id, ext).await?.ok_or(ApiError::NotFound("visitor")),
+            other => other,
+        }
     }
 
     async fn new_visitor(&self, website: &WebsiteRow, meta: &RequestMeta, external_id: Option<&str>) -> ApiResult<VisitorRow> {
@@ -302,12 +320,7 @@ impl App {
         let set = parse_attributes(set)?;
         let visitor = match self.store.visitor_by_external(&site.id, ext).await? {
             Some(v) => v,
-            None => match self.new_visitor(&site, &RequestMeta::default(), Some(ext)).await {
-                Ok(v) => v,
-                // Made meanwhile by another request: that one.
-                Err(ApiError::BadInput(_)) => self.store.visitor_by_external(&site.id, ext).await?.ok_or(ApiError::NotFound("visitor"))?,
-                Err(e) => return Err(e),
-            },
+            None => self.verified_visitor(&site, &RequestMeta::default(), ext).await?,
         };
         let mut all: std::collections::BTreeMap<String, String> = visitor.server_attribute_pairs().into_iter().collect();
         for k in remove {

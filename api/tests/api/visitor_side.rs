@@ -215,3 +215,40 @@ async fn the_sites_server_sets_a_customers_attributes_by_external_id_and_the_vis
     let over: Vec<serde_json::Value> = (40..55).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
     assert_eq!(app.err(Some(&key), set, input(json!(over), json!([]))).await, "BAD_USER_INPUT", "at most 50");
 }
+
+#[tokio::test]
+async fn a_customer_met_by_several_requests_at_once_is_one_verified_visitor() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let secret = identity_secret(&app, &owner, &site).await;
+    let session = "mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { visitor { id } } }";
+    let attrs = "mutation($i: SetVisitorAttributesInput!) { setVisitorAttributes(input: $i) { id } }";
+    for round in 0..8 {
+        let ext = format!("cust-{round}");
+        let hash = hmac_hex(&secret, &ext);
+        // An anonymous visitor of this browser, about to become verified, too.
+        let anon = app.visitor(&site).await;
+        let calls = (0..6).map(|i| {
+            let (app, site, ext, hash, anon) = (&app, &site, ext.clone(), hash.clone(), anon.clone());
+            let owner = &owner;
+            async move {
+                let r = match i % 3 {
+                    0 => app.gql(None, session, json!({ "i": { "websiteKey": site.key, "externalId": ext, "userHash": hash } })).await,
+                    1 => {
+                        let i = json!({ "websiteKey": site.key, "externalId": ext, "userHash": hash, "resumeToken": anon.resume });
+                        app.gql(None, session, json!({ "i": i })).await
+                    }
+                    _ => {
+                        let i = json!({ "websiteId": site.id, "externalId": ext, "attributes": [{ "key": "plan", "value": "pro" }] });
+                        app.gql(Some(&owner.token), attrs, json!({ "i": i })).await
+                    }
+                };
+                assert!(r.get("errors").is_none(), "{r}");
+                r["data"]["startVisitorSession"]["visitor"]["id"].as_str().or(r["data"]["setVisitorAttributes"]["id"].as_str()).unwrap().to_owned()
+            }
+        });
+        let ids = futures_util::future::join_all(calls).await;
+        assert!(ids.iter().all(|id| *id == ids[0]), "one visitor for {ext}: {ids:?}");
+    }
+}
