@@ -18,7 +18,7 @@ const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocumen
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
 const WEBSITE = `id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }
-businessHours { timeZone intervals { day open close } } preChatFields { key label kind required } offlineMessages poweredBy`;
+businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy`;
 
 export interface Appearance {
   color: string;
@@ -42,7 +42,7 @@ export interface BusinessHours {
   intervals: OpeningInterval[];
 }
 
-export type PreChatFieldKind = 'TEXT' | 'EMAIL' | 'PHONE' | 'TEXTAREA';
+export type PreChatFieldKind = 'TEXT' | 'EMAIL' | 'PHONE' | 'TEXTAREA' | 'SELECT';
 
 /** A field of the widget's pre-chat form; the keys `name` and `email` fill the visitor's own fields. */
 export interface PreChatField {
@@ -50,6 +50,8 @@ export interface PreChatField {
   label: string;
   kind: PreChatFieldKind;
   required: boolean;
+  /** A `SELECT` field's choices (2 to 20); empty for the other kinds. */
+  options: string[];
 }
 
 /** A website with everything its settings page shows. */
@@ -276,7 +278,7 @@ export const UpdateProfileDocument = doc<
 >(`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${AGENT} } }`);
 
 const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
-department { id name } priority queuePosition routedBy lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
+department { id name } priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
 firstResponseAt resolvedAt isOffline`;
 
 /** A conversation as the queue shows it: the SDK's fields and whether it was left offline. */

@@ -63,6 +63,15 @@ export async function signUpOwner(server, owner) {
   return r.data.signUp.accessToken;
 }
 
+/** Logs `who` ({ email, password }) in through the API; resolves to their access token. */
+export async function logInToken(server, who) {
+  const r = await gql(server, 'mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }', {
+    i: { email: who.email, password: who.password },
+  });
+  if (!r.data) throw new Error(`logIn: ${JSON.stringify(r)}`);
+  return r.data.logIn.accessToken;
+}
+
 /**
  * Invites `agent` ({ name, email, password }) with `token` (an owner's or admin's) and
  * accepts through the emailed link, as they would; resolves to the invite's id.
@@ -159,6 +168,23 @@ export async function signIn(browser, server, who, options = DESKTOP) {
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('link', { name: 'Settings', exact: true }).waitFor();
   return page;
+}
+
+/**
+ * On Settings › Departments (open in `page`), creates the department `name` and adds the
+ * agent `member` (their name) to it.
+ */
+export async function createDepartment(page, name, member) {
+  await page.getByLabel('New department').fill(name);
+  await page.getByRole('button', { name: 'Create' }).click();
+  await page.getByRole('heading', { name }).waitFor();
+  await page.getByLabel(`Add a member to ${name}`).selectOption({ label: member });
+  await page
+    .getByRole('listitem')
+    .filter({ has: page.getByRole('heading', { name }) })
+    .getByRole('button', { name: 'Add' })
+    .click();
+  await page.getByRole('button', { name: `Remove ${member} from ${name}` }).waitFor();
 }
 
 /** Saves a screenshot as test-results/NAME.png (of a page, or of one element: a locator). */

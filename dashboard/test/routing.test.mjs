@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
 import { createVisitorClient, memoryStorage } from '@chinwag/sdk';
-import { addAgent, gql, launchBrowser, shot, signIn, signUpOwner, startServer, until } from './harness.mjs';
+import { addAgent, createDepartment, gql, launchBrowser, shot, signIn, signUpOwner, startServer, until } from './harness.mjs';
 
 const OWNER = { org: 'Fjord Bikes', name: 'Frida Fjord', email: 'frida@fjord.test', password: 'pedal power 42' };
 const BOB = { name: 'Bob Berg', email: 'bob@fjord.test', password: 'chain ring 52' };
@@ -41,21 +41,8 @@ describe('routing', () => {
     // Departments first, where they are made: Sales (Bob) and Support (Cy).
     await page.getByRole('link', { name: 'Settings', exact: true }).click();
     await page.getByRole('link', { name: 'Departments' }).click();
-    for (const [dept, member] of [
-      ['Sales', BOB.name],
-      ['Support', CY.name],
-    ]) {
-      await page.getByLabel('New department').fill(dept);
-      await page.getByRole('button', { name: 'Create' }).click();
-      await page.getByRole('heading', { name: dept }).waitFor();
-      await page.getByLabel(`Add a member to ${dept}`).selectOption({ label: member });
-      await page
-        .getByRole('listitem')
-        .filter({ has: page.getByRole('heading', { name: dept }) })
-        .getByRole('button', { name: 'Add' })
-        .click();
-      await page.getByRole('button', { name: `Remove ${member} from ${dept}` }).waitFor();
-    }
+    await createDepartment(page, 'Sales', BOB.name);
+    await createDepartment(page, 'Support', CY.name);
     // Each department's mode is right there too.
     await page.getByLabel('Assignment in Sales').selectOption('ROUND_ROBIN');
     await page.getByText('Sales: round robin').waitFor();

@@ -196,6 +196,11 @@ export const Conversation = forwardRef<
               {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
               {c.department && ` · ${c.department.name}`}{' '}
               {c.queuePosition != null && !c.assignee && <QueuePlace n={c.queuePosition} />}
+              {c.tags.map((t) => (
+                <span key={t} className="tag">
+                  {t}
+                </span>
+              ))}
             </p>
           </div>
           <Toolbar label="Conversation actions" className="conv-actions" actions={actions} />

@@ -24,12 +24,17 @@ export default function InboxPage() {
   const openId = segments[2] ?? null;
   const [searchText, setSearchText] = useState('');
   const [search, setSearch] = useState('');
+  const [tagText, setTagText] = useState('');
+  const [tag, setTag] = useState('');
   useEffect(() => {
-    const t = setTimeout(() => setSearch(searchText.trim()), 250);
+    const t = setTimeout(() => {
+      setSearch(searchText.trim());
+      setTag(tagText.trim().toLowerCase());
+    }, 250);
     return () => clearTimeout(t);
-  }, [searchText]);
+  }, [searchText, tagText]);
   const searchBox = useRef<HTMLInputElement>(null);
-  const queue = useQueue(view, status, me.id, search);
+  const queue = useQueue(view, status, me.id, search, tag);
   const conv = useRef<ConversationHandle>(null);
   const [sidebar, setSidebar] = useState(() => matchMedia('(min-width: 1360px)').matches);
   const [help, setHelp] = useState(false);
@@ -81,6 +86,8 @@ export default function InboxPage() {
         search={searchText}
         onSearch={setSearchText}
         searchRef={searchBox}
+        tag={tagText}
+        onTag={setTagText}
       />
       <div className="conv-area">
         {openId ? (

@@ -40,6 +40,8 @@ export function Queue({
   search,
   onSearch,
   searchRef,
+  tag,
+  onTag,
 }: {
   view: View;
   status: ConversationStatus;
@@ -51,6 +53,9 @@ export function Queue({
   search: string;
   onSearch(text: string): void;
   searchRef: RefObject<HTMLInputElement | null>;
+  /** Only conversations with this tag ('' for all). */
+  tag: string;
+  onTag(tag: string): void;
 }) {
   const { inbox } = useServices();
   useSyncExternalStore(inbox.onTally, inbox.version);
@@ -78,6 +83,14 @@ export function Queue({
             }}
           />
         </div>
+        <input
+          className="input input-sm queue-tag"
+          type="search"
+          value={tag}
+          placeholder="Tag"
+          aria-label="Filter by tag"
+          onChange={(e) => onTag(e.target.value)}
+        />
         <Segmented label="View" value={view} options={VIEWS} onChange={onView} />
         <Segmented label="Status" value={status} options={STATUSES} onChange={onStatus} />
         <WaitingSummary waiting={waiting} />
@@ -87,7 +100,7 @@ export function Queue({
       ) : queue.error && !queue.items.length ? (
         <ErrorState error={queue.error} retry={queue.reload} />
       ) : !queue.items.length ? (
-        search ? (
+        search || tag ? (
           <EmptyState icon="search" title="No conversation matches">
             <p>Try other words, or another view or status.</p>
           </EmptyState>
@@ -177,6 +190,11 @@ function VirtualRows({
                 {c.isOffline && <OfflineMark />}
                 {c.assigneeName ? <span>→ {c.assigneeName}</span> : <span className="muted">Unassigned</span>}
                 {c.department && <span className="muted">· {c.department.name}</span>}
+                {c.tags.map((t) => (
+                  <span key={t} className="tag">
+                    {t}
+                  </span>
+                ))}
               </span>
             </span>
             {n > 0 && (

@@ -17,6 +17,7 @@ import { BlockStatus } from './BlockVisitor';
 import { StatusBadge } from './Conversation';
 import { browserOf, fullDate, visitorName, when } from './format';
 import { VisitorData } from './PersonData';
+import { TagEditor } from './Tags';
 
 export function VisitorPanel({
   conversation,
@@ -116,6 +117,10 @@ export function VisitorPanel({
               ) : (
                 <span className="muted">Not yet</span>
               )}
+            </dd>
+            <dt>Tags</dt>
+            <dd>
+              <TagEditor key={conversation.tags.join()} conversation={conversation} />
             </dd>
             <dt>First response</dt>
             <dd>

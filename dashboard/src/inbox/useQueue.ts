@@ -1,5 +1,5 @@
 /**
- * One queue list (a view, a status and maybe a search), paged from the server and kept
+ * One queue list (a view, a status and maybe a search and a tag), paged from the server and kept
  * live from the inbox: a conversation that now belongs moves in at its place by latest
  * activity, one that no longer belongs leaves. While searching, only the results shown
  * are updated (whether a new message matches is the server's call: search again).
@@ -24,7 +24,7 @@ export interface QueueState {
   loadingMore: boolean;
 }
 
-export function useQueue(view: View, status: ConversationStatus, meId: string, search = '') {
+export function useQueue(view: View, status: ConversationStatus, meId: string, search = '', tag = '') {
   const { client, inbox } = useServices();
   const [state, setState] = useState<QueueState>({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
   const cursor = useRef<string | null>(null);
@@ -35,8 +35,9 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
       status: [status],
       assignee: view === 'mine' ? ('ME' as const) : view === 'unassigned' ? ('UNASSIGNED' as const) : ('ANY' as const),
       search: search || undefined,
+      tag: tag || undefined,
     }),
-    [view, status, search],
+    [view, status, search, tag],
   );
 
   const loadFirst = useCallback(async () => {
@@ -97,7 +98,8 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
       const c = e.conversation;
       setState((s) => {
         const rest = s.items.filter((x) => x.id !== c.id);
-        if (!belongs(c, view, status, meId)) return rest.length === s.items.length ? s : { ...s, items: rest };
+        if (!belongs(c, view, status, meId) || (tag && !c.tags.includes(tag.toLowerCase())))
+          return rest.length === s.items.length ? s : { ...s, items: rest };
         if (search && rest.length === s.items.length) return s;
         // A conversation older than everything loaded stays for its page to bring.
         const oldest = s.items[s.items.length - 1];
@@ -105,7 +107,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
         return { ...s, items: [...rest, c].sort(byActivity) };
       });
     });
-  }, [inbox, loadFirst, view, status, meId, search]);
+  }, [inbox, loadFirst, view, status, meId, search, tag]);
 
   return { ...state, loadMore, reload: loadFirst };
 }

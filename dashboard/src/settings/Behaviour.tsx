@@ -15,7 +15,7 @@ import {
   type Weekday,
 } from '../api';
 import { useServices } from '../directory';
-import { Button, IconButton, SelectField, TextField, toast, useAction } from '../ui';
+import { Button, IconButton, SelectField, TextArea, TextField, toast, useAction } from '../ui';
 
 export const DAYS: { day: Weekday; label: string }[] = [
   { day: 'MONDAY', label: 'Monday' },
@@ -32,6 +32,7 @@ const KINDS: { kind: PreChatFieldKind; label: string }[] = [
   { kind: 'EMAIL', label: 'Email' },
   { kind: 'PHONE', label: 'Phone' },
   { kind: 'TEXTAREA', label: 'Long text' },
+  { kind: 'SELECT', label: 'Choice' },
 ];
 
 let nextId = 0;
@@ -97,7 +98,15 @@ export function keyOf(label: string): string {
     .slice(0, 40);
 }
 
-type FieldRow = Row<PreChatField> & { keyEdited: boolean };
+/** A field being edited; a choice field's options as typed, one a line. */
+type FieldRow = Row<PreChatField> & { keyEdited: boolean; optionsText: string };
+
+/** The options typed into a choice field's box: one a line, blank lines left out. */
+const optionsOf = (text: string) =>
+  text
+    .split('\n')
+    .map((o) => o.trim())
+    .filter(Boolean);
 
 export function BehaviourEditor({ website, onSaved }: { website: WebsiteDetails; onSaved(w: WebsiteDetails): void }) {
   const { client } = useServices();
@@ -106,7 +115,9 @@ export function BehaviourEditor({ website, onSaved }: { website: WebsiteDetails;
   const [intervals, setIntervals] = useState<Row<OpeningInterval>[]>(() =>
     (website.businessHours?.intervals ?? defaultWeek()).map((i) => row({ ...i, close: toInput(i.close) })),
   );
-  const [fields, setFields] = useState<FieldRow[]>(() => website.preChatFields.map((f) => ({ ...row(f), keyEdited: true })));
+  const [fields, setFields] = useState<FieldRow[]>(() =>
+    website.preChatFields.map((f) => ({ ...row(f), keyEdited: true, optionsText: f.options.join('\n') })),
+  );
   const [offlineMessages, setOfflineMessages] = useState(website.offlineMessages);
   const [poweredBy, setPoweredBy] = useState(website.poweredBy);
   const zones = useMemo(() => timeZones(timeZone), [timeZone]);
@@ -114,7 +125,13 @@ export function BehaviourEditor({ website, onSaved }: { website: WebsiteDetails;
 
   const save = useAction(async () => {
     const input: UpdateWebsiteInput = {
-      preChatFields: fields.map(({ key, label, kind, required }) => ({ key, label, kind, required })),
+      preChatFields: fields.map(({ key, label, kind, required, optionsText }) => ({
+        key,
+        label,
+        kind,
+        required,
+        options: kind === 'SELECT' ? optionsOf(optionsText) : [],
+      })),
       offlineMessages,
       poweredBy,
     };
@@ -145,7 +162,8 @@ export function BehaviourEditor({ website, onSaved }: { website: WebsiteDetails;
       next.splice(index + by, 0, f!);
       return next;
     });
-  const addField = (f: PreChatField) => setFields((list) => [...list, { ...row(f), keyEdited: f.key !== '' }]);
+  const addField = (f: Omit<PreChatField, 'options'>) =>
+    setFields((list) => [...list, { ...row({ ...f, options: [] }), keyEdited: f.key !== '', optionsText: '' }]);
   const hasKey = (k: string) => fields.some((f) => f.key === k);
 
   const now = scheduled ? nowIn(timeZone) : null;
@@ -341,6 +359,17 @@ export function BehaviourEditor({ website, onSaved }: { website: WebsiteDetails;
                         onClick={() => setFields((list) => list.filter((x) => x.id !== f.id))}
                       />
                     </span>
+                    {f.kind === 'SELECT' && (
+                      <div className="prechat-options">
+                        <TextArea
+                          label="Options"
+                          hint="One a line, 2 to 20. The visitor picks one; a routing rule can send each to a department."
+                          rows={Math.min(6, Math.max(3, optionsOf(f.optionsText).length + 1))}
+                          value={f.optionsText}
+                          onChange={(e) => setField(f.id, { optionsText: e.target.value })}
+                        />
+                      </div>
+                    )}
                   </fieldset>
                 </li>
               ))}

@@ -3,12 +3,14 @@
  * mode (for conversations without a department), the default capacity, whether pending
  * chats count against it and the offline grace; then each department's mode and each
  * agent's capacity, so that a whole setup is one page (Departments and Team show the same
- * controls where those are managed). Any agent may look; owners and admins change it.
+ * controls where those are managed), and the routing rules (`Rules.tsx`). Any agent may
+ * look; owners and admins change it.
  */
 import type { AgentClient, Assignment, RoutingSettings } from '@chinwag/sdk';
 import { useState } from 'react';
 import { useDirectory, useServices } from '../directory';
 import { Link } from '../router';
+import { RulesSection } from './Rules';
 import { isAdmin, useMe } from '../session';
 import { Button, ErrorState, Loading, SelectField, TextField, errorMessage, toast, useAction, useLoad } from '../ui';
 
@@ -148,6 +150,7 @@ export function RoutingSection() {
         )}
         <RoutingForm key={JSON.stringify(s)} settings={s} readOnly={!admin} onSaved={settings.set} />
       </section>
+      <RulesSection admin={admin} />
       <section className="panel">
         <h2>Departments</h2>
         <p className="muted">

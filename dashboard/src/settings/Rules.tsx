@@ -1,0 +1,445 @@
+/**
+ * Routing rules (docs/routing.md, "Routing rules"): the ordered list the server tries when
+ * a conversation starts; the first enabled rule whose conditions all hold sets its
+ * department, priority and tags. Owners and admins add, edit, switch, reorder and delete
+ * rules; agents see the list read-only. The server checks every rule (keys, operators,
+ * limits) and its message shows under the form: the form itself only shows the inputs a
+ * field and an operator use.
+ */
+import {
+  WebsitesDocument,
+  type Priority,
+  type RoutingRule,
+  type RoutingRuleInput,
+  type RuleField,
+  type RuleOperator,
+} from '@chinwag/sdk';
+import { useState } from 'react';
+import { useDirectory, useServices } from '../directory';
+import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, TextField, toast, useAction, useLoad } from '../ui';
+
+/** What a condition can look at, as the form names it; `keyed` fields need the key of what they read. */
+const FIELDS: { value: RuleField; label: string; keyed?: string; flag?: boolean }[] = [
+  { value: 'PRE_CHAT', label: 'Pre-chat answer', keyed: 'Pre-chat field key' },
+  { value: 'PAGE_URL', label: 'Page address' },
+  { value: 'WEBSITE', label: 'Website' },
+  { value: 'VISITOR_ATTRIBUTE', label: 'Browser attribute', keyed: 'Attribute' },
+  { value: 'SERVER_ATTRIBUTE', label: 'Server attribute', keyed: 'Attribute' },
+  { value: 'IDENTIFIED', label: 'Identified visitor', flag: true },
+  { value: 'BUSINESS_HOURS', label: 'Within business hours', flag: true },
+];
+
+const OPERATORS: { value: RuleOperator; label: string }[] = [
+  { value: 'EQUALS', label: 'is' },
+  { value: 'NOT_EQUALS', label: 'is not' },
+  { value: 'CONTAINS', label: 'contains' },
+  { value: 'STARTS_WITH', label: 'starts with' },
+  { value: 'IN', label: 'is one of' },
+  { value: 'IS_SET', label: 'is set' },
+  { value: 'IS_TRUE', label: 'yes' },
+  { value: 'IS_FALSE', label: 'no' },
+];
+
+/** The operators a field takes (the server refuses the others). */
+function operatorsFor(field: RuleField): RuleOperator[] {
+  if (FIELDS.find((f) => f.value === field)?.flag) return ['IS_TRUE', 'IS_FALSE'];
+  if (field === 'WEBSITE') return ['EQUALS', 'NOT_EQUALS', 'IN'];
+  return ['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'STARTS_WITH', 'IN', 'IS_SET'];
+}
+
+const PRIORITIES: { value: Priority; label: string }[] = [
+  { value: 'NORMAL', label: 'Normal' },
+  { value: 'HIGH', label: 'High' },
+  { value: 'URGENT', label: 'Urgent' },
+];
+
+const fieldLabel = (f: RuleField) => FIELDS.find((x) => x.value === f)?.label ?? f;
+const operatorLabel = (o: RuleOperator) => OPERATORS.find((x) => x.value === o)?.label ?? o;
+/** A comma-separated list as typed: its items, trimmed, blanks left out. */
+const listOf = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+/** A condition as the list reads it: "Pre-chat answer topic is Sales". */
+function describeCondition(c: RoutingRule['conditions'][number], websiteName: (id: string) => string): string {
+  const what = c.field === 'WEBSITE' ? (v: string) => websiteName(v) : (v: string) => `“${v}”`;
+  const subject = `${fieldLabel(c.field)}${c.key ? ` ${c.key}` : ''}`;
+  if (c.operator === 'IS_TRUE' || c.operator === 'IS_FALSE') return `${subject}: ${operatorLabel(c.operator)}`;
+  if (c.operator === 'IS_SET') return `${subject} is set`;
+  if (c.operator === 'IN') return `${subject} is one of ${c.values.map(what).join(', ')}`;
+  return `${subject} ${operatorLabel(c.operator)} ${what(c.value ?? '')}`;
+}
+
+/** A condition being edited: `values` as typed (comma-separated). */
+interface ConditionRow {
+  id: number;
+  field: RuleField;
+  operator: RuleOperator;
+  key: string;
+  value: string;
+  values: string;
+}
+
+let nextId = 1;
+const conditionRow = (c?: RoutingRule['conditions'][number]): ConditionRow => ({
+  id: nextId++,
+  field: c?.field ?? 'PRE_CHAT',
+  operator: c?.operator ?? 'EQUALS',
+  key: c?.key ?? '',
+  value: c?.value ?? '',
+  values: c?.values.join(', ') ?? '',
+});
+
+export function RulesSection({ admin }: { admin: boolean }) {
+  const { client } = useServices();
+  const { departments } = useDirectory();
+  const rules = useLoad(() => client.routingRules(), [client]);
+  const websites = useLoad(async () => (await client.request(WebsitesDocument)).websites, [client]);
+  /** The rule being edited, `'new'` for a new one, null when the form is closed. */
+  const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
+  const [deleting, setDeleting] = useState<RoutingRule | null>(null);
+  const list = rules.data ?? [];
+  const websiteName = (id: string) => websites.data?.find((w) => w.id === id)?.name ?? id;
+  const departmentName = (id: string) => departments.find((d) => d.id === id)?.name ?? 'a deleted department';
+
+  const change = useAction(async (work: () => Promise<unknown>, done: string) => {
+    await work();
+    rules.reload();
+    toast(done);
+  });
+  const move = (index: number, by: number) => {
+    const ids = list.map((r) => r.id);
+    const [id] = ids.splice(index, 1);
+    ids.splice(index + by, 0, id!);
+    void change.run(() => client.orderRoutingRules(ids), `${list[index]!.name} moved ${by < 0 ? 'up' : 'down'}`);
+  };
+  const remove = useAction(async (rule: RoutingRule) => {
+    await client.deleteRoutingRule(rule.id);
+    setDeleting(null);
+    rules.reload();
+    toast(`${rule.name} deleted`);
+  });
+
+  if (rules.error && !rules.data) return <ErrorState error={rules.error} retry={rules.reload} />;
+  return (
+    <section className="panel">
+      <h2>Rules</h2>
+      <p className="muted">
+        When a chat starts, the first enabled rule whose conditions all hold sends it to a department, sets its priority and adds
+        tags. A rule without conditions matches every chat: keep it last. Pre-chat answers and browser attributes come from the
+        visitor: route on them for convenience, never for privilege (a server attribute only your server can set).
+      </p>
+      {!rules.data ? (
+        <Loading />
+      ) : list.length ? (
+        <ol className="rule-list" aria-label="Routing rules">
+          {list.map((r, index) => (
+            <li key={r.id} className="rule">
+              <div className="rule-head">
+                <span className="rule-position">{index + 1}</span>
+                <strong>{r.name}</strong>
+                {!r.enabled && <Badge>Off</Badge>}
+                {admin && (
+                  <span className="rule-actions">
+                    <label className="check">
+                      <input
+                        type="checkbox"
+                        checked={r.enabled}
+                        aria-label={`${r.name} enabled`}
+                        disabled={change.busy}
+                        onChange={(e) =>
+                          void change.run(
+                            () => client.updateRoutingRule(r.id, { ...input(r), enabled: e.target.checked }),
+                            `${r.name} ${e.target.checked ? 'on' : 'off'}`,
+                          )
+                        }
+                      />{' '}
+                      Enabled
+                    </label>
+                    <IconButton
+                      icon="up"
+                      label={`Move ${r.name} up`}
+                      disabled={index === 0 || change.busy}
+                      onClick={() => move(index, -1)}
+                    />
+                    <IconButton
+                      icon="down"
+                      label={`Move ${r.name} down`}
+                      disabled={index === list.length - 1 || change.busy}
+                      onClick={() => move(index, 1)}
+                    />
+                    <Button size="sm" aria-label={`Edit ${r.name}`} onClick={() => setEditing(r)}>
+                      Edit
+                    </Button>
+                    <IconButton icon="trash" label={`Delete ${r.name}`} onClick={() => setDeleting(r)} />
+                  </span>
+                )}
+              </div>
+              <p className="rule-summary">
+                {r.conditions.length
+                  ? `If ${r.conditions.map((c) => describeCondition(c, websiteName)).join(' and ')}`
+                  : 'Every chat'}
+                {' → '}
+                {[
+                  r.actions.departmentId && `to ${departmentName(r.actions.departmentId)}`,
+                  r.actions.priority && `${r.actions.priority.toLowerCase()} priority`,
+                  r.actions.tags.length > 0 && `tags ${r.actions.tags.join(', ')}`,
+                ]
+                  .filter(Boolean)
+                  .join('; ')}
+              </p>
+            </li>
+          ))}
+        </ol>
+      ) : (
+        <p className="muted">No rules: chats go to no department and follow the organization’s assignment.</p>
+      )}
+      {change.error && (
+        <p className="form-error" role="alert">
+          {change.error}
+        </p>
+      )}
+      {admin &&
+        (editing ? (
+          <RuleForm
+            key={editing === 'new' ? 'new' : editing.id}
+            rule={editing === 'new' ? null : editing}
+            websites={websites.data ?? []}
+            onDone={(saved) => {
+              setEditing(null);
+              if (saved) rules.reload();
+            }}
+          />
+        ) : (
+          <div className="row-actions">
+            <Button icon="plus" disabled={list.length >= 50} onClick={() => setEditing('new')}>
+              Add a rule
+            </Button>
+          </div>
+        ))}
+      <Dialog
+        open={!!deleting}
+        title={`Delete ${deleting?.name ?? ''}?`}
+        onClose={() => setDeleting(null)}
+        footer={
+          <>
+            <Button onClick={() => setDeleting(null)}>Cancel</Button>
+            <Button variant="danger" busy={remove.busy} onClick={() => void remove.run(deleting!)}>
+              Delete
+            </Button>
+          </>
+        }
+      >
+        <p>New chats stop following this rule. Chats it routed keep their department, priority and tags.</p>
+        {remove.error && (
+          <p className="form-error" role="alert">
+            {remove.error}
+          </p>
+        )}
+      </Dialog>
+    </section>
+  );
+}
+
+/** A stored rule as the input that saves it unchanged. */
+function input(r: RoutingRule): RoutingRuleInput {
+  return {
+    name: r.name,
+    enabled: r.enabled,
+    conditions: r.conditions.map(({ field, operator, key, value, values }) => ({ field, operator, key, value, values })),
+    actions: { departmentId: r.actions.departmentId, priority: r.actions.priority, tags: r.actions.tags },
+  };
+}
+
+/** A new rule, or an existing one, edited; `onDone(true)` once saved. */
+function RuleForm({
+  rule,
+  websites,
+  onDone,
+}: {
+  rule: RoutingRule | null;
+  websites: { id: string; name: string }[];
+  onDone(saved: boolean): void;
+}) {
+  const { client } = useServices();
+  const { departments } = useDirectory();
+  const [name, setName] = useState(rule?.name ?? '');
+  const [enabled, setEnabled] = useState(rule?.enabled ?? true);
+  const [conditions, setConditions] = useState<ConditionRow[]>(() => rule?.conditions.map(conditionRow) ?? [conditionRow()]);
+  const [departmentId, setDepartmentId] = useState(rule?.actions.departmentId ?? '');
+  const [priority, setPriority] = useState<Priority | ''>(rule?.actions.priority ?? '');
+  const [tags, setTags] = useState(rule?.actions.tags.join(', ') ?? '');
+  const setCondition = (id: number, change: Partial<ConditionRow>) =>
+    setConditions((list) => list.map((c) => (c.id === id ? { ...c, ...change } : c)));
+
+  const save = useAction(async () => {
+    const body: RoutingRuleInput = {
+      name: name.trim(),
+      enabled,
+      conditions: conditions.map((c) => {
+        const keyed = FIELDS.find((f) => f.value === c.field)?.keyed;
+        const valued = !['IS_SET', 'IS_TRUE', 'IS_FALSE', 'IN'].includes(c.operator);
+        return {
+          field: c.field,
+          operator: c.operator,
+          key: keyed ? c.key.trim() || null : null,
+          value: valued ? c.value.trim() : null,
+          values: c.operator === 'IN' ? listOf(c.values) : [],
+        };
+      }),
+      actions: { departmentId: departmentId || null, priority: priority || null, tags: listOf(tags) },
+    };
+    if (rule) await client.updateRoutingRule(rule.id, body);
+    else await client.createRoutingRule(body);
+    toast(rule ? `${body.name} saved` : `${body.name} added`);
+    onDone(true);
+  });
+
+  return (
+    <form
+      className="rule-form stack"
+      noValidate
+      aria-label={rule ? `Edit ${rule.name}` : 'New rule'}
+      onSubmit={(e) => {
+        e.preventDefault();
+        void save.run();
+      }}
+    >
+      <h3>{rule ? `Edit ${rule.name}` : 'New rule'}</h3>
+      <div className="grid-form">
+        <TextField label="Name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} required />
+        <div className="field">
+          <label className="check">
+            <input type="checkbox" checked={enabled} onChange={(e) => setEnabled(e.target.checked)} /> Enabled
+          </label>
+        </div>
+      </div>
+      <fieldset className="fieldset">
+        <legend>Conditions (all must hold)</legend>
+        {conditions.length === 0 && <p className="muted">No conditions: the rule matches every chat.</p>}
+        <ol className="condition-list" aria-label="Conditions">
+          {conditions.map((c, index) => {
+            const field = FIELDS.find((f) => f.value === c.field)!;
+            const operators = operatorsFor(c.field);
+            const multiple = c.operator === 'IN';
+            const single = !multiple && !['IS_SET', 'IS_TRUE', 'IS_FALSE'].includes(c.operator);
+            return (
+              <li key={c.id}>
+                <fieldset className="condition">
+                  <legend className="prechat-legend">Condition {index + 1}</legend>
+                  <SelectField
+                    label="Field"
+                    value={c.field}
+                    onChange={(e) => {
+                      const next = e.target.value as RuleField;
+                      const ops = operatorsFor(next);
+                      setCondition(c.id, { field: next, operator: ops.includes(c.operator) ? c.operator : ops[0]! });
+                    }}
+                  >
+                    {FIELDS.map((f) => (
+                      <option key={f.value} value={f.value}>
+                        {f.label}
+                      </option>
+                    ))}
+                  </SelectField>
+                  {field.keyed && (
+                    <TextField label={field.keyed} value={c.key} onChange={(e) => setCondition(c.id, { key: e.target.value })} />
+                  )}
+                  <SelectField
+                    label="Operator"
+                    value={c.operator}
+                    onChange={(e) => setCondition(c.id, { operator: e.target.value as RuleOperator })}
+                  >
+                    {operators.map((o) => (
+                      <option key={o} value={o}>
+                        {operatorLabel(o)}
+                      </option>
+                    ))}
+                  </SelectField>
+                  {single &&
+                    (c.field === 'WEBSITE' ? (
+                      <SelectField label="Value" value={c.value} onChange={(e) => setCondition(c.id, { value: e.target.value })}>
+                        <option value="">Choose a website</option>
+                        {websites.map((w) => (
+                          <option key={w.id} value={w.id}>
+                            {w.name}
+                          </option>
+                        ))}
+                      </SelectField>
+                    ) : (
+                      <TextField label="Value" value={c.value} onChange={(e) => setCondition(c.id, { value: e.target.value })} />
+                    ))}
+                  {multiple && (
+                    <TextField
+                      label="Values"
+                      hint={c.field === 'WEBSITE' ? 'Website ids, separated by commas' : 'Separated by commas'}
+                      value={c.values}
+                      onChange={(e) => setCondition(c.id, { values: e.target.value })}
+                    />
+                  )}
+                  <span className="prechat-actions">
+                    <IconButton
+                      icon="trash"
+                      label={`Remove condition ${index + 1}`}
+                      onClick={() => setConditions((list) => list.filter((x) => x.id !== c.id))}
+                    />
+                  </span>
+                </fieldset>
+              </li>
+            );
+          })}
+        </ol>
+        <div className="row-actions">
+          <Button
+            size="sm"
+            icon="plus"
+            disabled={conditions.length >= 10}
+            onClick={() => setConditions((list) => [...list, conditionRow()])}
+          >
+            Add a condition
+          </Button>
+        </div>
+      </fieldset>
+      <fieldset className="fieldset">
+        <legend>Then (at least one)</legend>
+        <div className="grid-form">
+          <SelectField label="Department" value={departmentId} onChange={(e) => setDepartmentId(e.target.value)}>
+            <option value="">No change</option>
+            {departments.map((d) => (
+              <option key={d.id} value={d.id}>
+                {d.name}
+              </option>
+            ))}
+          </SelectField>
+          <SelectField label="Priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority | '')}>
+            <option value="">No change</option>
+            {PRIORITIES.map((p) => (
+              <option key={p.value} value={p.value}>
+                {p.label}
+              </option>
+            ))}
+          </SelectField>
+          <TextField
+            label="Tags"
+            hint="Added to the chat, separated by commas"
+            value={tags}
+            onChange={(e) => setTags(e.target.value)}
+          />
+        </div>
+      </fieldset>
+      <div className="row-actions">
+        <Button type="submit" variant="primary" busy={save.busy}>
+          {rule ? 'Save rule' : 'Add rule'}
+        </Button>
+        <Button onClick={() => onDone(false)}>Cancel</Button>
+      </div>
+      {save.error && (
+        <p className="form-error" role="alert">
+          {save.error}
+        </p>
+      )}
+    </form>
+  );
+}
