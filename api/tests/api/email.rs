@@ -166,12 +166,17 @@ async fn an_email_signed_by_the_site_gets_transcripts_at_once_and_a_changed_one_
     app.ok(Some(&v.token), send, json!({ "c": conv })).await;
     let transcript = sink.wait_for("Where is my order?").await;
     assert!(transcript.contains("kim@example.test"));
+    let who = "query($c: ID!) { conversation(id: $c) { visitor { email emailVerified } } }";
+    let seen = app.ok(Some(&owner.token), who, json!({ "c": conv })).await;
+    assert_eq!(seen["conversation"]["visitor"], json!({ "email": "kim@example.test", "emailVerified": true }));
 
     // The browser gives another address, unsigned: it is not vouched for.
     let again = app.visitor_with(&site, json!({ "resumeToken": v.resume, "email": "kim.new@example.test" })).await;
     app.ok(Some(&again.token), send, json!({ "c": conv })).await;
     let ask = sink.wait_for("kim.new@example.test").await;
     assert!(ask.contains("/email/confirm?token=") && !ask.contains("Where is my order?"), "{ask}");
+    let seen = app.ok(Some(&owner.token), who, json!({ "c": conv })).await;
+    assert_eq!(seen["conversation"]["visitor"], json!({ "email": "kim.new@example.test", "emailVerified": false }));
 }
 
 #[tokio::test]

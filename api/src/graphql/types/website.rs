@@ -177,6 +177,12 @@ impl Visitor {
     async fn email(&self) -> Option<&str> {
         self.0.email.as_deref()
     }
+    /// Whether `email` is vouched for: signed by the site's server (identity
+    /// verification's `emailHash`) or confirmed by its owner through a link.
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
+    async fn email_verified(&self) -> bool {
+        self.0.vouched_email().is_some()
+    }
     /// The site's own user id, once verified with an identity hash.
     #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn external_id(&self) -> Option<&str> {
