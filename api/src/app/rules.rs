@@ -85,6 +85,9 @@ impl App {
     pub async fn delete_routing_rule(&self, p: &Principal, id: &str) -> ApiResult<()> {
         let a = super::admin(p)?;
         self.store.delete_routing_rule(&a.org_id, id).await.map_err(|e| super::not_found(e, "routing rule"))?;
+        // The rest keep their order, numbered 1.. again (no gap where this one was).
+        let rest: Vec<String> = self.store.routing_rules(&a.org_id).await?.into_iter().map(|r| r.id).collect();
+        self.store.order_routing_rules(&a.org_id, &rest).await?;
         self.audit(p, "routing_rule.delete", Some(id)).await?;
         Ok(())
     }

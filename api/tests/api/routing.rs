@@ -428,6 +428,9 @@ async fn rules_are_checked_ordered_capped_audited_and_stay_in_their_organization
     let renamed = app.ok(Some(&owner.token), update, json!({ "id": a, "i": ok_rule("A2") })).await;
     assert_eq!(renamed["updateRoutingRule"]["name"], "A2");
     app.ok(Some(&owner.token), "mutation($id: ID!) { deleteRoutingRule(id: $id) }", json!({ "id": b })).await;
+    // No gap where B was: A is first again.
+    let left = app.ok(Some(&owner.token), "{ routingRules { name position } }", json!({})).await;
+    assert_eq!(left["routingRules"], json!([{ "name": "A2", "position": 1 }]));
     // At most 50 per organization.
     for i in 0..49 {
         app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": ok_rule(&format!("r{i}")) })).await;
