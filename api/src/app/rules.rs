@@ -108,15 +108,10 @@ impl App {
         Ok(self.store.routing_rules(&a.org_id).await?)
     }
 
-    /// What the rules say about a conversation starting now for `visitor` (the first
-    /// enabled rule that matches), read from the store.
-    pub(super) async fn matching_rule(&self, visitor: &VisitorRow) -> ApiResult<Option<Rule>> {
-        let rows = self.store.routing_rules(&visitor.org_id).await?;
-        let rules: Vec<Rule> = rows.iter().filter(|r| r.enabled).map(rule_of).collect();
-        if rules.is_empty() {
-            return Ok(None);
-        }
-        let open_now = if rules::needs_hours(&rules) { Some(self.store.website(&visitor.org_id, &visitor.website_id).await?.open_now()) } else { None };
+    /// What `rules` (the organization's enabled ones) say about a conversation starting
+    /// now for `visitor`: the first that matches.
+    async fn matching_rule(&self, rules: &[Rule], visitor: &VisitorRow) -> ApiResult<Option<Rule>> {
+        let open_now = if rules::needs_hours(rules) { Some(self.store.website(&visitor.org_id, &visitor.website_id).await?.open_now()) } else { None };
         let browser: BTreeMap<String, String> = visitor.attribute_pairs().into_iter().collect();
         let server: BTreeMap<String, String> = visitor.server_attribute_pairs().into_iter().collect();
         let facts = Facts {
@@ -127,13 +122,18 @@ impl App {
             server_attributes: &server,
             open_now,
         };
-        Ok(rules::first_match(&rules, &facts).cloned())
+        Ok(rules::first_match(rules, &facts).cloned())
     }
 
     /// Applies the matching rule, if any, to a conversation that just started.
     pub(super) async fn apply_routing_rules(&self, conv: ConversationRow) -> ApiResult<ConversationRow> {
+        // Most organizations have no rules: one read, and the visitor is not read at all.
+        let rules: Vec<Rule> = self.store.routing_rules(&conv.org_id).await?.iter().filter(|r| r.enabled).map(rule_of).collect();
+        if rules.is_empty() {
+            return Ok(conv);
+        }
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
-        let Some(rule) = self.matching_rule(&visitor).await? else { return Ok(conv) };
+        let Some(rule) = self.matching_rule(&rules, &visitor).await? else { return Ok(conv) };
         let a = &rule.actions;
         let routed_by = format!("rule: {}", rule.name);
         // A department deleted since the rule was written is skipped (`set null` on delete

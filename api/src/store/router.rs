@@ -220,14 +220,17 @@ impl Store {
         Ok(())
     }
 
-    /// Organizations with a conversation waiting for an assignee (for the sweep that
-    /// catches a run a crash interrupted).
+    /// Organizations with a conversation waiting in an automatically assigned line (for
+    /// the sweep that catches a run a crash interrupted).
     pub async fn orgs_with_waiting(&self, limit: i64) -> StoreResult<Vec<String>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_scalar::<DB, String>("select distinct org_id from conversations where assignee_id is null and status = 'open' and queued limit $1")
-                .bind(limit)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_scalar::<DB, String>(
+                "select distinct c.org_id from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
+                 where c.assignee_id is null and c.status = 'open' and c.queued and coalesce(d.assignment, o.assignment) <> 'manual' limit $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?)
         })
     }
 
@@ -323,6 +326,20 @@ impl Store {
             Store::Sqlite { .. } => None,
             Store::Postgres(_) => Some("select id from organizations where id = $1 for update"),
         };
+        // An organization that assigns by hand everywhere (the default) has no runs: read
+        // on the read pool, so its new chats never take SQLite's one write connection.
+        let automatic = on_read!(self, |pool, DB| {
+            sqlx::query_scalar::<DB, i64>(
+                "select count(*) from organizations o where o.id = $1 and (o.assignment <> 'manual' \
+                 or exists (select 1 from departments d where d.org_id = o.id and d.assignment <> 'manual'))",
+            )
+            .bind(org_id)
+            .fetch_one(pool)
+            .await?
+        });
+        if automatic == 0 {
+            return Ok(Vec::new());
+        }
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             if let Some(lock) = lock {
