@@ -610,6 +610,20 @@ impl AgentClient {
         Ok(self.core.request::<ops::CreateWebsite>(ops::create_website::Variables { input }).await?.create_website.into())
     }
 
+    /// Deletes a website (owners, admins, keys with `WEBSITES_MANAGE`): its key and
+    /// identity secret stop working at once and a job removes its visitors with their
+    /// conversations and files. Cannot be undone.
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient, website_id: &str) -> Result<(), chinwag_sdk::Error> {
+    /// agent.delete_website(website_id).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete_website(&self, id: &str) -> Result<()> {
+        self.core.request::<ops::DeleteWebsite>(ops::delete_website::Variables { id: id.to_owned() }).await?;
+        Ok(())
+    }
+
     /// Creates an API key (owners and admins): the secret is in the result, once.
     ///
     /// ```no_run

@@ -82,6 +82,7 @@ operations!(
     DeleteCannedResponse,
     Websites,
     CreateWebsite,
+    DeleteWebsite,
     CreateApiKey,
     RevokeApiKey,
     RoutingSettings,
@@ -110,6 +111,7 @@ operations!(
     VisitorConversationEvents,
     SendTranscript,
     RateConversation,
+    SetMyAttributes,
 );
 
 #[cfg(test)]

@@ -654,6 +654,7 @@ from_generated!(Typing { conversation_id, sender_kind, sender_id, is_typing } fo
 from_generated!(Visitor { id, name, email, external_id } for
     ops::start_visitor_session::VisitorFields,
     ops::current_visitor::VisitorFields,
+    ops::set_my_attributes::VisitorFields,
     ops::conversations::AgentConversationFieldsVisitor,
     ops::agent_conversation::AgentConversationFieldsVisitor,
     ops::agent_conversation_info::AgentConversationFieldsVisitor,

@@ -350,6 +350,24 @@ impl VisitorClient {
         Ok(self.core.request::<ops::RateConversation>(vars).await?.rate_conversation.into())
     }
 
+    /// Sets (`set`: key and value) and removes (`remove`) the visitor's own attributes:
+    /// a cart, what the page is about. Agents see them as the browser's, never as the
+    /// site server's (`setVisitorAttributes` in the API sets those). At most 20 at
+    /// once and 50 in all; keys are letters, digits, `_`, `-` and `.`.
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: chinwag_sdk::VisitorClient) -> Result<(), chinwag_sdk::Error> {
+    /// chat.set_attributes(&[("cart_total", "42.50 EUR")], &["coupon"]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_attributes(&self, set: &[(&str, &str)], remove: &[&str]) -> Result<Visitor> {
+        let vars = ops::set_my_attributes::Variables {
+            attributes: Some(set.iter().map(|(k, v)| ops::set_my_attributes::VisitorAttributeInput { key: (*k).to_owned(), value: (*v).to_owned() }).collect()),
+            remove: Some(remove.iter().map(|k| (*k).to_owned()).collect()),
+        };
+        Ok(self.core.request::<ops::SetMyAttributes>(vars).await?.set_my_attributes.into())
+    }
+
     /// A conversation's live events, starting after the message `after` (the last one you
     /// hold: every later one is replayed first) or live only with `None`. Resumes by
     /// itself after reconnects, each message exactly once. Call within a Tokio runtime.

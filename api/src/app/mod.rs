@@ -175,6 +175,7 @@ impl App {
                     Event::AgentAccessChanged { agent_id } => app.access.forget_agent(agent_id),
                     Event::ApiKeyRevoked { key_id } => app.access.forget_key(key_id),
                     Event::VisitorRevoked { visitor_id, at } => app.access.revoke_visitor(visitor_id, *at),
+                    Event::WebsiteDeleted { website_id, at } => app.access.revoke_visitor(website_id, *at),
                     // Revocations may have been missed while the link was down.
                     Event::Resync => {
                         if let Err(e) = app.reload_revoked_visitors().await {
@@ -235,7 +236,7 @@ impl App {
                 let website_id = claims.web.ok_or(BAD)?;
                 // Tokens from before issue times were in ms carry none: `iat` is close.
                 let issued_at = claims.ep.unwrap_or(claims.iat as i64 * 1000);
-                if !self.access.visitor_valid(&claims.sub, issued_at) {
+                if !self.access.visitor_valid(&claims.sub, &website_id, issued_at) {
                     return Err(BAD);
                 }
                 Ok(Principal::Visitor(VisitorPrincipal { id: claims.sub, org_id: claims.org, website_id, expires_at, issued_at }))
@@ -249,7 +250,7 @@ impl App {
             // Dropped from the cache because access changed: refuse until re-checked.
             Principal::Agent(a) => self.access.agent_valid(&a.id, a.epoch).unwrap_or(false),
             Principal::ApiKey(k) => self.access.key_valid(&k.id).unwrap_or(false),
-            Principal::Visitor(v) => self.access.visitor_valid(&v.id, v.issued_at),
+            Principal::Visitor(v) => self.access.visitor_valid(&v.id, &v.website_id, v.issued_at),
         }
     }
 
@@ -258,7 +259,7 @@ impl App {
         match p {
             Principal::Agent(a) => matches!(self.access.agent(&self.store, &a.id).await, Ok(Some(acc)) if !acc.removed && acc.epoch == a.epoch),
             Principal::ApiKey(k) => matches!(self.access.key(&self.store, &k.id).await, Ok(Some(acc)) if acc.usable()),
-            Principal::Visitor(v) => self.access.visitor_valid(&v.id, v.issued_at),
+            Principal::Visitor(v) => self.access.visitor_valid(&v.id, &v.website_id, v.issued_at),
         }
     }
 

@@ -17,10 +17,10 @@ pub const ERASE: &str = "privacy.erase";
 
 /// Visitors' tokens issued until this long after the request are refused (as for a
 /// block: a session starting on a node that hears of it a little later).
-const REVOKE_MARGIN_MS: i64 = 1_000;
+pub(super) const REVOKE_MARGIN_MS: i64 = 1_000;
 /// The erasure runs this long after the request: a message or file the visitor sent
 /// just before (authorized, not yet committed) is committed by then, and erased too.
-const ERASE_GRACE_MS: i64 = 2_000;
+pub(super) const ERASE_GRACE_MS: i64 = 2_000;
 
 /// How a request names the person: exactly one of the three.
 pub struct PersonRef<'a> {
@@ -166,22 +166,30 @@ impl App {
         let delete = e.mode == "delete";
         let ids: Vec<String> = serde_json::from_str(&e.visitor_ids).unwrap_or_default();
         for v in &ids {
-            // Files first: a failure after leaves rows a retry deletes, never a file
-            // nothing points at.
-            for key in self.store.erasable_files(org_id, v, delete).await.map_err(store)? {
-                self.files.delete(&key).await.map_err(|err| (format!("file store: {err}"), false))?;
-            }
-            self.store.erase_visitor(org_id, v, delete, Some(&e.id)).await.map_err(store)?;
-            // Exports of the person end too: built archives are deleted, pending ones
-            // are never built.
-            for x in self.store.exports_naming(org_id, v).await.map_err(store)? {
-                if let Some(key) = &x.storage_key {
-                    self.files.delete(key).await.map_err(|err| (format!("file store: {err}"), false))?;
-                }
-                self.store.expire_export(&x.id).await.map_err(store)?;
-            }
+            self.erase_visitor_now(org_id, v, delete, Some(&e.id)).await?;
         }
         self.store.finish_erasure(&e.id).await.map_err(store)
+    }
+
+    /// Erases one visitor (counted on the receipt `erasure_id` when there is one), with
+    /// their files and the exports naming them. Running it again finds nothing more.
+    pub(super) async fn erase_visitor_now(&self, org_id: &str, v: &str, delete: bool, erasure_id: Option<&str>) -> Outcome {
+        let store = |e: crate::store::StoreError| (format!("store: {e:?}"), false);
+        // Files first: a failure after leaves rows a retry deletes, never a file
+        // nothing points at.
+        for key in self.store.erasable_files(org_id, v, delete).await.map_err(store)? {
+            self.files.delete(&key).await.map_err(|err| (format!("file store: {err}"), false))?;
+        }
+        self.store.erase_visitor(org_id, v, delete, erasure_id).await.map_err(store)?;
+        // Exports of the person end too: built archives are deleted, pending ones
+        // are never built.
+        for x in self.store.exports_naming(org_id, v).await.map_err(store)? {
+            if let Some(key) = &x.storage_key {
+                self.files.delete(key).await.map_err(|err| (format!("file store: {err}"), false))?;
+            }
+            self.store.expire_export(&x.id).await.map_err(store)?;
+        }
+        Ok(())
     }
 }
 

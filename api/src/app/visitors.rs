@@ -4,14 +4,26 @@
 use std::time::Duration;
 
 use super::{App, RequestMeta};
+use serde::{Deserialize, Serialize};
+
 use crate::auth::{verify_identity_hash, Keys, Principal, PrincipalKind};
+use crate::bus::{Event, AUTH_TOPIC};
 use crate::domain::{
     parse_attributes, BusinessHours, Color, Email, Greeting, LauncherText, PageTitle, PersonName, PreChatField, WebOrigin, WebUrl, WebsiteName, WidgetPosition,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::ids::{random_token, sha256_hex};
+use crate::jobs::{JobRow, Outcome};
 use crate::ratelimit::Quota;
 use crate::store::{Constraint, NewVisitor, StoreError, Visit, VisitorRow, WebsitePatch, WebsiteRow};
+
+/// The job kind that removes a deleted website's visitors and conversations.
+pub const WEBSITE_DELETE: &str = "privacy.website_delete";
+
+#[derive(Serialize, Deserialize)]
+struct WebsiteDeleteJob {
+    website_id: String,
+}
 
 pub struct VisitorSessionOut {
     pub token: String,
@@ -107,6 +119,46 @@ impl App {
         Ok(row)
     }
 
+    /// Deletes a website with everything about its visitors (docs/privacy.md): at once
+    /// its key and identity secret stop working, its visitors' tokens are refused on
+    /// every node (open sockets close with 4403) and it leaves every list; a job then
+    /// removes its visitors, conversations, messages and files.
+    pub async fn delete_website(&self, p: &Principal, id: &str) -> ApiResult<()> {
+        let org_id = super::manager(p, crate::domain::ApiKeyScope::WebsitesManage)?;
+        if !p.sees_website(id) {
+            return Err(ApiError::NotFound("website"));
+        }
+        // After the revocation, so a session that started on a node which heard of it late
+        // has its visitor removed too.
+        let at = crate::time::now_ms() + super::privacy::REVOKE_MARGIN_MS;
+        let job = self.jobs.job_at(WEBSITE_DELETE, Some(org_id), &WebsiteDeleteJob { website_id: id.to_owned() }, at + super::privacy::ERASE_GRACE_MS);
+        let (key, secret) = (format!("deleted_{}", random_token(15)), random_token(32));
+        self.store.delete_website(org_id, id, at, &key, &secret, &job).await.map_err(|e| super::not_found(e, "website"))?;
+        self.access.revoke_visitor(id, at);
+        self.bus.publish(AUTH_TOPIC, Event::WebsiteDeleted { website_id: id.to_owned(), at });
+        self.jobs.wake();
+        self.audit(p, "website.delete", Some(id)).await?;
+        Ok(())
+    }
+
+    /// Removes a deleted website's visitors, a batch at a time, with their conversations
+    /// and files (as an erasure in `delete` mode does), then its blocks.
+    pub(super) async fn run_website_delete(&self, job: JobRow) -> Outcome {
+        let j: WebsiteDeleteJob = super::outbox::payload(&job)?;
+        let org_id = job.org_id.as_deref().unwrap_or_default();
+        let store = |e: crate::store::StoreError| (format!("store: {e:?}"), false);
+        loop {
+            let ids = self.store.website_visitor_ids(&j.website_id, 100).await.map_err(store)?;
+            if ids.is_empty() {
+                break;
+            }
+            for v in &ids {
+                self.erase_visitor_now(org_id, v, true, None).await?;
+            }
+        }
+        self.store.finish_website_deletion(&j.website_id).await.map_err(store)
+    }
+
     pub async fn website_by_key(&self, key: &str) -> ApiResult<WebsiteRow> {
         self.store.website_by_key(key.trim()).await.map_err(|e| super::accounts::not_found(e, "website"))
     }
@@ -199,8 +251,8 @@ impl App {
         } else {
             let mut all: std::collections::BTreeMap<String, String> = visitor.attribute_pairs().into_iter().collect();
             all.extend(parse_attributes(&input.attributes)?);
-            if all.len() > 50 {
-                return Err(ApiError::BadInput("a visitor has at most 50 attributes".into()));
+            if all.len() > MAX_BROWSER_ATTRIBUTES {
+                return Err(ApiError::BadInput(format!("a visitor has at most {MAX_BROWSER_ATTRIBUTES} attributes")));
             }
             Some(serde_json::to_string(&all).expect("attributes serialize"))
         };
@@ -322,18 +374,43 @@ impl App {
             Some(v) => v,
             None => self.verified_visitor(&site, &RequestMeta::default(), ext).await?,
         };
-        let mut all: std::collections::BTreeMap<String, String> = visitor.server_attribute_pairs().into_iter().collect();
-        for k in remove {
-            all.remove(k.trim());
-        }
-        all.extend(set);
-        if all.len() > MAX_SERVER_ATTRIBUTES {
-            return Err(ApiError::BadInput(format!("a visitor has at most {MAX_SERVER_ATTRIBUTES} attributes from your server")));
-        }
-        let json = serde_json::to_string(&all).expect("attributes serialize");
-        Ok(self.store.set_server_attributes(org_id, &visitor.id, &json).await?)
+        let json = merged(visitor.server_attribute_pairs(), set, remove, MAX_SERVER_ATTRIBUTES)?;
+        Ok(self.store.set_visitor_attributes(org_id, &visitor.id, true, &json).await?)
     }
 }
+
+impl App {
+    /// Sets (and removes) attributes of the visitor, from their own browser (the widget's
+    /// `set` command: a cart, a page's context). Stored apart from the site server's and
+    /// shown to agents as the browser's; routing rules tell the two apart.
+    pub async fn set_my_attributes(&self, p: &Principal, set: &[(String, String)], remove: &[String]) -> ApiResult<VisitorRow> {
+        let v = super::visitor(p)?;
+        self.limit(&format!("attributes:{}", v.id), self.send_quota()).await?;
+        if remove.len() > MAX_BROWSER_ATTRIBUTES {
+            return Err(ApiError::BadInput(format!("remove at most {MAX_BROWSER_ATTRIBUTES} keys at once")));
+        }
+        let set = parse_attributes(set)?;
+        let visitor = self.store.visitor(&v.org_id, &v.id).await?;
+        let json = merged(visitor.attribute_pairs(), set, remove, MAX_BROWSER_ATTRIBUTES)?;
+        Ok(self.store.set_visitor_attributes(&v.org_id, &v.id, false, &json).await?)
+    }
+}
+
+/// `current` less `remove`, with `set` over it, as stored JSON; at most `max` in all.
+fn merged(current: Vec<(String, String)>, set: Vec<(String, String)>, remove: &[String], max: usize) -> ApiResult<String> {
+    let mut all: std::collections::BTreeMap<String, String> = current.into_iter().collect();
+    for k in remove {
+        all.remove(k.trim());
+    }
+    all.extend(set);
+    if all.len() > max {
+        return Err(ApiError::BadInput(format!("a visitor has at most {max} attributes from your server, and {max} from their browser")));
+    }
+    Ok(serde_json::to_string(&all).expect("attributes serialize"))
+}
+
+/// The most attributes a visitor's browser keeps on them.
+const MAX_BROWSER_ATTRIBUTES: usize = 50;
 
 /// Retention periods: 1 to 3,650 days each, or none (kept).
 fn retention_days((resolved, idle): (Option<i64>, Option<i64>)) -> ApiResult<(Option<i64>, Option<i64>)> {

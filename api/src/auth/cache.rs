@@ -44,7 +44,8 @@ impl KeyAccess {
 pub struct AccessCache {
     agents: RwLock<HashMap<String, AgentAccess>>,
     keys: RwLock<HashMap<String, KeyAccess>>,
-    /// Visitors whose tokens issued at or before the time (unix ms) are refused.
+    /// Visitors (by visitor id) and websites (by website id: it was deleted) whose
+    /// visitor tokens issued at or before the time (unix ms) are refused.
     revoked_visitors: RwLock<HashMap<String, i64>>,
     /// When each API key's use was last written to the store (at most once a minute).
     key_used: std::sync::Mutex<HashMap<String, i64>>,
@@ -80,12 +81,11 @@ impl AccessCache {
         self.agents.read().expect("cache lock").get(id).map(|a| !a.removed && a.epoch == epoch)
     }
 
-    /// Whether a visitor token issued at `issued_at` (unix ms) is still good.
-    pub fn visitor_valid(&self, id: &str, issued_at: i64) -> bool {
-        match self.revoked_visitors.read().expect("cache lock").get(id) {
-            Some(&at) => issued_at > at,
-            None => true,
-        }
+    /// Whether a token of visitor `id` on `website_id`, issued at `issued_at` (unix ms),
+    /// is still good: neither the visitor's tokens nor the website's were revoked since.
+    pub fn visitor_valid(&self, id: &str, website_id: &str, issued_at: i64) -> bool {
+        let revoked = self.revoked_visitors.read().expect("cache lock");
+        [id, website_id].iter().all(|k| revoked.get(*k).is_none_or(|&at| issued_at > at))
     }
 
     /// Refuses the visitor's tokens issued until `at` (unix ms), and wakes open sockets.

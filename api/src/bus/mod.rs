@@ -75,6 +75,12 @@ pub enum Event {
         visitor_id: String,
         at: i64,
     },
+    /// A website was deleted: every node refuses visitor tokens naming it issued until
+    /// `at` (unix ms), and closes their open sockets.
+    WebsiteDeleted {
+        website_id: String,
+        at: i64,
+    },
     /// Local only: the link to other nodes was down and is back, so events may have been
     /// missed; live streams re-read the store.
     Resync,

@@ -187,6 +187,15 @@ impl WebsiteMutation {
         Ok(Visitor(ctx.app().set_visitor_attributes(ctx.viewer()?, &input.website_id, &input.external_id, &set, &remove).await?))
     }
 
+    /// Sets or removes the visitor's own attributes, from their browser (the widget's
+    /// `set` command): at most 20 at once and 50 in all. Agents see them as the browser's
+    /// (`fromServer: false`), and routing rules tell them from the site server's.
+    #[graphql(guard = "Allow::Visitors")]
+    async fn set_my_attributes(&self, ctx: &Context<'_>, attributes: Option<Vec<VisitorAttributeInput>>, remove: Option<Vec<String>>) -> GqlResult<Visitor> {
+        let set: Vec<(String, String)> = attributes.unwrap_or_default().into_iter().map(|a| (a.key, a.value)).collect();
+        Ok(Visitor(ctx.app().set_my_attributes(ctx.viewer()?, &set, &remove.unwrap_or_default()).await?))
+    }
+
     /// Adds a website; its `publicKey` goes into the widget snippet.
     #[graphql(guard = "Allow::Managers(Scope::WebsitesManage)")]
     async fn create_website(&self, ctx: &Context<'_>, input: CreateWebsiteInput) -> GqlResult<Website> {
@@ -231,6 +240,16 @@ impl WebsiteMutation {
             visitor_deletion: input.visitor_deletion,
         };
         Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
+    }
+
+    /// Deletes the website (owners, admins, and API keys with `WEBSITES_MANAGE` that see
+    /// it). At once its key and identity secret stop working and its visitors' tokens are
+    /// refused (open sockets close with 4403); a job then removes its visitors,
+    /// conversations, messages and files. Cannot be undone.
+    #[graphql(guard = "Allow::Managers(Scope::WebsitesManage)")]
+    async fn delete_website(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
+        ctx.app().delete_website(ctx.viewer()?, &id).await?;
+        Ok(true)
     }
 
     /// The visitor is on this page now (agents see it, with the history of pages).

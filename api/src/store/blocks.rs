@@ -152,14 +152,18 @@ impl Store {
         })
     }
 
-    /// Visitors whose tokens were revoked after `since` (ms): tokens issued before that
-    /// have expired anyway.
+    /// Visitors whose tokens were revoked after `since` (ms), and websites deleted after
+    /// it (every visitor token naming one is refused): tokens issued before that have
+    /// expired anyway.
     pub async fn revoked_visitors(&self, since: i64) -> StoreResult<Vec<(String, i64)>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, (String, i64)>("select id, tokens_revoked_at from visitors where tokens_revoked_at is not null and tokens_revoked_at > $1")
-                .bind(since)
-                .fetch_all(pool)
-                .await?)
+            Ok(sqlx::query_as::<DB, (String, i64)>(
+                "select id, tokens_revoked_at from visitors where tokens_revoked_at is not null and tokens_revoked_at > $1 \
+                 union all select id, deleted_at from websites where deleted_at is not null and deleted_at > $1",
+            )
+            .bind(since)
+            .fetch_all(pool)
+            .await?)
         })
     }
 }

@@ -1,7 +1,8 @@
 //! Websites (the widget's home: public key, origins, appearance), visitors and their page views.
 
+use super::jobs::insert_jobs;
 use super::rows::{visitor_cols, website_cols};
-use super::{Found, Store, StoreResult, VisitorRow, WebsiteRow};
+use super::{Found, NewJob, Store, StoreError, StoreResult, VisitorRow, WebsiteRow};
 use crate::ids::new_id;
 use crate::time::now_ms;
 
@@ -87,7 +88,7 @@ impl Store {
                  retain_resolved_days = case when $16 then $17 else retain_resolved_days end, \
                  retain_idle_visitor_days = case when $16 then $18 else retain_idle_visitor_days end, \
                  privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion) \
-                 where id = $9 and org_id = $10 returning ",
+                 where id = $9 and org_id = $10 and deleted_at is null returning ",
                 website_cols!()
             ))
             .bind(p.name)
@@ -120,7 +121,7 @@ impl Store {
 
     pub async fn website(&self, org_id: &str, id: &str) -> StoreResult<WebsiteRow> {
         on_read!(self, |pool, DB| {
-            sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where id = $1 and org_id = $2"))
+            sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where id = $1 and org_id = $2 and deleted_at is null"))
                 .bind(id)
                 .bind(org_id)
                 .fetch_optional(pool)
@@ -133,7 +134,7 @@ impl Store {
     /// By the public widget key: the one lookup that needs no principal.
     pub async fn website_by_key(&self, public_key: &str) -> StoreResult<WebsiteRow> {
         on_read!(self, |pool, DB| {
-            sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where public_key = $1"))
+            sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where public_key = $1 and deleted_at is null"))
                 .bind(public_key)
                 .fetch_optional(pool)
                 .await
@@ -144,10 +145,62 @@ impl Store {
 
     pub async fn websites(&self, org_id: &str) -> StoreResult<Vec<WebsiteRow>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, WebsiteRow>(concat!("select ", website_cols!(), " from websites where org_id = $1 order by created_at, id"))
-                .bind(org_id)
+            Ok(sqlx::query_as::<DB, WebsiteRow>(concat!(
+                "select ",
+                website_cols!(),
+                " from websites where org_id = $1 and deleted_at is null order by created_at, id"
+            ))
+            .bind(org_id)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    /// Deletes the website: its key and identity secret are replaced by the given
+    /// unusable ones and its settings cleared, and `job` (which removes its visitors and
+    /// conversations) commits with it. The row stays as a tombstone. Not found when it
+    /// is not the organization's or already deleted.
+    pub async fn delete_website(&self, org_id: &str, id: &str, at: i64, public_key: &str, identity_secret: &str, job: &NewJob) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query::<DB>(
+                "update websites set deleted_at = $1, name = '', public_key = $2, identity_secret = $3, allowed_origins = '[]', \
+                 business_hours = null, pre_chat_fields = '[]', privacy_policy_url = null, greeting = '', launcher_text = '', updated_at = $1 \
+                 where id = $4 and org_id = $5 and deleted_at is null",
+            )
+            .bind(at)
+            .bind(public_key)
+            .bind(identity_secret)
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if done == 0 {
+                return Err(StoreError::NotFound);
+            }
+            insert_jobs!(tx, DB, std::slice::from_ref(job), at);
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Ids of some visitors of a website (what its deletion removes next).
+    pub async fn website_visitor_ids(&self, website_id: &str, limit: i64) -> StoreResult<Vec<String>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, String>("select id from visitors where website_id = $1 order by id limit $2")
+                .bind(website_id)
+                .bind(limit)
                 .fetch_all(pool)
                 .await?)
+        })
+    }
+
+    /// What remains of a deleted website once its visitors are gone: blocks by address.
+    pub async fn finish_website_deletion(&self, website_id: &str) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("delete from visitor_blocks where website_id = $1").bind(website_id).execute(pool).await?;
+            Ok(())
         })
     }
 
@@ -235,18 +288,22 @@ impl Store {
         })
     }
 
-    /// Replaces the attributes the site's server set.
-    pub async fn set_server_attributes(&self, org_id: &str, id: &str, json: &str) -> StoreResult<VisitorRow> {
-        on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, VisitorRow>(concat!("update visitors set server_attributes = $1 where id = $2 and org_id = $3 returning ", visitor_cols!()))
-                .bind(json)
-                .bind(id)
-                .bind(org_id)
-                .fetch_optional(pool)
-                .await
-                .map_err(Into::into)
-                .found()
-        })
+    /// Replaces the visitor's attributes: the ones the site's server set, or (not
+    /// `from_server`) the ones its browser set.
+    pub async fn set_visitor_attributes(&self, org_id: &str, id: &str, from_server: bool, json: &str) -> StoreResult<VisitorRow> {
+        let sql = if from_server {
+            concat!("update visitors set server_attributes = $1 where id = $2 and org_id = $3 returning ", visitor_cols!())
+        } else {
+            concat!("update visitors set attributes = $1 where id = $2 and org_id = $3 returning ", visitor_cols!())
+        };
+        on_write!(self, |pool, DB| sqlx::query_as::<DB, VisitorRow>(sql)
+            .bind(json)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found())
     }
 
     /// Marks `email` as the visitor's, confirmed by its owner (a link mailed to it).

@@ -56,6 +56,8 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { createWebsite(input: {name: \"Shop\"}) { id } }", "o", Some("WEBSITES_MANAGE")),
     ("mutation { updateWebsite(id: \"web_x\", input: {name: \"Shop\"}) { id } }", "o", Some("WEBSITES_MANAGE")),
     ("mutation { setVisitorAttributes(input: {websiteId: \"web_x\", externalId: \"u\"}) { id } }", "ao", Some("VISITORS_WRITE")),
+    ("mutation { deleteWebsite(id: \"web_x\") }", "o", Some("WEBSITES_MANAGE")),
+    ("mutation { setMyAttributes(attributes: [{key: \"k\", value: \"v\"}]) { id } }", "v", None),
     ("mutation { trackPageView(input: {url: \"https://shop.test/\"}) }", "v", None),
     ("mutation { startConversation(input: {}) { id } }", "v", None),
     ("mutation { assignConversation(input: {conversationId: \"conv_x\"}) { id } }", "ao", Some("CONVERSATIONS_WRITE")),

@@ -583,3 +583,86 @@ async fn a_visitor_deletes_their_data_once_even_with_aliases() {
     let erasures = app.ok(Some(&owner.token), "query { erasures { requestedBy } }", json!({})).await;
     assert_eq!(erasures["erasures"], json!([{ "requestedBy": v.id }]), "one erasure");
 }
+
+/// Every file stored under the data directory's `files` (attachments).
+fn stored_files(app: &TestApp) -> usize {
+    fn count(p: &std::path::Path) -> usize {
+        std::fs::read_dir(p).map_or(0, |d| d.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum())
+    }
+    count(&app.app.settings.data_dir.join("files"))
+}
+
+const DELETE_WEBSITE: &str = "mutation($id: ID!) { deleteWebsite(id: $id) }";
+
+/// A plugin's key deletes the website it was given (Shopify's `shop/redact`): at once
+/// the widget's key, the identity secret and every visitor token stop working, and the
+/// job then leaves nothing of its visitors, conversations or files; the organization's
+/// other website is untouched.
+#[tokio::test]
+async fn deleting_a_website_removes_it_and_everything_of_its_visitors() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let kept = app.create_website(&owner, &[]).await;
+    let (v, conv, other_conv, file_url) = seed(&app, &owner, &site).await;
+    let survivor = app.visitor(&kept).await;
+    let kept_conv = app.start_conversation(&survivor, Some("a zebracorn question too")).await;
+    let (status, _) = upload(&app, &survivor.token, &kept_conv, "kept.png", PNG.to_vec()).await;
+    assert_eq!(status, 201);
+    assert_eq!(stored_files(&app), 2);
+    let mut ws = app.ws(&v.token).await;
+    ws.subscribe("c", "subscription($c: ID!) { conversationEvents(conversationId: $c) { __typename } }", json!({ "c": conv })).await;
+    let public_key = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { websiteName } }", json!({ "k": site.key })).await;
+    assert!(public_key["widgetConfig"].is_object());
+
+    // Who may not: an agent, a key without the scope, a key limited to the other website,
+    // another tenant; nothing changes.
+    let agent = app.add_agent(&owner, "Bo", "AGENT").await;
+    assert_eq!(app.err(Some(&agent.token), DELETE_WEBSITE, json!({ "id": site.id })).await, "FORBIDDEN");
+    let reader = key_with(&app, &owner, "CONVERSATIONS_READ").await;
+    assert_eq!(app.err(Some(&reader), DELETE_WEBSITE, json!({ "id": site.id })).await, "FORBIDDEN");
+    let doc = "mutation($w: [ID!]) { createApiKey(name: \"other\", scopes: [WEBSITES_MANAGE], websiteIds: $w) { secret } }";
+    let other_key = app.ok(Some(&owner.token), doc, json!({ "w": [kept.id] })).await["createApiKey"]["secret"].as_str().unwrap().to_owned();
+    assert_eq!(app.err(Some(&other_key), DELETE_WEBSITE, json!({ "id": site.id })).await, "NOT_FOUND");
+    let rival = app.sign_up("Rex").await;
+    assert_eq!(app.err(Some(&rival.token), DELETE_WEBSITE, json!({ "id": site.id })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&owner.token), DELETE_WEBSITE, json!({ "id": "web_nope" })).await, "NOT_FOUND");
+    assert_eq!(app.ok(Some(&v.token), "query { currentVisitor { id } }", json!({})).await["currentVisitor"]["id"], json!(v.id));
+
+    let key = key_with(&app, &owner, "WEBSITES_MANAGE").await;
+    assert_eq!(app.ok(Some(&key), DELETE_WEBSITE, json!({ "id": site.id })).await["deleteWebsite"], true);
+    // At once: the socket closes, the token and the widget key are dead, it is in no list.
+    let code = tokio::time::timeout(Duration::from_secs(5), ws.closed()).await.expect("the visitor's socket is closed at once");
+    assert_eq!(code, 4403);
+    assert_eq!(app.err(Some(&v.token), "query { currentVisitor { id } }", json!({})).await, "UNAUTHENTICATED");
+    assert_eq!(app.err(None, "query($k: String!) { widgetConfig(websiteKey: $k) { websiteName } }", json!({ "k": site.key })).await, "NOT_FOUND");
+    let start = "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k}) { token } }";
+    assert_eq!(app.err(None, start, json!({ "k": site.key })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&owner.token), "query($id: ID!) { website(id: $id) { id } }", json!({ "id": site.id })).await, "NOT_FOUND");
+    let sites = app.ok(Some(&owner.token), "query { websites { id } }", json!({})).await;
+    assert_eq!(sites["websites"], json!([{ "id": kept.id }]));
+    let update = "mutation($id: ID!) { updateWebsite(id: $id, input: {name: \"Back\"}) { id } }";
+    assert_eq!(app.err(Some(&owner.token), update, json!({ "id": site.id })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&key), DELETE_WEBSITE, json!({ "id": site.id })).await, "NOT_FOUND", "deleted once");
+
+    // The job: nothing of its visitors is left, the other website's chat and file stay.
+    let all = "query { conversations { edges { node { id } } } }";
+    for _ in 0..100 {
+        if app.ok(Some(&owner.token), all, json!({})).await["conversations"]["edges"].as_array().unwrap().len() == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.ok(Some(&owner.token), all, json!({})).await["conversations"]["edges"], json!([{ "node": { "id": kept_conv } }]));
+    for c in [&conv, &other_conv] {
+        assert_eq!(app.err(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { id } }", json!({ "c": c })).await, "NOT_FOUND");
+    }
+    let found = app.ok(Some(&owner.token), SEARCH, json!({ "q": "zebracorn" })).await;
+    assert_eq!(found["conversations"]["edges"], json!([{ "node": { "id": kept_conv } }]), "{found}");
+    let base = app.url.trim_end_matches("/graphql").to_owned();
+    assert_ne!(app.http.get(format!("{base}{file_url}")).send().await.unwrap().status(), 200);
+    assert_eq!(stored_files(&app), 1, "the deleted website's file is gone from storage, the other stays");
+    // Recorded in the audit log, by the key.
+    let log = app.ok(Some(&owner.token), "query { auditLog(filter: {action: \"website.delete\"}) { edges { node { actorKind targetId } } } }", json!({})).await;
+    assert_eq!(log["auditLog"]["edges"], json!([{ "node": { "actorKind": "api_key", "targetId": site.id } }]));
+}

@@ -252,3 +252,70 @@ async fn a_customer_met_by_several_requests_at_once_is_one_verified_visitor() {
         assert!(ids.iter().all(|id| *id == ids[0]), "one visitor for {ext}: {ids:?}");
     }
 }
+
+/// The widget's `set`: a visitor's browser sets and removes its own attributes (a cart),
+/// which agents see as the browser's and the server's win over; bounded in count, size
+/// and rate, and for visitors only.
+#[tokio::test]
+async fn a_visitor_sets_its_own_attributes_within_bounds() {
+    let app = spawn_app_with(|s| {
+        s.limits.rate_limits = "on".into();
+        s.limits.send_burst = 8;
+        s.limits.send_per_second = 1;
+    })
+    .await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let v = app.visitor_with(&site, json!({ "attributes": [{ "key": "lang", "value": "nb" }] })).await;
+    let set =
+        "mutation($a: [VisitorAttributeInput!], $r: [String!]) { setMyAttributes(attributes: $a, remove: $r) { id attributes { key value fromServer } } }";
+    let d = app.ok(Some(&v.token), set, json!({ "a": [{ "key": "cart_total", "value": " 42.50 EUR " }, { "key": "cart_items", "value": "2" }] })).await;
+    assert_eq!(d["setMyAttributes"]["id"], json!(v.id));
+    assert_eq!(
+        d["setMyAttributes"]["attributes"],
+        json!([
+            { "key": "cart_items", "value": "2", "fromServer": false },
+            { "key": "cart_total", "value": "42.50 EUR", "fromServer": false },
+            { "key": "lang", "value": "nb", "fromServer": false }
+        ])
+    );
+    let d = app.ok(Some(&v.token), set, json!({ "a": [{ "key": "cart_items", "value": "3" }], "r": ["lang", "never-set"] })).await;
+    let expected = json!([{ "key": "cart_items", "value": "3", "fromServer": false }, { "key": "cart_total", "value": "42.50 EUR", "fromServer": false }]);
+    assert_eq!(d["setMyAttributes"]["attributes"], expected);
+    let conv = app.start_conversation(&v, Some("what about my cart?")).await;
+    let staff =
+        app.ok(Some(&owner.token), "query($c: ID!) { conversation(id: $c) { visitor { attributes { key value fromServer } } } }", json!({ "c": conv })).await;
+    assert_eq!(staff["conversation"]["visitor"]["attributes"], expected, "agents see what the browser set");
+
+    // Bad input changes nothing.
+    let bad = [
+        json!({ "a": [{ "key": "bad key!", "value": "x" }] }),
+        json!({ "a": [{ "key": "long", "value": "x".repeat(501) }] }),
+        json!({ "a": (0..21).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect::<Vec<_>>() }),
+        json!({ "r": (0..51).map(|i| format!("k{i}")).collect::<Vec<_>>() }),
+    ];
+    for b in &bad {
+        assert_eq!(app.err(Some(&v.token), set, b.clone()).await, "BAD_USER_INPUT", "{b}");
+    }
+    let mine = app.ok(Some(&v.token), "{ currentVisitor { attributes { key value fromServer } } }", json!({})).await;
+    assert_eq!(mine["currentVisitor"]["attributes"], expected);
+    // Staff have their own operation (by the site's customer id); no token is no visitor.
+    assert_eq!(app.err(Some(&owner.token), set, json!({ "a": [] })).await, "FORBIDDEN");
+    assert_eq!(app.err(None, set, json!({ "a": [] })).await, "UNAUTHENTICATED");
+    // At most 50 in all, then the rate limit (the same as for sending).
+    let v2 = app.visitor(&site).await;
+    for round in 0..2 {
+        let batch: Vec<_> = (round * 20..round * 20 + 20).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
+        app.ok(Some(&v2.token), set, json!({ "a": batch })).await;
+    }
+    let over: Vec<_> = (40..51).map(|i| json!({ "key": format!("k{i}"), "value": "v" })).collect();
+    assert_eq!(app.err(Some(&v2.token), set, json!({ "a": over })).await, "BAD_USER_INPUT", "at most 50");
+    let mut limited = false;
+    for _ in 0..10 {
+        if app.gql(Some(&v2.token), set, json!({ "a": [{ "key": "k0", "value": "w" }] })).await["errors"][0]["extensions"]["code"] == "RATE_LIMITED" {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "a browser cannot write attributes without bound");
+}

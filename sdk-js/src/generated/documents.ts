@@ -31,6 +31,8 @@ import type {
   DeleteCannedResponseMutationVariables,
   DeleteRoutingRuleMutation,
   DeleteRoutingRuleMutationVariables,
+  DeleteWebsiteMutation,
+  DeleteWebsiteMutationVariables,
   DepartmentsQuery,
   DepartmentsQueryVariables,
   InboxEventsSubscription,
@@ -69,6 +71,8 @@ import type {
   SetConversationTagsMutationVariables,
   SetDepartmentAssignmentMutation,
   SetDepartmentAssignmentMutationVariables,
+  SetMyAttributesMutation,
+  SetMyAttributesMutationVariables,
   SetTypingMutation,
   SetTypingMutationVariables,
   SignUpMutation,
@@ -142,6 +146,9 @@ export const DeleteCannedResponseDocument = "mutation DeleteCannedResponse($id:I
 /** `mutation DeleteRoutingRule` */
 export const DeleteRoutingRuleDocument = "mutation DeleteRoutingRule($id:ID!){deleteRoutingRule(id:$id)}" as TypedDocument<DeleteRoutingRuleMutation, DeleteRoutingRuleMutationVariables>;
 
+/** `mutation DeleteWebsite` */
+export const DeleteWebsiteDocument = "mutation DeleteWebsite($id:ID!){deleteWebsite(id:$id)}" as TypedDocument<DeleteWebsiteMutation, DeleteWebsiteMutationVariables>;
+
 /** `query Departments` */
 export const DepartmentsDocument = "query Departments{departments{id name assignment}}" as TypedDocument<DepartmentsQuery, DepartmentsQueryVariables>;
 
@@ -198,6 +205,9 @@ export const SetConversationTagsDocument = "mutation SetConversationTags($conver
 
 /** `mutation SetDepartmentAssignment` */
 export const SetDepartmentAssignmentDocument = "mutation SetDepartmentAssignment($id:ID!$assignment:Assignment!){setDepartmentAssignment(id:$id assignment:$assignment){id name assignment}}" as TypedDocument<SetDepartmentAssignmentMutation, SetDepartmentAssignmentMutationVariables>;
+
+/** `mutation SetMyAttributes` */
+export const SetMyAttributesDocument = "mutation SetMyAttributes($attributes:[VisitorAttributeInput!]$remove:[String!]){setMyAttributes(attributes:$attributes remove:$remove){id name email externalId}}" as TypedDocument<SetMyAttributesMutation, SetMyAttributesMutationVariables>;
 
 /** `mutation SetTyping` */
 export const SetTypingDocument = "mutation SetTyping($conversationId:ID!$isTyping:Boolean!$isPrivate:Boolean){setTyping(conversationId:$conversationId isTyping:$isTyping isPrivate:$isPrivate)}" as TypedDocument<SetTypingMutation, SetTypingMutationVariables>;

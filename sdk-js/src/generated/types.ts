@@ -486,6 +486,15 @@ export type CreateWebsiteMutationVariables = Exact<{
 /** Result of `mutation CreateWebsite`. */
 export type CreateWebsiteMutation = { createWebsite: { id: string, name: string, publicKey: string, allowedOrigins: Array<string> } };
 
+/** Variables of `mutation DeleteWebsite`. */
+export type DeleteWebsiteMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteWebsite`. */
+export type DeleteWebsiteMutation = { deleteWebsite: boolean };
+
 /** Variables of `mutation CreateApiKey`. */
 export type CreateApiKeyMutationVariables = Exact<{
   name: string;
@@ -757,3 +766,13 @@ export type RateConversationMutationVariables = Exact<{
 
 /** Result of `mutation RateConversation`. */
 export type RateConversationMutation = { rateConversation: { id: string, status: ConversationStatus, assigneeName: string | null, queuePosition: number | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, resolvedAt: string | null } };
+
+/** Variables of `mutation SetMyAttributes`. */
+export type SetMyAttributesMutationVariables = Exact<{
+  attributes?: Array<VisitorAttributeInput> | VisitorAttributeInput | null | undefined;
+  remove?: Array<string> | string | null | undefined;
+}>;
+
+
+/** Result of `mutation SetMyAttributes`. */
+export type SetMyAttributesMutation = { setMyAttributes: { id: string, name: string | null, email: string | null, externalId: string | null } };

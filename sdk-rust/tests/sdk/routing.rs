@@ -42,3 +42,24 @@ async fn routing_settings_capacity_priority_and_an_assignment_through_the_sdk() 
     let tagged = owner.set_conversation_tags(&conversation.id, &["Refund", "vip", "refund"]).await.unwrap();
     assert_eq!(tagged.tags, ["refund", "vip"]);
 }
+
+/// A visitor's own attributes and a website's deletion, through the SDK.
+#[tokio::test]
+async fn a_visitor_sets_its_attributes_and_a_deleted_website_ends_its_sessions() {
+    let server = spawn_server().await;
+    let (owner, _, site) = organization(&server).await;
+    let visitor = VisitorClient::new(&server.url, &site.public_key);
+    let conversation = visitor.start_conversation(Some("about my cart")).await.unwrap();
+    let me = visitor.set_attributes(&[("cart_total", "42.50 EUR"), ("cart_items", "2")], &[]).await.unwrap();
+    visitor.set_attributes(&[], &["cart_items"]).await.unwrap();
+    let err = visitor.set_attributes(&[("bad key", "x")], &[]).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::BadUserInput));
+    let seen = owner.conversation(&conversation.id).await.unwrap();
+    assert_eq!(seen.visitor.id, me.id);
+
+    owner.delete_website(&site.id).await.unwrap();
+    let err = visitor.send_message(&conversation.id, "still there?").await.unwrap_err();
+    assert!(matches!(err.code(), Some(ErrorCode::Unauthenticated | ErrorCode::NotFound)), "{err:?}");
+    let err = owner.delete_website(&site.id).await.unwrap_err();
+    assert_eq!(err.code(), Some(&ErrorCode::NotFound));
+}

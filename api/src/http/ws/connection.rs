@@ -140,7 +140,7 @@ impl Connection {
                 _ = &mut shutdown => break Some((CloseCode::ServiceRestart, "Server restarting")),
                 _ = &mut revoked => {
                     revoked.set(revocations.notified());
-                    if matches!(&conn.principal, Some(Principal::Visitor(v)) if !conn.state.app.access.visitor_valid(&v.id, v.issued_at)) {
+                    if matches!(&conn.principal, Some(Principal::Visitor(v)) if !conn.state.app.access.visitor_valid(&v.id, &v.website_id, v.issued_at)) {
                         break Some((CloseCode::Forbidden, "Forbidden: access revoked"));
                     }
                 }
