@@ -24,6 +24,7 @@ import {
   CreateRoutingRuleDocument,
   DeleteCannedResponseDocument,
   DeleteRoutingRuleDocument,
+  DeleteWebsiteDocument,
   DepartmentsDocument,
   InboxEventsDocument,
   LogInDocument,
@@ -235,6 +236,19 @@ export interface AgentClient extends BaseClient {
    * Returns them in their new order.
    */
   orderRoutingRules(ids: string[]): Promise<RoutingRule[]>;
+  /**
+   * Deletes a website for good (owners, admins, and API keys with `WEBSITES_MANAGE` that
+   * see it; docs/privacy.md, "Deleting a website"). At once its widget key and identity
+   * secret stop working and its visitors' tokens are refused; a job then deletes its
+   * visitors with their conversations and files. It cannot be undone. An unknown id, or
+   * one already deleted, is `NOT_FOUND`.
+   *
+   * @example
+   * ```ts
+   * await agent.deleteWebsite(website.id)
+   * ```
+   */
+  deleteWebsite(id: string): Promise<void>;
 }
 
 /** The claims the client reads from an access token (a JWT). */
@@ -399,5 +413,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     updateRoutingRule: (id, input) => rootField(http(UpdateRoutingRuleDocument, { id, input })),
     deleteRoutingRule: (id) => rootField(http(DeleteRoutingRuleDocument, { id })),
     orderRoutingRules: (ids) => rootField(http(OrderRoutingRulesDocument, { ids })),
+    deleteWebsite: async (id) => {
+      await http(DeleteWebsiteDocument, { id });
+    },
   };
 }

@@ -130,6 +130,14 @@ describe('the agent client', () => {
     expect((await bot.conversations()).nodes.map((c) => c.id)).toContain(id);
   });
 
+  it('deletes a website: its key stops at once, and a second delete is NOT_FOUND', async () => {
+    const { owner, websiteKey, websiteId } = await organization();
+    expect((await visitorClient(websiteKey).widgetConfig()).websiteName).toBe('Acme shop');
+    await owner.deleteWebsite(websiteId);
+    await expect(visitorClient(websiteKey).widgetConfig()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(owner.deleteWebsite(websiteId)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
   it('signs up with a clear error for a taken email', async () => {
     const a = agentClient();
     const address = email('dup');
