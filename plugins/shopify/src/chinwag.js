@@ -2,7 +2,7 @@
  * Chinwag's side, through its public GraphQL API with the operator's API key (by way of
  * `@chinwag/sdk`): the shop's website (made or linked on install), the identity secret
  * (read when a customer needs a hash, kept in memory for minutes), customers' attributes,
- * and the privacy operations the compliance webhooks call.
+ * and the privacy operations the compliance webhooks call, the website's deletion included.
  */
 import { createHmac } from 'node:crypto';
 import { createAgentClient } from '@chinwag/sdk';
@@ -93,17 +93,13 @@ export function createChinwag(config, { fetch } = {}) {
     },
 
     /**
-     * What a key can do to a website whose shop is gone (there is no `deleteWebsite`, and
-     * keys may not set retention): no storefront may start a session any more (its only
-     * allowed origin is one no browser sends), old identity hashes stop working, and the
-     * name says what happened.
+     * Deletes the website of a shop that is gone, for good: its key and identity secret
+     * stop working at once, and a job in Chinwag deletes its visitors, conversations and
+     * files (docs/privacy.md, "Deleting a website").
      */
-    async retireWebsite(websiteId, shop) {
+    async deleteWebsite(websiteId) {
       secrets.delete(websiteId);
-      await request(UPDATE_WEBSITE, {
-        id: websiteId,
-        input: { name: `${shop} (removed)`, allowedOrigins: ['https://removed.invalid'], rotateIdentitySecret: true },
-      });
+      await client.deleteWebsite(websiteId);
     },
   };
 }

@@ -11,7 +11,7 @@
  * - `customers/data_request`: Chinwag exports the customer's data (`exportVisitor`); the admin page lists it.
  * - `customers/redact`: Chinwag erases the customer (`eraseVisitor` by their id).
  * - `shop/redact`: every customer and visitor of the shop's website is erased, the website
- *   retired, and everything this app kept about the shop deleted.
+ *   deleted, and everything this app kept about the shop deleted.
  */
 import express, { Router } from 'express';
 import { isChinwagError } from '@chinwag/sdk';
@@ -76,7 +76,8 @@ export function webhookRoutes(ctx) {
         for (const visitorId of await chinwag.visitorsWithConversations(connection.websiteId)) {
           await chinwag.erase({ visitorId }).catch(tolerateMissing);
         }
-        await chinwag.retireWebsite(connection.websiteId, shop);
+        // Gone already when a retry follows a run that failed after the deletion.
+        await chinwag.deleteWebsite(connection.websiteId).catch(tolerateMissing);
       }
       await store.forgetShop(shop);
     },
