@@ -542,6 +542,7 @@ impl AgentClient {
             default_capacity: patch.default_capacity,
             pending_counts: patch.pending_counts,
             offline_grace_seconds: patch.offline_grace_seconds,
+            reassign_after_seconds: patch.reassign_after_seconds,
         };
         Ok(self.core.request::<ops::UpdateRoutingSettings>(ops::update_routing_settings::Variables { input }).await?.update_routing_settings.into())
     }

@@ -362,6 +362,9 @@ pub struct RoutingSettings {
     pub pending_counts: bool,
     /// Seconds an agent still counts as online after their last connection closed.
     pub offline_grace_seconds: i64,
+    /// Seconds a router-assigned chat waits for its assignee's reply before it goes to
+    /// someone else; 0: never.
+    pub reassign_after_seconds: i64,
 }
 
 /// What [`AgentClient::update_routing_settings`](crate::AgentClient::update_routing_settings)
@@ -376,6 +379,8 @@ pub struct RoutingSettingsPatch {
     pub pending_counts: Option<bool>,
     /// 0 to 3600.
     pub offline_grace_seconds: Option<i64>,
+    /// 0 (never) or 10 to 3600.
+    pub reassign_after_seconds: Option<i64>,
 }
 
 /// A saved reply of the organization.
@@ -690,7 +695,7 @@ from_generated!(CannedResponse { id, shortcut, title, body, updated_at } for
 
 from_generated!(Website { id, name, public_key, allowed_origins } for ops::create_website::WebsiteFields);
 
-from_generated!(RoutingSettings { assignment, default_capacity, pending_counts, offline_grace_seconds } for
+from_generated!(RoutingSettings { assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds } for
     ops::routing_settings::RoutingSettingsFields,
     ops::update_routing_settings::RoutingSettingsFields,
 );

@@ -20,7 +20,8 @@ use crate::auth::Principal;
 use crate::bus::{conversation_topic, org_topic, Event};
 use crate::domain::{Assignment, Priority};
 use crate::error::{ApiError, ApiResult};
-use crate::store::{DepartmentRow, RoutingPatch, RoutingSettingsRow};
+use crate::jobs::{JobRow, Outcome};
+use crate::store::{DepartmentRow, ReassignJob, RoutingPatch, RoutingSettingsRow};
 use crate::time::now_ms;
 
 /// How often a node extends the leases of the agents it holds sockets for, and sweeps.
@@ -70,7 +71,8 @@ impl App {
     /// One run: commits the assignments, then tells the assigned conversations and
     /// the ones still waiting (their place moved).
     async fn assignment_run(&self, org_id: &str) {
-        let assigned = match self.store.assign_waiting(org_id, now_ms()).await {
+        let jobs_now = self.jobs.now();
+        let assigned = match self.store.assign_waiting(org_id, now_ms(), |seconds| jobs_now + seconds * 1000).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!(error = ?e, org_id, "assignment run failed; the sweep retries");
@@ -80,6 +82,7 @@ impl App {
         if assigned.is_empty() {
             return;
         }
+        self.jobs.wake();
         self.metrics.assignments.add(assigned.len() as u64);
         for row in &assigned {
             let ev = Event::ConversationUpdated { conversation: row.clone() };
@@ -182,6 +185,9 @@ impl App {
         if patch.offline_grace_seconds.is_some_and(|s| !(0..=3_600).contains(&s)) {
             return Err(ApiError::BadInput("offlineGraceSeconds must be 0 to 3600".into()));
         }
+        if patch.reassign_after_seconds.is_some_and(|s| s != 0 && !(10..=3_600).contains(&s)) {
+            return Err(ApiError::BadInput("reassignAfterSeconds must be 0 (never) or 10 to 3600".into()));
+        }
         let row = self.store.set_routing_settings(&a.org_id, &patch).await?;
         self.audit(p, "routing.update", None).await?;
         self.route(&a.org_id);
@@ -214,6 +220,20 @@ impl App {
         self.publish_conversation(&row);
         self.route(org_id);
         Ok(row)
+    }
+
+    /// A chat the router gave an agent who has not answered within the organization's
+    /// `reassign_after_seconds`: back to the line (first, by its arrival), and a run
+    /// gives it to someone else if anyone is free (else to the same agent again, with
+    /// a new timer).
+    pub(super) async fn run_reassign(&self, job: JobRow) -> Outcome {
+        let j: ReassignJob = super::outbox::payload(&job)?;
+        let released = self.store.release_unanswered(&j, now_ms()).await.map_err(|e| (format!("store: {e:?}"), false))?;
+        if let Some(row) = released {
+            self.publish_conversation(&row);
+            self.route(&row.org_id);
+        }
+        Ok(())
     }
 
     /// (waiting, the oldest one's arrival) for agents.

@@ -20,6 +20,9 @@ pub struct RoutingSettings {
     pub pending_counts: bool,
     /// How long an agent still counts as online after their last connection closed.
     pub offline_grace_seconds: i32,
+    /// A chat the router assigned goes back to the line (and to someone else if anyone
+    /// is free) when its assignee has not replied within this many seconds; 0: never.
+    pub reassign_after_seconds: i32,
 }
 
 impl From<RoutingSettingsRow> for RoutingSettings {
@@ -29,6 +32,7 @@ impl From<RoutingSettingsRow> for RoutingSettings {
             default_capacity: r.default_capacity as i32,
             pending_counts: r.pending_counts,
             offline_grace_seconds: r.offline_grace_seconds as i32,
+            reassign_after_seconds: r.reassign_after_seconds as i32,
         }
     }
 }
@@ -42,6 +46,8 @@ pub struct RoutingSettingsInput {
     pub pending_counts: Option<bool>,
     /// 0 to 3600.
     pub offline_grace_seconds: Option<i32>,
+    /// 0 (never) or 10 to 3600.
+    pub reassign_after_seconds: Option<i32>,
 }
 
 /// The waiting line at a glance.
@@ -84,6 +90,7 @@ impl RoutingMutation {
             default_capacity: input.default_capacity.map(i64::from),
             pending_counts: input.pending_counts,
             offline_grace_seconds: input.offline_grace_seconds.map(i64::from),
+            reassign_after_seconds: input.reassign_after_seconds.map(i64::from),
         };
         Ok(ctx.app().update_routing_settings(ctx.viewer()?, patch).await?.into())
     }

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 
+use super::jobs::insert_jobs;
 use super::rows::conversation_cols;
 use super::{ConversationRow, Found, Store, StoreResult};
 use crate::domain::Assignment;
@@ -20,6 +21,8 @@ pub struct RoutingSettingsRow {
     pub default_capacity: i64,
     pub pending_counts: bool,
     pub offline_grace_seconds: i64,
+    /// 0: never.
+    pub reassign_after_seconds: i64,
 }
 
 /// What an owner or admin changes; `None` leaves a setting as it is.
@@ -29,6 +32,18 @@ pub struct RoutingPatch {
     pub default_capacity: Option<i64>,
     pub pending_counts: Option<bool>,
     pub offline_grace_seconds: Option<i64>,
+    pub reassign_after_seconds: Option<i64>,
+}
+
+/// The job kind that gives a chat back to the line when its assignee has not answered.
+pub const REASSIGN: &str = "router.reassign";
+
+/// One assignment a reassignment job checks.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct ReassignJob {
+    pub conversation_id: String,
+    pub agent_id: String,
+    pub assigned_at: i64,
 }
 
 /// The most waiting conversations one run looks at (the oldest, by priority).
@@ -40,6 +55,8 @@ struct Waiting {
     department_id: Option<String>,
     department_name: Option<String>,
     assignment: String,
+    /// The agent who last let it go unanswered: anyone else is preferred.
+    passed_over: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -89,9 +106,10 @@ fn decide(waiting: &[Waiting], agents: &mut HashMap<String, Free>, members: &mut
                 .collect(),
             None => agents.values().filter(|a| a.load < a.capacity).map(|a| (a.id.clone(), a.load, a.last_assigned_at)).collect(),
         };
+        let passed = |id: &String| w.passed_over.as_ref() == Some(id);
         let best = match mode {
-            Assignment::LeastBusy => candidates.into_iter().min_by(|a, b| (a.1, a.2, &a.0).cmp(&(b.1, b.2, &b.0))),
-            _ => candidates.into_iter().min_by(|a, b| (a.2, &a.0).cmp(&(b.2, &b.0))),
+            Assignment::LeastBusy => candidates.into_iter().min_by(|a, b| (passed(&a.0), a.1, a.2, &a.0).cmp(&(passed(&b.0), b.1, b.2, &b.0))),
+            _ => candidates.into_iter().min_by(|a, b| (passed(&a.0), a.2, &a.0).cmp(&(passed(&b.0), b.2, &b.0))),
         };
         let Some((agent_id, _, _)) = best else { continue };
         tick += 1;
@@ -117,7 +135,7 @@ impl Store {
     pub async fn routing_settings(&self, org_id: &str) -> StoreResult<RoutingSettingsRow> {
         on_read!(self, |pool, DB| {
             sqlx::query_as::<DB, RoutingSettingsRow>(
-                "select assignment, default_capacity, pending_counts, offline_grace_seconds from organizations where id = $1",
+                "select assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds from organizations where id = $1",
             )
             .bind(org_id)
             .fetch_optional(pool)
@@ -131,14 +149,16 @@ impl Store {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, RoutingSettingsRow>(
                 "update organizations set assignment = coalesce($1, assignment), default_capacity = coalesce($2, default_capacity), \
-                 pending_counts = coalesce($3, pending_counts), offline_grace_seconds = coalesce($4, offline_grace_seconds) where id = $5 \
-                 returning assignment, default_capacity, pending_counts, offline_grace_seconds",
+                 pending_counts = coalesce($3, pending_counts), offline_grace_seconds = coalesce($4, offline_grace_seconds), \
+                 reassign_after_seconds = coalesce($6, reassign_after_seconds) where id = $5 \
+                 returning assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds",
             )
             .bind(p.assignment.map(Assignment::as_str))
             .bind(p.default_capacity)
             .bind(p.pending_counts)
             .bind(p.offline_grace_seconds)
             .bind(org_id)
+            .bind(p.reassign_after_seconds)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)
@@ -319,9 +339,33 @@ impl Store {
         Ok((n > 0).then_some(n))
     }
 
+    /// Gives the conversation back to the line if it is still the assignment the job
+    /// was made for (same assignee, same time, by the router, open) and the assignee has
+    /// not written a public reply since: it waits again from its first arrival (so it
+    /// comes first), with the agent passed over. Returns it as written.
+    pub async fn release_unanswered(&self, j: &ReassignJob, now: i64) -> StoreResult<Option<ConversationRow>> {
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set assignee_id = null, waiting_since = null, passed_over = $2, updated_at = $4, \
+                 routed_by = 'not answered by ' || coalesce((select a.name from agents a where a.id = $2), 'an agent') \
+                 where id = $1 and assignee_id = $2 and assigned_at = $3 and status = 'open' and routed_by is not null \
+                 and not exists (select 1 from messages m where m.conversation_id = $1 and m.sender_kind = 'agent' and m.sender_id = $2 \
+                 and not m.is_private and m.created_at >= $3) returning ",
+                conversation_cols!()
+            ))
+            .bind(&j.conversation_id)
+            .bind(&j.agent_id)
+            .bind(j.assigned_at)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
     /// One assignment run for the organization: returns the conversations it assigned,
-    /// as written.
-    pub async fn assign_waiting(&self, org_id: &str, now: i64) -> StoreResult<Vec<ConversationRow>> {
+    /// as written. Where the organization reassigns unanswered chats, each assignment
+    /// commits with its job, due `reassign_at(seconds)` (on the jobs' clock).
+    pub async fn assign_waiting(&self, org_id: &str, now: i64, reassign_at: impl Fn(i64) -> i64) -> StoreResult<Vec<ConversationRow>> {
         let lock = match self {
             Store::Sqlite { .. } => None,
             Store::Postgres(_) => Some("select id from organizations where id = $1 for update"),
@@ -346,7 +390,7 @@ impl Store {
                 sqlx::query::<DB>(lock).bind(org_id).execute(&mut *tx).await?;
             }
             let waiting = sqlx::query_as::<DB, Waiting>(
-                "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment \
+                "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment, c.passed_over \
                  from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
                  where c.org_id = $1 and c.assignee_id is null and c.status = 'open' and c.queued \
                  order by c.priority desc, coalesce(c.waiting_since, c.created_at), c.id limit $2",
@@ -382,10 +426,13 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             let decisions = decide(&waiting, &mut agents, &mut members, now);
+            let reassign_after: i64 =
+                sqlx::query_scalar::<DB, i64>("select reassign_after_seconds from organizations where id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+            let mut jobs = Vec::new();
             let mut assigned = Vec::with_capacity(decisions.len());
             for d in &decisions {
                 let row = sqlx::query_as::<DB, ConversationRow>(concat!(
-                    "update conversations set assignee_id = $1, waiting_since = null, \
+                    "update conversations set assignee_id = $1, waiting_since = null, assigned_at = $3, \
                      routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
                      where id = $4 and assignee_id is null and status = 'open' returning ",
                     conversation_cols!()
@@ -407,8 +454,14 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
+                if reassign_after > 0 {
+                    let payload = ReassignJob { conversation_id: row.id.clone(), agent_id: d.agent_id.clone(), assigned_at: now };
+                    let payload = serde_json::to_string(&payload).expect("job payloads serialize");
+                    jobs.push(super::NewJob { kind: REASSIGN, key: None, org_id: Some(org_id.to_owned()), payload, run_at: reassign_at(reassign_after) });
+                }
                 assigned.push(row);
             }
+            insert_jobs!(tx, DB, &jobs, now);
             tx.commit().await?;
             Ok(assigned)
         })
@@ -420,7 +473,7 @@ mod tests {
     use super::*;
 
     fn waiting(id: &str, dep: Option<&str>, mode: Assignment) -> Waiting {
-        Waiting { id: id.into(), department_id: dep.map(Into::into), department_name: dep.map(Into::into), assignment: mode.as_str().into() }
+        Waiting { id: id.into(), department_id: dep.map(Into::into), department_name: dep.map(Into::into), assignment: mode.as_str().into(), passed_over: None }
     }
     fn free(id: &str, capacity: i64, load: i64, last: i64) -> (String, Free) {
         (id.into(), Free { id: id.into(), capacity, load, last_assigned_at: last })
@@ -451,6 +504,20 @@ mod tests {
         let mut agents: HashMap<_, _> = [free("ann", 5, 3, 0), free("bob", 5, 1, 9)].into_iter().collect();
         let d = decide(&w, &mut agents, &mut [], 100);
         assert_eq!(who(&d), [("c1", "bob"), ("c2", "bob")]);
+    }
+
+    #[test]
+    fn an_agent_who_let_a_chat_go_unanswered_gets_it_only_when_nobody_else_is_free() {
+        let mut w = vec![waiting("c1", None, Assignment::RoundRobin)];
+        w[0].passed_over = Some("bob".into());
+        // bob was given a chat longest ago, yet ann gets it.
+        let mut agents: HashMap<_, _> = [free("ann", 2, 1, 50), free("bob", 2, 0, 1)].into_iter().collect();
+        assert_eq!(who(&decide(&w, &mut agents, &mut [], 100)), [("c1", "ann")]);
+        let mut agents: HashMap<_, _> = [free("ann", 1, 1, 50), free("bob", 2, 0, 1)].into_iter().collect();
+        assert_eq!(who(&decide(&w, &mut agents, &mut [], 100)), [("c1", "bob")], "nobody else is free");
+        w[0].assignment = Assignment::LeastBusy.as_str().into();
+        let mut agents: HashMap<_, _> = [free("ann", 5, 3, 0), free("bob", 5, 0, 0)].into_iter().collect();
+        assert_eq!(who(&decide(&w, &mut agents, &mut [], 100)), [("c1", "ann")]);
     }
 
     #[test]

@@ -504,3 +504,77 @@ async fn an_assignee_who_leaves_gives_their_chat_back_to_the_line() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(conversation(&app, &owner.token, &c).await["assignee"]["id"], json!(bob.id));
 }
+
+/// An assignee who does not answer within `reassignAfterSeconds` (a durable job on the
+/// jobs' clock) loses the chat to a free colleague; a private note is no answer; a reply
+/// keeps it; with nobody else free it comes back to the same agent.
+#[tokio::test]
+async fn an_unanswered_chat_moves_to_a_free_colleague_after_the_configured_time() {
+    let clock = chinwag::jobs::ManualClock::starting_now();
+    let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let bad = "mutation($i: RoutingSettingsInput!) { updateRoutingSettings(input: $i) { assignment } }";
+    for n in [5, -1, 3601] {
+        assert_eq!(app.err(Some(&owner.token), bad, json!({ "i": { "reassignAfterSeconds": n } })).await, "BAD_USER_INPUT", "{n}");
+    }
+    assert_eq!(app.err(Some(&bob.token), bad, json!({ "i": { "reassignAfterSeconds": 30 } })).await, "FORBIDDEN");
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN", "reassignAfterSeconds": 30 })).await;
+    let s = app.ok(Some(&owner.token), "query { routingSettings { reassignAfterSeconds } }", json!({})).await;
+    assert_eq!(s["routingSettings"]["reassignAfterSeconds"], 30);
+    let _ann_ws = online(&app, &owner).await;
+    let _bob_ws = online(&app, &bob).await;
+    let (_, c) = chat(&app, &site, "hello?").await;
+    let mut first = None;
+    for _ in 0..100 {
+        if let Some(id) = conversation(&app, &owner.token, &c).await["assignee"]["id"].as_str() {
+            first = Some(id.to_owned());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let first = first.expect("assigned");
+    let (silent, other) = if first == owner.id { (&owner, &bob) } else { (&bob, &owner) };
+    // A private note is no answer; before the time nothing moves.
+    let note = "mutation($c: ID!) { sendMessage(input: {conversationId: $c, body: \"looking\", isPrivate: true}) { id } }";
+    app.ok(Some(&silent.token), note, json!({ "c": c })).await;
+    clock.advance(Duration::from_secs(20));
+    app.app.jobs.wake();
+    wait_assignee(&app, &owner.token, &c, Some(&silent.id)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(conversation(&app, &owner.token, &c).await["assignee"]["id"], json!(silent.id));
+    clock.advance(Duration::from_secs(11));
+    app.app.jobs.wake();
+    let moved = wait_assignee(&app, &owner.token, &c, Some(&other.id)).await;
+    let why = moved["routedBy"].as_str().unwrap().to_owned();
+    assert!(why.starts_with(&format!("not answered by {}", if silent.id == owner.id { "Ann" } else { "Bob" })), "{why}");
+
+    // The new assignee answers: it stays theirs.
+    app.send(&other.token, &c, "Hi, I am here").await;
+    clock.advance(Duration::from_secs(31));
+    app.app.jobs.wake();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(conversation(&app, &owner.token, &c).await["assignee"]["id"], json!(other.id));
+
+    // Nobody else free (the other is full): the silent agent gets a new chat back after
+    // the time, with a new timer.
+    capacity(&app, &owner, other, 1).await;
+    let (_, c2) = chat(&app, &site, "second").await;
+    wait_assignee(&app, &owner.token, &c2, Some(&silent.id)).await;
+    clock.advance(Duration::from_secs(31));
+    app.app.jobs.wake();
+    let mut released = false;
+    for _ in 0..100 {
+        let conv = conversation(&app, &owner.token, &c2).await;
+        if conv["routedBy"].as_str().is_some_and(|r| r.starts_with("not answered")) {
+            assert_eq!(conv["assignee"]["id"], json!(silent.id), "back to the only free agent: {conv}");
+            released = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(released, "the unanswered chat went through the line again");
+    let jobs = app.ok(Some(&owner.token), "query { jobs(kind: \"router.reassign\") { edges { node { state } } } }", json!({})).await;
+    assert!(jobs.to_string().contains("PENDING"), "a new timer runs: {jobs}");
+}

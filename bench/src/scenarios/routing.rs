@@ -173,7 +173,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let until = started + Duration::from_secs_f64(a.duration);
     while Instant::now() < until {
         let t = Instant::now();
-        let rows = store.assign_waiting(&org_id, chinwag::time::now_ms()).await.map_err(e)?;
+        let rows = store.assign_waiting(&org_id, chinwag::time::now_ms(), |_| 0).await.map_err(e)?;
         run_secs += t.elapsed().as_secs_f64();
         runs += 1;
         waiting.fetch_sub((rows.len() as u64).min(waiting.load(Ordering::Relaxed)), Ordering::Relaxed);

@@ -180,7 +180,7 @@ export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey
 export const RoutingRulesDocument = "query RoutingRules{routingRules{id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<RoutingRulesQuery, RoutingRulesQueryVariables>;
 
 /** `query RoutingSettings` */
-export const RoutingSettingsDocument = "query RoutingSettings{routingSettings{assignment defaultCapacity pendingCounts offlineGraceSeconds}}" as TypedDocument<RoutingSettingsQuery, RoutingSettingsQueryVariables>;
+export const RoutingSettingsDocument = "query RoutingSettings{routingSettings{assignment defaultCapacity pendingCounts offlineGraceSeconds reassignAfterSeconds}}" as TypedDocument<RoutingSettingsQuery, RoutingSettingsQueryVariables>;
 
 /** `mutation SendMessage` */
 export const SendMessageDocument = "mutation SendMessage($input:SendMessageInput!){sendMessage(input:$input){id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}" as TypedDocument<SendMessageMutation, SendMessageMutationVariables>;
@@ -228,7 +228,7 @@ export const UpdateCannedResponseDocument = "mutation UpdateCannedResponse($id:I
 export const UpdateRoutingRuleDocument = "mutation UpdateRoutingRule($id:ID!$input:RoutingRuleInput!){updateRoutingRule(id:$id input:$input){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<UpdateRoutingRuleMutation, UpdateRoutingRuleMutationVariables>;
 
 /** `mutation UpdateRoutingSettings` */
-export const UpdateRoutingSettingsDocument = "mutation UpdateRoutingSettings($input:RoutingSettingsInput!){updateRoutingSettings(input:$input){assignment defaultCapacity pendingCounts offlineGraceSeconds}}" as TypedDocument<UpdateRoutingSettingsMutation, UpdateRoutingSettingsMutationVariables>;
+export const UpdateRoutingSettingsDocument = "mutation UpdateRoutingSettings($input:RoutingSettingsInput!){updateRoutingSettings(input:$input){assignment defaultCapacity pendingCounts offlineGraceSeconds reassignAfterSeconds}}" as TypedDocument<UpdateRoutingSettingsMutation, UpdateRoutingSettingsMutationVariables>;
 
 /** `query VisitorConversation` */
 export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;

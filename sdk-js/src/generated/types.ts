@@ -125,6 +125,8 @@ export type RoutingSettingsInput = {
   pendingCounts?: boolean | null | undefined;
   /** 0 to 3600. */
   offlineGraceSeconds?: number | null | undefined;
+  /** 0 (never) or 10 to 3600. */
+  reassignAfterSeconds?: number | null | undefined;
 };
 
 /** What a matching rule does to the conversation. */
@@ -514,14 +516,14 @@ export type RevokeApiKeyMutationVariables = Exact<{
 export type RevokeApiKeyMutation = { revokeApiKey: boolean };
 
 /** Fields of `fragment RoutingSettingsFields`. */
-export type RoutingSettingsFieldsFragment = { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number };
+export type RoutingSettingsFieldsFragment = { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number, reassignAfterSeconds: number };
 
 /** Variables of `query RoutingSettings`. */
 export type RoutingSettingsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
 /** Result of `query RoutingSettings`. */
-export type RoutingSettingsQuery = { routingSettings: { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number } };
+export type RoutingSettingsQuery = { routingSettings: { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number, reassignAfterSeconds: number } };
 
 /** Variables of `mutation UpdateRoutingSettings`. */
 export type UpdateRoutingSettingsMutationVariables = Exact<{
@@ -530,7 +532,7 @@ export type UpdateRoutingSettingsMutationVariables = Exact<{
 
 
 /** Result of `mutation UpdateRoutingSettings`. */
-export type UpdateRoutingSettingsMutation = { updateRoutingSettings: { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number } };
+export type UpdateRoutingSettingsMutation = { updateRoutingSettings: { assignment: Assignment, defaultCapacity: number, pendingCounts: boolean, offlineGraceSeconds: number, reassignAfterSeconds: number } };
 
 /** Variables of `mutation SetDepartmentAssignment`. */
 export type SetDepartmentAssignmentMutationVariables = Exact<{
