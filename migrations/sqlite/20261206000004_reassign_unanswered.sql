@@ -6,3 +6,5 @@ alter table organizations add column reassign_after_seconds bigint not null defa
 -- go unanswered (the router prefers anyone else for it next).
 alter table conversations add column assigned_at bigint;
 alter table conversations add column passed_over text;
+-- The estimated wait reads how many chats were first answered lately, per organization.
+create index conversations_answered_idx on conversations (org_id, first_response_at);

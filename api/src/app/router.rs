@@ -37,6 +37,12 @@ pub struct Router {
     running: Mutex<HashMap<String, bool>>,
 }
 
+/// The estimated wait reads the line's pace over this long, once it answered this many.
+const PACE_WINDOW: Duration = Duration::from_secs(30 * 60);
+const PACE_MIN: i64 = 3;
+/// Longer estimates say little more; capped.
+const MAX_ESTIMATE_SECONDS: i64 = 4 * 3600;
+
 /// Capacity bounds an owner may set (0: the organization's default).
 const MAX_CAPACITY: i64 = 100;
 
@@ -240,6 +246,20 @@ impl App {
     pub async fn queue_summary(&self, p: &Principal, department_id: Option<&str>) -> ApiResult<(i64, Option<i64>)> {
         let a = super::agent(p)?;
         Ok(self.store.queue_summary(&a.org_id, department_id).await?)
+    }
+
+    /// About how long a waiting conversation at `position` still waits: its line's pace
+    /// over the last `PACE_WINDOW` (chats first answered in it) times its place, rounded
+    /// up to a minute. `None` when the line answered fewer than `PACE_MIN` chats in that
+    /// time (too few to say).
+    pub async fn estimated_wait(&self, c: &super::ConversationRow, position: i64) -> ApiResult<Option<i64>> {
+        let since = now_ms() - PACE_WINDOW.as_millis() as i64;
+        let answered = self.store.answered_since(&c.org_id, c.department_id.as_deref(), since).await?;
+        if answered < PACE_MIN {
+            return Ok(None);
+        }
+        let seconds = (PACE_WINDOW.as_secs() * position.max(1) as u64).div_ceil(answered as u64);
+        Ok(Some((seconds.div_ceil(60) as i64 * 60).min(MAX_ESTIMATE_SECONDS)))
     }
 
     /// The conversation's place in its queue (1 is next), if it is waiting.

@@ -322,6 +322,21 @@ impl Store {
         })
     }
 
+    /// How many conversations of the pool (the department's, or the organization's
+    /// without one) got their first answer after `since` (ms): the line's recent pace.
+    pub async fn answered_since(&self, org_id: &str, department_id: Option<&str>, since: i64) -> StoreResult<i64> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_scalar::<DB, i64>(
+                "select count(*) from conversations where org_id = $1 and first_response_at > $2 and department_id is not distinct from $3",
+            )
+            .bind(org_id)
+            .bind(since)
+            .bind(department_id)
+            .fetch_one(pool)
+            .await?)
+        })
+    }
+
     /// The conversation's place in its queue (1 is next), or `None` if it is not waiting.
     pub async fn queue_position(&self, conversation_id: &str) -> StoreResult<Option<i64>> {
         let n = on_read!(self, |pool, DB| {

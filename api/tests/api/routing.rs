@@ -578,3 +578,35 @@ async fn an_unanswered_chat_moves_to_a_free_colleague_after_the_configured_time(
     let jobs = app.ok(Some(&owner.token), "query { jobs(kind: \"router.reassign\") { edges { node { state } } } }", json!({})).await;
     assert!(jobs.to_string().contains("PENDING"), "a new timer runs: {jobs}");
 }
+
+/// The estimated wait: unknown until the line has a pace (3 chats first answered in the
+/// last 30 minutes), then the place times the pace, in whole minutes, for the visitor
+/// and agents alike; none once the chat is taken.
+#[tokio::test]
+async fn a_waiting_visitor_sees_an_estimated_wait_from_the_lines_recent_pace() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let q = "query($c: ID!) { conversation(id: $c) { queuePosition estimatedWaitSeconds } }";
+    let (v1, c1) = chat(&app, &site, "first in line").await;
+    let mine = app.ok(Some(&v1.token), q, json!({ "c": c1 })).await;
+    assert_eq!(mine["conversation"], json!({ "queuePosition": 1, "estimatedWaitSeconds": null }), "no pace yet");
+    for i in 0..3 {
+        let (_, done) = chat(&app, &site, &format!("answered {i}")).await;
+        app.send(&owner.token, &done, "Hello!").await;
+        resolve(&app, &owner, &done).await;
+    }
+    let (v2, c2) = chat(&app, &site, "second in line").await;
+    // Three answered in the last 30 minutes: one every 10 minutes.
+    let mine = app.ok(Some(&v1.token), q, json!({ "c": c1 })).await;
+    assert_eq!(mine["conversation"], json!({ "queuePosition": 1, "estimatedWaitSeconds": 600 }));
+    let second = app.ok(Some(&v2.token), q, json!({ "c": c2 })).await;
+    assert_eq!(second["conversation"], json!({ "queuePosition": 2, "estimatedWaitSeconds": 1200 }));
+    assert_eq!(app.ok(Some(&owner.token), q, json!({ "c": c2 })).await, second, "agents see the same");
+    let assign = "mutation($c: ID!, $a: ID) { assignConversation(input: {conversationId: $c, agentId: $a}) { id } }";
+    app.ok(Some(&owner.token), assign, json!({ "c": c1, "a": owner.id })).await;
+    let taken = app.ok(Some(&v1.token), q, json!({ "c": c1 })).await;
+    assert_eq!(taken["conversation"], json!({ "queuePosition": null, "estimatedWaitSeconds": null }));
+    let second = app.ok(Some(&v2.token), q, json!({ "c": c2 })).await;
+    assert_eq!(second["conversation"], json!({ "queuePosition": 1, "estimatedWaitSeconds": 600 }), "moved up");
+}

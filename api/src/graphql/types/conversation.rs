@@ -90,6 +90,13 @@ pub struct Attachment {
 
 pub struct Conversation(pub ConversationRow);
 
+impl Conversation {
+    /// Open, in the line and unassigned.
+    fn waiting(&self) -> bool {
+        self.0.assignee_id.is_none() && self.0.status == crate::domain::ConversationStatus::Open && self.0.queued
+    }
+}
+
 /// A conversation between a visitor and the team.
 #[Object]
 impl Conversation {
@@ -151,10 +158,20 @@ impl Conversation {
     /// Its place among the conversations waiting for an agent (1 is next), or null
     /// when it is not waiting (assigned, pending, resolved, or not yet in the queue).
     async fn queue_position(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
-        if self.0.assignee_id.is_some() || self.0.status != crate::domain::ConversationStatus::Open || !self.0.queued {
+        if !self.waiting() {
             return Ok(None);
         }
         Ok(ctx.app().queue_position(&self.0.id).await?.map(|n| n as i32))
+    }
+    /// About how many seconds it still waits for an agent (whole minutes), from the
+    /// pace at which its line was answered over the last 30 minutes; null when it is not
+    /// waiting or the line answered fewer than 3 chats in that time.
+    async fn estimated_wait_seconds(&self, ctx: &Context<'_>) -> GqlResult<Option<i32>> {
+        if !self.waiting() {
+            return Ok(None);
+        }
+        let Some(position) = ctx.app().queue_position(&self.0.id).await? else { return Ok(None) };
+        Ok(ctx.app().estimated_wait(&self.0, position).await?.map(|s| s as i32))
     }
     /// The highest `seq` handed out in this conversation.
     async fn last_seq(&self) -> i32 {
