@@ -95,6 +95,10 @@ operations!(
     UpdateRoutingRule,
     DeleteRoutingRule,
     OrderRoutingRules,
+    SlaPolicies,
+    CreateSlaPolicy,
+    UpdateSlaPolicy,
+    DeleteSlaPolicy,
     SetConversationTags,
     // shared.graphql
     SendMessage,

@@ -165,6 +165,13 @@ impl App {
             // subscribers learn it is in line (and their place), and the router runs.
             if out.became_queued {
                 self.bus.publish(&topic, Event::ConversationUpdated { conversation: out.conversation.clone() });
+                // Its SLA clock starts: due times off the acknowledgement's path.
+                if let Some(app) = self.me.upgrade() {
+                    let conv = out.conversation.clone();
+                    tokio::spawn(async move {
+                        app.apply_sla(&conv).await;
+                    });
+                }
             }
             self.route(&conv.org_id);
         }
@@ -360,8 +367,11 @@ impl App {
         if let Some(d) = department_id {
             self.store.department(org_id, d).await.map_err(|e| not_found(e, "department"))?;
         }
-        let row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id).await?;
+        let mut row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id).await?;
         self.publish_conversation(&row);
+        if row.department_id != conv.department_id && row.queued {
+            row = self.apply_sla(&row).await.unwrap_or(row);
+        }
         // Unassigned, or moved to a department: it may be the router's now.
         self.route(org_id);
         Ok(row)

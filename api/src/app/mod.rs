@@ -15,6 +15,7 @@ mod profile;
 mod reads;
 mod router;
 mod rules;
+mod sla;
 mod visitors;
 mod vouch;
 
@@ -34,6 +35,7 @@ pub use privacy::{ErasureMode, PersonRef, ERASE};
 pub use profile::EmailChange;
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use rules::{rule_of, RuleInput};
+pub use sla::{sla_status, SlaStatus, SLA_CHECK};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 pub use vouch::Confirmation;
 

@@ -222,8 +222,11 @@ impl App {
     pub async fn set_conversation_priority(&self, p: &Principal, conversation_id: &str, priority: Priority) -> ApiResult<super::ConversationRow> {
         let (org_id, _, _) = super::staff(p)?;
         let conv = self.visible_conversation(p, conversation_id).await?;
-        let row = self.store.set_conversation_priority(org_id, &conv.id, priority.rank()).await?;
+        let mut row = self.store.set_conversation_priority(org_id, &conv.id, priority.rank()).await?;
         self.publish_conversation(&row);
+        if row.priority != conv.priority && row.queued {
+            row = self.apply_sla(&row).await.unwrap_or(row);
+        }
         self.route(org_id);
         Ok(row)
     }

@@ -115,6 +115,42 @@ impl BusinessHours {
     }
 }
 
+impl BusinessHours {
+    /// The moment `open_ms` of open time have passed after `start` (unix ms): time counts
+    /// only within opening intervals, in the website's time zone with daylight saving
+    /// applied (an SLA target "in business hours"). `None` when the hours never open.
+    pub fn add_open_time(&self, start: i64, open_ms: i64) -> Option<i64> {
+        let tz = jiff::tz::TimeZone::get(&self.time_zone).ok()?;
+        let first = jiff::Timestamp::from_millisecond(start).ok()?.to_zoned(tz.clone()).date();
+        let mut left = open_ms.max(0);
+        // A year of days is enough for any target an owner can set.
+        for offset in 0..400 {
+            let date = first.checked_add(jiff::Span::new().days(offset)).ok()?;
+            let day = Weekday::from_jiff(date.weekday());
+            let mut spans: Vec<(u32, u32)> =
+                self.intervals.iter().filter(|i| i.day == day).filter_map(|i| Some((minutes(&i.open)?, minutes(&i.close)?))).collect();
+            spans.sort_unstable();
+            for (open, close) in spans {
+                let at = |m: u32| -> Option<i64> {
+                    // 24:00 is the next day's midnight.
+                    let (d, m) = if m == 24 * 60 { (date.checked_add(jiff::Span::new().days(1)).ok()?, 0) } else { (date, m) };
+                    let t = jiff::civil::Time::new((m / 60) as i8, (m % 60) as i8, 0, 0).ok()?;
+                    d.to_datetime(t).to_zoned(tz.clone()).ok().map(|z| z.timestamp().as_millisecond())
+                };
+                let (from, to) = (at(open)?.max(start), at(close)?);
+                if from >= to {
+                    continue;
+                }
+                if left <= to - from {
+                    return Some(from + left);
+                }
+                left -= to - from;
+            }
+        }
+        None
+    }
+}
+
 #[derive(async_graphql::Enum, Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PreChatFieldKind {
     Text,
@@ -230,6 +266,29 @@ mod tests {
         assert_eq!(hours().next_opening_after(at("2026-11-30T16:00+0000")), Some(at("2026-12-05T09:00+0000")));
         // Across the spring change (2027-03-28): Monday 29 March 09:00 Oslo is 07:00 UTC (summer time).
         assert_eq!(hours().next_opening_after(at("2027-03-27T23:30+0000")), Some(at("2027-03-29T07:00+0000")));
+    }
+
+    #[test]
+    fn open_time_is_counted_across_a_closed_weekend_and_daylight_saving() {
+        let at = |s: &str| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M%z", s).unwrap().as_millisecond();
+        let i = |day, open: &str, close: &str| Interval { day, open: open.into(), close: close.into() };
+        let week: Vec<Interval> =
+            [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday].into_iter().map(|d| i(d, "09:00", "17:00")).collect();
+        let office = BusinessHours::parse("Europe/Oslo", week).unwrap();
+        let hour = 3_600_000;
+        // Friday 2026-12-04 16:00 Oslo (15:00 UTC) + 2 open hours: 1 on Friday, 1 on Monday.
+        assert_eq!(office.add_open_time(at("2026-12-04T15:00+0000"), 2 * hour), Some(at("2026-12-07T09:00+0000")));
+        // Saturday: the clock starts on Monday 09:00.
+        assert_eq!(office.add_open_time(at("2026-12-05T12:00+0000"), 30 * 60_000), Some(at("2026-12-07T08:30+0000")));
+        // Within a day, and exactly to its close.
+        assert_eq!(office.add_open_time(at("2026-12-07T08:00+0000"), hour), Some(at("2026-12-07T09:00+0000")));
+        assert_eq!(office.add_open_time(at("2026-12-07T08:00+0000"), 8 * hour), Some(at("2026-12-07T16:00+0000")));
+        // Across the spring change: Friday 26 March 2027 16:30 Oslo (UTC+1) + 1 h is
+        // Monday 29 March 09:30 Oslo, now UTC+2.
+        assert_eq!(office.add_open_time(at("2027-03-26T15:30+0000"), hour), Some(at("2027-03-29T07:30+0000")));
+        // Open around the clock on Saturday (10:00 to 24:00) in `hours()`.
+        assert_eq!(hours().add_open_time(at("2026-12-05T22:30+0000"), hour), Some(at("2026-12-07T08:30+0000")), "23:30 + 30 min, then Monday");
+        assert_eq!(BusinessHours::parse("UTC", vec![]).unwrap().add_open_time(0, hour), None, "never open");
     }
 
     #[test]

@@ -16,6 +16,7 @@ mod privacy;
 mod routing;
 mod rules;
 mod share;
+mod sla;
 mod subscription;
 mod types;
 mod website;
@@ -45,6 +46,7 @@ pub struct Query(
     privacy::PrivacyQuery,
     routing::RoutingQuery,
     rules::RulesQuery,
+    sla::SlaQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -58,6 +60,7 @@ pub struct Mutation(
     privacy::PrivacyMutation,
     routing::RoutingMutation,
     rules::RulesMutation,
+    sla::SlaMutation,
 );
 
 pub use subscription::SharedExecution;

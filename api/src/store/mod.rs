@@ -74,6 +74,7 @@ mod router;
 mod rows;
 mod rules;
 mod sessions;
+mod sla;
 mod websites;
 
 pub use agents::NewAgent;
@@ -89,6 +90,7 @@ pub use privacy::{ErasedCounts, ErasureRow, ExportRow, NewErasure, NewExport, Re
 pub use router::{ReassignJob, RoutingPatch, RoutingSettingsRow, REASSIGN};
 pub use rows::*;
 pub use rules::{RuleRow, RuleWrite};
+pub use sla::{SlaPolicyRow, SlaWrite};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 
 use std::path::Path;

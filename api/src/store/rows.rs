@@ -199,6 +199,12 @@ pub struct ConversationRow {
     /// When it last started waiting for an assignee, if it was unassigned since it began
     /// (`None`: its creation is its arrival).
     pub waiting_since: Option<i64>,
+    /// When its first public agent reply is due under its SLA policy (docs/routing.md).
+    #[serde(default)]
+    pub first_response_due_at: Option<i64>,
+    /// When it is due to be resolved under its SLA policy.
+    #[serde(default)]
+    pub resolution_due_at: Option<i64>,
 }
 
 /// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
@@ -264,7 +270,7 @@ macro_rules! visitor_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since"
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, first_response_due_at, resolution_due_at"
     };
 }
 macro_rules! message_cols {

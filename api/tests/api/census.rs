@@ -44,6 +44,9 @@ const STAFF_ONLY: &[&str] = &[
     "Agent.capacity",
     "Conversation.routedBy",
     "Conversation.tags",
+    "Conversation.firstResponseDueAt",
+    "Conversation.resolutionDueAt",
+    "Conversation.slaStatus",
     "Visitor.currentUrl",
     "Visitor.pageViews",
 ];

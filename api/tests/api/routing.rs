@@ -610,3 +610,114 @@ async fn a_waiting_visitor_sees_an_estimated_wait_from_the_lines_recent_pace() {
     let second = app.ok(Some(&v2.token), q, json!({ "c": c2 })).await;
     assert_eq!(second["conversation"], json!({ "queuePosition": 1, "estimatedWaitSeconds": 600 }), "moved up");
 }
+
+const SLA: &str = "query($c: ID!) { conversation(id: $c) { firstResponseDueAt resolutionDueAt slaStatus } }";
+
+async fn sla_policy(app: &TestApp, owner: &Agent, input: Value) -> Value {
+    app.ok(Some(&owner.token), "mutation($i: SlaPolicyInput!) { createSlaPolicy(input: $i) { id name priority department { id } } }", json!({ "i": input }))
+        .await["createSlaPolicy"]
+        .clone()
+}
+
+fn ms(v: &Value) -> i64 {
+    let t = v.as_str().unwrap_or_else(|| panic!("a time, got {v}"));
+    t.parse::<jiff::Timestamp>().unwrap().as_millisecond()
+}
+
+/// SLA policies: the most specific one applies when the chat starts waiting; due times
+/// count business hours where the policy says so (a closed stretch is skipped); a
+/// priority change recomputes them; a reply meets the first-response target; checks run
+/// as jobs near and at the due time and wake live dashboards; visitors see none of it.
+#[tokio::test]
+async fn sla_due_times_follow_the_most_specific_policy_and_business_hours() {
+    let clock = chinwag::jobs::ManualClock::starting_now();
+    let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let sales = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Sales\") { id } }", json!({})).await["createDepartment"]["id"].clone();
+
+    // Who may, and bad input.
+    let create = "mutation($i: SlaPolicyInput!) { createSlaPolicy(input: $i) { id } }";
+    assert_eq!(app.err(Some(&bob.token), create, json!({ "i": { "name": "S", "firstResponseSeconds": 600 } })).await, "FORBIDDEN");
+    for bad in [
+        json!({ "name": "S" }),
+        json!({ "name": "", "firstResponseSeconds": 600 }),
+        json!({ "name": "S", "firstResponseSeconds": 59 }),
+        json!({ "name": "S", "resolutionSeconds": 31 * 86_400 }),
+    ] {
+        assert_eq!(app.err(Some(&owner.token), create, json!({ "i": bad })).await, "BAD_USER_INPUT", "{bad}");
+    }
+    assert_eq!(
+        app.err(Some(&owner.token), create, json!({ "i": { "name": "S", "departmentId": "dep_nope", "firstResponseSeconds": 600 } })).await,
+        "NOT_FOUND"
+    );
+    let rival = app.sign_up("Rex").await;
+    let theirs = app.ok(Some(&rival.token), "mutation { createDepartment(name: \"X\") { id } }", json!({})).await["createDepartment"]["id"].clone();
+    assert_eq!(app.err(Some(&owner.token), create, json!({ "i": { "name": "S", "departmentId": theirs, "firstResponseSeconds": 600 } })).await, "NOT_FOUND");
+
+    // Around the clock for everyone: an hour to answer, a day to resolve.
+    sla_policy(&app, &owner, json!({ "name": "Everyone", "firstResponseSeconds": 3600, "resolutionSeconds": 86_400, "businessHours": false })).await;
+    let urgent = sla_policy(&app, &owner, json!({ "name": "Urgent", "priority": "URGENT", "firstResponseSeconds": 300, "businessHours": false })).await;
+    assert_eq!(urgent["priority"], "URGENT");
+    let before = chinwag::time::now_ms();
+    let (v, c) = chat(&app, &site, "help").await;
+    let mut due = Value::Null;
+    for _ in 0..100 {
+        due = app.ok(Some(&owner.token), SLA, json!({ "c": c })).await["conversation"].clone();
+        if !due["firstResponseDueAt"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let first = ms(&due["firstResponseDueAt"]);
+    assert!((before + 3_600_000..=chinwag::time::now_ms() + 3_600_000).contains(&first), "{due}");
+    assert_eq!(ms(&due["resolutionDueAt"]) - first, 86_400_000 - 3_600_000);
+    assert_eq!(due["slaStatus"], "ON_TRACK");
+    let seen = app.ok(Some(&v.token), SLA, json!({ "c": c })).await;
+    assert_eq!(seen["conversation"], json!({ "firstResponseDueAt": null, "resolutionDueAt": null, "slaStatus": null }), "staff only");
+
+    // The check 10 minutes before the due time wakes the inbox.
+    let mut inbox = app.ws(&owner.token).await;
+    inbox.subscribe("i", "subscription { inboxEvents { __typename ... on ConversationUpdated { conversation { id slaStatus } } } }", json!({})).await;
+    clock.advance(Duration::from_secs(51 * 60));
+    app.app.jobs.wake();
+    let ev = next_of_type(&mut inbox, "i", "inboxEvents", "ConversationUpdated").await;
+    assert_eq!(ev["conversation"]["id"], json!(c));
+
+    // Urgent now: five minutes from the start (already near); the resolution target goes.
+    let p = "mutation($c: ID!) { setConversationPriority(conversationId: $c, priority: URGENT) { firstResponseDueAt resolutionDueAt slaStatus } }";
+    let d = app.ok(Some(&owner.token), p, json!({ "c": c })).await["setConversationPriority"].clone();
+    assert_eq!(ms(&d["firstResponseDueAt"]), first - 3_600_000 + 300_000, "{d}");
+    assert_eq!((&d["resolutionDueAt"], &d["slaStatus"]), (&Value::Null, &json!("NEAR")));
+    app.send(&owner.token, &c, "On it!").await;
+    assert_eq!(app.ok(Some(&owner.token), SLA, json!({ "c": c })).await["conversation"]["slaStatus"], "MET");
+
+    // A department's policy in business hours: open only two days from now, 09:00-17:00
+    // UTC, so an hour's target falls due at 10:00 that day.
+    let day = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::Span::new().days(2)).unwrap();
+    let weekday = format!("{:?}", day.weekday()).to_uppercase();
+    let hours = json!({ "timeZone": "UTC", "intervals": [{ "day": weekday, "open": "09:00", "close": "17:00" }] });
+    let update = "mutation($id: ID!, $h: BusinessHoursInput!) { updateWebsite(id: $id, input: {businessHours: $h}) { id } }";
+    app.ok(Some(&owner.token), update, json!({ "id": site.id, "h": hours })).await;
+    let dep = sla_policy(&app, &owner, json!({ "name": "Sales", "departmentId": sales, "firstResponseSeconds": 3600 })).await;
+    assert_eq!(dep["department"]["id"], sales);
+    let (_, c2) = chat(&app, &site, "a quote please").await;
+    let assign = "mutation($c: ID!, $d: ID) { assignConversation(input: {conversationId: $c, departmentId: $d}) { firstResponseDueAt resolutionDueAt } }";
+    let d = app.ok(Some(&owner.token), assign, json!({ "c": c2, "d": sales })).await["assignConversation"].clone();
+    let expected = day.to_datetime(jiff::civil::time(10, 0, 0, 0)).to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp().as_millisecond();
+    assert_eq!(ms(&d["firstResponseDueAt"]), expected, "{d}");
+    assert_eq!(d["resolutionDueAt"], Value::Null, "the department's policy has no resolution target");
+    let list = app.ok(Some(&bob.token), "query { slaPolicies { name } }", json!({})).await;
+    assert_eq!(list["slaPolicies"], json!([{ "name": "Everyone" }, { "name": "Urgent" }, { "name": "Sales" }]));
+    // At most 20 per organization.
+    for i in 3..20 {
+        sla_policy(&app, &owner, json!({ "name": format!("P{i}"), "resolutionSeconds": 86_400 })).await;
+    }
+    assert_eq!(app.err(Some(&owner.token), create, json!({ "i": { "name": "One too many", "resolutionSeconds": 600 } })).await, "BAD_USER_INPUT");
+    // Deleting: another tenant's is not found; the owner's goes.
+    let del = "mutation($id: ID!) { deleteSlaPolicy(id: $id) }";
+    assert_eq!(app.err(Some(&rival.token), del, json!({ "id": dep["id"] })).await, "NOT_FOUND");
+    assert_eq!(app.ok(Some(&owner.token), del, json!({ "id": dep["id"] })).await["deleteSlaPolicy"], true);
+    assert_eq!(app.err(Some(&owner.token), del, json!({ "id": dep["id"] })).await, "NOT_FOUND");
+}

@@ -23,6 +23,8 @@ import type {
   CreateCannedResponseMutationVariables,
   CreateRoutingRuleMutation,
   CreateRoutingRuleMutationVariables,
+  CreateSlaPolicyMutation,
+  CreateSlaPolicyMutationVariables,
   CreateWebsiteMutation,
   CreateWebsiteMutationVariables,
   CurrentVisitorQuery,
@@ -31,6 +33,8 @@ import type {
   DeleteCannedResponseMutationVariables,
   DeleteRoutingRuleMutation,
   DeleteRoutingRuleMutationVariables,
+  DeleteSlaPolicyMutation,
+  DeleteSlaPolicyMutationVariables,
   DeleteWebsiteMutation,
   DeleteWebsiteMutationVariables,
   DepartmentsQuery,
@@ -77,6 +81,8 @@ import type {
   SetTypingMutationVariables,
   SignUpMutation,
   SignUpMutationVariables,
+  SlaPoliciesQuery,
+  SlaPoliciesQueryVariables,
   StartConversationMutation,
   StartConversationMutationVariables,
   StartVisitorSessionMutation,
@@ -87,6 +93,8 @@ import type {
   UpdateRoutingRuleMutationVariables,
   UpdateRoutingSettingsMutation,
   UpdateRoutingSettingsMutationVariables,
+  UpdateSlaPolicyMutation,
+  UpdateSlaPolicyMutationVariables,
   VisitorConversationQuery,
   VisitorConversationQueryVariables,
   VisitorConversationEventsSubscription,
@@ -102,13 +110,13 @@ import type {
 } from './types.js';
 
 /** `query AgentConversation` */
-export const AgentConversationDocument = "query AgentConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentConversationQuery, AgentConversationQueryVariables>;
+export const AgentConversationDocument = "query AgentConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentConversationQuery, AgentConversationQueryVariables>;
 
 /** `subscription AgentConversationEvents` */
-export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
+export const AgentConversationEventsDocument = "subscription AgentConversationEvents($conversationId:ID!$after:ID$afterSeq:Int){conversationEvents(conversationId:$conversationId after:$after afterSeq:$afterSeq){__typename ...on MessageAdded{message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on TypingChanged{conversationId senderKind senderId isTyping}...on ReadReceipt{conversationId readerKind readerId messageId seq}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}}" as TypedDocument<AgentConversationEventsSubscription, AgentConversationEventsSubscriptionVariables>;
 
 /** `query AgentConversationInfo` */
-export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
+export const AgentConversationInfoDocument = "query AgentConversationInfo($id:ID!){conversation(id:$id){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AgentConversationInfoQuery, AgentConversationInfoQueryVariables>;
 
 /** `query AgentMessages` */
 export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<AgentMessagesQuery, AgentMessagesQueryVariables>;
@@ -117,13 +125,13 @@ export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$befor
 export const AgentsDocument = "query Agents{agents{id name email role status isOnline}}" as TypedDocument<AgentsQuery, AgentsQueryVariables>;
 
 /** `mutation AssignConversation` */
-export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
+export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
 
 /** `query CannedResponses` */
 export const CannedResponsesDocument = "query CannedResponses{cannedResponses{id shortcut title body updatedAt}}" as TypedDocument<CannedResponsesQuery, CannedResponsesQueryVariables>;
 
 /** `query Conversations` */
-export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
+export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
 
 /** `mutation CreateApiKey` */
 export const CreateApiKeyDocument = "mutation CreateApiKey($name:String!){createApiKey(name:$name){secret apiKey{id name}}}" as TypedDocument<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
@@ -133,6 +141,9 @@ export const CreateCannedResponseDocument = "mutation CreateCannedResponse($inpu
 
 /** `mutation CreateRoutingRule` */
 export const CreateRoutingRuleDocument = "mutation CreateRoutingRule($input:RoutingRuleInput!){createRoutingRule(input:$input){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<CreateRoutingRuleMutation, CreateRoutingRuleMutationVariables>;
+
+/** `mutation CreateSlaPolicy` */
+export const CreateSlaPolicyDocument = "mutation CreateSlaPolicy($input:SlaPolicyInput!){createSlaPolicy(input:$input){id name department{id name}priority firstResponseSeconds resolutionSeconds businessHours}}" as TypedDocument<CreateSlaPolicyMutation, CreateSlaPolicyMutationVariables>;
 
 /** `mutation CreateWebsite` */
 export const CreateWebsiteDocument = "mutation CreateWebsite($input:CreateWebsiteInput!){createWebsite(input:$input){id name publicKey allowedOrigins}}" as TypedDocument<CreateWebsiteMutation, CreateWebsiteMutationVariables>;
@@ -146,6 +157,9 @@ export const DeleteCannedResponseDocument = "mutation DeleteCannedResponse($id:I
 /** `mutation DeleteRoutingRule` */
 export const DeleteRoutingRuleDocument = "mutation DeleteRoutingRule($id:ID!){deleteRoutingRule(id:$id)}" as TypedDocument<DeleteRoutingRuleMutation, DeleteRoutingRuleMutationVariables>;
 
+/** `mutation DeleteSlaPolicy` */
+export const DeleteSlaPolicyDocument = "mutation DeleteSlaPolicy($id:ID!){deleteSlaPolicy(id:$id)}" as TypedDocument<DeleteSlaPolicyMutation, DeleteSlaPolicyMutationVariables>;
+
 /** `mutation DeleteWebsite` */
 export const DeleteWebsiteDocument = "mutation DeleteWebsite($id:ID!){deleteWebsite(id:$id)}" as TypedDocument<DeleteWebsiteMutation, DeleteWebsiteMutationVariables>;
 
@@ -153,7 +167,7 @@ export const DeleteWebsiteDocument = "mutation DeleteWebsite($id:ID!){deleteWebs
 export const DepartmentsDocument = "query Departments{departments{id name assignment}}" as TypedDocument<DepartmentsQuery, DepartmentsQueryVariables>;
 
 /** `subscription InboxEvents` */
-export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
+export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
 
 /** `mutation LogIn` */
 export const LogInDocument = "mutation LogIn($input:LogInInput!){logIn(input:$input){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<LogInMutation, LogInMutationVariables>;
@@ -195,13 +209,13 @@ export const SetAgentCapacityDocument = "mutation SetAgentCapacity($agentId:ID!$
 export const SetAgentStatusDocument = "mutation SetAgentStatus($status:AgentStatus!){setAgentStatus(status:$status){id name email role status isOnline}}" as TypedDocument<SetAgentStatusMutation, SetAgentStatusMutationVariables>;
 
 /** `mutation SetConversationPriority` */
-export const SetConversationPriorityDocument = "mutation SetConversationPriority($conversationId:ID!$priority:Priority!){setConversationPriority(conversationId:$conversationId priority:$priority){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationPriorityMutation, SetConversationPriorityMutationVariables>;
+export const SetConversationPriorityDocument = "mutation SetConversationPriority($conversationId:ID!$priority:Priority!){setConversationPriority(conversationId:$conversationId priority:$priority){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationPriorityMutation, SetConversationPriorityMutationVariables>;
 
 /** `mutation SetConversationStatus` */
-export const SetConversationStatusDocument = "mutation SetConversationStatus($conversationId:ID!$status:ConversationStatus!){setConversationStatus(conversationId:$conversationId status:$status){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationStatusMutation, SetConversationStatusMutationVariables>;
+export const SetConversationStatusDocument = "mutation SetConversationStatus($conversationId:ID!$status:ConversationStatus!){setConversationStatus(conversationId:$conversationId status:$status){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationStatusMutation, SetConversationStatusMutationVariables>;
 
 /** `mutation SetConversationTags` */
-export const SetConversationTagsDocument = "mutation SetConversationTags($conversationId:ID!$tags:[String!]!){setConversationTags(conversationId:$conversationId tags:$tags){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationTagsMutation, SetConversationTagsMutationVariables>;
+export const SetConversationTagsDocument = "mutation SetConversationTags($conversationId:ID!$tags:[String!]!){setConversationTags(conversationId:$conversationId tags:$tags){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<SetConversationTagsMutation, SetConversationTagsMutationVariables>;
 
 /** `mutation SetDepartmentAssignment` */
 export const SetDepartmentAssignmentDocument = "mutation SetDepartmentAssignment($id:ID!$assignment:Assignment!){setDepartmentAssignment(id:$id assignment:$assignment){id name assignment}}" as TypedDocument<SetDepartmentAssignmentMutation, SetDepartmentAssignmentMutationVariables>;
@@ -214,6 +228,9 @@ export const SetTypingDocument = "mutation SetTyping($conversationId:ID!$isTypin
 
 /** `mutation SignUp` */
 export const SignUpDocument = "mutation SignUp($input:SignUpInput!){signUp(input:$input){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<SignUpMutation, SignUpMutationVariables>;
+
+/** `query SlaPolicies` */
+export const SlaPoliciesDocument = "query SlaPolicies{slaPolicies{id name department{id name}priority firstResponseSeconds resolutionSeconds businessHours}}" as TypedDocument<SlaPoliciesQuery, SlaPoliciesQueryVariables>;
 
 /** `mutation StartConversation` */
 export const StartConversationDocument = "mutation StartConversation($input:StartConversationInput!){startConversation(input:$input){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<StartConversationMutation, StartConversationMutationVariables>;
@@ -229,6 +246,9 @@ export const UpdateRoutingRuleDocument = "mutation UpdateRoutingRule($id:ID!$inp
 
 /** `mutation UpdateRoutingSettings` */
 export const UpdateRoutingSettingsDocument = "mutation UpdateRoutingSettings($input:RoutingSettingsInput!){updateRoutingSettings(input:$input){assignment defaultCapacity pendingCounts offlineGraceSeconds reassignAfterSeconds}}" as TypedDocument<UpdateRoutingSettingsMutation, UpdateRoutingSettingsMutationVariables>;
+
+/** `mutation UpdateSlaPolicy` */
+export const UpdateSlaPolicyDocument = "mutation UpdateSlaPolicy($id:ID!$input:SlaPolicyInput!){updateSlaPolicy(id:$id input:$input){id name department{id name}priority firstResponseSeconds resolutionSeconds businessHours}}" as TypedDocument<UpdateSlaPolicyMutation, UpdateSlaPolicyMutationVariables>;
 
 /** `query VisitorConversation` */
 export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;

@@ -213,6 +213,31 @@ export type SignUpInput = {
   password: string;
 };
 
+/** `SlaPolicyInput`, as the schema defines it. */
+export type SlaPolicyInput = {
+  /** 1 to 100 characters. */
+  name: string;
+  departmentId?: string | number | null | undefined;
+  priority?: Priority | null | undefined;
+  /** 60 seconds to 30 days; at least one of the two targets. */
+  firstResponseSeconds?: number | null | undefined;
+  /** 60 seconds to 30 days. */
+  resolutionSeconds?: number | null | undefined;
+  /** Count only the website's business hours (default true). */
+  businessHours?: boolean | null | undefined;
+};
+
+/** Where a conversation stands against its SLA policy. */
+export type SlaStatus =
+  /** Every open target is more than 10 minutes away. */
+  | 'ON_TRACK'
+  /** An open target is due within 10 minutes. */
+  | 'NEAR'
+  /** A target was missed (still open past its due time, or met late). */
+  | 'BREACHED'
+  /** Every target was met in time. */
+  | 'MET';
+
 /** `StartConversationInput`, as the schema defines it. */
 export type StartConversationInput = {
   /**
@@ -283,7 +308,7 @@ export type AgentFieldsFragment = { id: string, name: string, email: string, rol
 export type AuthFieldsFragment = { accessToken: string, refreshToken: string, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } };
 
 /** Fields of `fragment AgentConversationFields`. */
-export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
+export type AgentConversationFieldsFragment = { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null };
 
 /** Fields of `fragment CannedResponseFields`. */
 export type CannedResponseFieldsFragment = { id: string, shortcut: string, title: string, body: string, updatedAt: string };
@@ -357,7 +382,7 @@ export type ConversationsQueryVariables = Exact<{
 
 
 /** Result of `query Conversations`. */
-export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type ConversationsQuery = { conversations: { nodes: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 /** Variables of `query AgentConversation`. */
 export type AgentConversationQueryVariables = Exact<{
@@ -368,7 +393,7 @@ export type AgentConversationQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversation`. */
-export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, readReceipts: Array<{ conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }>, messages: { nodes: Array<{ id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> }>, pageInfo: { hasPreviousPage: boolean } }, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query AgentConversationInfo`. */
 export type AgentConversationInfoQueryVariables = Exact<{
@@ -377,7 +402,7 @@ export type AgentConversationInfoQueryVariables = Exact<{
 
 
 /** Result of `query AgentConversationInfo`. */
-export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AgentConversationInfoQuery = { conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query AgentMessages`. */
 export type AgentMessagesQueryVariables = Exact<{
@@ -403,7 +428,7 @@ export type AgentConversationEventsSubscription = { conversationEvents:
     | { __typename: 'MessageAdded', message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'TypingChanged', conversationId: string, senderKind: SenderKind, senderId: string | null, isTyping: boolean }
     | { __typename: 'ReadReceipt', conversationId: string, readerKind: SenderKind, readerId: string, messageId: string, seq: number }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
    };
 
 /** Variables of `subscription InboxEvents`. */
@@ -412,8 +437,8 @@ export type InboxEventsSubscriptionVariables = Exact<{ [key: string]: never; }>;
 
 /** Result of `subscription InboxEvents`. */
 export type InboxEventsSubscription = { inboxEvents:
-    | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
-    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationCreated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
+    | { __typename: 'ConversationUpdated', conversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } }
     | { __typename: 'InboxMessageAdded', conversationId: string, preview: string, message: { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> } }
     | { __typename: 'VisitorPresenceChanged', visitorId: string, online: boolean }
    };
@@ -425,7 +450,7 @@ export type AssignConversationMutationVariables = Exact<{
 
 
 /** Result of `mutation AssignConversation`. */
-export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type AssignConversationMutation = { assignConversation: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `mutation SetConversationStatus`. */
 export type SetConversationStatusMutationVariables = Exact<{
@@ -435,7 +460,7 @@ export type SetConversationStatusMutationVariables = Exact<{
 
 
 /** Result of `mutation SetConversationStatus`. */
-export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type SetConversationStatusMutation = { setConversationStatus: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Variables of `query CannedResponses`. */
 export type CannedResponsesQueryVariables = Exact<{ [key: string]: never; }>;
@@ -562,7 +587,7 @@ export type SetConversationPriorityMutationVariables = Exact<{
 
 
 /** Result of `mutation SetConversationPriority`. */
-export type SetConversationPriorityMutation = { setConversationPriority: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type SetConversationPriorityMutation = { setConversationPriority: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
 
 /** Fields of `fragment RoutingRuleFields`. */
 export type RoutingRuleFieldsFragment = { id: string, name: string, enabled: boolean, position: number, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { departmentId: string | null, priority: Priority | null, tags: Array<string> } };
@@ -619,7 +644,45 @@ export type SetConversationTagsMutationVariables = Exact<{
 
 
 /** Result of `mutation SetConversationTags`. */
-export type SetConversationTagsMutation = { setConversationTags: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, routedBy: string | null, tags: Array<string>, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+export type SetConversationTagsMutation = { setConversationTags: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, firstResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null } };
+
+/** Fields of `fragment SlaPolicyFields`. */
+export type SlaPolicyFieldsFragment = { id: string, name: string, priority: Priority | null, firstResponseSeconds: number | null, resolutionSeconds: number | null, businessHours: boolean, department: { id: string, name: string } | null };
+
+/** Variables of `query SlaPolicies`. */
+export type SlaPoliciesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query SlaPolicies`. */
+export type SlaPoliciesQuery = { slaPolicies: Array<{ id: string, name: string, priority: Priority | null, firstResponseSeconds: number | null, resolutionSeconds: number | null, businessHours: boolean, department: { id: string, name: string } | null }> };
+
+/** Variables of `mutation CreateSlaPolicy`. */
+export type CreateSlaPolicyMutationVariables = Exact<{
+  input: SlaPolicyInput;
+}>;
+
+
+/** Result of `mutation CreateSlaPolicy`. */
+export type CreateSlaPolicyMutation = { createSlaPolicy: { id: string, name: string, priority: Priority | null, firstResponseSeconds: number | null, resolutionSeconds: number | null, businessHours: boolean, department: { id: string, name: string } | null } };
+
+/** Variables of `mutation UpdateSlaPolicy`. */
+export type UpdateSlaPolicyMutationVariables = Exact<{
+  id: string | number;
+  input: SlaPolicyInput;
+}>;
+
+
+/** Result of `mutation UpdateSlaPolicy`. */
+export type UpdateSlaPolicyMutation = { updateSlaPolicy: { id: string, name: string, priority: Priority | null, firstResponseSeconds: number | null, resolutionSeconds: number | null, businessHours: boolean, department: { id: string, name: string } | null } };
+
+/** Variables of `mutation DeleteSlaPolicy`. */
+export type DeleteSlaPolicyMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteSlaPolicy`. */
+export type DeleteSlaPolicyMutation = { deleteSlaPolicy: boolean };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };

@@ -173,6 +173,22 @@ impl Conversation {
         let Some(position) = ctx.app().queue_position(&self.0.id).await? else { return Ok(None) };
         Ok(ctx.app().estimated_wait(&self.0, position).await?.map(|s| s as i32))
     }
+    /// When its first public agent reply is due under its SLA policy (staff; null
+    /// without a policy, and for a visitor).
+    async fn first_response_due_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.0.first_response_due_at.filter(|_| is_staff(ctx)).map(DateTime)
+    }
+    /// When it is due to be resolved under its SLA policy (staff).
+    async fn resolution_due_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.0.resolution_due_at.filter(|_| is_staff(ctx)).map(DateTime)
+    }
+    /// Where it stands against its SLA policy now (staff; null without one).
+    async fn sla_status(&self, ctx: &Context<'_>) -> Option<crate::app::SlaStatus> {
+        if !is_staff(ctx) {
+            return None;
+        }
+        crate::app::sla_status(&self.0, crate::time::now_ms())
+    }
     /// The highest `seq` handed out in this conversation.
     async fn last_seq(&self) -> i32 {
         self.0.last_seq as i32
