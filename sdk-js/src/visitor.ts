@@ -14,6 +14,7 @@ import {
 import {
   CurrentVisitorDocument,
   RateConversationDocument,
+  SetMyAttributesDocument,
   StartConversationDocument,
   StartVisitorSessionDocument,
   VisitorConversationDocument,
@@ -47,7 +48,12 @@ export interface VisitorClientOptions extends CommonOptions {
    * without a confirmation link first. Needs `email`.
    */
   emailHash?: string;
-  /** Custom attributes agents see with the visitor (answers to your own questions, a plan name), merged into the visitor's. */
+  /**
+   * Custom attributes agents see with the visitor (answers to your own questions, a plan
+   * name), merged into the visitor's when the session starts. The object is read then,
+   * so attributes added to it until then go along; once merged they are not sent again
+   * (a resumed session keeps what {@link VisitorClient.setAttributes} changed since).
+   */
   attributes?: Record<string, string>;
 }
 
@@ -103,6 +109,19 @@ export interface VisitorClient extends BaseClient {
    */
   introduce(details: VisitorDetails): Promise<Visitor>;
   /**
+   * Sets and removes the visitor's own attributes (a cart, the page's context), which
+   * agents see as the browser's (`fromServer: false`), starting the session if needed.
+   * At most 20 at once and 50 in all; keys of 1 to 40 letters, digits, `-` or `_`,
+   * values up to 500 characters; else `BAD_USER_INPUT`. Rate-limited like sends
+   * (`RATE_LIMITED`). Resolves with the visitor.
+   *
+   * @example
+   * ```ts
+   * await chat.setAttributes({ cart: '3 items', total: '42.00' }, ['coupon'])
+   * ```
+   */
+  setAttributes(set: Record<string, string>, remove?: string[]): Promise<Visitor>;
+  /**
    * Starts a new conversation, with its first message when `body` is given (without one
    * it stays out of agents' queues until the visitor writes).
    *
@@ -148,6 +167,9 @@ interface StoredSession {
 
 const PAGE = 50;
 
+/** Attributes as the API takes them. */
+const pairs = (attributes: Record<string, string>) => Object.entries(attributes).map(([key, value]) => ({ key, value }));
+
 /**
  * Creates the client a visitor's chat UI runs on. Nothing goes over the network until
  * you call something; the session is started (or resumed from `storage`) on first use.
@@ -167,7 +189,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
   let session = load<StoredSession>(storage, key);
   const details: VisitorDetails = { name: options.name, email: options.email, attributes: options.attributes };
   // Who the visitor is was given: tell the server once, even when a session is stored.
-  let introduce = !!(details.name || details.email || externalId || details.attributes);
+  let introduce = !!(details.name || details.email || externalId || Object.keys(details.attributes ?? {}).length);
   let starting: Promise<string> | undefined;
   let visitor: Visitor;
   let disposed = false;
@@ -190,13 +212,15 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       externalId,
       userHash,
       emailHash,
-      attributes: attributes && Object.entries(attributes).map(([key, value]) => ({ key, value })),
+      attributes: attributes && pairs(attributes),
     };
     const s = await rootField(base.http(StartVisitorSessionDocument, { input }, false));
     alive();
     session = { token: s.token, resumeToken: s.resumeToken };
     save(storage, key, session);
     introduce = false;
+    // Merged: a later resume must not undo what `setAttributes` changed since.
+    details.attributes = undefined;
     visitor = s.visitor;
     return s.token;
   }
@@ -227,6 +251,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       await restart();
       return visitor;
     },
+    setAttributes: (set, remove) => rootField(http(SetMyAttributesDocument, { attributes: pairs(set), remove })),
     startConversation: (body, { offline } = {}) => rootField(http(StartConversationDocument, { input: { body, offline } })),
     openConversation: (id) =>
       liveConversation(

@@ -266,4 +266,31 @@ describe('the visitor client', () => {
       code: 'BAD_USER_INPUT',
     });
   });
+
+  it("sets and removes its own attributes, which agents see as the browser's, and refuses a bad key", async () => {
+    const { owner, websiteKey } = await organization();
+    const chat = visitorClient(websiteKey, { attributes: { plan: 'free' } });
+    const { id } = await chat.startConversation('Is this in stock?');
+    const attributes = async () => {
+      const { conversation } = await owner.request<{
+        conversation: { visitor: { attributes: { key: string; value: string; fromServer: boolean }[] } };
+      }>('query($id: ID!) { conversation(id: $id) { visitor { attributes { key value fromServer } } } }', { id });
+      return conversation.visitor.attributes;
+    };
+    expect(await attributes()).toEqual([{ key: 'plan', value: 'free', fromServer: false }]);
+
+    const visitor = await chat.setAttributes({ cart: '3 items', plan: 'pro' });
+    expect(visitor.id).toBe((await chat.visitor()).id);
+    await chat.setAttributes({ total: '42.00' }, ['cart']);
+    // Introducing the visitor later starts the session again: the option's `plan` is not sent twice.
+    await chat.introduce({ name: 'Vi' });
+    expect(await attributes()).toEqual([
+      { key: 'plan', value: 'pro', fromServer: false },
+      { key: 'total', value: '42.00', fromServer: false },
+    ]);
+
+    await expect(chat.setAttributes({ 'not a key': 'x' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(chat.setAttributes({ long: 'x'.repeat(501) })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(await attributes()).toHaveLength(2);
+  });
 });
