@@ -32,10 +32,12 @@ const dist = join(root, 'dist');
  * 25 KB once the chat is open and 5 KB for each on-demand piece; the loader's and the
  * open chat's budgets are the figures measured when they were last lowered (2,551 and
  * 20,038 B, the latter once the panel's own renderer had replaced Preact) with a small
- * margin, so that what a change adds shows up in review. Both are under their targets,
- * which they thus enforce.
+ * margin, so that what a change adds shows up in review. The open chat's was raised
+ * since, to the 20,569 B measured with `Chinwag('set')`, the `send` event and the SDK's
+ * `setAttributes` (+319 B) and a 16 B margin. Both are under their targets, which they
+ * thus enforce.
  */
-export const BUDGETS = { loader: 2600, open: 20250, onDemand: 5 * 1024 };
+export const BUDGETS = { loader: 2600, open: 20585, onDemand: 5 * 1024 };
 /**
  * DESIGN.md's figures less the 15% headroom issue 16 asks for: both met, and enforced by
  * the budgets above (see docs/benchmarks.md, "Client sizes"); printed beside them.

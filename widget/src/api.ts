@@ -30,6 +30,13 @@ export interface IdentifyUser {
   emailHash?: string;
 }
 
+/**
+ * Attributes for `Chinwag('set', attributes)`: keys of 1 to 40 letters, digits, `-` or
+ * `_`; numbers and booleans become strings, values are at most 500 characters; `null`
+ * removes the key.
+ */
+export type Attributes = Record<string, string | number | boolean | null>;
+
 /** An error the widget reports through `Chinwag('on', 'error', ...)`. */
 export interface WidgetError {
   /** The server's code (`FORBIDDEN` for a bad identity hash, `NOT_FOUND` for a wrong website key...) or `NETWORK_ERROR`. */
@@ -71,6 +78,11 @@ export interface WidgetEvents {
   identify: { visitorId: string | null; userId: string | null };
   /** Something failed: a bad identity hash, an unknown website key, the server unreachable. */
   error: WidgetError;
+  /**
+   * The server accepted a message the visitor wrote (the first of a conversation, an
+   * offline message, a file's, whose `body` is empty, included), once each.
+   */
+  send: { conversationId: string; body: string };
   /** `track` was called (see {@link ChinwagApi}: events are not yet sent to the server). */
   track: TrackedEvent;
 }
@@ -81,6 +93,7 @@ export interface WidgetEvents {
  * @example
  * ```js
  * Chinwag('setLocale', 'fr');
+ * Chinwag('set', { plan: 'pro', cartTotal: 42, coupon: null });
  * Chinwag('identify', { userId: 'u_42', name: 'Ada', email: 'ada@example.com', userHash: '<from your server>' });
  * const off = Chinwag('on', 'unread', ({ count }) => (document.title = count ? `(${count}) Shop` : 'Shop'));
  * document.querySelector('#help').addEventListener('click', () => Chinwag('open'));
@@ -102,6 +115,17 @@ export interface ChinwagApi {
    * person on this browser starts afresh.
    */
   (command: 'identify', user: IdentifyUser | null): Promise<void>;
+  /**
+   * Sets attributes of the visitor that agents see with the conversation (the browser's,
+   * beside those your server sets): a cart, a plan, the page's context. With a visitor
+   * session, they are sent at once (20 at most per call, 50 per visitor in all, a few
+   * calls a second). Without one, they stay in the page's memory (never stored in the
+   * browser) and go with the session's start, when the visitor first writes; later calls
+   * add to them (at most 20 before then). Resolves once sent or kept; rejects (and emits
+   * `error`) with `BAD_USER_INPUT` for a bad key or value, leaving every attribute as it
+   * was, or with the server's code (`RATE_LIMITED`...).
+   */
+  (command: 'set', attributes: Attributes): Promise<void>;
   /**
    * Records that something happened (`'checkout'`, `{ total: 42 }`). The server has no
    * operation for events yet: they are kept in the page's memory (the last 100, never

@@ -1,10 +1,18 @@
 /**
  * The core chunk: the visitor's `@chinwag/sdk` client and what lives as long as the page
- * does, open or closed: who the visitor is (`identify`), the unread count and its sound,
- * the `message` events, and loading the panel. Loaded when the chat opens, when the
- * site calls `identify`, or once the page is idle for a returning visitor.
+ * does, open or closed: who the visitor is (`identify`, `set`), the unread count and its
+ * sound, the `message` and `send` events, and loading the panel. Loaded when the chat
+ * opens, when the site calls `identify` or `set`, or once the page is idle for a
+ * returning visitor.
  */
-import { ChinwagError, createVisitorClient, isChinwagError, type VisitorClient, type VisitorConversation } from '@chinwag/sdk';
+import {
+  ChinwagError,
+  createVisitorClient,
+  isChinwagError,
+  type Message,
+  type VisitorClient,
+  type VisitorConversation,
+} from '@chinwag/sdk';
 import type { IdentifyUser, WidgetError } from './api.js';
 import type { CoreApi, Host, Locale } from './host.js';
 import css from './core.css';
@@ -34,6 +42,8 @@ export interface Core extends CoreApi {
   read(conversationId: string): void;
   /** The visitor started a conversation: follow it. */
   started(conversation: VisitorConversation): void;
+  /** The server accepted the visitor's message: tells `on('send')`. */
+  sent(message: Pick<Message, 'conversationId' | 'body'>): void;
   /** Reports a failure through `on('error')`, and returns it as a {@link WidgetError}. */
   report(error: unknown): WidgetError;
   /** The panel's text in `locale`, if loaded already (the visitor's is, once the panel is mounted). */
@@ -60,6 +70,11 @@ export function start(host: Host): Core {
   const watched = new Map<string, () => void>();
   /** Per conversation: unread count and the last `seq` that count accounts for. */
   const counts = new Map<string, { unread: number; seq: number }>();
+  /**
+   * What `set` gave while there was no session, for its start (the SDK reads the object
+   * then); in the page's memory only.
+   */
+  let attributes: Record<string, string> = {};
   let client = makeClient();
   let generation = 0;
   let isOpen = false;
@@ -81,6 +96,7 @@ export function start(host: Host): Core {
       externalId: user?.userId,
       userHash: user?.userHash,
       emailHash: user?.emailHash,
+      attributes,
     });
   }
 
@@ -228,6 +244,7 @@ export function start(host: Host): Core {
     },
     async identify(user) {
       if (user === null) {
+        attributes = {};
         client.forget();
         host.talked('');
         swap();
@@ -244,6 +261,29 @@ export function start(host: Host): Core {
         // A refused identity leaves the visitor as they were: anonymous (or their stored session).
         swap();
         void sync();
+        throw report(e);
+      }
+    },
+    async set(values) {
+      const has = client.hasSession();
+      const set: Record<string, string> = {};
+      const remove: string[] = [];
+      const entries = Object.entries(values);
+      // The server's rules, checked first: kept for the session's start, a bad one would
+      // make the start (and the visitor's first message) fail.
+      if (
+        entries.some(([k, v]) => !/^[\w-]{1,40}$/.test(k) || [...`${v}`].length > 500) ||
+        (!has && Object.keys({ ...attributes, ...values }).length > 20)
+      )
+        throw report(new ChinwagError('BAD_USER_INPUT', 'set: bad key or value, or over 20'));
+      for (const [k, v] of entries) {
+        delete attributes[k];
+        if (v == null) remove.push(k);
+        else (has ? set : attributes)[k] = `${v}`;
+      }
+      try {
+        if (has) await client.setAttributes(set, remove);
+      } catch (e) {
         throw report(e);
       }
     },
@@ -266,6 +306,7 @@ export function start(host: Host): Core {
       watch(conversation.id);
       changed();
     },
+    sent: ({ conversationId, body }) => host.emit('send', { conversationId, body }),
     report,
     strings,
     loadStrings,

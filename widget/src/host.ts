@@ -4,7 +4,7 @@
  * helpers, so the loader stays within its budget.
  */
 import type { WidgetConfig } from '@chinwag/sdk';
-import type { IdentifyUser, TrackedEvent, WidgetEvents } from './api.js';
+import type { Attributes, IdentifyUser, TrackedEvent, WidgetEvents } from './api.js';
 
 /** The languages the widget speaks; the first is the fallback. */
 export const LOCALES = ['en', 'fr', 'es'] as const;
@@ -70,6 +70,7 @@ export interface CoreApi {
   /** The launcher was clicked. */
   toggle(): Promise<void>;
   identify(user: IdentifyUser | null): Promise<void>;
+  set(attributes: Attributes): Promise<void>;
   /** The language changed: render again. */
   relocalize(): void;
   /** Loads the panel ahead of a likely open (the launcher is hovered or focused). */

@@ -9,7 +9,7 @@
  * only reads whether the SDK stored one on an earlier visit.
  */
 import { WidgetConfigDocument, type WidgetConfig } from '@chinwag/sdk';
-import type { ChinwagGlobal, IdentifyUser, WidgetEvents } from './api.js';
+import type { Attributes, ChinwagGlobal, IdentifyUser, WidgetEvents } from './api.js';
 import { OPEN_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './host.js';
 import css from './launcher.css';
 
@@ -76,13 +76,13 @@ type Listener = (payload: never) => void;
   // Said once, above; commands that need the launcher reject with it too.
   ready.catch(() => {});
 
-  /** Draws the launcher in a fresh shadow root, with the website's colour and side. */
+  /** Draws the launcher in a fresh shadow root, with the website's colour and side (or the tag's `data-position`). */
   const draw = (config: WidgetConfig): Host => {
     const { color, position, launcherText } = config.appearance;
     const accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(color) ? color : '#4f46e5';
     const element = document.createElement('chinwag-widget');
     const root = element.attachShadow({ mode: 'open' });
-    root.innerHTML = `<div class="cw${position === 'LEFT' ? ' left' : ''}"><button class="launcher" type="button" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
+    root.innerHTML = `<div class="cw${/left/i.test(data.position || position) ? ' left' : ''}"><button class="launcher" type="button" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
     const style = (text: string) => {
       // A constructed stylesheet: a page whose Content-Security-Policy forbids inline
       // styles still lets it apply. A <style> element where the browser has none.
@@ -152,6 +152,7 @@ type Listener = (payload: never) => void;
     open: () => loadCore().then((c) => c.open()),
     close: async () => (await core)?.close(),
     identify: (user: IdentifyUser | null) => loadCore().then((c) => c.identify(user)),
+    set: (attributes: Attributes) => loadCore().then((c) => c.set(attributes)),
     track(name: string, properties: Record<string, unknown> = {}) {
       if (typeof name !== 'string' || !name) return;
       const event = { name, properties, url: location.href, at: new Date().toISOString() };

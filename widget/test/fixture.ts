@@ -13,6 +13,7 @@ import { createAgentClient, CreateWebsiteDocument, type AgentClient } from '@chi
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, expect, inject } from 'vitest';
 import WebSocket from 'ws';
+import type { Attributes, IdentifyUser, WidgetError, WidgetEvents } from '../src/api.js';
 
 import { until } from '../../sdk-js/test/server.mjs';
 
@@ -180,6 +181,30 @@ export function widget(page: Page) {
     bubbles: root.locator('.log .bubble'),
     typing: root.locator('.typing'),
   };
+}
+
+/** Runs `identify` or `set` in the page: 'ok' once it resolves, else the error's code. */
+export function command(page: Page, name: 'identify', user: IdentifyUser | null): Promise<string>;
+export function command(page: Page, name: 'set', attributes: Attributes): Promise<string>;
+export function command(page: Page, name: string, argument: unknown): Promise<string> {
+  return page.evaluate(
+    ([n, a]) =>
+      (window.Chinwag as unknown as (n: string, a: unknown) => Promise<void>)(n, a).then(
+        () => 'ok',
+        (e: WidgetError) => e.code,
+      ),
+    [name, argument] as const,
+  );
+}
+
+/** Listens to a widget event in the page; the function returned reads what it heard, in order. */
+export async function listen<E extends keyof WidgetEvents>(page: Page, event: E): Promise<() => Promise<WidgetEvents[E][]>> {
+  const heard = await page.evaluateHandle((e) => {
+    const seen: unknown[] = [];
+    window.Chinwag!('on', e, (p) => seen.push(p));
+    return seen;
+  }, event);
+  return () => heard.evaluate((seen) => seen as WidgetEvents[E][]);
 }
 
 /** Opens the chat with the launcher and waits until the composer has focus. */

@@ -5,8 +5,10 @@
  */
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import type { IdentifyUser, WidgetError } from '../src/api.js';
+import type { IdentifyUser } from '../src/api.js';
 import {
+  command,
+  listen,
   mails,
   mailTo,
   newContext,
@@ -24,16 +26,7 @@ import {
 
 useBrowser();
 
-/** Calls identify in the page: 'ok' or the error code. */
-const identify = (page: Page, user: IdentifyUser | null) =>
-  page.evaluate(
-    (u) =>
-      window.Chinwag!('identify', u).then(
-        () => 'ok',
-        (e: WidgetError) => e.code,
-      ),
-    user,
-  );
+const identify = (page: Page, user: IdentifyUser | null) => command(page, 'identify', user);
 
 describe('identity verification', () => {
   it('follows a verified customer to another browser, with their history', async () => {
@@ -80,14 +73,10 @@ describe('identity verification', () => {
   it('refuses a bad hash and keeps the visitor anonymous', async () => {
     const { owner, websiteKey } = await organization();
     const page = await openShop(await newContext(), websiteKey);
-    const errors = await page.evaluateHandle(() => {
-      const seen: WidgetError[] = [];
-      window.Chinwag!('on', 'error', (e) => seen.push(e));
-      return seen;
-    });
+    const errors = await listen(page, 'error');
     const forged = { userId: 'customer-42', name: 'Mallory', userHash: 'ab'.repeat(32) };
     expect(await identify(page, forged)).toBe('FORBIDDEN');
-    expect(await errors.evaluate((seen) => seen.map((e) => e.code))).toEqual(['FORBIDDEN']);
+    expect((await errors()).map((e) => e.code)).toEqual(['FORBIDDEN']);
     expect(await identify(page, { userId: 'customer-42' })).toBe('BAD_USER_INPUT');
 
     // The chat still works, as an anonymous visitor.

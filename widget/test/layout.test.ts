@@ -18,6 +18,7 @@ import {
   screenshot,
   shopUrl,
   until,
+  updateWebsite,
   useBrowser,
   widget,
 } from './fixture.js';
@@ -271,6 +272,22 @@ describe('the widget, seen and used', () => {
     });
     expect(await colours()).toEqual(['rgb(0, 170, 119)', 'rgb(255, 255, 255)']);
     expect((await box(page, '.panel')).x).toBe(40);
+  });
+
+  it("puts the launcher on the side the script tag's data-position says, whatever the website's setting", async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    // The website's setting is the right (the default): the page asks for the left.
+    const left = await openShop(await newContext(), websiteKey, { position: 'left' });
+    expect((await box(left, '.launcher')).x).toBe(20);
+    await openChat(left);
+    expect((await box(left, '.panel')).x).toBe(20);
+    await screenshot(left, 'position-left');
+    // And the other way round.
+    await updateWebsite(owner, websiteId, { position: 'LEFT' });
+    const right = await openShop(await newContext(), websiteKey, { position: 'right' });
+    const launcher = await box(right, '.launcher');
+    expect(launcher.x + launcher.width).toBeCloseTo(1280 - 20, 0);
+    expect((await box(await openShop(await newContext(), websiteKey), '.launcher')).x).toBe(20);
   });
 
   it('answers the site owner’s JS API: open, close, on, track', async () => {

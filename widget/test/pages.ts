@@ -3,7 +3,8 @@
  * origin differs from the chat server's) serving a shop page with the install snippet.
  * `/shop?key=wk_...` takes options in the query:
  *
- * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`; `sound`: its `data-sound`;
+ * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`; `sound`: its
+ *   `data-sound`; `position`: its `data-position`;
  * - `hostile=1`: aggressive global CSS, as some themes have;
  * - `identify`: JSON for a `Chinwag('identify', ...)` queued before the script loads;
  * - `csp=1`: a strict Content-Security-Policy (no inline styles; scripts and connections
@@ -41,8 +42,10 @@ const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;
 function shop(chinwag: string, q: URLSearchParams): string {
   const key = q.get('key') ?? '';
   const identify = q.get('identify');
-  const locale = q.get('locale');
-  const sound = q.get('sound');
+  // The snippet's own attributes, each from the query parameter of its name.
+  const data = ['locale', 'sound', 'position']
+    .map((name) => (q.get(name) ? ` data-${name}="${escapeAttr(q.get(name)!)}"` : ''))
+    .join('');
   return `<!doctype html>
 <html lang="${escapeAttr(q.get('lang') ?? 'en')}">
 <head>
@@ -60,7 +63,7 @@ ${identify ? `Chinwag('identify', ${JSON.stringify(JSON.parse(identify)).replace
 <h1>Coffee beans</h1>
 <div class="card"></div><div class="card"></div><div class="card"></div>
 <p><input id="search" placeholder="Search the shop"></p>
-<script src="${chinwag}/widget.js" data-website-key="${escapeAttr(key)}"${locale ? ` data-locale="${escapeAttr(locale)}"` : ''}${sound ? ` data-sound="${escapeAttr(sound)}"` : ''} async></script>
+<script src="${chinwag}/widget.js" data-website-key="${escapeAttr(key)}"${data} async></script>
 </body>
 </html>`;
 }

@@ -78,7 +78,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [id]);
   useEffect(() => {
-    if (conversation && first) conversation.send(first).catch(() => {});
+    if (conversation && first) conversation.send(first).then(core.sent, () => {});
     // The first message goes once, with the conversation it starts.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [conversation]);
@@ -109,7 +109,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   async function send(text: string): Promise<boolean> {
     setError(null);
     if (conversation) {
-      conversation.send(text).catch(() => {}); // a failure shows on the message, with Retry
+      conversation.send(text).then(core.sent, () => {}); // a failure shows on the message, with Retry
       return true;
     }
     setDraft(text);
@@ -148,7 +148,15 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
           <div class="bubble">{config.appearance.greeting}</div>
         </div>
         {messages.map((m) => (
-          <Message key={m.key} m={m} t={t} team={team} time={time} seen={m === seen} onRetry={() => conversation!.retry(m.key)} />
+          <Message
+            key={m.key}
+            m={m}
+            t={t}
+            team={team}
+            time={time}
+            seen={m === seen}
+            onRetry={() => conversation!.retry(m.key).then(core.sent, () => {})}
+          />
         ))}
         {draft && !conversation && (
           <Message m={pendingDraft(draft)} t={t} team={team} time={time} seen={false} onRetry={() => {}} />

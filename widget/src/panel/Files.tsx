@@ -158,7 +158,7 @@ export async function attach(files: FileList | undefined, { core, id, onStarted,
         await client.visitor(); // renews the session, then once more
         stored = await upload(api, id, file, current.name, progress);
       }
-      await client.sendMessage(id, '', { attachmentIds: [stored.id] });
+      core.sent(await client.sendMessage(id, '', { attachmentIds: [stored.id] }));
       uploads = uploads.filter((u) => u !== current);
     } catch (e) {
       current.error = ((e as Failure).code === 'BAD_USER_INPUT' ? t.tooLarge : t.failed)(current.name);

@@ -106,8 +106,11 @@ export function Offline({ core, t: base, config }: OfflineProps) {
     setError(null);
     try {
       const { client } = core;
+      const body = values.message!.trim();
       await client.introduce({ email });
-      core.started(await client.startConversation(values.message!.trim(), { offline: true }));
+      const started = await client.startConversation(body, { offline: true });
+      core.started(started);
+      core.sent({ conversationId: started.id, body });
       setStatus('sent');
     } catch (e) {
       const { code } = core.report(e);
