@@ -3,10 +3,16 @@
  * chat): name, email, order count, total spent, the last orders and a link to the
  * customer in the Shopify admin. Always read afresh from the Admin API, never taken from
  * a webhook's body, so that a retried or replayed webhook can only make them current.
- * The cart, which only the browser knows, comes from the storefront (`proxy.js`).
+ * The cart, which only the browser knows, is set by the visitor's own browser (the app embed's script).
  */
 import { adminApi } from './shopify.js';
 import { externalId } from './chinwag.js';
+
+/**
+ * The cart keys the app itself once set (as the server's, which win over the browser's on
+ * the same key): each sync removes them, so a customer's own cart report shows instead.
+ */
+const SERVER_CART_KEYS = ['cart_items', 'cart_count', 'cart_total', 'cart_updated_at'];
 
 /** `59.90 EUR` */
 const money = (m) => (m ? `${Number(m.amount).toFixed(2)} ${m.currencyCode}` : '');
@@ -40,6 +46,7 @@ export async function syncCustomer({ shopify, chinwag, store }, shop, session, c
   const customer = await adminApi(shopify, session).customer(customerId);
   if (!customer) return null;
   await store.rememberCustomer(shop, customerId);
-  await chinwag.setAttributes(connection.websiteId, externalId(shop, customerId), customerAttributes(shop, customer));
+  const attributes = customerAttributes(shop, customer);
+  await chinwag.setAttributes(connection.websiteId, externalId(shop, customerId), attributes, SERVER_CART_KEYS);
   return customer;
 }

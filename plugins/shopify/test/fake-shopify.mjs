@@ -296,7 +296,9 @@ export async function startFakeShopify(app) {
         return res.end();
       }
       if (url.pathname === '/cart/add') {
-        carts.set(cookies.cart, {
+        // Anyone may fill a cart: the first item gives the browser its `cart` cookie.
+        const token = cookies.cart ?? randomUUID();
+        carts.set(token, {
           ...cart,
           items: [
             ...cart.items,
@@ -307,7 +309,7 @@ export async function startFakeShopify(app) {
             },
           ],
         });
-        res.writeHead(204);
+        res.writeHead(204, cookies.cart ? {} : { 'set-cookie': `cart=${token}; Path=/` });
         return res.end();
       }
       if (url.pathname === '/cart.js') {
@@ -317,7 +319,7 @@ export async function startFakeShopify(app) {
           JSON.stringify({
             token: cookies.cart,
             items: cart.items,
-            item_count: cart.items.length,
+            item_count: cart.items.reduce((n, i) => n + i.quantity, 0),
             total_price: total,
             currency: cart.currency,
           }),

@@ -1,8 +1,9 @@
 /**
  * The storefront in Chromium: a theme page with the app embed rendered from its Liquid by
- * `liquidjs` (fake-shopify.mjs), the Chinwag widget it loads, a logged-in customer who
- * writes, and the agent who sees them verified, with their orders and cart, in the
- * dashboard. Screenshots go to test-results/ (storefront.png, dashboard.png, hidden.png).
+ * `liquidjs` (fake-shopify.mjs), the Chinwag widget it loads on the side the theme editor
+ * says, a logged-in customer who writes, and the agent who sees them verified, with their
+ * orders and cart, in the dashboard; an anonymous visitor whose cart reaches the team too.
+ * Screenshots go to test-results/ (storefront.png, dashboard.png).
  */
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -38,6 +39,16 @@ describe('the storefront with the app embed', { skip: skip ?? false }, () => {
     await browser?.close();
     await env?.stop();
   });
+  /** The conversations as the team sees them, each with its visitor and their attributes. */
+  const conversations = async () =>
+    (
+      await gql(
+        env.chinwag.url,
+        '{ conversations(first: 10) { nodes { id visitor { externalId name attributes { key value fromServer } } } } }',
+        {},
+        env.owner,
+      )
+    ).conversations.nodes;
 
   test('a logged-in customer writes from the shop, and the agent sees them verified with their orders and cart', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
@@ -58,6 +69,8 @@ describe('the storefront with the app embed', { skip: skip ?? false }, () => {
     const launcher = shopper.locator('chinwag-widget .launcher');
     await launcher.waitFor();
     assert.equal(await launcher.evaluate((el) => getComputedStyle(el).backgroundColor), 'rgb(11, 110, 79)');
+    // The side: the widget's own `data-position` on the script the embed adds.
+    assert.equal(await shopper.evaluate(() => document.querySelector('script[data-website-key]').dataset.position), 'left');
     assert.ok((await launcher.boundingBox()).x < 100, 'on the left, as the theme editor says');
 
     // Verified through the app proxy once the widget is in.
@@ -78,23 +91,23 @@ describe('the storefront with the app embed', { skip: skip ?? false }, () => {
     await until(async () => !(await shopper.locator('chinwag-widget .log').innerText()).includes('Sending'), 'the message sent');
     await shopper.screenshot({ path: join(results, 'storefront.png') });
 
-    // The team: the conversation's visitor is Ada, verified, with her orders and cart.
-    const visitor = async () =>
-      (
-        await gql(
-          env.chinwag.url,
-          '{ conversations(first: 5) { nodes { id visitor { externalId name attributes { key value } } } } }',
-          {},
-          env.owner,
-        )
-      ).conversations.nodes[0];
+    // The team: the conversation's visitor is Ada, verified, with her orders (from the app) and cart (from her browser).
     const conversation = await until(async () => {
-      const c = await visitor();
+      const c = (await conversations()).find((c) => c.visitor.externalId === `shopify:${SHOP}:${ADA.id}`);
       const keys = c?.visitor.attributes.map((a) => a.key) ?? [];
-      return c && keys.includes('cart_items') && keys.includes('orders_count') ? c : null;
+      return keys.includes('cart_items') && keys.includes('orders_count') ? c : null;
     }, 'the conversation with orders and cart');
-    assert.equal(conversation.visitor.externalId, `shopify:${SHOP}:${ADA.id}`);
     assert.equal(conversation.visitor.name, 'Ada Lovelace');
+    const reported = Object.fromEntries(conversation.visitor.attributes.map((a) => [a.key, a]));
+    assert.deepEqual(
+      ['cart_items', 'cart_count', 'cart_total', 'orders_count'].map((k) => [reported[k].value, reported[k].fromServer]),
+      [
+        ['2 × Blue linen shirt', false],
+        ['2', false],
+        ['119.80 EUR', false],
+        ['2', true],
+      ],
+    );
 
     const agent = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
     await agent.goto(`${env.chinwag.origin}/app/`);
@@ -127,14 +140,35 @@ describe('the storefront with the app embed', { skip: skip ?? false }, () => {
     await page.close();
   });
 
-  test('a visitor who is not logged in chats anonymously, and no identity is asked for', async () => {
+  test('a visitor who is not logged in writes anonymously, no identity is asked for, and the team sees their cart as their report', async () => {
     const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(e));
     const asked = [];
     page.on('request', (r) => r.url().includes('/apps/chinwag/') && asked.push(r.url()));
     await page.goto(`${env.storefront}/`);
-    await page.locator('chinwag-widget .launcher').waitFor();
-    await page.waitForLoadState('networkidle');
-    assert.deepEqual(asked, []);
+    await page.evaluate(async () => {
+      await fetch('/cart/add?title=Blue%20mug&quantity=2&price=1250');
+      await fetch('/cart/add?title=Earl%20Grey%20tea&quantity=1&price=1750');
+    });
+    await page.goto(`${env.storefront}/products/blue-mug`);
+    await page.locator('chinwag-widget .launcher').click();
+    const composer = page.locator('chinwag-widget .composer textarea');
+    await composer.fill('Do the mugs come in green?');
+    await composer.press('Enter');
+    await page.locator('chinwag-widget .log .bubble', { hasText: 'Do the mugs come in green?' }).waitFor();
+
+    const conversation = await until(async () => {
+      const c = (await conversations()).find((c) => !c.visitor.externalId);
+      return c?.visitor.attributes.some((a) => a.key === 'cart_items') ? c : null;
+    }, "the anonymous visitor's cart");
+    assert.deepEqual(Object.fromEntries(conversation.visitor.attributes.map((a) => [a.key, [a.value, a.fromServer]])), {
+      cart_items: ['2 × Blue mug, 1 × Earl Grey tea', false],
+      cart_count: ['3', false],
+      cart_total: ['42.50 EUR', false],
+    });
+    assert.deepEqual(asked, [], 'no identity for a visitor who is not logged in');
+    assert.deepEqual(errors, []);
     await page.close();
   });
 });

@@ -9,10 +9,11 @@
  * - `GET identity`: `{ userId, userHash, name, email, emailHash? }` for `Chinwag('identify')`
  *   (`{}` for a visitor who is not logged in); the customer's attributes are brought up to
  *   date at most every few minutes on the way.
- * - `POST cart`: the cart the visitor's browser reports when they write to the team,
- *   set as `cart_*` attributes of that customer.
+ *
+ * The cart is not the app's: the visitor's browser sets it on its own session (the app
+ * embed's script, `Chinwag('set')`), for logged-in and anonymous visitors alike.
  */
-import express, { Router } from 'express';
+import { Router } from 'express';
 import { externalId, identityHash } from '../chinwag.js';
 import { syncCustomer } from '../customers.js';
 import { adminApi, cleanShop } from '../shopify.js';
@@ -73,38 +74,5 @@ export function proxyRoutes(ctx) {
     res.json(answer);
   });
 
-  router.post('/cart', express.json({ limit: '16kb', type: () => true }), async (req, res) => {
-    const { shop, connection, customerId } = req.chinwag;
-    // An anonymous visitor's attributes can only be set by their own browser session, which the widget does not offer yet.
-    if (!customerId) return res.status(204).end();
-    const attributes = cartAttributes(req.body);
-    if (!attributes) return res.status(400).json({ error: 'not a cart' });
-    await store.rememberCustomer(shop, customerId);
-    await chinwag.setAttributes(connection.websiteId, externalId(shop, customerId), attributes);
-    res.status(204).end();
-  });
-
   return router;
-}
-
-/**
- * The `cart_*` attributes for a cart as the storefront's `/cart.js` describes it
- * (`items[].title/quantity`, `total_price` in the currency's minor unit, `currency`),
- * or null for anything else. Values are the visitor's report, bounded in size.
- */
-export function cartAttributes(cart) {
-  if (!cart || typeof cart !== 'object' || !Array.isArray(cart.items)) return null;
-  const total = Number(cart.total_price);
-  const currency = String(cart.currency ?? '').slice(0, 3);
-  if (!Number.isFinite(total) || total < 0 || !/^[A-Z]{3}$/.test(currency)) return null;
-  const items = cart.items
-    .slice(0, 50)
-    .map((i) => `${Math.max(0, Math.trunc(Number(i?.quantity) || 0))} × ${String(i?.title ?? '').slice(0, 80)}`);
-  const count = cart.items.reduce((n, i) => n + Math.max(0, Math.trunc(Number(i?.quantity) || 0)), 0);
-  return {
-    cart_items: items.join('; ').slice(0, 500) || 'empty',
-    cart_count: String(count),
-    cart_total: `${(total / 100).toFixed(2)} ${currency}`,
-    cart_updated_at: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-  };
 }
