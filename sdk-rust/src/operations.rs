@@ -99,6 +99,8 @@ operations!(
     CreateSlaPolicy,
     UpdateSlaPolicy,
     DeleteSlaPolicy,
+    OrganizationSchedule,
+    UpdateOrganizationSchedule,
     SetConversationTags,
     // shared.graphql
     SendMessage,

@@ -15,6 +15,7 @@ mod profile;
 mod reads;
 mod router;
 mod rules;
+mod schedule;
 mod sla;
 mod visitors;
 mod vouch;
@@ -35,6 +36,7 @@ pub use privacy::{ErasureMode, PersonRef, ERASE};
 pub use profile::EmailChange;
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use rules::{rule_of, RuleInput};
+pub use schedule::{holidays_of, Holiday};
 pub use sla::{sla_status, SlaStatus, SLA_CHECK};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 pub use vouch::Confirmation;
@@ -72,6 +74,7 @@ pub struct App {
     pub jobs: Arc<Jobs>,
     job_policies: Policies,
     router: router::Router,
+    holidays: schedule::Holidays,
     /// This app, for work it starts that outlives a call (assignment runs).
     me: std::sync::Weak<App>,
 }
@@ -137,6 +140,7 @@ impl App {
         let app = Arc::new_cyclic(|me| App {
             me: me.clone(),
             router: router::Router::default(),
+            holidays: schedule::Holidays::default(),
             mailer,
             files,
             appender: Appender::start(store.clone(), clock.clone()),

@@ -111,7 +111,12 @@ impl App {
     /// What `rules` (the organization's enabled ones) say about a conversation starting
     /// now for `visitor`: the first that matches.
     async fn matching_rule(&self, rules: &[Rule], visitor: &VisitorRow) -> ApiResult<Option<Rule>> {
-        let open_now = if rules::needs_hours(rules) { Some(self.store.website(&visitor.org_id, &visitor.website_id).await?.open_now()) } else { None };
+        let open_now = if rules::needs_hours(rules) {
+            let site = self.store.website(&visitor.org_id, &visitor.website_id).await?;
+            Some(self.website_open_now(&site).await?)
+        } else {
+            None
+        };
         let browser: BTreeMap<String, String> = visitor.attribute_pairs().into_iter().collect();
         let server: BTreeMap<String, String> = visitor.server_attribute_pairs().into_iter().collect();
         let facts = Facts {

@@ -141,7 +141,10 @@ impl App {
         let now = now_ms();
         let start = self.store.sla_started_at(&c.id).await?.unwrap_or(now);
         let hours = match policy {
-            Some(p) if p.business_hours => self.store.website(&c.org_id, &c.website_id).await.ok().and_then(|w| w.hours()),
+            Some(p) if p.business_hours => match self.store.website(&c.org_id, &c.website_id).await {
+                Ok(w) => self.website_hours(&w).await?,
+                Err(_) => None,
+            },
             _ => None,
         };
         let due = |seconds: Option<i64>| {

@@ -46,6 +46,9 @@ pub struct Interval {
 pub struct BusinessHours {
     pub time_zone: String,
     pub intervals: Vec<Interval>,
+    /// Local dates closed all day (the organization's holidays), set when read.
+    #[serde(skip)]
+    pub holidays: Vec<jiff::civil::Date>,
 }
 
 fn minutes(s: &str) -> Option<u32> {
@@ -75,7 +78,7 @@ impl BusinessHours {
                 _ => return Err(invalid(format!("opening hours must be HH:MM with open before close, got {}-{}", i.open, i.close))),
             }
         }
-        Ok(BusinessHours { time_zone: time_zone.to_owned(), intervals })
+        Ok(BusinessHours { time_zone: time_zone.to_owned(), intervals, holidays: Vec::new() })
     }
 
     /// Whether the website is open at `unix_ms`, in its own time zone.
@@ -83,6 +86,9 @@ impl BusinessHours {
         let Ok(tz) = jiff::tz::TimeZone::get(&self.time_zone) else { return true };
         let Ok(ts) = jiff::Timestamp::from_millisecond(unix_ms) else { return true };
         let local = ts.to_zoned(tz);
+        if self.holidays.contains(&local.date()) {
+            return false;
+        }
         let day = Weekday::from_jiff(local.weekday());
         let now = local.hour() as u32 * 60 + local.minute() as u32;
         self.intervals.iter().any(|i| i.day == day && minutes(&i.open).is_some_and(|o| o <= now) && minutes(&i.close).is_some_and(|c| now < c))
@@ -99,8 +105,10 @@ impl BusinessHours {
         let tz = jiff::tz::TimeZone::get(&self.time_zone).ok()?;
         let now = jiff::Timestamp::from_millisecond(unix_ms).ok()?.to_zoned(tz.clone());
         let today = now.date();
-        (0..8)
+        // A week, plus the holidays in the way.
+        (0..8 + self.holidays.len() as i64)
             .filter_map(|offset| today.checked_add(jiff::Span::new().days(offset)).ok())
+            .filter(|date| !self.holidays.contains(date))
             .flat_map(|date| {
                 let day = Weekday::from_jiff(date.weekday());
                 let tz = tz.clone();
@@ -126,6 +134,9 @@ impl BusinessHours {
         // A year of days is enough for any target an owner can set.
         for offset in 0..400 {
             let date = first.checked_add(jiff::Span::new().days(offset)).ok()?;
+            if self.holidays.contains(&date) {
+                continue;
+            }
             let day = Weekday::from_jiff(date.weekday());
             let mut spans: Vec<(u32, u32)> =
                 self.intervals.iter().filter(|i| i.day == day).filter_map(|i| Some((minutes(&i.open)?, minutes(&i.close)?))).collect();
@@ -289,6 +300,22 @@ mod tests {
         // Open around the clock on Saturday (10:00 to 24:00) in `hours()`.
         assert_eq!(hours().add_open_time(at("2026-12-05T22:30+0000"), hour), Some(at("2026-12-07T08:30+0000")), "23:30 + 30 min, then Monday");
         assert_eq!(BusinessHours::parse("UTC", vec![]).unwrap().add_open_time(0, hour), None, "never open");
+    }
+
+    #[test]
+    fn holidays_are_closed_all_day_in_local_time() {
+        let at = |s: &str| jiff::Timestamp::strptime("%Y-%m-%dT%H:%M%z", s).unwrap().as_millisecond();
+        let i = |day, open: &str, close: &str| Interval { day, open: open.into(), close: close.into() };
+        let week: Vec<Interval> =
+            [Weekday::Monday, Weekday::Tuesday, Weekday::Wednesday, Weekday::Thursday, Weekday::Friday].into_iter().map(|d| i(d, "09:00", "17:00")).collect();
+        let mut office = BusinessHours::parse("Europe/Oslo", week).unwrap();
+        // Thursday 24 and Friday 25 December 2026 closed.
+        office.holidays = vec![jiff::civil::date(2026, 12, 24), jiff::civil::date(2026, 12, 25)];
+        assert!(!office.is_open_at(at("2026-12-24T10:00+0000")));
+        assert!(office.is_open_at(at("2026-12-23T10:00+0000")));
+        // Wednesday 16:30 Oslo + 1 open hour: 30 min Wednesday, 30 min on Monday the 28th.
+        assert_eq!(office.add_open_time(at("2026-12-23T15:30+0000"), 3_600_000), Some(at("2026-12-28T08:30+0000")));
+        assert_eq!(office.next_opening_after(at("2026-12-23T17:00+0000")), Some(at("2026-12-28T08:00+0000")));
     }
 
     #[test]

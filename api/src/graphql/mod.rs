@@ -47,6 +47,7 @@ pub struct Query(
     routing::RoutingQuery,
     rules::RulesQuery,
     sla::SlaQuery,
+    sla::ScheduleQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -61,6 +62,7 @@ pub struct Mutation(
     routing::RoutingMutation,
     rules::RulesMutation,
     sla::SlaMutation,
+    sla::ScheduleMutation,
 );
 
 pub use subscription::SharedExecution;

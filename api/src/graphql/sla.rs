@@ -1,4 +1,5 @@
-//! SLA policies (docs/routing.md#sla-policies).
+//! SLA policies (docs/routing.md#sla-policies) and the organization's schedule (its
+//! time zone and holidays).
 
 use async_graphql::{Context, InputObject, Object, ID};
 
@@ -107,5 +108,58 @@ impl SlaMutation {
     async fn delete_sla_policy(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().delete_sla_policy(ctx.viewer()?, &id).await?;
         Ok(true)
+    }
+}
+
+/// A date the organization's websites are closed all day (in each website's time zone).
+#[derive(async_graphql::SimpleObject, InputObject, Clone)]
+#[graphql(name = "Holiday", input_name = "HolidayInput")]
+pub struct HolidayGql {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// 1 to 100 characters.
+    pub name: String,
+}
+
+/// The organization's schedule: its time zone and holiday calendar. Websites' business
+/// hours (widget, routing rules, SLA due times) are closed on its holidays.
+#[derive(async_graphql::SimpleObject)]
+pub struct OrganizationSchedule {
+    /// IANA time zone (`Europe/Oslo`): the organization's own, for reports and as the
+    /// default for new business hours.
+    pub time_zone: String,
+    /// Sorted by date.
+    pub holidays: Vec<HolidayGql>,
+}
+
+impl From<crate::store::ScheduleRow> for OrganizationSchedule {
+    fn from(r: crate::store::ScheduleRow) -> Self {
+        let holidays = crate::app::holidays_of(&r).into_iter().map(|h| HolidayGql { date: h.date, name: h.name }).collect();
+        OrganizationSchedule { time_zone: r.time_zone, holidays }
+    }
+}
+
+#[derive(Default)]
+pub struct ScheduleQuery;
+
+#[Object]
+impl ScheduleQuery {
+    #[graphql(guard = "Allow::Agents")]
+    async fn organization_schedule(&self, ctx: &Context<'_>) -> GqlResult<OrganizationSchedule> {
+        Ok(ctx.app().schedule(ctx.viewer()?).await?.into())
+    }
+}
+
+#[derive(Default)]
+pub struct ScheduleMutation;
+
+#[Object]
+impl ScheduleMutation {
+    /// Replaces the time zone and the holidays (at most 100; one per date, the last
+    /// name given wins). Owners and admins.
+    #[graphql(guard = "Allow::Admins")]
+    async fn update_organization_schedule(&self, ctx: &Context<'_>, time_zone: String, holidays: Vec<HolidayGql>) -> GqlResult<OrganizationSchedule> {
+        let list = holidays.into_iter().map(|h| crate::app::Holiday { date: h.date, name: h.name }).collect();
+        Ok(ctx.app().set_schedule(ctx.viewer()?, &time_zone, list).await?.into())
     }
 }

@@ -137,11 +137,14 @@ impl WebsiteQuery {
         crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
         let app = ctx.app();
         let w = app.website_by_key(&website_key).await?;
+        // With the organization's holidays.
+        let hours = app.website_hours(&w).await?;
+        let now = crate::time::now_ms();
         Ok(WidgetConfig {
             website_name: w.name.clone(),
             appearance: Appearance::of(&w),
-            business_hours_open: w.open_now(),
-            next_opening_at: w.hours().and_then(|h| h.next_opening_after(crate::time::now_ms())).map(super::types::DateTime),
+            business_hours_open: hours.as_ref().is_none_or(|h| h.is_open_at(now)),
+            next_opening_at: hours.as_ref().and_then(|h| h.next_opening_after(now)).map(super::types::DateTime),
             business_hours: w.hours().map(BusinessHoursOut::from),
             agent_online: app.agent_online(&w.org_id).await?,
             pre_chat_fields: w.pre_chat().into_iter().map(PreChatFieldOut::from).collect(),

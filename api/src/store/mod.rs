@@ -73,6 +73,7 @@ mod privacy;
 mod router;
 mod rows;
 mod rules;
+mod schedule;
 mod sessions;
 mod sla;
 mod websites;
@@ -90,6 +91,7 @@ pub use privacy::{ErasedCounts, ErasureRow, ExportRow, NewErasure, NewExport, Re
 pub use router::{ReassignJob, RoutingPatch, RoutingSettingsRow, REASSIGN};
 pub use rows::*;
 pub use rules::{RuleRow, RuleWrite};
+pub use schedule::ScheduleRow;
 pub use sla::{SlaPolicyRow, SlaWrite};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 

@@ -115,10 +115,6 @@ impl WebsiteRow {
     pub fn pre_chat(&self) -> Vec<crate::domain::PreChatField> {
         serde_json::from_str(&self.pre_chat_fields).unwrap_or_default()
     }
-    /// Open now: within business hours, or always when none are set.
-    pub fn open_now(&self) -> bool {
-        self.hours().is_none_or(|h| h.is_open_at(crate::time::now_ms()))
-    }
 }
 
 #[derive(sqlx::FromRow, Debug, Clone)]

@@ -319,3 +319,48 @@ async fn a_visitor_sets_its_own_attributes_within_bounds() {
     }
     assert!(limited, "a browser cannot write attributes without bound");
 }
+
+/// The organization's holidays close its websites all day: the widget reads closed, and
+/// the next opening skips them; bad schedules change nothing; only owners and admins set it.
+#[tokio::test]
+async fn holidays_close_the_websites_all_day() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let days = ["MONDAY", "TUESDAY", "WEDNESDAY", "THURSDAY", "FRIDAY", "SATURDAY", "SUNDAY"];
+    let all_day: Vec<_> = days.iter().map(|d| json!({ "day": d, "open": "00:00", "close": "24:00" })).collect();
+    let update = "mutation($id: ID!, $h: BusinessHoursInput!) { updateWebsite(id: $id, input: {businessHours: $h}) { id } }";
+    app.ok(Some(&owner.token), update, json!({ "id": site.id, "h": { "timeZone": "UTC", "intervals": all_day } })).await;
+    let cfg = "query($k: String!) { widgetConfig(websiteKey: $k) { businessHoursOpen nextOpeningAt } }";
+    assert_eq!(app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"], json!({ "businessHoursOpen": true, "nextOpeningAt": null }));
+
+    let today = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let tomorrow = today.tomorrow().unwrap();
+    let set = "mutation($tz: String!, $h: [HolidayInput!]!) { updateOrganizationSchedule(timeZone: $tz, holidays: $h) { timeZone holidays { date name } } }";
+    assert_eq!(app.err(Some(&bob.token), set, json!({ "tz": "UTC", "h": [] })).await, "FORBIDDEN");
+    let too_many: Vec<_> = (0..101).map(|i| json!({ "date": today.checked_add(jiff::Span::new().days(i)).unwrap().to_string(), "name": "x" })).collect();
+    for (tz, h) in [
+        ("Mars/Olympus", json!([])),
+        ("UTC", json!([{ "date": "2026-02-30", "name": "No such day" }])),
+        ("UTC", json!([{ "date": "tomorrow", "name": "Nope" }])),
+        ("UTC", json!([{ "date": today.to_string(), "name": " " }])),
+        ("UTC", json!(too_many)),
+    ] {
+        assert_eq!(app.err(Some(&owner.token), set, json!({ "tz": tz, "h": h })).await, "BAD_USER_INPUT", "{tz} {h}");
+    }
+    let s = app.ok(Some(&bob.token), "{ organizationSchedule { timeZone holidays { date } } }", json!({})).await;
+    assert_eq!(s["organizationSchedule"], json!({ "timeZone": "UTC", "holidays": [] }), "nothing changed");
+
+    let h = json!([{ "date": tomorrow.to_string(), "name": "Later" }, { "date": today.to_string(), "name": "Closing day" }, { "date": today.to_string(), "name": "Staff day" }]);
+    let d = app.ok(Some(&owner.token), set, json!({ "tz": "Europe/Oslo", "h": h })).await;
+    assert_eq!(
+        d["updateOrganizationSchedule"],
+        json!({ "timeZone": "Europe/Oslo", "holidays": [{ "date": today.to_string(), "name": "Staff day" }, { "date": tomorrow.to_string(), "name": "Later" }] }),
+        "sorted, one per date"
+    );
+    let closed = app.ok(None, cfg, json!({ "k": site.key })).await["widgetConfig"].clone();
+    let after = tomorrow.tomorrow().unwrap().to_zoned(jiff::tz::TimeZone::UTC).unwrap().timestamp();
+    assert_eq!(closed["businessHoursOpen"], false, "{closed}");
+    assert_eq!(closed["nextOpeningAt"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap(), after, "the day after the holidays");
+}

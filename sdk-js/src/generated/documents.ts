@@ -49,6 +49,8 @@ import type {
   MeQueryVariables,
   OrderRoutingRulesMutation,
   OrderRoutingRulesMutationVariables,
+  OrganizationScheduleQuery,
+  OrganizationScheduleQueryVariables,
   RateConversationMutation,
   RateConversationMutationVariables,
   RefreshSessionMutation,
@@ -89,6 +91,8 @@ import type {
   StartVisitorSessionMutationVariables,
   UpdateCannedResponseMutation,
   UpdateCannedResponseMutationVariables,
+  UpdateOrganizationScheduleMutation,
+  UpdateOrganizationScheduleMutationVariables,
   UpdateRoutingRuleMutation,
   UpdateRoutingRuleMutationVariables,
   UpdateRoutingSettingsMutation,
@@ -181,6 +185,9 @@ export const MeDocument = "query Me{me{id name email role status isOnline}}" as 
 /** `mutation OrderRoutingRules` */
 export const OrderRoutingRulesDocument = "mutation OrderRoutingRules($ids:[ID!]!){orderRoutingRules(ids:$ids){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<OrderRoutingRulesMutation, OrderRoutingRulesMutationVariables>;
 
+/** `query OrganizationSchedule` */
+export const OrganizationScheduleDocument = "query OrganizationSchedule{organizationSchedule{timeZone holidays{date name}}}" as TypedDocument<OrganizationScheduleQuery, OrganizationScheduleQueryVariables>;
+
 /** `mutation RateConversation` */
 export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
 
@@ -240,6 +247,9 @@ export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:
 
 /** `mutation UpdateCannedResponse` */
 export const UpdateCannedResponseDocument = "mutation UpdateCannedResponse($id:ID!$input:UpdateCannedResponseInput!){updateCannedResponse(id:$id input:$input){id shortcut title body updatedAt}}" as TypedDocument<UpdateCannedResponseMutation, UpdateCannedResponseMutationVariables>;
+
+/** `mutation UpdateOrganizationSchedule` */
+export const UpdateOrganizationScheduleDocument = "mutation UpdateOrganizationSchedule($timeZone:String!$holidays:[HolidayInput!]!){updateOrganizationSchedule(timeZone:$timeZone holidays:$holidays){timeZone holidays{date name}}}" as TypedDocument<UpdateOrganizationScheduleMutation, UpdateOrganizationScheduleMutationVariables>;
 
 /** `mutation UpdateRoutingRule` */
 export const UpdateRoutingRuleDocument = "mutation UpdateRoutingRule($id:ID!$input:RoutingRuleInput!){updateRoutingRule(id:$id input:$input){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<UpdateRoutingRuleMutation, UpdateRoutingRuleMutationVariables>;

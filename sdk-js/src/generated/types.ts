@@ -74,6 +74,14 @@ export type CreateWebsiteInput = {
   allowedOrigins?: Array<string> | null | undefined;
 };
 
+/** A date the organization's websites are closed all day (in each website's time zone). */
+export type HolidayInput = {
+  /** `YYYY-MM-DD`. */
+  date: string;
+  /** 1 to 100 characters. */
+  name: string;
+};
+
 /** `LogInInput`, as the schema defines it. */
 export type LogInInput = {
   email: string;
@@ -683,6 +691,23 @@ export type DeleteSlaPolicyMutationVariables = Exact<{
 
 /** Result of `mutation DeleteSlaPolicy`. */
 export type DeleteSlaPolicyMutation = { deleteSlaPolicy: boolean };
+
+/** Variables of `query OrganizationSchedule`. */
+export type OrganizationScheduleQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query OrganizationSchedule`. */
+export type OrganizationScheduleQuery = { organizationSchedule: { timeZone: string, holidays: Array<{ date: string, name: string }> } };
+
+/** Variables of `mutation UpdateOrganizationSchedule`. */
+export type UpdateOrganizationScheduleMutationVariables = Exact<{
+  timeZone: string;
+  holidays: Array<HolidayInput> | HolidayInput;
+}>;
+
+
+/** Result of `mutation UpdateOrganizationSchedule`. */
+export type UpdateOrganizationScheduleMutation = { updateOrganizationSchedule: { timeZone: string, holidays: Array<{ date: string, name: string }> } };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
