@@ -33,11 +33,12 @@ const dist = join(root, 'dist');
  * open chat's budgets are the figures measured when they were last lowered (2,551 and
  * 20,038 B, the latter once the panel's own renderer had replaced Preact) with a small
  * margin, so that what a change adds shows up in review. The open chat's was raised
- * since, to the 20,569 B measured with `Chinwag('set')`, the `send` event and the SDK's
- * `setAttributes` (+319 B) and a 16 B margin. Both are under their targets, which they
+ * since: to 20,585 B for `Chinwag('set')`, the `send` event and the SDK's `setAttributes`
+ * (20,569 B measured, +319 B), then to 20,600 B for the unread counts merged and
+ * followed by `seq` (20,592 B measured, +23 B). Both are under their targets, which they
  * thus enforce.
  */
-export const BUDGETS = { loader: 2600, open: 20585, onDemand: 5 * 1024 };
+export const BUDGETS = { loader: 2600, open: 20600, onDemand: 5 * 1024 };
 /**
  * DESIGN.md's figures less the 15% headroom issue 16 asks for: both met, and enforced by
  * the budgets above (see docs/benchmarks.md, "Client sizes"); printed beside them.

@@ -137,7 +137,11 @@ export function start(host: Host): Core {
     try {
       const { nodes } = await client.conversations({ first: 20 });
       if (mine !== client) return;
-      for (const c of nodes) counts.set(c.id, { unread: visible(c.id) ? 0 : c.unreadCount, seq: c.lastSeq });
+      for (const c of nodes)
+        // Only a read that saw later messages replaces the count: live messages (and the
+        // panel's reading) may have overtaken it, and then the page's count is the newer.
+        if ((counts.get(c.id)?.seq ?? -1) < c.lastSeq)
+          counts.set(c.id, { unread: visible(c.id) ? 0 : c.unreadCount, seq: c.lastSeq });
       nodes.slice(0, WATCHED).forEach((c) => watch(c.id));
       changed();
     } catch (e) {
@@ -150,27 +154,33 @@ export function start(host: Host): Core {
     host.talked('1');
     watched.set(
       id,
-      client.conversationEvents(id, {
-        message(m) {
-          if (m.senderKind === 'VISITOR' || m.isPrivate) return;
-          const c = counts.get(id) ?? { unread: 0, seq: 0 };
-          // A replay after a reconnect may repeat what the last count already holds.
-          if (m.seq <= c.seq) return;
-          c.seq = m.seq;
-          counts.set(id, c);
-          host.emit('message', { conversationId: id, body: m.body, senderKind: m.senderKind, createdAt: m.createdAt });
-          if (visible(id)) return;
-          c.unread++;
-          // The sound is an on-demand chunk: a visitor who reads along never loads it.
-          if (host.sound)
-            import('./sound.js').then(
-              (s) => s.ding(),
-              () => {},
-            );
-          changed();
+      // From the seq the count holds: what the server stored before this subscription
+      // began (a quick reply while the live connection was on its way) is replayed, not lost.
+      client.conversationEvents(
+        id,
+        {
+          message(m) {
+            if (m.senderKind === 'VISITOR' || m.isPrivate) return;
+            const c = counts.get(id) ?? { unread: 0, seq: 0 };
+            // A replay after a reconnect may repeat what the last count already holds.
+            if (m.seq <= c.seq) return;
+            c.seq = m.seq;
+            counts.set(id, c);
+            host.emit('message', { conversationId: id, body: m.body, senderKind: m.senderKind, createdAt: m.createdAt });
+            if (visible(id)) return;
+            c.unread++;
+            // The sound is an on-demand chunk: a visitor who reads along never loads it.
+            if (host.sound)
+              import('./sound.js').then(
+                (s) => s.ding(),
+                () => {},
+              );
+            changed();
+          },
+          error: () => watched.delete(id),
         },
-        error: () => watched.delete(id),
-      }),
+        { afterSeq: counts.get(id)!.seq },
+      ),
     );
   }
 

@@ -9,7 +9,19 @@ import { join } from 'node:path';
 import type { AgentClient } from '@chinwag/sdk';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import { newContext, openChat, openShop, organization, RESULTS, say, shopUrl, until, useBrowser, widget } from './fixture.js';
+import {
+  listen,
+  newContext,
+  openChat,
+  openShop,
+  organization,
+  RESULTS,
+  say,
+  shopUrl,
+  until,
+  useBrowser,
+  widget,
+} from './fixture.js';
 
 useBrowser();
 
@@ -35,6 +47,55 @@ async function countSounds(page: Page) {
   });
 }
 const sounds = (page: Page) => page.evaluate(() => (window as unknown as { sounds: number }).sounds);
+
+/**
+ * Resolves once the page's live connection delivers a message: the first visit's
+ * subscriptions, which start with the visitor's first message, are in place.
+ */
+async function followed(page: Page): Promise<void> {
+  const socket = await page.waitForEvent('websocket');
+  await socket.waitForEvent('framereceived', { predicate: (f) => String(f.payload).includes('"MessageAdded"') });
+}
+
+/** A promise and what settles it. */
+function gate() {
+  let open = () => {};
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+/**
+ * Slows down the core's reads of the visitor's conversations (the unread counts) as a
+ * busy network would, each step when its gate opens: `run`, the server reads (`read`
+ * opens once it has), `answer`, the page gets the answer. The visitor's read receipts
+ * wait for `receipts`. Every gate but `read` starts open unless `hold` names it.
+ */
+async function slowCounts(page: Page, hold: ('run' | 'answer' | 'receipts')[]) {
+  const gates = { run: gate(), read: gate(), answer: gate(), receipts: gate() };
+  for (const name of ['run', 'answer', 'receipts'] as const) if (!hold.includes(name)) gates[name].open();
+  await page.route(
+    (url) => url.pathname === '/graphql',
+    async (route) => {
+      const body = route.request().postData() ?? '';
+      if (body.includes('mutation MarkRead')) await gates.receipts.opened;
+      if (!body.includes('query VisitorConversations')) return route.continue();
+      await gates.run.opened;
+      const response = await route.fetch();
+      gates.read.open();
+      await gates.answer.opened;
+      await route.fulfill({ response });
+    },
+  );
+  return {
+    ...gates,
+    /** Lets the answer through; resolves once the page has it. */
+    answered() {
+      const got = page.waitForResponse((r) => !!r.request().postData()?.includes('query VisitorConversations'));
+      gates.answer.open();
+      return got;
+    },
+  };
+}
 
 describe('the widget on a customer page', () => {
   it('stores nothing and starts no session for a first-time visitor until they write', async () => {
@@ -195,7 +256,11 @@ describe('the widget on a customer page', () => {
     });
     expect(unread).toEqual([]);
     await openChat(page);
+    const live = followed(page);
     await say(page, 'Is the grinder back in stock?');
+    // The team writes once the page follows the conversation live (a reply that came
+    // sooner would be counted from the server, without a sound).
+    await live;
     const agent = await agentSide(owner);
 
     // Closed with Escape: focus back on the launcher.
@@ -243,6 +308,78 @@ describe('the widget on a customer page', () => {
         'Acme shop: It is reserved for you.',
       ]);
     await expect.poll(() => widget(again).badge.isVisible()).toBe(false);
+    agent.close();
+  });
+
+  it('keeps the newer unread count when live messages overtake a read of the counts', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    const slow = await slowCounts(page, ['answer']);
+    await openChat(page);
+    await say(page, 'Is the grinder back in stock?');
+    // The live connection is up: the counts were read (none unread), the answer is late.
+    await slow.read.opened;
+    const agent = await agentSide(owner);
+    await page.keyboard.press('Escape');
+    await agent.send('Yes, since this morning.');
+    await agent.send('Shall I reserve one?');
+    await expect.poll(() => widget(page).badge.textContent()).toBe('2');
+    await slow.answered();
+    // The late answer said 0; the live count, newer, stays and goes on.
+    await agent.send('It is reserved for you.');
+    await expect.poll(() => widget(page).badge.textContent()).toBe('3');
+    agent.close();
+  });
+
+  it('does not count again what the visitor read while a read of the counts was on its way', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    const slow = await slowCounts(page, ['run', 'answer', 'receipts']);
+    const heard = await listen(page, 'message');
+    await openChat(page);
+    await say(page, 'Is the grinder back in stock?');
+    const agent = await agentSide(owner);
+    await agent.send('Yes, since this morning.');
+    // Shown, and heard by the core, which counts: nothing unread, the chat is open.
+    await expect.poll(() => widget(page).bubbles.count()).toBe(3);
+    await expect.poll(async () => (await heard()).map((m) => m.body)).toEqual(['Yes, since this morning.']);
+    // Read on the page; the server reads the counts before it has the visitor's receipt.
+    slow.run.open();
+    await slow.read.opened;
+    await page.keyboard.press('Escape');
+    await slow.answered();
+    slow.receipts.open();
+    // The answer said 1 unread, of the same messages the page has seen read: 0 stays.
+    await agent.send('Still there?');
+    await expect.poll(() => widget(page).badge.textContent()).toBe('1');
+    agent.close();
+  });
+
+  it('counts a reply the server stored after the read of the counts, before the live subscription', async () => {
+    const { owner, websiteKey } = await organization();
+    const page = await openShop(await newContext(), websiteKey);
+    const slow = await slowCounts(page, []);
+    // The socket's subscriptions reach the server late (the read of the counts, at the
+    // socket's acknowledgement, does not wait for them).
+    const subscribe = gate();
+    await page.routeWebSocket(
+      (url) => url.pathname === '/graphql',
+      (ws) => {
+        const server = ws.connectToServer();
+        ws.onMessage(async (m) => {
+          if (String(m).includes('"subscribe"')) await subscribe.opened;
+          server.send(m);
+        });
+      },
+    );
+    await openChat(page);
+    await say(page, 'Is the grinder back in stock?');
+    await page.keyboard.press('Escape');
+    await slow.read.opened;
+    const agent = await agentSide(owner);
+    await agent.send('Yes, since this morning.');
+    subscribe.open();
+    await expect.poll(() => widget(page).badge.textContent()).toBe('1');
     agent.close();
   });
 
