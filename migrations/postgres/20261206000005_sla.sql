@@ -8,6 +8,7 @@ create table sla_policies (
     department_id text,
     priority bigint,
     first_response_seconds bigint,
+    next_response_seconds bigint,
     resolution_seconds bigint,
     business_hours boolean not null default true,
     created_at bigint not null
@@ -20,3 +21,8 @@ alter table conversations add column first_response_due_at bigint;
 alter table conversations add column resolution_due_at bigint;
 -- When its SLA clock started: its first wait (due times are counted from it).
 alter table conversations add column sla_started_at bigint;
+-- Since when the visitor waits for a reply (kept by every message), the policy's
+-- next-response target, and when that reply is due.
+alter table conversations add column awaiting_since bigint;
+alter table conversations add column next_response_seconds bigint;
+alter table conversations add column next_response_due_at bigint;

@@ -175,6 +175,16 @@ impl App {
             }
             self.route(&conv.org_id);
         }
+        // The visitor started waiting for a reply where a next-response target applies.
+        if sender_kind == SenderKind::Visitor
+            && out.conversation.next_response_seconds.is_some()
+            && out.conversation.awaiting_since == Some(out.message.created_at)
+        {
+            if let Some(app) = self.me.upgrade() {
+                let conv = out.conversation.clone();
+                tokio::spawn(async move { app.apply_next_response(&conv).await });
+            }
+        }
         if out.conversation.is_offline {
             // A follow-up job may have committed with the message.
             self.jobs.wake();

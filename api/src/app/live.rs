@@ -54,9 +54,21 @@ pub enum Checks {
 #[derive(Debug, Clone)]
 pub enum ConversationLive {
     Message(MessageRow),
-    Typing { conversation_id: String, sender_kind: SenderKind, sender_id: String, is_typing: bool },
-    Read { conversation_id: String, reader_kind: SenderKind, reader_id: String, message_id: String, seq: i64 },
-    Updated(ConversationRow),
+    Typing {
+        conversation_id: String,
+        sender_kind: SenderKind,
+        sender_id: String,
+        is_typing: bool,
+    },
+    Read {
+        conversation_id: String,
+        reader_kind: SenderKind,
+        reader_id: String,
+        message_id: String,
+        seq: i64,
+    },
+    /// Boxed: a conversation row is several times larger than the other items.
+    Updated(Box<ConversationRow>),
 }
 
 /// One item of an organization's live inbox.
@@ -143,7 +155,7 @@ impl Cursor<'_> {
                     seq: *seq,
                 })
             }
-            Event::ConversationUpdated { conversation } => single(ConversationLive::Updated(conversation.clone())),
+            Event::ConversationUpdated { conversation } => single(ConversationLive::Updated(Box::new(conversation.clone()))),
             _ => Ok(Vec::new()),
         }
     }

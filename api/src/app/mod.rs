@@ -37,7 +37,7 @@ pub use profile::EmailChange;
 pub use reads::{MessagePage, PageFrom, MAX_PAGE};
 pub use rules::{rule_of, RuleInput};
 pub use schedule::{holidays_of, Holiday};
-pub use sla::{sla_status, SlaStatus, SLA_CHECK};
+pub use sla::{next_response_due, sla_status, SlaStatus, SLA_CHECK};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 pub use vouch::Confirmation;
 

@@ -11,7 +11,7 @@ use crate::auth::Principal;
 use crate::bus::{org_topic, Event};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobRow, Outcome};
-use crate::store::{ConversationRow, NewJob, SlaPolicyRow, SlaWrite};
+use crate::store::{ConversationRow, NewJob, SlaDue, SlaPolicyRow, SlaWrite};
 use crate::time::now_ms;
 
 /// The job kind that tells live dashboards a target is near or due.
@@ -42,12 +42,25 @@ pub enum SlaStatus {
     Met,
 }
 
+/// When the reply the visitor waits for is due, if the conversation has such a target
+/// open: after the first response, while the visitor waits.
+pub fn next_response_due(c: &ConversationRow) -> Option<i64> {
+    let since = c.awaiting_since?;
+    c.first_response_at?;
+    c.next_response_due_at.filter(|due| *due >= since && c.status != crate::domain::ConversationStatus::Resolved)
+}
+
 /// The conversation's SLA status at `now`; `None` without a policy's due times.
 pub fn sla_status(c: &ConversationRow, now: i64) -> Option<SlaStatus> {
+    // The next response is open while the visitor waits since a time its due belongs to;
+    // once answered it is done (a late one is breached only while it waits).
+    let next = next_response_due(c).map(|due| (Some(due), None));
     let targets = [
         (c.first_response_due_at, c.first_response_at),
         (c.resolution_due_at, c.resolved_at.filter(|_| c.status == crate::domain::ConversationStatus::Resolved)),
-    ];
+    ]
+    .into_iter()
+    .chain(next);
     let mut open_due: Option<i64> = None;
     let mut any = false;
     for (due, done) in targets {
@@ -104,9 +117,9 @@ impl App {
         if name.is_empty() || name.chars().count() > 100 {
             return Err(ApiError::BadInput("a policy's name is 1 to 100 characters".into()));
         }
-        let targets = [w.first_response_seconds, w.resolution_seconds];
+        let targets = [w.first_response_seconds, w.next_response_seconds, w.resolution_seconds];
         if targets.iter().all(Option::is_none) {
-            return Err(ApiError::BadInput("a policy needs a first-response or a resolution target".into()));
+            return Err(ApiError::BadInput("a policy needs a first-response, next-response or resolution target".into()));
         }
         if targets.iter().flatten().any(|s| !(60..=MAX_TARGET_SECONDS).contains(s)) {
             return Err(ApiError::BadInput("targets are 60 seconds to 30 days".into()));
@@ -167,12 +180,58 @@ impl App {
                 self.jobs.job_at(SLA_CHECK, Some(&c.org_id), &check, at + offset)
             })
             .collect();
-        let row = self.store.set_sla_due(&c.id, start, policy.map(|p| p.id.as_str()), first, resolution, &jobs).await?;
+        let due = SlaDue {
+            policy_id: policy.map(|p| p.id.as_str()),
+            first_response_due_at: first,
+            resolution_due_at: resolution,
+            next_response_seconds: policy.and_then(|p| p.next_response_seconds),
+        };
+        let row = self.store.set_sla_due(&c.id, start, &due, &jobs).await?;
         if let Some(row) = &row {
             self.jobs.wake();
             self.bus.publish(&org_topic(&row.org_id), Event::ConversationUpdated { conversation: row.clone() });
         }
         Ok(row)
+    }
+
+    /// The visitor started waiting for a reply in a conversation whose policy has a
+    /// next-response target (after the team's first response): its due time, counted
+    /// like the policy's other targets, with its checks. Best effort, off the
+    /// acknowledgement's path.
+    pub(super) async fn apply_next_response(&self, c: &ConversationRow) {
+        let (Some(since), Some(seconds), Some(_)) = (c.awaiting_since, c.next_response_seconds, c.first_response_at) else { return };
+        let done = async {
+            let policy = match self.store.conversation_sla_policy(&c.id).await? {
+                Some(id) => self.store.sla_policy(&c.org_id, &id).await.ok(),
+                None => None,
+            };
+            let hours = match policy {
+                Some(p) if p.business_hours => match self.store.website(&c.org_id, &c.website_id).await {
+                    Ok(w) => self.website_hours(&w).await?,
+                    Err(_) => None,
+                },
+                _ => None,
+            };
+            let due = match &hours {
+                Some(h) => h.add_open_time(since, seconds * 1000),
+                None => Some(since + seconds * 1000),
+            };
+            let Some(due) = due else { return Ok::<_, ApiError>(()) };
+            let (now, offset) = (now_ms(), self.jobs.now() - now_ms());
+            let jobs: Vec<NewJob> = [due - NEAR_MS, due + 1]
+                .into_iter()
+                .filter(|at| *at > now)
+                .map(|at| self.jobs.job_at(SLA_CHECK, Some(&c.org_id), &SlaCheck { conversation_id: c.id.clone(), due_at: at }, at + offset))
+                .collect();
+            if let Some(row) = self.store.set_next_response_due(&c.id, since, due, &jobs).await? {
+                self.jobs.wake();
+                self.bus.publish(&org_topic(&row.org_id), Event::ConversationUpdated { conversation: row });
+            }
+            Ok(())
+        };
+        if let Err(e) = done.await {
+            tracing::warn!(error = ?e, conversation = %c.id, "setting the next response's due time");
+        }
     }
 
     /// A target is near or due: live dashboards re-read the conversation (its status is

@@ -19,6 +19,9 @@ pub struct Thread {
     pub queued: bool,
     pub first_response_at: Option<i64>,
     pub resolved_at: Option<i64>,
+    /// Since when the visitor waits for a reply: their first message after the team's
+    /// last public reply (none while nothing is awaited).
+    pub awaiting_since: Option<i64>,
 }
 
 /// What the rules need to know of an arriving message.
@@ -67,6 +70,12 @@ pub fn on_message(t: Thread, m: Arrival, now: i64) -> (Thread, Effects) {
     if effects.first_response {
         next.first_response_at = Some(now);
     }
+    // A person's public reply answers; a note, a bot or an automation does not.
+    if is_visitor {
+        next.awaiting_since = t.awaiting_since.or(Some(now));
+    } else if m.sender_kind == SenderKind::Agent && !m.is_private {
+        next.awaiting_since = None;
+    }
     (next, effects)
 }
 
@@ -95,7 +104,22 @@ mod tests {
     use super::*;
 
     fn new_thread() -> Thread {
-        Thread { status: ConversationStatus::Open, last_seq: 0, queued: false, first_response_at: None, resolved_at: None }
+        Thread { status: ConversationStatus::Open, last_seq: 0, queued: false, first_response_at: None, resolved_at: None, awaiting_since: None }
+    }
+
+    #[test]
+    fn the_visitor_awaits_a_reply_from_their_first_unanswered_message() {
+        let visitor = Arrival { sender_kind: SenderKind::Visitor, is_private: false };
+        let (t, _) = on_message(new_thread(), visitor, 10);
+        let (t, _) = on_message(t, visitor, 20);
+        assert_eq!(t.awaiting_since, Some(10), "the first unanswered message counts");
+        let (t, _) = on_message(t, Arrival { sender_kind: SenderKind::Agent, is_private: true }, 30);
+        let (t, _) = on_message(t, Arrival { sender_kind: SenderKind::Bot, is_private: false }, 35);
+        assert_eq!(t.awaiting_since, Some(10), "a note or a bot is no reply");
+        let (t, _) = on_message(t, Arrival { sender_kind: SenderKind::Agent, is_private: false }, 40);
+        assert_eq!(t.awaiting_since, None);
+        let (t, _) = on_message(t, visitor, 50);
+        assert_eq!(t.awaiting_since, Some(50));
     }
 
     fn arrive(kind: SenderKind, private: bool) -> Arrival {

@@ -35,6 +35,11 @@ impl SlaPolicy {
     async fn first_response_seconds(&self) -> Option<i32> {
         self.0.first_response_seconds.map(|s| s as i32)
     }
+    /// Each later visitor message the team has not answered yet (after the first
+    /// response) is due a reply this long after it.
+    async fn next_response_seconds(&self) -> Option<i32> {
+        self.0.next_response_seconds.map(|s| s as i32)
+    }
     /// The conversation is due to be resolved this long after it starts waiting.
     async fn resolution_seconds(&self) -> Option<i32> {
         self.0.resolution_seconds.map(|s| s as i32)
@@ -54,8 +59,10 @@ pub struct SlaPolicyInput {
     pub name: String,
     pub department_id: Option<ID>,
     pub priority: Option<Priority>,
-    /// 60 seconds to 30 days; at least one of the two targets.
+    /// 60 seconds to 30 days; at least one of the three targets.
     pub first_response_seconds: Option<i32>,
+    /// 60 seconds to 30 days.
+    pub next_response_seconds: Option<i32>,
     /// 60 seconds to 30 days.
     pub resolution_seconds: Option<i32>,
     /// Count only the website's business hours (default true).
@@ -69,6 +76,7 @@ impl SlaPolicyInput {
             department_id: self.department_id.as_ref().map(|d| d.as_str()),
             priority: self.priority.map(Priority::rank),
             first_response_seconds: self.first_response_seconds.map(i64::from),
+            next_response_seconds: self.next_response_seconds.map(i64::from),
             resolution_seconds: self.resolution_seconds.map(i64::from),
             business_hours: self.business_hours.unwrap_or(true),
         }

@@ -68,7 +68,7 @@ fn conversation_event(item: ConversationLive) -> ConversationEvent {
             message_id: ID(message_id),
             seq: seq as i32,
         }),
-        ConversationLive::Updated(c) => ConversationEvent::ConversationUpdated(ConversationUpdated { conversation: Conversation(c) }),
+        ConversationLive::Updated(c) => ConversationEvent::ConversationUpdated(ConversationUpdated { conversation: Conversation(*c) }),
     }
 }
 

@@ -76,7 +76,7 @@ macro_rules! conversation_json {
             $f,
             "(id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, \
              created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, \
-             first_response_due_at, resolution_due_at)"
+             first_response_due_at, resolution_due_at, awaiting_since, next_response_seconds, next_response_due_at)"
         )
     };
 }
@@ -124,7 +124,7 @@ macro_rules! sqlite_update {
         concat!(
             "update conversations set last_seq = x.value->>1, updated_at = x.value->>2, last_activity_at = x.value->>2, \
              last_message_preview = x.value->>3, queued = x.value->>4, status = x.value->>5, resolved_at = x.value->>6, \
-             first_response_at = x.value->>7 from json_each(",
+             first_response_at = x.value->>7, awaiting_since = x.value->>8 from json_each(",
             $p,
             ") as x where conversations.id = x.value->>0"
         )
@@ -175,7 +175,7 @@ const POSTGRES_SQL: BatchSql = BatchSql {
     insert_with_jobs: concat!("with m as (", postgres_insert!(), ") ", insert_jobs_json!(postgres, "$2")),
     update: "update conversations c set last_seq = (x->>1)::bigint, updated_at = (x->>2)::bigint, last_activity_at = (x->>2)::bigint, \
              last_message_preview = x->>3, queued = (x->>4)::boolean, status = x->>5, resolved_at = (x->>6)::bigint, \
-             first_response_at = (x->>7)::bigint from json_array_elements($1::json) x where c.id = x->>0",
+             first_response_at = (x->>7)::bigint, awaiting_since = (x->>8)::bigint from json_array_elements($1::json) x where c.id = x->>0",
 };
 
 fn json<T: Serialize>(rows: &[T]) -> String {
@@ -303,7 +303,9 @@ impl<'a> Plan<'a> {
         let changed: Vec<_> = conversations
             .values()
             .filter(|c| self.touched.contains(c.id.as_str()))
-            .map(|c| (&c.id, c.last_seq, c.updated_at, &c.last_message_preview, c.queued, c.status.as_str(), c.resolved_at, c.first_response_at))
+            .map(|c| {
+                (&c.id, c.last_seq, c.updated_at, &c.last_message_preview, c.queued, c.status.as_str(), c.resolved_at, c.first_response_at, c.awaiting_since)
+            })
             .collect();
         json(&changed)
     }
@@ -311,7 +313,14 @@ impl<'a> Plan<'a> {
 
 /// The part of a conversation the domain's rules read and write.
 fn thread_of(c: &ConversationRow) -> Thread {
-    Thread { status: c.status, last_seq: c.last_seq, queued: c.queued, first_response_at: c.first_response_at, resolved_at: c.resolved_at }
+    Thread {
+        status: c.status,
+        last_seq: c.last_seq,
+        queued: c.queued,
+        first_response_at: c.first_response_at,
+        resolved_at: c.resolved_at,
+        awaiting_since: c.awaiting_since,
+    }
 }
 
 fn apply(c: &mut ConversationRow, t: Thread) {
@@ -319,6 +328,7 @@ fn apply(c: &mut ConversationRow, t: Thread) {
     c.last_seq = t.last_seq;
     c.queued = t.queued;
     c.first_response_at = t.first_response_at;
+    c.awaiting_since = t.awaiting_since;
     c.resolved_at = t.resolved_at;
 }
 

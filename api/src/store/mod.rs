@@ -92,7 +92,7 @@ pub use router::{ReassignJob, RoutingPatch, RoutingSettingsRow, REASSIGN};
 pub use rows::*;
 pub use rules::{RuleRow, RuleWrite};
 pub use schedule::ScheduleRow;
-pub use sla::{SlaPolicyRow, SlaWrite};
+pub use sla::{SlaDue, SlaPolicyRow, SlaWrite};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 
 use std::path::Path;

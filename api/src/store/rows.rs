@@ -201,6 +201,16 @@ pub struct ConversationRow {
     /// When it is due to be resolved under its SLA policy.
     #[serde(default)]
     pub resolution_due_at: Option<i64>,
+    /// Since when the visitor waits for a reply (their first message after the team's
+    /// last public reply).
+    #[serde(default)]
+    pub awaiting_since: Option<i64>,
+    /// Its SLA policy's next-response target, in seconds.
+    #[serde(default)]
+    pub next_response_seconds: Option<i64>,
+    /// When the reply to `awaiting_since` is due under its SLA policy.
+    #[serde(default)]
+    pub next_response_due_at: Option<i64>,
 }
 
 /// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
@@ -266,7 +276,7 @@ macro_rules! visitor_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, first_response_due_at, resolution_due_at"
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, first_response_due_at, resolution_due_at, awaiting_since, next_response_seconds, next_response_due_at"
     };
 }
 macro_rules! message_cols {

@@ -46,6 +46,7 @@ const STAFF_ONLY: &[&str] = &[
     "Conversation.tags",
     "Conversation.firstResponseDueAt",
     "Conversation.resolutionDueAt",
+    "Conversation.nextResponseDueAt",
     "Conversation.slaStatus",
     "Visitor.currentUrl",
     "Visitor.pageViews",

@@ -657,7 +657,9 @@ async fn sla_due_times_follow_the_most_specific_policy_and_business_hours() {
     assert_eq!(app.err(Some(&owner.token), create, json!({ "i": { "name": "S", "departmentId": theirs, "firstResponseSeconds": 600 } })).await, "NOT_FOUND");
 
     // Around the clock for everyone: an hour to answer, a day to resolve.
-    sla_policy(&app, &owner, json!({ "name": "Everyone", "firstResponseSeconds": 3600, "resolutionSeconds": 86_400, "businessHours": false })).await;
+    let everyone =
+        json!({ "name": "Everyone", "firstResponseSeconds": 3600, "nextResponseSeconds": 1800, "resolutionSeconds": 86_400, "businessHours": false });
+    sla_policy(&app, &owner, everyone).await;
     let urgent = sla_policy(&app, &owner, json!({ "name": "Urgent", "priority": "URGENT", "firstResponseSeconds": 300, "businessHours": false })).await;
     assert_eq!(urgent["priority"], "URGENT");
     let before = chinwag::time::now_ms();
@@ -693,6 +695,32 @@ async fn sla_due_times_follow_the_most_specific_policy_and_business_hours() {
     app.send(&owner.token, &c, "On it!").await;
     assert_eq!(app.ok(Some(&owner.token), SLA, json!({ "c": c })).await["conversation"]["slaStatus"], "MET");
 
+    // The next response: each visitor message after the team's reply waits at most 30
+    // minutes (the everyone policy); a reply ends the wait.
+    let (v3, c3) = chat(&app, &site, "a first question").await;
+    app.send(&owner.token, &c3, "Answered").await;
+    let next = "query($c: ID!) { conversation(id: $c) { nextResponseDueAt slaStatus } }";
+    assert_eq!(app.ok(Some(&owner.token), next, json!({ "c": c3 })).await["conversation"]["nextResponseDueAt"], Value::Null);
+    let asked = chinwag::time::now_ms();
+    app.send(&v3.token, &c3, "and a second one").await;
+    app.send(&v3.token, &c3, "hello?").await;
+    let mut waiting = Value::Null;
+    for _ in 0..100 {
+        waiting = app.ok(Some(&owner.token), next, json!({ "c": c3 })).await["conversation"].clone();
+        if !waiting["nextResponseDueAt"].is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let due = ms(&waiting["nextResponseDueAt"]);
+    assert!((asked + 1_800_000..asked + 1_800_000 + 2_000).contains(&due), "from the first unanswered message: {waiting}");
+    assert_eq!(waiting["slaStatus"], "ON_TRACK");
+    app.send_raw(&owner.token, &c3, "a note is no reply", None, true).await;
+    assert_eq!(app.ok(Some(&owner.token), next, json!({ "c": c3 })).await["conversation"]["nextResponseDueAt"], waiting["nextResponseDueAt"]);
+    app.send(&owner.token, &c3, "Answered again").await;
+    let done = app.ok(Some(&owner.token), next, json!({ "c": c3 })).await["conversation"].clone();
+    assert_eq!(done, json!({ "nextResponseDueAt": null, "slaStatus": "ON_TRACK" }), "answered; the resolution target is still open");
+
     // A department's policy in business hours: open only two days from now, 09:00-17:00
     // UTC, so an hour's target falls due at 10:00 that day.
     let day = jiff::Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date().checked_add(jiff::Span::new().days(2)).unwrap();
@@ -712,6 +740,7 @@ async fn sla_due_times_follow_the_most_specific_policy_and_business_hours() {
     assert_eq!(list["slaPolicies"], json!([{ "name": "Everyone" }, { "name": "Urgent" }, { "name": "Sales" }]));
     // At most 20 per organization.
     for i in 3..20 {
+        // (Three policies so far.)
         sla_policy(&app, &owner, json!({ "name": format!("P{i}"), "resolutionSeconds": 86_400 })).await;
     }
     assert_eq!(app.err(Some(&owner.token), create, json!({ "i": { "name": "One too many", "resolutionSeconds": 600 } })).await, "BAD_USER_INPUT");

@@ -37,7 +37,8 @@ async fn what_the_store_persists_over_random_histories_equals_the_domain_rules()
         let mut rng = Rng(seed);
         let v = app.visitor(&site).await;
         let conv = app.start_conversation(&v, None).await;
-        let mut model = Thread { status: ConversationStatus::Open, last_seq: 0, queued: false, first_response_at: None, resolved_at: None };
+        let mut model =
+            Thread { status: ConversationStatus::Open, last_seq: 0, queued: false, first_response_at: None, resolved_at: None, awaiting_since: None };
         let mut preview: Option<String> = None;
         let mut history = Vec::new();
         for step in 0..24 {

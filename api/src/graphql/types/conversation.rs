@@ -178,6 +178,11 @@ impl Conversation {
     async fn first_response_due_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
         self.0.first_response_due_at.filter(|_| is_staff(ctx)).map(DateTime)
     }
+    /// When the team's reply to the visitor's waiting message is due under its SLA
+    /// policy (staff): after the first response, while the visitor waits.
+    async fn next_response_due_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        crate::app::next_response_due(&self.0).filter(|_| is_staff(ctx)).map(DateTime)
+    }
     /// When it is due to be resolved under its SLA policy (staff).
     async fn resolution_due_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
         self.0.resolution_due_at.filter(|_| is_staff(ctx)).map(DateTime)

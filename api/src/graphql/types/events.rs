@@ -27,6 +27,8 @@ pub struct ConversationUpdated {
 }
 
 /// Events of one conversation.
+// One per event, built and written out at once: its size does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Union)]
 pub enum ConversationEvent {
     MessageAdded(MessageAdded),
