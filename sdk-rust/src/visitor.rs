@@ -353,7 +353,7 @@ impl VisitorClient {
     /// Sets (`set`: key and value) and removes (`remove`) the visitor's own attributes:
     /// a cart, what the page is about. Agents see them as the browser's, never as the
     /// site server's (`setVisitorAttributes` in the API sets those). At most 20 at
-    /// once and 50 in all; keys are letters, digits, `_`, `-` and `.`.
+    /// once and 50 in all; keys are 1 to 40 letters, digits, `_` and `-`.
     ///
     /// ```no_run
     /// # async fn demo(chat: chinwag_sdk::VisitorClient) -> Result<(), chinwag_sdk::Error> {

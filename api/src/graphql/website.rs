@@ -112,7 +112,7 @@ pub struct SetVisitorAttributesInput {
     pub website_id: ID,
     /// The site's own user id (what identity verification signs).
     pub external_id: String,
-    /// Set (at most 20 at once; keys are letters, digits, `_`, `-`, `.`).
+    /// Set (at most 20 at once; keys are 1 to 40 letters, digits, `_` and `-`).
     pub attributes: Option<Vec<VisitorAttributeInput>>,
     /// Keys to remove.
     pub remove: Option<Vec<String>>,
