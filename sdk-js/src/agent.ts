@@ -22,8 +22,10 @@ import {
   ConversationsDocument,
   CreateCannedResponseDocument,
   CreateRoutingRuleDocument,
+  CreateSlaPolicyDocument,
   DeleteCannedResponseDocument,
   DeleteRoutingRuleDocument,
+  DeleteSlaPolicyDocument,
   DeleteWebsiteDocument,
   DepartmentsDocument,
   InboxEventsDocument,
@@ -40,9 +42,11 @@ import {
   SetConversationTagsDocument,
   SetDepartmentAssignmentDocument,
   SignUpDocument,
+  SlaPoliciesDocument,
   UpdateCannedResponseDocument,
   UpdateRoutingRuleDocument,
   UpdateRoutingSettingsDocument,
+  UpdateSlaPolicyDocument,
 } from './generated/documents.js';
 import type {
   AgentStatus,
@@ -54,6 +58,7 @@ import type {
   RoutingRuleInput,
   RoutingSettingsInput,
   SignUpInput,
+  SlaPolicyInput,
   UpdateCannedResponseInput,
 } from './generated/types.js';
 import type {
@@ -67,6 +72,7 @@ import type {
   Page,
   RoutingRule,
   RoutingSettings,
+  SlaPolicy,
 } from './types.js';
 import type { History, HistoryOptions } from './visitor.js';
 import { load, save, type TokenStorage } from './util.js';
@@ -236,6 +242,33 @@ export interface AgentClient extends BaseClient {
    * Returns them in their new order.
    */
   orderRoutingRules(ids: string[]): Promise<RoutingRule[]>;
+  /**
+   * The organization's SLA policies (docs/routing.md, "SLA policies"), oldest first. Any
+   * agent may read them. A conversation's `firstResponseDueAt`, `nextResponseDueAt`,
+   * `resolutionDueAt` and `slaStatus` come from the most specific policy that fits it.
+   */
+  slaPolicies(): Promise<SlaPolicy[]>;
+  /**
+   * Adds an SLA policy (owners and admins; others get `FORBIDDEN`). `departmentId` and
+   * `priority` left out mean every department and every priority; each target (first
+   * response, next response, resolution) is 60 seconds to 30 days, at least one of them;
+   * `businessHours` defaults to `true`. An organization has at most 20 policies. Anything
+   * else is `BAD_USER_INPUT` and changes nothing. It applies to conversations that start
+   * waiting from now on (and to those whose priority or department changes).
+   *
+   * @example
+   * ```ts
+   * await agent.createSlaPolicy({ name: 'Sales', departmentId: sales.id, firstResponseSeconds: 15 * 60 })
+   * ```
+   */
+  createSlaPolicy(input: SlaPolicyInput): Promise<SlaPolicy>;
+  /**
+   * Replaces a policy's name, scope and targets (owners and admins). Conversations keep
+   * the due times they were given.
+   */
+  updateSlaPolicy(id: string, input: SlaPolicyInput): Promise<SlaPolicy>;
+  /** Deletes a policy (owners and admins); conversations keep the due times they were given. */
+  deleteSlaPolicy(id: string): Promise<boolean>;
   /**
    * Deletes a website for good (owners, admins, and API keys with `WEBSITES_MANAGE` that
    * see it; docs/privacy.md, "Deleting a website"). At once its widget key and identity
@@ -413,6 +446,10 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     updateRoutingRule: (id, input) => rootField(http(UpdateRoutingRuleDocument, { id, input })),
     deleteRoutingRule: (id) => rootField(http(DeleteRoutingRuleDocument, { id })),
     orderRoutingRules: (ids) => rootField(http(OrderRoutingRulesDocument, { ids })),
+    slaPolicies: () => rootField(http(SlaPoliciesDocument)),
+    createSlaPolicy: (input) => rootField(http(CreateSlaPolicyDocument, { input })),
+    updateSlaPolicy: (id, input) => rootField(http(UpdateSlaPolicyDocument, { id, input })),
+    deleteSlaPolicy: (id) => rootField(http(DeleteSlaPolicyDocument, { id })),
     deleteWebsite: async (id) => {
       await http(DeleteWebsiteDocument, { id });
     },

@@ -13,6 +13,7 @@ import type {
   RoutingRuleFieldsFragment,
   RoutingSettingsFieldsFragment,
   SetAgentCapacityMutation,
+  SlaPolicyFieldsFragment,
   TypingFieldsFragment,
   VisitorConversationFieldsFragment,
   VisitorFieldsFragment,
@@ -53,6 +54,11 @@ export type RoutingSettings = RoutingSettingsFieldsFragment;
  * whose `conditions` all hold applies its `actions` (department, priority, tags).
  */
 export type RoutingRule = RoutingRuleFieldsFragment;
+/**
+ * An SLA policy: first-response, next-response and resolution targets, in seconds, for
+ * the conversations of a department and/or a priority (`null`: every one).
+ */
+export type SlaPolicy = SlaPolicyFieldsFragment;
 /** A saved reply. */
 export type CannedResponse = CannedResponseFieldsFragment;
 /** A site the widget is installed on. */

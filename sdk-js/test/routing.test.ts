@@ -18,11 +18,17 @@ describe('routing', () => {
       defaultCapacity: expect.any(Number),
       pendingCounts: expect.any(Boolean),
       offlineGraceSeconds: 60,
+      reassignAfterSeconds: 0,
     });
     const set = await owner.updateRoutingSettings({ assignment: 'ROUND_ROBIN', defaultCapacity: 3, pendingCounts: true });
     expect(set).toMatchObject({ assignment: 'ROUND_ROBIN', defaultCapacity: 3, pendingCounts: true, offlineGraceSeconds: 60 });
 
-    for (const input of [{ defaultCapacity: 0 }, { defaultCapacity: 101 }, { offlineGraceSeconds: 3601 }]) {
+    for (const input of [
+      { defaultCapacity: 0 },
+      { defaultCapacity: 101 },
+      { offlineGraceSeconds: 3601 },
+      { reassignAfterSeconds: 5 },
+    ]) {
       const e = await failure(owner.updateRoutingSettings({ assignment: 'LEAST_BUSY', ...input }));
       expect(isChinwagError(e, 'BAD_USER_INPUT'), String(e)).toBe(true);
     }
@@ -157,5 +163,35 @@ describe('routing rules and tags', () => {
     const bad = await failure(owner.setConversationTags(id, ['x'.repeat(41)]));
     expect(isChinwagError(bad, 'BAD_USER_INPUT')).toBe(true);
     expect((await owner.conversations({ filter: { tag: 'refund' } })).nodes[0]?.tags).toEqual(['refund', 'sales']);
+  });
+
+  it('manages SLA policies; a waiting chat gets due times and a status, met by the first reply', async () => {
+    const { owner, websiteKey } = await organization();
+    const policy = await owner.createSlaPolicy({ name: 'Everyone', firstResponseSeconds: 120, businessHours: false });
+    expect(policy).toMatchObject({
+      name: 'Everyone',
+      department: null,
+      priority: null,
+      firstResponseSeconds: 120,
+      resolutionSeconds: null,
+      businessHours: false,
+    });
+    const urgent = await owner.updateSlaPolicy(policy.id, { name: 'Urgent', priority: 'URGENT', resolutionSeconds: 3600 });
+    expect(urgent).toMatchObject({ name: 'Urgent', priority: 'URGENT', firstResponseSeconds: null, resolutionSeconds: 3600 });
+    for (const input of [{ name: 'No target' }, { name: 'Too short', firstResponseSeconds: 59 }]) {
+      expect(isChinwagError(await failure(owner.createSlaPolicy(input)), 'BAD_USER_INPUT')).toBe(true);
+    }
+    expect(await owner.deleteSlaPolicy(urgent.id)).toBe(true);
+    expect(await owner.slaPolicies()).toEqual([]);
+
+    await owner.createSlaPolicy({ name: 'Everyone', firstResponseSeconds: 120, businessHours: false });
+    const { id } = await visitorClient(websiteKey).startConversation('Is anyone there?');
+    const due = await until(async () => {
+      const c = (await owner.conversations()).nodes.find((x) => x.id === id);
+      return c?.firstResponseDueAt ? c : null;
+    }, 'the due time');
+    expect(due?.slaStatus).toBe('NEAR'); // two minutes is within ten
+    await owner.sendMessage(id, 'Here!');
+    await until(async () => (await owner.conversations()).nodes.find((x) => x.id === id)?.slaStatus === 'MET', 'the target met');
   });
 });
