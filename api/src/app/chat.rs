@@ -145,6 +145,24 @@ impl App {
             return Ok((out.message, out.conversation));
         }
         self.metrics.commit_ms.observe(started.elapsed().as_secs_f64() * 1000.0);
+        // An agent answering a chat nobody has takes it: it leaves the line (and the
+        // visitor's "#2 in line"), and counts against their capacity. Before the events,
+        // so subscribers learn it with the message's own update.
+        let mut out = out;
+        if sender_kind == SenderKind::Agent
+            && !out.message.is_private
+            && out.conversation.assignee_id.is_none()
+            && out.conversation.status == ConversationStatus::Open
+        {
+            match self.store.take_on_reply(&out.conversation.id, sender_id).await {
+                Ok(Some(row)) => {
+                    out.conversation = row;
+                    out.conversation_changed = true;
+                }
+                Ok(None) => {}
+                Err(e) => tracing::warn!(error = ?e, "assigning a chat to the agent who answered it"),
+            }
+        }
         let conv = &out.conversation;
         let topic = conversation_topic(&conv.id);
         if let Some(was_private) = self.typing.stop(&conv.id, sender_id) {

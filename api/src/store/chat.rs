@@ -335,6 +335,23 @@ impl Store {
         })
     }
 
+    /// Gives an open conversation nobody has to the agent who just answered it (a
+    /// person's assignment); `None` when it has an assignee or is not open.
+    pub async fn take_on_reply(&self, id: &str, agent_id: &str) -> StoreResult<Option<ConversationRow>> {
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set assignee_id = $1, updated_at = $2, waiting_since = null, routed_by = null \
+                 where id = $3 and assignee_id is null and status = 'open' returning ",
+                conversation_cols!()
+            ))
+            .bind(agent_id)
+            .bind(now_ms())
+            .bind(id)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
     pub async fn set_conversation_status(&self, org_id: &str, id: &str, status: ConversationStatus) -> StoreResult<ConversationRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {

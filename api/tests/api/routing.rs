@@ -750,3 +750,27 @@ async fn sla_due_times_follow_the_most_specific_policy_and_business_hours() {
     assert_eq!(app.ok(Some(&owner.token), del, json!({ "id": dep["id"] })).await["deleteSlaPolicy"], true);
     assert_eq!(app.err(Some(&owner.token), del, json!({ "id": dep["id"] })).await, "NOT_FOUND");
 }
+
+/// An agent who answers a chat nobody has takes it (it leaves the line); a note does not;
+/// a colleague's later reply does not take it over.
+#[tokio::test]
+async fn answering_a_waiting_chat_takes_it() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (v, c) = chat(&app, &site, "anyone?").await;
+    let mut ws = app.ws(&v.token).await;
+    ws.subscribe("c", "subscription($c: ID!) { conversationEvents(conversationId: $c) { __typename ... on ConversationUpdated { conversation { queuePosition assigneeName } } } }", json!({ "c": c }))
+        .await;
+    app.send_raw(&bob.token, &c, "checking the order", None, true).await;
+    let conv = conversation(&app, &owner.token, &c).await;
+    assert_eq!((&conv["assignee"], &conv["queuePosition"]), (&Value::Null, &json!(1)), "a note takes nothing: {conv}");
+    app.send(&bob.token, &c, "Hi, Bob here").await;
+    let conv = conversation(&app, &owner.token, &c).await;
+    assert_eq!((&conv["assignee"]["id"], &conv["queuePosition"], &conv["routedBy"]), (&json!(bob.id), &Value::Null, &Value::Null), "{conv}");
+    let ev = next_of_type(&mut ws, "c", "conversationEvents", "ConversationUpdated").await;
+    assert_eq!(ev["conversation"], json!({ "queuePosition": null, "assigneeName": "Bob" }), "the visitor learns it at once");
+    app.send(&owner.token, &c, "Ann too").await;
+    assert_eq!(conversation(&app, &owner.token, &c).await["assignee"]["id"], json!(bob.id), "not taken over");
+}
