@@ -9,8 +9,8 @@ export default defineConfig({
     // What the browser shows is awaited with a deadline, never a fixed sleep; the
     // deadline is generous for a loaded two-core machine.
     expect: { poll: { timeout: 10_000 } },
-    // Two cores are shared by the server, Chromium and the tests: one file at a time, so
-    // the timing test measures the widget rather than the neighbours.
+    // Two cores are shared by the server, Chromium and the tests: one file at a time. (No
+    // test times anything: `npm run bench:open` measures the opening.)
     fileParallelism: false,
     pool: 'forks',
   },

@@ -4,24 +4,10 @@
  * "seen" both ways, safe links, the unread badge and sound, a returning visitor, the
  * rating prompt and several conversations.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { AgentClient } from '@chinwag/sdk';
 import type { Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
-import {
-  listen,
-  newContext,
-  openChat,
-  openShop,
-  organization,
-  RESULTS,
-  say,
-  shopUrl,
-  until,
-  useBrowser,
-  widget,
-} from './fixture.js';
+import { listen, newContext, openChat, openShop, organization, say, shopUrl, until, useBrowser, widget } from './fixture.js';
 
 useBrowser();
 
@@ -465,44 +451,22 @@ describe('the widget on a customer page', () => {
     agent.close();
   });
 
-  it('opens to an interactive chat in under 300 ms (the median of five)', async () => {
+  it('opens to a chat the visitor can type in and send from, on a first visit and when they return', async () => {
+    // How fast it opens is measured by `npm run bench:open` (docs/benchmarks.md), not here.
     const { websiteKey } = await organization();
-    /** From the click on the launcher to the composer focused in the visible panel. */
-    const measure = (page: Page) =>
-      page.evaluate(
-        () =>
-          new Promise<number>((resolve) => {
-            const root = document.querySelector('chinwag-widget')!.shadowRoot!;
-            const start = performance.now();
-            root.querySelector<HTMLButtonElement>('.launcher')!.click();
-            const check = () =>
-              root.activeElement?.tagName === 'TEXTAREA' && !root.querySelector<HTMLElement>('.panel')!.hidden
-                ? resolve(performance.now() - start)
-                : requestAnimationFrame(check);
-            check();
-          }),
-      );
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-    const runs = { firstVisit: [] as number[], returning: [] as number[] };
-    // A first visit: a new browser profile each time, nothing cached, nothing prefetched
-    // (a real visitor's pointer on the launcher starts loading the panel earlier).
-    for (let i = 0; i < 5; i++) runs.firstVisit.push(await measure(await openShop(await newContext(), websiteKey)));
-    // A returning visitor: their latest conversation is fetched before the composer shows.
     const context = await newContext();
-    const page = await openShop(context, websiteKey);
-    await openChat(page);
-    await say(page, 'Hello');
-    await expect.poll(() => widget(page).root.locator('.row.me time').count()).toBe(1);
-    for (let i = 0; i < 5; i++) runs.returning.push(await measure(await openShop(context, websiteKey)));
-
-    const figures = { firstVisit: median(runs.firstVisit), returning: median(runs.returning), runs };
-    const ms = (xs: number[]) => xs.map((x) => x.toFixed(0)).join(', ');
-    console.log(
-      `open to interactive (median): first visit ${figures.firstVisit.toFixed(0)} ms [${ms(runs.firstVisit)}], returning ${figures.returning.toFixed(0)} ms [${ms(runs.returning)}]`,
-    );
-    mkdirSync(RESULTS, { recursive: true });
-    writeFileSync(join(RESULTS, 'open-to-interactive.json'), `${JSON.stringify(figures, null, 2)}\n`);
-    expect(figures.firstVisit).toBeLessThan(300);
-    expect(figures.returning).toBeLessThan(300);
+    // The second time, the page loads with the session the first message started.
+    for (const text of ['Hello', 'Hello again']) {
+      const page = await openShop(context, websiteKey);
+      const { panel, composer, root } = widget(page);
+      await openChat(page); // the composer has the focus
+      expect(await panel.isVisible()).toBe(true);
+      await page.keyboard.type(text);
+      expect(await composer.inputValue()).toBe(text);
+      await page.keyboard.press('Enter');
+      await expect.poll(() => root.locator('.row.me').last().textContent()).toContain(text);
+      await expect.poll(() => root.locator('.row.me').last().locator('time').count()).toBe(1); // stored
+      expect(await composer.inputValue()).toBe('');
+    }
   });
 });

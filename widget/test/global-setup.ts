@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { startServer, type TestServer } from '../../sdk-js/test/server.mjs';
-import { startPages, type Pages } from './pages.js';
+import { startPages, type Pages } from './pages.mjs';
 import { startSmtpSink, type SmtpSink } from './smtp.js';
 
 const dist = join(dirname(fileURLToPath(import.meta.url)), '..', 'dist');

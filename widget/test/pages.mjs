@@ -1,6 +1,7 @@
 /**
- * The customer's site for the browser tests: a small HTTP server on its own port (so its
- * origin differs from the chat server's) serving a shop page with the install snippet.
+ * The customer's site for the browser tests and the opening benchmark
+ * (`scripts/bench-open.mjs`): a small HTTP server on its own port (so its origin differs
+ * from the chat server's) serving a shop page with the install snippet.
  * `/shop?key=wk_...` takes options in the query:
  *
  * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`; `sound`: its
@@ -9,14 +10,11 @@
  * - `identify`: JSON for a `Chinwag('identify', ...)` queued before the script loads;
  * - `csp=1`: a strict Content-Security-Policy (no inline styles; scripts and connections
  *   only to the page itself and the chat server).
+ *
+ * Plain JavaScript, so that the benchmark, a Node script, imports it as it is; its types
+ * are in `pages.d.mts`.
  */
 import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-
-export interface Pages {
-  url: string;
-  close(): Promise<void>;
-}
 
 /** Rules that would wreck a widget living in the page's own DOM. */
 export const HOSTILE_CSS = `
@@ -37,14 +35,15 @@ export const HOSTILE_CSS = `
   svg { width: 400px !important; height: 400px !important; fill: #f0f !important; stroke: #0ff !important; }
 `;
 
-const escapeAttr = (s: string) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+const escapeAttr = (s) => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 
-function shop(chinwag: string, q: URLSearchParams): string {
+/** The shop page for the query `q`, the widget's script from `chinwag` (an origin). */
+function shop(chinwag, q) {
   const key = q.get('key') ?? '';
   const identify = q.get('identify');
   // The snippet's own attributes, each from the query parameter of its name.
   const data = ['locale', 'sound', 'position']
-    .map((name) => (q.get(name) ? ` data-${name}="${escapeAttr(q.get(name)!)}"` : ''))
+    .map((name) => (q.get(name) ? ` data-${name}="${escapeAttr(q.get(name))}"` : ''))
     .join('');
   return `<!doctype html>
 <html lang="${escapeAttr(q.get('lang') ?? 'en')}">
@@ -69,11 +68,11 @@ ${identify ? `Chinwag('identify', ${JSON.stringify(JSON.parse(identify)).replace
 }
 
 /** Serves the shop page, installing the widget from `chinwag` (an origin). */
-export async function startPages(chinwag: string): Promise<Pages> {
+export async function startPages(chinwag) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://pages');
     if (url.pathname !== '/shop') return void res.writeHead(404).end('not found');
-    const headers: Record<string, string> = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
+    const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
     if (url.searchParams.get('csp')) {
       const ws = chinwag.replace(/^http/, 'ws');
       headers['content-security-policy'] =
@@ -81,11 +80,11 @@ export async function startPages(chinwag: string): Promise<Pages> {
     }
     res.writeHead(200, headers).end(shop(chinwag, url.searchParams));
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as AddressInfo;
+  await new Promise((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address();
   return {
     // `localhost` rather than 127.0.0.1: another origin than the chat server's, by name and port.
     url: `http://localhost:${port}`,
-    close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
+    close: () => new Promise((r) => (server.closeAllConnections(), server.close(() => r()))),
   };
 }
