@@ -1,4 +1,12 @@
-/** Display helpers: names, times, browsers. */
+/** Display helpers: names, times, browsers, priorities. */
+import type { Priority } from '@chinwag/sdk';
+
+/** The priorities, lowest first, by name. */
+export const PRIORITIES: { value: Priority; label: string }[] = [
+  { value: 'NORMAL', label: 'Normal' },
+  { value: 'HIGH', label: 'High' },
+  { value: 'URGENT', label: 'Urgent' },
+];
 
 export function visitorName(v: { id: string; name: string | null; email?: string | null }): string {
   return v.name || v.email || `Visitor ${v.id.slice(-4)}`;

@@ -1,16 +1,18 @@
 /**
  * Routing (docs/routing.md): how waiting conversations get an agent. The organization's
  * mode (for conversations without a department), the default capacity, whether pending
- * chats count against it and the offline grace; then each department's mode and each
- * agent's capacity, so that a whole setup is one page (Departments and Team show the same
- * controls where those are managed), and the routing rules (`Rules.tsx`). Any agent may
- * look; owners and admins change it.
+ * chats count against it, the offline grace and when an unanswered chat is reassigned;
+ * then each department's mode and each agent's capacity, so that a whole setup is one page
+ * (Departments and Team show the same controls where those are managed), the routing
+ * rules (`Rules.tsx`) and the SLA policies (`Sla.tsx`). Any agent may look; owners and
+ * admins change it.
  */
 import type { AgentClient, Assignment, RoutingSettings } from '@chinwag/sdk';
 import { useState } from 'react';
 import { useDirectory, useServices } from '../directory';
 import { Link } from '../router';
 import { RulesSection } from './Rules';
+import { SlaSection } from './Sla';
 import { isAdmin, useMe } from '../session';
 import { Button, ErrorState, Loading, SelectField, TextField, errorMessage, toast, useAction, useLoad } from '../ui';
 
@@ -151,6 +153,7 @@ export function RoutingSection() {
         <RoutingForm key={JSON.stringify(s)} settings={s} readOnly={!admin} onSaved={settings.set} />
       </section>
       <RulesSection admin={admin} />
+      <SlaSection admin={admin} />
       <section className="panel">
         <h2>Departments</h2>
         <p className="muted">
@@ -242,17 +245,28 @@ function RoutingForm({
   const [capacity, setCapacity] = useState(String(settings.defaultCapacity));
   const [pendingCounts, setPendingCounts] = useState(settings.pendingCounts);
   const [grace, setGrace] = useState(String(settings.offlineGraceSeconds));
+  const [reassign, setReassign] = useState(settings.reassignAfterSeconds ? String(settings.reassignAfterSeconds) : '');
   const save = useAction(async () => {
     // The server checks the ranges (and says so); a value that is not a whole number
     // goes as one it refuses, so the message is the server's either way.
     const whole = (text: string) => (/^\s*-?\d+\s*$/.test(text) ? Number(text) : -1);
     const saved = await client
-      .updateRoutingSettings({ assignment, defaultCapacity: whole(capacity), pendingCounts, offlineGraceSeconds: whole(grace) })
+      .updateRoutingSettings({
+        assignment,
+        defaultCapacity: whole(capacity),
+        pendingCounts,
+        offlineGraceSeconds: whole(grace),
+        // Empty is never, as 0 is.
+        reassignAfterSeconds: reassign.trim() === '' ? 0 : whole(reassign),
+      })
       .catch((e: { code?: string; message?: string }) => {
         // The server names the input's fields; the form names them as its labels do.
         throw {
           ...e,
-          message: e.message?.replace('defaultCapacity', 'default capacity').replace('offlineGraceSeconds', 'offline grace'),
+          message: e.message
+            ?.replace('defaultCapacity', 'default capacity')
+            .replace('offlineGraceSeconds', 'offline grace')
+            .replace('reassignAfterSeconds', 'reassign after'),
         };
       });
     onSaved(saved);
@@ -301,6 +315,17 @@ function RoutingForm({
           value={grace}
           onChange={(e) => setGrace(e.target.value)}
           hint="How long an agent still counts as online after their last dashboard tab closed: 0 to 3600."
+        />
+        <TextField
+          label="Reassign unanswered chats after (seconds)"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={3600}
+          placeholder="Never"
+          value={reassign}
+          onChange={(e) => setReassign(e.target.value)}
+          hint="A chat the router gave an agent goes back to the line, for someone else, when they have not replied in this time: 10 to 3600, empty or 0 for never."
         />
         <div className="field">
           <label className="check">

@@ -16,7 +16,8 @@ import {
 } from '@chinwag/sdk';
 import { useState } from 'react';
 import { useDirectory, useServices } from '../directory';
-import { Badge, Button, Dialog, ErrorState, IconButton, Loading, SelectField, TextField, toast, useAction, useLoad } from '../ui';
+import { DeleteDialog, DepartmentField, EditForm, PriorityField, saveItem } from './editing';
+import { Badge, Button, ErrorState, IconButton, Loading, SelectField, TextField, toast, useAction, useLoad } from '../ui';
 
 /** What a condition can look at, as the form names it; `keyed` fields need the key of what they read. */
 const FIELDS: { value: RuleField; label: string; keyed?: string; flag?: boolean }[] = [
@@ -46,12 +47,6 @@ function operatorsFor(field: RuleField): RuleOperator[] {
   if (field === 'WEBSITE') return ['EQUALS', 'NOT_EQUALS', 'IN'];
   return ['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'STARTS_WITH', 'IN', 'IS_SET'];
 }
-
-const PRIORITIES: { value: Priority; label: string }[] = [
-  { value: 'NORMAL', label: 'Normal' },
-  { value: 'HIGH', label: 'High' },
-  { value: 'URGENT', label: 'Urgent' },
-];
 
 const fieldLabel = (f: RuleField) => FIELDS.find((x) => x.value === f)?.label ?? f;
 const operatorLabel = (o: RuleOperator) => OPERATORS.find((x) => x.value === o)?.label ?? o;
@@ -115,12 +110,6 @@ export function RulesSection({ admin }: { admin: boolean }) {
     ids.splice(index + by, 0, id!);
     void change.run(() => client.orderRoutingRules(ids), `${list[index]!.name} moved ${by < 0 ? 'up' : 'down'}`);
   };
-  const remove = useAction(async (rule: RoutingRule) => {
-    await client.deleteRoutingRule(rule.id);
-    setDeleting(null);
-    rules.reload();
-    toast(`${rule.name} deleted`);
-  });
 
   if (rules.error && !rules.data) return <ErrorState error={rules.error} retry={rules.reload} />;
   return (
@@ -219,26 +208,16 @@ export function RulesSection({ admin }: { admin: boolean }) {
             </Button>
           </div>
         ))}
-      <Dialog
-        open={!!deleting}
-        title={`Delete ${deleting?.name ?? ''}?`}
+      <DeleteDialog
+        item={deleting}
         onClose={() => setDeleting(null)}
-        footer={
-          <>
-            <Button onClick={() => setDeleting(null)}>Cancel</Button>
-            <Button variant="danger" busy={remove.busy} onClick={() => void remove.run(deleting!)}>
-              Delete
-            </Button>
-          </>
-        }
+        onDelete={async (rule) => {
+          await client.deleteRoutingRule(rule.id);
+          rules.reload();
+        }}
       >
         <p>New chats stop following this rule. Chats it routed keep their department, priority and tags.</p>
-        {remove.error && (
-          <p className="form-error" role="alert">
-            {remove.error}
-          </p>
-        )}
-      </Dialog>
+      </DeleteDialog>
     </section>
   );
 }
@@ -264,7 +243,6 @@ function RuleForm({
   onDone(saved: boolean): void;
 }) {
   const { client } = useServices();
-  const { departments } = useDirectory();
   const [name, setName] = useState(rule?.name ?? '');
   const [enabled, setEnabled] = useState(rule?.enabled ?? true);
   const [conditions, setConditions] = useState<ConditionRow[]>(() => rule?.conditions.map(conditionRow) ?? [conditionRow()]);
@@ -291,23 +269,18 @@ function RuleForm({
       }),
       actions: { departmentId: departmentId || null, priority: priority || null, tags: listOf(tags) },
     };
-    if (rule) await client.updateRoutingRule(rule.id, body);
-    else await client.createRoutingRule(body);
-    toast(rule ? `${body.name} saved` : `${body.name} added`);
-    onDone(true);
+    await saveItem(rule, body, { create: client.createRoutingRule, update: client.updateRoutingRule }, onDone);
   });
 
   return (
-    <form
-      className="rule-form stack"
-      noValidate
-      aria-label={rule ? `Edit ${rule.name}` : 'New rule'}
-      onSubmit={(e) => {
-        e.preventDefault();
-        void save.run();
-      }}
+    <EditForm
+      noun="rule"
+      editing={rule?.name ?? null}
+      busy={save.busy}
+      error={save.error}
+      onSubmit={() => void save.run()}
+      onCancel={() => onDone(false)}
     >
-      <h3>{rule ? `Edit ${rule.name}` : 'New rule'}</h3>
       <div className="grid-form">
         <TextField label="Name" value={name} maxLength={100} onChange={(e) => setName(e.target.value)} required />
         <div className="field">
@@ -405,22 +378,8 @@ function RuleForm({
       <fieldset className="fieldset">
         <legend>Then (at least one)</legend>
         <div className="grid-form">
-          <SelectField label="Department" value={departmentId} onChange={(e) => setDepartmentId(e.target.value)}>
-            <option value="">No change</option>
-            {departments.map((d) => (
-              <option key={d.id} value={d.id}>
-                {d.name}
-              </option>
-            ))}
-          </SelectField>
-          <SelectField label="Priority" value={priority} onChange={(e) => setPriority(e.target.value as Priority | '')}>
-            <option value="">No change</option>
-            {PRIORITIES.map((p) => (
-              <option key={p.value} value={p.value}>
-                {p.label}
-              </option>
-            ))}
-          </SelectField>
+          <DepartmentField value={departmentId} none="No change" onChange={setDepartmentId} />
+          <PriorityField value={priority} none="No change" onChange={setPriority} />
           <TextField
             label="Tags"
             hint="Added to the chat, separated by commas"
@@ -429,17 +388,6 @@ function RuleForm({
           />
         </div>
       </fieldset>
-      <div className="row-actions">
-        <Button type="submit" variant="primary" busy={save.busy}>
-          {rule ? 'Save rule' : 'Add rule'}
-        </Button>
-        <Button onClick={() => onDone(false)}>Cancel</Button>
-      </div>
-      {save.error && (
-        <p className="form-error" role="alert">
-          {save.error}
-        </p>
-      )}
-    </form>
+    </EditForm>
   );
 }

@@ -1,0 +1,161 @@
+/**
+ * The pieces of a settings list edited in place, shared by the routing rules (`Rules.tsx`)
+ * and the SLA policies (`Sla.tsx`): the form under the list with its Save and Cancel and the
+ * server's refusal under it, the department and priority selects, and the delete that asks
+ * first (its refusal shows in the dialog).
+ */
+import type { Priority } from '@chinwag/sdk';
+import type { ReactNode } from 'react';
+import { useDirectory } from '../directory';
+import { PRIORITIES } from '../inbox/format';
+import { Button, Dialog, SelectField, toast, useAction } from '../ui';
+
+/**
+ * Saves `body` as a new item, or over `existing`; then says so and closes the form
+ * (`onDone(true)`). A refusal throws, for the form's action to show.
+ */
+export async function saveItem<B extends { name: string }>(
+  existing: { id: string } | null,
+  body: B,
+  { create, update }: { create(body: B): Promise<unknown>; update(id: string, body: B): Promise<unknown> },
+  onDone: (saved: boolean) => void,
+) {
+  if (existing) await update(existing.id, body);
+  else await create(body);
+  toast(existing ? `${body.name} saved` : `${body.name} added`);
+  onDone(true);
+}
+
+/**
+ * The form of a new `noun` ("New rule", "Add rule"), or of the one named `editing` ("Edit
+ * Sales", "Save rule").
+ */
+export function EditForm({
+  noun,
+  editing,
+  busy,
+  error,
+  onSubmit,
+  onCancel,
+  children,
+}: {
+  noun: string;
+  editing: string | null;
+  busy: boolean;
+  error: string | null;
+  onSubmit(): void;
+  onCancel(): void;
+  children: ReactNode;
+}) {
+  const title = editing === null ? `New ${noun}` : `Edit ${editing}`;
+  return (
+    <form
+      className="rule-form stack"
+      noValidate
+      aria-label={title}
+      onSubmit={(e) => {
+        e.preventDefault();
+        onSubmit();
+      }}
+    >
+      <h3>{title}</h3>
+      {children}
+      <div className="row-actions">
+        <Button type="submit" variant="primary" busy={busy}>
+          {editing === null ? 'Add' : 'Save'} {noun}
+        </Button>
+        <Button onClick={onCancel}>Cancel</Button>
+      </div>
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
+
+/** The organization's departments, after an option for none (`none` names it). */
+export function DepartmentField({ value, none, onChange }: { value: string; none: string; onChange(id: string): void }) {
+  const { departments } = useDirectory();
+  return (
+    <SelectField label="Department" value={value} onChange={(e) => onChange(e.target.value)}>
+      <option value="">{none}</option>
+      {departments.map((d) => (
+        <option key={d.id} value={d.id}>
+          {d.name}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
+/** The priorities, after an option for none (`none` names it). */
+export function PriorityField({
+  value,
+  none,
+  onChange,
+}: {
+  value: Priority | '';
+  none: string;
+  onChange(p: Priority | ''): void;
+}) {
+  return (
+    <SelectField label="Priority" value={value} onChange={(e) => onChange(e.target.value as Priority | '')}>
+      <option value="">{none}</option>
+      {PRIORITIES.map((p) => (
+        <option key={p.value} value={p.value}>
+          {p.label}
+        </option>
+      ))}
+    </SelectField>
+  );
+}
+
+/**
+ * "Delete X?", open while `item` is set: `children` say what deleting it does; Delete runs
+ * `onDelete`, then says so and closes; a refusal stays in the dialog until it closes.
+ */
+export function DeleteDialog<T extends { name: string }>({
+  item,
+  onClose,
+  onDelete,
+  children,
+}: {
+  item: T | null;
+  onClose(): void;
+  onDelete(item: T): Promise<unknown>;
+  children: ReactNode;
+}) {
+  const remove = useAction(async (it: T) => {
+    await onDelete(it);
+    onClose();
+    toast(`${it.name} deleted`);
+  });
+  const close = () => {
+    remove.setError(null);
+    onClose();
+  };
+  return (
+    <Dialog
+      open={!!item}
+      title={`Delete ${item?.name ?? ''}?`}
+      onClose={close}
+      footer={
+        <>
+          <Button onClick={close}>Cancel</Button>
+          <Button variant="danger" busy={remove.busy} onClick={() => item && void remove.run(item)}>
+            Delete
+          </Button>
+        </>
+      }
+    >
+      {children}
+      {remove.error && (
+        <p className="form-error" role="alert">
+          {remove.error}
+        </p>
+      )}
+    </Dialog>
+  );
+}
