@@ -124,6 +124,8 @@ export interface VisitorDetails {
   id: string;
   name: string | null;
   email: string | null;
+  /** Signed by the site's server or confirmed by its owner (docs/api.md). */
+  emailVerified: boolean;
   externalId: string | null;
   userAgent: string | null;
   isOnline: boolean;
@@ -131,8 +133,8 @@ export interface VisitorDetails {
   currentUrl: string | null;
   /** Newest first. */
   pageViews: PageView[];
-  /** Pre-chat answers and attributes the site set. */
-  attributes: { key: string; value: string }[];
+  /** Pre-chat answers and attributes the browser set, and (`fromServer`) those the site's server set. */
+  attributes: { key: string; value: string; fromServer: boolean }[];
   createdAt: string;
   lastSeenAt: string;
 }
@@ -213,8 +215,8 @@ export const VisitorDetailsDocument = doc<
   },
   { id: string; websiteId: string }
 >(
-  `query VisitorDetails($id: ID!, $websiteId: ID!) { conversation(id: $id) { id visitor { id name email externalId userAgent isOnline
-  currentUrl pageViews(first: 10) { url title referrer viewedAt } attributes { key value } createdAt lastSeenAt } }
+  `query VisitorDetails($id: ID!, $websiteId: ID!) { conversation(id: $id) { id visitor { id name email emailVerified externalId userAgent isOnline
+  currentUrl pageViews(first: 10) { url title referrer viewedAt } attributes { key value fromServer } createdAt lastSeenAt } }
   website(id: $websiteId) { id name preChatFields { key label } } }`,
 );
 
@@ -278,7 +280,7 @@ export const UpdateProfileDocument = doc<
 >(`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${AGENT} } }`);
 
 const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
-department { id name } priority queuePosition routedBy tags lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
+department { id name } priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
 firstResponseAt resolvedAt isOffline`;
 
 /** A conversation as the queue shows it: the SDK's fields and whether it was left offline. */

@@ -1,7 +1,9 @@
 /**
  * One conversation, live: header with the actions (assign, transfer, pending, resolve,
- * reopen), its place in line while it waits and its priority (which an agent sets), the messages with typing and "Seen", and the composer. The SDK's
- * `LiveConversation` holds the state (history, optimistic sends, resume after a drop).
+ * reopen), its place in line and estimated wait while it waits, its SLA badge and its
+ * priority (which an agent sets), the messages with typing and "Seen", and the composer.
+ * The SDK's `LiveConversation` holds the state (history, optimistic sends, resume after a
+ * drop).
  */
 import type { AgentConversation, ChatMessage, ConversationState, LiveConversation, Priority } from '@chinwag/sdk';
 import {
@@ -34,7 +36,8 @@ import {
 import { Attachments, useAttachments } from './attachments';
 import { Composer, type ComposerHandle } from './Composer';
 import { OfflineMark, QueuePlace } from './Queue';
-import { visitorName, when } from './format';
+import { PRIORITIES, visitorName, when } from './format';
+import { SlaBadge, fresher } from './sla';
 import { VisitorPanel } from './VisitorPanel';
 
 export interface ConversationHandle {
@@ -100,6 +103,7 @@ export const Conversation = forwardRef<
   // Whether it was left offline (fixed at its start; the SDK's conversation leaves it out).
   const extras = useLoad(async () => (await client.request(ConversationExtrasDocument, { id })).conversation, [client, id]);
   const offline = extras.data?.id === id && extras.data.isOffline;
+  const inboxCopy = useInboxCopy(id);
 
   // Read what is on screen while the window has focus.
   useEffect(() => {
@@ -192,10 +196,12 @@ export const Conversation = forwardRef<
           <div className="conv-title" data-shrink="">
             <h2>{name}</h2>
             <p className="muted">
-              <StatusBadge status={c.status} /> <PrioritySelect conversation={c} /> {offline && <OfflineMark long />}{' '}
+              {/* The select first: the line ellipsizes at its end on a phone, and it must stay usable. */}
+              <PrioritySelect conversation={c} /> <StatusBadge status={c.status} />
+              <SlaBadge conversation={fresher(c, inboxCopy)} /> {offline && <OfflineMark long />}{' '}
               {c.assigneeName ? `Assigned to ${c.assigneeName}` : 'Unassigned'}
               {c.department && ` · ${c.department.name}`}{' '}
-              {c.queuePosition != null && !c.assignee && <QueuePlace n={c.queuePosition} />}
+              {c.queuePosition != null && !c.assignee && <QueuePlace n={c.queuePosition} wait={c.estimatedWaitSeconds} />}
               {c.tags.map((t) => (
                 <span key={t} className="tag">
                   {t}
@@ -228,13 +234,29 @@ export const Conversation = forwardRef<
   );
 });
 
-const PRIORITIES: { value: Priority; label: string }[] = [
-  { value: 'NORMAL', label: 'Normal priority' },
-  { value: 'HIGH', label: 'High priority' },
-  { value: 'URGENT', label: 'Urgent' },
-];
+/**
+ * The conversation as the inbox last heard of it: SLA due times are set, and targets
+ * become near or due, with an event to the inbox only (not to the conversation's own
+ * stream).
+ */
+function useInboxCopy(id: string) {
+  const { inbox } = useServices();
+  const [copy, setCopy] = useState<AgentConversation | null>(null);
+  useEffect(
+    () =>
+      inbox.listen((s) => {
+        if (s.kind === 'event' && 'conversation' in s.event && s.event.conversation.id === id) setCopy(s.event.conversation);
+      }),
+    [inbox, id],
+  );
+  return copy;
+}
 
-/** Sets the conversation's priority: higher ones are served first from the queue. */
+/**
+ * Sets the conversation's priority: higher ones are served first from the queue. Its
+ * options are one word ("Normal", not "Normal priority"), so that it fits whole in the
+ * header's one row on a phone (the title keeps 7rem there).
+ */
 function PrioritySelect({ conversation }: { conversation: AgentConversation }) {
   const { client } = useServices();
   const [busy, setBusy] = useState(false);
@@ -250,7 +272,7 @@ function PrioritySelect({ conversation }: { conversation: AgentConversation }) {
         try {
           // The live conversation hears of the change (ConversationUpdated) and re-renders.
           await client.setConversationPriority(conversation.id, e.target.value as Priority);
-          toast(PRIORITIES.find((p) => p.value === e.target.value)!.label);
+          toast(`${PRIORITIES.find((p) => p.value === e.target.value)!.label} priority`);
         } catch (err) {
           toast(errorMessage(err), 'error');
         } finally {

@@ -1,17 +1,19 @@
 /**
  * The inbox: the queue on the left, the open conversation (and visitor details) on the
- * right; on a phone one at a time. The URL holds the view, the status and the open
- * conversation (`inbox/mine/cnv_1?status=PENDING`), so reloads and links land right.
+ * right; on a phone one at a time. The URL holds the view, the status, the tag filter, the
+ * order and the open conversation (`inbox/mine/cnv_1?status=PENDING&tag=refund&sort=due`),
+ * so reloads and links land right. The search stays out of it: it is a passing look-up.
  */
 import type { ConversationStatus } from '@chinwag/sdk';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { useServices } from '../directory';
 import { navigate, useLocation } from '../router';
 import { useMe } from '../session';
 import { EmptyState } from '../ui';
 import { Conversation, type ConversationHandle } from './Conversation';
 import type { View } from './inbox';
-import { Queue, STATUSES, VIEWS } from './Queue';
+import { Queue, STATUSES, VIEWS, type Sort } from './Queue';
+import { byDue } from './sla';
 import { ShortcutHelp, useShortcuts } from './shortcuts';
 import { useQueue } from './useQueue';
 
@@ -22,26 +24,44 @@ export default function InboxPage() {
   const view = (VIEWS.find((v) => v.value === segments[1])?.value ?? 'unassigned') as View;
   const status = (STATUSES.find((s) => s.value === query.get('status'))?.value ?? 'OPEN') as ConversationStatus;
   const openId = segments[2] ?? null;
+  const tag = (query.get('tag') ?? '').trim().toLowerCase();
+  const sort: Sort = query.get('sort') === 'due' ? 'due' : 'activity';
+  const href = (id: string | null, v: View = view, s: ConversationStatus = status, t = tag, o: Sort = sort) => {
+    const q = new URLSearchParams();
+    if (s !== 'OPEN') q.set('status', s);
+    if (t) q.set('tag', t);
+    if (o !== 'activity') q.set('sort', o);
+    const qs = q.toString();
+    return `inbox/${v}${id ? `/${id}` : ''}${qs ? `?${qs}` : ''}`;
+  };
+
   const [searchText, setSearchText] = useState('');
   const [search, setSearch] = useState('');
-  const [tagText, setTagText] = useState('');
-  const [tag, setTag] = useState('');
+  // The tag box as typed; the URL has the filter in force, written once typing pauses.
+  const [tagText, setTagText] = useState(tag);
+  const [shownTag, setShownTag] = useState(tag);
+  if (tag !== shownTag) {
+    // The URL changed under the box (back, forward, a link): the box follows.
+    setShownTag(tag);
+    if (tagText.trim().toLowerCase() !== tag) setTagText(tag);
+  }
+  const latestHref = useRef(href);
+  latestHref.current = href;
   useEffect(() => {
     const t = setTimeout(() => {
       setSearch(searchText.trim());
-      setTag(tagText.trim().toLowerCase());
+      const next = tagText.trim().toLowerCase();
+      if (next !== tag) navigate(latestHref.current(openId, view, status, next), { replace: true });
     }, 250);
     return () => clearTimeout(t);
-  }, [searchText, tagText]);
+  }, [searchText, tagText, tag, openId, view, status]);
   const searchBox = useRef<HTMLInputElement>(null);
   const queue = useQueue(view, status, me.id, search, tag);
+  // Due first: what is loaded, sorted here (the server pages by latest activity).
+  const items = useMemo(() => (sort === 'due' ? [...queue.items].sort(byDue) : queue.items), [queue.items, sort]);
   const conv = useRef<ConversationHandle>(null);
   const [sidebar, setSidebar] = useState(() => matchMedia('(min-width: 1360px)').matches);
   const [help, setHelp] = useState(false);
-
-  const qs = status === 'OPEN' ? '' : `?status=${status}`;
-  const href = (id: string | null, v: View = view, s: ConversationStatus = status) =>
-    `inbox/${v}${id ? `/${id}` : ''}${s === 'OPEN' ? '' : `?status=${s}`}`;
 
   useEffect(() => {
     inbox.setOpen(openId);
@@ -49,9 +69,9 @@ export default function InboxPage() {
   }, [inbox, openId]);
 
   const step = (delta: number) => {
-    if (!queue.items.length) return;
-    const i = queue.items.findIndex((c) => c.id === openId);
-    const next = queue.items[Math.min(queue.items.length - 1, Math.max(0, i < 0 ? 0 : i + delta))];
+    if (!items.length) return;
+    const i = items.findIndex((c) => c.id === openId);
+    const next = items[Math.min(items.length - 1, Math.max(0, i < 0 ? 0 : i + delta))];
     if (next) navigate(href(next.id));
   };
 
@@ -79,7 +99,7 @@ export default function InboxPage() {
         view={view}
         status={status}
         openId={openId}
-        queue={queue}
+        queue={{ ...queue, items }}
         href={(id) => href(id)}
         onView={(v) => navigate(href(null, v))}
         onStatus={(s) => navigate(href(null, view, s))}
@@ -88,6 +108,8 @@ export default function InboxPage() {
         searchRef={searchBox}
         tag={tagText}
         onTag={setTagText}
+        sort={sort}
+        onSort={(o) => navigate(href(openId, view, status, tag, o), { replace: true })}
       />
       <div className="conv-area">
         {openId ? (
@@ -95,7 +117,7 @@ export default function InboxPage() {
             key={openId}
             ref={conv}
             id={openId}
-            onBack={() => navigate(`inbox/${view}${qs}`)}
+            onBack={() => navigate(href(null))}
             sidebarOpen={sidebar}
             onToggleSidebar={() => setSidebar((s) => !s)}
           />

@@ -1,7 +1,8 @@
 /**
- * The queue pane: views (unassigned, mine, all), status, how many chats wait for an agent
- * and for how long, and the live, virtualized list (a waiting chat shows its place in
- * line, and its priority when above normal).
+ * The queue pane: views (unassigned, mine, all), status, a tag filter and the order (latest
+ * activity, or SLA due time first), how many chats wait for an agent and for how long, and
+ * the live, virtualized list (a waiting chat shows its place in line and estimated wait,
+ * its priority when above normal, and any chat its SLA badge).
  */
 import type { ConversationStatus, Priority } from '@chinwag/sdk';
 import { useSyncExternalStore, type ReactNode, type RefObject } from 'react';
@@ -10,7 +11,8 @@ import { useServices } from '../directory';
 import { Link } from '../router';
 import { Avatar, Badge, Button, EmptyState, ErrorState, Icon, Loading, Segmented, Spinner } from '../ui';
 import type { View } from './inbox';
-import { visitorName, waitedFor, when } from './format';
+import { aboutWait, visitorName, waitedFor, when } from './format';
+import { SlaBadge } from './sla';
 import type { useQueue } from './useQueue';
 import { useNow, useWaiting, type Waiting } from './useWaiting';
 import { VirtualList } from './VirtualList';
@@ -19,6 +21,13 @@ export const VIEWS: { value: View; label: string }[] = [
   { value: 'unassigned', label: 'Unassigned' },
   { value: 'mine', label: 'Mine' },
   { value: 'all', label: 'All' },
+];
+
+/** How the list is ordered: `due` sorts what is loaded by the earliest open SLA due time. */
+export type Sort = 'activity' | 'due';
+export const SORTS: { value: Sort; label: string }[] = [
+  { value: 'activity', label: 'Latest activity' },
+  { value: 'due', label: 'Due first' },
 ];
 
 export const STATUSES: { value: ConversationStatus; label: string }[] = [
@@ -42,6 +51,8 @@ export function Queue({
   searchRef,
   tag,
   onTag,
+  sort,
+  onSort,
 }: {
   view: View;
   status: ConversationStatus;
@@ -56,6 +67,8 @@ export function Queue({
   /** Only conversations with this tag ('' for all). */
   tag: string;
   onTag(tag: string): void;
+  sort: Sort;
+  onSort(sort: Sort): void;
 }) {
   const { inbox } = useServices();
   useSyncExternalStore(inbox.onTally, inbox.version);
@@ -83,14 +96,26 @@ export function Queue({
             }}
           />
         </div>
-        <input
-          className="input input-sm queue-tag"
-          type="search"
-          value={tag}
-          placeholder="Tag"
-          aria-label="Filter by tag"
-          onChange={(e) => onTag(e.target.value)}
-        />
+        <div className="queue-filters">
+          <input
+            className="input input-sm queue-tag"
+            type="search"
+            value={tag}
+            placeholder="Tag"
+            aria-label="Filter by tag"
+            onChange={(e) => onTag(e.target.value)}
+          />
+          <label className="queue-sort">
+            Sort:{' '}
+            <select className="input input-sm" value={sort} onChange={(e) => onSort(e.target.value as Sort)}>
+              {SORTS.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label.toLowerCase()}
+                </option>
+              ))}
+            </select>
+          </label>
+        </div>
         <Segmented label="View" value={view} options={VIEWS} onChange={onView} />
         <Segmented label="Status" value={status} options={STATUSES} onChange={onStatus} />
         <WaitingSummary waiting={waiting} />
@@ -116,7 +141,11 @@ export function Queue({
           href={href}
           openId={openId}
           unread={inbox.unread}
-          place={(c) => (waiting.loaded ? (waiting.positions.get(c.id) ?? null) : c.queuePosition)}
+          place={(c) =>
+            waiting.loaded
+              ? { n: waiting.positions.get(c.id) ?? null, wait: waiting.waits.get(c.id) ?? null }
+              : { n: c.queuePosition, wait: c.estimatedWaitSeconds }
+          }
           onEndReached={queue.hasMore ? queue.loadMore : undefined}
           footer={
             queue.loadingMore ? (
@@ -152,8 +181,8 @@ function VirtualRows({
   openId: string | null;
   href(id: string): string;
   unread(id: string): number;
-  /** Its place in line while it waits for an agent. */
-  place(c: QueueConversation): number | null;
+  /** Its place in line while it waits for an agent, and about how long it still waits. */
+  place(c: QueueConversation): { n: number | null; wait: number | null };
   onEndReached?: () => void;
   footer: ReactNode;
 }) {
@@ -185,7 +214,8 @@ function VirtualRows({
               </span>
               <span className="row-preview">{c.lastMessagePreview ?? 'No messages yet'}</span>
               <span className="row-meta">
-                {waits != null && <QueuePlace n={waits} />}
+                {waits?.n != null && <QueuePlace n={waits.n} wait={waits.wait} />}
+                <SlaBadge conversation={c} />
                 <PriorityBadge priority={c.priority} />
                 {c.isOffline && <OfflineMark />}
                 {c.assigneeName ? <span>→ {c.assigneeName}</span> : <span className="muted">Unassigned</span>}
@@ -227,12 +257,19 @@ function WaitingSummary({ waiting }: { waiting: Waiting }) {
   );
 }
 
-/** A waiting chat's place in line (1 is next). */
-export function QueuePlace({ n }: { n: number }) {
+/** A waiting chat's place in line (1 is next), and its estimated wait when the server has one. */
+export function QueuePlace({ n, wait }: { n: number; wait?: number | null }) {
   return (
-    <Badge tone="accent" label={`Number ${n} in line`}>
-      #{n} in line
-    </Badge>
+    <>
+      <Badge tone="accent" label={`Number ${n} in line`}>
+        #{n} in line
+      </Badge>
+      {wait != null && (
+        <span className="queue-eta" title="Estimated wait, from how fast the line was answered in the last 30 minutes">
+          {aboutWait(wait)}
+        </span>
+      )}
+    </>
   );
 }
 

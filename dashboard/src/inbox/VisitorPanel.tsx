@@ -1,6 +1,7 @@
 /**
- * The visitor sidebar: who they are, what they told the pre-chat form (and other
- * attributes the site set), their browser, where they are on the site and what they
+ * The visitor sidebar: who they are (whether their email is vouched for), what they told
+ * the pre-chat form and other attributes their browser set, apart from those the site's
+ * server set (which the visitor cannot change), their browser, where they are on the site and what they
  * looked at, their other conversations, and this conversation's facts (how the router
  * assigned it, among them); whether they are
  * blocked, with Block / Unblock (BlockVisitor.tsx); and, for owners and admins, exporting
@@ -12,10 +13,10 @@ import { useServices } from '../directory';
 import type { Erasure } from '../privacy';
 import { Link } from '../router';
 import { isAdmin, useMe } from '../session';
-import { Avatar, ErrorState, IconButton, Loading, useLoad } from '../ui';
+import { Avatar, ErrorState, Icon, IconButton, Loading, useLoad } from '../ui';
 import { BlockStatus } from './BlockVisitor';
 import { StatusBadge } from './Conversation';
-import { browserOf, fullDate, visitorName, when } from './format';
+import { aboutWait, browserOf, fullDate, visitorName, when } from './format';
 import { VisitorData } from './PersonData';
 import { TagEditor } from './Tags';
 
@@ -68,7 +69,20 @@ export function VisitorPanel({
           <BlockStatus visitorId={v.id} name={visitorName(v)} />
           <dl className="facts">
             <dt>Email</dt>
-            <dd>{v.email ? <a href={`mailto:${v.email}`}>{v.email}</a> : <span className="muted">Not given</span>}</dd>
+            <dd>
+              {v.email ? (
+                <>
+                  <a href={`mailto:${v.email}`}>{v.email}</a>
+                  {v.emailVerified && (
+                    <span className="verified" title="Signed by your site, or confirmed by the visitor through a link">
+                      <Icon name="check" size={12} /> verified
+                    </span>
+                  )}
+                </>
+              ) : (
+                <span className="muted">Not given</span>
+              )}
+            </dd>
             {v.externalId && (
               <>
                 <dt>Verified user id</dt>
@@ -94,11 +108,18 @@ export function VisitorPanel({
             <dd>{fullDate(v.createdAt)}</dd>
           </dl>
           <Attributes
+            title="What they told us"
             // The name and email answers are the visitor's own fields, shown already.
             attributes={v.attributes.filter(
-              (a) => !(a.key === 'name' && a.value === v.name) && !(a.key === 'email' && a.value === v.email),
+              (a) => !a.fromServer && !(a.key === 'name' && a.value === v.name) && !(a.key === 'email' && a.value === v.email),
             )}
             fields={v.website.preChatFields}
+          />
+          <Attributes
+            title="From your site"
+            note="Set by your site’s server: the visitor cannot change these."
+            attributes={v.attributes.filter((a) => a.fromServer)}
+            fields={[]}
           />
           <h3>This conversation</h3>
           <dl className="facts">
@@ -113,7 +134,9 @@ export function VisitorPanel({
               ) : conversation.assignee ? (
                 <span className="muted">By a person</span>
               ) : conversation.queuePosition != null ? (
-                `Waiting: #${conversation.queuePosition} in line`
+                `Waiting: #${conversation.queuePosition} in line${
+                  conversation.estimatedWaitSeconds != null ? `, ${aboutWait(conversation.estimatedWaitSeconds)}` : ''
+                }`
               ) : (
                 <span className="muted">Not yet</span>
               )}
@@ -191,13 +214,19 @@ export function VisitorPanel({
 }
 
 /**
- * Pre-chat answers and other attributes, in the form's order under the form's labels
- * (others after them, their key made readable). Values are visitor-supplied: text only.
+ * Attributes under a heading: pre-chat answers in the form's order under the form's labels
+ * (others after them, their key made readable). Values are supplied by the visitor or the
+ * site: text only.
  */
 function Attributes({
+  title,
+  note,
   attributes,
   fields,
 }: {
+  title: string;
+  /** Under the heading. */
+  note?: string;
   attributes: { key: string; value: string }[];
   fields: { key: string; label: string }[];
 }) {
@@ -209,8 +238,9 @@ function Attributes({
   const sorted = [...attributes].sort((a, b) => rank(a.key) - rank(b.key) || a.key.localeCompare(b.key));
   const label = (k: string) => fields.find((f) => f.key === k)?.label ?? readable(k);
   return (
-    <section className="panel-section" aria-label="What they told us">
-      <h3>What they told us</h3>
+    <section className="panel-section" aria-label={title}>
+      <h3>{title}</h3>
+      {note && <p className="hint">{note}</p>}
       <dl className="facts attributes">
         {sorted.map((a) => (
           <div key={a.key} className="fact">

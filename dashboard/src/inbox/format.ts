@@ -63,3 +63,10 @@ export function waitedFor(iso: string, now = Date.now()): string {
   if (minutes < 48 * 60) return `${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
   return `${Math.floor(minutes / 1440)} days`;
 }
+
+/** An estimated wait (`estimatedWaitSeconds`, whole minutes): `~5 min`, `~1 h 20 min`. */
+export function aboutWait(seconds: number): string {
+  const minutes = Math.max(1, Math.round(seconds / 60));
+  if (minutes < 60) return `~${minutes} min`;
+  return `~${Math.floor(minutes / 60)} h${minutes % 60 ? ` ${minutes % 60} min` : ''}`;
+}

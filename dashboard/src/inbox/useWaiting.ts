@@ -1,7 +1,8 @@
 /**
  * The waiting queue at a glance (docs/routing.md): how many open chats wait for an agent,
- * how long the oldest has waited, and each one's place in line. Read from the unassigned
- * open conversations (their `queuePosition`), again shortly after any inbox event or a
+ * how long the oldest has waited, and each one's place in line and estimated wait. Read
+ * from the unassigned open conversations (their `queuePosition` and
+ * `estimatedWaitSeconds`), again shortly after any inbox event or a
  * reconnect: an assignment moves everyone behind it up, and the inbox only hears of the
  * assigned chat.
  */
@@ -21,9 +22,11 @@ export interface Waiting {
   oldest: string | null;
   /** Conversation id to its place in line. */
   positions: ReadonlyMap<string, number>;
+  /** Conversation id to its estimated wait in seconds, where the server gives one. */
+  waits: ReadonlyMap<string, number>;
 }
 
-const NONE: Waiting = { loaded: false, count: 0, more: false, oldest: null, positions: new Map() };
+const NONE: Waiting = { loaded: false, count: 0, more: false, oldest: null, positions: new Map(), waits: new Map() };
 
 export function useWaiting(): Waiting {
   const { client, inbox } = useServices();
@@ -45,6 +48,7 @@ export function useWaiting(): Waiting {
           more: conversations.pageInfo.hasNextPage,
           oldest: queued.reduce<string | null>((o, c) => (!o || c.createdAt < o ? c.createdAt : o), null),
           positions: new Map(queued.map((c) => [c.id, c.queuePosition!])),
+          waits: new Map(queued.flatMap((c) => (c.estimatedWaitSeconds == null ? [] : [[c.id, c.estimatedWaitSeconds]]))),
         });
       } catch {
         /* The queue list shows the error; the summary waits for the next event. */
