@@ -284,14 +284,15 @@ describe('the widget on a customer page', () => {
     expect(loaded.some((p) => /^\/widget\/core-/.test(p))).toBe(false);
     expect(loaded.some((p) => /^\/widget\/panel-/.test(p))).toBe(false);
     await openChat(again);
+    // Ann's first reply made the chat hers: her name shows with her messages.
     await expect
       .poll(() => widget(again).bubbles.allTextContents())
       .toEqual([
         'Hi! How can we help?',
         'You: Is the grinder back in stock?',
-        'Acme shop: Yes, since this morning.',
-        'Acme shop: Shall I reserve one?',
-        'Acme shop: It is reserved for you.',
+        'Ann: Yes, since this morning.',
+        'Ann: Shall I reserve one?',
+        'Ann: It is reserved for you.',
       ]);
     await expect.poll(() => widget(again).badge.isVisible()).toBe(false);
     agent.close();
@@ -420,9 +421,10 @@ describe('the widget on a customer page', () => {
     expect(await items.nth(0).locator('.preview').textContent()).toBe('Second question');
     expect(await items.nth(1).textContent()).toContain('Resolved');
     await items.nth(1).click();
+    // The answer made the chat Ann's: her name shows.
     await expect
       .poll(() => bubbles.allTextContents())
-      .toEqual(['Hi! How can we help?', 'You: First question', 'Acme shop: First answer']);
+      .toEqual(['Hi! How can we help?', 'You: First question', 'Ann: First answer']);
     first.close();
   });
 

@@ -55,9 +55,10 @@ describe('identity verification', () => {
     const phone = await openShop(await newContext(), websiteKey);
     expect(await identify(phone, ada)).toBe('ok');
     await openChat(phone);
+    // The reply made the chat Ann's: her name shows.
     await expect
       .poll(() => widget(phone).bubbles.allTextContents())
-      .toEqual(['Hi! How can we help?', 'You: Where is my order?', 'Acme shop: It ships tomorrow.']);
+      .toEqual(['Hi! How can we help?', 'You: Where is my order?', 'Ann: It ships tomorrow.']);
 
     // Signing out forgets the session: the next person starts afresh, and no session is
     // started for them until they write (the open panel must not reopen the old
