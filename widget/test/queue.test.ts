@@ -2,10 +2,11 @@
  * The waiting queue as a visitor sees it (docs/routing.md): "You are #2 in line" while
  * two chats wait for an agent at capacity, moving up live as the agent resolves one, gone
  * once the agent has the visitor's chat (their name shows then), and in the visitor's
- * language.
+ * language; "· about 10 min" once the line has a pace (chats answered in the last 30
+ * minutes), scaled as the visitor moves up.
  */
 import WebSocket from 'ws';
-import { createVisitorClient, memoryStorage } from '@chinwag/sdk';
+import { createVisitorClient, memoryStorage, type VisitorClient } from '@chinwag/sdk';
 import { describe, expect, it } from 'vitest';
 import {
   chinwagUrl,
@@ -44,15 +45,26 @@ describe('the queue position', () => {
       const page = await openShop(await newContext(), websiteKey);
       const { root, panel } = widget(page);
       const line = root.locator('.queue');
+      const asks: string[] = [];
+      page.on('request', (r) => void (r.postData()?.includes('query QueuePosition') && asks.push(r.postData()!)));
+      const answered = page.waitForResponse((r) => !!r.request().postData()?.includes('query QueuePosition'));
       await openChat(page);
       await say(page, 'Is anyone there?');
       await expect.poll(() => line.textContent()).toBe('You are #2 in line');
       expect(await line.getAttribute('role')).toBe('status');
+      // The line has no pace yet (no chat answered in the last 30 minutes): no estimate.
+      expect((await (await answered).json()).data.conversation).toEqual({ queuePosition: 2, estimatedWaitSeconds: null });
+      expect(await line.textContent()).toBe('You are #2 in line');
       await screenshot(page, 'widget-queue-second');
+      // Asked once: the visitor's later messages change nothing in line.
+      await say(page, 'Hello?');
+      await say(page, 'Anyone?');
+      await expect.poll(() => root.locator('.row.me time').count()).toBe(3);
 
       // Ann resolves her chat: the second one is hers, the visitor moves up, live.
       await owner.setConversationStatus(first.id, 'RESOLVED');
       await expect.poll(() => line.textContent()).toBe('You are #1 in line');
+      expect(asks).toHaveLength(1);
       // And again: the visitor's chat is Ann's; the line is gone and her name shows.
       await until(
         async () => (await owner.conversations()).nodes.find((c) => c.id === second.id)?.assignee?.id === me.id,
@@ -61,7 +73,7 @@ describe('the queue position', () => {
       await owner.setConversationStatus(second.id, 'RESOLVED');
       await expect.poll(() => line.count()).toBe(0);
       const { nodes } = await owner.conversations({ filter: { status: ['OPEN'] } });
-      const mine = nodes.find((c) => c.lastMessagePreview === 'Is anyone there?')!;
+      const mine = nodes.find((c) => c.lastMessagePreview === 'Anyone?')!;
       expect(mine).toMatchObject({ assignee: { id: me.id }, routedBy: 'round robin', queuePosition: null });
       await owner.sendMessage(mine.id, 'Hello, Ann here!');
       await expect.poll(() => panel.locator('.row.them .who').last().textContent()).toBe('AAnn');
@@ -79,5 +91,52 @@ describe('the queue position', () => {
     await openChat(page);
     await say(page, 'Bonjour');
     await expect.poll(() => widget(page).root.locator('.queue').textContent()).toBe('Vous êtes n° 1 dans la file d’attente');
+  });
+
+  it('adds the estimated wait once the line has a pace, in the visitor’s language, and scales it as the line moves', async () => {
+    const { owner, websiteKey } = await organization();
+    // Ann is away for now: every chat waits. Round robin with room for one chat.
+    await owner.updateRoutingSettings({ assignment: 'ROUND_ROBIN', defaultCapacity: 1 });
+    const visitors: VisitorClient[] = [];
+    const chat = async (text: string) => {
+      const v = createVisitorClient({ url: chinwagUrl(), websiteKey, storage: memoryStorage(), webSocketImpl: WebSocket });
+      visitors.push(v);
+      return (await v.startConversation(text)).id;
+    };
+    try {
+      // Three chats answered in the last 30 minutes: one every 10 minutes.
+      for (const text of ['one', 'two', 'three']) {
+        const id = await chat(text);
+        await owner.sendMessage(id, 'Hello!');
+        await owner.setConversationStatus(id, 'RESOLVED');
+      }
+      /** A visitor in the browser who writes, and the line they then read. */
+      const waiting = async (lang: string, text: string) => {
+        const page = await openShop(await newContext(), websiteKey, { lang });
+        await openChat(page);
+        await say(page, text);
+        return widget(page).root.locator('.queue');
+      };
+      const en = await waiting('en', 'Is anyone there?');
+      await expect.poll(() => en.textContent()).toBe('You are #1 in line · about 10 min');
+      const fr = await waiting('fr', 'Il y a quelqu’un ?');
+      await expect.poll(() => fr.textContent()).toBe('Vous êtes n° 2 dans la file d’attente · environ 20 min');
+      const es = await waiting('es', '¿Hay alguien?');
+      await expect.poll(() => es.textContent()).toBe('Eres el n.º 3 en la cola · aprox. 30 min');
+      for (let i = 4; i <= 11; i++) await chat(`waiting ${i}`);
+      const last = await waiting('en', 'Hello?');
+      // 12 × 10 minutes: in hours from two of them.
+      await expect.poll(() => last.textContent()).toBe('You are #12 in line · about 2 h');
+
+      // Ann is back: the first chat is hers, and everyone moves up, the estimate with them.
+      await owner.setAgentStatus('ONLINE');
+      owner.inboxEvents({ event: () => {} }); // her live connection: she counts as online
+      await expect.poll(() => en.count()).toBe(0);
+      await expect.poll(() => fr.textContent()).toBe('Vous êtes n° 1 dans la file d’attente · environ 10 min');
+      await expect.poll(() => es.textContent()).toBe('Eres el n.º 2 en la cola · aprox. 20 min');
+      await expect.poll(() => last.textContent()).toBe('You are #11 in line · about 110 min');
+    } finally {
+      visitors.forEach((v) => v.dispose());
+    }
   });
 });

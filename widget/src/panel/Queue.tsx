@@ -1,10 +1,11 @@
 /**
- * "You are #2 in line": the visitor's place among the conversations waiting for an
- * agent, while theirs waits (docs/routing.md). Loaded on demand, with its text in every
- * language, only for a conversation that nobody has taken yet, so it weighs nothing on
- * opening the chat. The place comes with the conversation (`queuePosition`) and moves
- * with the `ConversationUpdated` events the server sends a waiting conversation after
- * every assignment; it is gone once an agent has the chat (then their name shows).
+ * "You are #2 in line · about 10 min": the visitor's place among the conversations
+ * waiting for an agent, and about how long theirs still waits, while it waits
+ * (docs/routing.md). Loaded on demand, with its text in every language, only for a
+ * conversation that nobody has taken yet, so it weighs nothing on opening the chat. The
+ * place comes with the conversation (`queuePosition`) and moves with the
+ * `ConversationUpdated` events the server sends a waiting conversation after every
+ * assignment; it is gone once an agent has the chat (then their name shows).
  */
 import type { LiveConversation, VisitorConversation } from '@chinwag/sdk';
 import type { Core } from '../core.js';
@@ -15,13 +16,18 @@ import { sheet } from './lazy.js';
 
 sheet(css);
 
-const TEXT: Record<Locale, (n: number) => string> = {
-  en: (n) => `You are #${n} in line`,
-  fr: (n) => `Vous êtes n° ${n} dans la file d’attente`,
-  es: (n) => `Eres el n.º ${n} en la cola`,
+/** The place in line, and the word before the wait ("about 10 min"). */
+const TEXT: Record<Locale, [(n: number) => string, string]> = {
+  en: [(n) => `You are #${n} in line`, 'about'],
+  fr: [(n) => `Vous êtes n° ${n} dans la file d’attente`, 'environ'],
+  es: [(n) => `Eres el n.º ${n} en la cola`, 'aprox.'],
 };
 
-const POSITION = 'query QueuePosition($id:ID!){conversation(id:$id){queuePosition}}';
+/**
+ * The estimate is asked here rather than carried by the conversation the chat holds:
+ * there, every visitor's open chat would pay for it (the SDK's fragment and its events).
+ */
+const POSITION = 'query QueuePosition($id:ID!){conversation(id:$id){queuePosition estimatedWaitSeconds}}';
 
 export interface QueueProps {
   core: Core;
@@ -35,24 +41,43 @@ export function Queue({ core, live }: QueueProps) {
   const [, bump] = useReducer((k: number) => k + 1, 0);
   useLayoutEffect(() => live.subscribe(() => bump(0)), [live]);
   const info = live.state.conversation!;
-  const last = live.state.messages[live.state.messages.length - 1];
   const [n, setN] = useState(info.queuePosition);
   useEffect(() => setN(info.queuePosition), [info]);
-  // A conversation joins the queue with its first stored message from the visitor, and
-  // the server sends no event for that (only when the queue moves): ask then.
-  const stored = last?.senderKind === 'VISITOR' && last.status === 'sent' ? last.id : null;
+  // The server's estimate and the place it was for: [seconds, place].
+  const [wait, setWait] = useState<number[]>([]);
+  // A conversation joins the line with its first stored message from the visitor. The
+  // event saying so reaches a first visit only when its live connection, which starts
+  // with that message, is subscribed in time; and no event carries the estimate. So the
+  // chunk asks, once: then, or on showing a conversation already in line. Later moves
+  // come as events (asking again after every message, as it once did, told nothing new).
+  const inLine = live.state.messages.some((m) => m.senderKind === 'VISITOR' && m.status === 'sent');
   useEffect(() => {
-    if (stored)
-      core.client.request<{ conversation: { queuePosition: number | null } }>(POSITION, { id: info.id }).then(
-        (d) => setN(d.conversation.queuePosition),
+    if (!inLine) return;
+    const asked = live.state.conversation;
+    core.client
+      .request<{ conversation: { queuePosition: number | null; estimatedWaitSeconds: number | null } }>(POSITION, {
+        id: info.id,
+      })
+      .then(
+        ({ conversation: c }) => {
+          // An event that came meanwhile is newer than this answer.
+          if (live.state.conversation === asked) setN(c.queuePosition);
+          if (c.estimatedWaitSeconds && c.queuePosition) setWait([c.estimatedWaitSeconds, c.queuePosition]);
+        },
         () => {},
       );
-    // `core` is the widget's one; `info.id` is fixed for this chat.
+    // `core` is the widget's one; `live` and `info.id` are fixed for this chat.
     // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [stored]);
+  }, [inLine]);
+  // The line's pace times the place (docs/routing.md), so a move scales the estimate
+  // rather than asking for it again: every waiting visitor would ask after every
+  // assignment. (From the server's 4 h cap, it scales down a little short.) In whole
+  // minutes, as the server gives it; hours from two of them.
+  const [text, about] = TEXT[core.host.locale()];
+  const minutes = wait[0] && n ? Math.ceil((wait[0] * n) / (wait[1]! * 60)) : 0;
   return n ? (
     <p class="queue" role="status">
-      {TEXT[core.host.locale()](n)}
+      {text(n) + (minutes ? ` · ${about} ${minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`}` : '')}
     </p>
   ) : null;
 }
