@@ -543,6 +543,7 @@ impl AgentClient {
             pending_counts: patch.pending_counts,
             offline_grace_seconds: patch.offline_grace_seconds,
             reassign_after_seconds: patch.reassign_after_seconds,
+            offer_seconds: patch.offer_seconds,
         };
         Ok(self.core.request::<ops::UpdateRoutingSettings>(ops::update_routing_settings::Variables { input }).await?.update_routing_settings.into())
     }

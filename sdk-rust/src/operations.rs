@@ -101,6 +101,8 @@ operations!(
     DeleteSlaPolicy,
     OrganizationSchedule,
     UpdateOrganizationSchedule,
+    AcceptOffer,
+    DeclineOffer,
     SetConversationTags,
     // shared.graphql
     SendMessage,

@@ -365,6 +365,8 @@ pub struct RoutingSettings {
     /// Seconds a router-assigned chat waits for its assignee's reply before it goes to
     /// someone else; 0: never.
     pub reassign_after_seconds: i64,
+    /// Seconds an agent has to accept a chat the router offers them; 0: it assigns at once.
+    pub offer_seconds: i64,
 }
 
 /// What [`AgentClient::update_routing_settings`](crate::AgentClient::update_routing_settings)
@@ -381,6 +383,8 @@ pub struct RoutingSettingsPatch {
     pub offline_grace_seconds: Option<i64>,
     /// 0 (never) or 10 to 3600.
     pub reassign_after_seconds: Option<i64>,
+    /// 0 (assign at once) or 10 to 300.
+    pub offer_seconds: Option<i64>,
 }
 
 /// A saved reply of the organization.
@@ -695,7 +699,7 @@ from_generated!(CannedResponse { id, shortcut, title, body, updated_at } for
 
 from_generated!(Website { id, name, public_key, allowed_origins } for ops::create_website::WebsiteFields);
 
-from_generated!(RoutingSettings { assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds } for
+from_generated!(RoutingSettings { assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds, offer_seconds } for
     ops::routing_settings::RoutingSettingsFields,
     ops::update_routing_settings::RoutingSettingsFields,
 );

@@ -69,6 +69,7 @@ impl App {
             kind(super::privacy::ERASE, |app, job| async move { app.run_erase(job).await }.boxed()),
             kind(super::visitors::WEBSITE_DELETE, |app, job| async move { app.run_website_delete(job).await }.boxed()),
             kind(crate::store::REASSIGN, |app, job| async move { app.run_reassign(job).await }.boxed()),
+            kind(crate::store::OFFER_EXPIRY, |app, job| async move { app.run_offer_expiry(job).await }.boxed()),
             kind(super::sla::SLA_CHECK, |app, job| async move { app.run_sla_check(job).await }.boxed()),
             kind(super::export::EXPORT, |app, job| async move { app.run_export(job).await }.boxed()),
             kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),

@@ -191,6 +191,9 @@ impl App {
         if patch.offline_grace_seconds.is_some_and(|s| !(0..=3_600).contains(&s)) {
             return Err(ApiError::BadInput("offlineGraceSeconds must be 0 to 3600".into()));
         }
+        if patch.offer_seconds.is_some_and(|s| s != 0 && !(10..=300).contains(&s)) {
+            return Err(ApiError::BadInput("offerSeconds must be 0 (assign at once) or 10 to 300".into()));
+        }
         if patch.reassign_after_seconds.is_some_and(|s| s != 0 && !(10..=3_600).contains(&s)) {
             return Err(ApiError::BadInput("reassignAfterSeconds must be 0 (never) or 10 to 3600".into()));
         }
@@ -239,6 +242,45 @@ impl App {
         let j: ReassignJob = super::outbox::payload(&job)?;
         let released = self.store.release_unanswered(&j, now_ms()).await.map_err(|e| (format!("store: {e:?}"), false))?;
         if let Some(row) = released {
+            self.publish_conversation(&row);
+            self.route(&row.org_id);
+        }
+        Ok(())
+    }
+
+    /// The agent takes the chat offered to them; with `reassignAfterSeconds` its timer
+    /// starts now.
+    pub async fn accept_offer(&self, p: &Principal, conversation_id: &str) -> ApiResult<super::ConversationRow> {
+        let a = super::agent(p)?;
+        let now = now_ms();
+        let row = self.store.accept_offer(conversation_id, &a.id, now).await?.filter(|r| r.org_id == a.org_id);
+        let row = row.ok_or(ApiError::NotFound("offer"))?;
+        let settings = self.store.routing_settings(&a.org_id).await?;
+        if settings.reassign_after_seconds > 0 {
+            let payload = ReassignJob { conversation_id: row.id.clone(), agent_id: a.id.clone(), assigned_at: now };
+            let job = self.jobs.job_at(crate::store::REASSIGN, Some(&a.org_id), &payload, self.jobs.now() + settings.reassign_after_seconds * 1000);
+            self.jobs.enqueue(std::slice::from_ref(&job)).await?;
+            self.jobs.wake();
+        }
+        self.publish_conversation(&row);
+        Ok(row)
+    }
+
+    /// The agent turns the offer down: the next run offers the chat to someone else.
+    pub async fn decline_offer(&self, p: &Principal, conversation_id: &str) -> ApiResult<super::ConversationRow> {
+        let a = super::agent(p)?;
+        let row = self.store.end_offer(conversation_id, &a.id, None, now_ms()).await?.filter(|r| r.org_id == a.org_id);
+        let row = row.ok_or(ApiError::NotFound("offer"))?;
+        self.publish_conversation(&row);
+        self.route(&row.org_id);
+        Ok(row)
+    }
+
+    /// An offer nobody accepted in time moves on (if it is still that offer).
+    pub(super) async fn run_offer_expiry(&self, job: JobRow) -> Outcome {
+        let j: crate::store::OfferJob = super::outbox::payload(&job)?;
+        let ended = self.store.end_offer(&j.conversation_id, &j.agent_id, Some(j.expires_at), now_ms()).await.map_err(|e| (format!("store: {e:?}"), false))?;
+        if let Some(row) = ended {
             self.publish_conversation(&row);
             self.route(&row.org_id);
         }

@@ -23,6 +23,10 @@ pub struct RoutingSettings {
     /// A chat the router assigned goes back to the line (and to someone else if anyone
     /// is free) when its assignee has not replied within this many seconds; 0: never.
     pub reassign_after_seconds: i32,
+    /// 0: the router assigns a chat at once. Otherwise it offers the chat to the agent it
+    /// chose, who accepts it (`acceptOffer`) within this many seconds, or it is offered to
+    /// the next free agent.
+    pub offer_seconds: i32,
 }
 
 impl From<RoutingSettingsRow> for RoutingSettings {
@@ -33,6 +37,7 @@ impl From<RoutingSettingsRow> for RoutingSettings {
             pending_counts: r.pending_counts,
             offline_grace_seconds: r.offline_grace_seconds as i32,
             reassign_after_seconds: r.reassign_after_seconds as i32,
+            offer_seconds: r.offer_seconds as i32,
         }
     }
 }
@@ -48,6 +53,8 @@ pub struct RoutingSettingsInput {
     pub offline_grace_seconds: Option<i32>,
     /// 0 (never) or 10 to 3600.
     pub reassign_after_seconds: Option<i32>,
+    /// 0 (assign at once) or 10 to 300.
+    pub offer_seconds: Option<i32>,
 }
 
 /// The waiting line at a glance.
@@ -91,8 +98,21 @@ impl RoutingMutation {
             pending_counts: input.pending_counts,
             offline_grace_seconds: input.offline_grace_seconds.map(i64::from),
             reassign_after_seconds: input.reassign_after_seconds.map(i64::from),
+            offer_seconds: input.offer_seconds.map(i64::from),
         };
         Ok(ctx.app().update_routing_settings(ctx.viewer()?, patch).await?.into())
+    }
+
+    /// Takes the chat the router offered you (it must still be on offer to you).
+    #[graphql(guard = "Allow::Agents")]
+    async fn accept_offer(&self, ctx: &Context<'_>, conversation_id: ID) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().accept_offer(ctx.viewer()?, &conversation_id).await?))
+    }
+
+    /// Turns down the chat the router offered you: it is offered to someone else.
+    #[graphql(guard = "Allow::Agents")]
+    async fn decline_offer(&self, ctx: &Context<'_>, conversation_id: ID) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().decline_offer(ctx.viewer()?, &conversation_id).await?))
     }
 
     /// How the department's waiting conversations get an assignee.

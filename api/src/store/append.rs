@@ -76,7 +76,7 @@ macro_rules! conversation_json {
             $f,
             "(id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, \
              created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, \
-             first_response_due_at, resolution_due_at, awaiting_since, next_response_seconds, next_response_due_at)"
+             first_response_due_at, resolution_due_at, awaiting_since, next_response_seconds, next_response_due_at, offered_to, offer_expires_at)"
         )
     };
 }

@@ -42,6 +42,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261206000004, "reassign unanswered", include_str!("../../../migrations/sqlite/20261206000004_reassign_unanswered.sql")),
     (20261206000005, "sla", include_str!("../../../migrations/sqlite/20261206000005_sla.sql")),
     (20261206000006, "schedule", include_str!("../../../migrations/sqlite/20261206000006_schedule.sql")),
+    (20261206000007, "offers", include_str!("../../../migrations/sqlite/20261206000007_offers.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -66,6 +67,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261206000004, "reassign unanswered", include_str!("../../../migrations/postgres/20261206000004_reassign_unanswered.sql")),
     (20261206000005, "sla", include_str!("../../../migrations/postgres/20261206000005_sla.sql")),
     (20261206000006, "schedule", include_str!("../../../migrations/postgres/20261206000006_schedule.sql")),
+    (20261206000007, "offers", include_str!("../../../migrations/postgres/20261206000007_offers.sql")),
 ];
 
 impl Store {

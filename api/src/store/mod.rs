@@ -88,7 +88,7 @@ pub use blocks::{BlockRow, NewBlock};
 pub use chat::{ConversationFilter, PageDirection};
 pub use jobs::{JobCount, JobRow, NewJob};
 pub use privacy::{ErasedCounts, ErasureRow, ExportRow, NewErasure, NewExport, RetentionRule, VisitorLookup, MAX_VISITORS_PER_REQUEST};
-pub use router::{ReassignJob, RoutingPatch, RoutingSettingsRow, REASSIGN};
+pub use router::{OfferJob, ReassignJob, RoutingPatch, RoutingSettingsRow, OFFER_EXPIRY, REASSIGN};
 pub use rows::*;
 pub use rules::{RuleRow, RuleWrite};
 pub use schedule::ScheduleRow;

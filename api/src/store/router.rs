@@ -23,6 +23,8 @@ pub struct RoutingSettingsRow {
     pub offline_grace_seconds: i64,
     /// 0: never.
     pub reassign_after_seconds: i64,
+    /// 0: the router assigns at once; else it offers, for this long.
+    pub offer_seconds: i64,
 }
 
 /// What an owner or admin changes; `None` leaves a setting as it is.
@@ -33,10 +35,22 @@ pub struct RoutingPatch {
     pub pending_counts: Option<bool>,
     pub offline_grace_seconds: Option<i64>,
     pub reassign_after_seconds: Option<i64>,
+    pub offer_seconds: Option<i64>,
 }
 
 /// The job kind that gives a chat back to the line when its assignee has not answered.
 pub const REASSIGN: &str = "router.reassign";
+
+/// The job kind that moves an offer nobody accepted on.
+pub const OFFER_EXPIRY: &str = "router.offer";
+
+/// One offer an expiry job checks.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub struct OfferJob {
+    pub conversation_id: String,
+    pub agent_id: String,
+    pub expires_at: i64,
+}
 
 /// One assignment a reassignment job checks.
 #[derive(serde::Serialize, serde::Deserialize)]
@@ -135,7 +149,7 @@ impl Store {
     pub async fn routing_settings(&self, org_id: &str) -> StoreResult<RoutingSettingsRow> {
         on_read!(self, |pool, DB| {
             sqlx::query_as::<DB, RoutingSettingsRow>(
-                "select assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds from organizations where id = $1",
+                "select assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds, offer_seconds from organizations where id = $1",
             )
             .bind(org_id)
             .fetch_optional(pool)
@@ -150,8 +164,8 @@ impl Store {
             sqlx::query_as::<DB, RoutingSettingsRow>(
                 "update organizations set assignment = coalesce($1, assignment), default_capacity = coalesce($2, default_capacity), \
                  pending_counts = coalesce($3, pending_counts), offline_grace_seconds = coalesce($4, offline_grace_seconds), \
-                 reassign_after_seconds = coalesce($6, reassign_after_seconds) where id = $5 \
-                 returning assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds",
+                 reassign_after_seconds = coalesce($6, reassign_after_seconds), offer_seconds = coalesce($7, offer_seconds) where id = $5 \
+                 returning assignment, default_capacity, pending_counts, offline_grace_seconds, reassign_after_seconds, offer_seconds",
             )
             .bind(p.assignment.map(Assignment::as_str))
             .bind(p.default_capacity)
@@ -159,6 +173,7 @@ impl Store {
             .bind(p.offline_grace_seconds)
             .bind(org_id)
             .bind(p.reassign_after_seconds)
+            .bind(p.offer_seconds)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)
@@ -377,8 +392,43 @@ impl Store {
         })
     }
 
-    /// One assignment run for the organization: returns the conversations it assigned,
-    /// as written. Where the organization reassigns unanswered chats, each assignment
+    /// The agent accepts the chat offered to them: it is theirs (as the router's
+    /// assignment). `None` when no live offer of it is theirs.
+    pub async fn accept_offer(&self, id: &str, agent_id: &str, now: i64) -> StoreResult<Option<ConversationRow>> {
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set assignee_id = $2, waiting_since = null, assigned_at = $3, offered_to = null, offer_expires_at = null, updated_at = $3 \
+                 where id = $1 and offered_to = $2 and offer_expires_at > $3 and assignee_id is null and status = 'open' returning ",
+                conversation_cols!()
+            ))
+            .bind(id)
+            .bind(agent_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// Ends the agent's offer of the chat (declined, or `expires_at` passed: then only that
+    /// very offer), passing them over for it. `None` when there is no such offer.
+    pub async fn end_offer(&self, id: &str, agent_id: &str, expires_at: Option<i64>, now: i64) -> StoreResult<Option<ConversationRow>> {
+        on_write!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set offered_to = null, offer_expires_at = null, passed_over = $2, updated_at = $3 \
+                 where id = $1 and offered_to = $2 and ($4 is null or offer_expires_at = $4) returning ",
+                conversation_cols!()
+            ))
+            .bind(id)
+            .bind(agent_id)
+            .bind(now)
+            .bind(expires_at)
+            .fetch_optional(pool)
+            .await?)
+        })
+    }
+
+    /// One assignment run for the organization: returns the conversations it assigned
+    /// (or offered), as written. Where the organization reassigns unanswered chats, each assignment
     /// commits with its job, due `reassign_at(seconds)` (on the jobs' clock).
     pub async fn assign_waiting(&self, org_id: &str, now: i64, reassign_at: impl Fn(i64) -> i64) -> StoreResult<Vec<ConversationRow>> {
         let lock = match self {
@@ -408,10 +458,12 @@ impl Store {
                 "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment, c.passed_over \
                  from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
                  where c.org_id = $1 and c.assignee_id is null and c.status = 'open' and c.queued \
+                 and (c.offered_to is null or c.offer_expires_at <= $3) \
                  order by c.priority desc, coalesce(c.waiting_since, c.created_at), c.id limit $2",
             )
             .bind(org_id)
             .bind(RUN_LIMIT)
+            .bind(now)
             .fetch_all(&mut *tx)
             .await?;
             if waiting.iter().all(|w| w.assignment == Assignment::Manual.as_str()) {
@@ -422,7 +474,8 @@ impl Store {
             let free = sqlx::query_as::<DB, Free>(
                 "select a.id, case when a.capacity > 0 then a.capacity else o.default_capacity end as capacity, a.last_assigned_at, \
                  (select count(*) from conversations x where x.assignee_id = a.id \
-                 and x.status in ('open', case when o.pending_counts then 'pending' else 'open' end)) as load \
+                 and x.status in ('open', case when o.pending_counts then 'pending' else 'open' end)) \
+                 + (select count(*) from conversations y where y.offered_to = a.id and y.offer_expires_at > $2) as load \
                  from agents a join organizations o on o.id = a.org_id \
                  where a.org_id = $1 and a.removed_at is null and a.status = 'online' and a.connected_until > $2",
             )
@@ -441,23 +494,39 @@ impl Store {
             .fetch_all(&mut *tx)
             .await?;
             let decisions = decide(&waiting, &mut agents, &mut members, now);
-            let reassign_after: i64 =
-                sqlx::query_scalar::<DB, i64>("select reassign_after_seconds from organizations where id = $1").bind(org_id).fetch_one(&mut *tx).await?;
+            let (reassign_after, offer_seconds): (i64, i64) =
+                sqlx::query_as::<DB, (i64, i64)>("select reassign_after_seconds, offer_seconds from organizations where id = $1")
+                    .bind(org_id)
+                    .fetch_one(&mut *tx)
+                    .await?;
             let mut jobs = Vec::new();
             let mut assigned = Vec::with_capacity(decisions.len());
             for d in &decisions {
-                let row = sqlx::query_as::<DB, ConversationRow>(concat!(
-                    "update conversations set assignee_id = $1, waiting_since = null, assigned_at = $3, \
-                     routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
-                     where id = $4 and assignee_id is null and status = 'open' returning ",
-                    conversation_cols!()
-                ))
-                .bind(&d.agent_id)
-                .bind(&d.routed_by)
-                .bind(now)
-                .bind(&d.conversation_id)
-                .fetch_optional(&mut *tx)
-                .await?;
+                // An offer: the chat waits in line, reserved for the agent until it expires.
+                let sql = if offer_seconds > 0 {
+                    concat!(
+                        "update conversations set offered_to = $1, offer_expires_at = $5, \
+                         routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
+                         where id = $4 and assignee_id is null and status = 'open' and (offered_to is null or offer_expires_at <= $3) returning ",
+                        conversation_cols!()
+                    )
+                } else {
+                    concat!(
+                        "update conversations set assignee_id = $1, waiting_since = null, assigned_at = $3, offered_to = null, offer_expires_at = null, \
+                         routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
+                         where id = $4 and assignee_id is null and status = 'open' and $5 >= 0 returning ",
+                        conversation_cols!()
+                    )
+                };
+                let expires_at = now + offer_seconds * 1000;
+                let row = sqlx::query_as::<DB, ConversationRow>(sql)
+                    .bind(&d.agent_id)
+                    .bind(&d.routed_by)
+                    .bind(now)
+                    .bind(&d.conversation_id)
+                    .bind(expires_at)
+                    .fetch_optional(&mut *tx)
+                    .await?;
                 let Some(row) = row else { continue };
                 let last = agents.get(&d.agent_id).map_or(now, |a| a.last_assigned_at);
                 sqlx::query::<DB>("update agents set last_assigned_at = $1 where id = $2").bind(last).bind(&d.agent_id).execute(&mut *tx).await?;
@@ -469,7 +538,11 @@ impl Store {
                         .execute(&mut *tx)
                         .await?;
                 }
-                if reassign_after > 0 {
+                if offer_seconds > 0 {
+                    let payload = OfferJob { conversation_id: row.id.clone(), agent_id: d.agent_id.clone(), expires_at };
+                    let payload = serde_json::to_string(&payload).expect("job payloads serialize");
+                    jobs.push(super::NewJob { kind: OFFER_EXPIRY, key: None, org_id: Some(org_id.to_owned()), payload, run_at: reassign_at(offer_seconds) });
+                } else if reassign_after > 0 {
                     let payload = ReassignJob { conversation_id: row.id.clone(), agent_id: d.agent_id.clone(), assigned_at: now };
                     let payload = serde_json::to_string(&payload).expect("job payloads serialize");
                     jobs.push(super::NewJob { kind: REASSIGN, key: None, org_id: Some(org_id.to_owned()), payload, run_at: reassign_at(reassign_after) });

@@ -211,6 +211,11 @@ pub struct ConversationRow {
     /// When the reply to `awaiting_since` is due under its SLA policy.
     #[serde(default)]
     pub next_response_due_at: Option<i64>,
+    /// The agent the router offered it to (while the offer lasts).
+    #[serde(default)]
+    pub offered_to: Option<String>,
+    #[serde(default)]
+    pub offer_expires_at: Option<i64>,
 }
 
 /// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
@@ -276,7 +281,7 @@ macro_rules! visitor_cols {
 }
 macro_rules! conversation_cols {
     () => {
-        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, first_response_due_at, resolution_due_at, awaiting_since, next_response_seconds, next_response_due_at"
+        "id, org_id, website_id, visitor_id, department_id, assignee_id, status, last_seq, queued, last_message_preview, created_at, updated_at, last_activity_at, first_response_at, resolved_at, rating, rating_comment, is_offline, priority, routed_by, waiting_since, first_response_due_at, resolution_due_at, awaiting_since, next_response_seconds, next_response_due_at, offered_to, offer_expires_at"
     };
 }
 macro_rules! message_cols {

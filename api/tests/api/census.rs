@@ -47,6 +47,8 @@ const STAFF_ONLY: &[&str] = &[
     "Conversation.firstResponseDueAt",
     "Conversation.resolutionDueAt",
     "Conversation.nextResponseDueAt",
+    "Conversation.offeredTo",
+    "Conversation.offerExpiresAt",
     "Conversation.slaStatus",
     "Visitor.currentUrl",
     "Visitor.pageViews",

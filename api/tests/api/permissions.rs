@@ -46,6 +46,8 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { setConversationTags(conversationId: \"conv_x\", tags: [\"vip\"]) { id } }", "ao", Some("CONVERSATIONS_WRITE")),
     ("query { routingRules { id } }", "ao", None),
     ("query { slaPolicies { id } }", "ao", None),
+    ("mutation { acceptOffer(conversationId: \"conv_x\") { id } }", "ao", None),
+    ("mutation { declineOffer(conversationId: \"conv_x\") { id } }", "ao", None),
     ("query { organizationSchedule { timeZone } }", "ao", None),
     ("mutation { updateOrganizationSchedule(timeZone: \"UTC\", holidays: []) { timeZone } }", "o", None),
     ("mutation { createSlaPolicy(input: {name: \"S\", firstResponseSeconds: 600}) { id } }", "o", None),

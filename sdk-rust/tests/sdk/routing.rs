@@ -10,7 +10,10 @@ async fn routing_settings_capacity_priority_and_an_assignment_through_the_sdk() 
     let server = spawn_server().await;
     let (owner, me, site) = organization(&server).await;
     let s = owner.routing_settings().await.unwrap();
-    assert_eq!((s.assignment, s.default_capacity, s.pending_counts, s.offline_grace_seconds, s.reassign_after_seconds), (Assignment::Manual, 5, false, 60, 0));
+    assert_eq!(
+        (s.assignment, s.default_capacity, s.pending_counts, s.offline_grace_seconds, s.reassign_after_seconds, s.offer_seconds),
+        (Assignment::Manual, 5, false, 60, 0, 0)
+    );
     let patch = RoutingSettingsPatch { assignment: Some(Assignment::RoundRobin), default_capacity: Some(2), ..Default::default() };
     let s = owner.update_routing_settings(patch).await.unwrap();
     assert_eq!((s.assignment, s.default_capacity), (Assignment::RoundRobin, 2));

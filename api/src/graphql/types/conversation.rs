@@ -120,6 +120,17 @@ impl Conversation {
             _ => Ok(None),
         }
     }
+    /// The agent the router offered it to, while the offer lasts (staff only).
+    async fn offered_to(&self, ctx: &Context<'_>) -> GqlResult<Option<Agent>> {
+        match (&self.0.offered_to, self.0.offer_expires_at, is_staff(ctx)) {
+            (Some(id), Some(until), true) if until > crate::time::now_ms() => Ok(ctx.loaders()?.agents.load_one(id.clone()).await?.map(Agent)),
+            _ => Ok(None),
+        }
+    }
+    /// When the offer ends (staff only).
+    async fn offer_expires_at(&self, ctx: &Context<'_>) -> Option<DateTime> {
+        self.0.offer_expires_at.filter(|until| self.0.offered_to.is_some() && *until > crate::time::now_ms() && is_staff(ctx)).map(DateTime)
+    }
     /// The assigned agent's display name.
     async fn assignee_name(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
         let Some(id) = &self.0.assignee_id else { return Ok(None) };
