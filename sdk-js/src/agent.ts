@@ -14,6 +14,7 @@ import {
 import { isChinwagError, type ChinwagError } from './errors.js';
 import { rootField } from './http.js';
 import {
+  AcceptOfferDocument,
   AgentConversationDocument,
   AgentConversationEventsDocument,
   AgentsDocument,
@@ -21,6 +22,7 @@ import {
   CannedResponsesDocument,
   ConversationsDocument,
   CreateCannedResponseDocument,
+  DeclineOfferDocument,
   CreateRoutingRuleDocument,
   CreateSlaPolicyDocument,
   DeleteCannedResponseDocument,
@@ -32,6 +34,7 @@ import {
   LogInDocument,
   MeDocument,
   OrderRoutingRulesDocument,
+  OrganizationScheduleDocument,
   RefreshSessionDocument,
   RoutingRulesDocument,
   RoutingSettingsDocument,
@@ -44,6 +47,7 @@ import {
   SignUpDocument,
   SlaPoliciesDocument,
   UpdateCannedResponseDocument,
+  UpdateOrganizationScheduleDocument,
   UpdateRoutingRuleDocument,
   UpdateRoutingSettingsDocument,
   UpdateSlaPolicyDocument,
@@ -54,6 +58,7 @@ import type {
   CannedResponseInput,
   ConversationFilter,
   ConversationStatus,
+  HolidayInput,
   Priority,
   RoutingRuleInput,
   RoutingSettingsInput,
@@ -69,6 +74,7 @@ import type {
   Department,
   InboxEvent,
   Message,
+  OrganizationSchedule,
   Page,
   RoutingRule,
   RoutingSettings,
@@ -282,6 +288,35 @@ export interface AgentClient extends BaseClient {
    * ```
    */
   deleteWebsite(id: string): Promise<void>;
+  /**
+   * Takes the chat the router offered you (docs/routing.md, "Offers: accept or decline"):
+   * it becomes yours. Only while it is on offer to you (`offeredTo` is you and
+   * `offerExpiresAt` has not passed); otherwise the server refuses it and nothing changes.
+   */
+  acceptOffer(conversationId: string): Promise<AgentConversation>;
+  /**
+   * Turns down the chat the router offered you: you are passed over and it is offered to
+   * the next free agent (or waits). Only while it is on offer to you.
+   */
+  declineOffer(conversationId: string): Promise<AgentConversation>;
+  /**
+   * The organization's time zone (IANA, `Europe/Oslo`) and holidays, sorted by date
+   * (docs/routing.md, "The organization's schedule"). Any agent may read it.
+   */
+  organizationSchedule(): Promise<OrganizationSchedule>;
+  /**
+   * Replaces the time zone and the whole holiday list (owners and admins; others get
+   * `FORBIDDEN`): at most 100 holidays, `date` as `YYYY-MM-DD`, one per date (the last
+   * name given wins). An unknown time zone or a bad date is `BAD_USER_INPUT` and changes
+   * nothing. To add a holiday, send the current ones with it.
+   *
+   * @example
+   * ```ts
+   * const { holidays } = await agent.organizationSchedule()
+   * await agent.updateOrganizationSchedule('Europe/Oslo', [...holidays, { date: '2026-12-25', name: 'Christmas Day' }])
+   * ```
+   */
+  updateOrganizationSchedule(timeZone: string, holidays: HolidayInput[]): Promise<OrganizationSchedule>;
 }
 
 /** The claims the client reads from an access token (a JWT). */
@@ -453,5 +488,10 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     deleteWebsite: async (id) => {
       await http(DeleteWebsiteDocument, { id });
     },
+    acceptOffer: (conversationId) => rootField(http(AcceptOfferDocument, { conversationId })),
+    declineOffer: (conversationId) => rootField(http(DeclineOfferDocument, { conversationId })),
+    organizationSchedule: () => rootField(http(OrganizationScheduleDocument)),
+    updateOrganizationSchedule: (timeZone, holidays) =>
+      rootField(http(UpdateOrganizationScheduleDocument, { timeZone, holidays })),
   };
 }

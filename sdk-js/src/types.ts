@@ -9,6 +9,7 @@ import type {
   DepartmentsQuery,
   InboxEventsSubscription,
   MessageFieldsFragment,
+  OrganizationScheduleQuery,
   ReadReceiptFieldsFragment,
   RoutingRuleFieldsFragment,
   RoutingSettingsFieldsFragment,
@@ -47,6 +48,8 @@ export type Agent = AgentFieldsFragment;
 export type Department = DepartmentsQuery['departments'][number];
 /** An agent's capacity: the most chats the router gives them at once (0: the organization's default). */
 export type AgentCapacity = SetAgentCapacityMutation['setAgentCapacity'];
+/** The organization's time zone and holidays (see `AgentClient.organizationSchedule`). */
+export type OrganizationSchedule = OrganizationScheduleQuery['organizationSchedule'];
 /** How the organization's waiting conversations get an assignee (see `AgentClient.routingSettings`). */
 export type RoutingSettings = RoutingSettingsFieldsFragment;
 /**

@@ -19,6 +19,7 @@ describe('routing', () => {
       pendingCounts: expect.any(Boolean),
       offlineGraceSeconds: 60,
       reassignAfterSeconds: 0,
+      offerSeconds: 0,
     });
     const set = await owner.updateRoutingSettings({ assignment: 'ROUND_ROBIN', defaultCapacity: 3, pendingCounts: true });
     expect(set).toMatchObject({ assignment: 'ROUND_ROBIN', defaultCapacity: 3, pendingCounts: true, offlineGraceSeconds: 60 });
@@ -193,5 +194,19 @@ describe('routing rules and tags', () => {
     expect(due?.slaStatus).toBe('NEAR'); // two minutes is within ten
     await owner.sendMessage(id, 'Here!');
     await until(async () => (await owner.conversations()).nodes.find((x) => x.id === id)?.slaStatus === 'MET', 'the target met');
+  });
+
+  it('sets the organization schedule, reads it back, and refuses an unknown time zone', async () => {
+    const { owner } = await organization();
+    const holidays = [
+      { date: '2026-12-26', name: 'Boxing Day' },
+      { date: '2026-12-25', name: 'Christmas Day' },
+    ];
+    const set = await owner.updateOrganizationSchedule('Europe/Oslo', holidays);
+    expect(set).toEqual({ timeZone: 'Europe/Oslo', holidays: [holidays[1], holidays[0]] });
+    expect(await owner.organizationSchedule()).toEqual(set);
+    const e = await failure(owner.updateOrganizationSchedule('Mars/Olympus_Mons', []));
+    expect(isChinwagError(e, 'BAD_USER_INPUT'), String(e)).toBe(true);
+    expect(await owner.organizationSchedule()).toEqual(set);
   });
 });

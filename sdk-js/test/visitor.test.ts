@@ -43,7 +43,8 @@ describe('the visitor client', () => {
     await until(() => convo.state.messages.length === 2, 'the reply');
     expect(convo.state.messages[1]).toMatchObject({ body: 'Yes, we do!', senderKind: 'AGENT', status: 'sent' });
     await until(() => convo.state.typing.length === 0, 'typing to stop when the reply lands');
-    expect(convo.state.conversation?.assigneeName ?? null).toBeNull();
+    // An agent's first reply to a chat nobody has makes it theirs (0689d4d).
+    await until(() => convo.state.conversation?.assigneeName === 'Ann', 'the chat to be Ann’s');
 
     // The visitor reads it: the agent sees the receipt.
     await convo.markRead();
