@@ -110,6 +110,8 @@ pub struct RequestMeta {
     pub ip: Option<String>,
     pub origin: Option<String>,
     pub user_agent: Option<String>,
+    /// The first language of `Accept-Language`, lowercased (`fr-ca`), if well formed.
+    pub language: Option<String>,
     /// Taken by the first password hash or check of this HTTP request (every aliased or
     /// batched operation in it) or of this WebSocket connection.
     pub password_used: Arc<std::sync::atomic::AtomicBool>,

@@ -126,6 +126,7 @@ impl App {
             visitor_attributes: &browser,
             server_attributes: &server,
             open_now,
+            language: visitor.language.as_deref(),
         };
         Ok(rules::first_match(rules, &facts).cloned())
     }

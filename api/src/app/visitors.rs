@@ -265,6 +265,7 @@ impl App {
             user_agent: meta.user_agent.as_deref(),
             ip: meta.ip.as_deref(),
             attributes: attributes.clone(),
+            language: meta.language.as_deref(),
         };
         let resume_hash = sha256_hex(resume_token.as_bytes());
         let (visitor, resume_token) = match (self.store.touch_visitor(&visitor.id, visit(&resume_hash)).await, identity) {

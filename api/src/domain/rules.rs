@@ -39,6 +39,9 @@ pub enum RuleField {
     Identified,
     /// Whether the website is within its business hours now: `IS_TRUE`/`IS_FALSE`.
     BusinessHours,
+    /// The visitor's language: their browser's first choice, lowercased (`fr-ca`), so
+    /// `STARTS_WITH "fr"` matches every French.
+    Language,
 }
 
 /// How a condition compares. Text comparisons ignore case.
@@ -91,6 +94,7 @@ pub struct Facts<'a> {
     pub server_attributes: &'a BTreeMap<String, String>,
     /// `None` when no rule asks (the hours are read only when needed).
     pub open_now: Option<bool>,
+    pub language: Option<&'a str>,
 }
 
 fn invalid(msg: impl Into<String>) -> ValidationError {
@@ -168,6 +172,7 @@ impl RuleCondition {
         let text: Option<&str> = match self.field {
             RuleField::Website => Some(f.website_id),
             RuleField::PageUrl => f.page_url,
+            RuleField::Language => f.language,
             RuleField::PreChat | RuleField::VisitorAttribute => self.key.as_deref().and_then(|k| f.visitor_attributes.get(k)).map(String::as_str),
             RuleField::ServerAttribute => self.key.as_deref().and_then(|k| f.server_attributes.get(k)).map(String::as_str),
             RuleField::Identified => return (self.operator == RuleOperator::IsTrue) == f.identified,
@@ -237,7 +242,10 @@ mod tests {
             visitor_attributes: &browser,
             server_attributes: &server,
             open_now: None,
+            language: Some("fr-ca"),
         };
+        assert!(cond(RuleField::Language, RuleOperator::StartsWith, None, Some("FR")).matches(&f));
+        assert!(!cond(RuleField::Language, RuleOperator::Equals, None, Some("fr")).matches(&f));
         let rules = vec![
             rule("vip", vec![cond(RuleField::ServerAttribute, RuleOperator::Equals, Some("plan"), Some("enterprise"))]),
             rule("sales", vec![cond(RuleField::PreChat, RuleOperator::Equals, Some("topic"), Some("sales"))]),
@@ -257,7 +265,15 @@ mod tests {
     #[test]
     fn booleans_and_lists() {
         let empty = BTreeMap::new();
-        let f = Facts { website_id: "web_2", page_url: None, identified: true, open_now: Some(false), visitor_attributes: &empty, server_attributes: &empty };
+        let f = Facts {
+            website_id: "web_2",
+            page_url: None,
+            identified: true,
+            open_now: Some(false),
+            visitor_attributes: &empty,
+            server_attributes: &empty,
+            language: None,
+        };
         assert!(cond(RuleField::Identified, RuleOperator::IsTrue, None, None).matches(&f));
         assert!(cond(RuleField::BusinessHours, RuleOperator::IsFalse, None, None).matches(&f));
         let within =

@@ -90,7 +90,21 @@ pub fn request_meta(app: &App, headers: &HeaderMap, peer: Option<&ConnectInfo<So
     let forwarded = headers.get("x-forwarded-for").and_then(|v| v.to_str().ok());
     let ip = client_ip(peer.map(|c| c.0.ip()), forwarded, s.trust_proxy, &s.trusted_proxies);
     let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.chars().take(512).collect::<String>());
-    RequestMeta { ip: ip.map(|ip| ip.to_string()), origin: text(header::ORIGIN), user_agent: text(header::USER_AGENT), password_used: Default::default() }
+    RequestMeta {
+        ip: ip.map(|ip| ip.to_string()),
+        origin: text(header::ORIGIN),
+        user_agent: text(header::USER_AGENT),
+        language: headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()).and_then(first_language),
+        password_used: Default::default(),
+    }
+}
+
+/// The first tag of an `Accept-Language` list ("fr-CA,fr;q=0.9" -> "fr-ca"), if it looks
+/// like a language tag (letters, digits and `-`, at most 35 characters; not `*`).
+fn first_language(header: &str) -> Option<String> {
+    let tag = header.split(',').next()?.split(';').next()?.trim();
+    let ok = (2..=35).contains(&tag.len()) && tag.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && tag.chars().next()?.is_ascii_alphabetic();
+    ok.then(|| tag.to_ascii_lowercase())
 }
 
 /// The rule of `request_meta`, without the request.
@@ -113,6 +127,15 @@ pub fn client_ip(peer: Option<IpAddr>, forwarded: Option<&str>, any_peer_is_prox
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_first_accept_language_tag_is_the_visitors_language() {
+        assert_eq!(super::first_language("fr-CA,fr;q=0.9,en;q=0.8").as_deref(), Some("fr-ca"));
+        assert_eq!(super::first_language(" nb ; q=1").as_deref(), Some("nb"));
+        for bad in ["*", "", "x", "<script>", "en_US", &"a".repeat(36)] {
+            assert_eq!(super::first_language(bad), None, "{bad}");
+        }
+    }
+
     use super::client_ip;
     use crate::config::IpRange;
 

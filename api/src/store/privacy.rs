@@ -276,7 +276,7 @@ impl Store {
             } else {
                 sqlx::query::<DB>(
                     "update visitors set external_id = null, name = null, email = null, email_verified_at = null, user_agent = null, ip = null, \
-                     current_url = null, attributes = '{}', server_attributes = '{}', resume_hash = $1, erased_at = coalesce(erased_at, $2) where id = $3",
+                     current_url = null, language = null, attributes = '{}', server_attributes = '{}', resume_hash = $1, erased_at = coalesce(erased_at, $2) where id = $3",
                 )
                 .bind(format!("erased:{visitor_id}"))
                 .bind(now)

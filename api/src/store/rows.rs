@@ -146,6 +146,8 @@ pub struct VisitorRow {
     pub email_verified_at: Option<i64>,
     /// JSON object of the attributes the site's server set (never shown to the visitor).
     pub server_attributes: String,
+    /// The browser's first language choice when a session started ("fr-ca").
+    pub language: Option<String>,
 }
 
 impl VisitorRow {
@@ -276,7 +278,7 @@ macro_rules! website_cols {
 }
 macro_rules! visitor_cols {
     () => {
-        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at, email_verified_at, server_attributes"
+        "id, org_id, website_id, external_id, name, email, user_agent, ip, current_url, attributes, created_at, last_seen_at, email_verified_at, server_attributes, language"
     };
 }
 macro_rules! conversation_cols {

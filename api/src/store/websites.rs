@@ -42,6 +42,8 @@ pub struct Visit<'a> {
     pub ip: Option<&'a str>,
     /// The whole attribute object (already merged with the known one), or `None` to keep.
     pub attributes: Option<String>,
+    /// The browser's first language choice, or `None` to keep.
+    pub language: Option<&'a str>,
 }
 
 pub struct NewVisitor<'a> {
@@ -267,7 +269,7 @@ impl Store {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, VisitorRow>(concat!(
                 "update visitors set name = coalesce($1, name), email = coalesce($2, email), resume_hash = $3, external_id = coalesce(external_id, $4), \
-                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7, attributes = coalesce($9, attributes), \
+                 user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7, attributes = coalesce($9, attributes), language = coalesce($11, language), \
                  email_verified_at = case when $10 then $7 when $2 is null or $2 = email then email_verified_at else null end where id = $8 returning ",
                 visitor_cols!()
             ))
@@ -281,6 +283,7 @@ impl Store {
             .bind(id)
             .bind(v.attributes)
             .bind(v.email_signed && v.email.is_some())
+            .bind(v.language)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)

@@ -833,3 +833,31 @@ async fn a_chat_is_offered_and_accepted_declined_or_moved_on_when_it_expires() {
     let conv = conversation(&app, &owner.token, &c).await;
     assert!(conv["routedBy"].as_str().unwrap().contains("round robin"), "{conv}");
 }
+
+/// The visitor's language comes from their browser (Accept-Language, first choice) when
+/// the session starts, and a LANGUAGE rule routes on it.
+#[tokio::test]
+async fn a_language_rule_routes_on_the_browsers_first_language() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let french = app.ok(Some(&owner.token), "mutation { createDepartment(name: \"Français\") { id } }", json!({})).await["createDepartment"]["id"].clone();
+    let rule =
+        json!({ "name": "French", "conditions": [{ "field": "LANGUAGE", "operator": "STARTS_WITH", "value": "fr" }], "actions": { "departmentId": french } });
+    app.ok(Some(&owner.token), CREATE_RULE, json!({ "i": rule })).await;
+    let start = json!({ "query": "mutation($k: String!) { startVisitorSession(input: {websiteKey: $k}) { token visitor { language } } }", "variables": { "k": site.key } });
+    let mut chats = Vec::new();
+    for lang in ["fr-CA,fr;q=0.9,en;q=0.8", "en-GB,fr;q=0.5", "*"] {
+        let r: Value = app.http.post(&app.url).header("accept-language", lang).json(&start).send().await.unwrap().json().await.unwrap();
+        let s = &r["data"]["startVisitorSession"];
+        let token = s["token"].as_str().unwrap().to_owned();
+        let c = app.ok(Some(&token), "mutation { startConversation(input: {body: \"bonjour\"}) { id } }", json!({})).await["startConversation"]["id"].clone();
+        chats.push((s["visitor"]["language"].clone(), c));
+    }
+    let q = "query($c: ID!) { conversation(id: $c) { department { name } routedBy visitor { language } } }";
+    let seen: Vec<Value> = futures_util::future::join_all(chats.iter().map(|(_, c)| app.ok(Some(&owner.token), q, json!({ "c": c })))).await;
+    assert_eq!(chats.iter().map(|(l, _)| l.clone()).collect::<Vec<_>>(), [json!("fr-ca"), json!("en-gb"), Value::Null]);
+    assert_eq!(seen[0]["conversation"]["department"]["name"], "Français", "{:?}", seen[0]);
+    assert_eq!(seen[0]["conversation"]["visitor"]["language"], "fr-ca");
+    assert!(seen[1]["conversation"]["department"].is_null() && seen[2]["conversation"]["department"].is_null(), "{seen:?}");
+}

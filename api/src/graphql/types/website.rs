@@ -183,6 +183,12 @@ impl Visitor {
     async fn email_verified(&self) -> bool {
         self.0.vouched_email().is_some()
     }
+    /// Their browser's first language choice when their session last started (`fr-ca`,
+    /// from `Accept-Language`); routing rules can match it (`LANGUAGE`).
+    #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
+    async fn language(&self) -> Option<&str> {
+        self.0.language.as_deref()
+    }
     /// The site's own user id, once verified with an identity hash.
     #[graphql(guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)")]
     async fn external_id(&self) -> Option<&str> {
