@@ -280,13 +280,16 @@ export const UpdateProfileDocument = doc<
 >(`mutation UpdateProfile($input: UpdateProfileInput!) { updateProfile(input: $input) { ${AGENT} } }`);
 
 const CONVERSATION = `id status websiteId visitor { id name email externalId isOnline lastSeenAt } assignee { id name } assigneeName
-department { id name } priority queuePosition estimatedWaitSeconds routedBy tags firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
+department { id name } priority queuePosition estimatedWaitSeconds routedBy tags offeredTo { id name } offerExpiresAt waitingSince firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt
 firstResponseAt resolvedAt isOffline`;
 
-/** A conversation as the queue shows it: the SDK's fields and whether it was left offline. */
-export type QueueConversation = AgentConversation & { isOffline: boolean };
+/**
+ * A conversation as the queue shows it: the SDK's fields, whether it was left offline and
+ * since when it waits in line (null when it does not).
+ */
+export type QueueConversation = AgentConversation & { isOffline: boolean; waitingSince: string | null };
 
-/** The queue's pages (the SDK's `conversations` leaves `isOffline` out). */
+/** The queue's pages (the SDK's `conversations` leaves `isOffline` and `waitingSince` out). */
 export const QueueConversationsDocument = doc<
   {
     conversations: { nodes: QueueConversation[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };

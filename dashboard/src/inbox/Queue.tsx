@@ -2,16 +2,19 @@
  * The queue pane: views (unassigned, mine, all), status, a tag filter and the order (latest
  * activity, or SLA due time first), how many chats wait for an agent and for how long, and
  * the live, virtualized list (a waiting chat shows its place in line and estimated wait,
- * its priority when above normal, and any chat its SLA badge).
+ * its priority when above normal, who it is on offer to, and any chat its SLA badge), under
+ * the chats offered to me (`Offers.tsx`).
  */
 import type { ConversationStatus, Priority } from '@chinwag/sdk';
 import { useSyncExternalStore, type ReactNode, type RefObject } from 'react';
 import type { QueueConversation } from '../api';
 import { useServices } from '../directory';
 import { Link } from '../router';
+import { useMe } from '../session';
 import { Avatar, Badge, Button, EmptyState, ErrorState, Icon, Loading, Segmented, Spinner } from '../ui';
 import type { View } from './inbox';
 import { aboutWait, visitorName, waitedFor, when } from './format';
+import { OfferCards } from './Offers';
 import { SlaBadge } from './sla';
 import type { useQueue } from './useQueue';
 import { useNow, useWaiting, type Waiting } from './useWaiting';
@@ -120,6 +123,7 @@ export function Queue({
         <Segmented label="Status" value={status} options={STATUSES} onChange={onStatus} />
         <WaitingSummary waiting={waiting} />
       </div>
+      <OfferCards />
       {queue.loading ? (
         <Loading label="Loading conversations…" />
       ) : queue.error && !queue.items.length ? (
@@ -186,6 +190,7 @@ function VirtualRows({
   onEndReached?: () => void;
   footer: ReactNode;
 }) {
+  const me = useMe();
   return (
     <VirtualList
       label="Conversations"
@@ -218,7 +223,13 @@ function VirtualRows({
                 <SlaBadge conversation={c} />
                 <PriorityBadge priority={c.priority} />
                 {c.isOffline && <OfflineMark />}
-                {c.assigneeName ? <span>→ {c.assigneeName}</span> : <span className="muted">Unassigned</span>}
+                {c.assigneeName ? (
+                  <span>→ {c.assigneeName}</span>
+                ) : c.offeredTo ? (
+                  <span className="offered">Offered to {c.offeredTo.id === me.id ? 'you' : c.offeredTo.name}</span>
+                ) : (
+                  <span className="muted">Unassigned</span>
+                )}
                 {c.department && <span className="muted">· {c.department.name}</span>}
                 {c.tags.map((t) => (
                   <span key={t} className="tag">

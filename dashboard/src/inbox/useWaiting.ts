@@ -18,7 +18,7 @@ export interface Waiting {
   /** Chats waiting (at most `FIRST`). */
   count: number;
   more: boolean;
-  /** When the oldest waiting chat started (the schema has no "waiting since" yet). */
+  /** Since when the longest-waiting chat waits (its `waitingSince`, else its start). */
   oldest: string | null;
   /** Conversation id to its place in line. */
   positions: ReadonlyMap<string, number>;
@@ -46,7 +46,10 @@ export function useWaiting(): Waiting {
           loaded: true,
           count: queued.length,
           more: conversations.pageInfo.hasNextPage,
-          oldest: queued.reduce<string | null>((o, c) => (!o || c.createdAt < o ? c.createdAt : o), null),
+          oldest: queued.reduce<string | null>((o, c) => {
+            const since = c.waitingSince ?? c.createdAt;
+            return !o || since < o ? since : o;
+          }, null),
           positions: new Map(queued.map((c) => [c.id, c.queuePosition!])),
           waits: new Map(queued.flatMap((c) => (c.estimatedWaitSeconds == null ? [] : [[c.id, c.estimatedWaitSeconds]]))),
         });

@@ -1,20 +1,23 @@
 /**
  * Routing (docs/routing.md): how waiting conversations get an agent. The organization's
  * mode (for conversations without a department), the default capacity, whether pending
- * chats count against it, the offline grace and when an unanswered chat is reassigned;
+ * chats count against it, the offline grace, when an unanswered chat is reassigned and how
+ * long a chat is offered before it is assigned;
  * then each department's mode and each agent's capacity, so that a whole setup is one page
  * (Departments and Team show the same controls where those are managed), the routing
- * rules (`Rules.tsx`) and the SLA policies (`Sla.tsx`). Any agent may look; owners and
- * admins change it.
+ * rules (`Rules.tsx`), the SLA policies (`Sla.tsx`) and the organization's time zone and
+ * holidays (`Schedule.tsx`). Any agent may look; owners and admins change it.
  */
 import type { AgentClient, Assignment, RoutingSettings } from '@chinwag/sdk';
 import { useState } from 'react';
 import { useDirectory, useServices } from '../directory';
 import { Link } from '../router';
+import { SaveEnd } from './editing';
 import { RulesSection } from './Rules';
+import { ScheduleSection } from './Schedule';
 import { SlaSection } from './Sla';
 import { isAdmin, useMe } from '../session';
-import { Button, ErrorState, Loading, SelectField, TextField, errorMessage, toast, useAction, useLoad } from '../ui';
+import { ErrorState, Loading, SelectField, TextField, errorMessage, toast, useAction, useLoad } from '../ui';
 
 /** The modes, as the settings name and explain them. */
 export const ASSIGNMENTS: { value: Assignment; label: string; hint: string }[] = [
@@ -154,6 +157,7 @@ export function RoutingSection() {
       </section>
       <RulesSection admin={admin} />
       <SlaSection admin={admin} />
+      <ScheduleSection admin={admin} />
       <section className="panel">
         <h2>Departments</h2>
         <p className="muted">
@@ -246,18 +250,21 @@ function RoutingForm({
   const [pendingCounts, setPendingCounts] = useState(settings.pendingCounts);
   const [grace, setGrace] = useState(String(settings.offlineGraceSeconds));
   const [reassign, setReassign] = useState(settings.reassignAfterSeconds ? String(settings.reassignAfterSeconds) : '');
+  const [offer, setOffer] = useState(settings.offerSeconds ? String(settings.offerSeconds) : '');
   const save = useAction(async () => {
     // The server checks the ranges (and says so); a value that is not a whole number
     // goes as one it refuses, so the message is the server's either way.
     const whole = (text: string) => (/^\s*-?\d+\s*$/.test(text) ? Number(text) : -1);
+    // Empty is the same as 0 for both: never reassign, assign at once.
+    const optional = (text: string) => (text.trim() === '' ? 0 : whole(text));
     const saved = await client
       .updateRoutingSettings({
         assignment,
         defaultCapacity: whole(capacity),
         pendingCounts,
         offlineGraceSeconds: whole(grace),
-        // Empty is never, as 0 is.
-        reassignAfterSeconds: reassign.trim() === '' ? 0 : whole(reassign),
+        reassignAfterSeconds: optional(reassign),
+        offerSeconds: optional(offer),
       })
       .catch((e: { code?: string; message?: string }) => {
         // The server names the input's fields; the form names them as its labels do.
@@ -266,7 +273,8 @@ function RoutingForm({
           message: e.message
             ?.replace('defaultCapacity', 'default capacity')
             .replace('offlineGraceSeconds', 'offline grace')
-            .replace('reassignAfterSeconds', 'reassign after'),
+            .replace('reassignAfterSeconds', 'reassign after')
+            .replace('offerSeconds', 'offer chats for'),
         };
       });
     onSaved(saved);
@@ -327,6 +335,17 @@ function RoutingForm({
           onChange={(e) => setReassign(e.target.value)}
           hint="A chat the router gave an agent goes back to the line, for someone else, when they have not replied in this time: 10 to 3600, empty or 0 for never."
         />
+        <TextField
+          label="Offer chats for (seconds)"
+          type="number"
+          inputMode="numeric"
+          min={0}
+          max={300}
+          placeholder="Assign at once"
+          value={offer}
+          onChange={(e) => setOffer(e.target.value)}
+          hint="The router offers each chat to the agent it picked, who accepts or declines it in this time; unanswered, it goes to the next free agent: 10 to 300, empty or 0 to assign at once."
+        />
         <div className="field">
           <label className="check">
             <input type="checkbox" checked={pendingCounts} onChange={(e) => setPendingCounts(e.target.checked)} /> Pending chats
@@ -334,19 +353,8 @@ function RoutingForm({
           </label>
           <p className="hint check-hint">Open chats always count; pending ones wait on the visitor.</p>
         </div>
-        {!readOnly && (
-          <div className="row-actions">
-            <Button type="submit" variant="primary" busy={save.busy}>
-              Save routing
-            </Button>
-          </div>
-        )}
       </fieldset>
-      {save.error && (
-        <p className="form-error" role="alert">
-          {save.error}
-        </p>
-      )}
+      <SaveEnd label="Save routing" busy={save.busy} error={save.error} readOnly={readOnly} />
     </form>
   );
 }

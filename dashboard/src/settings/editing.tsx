@@ -2,7 +2,8 @@
  * The pieces of a settings list edited in place, shared by the routing rules (`Rules.tsx`)
  * and the SLA policies (`Sla.tsx`): the form under the list with its Save and Cancel and the
  * server's refusal under it, the department and priority selects, and the delete that asks
- * first (its refusal shows in the dialog).
+ * first (its refusal shows in the dialog); and the end of a settings form saved whole (the
+ * routing settings, the schedule): its Save button and the server's refusal.
  */
 import type { Priority } from '@chinwag/sdk';
 import type { ReactNode } from 'react';
@@ -157,5 +158,35 @@ export function DeleteDialog<T extends { name: string }>({
         </p>
       )}
     </Dialog>
+  );
+}
+
+/** A settings form's end: its Save button (none when read-only) and the server's refusal under it. */
+export function SaveEnd({
+  label,
+  busy,
+  error,
+  readOnly,
+}: {
+  label: string;
+  busy: boolean;
+  error: string | null;
+  readOnly: boolean;
+}) {
+  return (
+    <>
+      {!readOnly && (
+        <div className="row-actions">
+          <Button type="submit" variant="primary" busy={busy}>
+            {label}
+          </Button>
+        </div>
+      )}
+      {error && (
+        <p className="form-error" role="alert">
+          {error}
+        </p>
+      )}
+    </>
   );
 }
