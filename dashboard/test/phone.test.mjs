@@ -61,6 +61,15 @@ describe('on a phone', () => {
       token,
     );
     assert.equal(read.data.markRead, true, JSON.stringify(read));
+    // The owner's first reply made the chat hers (an agent's reply takes a chat nobody has):
+    // back to the line, where the tests want it (with "Assign to me" among its actions).
+    const unassigned = await gql(
+      server,
+      'mutation($c: ID!) { assignConversation(input: { conversationId: $c }) { assignee { id } } }',
+      { c: conversationId },
+      token,
+    );
+    assert.equal(unassigned.data?.assignConversation.assignee, null, JSON.stringify(unassigned));
     await visitor.sendMessage(conversationId, 'Update: the courier says the parcel is lost.');
     for (let i = 0; i < 8; i++)
       await visitor.sendMessage(conversationId, `Can you send another one, or give me my money back? (${i + 1})`);

@@ -85,12 +85,13 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
       next({ inboxEvents: e }) {
         const id = 'conversation' in e ? e.conversation.id : null;
         const before = id ? tally.get(id) : undefined;
+        // A chat not in the tally was neither mine nor unassigned when the lists were read
+        // (someone else's, transferred to me now); before they were read, nobody can tell.
         const assignedToMe = !!(
           id &&
           e.__typename === 'ConversationUpdated' &&
           e.conversation.assignee?.id === meId &&
-          before &&
-          before.assigneeId !== meId
+          (before ? before.assigneeId !== meId : primed)
         );
         // Events are serialized once for all agents, so their `unreadCount` is nobody's in
         // particular: count here, from the server's own figure that comes with each page.
@@ -117,13 +118,15 @@ export function createInbox(client: AgentClient, meId: string): Inbox {
     },
   );
   // The tab title counts what waits for me, whichever list is on screen.
+  let primed = false;
   const prime = () => {
-    for (const assignee of ['UNASSIGNED', 'ME'] as const) {
+    const reads = (['UNASSIGNED', 'ME'] as const).map((assignee) =>
       client.conversations({ filter: { status: ['OPEN', 'PENDING'], assignee }, first: 100 }).then(
         (page) => inboxApi.seen(page.nodes),
         () => {},
-      );
-    }
+      ),
+    );
+    void Promise.all(reads).then(() => (primed = true));
   };
   const resync = () => {
     prime();
