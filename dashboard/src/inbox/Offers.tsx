@@ -85,6 +85,11 @@ function left(expiresAt: string, now: number) {
 export function OfferCards() {
   const me = useMe();
   const { offers, drop } = useOffers(me.id);
+  // The clock ticks only while there is something to count down.
+  return offers.length ? <OfferList offers={offers} drop={drop} /> : null;
+}
+
+function OfferList({ offers, drop }: { offers: QueueConversation[]; drop(id: string): void }) {
   const now = useNow(1000);
   const open = offers.filter((c) => Date.parse(c.offerExpiresAt!) > now);
   if (!open.length) return null;
