@@ -177,7 +177,12 @@ export type RuleField =
   /** Whether the visitor is identified (identity verification): `IS_TRUE`/`IS_FALSE`. */
   | 'IDENTIFIED'
   /** Whether the website is within its business hours now: `IS_TRUE`/`IS_FALSE`. */
-  | 'BUSINESS_HOURS';
+  | 'BUSINESS_HOURS'
+  /**
+   * The visitor's language: their browser's first choice, lowercased (`fr-ca`), so
+   * `STARTS_WITH "fr"` matches every French.
+   */
+  | 'LANGUAGE';
 
 /** How a condition compares. Text comparisons ignore case. */
 export type RuleOperator =
