@@ -49,9 +49,15 @@ impl App {
 
     /// `offline`: left while nobody is available; the visitor must have given an email,
     /// and the team answers by email.
-    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>, offline: bool) -> ApiResult<ConversationRow> {
+    /// `trigger_id`: the trigger the visitor replies to; its message is stored first.
+    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>, offline: bool, trigger_id: Option<&str>) -> ApiResult<ConversationRow> {
         let v = visitor(p)?;
         let body = body.filter(|b| !b.trim().is_empty()).map(MessageBody::parse).transpose()?;
+        let trigger = match trigger_id {
+            Some(_) if body.is_none() || offline => return Err(ApiError::BadInput("a reply to a trigger needs a body (and is not an offline message)".into())),
+            Some(id) => Some(self.replied_trigger(&v.org_id, &v.website_id, id).await?),
+            None => None,
+        };
         if offline {
             let site = self.store.website(&v.org_id, &v.website_id).await?;
             if !site.offline_messages {
@@ -71,7 +77,26 @@ impl App {
         }
         let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id, offline).await?;
         // Routed before its first message puts it in the queue.
-        let conv = self.apply_routing_rules(conv).await?;
+        let conv = self.apply_routing_rules(conv, false).await?;
+        if let Some(t) = trigger {
+            // The bubble the visitor answers, stored as it was shown: from the trigger.
+            let out = self
+                .appender
+                .append(NewMessage {
+                    org_id: conv.org_id.clone(),
+                    conversation_id: conv.id.clone(),
+                    visitor_id: None,
+                    sender_kind: SenderKind::Bot,
+                    sender_id: t.id.clone(),
+                    body: t.message,
+                    is_private: false,
+                    attachment_ids: Vec::new(),
+                    client_message_id: None,
+                    follow_up: None,
+                })
+                .await?;
+            self.after_append(out, SenderKind::Bot, &t.id).await;
+        }
         match body {
             Some(body) => {
                 let (_, conv) = self
@@ -119,6 +144,8 @@ impl App {
         let body = if s.attachment_ids.is_empty() || !s.body.trim().is_empty() { MessageBody::parse(s.body)?.into_inner() } else { String::new() };
         let key = s.client_message_id.map(ClientMessageId::parse).transpose()?;
         self.limit(&format!("send:{}", p.limit_key()), self.send_quota()).await?;
+        // With automations on visitors' messages, the message commits a job for them.
+        let automated = sender_kind == SenderKind::Visitor && !s.is_private && self.automated(p.org_id()).await;
         let started = std::time::Instant::now();
         // The append itself checks that the conversation is the principal's (by
         // organization, and by visitor for a visitor): another's is NOT_FOUND.
@@ -137,7 +164,7 @@ impl App {
                 is_private: s.is_private,
                 attachment_ids: s.attachment_ids,
                 client_message_id: key.map(|k| k.as_str().to_owned()),
-                follow_up: Some(super::outbox::after_message),
+                follow_up: Some(if automated { super::automation::after_visitor_message } else { super::outbox::after_message }),
             })
             .await
             .map_err(|e| not_found(e, "conversation"))?;
@@ -145,6 +172,15 @@ impl App {
             return Ok((out.message, out.conversation));
         }
         self.metrics.commit_ms.observe(started.elapsed().as_secs_f64() * 1000.0);
+        if automated {
+            self.jobs.wake();
+        }
+        Ok(self.after_append(out, sender_kind, sender_id).await)
+    }
+
+    /// What follows a committed message: an agent's first reply takes the chat, and
+    /// subscribers, the queue, the router, SLA clocks and jobs learn of it.
+    pub(super) async fn after_append(&self, out: crate::store::Appended, sender_kind: SenderKind, sender_id: &str) -> (MessageRow, ConversationRow) {
         // An agent answering a chat nobody has takes it: it leaves the line (and the
         // visitor's "#2 in line"), and counts against their capacity. Before the events,
         // so subscribers learn it with the message's own update.
@@ -207,7 +243,7 @@ impl App {
             // A follow-up job may have committed with the message.
             self.jobs.wake();
         }
-        Ok((out.message, out.conversation))
+        (out.message, out.conversation)
     }
 
     /// Stores an upload for a conversation the principal may see; the type is sniffed.
@@ -377,6 +413,21 @@ impl App {
             .await?
             .ok_or_else(|| ApiError::BadInput("a conversation can be rated once it is resolved, once per resolution".into()))?;
         self.publish_conversation(&row);
+        self.after_rating(&row).await;
+        Ok(row)
+    }
+
+    /// The visitor will not wait: the team's public replies in this conversation are
+    /// emailed to them (as in an offline conversation; an email the site did not vouch
+    /// for is confirmed first). Needs the visitor's email (`startVisitorSession`).
+    pub async fn follow_up_by_email(&self, p: &Principal, conversation_id: &str) -> ApiResult<ConversationRow> {
+        let v = visitor(p)?;
+        self.limit(&format!("follow-up:{}", v.id), crate::ratelimit::Quota::per_window(10, Duration::from_secs(3600))).await?;
+        if self.store.visitor(&v.org_id, &v.id).await?.email.is_none() {
+            return Err(ApiError::BadInput("replies by email need the visitor's email (startVisitorSession with email)".into()));
+        }
+        let row = self.store.follow_up_by_email(&v.id, conversation_id).await.map_err(|e| not_found(e, "conversation"))?;
+        self.publish_conversation(&row);
         Ok(row)
     }
 
@@ -396,6 +447,10 @@ impl App {
             self.store.department(org_id, d).await.map_err(|e| not_found(e, "department"))?;
         }
         let mut row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id).await?;
+        if agent_id.is_none() && row.status == ConversationStatus::Open {
+            // Back in line (a transfer): the rules run again, with its new department.
+            row = self.apply_routing_rules(row, true).await?;
+        }
         self.publish_conversation(&row);
         if row.department_id != conv.department_id && row.queued {
             row = self.apply_sla(&row).await.unwrap_or(row);

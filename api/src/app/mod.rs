@@ -2,6 +2,7 @@
 //! authorized from the principal, validated, committed, then published.
 
 mod accounts;
+mod automation;
 mod blocks;
 mod canned;
 mod chat;
@@ -26,6 +27,7 @@ pub use crate::store::{
     ReadRow, VisitorRow, WebsiteRow,
 };
 pub use accounts::{not_found, CreatedInvite, Session};
+pub use automation::{automation_event, automation_spec, trigger_conditions, AutomationInput, TriggerInput, WidgetTrigger};
 pub use canned::CannedPatch;
 pub use chat::{Send, TYPING_TIMEOUT};
 pub use export::{AUDIT_RETENTION_DAYS, EXPORT, RETENTION};
@@ -75,6 +77,7 @@ pub struct App {
     job_policies: Policies,
     router: router::Router,
     holidays: schedule::Holidays,
+    automated: automation::Automated,
     /// This app, for work it starts that outlives a call (assignment runs).
     me: std::sync::Weak<App>,
 }
@@ -143,6 +146,7 @@ impl App {
             me: me.clone(),
             router: router::Router::default(),
             holidays: schedule::Holidays::default(),
+            automated: automation::Automated::default(),
             mailer,
             files,
             appender: Appender::start(store.clone(), clock.clone()),

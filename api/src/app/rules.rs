@@ -58,6 +58,17 @@ impl App {
         Ok((name, conditions, actions))
     }
 
+    /// A rule as written, checked, as the router would read it (a dry run's).
+    pub(super) async fn checked_rule_of(&self, org_id: &str, r: RuleInput) -> ApiResult<Rule> {
+        let (name, conditions, actions) = self.checked_rule(org_id, r).await?;
+        Ok(Rule {
+            id: String::new(),
+            name,
+            conditions: serde_json::from_str(&conditions).unwrap_or_default(),
+            actions: serde_json::from_str(&actions).unwrap_or_default(),
+        })
+    }
+
     pub async fn create_routing_rule(&self, p: &Principal, r: RuleInput) -> ApiResult<RuleRow> {
         let a = super::admin(p)?;
         let enabled = r.enabled;
@@ -110,7 +121,7 @@ impl App {
 
     /// What `rules` (the organization's enabled ones) say about a conversation starting
     /// now for `visitor`: the first that matches.
-    async fn matching_rule(&self, rules: &[Rule], visitor: &VisitorRow) -> ApiResult<Option<Rule>> {
+    pub(super) async fn matching_rule(&self, rules: &[Rule], visitor: &VisitorRow, department_id: Option<&str>) -> ApiResult<Option<Rule>> {
         let open_now = if rules::needs_hours(rules) {
             let site = self.store.website(&visitor.org_id, &visitor.website_id).await?;
             Some(self.website_open_now(&site).await?)
@@ -127,28 +138,33 @@ impl App {
             server_attributes: &server,
             open_now,
             language: visitor.language.as_deref(),
+            department_id,
         };
         Ok(rules::first_match(rules, &facts).cloned())
     }
 
-    /// Applies the matching rule, if any, to a conversation that just started.
-    pub(super) async fn apply_routing_rules(&self, conv: ConversationRow) -> ApiResult<ConversationRow> {
+    /// Applies the matching rule, if any, to a conversation that just started, or
+    /// (`transfer`) that an agent just put back in line, maybe in a department: then
+    /// the rule's priority and tags apply, and its department only when the transfer
+    /// named none (the agent's choice stands).
+    pub(super) async fn apply_routing_rules(&self, conv: ConversationRow, transfer: bool) -> ApiResult<ConversationRow> {
         // Most organizations have no rules: one read, and the visitor is not read at all.
         let rules: Vec<Rule> = self.store.routing_rules(&conv.org_id).await?.iter().filter(|r| r.enabled).map(rule_of).collect();
         if rules.is_empty() {
             return Ok(conv);
         }
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
-        let Some(rule) = self.matching_rule(&rules, &visitor).await? else { return Ok(conv) };
+        let Some(rule) = self.matching_rule(&rules, &visitor, conv.department_id.as_deref()).await? else { return Ok(conv) };
         let a = &rule.actions;
-        let routed_by = format!("rule: {}", rule.name);
+        let routed_by = if transfer { format!("transferred; rule: {}", rule.name) } else { format!("rule: {}", rule.name) };
         // A department deleted since the rule was written is skipped (`set null` on delete
         // would otherwise leave a dangling id).
         let department = match &a.department_id {
+            Some(_) if transfer && conv.department_id.is_some() => None,
             Some(d) => self.store.department(&conv.org_id, d).await.ok().map(|d| d.id),
             None => None,
         };
-        Ok(self.store.route_by_rule(&conv.org_id, &conv.id, department.as_deref(), a.priority.map(|p| p.rank()), &routed_by, &a.tags).await?)
+        Ok(self.store.route_by_rule(&conv.org_id, &conv.id, department.as_deref(), a.priority.map(|p| p.rank()), Some(&routed_by), &a.tags).await?)
     }
 
     pub async fn conversation_tags(&self, conversation_id: &str) -> ApiResult<Vec<String>> {

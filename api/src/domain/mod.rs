@@ -1,10 +1,12 @@
 //! Domain types: parse, don't validate. Resolvers take plain strings from GraphQL and
 //! call `parse`, so a failure carries `BAD_USER_INPUT`; past that only valid values exist.
 
+pub mod automations;
 mod behaviour;
 pub mod conversation;
 mod enums;
 pub mod rules;
+pub mod triggers;
 pub use behaviour::*;
 pub use conversation::inbox_preview;
 pub use enums::*;

@@ -42,6 +42,9 @@ pub enum RuleField {
     /// The visitor's language: their browser's first choice, lowercased (`fr-ca`), so
     /// `STARTS_WITH "fr"` matches every French.
     Language,
+    /// The conversation's department (its id): none when it starts, the department it
+    /// was transferred to when rules run again on a transfer.
+    Department,
 }
 
 /// How a condition compares. Text comparisons ignore case.
@@ -57,6 +60,8 @@ pub enum RuleOperator {
     IsSet,
     IsTrue,
     IsFalse,
+    /// A number at least `value` (triggers' `TIME_ON_PAGE` and `PAGES_VIEWED` only).
+    AtLeast,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -95,6 +100,7 @@ pub struct Facts<'a> {
     /// `None` when no rule asks (the hours are read only when needed).
     pub open_now: Option<bool>,
     pub language: Option<&'a str>,
+    pub department_id: Option<&'a str>,
 }
 
 fn invalid(msg: impl Into<String>) -> ValidationError {
@@ -141,6 +147,9 @@ impl RuleCondition {
     /// values) where the operator compares, bounded lengths.
     pub fn check(mut self) -> Result<RuleCondition, ValidationError> {
         let op = self.operator;
+        if op == RuleOperator::AtLeast {
+            return Err(invalid("AT_LEAST is for triggers' TIME_ON_PAGE and PAGES_VIEWED"));
+        }
         if self.field.boolean() != matches!(op, RuleOperator::IsTrue | RuleOperator::IsFalse) {
             return Err(invalid(match self.field.boolean() {
                 true => "IDENTIFIED and BUSINESS_HOURS take IS_TRUE or IS_FALSE",
@@ -168,29 +177,36 @@ impl RuleCondition {
         Ok(self)
     }
 
-    fn matches(&self, f: &Facts) -> bool {
+    pub(crate) fn matches(&self, f: &Facts) -> bool {
         let text: Option<&str> = match self.field {
             RuleField::Website => Some(f.website_id),
             RuleField::PageUrl => f.page_url,
             RuleField::Language => f.language,
+            RuleField::Department => f.department_id,
             RuleField::PreChat | RuleField::VisitorAttribute => self.key.as_deref().and_then(|k| f.visitor_attributes.get(k)).map(String::as_str),
             RuleField::ServerAttribute => self.key.as_deref().and_then(|k| f.server_attributes.get(k)).map(String::as_str),
             RuleField::Identified => return (self.operator == RuleOperator::IsTrue) == f.identified,
             RuleField::BusinessHours => return f.open_now.is_some_and(|open| (self.operator == RuleOperator::IsTrue) == open),
         };
-        let fold = |s: &str| s.to_lowercase();
-        let value = self.value.as_deref().map(fold).unwrap_or_default();
-        match (self.operator, text) {
-            (RuleOperator::IsSet, t) => t.is_some_and(|t| !t.is_empty()),
-            (RuleOperator::NotEquals, None) => true,
-            (_, None) => false,
-            (RuleOperator::Equals, Some(t)) => fold(t) == value,
-            (RuleOperator::NotEquals, Some(t)) => fold(t) != value,
-            (RuleOperator::Contains, Some(t)) => fold(t).contains(&value),
-            (RuleOperator::StartsWith, Some(t)) => fold(t).starts_with(&value),
-            (RuleOperator::In, Some(t)) => self.values.iter().any(|v| fold(v) == fold(t)),
-            (RuleOperator::IsTrue | RuleOperator::IsFalse, Some(_)) => false,
-        }
+        compare_text(self.operator, self.value.as_deref(), &self.values, text)
+    }
+}
+
+/// A text comparison of a condition (case ignored): what `text` (absent: `None`) makes
+/// of `operator` with `value` or `values`. Shared by rules, triggers and automations.
+pub(crate) fn compare_text(operator: RuleOperator, value: Option<&str>, values: &[String], text: Option<&str>) -> bool {
+    let fold = |s: &str| s.to_lowercase();
+    let value = value.map(fold).unwrap_or_default();
+    match (operator, text) {
+        (RuleOperator::IsSet, t) => t.is_some_and(|t| !t.is_empty()),
+        (RuleOperator::NotEquals, None) => true,
+        (_, None) => false,
+        (RuleOperator::Equals, Some(t)) => fold(t) == value,
+        (RuleOperator::NotEquals, Some(t)) => fold(t) != value,
+        (RuleOperator::Contains, Some(t)) => fold(t).contains(&value),
+        (RuleOperator::StartsWith, Some(t)) => fold(t).starts_with(&value),
+        (RuleOperator::In, Some(t)) => values.iter().any(|v| fold(v) == fold(t)),
+        (RuleOperator::IsTrue | RuleOperator::IsFalse | RuleOperator::AtLeast, Some(_)) => false,
     }
 }
 
@@ -243,7 +259,10 @@ mod tests {
             server_attributes: &server,
             open_now: None,
             language: Some("fr-ca"),
+            department_id: Some("dep_sales"),
         };
+        assert!(cond(RuleField::Department, RuleOperator::Equals, None, Some("dep_sales")).matches(&f));
+        assert!(!cond(RuleField::Department, RuleOperator::Equals, None, Some("dep_other")).matches(&f));
         assert!(cond(RuleField::Language, RuleOperator::StartsWith, None, Some("FR")).matches(&f));
         assert!(!cond(RuleField::Language, RuleOperator::Equals, None, Some("fr")).matches(&f));
         let rules = vec![
@@ -273,7 +292,9 @@ mod tests {
             visitor_attributes: &empty,
             server_attributes: &empty,
             language: None,
+            department_id: None,
         };
+        assert!(!cond(RuleField::Department, RuleOperator::IsSet, None, None).matches(&f));
         assert!(cond(RuleField::Identified, RuleOperator::IsTrue, None, None).matches(&f));
         assert!(cond(RuleField::BusinessHours, RuleOperator::IsFalse, None, None).matches(&f));
         let within =

@@ -39,6 +39,13 @@ pub struct ConversationFilter {
     pub tag: Option<String>,
 }
 
+/// How `conversations` sorts.
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ConversationOrder {
+    Recent,
+    DueFirst,
+}
+
 #[derive(InputObject)]
 pub struct StartConversationInput {
     /// The first message. Without it the conversation stays out of agents' queues
@@ -47,6 +54,10 @@ pub struct StartConversationInput {
     /// Left while nobody is available (outside business hours, or no agent online):
     /// needs a body and the visitor's email; the team answers by email.
     pub offline: Option<bool>,
+    /// The trigger whose message the visitor replies to (its `WidgetTrigger.id`): the
+    /// trigger's message is stored first, as the conversation's first BOT message.
+    /// Needs a body; a trigger of another website, or disabled, is `NOT_FOUND`.
+    pub trigger_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -117,6 +128,10 @@ impl ConversationQuery {
         filter: Option<ConversationFilter>,
         first: Option<i32>,
         after: Option<String>,
+        #[graphql(
+            desc = "RECENT (the default): latest activity first. DUE_FIRST: the soonest SLA due time first (first response, next response or resolution, whichever is still open and soonest); conversations with nothing due come last."
+        )]
+        order: Option<ConversationOrder>,
     ) -> GqlResult<ConversationConnection> {
         let p = ctx.viewer()?;
         let filter = filter.unwrap_or_default();
@@ -139,6 +154,7 @@ impl ConversationQuery {
             visitor_id: filter.visitor_id.map(|i| i.0),
             search: filter.search.filter(|s| !s.trim().is_empty()),
             tag: filter.tag.map(|t| t.trim().to_lowercase()),
+            due_first: order == Some(ConversationOrder::DueFirst),
             ..Default::default()
         };
         let rows = ctx.app().conversations(p, f, after, first as i64 + 1).await?;
@@ -147,8 +163,9 @@ impl ConversationQuery {
             rows.len(),
             rows.iter().map(|r| r.last_message_preview.as_ref().map_or(0, String::len) + super::budget::ROW_OVERHEAD).sum(),
         )?;
-        let (edges, page_info) =
-            forward_page(rows, first, |r| encode_cursor(r.last_activity_at, &r.id), |cursor, r| ConversationEdge { cursor, node: Conversation(r) });
+        let due_first = order == Some(ConversationOrder::DueFirst);
+        let key = |r: &crate::store::ConversationRow| if due_first { r.next_due_at() } else { r.last_activity_at };
+        let (edges, page_info) = forward_page(rows, first, |r| encode_cursor(key(r), &r.id), |cursor, r| ConversationEdge { cursor, node: Conversation(r) });
         Ok(ConversationConnection { edges, page_info })
     }
 
@@ -173,7 +190,18 @@ impl ConversationMutation {
     /// Starts a new conversation for the visitor (a visitor may have several).
     #[graphql(guard = "Allow::Visitors")]
     async fn start_conversation(&self, ctx: &Context<'_>, input: StartConversationInput) -> GqlResult<Conversation> {
-        Ok(Conversation(ctx.app().start_conversation(ctx.viewer()?, input.body.as_deref(), input.offline.unwrap_or(false)).await?))
+        Ok(Conversation(
+            ctx.app()
+                .start_conversation(ctx.viewer()?, input.body.as_deref(), input.offline.unwrap_or(false), input.trigger_id.as_ref().map(|t| t.as_str()))
+                .await?,
+        ))
+    }
+
+    /// The visitor will not wait in line: the team's public replies in this conversation
+    /// are also emailed to them (`isOffline` becomes true). Needs the visitor's email.
+    #[graphql(guard = "Allow::Visitors")]
+    async fn follow_up_by_email(&self, ctx: &Context<'_>, conversation_id: ID) -> GqlResult<Conversation> {
+        Ok(Conversation(ctx.app().follow_up_by_email(ctx.viewer()?, &conversation_id).await?))
     }
 
     /// Assigns to an agent and/or a department (transfer); null clears.

@@ -3,6 +3,7 @@
 
 mod account;
 mod audit;
+mod automation;
 mod blocks;
 pub(crate) mod budget;
 mod conversation;
@@ -46,6 +47,7 @@ pub struct Query(
     privacy::PrivacyQuery,
     routing::RoutingQuery,
     rules::RulesQuery,
+    automation::AutomationQuery,
     sla::SlaQuery,
     sla::ScheduleQuery,
 );
@@ -61,6 +63,7 @@ pub struct Mutation(
     privacy::PrivacyMutation,
     routing::RoutingMutation,
     rules::RulesMutation,
+    automation::AutomationMutation,
     sla::SlaMutation,
     sla::ScheduleMutation,
 );

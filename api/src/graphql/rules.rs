@@ -37,6 +37,16 @@ pub struct RuleActionsGql {
     pub tags: Vec<String>,
 }
 
+pub(super) fn condition_out(c: RuleCondition) -> RuleConditionGql {
+    RuleConditionGql { field: c.field, operator: c.operator, key: c.key, value: c.value, values: c.values }
+}
+
+impl From<RuleConditionGql> for RuleCondition {
+    fn from(c: RuleConditionGql) -> Self {
+        RuleCondition { field: c.field, operator: c.operator, key: c.key, value: c.value, values: c.values }
+    }
+}
+
 pub struct RoutingRule(pub RuleRow);
 
 /// A routing rule: when a conversation starts, the first enabled rule (in order) whose
@@ -58,7 +68,7 @@ impl RoutingRule {
     }
     async fn conditions(&self) -> Vec<RuleConditionGql> {
         let rule = crate::app::rule_of(&self.0);
-        rule.conditions.into_iter().map(|c| RuleConditionGql { field: c.field, operator: c.operator, key: c.key, value: c.value, values: c.values }).collect()
+        rule.conditions.into_iter().map(condition_out).collect()
     }
     async fn actions(&self) -> RuleActionsGql {
         let a = crate::app::rule_of(&self.0).actions;
@@ -85,11 +95,7 @@ impl From<RoutingRuleInput> for RuleInput {
         RuleInput {
             name: i.name,
             enabled: i.enabled,
-            conditions: i
-                .conditions
-                .into_iter()
-                .map(|c| RuleCondition { field: c.field, operator: c.operator, key: c.key, value: c.value, values: c.values })
-                .collect(),
+            conditions: i.conditions.into_iter().map(RuleCondition::from).collect(),
             actions: RuleActions { department_id: i.actions.department_id.map(|d| d.0), priority: i.actions.priority, tags: i.actions.tags },
         }
     }

@@ -152,6 +152,7 @@ impl WebsiteQuery {
             powered_by: w.powered_by,
             privacy_policy_url: w.privacy_policy_url.clone(),
             visitor_deletion: w.visitor_deletion,
+            has_triggers: app.website_has_triggers(&w).await?,
         })
     }
 

@@ -7,8 +7,8 @@ use super::attachments::{attachment_cols, AttachmentRow};
 use super::rows::{agent_cols, visitor_cols};
 use super::{AgentRow, Store, StoreResult, VisitorRow};
 
-/// A person as shown beside a message or an assignment: an agent, an API key's bot or
-/// a visitor (ids never collide: each kind has its own prefix).
+/// A person as shown beside a message or an assignment: an agent, an API key's bot, a
+/// trigger, an automation or a visitor (ids never collide: each kind has its own prefix).
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct PersonRow {
     pub id: String,
@@ -34,6 +34,13 @@ macro_rules! people {
             ") union all select id, name, null as avatar_url from api_keys where org_id = $2 and id in (",
             ids!($d),
             ") union all select id, name, null as avatar_url from visitors where org_id = $2 and id in (",
+            ids!($d),
+            // A trigger speaks as its agent, or as the website for the team; an
+            // automation as the organization's bot (its name).
+            ") union all select t.id, coalesce(a.name, w.name) as name, a.avatar_url from triggers t join websites w on w.id = t.website_id \
+             left join agents a on a.id = t.agent_id where t.org_id = $2 and t.id in (",
+            ids!($d),
+            ") union all select u.id, o.name, null as avatar_url from automations u join organizations o on o.id = u.org_id where u.org_id = $2 and u.id in (",
             ids!($d),
             ")"
         )

@@ -24,6 +24,36 @@ pub struct ConversationFilter {
     pub search_notes: bool,
     /// Only conversations with this tag.
     pub tag: Option<String>,
+    /// Soonest SLA due time first (`ConversationRow::next_due_at`; none last), instead
+    /// of the latest activity first. The cursor is then (due, id).
+    pub due_first: bool,
+}
+
+/// The sort key of `due_first`, in SQL: the soonest due time still open, or `NO_DUE`.
+macro_rules! next_due {
+    (sqlite) => {
+        "min(coalesce(case when first_response_at is null then first_response_due_at end, 9223372036854775807), \
+         coalesce(next_response_due_at, 9223372036854775807), \
+         coalesce(case when status <> 'resolved' then resolution_due_at end, 9223372036854775807))"
+    };
+    (postgres) => {
+        "least(coalesce(case when first_response_at is null then first_response_due_at end, 9223372036854775807), \
+         coalesce(next_response_due_at, 9223372036854775807), \
+         coalesce(case when status <> 'resolved' then resolution_due_at end, 9223372036854775807))"
+    };
+}
+
+/// `next_due!`'s value when nothing is due.
+pub const NO_DUE: i64 = i64::MAX;
+
+impl ConversationRow {
+    /// The soonest due time still open (first response not given, next response
+    /// awaited, resolution not reached), or `NO_DUE`: the key `due_first` sorts by.
+    pub fn next_due_at(&self) -> i64 {
+        let first = self.first_response_due_at.filter(|_| self.first_response_at.is_none());
+        let resolution = self.resolution_due_at.filter(|_| self.status != ConversationStatus::Resolved);
+        [first, self.next_response_due_at, resolution].into_iter().flatten().min().unwrap_or(NO_DUE)
+    }
 }
 
 /// Words of a search, letters and digits only (so nothing reaches a query parser),
@@ -172,12 +202,25 @@ impl Store {
                     q.push(" or lower(coalesce(email, '')) like ").push_bind(like).push(")))");
                 }
             }
-            if let Some((ts, id)) = after {
-                q.push(" and (last_activity_at < ").push_bind(ts);
-                q.push(" or (last_activity_at = ").push_bind(ts);
-                q.push(" and id < ").push_bind(id).push("))");
+            let due = if matches!(self, Store::Postgres(_)) { next_due!(postgres) } else { next_due!(sqlite) };
+            match (after, f.due_first) {
+                (Some((ts, id)), false) => {
+                    q.push(" and (last_activity_at < ").push_bind(ts);
+                    q.push(" or (last_activity_at = ").push_bind(ts);
+                    q.push(" and id < ").push_bind(id).push("))");
+                }
+                (Some((ts, id)), true) => {
+                    q.push(format!(" and ({due} > ")).push_bind(ts);
+                    q.push(format!(" or ({due} = ")).push_bind(ts);
+                    q.push(" and id > ").push_bind(id).push("))");
+                }
+                (None, _) => {}
             }
-            q.push(" order by last_activity_at desc, id desc limit ").push_bind(limit);
+            if f.due_first {
+                q.push(format!(" order by {due} asc, id asc limit ")).push_bind(limit);
+            } else {
+                q.push(" order by last_activity_at desc, id desc limit ").push_bind(limit);
+            }
             Ok(q.build_query_as::<ConversationRow>().fetch_all(pool).await?)
         })
     }
@@ -373,6 +416,24 @@ impl Store {
     }
 
     /// Rates a resolved conversation, once per resolution; `None` if not rateable now.
+    /// The team's replies in the visitor's conversation go to their email too.
+    pub async fn follow_up_by_email(&self, visitor_id: &str, id: &str) -> StoreResult<ConversationRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!(
+                "update conversations set is_offline = $1, updated_at = $2 where id = $3 and visitor_id = $4 returning ",
+                conversation_cols!()
+            ))
+            .bind(true)
+            .bind(now_ms())
+            .bind(id)
+            .bind(visitor_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
     pub async fn rate_conversation(&self, visitor_id: &str, id: &str, rating: i64, comment: Option<&str>) -> StoreResult<Option<ConversationRow>> {
         let now = now_ms();
         on_write!(self, |pool, DB| {

@@ -118,22 +118,22 @@ impl Store {
         Ok(())
     }
 
-    /// Applies a rule's outcome to a new conversation: department (if any), priority
-    /// (if any) and why, and its tags.
+    /// Applies a rule's (or an automation's) outcome: department (if any), priority (if
+    /// any), why (if given), and its tags.
     pub async fn route_by_rule(
         &self,
         org_id: &str,
         conversation_id: &str,
         department_id: Option<&str>,
         priority: Option<i64>,
-        routed_by: &str,
+        routed_by: Option<&str>,
         tags: &[String],
     ) -> StoreResult<ConversationRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             let row = sqlx::query_as::<DB, ConversationRow>(concat!(
-                "update conversations set department_id = coalesce($1, department_id), priority = coalesce($2, priority), routed_by = $3, updated_at = $4 \
+                "update conversations set department_id = coalesce($1, department_id), priority = coalesce($2, priority), routed_by = coalesce($3, routed_by), updated_at = $4 \
                  where id = $5 and org_id = $6 returning ",
                 conversation_cols!()
             ))

@@ -182,7 +182,12 @@ export type RuleField =
    * The visitor's language: their browser's first choice, lowercased (`fr-ca`), so
    * `STARTS_WITH "fr"` matches every French.
    */
-  | 'LANGUAGE';
+  | 'LANGUAGE'
+  /**
+   * The conversation's department (its id): none when it starts, the department it
+   * was transferred to when rules run again on a transfer.
+   */
+  | 'DEPARTMENT';
 
 /** How a condition compares. Text comparisons ignore case. */
 export type RuleOperator =
@@ -195,7 +200,9 @@ export type RuleOperator =
   /** Has any value. */
   | 'IS_SET'
   | 'IS_TRUE'
-  | 'IS_FALSE';
+  | 'IS_FALSE'
+  /** A number at least `value` (triggers' `TIME_ON_PAGE` and `PAGES_VIEWED` only). */
+  | 'AT_LEAST';
 
 /** `SendMessageInput`, as the schema defines it. */
 export type SendMessageInput = {
@@ -267,6 +274,12 @@ export type StartConversationInput = {
    * needs a body and the visitor's email; the team answers by email.
    */
   offline?: boolean | null | undefined;
+  /**
+   * The trigger whose message the visitor replies to (its `WidgetTrigger.id`): the
+   * trigger's message is stored first, as the conversation's first BOT message.
+   * Needs a body; a trigger of another website, or disabled, is `NOT_FOUND`.
+   */
+  triggerId?: string | number | null | undefined;
 };
 
 /** `StartVisitorSessionInput`, as the schema defines it. */

@@ -107,6 +107,9 @@ pub struct WidgetConfig {
     pub privacy_policy_url: Option<String>,
     /// The visitor may delete their own conversations and data (`deleteMyData`).
     pub visitor_deletion: bool,
+    /// The website has enabled triggers: the widget loads their code (and lists them
+    /// with `widgetTriggers`); without, it loads nothing more.
+    pub has_triggers: bool,
 }
 
 /// One field of the pre-chat form.
