@@ -83,6 +83,7 @@ impl Trigger {
 }
 
 #[derive(InputObject)]
+#[graphql(name = "TriggerInput")]
 pub struct TriggerInputGql {
     /// 1 to 100 characters (agents see it; visitors do not).
     pub name: String,
@@ -202,6 +203,7 @@ impl Automation {
 }
 
 #[derive(InputObject)]
+#[graphql(name = "AutomationInput")]
 pub struct AutomationInputGql {
     /// 1 to 100 characters (agents see it as `routedBy`).
     pub name: String,
