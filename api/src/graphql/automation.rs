@@ -16,7 +16,7 @@ use crate::store::{AutomationRow, TriggerRow};
 
 /// One test a trigger makes on the visitor's page (all of a trigger's must hold).
 #[derive(SimpleObject, InputObject, Clone)]
-#[graphql(input_name = "TriggerConditionInput")]
+#[graphql(name = "TriggerCondition", input_name = "TriggerConditionInput")]
 pub struct TriggerConditionGql {
     pub field: TriggerField,
     pub operator: RuleOperator,
@@ -129,7 +129,7 @@ pub struct WidgetTrigger {
 
 /// What a matching automation does.
 #[derive(SimpleObject, InputObject, Clone, Default)]
-#[graphql(input_name = "AutomationActionsInput")]
+#[graphql(name = "AutomationActions", input_name = "AutomationActionsInput")]
 pub struct AutomationActionsGql {
     /// Sent to the visitor as the bot (sender kind BOT, named after the organization):
     /// 1 to 2,000 characters.
