@@ -37,3 +37,7 @@ create table automations (
     updated_at bigint not null
 );
 create index automations_org_idx on automations (org_id, position);
+
+-- Messages automations sent in the conversation, claimed one by one before each is
+-- sent (at most MAX_BOT_MESSAGES: a loop through a webhook and an external bot stops).
+alter table conversations add column automation_messages bigint not null default 0;

@@ -488,7 +488,7 @@ impl App {
         let a = &spec.actions;
         let org_id = conv.org_id.clone();
         let mut conv = conv;
-        if send && self.store.bot_message_count(&conv.id).await? < MAX_BOT_MESSAGES {
+        if send && self.store.claim_automation_message(&conv.id, MAX_BOT_MESSAGES).await? {
             let body = match (&a.message, &a.canned_response_id) {
                 (Some(m), _) => Some(m.clone()),
                 (None, Some(id)) => self.store.canned_responses(&org_id).await?.into_iter().find(|c| &c.id == id).map(|c| c.body),

@@ -207,14 +207,19 @@ impl Store {
         Ok(())
     }
 
-    /// BOT messages in a conversation (automations stop at `MAX_BOT_MESSAGES`).
-    pub async fn bot_message_count(&self, conversation_id: &str) -> StoreResult<i64> {
-        on_read!(self, |pool, DB| {
-            Ok(sqlx::query_scalar::<DB, i64>("select count(*) from messages where conversation_id = $1 and sender_kind = 'bot'")
+    /// Claims one more automation message in the conversation, unless it has `max`
+    /// already: one statement, so concurrent automation runs (on any node) cannot pass
+    /// the cap together.
+    pub async fn claim_automation_message(&self, conversation_id: &str, max: i64) -> StoreResult<bool> {
+        let n = on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("update conversations set automation_messages = automation_messages + 1 where id = $1 and automation_messages < $2")
                 .bind(conversation_id)
-                .fetch_one(pool)
-                .await?)
-        })
+                .bind(max)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
     }
 }
 

@@ -4,6 +4,7 @@
 mod access;
 mod agent_side;
 mod audit;
+mod automation;
 mod bad_input;
 mod blocking;
 mod built_clients;
