@@ -289,15 +289,18 @@ firstResponseAt resolvedAt isOffline`;
  */
 export type QueueConversation = AgentConversation & { isOffline: boolean; waitingSince: string | null };
 
+/** How `conversations` sorts: latest activity first, or the soonest open SLA due time first (nothing due last). */
+export type ConversationOrder = 'RECENT' | 'DUE_FIRST';
+
 /** The queue's pages (the SDK's `conversations` leaves `isOffline` and `waitingSince` out). */
 export const QueueConversationsDocument = doc<
   {
     conversations: { nodes: QueueConversation[]; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
   },
-  { filter: ConversationFilter; first: number; after?: string }
+  { filter: ConversationFilter; first: number; after?: string; order?: ConversationOrder }
 >(
-  `query QueueConversations($filter: ConversationFilter, $first: Int, $after: String) {
-  conversations(filter: $filter, first: $first, after: $after) { nodes { ${CONVERSATION} } pageInfo { hasNextPage endCursor } } }`,
+  `query QueueConversations($filter: ConversationFilter, $first: Int, $after: String, $order: ConversationOrder) {
+  conversations(filter: $filter, first: $first, after: $after, order: $order) { nodes { ${CONVERSATION} } pageInfo { hasNextPage endCursor } } }`,
 );
 
 /**

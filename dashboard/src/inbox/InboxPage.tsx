@@ -5,7 +5,7 @@
  * so reloads and links land right. The search stays out of it: it is a passing look-up.
  */
 import type { ConversationStatus } from '@chinwag/sdk';
-import { useEffect, useMemo, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { useServices } from '../directory';
 import { navigate, useLocation } from '../router';
 import { useMe } from '../session';
@@ -13,7 +13,6 @@ import { EmptyState } from '../ui';
 import { Conversation, type ConversationHandle } from './Conversation';
 import type { View } from './inbox';
 import { Queue, STATUSES, VIEWS, type Sort } from './Queue';
-import { byDue } from './sla';
 import { ShortcutHelp, useShortcuts } from './shortcuts';
 import { useQueue } from './useQueue';
 
@@ -56,9 +55,9 @@ export default function InboxPage() {
     return () => clearTimeout(t);
   }, [searchText, tagText, tag, openId, view, status]);
   const searchBox = useRef<HTMLInputElement>(null);
-  const queue = useQueue(view, status, me.id, search, tag);
-  // Due first: what is loaded, sorted here (the server pages by latest activity).
-  const items = useMemo(() => (sort === 'due' ? [...queue.items].sort(byDue) : queue.items), [queue.items, sort]);
+  // Due first is the server's order, page after page (`conversations(order: DUE_FIRST)`).
+  const queue = useQueue(view, status, me.id, search, tag, sort);
+  const items = queue.items;
   const conv = useRef<ConversationHandle>(null);
   const [sidebar, setSidebar] = useState(() => matchMedia('(min-width: 1360px)').matches);
   const [help, setHelp] = useState(false);

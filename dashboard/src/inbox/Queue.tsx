@@ -26,7 +26,7 @@ export const VIEWS: { value: View; label: string }[] = [
   { value: 'all', label: 'All' },
 ];
 
-/** How the list is ordered: `due` sorts what is loaded by the earliest open SLA due time. */
+/** How the list is ordered: `due` asks the server for the earliest open SLA due time first (`order: DUE_FIRST`). */
 export type Sort = 'activity' | 'due';
 export const SORTS: { value: Sort; label: string }[] = [
   { value: 'activity', label: 'Latest activity' },

@@ -33,13 +33,16 @@ export function openDue(c: SlaFacts): { at: number; what: string } | null {
   return open.reduce<{ at: number; what: string } | null>((a, b) => (a && a.at <= b.at ? a : b), null);
 }
 
-/** Earliest open due time first; chats without one after them, by latest activity. */
-export function byDue(a: AgentConversation & { lastActivityAt: string }, b: AgentConversation & { lastActivityAt: string }) {
-  const x = a.slaStatus && a.slaStatus !== 'MET' ? openDue(a)?.at : undefined;
-  const y = b.slaStatus && b.slaStatus !== 'MET' ? openDue(b)?.at : undefined;
-  if (x !== undefined && y !== undefined && x !== y) return x - y;
-  if ((x === undefined) !== (y === undefined)) return x === undefined ? 1 : -1;
-  return b.lastActivityAt.localeCompare(a.lastActivityAt) || b.id.localeCompare(a.id);
+/**
+ * The server's `DUE_FIRST` order (`conversations(order: DUE_FIRST)`): the earliest open due
+ * time first, chats with none after them; ties by id. The same order as the server's pages,
+ * so that a live update lands where the next page would have put it.
+ */
+export function byDue(a: SlaFacts & { id: string }, b: SlaFacts & { id: string }) {
+  const x = openDue(a)?.at ?? Infinity;
+  const y = openDue(b)?.at ?? Infinity;
+  if (x !== y) return x < y ? -1 : 1;
+  return a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
 }
 
 const timeFmt = new Intl.DateTimeFormat(undefined, { hour: 'numeric', minute: '2-digit' });

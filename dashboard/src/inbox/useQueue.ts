@@ -1,7 +1,8 @@
 /**
- * One queue list (a view, a status and maybe a search and a tag), paged from the server and kept
- * live from the inbox: a conversation that now belongs moves in at its place by latest
- * activity, one that no longer belongs leaves. While searching, only the results shown
+ * One queue list (a view, a status and maybe a search and a tag), paged from the server in
+ * its order (latest activity, or due first: `conversations(order: DUE_FIRST)`) and kept
+ * live from the inbox: a conversation that now belongs moves in at its place in that
+ * order, one that no longer belongs leaves. While searching, only the results shown
  * are updated (whether a new message matches is the server's call: search again).
  * After a reconnect the first page is reloaded.
  */
@@ -10,6 +11,8 @@ import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { QueueConversationsDocument, type QueueConversation } from '../api';
 import { useServices } from '../directory';
 import { belongs, type View } from './inbox';
+import type { Sort } from './Queue';
+import { byDue } from './sla';
 
 const PAGE = 50;
 
@@ -24,10 +27,12 @@ export interface QueueState {
   loadingMore: boolean;
 }
 
-export function useQueue(view: View, status: ConversationStatus, meId: string, search = '', tag = '') {
+export function useQueue(view: View, status: ConversationStatus, meId: string, search = '', tag = '', sort: Sort = 'activity') {
   const { client, inbox } = useServices();
   const [state, setState] = useState<QueueState>({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
   const cursor = useRef<string | null>(null);
+  const order = sort === 'due' ? ('DUE_FIRST' as const) : ('RECENT' as const);
+  const compare = sort === 'due' ? byDue : byActivity;
   const generation = useRef(0);
 
   const filter = useMemo(
@@ -44,7 +49,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     const gen = ++generation.current;
     setState((s) => ({ ...s, loading: s.items.length === 0, error: null }));
     try {
-      const { conversations: page } = await client.request(QueueConversationsDocument, { filter, first: PAGE });
+      const { conversations: page } = await client.request(QueueConversationsDocument, { filter, first: PAGE, order });
       if (gen !== generation.current) return;
       inbox.seen(page.nodes);
       cursor.current = page.pageInfo.endCursor;
@@ -52,7 +57,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loading: false, error }));
     }
-  }, [client, inbox, filter]);
+  }, [client, inbox, filter, order]);
 
   const loadMore = useCallback(async () => {
     const gen = generation.current;
@@ -67,6 +72,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
         filter,
         first: PAGE,
         after: cursor.current,
+        order,
       });
       if (gen !== generation.current) return;
       inbox.seen(page.nodes);
@@ -80,7 +86,7 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
     } catch (error) {
       if (gen === generation.current) setState((s) => ({ ...s, loadingMore: false, error }));
     }
-  }, [client, inbox, filter]);
+  }, [client, inbox, filter, order]);
 
   useEffect(() => {
     setState({ items: [], loading: true, error: null, hasMore: false, loadingMore: false });
@@ -101,13 +107,14 @@ export function useQueue(view: View, status: ConversationStatus, meId: string, s
         if (!belongs(c, view, status, meId) || (tag && !c.tags.includes(tag.toLowerCase())))
           return rest.length === s.items.length ? s : { ...s, items: rest };
         if (search && rest.length === s.items.length) return s;
-        // A conversation older than everything loaded stays for its page to bring.
-        const oldest = s.items[s.items.length - 1];
-        if (s.hasMore && oldest && byActivity(c, oldest) > 0 && rest.length === s.items.length) return s;
-        return { ...s, items: [...rest, c].sort(byActivity) };
+        // A conversation after everything else loaded (older, or due later: its targets met)
+        // is left for its page to bring, in its place.
+        const last = rest[rest.length - 1];
+        if (s.hasMore && last && compare(c, last) > 0) return rest.length === s.items.length ? s : { ...s, items: rest };
+        return { ...s, items: [...rest, c].sort(compare) };
       });
     });
-  }, [inbox, loadFirst, view, status, meId, search, tag]);
+  }, [inbox, loadFirst, view, status, meId, search, tag, compare]);
 
   return { ...state, loadMore, reload: loadFirst };
 }
