@@ -15,22 +15,28 @@ import {
   type RuleOperator,
 } from '@chinwag/sdk';
 import { useState } from 'react';
+import { RoutingRuleDryRunDocument } from '../automations';
 import { useDirectory, useServices } from '../directory';
+import { DryRunButton, DryRunConversations } from './DryRun';
 import { DeleteDialog, DepartmentField, EditForm, PriorityField, saveItem } from './editing';
 import { Badge, Button, ErrorState, IconButton, Loading, SelectField, TextField, toast, useAction, useLoad } from '../ui';
+
+type RuleCondition = RoutingRule['conditions'][number];
 
 /** What a condition can look at, as the form names it; `keyed` fields need the key of what they read. */
 const FIELDS: { value: RuleField; label: string; keyed?: string; flag?: boolean }[] = [
   { value: 'PRE_CHAT', label: 'Pre-chat answer', keyed: 'Pre-chat field key' },
   { value: 'PAGE_URL', label: 'Page address' },
   { value: 'WEBSITE', label: 'Website' },
+  { value: 'LANGUAGE', label: 'Language' },
+  { value: 'DEPARTMENT', label: 'Department' },
   { value: 'VISITOR_ATTRIBUTE', label: 'Browser attribute', keyed: 'Attribute' },
   { value: 'SERVER_ATTRIBUTE', label: 'Server attribute', keyed: 'Attribute' },
   { value: 'IDENTIFIED', label: 'Identified visitor', flag: true },
   { value: 'BUSINESS_HOURS', label: 'Within business hours', flag: true },
 ];
 
-const OPERATORS: { value: RuleOperator; label: string }[] = [
+export const OPERATORS: { value: RuleOperator; label: string }[] = [
   { value: 'EQUALS', label: 'is' },
   { value: 'NOT_EQUALS', label: 'is not' },
   { value: 'CONTAINS', label: 'contains' },
@@ -39,27 +45,36 @@ const OPERATORS: { value: RuleOperator; label: string }[] = [
   { value: 'IS_SET', label: 'is set' },
   { value: 'IS_TRUE', label: 'yes' },
   { value: 'IS_FALSE', label: 'no' },
+  { value: 'AT_LEAST', label: 'at least' },
 ];
 
 /** The operators a field takes (the server refuses the others). */
 function operatorsFor(field: RuleField): RuleOperator[] {
   if (FIELDS.find((f) => f.value === field)?.flag) return ['IS_TRUE', 'IS_FALSE'];
   if (field === 'WEBSITE') return ['EQUALS', 'NOT_EQUALS', 'IN'];
+  if (field === 'LANGUAGE') return ['EQUALS', 'NOT_EQUALS', 'STARTS_WITH', 'IN', 'IS_SET'];
+  if (field === 'DEPARTMENT') return ['EQUALS', 'NOT_EQUALS', 'IN', 'IS_SET'];
   return ['EQUALS', 'NOT_EQUALS', 'CONTAINS', 'STARTS_WITH', 'IN', 'IS_SET'];
 }
 
 const fieldLabel = (f: RuleField) => FIELDS.find((x) => x.value === f)?.label ?? f;
-const operatorLabel = (o: RuleOperator) => OPERATORS.find((x) => x.value === o)?.label ?? o;
+export const operatorLabel = (o: RuleOperator) => OPERATORS.find((x) => x.value === o)?.label ?? o;
 /** A comma-separated list as typed: its items, trimmed, blanks left out. */
-const listOf = (text: string) =>
+export const listOf = (text: string) =>
   text
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
 
+/** The names the sentences use for ids: websites' and departments'. */
+export interface Names {
+  website(id: string): string;
+  department(id: string): string;
+}
+
 /** A condition as the list reads it: "Pre-chat answer topic is Sales". */
-function describeCondition(c: RoutingRule['conditions'][number], websiteName: (id: string) => string): string {
-  const what = c.field === 'WEBSITE' ? (v: string) => websiteName(v) : (v: string) => `“${v}”`;
+export function describeCondition(c: RuleCondition, names: Names): string {
+  const what = c.field === 'WEBSITE' ? names.website : c.field === 'DEPARTMENT' ? names.department : (v: string) => `“${v}”`;
   const subject = `${fieldLabel(c.field)}${c.key ? ` ${c.key}` : ''}`;
   if (c.operator === 'IS_TRUE' || c.operator === 'IS_FALSE') return `${subject}: ${operatorLabel(c.operator)}`;
   if (c.operator === 'IS_SET') return `${subject} is set`;
@@ -67,8 +82,12 @@ function describeCondition(c: RoutingRule['conditions'][number], websiteName: (i
   return `${subject} ${operatorLabel(c.operator)} ${what(c.value ?? '')}`;
 }
 
+/** "If A and B", or `none` without conditions. */
+export const describeConditions = (conditions: RuleCondition[], names: Names, none: string) =>
+  conditions.length ? `If ${conditions.map((c) => describeCondition(c, names)).join(' and ')}` : none;
+
 /** A condition being edited: `values` as typed (comma-separated). */
-interface ConditionRow {
+export interface ConditionRow {
   id: number;
   field: RuleField;
   operator: RuleOperator;
@@ -78,7 +97,7 @@ interface ConditionRow {
 }
 
 let nextId = 1;
-const conditionRow = (c?: RoutingRule['conditions'][number]): ConditionRow => ({
+export const conditionRow = (c?: RuleCondition): ConditionRow => ({
   id: nextId++,
   field: c?.field ?? 'PRE_CHAT',
   operator: c?.operator ?? 'EQUALS',
@@ -87,17 +106,39 @@ const conditionRow = (c?: RoutingRule['conditions'][number]): ConditionRow => ({
   values: c?.values.join(', ') ?? '',
 });
 
+/** The conditions being edited, as the server takes them (it checks them, and says what is wrong). */
+export function conditionInputs(rows: ConditionRow[]): RuleCondition[] {
+  return rows.map((c) => {
+    const keyed = FIELDS.find((f) => f.value === c.field)?.keyed;
+    const valued = !['IS_SET', 'IS_TRUE', 'IS_FALSE', 'IN'].includes(c.operator);
+    return {
+      field: c.field,
+      operator: c.operator,
+      key: keyed ? c.key.trim() || null : null,
+      value: valued ? c.value.trim() : null,
+      values: c.operator === 'IN' ? listOf(c.values) : [],
+    };
+  });
+}
+
+/** The names of things an id condition picks from, as the sentences name them. */
+function useNames(websites: { id: string; name: string }[]): Names {
+  const { departments } = useDirectory();
+  return {
+    website: (id) => websites.find((w) => w.id === id)?.name ?? id,
+    department: (id) => departments.find((d) => d.id === id)?.name ?? 'a deleted department',
+  };
+}
+
 export function RulesSection({ admin }: { admin: boolean }) {
   const { client } = useServices();
-  const { departments } = useDirectory();
   const rules = useLoad(() => client.routingRules(), [client]);
   const websites = useLoad(async () => (await client.request(WebsitesDocument)).websites, [client]);
   /** The rule being edited, `'new'` for a new one, null when the form is closed. */
   const [editing, setEditing] = useState<RoutingRule | 'new' | null>(null);
   const [deleting, setDeleting] = useState<RoutingRule | null>(null);
   const list = rules.data ?? [];
-  const websiteName = (id: string) => websites.data?.find((w) => w.id === id)?.name ?? id;
-  const departmentName = (id: string) => departments.find((d) => d.id === id)?.name ?? 'a deleted department';
+  const names = useNames(websites.data ?? []);
 
   const change = useAction(async (work: () => Promise<unknown>, done: string) => {
     await work();
@@ -119,6 +160,11 @@ export function RulesSection({ admin }: { admin: boolean }) {
         When a chat starts, the first enabled rule whose conditions all hold sends it to a department, sets its priority and adds
         tags. A rule without conditions matches every chat: keep it last. Pre-chat answers and browser attributes come from the
         visitor: route on them for convenience, never for privilege (a server attribute only your server can set).
+      </p>
+      <p className="muted">
+        Rules run again when an agent transfers a chat back to the line (to a department, or to nobody): then Department reads the
+        department it was transferred to, and a matching rule sets its priority and tags (its department only when the transfer
+        named none).
       </p>
       {!rules.data ? (
         <Loading />
@@ -167,12 +213,10 @@ export function RulesSection({ admin }: { admin: boolean }) {
                 )}
               </div>
               <p className="rule-summary">
-                {r.conditions.length
-                  ? `If ${r.conditions.map((c) => describeCondition(c, websiteName)).join(' and ')}`
-                  : 'Every chat'}
+                {describeConditions(r.conditions, names, 'Every chat')}
                 {' → '}
                 {[
-                  r.actions.departmentId && `to ${departmentName(r.actions.departmentId)}`,
+                  r.actions.departmentId && `to ${names.department(r.actions.departmentId)}`,
                   r.actions.priority && `${r.actions.priority.toLowerCase()} priority`,
                   r.actions.tags.length > 0 && `tags ${r.actions.tags.join(', ')}`,
                 ]
@@ -249,28 +293,16 @@ function RuleForm({
   const [departmentId, setDepartmentId] = useState(rule?.actions.departmentId ?? '');
   const [priority, setPriority] = useState<Priority | ''>(rule?.actions.priority ?? '');
   const [tags, setTags] = useState(rule?.actions.tags.join(', ') ?? '');
-  const setCondition = (id: number, change: Partial<ConditionRow>) =>
-    setConditions((list) => list.map((c) => (c.id === id ? { ...c, ...change } : c)));
 
-  const save = useAction(async () => {
-    const body: RoutingRuleInput = {
-      name: name.trim(),
-      enabled,
-      conditions: conditions.map((c) => {
-        const keyed = FIELDS.find((f) => f.value === c.field)?.keyed;
-        const valued = !['IS_SET', 'IS_TRUE', 'IS_FALSE', 'IN'].includes(c.operator);
-        return {
-          field: c.field,
-          operator: c.operator,
-          key: keyed ? c.key.trim() || null : null,
-          value: valued ? c.value.trim() : null,
-          values: c.operator === 'IN' ? listOf(c.values) : [],
-        };
-      }),
-      actions: { departmentId: departmentId || null, priority: priority || null, tags: listOf(tags) },
-    };
-    await saveItem(rule, body, { create: client.createRoutingRule, update: client.updateRoutingRule }, onDone);
+  const body = (): RoutingRuleInput => ({
+    name: name.trim(),
+    enabled,
+    conditions: conditionInputs(conditions),
+    actions: { departmentId: departmentId || null, priority: priority || null, tags: listOf(tags) },
   });
+  const save = useAction(() =>
+    saveItem(rule, body(), { create: client.createRoutingRule, update: client.updateRoutingRule }, onDone),
+  );
 
   return (
     <EditForm
@@ -289,92 +321,7 @@ function RuleForm({
           </label>
         </div>
       </div>
-      <fieldset className="fieldset">
-        <legend>Conditions (all must hold)</legend>
-        {conditions.length === 0 && <p className="muted">No conditions: the rule matches every chat.</p>}
-        <ol className="condition-list" aria-label="Conditions">
-          {conditions.map((c, index) => {
-            const field = FIELDS.find((f) => f.value === c.field)!;
-            const operators = operatorsFor(c.field);
-            const multiple = c.operator === 'IN';
-            const single = !multiple && !['IS_SET', 'IS_TRUE', 'IS_FALSE'].includes(c.operator);
-            return (
-              <li key={c.id}>
-                <fieldset className="condition">
-                  <legend className="prechat-legend">Condition {index + 1}</legend>
-                  <SelectField
-                    label="Field"
-                    value={c.field}
-                    onChange={(e) => {
-                      const next = e.target.value as RuleField;
-                      const ops = operatorsFor(next);
-                      setCondition(c.id, { field: next, operator: ops.includes(c.operator) ? c.operator : ops[0]! });
-                    }}
-                  >
-                    {FIELDS.map((f) => (
-                      <option key={f.value} value={f.value}>
-                        {f.label}
-                      </option>
-                    ))}
-                  </SelectField>
-                  {field.keyed && (
-                    <TextField label={field.keyed} value={c.key} onChange={(e) => setCondition(c.id, { key: e.target.value })} />
-                  )}
-                  <SelectField
-                    label="Operator"
-                    value={c.operator}
-                    onChange={(e) => setCondition(c.id, { operator: e.target.value as RuleOperator })}
-                  >
-                    {operators.map((o) => (
-                      <option key={o} value={o}>
-                        {operatorLabel(o)}
-                      </option>
-                    ))}
-                  </SelectField>
-                  {single &&
-                    (c.field === 'WEBSITE' ? (
-                      <SelectField label="Value" value={c.value} onChange={(e) => setCondition(c.id, { value: e.target.value })}>
-                        <option value="">Choose a website</option>
-                        {websites.map((w) => (
-                          <option key={w.id} value={w.id}>
-                            {w.name}
-                          </option>
-                        ))}
-                      </SelectField>
-                    ) : (
-                      <TextField label="Value" value={c.value} onChange={(e) => setCondition(c.id, { value: e.target.value })} />
-                    ))}
-                  {multiple && (
-                    <TextField
-                      label="Values"
-                      hint={c.field === 'WEBSITE' ? 'Website ids, separated by commas' : 'Separated by commas'}
-                      value={c.values}
-                      onChange={(e) => setCondition(c.id, { values: e.target.value })}
-                    />
-                  )}
-                  <span className="prechat-actions">
-                    <IconButton
-                      icon="trash"
-                      label={`Remove condition ${index + 1}`}
-                      onClick={() => setConditions((list) => list.filter((x) => x.id !== c.id))}
-                    />
-                  </span>
-                </fieldset>
-              </li>
-            );
-          })}
-        </ol>
-        <div className="row-actions">
-          <Button
-            size="sm"
-            icon="plus"
-            disabled={conditions.length >= 10}
-            onClick={() => setConditions((list) => [...list, conditionRow()])}
-          >
-            Add a condition
-          </Button>
-        </div>
-      </fieldset>
+      <ConditionsEditor rows={conditions} onChange={setConditions} websites={websites} none="the rule matches every chat" />
       <fieldset className="fieldset">
         <legend>Then (at least one)</legend>
         <div className="grid-form">
@@ -388,6 +335,158 @@ function RuleForm({
           />
         </div>
       </fieldset>
+      <DryRunButton
+        verb="Would have matched"
+        run={async () =>
+          (await client.request(RoutingRuleDryRunDocument, { input: { ...body(), name: body().name || 'Dry run' } }))
+            .routingRuleDryRun
+        }
+      >
+        {(result) => <DryRunConversations result={result} />}
+      </DryRunButton>
     </EditForm>
+  );
+}
+
+/**
+ * The routing rules' conditions, edited (the rule form's, and the automation form's): each
+ * a field, its key where it has one, an operator the field takes and the value or values
+ * that operator compares with. `none` says what no conditions means.
+ */
+export function ConditionsEditor({
+  rows,
+  onChange,
+  websites,
+  none,
+}: {
+  rows: ConditionRow[];
+  onChange(change: (rows: ConditionRow[]) => ConditionRow[]): void;
+  websites: { id: string; name: string }[];
+  none: string;
+}) {
+  const { departments } = useDirectory();
+  const setCondition = (id: number, change: Partial<ConditionRow>) =>
+    onChange((list) => list.map((c) => (c.id === id ? { ...c, ...change } : c)));
+  return (
+    <fieldset className="fieldset">
+      <legend>Conditions (all must hold)</legend>
+      {rows.length === 0 && <p className="muted">No conditions: {none}.</p>}
+      <ol className="condition-list" aria-label="Conditions">
+        {rows.map((c, index) => {
+          const field = FIELDS.find((f) => f.value === c.field)!;
+          const operators = operatorsFor(c.field);
+          const multiple = c.operator === 'IN';
+          const single = !multiple && !['IS_SET', 'IS_TRUE', 'IS_FALSE'].includes(c.operator);
+          const choices =
+            c.field === 'WEBSITE'
+              ? { none: 'Choose a website', list: websites }
+              : c.field === 'DEPARTMENT'
+                ? { none: 'Choose a department', list: departments }
+                : null;
+          return (
+            <li key={c.id}>
+              <fieldset className="condition">
+                <legend className="prechat-legend">Condition {index + 1}</legend>
+                <SelectField
+                  label="Field"
+                  value={c.field}
+                  onChange={(e) => {
+                    const next = e.target.value as RuleField;
+                    const ops = operatorsFor(next);
+                    const sameKind = (f: RuleField) => (f === 'WEBSITE' || f === 'DEPARTMENT' ? f : 'text');
+                    setCondition(c.id, {
+                      field: next,
+                      operator: ops.includes(c.operator) ? c.operator : ops[0]!,
+                      // An id of one kind means nothing to another.
+                      ...(sameKind(next) !== sameKind(c.field) ? { value: '', values: '' } : {}),
+                    });
+                  }}
+                >
+                  {FIELDS.map((f) => (
+                    <option key={f.value} value={f.value}>
+                      {f.label}
+                    </option>
+                  ))}
+                </SelectField>
+                {field.keyed && (
+                  <TextField label={field.keyed} value={c.key} onChange={(e) => setCondition(c.id, { key: e.target.value })} />
+                )}
+                <SelectField
+                  label="Operator"
+                  value={c.operator}
+                  onChange={(e) => setCondition(c.id, { operator: e.target.value as RuleOperator })}
+                >
+                  {operators.map((o) => (
+                    <option key={o} value={o}>
+                      {operatorLabel(o)}
+                    </option>
+                  ))}
+                </SelectField>
+                {single &&
+                  (choices ? (
+                    <SelectField label="Value" value={c.value} onChange={(e) => setCondition(c.id, { value: e.target.value })}>
+                      <option value="">{choices.none}</option>
+                      {choices.list.map((w) => (
+                        <option key={w.id} value={w.id}>
+                          {w.name}
+                        </option>
+                      ))}
+                    </SelectField>
+                  ) : (
+                    <TextField label="Value" value={c.value} onChange={(e) => setCondition(c.id, { value: e.target.value })} />
+                  ))}
+                {multiple &&
+                  (choices ? (
+                    <fieldset className="pick-many">
+                      <legend>Values</legend>
+                      {choices.list.map((w) => {
+                        const picked = listOf(c.values);
+                        return (
+                          <label key={w.id} className="check">
+                            <input
+                              type="checkbox"
+                              checked={picked.includes(w.id)}
+                              onChange={(e) =>
+                                setCondition(c.id, {
+                                  values: (e.target.checked ? [...picked, w.id] : picked.filter((x) => x !== w.id)).join(', '),
+                                })
+                              }
+                            />{' '}
+                            {w.name}
+                          </label>
+                        );
+                      })}
+                    </fieldset>
+                  ) : (
+                    <TextField
+                      label="Values"
+                      hint="Separated by commas"
+                      value={c.values}
+                      onChange={(e) => setCondition(c.id, { values: e.target.value })}
+                    />
+                  ))}
+                <span className="prechat-actions">
+                  <IconButton
+                    icon="trash"
+                    label={`Remove condition ${index + 1}`}
+                    onClick={() => onChange((list) => list.filter((x) => x.id !== c.id))}
+                  />
+                </span>
+                {c.field === 'LANGUAGE' && (
+                  <p className="hint span-all">
+                    The browser’s first language, as a code like fr or fr-ca: “starts with fr” matches every French.
+                  </p>
+                )}
+              </fieldset>
+            </li>
+          );
+        })}
+      </ol>
+      <div className="row-actions">
+        <Button size="sm" icon="plus" disabled={rows.length >= 10} onClick={() => onChange((list) => [...list, conditionRow()])}>
+          Add a condition
+        </Button>
+      </div>
+    </fieldset>
   );
 }

@@ -5,12 +5,14 @@ import { EmptyState, Icon } from '../ui';
 import { AccountSection } from './Account';
 import { ApiKeysSection } from './ApiKeys';
 import { AuditLogSection } from './AuditLog';
+import { AutomationsSection } from './Automations';
 import { BlocksSection } from './Blocks';
 import { CannedSection } from './Canned';
 import { DepartmentsSection } from './Departments';
 import { PrivacySection } from './Privacy';
 import { RoutingSection } from './Routing';
 import { TeamSection } from './Team';
+import { TriggersSection } from './Triggers';
 import { WebsitesSection } from './Websites';
 
 const SECTIONS = [
@@ -18,6 +20,8 @@ const SECTIONS = [
   { id: 'team', label: 'Team', admin: true },
   { id: 'departments', label: 'Departments', admin: true },
   { id: 'routing', label: 'Routing', admin: false },
+  { id: 'automations', label: 'Automations', admin: false },
+  { id: 'triggers', label: 'Triggers', admin: false },
   { id: 'canned', label: 'Saved replies', admin: false },
   { id: 'blocks', label: 'Blocked visitors', admin: false },
   { id: 'privacy', label: 'Privacy', admin: true },
@@ -65,6 +69,10 @@ export default function SettingsPage() {
           <DepartmentsSection />
         ) : current?.id === 'routing' ? (
           <RoutingSection />
+        ) : current?.id === 'automations' ? (
+          <AutomationsSection />
+        ) : current?.id === 'triggers' ? (
+          <TriggersSection websiteId={segments[2] ?? null} />
         ) : current?.id === 'canned' ? (
           <CannedSection />
         ) : current?.id === 'blocks' ? (
@@ -85,8 +93,8 @@ export default function SettingsPage() {
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, departments and routing, saved replies, blocked visitors, privacy requests, API keys, the audit log and your account.'
-                : 'Routing (to look at), saved replies, blocked visitors and your account.'}
+                ? 'Websites, your team, departments and routing, automations and triggers, saved replies, blocked visitors, privacy requests, API keys, the audit log and your account.'
+                : 'Routing, automations and triggers (to look at), saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>
         )}
