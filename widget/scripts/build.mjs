@@ -35,10 +35,13 @@ const dist = join(root, 'dist');
  * margin, so that what a change adds shows up in review. The open chat's was raised
  * since: to 20,585 B for `Chinwag('set')`, the `send` event and the SDK's `setAttributes`
  * (20,569 B measured, +319 B), then to 20,600 B for the unread counts merged and
- * followed by `seq` (20,592 B measured, +23 B). Both are under their targets, which they
- * thus enforce.
+ * followed by `seq` (20,592 B measured, +23 B), then to 20,680 B for triggers: the chat's
+ * side of a reply to a trigger (its message shown first, the conversation started with
+ * it) and `hasTriggers` in the configuration (20,674 B measured, +82 B; the loader found
+ * its own bytes and stays at 2,600 B). Both are under their targets, which they thus
+ * enforce.
  */
-export const BUDGETS = { loader: 2600, open: 20600, onDemand: 5 * 1024 };
+export const BUDGETS = { loader: 2600, open: 20680, onDemand: 5 * 1024 };
 /**
  * DESIGN.md's figures less the 15% headroom issue 16 asks for: both met, and enforced by
  * the budgets above (see docs/benchmarks.md, "Client sizes"); printed beside them.
@@ -69,7 +72,9 @@ export const ON_DEMAND = {
   transcript: { entry: 'src/panel/Transcript.tsx', who: 'the transcript form' },
   files: { entry: 'src/panel/Files.tsx', who: 'attachments, agent names and avatars' },
   delete: { entry: 'src/panel/Delete.tsx', who: '"Delete my conversations" (its confirmation)' },
-  queue: { entry: 'src/panel/Queue.tsx', who: 'a conversation nobody has taken yet (its place in line)' },
+  queue: { entry: 'src/panel/Queue.tsx', who: 'a conversation nobody has taken yet (its place in line, the email option)' },
+  // With the page, started by the loader:
+  triggers: { entry: 'src/triggers.ts', who: 'a website with triggers (proactive messages), from the loader' },
 };
 
 /**
@@ -210,6 +215,7 @@ const names = {
   core: entry('src/core.ts'),
   returning: basename(Object.keys(returning.metafile.outputs).find((f) => f.endsWith('.js'))),
   panel: entry('src/panel/index.tsx'),
+  triggers: entry('src/triggers.ts'),
 };
 
 // The loader: a classic script (the snippet loads it with async), named for good.

@@ -85,6 +85,11 @@ export interface WidgetEvents {
   send: { conversationId: string; body: string };
   /** `track` was called (see {@link ChinwagApi}: events are not yet sent to the server). */
   track: TrackedEvent;
+  /**
+   * A trigger (a proactive message) was shown: its bubble by the launcher, or the chat
+   * opened with it. `id` is the trigger's (`Trigger.id` in the API).
+   */
+  trigger: { id: string };
 }
 
 /**

@@ -9,6 +9,7 @@ import {
   ChinwagError,
   createVisitorClient,
   isChinwagError,
+  type ChatMessage,
   type Message,
   type VisitorClient,
   type VisitorConversation,
@@ -50,6 +51,13 @@ export interface Core extends CoreApi {
   strings(locale: Locale): Strings | undefined;
   /** Loads the panel's text in `locale`. */
   loadStrings(locale: Locale): Promise<Strings>;
+  /**
+   * A trigger's message the visitor chose to answer (set by the triggers chunk, cleared
+   * once answered): the chat shows `m` as a new conversation's first message, and
+   * `start` starts that conversation with the visitor's reply (the server stores the
+   * trigger's message first).
+   */
+  trigger?: { m: ChatMessage; start(body: string): Promise<VisitorConversation> } | undefined;
 }
 
 /**

@@ -4,6 +4,7 @@
  * helpers, so the loader stays within its budget.
  */
 import type { WidgetConfig } from '@chinwag/sdk';
+import type { Core } from './core.js';
 import type { Attributes, IdentifyUser, TrackedEvent, WidgetEvents } from './api.js';
 
 /** The languages the widget speaks; the first is the fallback. */
@@ -59,6 +60,8 @@ export interface Host {
   talked(yes: '1' | ''): void;
   /** Loads the panel chunk (hashed file name, next to `widget.js`). */
   panel(): Promise<typeof import('./panel/index.js')>;
+  /** Loads the core (as `Chinwag('open')` would, without opening): for the on-demand pieces the loader starts itself. */
+  core(): Promise<Core>;
   /** Events from `track`, oldest first (at most 100), kept until the server records them. */
   tracked: TrackedEvent[];
 }

@@ -14,7 +14,7 @@ import { OPEN_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './
 import css from './launcher.css';
 
 /** The hashed chunk file names, filled in by `scripts/build.mjs`. */
-declare const CHUNKS: { core: string; returning: string; panel: string };
+declare const CHUNKS: { core: string; returning: string; panel: string; triggers: string };
 
 const CHAT_ICON =
   '<svg class="i-chat" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
@@ -45,7 +45,8 @@ type Listener = (payload: never) => void;
       }
     });
   const currentLocale = () => pickLocale(locale || document.documentElement.lang || navigator.language);
-  const talkedKey = sessionKey(key) + ':talked';
+  const sessionStored = sessionKey(key);
+  const talkedKey = sessionStored + ':talked';
   /** Reads `k`, or with `value` writes it. */
   const stored = (k: string, value?: string) => {
     try {
@@ -63,9 +64,10 @@ type Listener = (payload: never) => void;
   )
     .then((r) => r.json())
     .then((body: { data?: { widgetConfig: WidgetConfig }; errors?: { message: string; extensions?: { code?: string } }[] }) => {
-      const e = body.errors?.[0];
-      if (!body.data) throw { code: e?.extensions?.code ?? 'INTERNAL', message: e?.message ?? 'No configuration' };
-      return draw(body.data.widgetConfig);
+      if (body.data) return draw(body.data.widgetConfig);
+      // A GraphQL answer without data has an error (a wrong key: NOT_FOUND).
+      const e = body.errors![0]!;
+      throw { code: e.extensions?.code ?? 'INTERNAL', message: e.message };
     })
     .catch((e: { code?: string; message?: string }) => {
       const error = { code: e.code ?? 'NETWORK_ERROR', message: `Chinwag: ${e.message ?? e}` };
@@ -118,7 +120,10 @@ type Listener = (payload: never) => void;
       emit,
       talked: (yes) => stored(talkedKey, yes),
       panel: () => import(base + CHUNKS.panel),
+      core: loadCore as Host['core'],
     };
+    // Proactive messages: their chunk only for a website that has some.
+    if (config.hasTriggers) void import(base + CHUNKS.triggers).then((m: typeof import('./triggers.js')) => m.start(host));
     // Until the core takes over the launcher (open state, badge), it only opens.
     label = () => !core && launcher.setAttribute('aria-label', host.openLabel());
     label();
@@ -134,8 +139,9 @@ type Listener = (payload: never) => void;
         (c) => c.prefetch(),
         () => {},
       );
-    launcher.addEventListener('pointerenter', warm, { once: true });
-    launcher.addEventListener('focus', warm, { once: true });
+    // (Again and again: the core and the panel are loaded once.)
+    launcher.addEventListener('pointerenter', warm);
+    launcher.addEventListener('focus', warm);
     emit('ready', { websiteName: config.websiteName });
     return host;
   };
@@ -176,7 +182,7 @@ type Listener = (payload: never) => void;
 
   const Chinwag = function (command: keyof typeof commands, ...args: unknown[]) {
     const run = commands[command] as ((...a: unknown[]) => unknown) | undefined;
-    if (!run) return console.warn(`Chinwag: unknown command ${String(command)}`);
+    if (!run) return console.warn(`Chinwag: unknown command ${command}`);
     return run(...args);
   } as unknown as ChinwagGlobal;
   Chinwag.loaded = true;
@@ -187,7 +193,7 @@ type Listener = (payload: never) => void;
   }
 
   // A returning visitor: the badge and the live connection, once the page is idle.
-  if (stored(sessionKey(key))) {
+  if (stored(sessionStored)) {
     const live = () => loadCore().catch(() => {});
     const idle = () => (w.requestIdleCallback ? w.requestIdleCallback(live, { timeout: 2000 }) : setTimeout(live, 500));
     if (document.readyState === 'complete') idle();
@@ -196,8 +202,7 @@ type Listener = (payload: never) => void;
 
   /** Whether white text reads better than black on `hex` (perceived brightness, YIQ). */
   function contrast(hex: string): boolean {
-    const h = hex.length === 4 ? hex.replace(/\w/g, (c) => c + c) : hex;
-    const [r, g, b] = [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
-    return r! * 299 + g! * 587 + b! * 114 < 150_000;
+    const n = parseInt((hex.length === 4 ? hex.replace(/\w/g, (c) => c + c) : hex).slice(1), 16);
+    return (n >> 16) * 299 + ((n >> 8) & 255) * 587 + (n & 255) * 114 < 150_000;
   }
 })();

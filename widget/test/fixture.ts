@@ -152,18 +152,23 @@ export async function userHash(owner: AgentClient, websiteId: string, userId: st
   return createHmac('sha256', website.identitySecret).update(userId).digest('hex');
 }
 
-/** The host page's address with the widget installed for `key`. */
-export function shopUrl(key: string, options: Record<string, string> = {}): string {
-  const url = new URL('/shop', inject('pagesUrl'));
+/** The host page's address with the widget installed for `key` (the shop's page at `path`: `/shop/pricing`). */
+export function shopUrl(key: string, options: Record<string, string> = {}, path = '/shop'): string {
+  const url = new URL(path, inject('pagesUrl'));
   url.search = new URLSearchParams({ key, ...options }).toString();
   return url.href;
 }
 
-/** Opens the shop in `context` and waits for the launcher. */
-export async function openShop(context: BrowserContext, key: string, options: Record<string, string> = {}): Promise<Page> {
+/** Opens the shop (its page at `path`) in `context` and waits for the launcher. */
+export async function openShop(
+  context: BrowserContext,
+  key: string,
+  options: Record<string, string> = {},
+  path?: string,
+): Promise<Page> {
   const page = await context.newPage();
   page.on('pageerror', (e) => console.error('page error:', e));
-  await page.goto(shopUrl(key, options));
+  await page.goto(shopUrl(key, options, path));
   await page.locator('chinwag-widget .launcher').waitFor();
   return page;
 }

@@ -2,7 +2,7 @@
  * The customer's site for the browser tests and the opening benchmark
  * (`scripts/bench-open.mjs`): a small HTTP server on its own port (so its origin differs
  * from the chat server's) serving a shop page with the install snippet.
- * `/shop?key=wk_...` takes options in the query:
+ * `/shop?key=wk_...` (or any page under it, `/shop/pricing?key=...`) takes options in the query:
  *
  * - `lang`: the page's `<html lang>`; `locale`: the snippet's `data-locale`; `sound`: its
  *   `data-sound`; `position`: its `data-position`;
@@ -71,7 +71,8 @@ ${identify ? `Chinwag('identify', ${JSON.stringify(JSON.parse(identify)).replace
 export async function startPages(chinwag) {
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://pages');
-    if (url.pathname !== '/shop') return void res.writeHead(404).end('not found');
+    // The shop's other pages (`/shop/pricing`) are the same page at another address.
+    if (!/^\/shop(\/[\w-]+)*$/.test(url.pathname)) return void res.writeHead(404).end('not found');
     const headers = { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' };
     if (url.searchParams.get('csp')) {
       const ws = chinwag.replace(/^http/, 'ws');

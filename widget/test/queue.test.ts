@@ -9,6 +9,7 @@ import WebSocket from 'ws';
 import { createVisitorClient, memoryStorage, type VisitorClient } from '@chinwag/sdk';
 import { describe, expect, it } from 'vitest';
 import {
+  axe,
   chinwagUrl,
   newContext,
   openChat,
@@ -135,6 +136,92 @@ describe('the queue position', () => {
       await expect.poll(() => fr.textContent()).toBe('Vous êtes n° 1 dans la file d’attente · environ 10 min');
       await expect.poll(() => es.textContent()).toBe('Eres el n.º 2 en la cola · aprox. 20 min');
       await expect.poll(() => last.textContent()).toBe('You are #11 in line · about 110 min');
+    } finally {
+      visitors.forEach((v) => v.dispose());
+    }
+  });
+
+  it('offers the reply by email from a 5-minute wait, and the team’s replies then go there too', async () => {
+    const { owner, websiteKey } = await organization();
+    // Ann is away: every chat waits. Round robin with room for one chat.
+    await owner.updateRoutingSettings({ assignment: 'ROUND_ROBIN', defaultCapacity: 1 });
+    const visitors: VisitorClient[] = [];
+    try {
+      // Eight chats answered in the last 30 minutes: a pace of 225 s, 4 min at place 1.
+      for (let i = 1; i <= 8; i++) {
+        const v = createVisitorClient({ url: chinwagUrl(), websiteKey, storage: memoryStorage(), webSocketImpl: WebSocket });
+        visitors.push(v);
+        const { id } = await v.startConversation(`chat ${i}`);
+        await owner.sendMessage(id, 'Hello!');
+        await owner.setConversationStatus(id, 'RESOLVED');
+      }
+      const waiting = async (text: string, options: Parameters<typeof newContext>[0] = {}) => {
+        const page = await openShop(await newContext(options), websiteKey);
+        await openChat(page);
+        await say(page, text);
+        return page;
+      };
+      // First in line, about 4 minutes: no offer.
+      const first = await waiting('Is anyone there?');
+      const line = widget(first).root.locator('.queue');
+      await expect.poll(() => line.textContent()).toBe('You are #1 in line · about 4 min');
+      expect(await widget(first).root.locator('.queue-mail').count()).toBe(0);
+
+      // Second, about 8 minutes: the offer.
+      const page = await waiting('Hello?');
+      const { root, panel } = widget(page);
+      await expect.poll(() => root.locator('.queue').textContent()).toBe('You are #2 in line · about 8 min');
+      const offer = panel.getByRole('button', { name: 'Get the reply by email' });
+      await screenshot(page, 'widget-queue-email-offer');
+      await offer.click();
+      const email = panel.getByLabel('Your email');
+      await expect
+        .poll(() => page.evaluate(() => document.querySelector('chinwag-widget')!.shadowRoot!.activeElement?.id))
+        .toBe('cw-follow-up-email');
+      // A wrong address is said under the field; nothing is sent.
+      await email.fill('not an email');
+      await panel.getByRole('button', { name: 'Email me the reply' }).click();
+      await expect
+        .poll(() => panel.locator('.field-error').textContent())
+        .toBe('Please enter an email address, like name@example.com.');
+      await email.fill('bea@example.com');
+      await screenshot(page, 'widget-queue-email');
+      expect(await axe(page)).toEqual([]);
+      await panel.getByRole('button', { name: 'Email me the reply' }).click();
+      const done = root.locator('.queue-mail[role="status"]');
+      await expect.poll(() => done.textContent()).toBe('We’ll also email you at bea@example.com.');
+      // Still in line.
+      expect(await root.locator('.queue').textContent()).toBe('You are #2 in line · about 8 min');
+      await screenshot(page, 'widget-queue-email-sent');
+
+      // The team sees it: the conversation is answered by email, the visitor has the address.
+      const { nodes } = await owner.conversations({ filter: { status: ['OPEN'] } });
+      const mine = nodes.find((c) => c.lastMessagePreview === 'Hello?')!;
+      const { conversation } = await owner.request<{ conversation: { isOffline: boolean; visitor: { email: string | null } } }>(
+        'query($id: ID!) { conversation(id: $id) { isOffline visitor { email } } }',
+        { id: mine.id },
+      );
+      expect(conversation).toEqual({ isOffline: true, visitor: { email: 'bea@example.com' } });
+      const other = nodes.find((c) => c.lastMessagePreview === 'Is anyone there?')!;
+      const { conversation: firstOne } = await owner.request<{ conversation: { isOffline: boolean } }>(
+        'query($id: ID!) { conversation(id: $id) { isOffline } }',
+        { id: other.id },
+      );
+      expect(firstOne.isOffline).toBe(false);
+
+      // On a phone, in French.
+      const phone = await openShop(
+        await newContext({ viewport: { width: 375, height: 667 }, isMobile: true, hasTouch: true }),
+        websiteKey,
+        {
+          lang: 'fr',
+        },
+      );
+      await openChat(phone);
+      await say(phone, 'Bonjour');
+      await widget(phone).panel.getByRole('button', { name: 'Recevoir la réponse par e-mail' }).click();
+      await widget(phone).panel.getByLabel('Votre e-mail').waitFor();
+      await screenshot(phone, 'widget-queue-email-phone');
     } finally {
       visitors.forEach((v) => v.dispose());
     }

@@ -78,7 +78,8 @@ function Panel({ core }: { core: Core }) {
   // A returning visitor continues their latest conversation; a new one starts blank.
   useEffect(() => {
     let current = true;
-    if (!client.hasSession()) return void open({ kind: 'chat', id: null }, false);
+    // A trigger's message starts a new one (see triggers.ts).
+    if (!client.hasSession() || core.trigger) return void open({ kind: 'chat', id: null }, false);
     setView({ kind: 'loading' });
     client.conversations({ first: 1 }).then(
       ({ nodes }) => current && open({ kind: 'chat', id: nodes[0]?.id ?? null }, false),
@@ -89,6 +90,9 @@ function Panel({ core }: { core: Core }) {
     // `client` never change under it.
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
+
+  // A trigger answered while the panel shows another view: a new conversation, with it.
+  useEffect(() => void (core.trigger && open({ kind: 'chat', id: null })), [core.trigger]);
 
   // Availability may have changed since the page loaded.
   useEffect(() => {

@@ -64,6 +64,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
   const [uploads, setUploads] = useState<VNode | null>(null);
   const log = useRef<HTMLDivElement>(null);
   const locale = core.host.locale();
+  const { trigger } = core;
   const [answered, setAnswered] = useState(false);
   const asking = !id && !answered && !client.hasSession() && config.preChatFields.length > 0;
   // The answers are in: on to the message.
@@ -114,9 +115,10 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     }
     setDraft(text);
     try {
-      const started = await client.startConversation();
+      // A reply to a trigger starts the conversation with it (see triggers.ts).
+      const started = await (trigger ? trigger.start(text) : client.startConversation());
       core.started(started);
-      onStarted(started.id, text);
+      onStarted(started.id, trigger ? '' : text);
       return true;
     } catch (e) {
       setDraft(null);
@@ -147,6 +149,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
         <div class="row them">
           <div class="bubble">{config.appearance.greeting}</div>
         </div>
+        {!conversation && trigger && <Message m={trigger.m} t={t} team={team} time={time} seen={false} onRetry={onNew} />}
         {messages.map((m) => (
           <Message
             key={m.key}

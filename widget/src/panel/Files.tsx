@@ -174,11 +174,11 @@ const absolute = (url: string) => new URL(url, new URL(host().api, location.href
 const size = (bytes: number) =>
   bytes < 1024 * 1024 ? `${Math.max(1, Math.round(bytes / 1024))} KB` : `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
-/** Above a message: the agent who wrote it (avatar and name), and its files. */
+/** Above a message: the agent (or the trigger's sender) who wrote it, avatar and name, and its files. */
 export function Extras({ m }: { m: ChatMessage }) {
   return (
     <>
-      {m.senderKind === 'AGENT' && m.senderName && (
+      {m.senderKind !== 'VISITOR' && m.senderName && (
         <div class="who">
           {m.senderAvatarUrl ? <img src={absolute(m.senderAvatarUrl)} alt="" /> : <b aria-hidden="true">{m.senderName[0]}</b>}
           {m.senderName}
