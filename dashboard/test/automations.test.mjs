@@ -10,7 +10,19 @@
 // the oldest of more chats than one page holds, and moves a chat up live.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PHONE, addAgent, gql, launchBrowser, logInToken, shot, signIn, signUpOwner, startServer, until } from './harness.mjs';
+import {
+  PHONE,
+  accessibilityViolations,
+  addAgent,
+  gql,
+  launchBrowser,
+  logInToken,
+  shot,
+  signIn,
+  signUpOwner,
+  startServer,
+  until,
+} from './harness.mjs';
 
 const OWNER = { org: 'Rask Rugs', name: 'Rita Rask', email: 'rita@rask.test', password: 'woven wool 31' };
 const AGENT = { name: 'Sam Sol', email: 'sam@rask.test', password: 'loom shuttle 8' };
@@ -67,6 +79,7 @@ describe('automations, triggers, rule conditions and due first', () => {
     await form.getByLabel('Message').fill('Sorry to hear that! A refund takes 3 days; an agent will confirm.');
     await form.getByLabel('Tags').fill('refund');
     await shot(page, 'automations-form');
+    assert.deepEqual(await accessibilityViolations(page), []);
     await form.getByRole('button', { name: 'Add automation' }).click();
     await page.getByText('Refunds added').waitFor();
     await page
@@ -209,6 +222,7 @@ describe('automations, triggers, rule conditions and due first', () => {
     await form.getByRole('button', { name: 'Try on the last 100 page views' }).click();
     await form.getByText(/^Would have shown on 0 of \d+ page views/).waitFor();
     await shot(page, 'triggers-form');
+    assert.deepEqual(await accessibilityViolations(page), []);
     await form.getByRole('button', { name: 'Add trigger' }).click();
     await page.getByText('Pricing help added').waitFor();
     await page

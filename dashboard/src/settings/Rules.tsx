@@ -2,9 +2,12 @@
  * Routing rules (docs/routing.md, "Routing rules"): the ordered list the server tries when
  * a conversation starts; the first enabled rule whose conditions all hold sets its
  * department, priority and tags. Owners and admins add, edit, switch, reorder and delete
- * rules; agents see the list read-only. The server checks every rule (keys, operators,
- * limits) and its message shows under the form: the form itself only shows the inputs a
- * field and an operator use.
+ * rules, and try a rule on the last 100 conversations before saving it; agents see the
+ * list read-only. Rules run again when an agent transfers a chat back to the line, where
+ * the Department condition reads the department it went to. The server checks every rule
+ * (keys, operators, limits) and its message shows under the form: the form itself only
+ * shows the inputs a field and an operator use. Automations (`Automations.tsx`) share the
+ * condition editor.
  */
 import {
   WebsitesDocument,
