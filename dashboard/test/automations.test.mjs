@@ -385,6 +385,7 @@ describe('automations, triggers, rule conditions and due first', () => {
     // Department is one of: a list to tick.
     await c2.getByLabel('Operator').selectOption({ label: 'is one of' });
     await c2.getByRole('group', { name: 'Values' }).getByLabel('Billing').check();
+    await shot(edit, 'rules-department-in');
     await edit.getByRole('button', { name: 'Save rule' }).click();
     await page.getByText('French billing saved').waitFor();
     const saved = await api('query { routingRules { conditions { field operator value values } } }');
