@@ -269,7 +269,12 @@ impl VisitorClient {
     /// ```
     pub async fn start_conversation(&self, body: Option<&str>) -> Result<VisitorConversation> {
         let vars = ops::start_conversation::Variables {
-            input: ops::start_conversation::StartConversationInput { body: body.map(str::to_owned), offline: None, trigger_id: None },
+            input: ops::start_conversation::StartConversationInput {
+                body: body.map(str::to_owned),
+                offline: None,
+                trigger_id: None,
+                proactive_message_id: None,
+            },
         };
         Ok(self.core.request::<ops::StartConversation>(vars).await?.start_conversation.into())
     }

@@ -24,6 +24,14 @@ pub struct Send<'a> {
     pub attachment_ids: Vec<String>,
 }
 
+/// What a visitor's first message answers: a trigger's bubble, or an agent's message
+/// to them as a live visitor.
+#[derive(Clone, Copy)]
+pub enum ReplyTo<'a> {
+    Trigger(&'a str),
+    Proactive(&'a str),
+}
+
 /// Links to stored files live this long.
 const FILE_LINK_SECS: i64 = 3600;
 /// Files one message may carry.
@@ -49,13 +57,27 @@ impl App {
 
     /// `offline`: left while nobody is available; the visitor must have given an email,
     /// and the team answers by email.
-    /// `trigger_id`: the trigger the visitor replies to; its message is stored first.
-    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>, offline: bool, trigger_id: Option<&str>) -> ApiResult<ConversationRow> {
+    /// `reply_to`: the trigger or the agent's message the visitor answers; it is stored
+    /// first (a trigger's as the bot, an agent's as theirs).
+    pub async fn start_conversation(&self, p: &Principal, body: Option<&str>, offline: bool, reply_to: Option<ReplyTo<'_>>) -> ApiResult<ConversationRow> {
         let v = visitor(p)?;
         let body = body.filter(|b| !b.trim().is_empty()).map(MessageBody::parse).transpose()?;
-        let trigger = match trigger_id {
-            Some(_) if body.is_none() || offline => return Err(ApiError::BadInput("a reply to a trigger needs a body (and is not an offline message)".into())),
-            Some(id) => Some(self.replied_trigger(&v.org_id, &v.website_id, id).await?),
+        if reply_to.is_some() && (body.is_none() || offline) {
+            return Err(ApiError::BadInput("a reply to a trigger or an agent's message needs a body (and is not an offline message)".into()));
+        }
+        // (sender kind, sender, body) of the message answered.
+        let opener = match reply_to {
+            Some(ReplyTo::Trigger(id)) => {
+                let t = self.replied_trigger(&v.org_id, &v.website_id, id).await?;
+                Some((SenderKind::Bot, t.id, t.message))
+            }
+            Some(ReplyTo::Proactive(id)) => {
+                let m = self.replied_proactive(&v.org_id, &v.website_id, id).await?;
+                if !self.store.take_proactive_message(&m.id).await? {
+                    return Err(ApiError::NotFound("proactive message"));
+                }
+                Some((SenderKind::Agent, m.agent_id, m.body))
+            }
             None => None,
         };
         if offline {
@@ -78,24 +100,24 @@ impl App {
         let conv = self.store.create_conversation(&v.org_id, &v.website_id, &v.id, offline).await?;
         // Routed before its first message puts it in the queue.
         let conv = self.apply_routing_rules(conv, false).await?;
-        if let Some(t) = trigger {
-            // The bubble the visitor answers, stored as it was shown: from the trigger.
+        if let Some((sender_kind, sender_id, body)) = opener {
+            // The bubble the visitor answers, stored as it was shown.
             let out = self
                 .appender
                 .append(NewMessage {
                     org_id: conv.org_id.clone(),
                     conversation_id: conv.id.clone(),
                     visitor_id: None,
-                    sender_kind: SenderKind::Bot,
-                    sender_id: t.id.clone(),
-                    body: t.message,
+                    sender_kind,
+                    sender_id: sender_id.clone(),
+                    body,
                     is_private: false,
                     attachment_ids: Vec::new(),
                     client_message_id: None,
                     follow_up: None,
                 })
                 .await?;
-            self.after_append(out, SenderKind::Bot, &t.id).await;
+            self.after_append(out, sender_kind, &sender_id).await;
         }
         match body {
             Some(body) => {

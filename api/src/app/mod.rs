@@ -9,6 +9,7 @@ mod chat;
 mod export;
 mod facts;
 mod live;
+mod live_visitors;
 mod outbox;
 mod presence;
 mod privacy;
@@ -29,9 +30,11 @@ pub use crate::store::{
 pub use accounts::{not_found, CreatedInvite, Session};
 pub use automation::{automation_event, automation_spec, trigger_conditions, AutomationInput, TriggerInput, WidgetTrigger};
 pub use canned::CannedPatch;
+pub use chat::ReplyTo;
 pub use chat::{Send, TYPING_TIMEOUT};
 pub use export::{AUDIT_RETENTION_DAYS, EXPORT, RETENTION};
 pub use live::{Checks, ConversationLive, InboxLive, Resume};
+pub use live_visitors::{Beacon, BeaconAnswer, LiveEntry, LIVE_TOPIC};
 pub use outbox::{EMAIL, OFFLINE_REPLY};
 pub use presence::{Presence, Typing};
 pub use privacy::{ErasureMode, PersonRef, ERASE};
@@ -78,6 +81,7 @@ pub struct App {
     router: router::Router,
     holidays: schedule::Holidays,
     automated: automation::Automated,
+    live: live_visitors::Live,
     /// This app, for work it starts that outlives a call (assignment runs).
     me: std::sync::Weak<App>,
 }
@@ -147,6 +151,7 @@ impl App {
             router: router::Router::default(),
             holidays: schedule::Holidays::default(),
             automated: automation::Automated::default(),
+            live: Default::default(),
             mailer,
             files,
             appender: Appender::start(store.clone(), clock.clone()),
@@ -164,6 +169,7 @@ impl App {
             facts: facts::Facts::default(),
         });
         app.clone().spawn_access_listener().await;
+        app.clone().spawn_live_listener().await;
         app.spawn_router();
         app.reload_revoked_visitors().await.map_err(|e| format!("loading revoked visitor tokens: {e:?}"))?;
         Ok(app)
@@ -195,6 +201,27 @@ impl App {
                         }
                     }
                     _ => {}
+                }
+            }
+        });
+    }
+
+    /// Keeps the live visitors other nodes hear of (`LIVE_TOPIC`).
+    async fn spawn_live_listener(self: Arc<Self>) {
+        let mut rx = self.bus.subscribe(LIVE_TOPIC).await;
+        let weak = Arc::downgrade(&self);
+        drop(self);
+        tokio::spawn(async move {
+            loop {
+                let ev = match rx.recv().await {
+                    Ok(ev) => ev,
+                    // A missed beacon is made good by the next one, 30 s later.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+                    Err(_) => break,
+                };
+                let Some(app) = weak.upgrade() else { break };
+                if let Event::LiveBeacon { entry } = &*ev {
+                    app.heard_beacon(entry);
                 }
             }
         });

@@ -68,6 +68,7 @@ pub struct WebsiteUpdate {
     /// An empty string removes the link.
     pub privacy_policy_url: Option<String>,
     pub visitor_deletion: Option<bool>,
+    pub live_presence: Option<crate::domain::LivePresence>,
 }
 
 impl App {
@@ -113,6 +114,7 @@ impl App {
             retention: u.retention.map(retention_days).transpose()?,
             privacy_policy_url: u.privacy_policy_url.as_deref().map(policy_url).transpose()?,
             visitor_deletion: u.visitor_deletion,
+            live_presence: u.live_presence.map(|l| l.as_str()),
         };
         let row = self.store.update_website(org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
         self.audit(p, "website.update", Some(id)).await?;

@@ -81,6 +81,11 @@ pub enum Event {
         website_id: String,
         at: i64,
     },
+    /// A live visitor's beacon (docs/routing.md#live-visitors), on `LIVE_TOPIC`: every
+    /// node keeps every website's live visitors.
+    LiveBeacon {
+        entry: Box<crate::app::LiveEntry>,
+    },
     /// Local only: the link to other nodes was down and is back, so events may have been
     /// missed; live streams re-read the store.
     Resync,

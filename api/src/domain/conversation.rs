@@ -58,7 +58,9 @@ pub fn on_message(t: Thread, m: Arrival, now: i64) -> (Thread, Effects) {
         reopened: is_visitor && t.status != ConversationStatus::Open,
         // Only a person answering counts (DESIGN: "the first public AGENT message"):
         // not a note, not a bot, not the visitor.
-        first_response: m.sender_kind == SenderKind::Agent && !m.is_private && t.first_response_at.is_none(),
+        // An agent's message before the visitor wrote (a proactive one they replied to)
+        // answers nothing.
+        first_response: m.sender_kind == SenderKind::Agent && !m.is_private && t.first_response_at.is_none() && t.queued,
     };
     let mut next = t;
     next.last_seq += 1;
@@ -159,7 +161,9 @@ mod tests {
 
     #[test]
     fn only_the_first_public_agent_message_is_the_first_response() {
-        let t = new_thread();
+        let (t, e) = on_message(new_thread(), arrive(SenderKind::Agent, false), 5);
+        assert!(!e.first_response && t.first_response_at.is_none(), "before the visitor wrote, nothing is answered");
+        let (t, _) = on_message(t, arrive(SenderKind::Visitor, false), 9);
         let (t, e) = on_message(t, arrive(SenderKind::Agent, true), 10);
         assert!(!e.first_response && t.first_response_at.is_none(), "a note is not a response");
         let (t, e) = on_message(t, arrive(SenderKind::Bot, false), 11);

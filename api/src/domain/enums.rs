@@ -39,6 +39,12 @@ stored_enum!(
     /// Which side of the page the widget's launcher sits on.
     WidgetPosition { Left => "left", Right => "right" });
 stored_enum!(
+    /// Live visitors before first use (docs/routing.md#live-visitors): off (the default:
+    /// nothing before the visitor uses the chat), a light beacon per page load (no
+    /// storage, no "returning"), or with one first-party id kept in the browser (only
+    /// where the site has the visitor's consent).
+    LivePresence { Off => "off", PageLoad => "page_load", FirstPartyId => "first_party_id" });
+stored_enum!(
     /// How a department's (or, with no department, the organization's) waiting
     /// conversations get an assignee: agents pick them (`MANUAL`), the free agent who was
     /// given a chat longest ago (`ROUND_ROBIN`), or the free agent with the fewest open
@@ -166,7 +172,7 @@ macro_rules! try_from_string {
         }
     )+};
 }
-try_from_string!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition, JobState);
+try_from_string!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition, JobState, LivePresence);
 
 /// Stored enums decode from their text spelling in either dialect.
 macro_rules! sql_text_enum {
@@ -193,4 +199,4 @@ macro_rules! sql_text_enum {
         }
     )+};
 }
-sql_text_enum!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition, JobState);
+sql_text_enum!(SenderKind, Role, AgentStatus, ConversationStatus, WidgetPosition, JobState, LivePresence);

@@ -281,6 +281,49 @@ fn dry_run((checked, rows): (i64, Vec<crate::app::ConversationRow>)) -> DryRun {
     DryRun { checked: checked as i32, matched: rows.len() as i32, conversations: rows.into_iter().map(Conversation).collect() }
 }
 
+pub struct LiveVisitor(pub crate::app::LiveEntry);
+
+/// Someone on a website now (docs/routing.md#live-visitors): from the widget's beacon,
+/// kept about a minute after the last one. No visitor row exists unless they chatted.
+#[Object]
+impl LiveVisitor {
+    /// Random per page load, or the first-party id with `FIRST_PARTY_ID`.
+    async fn presence_id(&self) -> ID {
+        ID(self.0.presence_id.clone())
+    }
+    async fn website_id(&self) -> ID {
+        ID(self.0.website_id.clone())
+    }
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+    async fn title(&self) -> Option<&str> {
+        self.0.title.as_deref()
+    }
+    async fn referrer(&self) -> Option<&str> {
+        self.0.referrer.as_deref()
+    }
+    /// In this visit (1 without a first-party id).
+    async fn pages_viewed(&self) -> i32 {
+        self.0.pages_viewed as i32
+    }
+    /// Seen on an earlier visit (only with a first-party id).
+    async fn returning(&self) -> bool {
+        self.0.returning
+    }
+    async fn first_seen_at(&self) -> DateTime {
+        DateTime(self.0.first_seen_at)
+    }
+    async fn last_seen_at(&self) -> DateTime {
+        DateTime(self.0.last_seen_at)
+    }
+    /// The visitor, when they have chatted (their widget sends its token).
+    async fn visitor(&self, ctx: &Context<'_>) -> GqlResult<Option<super::types::Visitor>> {
+        let Some(id) = &self.0.visitor_id else { return Ok(None) };
+        Ok(ctx.loaders()?.visitors.load_one(id.clone()).await?.map(super::types::Visitor))
+    }
+}
+
 #[derive(Default)]
 pub struct AutomationQuery;
 
@@ -309,6 +352,15 @@ impl AutomationQuery {
                 conditions: t.conditions.into_iter().map(Into::into).collect(),
             })
             .collect())
+    }
+
+    /// Who is on the websites now (one website's with `websiteId`), newest first: from
+    /// the widget's beacon on websites with `livePresence` on.
+    #[graphql(guard = "Allow::Agents")]
+    async fn live_visitors(&self, ctx: &Context<'_>, website_id: Option<ID>) -> GqlResult<Vec<LiveVisitor>> {
+        let rows = ctx.app().live_visitors(ctx.viewer()?, website_id.as_ref().map(|w| w.as_str())).await?;
+        crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
+        Ok(rows.into_iter().map(LiveVisitor).collect())
     }
 
     /// The organization's automations, in order.
@@ -361,6 +413,14 @@ impl AutomationMutation {
     async fn delete_trigger(&self, ctx: &Context<'_>, id: ID) -> GqlResult<bool> {
         ctx.app().delete_trigger(ctx.viewer()?, &id).await?;
         Ok(true)
+    }
+
+    /// Writes to a live visitor who has not chatted: their widget shows the message with
+    /// its next beacon (within about 30 s); it is stored in a conversation only if they
+    /// reply (within an hour). Returns the message's id.
+    #[graphql(guard = "Allow::Agents")]
+    async fn message_live_visitor(&self, ctx: &Context<'_>, website_id: ID, presence_id: ID, body: String) -> GqlResult<ID> {
+        Ok(ID(ctx.app().message_live_visitor(ctx.viewer()?, &website_id, &presence_id, &body).await?))
     }
 
     /// Adds an automation after the others (at most 50 per organization).

@@ -58,6 +58,10 @@ pub struct StartConversationInput {
     /// trigger's message is stored first, as the conversation's first BOT message.
     /// Needs a body; a trigger of another website, or disabled, is `NOT_FOUND`.
     pub trigger_id: Option<ID>,
+    /// The agent's message (to a live visitor, from the presence beacon's answer) the
+    /// visitor replies to: stored first, as the agent's. `NOT_FOUND` once expired (an
+    /// hour) or answered.
+    pub proactive_message_id: Option<ID>,
 }
 
 #[derive(InputObject)]
@@ -182,6 +186,15 @@ impl ConversationQuery {
     }
 }
 
+fn reply_to(input: &StartConversationInput) -> GqlResult<Option<crate::app::ReplyTo<'_>>> {
+    match (&input.trigger_id, &input.proactive_message_id) {
+        (Some(_), Some(_)) => Err(ApiError::BadInput("reply to a trigger or to an agent's message, not both".into()).into()),
+        (Some(t), None) => Ok(Some(crate::app::ReplyTo::Trigger(t.as_str()))),
+        (None, Some(m)) => Ok(Some(crate::app::ReplyTo::Proactive(m.as_str()))),
+        (None, None) => Ok(None),
+    }
+}
+
 #[derive(Default)]
 pub struct ConversationMutation;
 
@@ -190,11 +203,7 @@ impl ConversationMutation {
     /// Starts a new conversation for the visitor (a visitor may have several).
     #[graphql(guard = "Allow::Visitors")]
     async fn start_conversation(&self, ctx: &Context<'_>, input: StartConversationInput) -> GqlResult<Conversation> {
-        Ok(Conversation(
-            ctx.app()
-                .start_conversation(ctx.viewer()?, input.body.as_deref(), input.offline.unwrap_or(false), input.trigger_id.as_ref().map(|t| t.as_str()))
-                .await?,
-        ))
+        Ok(Conversation(ctx.app().start_conversation(ctx.viewer()?, input.body.as_deref(), input.offline.unwrap_or(false), reply_to(&input)?).await?))
     }
 
     /// The visitor will not wait in line: the team's public replies in this conversation

@@ -42,6 +42,8 @@ pub struct UpdateWebsiteInput {
     /// Let visitors delete their own conversations and data from the widget
     /// (`deleteMyData`).
     pub visitor_deletion: Option<bool>,
+    /// Live visitors before they use the chat (docs/routing.md#live-visitors).
+    pub live_presence: Option<crate::domain::LivePresence>,
 }
 
 /// Retention in days (1 to 3,650); null keeps forever. Deleted daily (docs/privacy.md).
@@ -153,6 +155,7 @@ impl WebsiteQuery {
             privacy_policy_url: w.privacy_policy_url.clone(),
             visitor_deletion: w.visitor_deletion,
             has_triggers: app.website_has_triggers(&w).await?,
+            live_presence: w.live_presence,
         })
     }
 
@@ -242,6 +245,7 @@ impl WebsiteMutation {
             retention: input.retention.map(|r| (r.resolved_conversation_days.map(i64::from), r.idle_visitor_days.map(i64::from))),
             privacy_policy_url: input.privacy_policy_url,
             visitor_deletion: input.visitor_deletion,
+            live_presence: input.live_presence,
         };
         Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
     }

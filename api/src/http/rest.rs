@@ -23,7 +23,8 @@ use super::AppState;
         confirm_email,
         email_change_page,
         confirm_email_change,
-        audit_csv
+        audit_csv,
+        presence
     )
 )]
 pub struct ApiDoc;
@@ -271,6 +272,43 @@ pub async fn audit_csv(State(state): State<AppState>, Query(q): Query<AuditParam
             h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
             r
         }
+        Err(e) => api_error_response(e),
+    }
+}
+
+/// A live visitor's beacon (docs/routing.md#live-visitors), sent by the widget about
+/// every 30 s on websites with live presence on. The body is JSON sent as `text/plain`
+/// (a simple cross-origin request: no preflight), at most 4 KB:
+/// `{"websiteKey", "presenceId", "url", "title"?, "referrer"?, "pagesViewed"?,
+/// "returning"?, "visitorToken"?}`. The answer carries messages agents wrote to this
+/// visitor: `{"messages": [{"id", "body", "senderName", "senderAvatarUrl"}]}`.
+#[utoipa::path(post, path = "/presence", request_body(content = String, content_type = "text/plain", description = "The beacon as JSON"), responses(
+    (status = 200, description = "Recorded; messages agents wrote to this visitor"),
+    (status = 400, description = "Malformed beacon (`BAD_USER_INPUT`)"),
+    (status = 403, description = "The website does not show live visitors"),
+    (status = 404, description = "No website with this key"),
+    (status = 413, description = "Larger than 4 KB"),
+    (status = 429, description = "Too many beacons from this visitor or address")
+))]
+pub async fn presence(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    use super::graphql::api_error_response;
+    use crate::error::ApiError;
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().cloned();
+    let headers = req.headers().clone();
+    let body = match axum::body::to_bytes(req.into_body(), 4096).await {
+        Ok(b) => b,
+        Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "a beacon is at most 4 KB\n").into_response(),
+    };
+    if body.len() > 4096 {
+        return (StatusCode::PAYLOAD_TOO_LARGE, "a beacon is at most 4 KB\n").into_response();
+    }
+    let beacon: crate::app::Beacon = match serde_json::from_slice(&body) {
+        Ok(b) => b,
+        Err(e) => return api_error_response(ApiError::BadInput(format!("a beacon is JSON with websiteKey, presenceId and url: {e}"))),
+    };
+    let meta = super::request_meta(&state.app, &headers, peer.as_ref());
+    match state.app.beacon(&meta, beacon).await {
+        Ok(answer) => Json(answer).into_response(),
         Err(e) => api_error_response(e),
     }
 }

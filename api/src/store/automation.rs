@@ -291,3 +291,80 @@ impl Store {
         })
     }
 }
+
+/// An agent's message to a live visitor, waiting for their reply.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ProactiveRow {
+    pub id: String,
+    pub org_id: String,
+    pub website_id: String,
+    pub presence_id: String,
+    pub agent_id: String,
+    pub body: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+const PROACTIVE_COLS: &str = "id, org_id, website_id, presence_id, agent_id, body, created_at, expires_at";
+
+impl Store {
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_proactive_message(
+        &self,
+        org_id: &str,
+        website_id: &str,
+        presence_id: &str,
+        agent_id: &str,
+        body: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> StoreResult<String> {
+        let id = new_id("pro");
+        on_write!(self, |pool, DB| {
+            // Expired ones go on the way.
+            sqlx::query::<DB>("delete from proactive_messages where website_id = $1 and expires_at < $2").bind(website_id).bind(now).execute(pool).await?;
+            sqlx::query::<DB>(&format!("insert into proactive_messages ({PROACTIVE_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8)"))
+                .bind(&id)
+                .bind(org_id)
+                .bind(website_id)
+                .bind(presence_id)
+                .bind(agent_id)
+                .bind(body)
+                .bind(now)
+                .bind(expires_at)
+                .execute(pool)
+                .await?;
+        });
+        Ok(id)
+    }
+
+    /// What waits for a live visitor (at most 10, oldest first).
+    pub async fn proactive_messages_for(&self, website_id: &str, presence_id: &str, now: i64) -> StoreResult<Vec<ProactiveRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ProactiveRow>(&format!(
+                "select {PROACTIVE_COLS} from proactive_messages where website_id = $1 and presence_id = $2 and expires_at > $3 order by created_at, id limit 10"
+            ))
+            .bind(website_id)
+            .bind(presence_id)
+            .bind(now)
+            .fetch_all(pool)
+            .await?)
+        })
+    }
+
+    pub async fn proactive_message(&self, org_id: &str, id: &str) -> StoreResult<Option<ProactiveRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, ProactiveRow>(&format!("select {PROACTIVE_COLS} from proactive_messages where id = $1 and org_id = $2"))
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// Takes the message (it is in a conversation now): `false` when another reply took it.
+    pub async fn take_proactive_message(&self, id: &str) -> StoreResult<bool> {
+        let n = on_write!(self, |pool, DB| sqlx::query::<DB>("delete from proactive_messages where id = $1").bind(id).execute(pool).await?.rows_affected());
+        Ok(n == 1)
+    }
+}

@@ -45,6 +45,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261206000007, "offers", include_str!("../../../migrations/sqlite/20261206000007_offers.sql")),
     (20261206000008, "visitor language", include_str!("../../../migrations/sqlite/20261206000008_visitor_language.sql")),
     (20261207000001, "triggers automations", include_str!("../../../migrations/sqlite/20261207000001_triggers_automations.sql")),
+    (20261207000002, "live presence", include_str!("../../../migrations/sqlite/20261207000002_live_presence.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -72,6 +73,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261206000007, "offers", include_str!("../../../migrations/postgres/20261206000007_offers.sql")),
     (20261206000008, "visitor language", include_str!("../../../migrations/postgres/20261206000008_visitor_language.sql")),
     (20261207000001, "triggers automations", include_str!("../../../migrations/postgres/20261207000001_triggers_automations.sql")),
+    (20261207000002, "live presence", include_str!("../../../migrations/postgres/20261207000002_live_presence.sql")),
 ];
 
 impl Store {

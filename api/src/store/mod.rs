@@ -84,7 +84,7 @@ pub use api_keys::NewApiKey;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use audit::{AuditFilter, AuditRow};
-pub use automation::{AutomationRow, AutomationWrite, TriggerRow, TriggerWrite};
+pub use automation::{AutomationRow, AutomationWrite, ProactiveRow, TriggerRow, TriggerWrite};
 pub use batches::PersonRow;
 pub use blocks::{BlockRow, NewBlock};
 pub use chat::{ConversationFilter, PageDirection};

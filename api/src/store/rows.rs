@@ -103,6 +103,7 @@ pub struct WebsiteRow {
     pub privacy_policy_url: Option<String>,
     /// Visitors may delete their own data from the widget.
     pub visitor_deletion: bool,
+    pub live_presence: crate::domain::LivePresence,
 }
 
 impl WebsiteRow {
@@ -273,7 +274,7 @@ macro_rules! agent_cols {
 }
 macro_rules! website_cols {
     () => {
-        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion"
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence"
     };
 }
 macro_rules! visitor_cols {

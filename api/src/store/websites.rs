@@ -26,6 +26,7 @@ pub struct WebsitePatch {
     /// Some(None) removes the link.
     pub privacy_policy_url: Option<Option<String>>,
     pub visitor_deletion: Option<bool>,
+    pub live_presence: Option<&'static str>,
 }
 
 /// What a visit records about a visitor; `None` keeps what is known.
@@ -89,7 +90,7 @@ impl Store {
                  offline_messages = coalesce($14, offline_messages), powered_by = coalesce($15, powered_by), \
                  retain_resolved_days = case when $16 then $17 else retain_resolved_days end, \
                  retain_idle_visitor_days = case when $16 then $18 else retain_idle_visitor_days end, \
-                 privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion) \
+                 privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion), live_presence = coalesce($22, live_presence) \
                  where id = $9 and org_id = $10 and deleted_at is null returning ",
                 website_cols!()
             ))
@@ -114,6 +115,7 @@ impl Store {
             .bind(p.privacy_policy_url.is_some())
             .bind(p.privacy_policy_url.flatten())
             .bind(p.visitor_deletion)
+            .bind(p.live_presence)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)

@@ -384,3 +384,113 @@ async fn a_waiting_visitor_can_have_the_replies_by_email() {
     let jobs = app.jobs().await;
     assert!(jobs.iter().any(|j| j.kind == "email.offline_reply" && j.payload.contains(&c)), "{jobs:?}");
 }
+
+/// POSTs a beacon as the widget does (JSON as `text/plain`): (status, body).
+async fn beacon(app: &TestApp, body: &str) -> (u16, Value) {
+    let url = app.url.replace("/graphql", "/presence");
+    let r = app.http.post(url).header("content-type", "text/plain;charset=UTF-8").body(body.to_owned()).send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+const LIVE: &str = "query($w: ID) { liveVisitors(websiteId: $w) { presenceId websiteId url title pagesViewed returning visitor { id } } }";
+
+#[tokio::test]
+async fn live_visitors_come_from_beacons_and_an_agent_can_write_to_one() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+    let eve = app.sign_up("Eve").await;
+    let pid = "p4GzQe1vN0sXk2LmA9tYbW";
+    let b = |url: &str, extra: Value| {
+        let mut v = json!({ "websiteKey": site.key, "presenceId": pid, "url": url, "title": "Pricing", "returning": true });
+        v.as_object_mut().unwrap().extend(extra.as_object().unwrap().clone());
+        v.to_string()
+    };
+    // Off by default: nothing is recorded.
+    let (status, body) = beacon(&app, &b("https://shop.test/pricing", json!({}))).await;
+    assert_eq!((status, body["errors"][0]["extensions"]["code"].as_str()), (403, Some("FORBIDDEN")), "{body}");
+    let set = "mutation($id: ID!, $l: LivePresence!) { updateWebsite(id: $id, input: {livePresence: $l}) { livePresence } }";
+    assert_eq!(app.err(Some(&bob.token), set, json!({ "id": site.id, "l": "PAGE_LOAD" })).await, "FORBIDDEN");
+    app.ok(Some(&owner.token), set, json!({ "id": site.id, "l": "PAGE_LOAD" })).await;
+    let config = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { livePresence } }", json!({ "k": site.key })).await;
+    assert_eq!(config["widgetConfig"]["livePresence"], "PAGE_LOAD");
+
+    // Bad beacons: clear errors, nothing recorded.
+    for (bad, code) in [
+        ("not json".to_owned(), 400),
+        (json!({ "websiteKey": site.key, "presenceId": "short", "url": "https://shop.test/" }).to_string(), 400),
+        (json!({ "websiteKey": site.key, "presenceId": pid, "url": "javascript:alert(1)" }).to_string(), 400),
+        (json!({ "websiteKey": "wk_nope", "presenceId": pid, "url": "https://shop.test/" }).to_string(), 404),
+        (b("https://shop.test/", json!({ "title": "x".repeat(5000) })), 413),
+    ] {
+        assert_eq!(beacon(&app, &bad).await.0, code, "{}", &bad[..bad.len().min(80)]);
+    }
+    assert!(app.ok(Some(&owner.token), LIVE, json!({})).await["liveVisitors"].as_array().unwrap().is_empty());
+
+    let (status, body) = beacon(&app, &b("https://shop.test/pricing", json!({}))).await;
+    assert_eq!((status, body.clone()), (200, json!({ "messages": [] })));
+    let live = app.ok(Some(&bob.token), LIVE, json!({ "w": site.id })).await["liveVisitors"].clone();
+    assert_eq!(live.as_array().unwrap().len(), 1, "{live}");
+    assert_eq!(
+        (live[0]["url"].as_str(), live[0]["title"].as_str(), live[0]["pagesViewed"].as_i64()),
+        (Some("https://shop.test/pricing"), Some("Pricing"), Some(1))
+    );
+    assert_eq!(live[0]["returning"], false, "no first-party id: nobody is returning");
+    assert_eq!(live[0]["visitor"], Value::Null);
+    // Another organization sees none of it, and cannot write to it.
+    assert!(app.ok(Some(&eve.token), LIVE, json!({})).await["liveVisitors"].as_array().unwrap().is_empty());
+    let write = "mutation($w: ID!, $p: ID!, $b: String!) { messageLiveVisitor(websiteId: $w, presenceId: $p, body: $b) }";
+    assert_eq!(app.err(Some(&eve.token), write, json!({ "w": site.id, "p": pid, "b": "hi" })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&bob.token), write, json!({ "w": site.id, "p": "nobody_here_1234567", "b": "hi" })).await, "NOT_FOUND");
+    assert_eq!(app.err(Some(&bob.token), write, json!({ "w": site.id, "p": pid, "b": " " })).await, "BAD_USER_INPUT");
+
+    // Bob writes: the next beacon carries it; the visitor's reply stores it first, as Bob's.
+    let id = app.ok(Some(&bob.token), write, json!({ "w": site.id, "p": pid, "b": "Hi! Any question about the plans?" })).await["messageLiveVisitor"].clone();
+    let (_, body) = beacon(&app, &b("https://shop.test/pricing", json!({}))).await;
+    assert_eq!(body["messages"][0]["id"], id);
+    assert_eq!((body["messages"][0]["body"].as_str(), body["messages"][0]["senderName"].as_str()), (Some("Hi! Any question about the plans?"), Some("Bob")));
+    let v = app.visitor(&site).await;
+    let start = "mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }";
+    let both = json!({ "i": { "body": "Yes", "proactiveMessageId": id, "triggerId": "trg_x" } });
+    assert_eq!(app.err(Some(&v.token), start, both).await, "BAD_USER_INPUT");
+    let c = app.ok(Some(&v.token), start, json!({ "i": { "body": "Yes: which plan fits a team of 5?", "proactiveMessageId": id } })).await["startConversation"]
+        ["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let conv = conversation(&app, &owner.token, &c).await;
+    let nodes = conv["messages"]["nodes"].as_array().unwrap();
+    assert_eq!((nodes[0]["senderKind"].as_str(), nodes[0]["senderName"].as_str()), (Some("AGENT"), Some("Bob")), "{conv}");
+    assert_eq!(nodes[1]["senderKind"], "VISITOR");
+    assert_eq!(conv["firstResponseAt"], Value::Null, "a message before the visitor wrote answers nothing");
+    // Taken: the next beacon has nothing, and a second reply to it is refused.
+    assert_eq!(beacon(&app, &b("https://shop.test/pricing", json!({}))).await.1, json!({ "messages": [] }));
+    let again = json!({ "i": { "body": "again", "proactiveMessageId": id } });
+    assert_eq!(app.err(Some(&v.token), start, again).await, "NOT_FOUND");
+
+    // A visitor who chatted sends their token: agents see who it is.
+    let (status, _) = beacon(&app, &b("https://shop.test/checkout", json!({ "visitorToken": v.token }))).await;
+    assert_eq!(status, 200);
+    let live = app.ok(Some(&owner.token), LIVE, json!({ "w": site.id })).await["liveVisitors"].clone();
+    assert_eq!((live[0]["url"].as_str(), live[0]["visitor"]["id"].as_str()), (Some("https://shop.test/checkout"), Some(v.id.as_str())));
+}
+
+#[tokio::test]
+async fn a_tab_that_beacons_too_fast_is_refused_and_a_first_party_id_may_return() {
+    let app = spawn_app_with(|s| s.limits.rate_limits = "on".into()).await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let set = "mutation($id: ID!) { updateWebsite(id: $id, input: {livePresence: FIRST_PARTY_ID}) { livePresence } }";
+    app.ok(Some(&owner.token), set, json!({ "id": site.id })).await;
+    let body =
+        json!({ "websiteKey": site.key, "presenceId": "returning_visitor_0001", "url": "https://shop.test/", "returning": true, "pagesViewed": 3 }).to_string();
+    let mut statuses = Vec::new();
+    for _ in 0..8 {
+        statuses.push(beacon(&app, &body).await.0);
+    }
+    assert_eq!(statuses, [200, 200, 200, 200, 200, 200, 429, 429]);
+    let live = app.ok(Some(&owner.token), LIVE, json!({})).await["liveVisitors"].clone();
+    assert_eq!((live[0]["returning"].as_bool(), live[0]["pagesViewed"].as_i64()), (Some(true), Some(3)));
+}

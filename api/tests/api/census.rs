@@ -13,6 +13,7 @@ use crate::helpers::*;
 /// What a visitor (or an anonymous caller) may call.
 const ROOTS: &[(&str, &str)] = &[
     ("Query", "widgetConfig"),
+    ("Query", "widgetTriggers"),
     ("Query", "invite"),
     ("Query", "currentVisitor"),
     ("Query", "conversations"),
@@ -26,6 +27,7 @@ const ROOTS: &[(&str, &str)] = &[
     ("Mutation", "sendTranscript"),
     ("Mutation", "markRead"),
     ("Mutation", "deleteMyData"),
+    ("Mutation", "followUpByEmail"),
     ("Subscription", "conversationEvents"),
 ];
 

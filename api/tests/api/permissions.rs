@@ -69,6 +69,8 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { updateAutomation(id: \"aut_x\", input: {name: \"A\", event: CONVERSATION_CREATED, actions: {tags: [\"x\"]}}) { id } }", "o", None),
     ("mutation { deleteAutomation(id: \"aut_x\") }", "o", None),
     ("mutation { followUpByEmail(conversationId: \"conv_x\") { id } }", "v", None),
+    ("query { liveVisitors { presenceId } }", "ao", None),
+    ("mutation { messageLiveVisitor(websiteId: \"web_x\", presenceId: \"p_0123456789abcdef\", body: \"hi\") }", "ao", None),
     ("mutation { updateDepartment(id: \"dep_x\", name: \"S\") { id } }", "o", None),
     ("mutation { deleteDepartment(id: \"dep_x\") }", "o", None),
     ("mutation { addDepartmentMember(departmentId: \"dep_x\", agentId: \"agt_x\") { id } }", "o", None),

@@ -280,6 +280,12 @@ export type StartConversationInput = {
    * Needs a body; a trigger of another website, or disabled, is `NOT_FOUND`.
    */
   triggerId?: string | number | null | undefined;
+  /**
+   * The agent's message (to a live visitor, from the presence beacon's answer) the
+   * visitor replies to: stored first, as the agent's. `NOT_FOUND` once expired (an
+   * hour) or answered.
+   */
+  proactiveMessageId?: string | number | null | undefined;
 };
 
 /** `StartVisitorSessionInput`, as the schema defines it. */

@@ -38,6 +38,10 @@ impl Website {
     async fn offline_messages(&self) -> bool {
         self.0.offline_messages
     }
+    /// Live visitors before first use: OFF, PAGE_LOAD or FIRST_PARTY_ID.
+    async fn live_presence(&self) -> crate::domain::LivePresence {
+        self.0.live_presence
+    }
     async fn powered_by(&self) -> bool {
         self.0.powered_by
     }
@@ -110,6 +114,8 @@ pub struct WidgetConfig {
     /// The website has enabled triggers: the widget loads their code (and lists them
     /// with `widgetTriggers`); without, it loads nothing more.
     pub has_triggers: bool,
+    /// Whether (and how) the widget sends its presence beacon before first use.
+    pub live_presence: crate::domain::LivePresence,
 }
 
 /// One field of the pre-chat form.
