@@ -196,8 +196,9 @@ type Listener = (payload: never) => void;
   if (stored(sessionStored)) {
     const live = () => loadCore().catch(() => {});
     const idle = () => (w.requestIdleCallback ? w.requestIdleCallback(live, { timeout: 2000 }) : setTimeout(live, 500));
+    // (No `once`: a page loads once.)
     if (document.readyState === 'complete') idle();
-    else w.addEventListener('load', idle, { once: true });
+    else w.addEventListener('load', idle);
   }
 
   /** Whether white text reads better than black on `hex` (perceived brightness, YIQ). */

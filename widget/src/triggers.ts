@@ -16,15 +16,8 @@
  */
 import type { ChatMessage, VisitorConversation } from '@chinwag/sdk';
 import type { Host, Locale } from './host.js';
+import { holds, type TriggerCondition } from './trigger-conditions.js';
 import css from './triggers.css';
-
-/** One test on the visitor's page (`TriggerConditionGql`). */
-export interface TriggerCondition {
-  field: string;
-  operator: string;
-  value: string | null;
-  values: string[];
-}
 
 /** A trigger as the widget lists it (`WidgetTrigger`). */
 export interface WidgetTrigger {
@@ -36,17 +29,6 @@ export interface WidgetTrigger {
   conditions: TriggerCondition[];
 }
 
-/** What the page knows when it checks the conditions. */
-export interface PageFacts {
-  url: string;
-  /** `document.referrer`; empty: none. */
-  referrer: string;
-  /** Seconds on this page (since its address last changed). */
-  seconds: number;
-  /** A stored session from an earlier visit. */
-  returning: boolean;
-}
-
 // Anonymous, their variables one letter: a smaller chunk.
 const LIST =
   'query($k:String!){widgetTriggers(websiteKey:$k){id message senderName senderAvatarUrl openPanel conditions{field operator value values}}}';
@@ -54,55 +36,6 @@ const START = 'mutation($i:StartConversationInput!){startConversation(input:$i){
 
 const CLOSE: Record<Locale, string> = { en: 'Dismiss', fr: 'Fermer', es: 'Cerrar' };
 const CLOSE_ICON = '<svg viewBox="0 0 24 24" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>';
-
-/**
- * A text condition, as the server compares (`compare_text` in api/src/domain/rules.rs):
- * case ignored; an absent text (no referrer) is not equal to anything, and fails the rest.
- */
-function compare(c: TriggerCondition, text: string | undefined): boolean {
-  const fold = (s: string) => s.toLowerCase();
-  const value = fold(c.value ?? '');
-  if (c.operator === 'IS_SET') return !!text;
-  if (text == null) return c.operator === 'NOT_EQUALS';
-  const t = fold(text);
-  switch (c.operator) {
-    case 'EQUALS':
-      return t === value;
-    case 'NOT_EQUALS':
-      return t !== value;
-    case 'CONTAINS':
-      return t.includes(value);
-    case 'STARTS_WITH':
-      return t.startsWith(value);
-    case 'IN':
-      return c.values.some((v) => fold(v) === t);
-  }
-  return false;
-}
-
-/**
- * Whether every condition holds on the page (none: every page), as the server's
- * `holds` in api/src/domain/triggers.rs. Pages viewed is 1: each page load is its own
- * visit (nothing is stored before the visitor uses the chat). A field the widget does
- * not know never holds.
- */
-export function holds(conditions: TriggerCondition[], p: PageFacts): boolean {
-  return conditions.every((c) => {
-    switch (c.field) {
-      case 'PAGE_URL':
-        return compare(c, p.url);
-      case 'REFERRER':
-        return compare(c, p.referrer || undefined);
-      case 'TIME_ON_PAGE':
-        return p.seconds >= +c.value!;
-      case 'PAGES_VIEWED':
-        return 1 >= +c.value!;
-      case 'RETURNING':
-        return (c.operator === 'IS_TRUE') === p.returning;
-    }
-    return false;
-  });
-}
 
 /** Started by the loader once the launcher is on the page; a failure (the server unreachable) shows nothing. */
 export const start = (host: Host): Promise<void> => run(host).catch(() => {});

@@ -13,6 +13,7 @@ import {
   chinwagOrigin,
   listen,
   newContext,
+  openChat,
   openShop,
   organization,
   say,
@@ -210,7 +211,7 @@ describe('triggers', () => {
     // The greeting, then the trigger's message from Ann; the composer ready.
     await expect.poll(() => messages.count()).toBe(2);
     await expect.poll(() => messages.nth(1).locator('.who').textContent()).toBe('AAnn');
-    expect(await messages.nth(1).locator('.bubble').textContent()).toBe('Acme shop: Hello! Need a hand choosing?');
+    expect(await messages.nth(1).locator('.bubble').textContent()).toBe('Ann: Hello! Need a hand choosing?');
     await expect
       .poll(() => page.evaluate(() => document.querySelector('chinwag-widget')?.shadowRoot?.activeElement?.tagName))
       .toBe('TEXTAREA');
@@ -231,7 +232,7 @@ describe('triggers', () => {
     expect(await sends()).toEqual([{ conversationId: conversation!.id, body: 'Yes, something fruity' }]);
     // In the widget: the stored messages, each once.
     await expect.poll(() => messages.count()).toBe(3);
-    expect(await messages.nth(1).locator('.bubble').textContent()).toBe('Acme shop: Hello! Need a hand choosing?');
+    expect(await messages.nth(1).locator('.bubble').textContent()).toBe('Ann: Hello! Need a hand choosing?');
   });
 
   it('with openPanel, open the chat with the message', async () => {
@@ -245,6 +246,39 @@ describe('triggers', () => {
     expect(await messages.nth(1).locator('.bubble').textContent()).toBe('Acme shop: Welcome back!');
     expect(await bubble(page).root.count()).toBe(0);
     expect(await shown()).toHaveLength(1);
+  });
+
+  it('stay away while the visitor’s conversation goes on, and start a new one once it is resolved', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    const browser = await context();
+    const page = await openShop(browser, websiteKey);
+    await openChat(page);
+    await say(page, 'Is the grinder back?');
+    await expect.poll(() => page.locator('chinwag-widget .row.me time').count()).toBe(1);
+    await createTrigger(owner, websiteId, { name: 'Hello', message: 'Anything else?', conditions: [] });
+
+    // The next page: the conversation is open, so no trigger.
+    const again = await openShop(browser, websiteKey);
+    await sleep(2500);
+    expect(await bubble(again).root.count()).toBe(0);
+    expect(await shownOn(again)).toEqual([]);
+
+    // Resolved: the next page shows it, and a click opens a new conversation with it.
+    const [first] = (await owner.conversations()).nodes;
+    await owner.setConversationStatus(first!.id, 'RESOLVED');
+    const third = await openShop(browser, websiteKey);
+    await bubble(third).root.waitFor();
+    await bubble(third).open.click();
+    const { messages } = widget(third);
+    await expect.poll(() => messages.allTextContents()).toHaveLength(2);
+    expect(await messages.nth(1).locator('.bubble').textContent()).toBe('Acme shop: Anything else?');
+    await say(third, 'One more thing');
+    await expect.poll(async () => (await owner.conversations()).nodes.length).toBe(2);
+    const { messages: stored } = await owner.messages((await owner.conversations()).nodes[0]!.id);
+    expect(stored.map((m) => [m.senderKind, m.body])).toEqual([
+      ['BOT', 'Anything else?'],
+      ['VISITOR', 'One more thing'],
+    ]);
   });
 
   it('a website without triggers loads none of their code', async () => {

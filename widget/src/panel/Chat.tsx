@@ -235,7 +235,7 @@ function Message({ m, t, team, time, seen, onRetry }: MessageProps) {
       {(m.senderName || m.attachments?.[0]) && <Extras m={m} />}
       {m.body && (
         <div class="bubble">
-          <span class="sr">{mine ? t.you : team}: </span>
+          <span class="sr">{mine ? t.you : m.senderName || team}: </span>
           {linkify(m.body)}
         </div>
       )}
