@@ -184,6 +184,17 @@ impl App {
         Ok(())
     }
 
+    /// `ids`: every trigger of the website, once each, first to last.
+    pub async fn order_triggers(&self, p: &Principal, website_id: &str, ids: &[String]) -> ApiResult<Vec<TriggerRow>> {
+        let a = super::admin(p)?;
+        let site = self.website(p, website_id).await?;
+        let current: Vec<String> = self.store.triggers(&a.org_id, Some(&site.id)).await?.into_iter().map(|t| t.id).collect();
+        super::rules::same_ids(ids, &current, "trigger of the website")?;
+        self.store.order_triggers(&site.id, ids).await?;
+        self.audit(p, "trigger.order", Some(&site.id)).await?;
+        Ok(self.store.triggers(&a.org_id, Some(&site.id)).await?)
+    }
+
     /// Whether the website has an enabled trigger (`WidgetConfig.hasTriggers`).
     pub async fn website_has_triggers(&self, w: &WebsiteRow) -> ApiResult<bool> {
         Ok(self.store.website_has_triggers(&w.id).await?)
@@ -328,6 +339,16 @@ impl App {
         self.forget_automated(&admin.org_id);
         self.audit(p, "automation.delete", Some(id)).await?;
         Ok(())
+    }
+
+    /// `ids`: every automation of the organization, once each, first to last.
+    pub async fn order_automations(&self, p: &Principal, ids: &[String]) -> ApiResult<Vec<AutomationRow>> {
+        let a = super::admin(p)?;
+        let current: Vec<String> = self.store.automations(&a.org_id).await?.into_iter().map(|r| r.id).collect();
+        super::rules::same_ids(ids, &current, "automation of the organization")?;
+        self.store.order_automations(&a.org_id, ids).await?;
+        self.audit(p, "automation.order", None).await?;
+        Ok(self.store.automations(&a.org_id).await?)
     }
 
     fn forget_automated(&self, org_id: &str) {

@@ -18,6 +18,18 @@ pub struct RuleInput {
     pub actions: RuleActions,
 }
 
+/// `ids` names each of `current` exactly once (an order to set), else `BAD_USER_INPUT`.
+pub(super) fn same_ids(ids: &[String], current: &[String], what: &str) -> ApiResult<()> {
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    let mut have: Vec<&str> = current.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    have.sort_unstable();
+    if want != have {
+        return Err(ApiError::BadInput(format!("list every {what} exactly once")));
+    }
+    Ok(())
+}
+
 /// A stored rule, read back.
 pub fn rule_of(row: &RuleRow) -> Rule {
     Rule {
@@ -106,14 +118,8 @@ impl App {
     /// `ids`: every rule of the organization, once each, first to last.
     pub async fn order_routing_rules(&self, p: &Principal, ids: &[String]) -> ApiResult<Vec<RuleRow>> {
         let a = super::admin(p)?;
-        let current = self.store.routing_rules(&a.org_id).await?;
-        let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
-        let mut have: Vec<&str> = current.iter().map(|r| r.id.as_str()).collect();
-        want.sort_unstable();
-        have.sort_unstable();
-        if want != have {
-            return Err(ApiError::BadInput("list every routing rule of the organization exactly once".into()));
-        }
+        let current: Vec<String> = self.store.routing_rules(&a.org_id).await?.into_iter().map(|r| r.id).collect();
+        same_ids(ids, &current, "routing rule")?;
         self.store.order_routing_rules(&a.org_id, ids).await?;
         self.audit(p, "routing_rule.order", None).await?;
         Ok(self.store.routing_rules(&a.org_id).await?)

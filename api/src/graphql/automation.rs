@@ -423,6 +423,22 @@ impl AutomationMutation {
         Ok(ID(ctx.app().message_live_visitor(ctx.viewer()?, &website_id, &presence_id, &body).await?))
     }
 
+    /// Sets the order the widget checks the website's triggers in: every trigger's id,
+    /// once, first to last.
+    #[graphql(guard = "Allow::Admins")]
+    async fn order_triggers(&self, ctx: &Context<'_>, website_id: ID, ids: Vec<ID>) -> GqlResult<Vec<Trigger>> {
+        let ids: Vec<String> = ids.into_iter().map(|i| i.0).collect();
+        Ok(ctx.app().order_triggers(ctx.viewer()?, &website_id, &ids).await?.into_iter().map(Trigger).collect())
+    }
+
+    /// Sets the order automations run in (the first that sends a message is the one
+    /// reply a visitor's message gets): every automation's id, once, first to last.
+    #[graphql(guard = "Allow::Admins")]
+    async fn order_automations(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Automation>> {
+        let ids: Vec<String> = ids.into_iter().map(|i| i.0).collect();
+        Ok(ctx.app().order_automations(ctx.viewer()?, &ids).await?.into_iter().map(Automation).collect())
+    }
+
     /// Adds an automation after the others (at most 50 per organization).
     #[graphql(guard = "Allow::Admins")]
     async fn create_automation(&self, ctx: &Context<'_>, input: AutomationInputGql) -> GqlResult<Automation> {

@@ -141,6 +141,16 @@ impl Store {
         Ok(())
     }
 
+    /// Sets the website's trigger order (the caller checked `ids` are exactly its own).
+    pub async fn order_triggers(&self, website_id: &str, ids: &[String]) -> StoreResult<()> {
+        self.order_rows("triggers", "website_id", website_id, ids).await
+    }
+
+    /// Sets the organization's automation order (`ids`: exactly its own).
+    pub async fn order_automations(&self, org_id: &str, ids: &[String]) -> StoreResult<()> {
+        self.order_rows("automations", "org_id", org_id, ids).await
+    }
+
     /// Whether the website has an enabled trigger (the widget then loads their code).
     pub async fn website_has_triggers(&self, website_id: &str) -> StoreResult<bool> {
         on_read!(self, |pool, DB| {

@@ -96,21 +96,27 @@ impl Store {
     /// Sets the order: `ids` are the organization's rules, first to last (the caller
     /// checked that they are exactly its rules).
     pub async fn order_routing_rules(&self, org_id: &str, ids: &[String]) -> StoreResult<()> {
+        self.order_rows("routing_rules", "org_id", org_id, ids).await
+    }
+
+    /// Numbers `position` 1.. in the order of `ids` for the rows of `table` whose
+    /// `scope` column is `value` (tables and columns are this module's constants).
+    pub(super) async fn order_rows(&self, table: &'static str, scope: &'static str, value: &str, ids: &[String]) -> StoreResult<()> {
         let order = serde_json::to_string(ids).expect("ids serialize");
         match self {
             Store::Sqlite { write, .. } => {
-                sqlx::query("update routing_rules set position = (select key + 1 from json_each($1) where value = routing_rules.id) where org_id = $2")
+                sqlx::query(&format!("update {table} set position = (select key + 1 from json_each($1) where value = {table}.id) where {scope} = $2"))
                     .bind(order)
-                    .bind(org_id)
+                    .bind(value)
                     .execute(write)
                     .await?;
             }
             Store::Postgres(pool) => {
-                sqlx::query(
-                    "update routing_rules r set position = o.n from json_array_elements_text($1::json) with ordinality as o(id, n) where r.id = o.id and r.org_id = $2",
-                )
+                sqlx::query(&format!(
+                    "update {table} r set position = o.n from json_array_elements_text($1::json) with ordinality as o(id, n) where r.id = o.id and r.{scope} = $2"
+                ))
                 .bind(order)
-                .bind(org_id)
+                .bind(value)
                 .execute(pool)
                 .await?;
             }

@@ -494,3 +494,29 @@ async fn a_tab_that_beacons_too_fast_is_refused_and_a_first_party_id_may_return(
     let live = app.ok(Some(&owner.token), LIVE, json!({})).await["liveVisitors"].clone();
     assert_eq!((live[0]["returning"].as_bool(), live[0]["pagesViewed"].as_i64()), (Some(true), Some(3)));
 }
+
+#[tokio::test]
+async fn the_order_decides_which_automation_answers_and_which_trigger_comes_first() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let mk = |name: &str, message: &str| json!({ "i": { "name": name, "event": "MESSAGE_RECEIVED", "actions": { "message": message } } });
+    let first = app.ok(Some(&owner.token), CREATE_AUTOMATION, mk("First", "from the first")).await["createAutomation"]["id"].clone();
+    let second = app.ok(Some(&owner.token), CREATE_AUTOMATION, mk("Second", "from the second")).await["createAutomation"]["id"].clone();
+    let order = "mutation($ids: [ID!]!) { orderAutomations(ids: $ids) { id position } }";
+    assert_eq!(app.err(Some(&owner.token), order, json!({ "ids": [second] })).await, "BAD_USER_INPUT", "every one, once");
+    assert_eq!(app.err(Some(&owner.token), order, json!({ "ids": [second, second] })).await, "BAD_USER_INPUT");
+    let got = app.ok(Some(&owner.token), order, json!({ "ids": [second, first] })).await["orderAutomations"].clone();
+    assert_eq!((got[0]["id"].clone(), got[0]["position"].as_i64()), (second.clone(), Some(1)));
+    let v = app.visitor(&site).await;
+    let c = app.start_conversation(&v, Some("hello")).await;
+    assert_eq!(bot_messages(&app, &owner.token, &c, 1).await, ["from the second"]);
+
+    let t = |m: &str| json!({ "w": site.id, "i": { "name": m, "conditions": [], "message": m } });
+    let a = app.ok(Some(&owner.token), CREATE_TRIGGER, t("a")).await["createTrigger"]["id"].clone();
+    let b = app.ok(Some(&owner.token), CREATE_TRIGGER, t("b")).await["createTrigger"]["id"].clone();
+    let order = "mutation($w: ID!, $ids: [ID!]!) { orderTriggers(websiteId: $w, ids: $ids) { id } }";
+    app.ok(Some(&owner.token), order, json!({ "w": site.id, "ids": [b, a] })).await;
+    let listed = app.ok(None, WIDGET_TRIGGERS, json!({ "k": site.key })).await["widgetTriggers"].clone();
+    assert_eq!((listed[0]["id"].clone(), listed[1]["id"].clone()), (b, a));
+}

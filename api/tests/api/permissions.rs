@@ -70,6 +70,8 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { deleteAutomation(id: \"aut_x\") }", "o", None),
     ("mutation { followUpByEmail(conversationId: \"conv_x\") { id } }", "v", None),
     ("query { liveVisitors { presenceId } }", "ao", None),
+    ("mutation { orderTriggers(websiteId: \"web_x\", ids: []) { id } }", "o", None),
+    ("mutation { orderAutomations(ids: []) { id } }", "o", None),
     ("mutation { messageLiveVisitor(websiteId: \"web_x\", presenceId: \"p_0123456789abcdef\", body: \"hi\") }", "ao", None),
     ("mutation { updateDepartment(id: \"dep_x\", name: \"S\") { id } }", "o", None),
     ("mutation { deleteDepartment(id: \"dep_x\") }", "o", None),
