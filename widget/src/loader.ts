@@ -3,7 +3,8 @@
  * the `<script>` tag, fetches the website's public configuration, draws the launcher in
  * a shadow root, and defines `window.Chinwag`. Everything else (the SDK, the live
  * connection, the panel) is in hashed chunks loaded when the visitor opens the
- * chat, or, for a returning visitor, once the page is idle.
+ * chat, or, for a returning visitor, once the page is idle; the triggers' chunk
+ * (proactive messages) right away, only on a website that has some (`hasTriggers`).
  *
  * Privacy: for a first-time visitor this file stores nothing and starts no session; it
  * only reads whether the SDK stored one on an earlier visit.

@@ -149,7 +149,7 @@ describe('triggers', () => {
     expect((await aboutShown())[0]![1] - moved).toBeGreaterThanOrEqual(2000);
   });
 
-  it('on a phone, the bubble fits beside the launcher', async () => {
+  it('on a phone, the bubble fits beside the launcher, and it follows the launcher to the left', async () => {
     const { owner, me, websiteId, websiteKey } = await organization();
     await createTrigger(owner, websiteId, {
       name: 'Everywhere',
@@ -168,6 +168,13 @@ describe('triggers', () => {
     expect(b.x + b.width).toBeLessThanOrEqual(375);
     expect(b.y + b.height).toBeLessThanOrEqual((await widget(page).launcher.boundingBox())!.y);
     await screenshot(page, 'trigger-bubble-phone');
+
+    // On the left, where the page puts the launcher: the bubble goes with it.
+    const left = await openShop(await context(), websiteKey, { position: 'left' });
+    await bubble(left).root.waitFor();
+    const [lb, ll] = [await bubble(left).root.boundingBox(), await widget(left).launcher.boundingBox()];
+    expect(Math.round(lb!.x)).toBe(Math.round(ll!.x));
+    await screenshot(left, 'trigger-bubble-left');
   });
 
   it('leave business hours and agents online to the server', async () => {
