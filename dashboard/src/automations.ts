@@ -130,3 +130,12 @@ export const TriggerDryRunDocument = doc<{ triggerDryRun: TriggerDryRun }, { web
   `query TriggerDryRun($websiteId: ID!, $conditions: [TriggerConditionInput!]!) { triggerDryRun(websiteId: $websiteId, conditions: $conditions) {
   checked matched pages { url viewedAt } } }`,
 );
+
+/** Every automation's id once, first to last; answers the list in its new order. */
+export const OrderAutomationsDocument = doc<{ orderAutomations: Automation[] }, { ids: string[] }>(
+  `mutation OrderAutomations($ids: [ID!]!) { orderAutomations(ids: $ids) { ${AUTOMATION} } }`,
+);
+/** Every trigger of the website once, first to last; answers the list in its new order. */
+export const OrderTriggersDocument = doc<{ orderTriggers: Trigger[] }, { websiteId: string; ids: string[] }>(
+  `mutation OrderTriggers($websiteId: ID!, $ids: [ID!]!) { orderTriggers(websiteId: $websiteId, ids: $ids) { ${TRIGGER} } }`,
+);

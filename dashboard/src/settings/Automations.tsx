@@ -14,6 +14,7 @@ import {
   AutomationsDocument,
   CreateAutomationDocument,
   DeleteAutomationDocument,
+  OrderAutomationsDocument,
   UpdateAutomationDocument,
   type Automation,
   type AutomationEvent,
@@ -35,7 +36,7 @@ import {
   useLoad,
 } from '../ui';
 import { DryRunButton, DryRunConversations } from './DryRun';
-import { DeleteDialog, DepartmentField, EditForm, PriorityField, saveItem } from './editing';
+import { DeleteDialog, DepartmentField, EditForm, PriorityField, saveItem, useOrdering } from './editing';
 import {
   ConditionsEditor,
   conditionInputs,
@@ -101,6 +102,11 @@ export function AutomationsSection() {
     automations.reload();
     toast(done);
   });
+  const order = useOrdering(
+    list,
+    async (ids) => (await client.request(OrderAutomationsDocument, { ids })).orderAutomations,
+    automations.set,
+  );
 
   const describeActions = (a: Automation['actions']) =>
     [
@@ -122,9 +128,12 @@ export function AutomationsSection() {
       <h2>Automations</h2>
       <p className="muted">
         On an event, when its conditions hold, Chinwag acts within seconds: it sends a message or a saved reply as your bot,
-        assigns the chat, moves it to a department, sets its priority, adds tags or resolves it. Every enabled automation that
-        matches runs, in this order (for one visitor message, only the first message is sent); automations never react to what
+        assigns the chat, moves it to a department, sets its priority, adds tags or resolves it. Automations never react to what
         automations or bots do.
+      </p>
+      <p className="muted">
+        They run in the order below, first to last (move them with the arrows): every enabled automation that matches acts, but
+        only the first one that sends a message answers a visitor’s message.
       </p>
       {!admin && (
         <p className="notice" role="note">
@@ -162,6 +171,7 @@ export function AutomationsSection() {
                       />{' '}
                       Enabled
                     </label>
+                    {order.buttons(a, index, change.busy)}
                     <Button size="sm" aria-label={`Edit ${a.name}`} onClick={() => setEditing(a)}>
                       Edit
                     </Button>
@@ -181,9 +191,9 @@ export function AutomationsSection() {
       ) : (
         <p className="muted">No automations yet.</p>
       )}
-      {change.error && (
+      {(change.error || order.error) && (
         <p className="form-error" role="alert">
-          {change.error}
+          {change.error || order.error}
         </p>
       )}
       {admin &&

@@ -12,6 +12,7 @@ import { useState } from 'react';
 import {
   CreateTriggerDocument,
   DeleteTriggerDocument,
+  OrderTriggersDocument,
   TriggerDryRunDocument,
   TriggersDocument,
   UpdateTriggerDocument,
@@ -40,7 +41,7 @@ import {
   useLoad,
 } from '../ui';
 import { DryRunButton } from './DryRun';
-import { DeleteDialog, EditForm, saveItem } from './editing';
+import { DeleteDialog, EditForm, saveItem, useOrdering } from './editing';
 import { listOf, operatorLabel } from './Rules';
 
 /** What a trigger's condition looks at, the operators it takes, and what its number counts. */
@@ -110,6 +111,11 @@ export function TriggersSection({ websiteId }: { websiteId: string | null }) {
     triggers.reload();
     toast(done);
   });
+  const order = useOrdering(
+    list,
+    async (ids) => (await client.request(OrderTriggersDocument, { websiteId: website!.id, ids })).orderTriggers,
+    triggers.set,
+  );
 
   if (websites.error && !websites.data) return <ErrorState error={websites.error} retry={websites.reload} />;
   if (!websites.data) return <Loading />;
@@ -126,8 +132,11 @@ export function TriggersSection({ websiteId }: { websiteId: string | null }) {
       <h2>Triggers</h2>
       <p className="muted">
         A trigger greets visitors first: when its conditions hold on their page, the widget shows its message by the launcher (or
-        opens the chat with it), at most once per visitor. The widget shows the first enabled trigger that holds; nothing is
-        stored unless the visitor replies.
+        opens the chat with it), at most once per visitor. Nothing is stored unless the visitor replies.
+      </p>
+      <p className="muted">
+        The widget checks them in the order below, first to last (move them with the arrows), and shows the first enabled trigger
+        whose conditions hold: put the most specific first.
       </p>
       {!admin && (
         <p className="notice" role="note">
@@ -183,6 +192,7 @@ export function TriggersSection({ websiteId }: { websiteId: string | null }) {
                       />{' '}
                       Enabled
                     </label>
+                    {order.buttons(t, index, change.busy)}
                     <Button size="sm" aria-label={`Edit ${t.name}`} onClick={() => setEditing(t)}>
                       Edit
                     </Button>
@@ -202,9 +212,9 @@ export function TriggersSection({ websiteId }: { websiteId: string | null }) {
       ) : (
         <p className="muted">No triggers on {website.name}: the widget waits for visitors to write first.</p>
       )}
-      {change.error && (
+      {(change.error || order.error) && (
         <p className="form-error" role="alert">
-          {change.error}
+          {change.error || order.error}
         </p>
       )}
       {admin &&

@@ -2,14 +2,15 @@
  * The pieces of a settings list edited in place, shared by the routing rules (`Rules.tsx`)
  * and the SLA policies (`Sla.tsx`): the form under the list with its Save and Cancel and the
  * server's refusal under it, the department and priority selects, and the delete that asks
- * first (its refusal shows in the dialog); and the end of a settings form saved whole (the
- * routing settings, the schedule): its Save button and the server's refusal.
+ * first (its refusal shows in the dialog); the end of a settings form saved whole (the
+ * routing settings, the schedule): its Save button and the server's refusal; and the move
+ * up / move down buttons of an ordered list (automations, triggers).
  */
 import type { Priority } from '@chinwag/sdk';
-import type { ReactNode } from 'react';
+import { useEffect, useState, type ReactNode } from 'react';
 import { useDirectory } from '../directory';
 import { PRIORITIES } from '../inbox/format';
-import { Button, Dialog, SelectField, toast, useAction } from '../ui';
+import { Button, Dialog, IconButton, SelectField, toast, useAction } from '../ui';
 
 /**
  * Saves `body` as a new item, or over `existing`; then says so and closes the form
@@ -189,4 +190,54 @@ export function SaveEnd({
       )}
     </>
   );
+}
+
+/**
+ * Move up / move down for the items of an ordered list (automations, triggers): `save`
+ * sends every id once, first to last, and answers the list in its new order, which
+ * `show` displays. Focus follows the moved item to its new place (its same button, or
+ * the other one at either end), so that a keyboard user can press again; a toast says
+ * where it went; the server's refusal is `error`.
+ */
+export function useOrdering<T extends { id: string; name: string }>(
+  list: T[],
+  save: (ids: string[]) => Promise<T[]>,
+  show: (list: T[]) => void,
+) {
+  const [focus, setFocus] = useState<string | null>(null);
+  const move = useAction(async (index: number, by: number) => {
+    const ids = list.map((x) => x.id);
+    const [id] = ids.splice(index, 1);
+    ids.splice(index + by, 0, id!);
+    show(await save(ids));
+    setFocus(`${id}:${by < 0 ? 'up' : 'down'}`);
+    toast(`${list[index]!.name} moved ${by < 0 ? 'up' : 'down'}: now ${index + by + 1} of ${list.length}`);
+  });
+  useEffect(() => {
+    if (!focus || move.busy) return;
+    const [id, way] = focus.split(':');
+    const button = (w: string) => document.querySelector<HTMLButtonElement>(`[data-move="${id}:${w}"]`);
+    const same = button(way!);
+    (same && !same.disabled ? same : button(way === 'up' ? 'down' : 'up'))?.focus();
+    setFocus(null);
+  }, [list, focus, move.busy]);
+  const buttons = (item: T, index: number, disabled = false) => (
+    <>
+      <IconButton
+        icon="up"
+        label={`Move ${item.name} up`}
+        data-move={`${item.id}:up`}
+        disabled={disabled || move.busy || index === 0}
+        onClick={() => void move.run(index, -1)}
+      />
+      <IconButton
+        icon="down"
+        label={`Move ${item.name} down`}
+        data-move={`${item.id}:down`}
+        disabled={disabled || move.busy || index === list.length - 1}
+        onClick={() => void move.run(index, 1)}
+      />
+    </>
+  );
+  return { buttons, error: move.error };
 }
