@@ -75,6 +75,15 @@ pub struct Settings {
     /// them; from anywhere else, to its peer address (the header is ignored).
     #[arg(long, env = "CHINWAG_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpRange>,
+    /// Outbound requests (Web Push today; webhooks later) may go to private, loopback and
+    /// link-local addresses: for a push service or receiver on your own network. Off by
+    /// default, so nobody can make the server call inside its network.
+    #[arg(long, env = "CHINWAG_OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    pub outbound_allow_private: bool,
+    /// The contact push services see in Web Push requests (VAPID `sub`): `mailto:` or
+    /// `https:`. Default: this server's public URL.
+    #[arg(long, env = "CHINWAG_PUSH_SUBJECT")]
+    pub push_subject: Option<String>,
     /// Lifetime of agent access tokens, in seconds.
     #[arg(long, env = "CHINWAG_ACCESS_TOKEN_TTL", default_value_t = 900)]
     pub access_token_ttl: u64,
@@ -283,6 +292,8 @@ impl Settings {
         s.public_url = None;
         s.trusted_proxies = Vec::new();
         s.jwt_secret = None;
+        s.push_subject = None;
+        s.outbound_allow_private = false;
         s
     }
 
@@ -329,6 +340,8 @@ impl fmt::Debug for Settings {
             signup_enabled,
             trust_proxy,
             trusted_proxies,
+            outbound_allow_private,
+            push_subject,
             access_token_ttl,
             refresh_token_ttl,
             visitor_token_ttl,
@@ -357,6 +370,8 @@ impl fmt::Debug for Settings {
             .field("signup_enabled", signup_enabled)
             .field("trust_proxy", trust_proxy)
             .field("trusted_proxies", trusted_proxies)
+            .field("outbound_allow_private", outbound_allow_private)
+            .field("push_subject", push_subject)
             .field("access_token_ttl", access_token_ttl)
             .field("refresh_token_ttl", refresh_token_ttl)
             .field("visitor_token_ttl", visitor_token_ttl)

@@ -15,6 +15,8 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod outbound;
+pub mod push;
 pub mod ratelimit;
 pub mod startup;
 pub mod store;

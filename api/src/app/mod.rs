@@ -14,6 +14,7 @@ mod outbox;
 mod presence;
 mod privacy;
 mod profile;
+mod push;
 mod reads;
 mod router;
 mod rules;
@@ -82,6 +83,9 @@ pub struct App {
     holidays: schedule::Holidays,
     automated: automation::Automated,
     live: live_visitors::Live,
+    vapid: push::VapidKey,
+    /// Outbound HTTP to addresses users give (push endpoints), behind the guard.
+    pub outbound: crate::outbound::Outbound,
     /// This app, for work it starts that outlives a call (assignment runs).
     me: std::sync::Weak<App>,
 }
@@ -152,6 +156,8 @@ impl App {
             holidays: schedule::Holidays::default(),
             automated: automation::Automated::default(),
             live: Default::default(),
+            vapid: Default::default(),
+            outbound: crate::outbound::Outbound::new(settings.outbound_allow_private),
             mailer,
             files,
             appender: Appender::start(store.clone(), clock.clone()),

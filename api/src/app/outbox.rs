@@ -73,6 +73,7 @@ impl App {
             kind(super::automation::AUTOMATION_MESSAGE, |app, job| async move { app.run_automation_message(job).await }.boxed()),
             kind(super::automation::AUTOMATION_NO_REPLY, |app, job| async move { app.run_no_reply(job).await }.boxed()),
             kind(super::automation::AUTOMATION_RATING, |app, job| async move { app.run_rating(job).await }.boxed()),
+            kind(super::push::PUSH_NOTIFY, |app, job| async move { app.run_push_notify(job).await }.boxed()),
             kind(super::sla::SLA_CHECK, |app, job| async move { app.run_sla_check(job).await }.boxed()),
             kind(super::export::EXPORT, |app, job| async move { app.run_export(job).await }.boxed()),
             kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),

@@ -90,6 +90,7 @@ impl App {
         }
         self.jobs.wake();
         self.metrics.assignments.add(assigned.len() as u64);
+        self.push_assignments(&assigned).await;
         for row in &assigned {
             let ev = Event::ConversationUpdated { conversation: row.clone() };
             self.bus.publish(&conversation_topic(&row.id), ev.clone());

@@ -363,6 +363,13 @@ impl AutomationQuery {
         Ok(rows.into_iter().map(LiveVisitor).collect())
     }
 
+    /// The server's Web Push key: what the dashboard's service worker subscribes with
+    /// (`applicationServerKey`, base64url).
+    #[graphql(guard = "Allow::Agents")]
+    async fn web_push_public_key(&self, ctx: &Context<'_>) -> GqlResult<String> {
+        Ok(ctx.app().web_push_public_key(ctx.viewer()?).await?)
+    }
+
     /// The organization's automations, in order.
     #[graphql(guard = "Allow::Agents")]
     async fn automations(&self, ctx: &Context<'_>) -> GqlResult<Vec<Automation>> {
@@ -437,6 +444,27 @@ impl AutomationMutation {
     async fn order_automations(&self, ctx: &Context<'_>, ids: Vec<ID>) -> GqlResult<Vec<Automation>> {
         let ids: Vec<String> = ids.into_iter().map(|i| i.0).collect();
         Ok(ctx.app().order_automations(ctx.viewer()?, &ids).await?.into_iter().map(Automation).collect())
+    }
+
+    /// Saves this browser's push subscription for the agent (`PushSubscription.toJSON()`:
+    /// its endpoint and keys): chats offered or assigned to them are notified there,
+    /// even with the dashboard closed. An agent keeps their 10 newest.
+    #[graphql(guard = "Allow::Agents")]
+    async fn subscribe_web_push(&self, ctx: &Context<'_>, endpoint: String, #[graphql(name = "p256dh")] p256dh: String, auth: String) -> GqlResult<bool> {
+        ctx.app().subscribe_web_push(ctx.viewer()?, &endpoint, &p256dh, &auth).await?;
+        Ok(true)
+    }
+
+    /// Stops notifications to this endpoint (false: the agent had none there).
+    #[graphql(guard = "Allow::Agents")]
+    async fn unsubscribe_web_push(&self, ctx: &Context<'_>, endpoint: String) -> GqlResult<bool> {
+        Ok(ctx.app().unsubscribe_web_push(ctx.viewer()?, &endpoint).await?)
+    }
+
+    /// Sends a test notification to each of the agent's subscriptions; returns how many.
+    #[graphql(guard = "Allow::Agents")]
+    async fn test_web_push(&self, ctx: &Context<'_>) -> GqlResult<i32> {
+        Ok(ctx.app().test_web_push(ctx.viewer()?).await?)
     }
 
     /// Adds an automation after the others (at most 50 per organization).

@@ -19,6 +19,7 @@ mod jobs;
 mod permissions;
 mod privacy;
 mod protocol;
+mod push;
 mod routing;
 mod rules;
 mod schema;
