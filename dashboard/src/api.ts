@@ -18,7 +18,7 @@ const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocumen
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
 const WEBSITE = `id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }
-businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy`;
+businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence`;
 
 export interface Appearance {
   color: string;
@@ -41,6 +41,13 @@ export interface BusinessHours {
   timeZone: string;
   intervals: OpeningInterval[];
 }
+
+/**
+ * Whether the widget tells the server who is on the site before they use the chat
+ * (the Visitors page): not at all, with a beacon per page load, or with a first-party id
+ * kept in the visitor's browser (returning visitors, pages per visit).
+ */
+export type LivePresence = 'OFF' | 'PAGE_LOAD' | 'FIRST_PARTY_ID';
 
 export type PreChatFieldKind = 'TEXT' | 'EMAIL' | 'PHONE' | 'TEXTAREA' | 'SELECT';
 
@@ -71,6 +78,7 @@ export interface WebsiteDetails {
   offlineMessages: boolean;
   /** "Powered by Chinwag" in the widget. */
   poweredBy: boolean;
+  livePresence: LivePresence;
 }
 
 export interface UpdateWebsiteInput {
@@ -88,6 +96,7 @@ export interface UpdateWebsiteInput {
   preChatFields?: PreChatField[];
   offlineMessages?: boolean;
   poweredBy?: boolean;
+  livePresence?: LivePresence;
 }
 
 export interface AuthTokens {

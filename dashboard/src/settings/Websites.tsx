@@ -1,8 +1,9 @@
 /**
  * Websites: add one, customize its widget (colour, position, greeting, launcher text,
- * allowed origins), set its business hours, pre-chat form and offline behaviour, copy
- * the install and identity-verification snippets, send a test chat. The setup page
- * reuses the editor as its walkthrough (without the behaviour, to stay short).
+ * allowed origins), set its business hours, pre-chat form and offline behaviour and its
+ * live presence (LivePresence.tsx), copy the install and identity-verification snippets,
+ * send a test chat. The setup page reuses the editor as its walkthrough (without the
+ * behaviour and live presence, to stay short).
  */
 import { createVisitorClient, memoryStorage, type WidgetPosition } from '@chinwag/sdk';
 import { useEffect, useState, type FormEvent } from 'react';
@@ -11,6 +12,7 @@ import { useServices } from '../directory';
 import { API_URL } from '../session';
 import { Link, navigate } from '../router';
 import { BehaviourEditor } from './Behaviour';
+import { LivePresenceEditor } from './LivePresence';
 import { WidgetPreview } from './WidgetPreview';
 import {
   Button,
@@ -267,6 +269,7 @@ export function WebsiteEditor({
         </form>
       </section>
       {!numbered && <BehaviourEditor website={website} onSaved={onSaved} />}
+      {!numbered && <LivePresenceEditor website={website} onSaved={onSaved} />}
       <section className="panel">
         <h2>{n(2, 'Install the widget')}</h2>
         <p>
