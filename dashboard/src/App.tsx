@@ -1,6 +1,7 @@
 /**
  * The app's top level: signed-out pages, or the signed-in shell (navigation, the
- * connection banner, the agent's status, the inbox and the lazily loaded settings).
+ * connection banner, the agent's status, the inbox, and the lazily loaded live visitors
+ * and settings).
  */
 import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
 import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react';
@@ -18,6 +19,7 @@ import { Avatar, Icon, Loading, Toasts, errorMessage, toast } from './ui';
 // the initial JavaScript small.
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
 const SetupPage = lazy(() => import('./settings/SetupPage'));
+const VisitorsPage = lazy(() => import('./visitors/VisitorsPage'));
 
 export function App() {
   const s = useSession();
@@ -85,6 +87,14 @@ function SignedIn() {
           <span>Inbox</span>
         </Link>
         <Link
+          to="visitors"
+          className={`rail-item${top === 'visitors' ? ' on' : ''}`}
+          aria-current={top === 'visitors' ? 'page' : undefined}
+        >
+          <Icon name="users" size={20} />
+          <span>Visitors</span>
+        </Link>
+        <Link
           to="settings"
           className={`rail-item${top === 'settings' || top === 'setup' ? ' on' : ''}`}
           aria-current={top === 'settings' ? 'page' : undefined}
@@ -104,6 +114,10 @@ function SignedIn() {
         <main id="main" className="main">
           {top === 'settings' || top === 'setup' ? (
             <Suspense fallback={<Loading />}>{top === 'setup' ? <SetupPage /> : <SettingsPage />}</Suspense>
+          ) : top === 'visitors' ? (
+            <Suspense fallback={<Loading />}>
+              <VisitorsPage />
+            </Suspense>
           ) : (
             <InboxPage />
           )}
