@@ -52,10 +52,10 @@ export interface Core extends CoreApi {
   /** Loads the panel's text in `locale`. */
   loadStrings(locale: Locale): Promise<Strings>;
   /**
-   * A trigger's message the visitor chose to answer (set by the triggers chunk, cleared
-   * once answered): the chat shows `m` as a new conversation's first message, and
-   * `start` starts that conversation with the visitor's reply (the server stores the
-   * trigger's message first).
+   * A trigger's message, or an agent's to a live visitor, that the visitor chose to
+   * answer (set by the visit's chunk, `visit.ts`; cleared once answered): the chat shows
+   * `m` as a new conversation's first message, and `start` starts that conversation with
+   * the visitor's reply (the server stores the trigger's or the agent's message first).
    */
   trigger?: { m: ChatMessage; start(body: string): Promise<VisitorConversation> } | undefined;
 }

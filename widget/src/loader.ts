@@ -3,11 +3,13 @@
  * the `<script>` tag, fetches the website's public configuration, draws the launcher in
  * a shadow root, and defines `window.Chinwag`. Everything else (the SDK, the live
  * connection, the panel) is in hashed chunks loaded when the visitor opens the
- * chat, or, for a returning visitor, once the page is idle; the triggers' chunk
- * (proactive messages) right away, only on a website that has some (`hasTriggers`).
+ * chat, or, for a returning visitor, once the page is idle; the visit's chunk (triggers
+ * and the live-presence beacon) right away, only on a website with triggers
+ * (`hasTriggers`) or live presence on (`livePresence`).
  *
  * Privacy: for a first-time visitor this file stores nothing and starts no session; it
- * only reads whether the SDK stored one on an earlier visit.
+ * only reads whether the SDK stored one on an earlier visit. (The visit's chunk, with
+ * `livePresence: FIRST_PARTY_ID` only, keeps the website's first-party id.)
  */
 import { WidgetConfigDocument, type WidgetConfig } from '@chinwag/sdk';
 import type { Attributes, ChinwagGlobal, IdentifyUser, WidgetEvents } from './api.js';
@@ -15,7 +17,7 @@ import { OPEN_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './
 import css from './launcher.css';
 
 /** The hashed chunk file names, filled in by `scripts/build.mjs`. */
-declare const CHUNKS: { core: string; returning: string; panel: string; triggers: string };
+declare const CHUNKS: { core: string; returning: string; panel: string; visit: string };
 
 const CHAT_ICON =
   '<svg class="i-chat" viewBox="0 0 24 24" aria-hidden="true"><path d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"/></svg>';
@@ -85,7 +87,8 @@ type Listener = (payload: never) => void;
     const accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(color) ? color : '#4f46e5';
     const element = document.createElement('chinwag-widget');
     const root = element.attachShadow({ mode: 'open' });
-    root.innerHTML = `<div class="cw${/left/i.test(data.position || position) ? ' left' : ''}"><button class="launcher" type="button" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
+    // (A button without `type`: in a shadow root no form can own it, so it submits nothing.)
+    root.innerHTML = `<div class="cw${/left/i.test(data.position || position) ? ' left' : ''}"><button class="launcher" aria-expanded="false">${CHAT_ICON}<span class="text"></span></button></div>`;
     const style = (text: string) => {
       // A constructed stylesheet: a page whose Content-Security-Policy forbids inline
       // styles still lets it apply. A <style> element where the browser has none.
@@ -123,17 +126,19 @@ type Listener = (payload: never) => void;
       panel: () => import(base + CHUNKS.panel),
       core: loadCore as Host['core'],
     };
-    // Proactive messages: their chunk only for a website that has some.
-    if (config.hasTriggers) void import(base + CHUNKS.triggers).then((m: typeof import('./triggers.js')) => m.start(host));
+    // Triggers and live presence: their chunk only for a website with either.
+    if (config.hasTriggers || config.livePresence != 'OFF')
+      void import(base + CHUNKS.visit).then((m: typeof import('./visit.js')) => m.start(host));
     // Until the core takes over the launcher (open state, badge), it only opens.
     label = () => !core && launcher.setAttribute('aria-label', host.openLabel());
     label();
-    launcher.addEventListener('click', () =>
+    // (Properties rather than listeners: smaller. The launcher is the widget's own, in
+    // its shadow root; nothing else sets them.)
+    launcher.onclick = () =>
       loadCore().then(
         (c) => c.toggle(),
         () => {},
-      ),
-    );
+      );
     // A likely open: fetch and parse the panel now (this starts no session).
     const warm = () =>
       loadCore().then(
@@ -141,8 +146,7 @@ type Listener = (payload: never) => void;
         () => {},
       );
     // (Again and again: the core and the panel are loaded once.)
-    launcher.addEventListener('pointerenter', warm);
-    launcher.addEventListener('focus', warm);
+    launcher.onpointerenter = launcher.onfocus = warm;
     emit('ready', { websiteName: config.websiteName });
     return host;
   };

@@ -1,8 +1,8 @@
 /**
  * Whether a trigger's conditions hold on the visitor's page: the browser's side of the
  * server's test (`holds` in api/src/domain/triggers.rs, `compare_text` in
- * api/src/domain/rules.rs), which the widget must match. Pure, for the triggers chunk
- * (`triggers.ts`) and its unit test.
+ * api/src/domain/rules.rs), which the widget must match. Pure, for the visit's chunk
+ * (`visit.ts`) and its unit test.
  */
 
 /** One test on the visitor's page (`TriggerConditionGql`). */
@@ -20,7 +20,12 @@ export interface PageFacts {
   referrer: string;
   /** Seconds on this page (since its address last changed). */
   seconds: number;
-  /** A stored session from an earlier visit. */
+  /** Pages in this visit: the first-party id's count (`FIRST_PARTY_ID`), else 1. */
+  pages: number;
+  /**
+   * A stored session from an earlier visit, or (`FIRST_PARTY_ID`) a first-party id from
+   * an earlier page.
+   */
   returning: boolean;
 }
 
@@ -51,9 +56,10 @@ function compare(c: TriggerCondition, text: string | undefined): boolean {
 
 /**
  * Whether every condition holds on the page (none: every page), as the server's
- * `holds` in api/src/domain/triggers.rs. Pages viewed is 1: each page load is its own
- * visit (nothing is stored before the visitor uses the chat). A field the widget does
- * not know never holds.
+ * `holds` in api/src/domain/triggers.rs. Pages viewed is the page's `pages`: 1 but on a
+ * website with a first-party id (without, nothing is stored before the visitor uses the
+ * chat, so each page load is a visit of its own). A field the widget does not know never
+ * holds.
  */
 export function holds(conditions: TriggerCondition[], p: PageFacts): boolean {
   return conditions.every((c) => {
@@ -65,7 +71,7 @@ export function holds(conditions: TriggerCondition[], p: PageFacts): boolean {
       case 'TIME_ON_PAGE':
         return p.seconds >= +c.value!;
       case 'PAGES_VIEWED':
-        return 1 >= +c.value!;
+        return p.pages >= +c.value!;
       case 'RETURNING':
         return (c.operator === 'IS_TRUE') === p.returning;
     }

@@ -16,6 +16,7 @@ const page = (url: string, more: Partial<PageFacts> = {}): PageFacts => ({
   url,
   referrer: '',
   seconds: 0,
+  pages: 1,
   returning: false,
   ...more,
 });
@@ -59,9 +60,12 @@ describe('trigger conditions', () => {
     expect(holds([c('TIME_ON_PAGE', 'AT_LEAST', '0')], page(url))).toBe(true);
     expect(holds([c('TIME_ON_PAGE', 'AT_LEAST', '2')], page(url, { seconds: 1.9 }))).toBe(false);
     expect(holds([c('TIME_ON_PAGE', 'AT_LEAST', '2')], page(url, { seconds: 2 }))).toBe(true);
-    // Every page load is its own visit: one page viewed.
+    // Without a first-party id, every page load is its own visit: one page viewed.
     expect(holds([c('PAGES_VIEWED', 'AT_LEAST', '1')], page(url))).toBe(true);
     expect(holds([c('PAGES_VIEWED', 'AT_LEAST', '2')], page(url, { seconds: 999 }))).toBe(false);
+    // With a first-party id, the visit's pages.
+    expect(holds([c('PAGES_VIEWED', 'AT_LEAST', '2')], page(url, { pages: 2 }))).toBe(true);
+    expect(holds([c('PAGES_VIEWED', 'AT_LEAST', '3')], page(url, { pages: 2 }))).toBe(false);
     expect(holds([c('RETURNING', 'IS_TRUE')], page(url, { returning: true }))).toBe(true);
     expect(holds([c('RETURNING', 'IS_FALSE')], page(url, { returning: true }))).toBe(false);
     expect(holds([c('RETURNING', 'IS_FALSE')], page(url))).toBe(true);

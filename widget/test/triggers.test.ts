@@ -101,7 +101,7 @@ describe('triggers', () => {
     });
     const browser = await context();
     const chunks: string[] = [];
-    browser.on('request', (r) => void (/\/widget\/triggers-\w+\.js$/.test(r.url()) && chunks.push(r.url())));
+    browser.on('request', (r) => void (/\/widget\/visit-\w+\.js$/.test(r.url()) && chunks.push(r.url())));
 
     const page = await openShop(browser, websiteKey, {}, '/shop/pricing');
     const shown = () => shownOn(page);
@@ -299,6 +299,6 @@ describe('triggers', () => {
     const fromChinwag = requests.filter((u) => u.startsWith(chinwagOrigin()));
     // The loader and its configuration, nothing more.
     expect(fromChinwag.map((u) => new URL(u).pathname)).toEqual(['/widget.js', '/graphql']);
-    expect(requests.some((u) => u.includes('triggers') || u.includes('widgetTriggers'))).toBe(false);
+    expect(requests.some((u) => u.includes('/widget/visit-') || u.includes('widgetTriggers'))).toBe(false);
   });
 });

@@ -82,6 +82,17 @@ export type HolidayInput = {
   name: string;
 };
 
+/**
+ * Live visitors before first use (docs/routing.md#live-visitors): off (the default:
+ * nothing before the visitor uses the chat), a light beacon per page load (no
+ * storage, no "returning"), or with one first-party id kept in the browser (only
+ * where the site has the visitor's consent).
+ */
+export type LivePresence =
+  | 'OFF'
+  | 'PAGE_LOAD'
+  | 'FIRST_PARTY_ID';
+
 /** `LogInInput`, as the schema defines it. */
 export type LogInInput = {
   email: string;
@@ -807,7 +818,7 @@ export type WidgetConfigQueryVariables = Exact<{
 
 
 /** Result of `query WidgetConfig`. */
-export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, privacyPolicyUrl: string | null, visitorDeletion: boolean, hasTriggers: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
+export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, privacyPolicyUrl: string | null, visitorDeletion: boolean, hasTriggers: boolean, livePresence: LivePresence, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
 
 /** Variables of `mutation StartVisitorSession`. */
 export type StartVisitorSessionMutationVariables = Exact<{

@@ -78,7 +78,7 @@ function Panel({ core }: { core: Core }) {
   // A returning visitor continues their latest conversation; a new one starts blank.
   useEffect(() => {
     let current = true;
-    // A trigger's message starts a new one (see triggers.ts).
+    // A trigger's message starts a new one (see visit.ts).
     if (!client.hasSession() || core.trigger) return void open({ kind: 'chat', id: null }, false);
     setView({ kind: 'loading' });
     client.conversations({ first: 1 }).then(

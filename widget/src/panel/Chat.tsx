@@ -115,7 +115,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     }
     setDraft(text);
     try {
-      // A reply to a trigger starts the conversation with it (see triggers.ts).
+      // A reply to a trigger starts the conversation with it (see visit.ts).
       const started = await (trigger ? trigger.start(text) : client.startConversation());
       core.started(started);
       onStarted(started.id, trigger ? '' : text);
