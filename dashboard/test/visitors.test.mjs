@@ -4,8 +4,9 @@
 // the website's settings; a beacon posted as the widget posts it (from Node) shows on the
 // page within a refresh; the owner writes "Can I help?" from the row and the next beacon's
 // answer carries it with the owner's name; a visitor who left gets the server's NOT_FOUND
-// in the row; moving automations and triggers up and down (with the keyboard too) changes
-// the order the server returns; on a phone the page fits the screen.
+// in the row; with two websites the page shows one at a time; moving automations and
+// triggers up and down (with the keyboard too) changes the order the server returns; on a
+// phone the page fits the screen.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
@@ -152,6 +153,25 @@ describe('visitors, live presence and the order of automations and triggers', ()
     assert.deepEqual(page.errors, []);
   });
 
+  test('with two websites, the page shows one at a time, and says when the chosen one has live visitors off', async () => {
+    const { createWebsite: studio } = await api('mutation { createWebsite(input: { name: "Moss studio" }) { id } }');
+    await page.goto(`${server.origin}/app/visitors`);
+    const filter = page.getByLabel('Website', { exact: true });
+    await rowOf(page, 'Pricing').waitFor();
+    assert.deepEqual(await filter.locator('option').allTextContents(), ['All websites', 'Moss shop', 'Moss studio']);
+    await filter.selectOption({ label: 'Moss studio' });
+    await page.getByRole('note').getByText('Live visitors are off on Moss studio').waitFor();
+    assert.equal(new URL(page.url()).search, `?website=${studio.id}`);
+    await until(async () => (await rowOf(page, 'Pricing').count()) === 0, 'no row of the other website');
+    await filter.selectOption({ label: 'Moss shop' });
+    await rowOf(page, 'Pricing').waitFor();
+    assert.equal(await page.getByRole('note').count(), 0);
+    await filter.selectOption({ label: 'All websites' });
+    await rowOf(page, 'Pricing').waitFor();
+    assert.match(await rowOf(page, 'Pricing').locator('.live-meta').textContent(), / · Moss shop$/);
+    assert.deepEqual(page.errors, []);
+  });
+
   test('moving automations and triggers up and down changes the order the server returns', async () => {
     for (const name of ['Greet', 'Refunds', 'Fallback'])
       await api('mutation($i: AutomationInput!) { createAutomation(input: $i) { id } }', {
@@ -250,7 +270,7 @@ describe('visitors, live presence and the order of automations and triggers', ()
     assert.equal(await row.getByText('Returning').count(), 1);
     assert.match(
       await row.locator('.live-meta').textContent(),
-      /^Vera Vev · here for under a minute · 4 pages · from news\.example$/,
+      /^Vera Vev · here for under a minute · 4 pages · from news\.example · Moss shop$/,
     );
     await row.getByRole('button', { name: 'Write to Vera Vev' }).click();
     await row.getByLabel('Message to Vera Vev').fill('Hi Vera! The set ships tomorrow.');

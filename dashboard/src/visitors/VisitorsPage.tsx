@@ -192,14 +192,14 @@ function VisitorRow({
     <li className={`live-row${gone ? ' gone' : ''}`} aria-labelledby={headingId}>
       <div className="live-main">
         <div className="live-title-row">
-          <strong id={headingId} className="live-title">
+          <strong id={headingId} className="live-title" title={title}>
             {title}
           </strong>
           {v.returning && <Badge tone="accent">Returning</Badge>}
           {gone && <Badge tone="warn">Left</Badge>}
         </div>
         {/^https?:\/\//i.test(v.url) ? (
-          <a className="live-url" href={v.url} target="_blank" rel="noreferrer noopener">
+          <a className="live-url" href={v.url} title={v.url} target="_blank" rel="noreferrer noopener">
             {v.url}
           </a>
         ) : (
