@@ -4,15 +4,17 @@
  * (`PAGE_LOAD`, nothing stored) that agents see in `liveVisitors`; a first-party id
  * (`FIRST_PARTY_ID`) that tells a returning visitor and counts the visit's pages; an
  * agent's message to a live visitor, shown as a bubble with the next beacon, whose reply
- * starts the conversation with the agent's message first; and the token of a visitor
- * who chatted before, so that agents see who it is.
+ * starts the conversation with the agent's message first (or, answered meanwhile, a
+ * conversation of its own); the first-party figures in triggers' conditions; and the
+ * token of a visitor who chatted before, so that agents see who it is.
  */
-import type { AgentClient } from '@chinwag/sdk';
+import { createVisitorClient, type AgentClient } from '@chinwag/sdk';
 import type { BrowserContext, Page } from 'playwright-core';
 import { describe, expect, it } from 'vitest';
 import {
   axe,
   chinwagOrigin,
+  chinwagUrl,
   newContext,
   openChat,
   openShop,
@@ -72,6 +74,8 @@ function beacons(context: BrowserContext): () => Record<string, unknown>[] {
 
 /** What the page has in its storage, both kinds. */
 const storage = (page: Page) => page.evaluate(() => ({ local: Object.keys(localStorage), session: Object.keys(sessionStorage) }));
+
+const START = 'mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -175,6 +179,44 @@ describe('live visitors', () => {
       ['VISITOR', expect.any(String), 'Yes, something fruity'],
     ]);
     await expect.poll(() => messages.count()).toBe(3);
+  });
+
+  it('a reply to a message answered meanwhile (NOT_FOUND) starts a conversation of its own', async () => {
+    const { owner, websiteId, websiteKey } = await organization();
+    await updateWebsite(owner, websiteId, { livePresence: 'PAGE_LOAD' });
+    const page = await openShop(await newContext(), websiteKey);
+    const { presenceId } = await visitorOn(owner, websiteId, '/shop');
+    const { messageLiveVisitor: id } = await owner.request<{ messageLiveVisitor: string }>(
+      'mutation($w: ID!, $p: ID!, $b: String!) { messageLiveVisitor(websiteId: $w, presenceId: $p, body: $b) }',
+      { w: websiteId, p: presenceId, b: 'Need a hand?' },
+    );
+    await page.evaluate((url) => history.pushState(null, '', url), shopUrl(websiteKey, {}, '/shop/cart'));
+    const root = widget(page).root.locator('.tg');
+    await root.waitFor({ timeout: 20_000 });
+    await root.locator('.tg-open').click();
+    const { messages } = widget(page);
+    await expect.poll(() => messages.count()).toBe(2);
+    // Someone else answers it first (the server takes a message once).
+    const other = createVisitorClient({ url: chinwagUrl(), websiteKey });
+    await other.request(START, { i: { body: 'Me first', proactiveMessageId: id } });
+    other.dispose();
+
+    await say(page, 'Still there?');
+    await expect.poll(() => page.locator('chinwag-widget .row.me time').count()).toBe(1);
+    await expect.poll(async () => (await owner.conversations()).nodes.length).toBe(2);
+    const bodies = await Promise.all(
+      (await owner.conversations()).nodes.map(async (c) =>
+        (await owner.messages(c.id)).messages.map((m) => [m.senderKind, m.body]),
+      ),
+    );
+    expect(bodies).toContainEqual([['VISITOR', 'Still there?']]);
+    expect(bodies).toContainEqual([
+      ['AGENT', 'Need a hand?'],
+      ['VISITOR', 'Me first'],
+    ]);
+    // In the widget: the visitor's message, stored, and no error.
+    await expect.poll(() => messages.count()).toBe(2);
+    expect(await messages.nth(1).textContent()).toContain('Still there?');
   });
 
   it('a message shows once; a dismissed one does not come back with the next beacons', async () => {
