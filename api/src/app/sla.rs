@@ -50,6 +50,18 @@ pub fn next_response_due(c: &ConversationRow) -> Option<i64> {
     c.next_response_due_at.filter(|due| *due >= since && c.status != crate::domain::ConversationStatus::Resolved)
 }
 
+/// The targets past their due time at `now` and still open, with that due time: what a
+/// check records as missed (`first_response`, `next_response`, `resolution`).
+pub fn overdue_targets(c: &ConversationRow, now: i64) -> Vec<(&'static str, i64)> {
+    let resolved = c.status == crate::domain::ConversationStatus::Resolved;
+    let open = [
+        ("first_response", c.first_response_due_at.filter(|_| c.first_response_at.is_none())),
+        ("next_response", next_response_due(c)),
+        ("resolution", c.resolution_due_at.filter(|_| !resolved)),
+    ];
+    open.into_iter().filter_map(|(t, due)| due.filter(|d| *d < now).map(|d| (t, d))).collect()
+}
+
 /// The conversation's SLA status at `now`; `None` without a policy's due times.
 pub fn sla_status(c: &ConversationRow, now: i64) -> Option<SlaStatus> {
     // The next response is open while the visitor waits since a time its due belongs to;
@@ -241,6 +253,14 @@ impl App {
         let org_id = job.org_id.as_deref().unwrap_or_default();
         match self.store.conversation(org_id, &j.conversation_id).await {
             Ok(row) => {
+                // Past a due time with its target still open: missed, and recorded
+                // (once; the warning's check before it finds nothing past due). Due
+                // times are on the store's clock, the job ran on the jobs' clock: the
+                // job's own schedule gives the difference (none but in tests).
+                let now = self.jobs.now() - (job.run_at - j.due_at);
+                for (target, due) in overdue_targets(&row, now) {
+                    self.store.record_sla_breach(org_id, &row.id, target, due).await.map_err(|e| (format!("store: {e:?}"), false))?;
+                }
                 self.bus.publish(&org_topic(&row.org_id), Event::ConversationUpdated { conversation: row });
                 Ok(())
             }

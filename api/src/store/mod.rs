@@ -96,7 +96,7 @@ pub use router::{OfferJob, ReassignJob, RoutingPatch, RoutingSettingsRow, OFFER_
 pub use rows::*;
 pub use rules::{RuleRow, RuleWrite};
 pub use schedule::ScheduleRow;
-pub use sla::{SlaDue, SlaPolicyRow, SlaWrite};
+pub use sla::{SlaBreachRow, SlaDue, SlaPolicyRow, SlaWrite};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 
 use std::path::Path;

@@ -89,6 +89,7 @@ macro_rules! delete_conversation_rows {
         $c.files += sqlx::query::<$db>("delete from attachments where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         sqlx::query::<$db>("delete from read_positions where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         sqlx::query::<$db>("delete from conversation_tags where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        sqlx::query::<$db>("delete from sla_breaches where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         $c.messages += sqlx::query::<$db>("delete from messages where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         $c.conversations += sqlx::query::<$db>("delete from conversations where id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
     };

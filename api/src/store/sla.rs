@@ -212,3 +212,43 @@ impl Store {
         })
     }
 }
+
+/// A missed SLA target, as recorded.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct SlaBreachRow {
+    /// `first_response`, `next_response` or `resolution`.
+    pub target: String,
+    pub due_at: i64,
+    pub recorded_at: i64,
+}
+
+impl Store {
+    /// Records that `target` of the conversation was still open at `due_at` (once).
+    pub async fn record_sla_breach(&self, org_id: &str, conversation_id: &str, target: &str, due_at: i64) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "insert into sla_breaches (id, org_id, conversation_id, target, due_at, recorded_at) values ($1, $2, $3, $4, $5, $6) \
+                 on conflict (conversation_id, target, due_at) do nothing",
+            )
+            .bind(crate::ids::new_id("slb"))
+            .bind(org_id)
+            .bind(conversation_id)
+            .bind(target)
+            .bind(due_at)
+            .bind(crate::time::now_ms())
+            .execute(pool)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The conversation's missed targets, oldest first.
+    pub async fn sla_breaches(&self, conversation_id: &str) -> StoreResult<Vec<SlaBreachRow>> {
+        on_read!(self, |pool, DB| {
+            Ok(sqlx::query_as::<DB, SlaBreachRow>("select target, due_at, recorded_at from sla_breaches where conversation_id = $1 order by due_at, target")
+                .bind(conversation_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}

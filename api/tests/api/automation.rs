@@ -520,3 +520,52 @@ async fn the_order_decides_which_automation_answers_and_which_trigger_comes_firs
     let listed = app.ok(None, WIDGET_TRIGGERS, json!({ "k": site.key })).await["widgetTriggers"].clone();
     assert_eq!((listed[0]["id"].clone(), listed[1]["id"].clone()), (b, a));
 }
+
+/// A late next response leaves a record: the check at its due time finds the visitor
+/// still waiting. An answer in time leaves none; visitors never see them.
+#[tokio::test]
+async fn a_missed_sla_target_is_recorded_when_its_due_time_passes() {
+    let clock = chinwag::jobs::ManualClock::starting_now();
+    let app = spawn_app_with_clock(|_| {}, clock.clone()).await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let policy = json!({ "i": { "name": "All", "firstResponseSeconds": 600, "nextResponseSeconds": 120, "businessHours": false } });
+    app.ok(Some(&owner.token), "mutation($i: SlaPolicyInput!) { createSlaPolicy(input: $i) { id } }", policy).await;
+    let breaches = "query($c: ID!) { conversation(id: $c) { nextResponseDueAt slaBreaches { target dueAt } } }";
+    let v = app.visitor(&site).await;
+    let c = app.start_conversation(&v, Some("hello")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    app.send(&owner.token, &c, "Hi! Looking.").await;
+    app.send(&v.token, &c, "any news?").await;
+    let mut due = Value::Null;
+    for _ in 0..100 {
+        due = app.ok(Some(&owner.token), breaches, json!({ "c": c })).await["conversation"]["nextResponseDueAt"].clone();
+        if !due.is_null() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(!due.is_null(), "a next response is due");
+    clock.advance(Duration::from_secs(121));
+    app.app.jobs.wake();
+    let mut got = Value::Null;
+    for _ in 0..200 {
+        got = app.ok(Some(&owner.token), breaches, json!({ "c": c })).await["conversation"]["slaBreaches"].clone();
+        if got.as_array().is_some_and(|a| !a.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    if got.as_array().is_some_and(|a| a.is_empty()) {
+        let jobs: Vec<String> = app.jobs().await.iter().map(|j| format!("{} {:?} {} {}", j.kind, j.state, j.run_at, j.payload)).collect();
+        panic!("no breach; now {} jobs {jobs:#?}", app.app.jobs.now());
+    }
+    assert_eq!(got, json!([{ "target": "NEXT_RESPONSE", "dueAt": due }]));
+    // Answered late: the record stays; the first response, met in time, has none.
+    app.send(&owner.token, &c, "Sorry, here it is").await;
+    clock.advance(Duration::from_secs(600));
+    app.app.jobs.wake();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.ok(Some(&owner.token), breaches, json!({ "c": c })).await["conversation"]["slaBreaches"].as_array().unwrap().len(), 1);
+    assert_eq!(app.ok(Some(&v.token), breaches, json!({ "c": c })).await["conversation"]["slaBreaches"], json!([]), "staff only");
+}

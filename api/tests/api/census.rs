@@ -52,6 +52,7 @@ const STAFF_ONLY: &[&str] = &[
     "Conversation.offeredTo",
     "Conversation.offerExpiresAt",
     "Conversation.slaStatus",
+    "Conversation.slaBreaches",
     "Visitor.currentUrl",
     "Visitor.pageViews",
 ];

@@ -205,6 +205,23 @@ impl Conversation {
         }
         crate::app::sla_status(&self.0, crate::time::now_ms())
     }
+    /// Each SLA target it missed, recorded when its due time passed with the target still
+    /// open (a late next response included, which leaves no other trace once answered).
+    /// Staff only; empty for a visitor.
+    async fn sla_breaches(&self, ctx: &Context<'_>) -> GqlResult<Vec<SlaBreach>> {
+        if !is_staff(ctx) {
+            return Ok(Vec::new());
+        }
+        Ok(ctx
+            .app()
+            .store
+            .sla_breaches(&self.0.id)
+            .await
+            .map_err(crate::error::ApiError::from)?
+            .into_iter()
+            .map(|b| SlaBreach { target: b.target.to_uppercase(), due_at: DateTime(b.due_at), recorded_at: DateTime(b.recorded_at) })
+            .collect())
+    }
     /// The highest `seq` handed out in this conversation.
     async fn last_seq(&self) -> i32 {
         self.0.last_seq as i32
@@ -345,4 +362,14 @@ impl CannedResponse {
     async fn updated_at(&self) -> DateTime {
         DateTime(self.0.updated_at)
     }
+}
+
+/// A missed SLA target.
+#[derive(async_graphql::SimpleObject)]
+pub struct SlaBreach {
+    /// `FIRST_RESPONSE`, `NEXT_RESPONSE` or `RESOLUTION`.
+    pub target: String,
+    pub due_at: DateTime,
+    /// When the check at its due time found it open.
+    pub recorded_at: DateTime,
 }
