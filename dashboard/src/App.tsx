@@ -11,6 +11,7 @@ import { createInbox } from './inbox/inbox';
 import InboxPage from './inbox/InboxPage';
 import { visitorName } from './inbox/format';
 import { chime, desktopNotify, useTitle } from './notify';
+import { forgetDevice, usePush } from './push';
 import { Link, navigate, useLocation } from './router';
 import { isAdmin, session, useMe, useSession } from './session';
 import { Avatar, Icon, Loading, Toasts, errorMessage, toast } from './ui';
@@ -63,13 +64,15 @@ function Shell({ me }: { me: Agent }) {
 
 function SignedIn() {
   const me = useMe();
-  const { segments } = useLocation();
+  const { client } = useServices();
+  const { segments, query } = useLocation();
   const top = segments[0] ?? '';
   useEffect(() => {
     if (top === '' || top === 'login' || top === 'signup' || top === 'forgot-password')
       navigate('inbox/unassigned', { replace: true });
   }, [top]);
   useInboxAlerts();
+  usePush(client, top === 'inbox' ? query.get('accept') : null);
 
   return (
     <div className="shell">
@@ -104,7 +107,12 @@ function SignedIn() {
         </Link>
         <div className="rail-spacer" />
         <StatusToggle />
-        <button type="button" className="rail-item" onClick={() => void session.logOut()} title={`Sign out ${me.email}`}>
+        <button
+          type="button"
+          className="rail-item"
+          onClick={() => void forgetDevice(client).then(() => session.logOut())}
+          title={`Sign out ${me.email}`}
+        >
           <Icon name="logout" size={20} />
           <span>Sign out</span>
         </button>

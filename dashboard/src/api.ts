@@ -458,3 +458,19 @@ export const WebsiteNamesDocument = doc<{ websites: { id: string; name: string }
 export const RevokeApiKeyDocument = doc<{ revokeApiKey: boolean }, { id: string }>(
   `mutation RevokeApiKey($id: ID!) { revokeApiKey(id: $id) }`,
 );
+
+/** The server's VAPID key (base64url): the `applicationServerKey` of this browser's push subscription. */
+export const WebPushPublicKeyDocument = doc<{ webPushPublicKey: string }>('query WebPushPublicKey { webPushPublicKey }');
+
+/** Saves this browser's push subscription (`PushSubscription.toJSON()`) for the signed-in agent. */
+export const SubscribeWebPushDocument = doc<{ subscribeWebPush: boolean }, { endpoint: string; p256dh: string; auth: string }>(
+  `mutation SubscribeWebPush($endpoint: String!, $p256dh: String!, $auth: String!) {
+  subscribeWebPush(endpoint: $endpoint, p256dh: $p256dh, auth: $auth) }`,
+);
+
+export const UnsubscribeWebPushDocument = doc<{ unsubscribeWebPush: boolean }, { endpoint: string }>(
+  'mutation UnsubscribeWebPush($endpoint: String!) { unsubscribeWebPush(endpoint: $endpoint) }',
+);
+
+/** A test notification to each of the agent's subscriptions; how many. */
+export const TestWebPushDocument = doc<{ testWebPush: number }>('mutation TestWebPush { testWebPush }');

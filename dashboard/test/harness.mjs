@@ -23,13 +23,14 @@ const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const until = (check, what, ms = 15_000) => poll(check, what, ms);
 
 /**
- * Starts the server with this build of the dashboard. `down()` stops the process and
- * `up()` starts it again on the same port and data (a restart, as a deploy does);
- * `stop()` ends it and removes its data.
+ * Starts the server with this build of the dashboard (`args`: more flags for `chinwag
+ * serve`; `env`: more environment, like `CHINWAG_OUTBOUND_ALLOW_PRIVATE`). `down()` stops
+ * the process and `up()` starts it again on the same port and data (a restart, as a
+ * deploy does); `stop()` ends it and removes its data.
  */
-export async function startServer() {
+export async function startServer({ args = [], env = {} } = {}) {
   if (!existsSync(join(dist, 'index.html'))) throw new Error('No dashboard/dist: run `npm run build -w dashboard` first.');
-  const server = await startChinwag(['--dashboard-dir', dist]);
+  const server = await startChinwag(['--dashboard-dir', dist, ...args], env);
   return {
     ...server,
     graphql: server.url,

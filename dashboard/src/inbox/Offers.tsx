@@ -56,7 +56,7 @@ function useOffers(meId: string) {
       }
       if (!known || known.offerExpiresAt !== c.offerExpiresAt) {
         chime();
-        desktopNotify(`Chat offered to you: ${visitorName(c.visitor)}`, c.lastMessagePreview ?? '', `offer-${c.id}`, () =>
+        desktopNotify(`Chat offered to you: ${visitorName(c.visitor)}`, c.lastMessagePreview ?? '', c.id, () =>
           navigate('inbox/unassigned'),
         );
       }

@@ -1,8 +1,9 @@
 /** The agent's own account (password) and this browser's notification settings. */
-import { useState } from 'react';
-import { ChangePasswordDocument, UpdateProfileDocument } from '../api';
+import { useEffect, useState } from 'react';
+import { ChangePasswordDocument, TestWebPushDocument, UpdateProfileDocument } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { notificationsSupported, requestPermission, setPrefs, usePrefs } from '../notify';
+import { pushState, turnOff, turnOn, type PushState } from '../push';
 import { session, useMe } from '../session';
 import { Avatar, Button, TextField, toast, useAction } from '../ui';
 
@@ -25,6 +26,7 @@ export function AccountSection() {
       <ProfileForm />
       <section className="panel">
         <h2>Notifications on this device</h2>
+        <PushSwitch onPermission={() => setPermission(Notification.permission)} />
         <label className="check">
           <input type="checkbox" checked={prefs.sound} onChange={(e) => setPrefs({ sound: e.target.checked })} /> Play a sound for
           new chats and messages
@@ -157,5 +159,77 @@ function ProfileForm() {
         </Button>
       </form>
     </section>
+  );
+}
+
+const PUSH_STATES: Record<PushState, string> = {
+  on: 'On: chats offered or assigned to you are notified here, even with the dashboard closed.',
+  off: 'Off. Turn it on to be notified of chats offered or assigned to you with the dashboard closed, on your phone too.',
+  blocked: "Blocked by the browser: allow notifications for this site in the browser's site settings, then turn this on.",
+  unsupported: import.meta.env.DEV
+    ? 'Not in the development server: push needs the service worker of the built dashboard.'
+    : 'This browser cannot receive push notifications.',
+  install:
+    'On iPhone and iPad, add Chinwag to your Home Screen first (Share › Add to Home Screen), open it from there and turn this on.',
+};
+
+/** Web Push on this device (src/push.ts): the switch, where it stands, and a test. */
+function PushSwitch({ onPermission }: { onPermission(): void }) {
+  const { client } = useServices();
+  const [state, setState] = useState<PushState | null>(null);
+  useEffect(() => {
+    let live = true;
+    void pushState().then((s) => live && setState(s));
+    return () => void (live = false);
+  }, []);
+  const toggle = useAction(async () => {
+    try {
+      setState(await (state === 'on' ? turnOff(client) : turnOn(client)));
+    } finally {
+      onPermission();
+    }
+  });
+  const test = useAction(async () => {
+    const { testWebPush: n } = await client.request(TestWebPushDocument);
+    toast(n ? `Sent to ${n} ${n === 1 ? 'device' : 'devices'}` : 'No device has push notifications on');
+  });
+  const usable = state === 'on' || state === 'off' || state === 'blocked';
+  return (
+    <div className="push">
+      <div className="push-row">
+        <span className="push-text">
+          <strong id="push-label">Push notifications</strong>
+          <span className="hint" id="push-state" role="status">
+            {state ? PUSH_STATES[state] : 'Checking…'}
+          </span>
+        </span>
+        <button
+          type="button"
+          className="switch"
+          role="switch"
+          aria-checked={state === 'on'}
+          aria-labelledby="push-label"
+          aria-describedby="push-state"
+          disabled={!usable || toggle.busy}
+          aria-busy={toggle.busy || undefined}
+          onClick={() => void toggle.run()}
+        />
+      </div>
+      {toggle.error && (
+        <p className="form-error" role="alert">
+          {toggle.error}
+        </p>
+      )}
+      {state === 'on' && (
+        <Button size="sm" icon="bell" busy={test.busy} onClick={() => void test.run()}>
+          Send a test
+        </Button>
+      )}
+      {test.error && (
+        <p className="form-error" role="alert">
+          {test.error}
+        </p>
+      )}
+    </div>
   );
 }
