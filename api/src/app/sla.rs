@@ -50,6 +50,15 @@ pub fn next_response_due(c: &ConversationRow) -> Option<i64> {
     c.next_response_due_at.filter(|due| *due >= since && c.status != crate::domain::ConversationStatus::Resolved)
 }
 
+/// When `seconds` of counted time after `start` end: in `hours` when given (None when
+/// they never open), else around the clock.
+fn due_after(hours: &Option<crate::domain::BusinessHours>, start: i64, seconds: i64) -> Option<i64> {
+    match hours {
+        Some(h) => h.add_open_time(start, seconds * 1000),
+        None => Some(start + seconds * 1000),
+    }
+}
+
 /// The targets past their due time at `now` and still open, with that due time: what a
 /// check records as missed (`first_response`, `next_response`, `resolution`).
 pub fn overdue_targets(c: &ConversationRow, now: i64) -> Vec<(&'static str, i64)> {
@@ -163,35 +172,11 @@ impl App {
         if policy.is_none() && c.first_response_due_at.is_none() && c.resolution_due_at.is_none() {
             return Ok(None);
         }
-        let now = now_ms();
-        let start = self.store.sla_started_at(&c.id).await?.unwrap_or(now);
-        let hours = match policy {
-            Some(p) if p.business_hours => match self.store.website(&c.org_id, &c.website_id).await {
-                Ok(w) => self.website_hours(&w).await?,
-                Err(_) => None,
-            },
-            _ => None,
-        };
-        let due = |seconds: Option<i64>| {
-            let ms = seconds? * 1000;
-            match &hours {
-                Some(h) => h.add_open_time(start, ms),
-                None => Some(start + ms),
-            }
-        };
+        let start = self.store.sla_started_at(&c.id).await?.unwrap_or_else(now_ms);
+        let hours = self.policy_hours(c, policy.is_some_and(|p| p.business_hours)).await?;
+        let due = |seconds: Option<i64>| due_after(&hours, start, seconds?);
         let (first, resolution) = (policy.and_then(|p| due(p.first_response_seconds)), policy.and_then(|p| due(p.resolution_seconds)));
-        // Each due time gets a check when it is near and when it is due, on the jobs' clock.
-        let offset = self.jobs.now() - now;
-        let jobs: Vec<NewJob> = [first, resolution]
-            .into_iter()
-            .flatten()
-            .flat_map(|at| [at - NEAR_MS, at + 1])
-            .filter(|at| *at > now)
-            .map(|at| {
-                let check = SlaCheck { conversation_id: c.id.clone(), due_at: at };
-                self.jobs.job_at(SLA_CHECK, Some(&c.org_id), &check, at + offset)
-            })
-            .collect();
+        let jobs = self.sla_checks(c, [first, resolution].into_iter().flatten());
         let due = SlaDue {
             policy_id: policy.map(|p| p.id.as_str()),
             first_response_due_at: first,
@@ -217,24 +202,9 @@ impl App {
                 Some(id) => self.store.sla_policy(&c.org_id, &id).await.ok(),
                 None => None,
             };
-            let hours = match policy {
-                Some(p) if p.business_hours => match self.store.website(&c.org_id, &c.website_id).await {
-                    Ok(w) => self.website_hours(&w).await?,
-                    Err(_) => None,
-                },
-                _ => None,
-            };
-            let due = match &hours {
-                Some(h) => h.add_open_time(since, seconds * 1000),
-                None => Some(since + seconds * 1000),
-            };
-            let Some(due) = due else { return Ok::<_, ApiError>(()) };
-            let (now, offset) = (now_ms(), self.jobs.now() - now_ms());
-            let jobs: Vec<NewJob> = [due - NEAR_MS, due + 1]
-                .into_iter()
-                .filter(|at| *at > now)
-                .map(|at| self.jobs.job_at(SLA_CHECK, Some(&c.org_id), &SlaCheck { conversation_id: c.id.clone(), due_at: at }, at + offset))
-                .collect();
+            let hours = self.policy_hours(c, policy.is_some_and(|p| p.business_hours)).await?;
+            let Some(due) = due_after(&hours, since, seconds) else { return Ok::<_, ApiError>(()) };
+            let jobs = self.sla_checks(c, [due]);
             if let Some(row) = self.store.set_next_response_due(&c.id, since, due, &jobs).await? {
                 self.jobs.wake();
                 self.bus.publish(&org_topic(&row.org_id), Event::ConversationUpdated { conversation: row });
@@ -244,6 +214,30 @@ impl App {
         if let Err(e) = done.await {
             tracing::warn!(error = ?e, conversation = %c.id, "setting the next response's due time");
         }
+    }
+
+    /// The business hours a policy counts in: the website's, with the organization's
+    /// holidays, when it counts in business hours (else around the clock: `None`).
+    async fn policy_hours(&self, c: &ConversationRow, business_hours: bool) -> ApiResult<Option<crate::domain::BusinessHours>> {
+        if !business_hours {
+            return Ok(None);
+        }
+        match self.store.website(&c.org_id, &c.website_id).await {
+            Ok(w) => self.website_hours(&w).await,
+            Err(_) => Ok(None),
+        }
+    }
+
+    /// For each due time, a check when it is near and one when it is due (on the jobs'
+    /// clock), leaving out those already past.
+    fn sla_checks(&self, c: &ConversationRow, dues: impl IntoIterator<Item = i64>) -> Vec<NewJob> {
+        let now = now_ms();
+        let offset = self.jobs.now() - now;
+        dues.into_iter()
+            .flat_map(|at| [at - NEAR_MS, at + 1])
+            .filter(|at| *at > now)
+            .map(|at| self.jobs.job_at(SLA_CHECK, Some(&c.org_id), &SlaCheck { conversation_id: c.id.clone(), due_at: at }, at + offset))
+            .collect()
     }
 
     /// A target is near or due: live dashboards re-read the conversation (its status is

@@ -107,3 +107,32 @@ async fn blocking_a_visitor_on_one_node_closes_its_socket_on_another_and_refuses
     let r = c.gql(Some(&v.token), "{ currentVisitor { id } }", json!({})).await;
     assert_eq!(r["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{r}");
 }
+
+/// Live visitors (docs/routing.md#live-visitors): a beacon heard by one node is known to
+/// every node, and an agent on another node can write to that visitor.
+#[tokio::test]
+async fn a_beacon_on_one_node_is_a_live_visitor_on_another() {
+    let cluster = Cluster::shared().await;
+    let a = cluster.node().await;
+    let b = cluster.node().await;
+    let owner = a.sign_up("Ann").await;
+    let site = a.create_website(&owner, &[]).await;
+    a.ok(Some(&owner.token), "mutation($id: ID!) { updateWebsite(id: $id, input: {livePresence: PAGE_LOAD}) { id } }", json!({ "id": site.id })).await;
+    let beacon = json!({ "websiteKey": site.key, "presenceId": "cluster_presence_0001", "url": "https://shop.test/pricing" }).to_string();
+    let r = a.client.http.post(format!("{}/presence", a.base)).header("content-type", "text/plain").body(beacon.clone()).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    let mut seen = json!([]);
+    for _ in 0..100 {
+        seen = b.ok(Some(&owner.token), "{ liveVisitors { presenceId url } }", json!({})).await["liveVisitors"].clone();
+        if seen.as_array().is_some_and(|s| !s.is_empty()) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(seen, json!([{ "presenceId": "cluster_presence_0001", "url": "https://shop.test/pricing" }]));
+    let write = "mutation($w: ID!) { messageLiveVisitor(websiteId: $w, presenceId: \"cluster_presence_0001\", body: \"Can I help?\") }";
+    b.ok(Some(&owner.token), write, json!({ "w": site.id })).await;
+    let r = a.client.http.post(format!("{}/presence", a.base)).header("content-type", "text/plain").body(beacon).send().await.unwrap();
+    let answer: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(answer["messages"][0]["body"], "Can I help?", "{answer}");
+}
