@@ -101,6 +101,15 @@ struct Decision {
 /// one) by the department's mode; a conversation nobody can take leaves its place to
 /// the next, which can only be in another department or pool, so arrival order holds
 /// within each pool. Pure, so the rules are tested without a database.
+/// A JSON array parameter of ids as a list of rows, in each dialect.
+fn ids_of(param: &str, postgres: bool) -> String {
+    if postgres {
+        format!("select json_array_elements_text({param}::json)")
+    } else {
+        format!("select value from json_each({param})")
+    }
+}
+
 fn decide(waiting: &[Waiting], agents: &mut HashMap<String, Free>, members: &mut [Member], now: i64) -> Vec<Decision> {
     let mut out = Vec::new();
     // Each decision moves its agent's "last assigned" forward by a tick, so several
@@ -449,50 +458,67 @@ impl Store {
         if automatic == 0 {
             return Ok(Vec::new());
         }
+        let postgres = matches!(self, Store::Postgres(_));
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             if let Some(lock) = lock {
                 sqlx::query::<DB>(lock).bind(org_id).execute(&mut *tx).await?;
             }
-            let waiting = sqlx::query_as::<DB, Waiting>(
+            // Only the agents with room are read (a run under load finds a few among
+            // hundreds): each one's load from the (assignee, status) index, a few
+            // probes per agent however long the organization's history.
+            let free = sqlx::query_as::<DB, Free>(
+                "select id, capacity, last_assigned_at, load from (select a.id, \
+                 case when a.capacity > 0 then a.capacity else o.default_capacity end as capacity, a.last_assigned_at, \
+                 (select count(*) from conversations x where x.assignee_id = a.id \
+                 and x.status in ('open', case when o.pending_counts then 'pending' else 'open' end)) \
+                 + (select count(*) from conversations y where y.offered_to = a.id and y.offer_expires_at > $2) as load \
+                 from agents a join organizations o on o.id = a.org_id \
+                 where a.org_id = $1 and a.removed_at is null and a.status = 'online' and a.connected_until > $2) f where load < capacity",
+            )
+            .bind(org_id)
+            .bind(now)
+            .fetch_all(&mut *tx)
+            .await?;
+            if free.is_empty() {
+                return Ok(Vec::new());
+            }
+            let free_ids = serde_json::to_string(&free.iter().map(|a| a.id.as_str()).collect::<Vec<_>>()).expect("ids serialize");
+            let mut agents: HashMap<String, Free> = free.into_iter().map(|a| (a.id.clone(), a)).collect();
+            // Their memberships, and the lines they can take: chats of their departments
+            // and chats without one, in line order (a department whose members are all
+            // busy has nothing to gain from being read).
+            let mut members = sqlx::query_as::<DB, Member>(&format!(
+                "select m.department_id, m.agent_id, m.last_assigned_at from department_members m join departments d on d.id = m.department_id \
+                 where d.org_id = $1 and m.agent_id in ({})",
+                ids_of("$2", postgres)
+            ))
+            .bind(org_id)
+            .bind(&free_ids)
+            .fetch_all(&mut *tx)
+            .await?;
+            let mut departments: Vec<&str> = members.iter().map(|m| m.department_id.as_str()).collect();
+            departments.sort_unstable();
+            departments.dedup();
+            let departments = serde_json::to_string(&departments).expect("ids serialize");
+            let waiting = sqlx::query_as::<DB, Waiting>(&format!(
                 "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment, c.passed_over \
                  from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
                  where c.org_id = $1 and c.assignee_id is null and c.status = 'open' and c.queued \
                  and (c.offered_to is null or c.offer_expires_at <= $3) \
+                 and (c.department_id is null or c.department_id in ({})) \
                  order by c.priority desc, coalesce(c.waiting_since, c.created_at), c.id limit $2",
-            )
+                ids_of("$4", postgres)
+            ))
             .bind(org_id)
             .bind(RUN_LIMIT)
             .bind(now)
+            .bind(&departments)
             .fetch_all(&mut *tx)
             .await?;
             if waiting.iter().all(|w| w.assignment == Assignment::Manual.as_str()) {
                 return Ok(Vec::new());
             }
-            // Each agent's load from the (assignee, status) index: a few probes per
-            // agent, however long the organization's history.
-            let free = sqlx::query_as::<DB, Free>(
-                "select a.id, case when a.capacity > 0 then a.capacity else o.default_capacity end as capacity, a.last_assigned_at, \
-                 (select count(*) from conversations x where x.assignee_id = a.id \
-                 and x.status in ('open', case when o.pending_counts then 'pending' else 'open' end)) \
-                 + (select count(*) from conversations y where y.offered_to = a.id and y.offer_expires_at > $2) as load \
-                 from agents a join organizations o on o.id = a.org_id \
-                 where a.org_id = $1 and a.removed_at is null and a.status = 'online' and a.connected_until > $2",
-            )
-            .bind(org_id)
-            .bind(now)
-            .fetch_all(&mut *tx)
-            .await?;
-            let mut agents: HashMap<String, Free> = free.into_iter().map(|a| (a.id.clone(), a)).collect();
-            if agents.values().all(|a| a.load >= a.capacity) {
-                return Ok(Vec::new());
-            }
-            let mut members = sqlx::query_as::<DB, Member>(
-                "select m.department_id, m.agent_id, m.last_assigned_at from department_members m join departments d on d.id = m.department_id where d.org_id = $1",
-            )
-            .bind(org_id)
-            .fetch_all(&mut *tx)
-            .await?;
             let decisions = decide(&waiting, &mut agents, &mut members, now);
             let (reassign_after, offer_seconds): (i64, i64) =
                 sqlx::query_as::<DB, (i64, i64)>("select reassign_after_seconds, offer_seconds from organizations where id = $1")
