@@ -257,6 +257,22 @@ describe('web push', () => {
     await until(async () => (await notifications()).length === 0, 'the notifications closed');
   });
 
+  test("with a dashboard window in front, a chat's push is left to the page; a test still shows", async () => {
+    await page.goto(`${server.origin}/app/inbox/unassigned`);
+    await page.getByRole('link', { name: 'Settings', exact: true }).waitFor();
+    await until(() => page.evaluate(() => document.hasFocus()), 'the window focused');
+    await deliver({ kind: 'assigned', conversationId: 'cnv_y', title: 'Assigned', body: 'in front', expiresAt: null });
+    await deliver({ kind: 'test', conversationId: null, title: 'Test', body: 'in front', expiresAt: null });
+    await until(async () => (await notifications()).some((n) => n.tag === 'test'), 'the test notification');
+    assert.deepEqual(
+      (await notifications()).map((n) => n.tag),
+      ['test'],
+    );
+    await (await worker()).evaluate(async () => (await self.registration.getNotifications()).forEach((n) => n.close()));
+    await until(async () => (await notifications()).length === 0, 'the notifications closed');
+    await page.goto(`${server.origin}/healthz`);
+  });
+
   test("an offer's notification, with the dashboard closed; its Accept opens the dashboard and the chat is the agent's", async () => {
     // Online with the dashboard open on another computer: the router offers chats to Ann.
     const desk = await signIn(browser, server, ANN, DESKTOP);
@@ -322,6 +338,32 @@ describe('web push', () => {
     assert.equal(await testPushes(), 1);
     assert.equal(await page.evaluate(() => localStorage.getItem('test:push')), null);
     assert.deepEqual(page.errors, []);
+  });
+
+  test('on an iPhone outside the installed app, the page says to add it to the Home Screen first', async () => {
+    const iphone = await browser.newContext({
+      ...PHONE,
+      userAgent:
+        'Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1',
+    });
+    // Safari outside a Home Screen app has no Push API.
+    await iphone.addInitScript(() => {
+      delete window.PushManager;
+    });
+    const safari = await iphone.newPage();
+    safari.errors = [];
+    safari.on('pageerror', (e) => safari.errors.push(e));
+    await safari.goto(`${server.origin}/app/`);
+    await safari.getByLabel('Email').fill(ANN.email);
+    await safari.getByLabel('Password').fill(ANN.password);
+    await safari.getByRole('button', { name: 'Sign in' }).click();
+    await safari.getByRole('link', { name: 'Settings', exact: true }).click();
+    await safari.getByRole('link', { name: 'Account & notifications' }).click();
+    await safari.getByText(/add Chinwag to your Home Screen first/).waitFor();
+    assert.equal(await safari.getByRole('switch', { name: 'Push notifications' }).isDisabled(), true);
+    await shot(safari.locator('.push'), 'push-settings-iphone');
+    assert.deepEqual(safari.errors, []);
+    await iphone.close();
   });
 
   test('the settings on a desktop', async () => {
