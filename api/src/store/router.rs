@@ -525,55 +525,88 @@ impl Store {
                     .bind(org_id)
                     .fetch_one(&mut *tx)
                     .await?;
-            let mut jobs = Vec::new();
-            let mut assigned = Vec::with_capacity(decisions.len());
-            for d in &decisions {
-                // An offer: the chat waits in line, reserved for the agent until it expires.
-                let sql = if offer_seconds > 0 {
-                    concat!(
-                        "update conversations set offered_to = $1, offer_expires_at = $5, \
-                         routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
-                         where id = $4 and assignee_id is null and status = 'open' and (offered_to is null or offer_expires_at <= $3) returning ",
-                        conversation_cols!()
-                    )
-                } else {
-                    concat!(
-                        "update conversations set assignee_id = $1, waiting_since = null, assigned_at = $3, offered_to = null, offer_expires_at = null, \
-                         routed_by = case when routed_by is null then $2 else routed_by || '; ' || $2 end, updated_at = $3 \
-                         where id = $4 and assignee_id is null and status = 'open' and $5 >= 0 returning ",
-                        conversation_cols!()
-                    )
-                };
-                let expires_at = now + offer_seconds * 1000;
-                let row = sqlx::query_as::<DB, ConversationRow>(sql)
-                    .bind(&d.agent_id)
-                    .bind(&d.routed_by)
+            // The run's writes are three statements whatever it decides (each a round
+            // trip on PostgreSQL): the conversations, then the turns of the agents and
+            // memberships whose assignment was written.
+            let expires_at = now + offer_seconds * 1000;
+            let rows: Vec<(&str, &str, &str)> = decisions.iter().map(|d| (d.conversation_id.as_str(), d.agent_id.as_str(), d.routed_by.as_str())).collect();
+            let sql = match (postgres, offer_seconds > 0) {
+                (false, true) => concat!(
+                    "update conversations set offered_to = x.value->>1, offer_expires_at = $3, \
+                     routed_by = case when routed_by is null then x.value->>2 else routed_by || '; ' || (x.value->>2) end, updated_at = $2 \
+                     from json_each($1) as x where conversations.id = x.value->>0 and conversations.assignee_id is null and conversations.status = 'open' \
+                     and (conversations.offered_to is null or conversations.offer_expires_at <= $2) returning ",
+                    conversation_cols!()
+                ),
+                (false, false) => concat!(
+                    "update conversations set assignee_id = x.value->>1, waiting_since = null, assigned_at = $2, offered_to = null, offer_expires_at = null, \
+                     routed_by = case when routed_by is null then x.value->>2 else routed_by || '; ' || (x.value->>2) end, updated_at = $2 \
+                     from json_each($1) as x where conversations.id = x.value->>0 and conversations.assignee_id is null and conversations.status = 'open' \
+                     and $3 >= 0 returning ",
+                    conversation_cols!()
+                ),
+                (true, true) => concat!(
+                    "update conversations c set offered_to = x->>1, offer_expires_at = $3, \
+                     routed_by = case when routed_by is null then x->>2 else routed_by || '; ' || (x->>2) end, updated_at = $2 \
+                     from json_array_elements($1::json) x where c.id = x->>0 and c.assignee_id is null and c.status = 'open' \
+                     and (c.offered_to is null or c.offer_expires_at <= $2) returning ",
+                    conversation_cols!()
+                ),
+                (true, false) => concat!(
+                    "update conversations c set assignee_id = x->>1, waiting_since = null, assigned_at = $2, offered_to = null, offer_expires_at = null, \
+                     routed_by = case when routed_by is null then x->>2 else routed_by || '; ' || (x->>2) end, updated_at = $2 \
+                     from json_array_elements($1::json) x where c.id = x->>0 and c.assignee_id is null and c.status = 'open' and $3 >= 0 returning ",
+                    conversation_cols!()
+                ),
+            };
+            let assigned = if rows.is_empty() {
+                Vec::new()
+            } else {
+                sqlx::query_as::<DB, ConversationRow>(sql)
+                    .bind(serde_json::to_string(&rows).expect("rows serialize"))
                     .bind(now)
-                    .bind(&d.conversation_id)
                     .bind(expires_at)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                let Some(row) = row else { continue };
-                let last = agents.get(&d.agent_id).map_or(now, |a| a.last_assigned_at);
-                sqlx::query::<DB>("update agents set last_assigned_at = $1 where id = $2").bind(last).bind(&d.agent_id).execute(&mut *tx).await?;
-                if let Some(dep) = &d.department_id {
-                    sqlx::query::<DB>("update department_members set last_assigned_at = $1 where department_id = $2 and agent_id = $3")
-                        .bind(last)
-                        .bind(dep)
-                        .bind(&d.agent_id)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+                    .fetch_all(&mut *tx)
+                    .await?
+            };
+            let written: std::collections::HashSet<&str> = assigned.iter().map(|r| r.id.as_str()).collect();
+            let done: Vec<&Decision> = decisions.iter().filter(|d| written.contains(d.conversation_id.as_str())).collect();
+            let mut turns: Vec<(&str, i64)> = done.iter().map(|d| (d.agent_id.as_str(), agents.get(&d.agent_id).map_or(now, |a| a.last_assigned_at))).collect();
+            turns.sort_unstable();
+            turns.dedup();
+            let member_turns: Vec<(&str, &str, i64)> = done
+                .iter()
+                .filter_map(|d| d.department_id.as_deref().map(|dep| (dep, d.agent_id.as_str(), agents.get(&d.agent_id).map_or(now, |a| a.last_assigned_at))))
+                .collect();
+            if !turns.is_empty() {
+                let sql = if postgres {
+                    "update agents a set last_assigned_at = (x->>1)::bigint from json_array_elements($1::json) x where a.id = x->>0"
+                } else {
+                    "update agents set last_assigned_at = x.value->>1 from json_each($1) as x where agents.id = x.value->>0"
+                };
+                sqlx::query::<DB>(sql).bind(serde_json::to_string(&turns).expect("rows serialize")).execute(&mut *tx).await?;
+            }
+            if !member_turns.is_empty() {
+                let sql = if postgres {
+                    "update department_members m set last_assigned_at = (x->>2)::bigint from json_array_elements($1::json) x \
+                     where m.department_id = x->>0 and m.agent_id = x->>1"
+                } else {
+                    "update department_members set last_assigned_at = x.value->>2 from json_each($1) as x \
+                     where department_members.department_id = x.value->>0 and department_members.agent_id = x.value->>1"
+                };
+                sqlx::query::<DB>(sql).bind(serde_json::to_string(&member_turns).expect("rows serialize")).execute(&mut *tx).await?;
+            }
+            let mut jobs = Vec::new();
+            for d in &done {
                 if offer_seconds > 0 {
-                    let payload = OfferJob { conversation_id: row.id.clone(), agent_id: d.agent_id.clone(), expires_at };
+                    let payload = OfferJob { conversation_id: d.conversation_id.clone(), agent_id: d.agent_id.clone(), expires_at };
                     let payload = serde_json::to_string(&payload).expect("job payloads serialize");
                     jobs.push(super::NewJob { kind: OFFER_EXPIRY, key: None, org_id: Some(org_id.to_owned()), payload, run_at: reassign_at(offer_seconds) });
                 } else if reassign_after > 0 {
-                    let payload = ReassignJob { conversation_id: row.id.clone(), agent_id: d.agent_id.clone(), assigned_at: now };
+                    let payload = ReassignJob { conversation_id: d.conversation_id.clone(), agent_id: d.agent_id.clone(), assigned_at: now };
                     let payload = serde_json::to_string(&payload).expect("job payloads serialize");
                     jobs.push(super::NewJob { kind: REASSIGN, key: None, org_id: Some(org_id.to_owned()), payload, run_at: reassign_at(reassign_after) });
                 }
-                assigned.push(row);
             }
             insert_jobs!(tx, DB, &jobs, now);
             tx.commit().await?;
