@@ -66,7 +66,7 @@ interface Stored {
   t: number;
   /** Pages in this visit. */
   n: number;
-  /** The agents' messages shown already (the last 20). */
+  /** The agents' messages and the triggers shown already (the last 20). */
   s: string[];
 }
 
@@ -316,6 +316,9 @@ export function start(host: Host): void {
       if (await talking()) return void (quiet = true);
       if (isOpen()) return;
       seen.add(trigger.id);
+      // With a first-party id, once per visitor (not once per page).
+      presence.s = [...presence.s, trigger.id].slice(-20);
+      keep();
       host.emit('trigger', { id: trigger.id });
       if (trigger.openPanel) await reply(trigger);
       else show(trigger);

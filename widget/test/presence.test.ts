@@ -269,6 +269,11 @@ describe('live visitors', () => {
       } else {
         await tg(page).waitFor();
         expect(await tg(page).locator('.tg-msg').textContent()).toBe('Back again?');
+        // Once per visitor with a first-party id: the next page does not show it again.
+        await page.goto(shopUrl(websiteKey, {}, '/shop/cart'));
+        await visitorOn(owner, websiteId, '/shop/cart', (v) => v.pagesViewed === 3);
+        await sleep(2500);
+        expect(await tg(page).count()).toBe(0);
       }
     }
   });
