@@ -19,23 +19,34 @@ import {
   AgentConversationEventsDocument,
   AgentsDocument,
   AssignConversationDocument,
+  AutomationDryRunDocument,
+  AutomationsDocument,
   CannedResponsesDocument,
   ConversationsDocument,
+  CreateAutomationDocument,
   CreateCannedResponseDocument,
   DeclineOfferDocument,
   CreateRoutingRuleDocument,
   CreateSlaPolicyDocument,
+  CreateTriggerDocument,
+  DeleteAutomationDocument,
   DeleteCannedResponseDocument,
   DeleteRoutingRuleDocument,
   DeleteSlaPolicyDocument,
+  DeleteTriggerDocument,
   DeleteWebsiteDocument,
   DepartmentsDocument,
   InboxEventsDocument,
+  LiveVisitorsDocument,
   LogInDocument,
   MeDocument,
+  MessageLiveVisitorDocument,
+  OrderAutomationsDocument,
   OrderRoutingRulesDocument,
+  OrderTriggersDocument,
   OrganizationScheduleDocument,
   RefreshSessionDocument,
+  RoutingRuleDryRunDocument,
   RoutingRulesDocument,
   RoutingSettingsDocument,
   SetAgentCapacityDocument,
@@ -46,17 +57,23 @@ import {
   SetDepartmentAssignmentDocument,
   SignUpDocument,
   SlaPoliciesDocument,
+  TriggerDryRunDocument,
+  TriggersDocument,
+  UpdateAutomationDocument,
   UpdateCannedResponseDocument,
   UpdateOrganizationScheduleDocument,
   UpdateRoutingRuleDocument,
   UpdateRoutingSettingsDocument,
   UpdateSlaPolicyDocument,
+  UpdateTriggerDocument,
 } from './generated/documents.js';
 import type {
   AgentStatus,
   Assignment,
+  AutomationInput,
   CannedResponseInput,
   ConversationFilter,
+  ConversationOrder,
   ConversationStatus,
   HolidayInput,
   Priority,
@@ -64,21 +81,28 @@ import type {
   RoutingSettingsInput,
   SignUpInput,
   SlaPolicyInput,
+  TriggerConditionInput,
+  TriggerInput,
   UpdateCannedResponseInput,
 } from './generated/types.js';
 import type {
   Agent,
   AgentCapacity,
   AgentConversation,
+  Automation,
   CannedResponse,
   Department,
+  DryRun,
   InboxEvent,
+  LiveVisitor,
   Message,
   OrganizationSchedule,
   Page,
   RoutingRule,
   RoutingSettings,
   SlaPolicy,
+  Trigger,
+  TriggerDryRun,
 } from './types.js';
 import type { History, HistoryOptions } from './visitor.js';
 import { load, save, type TokenStorage } from './util.js';
@@ -142,14 +166,22 @@ export interface AgentClient extends BaseClient {
   setAgentStatus(status: AgentStatus): Promise<Agent>;
   /**
    * The queue, newest activity first, a page at a time: pass `pageInfo.endCursor` as
-   * `after` for the next. `filter.tag` keeps the conversations with that tag.
+   * `after` for the next. `filter.tag` keeps the conversations with that tag. `order:
+   * 'DUE_FIRST'` sorts by the soonest SLA due time instead (first response, next
+   * response or resolution, whichever is still open); those with nothing due come last.
    *
    * @example
    * ```ts
    * const sales = await agent.conversations({ filter: { status: ['OPEN'], tag: 'sales' } })
+   * const urgent = await agent.conversations({ order: 'DUE_FIRST', first: 10 })
    * ```
    */
-  conversations(options?: { filter?: ConversationFilter; first?: number; after?: string }): Promise<Page<AgentConversation>>;
+  conversations(options?: {
+    filter?: ConversationFilter;
+    first?: number;
+    after?: string;
+    order?: ConversationOrder;
+  }): Promise<Page<AgentConversation>>;
   /** A page of a conversation's history (notes included). */
   messages(conversationId: string, options?: HistoryOptions): Promise<History>;
   /** The conversation kept live for a UI (see `LiveConversation`); `close()` it when done. */
@@ -317,6 +349,109 @@ export interface AgentClient extends BaseClient {
    * ```
    */
   updateOrganizationSchedule(timeZone: string, holidays: HolidayInput[]): Promise<OrganizationSchedule>;
+  /**
+   * The organization's triggers (docs/routing.md, "Triggers"), or one website's with
+   * `websiteId`, in the order its widget checks them (`position` 1 first). Any agent may
+   * read them.
+   */
+  triggers(websiteId?: string): Promise<Trigger[]>;
+  /**
+   * Adds a trigger after the website's others (owners and admins; others get
+   * `FORBIDDEN`). At most 20 per website (`PLAN_LIMIT`), at most 10 conditions, a
+   * message of 1 to 1,000 characters; anything else is `BAD_USER_INPUT` and changes
+   * nothing. `agentId` left out: it speaks as the team, in the website's name.
+   *
+   * @example
+   * ```ts
+   * await agent.createTrigger(website.id, {
+   *   name: 'Pricing help',
+   *   conditions: [
+   *     { field: 'PAGE_URL', operator: 'CONTAINS', value: '/pricing' },
+   *     { field: 'TIME_ON_PAGE', operator: 'AT_LEAST', value: '20' },
+   *   ],
+   *   message: 'Questions about our plans? I am here.',
+   * })
+   * ```
+   */
+  createTrigger(websiteId: string, input: TriggerInput): Promise<Trigger>;
+  /** Replaces a trigger's name, switch, conditions, message and sender; its place stays (owners and admins). */
+  updateTrigger(id: string, input: TriggerInput): Promise<Trigger>;
+  /** Deletes a trigger; the website's others keep their order (owners and admins). */
+  deleteTrigger(id: string): Promise<boolean>;
+  /**
+   * Puts a website's triggers in this order: `ids` must name each of them once (owners
+   * and admins). Returns them in their new order.
+   */
+  orderTriggers(websiteId: string, ids: string[]): Promise<Trigger[]>;
+  /**
+   * The organization's automations (docs/routing.md, "Automations") in the order they
+   * run (`position` 1 first). Any agent may read them.
+   */
+  automations(): Promise<Automation[]>;
+  /**
+   * Adds an automation after the others (owners and admins; others get `FORBIDDEN`). At
+   * most 50 (`PLAN_LIMIT`); `keywords` go only with `MESSAGE_RECEIVED`, `minutes` (1 to
+   * 10,080) only with `NO_REPLY` and is required there, `ratingAtMost` (1 to 5) only
+   * with `RATING_RECEIVED`; at least one action, and `resolve` not with an assignment or
+   * a department. Anything else is `BAD_USER_INPUT` and changes nothing.
+   *
+   * @example
+   * ```ts
+   * await agent.createAutomation({
+   *   name: 'Refunds',
+   *   event: 'MESSAGE_RECEIVED',
+   *   keywords: ['refund', 'money back'],
+   *   actions: { message: 'A refund? We are on it.', tags: ['refund'], priority: 'HIGH' },
+   * })
+   * ```
+   */
+  createAutomation(input: AutomationInput): Promise<Automation>;
+  /** Replaces an automation's name, switch, event, conditions and actions; its place stays (owners and admins). */
+  updateAutomation(id: string, input: AutomationInput): Promise<Automation>;
+  /** Deletes an automation; the others keep their order (owners and admins). */
+  deleteAutomation(id: string): Promise<boolean>;
+  /**
+   * Puts the automations in this order: `ids` must name every automation once (owners
+   * and admins). Only the first that sends a message answers a visitor's message.
+   * Returns them in their new order.
+   */
+  orderAutomations(ids: string[]): Promise<Automation[]>;
+  /**
+   * What a routing rule would do if it came first (docs/routing.md, "Dry runs"): of the
+   * organization's last 100 conversations that reached the queue, those it matches.
+   * Owners and admins (others get `FORBIDDEN`). Nothing is saved or changed; the input is
+   * checked as `createRoutingRule` checks it.
+   *
+   * @example
+   * ```ts
+   * const { checked, matched } = await agent.routingRuleDryRun({ name: 'Sales', conditions, actions })
+   * ```
+   */
+  routingRuleDryRun(input: RoutingRuleInput): Promise<DryRun>;
+  /**
+   * What an automation would have done to the organization's last 100 conversations:
+   * those it would have acted on (owners and admins). Nothing is saved or changed.
+   */
+  automationDryRun(input: AutomationInput): Promise<DryRun>;
+  /**
+   * What a trigger's conditions would have matched on the website's last 100 page views
+   * (of visitors who chatted; others leave none), for owners and admins. Time on page,
+   * pages viewed and returning cannot be known afterwards and count as holding.
+   */
+  triggerDryRun(websiteId: string, conditions: TriggerConditionInput[]): Promise<TriggerDryRun>;
+  /**
+   * Who is on the organization's websites now (one website's with `websiteId`), newest
+   * first (docs/routing.md, "Live visitors"): only websites with live presence on send
+   * beacons, so others have none. Any agent; not an API key (`FORBIDDEN`).
+   */
+  liveVisitors(websiteId?: string): Promise<LiveVisitor[]>;
+  /**
+   * Writes to a live visitor who has not chatted: their widget shows it with its next
+   * beacon (within about 30 s); it becomes a conversation only if they reply within the
+   * hour. Any agent; not an API key. A presence not seen in the last minute or so is
+   * `NOT_FOUND`; at most 60 a minute per agent. Returns the message's id.
+   */
+  messageLiveVisitor(websiteId: string, presenceId: string, body: string): Promise<string>;
 }
 
 /** The claims the client reads from an access token (a JWT). */
@@ -426,7 +561,8 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     agents: () => rootField(http(AgentsDocument)),
     departments: () => rootField(http(DepartmentsDocument)),
     setAgentStatus: (status) => rootField(http(SetAgentStatusDocument, { status })),
-    conversations: ({ filter, first, after } = {}) => rootField(http(ConversationsDocument, { filter, first, after })),
+    conversations: ({ filter, first, after, order } = {}) =>
+      rootField(http(ConversationsDocument, { filter, first, after, order })),
     messages: async (id, opts) => {
       const { messages, hasOlder } = await history(id, opts);
       return { messages, hasOlder };
@@ -493,5 +629,21 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     organizationSchedule: () => rootField(http(OrganizationScheduleDocument)),
     updateOrganizationSchedule: (timeZone, holidays) =>
       rootField(http(UpdateOrganizationScheduleDocument, { timeZone, holidays })),
+    triggers: (websiteId) => rootField(http(TriggersDocument, { websiteId })),
+    createTrigger: (websiteId, input) => rootField(http(CreateTriggerDocument, { websiteId, input })),
+    updateTrigger: (id, input) => rootField(http(UpdateTriggerDocument, { id, input })),
+    deleteTrigger: (id) => rootField(http(DeleteTriggerDocument, { id })),
+    orderTriggers: (websiteId, ids) => rootField(http(OrderTriggersDocument, { websiteId, ids })),
+    automations: () => rootField(http(AutomationsDocument)),
+    createAutomation: (input) => rootField(http(CreateAutomationDocument, { input })),
+    updateAutomation: (id, input) => rootField(http(UpdateAutomationDocument, { id, input })),
+    deleteAutomation: (id) => rootField(http(DeleteAutomationDocument, { id })),
+    orderAutomations: (ids) => rootField(http(OrderAutomationsDocument, { ids })),
+    routingRuleDryRun: (input) => rootField(http(RoutingRuleDryRunDocument, { input })),
+    automationDryRun: (input) => rootField(http(AutomationDryRunDocument, { input })),
+    triggerDryRun: (websiteId, conditions) => rootField(http(TriggerDryRunDocument, { websiteId, conditions })),
+    liveVisitors: (websiteId) => rootField(http(LiveVisitorsDocument, { websiteId })),
+    messageLiveVisitor: (websiteId, presenceId, body) =>
+      rootField(http(MessageLiveVisitorDocument, { websiteId, presenceId, body })),
   };
 }

@@ -5,9 +5,12 @@
 import type {
   AgentConversationFieldsFragment,
   AgentFieldsFragment,
+  AutomationFieldsFragment,
   CannedResponseFieldsFragment,
   DepartmentsQuery,
+  DryRunFieldsFragment,
   InboxEventsSubscription,
+  LiveVisitorsQuery,
   MessageFieldsFragment,
   OrganizationScheduleQuery,
   ReadReceiptFieldsFragment,
@@ -15,6 +18,8 @@ import type {
   RoutingSettingsFieldsFragment,
   SetAgentCapacityMutation,
   SlaPolicyFieldsFragment,
+  TriggerDryRunQuery,
+  TriggerFieldsFragment,
   TypingFieldsFragment,
   VisitorConversationFieldsFragment,
   VisitorFieldsFragment,
@@ -57,6 +62,28 @@ export type RoutingSettings = RoutingSettingsFieldsFragment;
  * whose `conditions` all hold applies its `actions` (department, priority, tags).
  */
 export type RoutingRule = RoutingRuleFieldsFragment;
+/**
+ * A trigger: a website's proactive message, shown by its widget when all its
+ * `conditions` hold on the visitor's page (the first enabled one, by `position`).
+ */
+export type Trigger = TriggerFieldsFragment;
+/**
+ * An automation: on its `event`, when its `conditions` hold, its `actions` run (as a
+ * job, within seconds), in `position` order.
+ */
+export type Automation = AutomationFieldsFragment;
+/**
+ * What a routing rule or an automation would have done to the organization's last 100
+ * conversations: how many were `checked`, how many it `matched`, and those, newest first.
+ */
+export type DryRun = DryRunFieldsFragment;
+/** What a trigger would have done on the website's last 100 page views: the pages it matched. */
+export type TriggerDryRun = TriggerDryRunQuery['triggerDryRun'];
+/**
+ * Someone on a website now, from the widget's beacon (websites with live presence on);
+ * `visitor` is set once they have chatted.
+ */
+export type LiveVisitor = LiveVisitorsQuery['liveVisitors'][number];
 /**
  * An SLA policy: first-response, next-response and resolution targets, in seconds, for
  * the conversations of a department and/or a priority (`null`: every one).

@@ -15,44 +15,64 @@ import type {
   AgentsQueryVariables,
   AssignConversationMutation,
   AssignConversationMutationVariables,
+  AutomationDryRunQuery,
+  AutomationDryRunQueryVariables,
+  AutomationsQuery,
+  AutomationsQueryVariables,
   CannedResponsesQuery,
   CannedResponsesQueryVariables,
   ConversationsQuery,
   ConversationsQueryVariables,
   CreateApiKeyMutation,
   CreateApiKeyMutationVariables,
+  CreateAutomationMutation,
+  CreateAutomationMutationVariables,
   CreateCannedResponseMutation,
   CreateCannedResponseMutationVariables,
   CreateRoutingRuleMutation,
   CreateRoutingRuleMutationVariables,
   CreateSlaPolicyMutation,
   CreateSlaPolicyMutationVariables,
+  CreateTriggerMutation,
+  CreateTriggerMutationVariables,
   CreateWebsiteMutation,
   CreateWebsiteMutationVariables,
   CurrentVisitorQuery,
   CurrentVisitorQueryVariables,
   DeclineOfferMutation,
   DeclineOfferMutationVariables,
+  DeleteAutomationMutation,
+  DeleteAutomationMutationVariables,
   DeleteCannedResponseMutation,
   DeleteCannedResponseMutationVariables,
   DeleteRoutingRuleMutation,
   DeleteRoutingRuleMutationVariables,
   DeleteSlaPolicyMutation,
   DeleteSlaPolicyMutationVariables,
+  DeleteTriggerMutation,
+  DeleteTriggerMutationVariables,
   DeleteWebsiteMutation,
   DeleteWebsiteMutationVariables,
   DepartmentsQuery,
   DepartmentsQueryVariables,
   InboxEventsSubscription,
   InboxEventsSubscriptionVariables,
+  LiveVisitorsQuery,
+  LiveVisitorsQueryVariables,
   LogInMutation,
   LogInMutationVariables,
   MarkReadMutation,
   MarkReadMutationVariables,
   MeQuery,
   MeQueryVariables,
+  MessageLiveVisitorMutation,
+  MessageLiveVisitorMutationVariables,
+  OrderAutomationsMutation,
+  OrderAutomationsMutationVariables,
   OrderRoutingRulesMutation,
   OrderRoutingRulesMutationVariables,
+  OrderTriggersMutation,
+  OrderTriggersMutationVariables,
   OrganizationScheduleQuery,
   OrganizationScheduleQueryVariables,
   RateConversationMutation,
@@ -61,6 +81,8 @@ import type {
   RefreshSessionMutationVariables,
   RevokeApiKeyMutation,
   RevokeApiKeyMutationVariables,
+  RoutingRuleDryRunQuery,
+  RoutingRuleDryRunQueryVariables,
   RoutingRulesQuery,
   RoutingRulesQueryVariables,
   RoutingSettingsQuery,
@@ -93,6 +115,12 @@ import type {
   StartConversationMutationVariables,
   StartVisitorSessionMutation,
   StartVisitorSessionMutationVariables,
+  TriggerDryRunQuery,
+  TriggerDryRunQueryVariables,
+  TriggersQuery,
+  TriggersQueryVariables,
+  UpdateAutomationMutation,
+  UpdateAutomationMutationVariables,
   UpdateCannedResponseMutation,
   UpdateCannedResponseMutationVariables,
   UpdateOrganizationScheduleMutation,
@@ -103,6 +131,8 @@ import type {
   UpdateRoutingSettingsMutationVariables,
   UpdateSlaPolicyMutation,
   UpdateSlaPolicyMutationVariables,
+  UpdateTriggerMutation,
+  UpdateTriggerMutationVariables,
   VisitorConversationQuery,
   VisitorConversationQueryVariables,
   VisitorConversationEventsSubscription,
@@ -138,14 +168,23 @@ export const AgentsDocument = "query Agents{agents{id name email role status isO
 /** `mutation AssignConversation` */
 export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
 
+/** `query AutomationDryRun` */
+export const AutomationDryRunDocument = "query AutomationDryRun($input:AutomationInput!){automationDryRun(input:$input){checked matched conversations{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}" as TypedDocument<AutomationDryRunQuery, AutomationDryRunQueryVariables>;
+
+/** `query Automations` */
+export const AutomationsDocument = "query Automations{automations{id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<AutomationsQuery, AutomationsQueryVariables>;
+
 /** `query CannedResponses` */
 export const CannedResponsesDocument = "query CannedResponses{cannedResponses{id shortcut title body updatedAt}}" as TypedDocument<CannedResponsesQuery, CannedResponsesQueryVariables>;
 
 /** `query Conversations` */
-export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String){conversations(filter:$filter first:$first after:$after){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
+export const ConversationsDocument = "query Conversations($filter:ConversationFilter$first:Int$after:String$order:ConversationOrder){conversations(filter:$filter first:$first after:$after order:$order){nodes{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ConversationsQuery, ConversationsQueryVariables>;
 
 /** `mutation CreateApiKey` */
 export const CreateApiKeyDocument = "mutation CreateApiKey($name:String!){createApiKey(name:$name){secret apiKey{id name}}}" as TypedDocument<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+
+/** `mutation CreateAutomation` */
+export const CreateAutomationDocument = "mutation CreateAutomation($input:AutomationInput!){createAutomation(input:$input){id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<CreateAutomationMutation, CreateAutomationMutationVariables>;
 
 /** `mutation CreateCannedResponse` */
 export const CreateCannedResponseDocument = "mutation CreateCannedResponse($input:CannedResponseInput!){createCannedResponse(input:$input){id shortcut title body updatedAt}}" as TypedDocument<CreateCannedResponseMutation, CreateCannedResponseMutationVariables>;
@@ -156,6 +195,9 @@ export const CreateRoutingRuleDocument = "mutation CreateRoutingRule($input:Rout
 /** `mutation CreateSlaPolicy` */
 export const CreateSlaPolicyDocument = "mutation CreateSlaPolicy($input:SlaPolicyInput!){createSlaPolicy(input:$input){id name department{id name}priority firstResponseSeconds nextResponseSeconds resolutionSeconds businessHours}}" as TypedDocument<CreateSlaPolicyMutation, CreateSlaPolicyMutationVariables>;
 
+/** `mutation CreateTrigger` */
+export const CreateTriggerDocument = "mutation CreateTrigger($websiteId:ID!$input:TriggerInput!){createTrigger(websiteId:$websiteId input:$input){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<CreateTriggerMutation, CreateTriggerMutationVariables>;
+
 /** `mutation CreateWebsite` */
 export const CreateWebsiteDocument = "mutation CreateWebsite($input:CreateWebsiteInput!){createWebsite(input:$input){id name publicKey allowedOrigins}}" as TypedDocument<CreateWebsiteMutation, CreateWebsiteMutationVariables>;
 
@@ -164,6 +206,9 @@ export const CurrentVisitorDocument = "query CurrentVisitor{currentVisitor{id na
 
 /** `mutation DeclineOffer` */
 export const DeclineOfferDocument = "mutation DeclineOffer($conversationId:ID!){declineOffer(conversationId:$conversationId){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<DeclineOfferMutation, DeclineOfferMutationVariables>;
+
+/** `mutation DeleteAutomation` */
+export const DeleteAutomationDocument = "mutation DeleteAutomation($id:ID!){deleteAutomation(id:$id)}" as TypedDocument<DeleteAutomationMutation, DeleteAutomationMutationVariables>;
 
 /** `mutation DeleteCannedResponse` */
 export const DeleteCannedResponseDocument = "mutation DeleteCannedResponse($id:ID!){deleteCannedResponse(id:$id)}" as TypedDocument<DeleteCannedResponseMutation, DeleteCannedResponseMutationVariables>;
@@ -174,6 +219,9 @@ export const DeleteRoutingRuleDocument = "mutation DeleteRoutingRule($id:ID!){de
 /** `mutation DeleteSlaPolicy` */
 export const DeleteSlaPolicyDocument = "mutation DeleteSlaPolicy($id:ID!){deleteSlaPolicy(id:$id)}" as TypedDocument<DeleteSlaPolicyMutation, DeleteSlaPolicyMutationVariables>;
 
+/** `mutation DeleteTrigger` */
+export const DeleteTriggerDocument = "mutation DeleteTrigger($id:ID!){deleteTrigger(id:$id)}" as TypedDocument<DeleteTriggerMutation, DeleteTriggerMutationVariables>;
+
 /** `mutation DeleteWebsite` */
 export const DeleteWebsiteDocument = "mutation DeleteWebsite($id:ID!){deleteWebsite(id:$id)}" as TypedDocument<DeleteWebsiteMutation, DeleteWebsiteMutationVariables>;
 
@@ -182,6 +230,9 @@ export const DepartmentsDocument = "query Departments{departments{id name assign
 
 /** `subscription InboxEvents` */
 export const InboxEventsDocument = "subscription InboxEvents{inboxEvents{__typename ...on ConversationCreated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on ConversationUpdated{conversation{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}...on InboxMessageAdded{conversationId preview message{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}}...on VisitorPresenceChanged{visitorId online}}}" as TypedDocument<InboxEventsSubscription, InboxEventsSubscriptionVariables>;
+
+/** `query LiveVisitors` */
+export const LiveVisitorsDocument = "query LiveVisitors($websiteId:ID){liveVisitors(websiteId:$websiteId){presenceId websiteId url title referrer pagesViewed returning firstSeenAt lastSeenAt visitor{id name email externalId}}}" as TypedDocument<LiveVisitorsQuery, LiveVisitorsQueryVariables>;
 
 /** `mutation LogIn` */
 export const LogInDocument = "mutation LogIn($input:LogInInput!){logIn(input:$input){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<LogInMutation, LogInMutationVariables>;
@@ -192,8 +243,17 @@ export const MarkReadDocument = "mutation MarkRead($conversationId:ID!$messageId
 /** `query Me` */
 export const MeDocument = "query Me{me{id name email role status isOnline}}" as TypedDocument<MeQuery, MeQueryVariables>;
 
+/** `mutation MessageLiveVisitor` */
+export const MessageLiveVisitorDocument = "mutation MessageLiveVisitor($websiteId:ID!$presenceId:ID!$body:String!){messageLiveVisitor(websiteId:$websiteId presenceId:$presenceId body:$body)}" as TypedDocument<MessageLiveVisitorMutation, MessageLiveVisitorMutationVariables>;
+
+/** `mutation OrderAutomations` */
+export const OrderAutomationsDocument = "mutation OrderAutomations($ids:[ID!]!){orderAutomations(ids:$ids){id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<OrderAutomationsMutation, OrderAutomationsMutationVariables>;
+
 /** `mutation OrderRoutingRules` */
 export const OrderRoutingRulesDocument = "mutation OrderRoutingRules($ids:[ID!]!){orderRoutingRules(ids:$ids){id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<OrderRoutingRulesMutation, OrderRoutingRulesMutationVariables>;
+
+/** `mutation OrderTriggers` */
+export const OrderTriggersDocument = "mutation OrderTriggers($websiteId:ID!$ids:[ID!]!){orderTriggers(websiteId:$websiteId ids:$ids){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<OrderTriggersMutation, OrderTriggersMutationVariables>;
 
 /** `query OrganizationSchedule` */
 export const OrganizationScheduleDocument = "query OrganizationSchedule{organizationSchedule{timeZone holidays{date name}}}" as TypedDocument<OrganizationScheduleQuery, OrganizationScheduleQueryVariables>;
@@ -206,6 +266,9 @@ export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:Str
 
 /** `mutation RevokeApiKey` */
 export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey(id:$id)}" as TypedDocument<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+
+/** `query RoutingRuleDryRun` */
+export const RoutingRuleDryRunDocument = "query RoutingRuleDryRun($input:RoutingRuleInput!){routingRuleDryRun(input:$input){checked matched conversations{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}" as TypedDocument<RoutingRuleDryRunQuery, RoutingRuleDryRunQueryVariables>;
 
 /** `query RoutingRules` */
 export const RoutingRulesDocument = "query RoutingRules{routingRules{id name enabled position conditions{field operator key value values}actions{departmentId priority tags}updatedAt}}" as TypedDocument<RoutingRulesQuery, RoutingRulesQueryVariables>;
@@ -255,6 +318,15 @@ export const StartConversationDocument = "mutation StartConversation($input:Star
 /** `mutation StartVisitorSession` */
 export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:StartVisitorSessionInput!){startVisitorSession(input:$input){token resumeToken visitor{id name email externalId}}}" as TypedDocument<StartVisitorSessionMutation, StartVisitorSessionMutationVariables>;
 
+/** `query TriggerDryRun` */
+export const TriggerDryRunDocument = "query TriggerDryRun($websiteId:ID!$conditions:[TriggerConditionInput!]!){triggerDryRun(websiteId:$websiteId conditions:$conditions){checked matched pages{url viewedAt}}}" as TypedDocument<TriggerDryRunQuery, TriggerDryRunQueryVariables>;
+
+/** `query Triggers` */
+export const TriggersDocument = "query Triggers($websiteId:ID){triggers(websiteId:$websiteId){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<TriggersQuery, TriggersQueryVariables>;
+
+/** `mutation UpdateAutomation` */
+export const UpdateAutomationDocument = "mutation UpdateAutomation($id:ID!$input:AutomationInput!){updateAutomation(id:$id input:$input){id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<UpdateAutomationMutation, UpdateAutomationMutationVariables>;
+
 /** `mutation UpdateCannedResponse` */
 export const UpdateCannedResponseDocument = "mutation UpdateCannedResponse($id:ID!$input:UpdateCannedResponseInput!){updateCannedResponse(id:$id input:$input){id shortcut title body updatedAt}}" as TypedDocument<UpdateCannedResponseMutation, UpdateCannedResponseMutationVariables>;
 
@@ -269,6 +341,9 @@ export const UpdateRoutingSettingsDocument = "mutation UpdateRoutingSettings($in
 
 /** `mutation UpdateSlaPolicy` */
 export const UpdateSlaPolicyDocument = "mutation UpdateSlaPolicy($id:ID!$input:SlaPolicyInput!){updateSlaPolicy(id:$id input:$input){id name department{id name}priority firstResponseSeconds nextResponseSeconds resolutionSeconds businessHours}}" as TypedDocument<UpdateSlaPolicyMutation, UpdateSlaPolicyMutationVariables>;
+
+/** `mutation UpdateTrigger` */
+export const UpdateTriggerDocument = "mutation UpdateTrigger($id:ID!$input:TriggerInput!){updateTrigger(id:$id input:$input){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<UpdateTriggerMutation, UpdateTriggerMutationVariables>;
 
 /** `query VisitorConversation` */
 export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;

@@ -37,6 +37,53 @@ export type Assignment =
   | 'ROUND_ROBIN'
   | 'LEAST_BUSY';
 
+/** What a matching automation does. */
+export type AutomationActionsInput = {
+  /**
+   * Sent to the visitor as the bot (sender kind BOT, named after the organization):
+   * 1 to 2,000 characters.
+   */
+  message?: string | null | undefined;
+  /** Or a canned response's body, sent the same way. */
+  cannedResponseId?: string | number | null | undefined;
+  /** Assigned to this agent. */
+  assignTo?: string | number | null | undefined;
+  /** Moved to this department. */
+  departmentId?: string | number | null | undefined;
+  priority?: Priority | null | undefined;
+  /** Added to the conversation's tags. */
+  tags?: Array<string>;
+  resolve?: boolean;
+};
+
+/** `AutomationEvent`, as the schema defines it. */
+export type AutomationEvent =
+  /** A visitor's first message put the conversation in the team's queue. */
+  | 'CONVERSATION_CREATED'
+  /** A visitor wrote (with `keywords`: a message containing one of them). */
+  | 'MESSAGE_RECEIVED'
+  /** A visitor has waited `minutes` for a person's reply. */
+  | 'NO_REPLY'
+  /** A visitor rated the conversation (with `ratingAtMost`: that rating or lower). */
+  | 'RATING_RECEIVED';
+
+/** `AutomationInput`, as the schema defines it. */
+export type AutomationInput = {
+  /** 1 to 100 characters (agents see it as `routedBy`). */
+  name: string;
+  enabled?: boolean;
+  event: AutomationEvent;
+  /** At most 10; none: always. */
+  conditions?: Array<RuleConditionInput>;
+  /** `MESSAGE_RECEIVED` only: at most 20 words or phrases; none: any message. */
+  keywords?: Array<string>;
+  /** `NO_REPLY` only (required there): 1 to 10,080. */
+  minutes?: number | null | undefined;
+  /** `RATING_RECEIVED` only: 1 to 5. */
+  ratingAtMost?: number | null | undefined;
+  actions: AutomationActionsInput;
+};
+
 /** `CannedResponseInput`, as the schema defines it. */
 export type CannedResponseInput = {
   shortcut: string;
@@ -60,6 +107,11 @@ export type ConversationFilter = {
   /** Only conversations with this tag (agents; ignored for a visitor). */
   tag?: string | null | undefined;
 };
+
+/** How `conversations` sorts. */
+export type ConversationOrder =
+  | 'RECENT'
+  | 'DUE_FIRST';
 
 /** open, pending (waiting on the visitor), resolved. */
 export type ConversationStatus =
@@ -320,6 +372,56 @@ export type StartVisitorSessionInput = {
   attributes?: Array<VisitorAttributeInput> | null | undefined;
 };
 
+/** One test a trigger makes on the visitor's page (all of a trigger's must hold). */
+export type TriggerConditionInput = {
+  field: TriggerField;
+  operator: RuleOperator;
+  /**
+   * For `EQUALS`, `NOT_EQUALS`, `CONTAINS`, `STARTS_WITH` (case ignored) and
+   * `AT_LEAST` (a whole number of seconds or pages).
+   */
+  value?: string | null | undefined;
+  /** For `IN`. */
+  values?: Array<string>;
+};
+
+/** What a trigger's condition looks at. */
+export type TriggerField =
+  /** The page's address (`EQUALS`, `NOT_EQUALS`, `CONTAINS`, `STARTS_WITH`, `IN`). */
+  | 'PAGE_URL'
+  /** The page's referrer (`document.referrer`), the same operators, or `IS_SET`. */
+  | 'REFERRER'
+  /** Seconds the visitor has been on this page: `AT_LEAST`. */
+  | 'TIME_ON_PAGE'
+  /**
+   * Pages viewed in this visit (1 on the first page): `AT_LEAST`. Without the site's
+   * consent setting each page load is its own visit, so it is always 1.
+   */
+  | 'PAGES_VIEWED'
+  /**
+   * A visitor seen before (`IS_TRUE`/`IS_FALSE`): only with the site's consent
+   * setting (otherwise every visitor is new) or a visitor who has chatted.
+   */
+  | 'RETURNING'
+  /** The website is within its business hours (decided by the server). */
+  | 'BUSINESS_HOURS'
+  /** At least one agent is online (decided by the server). */
+  | 'AGENTS_ONLINE';
+
+/** `TriggerInput`, as the schema defines it. */
+export type TriggerInput = {
+  /** 1 to 100 characters (agents see it; visitors do not). */
+  name: string;
+  enabled?: boolean;
+  /** At most 10; none: every page. */
+  conditions: Array<TriggerConditionInput>;
+  /** What the visitor reads: 1 to 1,000 characters. */
+  message: string;
+  /** Speaks as this agent; null: as the team. */
+  agentId?: string | number | null | undefined;
+  openPanel?: boolean;
+};
+
 /** `UpdateCannedResponseInput`, as the schema defines it. */
 export type UpdateCannedResponseInput = {
   shortcut?: string | null | undefined;
@@ -425,6 +527,7 @@ export type ConversationsQueryVariables = Exact<{
   filter?: ConversationFilter | null | undefined;
   first?: number | null | undefined;
   after?: string | null | undefined;
+  order?: ConversationOrder | null | undefined;
 }>;
 
 
@@ -765,6 +868,155 @@ export type DeclineOfferMutationVariables = Exact<{
 
 /** Result of `mutation DeclineOffer`. */
 export type DeclineOfferMutation = { declineOffer: { id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, offerExpiresAt: string | null, firstResponseDueAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null, offeredTo: { id: string, name: string } | null } };
+
+/** Fields of `fragment TriggerFields`. */
+export type TriggerFieldsFragment = { id: string, websiteId: string, name: string, enabled: boolean, position: number, message: string, agentId: string | null, openPanel: boolean, updatedAt: string, conditions: Array<{ field: TriggerField, operator: RuleOperator, value: string | null, values: Array<string> }> };
+
+/** Variables of `query Triggers`. */
+export type TriggersQueryVariables = Exact<{
+  websiteId?: string | number | null | undefined;
+}>;
+
+
+/** Result of `query Triggers`. */
+export type TriggersQuery = { triggers: Array<{ id: string, websiteId: string, name: string, enabled: boolean, position: number, message: string, agentId: string | null, openPanel: boolean, updatedAt: string, conditions: Array<{ field: TriggerField, operator: RuleOperator, value: string | null, values: Array<string> }> }> };
+
+/** Variables of `mutation CreateTrigger`. */
+export type CreateTriggerMutationVariables = Exact<{
+  websiteId: string | number;
+  input: TriggerInput;
+}>;
+
+
+/** Result of `mutation CreateTrigger`. */
+export type CreateTriggerMutation = { createTrigger: { id: string, websiteId: string, name: string, enabled: boolean, position: number, message: string, agentId: string | null, openPanel: boolean, updatedAt: string, conditions: Array<{ field: TriggerField, operator: RuleOperator, value: string | null, values: Array<string> }> } };
+
+/** Variables of `mutation UpdateTrigger`. */
+export type UpdateTriggerMutationVariables = Exact<{
+  id: string | number;
+  input: TriggerInput;
+}>;
+
+
+/** Result of `mutation UpdateTrigger`. */
+export type UpdateTriggerMutation = { updateTrigger: { id: string, websiteId: string, name: string, enabled: boolean, position: number, message: string, agentId: string | null, openPanel: boolean, updatedAt: string, conditions: Array<{ field: TriggerField, operator: RuleOperator, value: string | null, values: Array<string> }> } };
+
+/** Variables of `mutation DeleteTrigger`. */
+export type DeleteTriggerMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteTrigger`. */
+export type DeleteTriggerMutation = { deleteTrigger: boolean };
+
+/** Variables of `mutation OrderTriggers`. */
+export type OrderTriggersMutationVariables = Exact<{
+  websiteId: string | number;
+  ids: Array<string | number> | string | number;
+}>;
+
+
+/** Result of `mutation OrderTriggers`. */
+export type OrderTriggersMutation = { orderTriggers: Array<{ id: string, websiteId: string, name: string, enabled: boolean, position: number, message: string, agentId: string | null, openPanel: boolean, updatedAt: string, conditions: Array<{ field: TriggerField, operator: RuleOperator, value: string | null, values: Array<string> }> }> };
+
+/** Fields of `fragment AutomationFields`. */
+export type AutomationFieldsFragment = { id: string, name: string, enabled: boolean, position: number, event: AutomationEvent, keywords: Array<string>, minutes: number | null, ratingAtMost: number | null, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { message: string | null, cannedResponseId: string | null, assignTo: string | null, departmentId: string | null, priority: Priority | null, tags: Array<string>, resolve: boolean } };
+
+/** Variables of `query Automations`. */
+export type AutomationsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query Automations`. */
+export type AutomationsQuery = { automations: Array<{ id: string, name: string, enabled: boolean, position: number, event: AutomationEvent, keywords: Array<string>, minutes: number | null, ratingAtMost: number | null, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { message: string | null, cannedResponseId: string | null, assignTo: string | null, departmentId: string | null, priority: Priority | null, tags: Array<string>, resolve: boolean } }> };
+
+/** Variables of `mutation CreateAutomation`. */
+export type CreateAutomationMutationVariables = Exact<{
+  input: AutomationInput;
+}>;
+
+
+/** Result of `mutation CreateAutomation`. */
+export type CreateAutomationMutation = { createAutomation: { id: string, name: string, enabled: boolean, position: number, event: AutomationEvent, keywords: Array<string>, minutes: number | null, ratingAtMost: number | null, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { message: string | null, cannedResponseId: string | null, assignTo: string | null, departmentId: string | null, priority: Priority | null, tags: Array<string>, resolve: boolean } } };
+
+/** Variables of `mutation UpdateAutomation`. */
+export type UpdateAutomationMutationVariables = Exact<{
+  id: string | number;
+  input: AutomationInput;
+}>;
+
+
+/** Result of `mutation UpdateAutomation`. */
+export type UpdateAutomationMutation = { updateAutomation: { id: string, name: string, enabled: boolean, position: number, event: AutomationEvent, keywords: Array<string>, minutes: number | null, ratingAtMost: number | null, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { message: string | null, cannedResponseId: string | null, assignTo: string | null, departmentId: string | null, priority: Priority | null, tags: Array<string>, resolve: boolean } } };
+
+/** Variables of `mutation DeleteAutomation`. */
+export type DeleteAutomationMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteAutomation`. */
+export type DeleteAutomationMutation = { deleteAutomation: boolean };
+
+/** Variables of `mutation OrderAutomations`. */
+export type OrderAutomationsMutationVariables = Exact<{
+  ids: Array<string | number> | string | number;
+}>;
+
+
+/** Result of `mutation OrderAutomations`. */
+export type OrderAutomationsMutation = { orderAutomations: Array<{ id: string, name: string, enabled: boolean, position: number, event: AutomationEvent, keywords: Array<string>, minutes: number | null, ratingAtMost: number | null, updatedAt: string, conditions: Array<{ field: RuleField, operator: RuleOperator, key: string | null, value: string | null, values: Array<string> }>, actions: { message: string | null, cannedResponseId: string | null, assignTo: string | null, departmentId: string | null, priority: Priority | null, tags: Array<string>, resolve: boolean } }> };
+
+/** Fields of `fragment DryRunFields`. */
+export type DryRunFieldsFragment = { checked: number, matched: number, conversations: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, offerExpiresAt: string | null, firstResponseDueAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null, offeredTo: { id: string, name: string } | null }> };
+
+/** Variables of `query RoutingRuleDryRun`. */
+export type RoutingRuleDryRunQueryVariables = Exact<{
+  input: RoutingRuleInput;
+}>;
+
+
+/** Result of `query RoutingRuleDryRun`. */
+export type RoutingRuleDryRunQuery = { routingRuleDryRun: { checked: number, matched: number, conversations: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, offerExpiresAt: string | null, firstResponseDueAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null, offeredTo: { id: string, name: string } | null }> } };
+
+/** Variables of `query AutomationDryRun`. */
+export type AutomationDryRunQueryVariables = Exact<{
+  input: AutomationInput;
+}>;
+
+
+/** Result of `query AutomationDryRun`. */
+export type AutomationDryRunQuery = { automationDryRun: { checked: number, matched: number, conversations: Array<{ id: string, status: ConversationStatus, websiteId: string, assigneeName: string | null, priority: Priority, queuePosition: number | null, estimatedWaitSeconds: number | null, routedBy: string | null, tags: Array<string>, offerExpiresAt: string | null, firstResponseDueAt: string | null, nextResponseDueAt: string | null, resolutionDueAt: string | null, slaStatus: SlaStatus | null, lastSeq: number, lastMessagePreview: string | null, unreadCount: number, rating: number | null, ratingComment: string | null, createdAt: string, updatedAt: string, lastActivityAt: string, firstResponseAt: string | null, resolvedAt: string | null, visitor: { id: string, name: string | null, email: string | null, externalId: string | null, isOnline: boolean, lastSeenAt: string }, assignee: { id: string, name: string } | null, department: { id: string, name: string } | null, offeredTo: { id: string, name: string } | null }> } };
+
+/** Variables of `query TriggerDryRun`. */
+export type TriggerDryRunQueryVariables = Exact<{
+  websiteId: string | number;
+  conditions: Array<TriggerConditionInput> | TriggerConditionInput;
+}>;
+
+
+/** Result of `query TriggerDryRun`. */
+export type TriggerDryRunQuery = { triggerDryRun: { checked: number, matched: number, pages: Array<{ url: string, viewedAt: string }> } };
+
+/** Variables of `query LiveVisitors`. */
+export type LiveVisitorsQueryVariables = Exact<{
+  websiteId?: string | number | null | undefined;
+}>;
+
+
+/** Result of `query LiveVisitors`. */
+export type LiveVisitorsQuery = { liveVisitors: Array<{ presenceId: string, websiteId: string, url: string, title: string | null, referrer: string | null, pagesViewed: number, returning: boolean, firstSeenAt: string, lastSeenAt: string, visitor: { id: string, name: string | null, email: string | null, externalId: string | null } | null }> };
+
+/** Variables of `mutation MessageLiveVisitor`. */
+export type MessageLiveVisitorMutationVariables = Exact<{
+  websiteId: string | number;
+  presenceId: string | number;
+  body: string;
+}>;
+
+
+/** Result of `mutation MessageLiveVisitor`. */
+export type MessageLiveVisitorMutation = { messageLiveVisitor: string };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
