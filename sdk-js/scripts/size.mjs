@@ -23,9 +23,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * live connection's client (`graphql-ws`, 3,323 B) has its own, and the two together
  * (8,404 B) one more: DESIGN.md's 8 KB for "the visitor client with its dependencies" is
  * not met yet (see docs/benchmarks.md), so `total` holds today's figure with a margin and
- * the report prints the distance to `DESIGN_TOTAL`.
+ * the report prints the distance to `DESIGN_TOTAL`. Raised by 20 B each (5,150 and 8,480
+ * before) on 2026-12-06 for the widget configuration's `hasTriggers` and `livePresence`,
+ * which every visitor's first request carries (the visitor client measured 5,157 B).
  */
-export const BUDGETS = { createVisitorClient: 5150, live: 3360, total: 8480 };
+export const BUDGETS = { createVisitorClient: 5170, live: 3360, total: 8500 };
 /** DESIGN.md's figure for the visitor client with its dependencies, printed against the sum. */
 const DESIGN_TOTAL = 8 * 1024;
 

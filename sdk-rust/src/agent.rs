@@ -366,7 +366,7 @@ impl AgentClient {
             search: filter.search,
             tag: filter.tag,
         };
-        let vars = ops::conversations::Variables { filter: Some(filter), first: Some(50), after: after.map(str::to_owned) };
+        let vars = ops::conversations::Variables { filter: Some(filter), first: Some(50), after: after.map(str::to_owned), order: None };
         let c = self.core.request::<ops::Conversations>(vars).await?.conversations;
         Ok(Page { nodes: c.nodes.into_iter().map(Into::into).collect(), has_next_page: c.page_info.has_next_page, end_cursor: c.page_info.end_cursor })
     }
