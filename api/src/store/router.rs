@@ -527,21 +527,23 @@ impl Store {
                     .await?;
             // The run's writes are three statements whatever it decides (each a round
             // trip on PostgreSQL): the conversations, then the turns of the agents and
-            // memberships whose assignment was written.
+            // memberships whose assignment was written. On SQLite the unary `+` keeps the
+            // planner on the primary key (by the (assignee, status) index it would scan
+            // every waiting chat for each one decided).
             let expires_at = now + offer_seconds * 1000;
             let rows: Vec<(&str, &str, &str)> = decisions.iter().map(|d| (d.conversation_id.as_str(), d.agent_id.as_str(), d.routed_by.as_str())).collect();
             let sql = match (postgres, offer_seconds > 0) {
                 (false, true) => concat!(
                     "update conversations set offered_to = x.value->>1, offer_expires_at = $3, \
                      routed_by = case when routed_by is null then x.value->>2 else routed_by || '; ' || (x.value->>2) end, updated_at = $2 \
-                     from json_each($1) as x where conversations.id = x.value->>0 and conversations.assignee_id is null and conversations.status = 'open' \
+                     from json_each($1) as x where conversations.id = x.value->>0 and +conversations.assignee_id is null and +conversations.status = 'open' \
                      and (conversations.offered_to is null or conversations.offer_expires_at <= $2) returning ",
                     conversation_cols!()
                 ),
                 (false, false) => concat!(
                     "update conversations set assignee_id = x.value->>1, waiting_since = null, assigned_at = $2, offered_to = null, offer_expires_at = null, \
                      routed_by = case when routed_by is null then x.value->>2 else routed_by || '; ' || (x.value->>2) end, updated_at = $2 \
-                     from json_each($1) as x where conversations.id = x.value->>0 and conversations.assignee_id is null and conversations.status = 'open' \
+                     from json_each($1) as x where conversations.id = x.value->>0 and +conversations.assignee_id is null and +conversations.status = 'open' \
                      and $3 >= 0 returning ",
                     conversation_cols!()
                 ),
