@@ -500,9 +500,12 @@ impl AgentClient {
         Ok(self.core.request::<ops::SetConversationPriority>(vars).await?.set_conversation_priority.into())
     }
 
-    /// Replaces a conversation's tags (at most 10; stored lowercased). Routing rules
-    /// themselves are managed with the `RoutingRules`, `CreateRoutingRule`, ... operations
-    /// of [`operations`](crate::operations) (docs/routing.md).
+    /// Replaces a conversation's tags (at most 10; stored lowercased). Routing rules,
+    /// triggers, automations, their dry runs and live visitors are managed with the
+    /// `RoutingRules`, `CreateRoutingRule`, `Triggers`, `CreateAutomation`,
+    /// `AutomationDryRun`, `LiveVisitors`, ... operations of
+    /// [`operations`](crate::operations) through [`request`](Self::request)
+    /// (docs/routing.md).
     ///
     /// ```no_run
     /// # async fn demo(agent: chinwag_sdk::AgentClient, id: &str) -> Result<(), chinwag_sdk::Error> {
