@@ -211,17 +211,18 @@ impl App {
         }
         let open_now = self.website_open_now(&w).await?;
         let agents_online = self.agent_online(&w.org_id).await?;
+        // Each speaks as its agent (while they are on the team), else as the website: the
+        // agents in one read.
+        let ids: Vec<String> = rows.iter().filter_map(|t| t.agent_id.clone()).collect();
+        let agents: HashMap<String, crate::store::AgentRow> =
+            self.store.agents_by_ids(&w.org_id, &ids).await?.into_iter().filter(|a| a.removed_at.is_none()).map(|a| (a.id.clone(), a)).collect();
         let mut out = Vec::new();
         for t in rows {
             let conditions = trigger_conditions(&t);
             if !triggers::server_side_holds(&conditions, open_now, agents_online) {
                 continue;
             }
-            // Speaks as its agent (while they are on the team), else as the website.
-            let agent = match &t.agent_id {
-                Some(a) => self.store.agent(&w.org_id, a).await.ok().filter(|a| a.removed_at.is_none()),
-                None => None,
-            };
+            let agent = t.agent_id.as_ref().and_then(|a| agents.get(a)).cloned();
             out.push(WidgetTrigger {
                 sender_name: agent.as_ref().map_or_else(|| w.name.clone(), |a| a.name.clone()),
                 sender_avatar_url: agent.and_then(|a| a.avatar_url),

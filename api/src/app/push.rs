@@ -84,13 +84,14 @@ impl App {
         if !b64url_key(p256dh, 65) || !b64url_key(auth, 16) {
             return Err(ApiError::BadInput("p256dh and auth must be the subscription's keys (base64url, 65 and 16 bytes)".into()));
         }
+        // Before the name is resolved: each subscription costs a lookup.
+        self.limit(&format!("push-subscribe:{}", a.id), crate::ratelimit::Quota::per_window(20, std::time::Duration::from_secs(3600))).await?;
         // Refused at once when it could never be reached (a private address).
         self.outbound.checked(&url).await.map_err(|e| match e {
             OutboundError::Refused(_) => ApiError::BadInput("endpoint resolves to a private address".into()),
             OutboundError::BadUrl => ApiError::BadInput("endpoint must be an https URL".into()),
             OutboundError::Unreachable(m) => ApiError::BadInput(format!("endpoint does not resolve: {m}")),
         })?;
-        self.limit(&format!("push-subscribe:{}", a.id), crate::ratelimit::Quota::per_window(20, std::time::Duration::from_secs(3600))).await?;
         self.store.save_push_subscription(&a.org_id, &a.id, endpoint, p256dh, auth, MAX_SUBSCRIPTIONS).await?;
         Ok(())
     }

@@ -277,8 +277,11 @@ pub struct TriggerDryRun {
     pub pages: Vec<DryRunPage>,
 }
 
-fn dry_run((checked, rows): (i64, Vec<crate::app::ConversationRow>)) -> DryRun {
-    DryRun { checked: checked as i32, matched: rows.len() as i32, conversations: rows.into_iter().map(Conversation).collect() }
+/// A dry run reads up to 100 conversations and their visitors: charged as rows, so
+/// aliased dry runs meet the request's budget.
+fn dry_run(ctx: &Context<'_>, (checked, rows): (i64, Vec<crate::app::ConversationRow>)) -> GqlResult<DryRun> {
+    crate::graphql::budget::charge(ctx, checked as usize, checked as usize * crate::graphql::budget::ROW_OVERHEAD)?;
+    Ok(DryRun { checked: checked as i32, matched: rows.len() as i32, conversations: rows.into_iter().map(Conversation).collect() })
 }
 
 pub struct LiveVisitor(pub crate::app::LiveEntry);
@@ -338,10 +341,10 @@ impl AutomationQuery {
     /// The website's triggers that may fire now, for its widget. No token needed.
     async fn widget_triggers(&self, ctx: &Context<'_>, website_key: String) -> GqlResult<Vec<WidgetTrigger>> {
         crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
-        Ok(ctx
-            .app()
-            .widget_triggers(&website_key)
-            .await?
+        let listed = ctx.app().widget_triggers(&website_key).await?;
+        // Each trigger is a row (and its sender a read): aliases pay per trigger.
+        crate::graphql::budget::charge(ctx, listed.len(), listed.iter().map(|t| t.trigger.message.len() + crate::graphql::budget::ROW_OVERHEAD).sum())?;
+        Ok(listed
             .into_iter()
             .map(|t| WidgetTrigger {
                 id: ID(t.trigger.id),
@@ -379,19 +382,20 @@ impl AutomationQuery {
     /// The conversations among the last 100 this rule would match if it came first.
     #[graphql(guard = "Allow::Admins")]
     async fn routing_rule_dry_run(&self, ctx: &Context<'_>, input: RoutingRuleInput) -> GqlResult<DryRun> {
-        Ok(dry_run(ctx.app().routing_rule_dry_run(ctx.viewer()?, input.into()).await?))
+        dry_run(ctx, ctx.app().routing_rule_dry_run(ctx.viewer()?, input.into()).await?)
     }
 
     /// The conversations among the last 100 this automation would have acted on.
     #[graphql(guard = "Allow::Admins")]
     async fn automation_dry_run(&self, ctx: &Context<'_>, input: AutomationInputGql) -> GqlResult<DryRun> {
-        Ok(dry_run(ctx.app().automation_dry_run(ctx.viewer()?, input.into()).await?))
+        dry_run(ctx, ctx.app().automation_dry_run(ctx.viewer()?, input.into()).await?)
     }
 
     /// The website's page views among the last 100 where these conditions hold.
     #[graphql(guard = "Allow::Admins")]
     async fn trigger_dry_run(&self, ctx: &Context<'_>, website_id: ID, conditions: Vec<TriggerConditionGql>) -> GqlResult<TriggerDryRun> {
         let (checked, pages) = ctx.app().trigger_dry_run(ctx.viewer()?, &website_id, conditions.into_iter().map(Into::into).collect()).await?;
+        crate::graphql::budget::charge(ctx, checked as usize, checked as usize * crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(TriggerDryRun {
             checked: checked as i32,
             matched: pages.len() as i32,

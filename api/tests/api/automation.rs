@@ -569,3 +569,35 @@ async fn a_missed_sla_target_is_recorded_when_its_due_time_passes() {
     assert_eq!(app.ok(Some(&owner.token), breaches, json!({ "c": c })).await["conversation"]["slaBreaches"].as_array().unwrap().len(), 1);
     assert_eq!(app.ok(Some(&v.token), breaches, json!({ "c": c })).await["conversation"]["slaBreaches"], json!([]), "staff only");
 }
+
+/// What one anonymous request can make `widgetTriggers` cost: aliases are refused past the
+/// complexity limit, and those that fit pay per trigger from the request's budget.
+#[tokio::test]
+async fn aliased_widget_trigger_lists_are_bounded() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    for i in 0..20 {
+        let input = json!({ "name": format!("t{i}"), "conditions": [], "message": "x".repeat(1_000), "agentId": owner.id });
+        app.ok(Some(&owner.token), CREATE_TRIGGER, json!({ "w": site.id, "i": input })).await;
+    }
+    let aliases = |n: usize| -> String {
+        let a: Vec<String> = (0..n).map(|i| format!("a{i}: widgetTriggers(websiteKey: $k) {{ id message senderName conditions {{ field }} }}")).collect();
+        format!("query($k: String!) {{ {} }}", a.join(" "))
+    };
+    let r = app.gql(None, &aliases(1), json!({ "k": site.key })).await;
+    assert_eq!(r["data"]["a0"].as_array().unwrap().len(), 20, "{}", &r.to_string()[..200]);
+    let mut refused_at = None;
+    for n in [10, 50, 200] {
+        let r = app.gql(None, &aliases(n), json!({ "k": site.key })).await;
+        if r.get("errors").is_some() {
+            let code = r["errors"][0]["extensions"]["code"].as_str().unwrap_or_default().to_owned();
+            assert!(code == "GRAPHQL_VALIDATION_FAILED" || code == "BAD_USER_INPUT", "{n}: {code}");
+            refused_at = Some(n);
+            break;
+        }
+        // What fits stays within a visitor's byte budget.
+        assert!(r.to_string().len() <= 1_048_576 + 4_096, "{n} aliases answered {} bytes", r.to_string().len());
+    }
+    assert!(refused_at.is_some(), "200 aliases of a 20-trigger list must be refused");
+}
