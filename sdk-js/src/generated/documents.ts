@@ -361,4 +361,4 @@ export const VisitorMessagesDocument = "query VisitorMessages($id:ID!$last:Int$b
 export const WebsitesDocument = "query Websites{websites{id name publicKey allowedOrigins}}" as TypedDocument<WebsitesQuery, WebsitesQueryVariables>;
 
 /** `query WidgetConfig` */
-export const WidgetConfigDocument = "query WidgetConfig($websiteKey:String!){widgetConfig(websiteKey:$websiteKey){websiteName appearance{color position launcherText greeting}businessHoursOpen businessHours{timeZone intervals{day open close}}agentOnline preChatFields{key label kind required}offlineMessages poweredBy privacyPolicyUrl visitorDeletion hasTriggers livePresence}}" as TypedDocument<WidgetConfigQuery, WidgetConfigQueryVariables>;
+export const WidgetConfigDocument = "query WidgetConfig($websiteKey:String!){widgetConfig(websiteKey:$websiteKey){websiteName appearance{color position launcherText greeting}businessHoursOpen businessHours{timeZone intervals{day open close}}agentOnline preChatFields{key label kind required}offlineMessages poweredBy privacyPolicyUrl visitorDeletion hasTriggers livePresence pageAnalytics}}" as TypedDocument<WidgetConfigQuery, WidgetConfigQueryVariables>;

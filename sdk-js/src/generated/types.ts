@@ -1070,7 +1070,7 @@ export type WidgetConfigQueryVariables = Exact<{
 
 
 /** Result of `query WidgetConfig`. */
-export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, privacyPolicyUrl: string | null, visitorDeletion: boolean, hasTriggers: boolean, livePresence: LivePresence, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
+export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, privacyPolicyUrl: string | null, visitorDeletion: boolean, hasTriggers: boolean, livePresence: LivePresence, pageAnalytics: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
 
 /** Variables of `mutation StartVisitorSession`. */
 export type StartVisitorSessionMutationVariables = Exact<{
