@@ -1,9 +1,9 @@
 /**
  * The core chunk: the visitor's `@chinwag/sdk` client and what lives as long as the page
  * does, open or closed: who the visitor is (`identify`, `set`), the unread count and its
- * sound, the `message` and `send` events, and loading the panel. Loaded when the chat
- * opens, when the site calls `identify` or `set`, or once the page is idle for a
- * returning visitor.
+ * sound, the `message` and `send` events, the page-analytics push, and loading the
+ * panel. Loaded when the chat opens, when the site calls `identify` or `set`, or once the
+ * page is idle for a returning visitor.
  */
 import {
   ChinwagError,
@@ -25,6 +25,13 @@ const WATCHED = 5;
 // Anonymous, its variable one letter: the open chat's bytes are scarce.
 const TRACK_PAGE_VIEW = 'mutation($i:TrackPageViewInput!){trackPageView(input:$i)}';
 
+declare global {
+  interface Window {
+    /** Google Tag Manager's data layer, which page analytics pushes to. */
+    dataLayer?: object[];
+  }
+}
+
 /** What the panel reads and calls. */
 export interface Core extends CoreApi {
   readonly host: Host;
@@ -43,8 +50,15 @@ export interface Core extends CoreApi {
   read(conversationId: string): void;
   /** The visitor started a conversation: follow it. */
   started(conversation: VisitorConversation): void;
-  /** The server accepted the visitor's message: tells `on('send')`. */
+  /** The server accepted the visitor's message: tells `on('send')` and page analytics. */
   sent(message: Pick<Message, 'conversationId' | 'body'>): void;
+  /**
+   * Page analytics: on a website with `pageAnalytics` on, pushes `{ event: 'chinwag_' +
+   * name, ...fields }` to the page's `dataLayer` (made only when the page has none);
+   * otherwise does nothing. `fields` are `chinwag_`-prefixed ids and numbers, never a
+   * message's text, a name or an email (docs/integrations.md#page-analytics lists them).
+   */
+  push(name: string, fields?: object): void;
   /** Reports a failure through `on('error')`, and returns it as a {@link WidgetError}. */
   report(error: unknown): WidgetError;
   /** The panel's text in `locale`, if loaded already (the visitor's is, once the panel is mounted). */
@@ -215,6 +229,10 @@ export function start(host: Host): Core {
     return e;
   }
 
+  // (GTM reads the page's array, and replaces its `push` once loaded: `??=`, never `=`.)
+  const push: Core['push'] = (name, fields) =>
+    void (host.config.pageAnalytics && (window.dataLayer ??= []).push({ event: 'chinwag_' + name, ...fields }));
+
   // The visitor's language comes with the panel, fetched side by side.
   const loadPanel = () =>
     (panel ??= Promise.all([host.panel(), loadStrings(host.locale())]).then(
@@ -249,6 +267,7 @@ export function start(host: Host): Core {
       isOpen = true;
       changed();
       host.emit('open', {});
+      push('opened');
     },
     close() {
       if (!isOpen) return;
@@ -323,8 +342,13 @@ export function start(host: Host): Core {
       counts.set(conversation.id, { unread: 0, seq: conversation.lastSeq });
       watch(conversation.id);
       changed();
+      push('conversation_started', { chinwag_conversation_id: conversation.id });
     },
-    sent: ({ conversationId, body }) => host.emit('send', { conversationId, body }),
+    sent({ conversationId, body }) {
+      host.emit('send', { conversationId, body });
+      push('message_sent', { chinwag_conversation_id: conversationId });
+    },
+    push,
     report,
     strings,
     loadStrings,

@@ -171,6 +171,8 @@ export function start(host: Host): void {
           (e: { code?: string }) => (e.code === 'NOT_FOUND' ? begin({ body: text }) : Promise.reject(e)),
         );
         core.trigger = undefined;
+        // Started, then sent: page analytics pushes the two in that order.
+        core.started(started);
         core.sent({ conversationId: started.id, body: text });
         return started;
       },

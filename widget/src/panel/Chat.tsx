@@ -115,9 +115,10 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
     }
     setDraft(text);
     try {
-      // A reply to a trigger starts the conversation with it (see visit.ts).
+      // A reply to a trigger starts the conversation with it (see visit.ts, which tells
+      // the core it started).
       const started = await (trigger ? trigger.start(text) : client.startConversation());
-      core.started(started);
+      if (!trigger) core.started(started);
       onStarted(started.id, trigger ? '' : text);
       return true;
     } catch (e) {
@@ -172,6 +173,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
           <Resolved
             t={t}
             locale={locale}
+            id={info.id}
             rating={info.rating}
             onRate={(n, comment) => client.rateConversation(info.id, n, comment)}
             onNew={onNew}

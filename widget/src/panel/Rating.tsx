@@ -1,12 +1,15 @@
 /**
  * The satisfaction (CSAT) prompt shown when the team resolves a conversation: 1 to 5
  * stars, then an optional comment. Rated once per resolution (the server enforces it).
+ * A rating the server took goes to page analytics (`chinwag_rating_given`, the stars
+ * only), from here rather than from the chat: this chunk loads only for a resolved
+ * conversation, so its bytes are not on the open chat.
  */
 import type { Locale } from '../host.js';
 import { useEffect, useRef, useState } from './dom.js';
 import type { Strings } from './i18n.js';
 import css from './Rating.css';
-import { sheet } from './lazy.js';
+import { host, sheet } from './lazy.js';
 
 sheet(css);
 
@@ -59,6 +62,8 @@ const TEXT: Record<
 interface ResolvedProps {
   t: Strings;
   locale: Locale;
+  /** The conversation's id, for page analytics. */
+  id: string;
   /** The rating given, if any. */
   rating: number | null | undefined;
   onRate(stars: number, comment?: string): Promise<unknown>;
@@ -66,12 +71,12 @@ interface ResolvedProps {
 }
 
 /** Under a resolved conversation: says so, asks for a rating (or shows it), offers a new one. */
-export function Resolved({ t, locale, rating, onRate, onNew }: ResolvedProps) {
+export function Resolved({ t, locale, id, rating, onRate, onNew }: ResolvedProps) {
   const text = TEXT[locale];
   return (
     <div class="resolved">
       <p class="note">{text.isResolved}</p>
-      {rating == null ? <Rating t={t} locale={locale} onRate={onRate} /> : <p class="note">{text.rated(rating)}</p>}
+      {rating == null ? <Rating t={t} locale={locale} id={id} onRate={onRate} /> : <p class="note">{text.rated(rating)}</p>}
       <button type="button" class="link" onClick={onNew}>
         {text.newConversation}
       </button>
@@ -83,10 +88,12 @@ export function Resolved({ t, locale, rating, onRate, onNew }: ResolvedProps) {
 export function Rating({
   t: panel,
   locale,
+  id,
   onRate,
 }: {
   t: Strings;
   locale: Locale;
+  id: string;
   onRate(stars: number, comment?: string): Promise<unknown>;
 }) {
   const t = { ...panel, ...TEXT[locale] };
@@ -113,7 +120,12 @@ export function Rating({
         e.preventDefault();
         setStatus('busy');
         onRate(stars, comment.trim() || undefined).then(
-          () => setStatus('done'),
+          () => {
+            setStatus('done');
+            void host()
+              .core()
+              .then((core) => core.push('rating_given', { chinwag_conversation_id: id, chinwag_rating: stars }));
+          },
           () => setStatus('failed'),
         );
       }}
