@@ -29,11 +29,13 @@ import {
   CreateRoutingRuleDocument,
   CreateSlaPolicyDocument,
   CreateTriggerDocument,
+  CreateWebhookEndpointDocument,
   DeleteAutomationDocument,
   DeleteCannedResponseDocument,
   DeleteRoutingRuleDocument,
   DeleteSlaPolicyDocument,
   DeleteTriggerDocument,
+  DeleteWebhookEndpointDocument,
   DeleteWebsiteDocument,
   DepartmentsDocument,
   InboxEventsDocument,
@@ -45,7 +47,10 @@ import {
   OrderRoutingRulesDocument,
   OrderTriggersDocument,
   OrganizationScheduleDocument,
+  RecoverWebhookEndpointDocument,
   RefreshSessionDocument,
+  ReplayWebhookAttemptDocument,
+  RotateWebhookSecretDocument,
   RoutingRuleDryRunDocument,
   RoutingRulesDocument,
   RoutingSettingsDocument,
@@ -57,6 +62,7 @@ import {
   SetDepartmentAssignmentDocument,
   SignUpDocument,
   SlaPoliciesDocument,
+  TestWebhookEndpointDocument,
   TriggerDryRunDocument,
   TriggersDocument,
   UpdateAutomationDocument,
@@ -66,6 +72,10 @@ import {
   UpdateRoutingSettingsDocument,
   UpdateSlaPolicyDocument,
   UpdateTriggerDocument,
+  UpdateWebhookEndpointDocument,
+  WebhookEndpointDocument,
+  WebhookEndpointsDocument,
+  WebhookEventTypesDocument,
 } from './generated/documents.js';
 import type {
   AgentStatus,
@@ -75,6 +85,7 @@ import type {
   ConversationFilter,
   ConversationOrder,
   ConversationStatus,
+  CreateWebhookEndpointInput,
   HolidayInput,
   Priority,
   RoutingRuleInput,
@@ -84,6 +95,8 @@ import type {
   TriggerConditionInput,
   TriggerInput,
   UpdateCannedResponseInput,
+  UpdateWebhookEndpointInput,
+  WebhookEventType,
 } from './generated/types.js';
 import type {
   Agent,
@@ -103,6 +116,9 @@ import type {
   SlaPolicy,
   Trigger,
   TriggerDryRun,
+  WebhookAttempt,
+  WebhookEndpoint,
+  WebhookEndpointDetails,
 } from './types.js';
 import type { History, HistoryOptions } from './visitor.js';
 import { load, save, type TokenStorage } from './util.js';
@@ -452,6 +468,83 @@ export interface AgentClient extends BaseClient {
    * `NOT_FOUND`; at most 60 a minute per agent. Returns the message's id.
    */
   messageLiveVisitor(websiteId: string, presenceId: string, body: string): Promise<string>;
+  /**
+   * The organization's webhook endpoints (docs/webhooks.md), oldest first, each with its
+   * signing secret. Owners, admins and API keys with `WEBHOOKS_MANAGE`; others get
+   * `FORBIDDEN`, as for every webhook method below.
+   */
+  webhookEndpoints(): Promise<WebhookEndpoint[]>;
+  /**
+   * One endpoint with a page of its delivery log (kept 30 days), newest first: `first`
+   * attempts (25 by default, at most 100), after `after` (a previous page's
+   * `pageInfo.endCursor`). An unknown id is `NOT_FOUND`.
+   *
+   * @example
+   * ```ts
+   * const { attempts } = await agent.webhookEndpoint(id, { first: 10 })
+   * const failed = attempts.nodes.filter((a) => a.outcome !== 'succeeded')
+   * ```
+   */
+  webhookEndpoint(id: string, options?: { first?: number; after?: string }): Promise<WebhookEndpointDetails>;
+  /**
+   * Adds an endpoint with a new signing secret (at most 20 per organization,
+   * `PLAN_LIMIT`). `url` must be http(s) at a public address (a private one is
+   * `BAD_USER_INPUT` unless the server allows them); `eventTypes` left out or empty means
+   * every event; `rateLimit` caps deliveries per second (1 to 10,000). This is how
+   * Zapier, Make or n8n subscribe, with an API key that has `WEBHOOKS_MANAGE`.
+   *
+   * @example
+   * ```ts
+   * const endpoint = await agent.createWebhookEndpoint({
+   *   url: 'https://example.com/chinwag-events',
+   *   eventTypes: ['MESSAGE_CREATED', 'CONVERSATION_CREATED'],
+   * })
+   * saveSecret(endpoint.secret) // verifyWebhook(endpoint.secret, ...) in the receiver
+   * ```
+   */
+  createWebhookEndpoint(input: CreateWebhookEndpointInput): Promise<WebhookEndpoint>;
+  /**
+   * Changes an endpoint; fields left out keep their value. `clearRateLimit: true` removes
+   * the rate limit; `enabled: true` turns a disabled endpoint back on (forgetting its
+   * past failures: send what it missed with {@link AgentClient.recoverWebhookEndpoint}),
+   * `enabled: false` turns it off by hand.
+   */
+  updateWebhookEndpoint(id: string, input: UpdateWebhookEndpointInput): Promise<WebhookEndpoint>;
+  /** Removes an endpoint with its delivery log and waiting deliveries (how an integration unsubscribes). */
+  deleteWebhookEndpoint(id: string): Promise<boolean>;
+  /**
+   * Gives the endpoint a new signing secret (returned in `secret`). The previous one
+   * signs too, as a second signature in `webhook-signature`, for `overlapHours` (the
+   * server's default, 24, when left out; at most 168), so a receiver can switch without
+   * refusing an event: `verifyWebhook` accepts either.
+   */
+  rotateWebhookSecret(id: string, overlapHours?: number): Promise<WebhookEndpoint>;
+  /**
+   * Sends a `webhook.test` event to the endpoint now, whatever its event filter (and even
+   * when it is disabled). Returns the event's id: the `webhook-id` header the receiver
+   * gets, and `eventId` in the endpoint's `attempts`.
+   */
+  testWebhookEndpoint(id: string): Promise<string>;
+  /**
+   * Sends an attempt's event to its endpoint again, now: one manual attempt (no retries),
+   * logged with `manual: true`. Returns the attempt that was replayed. A disabled
+   * endpoint is `BAD_USER_INPUT`: enable it first.
+   */
+  replayWebhookAttempt(attemptId: string): Promise<WebhookAttempt>;
+  /**
+   * Sends again every event since `since` (a `Date` or an RFC 3339 time, within the last
+   * 30 days) that the endpoint wants and never received; returns how many (at most 10,000
+   * per call). For after an outage: enable the endpoint, then recover.
+   *
+   * @example
+   * ```ts
+   * await agent.updateWebhookEndpoint(id, { enabled: true })
+   * const sent = await agent.recoverWebhookEndpoint(id, new Date(Date.now() - 86_400_000))
+   * ```
+   */
+  recoverWebhookEndpoint(id: string, since: Date | string): Promise<number>;
+  /** Every event type an endpoint can receive (docs/webhooks.md#events). */
+  webhookEventTypes(): Promise<WebhookEventType[]>;
 }
 
 /** The claims the client reads from an access token (a JWT). */
@@ -645,5 +738,19 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
     liveVisitors: (websiteId) => rootField(http(LiveVisitorsDocument, { websiteId })),
     messageLiveVisitor: (websiteId, presenceId, body) =>
       rootField(http(MessageLiveVisitorDocument, { websiteId, presenceId, body })),
+    webhookEndpoints: () => rootField(http(WebhookEndpointsDocument)),
+    webhookEndpoint: async (id, { first, after } = {}) => {
+      const { attempts, ...endpoint } = await rootField(http(WebhookEndpointDocument, { id, first, after }));
+      return { ...endpoint, attempts: { nodes: attempts.edges.map((e) => e.node), pageInfo: attempts.pageInfo } };
+    },
+    createWebhookEndpoint: (input) => rootField(http(CreateWebhookEndpointDocument, { input })),
+    updateWebhookEndpoint: (id, input) => rootField(http(UpdateWebhookEndpointDocument, { id, input })),
+    deleteWebhookEndpoint: (id) => rootField(http(DeleteWebhookEndpointDocument, { id })),
+    rotateWebhookSecret: (id, overlapHours) => rootField(http(RotateWebhookSecretDocument, { id, overlapHours })),
+    testWebhookEndpoint: (id) => rootField(http(TestWebhookEndpointDocument, { id })),
+    replayWebhookAttempt: (id) => rootField(http(ReplayWebhookAttemptDocument, { id })),
+    recoverWebhookEndpoint: (id, since) =>
+      rootField(http(RecoverWebhookEndpointDocument, { id, since: since instanceof Date ? since.toISOString() : since })),
+    webhookEventTypes: () => rootField(http(WebhookEventTypesDocument)),
   };
 }

@@ -23,6 +23,8 @@ import type {
   TypingFieldsFragment,
   VisitorConversationFieldsFragment,
   VisitorFieldsFragment,
+  WebhookAttemptFieldsFragment,
+  WebhookEndpointFieldsFragment,
   WebsiteFieldsFragment,
   WidgetConfigQuery,
 } from './generated/types.js';
@@ -97,6 +99,24 @@ export type Website = WebsiteFieldsFragment;
 export type WidgetConfig = WidgetConfigQuery['widgetConfig'];
 /** One event of the organization's inbox. */
 export type InboxEvent = InboxEventsSubscription['inboxEvents'];
+
+/**
+ * Where the organization's events are delivered (docs/webhooks.md), signed with `secret`
+ * per the Standard Webhooks specification: check deliveries with `verifyWebhook` from
+ * `@chinwag/sdk/webhooks`. `eventTypes` empty: every event. After a rotation the
+ * previous secret also signs until `previousSecretExpiresAt`. A disabled endpoint
+ * (`enabled: false`) says why in `disabledReason`.
+ */
+export type WebhookEndpoint = WebhookEndpointFieldsFragment;
+/**
+ * One delivery attempt of an event to an endpoint. `eventId` is the `webhook-id` header,
+ * the same on every attempt of the event; `outcome` is `succeeded`, `failed` (tried
+ * again at `nextAttemptAt`), `exhausted` (the schedule's last) or `gone` (the receiver
+ * answered 410 and the endpoint was disabled); `status` is `null` when no answer came.
+ */
+export type WebhookAttempt = WebhookAttemptFieldsFragment;
+/** An endpoint with a page of its delivery log, newest first (see `AgentClient.webhookEndpoint`). */
+export type WebhookEndpointDetails = WebhookEndpoint & { attempts: Page<WebhookAttempt> };
 
 /** A page of results with its cursor. */
 export interface Page<T> {

@@ -22,4 +22,10 @@ describe('the published package', () => {
     // Documents are plain strings: no graphql AST at run time.
     expect(typeof sdk.InboxEventsDocument).toBe('string');
   });
+
+  it('has verifyWebhook at @chinwag/sdk/webhooks, an entry point of its own', async () => {
+    expect(manifest.exports['./webhooks']).toEqual({ types: './dist/webhooks.d.ts', import: './dist/webhooks.js' });
+    const webhooks = await import('@chinwag/sdk/webhooks');
+    expect(Object.keys(webhooks).sort()).toEqual(['WebhookVerificationError', 'verifyWebhook']);
+  });
 });

@@ -35,6 +35,8 @@ import type {
   CreateSlaPolicyMutationVariables,
   CreateTriggerMutation,
   CreateTriggerMutationVariables,
+  CreateWebhookEndpointMutation,
+  CreateWebhookEndpointMutationVariables,
   CreateWebsiteMutation,
   CreateWebsiteMutationVariables,
   CurrentVisitorQuery,
@@ -51,6 +53,8 @@ import type {
   DeleteSlaPolicyMutationVariables,
   DeleteTriggerMutation,
   DeleteTriggerMutationVariables,
+  DeleteWebhookEndpointMutation,
+  DeleteWebhookEndpointMutationVariables,
   DeleteWebsiteMutation,
   DeleteWebsiteMutationVariables,
   DepartmentsQuery,
@@ -77,10 +81,16 @@ import type {
   OrganizationScheduleQueryVariables,
   RateConversationMutation,
   RateConversationMutationVariables,
+  RecoverWebhookEndpointMutation,
+  RecoverWebhookEndpointMutationVariables,
   RefreshSessionMutation,
   RefreshSessionMutationVariables,
+  ReplayWebhookAttemptMutation,
+  ReplayWebhookAttemptMutationVariables,
   RevokeApiKeyMutation,
   RevokeApiKeyMutationVariables,
+  RotateWebhookSecretMutation,
+  RotateWebhookSecretMutationVariables,
   RoutingRuleDryRunQuery,
   RoutingRuleDryRunQueryVariables,
   RoutingRulesQuery,
@@ -115,6 +125,8 @@ import type {
   StartConversationMutationVariables,
   StartVisitorSessionMutation,
   StartVisitorSessionMutationVariables,
+  TestWebhookEndpointMutation,
+  TestWebhookEndpointMutationVariables,
   TriggerDryRunQuery,
   TriggerDryRunQueryVariables,
   TriggersQuery,
@@ -133,6 +145,8 @@ import type {
   UpdateSlaPolicyMutationVariables,
   UpdateTriggerMutation,
   UpdateTriggerMutationVariables,
+  UpdateWebhookEndpointMutation,
+  UpdateWebhookEndpointMutationVariables,
   VisitorConversationQuery,
   VisitorConversationQueryVariables,
   VisitorConversationEventsSubscription,
@@ -141,6 +155,12 @@ import type {
   VisitorConversationsQueryVariables,
   VisitorMessagesQuery,
   VisitorMessagesQueryVariables,
+  WebhookEndpointQuery,
+  WebhookEndpointQueryVariables,
+  WebhookEndpointsQuery,
+  WebhookEndpointsQueryVariables,
+  WebhookEventTypesQuery,
+  WebhookEventTypesQueryVariables,
   WebsitesQuery,
   WebsitesQueryVariables,
   WidgetConfigQuery,
@@ -198,6 +218,9 @@ export const CreateSlaPolicyDocument = "mutation CreateSlaPolicy($input:SlaPolic
 /** `mutation CreateTrigger` */
 export const CreateTriggerDocument = "mutation CreateTrigger($websiteId:ID!$input:TriggerInput!){createTrigger(websiteId:$websiteId input:$input){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<CreateTriggerMutation, CreateTriggerMutationVariables>;
 
+/** `mutation CreateWebhookEndpoint` */
+export const CreateWebhookEndpointDocument = "mutation CreateWebhookEndpoint($input:CreateWebhookEndpointInput!){createWebhookEndpoint(input:$input){id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt}}" as TypedDocument<CreateWebhookEndpointMutation, CreateWebhookEndpointMutationVariables>;
+
 /** `mutation CreateWebsite` */
 export const CreateWebsiteDocument = "mutation CreateWebsite($input:CreateWebsiteInput!){createWebsite(input:$input){id name publicKey allowedOrigins}}" as TypedDocument<CreateWebsiteMutation, CreateWebsiteMutationVariables>;
 
@@ -221,6 +244,9 @@ export const DeleteSlaPolicyDocument = "mutation DeleteSlaPolicy($id:ID!){delete
 
 /** `mutation DeleteTrigger` */
 export const DeleteTriggerDocument = "mutation DeleteTrigger($id:ID!){deleteTrigger(id:$id)}" as TypedDocument<DeleteTriggerMutation, DeleteTriggerMutationVariables>;
+
+/** `mutation DeleteWebhookEndpoint` */
+export const DeleteWebhookEndpointDocument = "mutation DeleteWebhookEndpoint($id:ID!){deleteWebhookEndpoint(id:$id)}" as TypedDocument<DeleteWebhookEndpointMutation, DeleteWebhookEndpointMutationVariables>;
 
 /** `mutation DeleteWebsite` */
 export const DeleteWebsiteDocument = "mutation DeleteWebsite($id:ID!){deleteWebsite(id:$id)}" as TypedDocument<DeleteWebsiteMutation, DeleteWebsiteMutationVariables>;
@@ -261,11 +287,20 @@ export const OrganizationScheduleDocument = "query OrganizationSchedule{organiza
 /** `mutation RateConversation` */
 export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
 
+/** `mutation RecoverWebhookEndpoint` */
+export const RecoverWebhookEndpointDocument = "mutation RecoverWebhookEndpoint($id:ID!$since:DateTime!){recoverWebhookEndpoint(id:$id since:$since)}" as TypedDocument<RecoverWebhookEndpointMutation, RecoverWebhookEndpointMutationVariables>;
+
 /** `mutation RefreshSession` */
 export const RefreshSessionDocument = "mutation RefreshSession($refreshToken:String!){refreshSession(refreshToken:$refreshToken){accessToken refreshToken agent{id name email role status isOnline}}}" as TypedDocument<RefreshSessionMutation, RefreshSessionMutationVariables>;
 
+/** `mutation ReplayWebhookAttempt` */
+export const ReplayWebhookAttemptDocument = "mutation ReplayWebhookAttempt($id:ID!){replayWebhookAttempt(id:$id){id eventId eventType attempt outcome status latencyMs response nextAttemptAt manual createdAt}}" as TypedDocument<ReplayWebhookAttemptMutation, ReplayWebhookAttemptMutationVariables>;
+
 /** `mutation RevokeApiKey` */
 export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey(id:$id)}" as TypedDocument<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
+
+/** `mutation RotateWebhookSecret` */
+export const RotateWebhookSecretDocument = "mutation RotateWebhookSecret($id:ID!$overlapHours:Int){rotateWebhookSecret(id:$id overlapHours:$overlapHours){id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt}}" as TypedDocument<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
 
 /** `query RoutingRuleDryRun` */
 export const RoutingRuleDryRunDocument = "query RoutingRuleDryRun($input:RoutingRuleInput!){routingRuleDryRun(input:$input){checked matched conversations{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}" as TypedDocument<RoutingRuleDryRunQuery, RoutingRuleDryRunQueryVariables>;
@@ -318,6 +353,9 @@ export const StartConversationDocument = "mutation StartConversation($input:Star
 /** `mutation StartVisitorSession` */
 export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:StartVisitorSessionInput!){startVisitorSession(input:$input){token resumeToken visitor{id name email externalId}}}" as TypedDocument<StartVisitorSessionMutation, StartVisitorSessionMutationVariables>;
 
+/** `mutation TestWebhookEndpoint` */
+export const TestWebhookEndpointDocument = "mutation TestWebhookEndpoint($id:ID!){testWebhookEndpoint(id:$id)}" as TypedDocument<TestWebhookEndpointMutation, TestWebhookEndpointMutationVariables>;
+
 /** `query TriggerDryRun` */
 export const TriggerDryRunDocument = "query TriggerDryRun($websiteId:ID!$conditions:[TriggerConditionInput!]!){triggerDryRun(websiteId:$websiteId conditions:$conditions){checked matched pages{url viewedAt}}}" as TypedDocument<TriggerDryRunQuery, TriggerDryRunQueryVariables>;
 
@@ -345,6 +383,9 @@ export const UpdateSlaPolicyDocument = "mutation UpdateSlaPolicy($id:ID!$input:S
 /** `mutation UpdateTrigger` */
 export const UpdateTriggerDocument = "mutation UpdateTrigger($id:ID!$input:TriggerInput!){updateTrigger(id:$id input:$input){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<UpdateTriggerMutation, UpdateTriggerMutationVariables>;
 
+/** `mutation UpdateWebhookEndpoint` */
+export const UpdateWebhookEndpointDocument = "mutation UpdateWebhookEndpoint($id:ID!$input:UpdateWebhookEndpointInput!){updateWebhookEndpoint(id:$id input:$input){id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt}}" as TypedDocument<UpdateWebhookEndpointMutation, UpdateWebhookEndpointMutationVariables>;
+
 /** `query VisitorConversation` */
 export const VisitorConversationDocument = "query VisitorConversation($id:ID!$last:Int$before:ID){conversation(id:$id){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt readReceipts{conversationId readerKind readerId messageId seq}messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorConversationQuery, VisitorConversationQueryVariables>;
 
@@ -356,6 +397,15 @@ export const VisitorConversationsDocument = "query VisitorConversations($first:I
 
 /** `query VisitorMessages` */
 export const VisitorMessagesDocument = "query VisitorMessages($id:ID!$last:Int$before:ID){conversation(id:$id){messages(last:$last before:$before){nodes{id conversationId seq body senderKind senderId isPrivate clientMessageId createdAt senderName senderAvatarUrl attachments{id filename contentType size url isImage}}pageInfo{hasPreviousPage}}}}" as TypedDocument<VisitorMessagesQuery, VisitorMessagesQueryVariables>;
+
+/** `query WebhookEndpoint` */
+export const WebhookEndpointDocument = "query WebhookEndpoint($id:ID!$first:Int$after:String){webhookEndpoint(id:$id){id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt attempts(first:$first after:$after){edges{node{id eventId eventType attempt outcome status latencyMs response nextAttemptAt manual createdAt}}pageInfo{hasNextPage endCursor}}}}" as TypedDocument<WebhookEndpointQuery, WebhookEndpointQueryVariables>;
+
+/** `query WebhookEndpoints` */
+export const WebhookEndpointsDocument = "query WebhookEndpoints{webhookEndpoints{id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt}}" as TypedDocument<WebhookEndpointsQuery, WebhookEndpointsQueryVariables>;
+
+/** `query WebhookEventTypes` */
+export const WebhookEventTypesDocument = "query WebhookEventTypes{webhookEventTypes}" as TypedDocument<WebhookEventTypesQuery, WebhookEventTypesQueryVariables>;
 
 /** `query Websites` */
 export const WebsitesDocument = "query Websites{websites{id name publicKey allowedOrigins}}" as TypedDocument<WebsitesQuery, WebsitesQueryVariables>;

@@ -119,6 +119,17 @@ export type ConversationStatus =
   | 'PENDING'
   | 'RESOLVED';
 
+/** A new endpoint. */
+export type CreateWebhookEndpointInput = {
+  /** An http(s) URL at a public address. */
+  url: string;
+  description?: string;
+  /** The events to receive; empty (the default) for every event. */
+  eventTypes?: Array<WebhookEventType>;
+  /** Deliveries per second at most (1 to 10,000); none by default. */
+  rateLimit?: number | null | undefined;
+};
+
 /** `CreateWebsiteInput`, as the schema defines it. */
 export type CreateWebsiteInput = {
   name: string;
@@ -429,11 +440,43 @@ export type UpdateCannedResponseInput = {
   body?: string | null | undefined;
 };
 
+/** Changes to an endpoint: fields left out keep their value. */
+export type UpdateWebhookEndpointInput = {
+  url?: string | null | undefined;
+  description?: string | null | undefined;
+  eventTypes?: Array<WebhookEventType> | null | undefined;
+  rateLimit?: number | null | undefined;
+  /** Removes the rate limit. */
+  clearRateLimit?: boolean | null | undefined;
+  /** Enable (forgetting past failures) or disable the endpoint. */
+  enabled?: boolean | null | undefined;
+};
+
 /** `VisitorAttributeInput`, as the schema defines it. */
 export type VisitorAttributeInput = {
   key: string;
   value: string;
 };
+
+/** The events an endpoint can receive (docs/webhooks.md#events). */
+export type WebhookEventType =
+  /** A conversation entered the queue (its first visitor message). */
+  | 'CONVERSATION_CREATED'
+  /** A conversation's assignee changed (null: put back in line). */
+  | 'CONVERSATION_ASSIGNED'
+  | 'CONVERSATION_RESOLVED'
+  /** A message, note or bot message was stored. */
+  | 'MESSAGE_CREATED'
+  /** A visitor rated a resolved conversation. */
+  | 'RATING_RECEIVED'
+  /** A visitor was identified by the website's server (signed identity). */
+  | 'VISITOR_IDENTIFIED'
+  /** A conversation missed an SLA target (Message Router). */
+  | 'SLA_BREACHED'
+  /** An endpoint of the organization was disabled (failures, backlog or 410). */
+  | 'ENDPOINT_DISABLED'
+  /** Sent by "send test event"; always delivered, whatever the endpoint's filter. */
+  | 'WEBHOOK_TEST';
 
 /** `Weekday`, as the schema defines it. */
 export type Weekday =
@@ -1017,6 +1060,103 @@ export type MessageLiveVisitorMutationVariables = Exact<{
 
 /** Result of `mutation MessageLiveVisitor`. */
 export type MessageLiveVisitorMutation = { messageLiveVisitor: string };
+
+/** Fields of `fragment WebhookEndpointFields`. */
+export type WebhookEndpointFieldsFragment = { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string };
+
+/** Fields of `fragment WebhookAttemptFields`. */
+export type WebhookAttemptFieldsFragment = { id: string, eventId: string, eventType: string, attempt: number, outcome: string, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string };
+
+/** Variables of `query WebhookEndpoints`. */
+export type WebhookEndpointsQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query WebhookEndpoints`. */
+export type WebhookEndpointsQuery = { webhookEndpoints: Array<{ id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string }> };
+
+/** Variables of `query WebhookEndpoint`. */
+export type WebhookEndpointQueryVariables = Exact<{
+  id: string | number;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+/** Result of `query WebhookEndpoint`. */
+export type WebhookEndpointQuery = { webhookEndpoint: { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string, attempts: { edges: Array<{ node: { id: string, eventId: string, eventType: string, attempt: number, outcome: string, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+
+/** Variables of `mutation CreateWebhookEndpoint`. */
+export type CreateWebhookEndpointMutationVariables = Exact<{
+  input: CreateWebhookEndpointInput;
+}>;
+
+
+/** Result of `mutation CreateWebhookEndpoint`. */
+export type CreateWebhookEndpointMutation = { createWebhookEndpoint: { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string } };
+
+/** Variables of `mutation UpdateWebhookEndpoint`. */
+export type UpdateWebhookEndpointMutationVariables = Exact<{
+  id: string | number;
+  input: UpdateWebhookEndpointInput;
+}>;
+
+
+/** Result of `mutation UpdateWebhookEndpoint`. */
+export type UpdateWebhookEndpointMutation = { updateWebhookEndpoint: { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string } };
+
+/** Variables of `mutation DeleteWebhookEndpoint`. */
+export type DeleteWebhookEndpointMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteWebhookEndpoint`. */
+export type DeleteWebhookEndpointMutation = { deleteWebhookEndpoint: boolean };
+
+/** Variables of `mutation RotateWebhookSecret`. */
+export type RotateWebhookSecretMutationVariables = Exact<{
+  id: string | number;
+  overlapHours?: number | null | undefined;
+}>;
+
+
+/** Result of `mutation RotateWebhookSecret`. */
+export type RotateWebhookSecretMutation = { rotateWebhookSecret: { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string } };
+
+/** Variables of `mutation TestWebhookEndpoint`. */
+export type TestWebhookEndpointMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation TestWebhookEndpoint`. */
+export type TestWebhookEndpointMutation = { testWebhookEndpoint: string };
+
+/** Variables of `mutation ReplayWebhookAttempt`. */
+export type ReplayWebhookAttemptMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation ReplayWebhookAttempt`. */
+export type ReplayWebhookAttemptMutation = { replayWebhookAttempt: { id: string, eventId: string, eventType: string, attempt: number, outcome: string, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string } };
+
+/** Variables of `mutation RecoverWebhookEndpoint`. */
+export type RecoverWebhookEndpointMutationVariables = Exact<{
+  id: string | number;
+  since: string;
+}>;
+
+
+/** Result of `mutation RecoverWebhookEndpoint`. */
+export type RecoverWebhookEndpointMutation = { recoverWebhookEndpoint: number };
+
+/** Variables of `query WebhookEventTypes`. */
+export type WebhookEventTypesQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query WebhookEventTypes`. */
+export type WebhookEventTypesQuery = { webhookEventTypes: Array<WebhookEventType> };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
