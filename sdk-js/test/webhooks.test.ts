@@ -236,9 +236,11 @@ describe('webhooks', () => {
     expect(String(d.headers['webhook-signature']).split(' ')).toHaveLength(2);
     await verifiedByBoth(d, endpoint.secret);
     await verifiedByBoth(d, rotated.secret);
-    // Without an overlap the old secret stops at once.
+    // Without an overlap the old secret stops at once; left out, the server's default is a day.
     const again = await owner.rotateWebhookSecret(endpoint.id, 0);
     expect(again.previousSecretExpiresAt).toBeNull();
+    const byDefault = await owner.rotateWebhookSecret(endpoint.id);
+    expect(Date.parse(byDefault.previousSecretExpiresAt!) - Date.now()).toBeGreaterThan(23.9 * 3_600_000);
   });
 
   it("refuses an agent without a manager's role; an API key with WEBHOOKS_MANAGE subscribes and unsubscribes", async () => {

@@ -300,7 +300,7 @@ export const ReplayWebhookAttemptDocument = "mutation ReplayWebhookAttempt($id:I
 export const RevokeApiKeyDocument = "mutation RevokeApiKey($id:ID!){revokeApiKey(id:$id)}" as TypedDocument<RevokeApiKeyMutation, RevokeApiKeyMutationVariables>;
 
 /** `mutation RotateWebhookSecret` */
-export const RotateWebhookSecretDocument = "mutation RotateWebhookSecret($id:ID!$overlapHours:Int){rotateWebhookSecret(id:$id overlapHours:$overlapHours){id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt}}" as TypedDocument<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
+export const RotateWebhookSecretDocument = "mutation RotateWebhookSecret($id:ID!$overlapHours:Int!=24){rotateWebhookSecret(id:$id overlapHours:$overlapHours){id url description eventTypes secret previousSecretExpiresAt rateLimit enabled disabledAt disabledReason failingSince createdAt}}" as TypedDocument<RotateWebhookSecretMutation, RotateWebhookSecretMutationVariables>;
 
 /** `query RoutingRuleDryRun` */
 export const RoutingRuleDryRunDocument = "query RoutingRuleDryRun($input:RoutingRuleInput!){routingRuleDryRun(input:$input){checked matched conversations{id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}}" as TypedDocument<RoutingRuleDryRunQuery, RoutingRuleDryRunQueryVariables>;

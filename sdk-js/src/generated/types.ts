@@ -1116,7 +1116,7 @@ export type DeleteWebhookEndpointMutation = { deleteWebhookEndpoint: boolean };
 /** Variables of `mutation RotateWebhookSecret`. */
 export type RotateWebhookSecretMutationVariables = Exact<{
   id: string | number;
-  overlapHours?: number | null | undefined;
+  overlapHours?: number;
 }>;
 
 
