@@ -18,7 +18,7 @@ const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocumen
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
 const WEBSITE = `id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }
-businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence`;
+businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence pageAnalytics`;
 
 export interface Appearance {
   color: string;
@@ -79,6 +79,8 @@ export interface WebsiteDetails {
   /** "Powered by Chinwag" in the widget. */
   poweredBy: boolean;
   livePresence: LivePresence;
+  /** The widget pushes its events to the page's `dataLayer` (Google Tag Manager, GA4). */
+  pageAnalytics: boolean;
 }
 
 export interface UpdateWebsiteInput {
@@ -97,6 +99,7 @@ export interface UpdateWebsiteInput {
   offlineMessages?: boolean;
   poweredBy?: boolean;
   livePresence?: LivePresence;
+  pageAnalytics?: boolean;
 }
 
 export interface AuthTokens {

@@ -1,9 +1,10 @@
 /**
  * Websites: add one, customize its widget (colour, position, greeting, launcher text,
  * allowed origins), set its business hours, pre-chat form and offline behaviour and its
- * live presence (LivePresence.tsx), copy the install and identity-verification snippets,
- * send a test chat. The setup page reuses the editor as its walkthrough (without the
- * behaviour and live presence, to stay short).
+ * live presence (LivePresence.tsx) and page analytics (PageAnalytics.tsx), copy the
+ * install and identity-verification snippets, send a test chat. The setup page reuses the
+ * editor as its walkthrough (without the behaviour, live presence and page analytics, to
+ * stay short).
  */
 import { createVisitorClient, memoryStorage, type WidgetPosition } from '@chinwag/sdk';
 import { useEffect, useState, type FormEvent } from 'react';
@@ -13,6 +14,7 @@ import { API_URL } from '../session';
 import { Link, navigate } from '../router';
 import { BehaviourEditor } from './Behaviour';
 import { LivePresenceEditor } from './LivePresence';
+import { PageAnalyticsEditor } from './PageAnalytics';
 import { WidgetPreview } from './WidgetPreview';
 import {
   Button,
@@ -270,6 +272,7 @@ export function WebsiteEditor({
       </section>
       {!numbered && <BehaviourEditor website={website} onSaved={onSaved} />}
       {!numbered && <LivePresenceEditor website={website} onSaved={onSaved} />}
+      {!numbered && <PageAnalyticsEditor website={website} onSaved={onSaved} />}
       <section className="panel">
         <h2>{n(2, 'Install the widget')}</h2>
         <p>
