@@ -75,10 +75,11 @@ pub struct Settings {
     /// them; from anywhere else, to its peer address (the header is ignored).
     #[arg(long, env = "CHINWAG_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Vec<IpRange>,
-    /// Outbound requests (Web Push today; webhooks later) may go to private, loopback and
-    /// link-local addresses: for a push service or receiver on your own network. Off by
-    /// default, so nobody can make the server call inside its network.
-    #[arg(long, env = "CHINWAG_OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    /// Outbound requests (Web Push and webhooks) may go to private, loopback and
+    /// link-local addresses: for a push service or webhook receiver on your own network
+    /// (`--webhooks-allow-private` is the same switch). Off by default, so nobody can
+    /// make the server call inside its network.
+    #[arg(long, alias = "webhooks-allow-private", env = "CHINWAG_OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     pub outbound_allow_private: bool,
     /// The contact push services see in Web Push requests (VAPID `sub`): `mailto:` or
     /// `https:`. Default: this server's public URL.
@@ -127,6 +128,22 @@ pub struct JobSettings {
     /// `concurrency`; e.g. `email:attempts=5,base=1s`. See docs/operations.md.
     #[arg(long, env = "CHINWAG_JOB_POLICY", default_value = "")]
     pub job_policy: String,
+    /// The delays before each webhook delivery attempt, comma-separated (docs/webhooks.md);
+    /// the Standard Webhooks example schedule by default. Shorter in tests.
+    #[arg(long, env = "CHINWAG_WEBHOOK_SCHEDULE", default_value = "0,5s,5m,30m,2h,5h,10h,14h,20h,24h", value_parser = parse_webhook_schedule)]
+    pub webhook_schedule: WebhookSchedule,
+    /// Deliveries waiting for one endpoint past which it is disabled (its receiver
+    /// cannot keep up or is down).
+    #[arg(long, env = "CHINWAG_WEBHOOK_BACKLOG", default_value_t = 10_000)]
+    pub webhook_backlog: i64,
+}
+
+/// The parsed `--webhook-schedule`.
+#[derive(Debug, Clone)]
+pub struct WebhookSchedule(pub Vec<std::time::Duration>);
+
+fn parse_webhook_schedule(s: &str) -> Result<WebhookSchedule, String> {
+    crate::domain::webhooks::parse_schedule(s).map(WebhookSchedule)
 }
 
 /// Abuse and resource limits. 0 disables a rate limit (for benchmarks).

@@ -42,6 +42,8 @@ enum Scenario {
     Jobs(scenarios::jobs::Args),
     /// The router's assignment runs at the store: assignments/s with agents resolving at random.
     Routing(scenarios::routing::Args),
+    /// Webhook deliveries/s to local receivers, signed and counted; with --kill, a node dies mid-run.
+    Webhooks(scenarios::webhooks::Args),
     /// Runs every scenario briefly with small numbers (the test suite's smoke run).
     Smoke,
     /// Internal: the raw WebSocket broadcaster used as the fan-out baseline.
@@ -73,6 +75,7 @@ fn main() {
             Scenario::ColdStart(a) => scenarios::coldstart::run(&cli.target, a).await.map(Some),
             Scenario::Jobs(a) => scenarios::jobs::run(&cli.target, a).await.map(Some),
             Scenario::Routing(a) => scenarios::routing::run(&cli.target, a).await.map(Some),
+            Scenario::Webhooks(a) => scenarios::webhooks::run(&cli.target, a).await.map(Some),
             Scenario::Smoke => scenarios::smoke(&cli.target).await.map(Some),
         }
     });

@@ -39,7 +39,7 @@ impl Target {
     /// The servers to drive: `--url`, or `--nodes` spawned ones.
     pub async fn servers(&self) -> Result<Vec<Server>, String> {
         if let Some(url) = &self.url {
-            return Ok(vec![Server { base: url.trim_end_matches('/').trim_end_matches("/graphql").to_owned(), pid: self.server_pid, child: None, _dir: None }]);
+            return Ok(vec![Server::at(url, self.server_pid)]);
         }
         if self.nodes > 1 && (self.database_url.is_none() || self.redis_url.is_none()) {
             return Err("--nodes > 1 needs --database-url (PostgreSQL) and --redis-url".into());
@@ -90,6 +90,20 @@ impl Target {
 }
 
 impl Server {
+    /// A server someone else started.
+    pub fn at(url: &str, pid: Option<u32>) -> Server {
+        Server { base: url.trim_end_matches('/').trim_end_matches("/graphql").to_owned(), pid, child: None, _dir: None }
+    }
+
+    /// Kills a spawned server at once (SIGKILL): no shutdown, no grace.
+    pub fn kill(&mut self) {
+        if let Some(c) = &mut self.child {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        self.pid = None;
+    }
+
     pub async fn wait_ready(&self, limit: Duration) -> Result<Duration, String> {
         let started = Instant::now();
         let http = reqwest::Client::new();

@@ -482,7 +482,7 @@ export interface AgentClient extends BaseClient {
    * @example
    * ```ts
    * const { attempts } = await agent.webhookEndpoint(id, { first: 10 })
-   * const failed = attempts.nodes.filter((a) => a.outcome !== 'succeeded')
+   * const failed = attempts.nodes.filter((a) => a.outcome !== 'SUCCEEDED')
    * ```
    */
   webhookEndpoint(id: string, options?: { first?: number; after?: string }): Promise<WebhookEndpointDetails>;

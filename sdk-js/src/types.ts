@@ -110,9 +110,10 @@ export type InboxEvent = InboxEventsSubscription['inboxEvents'];
 export type WebhookEndpoint = WebhookEndpointFieldsFragment;
 /**
  * One delivery attempt of an event to an endpoint. `eventId` is the `webhook-id` header,
- * the same on every attempt of the event; `outcome` is `succeeded`, `failed` (tried
- * again at `nextAttemptAt`), `exhausted` (the schedule's last) or `gone` (the receiver
- * answered 410 and the endpoint was disabled); `status` is `null` when no answer came.
+ * the same on every attempt of the event; `eventType` is its type (`MESSAGE_CREATED`);
+ * `outcome` is `SUCCEEDED`, `FAILED` (tried again at `nextAttemptAt`), `EXHAUSTED` (the
+ * schedule's last) or `GONE` (the receiver answered 410 and the endpoint was disabled);
+ * `status` is `null` when no answer came.
  */
 export type WebhookAttempt = WebhookAttemptFieldsFragment;
 /** An endpoint with a page of its delivery log, newest first (see `AgentClient.webhookEndpoint`). */

@@ -12,8 +12,6 @@
 //! run on what automations or bots do: their events are a visitor's.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +20,7 @@ use crate::auth::Principal;
 use crate::domain::automations::{self, AutomationEvent, AutomationSpec, MAX_AUTOMATIONS, MAX_BOT_MESSAGES};
 use crate::domain::rules::Rule;
 use crate::domain::triggers::{self, PageFacts, TriggerCondition, MAX_TRIGGERS, MAX_TRIGGER_CONDITIONS};
+use crate::domain::webhooks::EventType;
 use crate::domain::{ConversationStatus, SenderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobRow, NewJob, Outcome};
@@ -32,15 +31,8 @@ pub const AUTOMATION_MESSAGE: &str = "automation.message";
 pub const AUTOMATION_NO_REPLY: &str = "automation.no_reply";
 pub const AUTOMATION_RATING: &str = "automation.rating";
 
-/// How long a node trusts what it read about an organization having automations: a new
-/// automation acts on other nodes' messages within it.
-const TTL: Duration = Duration::from_secs(10);
 /// The conversations a dry run looks at.
 pub const DRY_RUN_CONVERSATIONS: i64 = 100;
-
-/// Per organization: whether it has enabled automations, and when that was read.
-#[derive(Default)]
-pub struct Automated(Mutex<HashMap<String, (Instant, bool)>>);
 
 /// A trigger as an owner writes it.
 pub struct TriggerInput {
@@ -104,8 +96,8 @@ struct RatingJob {
 
 /// The follow-up of a visitor's message in an organization with automations: what any
 /// message commits (`outbox::after_message`) and the automations' job.
-pub(crate) fn after_visitor_message(m: &MessageRow, conv: &ConversationRow, now: i64) -> Vec<NewJob> {
-    let mut jobs = super::outbox::after_message(m, conv, now);
+pub(crate) fn after_visitor_message(m: &MessageRow, conv: &ConversationRow, became_queued: bool, now: i64) -> Vec<NewJob> {
+    let mut jobs = super::outbox::after_message(m, conv, became_queued, now);
     if m.sender_kind == SenderKind::Visitor && !m.is_private {
         let payload =
             MessageJob { conversation_id: conv.id.clone(), message_id: m.id.clone(), waiting_since: conv.awaiting_since.filter(|at| *at == m.created_at) };
@@ -353,23 +345,13 @@ impl App {
     }
 
     fn forget_automated(&self, org_id: &str) {
-        self.automated.0.lock().expect("automated lock").remove(org_id);
+        self.automated.forget(org_id);
     }
 
     /// Whether the organization has enabled automations (read at most every `TTL` per
     /// node; a failed read counts as yes, so no event is lost to it).
     pub(super) async fn automated(&self, org_id: &str) -> bool {
-        if let Some((at, yes)) = self.automated.0.lock().expect("automated lock").get(org_id) {
-            if at.elapsed() < TTL {
-                return *yes;
-            }
-        }
-        let yes = match self.store.automations(org_id).await {
-            Ok(rows) => rows.iter().any(|r| r.enabled),
-            Err(_) => return true,
-        };
-        self.automated.0.lock().expect("automated lock").insert(org_id.to_owned(), (Instant::now(), yes));
-        yes
+        self.automated.get(org_id, async { Ok(self.store.automations(org_id).await?.iter().any(|r| r.enabled)) }).await
     }
 
     /// The enabled automations on `event`, in order.
@@ -529,7 +511,7 @@ impl App {
                         is_private: false,
                         attachment_ids: Vec::new(),
                         client_message_id: None,
-                        follow_up: Some(super::outbox::after_message),
+                        follow_up: Some(super::webhooks::follow_up(false, self.hooked(&org_id).await)),
                     })
                     .await?;
                 conv = self.after_append(out, SenderKind::Bot, &row.id).await.1;
@@ -551,7 +533,8 @@ impl App {
                 Some(id) => self.store.agent(&org_id, id).await.ok().filter(|g| g.removed_at.is_none()).map(|g| g.id),
                 None => conv.assignee_id.clone(),
             };
-            conv = self.store.assign_conversation(&org_id, &conv.id, agent.as_deref(), department.as_deref()).await?;
+            let events = self.conversation_events(&org_id, EventType::ConversationAssigned).await;
+            conv = self.store.assign_conversation(&org_id, &conv.id, agent.as_deref(), department.as_deref(), events.as_deref()).await?;
             conv = self.store.route_by_rule(&org_id, &conv.id, None, None, Some(&routed_by), &[]).await?;
             self.publish_conversation(&conv);
             if conv.queued {
@@ -559,7 +542,8 @@ impl App {
             }
         }
         if a.resolve && conv.status != ConversationStatus::Resolved {
-            conv = self.store.set_conversation_status(&org_id, &conv.id, ConversationStatus::Resolved).await?;
+            let events = self.conversation_events(&org_id, EventType::ConversationResolved).await;
+            conv = self.store.set_conversation_status(&org_id, &conv.id, ConversationStatus::Resolved, events.as_deref()).await?;
             self.publish_conversation(&conv);
         }
         self.route(&org_id);

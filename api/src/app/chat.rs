@@ -1,6 +1,7 @@
 //! Conversations and messages: start, send, typing, read receipts, rating,
 //! assignment and status. Each write commits, then publishes what happened.
 
+use crate::domain::webhooks::EventType;
 use std::time::{Duration, Instant};
 
 use super::accounts::not_found;
@@ -114,7 +115,7 @@ impl App {
                     is_private: false,
                     attachment_ids: Vec::new(),
                     client_message_id: None,
-                    follow_up: None,
+                    follow_up: Some(super::webhooks::follow_up(false, self.hooked(&conv.org_id).await)),
                 })
                 .await?;
             self.after_append(out, sender_kind, &sender_id).await;
@@ -168,6 +169,8 @@ impl App {
         self.limit(&format!("send:{}", p.limit_key()), self.send_quota()).await?;
         // With automations on visitors' messages, the message commits a job for them.
         let automated = sender_kind == SenderKind::Visitor && !s.is_private && self.automated(p.org_id()).await;
+        // With webhook endpoints, the message commits its events.
+        let hooked = self.hooked(p.org_id()).await;
         let started = std::time::Instant::now();
         // The append itself checks that the conversation is the principal's (by
         // organization, and by visitor for a visitor): another's is NOT_FOUND.
@@ -186,7 +189,7 @@ impl App {
                 is_private: s.is_private,
                 attachment_ids: s.attachment_ids,
                 client_message_id: key.map(|k| k.as_str().to_owned()),
-                follow_up: Some(if automated { super::automation::after_visitor_message } else { super::outbox::after_message }),
+                follow_up: Some(super::webhooks::follow_up(automated, hooked)),
             })
             .await
             .map_err(|e| not_found(e, "conversation"))?;
@@ -194,7 +197,7 @@ impl App {
             return Ok((out.message, out.conversation));
         }
         self.metrics.commit_ms.observe(started.elapsed().as_secs_f64() * 1000.0);
-        if automated {
+        if automated || hooked {
             self.jobs.wake();
         }
         Ok(self.after_append(out, sender_kind, sender_id).await)
@@ -212,7 +215,8 @@ impl App {
             && out.conversation.assignee_id.is_none()
             && out.conversation.status == ConversationStatus::Open
         {
-            match self.store.take_on_reply(&out.conversation.id, sender_id).await {
+            let events = self.conversation_events(&out.conversation.org_id, EventType::ConversationAssigned).await;
+            match self.store.take_on_reply(&out.conversation.id, sender_id, events.as_deref()).await {
                 Ok(Some(row)) => {
                     out.conversation = row;
                     out.conversation_changed = true;
@@ -431,7 +435,13 @@ impl App {
         let conv = self.visible_conversation(p, conversation_id).await?;
         let row = self
             .store
-            .rate_conversation(&v.id, &conv.id, rating.get(), comment.as_ref().map(|c| c.as_str()))
+            .rate_conversation(
+                &v.id,
+                &conv.id,
+                rating.get(),
+                comment.as_ref().map(|c| c.as_str()),
+                self.conversation_events(&v.org_id, EventType::RatingReceived).await.as_deref(),
+            )
             .await?
             .ok_or_else(|| ApiError::BadInput("a conversation can be rated once it is resolved, once per resolution".into()))?;
         self.publish_conversation(&row);
@@ -468,7 +478,8 @@ impl App {
         if let Some(d) = department_id {
             self.store.department(org_id, d).await.map_err(|e| not_found(e, "department"))?;
         }
-        let mut row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id).await?;
+        let events = self.conversation_events(org_id, EventType::ConversationAssigned).await;
+        let mut row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id, events.as_deref()).await?;
         if agent_id.is_none() && row.status == ConversationStatus::Open {
             // Back in line (a transfer): the rules run again, with its new department.
             row = self.apply_routing_rules(row, true).await?;
@@ -485,7 +496,12 @@ impl App {
     pub async fn set_conversation_status(&self, p: &Principal, conversation_id: &str, status: ConversationStatus) -> ApiResult<ConversationRow> {
         let (org_id, _, _) = staff(p)?;
         let conv = self.visible_conversation(p, conversation_id).await?;
-        let row = self.store.set_conversation_status(org_id, &conv.id, status).await?;
+        // Resolving is an event (when it was not resolved already).
+        let events = match status == ConversationStatus::Resolved && conv.status != ConversationStatus::Resolved {
+            true => self.conversation_events(org_id, EventType::ConversationResolved).await,
+            false => None,
+        };
+        let row = self.store.set_conversation_status(org_id, &conv.id, status, events.as_deref()).await?;
         self.publish_conversation(&row);
         // A resolved or pending chat frees its agent's slot; a reopened one may wait.
         self.route(org_id);

@@ -413,6 +413,8 @@ impl App {
             self.store.expire_export(&e.id).await.map_err(store)?;
         }
         self.store.prune_audit_log(now - AUDIT_RETENTION_DAYS * DAY_MS).await.map_err(store)?;
+        // Webhook events and the delivery log are kept 30 days (docs/webhooks.md).
+        self.store.prune_webhooks(crate::time::now_ms() - crate::domain::webhooks::KEPT_DAYS * DAY_MS).await.map_err(store)?;
         Ok(())
     }
 }

@@ -22,6 +22,7 @@ mod schedule;
 mod sla;
 mod visitors;
 mod vouch;
+mod webhooks;
 
 /// The read models operations return: rows as committed.
 pub use crate::store::{
@@ -46,6 +47,7 @@ pub use schedule::{holidays_of, Holiday};
 pub use sla::{next_response_due, sla_status, SlaStatus, SLA_CHECK};
 pub use visitors::{Identity, StartSession, VisitorSessionOut, WebsiteUpdate};
 pub use vouch::Confirmation;
+pub use webhooks::{EndpointInput, WEBHOOK_EVENT};
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -59,6 +61,39 @@ use crate::mail::Mailer;
 use crate::metrics::Metrics;
 use crate::ratelimit::{Quota, RateLimiter};
 use crate::store::{Appender, Store};
+
+/// Per organization, a yes or no read from the store and trusted for `OrgFlag::TTL` on
+/// this node (whether it has automations, webhook endpoints): a change made on another
+/// node applies there within it; on this node `forget` applies it at once.
+#[derive(Default)]
+pub struct OrgFlag(std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, bool)>>);
+
+impl OrgFlag {
+    pub const TTL: Duration = Duration::from_secs(10);
+    /// Entries kept at most (then all are read again).
+    const MAX: usize = 10_000;
+
+    /// The cached answer, or `read`'s (a failed read counts as yes, so that no event is
+    /// lost to it).
+    pub async fn get(&self, org_id: &str, read: impl std::future::Future<Output = crate::store::StoreResult<bool>>) -> bool {
+        if let Some((at, yes)) = self.0.lock().expect("flag lock").get(org_id) {
+            if at.elapsed() < Self::TTL {
+                return *yes;
+            }
+        }
+        let Ok(yes) = read.await else { return true };
+        let mut map = self.0.lock().expect("flag lock");
+        if map.len() >= Self::MAX {
+            map.clear();
+        }
+        map.insert(org_id.to_owned(), (std::time::Instant::now(), yes));
+        yes
+    }
+
+    pub fn forget(&self, org_id: &str) {
+        self.0.lock().expect("flag lock").remove(org_id);
+    }
+}
 
 /// Everything a request needs; shared as `Arc<App>`.
 pub struct App {
@@ -81,7 +116,10 @@ pub struct App {
     job_policies: Policies,
     router: router::Router,
     holidays: schedule::Holidays,
-    automated: automation::Automated,
+    automated: OrgFlag,
+    /// Organizations with enabled webhook endpoints.
+    hooked: OrgFlag,
+    webhooks: webhooks::Webhooks,
     live: live_visitors::Live,
     vapid: push::VapidKey,
     /// Outbound HTTP to addresses users give (push endpoints), behind the guard.
@@ -154,7 +192,9 @@ impl App {
             me: me.clone(),
             router: router::Router::default(),
             holidays: schedule::Holidays::default(),
-            automated: automation::Automated::default(),
+            automated: OrgFlag::default(),
+            hooked: OrgFlag::default(),
+            webhooks: webhooks::Webhooks::default(),
             live: Default::default(),
             vapid: Default::default(),
             outbound: crate::outbound::Outbound::new(settings.outbound_allow_private),

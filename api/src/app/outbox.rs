@@ -35,7 +35,7 @@ struct OfflineReply {
 /// What a new message makes happen later, decided under the append's lock and
 /// committed with the message: the team's public reply in an offline conversation is
 /// emailed to the visitor.
-pub(crate) fn after_message(m: &MessageRow, conv: &ConversationRow, now: i64) -> Vec<NewJob> {
+pub(crate) fn after_message(m: &MessageRow, conv: &ConversationRow, _became_queued: bool, now: i64) -> Vec<NewJob> {
     if !(conv.is_offline && !m.is_private && m.sender_kind != SenderKind::Visitor) {
         return Vec::new();
     }
@@ -60,7 +60,13 @@ impl App {
         let policies = &self.job_policies;
         let kind = |name: &'static str, run: fn(Arc<App>, JobRow) -> futures_util::future::BoxFuture<'static, Outcome>| {
             let app = self.clone();
-            let default = if name.starts_with("privacy.") { Policy::housekeeping() } else { Policy::outbound() };
+            let default = if name.starts_with("privacy.") {
+                Policy::housekeeping()
+            } else if name.starts_with("webhook.") {
+                Policy::webhooks()
+            } else {
+                Policy::outbound()
+            };
             Kind { name, policy: policies.of(name, default), handler: Arc::new(move |job| run(app.clone(), job)) }
         };
         vec![
@@ -76,6 +82,8 @@ impl App {
             kind(super::push::PUSH_NOTIFY, |app, job| async move { app.run_push_notify(job).await }.boxed()),
             kind(super::sla::SLA_CHECK, |app, job| async move { app.run_sla_check(job).await }.boxed()),
             kind(super::export::EXPORT, |app, job| async move { app.run_export(job).await }.boxed()),
+            kind(super::webhooks::WEBHOOK_EVENT, |app, job| async move { app.run_webhook_event(job).await }.boxed()),
+            kind(crate::store::WEBHOOK_DELIVER, |app, job| async move { app.run_webhook_deliver(job).await }.boxed()),
             kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),
         ]
     }

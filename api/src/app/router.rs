@@ -18,6 +18,7 @@ use std::time::Duration;
 use super::App;
 use crate::auth::Principal;
 use crate::bus::{conversation_topic, org_topic, Event};
+use crate::domain::webhooks::EventType;
 use crate::domain::{Assignment, Priority};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobRow, Outcome};
@@ -78,7 +79,8 @@ impl App {
     /// the ones still waiting (their place moved).
     async fn assignment_run(&self, org_id: &str) {
         let jobs_now = self.jobs.now();
-        let assigned = match self.store.assign_waiting(org_id, now_ms(), |seconds| jobs_now + seconds * 1000).await {
+        let events = self.conversation_events(org_id, EventType::ConversationAssigned).await;
+        let assigned = match self.store.assign_waiting(org_id, now_ms(), |seconds| jobs_now + seconds * 1000, events.as_deref()).await {
             Ok(rows) => rows,
             Err(e) => {
                 tracing::warn!(error = ?e, org_id, "assignment run failed; the sweep retries");
@@ -254,7 +256,8 @@ impl App {
     pub async fn accept_offer(&self, p: &Principal, conversation_id: &str) -> ApiResult<super::ConversationRow> {
         let a = super::agent(p)?;
         let now = now_ms();
-        let row = self.store.accept_offer(conversation_id, &a.id, now).await?.filter(|r| r.org_id == a.org_id);
+        let events = self.conversation_events(&a.org_id, EventType::ConversationAssigned).await;
+        let row = self.store.accept_offer(conversation_id, &a.id, now, events.as_deref()).await?.filter(|r| r.org_id == a.org_id);
         let row = row.ok_or(ApiError::NotFound("offer"))?;
         let settings = self.store.routing_settings(&a.org_id).await?;
         if settings.reassign_after_seconds > 0 {

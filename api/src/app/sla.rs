@@ -252,8 +252,17 @@ impl App {
                 // times are on the store's clock, the job ran on the jobs' clock: the
                 // job's own schedule gives the difference (none but in tests).
                 let now = self.jobs.now() - (job.run_at - j.due_at);
+                let hooked = self.hooked(org_id).await;
                 for (target, due) in overdue_targets(&row, now) {
-                    self.store.record_sla_breach(org_id, &row.id, target, due).await.map_err(|e| (format!("store: {e:?}"), false))?;
+                    let event = hooked.then(|| {
+                        let data = serde_json::json!({
+                            "conversation": super::webhooks::conversation_data(&row),
+                            "target": target,
+                            "dueAt": crate::time::rfc3339(due),
+                        });
+                        super::webhooks::event_job(org_id, crate::domain::webhooks::EventType::SlaBreached, data, self.jobs.now())
+                    });
+                    self.store.record_sla_breach(org_id, &row.id, target, due, event.as_ref()).await.map_err(|e| (format!("store: {e:?}"), false))?;
                 }
                 self.bus.publish(&org_topic(&row.org_id), Event::ConversationUpdated { conversation: row });
                 Ok(())

@@ -69,6 +69,7 @@ pub struct WebsiteUpdate {
     pub privacy_policy_url: Option<String>,
     pub visitor_deletion: Option<bool>,
     pub live_presence: Option<crate::domain::LivePresence>,
+    pub page_analytics: Option<bool>,
 }
 
 impl App {
@@ -115,6 +116,7 @@ impl App {
             privacy_policy_url: u.privacy_policy_url.as_deref().map(policy_url).transpose()?,
             visitor_deletion: u.visitor_deletion,
             live_presence: u.live_presence.map(|l| l.as_str()),
+            page_analytics: u.page_analytics,
         };
         let row = self.store.update_website(org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
         self.audit(p, "website.update", Some(id)).await?;
@@ -227,6 +229,8 @@ impl App {
 
         self.refuse_blocked(&website, resumed.as_ref().map(|v| v.id.as_str()), identity, meta.ip.as_deref()).await?;
 
+        // A visitor identified for the first time is a webhook event.
+        let mut newly_identified = false;
         let visitor = match identity {
             Some(ext) => match self.store.visitor_by_external(&website.id, ext).await? {
                 Some(verified) => {
@@ -237,10 +241,13 @@ impl App {
                     }
                     verified
                 }
-                None => match resumed.filter(|r| r.external_id.is_none()) {
-                    Some(anon) => anon, // becomes verified by touch below
-                    None => self.verified_visitor(&website, meta, ext).await?,
-                },
+                None => {
+                    newly_identified = true;
+                    match resumed.filter(|r| r.external_id.is_none()) {
+                        Some(anon) => anon, // becomes verified by touch below
+                        None => self.verified_visitor(&website, meta, ext).await?,
+                    }
+                }
             },
             None => match resumed {
                 Some(v) => v,
@@ -270,7 +277,20 @@ impl App {
             language: meta.language.as_deref(),
         };
         let resume_hash = sha256_hex(resume_token.as_bytes());
-        let (visitor, resume_token) = match (self.store.touch_visitor(&visitor.id, visit(&resume_hash)).await, identity) {
+        let events = match (newly_identified, identity) {
+            (true, Some(ext)) if self.hooked(&website.org_id).await => {
+                let data = serde_json::json!({ "visitor": {
+                    "id": visitor.id,
+                    "websiteId": visitor.website_id,
+                    "externalId": ext,
+                    "name": name.as_ref().map(|n| n.as_str()).or(visitor.name.as_deref()),
+                    "email": email.as_ref().map(|e| e.as_str()).or(visitor.email.as_deref()),
+                }});
+                vec![super::webhooks::event_job(&website.org_id, crate::domain::webhooks::EventType::VisitorIdentified, data, self.jobs.now())]
+            }
+            _ => Vec::new(),
+        };
+        let (visitor, resume_token) = match (self.store.touch_visitor(&visitor.id, visit(&resume_hash), &events).await, identity) {
             (Ok(v), _) => (v, resume_token),
             // An anonymous visitor becoming verified while another request (the site's
             // server setting attributes, a second tab) made the verified one: history
@@ -280,10 +300,13 @@ impl App {
                 self.store.merge_visitor_into(&visitor.id, &verified.id).await?;
                 let token = self.resume_token(&verified.id);
                 let hash = sha256_hex(token.as_bytes());
-                (self.store.touch_visitor(&verified.id, visit(&hash)).await?, token)
+                (self.store.touch_visitor(&verified.id, visit(&hash), &[]).await?, token)
             }
             (Err(e), _) => return Err(e.into()),
         };
+        if !events.is_empty() {
+            self.jobs.wake();
+        }
         let issued_at = crate::time::now_ms();
         let token = self.keys.sign(&Keys::claims(
             &visitor.id,

@@ -90,10 +90,11 @@ ApiKeyScope {
     VisitorsExport => "visitors:export",
     WebsitesRead => "websites:read",
     WebsitesManage => "websites:manage",
+    WebhooksManage => "webhooks:manage",
 });
 
 impl ApiKeyScope {
-    pub const ALL: [ApiKeyScope; 9] = [
+    pub const ALL: [ApiKeyScope; 10] = [
         ApiKeyScope::ConversationsRead,
         ApiKeyScope::ConversationsWrite,
         ApiKeyScope::MessagesWrite,
@@ -103,6 +104,7 @@ impl ApiKeyScope {
         ApiKeyScope::VisitorsExport,
         ApiKeyScope::WebsitesRead,
         ApiKeyScope::WebsitesManage,
+        ApiKeyScope::WebhooksManage,
     ];
 
     /// What a key created without `scopes` may do: what every key could do before keys

@@ -7,6 +7,7 @@ pub mod conversation;
 mod enums;
 pub mod rules;
 pub mod triggers;
+pub mod webhooks;
 pub use behaviour::*;
 pub use conversation::inbox_preview;
 pub use enums::*;

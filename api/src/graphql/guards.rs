@@ -72,6 +72,7 @@ fn scope_refusal(s: Scope) -> &'static str {
         Scope::VisitorsExport => "this API key does not have the scope visitors:export",
         Scope::WebsitesRead => "this API key does not have the scope websites:read",
         Scope::WebsitesManage => "this API key does not have the scope websites:manage",
+        Scope::WebhooksManage => "this API key does not have the scope webhooks:manage",
     }
 }
 

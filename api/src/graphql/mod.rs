@@ -20,6 +20,7 @@ mod share;
 mod sla;
 mod subscription;
 mod types;
+mod webhooks;
 mod website;
 
 pub use errors::{finish_response, is_request_error};
@@ -50,6 +51,7 @@ pub struct Query(
     automation::AutomationQuery,
     sla::SlaQuery,
     sla::ScheduleQuery,
+    webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -66,6 +68,7 @@ pub struct Mutation(
     automation::AutomationMutation,
     sla::SlaMutation,
     sla::ScheduleMutation,
+    webhooks::WebhookMutation,
 );
 
 pub use subscription::SharedExecution;

@@ -44,6 +44,9 @@ pub struct UpdateWebsiteInput {
     pub visitor_deletion: Option<bool>,
     /// Live visitors before they use the chat (docs/routing.md#live-visitors).
     pub live_presence: Option<crate::domain::LivePresence>,
+    /// Push the widget's events to the page's `dataLayer` for Google Tag Manager and GA4
+    /// (docs/integrations.md#page-analytics).
+    pub page_analytics: Option<bool>,
 }
 
 /// Retention in days (1 to 3,650); null keeps forever. Deleted daily (docs/privacy.md).
@@ -156,6 +159,7 @@ impl WebsiteQuery {
             visitor_deletion: w.visitor_deletion,
             has_triggers: app.website_has_triggers(&w).await?,
             live_presence: w.live_presence,
+            page_analytics: w.page_analytics,
         })
     }
 
@@ -246,6 +250,7 @@ impl WebsiteMutation {
             privacy_policy_url: input.privacy_policy_url,
             visitor_deletion: input.visitor_deletion,
             live_presence: input.live_presence,
+            page_analytics: input.page_analytics,
         };
         Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
     }

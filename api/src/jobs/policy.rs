@@ -40,6 +40,19 @@ impl Policy {
         }
     }
 
+    /// Webhook events and deliveries: the delivery keeps its own schedule (the Standard
+    /// Webhooks one), so these retries are only for a run that could not reach the store.
+    pub const fn webhooks() -> Policy {
+        Policy {
+            attempts: 8,
+            base: Duration::from_secs(1),
+            max: Duration::from_secs(300),
+            max_age: Duration::from_secs(24 * 3600),
+            concurrency: 64,
+            timeout: Duration::from_secs(30),
+        }
+    }
+
     /// Work of our own that may take long (an organization's export, a day's retention):
     /// an hour per run, one at a time per node, retried for a day.
     pub const fn housekeeping() -> Policy {

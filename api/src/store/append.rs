@@ -49,8 +49,9 @@ pub struct NewMessage {
     pub follow_up: Option<FollowUp>,
 }
 
-/// Jobs for a message just planned: `(message, conversation after it, the job clock's now)`.
-pub type FollowUp = fn(&MessageRow, &ConversationRow, i64) -> Vec<NewJob>;
+/// Jobs for a message just planned: `(message, conversation after it, whether it put the
+/// conversation in the queue, the job clock's now)`.
+pub type FollowUp = fn(&MessageRow, &ConversationRow, bool, i64) -> Vec<NewJob>;
 
 /// What an append did, so the caller publishes exactly the events that happened.
 #[derive(Debug, Clone)]
@@ -270,7 +271,7 @@ impl<'a> Plan<'a> {
                 seen.insert(key, message.clone());
             }
             if let Some(follow_up) = m.follow_up {
-                plan.jobs.extend(follow_up(&message, conv, job_now));
+                plan.jobs.extend(follow_up(&message, conv, effects.became_queued, job_now));
             }
             plan.touched.insert(&m.conversation_id);
             plan.attach.extend(m.attachment_ids.iter().map(|a| (plan.inserts.len(), a.as_str())));

@@ -1,7 +1,7 @@
 //! Conversations, messages and read positions: the hot path of the product.
 
 use super::rows::{conversation_cols, message_cols};
-use super::{ConversationRow, Found, MessageRow, ReadRow, Store, StoreResult};
+use super::{ConversationJobs, ConversationRow, Found, MessageRow, ReadRow, Store, StoreResult};
 use crate::domain::{ConversationStatus, SenderKind};
 use crate::ids::new_id;
 use crate::time::now_ms;
@@ -359,9 +359,16 @@ impl Store {
     }
 
     /// Sets assignee and department (each `None` clears it).
-    pub async fn assign_conversation(&self, org_id: &str, id: &str, assignee_id: Option<&str>, department_id: Option<&str>) -> StoreResult<ConversationRow> {
+    pub async fn assign_conversation(
+        &self,
+        org_id: &str,
+        id: &str,
+        assignee_id: Option<&str>,
+        department_id: Option<&str>,
+        jobs: ConversationJobs<'_>,
+    ) -> StoreResult<ConversationRow> {
         on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, ConversationRow>(concat!(
+            let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = $1, department_id = $2, updated_at = $3, \
                  waiting_since = case when $1 is null then coalesce(waiting_since, $3) else null end, routed_by = null where id = $4 and org_id = $5 returning ",
                 conversation_cols!()
@@ -370,35 +377,37 @@ impl Store {
             .bind(department_id)
             .bind(now_ms())
             .bind(id)
-            .bind(org_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(Into::into)
-            .found()
+            .bind(org_id);
+            Ok(with_jobs!(pool, DB, jobs, query)).found()
         })
     }
 
     /// Gives an open conversation nobody has to the agent who just answered it (a
     /// person's assignment); `None` when it has an assignee or is not open.
-    pub async fn take_on_reply(&self, id: &str, agent_id: &str) -> StoreResult<Option<ConversationRow>> {
+    pub async fn take_on_reply(&self, id: &str, agent_id: &str, jobs: ConversationJobs<'_>) -> StoreResult<Option<ConversationRow>> {
         on_write!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+            let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = $1, updated_at = $2, waiting_since = null, routed_by = null \
                  where id = $3 and assignee_id is null and status = 'open' returning ",
                 conversation_cols!()
             ))
             .bind(agent_id)
             .bind(now_ms())
-            .bind(id)
-            .fetch_optional(pool)
-            .await?)
+            .bind(id);
+            Ok(with_jobs!(pool, DB, jobs, query))
         })
     }
 
-    pub async fn set_conversation_status(&self, org_id: &str, id: &str, status: ConversationStatus) -> StoreResult<ConversationRow> {
+    pub async fn set_conversation_status(
+        &self,
+        org_id: &str,
+        id: &str,
+        status: ConversationStatus,
+        jobs: ConversationJobs<'_>,
+    ) -> StoreResult<ConversationRow> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, ConversationRow>(concat!(
+            let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set status = $1, updated_at = $2, \
                  resolved_at = case when $1 = 'resolved' then coalesce(resolved_at, $2) else null end \
                  where id = $3 and org_id = $4 returning ",
@@ -407,11 +416,8 @@ impl Store {
             .bind(status.as_str())
             .bind(now)
             .bind(id)
-            .bind(org_id)
-            .fetch_optional(pool)
-            .await
-            .map_err(Into::into)
-            .found()
+            .bind(org_id);
+            Ok(with_jobs!(pool, DB, jobs, query)).found()
         })
     }
 
@@ -434,10 +440,17 @@ impl Store {
         })
     }
 
-    pub async fn rate_conversation(&self, visitor_id: &str, id: &str, rating: i64, comment: Option<&str>) -> StoreResult<Option<ConversationRow>> {
+    pub async fn rate_conversation(
+        &self,
+        visitor_id: &str,
+        id: &str,
+        rating: i64,
+        comment: Option<&str>,
+        jobs: ConversationJobs<'_>,
+    ) -> StoreResult<Option<ConversationRow>> {
         let now = now_ms();
         on_write!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+            let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set rating = $1, rating_comment = $2, rated_at = $3, updated_at = $3 \
                  where id = $4 and visitor_id = $5 and status = 'resolved' and (rated_at is null or rated_at < resolved_at) returning ",
                 conversation_cols!()
@@ -446,9 +459,8 @@ impl Store {
             .bind(comment)
             .bind(now)
             .bind(id)
-            .bind(visitor_id)
-            .fetch_optional(pool)
-            .await?)
+            .bind(visitor_id);
+            Ok(with_jobs!(pool, DB, jobs, query))
         })
     }
 }

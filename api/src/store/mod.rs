@@ -42,6 +42,25 @@ macro_rules! on_write {
     };
 }
 
+/// Runs a conversation's `query_as` (`update ... returning`) and, in the same
+/// transaction, inserts the jobs `$jobs` (a `ConversationJobs`) makes from the row as
+/// written: its change's webhook events commit with it. The row, if any.
+macro_rules! with_jobs {
+    ($pool:ident, $db:ident, $jobs:expr, $query:expr) => {{
+        let mut tx = $pool.begin().await?;
+        let row: Option<$crate::store::ConversationRow> = $query.fetch_optional(&mut *tx).await?;
+        if let (Some(r), Some(make)) = (&row, $jobs) {
+            $crate::store::jobs::insert_jobs!(tx, $db, &make(r), $crate::time::now_ms());
+        }
+        tx.commit().await?;
+        row
+    }};
+}
+
+/// Jobs a conversation's change commits with it, made from the row as written (its
+/// webhook events); `None` for none.
+pub type ConversationJobs<'a> = Option<&'a (dyn Fn(&ConversationRow) -> Vec<NewJob> + Send + Sync)>;
+
 /// Appends ` and <column> in (...)` with one bind per id to a `QueryBuilder`; an empty
 /// list is valid SQL and matches nothing (its one bind, '', is never an id).
 macro_rules! and_in {
@@ -78,6 +97,7 @@ mod rules;
 mod schedule;
 mod sessions;
 mod sla;
+mod webhooks;
 mod websites;
 
 pub use agents::NewAgent;
@@ -97,6 +117,7 @@ pub use rows::*;
 pub use rules::{RuleRow, RuleWrite};
 pub use schedule::ScheduleRow;
 pub use sla::{SlaBreachRow, SlaDue, SlaPolicyRow, SlaWrite};
+pub use webhooks::{EndpointAfter, WebhookAttemptRow, WebhookEndpointRow, WebhookEndpointWrite, WebhookEventRow, ENDPOINT_ID_LEN, WEBHOOK_DELIVER};
 pub use websites::{NewVisitor, Visit, WebsitePatch};
 
 use std::path::Path;

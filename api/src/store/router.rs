@@ -403,18 +403,17 @@ impl Store {
 
     /// The agent accepts the chat offered to them: it is theirs (as the router's
     /// assignment). `None` when no live offer of it is theirs.
-    pub async fn accept_offer(&self, id: &str, agent_id: &str, now: i64) -> StoreResult<Option<ConversationRow>> {
+    pub async fn accept_offer(&self, id: &str, agent_id: &str, now: i64, events: super::ConversationJobs<'_>) -> StoreResult<Option<ConversationRow>> {
         on_write!(self, |pool, DB| {
-            Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
+            let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = $2, waiting_since = null, assigned_at = $3, offered_to = null, offer_expires_at = null, updated_at = $3 \
                  where id = $1 and offered_to = $2 and offer_expires_at > $3 and assignee_id is null and status = 'open' returning ",
                 conversation_cols!()
             ))
             .bind(id)
             .bind(agent_id)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?)
+            .bind(now);
+            Ok(with_jobs!(pool, DB, events, query))
         })
     }
 
@@ -439,7 +438,14 @@ impl Store {
     /// One assignment run for the organization: returns the conversations it assigned
     /// (or offered), as written. Where the organization reassigns unanswered chats, each assignment
     /// commits with its job, due `reassign_at(seconds)` (on the jobs' clock).
-    pub async fn assign_waiting(&self, org_id: &str, now: i64, reassign_at: impl Fn(i64) -> i64) -> StoreResult<Vec<ConversationRow>> {
+    /// `events`: the jobs an assignment (not an offer) commits with it (its webhook event).
+    pub async fn assign_waiting(
+        &self,
+        org_id: &str,
+        now: i64,
+        reassign_at: impl Fn(i64) -> i64,
+        events: super::ConversationJobs<'_>,
+    ) -> StoreResult<Vec<ConversationRow>> {
         let lock = match self {
             Store::Sqlite { .. } => None,
             Store::Postgres(_) => Some("select id from organizations where id = $1 for update"),
@@ -608,6 +614,11 @@ impl Store {
                     let payload = ReassignJob { conversation_id: d.conversation_id.clone(), agent_id: d.agent_id.clone(), assigned_at: now };
                     let payload = serde_json::to_string(&payload).expect("job payloads serialize");
                     jobs.push(super::NewJob { kind: REASSIGN, key: None, org_id: Some(org_id.to_owned()), payload, run_at: reassign_at(reassign_after) });
+                }
+            }
+            if let Some(make) = events {
+                for r in assigned.iter().filter(|r| r.assignee_id.is_some()) {
+                    jobs.extend(make(r));
                 }
             }
             insert_jobs!(tx, DB, &jobs, now);

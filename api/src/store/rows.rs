@@ -104,6 +104,8 @@ pub struct WebsiteRow {
     /// Visitors may delete their own data from the widget.
     pub visitor_deletion: bool,
     pub live_presence: crate::domain::LivePresence,
+    /// The widget pushes its events to the page's `dataLayer`.
+    pub page_analytics: bool,
 }
 
 impl WebsiteRow {
@@ -274,7 +276,7 @@ macro_rules! agent_cols {
 }
 macro_rules! website_cols {
     () => {
-        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence"
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence, page_analytics"
     };
 }
 macro_rules! visitor_cols {

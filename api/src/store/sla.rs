@@ -1,7 +1,7 @@
 //! SLA policies (targets per department and/or priority) and conversations' due times.
 
 use super::rows::conversation_cols;
-use super::{ConversationRow, Found, Store, StoreResult};
+use super::{ConversationRow, Found, NewJob, Store, StoreResult};
 use crate::ids::new_id;
 use crate::time::now_ms;
 
@@ -223,10 +223,12 @@ pub struct SlaBreachRow {
 }
 
 impl Store {
-    /// Records that `target` of the conversation was still open at `due_at` (once).
-    pub async fn record_sla_breach(&self, org_id: &str, conversation_id: &str, target: &str, due_at: i64) -> StoreResult<()> {
+    /// Records that `target` of the conversation was still open at `due_at` (once; the
+    /// first record commits `event` with it).
+    pub async fn record_sla_breach(&self, org_id: &str, conversation_id: &str, target: &str, due_at: i64, event: Option<&NewJob>) -> StoreResult<()> {
         on_write!(self, |pool, DB| {
-            sqlx::query::<DB>(
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query::<DB>(
                 "insert into sla_breaches (id, org_id, conversation_id, target, due_at, recorded_at) values ($1, $2, $3, $4, $5, $6) \
                  on conflict (conversation_id, target, due_at) do nothing",
             )
@@ -236,8 +238,13 @@ impl Store {
             .bind(target)
             .bind(due_at)
             .bind(crate::time::now_ms())
-            .execute(pool)
-            .await?;
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if let (1, Some(job)) = (n, event) {
+                super::jobs::insert_jobs!(tx, DB, std::slice::from_ref(job), crate::time::now_ms());
+            }
+            tx.commit().await?;
         });
         Ok(())
     }

@@ -27,6 +27,7 @@ pub struct WebsitePatch {
     pub privacy_policy_url: Option<Option<String>>,
     pub visitor_deletion: Option<bool>,
     pub live_presence: Option<&'static str>,
+    pub page_analytics: Option<bool>,
 }
 
 /// What a visit records about a visitor; `None` keeps what is known.
@@ -90,7 +91,8 @@ impl Store {
                  offline_messages = coalesce($14, offline_messages), powered_by = coalesce($15, powered_by), \
                  retain_resolved_days = case when $16 then $17 else retain_resolved_days end, \
                  retain_idle_visitor_days = case when $16 then $18 else retain_idle_visitor_days end, \
-                 privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion), live_presence = coalesce($22, live_presence) \
+                 privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion), live_presence = coalesce($22, live_presence), \
+                 page_analytics = coalesce($23, page_analytics) \
                  where id = $9 and org_id = $10 and deleted_at is null returning ",
                 website_cols!()
             ))
@@ -116,6 +118,7 @@ impl Store {
             .bind(p.privacy_policy_url.flatten())
             .bind(p.visitor_deletion)
             .bind(p.live_presence)
+            .bind(p.page_analytics)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)
@@ -267,9 +270,11 @@ impl Store {
 
     /// Records a visit: contact details if given (never erasing known ones), last seen,
     /// a fresh resume secret, and optionally the verified external id.
-    pub async fn touch_visitor(&self, id: &str, v: Visit<'_>) -> StoreResult<VisitorRow> {
+    /// `jobs` commit with the visit (a newly identified visitor's webhook event).
+    pub async fn touch_visitor(&self, id: &str, v: Visit<'_>, jobs: &[super::NewJob]) -> StoreResult<VisitorRow> {
         on_write!(self, |pool, DB| {
-            sqlx::query_as::<DB, VisitorRow>(concat!(
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, VisitorRow>(concat!(
                 "update visitors set name = coalesce($1, name), email = coalesce($2, email), resume_hash = $3, external_id = coalesce(external_id, $4), \
                  user_agent = coalesce($5, user_agent), ip = coalesce($6, ip), last_seen_at = $7, attributes = coalesce($9, attributes), language = coalesce($11, language), \
                  email_verified_at = case when $10 then $7 when $2 is null or $2 = email then email_verified_at else null end where id = $8 returning ",
@@ -286,10 +291,12 @@ impl Store {
             .bind(v.attributes)
             .bind(v.email_signed && v.email.is_some())
             .bind(v.language)
-            .fetch_optional(pool)
-            .await
-            .map_err(Into::into)
-            .found()
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            super::jobs::insert_jobs!(tx, DB, jobs, now_ms());
+            tx.commit().await?;
+            Ok(row)
         })
     }
 

@@ -25,3 +25,4 @@ mod rules;
 mod schema;
 mod tenancy;
 mod visitor_side;
+mod webhooks;

@@ -110,9 +110,19 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { exportVisitor(input: {visitorId: \"vis_x\"}) { id } }", "o", Some("VISITORS_EXPORT")),
     ("mutation { exportOrganization { id } }", "o", None),
     ("mutation { deleteMyData }", "v", None),
+    ("query { webhookEndpoints { id } }", "o", Some("WEBHOOKS_MANAGE")),
+    ("query { webhookEndpoint(id: \"whe_x\") { id } }", "o", Some("WEBHOOKS_MANAGE")),
+    ("query { webhookEventTypes }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { createWebhookEndpoint(input: {url: \"ftp://x\"}) { id } }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { updateWebhookEndpoint(id: \"whe_x\", input: {description: \"d\"}) { id } }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { deleteWebhookEndpoint(id: \"whe_x\") }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { rotateWebhookSecret(id: \"whe_x\") { id } }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { testWebhookEndpoint(id: \"whe_x\") }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { replayWebhookAttempt(id: \"wha_x\") { id } }", "o", Some("WEBHOOKS_MANAGE")),
+    ("mutation { recoverWebhookEndpoint(id: \"whe_x\", since: \"2026-12-01T00:00:00Z\") }", "o", Some("WEBHOOKS_MANAGE")),
 ];
 
-const SCOPES: [&str; 9] = [
+const SCOPES: [&str; 10] = [
     "CONVERSATIONS_READ",
     "CONVERSATIONS_WRITE",
     "MESSAGES_WRITE",
@@ -122,6 +132,7 @@ const SCOPES: [&str; 9] = [
     "VISITORS_EXPORT",
     "WEBSITES_READ",
     "WEBSITES_MANAGE",
+    "WEBHOOKS_MANAGE",
 ];
 
 /// A refusal by the audience check (a wrong current password is `FORBIDDEN` too, but not

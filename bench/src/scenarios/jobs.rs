@@ -126,7 +126,7 @@ async fn send_path(target: &Target, a: &Args, rep: &mut Report) -> Result<()> {
 }
 
 /// The follow-up job the comparison commits with every message.
-fn one_job(m: &MessageRow, c: &ConversationRow, now: i64) -> Vec<NewJob> {
+fn one_job(m: &MessageRow, c: &ConversationRow, _became_queued: bool, now: i64) -> Vec<NewJob> {
     vec![NewJob { kind: "bench.noop", key: None, org_id: Some(c.org_id.clone()), payload: format!("{{\"m\":\"{}\"}}", m.id), run_at: now }]
 }
 

@@ -8,6 +8,7 @@ pub mod fanout;
 pub mod jobs;
 pub mod latency;
 pub mod routing;
+pub mod webhooks;
 
 use crate::client::Result;
 use crate::report::Report;
@@ -28,6 +29,10 @@ pub async fn smoke(target: &Target) -> Result<Report> {
     if routing.get("agents over capacity") != Some(0.0) || routing.get("assignments/s").unwrap_or(0.0) <= 0.0 {
         return Err(format!("routing: {:?}", routing.figures));
     }
+    let hooks = webhooks::run(target, webhooks::Args { endpoints: 2, messages: 64, senders: 8, kill: false, restart_redis: false, timeout: 30.0 }).await?;
+    if hooks.get("lost") != Some(0.0) || hooks.get("unsigned or badly signed") != Some(0.0) {
+        return Err(format!("webhooks: {:?}", hooks.figures));
+    }
     for (part, lost, dup) in
         [(&lat, "lost", "duplicated"), (&lat, "floor lost", "duplicated"), (&fan, "lost", "duplicated"), (&con, "storm lost", "storm duplicated")]
     {
@@ -35,6 +40,6 @@ pub async fn smoke(target: &Target) -> Result<Report> {
             return Err(format!("{}: {} lost, {} duplicated", part.scenario, part.get(lost).unwrap_or(0.0), part.get(dup).unwrap_or(0.0)));
         }
     }
-    r.parts = vec![lat, fan, dur, con, cold, jobs, routing];
+    r.parts = vec![lat, fan, dur, con, cold, jobs, routing, hooks];
     Ok(r)
 }

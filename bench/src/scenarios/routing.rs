@@ -110,7 +110,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
                     let Ok(c) = store.create_conversation(&org_id, &web_id, &v.id, false).await else { continue };
                     let dep = &departments[n % departments.len()];
                     n += 1;
-                    if store.assign_conversation(&org_id, &c.id, None, Some(dep)).await.is_err() {
+                    if store.assign_conversation(&org_id, &c.id, None, Some(dep), None).await.is_err() {
                         continue;
                     }
                     let m = NewMessage {
@@ -156,7 +156,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
                     let id = held.swap_remove(seed as usize % held.len());
-                    let _ = store.set_conversation_status(&org_id, &id, ConversationStatus::Resolved).await;
+                    let _ = store.set_conversation_status(&org_id, &id, ConversationStatus::Resolved, None).await;
                 }
             })
         })
@@ -173,7 +173,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let until = started + Duration::from_secs_f64(a.duration);
     while Instant::now() < until {
         let t = Instant::now();
-        let rows = store.assign_waiting(&org_id, chinwag::time::now_ms(), |_| 0).await.map_err(e)?;
+        let rows = store.assign_waiting(&org_id, chinwag::time::now_ms(), |_| 0, None).await.map_err(e)?;
         run_secs += t.elapsed().as_secs_f64();
         runs += 1;
         waiting.fetch_sub((rows.len() as u64).min(waiting.load(Ordering::Relaxed)), Ordering::Relaxed);

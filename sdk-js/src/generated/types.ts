@@ -458,6 +458,20 @@ export type VisitorAttributeInput = {
   value: string;
 };
 
+/** How an attempt ended. */
+export type WebhookAttemptOutcome =
+  /** The receiver answered 2xx. */
+  | 'SUCCEEDED'
+  /**
+   * Any other answer, or none: attempted again at `nextAttemptAt` (none for a manual
+   * attempt).
+   */
+  | 'FAILED'
+  /** Failed, and it was the schedule's last attempt. */
+  | 'EXHAUSTED'
+  /** 410 Gone: the endpoint was disabled. */
+  | 'GONE';
+
 /** The events an endpoint can receive (docs/webhooks.md#events). */
 export type WebhookEventType =
   /** A conversation entered the queue (its first visitor message). */
@@ -1065,7 +1079,7 @@ export type MessageLiveVisitorMutation = { messageLiveVisitor: string };
 export type WebhookEndpointFieldsFragment = { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string };
 
 /** Fields of `fragment WebhookAttemptFields`. */
-export type WebhookAttemptFieldsFragment = { id: string, eventId: string, eventType: string, attempt: number, outcome: string, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string };
+export type WebhookAttemptFieldsFragment = { id: string, eventId: string, eventType: WebhookEventType | null, attempt: number, outcome: WebhookAttemptOutcome, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string };
 
 /** Variables of `query WebhookEndpoints`. */
 export type WebhookEndpointsQueryVariables = Exact<{ [key: string]: never; }>;
@@ -1083,7 +1097,7 @@ export type WebhookEndpointQueryVariables = Exact<{
 
 
 /** Result of `query WebhookEndpoint`. */
-export type WebhookEndpointQuery = { webhookEndpoint: { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string, attempts: { edges: Array<{ node: { id: string, eventId: string, eventType: string, attempt: number, outcome: string, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
+export type WebhookEndpointQuery = { webhookEndpoint: { id: string, url: string, description: string, eventTypes: Array<WebhookEventType>, secret: string, previousSecretExpiresAt: string | null, rateLimit: number | null, enabled: boolean, disabledAt: string | null, disabledReason: string | null, failingSince: string | null, createdAt: string, attempts: { edges: Array<{ node: { id: string, eventId: string, eventType: WebhookEventType | null, attempt: number, outcome: WebhookAttemptOutcome, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } } };
 
 /** Variables of `mutation CreateWebhookEndpoint`. */
 export type CreateWebhookEndpointMutationVariables = Exact<{
@@ -1139,7 +1153,7 @@ export type ReplayWebhookAttemptMutationVariables = Exact<{
 
 
 /** Result of `mutation ReplayWebhookAttempt`. */
-export type ReplayWebhookAttemptMutation = { replayWebhookAttempt: { id: string, eventId: string, eventType: string, attempt: number, outcome: string, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string } };
+export type ReplayWebhookAttemptMutation = { replayWebhookAttempt: { id: string, eventId: string, eventType: WebhookEventType | null, attempt: number, outcome: WebhookAttemptOutcome, status: number | null, latencyMs: number, response: string, nextAttemptAt: string | null, manual: boolean, createdAt: string } };
 
 /** Variables of `mutation RecoverWebhookEndpoint`. */
 export type RecoverWebhookEndpointMutationVariables = Exact<{

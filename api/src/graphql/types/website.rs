@@ -42,6 +42,11 @@ impl Website {
     async fn live_presence(&self) -> crate::domain::LivePresence {
         self.0.live_presence
     }
+    /// The widget pushes its events (opened, conversation started, message sent, rating
+    /// given) to the page's `dataLayer`, for Google Tag Manager and GA4.
+    async fn page_analytics(&self) -> bool {
+        self.0.page_analytics
+    }
     async fn powered_by(&self) -> bool {
         self.0.powered_by
     }
@@ -116,6 +121,8 @@ pub struct WidgetConfig {
     pub has_triggers: bool,
     /// Whether (and how) the widget sends its presence beacon before first use.
     pub live_presence: crate::domain::LivePresence,
+    /// Push the widget's events to the page's `dataLayer` (docs/integrations.md#page-analytics).
+    pub page_analytics: bool,
 }
 
 /// One field of the pre-chat form.
