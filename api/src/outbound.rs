@@ -50,10 +50,16 @@ pub struct Answer {
     pub excerpt: String,
 }
 
+/// Clients kept per (host, checked address), so that deliveries to one receiver reuse
+/// its connections and TLS setup; at most `MAX_CLIENTS` (then all are dropped).
+type Clients = std::sync::Mutex<std::collections::HashMap<(String, SocketAddr), reqwest::Client>>;
+const MAX_CLIENTS: usize = 512;
+
 #[derive(Clone)]
 pub struct Outbound {
     allow_private: bool,
     resolver: Arc<dyn Resolve>,
+    clients: Arc<Clients>,
 }
 
 /// Whether an address is on the public Internet (what outbound calls may reach).
@@ -93,11 +99,11 @@ pub fn is_public(ip: IpAddr) -> bool {
 
 impl Outbound {
     pub fn new(allow_private: bool) -> Outbound {
-        Outbound { allow_private, resolver: Arc::new(SystemResolver) }
+        Outbound { allow_private, resolver: Arc::new(SystemResolver), clients: Arc::default() }
     }
 
     pub fn with_resolver(allow_private: bool, resolver: Arc<dyn Resolve>) -> Outbound {
-        Outbound { allow_private, resolver }
+        Outbound { allow_private, resolver, clients: Arc::default() }
     }
 
     /// The address to connect to for `url`: the first the name resolves to, once every
@@ -121,17 +127,32 @@ impl Outbound {
         Ok((host, first))
     }
 
-    /// POSTs `body` to `url` under the rules above.
-    pub async fn post(&self, url: &str, headers: &[(&str, String)], body: Vec<u8>) -> Result<Answer, OutboundError> {
-        let parsed = reqwest::Url::parse(url).map_err(|_| OutboundError::BadUrl)?;
-        let (host, addr) = self.checked(&parsed).await?;
+    /// The client that connects `host` to `addr` only (the address that was checked).
+    fn client(&self, host: String, addr: SocketAddr) -> Result<reqwest::Client, OutboundError> {
+        let mut clients = self.clients.lock().expect("clients lock");
+        if let Some(c) = clients.get(&(host.clone(), addr)) {
+            return Ok(c.clone());
+        }
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .no_proxy()
             .timeout(TIMEOUT)
+            .pool_idle_timeout(std::time::Duration::from_secs(30))
             .resolve(&host, addr)
             .build()
             .map_err(|e| OutboundError::Unreachable(e.to_string()))?;
+        if clients.len() >= MAX_CLIENTS {
+            clients.clear();
+        }
+        clients.insert((host, addr), client.clone());
+        Ok(client)
+    }
+
+    /// POSTs `body` to `url` under the rules above.
+    pub async fn post(&self, url: &str, headers: &[(&str, String)], body: Vec<u8>) -> Result<Answer, OutboundError> {
+        let parsed = reqwest::Url::parse(url).map_err(|_| OutboundError::BadUrl)?;
+        let (host, addr) = self.checked(&parsed).await?;
+        let client = self.client(host, addr)?;
         let mut req = client.post(parsed).body(body);
         for (k, v) in headers {
             req = req.header(*k, v);

@@ -11,3 +11,4 @@ mod faults;
 mod jobs;
 mod nodes_together;
 mod routing;
+mod webhooks;
