@@ -534,7 +534,11 @@ impl App {
                 None => conv.assignee_id.clone(),
             };
             let events = self.conversation_events(&org_id, EventType::ConversationAssigned).await;
+            let before = conv.assignee_id.clone();
             conv = self.store.assign_conversation(&org_id, &conv.id, agent.as_deref(), department.as_deref(), events.as_deref()).await?;
+            if let Some(a) = conv.assignee_id.clone().filter(|a| before.as_ref() != Some(a)) {
+                self.notice_assignee(&conv, &a).await;
+            }
             conv = self.store.route_by_rule(&org_id, &conv.id, None, None, Some(&routed_by), &[]).await?;
             self.publish_conversation(&conv);
             if conv.queued {

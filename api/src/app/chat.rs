@@ -245,11 +245,15 @@ impl App {
             // subscribers learn it is in line (and their place), and the router runs.
             if out.became_queued {
                 self.bus.publish(&topic, Event::ConversationUpdated { conversation: out.conversation.clone() });
-                // Its SLA clock starts: due times off the acknowledgement's path.
+                // Its SLA clock starts: due times off the acknowledgement's path. With
+                // nobody online, the offline agents hear of it by email (in a minute).
                 if let Some(app) = self.me.upgrade() {
                     let conv = out.conversation.clone();
                     tokio::spawn(async move {
                         app.apply_sla(&conv).await;
+                        if !app.agent_online(&conv.org_id).await.unwrap_or(true) {
+                            app.notice_waiting(&conv).await;
+                        }
                     });
                 }
             }
@@ -480,6 +484,12 @@ impl App {
         }
         let events = self.conversation_events(org_id, EventType::ConversationAssigned).await;
         let mut row = self.store.assign_conversation(org_id, &conv.id, agent_id, department_id, events.as_deref()).await?;
+        if let Some(a) = agent_id.filter(|a| matches!(p, Principal::Agent(me) if me.id != *a) || matches!(p, Principal::ApiKey(_))) {
+            // Given a chat by someone else: an email if they are away.
+            if row.assignee_id.as_deref() == Some(a) && conv.assignee_id.as_deref() != Some(a) {
+                self.notice_assignee(&row, a).await;
+            }
+        }
         if agent_id.is_none() && row.status == ConversationStatus::Open {
             // Back in line (a transfer): the rules run again, with its new department.
             row = self.apply_routing_rules(row, true).await?;

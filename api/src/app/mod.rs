@@ -10,6 +10,7 @@ mod export;
 mod facts;
 mod live;
 mod live_visitors;
+mod notify;
 mod outbox;
 mod presence;
 mod privacy;

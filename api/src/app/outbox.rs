@@ -82,6 +82,7 @@ impl App {
             kind(super::push::PUSH_NOTIFY, |app, job| async move { app.run_push_notify(job).await }.boxed()),
             kind(super::sla::SLA_CHECK, |app, job| async move { app.run_sla_check(job).await }.boxed()),
             kind(super::export::EXPORT, |app, job| async move { app.run_export(job).await }.boxed()),
+            kind(super::notify::OFFLINE_NOTICE, |app, job| async move { app.run_offline_notice(job).await }.boxed()),
             kind(super::webhooks::WEBHOOK_EVENT, |app, job| async move { app.run_webhook_event(job).await }.boxed()),
             kind(crate::store::WEBHOOK_DELIVER, |app, job| async move { app.run_webhook_deliver(job).await }.boxed()),
             kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),

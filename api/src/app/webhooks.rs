@@ -420,12 +420,10 @@ impl App {
             return Ok(());
         }
         if let Some(rate) = ep.rate_limit {
-            if let Err(ApiError::RateLimited { retry_after_secs }) =
-                self.limit(&format!("webhook-rate:{}", ep.id), Quota::per_second(rate as u32, rate as u32)).await
-            {
+            // The endpoint's own setting: it holds with the server's rate limits off.
+            if let Err(wait) = self.limiter.check(&format!("webhook-rate:{}", ep.id), Quota::per_second(rate as u32, rate as u32)).await {
                 // Not an attempt: due again when the endpoint's rate allows.
-                let mut again =
-                    self.delivery(&org_id, &d.event_id, &d.endpoint_id, d.attempt, d.manual, self.jobs.now() + (retry_after_secs as i64 * 1000).max(100));
+                let mut again = self.delivery(&org_id, &d.event_id, &d.endpoint_id, d.attempt, d.manual, self.jobs.now() + (wait.as_millis() as i64).max(20));
                 again.key = job.key.clone();
                 self.jobs.enqueue(&[again]).await.map_err(store_failed)?;
                 return Ok(());

@@ -1,6 +1,8 @@
 //! Email out, received by a real SMTP server on a local port; and the outbox folder
 //! when no SMTP is configured.
 
+use std::time::Duration;
+
 use serde_json::json;
 
 use crate::helpers::*;
@@ -326,4 +328,72 @@ async fn a_password_change_cancels_a_pending_email_change() {
     assert_eq!(r.status().as_u16(), 400);
     let login = "mutation($e: String!) { logIn(input: {email: $e, password: \"a new strong password\"}) { accessToken } }";
     app.ok(None, login, json!({ "e": ann.email })).await;
+}
+
+/// Mails to one address (the sink keeps whole messages).
+fn mails_to(sink: &SmtpSink, to: &str, needle: &str) -> usize {
+    let to = format!("To: {}", to.to_lowercase());
+    sink.mails.lock().unwrap().iter().filter(|m| m.contains(&to) && m.replace("=\n", "").contains(needle)).count()
+}
+
+#[tokio::test]
+async fn offline_agents_hear_of_chats_assigned_to_them_and_of_visitors_waiting_at_most_once_per_chat() {
+    let sink = SmtpSink::start().await;
+    let url = sink.url();
+    let clock = chinwag::jobs::ManualClock::starting_now();
+    let app = spawn_app_with_clock(
+        move |s| {
+            s.smtp_url = Some(url);
+            s.public_url = Some("https://chat.example.test".into());
+        },
+        clock.clone(),
+    )
+    .await;
+    let owner = app.sign_up("Ann").await;
+    let bob = app.add_agent(&owner, "Bob", "AGENT").await;
+    let site = app.create_website(&owner, &[]).await;
+
+    // Nobody is online: a minute after the visitor wrote, the team hears of it.
+    let v = app.visitor(&site).await;
+    let c = app.start_conversation(&v, Some("Is the blue one in stock?")).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    clock.advance(Duration::from_secs(61));
+    app.app.jobs.wake();
+    let mail = sink.wait_for("A visitor is waiting").await;
+    assert!(mail.replace("=\n", "").contains(&format!("https://chat.example.test/app/inbox/unassigned/{c}")), "{mail}");
+    assert!(mail.contains("Is the blue one in stock?"));
+    for _ in 0..100 {
+        if mails_to(&sink, &bob.email, "A visitor is waiting") == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(mails_to(&sink, &bob.email, "A visitor is waiting"), 1, "every offline agent");
+
+    // Ann gives that chat to Bob: he already heard of it (one email per chat and agent
+    // in 30 minutes). Another chat given to him, twice: one email.
+    let assign = "mutation($c: ID!, $a: ID) { assignConversation(input: {conversationId: $c, agentId: $a}) { id } }";
+    app.ok(Some(&owner.token), assign, json!({ "c": c, "a": bob.id })).await;
+    let other = app.start_conversation(&app.visitor(&site).await, Some("Do you deliver on Sundays?")).await;
+    app.ok(Some(&owner.token), assign, json!({ "c": other, "a": bob.id })).await;
+    let mail = sink.wait_for("was assigned to you").await;
+    assert!(mail.replace("=\n", "").contains(&format!("/app/inbox/mine/{other}")), "{mail}");
+    app.ok(Some(&owner.token), assign, json!({ "c": other, "a": null })).await;
+    app.ok(Some(&owner.token), assign, json!({ "c": other, "a": bob.id })).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(mails_to(&sink, &bob.email, "was assigned to you"), 1, "at most once per chat in 30 minutes");
+
+    // Someone online and connected: no email.
+    app.ok(Some(&owner.token), "mutation { setAgentStatus(status: ONLINE) { status } }", json!({})).await;
+    let _ws = app.ws(&owner.token).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let before = sink.count();
+    let v2 = app.visitor(&site).await;
+    let c2 = app.start_conversation(&v2, Some("second")).await;
+    let bob_assign = app.ok(Some(&bob.token), assign, json!({ "c": c2, "a": owner.id })).await;
+    assert!(bob_assign["assignConversation"]["id"].is_string());
+    clock.advance(Duration::from_secs(61));
+    app.app.jobs.wake();
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(sink.count(), before, "Ann is online: nothing to tell");
 }
