@@ -34,6 +34,12 @@ impl Mailer {
         Ok(Mailer { transport, from, public_url })
     }
 
+    /// Whether emails leave this server (SMTP is configured), rather than going to the
+    /// data directory's outbox.
+    pub fn delivers(&self) -> bool {
+        matches!(self.transport, Transport::Smtp(_))
+    }
+
     /// An absolute link into this server (for emails).
     pub fn link(&self, path: &str) -> String {
         format!("{}{path}", self.public_url)

@@ -251,7 +251,7 @@ impl App {
                     let conv = out.conversation.clone();
                     tokio::spawn(async move {
                         app.apply_sla(&conv).await;
-                        if !app.agent_online(&conv.org_id).await.unwrap_or(true) {
+                        if app.mailer.delivers() && !app.agent_online(&conv.org_id).await.unwrap_or(true) {
                             app.notice_waiting(&conv).await;
                         }
                     });

@@ -52,7 +52,11 @@ impl App {
 
     /// After a chat started waiting: if it still waits in a minute with nobody online
     /// to take it, the offline agents who could are emailed.
+    /// Only where email leaves the server (SMTP configured): it is about every chat.
     pub(super) async fn notice_waiting(&self, conv: &ConversationRow) {
+        if !self.mailer.delivers() {
+            return;
+        }
         let at = self.jobs.now() + WAITING_GRACE.as_millis() as i64;
         let job = self.jobs.job_at(OFFLINE_NOTICE, Some(&conv.org_id), &Notice { conversation_id: conv.id.clone(), agent_id: None }, at);
         if let Err(e) = self.jobs.schedule(job, &conv.id).await {
