@@ -65,12 +65,14 @@ function Shell({ me }: { me: Agent }) {
 function SignedIn() {
   const me = useMe();
   const { client } = useServices();
-  const { segments, query } = useLocation();
+  const { path, segments, query } = useLocation();
   const top = segments[0] ?? '';
   useEffect(() => {
     if (top === '' || top === 'login' || top === 'signup' || top === 'forgot-password')
       navigate('inbox/unassigned', { replace: true });
-  }, [top]);
+    // The server's emails link to `/app/webhooks` (an endpoint was disabled): a settings section here.
+    else if (top === 'webhooks') navigate(`settings/${path.replace(/^\/+/, '')}`, { replace: true });
+  }, [top, path]);
   useInboxAlerts();
   usePush(client, top === 'inbox' ? query.get('accept') : null);
 
@@ -120,7 +122,9 @@ function SignedIn() {
       <div className="main-col">
         <ConnectionBanner />
         <main id="main" className="main">
-          {top === 'settings' || top === 'setup' ? (
+          {top === 'webhooks' ? (
+            <Loading />
+          ) : top === 'settings' || top === 'setup' ? (
             <Suspense fallback={<Loading />}>{top === 'setup' ? <SetupPage /> : <SettingsPage />}</Suspense>
           ) : top === 'visitors' ? (
             <Suspense fallback={<Loading />}>

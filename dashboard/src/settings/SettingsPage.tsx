@@ -1,7 +1,8 @@
 /** Settings: a section list and the section on the right (one at a time on a phone). */
+import { Suspense, lazy } from 'react';
 import { Link, useLocation } from '../router';
 import { isAdmin, useMe } from '../session';
-import { EmptyState, Icon } from '../ui';
+import { EmptyState, Icon, Loading } from '../ui';
 import { AccountSection } from './Account';
 import { ApiKeysSection } from './ApiKeys';
 import { AuditLogSection } from './AuditLog';
@@ -15,6 +16,9 @@ import { TeamSection } from './Team';
 import { TriggersSection } from './Triggers';
 import { WebsitesSection } from './Websites';
 
+// Webhooks are for developers, now and then: their ~5 KB load when opened, not with every settings page.
+const WebhooksSection = lazy(() => import('./Webhooks').then((m) => ({ default: m.WebhooksSection })));
+
 const SECTIONS = [
   { id: 'websites', label: 'Websites & widget', admin: true },
   { id: 'team', label: 'Team', admin: true },
@@ -26,6 +30,7 @@ const SECTIONS = [
   { id: 'blocks', label: 'Blocked visitors', admin: false },
   { id: 'privacy', label: 'Privacy', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
+  { id: 'webhooks', label: 'Webhooks', admin: true },
   { id: 'audit', label: 'Audit log', admin: true },
   { id: 'account', label: 'Account & notifications', admin: false },
 ] as const;
@@ -81,6 +86,10 @@ export default function SettingsPage() {
           <PrivacySection />
         ) : current?.id === 'api-keys' ? (
           <ApiKeysSection />
+        ) : current?.id === 'webhooks' ? (
+          <Suspense fallback={<Loading />}>
+            <WebhooksSection id={segments[2] ?? null} />
+          </Suspense>
         ) : current?.id === 'audit' ? (
           <AuditLogSection />
         ) : current?.id === 'account' ? (
@@ -93,7 +102,7 @@ export default function SettingsPage() {
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, departments and routing, automations and triggers, saved replies, blocked visitors, privacy requests, API keys, the audit log and your account.'
+                ? 'Websites, your team, departments and routing, automations and triggers, saved replies, blocked visitors, privacy requests, API keys, webhooks, the audit log and your account.'
                 : 'Routing, automations and triggers (to look at), saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>
