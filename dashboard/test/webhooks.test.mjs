@@ -185,7 +185,7 @@ describe('Webhooks', () => {
     }
     await url.fill(`${receiver.url}/one-too-many`);
     await form.getByRole('button', { name: 'Add endpoint' }).click();
-    await form.getByRole('alert').filter({ hasText: 'an organization has at most 20 webhook endpoints' }).waitFor();
+    await form.getByRole('alert').filter({ hasText: 'An organization has at most 20 webhook endpoints' }).waitFor();
     assert.equal(await url.getAttribute('aria-invalid'), null, 'not the URL’s fault');
     assert.equal((await endpoints()).length, 20);
     for (const id of extra) await gql(server, 'mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }', { id }, token);

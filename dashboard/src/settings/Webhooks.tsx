@@ -155,12 +155,14 @@ const FIELD_NAMES: Record<FieldName, string> = {
   rateLimit: 'The rate limit',
 };
 
-/** The refusal as a sentence, its field named as the form names it ("The URL must be …"). */
+/**
+ * The refusal as a sentence, its field named as the form names it ("The URL must be …");
+ * PLAN_LIMIT's comes without its capital too.
+ */
 function fieldMessage(error: unknown): string {
   const field = fieldOf(error);
-  return field
-    ? `${FIELD_NAMES[field]}${(error as Error).message.slice(field.length)}`.replace(/\.?$/, '.')
-    : errorMessage(error);
+  if (!field) return capital(errorMessage(error));
+  return `${FIELD_NAMES[field]}${(error as Error).message.slice(field.length)}`.replace(/\.?$/, '.');
 }
 
 /**
