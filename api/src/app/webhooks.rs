@@ -38,10 +38,39 @@ pub const MAX_RECOVER: i64 = 10_000;
 /// How often a node counts the deliveries waiting per endpoint.
 const BACKLOG_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// The backlog per endpoint, as last counted on this node.
+/// Events kept in memory per node (an event goes to each of its endpoints, read once).
+const EVENT_CACHE: usize = 4096;
+/// Successful attempts logged in one transaction at most.
+const LOG_BATCH: usize = 512;
+
+type Logged = (WebhookAttemptRow, tokio::sync::oneshot::Sender<bool>);
+
+/// A node's webhook state: the backlog per endpoint as last counted, recent events, and
+/// the writer that logs successful attempts in batches.
 #[derive(Default)]
 pub struct Webhooks {
     backlogs: Mutex<(Option<Instant>, HashMap<String, i64>)>,
+    counting: std::sync::atomic::AtomicBool,
+    events: Mutex<HashMap<String, std::sync::Arc<WebhookEventRow>>>,
+    log: tokio::sync::OnceCell<tokio::sync::mpsc::UnboundedSender<Logged>>,
+}
+
+/// Writes successful attempts in batches: one commit (one fsync on SQLite) for many.
+async fn log_successes(store: crate::store::Store, mut rx: tokio::sync::mpsc::UnboundedReceiver<Logged>) {
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, LOG_BATCH).await > 0 {
+        let rows: Vec<WebhookAttemptRow> = batch.iter().map(|(r, _)| r.clone()).collect();
+        let ok = match store.record_webhook_successes(&rows).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = ?e, "webhooks: cannot log attempts");
+                false
+            }
+        };
+        for (_, done) in batch.drain(..) {
+            let _ = done.send(ok);
+        }
+    }
 }
 
 /// An event, committed with its change: what the fan-out stores and delivers.
@@ -361,11 +390,13 @@ impl App {
     /// The deliveries waiting per endpoint, counted at most every few seconds per node.
     async fn backlog(&self, endpoint_id: &str) -> i64 {
         let stale = self.webhooks.backlogs.lock().expect("backlog lock").0.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY);
-        if stale {
+        // One count at a time per node; the others use the last one meanwhile.
+        if stale && !self.webhooks.counting.swap(true, std::sync::atomic::Ordering::SeqCst) {
             match self.store.webhook_backlogs().await {
                 Ok(rows) => *self.webhooks.backlogs.lock().expect("backlog lock") = (Some(Instant::now()), rows.into_iter().collect()),
                 Err(e) => tracing::warn!(error = ?e, "webhooks: cannot count backlogs"),
             }
+            self.webhooks.counting.store(false, std::sync::atomic::Ordering::SeqCst);
         }
         self.webhooks.backlogs.lock().expect("backlog lock").1.get(endpoint_id).copied().unwrap_or(0)
     }
@@ -396,6 +427,13 @@ impl App {
         let row = WebhookEventRow { id: e.id, org_id, event_type: e.event_type, payload, created_at: e.at };
         self.store.record_webhook_event(&row, &deliveries, self.jobs.now()).await.map_err(store_failed)?;
         if !deliveries.is_empty() {
+            let mut cache = self.webhooks.events.lock().expect("events lock");
+            if cache.len() >= EVENT_CACHE {
+                cache.clear();
+            }
+            cache.insert(row.id.clone(), std::sync::Arc::new(row));
+        }
+        if !deliveries.is_empty() {
             self.jobs.wake();
         }
         Ok(())
@@ -410,10 +448,14 @@ impl App {
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(store_failed(e)),
         };
-        let event = match self.store.webhook_event(&org_id, &d.event_id).await {
-            Ok(ev) => ev,
-            Err(StoreError::NotFound) => return Ok(()),
-            Err(e) => return Err(store_failed(e)),
+        let cached = self.webhooks.events.lock().expect("events lock").get(&d.event_id).cloned();
+        let event = match cached {
+            Some(ev) if ev.org_id == org_id => ev,
+            _ => match self.store.webhook_event(&org_id, &d.event_id).await {
+                Ok(ev) => std::sync::Arc::new(ev),
+                Err(StoreError::NotFound) => return Ok(()),
+                Err(e) => return Err(store_failed(e)),
+            },
         };
         let test = event.event_type == EventType::WebhookTest.as_str();
         if ep.disabled_at.is_some() && !test {
@@ -492,9 +534,31 @@ impl App {
             EndpointAfter::Disable(reason) => Some(reason.clone()),
             _ => None,
         };
+        if let EndpointAfter::Healthy = after {
+            // The common case, logged in batches; the job completes once its row is in.
+            return self.log_success(attempt).await;
+        }
         self.store.record_webhook_attempt(&attempt, next.as_ref(), after).await.map_err(store_failed)?;
         if let Some(reason) = disable {
             self.endpoint_disabled(&ep, &reason).await.map_err(store_failed)?;
+        }
+        Ok(())
+    }
+
+    async fn log_success(&self, attempt: WebhookAttemptRow) -> Outcome {
+        let tx = self
+            .webhooks
+            .log
+            .get_or_init(|| async {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                tokio::spawn(log_successes(self.store.clone(), rx));
+                tx
+            })
+            .await;
+        let (done, logged) = tokio::sync::oneshot::channel();
+        if tx.send((attempt, done)).is_err() || !logged.await.unwrap_or(false) {
+            // Delivered but not logged: the job runs again (at least once).
+            return Err(("webhooks: the attempt could not be logged".into(), false));
         }
         Ok(())
     }

@@ -90,6 +90,28 @@ pub enum EndpointAfter {
 const ENDPOINT_COLS: &str = "id, org_id, url, description, event_types, secret, previous_secret, previous_secret_until, rate_limit, \
                              disabled_at, disabled_reason, failing_since, created_at, updated_at";
 const ATTEMPT_COLS: &str = "id, org_id, endpoint_id, event_id, event_type, attempt, outcome, status, latency_ms, response, next_attempt_at, manual, created_at";
+/// Inserts one attempt inside an `on_write!` body's transaction.
+macro_rules! insert_attempt {
+    ($tx:ident, $db:ty, $a:expr) => {
+        sqlx::query::<$db>(&format!("insert into webhook_attempts ({ATTEMPT_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
+            .bind(&$a.id)
+            .bind(&$a.org_id)
+            .bind(&$a.endpoint_id)
+            .bind(&$a.event_id)
+            .bind(&$a.event_type)
+            .bind($a.attempt)
+            .bind(&$a.outcome)
+            .bind($a.status)
+            .bind($a.latency_ms)
+            .bind(&$a.response)
+            .bind($a.next_attempt_at)
+            .bind($a.manual)
+            .bind($a.created_at)
+            .execute(&mut *$tx)
+            .await?
+    };
+}
+
 /// The kind of a delivery job (in `app::webhooks` too).
 pub const WEBHOOK_DELIVER: &str = "webhook.deliver";
 /// Endpoint ids are `whe_` and a ULID: 30 characters, the key's prefix (the SQL
@@ -281,22 +303,7 @@ impl Store {
         let now = a.created_at;
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
-            sqlx::query::<DB>(&format!("insert into webhook_attempts ({ATTEMPT_COLS}) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"))
-                .bind(&a.id)
-                .bind(&a.org_id)
-                .bind(&a.endpoint_id)
-                .bind(&a.event_id)
-                .bind(&a.event_type)
-                .bind(a.attempt)
-                .bind(&a.outcome)
-                .bind(a.status)
-                .bind(a.latency_ms)
-                .bind(&a.response)
-                .bind(a.next_attempt_at)
-                .bind(a.manual)
-                .bind(a.created_at)
-                .execute(&mut *tx)
-                .await?;
+            insert_attempt!(tx, DB, a);
             if let Some(job) = next {
                 insert_jobs!(tx, DB, std::slice::from_ref(job), now);
             }
@@ -315,6 +322,28 @@ impl Store {
                         .await?;
                 }
                 EndpointAfter::Disable(_) => {}
+            }
+            tx.commit().await?;
+            Ok(())
+        })
+    }
+
+    /// Logs successful attempts in one transaction (a batch of them: one commit for
+    /// many deliveries), and clears their endpoints' failures.
+    pub async fn record_webhook_successes(&self, rows: &[WebhookAttemptRow]) -> StoreResult<()> {
+        let mut endpoints: Vec<&str> = rows.iter().map(|a| a.endpoint_id.as_str()).collect();
+        endpoints.sort_unstable();
+        endpoints.dedup();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            for a in rows {
+                insert_attempt!(tx, DB, a);
+            }
+            for id in &endpoints {
+                sqlx::query::<DB>("update webhook_endpoints set failing_since = null where id = $1 and failing_since is not null")
+                    .bind(*id)
+                    .execute(&mut *tx)
+                    .await?;
             }
             tx.commit().await?;
             Ok(())
