@@ -40,6 +40,8 @@ const BACKLOG_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// Events kept in memory per node (an event goes to each of its endpoints, read once).
 const EVENT_CACHE: usize = 4096;
+/// How long a node delivers with what it read of an endpoint.
+const ENDPOINT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 /// Successful attempts logged in one transaction at most.
 const LOG_BATCH: usize = 512;
 
@@ -52,6 +54,7 @@ pub struct Webhooks {
     backlogs: Mutex<(Option<Instant>, HashMap<String, i64>)>,
     counting: std::sync::atomic::AtomicBool,
     events: Mutex<HashMap<String, std::sync::Arc<WebhookEventRow>>>,
+    endpoints: Mutex<HashMap<String, (Instant, std::sync::Arc<WebhookEndpointRow>)>>,
     log: tokio::sync::OnceCell<tokio::sync::mpsc::UnboundedSender<Logged>>,
 }
 
@@ -285,6 +288,7 @@ impl App {
             self.reachable(url).await?;
         }
         let row = self.store.update_webhook_endpoint(org_id, id, w).await.map_err(|e| super::accounts::not_found(e, "webhook endpoint"))?;
+        self.forget_endpoint(id);
         self.audit(p, "webhook.update", Some(id)).await?;
         Ok(row)
     }
@@ -292,6 +296,7 @@ impl App {
     pub async fn delete_webhook_endpoint(&self, p: &Principal, id: &str) -> ApiResult<()> {
         let org_id = super::manager(p, ApiKeyScope::WebhooksManage)?;
         self.store.delete_webhook_endpoint(org_id, id).await.map_err(|e| super::accounts::not_found(e, "webhook endpoint"))?;
+        self.forget_endpoint(id);
         self.hooked.forget(org_id);
         self.audit(p, "webhook.delete", Some(id)).await?;
         Ok(())
@@ -306,6 +311,7 @@ impl App {
         let until = crate::time::now_ms() + overlap.as_millis() as i64;
         let row =
             self.store.rotate_webhook_secret(org_id, id, &hooks::new_secret(), until).await.map_err(|e| super::accounts::not_found(e, "webhook endpoint"))?;
+        self.forget_endpoint(id);
         self.audit(p, "webhook.rotate_secret", Some(id)).await?;
         Ok(row)
     }
@@ -443,7 +449,7 @@ impl App {
     pub(super) async fn run_webhook_deliver(&self, job: JobRow) -> Outcome {
         let d: DeliverJob = super::outbox::payload(&job)?;
         let org_id = job.org_id.clone().unwrap_or_default();
-        let ep = match self.store.webhook_endpoint(&org_id, &d.endpoint_id).await {
+        let ep = match self.delivery_endpoint(&org_id, &d.endpoint_id).await {
             Ok(ep) => ep,
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(store_failed(e)),
@@ -500,7 +506,16 @@ impl App {
         } else {
             verdict
         };
-        let failing_too_long = ep.failing_since.is_some_and(|t| now - t >= hooks::DISABLE_AFTER.as_millis() as i64);
+        // A failure (rare) reads the endpoint afresh: how long it has been failing is
+        // not something to take from a cached copy.
+        let failing_since = match verdict {
+            Verdict::Succeeded => None,
+            _ => {
+                self.forget_endpoint(&ep.id);
+                self.store.webhook_endpoint(&org_id, &ep.id).await.ok().and_then(|e| e.failing_since)
+            }
+        };
+        let failing_too_long = failing_since.is_some_and(|t| now - t >= hooks::DISABLE_AFTER.as_millis() as i64);
         let after = match verdict {
             Verdict::Succeeded => EndpointAfter::Healthy,
             Verdict::Gone => EndpointAfter::Disable("the receiver answered 410 Gone".into()),
@@ -545,6 +560,29 @@ impl App {
         Ok(())
     }
 
+    /// The endpoint a delivery goes to, read at most every `ENDPOINT_TTL` per node (a
+    /// change on this node applies at once; on another, within it).
+    async fn delivery_endpoint(&self, org_id: &str, id: &str) -> Result<std::sync::Arc<WebhookEndpointRow>, StoreError> {
+        if let Some((at, ep)) = self.webhooks.endpoints.lock().expect("endpoints lock").get(id) {
+            // A disabled copy is read again: it may have been enabled on another node.
+            if at.elapsed() < ENDPOINT_TTL && ep.org_id == org_id && ep.disabled_at.is_none() {
+                return Ok(ep.clone());
+            }
+        }
+        let ep = std::sync::Arc::new(self.store.webhook_endpoint(org_id, id).await?);
+        let mut cache = self.webhooks.endpoints.lock().expect("endpoints lock");
+        if cache.len() >= EVENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(id.to_owned(), (Instant::now(), ep.clone()));
+        Ok(ep)
+    }
+
+    /// Forgets what this node read about an endpoint (it changed here).
+    fn forget_endpoint(&self, id: &str) {
+        self.webhooks.endpoints.lock().expect("endpoints lock").remove(id);
+    }
+
     async fn log_success(&self, attempt: WebhookAttemptRow) -> Outcome {
         let tx = self
             .webhooks
@@ -566,7 +604,9 @@ impl App {
     /// Disables an endpoint (once): the owners get an email, the other endpoints an
     /// `endpoint.disabled` event.
     async fn endpoint_disabled(&self, ep: &WebhookEndpointRow, reason: &str) -> Result<(), StoreError> {
-        if !self.store.disable_webhook_endpoint(&ep.id, reason, self.jobs.now()).await? {
+        let changed = self.store.disable_webhook_endpoint(&ep.id, reason, self.jobs.now()).await?;
+        self.forget_endpoint(&ep.id);
+        if !changed {
             return Ok(());
         }
         tracing::warn!(endpoint = %ep.id, org = %ep.org_id, reason, "webhook endpoint disabled");
