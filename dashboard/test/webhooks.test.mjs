@@ -49,7 +49,12 @@ async function startReceiver() {
   });
   await new Promise((r) => http.listen(0, '127.0.0.1', r));
   receiver.url = `http://127.0.0.1:${http.address().port}/hooks`;
-  receiver.close = () => new Promise((r) => http.close(r));
+  // The server keeps its connections to a receiver alive: close them too.
+  receiver.close = () =>
+    new Promise((r) => {
+      http.close(r);
+      http.closeAllConnections();
+    });
   return receiver;
 }
 

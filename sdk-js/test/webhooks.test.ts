@@ -59,7 +59,16 @@ async function receiver(answer: (n: number) => number = () => 204) {
 }
 const receivers: Server[] = [];
 afterEach(async () => {
-  await Promise.all(receivers.splice(0).map((s) => new Promise((r) => s.close(r))));
+  // The server keeps its connections to a receiver alive: close them too.
+  await Promise.all(
+    receivers.splice(0).map(
+      (s) =>
+        new Promise((r) => {
+          s.close(r);
+          s.closeAllConnections();
+        }),
+    ),
+  );
 });
 
 /** The events' published JSON Schema (docs/webhooks/events.v1.schema.json). */
