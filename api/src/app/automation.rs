@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::outbox::store_failed;
 use super::{App, ConversationRow, MessageRow};
 use crate::auth::Principal;
 use crate::domain::automations::{self, AutomationEvent, AutomationSpec, MAX_AUTOMATIONS, MAX_BOT_MESSAGES};
@@ -110,10 +111,6 @@ pub(crate) fn after_visitor_message(m: &MessageRow, conv: &ConversationRow, beca
         });
     }
     jobs
-}
-
-fn store_failed(e: StoreError) -> (String, bool) {
-    (format!("store: {e:?}"), false)
 }
 
 impl App {

@@ -70,18 +70,18 @@ impl App {
         let conv = match self.store.conversation(org_id, &n.conversation_id).await {
             Ok(c) => c,
             Err(StoreError::NotFound) => return Ok(()),
-            Err(e) => return Err((format!("store: {e:?}"), false)),
+            Err(e) => return Err(super::outbox::store_failed(e)),
         };
         if conv.status != ConversationStatus::Open {
             return Ok(());
         }
-        let agents = self.store.agents(org_id).await.map_err(|e| (format!("store: {e:?}"), false))?;
+        let agents = self.store.agents(org_id).await.map_err(super::outbox::store_failed)?;
         let candidates: Vec<String> = match &n.agent_id {
             Some(a) if conv.assignee_id.as_deref() == Some(a) => vec![a.clone()],
             Some(_) => return Ok(()),
             None if conv.assignee_id.is_some() => return Ok(()),
             None => match &conv.department_id {
-                Some(d) => self.store.department_member_ids(d).await.map_err(|e| (format!("store: {e:?}"), false))?,
+                Some(d) => self.store.department_member_ids(d).await.map_err(super::outbox::store_failed)?,
                 None => agents.iter().map(|a| a.id.clone()).collect(),
             },
         };
@@ -93,7 +93,7 @@ impl App {
             }
             offline.push(id);
         }
-        let site = self.store.website(org_id, &conv.website_id).await.map_err(|e| (format!("store: {e:?}"), false))?;
+        let site = self.store.website(org_id, &conv.website_id).await.map_err(super::outbox::store_failed)?;
         let link = self.mailer.link(&format!("/app/inbox/{}/{}", if n.agent_id.is_some() { "mine" } else { "unassigned" }, conv.id));
         let preview = conv.last_message_preview.clone().unwrap_or_default();
         let mut jobs = Vec::new();
@@ -111,7 +111,7 @@ impl App {
             jobs.push(self.email_job(Some(org_id), &a.email, subject, text));
         }
         if !jobs.is_empty() {
-            self.jobs.enqueue(&jobs).await.map_err(|e| (format!("store: {e:?}"), false))?;
+            self.jobs.enqueue(&jobs).await.map_err(super::outbox::store_failed)?;
         }
         Ok(())
     }

@@ -125,6 +125,11 @@ impl App {
     }
 }
 
+/// A run that could not reach the store: retried.
+pub(super) fn store_failed(e: StoreError) -> (String, bool) {
+    (format!("store: {e:?}"), false)
+}
+
 pub(super) fn payload<T: serde::de::DeserializeOwned>(job: &JobRow) -> Result<T, (String, bool)> {
     serde_json::from_str(&job.payload).map_err(|e| (format!("payload: {e}"), true))
 }

@@ -21,6 +21,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use super::outbox::store_failed;
 use super::{App, ConversationRow, MessageRow};
 use crate::auth::Principal;
 use crate::domain::webhooks::{self as hooks, EventType, Verdict};
@@ -198,16 +199,6 @@ pub(crate) fn conversation_event(t: EventType, conv: &ConversationRow, now: i64)
         data["rating"] = json!({ "score": conv.rating, "comment": conv.rating_comment });
     }
     event_job(&conv.org_id, t, data, now)
-}
-
-fn store_failed(e: StoreError) -> (String, bool) {
-    (format!("store: {e:?}"), false)
-}
-
-fn random_unit() -> f64 {
-    let mut b = [0u8; 8];
-    getrandom::getrandom(&mut b).expect("the OS random source is available");
-    (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64
 }
 
 impl App {
@@ -454,7 +445,9 @@ impl App {
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(store_failed(e)),
         };
-        let cached = self.webhooks.events.lock().expect("events lock").get(&d.event_id).cloned();
+        // The fan-out's first attempts share the event it just stored; retries and
+        // replays read it again (it may have been erased since).
+        let cached = if d.attempt == 1 && !d.manual { self.webhooks.events.lock().expect("events lock").get(&d.event_id).cloned() } else { None };
         let event = match cached {
             Some(ev) if ev.org_id == org_id => ev,
             _ => match self.store.webhook_event(&org_id, &d.event_id).await {
@@ -495,7 +488,7 @@ impl App {
         };
         let latency_ms = started.elapsed().as_millis() as i64;
         let now = self.jobs.now();
-        let verdict = hooks::after_attempt(status, retry_after, d.attempt, &self.settings.jobs.webhook_schedule.0, now, random_unit());
+        let verdict = hooks::after_attempt(status, retry_after, d.attempt, &self.settings.jobs.webhook_schedule.0, now, crate::jobs::random_unit());
         // A manual attempt is one try: the schedule's attempts are the automatic ones.
         let verdict = if d.manual {
             if let Verdict::RetryAt(_) = verdict {

@@ -21,6 +21,7 @@ mod worker;
 
 pub use crate::store::{JobCount, JobRow, NewJob};
 pub use policy::{Next, Policies, Policy};
+pub(crate) use worker::random_unit;
 pub use worker::{Handler, Kind, Outcome, Worker};
 
 use std::sync::atomic::{AtomicI64, Ordering};

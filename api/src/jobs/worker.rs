@@ -267,7 +267,8 @@ async fn heartbeat(shared: Arc<Shared>) {
     }
 }
 
-fn random_unit() -> f64 {
+/// A uniform random number in [0, 1) (retry jitter).
+pub(crate) fn random_unit() -> f64 {
     let mut b = [0u8; 8];
     getrandom::getrandom(&mut b).expect("the OS random source is available");
     (u64::from_le_bytes(b) >> 11) as f64 / (1u64 << 53) as f64

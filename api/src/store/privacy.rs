@@ -239,6 +239,12 @@ impl Store {
                     .execute(&mut *tx)
                     .await?
                     .rows_affected() as i64;
+                // Webhook events kept for replays (their messages, name, email).
+                sqlx::query::<DB>("delete from webhook_events where org_id = $1 and payload like $2 escape '\\'")
+                    .bind(org_id)
+                    .bind(contains_pattern(n))
+                    .execute(&mut *tx)
+                    .await?;
             }
             if delete {
                 for conv in &conversations {
@@ -574,6 +580,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected() as i64;
+            sqlx::query::<DB>("delete from webhook_events where org_id = $1 and payload like $2 escape '\\'")
+                .bind(org_id)
+                .bind(contains_pattern(conversation_id))
+                .execute(&mut *tx)
+                .await?;
             delete_conversation_rows!(tx, DB, conversation_id, c);
             tx.commit().await?;
             Ok(c)

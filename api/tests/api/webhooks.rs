@@ -495,3 +495,29 @@ async fn a_long_message_is_cut_in_its_event_and_a_receiver_that_falls_behind_is_
     assert_eq!(e["enabled"], false);
     assert!(e["disabledReason"].as_str().unwrap().contains("waiting"), "{e}");
 }
+
+#[tokio::test]
+async fn erasing_a_visitor_erases_the_events_kept_for_replay() {
+    let app = spawn_app_with(|s| s.outbound_allow_private = true).await;
+    let (r, base) = receiver().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (id, _) = create(&app, &owner.token, &format!("{base}/hook/crm"), json!(["MESSAGE_CREATED"])).await;
+    let v = app.visitor(&site).await;
+    app.start_conversation(&v, Some("my card ends 4242")).await;
+    r.wait("crm", 1).await;
+    let attempt = attempts(&app, &owner.token, &id, 1).await[0]["id"].clone();
+
+    let erase = "mutation($i: PersonInput!) { eraseVisitor(input: $i) { id } }";
+    let e = app.ok(Some(&owner.token), erase, json!({ "i": { "visitorId": v.id } })).await["eraseVisitor"]["id"].clone();
+    for _ in 0..200 {
+        if app.ok(Some(&owner.token), "query($id: ID!) { erasure(id: $id) { done } }", json!({ "id": e })).await["erasure"]["done"] == true {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // A replay finds nothing to send: the event with the visitor's words is gone.
+    app.ok(Some(&owner.token), "mutation($id: ID!) { replayWebhookAttempt(id: $id) { id } }", json!({ "id": attempt })).await;
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    assert_eq!(r.of("crm").len(), 1, "nothing replayed after the erasure");
+}
