@@ -275,6 +275,36 @@ export const ConversationExtrasDocument = doc<{ conversation: { id: string; isOf
   'query ConversationExtras($id: ID!) { conversation(id: $id) { id isOffline } }',
 );
 
+/** Why an email reply was held: `From` is not the visitor's address, or it failed DMARC (docs/email.md). */
+export type HeldEmailReason = 'SENDER_MISMATCH' | 'DMARC_FAIL';
+
+/** An email reply that waits for an agent to post it as the visitor's message, or discard it. */
+export interface HeldEmail {
+  id: string;
+  /** As the email claims it. */
+  fromAddress: string;
+  subject: string;
+  /** The text above the quoted conversation: plain text, never HTML. */
+  body: string;
+  reason: HeldEmailReason;
+  receivedAt: string;
+}
+
+/** The conversation's held email replies, oldest first. */
+export const HeldEmailsDocument = doc<{ heldEmails: HeldEmail[] }, { conversationId: string }>(
+  'query HeldEmails($conversationId: ID!) { heldEmails(conversationId: $conversationId) { id fromAddress subject body reason receivedAt } }',
+);
+
+/** Posts a held email as the visitor's message (with its attachments). */
+export const ReleaseHeldEmailDocument = doc<{ releaseHeldEmail: { id: string; body: string } }, { id: string }>(
+  'mutation ReleaseHeldEmail($id: ID!) { releaseHeldEmail(id: $id) { id body } }',
+);
+
+/** Deletes a held email without posting it; `true` either way. */
+export const DiscardHeldEmailDocument = doc<{ discardHeldEmail: boolean }, { id: string }>(
+  'mutation DiscardHeldEmail($id: ID!) { discardHeldEmail(id: $id) }',
+);
+
 export const RequestPasswordResetDocument = doc<{ requestPasswordReset: boolean }, { email: string }>(
   'mutation RequestPasswordReset($email: String!) { requestPasswordReset(email: $email) }',
 );

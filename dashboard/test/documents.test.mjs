@@ -1,4 +1,4 @@
-// Every GraphQL document the dashboard sends beyond the SDK's (src/api.ts, src/privacy.ts)
+// Every GraphQL document the dashboard sends beyond the SDK's (src/api.ts, src/privacy.ts, src/webhooks.ts, src/slack.ts, ...)
 // is checked against the committed contract, schema/schema.graphql: a schema change that
 // breaks the dashboard fails here, before any browser starts.
 import { test } from 'node:test';
@@ -9,7 +9,7 @@ import { transformWithEsbuild } from 'vite';
 
 const schema = buildSchema(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
 const documents = [];
-for (const file of ['api.ts', 'privacy.ts', 'automations.ts', 'visitors.ts', 'webhooks.ts']) {
+for (const file of ['api.ts', 'privacy.ts', 'automations.ts', 'visitors.ts', 'webhooks.ts', 'slack.ts']) {
   const source = readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8');
   // These files import types only: once compiled they are plain JavaScript with no imports.
   const { code } = await transformWithEsbuild(source, file);

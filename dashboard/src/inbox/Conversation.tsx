@@ -35,6 +35,7 @@ import {
 } from '../ui';
 import { Attachments, useAttachments } from './attachments';
 import { Composer, type ComposerHandle } from './Composer';
+import { HeldEmails } from './HeldEmails';
 import { OfflineMark, QueuePlace } from './Queue';
 import { PRIORITIES, visitorName, when } from './format';
 import { SlaBadge, fresher } from './sla';
@@ -158,6 +159,9 @@ export const Conversation = forwardRef<
   if (!live || state.loading || !c) return <Loading label="Loading conversation…" />;
 
   const name = visitorName(c.visitor);
+  // The server notes each email it holds with a SYSTEM message: a new one means a look at the held ones.
+  const lastSystemMessage =
+    [...state.messages].reverse().find((m) => m.senderKind === 'SYSTEM' && m.status === 'sent')?.id ?? null;
   // In the order shown; on a narrow screen the lowest `keep` go into "More actions" first.
   const actions: ToolbarAction[] = [
     ...(c.assignee?.id !== me.id
@@ -211,6 +215,7 @@ export const Conversation = forwardRef<
           </div>
           <Toolbar label="Conversation actions" className="conv-actions" actions={actions} />
         </header>
+        <HeldEmails conversationId={id} lastSystemMessage={lastSystemMessage} />
         {/* A new generation's messages start afresh: what they knew of the erased ones is stale. */}
         <Messages key={shown} id={id} state={state} live={live} />
         <Composer ref={composer} live={live} conversationId={id} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />

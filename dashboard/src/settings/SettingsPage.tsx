@@ -18,6 +18,8 @@ import { WebsitesSection } from './Websites';
 
 // Webhooks are for developers, now and then: their ~5 KB load when opened, not with every settings page.
 const WebhooksSection = lazy(() => import('./Webhooks').then((m) => ({ default: m.WebhooksSection })));
+// Slack too: set up once, then seldom opened.
+const SlackSection = lazy(() => import('./Slack').then((m) => ({ default: m.SlackSection })));
 
 const SECTIONS = [
   { id: 'websites', label: 'Websites & widget', admin: true },
@@ -31,6 +33,7 @@ const SECTIONS = [
   { id: 'privacy', label: 'Privacy', admin: true },
   { id: 'api-keys', label: 'API keys', admin: true },
   { id: 'webhooks', label: 'Webhooks', admin: true },
+  { id: 'slack', label: 'Slack', admin: true },
   { id: 'audit', label: 'Audit log', admin: true },
   { id: 'account', label: 'Account & notifications', admin: false },
 ] as const;
@@ -90,6 +93,10 @@ export default function SettingsPage() {
           <Suspense fallback={<Loading />}>
             <WebhooksSection id={segments[2] ?? null} />
           </Suspense>
+        ) : current?.id === 'slack' ? (
+          <Suspense fallback={<Loading />}>
+            <SlackSection />
+          </Suspense>
         ) : current?.id === 'audit' ? (
           <AuditLogSection />
         ) : current?.id === 'account' ? (
@@ -102,7 +109,7 @@ export default function SettingsPage() {
           <EmptyState icon="settings" title="Choose a section">
             <p>
               {isAdmin(me)
-                ? 'Websites, your team, departments and routing, automations and triggers, saved replies, blocked visitors, privacy requests, API keys, webhooks, the audit log and your account.'
+                ? 'Websites, your team, departments and routing, automations and triggers, saved replies, blocked visitors, privacy requests, API keys, webhooks, Slack, the audit log and your account.'
                 : 'Routing, automations and triggers (to look at), saved replies, blocked visitors and your account.'}
             </p>
           </EmptyState>
