@@ -102,6 +102,46 @@ pub struct Settings {
     pub limits: Limits,
     #[command(flatten)]
     pub jobs: JobSettings,
+    #[command(flatten)]
+    pub integrations: Integrations,
+}
+
+/// Email as a channel and Slack (docs/email.md, docs/slack.md).
+#[derive(clap::Args, Clone)]
+pub struct Integrations {
+    /// The domain visitors' email replies go to (`reply+<token>@<domain>`): with it, the
+    /// team's emailed replies carry a `Reply-To` there, and a visitor's answer lands in the
+    /// conversation. Its MX points at `--inbound-smtp-listen`, or at an MTA that posts to
+    /// `/inbound/email`.
+    #[arg(long, env = "CHINWAG_REPLY_DOMAIN")]
+    pub reply_domain: Option<String>,
+    /// Address of the inbound SMTP listener (e.g. `0.0.0.0:25`); off when unset. It
+    /// accepts mail for the reply domain's signed addresses only.
+    #[arg(long, env = "CHINWAG_INBOUND_SMTP_LISTEN")]
+    pub inbound_smtp_listen: Option<SocketAddr>,
+    /// Secret an MTA or email provider signs `POST /inbound/email` with (HMAC-SHA256,
+    /// docs/email.md); the endpoint answers 404 without it.
+    #[arg(long, env = "CHINWAG_INBOUND_EMAIL_SECRET", hide_env_values = true)]
+    pub inbound_email_secret: Option<String>,
+    /// Largest inbound email, in bytes (SMTP `SIZE` and the HTTP body).
+    #[arg(long, env = "CHINWAG_INBOUND_EMAIL_MAX_BYTES", default_value_t = 15 * 1024 * 1024)]
+    pub inbound_email_max_bytes: usize,
+    /// Slack's Web API base URL (a local server in tests).
+    #[arg(long, env = "CHINWAG_SLACK_API_URL", default_value = "https://slack.com/api")]
+    pub slack_api_url: String,
+}
+
+impl fmt::Debug for Integrations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let Integrations { reply_domain, inbound_smtp_listen, inbound_email_secret, inbound_email_max_bytes, slack_api_url } = self;
+        f.debug_struct("Integrations")
+            .field("reply_domain", reply_domain)
+            .field("inbound_smtp_listen", inbound_smtp_listen)
+            .field("inbound_email_secret", &Redacted(inbound_email_secret))
+            .field("inbound_email_max_bytes", inbound_email_max_bytes)
+            .field("slack_api_url", slack_api_url)
+            .finish()
+    }
 }
 
 /// Durable jobs (`crate::jobs`): how this node's workers lease and retry.
@@ -311,6 +351,9 @@ impl Settings {
         s.jwt_secret = None;
         s.push_subject = None;
         s.outbound_allow_private = false;
+        s.integrations.reply_domain = None;
+        s.integrations.inbound_smtp_listen = None;
+        s.integrations.inbound_email_secret = None;
         s
     }
 
@@ -365,6 +408,7 @@ impl fmt::Debug for Settings {
             refresh_reuse_grace,
             limits,
             jobs,
+            integrations,
         } = self;
         f.debug_struct("Settings")
             .field("listen", listen)
@@ -395,6 +439,7 @@ impl fmt::Debug for Settings {
             .field("refresh_reuse_grace", refresh_reuse_grace)
             .field("limits", limits)
             .field("jobs", jobs)
+            .field("integrations", integrations)
             .finish()
     }
 }
@@ -428,8 +473,9 @@ mod tests {
         s.s3_secret_access_key = Some("s3-secret-5".into());
         s.jwt_secret = Some("jwt-secret-6-at-least-32-bytes-long!".into());
         s.s3_bucket = Some("attachments".into());
+        s.integrations.inbound_email_secret = Some("inbound-secret-7".into());
         let shown = format!("{s:?} {s:#?}");
-        for secret in ["db-pass-1", "redis-pass-2", "smtp-pass-3", "AKIA-key-id-4", "s3-secret-5", "jwt-secret-6"] {
+        for secret in ["db-pass-1", "redis-pass-2", "smtp-pass-3", "AKIA-key-id-4", "s3-secret-5", "jwt-secret-6", "inbound-secret-7"] {
             assert!(!shown.contains(secret), "{secret} leaked: {shown}");
         }
         assert!(shown.contains("jwt_secret: Some(<redacted>)"), "a set secret shows as set: {shown}");

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod outbound;
 pub mod push;
 pub mod ratelimit;
+pub mod smtp;
 pub mod startup;
 pub mod store;
 pub mod telemetry;

@@ -49,10 +49,28 @@ impl Mailer {
     /// repeated run sends the same id, which receivers may use to drop the copy) and the
     /// outbox file's name (a repeated run rewrites the same file).
     pub async fn send(&self, id: &str, to: &str, subject: &str, text: String) -> Result<(), SendError> {
+        self.send_threaded(id, to, subject, text, None).await
+    }
+
+    /// The host of this server's `Message-ID`s (the sender's domain).
+    pub fn host(&self) -> &str {
+        self.from.email.domain()
+    }
+
+    /// As `send`, with a `Reply-To` and `Message-ID` that bring the answer back to its
+    /// conversation (docs/email.md).
+    pub async fn send_threaded(&self, id: &str, to: &str, subject: &str, text: String, threading: Option<&Threading>) -> Result<(), SendError> {
         let to: Mailbox = to.parse().map_err(|e| SendError::permanent(format!("recipient: {e}")))?;
-        let host = self.from.email.domain().to_owned();
-        let message = Message::builder()
-            .message_id(Some(format!("<{id}@{host}>")))
+        let host = self.host().to_owned();
+        let mut builder = Message::builder();
+        match threading {
+            Some(t) => {
+                let reply_to: Mailbox = t.reply_to.parse().map_err(|e| SendError::permanent(format!("reply-to: {e}")))?;
+                builder = builder.message_id(Some(t.message_id.clone())).reply_to(reply_to);
+            }
+            None => builder = builder.message_id(Some(format!("<{id}@{host}>"))),
+        }
+        let message = builder
             .from(self.from.clone())
             .to(to.clone())
             .subject(subject)
@@ -73,6 +91,12 @@ impl Mailer {
             }
         }
     }
+}
+
+/// `Reply-To` and `Message-ID` of an emailed reply, so the answer finds its conversation.
+pub struct Threading {
+    pub reply_to: String,
+    pub message_id: String,
 }
 
 /// Why an email was not sent. Permanent: the server refused it for good (a 5xx reply, a

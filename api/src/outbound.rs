@@ -150,6 +150,12 @@ impl Outbound {
 
     /// POSTs `body` to `url` under the rules above.
     pub async fn post(&self, url: &str, headers: &[(&str, String)], body: Vec<u8>) -> Result<Answer, OutboundError> {
+        self.post_reading(url, headers, body, MAX_ANSWER).await
+    }
+
+    /// As `post`, reading at most `max_answer` bytes of the answer (an API whose answer
+    /// is read, rather than a receiver's excerpt logged).
+    pub async fn post_reading(&self, url: &str, headers: &[(&str, String)], body: Vec<u8>, max_answer: usize) -> Result<Answer, OutboundError> {
         let parsed = reqwest::Url::parse(url).map_err(|_| OutboundError::BadUrl)?;
         let (host, addr) = self.checked(&parsed).await?;
         let client = self.client(host, addr)?;
@@ -161,9 +167,9 @@ impl Outbound {
         let status = res.status().as_u16();
         let retry_after = res.headers().get("retry-after").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
         let mut excerpt = Vec::new();
-        while excerpt.len() < MAX_ANSWER {
+        while excerpt.len() < max_answer {
             match tokio::time::timeout(TIMEOUT, res.chunk()).await {
-                Ok(Ok(Some(c))) => excerpt.extend_from_slice(&c[..c.len().min(MAX_ANSWER - excerpt.len())]),
+                Ok(Ok(Some(c))) => excerpt.extend_from_slice(&c[..c.len().min(max_answer - excerpt.len())]),
                 _ => break,
             }
         }

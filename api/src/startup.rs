@@ -18,6 +18,8 @@ pub struct Application {
     state: AppState,
     /// This node's job workers (none with `--job-workers false`).
     worker: Option<Worker>,
+    /// The inbound SMTP listener (`--inbound-smtp-listen`).
+    smtp: Option<tokio::net::TcpListener>,
 }
 
 /// The kernel's accept queue for our socket: a reconnect storm of thousands of clients
@@ -57,6 +59,15 @@ impl Application {
         }
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = listen_on(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
+        let smtp = match app.settings.integrations.inbound_smtp_listen {
+            Some(addr) => {
+                if app.reply_domain().is_none() {
+                    return Err("--inbound-smtp-listen needs --reply-domain (the domain it takes mail for)".to_owned().into());
+                }
+                Some(listen_on(addr).map_err(|e| format!("cannot listen for SMTP on {addr}: {e}"))?)
+            }
+            None => None,
+        };
         let worker = jobs.job_workers.then(|| {
             let kinds = app.job_kinds();
             let known: Vec<&str> = kinds.iter().map(|k| k.name).collect();
@@ -66,7 +77,7 @@ impl Application {
             let ms = std::time::Duration::from_millis;
             Worker::start(app.store.clone(), app.jobs.clone(), kinds, ms(jobs.job_poll_ms), ms(jobs.job_lease_ms), ms(jobs.job_shutdown_grace_ms))
         });
-        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() }, worker })
+        Ok(Application { listener, state: AppState { app, schema, sockets: Sockets::default(), shared: Default::default() }, worker, smtp })
     }
 
     pub fn port(&self) -> u16 {
@@ -75,6 +86,11 @@ impl Application {
 
     pub fn local_addr(&self) -> SocketAddr {
         self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    /// The inbound SMTP listener's address, when it is on.
+    pub fn smtp_addr(&self) -> Option<SocketAddr> {
+        self.smtp.as_ref().and_then(|l| l.local_addr().ok())
     }
 
     pub fn app(&self) -> Arc<App> {
@@ -87,6 +103,10 @@ impl Application {
         let sockets = self.state.sockets.clone();
         let app = self.state.app.clone();
         let worker = self.worker;
+        let smtp = self.smtp.map(|l| {
+            tracing::info!(addr = ?l.local_addr().ok(), "inbound SMTP listening");
+            tokio::spawn(crate::smtp::serve(l, app.clone()))
+        });
         let service = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
         let result = axum::serve(self.listener, service)
             .with_graceful_shutdown(async move {
@@ -95,6 +115,9 @@ impl Application {
                 sockets.shutdown();
             })
             .await;
+        if let Some(smtp) = smtp {
+            smtp.abort();
+        }
         // Running jobs finish (or are given back) before the store closes.
         if let Some(worker) = worker {
             worker.shutdown().await;

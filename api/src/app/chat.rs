@@ -231,6 +231,7 @@ impl App {
             self.bus.publish(&topic, typing_event(&conv.id, sender_kind, sender_id, false, was_private));
         }
         self.bus.publish(&topic, Event::MessageAdded { message: out.message.clone() });
+        self.slack_touch(conv);
         let org = org_topic(&conv.org_id);
         if out.became_queued {
             self.bus.publish(&org, Event::ConversationCreated { conversation: out.conversation.clone() });
@@ -519,6 +520,8 @@ impl App {
     }
 
     pub(super) fn publish_conversation(&self, row: &ConversationRow) {
+        // Its Slack thread tells assignments and resolutions.
+        self.slack_touch(row);
         let ev = Event::ConversationUpdated { conversation: row.clone() };
         self.bus.publish(&conversation_topic(&row.id), ev.clone());
         if row.queued {

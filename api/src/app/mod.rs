@@ -6,6 +6,7 @@ mod automation;
 mod blocks;
 mod canned;
 mod chat;
+pub mod email_in;
 mod export;
 mod facts;
 mod live;
@@ -21,6 +22,7 @@ mod router;
 mod rules;
 mod schedule;
 mod sla;
+pub mod slack;
 mod visitors;
 mod vouch;
 mod webhooks;
@@ -91,6 +93,11 @@ impl OrgFlag {
         yes
     }
 
+    /// The cached answer while it is fresh, without reading.
+    pub fn peek(&self, org_id: &str) -> Option<bool> {
+        self.0.lock().expect("flag lock").get(org_id).filter(|(at, _)| at.elapsed() < Self::TTL).map(|(_, yes)| *yes)
+    }
+
     pub fn forget(&self, org_id: &str) {
         self.0.lock().expect("flag lock").remove(org_id);
     }
@@ -121,10 +128,15 @@ pub struct App {
     /// Organizations with enabled webhook endpoints.
     hooked: OrgFlag,
     webhooks: webhooks::Webhooks,
+    /// Organizations with Slack connected.
+    slacked: OrgFlag,
     live: live_visitors::Live,
     vapid: push::VapidKey,
     /// Outbound HTTP to addresses users give (push endpoints), behind the guard.
     pub outbound: crate::outbound::Outbound,
+    /// Inbound emails being read at once (SMTP and HTTP together): their bytes are in
+    /// memory, so this bounds it (at most this many times the size cap).
+    pub inbound_email: tokio::sync::Semaphore,
     /// This app, for work it starts that outlives a call (assignment runs).
     me: std::sync::Weak<App>,
 }
@@ -196,6 +208,7 @@ impl App {
             automated: OrgFlag::default(),
             hooked: OrgFlag::default(),
             webhooks: webhooks::Webhooks::default(),
+            slacked: OrgFlag::default(),
             live: Default::default(),
             vapid: Default::default(),
             outbound: crate::outbound::Outbound::new(settings.outbound_allow_private),
@@ -214,6 +227,7 @@ impl App {
             typing: Typing::default(),
             metrics: services.metrics,
             facts: facts::Facts::default(),
+            inbound_email: tokio::sync::Semaphore::new(email_in::AT_ONCE),
         });
         app.clone().spawn_access_listener().await;
         app.clone().spawn_live_listener().await;

@@ -85,6 +85,9 @@ impl App {
             kind(super::notify::OFFLINE_NOTICE, |app, job| async move { app.run_offline_notice(job).await }.boxed()),
             kind(super::webhooks::WEBHOOK_EVENT, |app, job| async move { app.run_webhook_event(job).await }.boxed()),
             kind(crate::store::WEBHOOK_DELIVER, |app, job| async move { app.run_webhook_deliver(job).await }.boxed()),
+            kind(super::slack::SLACK_SYNC, |app, job| async move { app.run_slack_sync(job).await }.boxed()),
+            kind(super::slack::SLACK_REPLY, |app, job| async move { app.run_slack_reply(job).await }.boxed()),
+            kind(super::slack::SLACK_ACTION, |app, job| async move { app.run_slack_action(job).await }.boxed()),
             kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),
         ]
     }
@@ -121,7 +124,12 @@ impl App {
         }
         let subject = format!("Re: your message to {}", site.name);
         let text = format!("{}\n\n-- \nA reply to the message you left on {}.\n", m.body, site.name);
-        self.mailer.send(&job.id, to, &subject, text).await.map_err(failed)
+        let threading = self.reply_threading(&conv.id, &job.id, self.mailer.host());
+        let text = match threading {
+            Some(_) => format!("{text}You can answer by replying to this email.\n"),
+            None => text,
+        };
+        self.mailer.send_threaded(&job.id, to, &subject, text, threading.as_ref()).await.map_err(failed)
     }
 }
 

@@ -94,6 +94,17 @@ impl Keys {
         base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.mac(purpose, data))
     }
 
+    /// The first `n` bytes of the MAC as lowercase hex: for tokens that must survive
+    /// systems that fold case (the local part of an email address).
+    pub fn mac_hex(&self, purpose: &str, data: &str, n: usize) -> String {
+        crate::ids::hex(&self.mac(purpose, data)[..n])
+    }
+
+    pub fn verify_mac_hex(&self, purpose: &str, data: &str, n: usize, mac: &str) -> bool {
+        let expected = self.mac_hex(purpose, data, n);
+        bool::from(expected.as_bytes().ct_eq(mac.to_ascii_lowercase().as_bytes()))
+    }
+
     pub fn verify_mac_b64(&self, purpose: &str, data: &str, mac: &str) -> bool {
         match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(mac) {
             Ok(m) => bool::from(self.mac(purpose, data).ct_eq(&m)),

@@ -6,6 +6,7 @@ mod audit;
 mod automation;
 mod blocks;
 pub(crate) mod budget;
+mod channels;
 mod conversation;
 pub mod documents;
 mod errors;
@@ -52,6 +53,8 @@ pub struct Query(
     sla::SlaQuery,
     sla::ScheduleQuery,
     webhooks::WebhookQuery,
+    channels::ChannelsQuery,
+    channels::SlackQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -69,6 +72,8 @@ pub struct Mutation(
     sla::SlaMutation,
     sla::ScheduleMutation,
     webhooks::WebhookMutation,
+    channels::ChannelsMutation,
+    channels::SlackMutation,
 );
 
 pub use subscription::SharedExecution;

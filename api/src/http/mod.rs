@@ -3,7 +3,9 @@
 
 mod assets;
 mod graphql;
+mod inbound;
 mod rest;
+mod slack;
 mod uploads;
 mod ws;
 
@@ -56,6 +58,10 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(rest::openapi))
         .route("/metrics", get(rest::metrics))
         .route("/uploads", axum::routing::post(uploads::upload))
+        .route("/inbound/email", axum::routing::post(inbound::email))
+        .route("/integrations/slack/{org_id}/events", axum::routing::post(slack::events))
+        .route("/integrations/slack/{org_id}/interactions", axum::routing::post(slack::interactions))
+        .route("/integrations/slack/{org_id}/commands", axum::routing::post(slack::commands))
         .route("/files/{id}", get(uploads::download))
         .route("/exports/{id}", get(uploads::download_export))
         .route("/widget.js", get(assets::widget_loader))

@@ -111,6 +111,19 @@ impl Store {
         })
     }
 
+    /// A conversation by id alone, for a caller that proved it some other way (a signed
+    /// reply address).
+    pub async fn conversation_any(&self, id: &str) -> StoreResult<ConversationRow> {
+        on_read!(self, |pool, DB| {
+            sqlx::query_as::<DB, ConversationRow>(concat!("select ", conversation_cols!(), " from conversations where id = $1"))
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+                .map_err(Into::into)
+                .found()
+        })
+    }
+
     /// A conversation of the visitor: another visitor's id is simply not found.
     pub async fn visitor_conversation(&self, visitor_id: &str, id: &str) -> StoreResult<ConversationRow> {
         on_read!(self, |pool, DB| {

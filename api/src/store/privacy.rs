@@ -90,6 +90,8 @@ macro_rules! delete_conversation_rows {
         sqlx::query::<$db>("delete from read_positions where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         sqlx::query::<$db>("delete from conversation_tags where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         sqlx::query::<$db>("delete from sla_breaches where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        $c.files += sqlx::query::<$db>("delete from held_emails where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
+        sqlx::query::<$db>("delete from slack_threads where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         $c.messages += sqlx::query::<$db>("delete from messages where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         $c.conversations += sqlx::query::<$db>("delete from conversations where id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
     };
@@ -192,9 +194,11 @@ impl Store {
     /// conversations, otherwise the files it uploaded.
     pub async fn erasable_files(&self, org_id: &str, visitor_id: &str, delete: bool) -> StoreResult<Vec<String>> {
         let sql = if delete {
-            "select storage_key from attachments where org_id = $1 and conversation_id in (select id from conversations where visitor_id = $2)"
+            "select storage_key from attachments where org_id = $1 and conversation_id in (select id from conversations where visitor_id = $2) \
+             union all select storage_key from held_emails where org_id = $1 and conversation_id in (select id from conversations where visitor_id = $2)"
         } else {
-            "select storage_key from attachments where org_id = $1 and uploader_kind = 'visitor' and uploader_id = $2"
+            "select storage_key from attachments where org_id = $1 and uploader_kind = 'visitor' and uploader_id = $2 \
+             union all select storage_key from held_emails where org_id = $1 and conversation_id in (select id from conversations where visitor_id = $2)"
         };
         on_read!(self, |pool, DB| Ok(sqlx::query_scalar::<DB, String>(sql).bind(org_id).bind(visitor_id).fetch_all(pool).await?))
     }
@@ -274,6 +278,8 @@ impl Store {
                     .await?
                     .rows_affected() as i64;
                     sqlx::query::<DB>("delete from read_positions where conversation_id = $1 and reader_kind = 'visitor'").bind(conv).execute(&mut *tx).await?;
+                    c.files +=
+                        sqlx::query::<DB>("delete from held_emails where conversation_id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
                 }
             }
             c.page_views += sqlx::query::<DB>("delete from page_views where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?.rows_affected() as i64;

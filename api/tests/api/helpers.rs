@@ -37,6 +37,8 @@ impl Client {
 pub struct TestApp {
     pub client: Client,
     pub app: Arc<App>,
+    /// The inbound SMTP listener, when the settings turn it on.
+    pub smtp: Option<std::net::SocketAddr>,
     dir: Option<tempfile::TempDir>,
     pg_db: Option<String>,
     settings: Settings,
@@ -75,11 +77,12 @@ async fn start(settings: Settings, dir: Option<tempfile::TempDir>, pg_db: Option
     let application = Application::build_with_clock(settings.clone(), clock).await.expect("server builds");
     let port = application.port();
     let app = application.app();
+    let smtp = application.smtp_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let server = tokio::spawn(application.run_until(async move {
         let _ = stopped.await;
     }));
-    TestApp { client: Client::new(&format!("http://127.0.0.1:{port}")), app, dir, pg_db, settings, stop: Some(stop), server: Some(server) }
+    TestApp { client: Client::new(&format!("http://127.0.0.1:{port}")), app, smtp, dir, pg_db, settings, stop: Some(stop), server: Some(server) }
 }
 
 impl TestApp {

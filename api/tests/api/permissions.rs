@@ -120,6 +120,13 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { testWebhookEndpoint(id: \"whe_x\") }", "o", Some("WEBHOOKS_MANAGE")),
     ("mutation { replayWebhookAttempt(id: \"wha_x\") { id } }", "o", Some("WEBHOOKS_MANAGE")),
     ("mutation { recoverWebhookEndpoint(id: \"whe_x\", since: \"2026-12-01T00:00:00Z\") }", "o", Some("WEBHOOKS_MANAGE")),
+    ("query { heldEmails(conversationId: \"conv_x\") { id } }", "ao", Some("CONVERSATIONS_READ")),
+    ("mutation { releaseHeldEmail(id: \"hem_x\") { id } }", "ao", None),
+    ("mutation { discardHeldEmail(id: \"hem_x\") }", "ao", None),
+    ("query { slackIntegration { teamId } }", "o", None),
+    ("query { slackAppManifest }", "o", None),
+    ("mutation { connectSlack(input: {botToken: \"nope\"}) { teamId } }", "o", None),
+    ("mutation { disconnectSlack }", "o", None),
 ];
 
 const SCOPES: [&str; 10] = [
