@@ -20,7 +20,13 @@ const MAX_CONNECTIONS: usize = 128;
 /// A command must arrive within this (RFC 5321 suggests 5 minutes; senders retry).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(120);
 /// The whole of a message's data must arrive within this.
-const DATA_TIMEOUT: Duration = Duration::from_secs(300);
+const DATA_TIMEOUT: Duration = Duration::from_secs(120);
+/// A session ends after this long, whatever it is doing.
+const SESSION_LIMIT: Duration = Duration::from_secs(600);
+/// Commands one session may send.
+const MAX_COMMANDS: u32 = 200;
+/// Connections one client address may hold.
+const PER_CLIENT: usize = 4;
 /// Longest command line (RFC 5321: 512; some clients send longer parameters).
 const MAX_COMMAND: u64 = 2048;
 /// Longest piece of a data line read at once (longer lines are read in pieces).
@@ -45,9 +51,17 @@ pub async fn serve(listener: TcpListener, app: Arc<App>) {
         let app = app.clone();
         tokio::spawn(async move {
             let _permit = permit;
-            let (r, w) = stream.into_split();
-            if let Err(e) = session(&app, BufReader::new(r), w).await {
-                tracing::debug!(peer = %peer, error = %e, "inbound SMTP session ended");
+            let (r, mut w) = stream.into_split();
+            let Some(_place) = app.inbound_peers.enter(peer.ip().to_canonical(), PER_CLIENT) else {
+                let _ = reply(&mut w, "421 4.7.0 too many connections from your address").await;
+                return;
+            };
+            match tokio::time::timeout(SESSION_LIMIT, session(&app, BufReader::new(r), &mut w)).await {
+                Ok(Err(e)) => tracing::debug!(peer = %peer, error = %e, "inbound SMTP session ended"),
+                Err(_) => {
+                    let _ = reply(&mut w, "421 4.4.2 session too long, closing").await;
+                }
+                Ok(Ok(())) => {}
             }
         });
     }
@@ -61,7 +75,12 @@ pub async fn session<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(app: &App, mut
     let mut envelope: Option<Envelope> = None;
     let mut errors = 0u32;
     let mut line = Vec::new();
+    let mut commands = 0u32;
     loop {
+        commands += 1;
+        if commands > MAX_COMMANDS {
+            return reply(&mut w, "421 4.7.0 too many commands, closing").await;
+        }
         line.clear();
         let n = match tokio::time::timeout(COMMAND_TIMEOUT, (&mut r).take(MAX_COMMAND).read_until(b'\n', &mut line)).await {
             Ok(n) => n?,
@@ -207,7 +226,8 @@ async fn read_data<R: AsyncRead + Unpin>(r: &mut BufReader<R>, max: usize) -> st
         }
         let mut bytes = &piece[..];
         if at_line_start {
-            if bytes == b".\r\n" || bytes == b".\n" {
+            // Only CRLF.CRLF ends the data (a bare LF does not: SMTP smuggling).
+            if bytes == b".\r\n" {
                 return Ok((!too_big).then_some(raw));
             }
             if bytes.starts_with(b".") {

@@ -83,6 +83,45 @@ pub const WAIT_FOR_TURN: std::time::Duration = std::time::Duration::from_secs(10
 
 /// Files one email may bring (as one message).
 const MAX_EMAIL_ATTACHMENTS: usize = 10;
+/// What one client address has open on the inbound paths (SMTP connections, HTTP
+/// bodies being read), so that one client cannot take every turn.
+#[derive(Default)]
+pub struct Peers(std::sync::Mutex<std::collections::HashMap<std::net::IpAddr, usize>>);
+
+/// One client's place among `Peers`, given back when dropped.
+pub struct PeerGuard<'a> {
+    peers: &'a Peers,
+    ip: std::net::IpAddr,
+}
+
+impl Peers {
+    /// A place for `ip`, unless it already has `max`.
+    pub fn enter(&self, ip: std::net::IpAddr, max: usize) -> Option<PeerGuard<'_>> {
+        let mut m = self.0.lock().expect("peers lock");
+        let n = m.entry(ip).or_insert(0);
+        if *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(PeerGuard { peers: self, ip })
+    }
+}
+
+impl Drop for PeerGuard<'_> {
+    fn drop(&mut self) {
+        let mut m = self.peers.0.lock().expect("peers lock");
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n -= 1;
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Held emails one conversation keeps at most, and holds per hour.
+const MAX_HELD: i64 = 20;
+const HELD_PER_HOUR: u32 = 10;
 /// The most characters of an email's text posted (a message's limit is 10,000).
 const MAX_EMAIL_CHARS: usize = 9_900;
 
@@ -179,24 +218,28 @@ impl App {
         } else {
             None
         };
-        let text = mail.body_text(0).map(|t| email_in::strip_reply(&t)).unwrap_or_default();
+        let full = mail.body_text(0).unwrap_or_default();
+        let stripped = email_in::strip_reply(&full);
+        // Nothing left once the quotes are cut: the whole text, rather than losing a word.
+        let text = if stripped.trim().is_empty() { full.trim().replace("\r\n", "\n") } else { stripped };
         if let Some(reason) = hold {
             return self.hold_email(&conv, &key, &from, mail.subject().unwrap_or_default(), &text, reason, raw).await;
         }
         let files = attachments(&mail);
         drop(mail);
-        self.post_email(&conv, &visitor, &key, &text, files).await
+        if self.store.is_held(&conv.id, &key).await? {
+            return Ok(Received::Duplicate);
+        }
+        self.post_email(&conv, &visitor, &key, &text, files).await.map_err(|e| match e {
+            ApiError::RateLimited { .. } | ApiError::Unavailable(_) | ApiError::Internal(_) => Refused::Temporary(e.message()),
+            other => Refused::Permanent(other.message()),
+        })
     }
 
     /// Posts the email's text and files as the visitor's message (`key`: idempotency).
-    async fn post_email(
-        &self,
-        conv: &ConversationRow,
-        visitor: &VisitorRow,
-        key: &str,
-        text: &str,
-        files: Vec<(String, Vec<u8>)>,
-    ) -> Result<Received, Refused> {
+    /// Files the upload rules refuse are left out (and said so); a limit or an outage
+    /// fails the whole post, to be tried again.
+    async fn post_email(&self, conv: &ConversationRow, visitor: &VisitorRow, key: &str, text: &str, files: Vec<(String, Vec<u8>)>) -> ApiResult<Received> {
         let p = Principal::Visitor(VisitorPrincipal {
             id: visitor.id.clone(),
             org_id: conv.org_id.clone(),
@@ -204,7 +247,7 @@ impl App {
             expires_at: i64::MAX,
             issued_at: crate::time::now_ms(),
         });
-        if self.store.message_by_client_id(&conv.id, SenderKind::Visitor, &visitor.id, key).await?.is_some() || self.store.is_held(&conv.id, key).await? {
+        if self.store.message_by_client_id(&conv.id, SenderKind::Visitor, &visitor.id, key).await?.is_some() {
             return Ok(Received::Duplicate);
         }
         let max = self.settings.limits.max_upload_bytes;
@@ -217,7 +260,8 @@ impl App {
             }
             match self.upload(&p, &conv.id, &name, bytes).await {
                 Ok(a) => attachment_ids.push(a.id),
-                Err(e) => return Err(api_refusal(e)),
+                Err(e @ (ApiError::RateLimited { .. } | ApiError::Unavailable(_) | ApiError::Internal(_))) => return Err(e),
+                Err(_) => left_out += 1,
             }
         }
         let mut body: String = text.chars().take(MAX_EMAIL_CHARS).collect();
@@ -228,13 +272,11 @@ impl App {
             body.push_str(&format!("\n\n({left_out} attachment(s) over the size or number limit were left out.)"));
         }
         if body.trim().is_empty() && attachment_ids.is_empty() {
-            return Ok(Received::Dropped("nothing above the quoted text".into()));
+            return Ok(Received::Dropped("an empty email".into()));
         }
         let send = Send { conversation_id: &conv.id, body: body.trim(), client_message_id: Some(key), is_private: false, attachment_ids };
-        match self.send_message(&p, send).await {
-            Ok((m, _)) => Ok(Received::Posted { conversation_id: conv.id.clone(), message_id: m.id }),
-            Err(e) => Err(api_refusal(e)),
-        }
+        let (m, _) = self.send_message(&p, send).await?;
+        Ok(Received::Posted { conversation_id: conv.id.clone(), message_id: m.id })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -250,6 +292,16 @@ impl App {
     ) -> Result<Received, Refused> {
         if self.store.is_held(&conv.id, key).await? {
             return Ok(Received::Duplicate);
+        }
+        // Each held email keeps its raw bytes and notes the team: a sender who is not the
+        // visitor gets a few an hour, and a conversation holds a few at most.
+        if self.store.held_email_count(&conv.id).await? >= MAX_HELD {
+            return Err(Refused::Permanent("too many replies are waiting for review in this conversation".into()));
+        }
+        if let Err(e) =
+            self.limiter.check(&format!("held:{}", conv.id), crate::ratelimit::Quota::per_window(HELD_PER_HOUR, std::time::Duration::from_secs(3600))).await
+        {
+            return Err(Refused::Temporary(format!("too many held replies; retry in {} s", e.as_secs())));
         }
         let id = crate::ids::new_id("hem");
         let storage_key = format!("held/{}", crate::ids::random_token(18));
@@ -311,21 +363,21 @@ impl App {
         let mail = mail_parser::MessageParser::default().parse(&raw[..]).ok_or(ApiError::NotFound("held email"))?;
         let files = attachments(&mail);
         drop(mail);
-        // Forgotten first, so the post is not taken for a duplicate of it.
-        self.store.delete_held_email(&h.org_id, &h.id).await?;
-        let posted = self.post_email(&conv, &visitor, &h.message_key, &h.body, files).await;
-        let _ = self.files.delete(&h.storage_key).await;
-        self.audit(p, "email.release", Some(&h.id)).await?;
-        match posted {
-            Ok(Received::Posted { message_id, .. }) => Ok(self.store.message(&conv.id, &message_id).await?),
-            Ok(Received::Duplicate) => match self.store.message_by_client_id(&conv.id, SenderKind::Visitor, &visitor.id, &h.message_key).await? {
-                Some(m) => Ok(m),
-                None => Err(ApiError::NotFound("held email")),
+        let posted = self.post_email(&conv, &visitor, &h.message_key, &h.body, files).await?;
+        let m = match posted {
+            Received::Posted { message_id, .. } => self.store.message(&conv.id, &message_id).await?,
+            Received::Duplicate => match self.store.message_by_client_id(&conv.id, SenderKind::Visitor, &visitor.id, &h.message_key).await? {
+                Some(m) => m,
+                None => return Err(ApiError::NotFound("held email")),
             },
-            Ok(Received::Held { .. }) | Ok(Received::Dropped(_)) => Err(ApiError::BadInput("the held email has nothing to post".into())),
-            Err(Refused::Permanent(m)) => Err(ApiError::BadInput(m)),
-            Err(Refused::Temporary(m)) => Err(ApiError::unavailable(m)),
+            Received::Held { .. } | Received::Dropped(_) => return Err(ApiError::BadInput("the held email has nothing to post".into())),
+        };
+        // Forgotten once posted (a failed post leaves it held, to try again).
+        if self.store.delete_held_email(&h.org_id, &h.id).await? {
+            let _ = self.files.delete(&h.storage_key).await;
+            self.audit(p, "email.release", Some(&h.id)).await?;
         }
+        Ok(m)
     }
 
     /// Deletes a held email unposted.
@@ -365,12 +417,4 @@ fn message_key(message_id: Option<&str>, raw: &[u8]) -> String {
         None => crate::ids::sha256_hex(raw),
     };
     format!("email:{}", &digest[..40])
-}
-
-/// A refusal of the API path as the email's: limits and outages are temporary.
-fn api_refusal(e: ApiError) -> Refused {
-    match e {
-        ApiError::RateLimited { .. } | ApiError::Unavailable { .. } | ApiError::Internal(_) => Refused::Temporary(format!("{e:?}")),
-        other => Refused::Permanent(format!("{other:?}")),
-    }
 }

@@ -130,6 +130,8 @@ pub struct App {
     webhooks: webhooks::Webhooks,
     /// Organizations with Slack connected.
     slacked: OrgFlag,
+    /// Conversations whose Slack thread this node is bringing up to date.
+    slack_syncing: slack::SyncingSet,
     live: live_visitors::Live,
     vapid: push::VapidKey,
     /// Outbound HTTP to addresses users give (push endpoints), behind the guard.
@@ -137,6 +139,8 @@ pub struct App {
     /// Inbound emails being read at once (SMTP and HTTP together): their bytes are in
     /// memory, so this bounds it (at most this many times the size cap).
     pub inbound_email: tokio::sync::Semaphore,
+    /// What each client address has open on the inbound email paths.
+    pub inbound_peers: email_in::Peers,
     /// This app, for work it starts that outlives a call (assignment runs).
     me: std::sync::Weak<App>,
 }
@@ -209,6 +213,7 @@ impl App {
             hooked: OrgFlag::default(),
             webhooks: webhooks::Webhooks::default(),
             slacked: OrgFlag::default(),
+            slack_syncing: Default::default(),
             live: Default::default(),
             vapid: Default::default(),
             outbound: crate::outbound::Outbound::new(settings.outbound_allow_private),
@@ -228,6 +233,7 @@ impl App {
             metrics: services.metrics,
             facts: facts::Facts::default(),
             inbound_email: tokio::sync::Semaphore::new(email_in::AT_ONCE),
+            inbound_peers: Default::default(),
         });
         app.clone().spawn_access_listener().await;
         app.clone().spawn_live_listener().await;

@@ -251,6 +251,10 @@ impl App {
             created_at: current.as_ref().map(|c| c.created_at).unwrap_or(now),
             updated_at: now,
         };
+        if current.as_ref().is_some_and(|c| c.channel_id != row.channel_id || c.team_id != row.team_id) {
+            // Threads live in the old channel: conversations start new ones in the new.
+            self.store.delete_slack_threads(&org_id).await?;
+        }
         let row = self.store.put_slack(&row).await?;
         self.slacked.forget(&org_id);
         self.audit(p, "slack.connect", None).await?;
@@ -274,6 +278,14 @@ impl App {
     pub(super) async fn run_slack_sync(&self, job: JobRow) -> Outcome {
         let sync: Sync = payload(&job)?;
         let org_id = job.org_id.as_deref().unwrap_or_default();
+        // One sync of a conversation at a time on this node (a trigger during a run
+        // queues the next run, which may be taken at once): the other tries again soon.
+        let Some(_syncing) = Syncing::enter(&self.slack_syncing, &sync.conversation_id) else {
+            let mut again = self.jobs.job_at(SLACK_SYNC, Some(org_id), &sync, self.jobs.now() + 200);
+            again.key = Some(format!("slack:{}", sync.conversation_id));
+            self.jobs.enqueue(&[again]).await.map_err(store_failed)?;
+            return Ok(());
+        };
         let s = match self.store.slack(org_id).await {
             Ok(s) => s,
             Err(StoreError::NotFound) => return Ok(()),
@@ -317,15 +329,14 @@ impl App {
         let ids: Vec<String> = messages.iter().map(|m| m.id.clone()).collect();
         let attachments = self.store.attachments_of(org_id, &ids).await.map_err(store_failed)?;
         for m in &messages {
-            // What came from Slack is in the thread already.
-            if !m.client_message_id.as_deref().is_some_and(|k| k.starts_with("slack:")) {
+            // What came from Slack (an agent's message with Slack's id) is in the thread already.
+            let from_slack = m.sender_kind == SenderKind::Agent && m.client_message_id.as_deref().is_some_and(|k| k.starts_with("slack:"));
+            if !from_slack {
                 let who = slack_escape(&self.sender_name(org_id, &conv, m.sender_kind, m.sender_id.as_deref(), &mut names).await);
                 let files: Vec<_> = attachments.iter().filter(|a| a.message_id.as_deref() == Some(m.id.as_str())).collect();
-                let mut text = if m.is_private {
-                    format!(":lock: *Private note by {who}*: {}", slack_escape(&m.body))
-                } else {
-                    format!("*{who}*: {}", slack_escape(&m.body))
-                };
+                // The body as a quote: its lines cannot pass for lines of ours.
+                let quoted = quote(&m.body);
+                let mut text = if m.is_private { format!(":lock: *Private note by {who}*\n{quoted}") } else { format!("*{who}*\n{quoted}") };
                 if !files.is_empty() {
                     let list: Vec<String> = files.iter().map(|f| slack_escape(&f.filename)).collect();
                     text.push_str(&format!("\n:paperclip: {}", list.join(", ")));
@@ -369,11 +380,12 @@ impl App {
     async fn slack_root(&self, s: &SlackRow, conv: &ConversationRow, opening: &str, mode: SlackMode) -> Result<Value, StoreError> {
         let site = self.store.website(&conv.org_id, &conv.website_id).await?;
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
-        let who = visitor.name.clone().or(visitor.email.clone()).unwrap_or_else(|| "A visitor".to_owned());
+        // Never the visitor's email: not everyone in a channel is an agent.
+        let who = visitor.name.clone().unwrap_or_else(|| "A visitor".to_owned());
         let link = self.mailer.link(&format!("/app/inbox/unassigned/{}", conv.id));
-        let quote: String = opening.chars().take(1_000).collect();
+        let opening_text: String = opening.chars().take(1_000).collect();
         let lead = format!("*{}* on *{}*: new conversation", slack_escape(&who), slack_escape(&site.name));
-        let text = format!("{lead}\n>{}", slack_escape(&quote).replace('\n', "\n>"));
+        let text = format!("{lead}\n{}", quote(&opening_text));
         let mut blocks = vec![
             json!({ "type": "section", "text": { "type": "mrkdwn", "text": text } }),
             json!({ "type": "context", "elements": [{ "type": "mrkdwn", "text": format!("`{}` · <{link}|Open in Chinwag>", conv.id) }] }),
@@ -387,7 +399,9 @@ impl App {
                 button("Resolve", "chinwag_resolve"),
             ] }));
         }
-        Ok(json!({ "channel": s.channel_id, "text": format!("{lead}: {quote}"), "blocks": blocks, "unfurl_links": false, "unfurl_media": false }))
+        Ok(
+            json!({ "channel": s.channel_id, "text": format!("{lead}: {}", slack_escape(&opening_text)), "blocks": blocks, "unfurl_links": false, "unfurl_media": false }),
+        )
     }
 
     async fn sender_name(
@@ -407,7 +421,7 @@ impl App {
                 Some(id) => self.store.agent_any(id).await.map(|a| a.name).unwrap_or_else(|_| "An agent".into()),
                 None => "An agent".into(),
             },
-            SenderKind::Visitor => self.store.visitor(org_id, &conv.visitor_id).await.ok().and_then(|v| v.name.or(v.email)).unwrap_or_else(|| "Visitor".into()),
+            SenderKind::Visitor => self.store.visitor(org_id, &conv.visitor_id).await.ok().and_then(|v| v.name).unwrap_or_else(|| "Visitor".into()),
             SenderKind::Bot => "Bot".into(),
             SenderKind::System => "Chinwag".into(),
         };
@@ -467,6 +481,10 @@ impl App {
             Err(StoreError::NotFound) => return Ok(()),
             Err(e) => return Err(store_failed(e)),
         };
+        if SlackMode::from_db(&s.mode) == SlackMode::Alerts {
+            self.post_ephemeral(&s, &a.channel, &a.user, "Chinwag is connected in alerts-only mode here: act on conversations in the dashboard.").await;
+            return Ok(());
+        }
         let Some(agent) = self.slack_agent(&s, &a.user).await? else {
             self.post_ephemeral(&s, &a.channel, &a.user, "That needs a Chinwag agent: your Slack account's email is not one in this organization.").await;
             return Ok(());
@@ -477,7 +495,10 @@ impl App {
             SlackAction::AssignMe => self.assign_conversation(&p, &a.conversation_id, Some(&agent.id), None).await.map(|_| "Assigned to you."),
             SlackAction::Note => {
                 let body = from_slack(a.text.as_deref().unwrap_or_default());
-                let send = Send { conversation_id: &a.conversation_id, body: &body, client_message_id: None, is_private: true, attachment_ids: Vec::new() };
+                // The job's id: a run repeated after its commit adds no second note.
+                let key = format!("slack-note:{}", job.id);
+                let send =
+                    Send { conversation_id: &a.conversation_id, body: &body, client_message_id: Some(&key), is_private: true, attachment_ids: Vec::new() };
                 self.send_message(&p, send).await.map(|_| "Private note added.")
             }
         };
@@ -588,6 +609,24 @@ settings:
     )
 }
 
+/// The conversations this node is syncing.
+pub type SyncingSet = std::sync::Mutex<std::collections::HashSet<String>>;
+
+/// A conversation's place in `SyncingSet`, given back when dropped.
+struct Syncing<'a>(&'a SyncingSet, String);
+
+impl<'a> Syncing<'a> {
+    fn enter(set: &'a SyncingSet, conversation_id: &str) -> Option<Syncing<'a>> {
+        set.lock().expect("syncing lock").insert(conversation_id.to_owned()).then(|| Syncing(set, conversation_id.to_owned()))
+    }
+}
+
+impl Drop for Syncing<'_> {
+    fn drop(&mut self) {
+        self.0.lock().expect("syncing lock").remove(&self.1);
+    }
+}
+
 /// The agent acting from Slack, as a principal.
 fn agent_principal(a: &AgentRow) -> Principal {
     Principal::Agent(AgentPrincipal { id: a.id.clone(), org_id: a.org_id.clone(), role: a.role, epoch: a.token_epoch, expires_at: i64::MAX, ip: None })
@@ -597,6 +636,16 @@ fn agent_principal(a: &AgentRow) -> Principal {
 /// mention `@channel` or forge links).
 pub fn slack_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// A message body as a Slack quote (`>` before each line), escaped.
+fn quote(body: &str) -> String {
+    let lines: Vec<String> = slack_escape(body).lines().map(|l| format!(">{l}")).collect();
+    if lines.is_empty() {
+        ">".to_owned()
+    } else {
+        lines.join("\n")
+    }
 }
 
 /// Slack's message text as plain text: links `<url|label>` become `label (url)`,

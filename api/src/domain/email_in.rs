@@ -93,9 +93,11 @@ pub fn dmarc_failed(headers: &[(String, String)]) -> bool {
         .any(|(n, v)| n == "authentication-results" && v.split(';').any(|part| part.trim().to_ascii_lowercase().replace(' ', "").starts_with("dmarc=fail")))
 }
 
-/// What the sender wrote above the quoted conversation: quoted lines, the attribution
-/// line before them ("On ... wrote:"), forwarded or original-message blocks, signatures
-/// (`-- `) and mobile footers are cut. Line ends become `\n`.
+/// What the sender wrote, without the conversation it quotes: quoted (`>`) lines and the
+/// attribution line that introduces them ("On ... wrote:") are skipped wherever they are
+/// (so a reply written below or between quotes is kept); an Outlook header block, a
+/// forwarded or original-message separator, a signature (`-- `) or a mobile footer ends
+/// it. Line ends become `\n`.
 pub fn strip_reply(text: &str) -> String {
     let text = text.replace("\r\n", "\n");
     let lines: Vec<&str> = text.lines().collect();
@@ -107,18 +109,25 @@ pub fn strip_reply(text: &str) -> String {
         if line == "-- " || t == "--" || t == "\u{2014}" || is_separator(t) || is_mobile_footer(t) {
             break;
         }
-        // "On Mon, 7 Dec 2026 at 10:00, Shop <x@y> wrote:" (possibly wrapped onto two lines).
-        if is_attribution(t) || (i + 1 < lines.len() && is_attribution(&format!("{t} {}", lines[i + 1].trim()))) {
-            break;
+        // "On Mon, 7 Dec 2026 at 10:00, Shop <x@y> wrote:", possibly wrapped onto two lines.
+        if is_attribution(t) {
+            i += 1;
+            continue;
         }
-        // Outlook's header block: "From: ..." followed by "Sent:"/"Date:" within two lines.
-        if (t.starts_with("From:") || t.starts_with("*From:*"))
-            && lines[i + 1..].iter().take(2).any(|l| {
-                let l = l.trim();
-                l.starts_with("Sent:") || l.starts_with("Date:") || l.starts_with("*Sent:*") || l.starts_with("To:")
-            })
-        {
-            break;
+        if i + 1 < lines.len() && is_attribution(&format!("{t} {}", lines[i + 1].trim())) {
+            i += 2;
+            continue;
+        }
+        // Outlook's header block: after a blank line, "From:" then "Sent:" (or "Date:")
+        // and "Subject:" within the next four lines.
+        let after_blank = kept.last().is_none_or(|l| l.trim().is_empty());
+        if after_blank && (t.starts_with("From:") || t.starts_with("*From:*")) {
+            let next: Vec<&str> = lines[i + 1..].iter().take(4).map(|l| l.trim().trim_start_matches('*')).collect();
+            let sent = next.iter().any(|l| l.starts_with("Sent:") || l.starts_with("Date:"));
+            let subject = next.iter().any(|l| l.starts_with("Subject:"));
+            if sent && subject {
+                break;
+            }
         }
         if t.starts_with('>') {
             i += 1;
@@ -127,13 +136,18 @@ pub fn strip_reply(text: &str) -> String {
         kept.push(line.trim_end());
         i += 1;
     }
-    while kept.last().is_some_and(|l| l.is_empty()) {
-        kept.pop();
+    // Blank runs left where quotes were cut collapse to one blank line.
+    let mut out: Vec<&str> = Vec::new();
+    for l in kept {
+        if l.is_empty() && out.last().is_none_or(|p: &&str| p.is_empty()) {
+            continue;
+        }
+        out.push(l);
     }
-    while kept.first().is_some_and(|l| l.is_empty()) {
-        kept.remove(0);
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
     }
-    kept.join("\n")
+    out.join("\n")
 }
 
 fn is_separator(t: &str) -> bool {
@@ -186,6 +200,13 @@ mod tests {
         assert_eq!(strip_reply(outlook), "Ok");
         let outlook2 = "Fine by me\n\nFrom: Acme <a@b>\nSent: Monday, December 7\nSubject: Re: x\n\nold text";
         assert_eq!(strip_reply(outlook2), "Fine by me");
+        // Written below the quote, or between quotes: kept.
+        let below = "On Mon, 7 Dec 2026 at 10:00, Acme <a@b> wrote:\n> Which colour?\n\nBlue, please.";
+        assert_eq!(strip_reply(below), "Blue, please.");
+        let between = "On Mon, Acme wrote:\n> Size?\nLarge\n\n> Colour?\nBlue";
+        assert_eq!(strip_reply(between), "Large\n\nBlue");
+        // A message that merely starts with "From:" and "To:" is a message.
+        assert_eq!(strip_reply("From: Oslo\nTo: Bergen, what does it cost?"), "From: Oslo\nTo: Bergen, what does it cost?");
         let sig = "See attached.\n\n-- \nJane Doe\nCEO";
         assert_eq!(strip_reply(sig), "See attached.");
         let mobile = "On my way\n\nSent from my iPhone";

@@ -18,14 +18,19 @@ use crate::error::ErrorCode;
 /// How far a signature's timestamp may be from now (replays outside it are refused).
 const TOLERANCE_SECS: i64 = 300;
 /// How long the body may take to arrive.
-const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
+const READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+/// Bodies one client address may be sending at once.
+const PER_CLIENT: usize = 2;
 
 /// Accepts one email. Headers: `Chinwag-Timestamp` (unix seconds), `Chinwag-Signature`
 /// (`v1=` hex HMAC-SHA256 of `<timestamp>.<body>` with the secret), optionally
 /// `Chinwag-Envelope-From` and `Chinwag-Envelope-To` (comma-separated) from the SMTP
 /// envelope. 200 with `status` posted, duplicate, held or dropped; 422 for mail that no
 /// conversation takes (bounce it); 503 to retry later.
-pub async fn email(State(state): State<AppState>, headers: HeaderMap, body: axum::body::Body) -> Response {
+pub async fn email(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().cloned();
+    let (parts, body) = req.into_parts();
+    let headers: HeaderMap = parts.headers;
     let app = &state.app;
     let Some(secret) = app.settings.integrations.inbound_email_secret.as_deref() else {
         return error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "inbound email is not configured on this server");
@@ -40,6 +45,11 @@ pub async fn email(State(state): State<AppState>, headers: HeaderMap, body: axum
     if (crate::time::now_ms() / 1000 - ts_secs).abs() > TOLERANCE_SECS {
         return error_response(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the signature's timestamp is more than 5 minutes from now");
     }
+    // One client reads at most two bodies at once (the turns below are few).
+    let ip = super::request_meta(app, &headers, peer.as_ref()).ip.and_then(|ip| ip.parse().ok()).unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+    let Some(_place) = app.inbound_peers.enter(ip, PER_CLIENT) else {
+        return error_response(StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited, "too many emails from this address at once");
+    };
     // One turn among the node's inbound emails before the body is read into memory.
     let Ok(Ok(_turn)) = tokio::time::timeout(WAIT_FOR_TURN, app.inbound_email.acquire()).await else {
         return error_response(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "busy; retry later");

@@ -27,7 +27,8 @@ const TOLERANCE_SECS: i64 = 300;
 async fn verified(state: &AppState, org_id: &str, headers: &HeaderMap, body: &[u8]) -> Result<SlackRow, Response> {
     let s = match state.app.store.slack(org_id).await {
         Ok(s) => s,
-        Err(StoreError::NotFound) => return Err(error_response(StatusCode::NOT_FOUND, ErrorCode::NotFound, "no Slack connection here")),
+        // The same answer as a bad signature: which organizations use Slack is nobody's business.
+        Err(StoreError::NotFound) => return Err(error_response(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the request is not verified")),
         Err(e) => {
             tracing::warn!(error = ?e, "reading a Slack connection");
             return Err(error_response(StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Unavailable, "retry later"));

@@ -155,6 +155,23 @@ impl Store {
         })
     }
 
+    /// Forgets the organization's threads (the channel changed: new conversations start
+    /// new threads there).
+    pub async fn delete_slack_threads(&self, org_id: &str) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("delete from slack_threads where org_id = $1").bind(org_id).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Held emails in the conversation (a cap on what one conversation may hold).
+    pub async fn held_email_count(&self, conversation_id: &str) -> StoreResult<i64> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_scalar::<DB, i64>("select count(*) from held_emails where conversation_id = $1")
+            .bind(conversation_id)
+            .fetch_one(pool)
+            .await?))
+    }
+
     pub async fn slack_thread(&self, conversation_id: &str) -> StoreResult<Option<SlackThreadRow>> {
         on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, SlackThreadRow>(&format!("select {THREAD_COLS} from slack_threads where conversation_id = $1"))
             .bind(conversation_id)

@@ -280,6 +280,7 @@ impl Store {
                     sqlx::query::<DB>("delete from read_positions where conversation_id = $1 and reader_kind = 'visitor'").bind(conv).execute(&mut *tx).await?;
                     c.files +=
                         sqlx::query::<DB>("delete from held_emails where conversation_id = $1").bind(conv).execute(&mut *tx).await?.rows_affected() as i64;
+                    sqlx::query::<DB>("delete from slack_threads where conversation_id = $1").bind(conv).execute(&mut *tx).await?;
                 }
             }
             c.page_views += sqlx::query::<DB>("delete from page_views where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?.rows_affected() as i64;
@@ -561,7 +562,12 @@ impl Store {
     /// The stored files of one conversation (deleted from storage before its rows).
     pub async fn conversation_files(&self, conversation_id: &str) -> StoreResult<Vec<String>> {
         on_read!(self, |pool, DB| {
-            Ok(sqlx::query_scalar::<DB, String>("select storage_key from attachments where conversation_id = $1").bind(conversation_id).fetch_all(pool).await?)
+            Ok(sqlx::query_scalar::<DB, String>(
+                "select storage_key from attachments where conversation_id = $1 union all select storage_key from held_emails where conversation_id = $1",
+            )
+            .bind(conversation_id)
+            .fetch_all(pool)
+            .await?)
         })
     }
 

@@ -184,6 +184,22 @@ async fn a_reply_from_another_address_or_failing_dmarc_is_held_until_an_agent_re
 }
 
 #[tokio::test]
+async fn a_stranger_cannot_fill_a_conversation_with_held_emails() {
+    let s = setup(1 << 20).await;
+    for i in 0..10 {
+        let raw = raw_mail("mallory@evil.test", &s.reply_to, &format!("<flood-{i}@evil.test>"), "", "spam");
+        send_raw(&s, "mallory@evil.test", &s.reply_to, &raw).await.expect("held");
+    }
+    // Past ten an hour: try again later (the sender's server keeps it, we store nothing).
+    let raw = raw_mail("mallory@evil.test", &s.reply_to, "<flood-10@evil.test>", "", "spam");
+    let e = send_raw(&s, "mallory@evil.test", &s.reply_to, &raw).await.expect_err("over the hour's holds");
+    assert!(e.is_transient(), "{e}");
+    assert_eq!(held(&s).await.len(), 10);
+    let files = std::fs::read_dir(s.app.app.settings.data_dir.join("files").join("held")).unwrap().count();
+    assert_eq!(files, 10, "one raw copy per held email");
+}
+
+#[tokio::test]
 async fn the_listener_refuses_other_addresses_forged_tokens_oversized_mail_and_garbage() {
     use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
     let s = setup(64 * 1024).await;

@@ -251,6 +251,11 @@ async fn a_small_team_answers_a_visitor_from_a_slack_thread_and_the_thread_mirro
     let mine = app.messages(&owner.token, &conv).await;
     assert_eq!(mine.iter().filter(|m| m["body"].as_str().unwrap().starts_with("Yes, we do")).count(), 1, "once: {mine:?}");
 
+    // A visitor's lines are quoted: they cannot pass for the thread's own.
+    app.send(&v.token, &conv, "ok\n:lock: *Private note by Boss*: refund approved").await;
+    let forged_line = slack.wait_post("the visitor's two lines", |p| text_of(p).contains("refund approved")).await;
+    assert!(forged_line["text"].as_str().unwrap().contains("\n>:lock: *Private note by Boss*"), "{forged_line}");
+
     // A dashboard reply is mirrored with its author.
     app.send(&owner.token, &conv, "About three days").await;
     let dash = slack.wait_post("the dashboard reply", |p| text_of(p).contains("About three days")).await;
@@ -275,7 +280,7 @@ async fn a_small_team_answers_a_visitor_from_a_slack_thread_and_the_thread_mirro
     let path: String = manifest[at..].chars().take_while(|c| !c.is_whitespace()).collect();
     assert!(path.ends_with("/commands") && !path.contains(&base[base.find("/integrations").unwrap()..]), "{path}");
     let elsewhere = format!("{}{}", app.url.trim_end_matches("/graphql"), path.replace("/commands", "/events"));
-    assert_eq!(from_slack(&app, &elsewhere, &forged, false, None).await.0, 404, "an organization without Slack");
+    assert_eq!(from_slack(&app, &elsewhere, &forged, false, None).await.0, 401, "an organization without Slack answers as a bad signature");
 
     // "Add private note": the modal opens, and its submission becomes Ann's note.
     let interactions = format!("{base}/interactions");
@@ -342,7 +347,7 @@ async fn alerts_only_announces_new_conversations_and_reads_nothing_back() {
 
     // Disconnected: its endpoints are gone and new conversations stay out of Slack.
     assert_eq!(app.ok(Some(&owner.token), "mutation { disconnectSlack }", json!({})).await["disconnectSlack"], true);
-    assert_eq!(from_slack(&app, &format!("{base}/events"), &reply, false, None).await.0, 404);
+    assert_eq!(from_slack(&app, &format!("{base}/events"), &reply, false, None).await.0, 401);
     let before = slack.posts().len();
     app.start_conversation(&app.visitor(&site).await, Some("Anyone there?")).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
