@@ -45,6 +45,8 @@ const EVENT_CACHE: usize = 4096;
 const ENDPOINT_TTL: std::time::Duration = std::time::Duration::from_secs(1);
 /// Successful attempts logged in one transaction at most.
 const LOG_BATCH: usize = 512;
+/// Fan-outs stored in one transaction at most.
+const EVENT_BATCH: usize = 256;
 
 type Logged = (WebhookAttemptRow, tokio::sync::oneshot::Sender<bool>);
 
@@ -56,7 +58,35 @@ pub struct Webhooks {
     counting: std::sync::atomic::AtomicBool,
     events: Mutex<HashMap<String, std::sync::Arc<WebhookEventRow>>>,
     endpoints: Mutex<HashMap<String, (Instant, std::sync::Arc<WebhookEndpointRow>)>>,
+    /// Each organization's endpoints as the fan-out read them (`ENDPOINT_TTL`).
+    org_endpoints: Mutex<HashMap<String, (Instant, OrgEndpoints)>>,
     log: tokio::sync::OnceCell<tokio::sync::mpsc::UnboundedSender<Logged>>,
+    recorded: tokio::sync::OnceCell<tokio::sync::mpsc::UnboundedSender<Recorded>>,
+}
+
+/// An organization's endpoints, shared by the fan-outs that read them.
+type OrgEndpoints = std::sync::Arc<Vec<WebhookEndpointRow>>;
+
+/// An event and its deliveries to store, and who waits for the commit.
+type Recorded = ((WebhookEventRow, Vec<NewJob>), tokio::sync::oneshot::Sender<bool>);
+
+/// Stores fan-outs in batches: the events of many concurrent fan-outs and their
+/// deliveries in one transaction of two statements.
+async fn record_events(store: crate::store::Store, now: impl Fn() -> i64, mut rx: tokio::sync::mpsc::UnboundedReceiver<Recorded>) {
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, EVENT_BATCH).await > 0 {
+        let (rows, waiting): (Vec<_>, Vec<_>) = batch.drain(..).unzip();
+        let ok = match store.record_webhook_events(&rows, now()).await {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::warn!(error = ?e, "webhooks: cannot store events");
+                false
+            }
+        };
+        for done in waiting {
+            let _ = done.send(ok);
+        }
+    }
 }
 
 /// Writes successful attempts in batches: one commit (one fsync on SQLite) for many.
@@ -266,6 +296,7 @@ impl App {
             .await?
             .ok_or(ApiError::PlanLimit("an organization has at most 20 webhook endpoints"))?;
         self.hooked.forget(org_id);
+        self.forget_endpoint(&row.id);
         self.audit(p, "webhook.create", Some(&row.id)).await?;
         Ok(row)
     }
@@ -403,9 +434,9 @@ impl App {
         let e: EventJob = super::outbox::payload(&job)?;
         let org_id = job.org_id.clone().unwrap_or_default();
         let Some(t) = EventType::parse(&e.event_type) else { return Err((format!("unknown event type {}", e.event_type), true)) };
-        let endpoints = self.store.webhook_endpoints(&org_id).await.map_err(store_failed)?;
+        let endpoints = self.fan_out_endpoints(&org_id).await.map_err(store_failed)?;
         let mut deliveries = Vec::new();
-        for ep in &endpoints {
+        for ep in endpoints.iter() {
             let chosen = match &e.endpoint {
                 Some(only) => *only == ep.id,
                 None => ep.disabled_at.is_none() && hooks::wants(&ep.event_types, t),
@@ -422,18 +453,58 @@ impl App {
         }
         let payload = json!({ "type": e.event_type, "timestamp": rfc3339(e.at), "data": e.data }).to_string();
         let row = WebhookEventRow { id: e.id, org_id, event_type: e.event_type, payload, created_at: e.at };
-        self.store.record_webhook_event(&row, &deliveries, self.jobs.now()).await.map_err(store_failed)?;
-        if !deliveries.is_empty() {
+        let row = self.record_event(row, deliveries).await?;
+        let delivering = row.1;
+        let row = row.0;
+        if delivering {
             let mut cache = self.webhooks.events.lock().expect("events lock");
             if cache.len() >= EVENT_CACHE {
                 cache.clear();
             }
             cache.insert(row.id.clone(), std::sync::Arc::new(row));
-        }
-        if !deliveries.is_empty() {
             self.jobs.wake();
         }
         Ok(())
+    }
+
+    /// Stores the event with its deliveries (in the node's next batch); the event, and
+    /// whether it has deliveries.
+    async fn record_event(&self, row: WebhookEventRow, deliveries: Vec<NewJob>) -> Result<(WebhookEventRow, bool), (String, bool)> {
+        let tx = self
+            .webhooks
+            .recorded
+            .get_or_init(|| async {
+                let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+                let jobs = self.jobs.clone();
+                tokio::spawn(record_events(self.store.clone(), move || jobs.now(), rx));
+                tx
+            })
+            .await;
+        let delivering = !deliveries.is_empty();
+        let (done, stored) = tokio::sync::oneshot::channel();
+        // The batch owns the row until it is stored; the cache gets its own copy.
+        let kept = row.clone();
+        if tx.send(((row, deliveries), done)).is_err() || !stored.await.unwrap_or(false) {
+            return Err(("webhooks: the event could not be stored".into(), false));
+        }
+        Ok((kept, delivering))
+    }
+
+    /// The organization's endpoints for a fan-out, read at most once per `ENDPOINT_TTL`
+    /// per node (changes on this node apply at once).
+    async fn fan_out_endpoints(&self, org_id: &str) -> Result<OrgEndpoints, StoreError> {
+        if let Some((at, eps)) = self.webhooks.org_endpoints.lock().expect("endpoints lock").get(org_id) {
+            if at.elapsed() < ENDPOINT_TTL {
+                return Ok(eps.clone());
+            }
+        }
+        let eps = std::sync::Arc::new(self.store.webhook_endpoints(org_id).await?);
+        let mut cache = self.webhooks.org_endpoints.lock().expect("endpoints lock");
+        if cache.len() >= EVENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(org_id.to_owned(), (Instant::now(), eps.clone()));
+        Ok(eps)
     }
 
     /// One attempt: signed, sent, logged with what follows.
@@ -574,6 +645,8 @@ impl App {
     /// Forgets what this node read about an endpoint (it changed here).
     fn forget_endpoint(&self, id: &str) {
         self.webhooks.endpoints.lock().expect("endpoints lock").remove(id);
+        // Which organization it was is not known here: the fan-outs read again.
+        self.webhooks.org_endpoints.lock().expect("endpoints lock").clear();
     }
 
     async fn log_success(&self, attempt: WebhookAttemptRow) -> Outcome {

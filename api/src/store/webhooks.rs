@@ -265,20 +265,22 @@ impl Store {
 
     /// Stores an event (once: a repeated run of its job changes nothing) with its
     /// deliveries, in one transaction.
-    pub async fn record_webhook_event(&self, e: &WebhookEventRow, deliveries: &[NewJob], now: i64) -> StoreResult<()> {
+    /// Stores events and their deliveries, many fan-outs in one transaction (two
+    /// statements whatever their number: one multi-row insert, one jobs insert).
+    pub async fn record_webhook_events(&self, events: &[(WebhookEventRow, Vec<NewJob>)], now: i64) -> StoreResult<()> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        let jobs: Vec<NewJob> = events.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
-            sqlx::query::<DB>(
-                "insert into webhook_events (id, org_id, event_type, payload, created_at) values ($1, $2, $3, $4, $5) on conflict (id) do nothing",
-            )
-            .bind(&e.id)
-            .bind(&e.org_id)
-            .bind(&e.event_type)
-            .bind(&e.payload)
-            .bind(e.created_at)
-            .execute(&mut *tx)
-            .await?;
-            insert_jobs!(tx, DB, deliveries, now);
+            let mut q = sqlx::QueryBuilder::<DB>::new("insert into webhook_events (id, org_id, event_type, payload, created_at) ");
+            q.push_values(events, |mut b, (e, _)| {
+                b.push_bind(&e.id).push_bind(&e.org_id).push_bind(&e.event_type).push_bind(&e.payload).push_bind(e.created_at);
+            });
+            q.push(" on conflict (id) do nothing");
+            q.build().execute(&mut *tx).await?;
+            insert_jobs!(tx, DB, &jobs, now);
             tx.commit().await?;
             Ok(())
         })
@@ -331,20 +333,36 @@ impl Store {
     /// Logs successful attempts in one transaction (a batch of them: one commit for
     /// many deliveries), and clears their endpoints' failures.
     pub async fn record_webhook_successes(&self, rows: &[WebhookAttemptRow]) -> StoreResult<()> {
+        if rows.is_empty() {
+            return Ok(());
+        }
         let mut endpoints: Vec<&str> = rows.iter().map(|a| a.endpoint_id.as_str()).collect();
         endpoints.sort_unstable();
         endpoints.dedup();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
-            for a in rows {
-                insert_attempt!(tx, DB, a);
-            }
-            for id in &endpoints {
-                sqlx::query::<DB>("update webhook_endpoints set failing_since = null where id = $1 and failing_since is not null")
-                    .bind(*id)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+            // One statement for the batch (13 binds a row; batches stay far below the
+            // dialects' bind limits).
+            let mut q = sqlx::QueryBuilder::<DB>::new(format!("insert into webhook_attempts ({ATTEMPT_COLS}) "));
+            q.push_values(rows, |mut b, a| {
+                b.push_bind(&a.id)
+                    .push_bind(&a.org_id)
+                    .push_bind(&a.endpoint_id)
+                    .push_bind(&a.event_id)
+                    .push_bind(&a.event_type)
+                    .push_bind(a.attempt)
+                    .push_bind(&a.outcome)
+                    .push_bind(a.status)
+                    .push_bind(a.latency_ms)
+                    .push_bind(&a.response)
+                    .push_bind(a.next_attempt_at)
+                    .push_bind(a.manual)
+                    .push_bind(a.created_at);
+            });
+            q.build().execute(&mut *tx).await?;
+            let mut q = sqlx::QueryBuilder::<DB>::new("update webhook_endpoints set failing_since = null where failing_since is not null");
+            and_in!(q, "id", endpoints.iter().map(|e| e.to_string()).collect::<Vec<_>>().iter());
+            q.build().execute(&mut *tx).await?;
             tx.commit().await?;
             Ok(())
         })
