@@ -136,7 +136,7 @@ pub async fn session<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(app: &App, mut
                 (Some(e), Some(to)) => {
                     if e.rcpt_to.len() >= MAX_RECIPIENTS {
                         reply(&mut w, "452 4.5.3 too many recipients").await?;
-                    } else if app.accepts_recipient(&to) {
+                    } else if app.accepts_recipient(&to) || is_postmaster(&to, &host) {
                         e.rcpt_to.push(to);
                         reply(&mut w, "250 2.1.5 OK").await?;
                     } else {
@@ -162,6 +162,12 @@ pub async fn session<R: AsyncRead + Unpin, W: AsyncWrite + Unpin>(app: &App, mut
                         Ok(Err(e)) => return Err(e),
                         Err(_) => return reply(&mut w, "421 4.4.2 data took too long, closing").await,
                     };
+                    // RFC 5321 4.5.1: postmaster takes mail. Nobody reads it here but the log.
+                    if e.rcpt_to.iter().all(|to| is_postmaster(to, &host)) {
+                        tracing::info!(from = ?e.mail_from, bytes = raw.len(), "mail to postmaster of the reply domain, logged and dropped");
+                        reply(&mut w, "250 2.0.0 accepted").await?;
+                        continue;
+                    }
                     let answer = match app.receive_email(&raw, &e).await {
                         Ok(Received::Posted { .. }) => "250 2.0.0 posted".to_owned(),
                         Ok(Received::Held { .. }) => "250 2.0.0 held for review".to_owned(),
@@ -255,6 +261,14 @@ fn path_arg(arg: &str, prefix: &str) -> Option<String> {
     let path = rest.split_whitespace().next().unwrap_or("");
     let path = path.strip_prefix('<').and_then(|p| p.strip_suffix('>')).unwrap_or(path);
     (path.len() <= 320 && !path.contains(['\r', '\n'])).then(|| path.to_owned())
+}
+
+/// `postmaster` (RFC 5321: any case, with or without the domain) at the reply domain.
+fn is_postmaster(address: &str, domain: &str) -> bool {
+    match address.rsplit_once('@') {
+        Some((local, host)) => local.eq_ignore_ascii_case("postmaster") && host.eq_ignore_ascii_case(domain),
+        None => address.eq_ignore_ascii_case("postmaster"),
+    }
 }
 
 fn one_line(s: &str) -> String {

@@ -209,6 +209,9 @@ async fn the_listener_refuses_other_addresses_forged_tokens_oversized_mail_and_g
         let (id, _) = local.rsplit_once('.').unwrap();
         format!("{id}.00000000000000000000@{REPLY_DOMAIN}")
     };
+    // Postmaster takes mail (RFC 5321), which goes nowhere but the log.
+    let to_postmaster = raw_mail("ops@example.test", "postmaster@reply.example.test", "<pm-1@example.test>", "", "hello postmaster");
+    send_raw(&s, "ops@example.test", "Postmaster@Reply.Example.Test", &to_postmaster).await.expect("postmaster takes mail");
     for to in [forged.as_str(), "someone@reply.example.test", &s.reply_to.replace(REPLY_DOMAIN, "other.test")] {
         let raw = raw_mail("kim@example.test", to, "<f-1@example.test>", "", "hello");
         let e = send_raw(&s, "kim@example.test", to, &raw).await.expect_err(to);
