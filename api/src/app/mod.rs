@@ -132,6 +132,8 @@ pub struct App {
     slacked: OrgFlag,
     /// Conversations whose Slack thread this node is bringing up to date.
     slack_syncing: slack::SyncingSet,
+    /// Slack users' emails, as `users.info` gave them.
+    slack_users: slack::SlackUsers,
     live: live_visitors::Live,
     vapid: push::VapidKey,
     /// Outbound HTTP to addresses users give (push endpoints), behind the guard.
@@ -214,6 +216,7 @@ impl App {
             webhooks: webhooks::Webhooks::default(),
             slacked: OrgFlag::default(),
             slack_syncing: Default::default(),
+            slack_users: Default::default(),
             live: Default::default(),
             vapid: Default::default(),
             outbound: crate::outbound::Outbound::new(settings.outbound_allow_private),

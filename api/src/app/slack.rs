@@ -30,6 +30,8 @@ pub const SLACK_ACTION: &str = "slack.action";
 const SYNC_BATCH: i64 = 20;
 /// The most of an answer from Slack read.
 const MAX_SLACK_ANSWER: usize = 256 * 1024;
+/// How long a Slack user's email is taken from this node's memory.
+const SLACK_USER_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 /// The longest text posted into Slack from one message.
 const MAX_POSTED: usize = 3_000;
 
@@ -431,13 +433,32 @@ impl App {
 
     /// The agent a Slack user is (the same email, in this organization), if any.
     async fn slack_agent(&self, s: &SlackRow, user: &str) -> Result<Option<AgentRow>, (String, bool)> {
-        let info = self.slack_form(&s.bot_token, "users.info", &[("user", user)]).await.map_err(SlackError::retry)?;
-        if info["user"]["is_bot"] == true || info["user"]["deleted"] == true {
-            return Ok(None);
-        }
-        let Some(email) = info["user"]["profile"]["email"].as_str() else { return Ok(None) };
-        let agent = self.store.agent_by_email(&email.trim().to_lowercase()).await.map_err(store_failed)?;
+        let Some(email) = self.slack_email(s, user).await? else { return Ok(None) };
+        let agent = self.store.agent_by_email(&email).await.map_err(store_failed)?;
         Ok(agent.filter(|a| a.org_id == s.org_id && a.removed_at.is_none()))
+    }
+
+    /// A Slack user's email (none for bots and deactivated users), asked of Slack at most
+    /// every few minutes per user and node (`users.info` is rate limited per workspace).
+    async fn slack_email(&self, s: &SlackRow, user: &str) -> Result<Option<String>, (String, bool)> {
+        let key = format!("{}:{user}", s.team_id);
+        if let Some((at, email)) = self.slack_users.lock().expect("slack users lock").get(&key) {
+            if at.elapsed() < SLACK_USER_TTL {
+                return Ok(email.clone());
+            }
+        }
+        let info = self.slack_form(&s.bot_token, "users.info", &[("user", user)]).await.map_err(SlackError::retry)?;
+        let email = if info["user"]["is_bot"] == true || info["user"]["deleted"] == true {
+            None
+        } else {
+            info["user"]["profile"]["email"].as_str().map(|e| e.trim().to_lowercase())
+        };
+        let mut cache = self.slack_users.lock().expect("slack users lock");
+        if cache.len() >= 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, (std::time::Instant::now(), email.clone()));
+        Ok(email)
     }
 
     /// A reply in a conversation's thread: sent to the visitor as the agent who wrote it.
@@ -608,6 +629,9 @@ settings:
 "#
     )
 }
+
+/// Slack users' emails as last asked: `team:user` -> (when, email).
+pub type SlackUsers = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>;
 
 /// The conversations this node is syncing.
 pub type SyncingSet = std::sync::Mutex<std::collections::HashSet<String>>;
