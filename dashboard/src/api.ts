@@ -18,7 +18,7 @@ const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocumen
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
 const WEBSITE = `id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }
-businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence pageAnalytics`;
+businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence pageAnalytics visitorDeletion`;
 
 export interface Appearance {
   color: string;
@@ -81,6 +81,8 @@ export interface WebsiteDetails {
   livePresence: LivePresence;
   /** The widget pushes its events to the page's `dataLayer` (Google Tag Manager, GA4). */
   pageAnalytics: boolean;
+  /** Visitors may delete their own data from the widget (`deleteMyData`). */
+  visitorDeletion: boolean;
 }
 
 export interface UpdateWebsiteInput {
@@ -100,6 +102,7 @@ export interface UpdateWebsiteInput {
   poweredBy?: boolean;
   livePresence?: LivePresence;
   pageAnalytics?: boolean;
+  visitorDeletion?: boolean;
 }
 
 export interface AuthTokens {

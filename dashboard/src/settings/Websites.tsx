@@ -1,10 +1,10 @@
 /**
  * Websites: add one, customize its widget (colour, position, greeting, launcher text,
  * allowed origins), set its business hours, pre-chat form and offline behaviour and its
- * live presence (LivePresence.tsx) and page analytics (PageAnalytics.tsx), copy the
- * install and identity-verification snippets, send a test chat. The setup page reuses the
- * editor as its walkthrough (without the behaviour, live presence and page analytics, to
- * stay short).
+ * live presence (LivePresence.tsx), page analytics (PageAnalytics.tsx) and visitor
+ * deletion (VisitorDeletion.tsx), copy the install and identity-verification snippets,
+ * send a test chat. The setup page reuses the editor as its walkthrough (without the
+ * behaviour, live presence, page analytics and visitor deletion, to stay short).
  */
 import { createVisitorClient, memoryStorage, type WidgetPosition } from '@chinwag/sdk';
 import { useEffect, useState, type FormEvent } from 'react';
@@ -15,6 +15,7 @@ import { Link, navigate } from '../router';
 import { BehaviourEditor } from './Behaviour';
 import { LivePresenceEditor } from './LivePresence';
 import { PageAnalyticsEditor } from './PageAnalytics';
+import { VisitorDeletionEditor } from './VisitorDeletion';
 import { WidgetPreview } from './WidgetPreview';
 import {
   Button,
@@ -273,6 +274,7 @@ export function WebsiteEditor({
       {!numbered && <BehaviourEditor website={website} onSaved={onSaved} />}
       {!numbered && <LivePresenceEditor website={website} onSaved={onSaved} />}
       {!numbered && <PageAnalyticsEditor website={website} onSaved={onSaved} />}
+      {!numbered && <VisitorDeletionEditor website={website} onSaved={onSaved} />}
       <section className="panel">
         <h2>{n(2, 'Install the widget')}</h2>
         <p>
