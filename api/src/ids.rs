@@ -22,6 +22,17 @@ pub fn sha256_hex(data: &[u8]) -> String {
     hex(&sha2::Sha256::digest(data))
 }
 
+/// Lowercase hex HMAC-SHA256 of the concatenated `parts` under `key` (signatures of
+/// requests from outside: identity hashes, Slack's `v0`, signed inbound email).
+pub fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
+    use hmac::Mac as _;
+    let mut m = <hmac::Hmac<sha2::Sha256> as hmac::Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    for p in parts {
+        m.update(p);
+    }
+    hex(&m.finalize().into_bytes())
+}
+
 pub fn hex(bytes: &[u8]) -> String {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     let mut s = String::with_capacity(bytes.len() * 2);

@@ -356,9 +356,8 @@ impl App {
 
     /// Posts a held email as the visitor's message (text and attachments), then forgets it.
     pub async fn release_held_email(&self, p: &Principal, id: &str) -> ApiResult<MessageRow> {
-        let h = self.held(p, id).await?;
+        let (h, conv) = self.held(p, id).await?;
         let raw = self.files.get(&h.storage_key).await.map_err(|e| ApiError::unavailable(format!("file store: {e}")))?;
-        let conv = self.visible_conversation(p, &h.conversation_id).await?;
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
         let mail = mail_parser::MessageParser::default().parse(&raw[..]).ok_or(ApiError::NotFound("held email"))?;
         let files = attachments(&mail);
@@ -382,7 +381,7 @@ impl App {
 
     /// Deletes a held email unposted.
     pub async fn discard_held_email(&self, p: &Principal, id: &str) -> ApiResult<()> {
-        let h = self.held(p, id).await?;
+        let (h, _) = self.held(p, id).await?;
         if self.store.delete_held_email(&h.org_id, &h.id).await? {
             let _ = self.files.delete(&h.storage_key).await;
             self.audit(p, "email.discard", Some(&h.id)).await?;
@@ -390,12 +389,12 @@ impl App {
         Ok(())
     }
 
-    async fn held(&self, p: &Principal, id: &str) -> ApiResult<HeldEmailRow> {
+    /// A held email and its conversation, for those who see the conversation.
+    async fn held(&self, p: &Principal, id: &str) -> ApiResult<(HeldEmailRow, ConversationRow)> {
         let (org_id, ..) = super::staff(p)?;
         let h = self.store.held_email(org_id, id).await.map_err(|e| super::accounts::not_found(e, "held email"))?;
-        // Only those who see its conversation.
-        self.visible_conversation(p, &h.conversation_id).await?;
-        Ok(h)
+        let conv = self.visible_conversation(p, &h.conversation_id).await?;
+        Ok((h, conv))
     }
 }
 

@@ -144,9 +144,7 @@ pub fn format_api_key(key_id: &str, secret: &str) -> String {
 
 /// Constant-time check of an identity hash: hex HMAC-SHA256(website secret, external id).
 pub fn verify_identity_hash(secret: &str, external_id: &str, user_hash: &str) -> bool {
-    let mut m = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    m.update(external_id.as_bytes());
-    let expected = crate::ids::hex(&m.finalize().into_bytes());
+    let expected = crate::ids::hmac_sha256_hex(secret.as_bytes(), &[external_id.as_bytes()]);
     let given = user_hash.trim().to_ascii_lowercase();
     expected.len() == given.len() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
 }

@@ -6,8 +6,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::StreamExt as _;
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
 use subtle::ConstantTimeEq as _;
 
 use super::graphql::error_response;
@@ -73,11 +71,7 @@ pub async fn email(State(state): State<AppState>, req: axum::extract::Request) -
         Ok(Err(res)) => return res,
         Err(_) => return error_response(StatusCode::REQUEST_TIMEOUT, ErrorCode::BadUserInput, "the body took too long"),
     };
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).expect("HMAC takes any key length");
-    mac.update(ts.as_bytes());
-    mac.update(b".");
-    mac.update(&raw);
-    let expected = crate::ids::hex(&mac.finalize().into_bytes());
+    let expected = crate::ids::hmac_sha256_hex(secret.as_bytes(), &[ts.as_bytes(), b".", &raw]);
     let genuine = sig.split(',').map(str::trim).filter_map(|s| s.strip_prefix("v1=")).any(|s| bool::from(s.as_bytes().ct_eq(expected.as_bytes())));
     if !genuine {
         return error_response(StatusCode::UNAUTHORIZED, ErrorCode::Unauthenticated, "the signature does not match");

@@ -120,9 +120,22 @@ macro_rules! insert_jobs {
 }
 pub(crate) use insert_jobs;
 
-/// The parameter of `insert_jobs_json!`: one array per job, with a new id each.
+/// The parameter of `insert_jobs_json!`: one array per job, with a new id each. Of jobs
+/// with the same kind and key only the last is kept, as enqueuing them one by one would
+/// leave it (PostgreSQL refuses an upsert that meets the same row twice in one statement).
 pub(crate) fn jobs_json(jobs: &[NewJob], now: i64) -> String {
-    let rows: Vec<_> = jobs.iter().map(|j| (new_id("job"), &j.org_id, j.kind, &j.key, &j.payload, j.run_at, now)).collect();
+    let mut last = std::collections::HashMap::new();
+    for (i, j) in jobs.iter().enumerate() {
+        if let Some(k) = &j.key {
+            last.insert((j.kind, k.as_str()), i);
+        }
+    }
+    let rows: Vec<_> = jobs
+        .iter()
+        .enumerate()
+        .filter(|(i, j)| j.key.as_deref().is_none_or(|k| last[&(j.kind, k)] == *i))
+        .map(|(_, j)| (new_id("job"), &j.org_id, j.kind, &j.key, &j.payload, j.run_at, now))
+        .collect();
     serde_json::to_string(&rows).expect("jobs serialize")
 }
 
@@ -332,5 +345,19 @@ impl Store {
         on_write!(self, |pool, DB| {
             sqlx::query_as::<DB, JobRow>(&sql).bind(id).bind(org_id).bind(now).fetch_optional(pool).await.map_err(Into::into).found()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{jobs_json, NewJob};
+
+    #[test]
+    fn of_jobs_with_one_kind_and_key_only_the_last_is_inserted() {
+        let job = |key: Option<&str>, payload: &str| NewJob { kind: "k", key: key.map(str::to_owned), org_id: None, payload: payload.into(), run_at: 0 };
+        let json = jobs_json(&[job(Some("a"), "first"), job(None, "x"), job(Some("a"), "second"), job(None, "y"), job(Some("b"), "b")], 0);
+        let rows: Vec<serde_json::Value> = serde_json::from_str(&json).unwrap();
+        let payloads: Vec<&str> = rows.iter().map(|r| r[4].as_str().unwrap()).collect();
+        assert_eq!(payloads, ["x", "second", "y", "b"]);
     }
 }

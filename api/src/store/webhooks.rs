@@ -271,11 +271,7 @@ impl Store {
         if events.is_empty() {
             return Ok(());
         }
-        // One row per (kind, key): PostgreSQL refuses an upsert that meets the same row
-        // twice in one statement (the same event fanned out twice, after a lease lapsed).
-        let mut seen = std::collections::HashSet::new();
-        let jobs: Vec<NewJob> =
-            events.iter().flat_map(|(_, d)| d.iter()).filter(|j| j.key.as_ref().is_none_or(|k| seen.insert((j.kind, k.clone())))).cloned().collect();
+        let jobs: Vec<NewJob> = events.iter().flat_map(|(_, d)| d.iter().cloned()).collect();
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             let mut q = sqlx::QueryBuilder::<DB>::new("insert into webhook_events (id, org_id, event_type, payload, created_at) ");

@@ -1,8 +1,8 @@
 /**
  * Websites: add one, customize its widget (colour, position, greeting, launcher text,
  * allowed origins), set its business hours, pre-chat form and offline behaviour and its
- * live presence (LivePresence.tsx), page analytics (PageAnalytics.tsx) and visitor
- * deletion (VisitorDeletion.tsx), copy the install and identity-verification snippets,
+ * live presence (LivePresence.tsx), page analytics and visitor
+ * deletion (WebsiteSwitches.tsx), copy the install and identity-verification snippets,
  * send a test chat. The setup page reuses the editor as its walkthrough (without the
  * behaviour, live presence, page analytics and visitor deletion, to stay short).
  */
@@ -14,8 +14,7 @@ import { API_URL } from '../session';
 import { Link, navigate } from '../router';
 import { BehaviourEditor } from './Behaviour';
 import { LivePresenceEditor } from './LivePresence';
-import { PageAnalyticsEditor } from './PageAnalytics';
-import { VisitorDeletionEditor } from './VisitorDeletion';
+import { PageAnalyticsEditor, VisitorDeletionEditor } from './WebsiteSwitches';
 import { WidgetPreview } from './WidgetPreview';
 import {
   Button,
