@@ -65,9 +65,20 @@ async function wpLogin(user, options) {
   page.errors = [];
   page.on('pageerror', (e) => page.errors.push(e));
   await page.goto(`${wp.origin}/wp-login.php`);
+  // The login page's own script focuses and selects the user field 200 ms after load:
+  // wait for that before typing, so it cannot land between the fills and the click.
+  await page.waitForFunction(() => document.activeElement?.id === 'user_login', null, { timeout: 5_000 }).catch(() => {});
   await page.locator('#user_login').fill(user.login);
   await page.locator('#user_pass').fill(user.password);
-  await Promise.all([page.waitForURL(/\/wp-admin\//), page.locator('#wp-submit').click()]);
+  await page.locator('#wp-submit').click();
+  // Signed in (to the dashboard, or a subscriber's profile), or WordPress said why not.
+  const refused = page.locator('#login_error');
+  await Promise.race([page.waitForURL(/\/wp-admin\//), refused.waitFor()]);
+  if (!/\/wp-admin\//.test(page.url())) {
+    const why = (await refused.innerText().catch(() => '')).trim();
+    await shot(page, `login-refused-${user.login}`);
+    throw new Error(`WordPress refused ${user.login}'s login at ${page.url()}: ${why || '(no message)'}`);
+  }
   return page;
 }
 
