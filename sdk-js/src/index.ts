@@ -9,7 +9,7 @@
  * @packageDocumentation
  */
 export { createVisitorClient } from './visitor.js';
-export type { VisitorClient, VisitorClientOptions, VisitorDetails, History, HistoryOptions } from './visitor.js';
+export type { VisitorClient, VisitorClientOptions, VisitorDetails, TrackEvent, History, HistoryOptions } from './visitor.js';
 export { createAgentClient } from './agent.js';
 export type { AgentClient, AgentClientOptions, AgentSession, InboxHandlers } from './agent.js';
 export type { BaseClient, CommonOptions } from './base.js';

@@ -17,11 +17,13 @@ import {
   SetMyAttributesDocument,
   StartConversationDocument,
   StartVisitorSessionDocument,
+  TrackEventsDocument,
   VisitorConversationDocument,
   VisitorConversationEventsDocument,
   VisitorConversationsDocument,
   WidgetConfigDocument,
 } from './generated/documents.js';
+import type { TrackEventInput } from './generated/types.js';
 import type { Message, Page, Visitor, VisitorConversation, WidgetConfig } from './types.js';
 import { defaultStorage, load, save, type TokenStorage } from './util.js';
 
@@ -69,6 +71,27 @@ export interface VisitorDetails {
    * into the visitor's.
    */
   attributes?: Record<string, string>;
+}
+
+/**
+ * An event for {@link VisitorClient.track}: `purchase`, one of the website's `goals`
+ * (both recorded as conversions, unverified), or any other name (checked, not kept).
+ */
+export interface TrackEvent {
+  /** 1 to 64 letters, digits, `_`, `-`, `.` and `:`; names compare exactly. */
+  name: string;
+  /** The value in major units (`19.99`), 0 to 1,000,000; needs `currency`. */
+  value?: number;
+  /** An ISO 4217 code (`EUR`; `eur` reads the same); needs `value`. */
+  currency?: string;
+  /** At most 20: keys of 1 to 40 letters, digits, `-` or `_`; values up to 200 characters. */
+  properties?: Record<string, string>;
+  /**
+   * When it happened, if earlier than the call: at most a day ago (a clock up to a
+   * minute ahead reads as now).
+   * @default now
+   */
+  occurredAt?: Date | string;
 }
 
 /** Options of a history page. */
@@ -122,6 +145,25 @@ export interface VisitorClient extends BaseClient {
    */
   setAttributes(set: Record<string, string>, remove?: string[]): Promise<Visitor>;
   /**
+   * Sends events the visitor's page tracked (one, or up to 20 at once): `purchase` and
+   * the website's `goals` are recorded as the visitor's conversions (unverified: the
+   * browser sent them), attributed to their latest conversation started within the
+   * website's window before each; other names are checked and dropped. Resolves with
+   * how many were recorded. One bad event (a name, a value without a currency, an
+   * unknown currency, a property, `occurredAt` over a day ago) refuses them all with
+   * `BAD_USER_INPUT`, and nothing is recorded. Rate-limited like sends (`RATE_LIMITED`).
+   *
+   * Like every call but {@link VisitorClient.widgetConfig}, it starts the session if
+   * there is none: check {@link VisitorClient.hasSession} first to send only for a
+   * visitor who has chatted, as the widget does.
+   *
+   * @example
+   * ```ts
+   * await chat.track({ name: 'purchase', value: 19.99, currency: 'EUR', properties: { order: 'A-1' } })
+   * ```
+   */
+  track(events: TrackEvent | TrackEvent[]): Promise<number>;
+  /**
    * Starts a new conversation, with its first message when `body` is given (without one
    * it stays out of agents' queues until the visitor writes).
    *
@@ -167,8 +209,9 @@ interface StoredSession {
 
 const PAGE = 50;
 
-/** Attributes as the API takes them. */
-const pairs = (attributes: Record<string, string>) => Object.entries(attributes).map(([key, value]) => ({ key, value }));
+/** Attributes (or an event's properties) as the API takes them. */
+const pairs = (attributes?: Record<string, string>) =>
+  attributes && Object.entries(attributes).map(([key, value]) => ({ key, value }));
 
 /**
  * Creates the client a visitor's chat UI runs on. Nothing goes over the network until
@@ -212,7 +255,7 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       externalId,
       userHash,
       emailHash,
-      attributes: attributes && pairs(attributes),
+      attributes: pairs(attributes),
     };
     const s = await rootField(base.http(StartVisitorSessionDocument, { input }, false));
     alive();
@@ -252,6 +295,13 @@ export function createVisitorClient(options: VisitorClientOptions): VisitorClien
       return visitor;
     },
     setAttributes: (set, remove) => rootField(http(SetMyAttributesDocument, { attributes: pairs(set), remove })),
+    // (A `Date` goes as its ISO string: JSON.stringify calls its toJSON.)
+    track: (events) =>
+      rootField(
+        http(TrackEventsDocument, {
+          input: { events: [events].flat().map((e) => ({ ...e, properties: pairs(e.properties) })) as TrackEventInput[] },
+        }),
+      ),
     startConversation: (body, { offline } = {}) => rootField(http(StartConversationDocument, { input: { body, offline } })),
     openConversation: (id) =>
       liveConversation(

@@ -145,6 +145,7 @@ operations!(
     SendTranscript,
     RateConversation,
     SetMyAttributes,
+    TrackEvents,
 );
 
 #[cfg(test)]

@@ -127,6 +127,8 @@ import type {
   StartVisitorSessionMutationVariables,
   TestWebhookEndpointMutation,
   TestWebhookEndpointMutationVariables,
+  TrackEventsMutation,
+  TrackEventsMutationVariables,
   TriggerDryRunQuery,
   TriggerDryRunQueryVariables,
   TriggersQuery,
@@ -355,6 +357,9 @@ export const StartVisitorSessionDocument = "mutation StartVisitorSession($input:
 
 /** `mutation TestWebhookEndpoint` */
 export const TestWebhookEndpointDocument = "mutation TestWebhookEndpoint($id:ID!){testWebhookEndpoint(id:$id)}" as TypedDocument<TestWebhookEndpointMutation, TestWebhookEndpointMutationVariables>;
+
+/** `mutation TrackEvents` */
+export const TrackEventsDocument = "mutation TrackEvents($input:TrackEventsInput!){trackEvents(input:$input)}" as TypedDocument<TrackEventsMutation, TrackEventsMutationVariables>;
 
 /** `query TriggerDryRun` */
 export const TriggerDryRunDocument = "query TriggerDryRun($websiteId:ID!$conditions:[TriggerConditionInput!]!){triggerDryRun(websiteId:$websiteId conditions:$conditions){checked matched pages{url viewedAt}}}" as TypedDocument<TriggerDryRunQuery, TriggerDryRunQueryVariables>;

@@ -383,6 +383,35 @@ export type StartVisitorSessionInput = {
   attributes?: Array<VisitorAttributeInput> | null | undefined;
 };
 
+/**
+ * An event the page recorded with `Chinwag('track', name, properties)`
+ * (docs/analytics.md#conversions).
+ */
+export type TrackEventInput = {
+  /**
+   * 1 to 64 letters, digits, `_`, `-`, `.` and `:`. `purchase` and the website's
+   * `goals` are conversions; other events are checked and not kept.
+   */
+  name: string;
+  /** With `currency`: the conversion's value (0 to 1,000,000). */
+  value?: number | null | undefined;
+  /** An ISO 4217 code (`EUR`). */
+  currency?: string | null | undefined;
+  /** At most 20 (keys as for attributes; values at most 200 characters). */
+  properties?: Array<VisitorAttributeInput> | null | undefined;
+  /**
+   * When it happened, if earlier (at most a day ago): events the page recorded
+   * before the visitor's first message are sent with it.
+   */
+  occurredAt?: string | null | undefined;
+};
+
+/** `TrackEventsInput`, as the schema defines it. */
+export type TrackEventsInput = {
+  /** At most 20. */
+  events: Array<TrackEventInput>;
+};
+
 /** One test a trigger makes on the visitor's page (all of a trigger's must hold). */
 export type TriggerConditionInput = {
   field: TriggerField;
@@ -485,6 +514,8 @@ export type WebhookEventType =
   | 'RATING_RECEIVED'
   /** A visitor was identified by the website's server (signed identity). */
   | 'VISITOR_IDENTIFIED'
+  /** A conversion (a purchase, or one of the website's goals) was recorded. */
+  | 'CONVERSION_TRACKED'
   /** A conversation missed an SLA target (Message Router). */
   | 'SLA_BREACHED'
   /** An endpoint of the organization was disabled (failures, backlog or 410). */
@@ -1329,3 +1360,12 @@ export type SetMyAttributesMutationVariables = Exact<{
 
 /** Result of `mutation SetMyAttributes`. */
 export type SetMyAttributesMutation = { setMyAttributes: { id: string, name: string | null, email: string | null, externalId: string | null } };
+
+/** Variables of `mutation TrackEvents`. */
+export type TrackEventsMutationVariables = Exact<{
+  input: TrackEventsInput;
+}>;
+
+
+/** Result of `mutation TrackEvents`. */
+export type TrackEventsMutation = { trackEvents: number };
