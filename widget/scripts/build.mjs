@@ -46,9 +46,15 @@ const dist = join(root, 'dist');
  * decide whether a build passes), and the `dataLayer` push in the core (the open chat
  * 20,794 B, +116 B with the query's field, to 20,810 B). The push is in the core rather
  * than a chunk of its own: its calls are there either way, and an `import()` of it would
- * weigh about what it does. Both are under their targets, which they thus enforce.
+ * weigh about what it does. Conversion tracking raised the open chat by what it adds to
+ * every core (20,920 B measured, +125 B; budget 20,934 B): the SDK's `track` (its
+ * `TrackEvents` document, in the visitor client whether used or not) and the core's few
+ * lines that load the `track` chunk when a visitor with a session has events to send;
+ * the sending itself is that chunk. The loader stays as it was: the core hears of each
+ * later `track` through the page's own `Chinwag('on', 'track')` rather than a hook of
+ * the loader's (6 B more there). Both are under their targets, which they thus enforce.
  */
-export const BUDGETS = { loader: 2610, open: 20810, onDemand: 5 * 1024 };
+export const BUDGETS = { loader: 2610, open: 20934, onDemand: 5 * 1024 };
 /**
  * DESIGN.md's figures less the 15% headroom issue 16 asks for: both met, and enforced by
  * the budgets above (see docs/benchmarks.md, "Client sizes"); printed beside them.
@@ -81,6 +87,7 @@ export const ON_DEMAND = {
   files: { entry: 'src/panel/Files.tsx', who: 'attachments, agent names and avatars' },
   delete: { entry: 'src/panel/Delete.tsx', who: '"Delete my conversations" (its confirmation)' },
   queue: { entry: 'src/panel/Queue.tsx', who: 'a conversation nobody has taken yet (its place in line, the email option)' },
+  track: { entry: 'src/track.ts', who: "a visitor with a session on a page that calls track (conversion tracking's sending)" },
   // With the page, started by the loader:
   visit: { entry: 'src/visit.ts', who: 'a website with triggers or live presence, from the loader' },
 };

@@ -83,7 +83,7 @@ export interface WidgetEvents {
    * offline message, a file's, whose `body` is empty, included), once each.
    */
   send: { conversationId: string; body: string };
-  /** `track` was called (see {@link ChinwagApi}: events are not yet sent to the server). */
+  /** `track` was called (whether or not the event is sent yet: see {@link ChinwagApi}). */
   track: TrackedEvent;
   /**
    * A trigger (a proactive message) was shown: its bubble by the launcher, or the chat
@@ -132,10 +132,16 @@ export interface ChinwagApi {
    */
   (command: 'set', attributes: Attributes): Promise<void>;
   /**
-   * Records that something happened (`'checkout'`, `{ total: 42 }`). The server has no
-   * operation for events yet: they are kept in the page's memory (the last 100, never
-   * stored in the browser), handed to `on('track')` listeners, and will be sent with the
-   * visitor's session once the server records them.
+   * Records that something happened: `'purchase'` with `{ value: 19.99, currency: 'EUR',
+   * order: 'A-1' }` (as GA4's purchase event), one of the website's goals (`'signup'`), or
+   * any other name (1 to 64 letters, digits, `_`, `-`, `.` and `:`). Handed to
+   * `on('track')` listeners at once. Sent (`trackEvents`) once the visitor has a session:
+   * before, kept in the page's memory only (the last 100, never stored in the browser)
+   * and sent, dated, right after their first message; with one, at once. The server keeps
+   * purchases and goals as the visitor's conversions, unverified, and drops the rest.
+   * Values become text; keys and values the server would refuse are left out. A name it
+   * would refuse, or a call it refuses, is reported through `on('error')`
+   * (`BAD_USER_INPUT`). Never loads the chat or starts a session.
    */
   (command: 'track', name: string, properties?: Record<string, unknown>): void;
   /**

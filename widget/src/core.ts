@@ -1,7 +1,8 @@
 /**
  * The core chunk: the visitor's `@chinwag/sdk` client and what lives as long as the page
  * does, open or closed: who the visitor is (`identify`, `set`), the unread count and its
- * sound, the `message` and `send` events, the page-analytics push, and loading the
+ * sound, the `message` and `send` events, the page-analytics push, sending what
+ * `track` kept once there is a session (through the `track` chunk), and loading the
  * panel. Loaded when the chat opens, when the site calls `identify` or `set`, or once the
  * page is idle for a returning visitor.
  */
@@ -141,6 +142,22 @@ export function start(host: Host): Core {
   const visible = (id: string) => isOpen && shown === id && document.visibilityState === 'visible';
 
   /**
+   * Sends the events `track` kept, once there is a session (never starting one): after
+   * the first message, with a resumed or identified session, at each later `track`,
+   * and again when the live connection is back (a failed send is kept for then). The
+   * sending is an on-demand piece, loaded only by a page that tracks.
+   */
+  const flush = () =>
+    void (
+      client.hasSession() &&
+      host.tracked.length &&
+      import('./track.js').then(
+        (t) => t.send(core),
+        () => {},
+      )
+    );
+
+  /**
    * Tells the team which page the visitor is on, once per page and visitor, and only
    * once a session exists (never starting one). A failure is not the visitor's concern.
    */
@@ -155,6 +172,7 @@ export function start(host: Host): Core {
   async function sync(): Promise<void> {
     if (!client.hasSession()) return;
     recordPage();
+    flush();
     const mine = client;
     try {
       const { nodes } = await client.conversations({ first: 20 });
@@ -282,6 +300,7 @@ export function start(host: Host): Core {
     async identify(user) {
       if (user === null) {
         attributes = {};
+        host.tracked.length = 0;
         client.forget();
         host.talked('');
         swap();
@@ -347,6 +366,7 @@ export function start(host: Host): Core {
     sent({ conversationId, body }) {
       host.emit('send', { conversationId, body });
       push('message_sent', { chinwag_conversation_id: conversationId });
+      flush();
     },
     push,
     report,
@@ -356,5 +376,8 @@ export function start(host: Host): Core {
 
   changed();
   void sync();
+  // Each later `track` too. (Through the page's own API, which the loader defined before
+  // loading this chunk, rather than a hook of the loader's: not one byte more with the page.)
+  window.Chinwag?.('on', 'track', flush);
   return core;
 }

@@ -62,7 +62,11 @@ export interface Host {
   panel(): Promise<typeof import('./panel/index.js')>;
   /** Loads the core (as `Chinwag('open')` would, without opening): for the on-demand pieces the loader starts itself. */
   core(): Promise<Core>;
-  /** Events from `track`, oldest first (at most 100), kept until the server records them. */
+  /**
+   * Events from `track` not sent yet, oldest first (at most 100): the loader adds them,
+   * the `track` chunk takes them out as it sends them (and puts back those a network
+   * failure kept from the server). In the page's memory only.
+   */
   tracked: TrackedEvent[];
 }
 
