@@ -18,7 +18,8 @@ const doc = <R, V = Record<string, never>>(text: string) => text as TypedDocumen
 
 const AUTH = 'accessToken refreshToken agent { id name email role status isOnline }';
 const WEBSITE = `id name publicKey allowedOrigins identitySecret createdAt appearance { color position launcherText greeting }
-businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence pageAnalytics visitorDeletion`;
+businessHours { timeZone intervals { day open close } } preChatFields { key label kind required options } offlineMessages poweredBy livePresence pageAnalytics visitorDeletion
+goals conversionWindowDays browserRevenue`;
 
 export interface Appearance {
   color: string;
@@ -83,6 +84,12 @@ export interface WebsiteDetails {
   pageAnalytics: boolean;
   /** Visitors may delete their own data from the widget (`deleteMyData`). */
   visitorDeletion: boolean;
+  /** Event names counted as conversions besides `purchase`, which always counts (docs/analytics.md). */
+  goals: string[];
+  /** Days before a conversion in which a conversation started by the visitor earns it (1 to 90). */
+  conversionWindowDays: number;
+  /** Purchases tracked by the browser (unverified) count in revenue. */
+  browserRevenue: boolean;
 }
 
 export interface UpdateWebsiteInput {
@@ -103,6 +110,10 @@ export interface UpdateWebsiteInput {
   livePresence?: LivePresence;
   pageAnalytics?: boolean;
   visitorDeletion?: boolean;
+  /** Replaces the list; `purchase` is dropped from it (it always counts). */
+  goals?: string[];
+  conversionWindowDays?: number;
+  browserRevenue?: boolean;
 }
 
 export interface AuthTokens {

@@ -8,11 +8,51 @@
  * - Visitor deletion (docs/privacy.md, "A visitor deleting their own data"): whether the
  *   widget offers "Delete my conversations" (`deleteMyData`), the visitor's own erasure of
  *   their messages and details. Off by default.
+ *
+ * `SwitchRow` is the labelled switch itself, for switches saved with a form (Conversions.tsx).
  */
 import { useId, type ReactNode } from 'react';
 import { UpdateWebsiteDocument, type WebsiteDetails } from '../api';
 import { useServices } from '../directory';
 import { toast, useAction } from '../ui';
+
+/** A switch with its label and a hint, both read with it; `busy` while what it changes is saved. */
+export function SwitchRow({
+  label,
+  hint,
+  on,
+  busy,
+  onToggle,
+}: {
+  label: string;
+  hint: ReactNode;
+  on: boolean;
+  busy?: boolean;
+  onToggle(): void;
+}) {
+  const id = useId();
+  return (
+    <div className="switch-row">
+      <span className="switch-text">
+        <strong id={`${id}-label`}>{label}</strong>
+        <span className="hint" id={`${id}-hint`}>
+          {hint}
+        </span>
+      </span>
+      <button
+        type="button"
+        className="switch"
+        role="switch"
+        aria-checked={on}
+        aria-labelledby={`${id}-label`}
+        aria-describedby={`${id}-hint`}
+        disabled={busy}
+        aria-busy={busy || undefined}
+        onClick={onToggle}
+      />
+    </div>
+  );
+}
 
 type Props = { website: WebsiteDetails; onSaved(w: WebsiteDetails): void };
 
@@ -25,7 +65,6 @@ function WebsiteSwitch({
   hint,
 }: Props & { field: 'pageAnalytics' | 'visitorDeletion'; title: string; label: string; hint: ReactNode }) {
   const { client } = useServices();
-  const id = useId();
   const on = website[field];
   const save = useAction(async () => {
     const { updateWebsite } = await client.request(UpdateWebsiteDocument, { id: website.id, input: { [field]: !on } });
@@ -35,25 +74,7 @@ function WebsiteSwitch({
   return (
     <section className="panel">
       <h2>{title}</h2>
-      <div className="switch-row">
-        <span className="switch-text">
-          <strong id={`${id}-label`}>{label}</strong>
-          <span className="hint" id={`${id}-hint`}>
-            {hint}
-          </span>
-        </span>
-        <button
-          type="button"
-          className="switch"
-          role="switch"
-          aria-checked={on}
-          aria-labelledby={`${id}-label`}
-          aria-describedby={`${id}-hint`}
-          disabled={save.busy}
-          aria-busy={save.busy || undefined}
-          onClick={() => void save.run()}
-        />
-      </div>
+      <SwitchRow label={label} hint={hint} on={on} busy={save.busy} onToggle={() => void save.run()} />
       {save.error && (
         <p className="form-error" role="alert">
           {save.error}

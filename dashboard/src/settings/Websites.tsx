@@ -2,9 +2,10 @@
  * Websites: add one, customize its widget (colour, position, greeting, launcher text,
  * allowed origins), set its business hours, pre-chat form and offline behaviour and its
  * live presence (LivePresence.tsx), page analytics and visitor
- * deletion (WebsiteSwitches.tsx), copy the install and identity-verification snippets,
- * send a test chat. The setup page reuses the editor as its walkthrough (without the
- * behaviour, live presence, page analytics and visitor deletion, to stay short).
+ * deletion (WebsiteSwitches.tsx), its conversions (Conversions.tsx), copy the install and
+ * identity-verification snippets, send a test chat. The setup page reuses the editor as its
+ * walkthrough (without the behaviour, live presence, page analytics, visitor deletion and
+ * conversions, to stay short).
  */
 import { createVisitorClient, memoryStorage, type WidgetPosition } from '@chinwag/sdk';
 import { useEffect, useState, type FormEvent } from 'react';
@@ -13,6 +14,7 @@ import { useServices } from '../directory';
 import { API_URL } from '../session';
 import { Link, navigate } from '../router';
 import { BehaviourEditor } from './Behaviour';
+import { ConversionsEditor } from './Conversions';
 import { LivePresenceEditor } from './LivePresence';
 import { PageAnalyticsEditor, VisitorDeletionEditor } from './WebsiteSwitches';
 import { WidgetPreview } from './WidgetPreview';
@@ -274,6 +276,7 @@ export function WebsiteEditor({
       {!numbered && <LivePresenceEditor website={website} onSaved={onSaved} />}
       {!numbered && <PageAnalyticsEditor website={website} onSaved={onSaved} />}
       {!numbered && <VisitorDeletionEditor website={website} onSaved={onSaved} />}
+      {!numbered && <ConversionsEditor website={website} onSaved={onSaved} />}
       <section className="panel">
         <h2>{n(2, 'Install the widget')}</h2>
         <p>
