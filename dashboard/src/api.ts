@@ -145,6 +145,21 @@ export interface PageView {
   viewedAt: string;
 }
 
+/** A purchase or goal of a visitor (docs/analytics.md#conversions). */
+export interface Conversion {
+  id: string;
+  /** `purchase` or one of the website's goals. */
+  name: string;
+  /** In major units (19.99), with `currency` (ISO 4217); both null for a goal without a value. */
+  value: number | null;
+  currency: string | null;
+  /** Posted by the website's server; false: tracked by the browser. */
+  verified: boolean;
+  /** The conversation it is attributed to, if any. */
+  conversationId: string | null;
+  occurredAt: string;
+}
+
 /** What the visitor sidebar shows. */
 export interface VisitorDetails {
   id: string;
@@ -161,6 +176,8 @@ export interface VisitorDetails {
   pageViews: PageView[];
   /** Pre-chat answers and attributes the browser set, and (`fromServer`) those the site's server set. */
   attributes: { key: string; value: string; fromServer: boolean }[];
+  /** Newest first. */
+  conversions: Conversion[];
   createdAt: string;
   lastSeenAt: string;
 }
@@ -242,7 +259,8 @@ export const VisitorDetailsDocument = doc<
   { id: string; websiteId: string }
 >(
   `query VisitorDetails($id: ID!, $websiteId: ID!) { conversation(id: $id) { id visitor { id name email emailVerified externalId userAgent isOnline
-  currentUrl pageViews(first: 10) { url title referrer viewedAt } attributes { key value fromServer } createdAt lastSeenAt } }
+  currentUrl pageViews(first: 10) { url title referrer viewedAt } attributes { key value fromServer }
+  conversions(first: 20) { id name value currency verified conversationId occurredAt } createdAt lastSeenAt } }
   website(id: $websiteId) { id name preChatFields { key label } } }`,
 );
 

@@ -3,11 +3,13 @@
  * the pre-chat form and other attributes their browser set, apart from those the site's
  * server set (which the visitor cannot change), their browser, where they are on the site and what they
  * looked at, their other conversations, and this conversation's facts (how the router
- * assigned it, among them); whether they are
+ * assigned it, among them), their purchases and goals (VisitorConversions.tsx, loaded
+ * only for a visitor who has some); whether they are
  * blocked, with Block / Unblock (BlockVisitor.tsx); and, for owners and admins, exporting
  * or erasing their data (PersonData.tsx).
  */
 import type { AgentConversation } from '@chinwag/sdk';
+import { Suspense, lazy } from 'react';
 import { VisitorDetailsDocument } from '../api';
 import { useServices } from '../directory';
 import type { Erasure } from '../privacy';
@@ -19,6 +21,9 @@ import { StatusBadge } from './Conversation';
 import { aboutWait, browserOf, fullDate, visitorName, when } from './format';
 import { VisitorData } from './PersonData';
 import { TagEditor } from './Tags';
+
+// Most visitors never convert: the list's code stays out of the inbox's initial JavaScript.
+const VisitorConversions = lazy(() => import('./VisitorConversions'));
 
 export function VisitorPanel({
   conversation,
@@ -121,6 +126,11 @@ export function VisitorPanel({
             attributes={v.attributes.filter((a) => a.fromServer)}
             fields={[]}
           />
+          {v.conversions.length > 0 && (
+            <Suspense fallback={null}>
+              <VisitorConversions conversions={v.conversions} conversationId={id} />
+            </Suspense>
+          )}
           <h3>This conversation</h3>
           <dl className="facts">
             <dt>Website</dt>
