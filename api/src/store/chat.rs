@@ -73,7 +73,7 @@ pub enum PageDirection {
 impl Store {
     pub async fn create_conversation(&self, org_id: &str, website_id: &str, visitor_id: &str, is_offline: bool) -> StoreResult<ConversationRow> {
         let now = now_ms();
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
                 "insert into conversations (id, org_id, website_id, visitor_id, created_at, updated_at, last_activity_at, is_offline) values ($1, $2, $3, $4, $5, $5, $5, $6) returning ",
                 conversation_cols!()
@@ -380,7 +380,7 @@ impl Store {
         department_id: Option<&str>,
         jobs: ConversationJobs<'_>,
     ) -> StoreResult<ConversationRow> {
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = $1, department_id = $2, updated_at = $3, \
                  waiting_since = case when $1 is null then coalesce(waiting_since, $3) else null end, routed_by = null where id = $4 and org_id = $5 returning ",
@@ -398,7 +398,7 @@ impl Store {
     /// Gives an open conversation nobody has to the agent who just answered it (a
     /// person's assignment); `None` when it has an assignee or is not open.
     pub async fn take_on_reply(&self, id: &str, agent_id: &str, jobs: ConversationJobs<'_>) -> StoreResult<Option<ConversationRow>> {
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = $1, updated_at = $2, waiting_since = null, routed_by = null \
                  where id = $3 and assignee_id is null and status = 'open' returning ",
@@ -419,7 +419,7 @@ impl Store {
         jobs: ConversationJobs<'_>,
     ) -> StoreResult<ConversationRow> {
         let now = now_ms();
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set status = $1, updated_at = $2, \
                  resolved_at = case when $1 = 'resolved' then coalesce(resolved_at, $2) else null end \

@@ -43,16 +43,23 @@ macro_rules! on_write {
 }
 
 /// Runs a conversation's `query_as` (`update ... returning`) and, in the same
-/// transaction, inserts the jobs `$jobs` (a `ConversationJobs`) makes from the row as
+/// transaction (when there are any), inserts the jobs `$jobs` (a `ConversationJobs`) makes from the row as
 /// written: its change's webhook events commit with it. The row, if any.
 macro_rules! with_jobs {
     ($pool:ident, $db:ident, $jobs:expr, $query:expr) => {{
-        let mut tx = $pool.begin().await?;
-        let row: Option<$crate::store::ConversationRow> = $query.fetch_optional(&mut *tx).await?;
-        if let (Some(r), Some(make)) = (&row, $jobs) {
-            $crate::store::jobs::insert_jobs!(tx, $db, &make(r), $crate::time::now_ms());
-        }
-        tx.commit().await?;
+        let row: Option<$crate::store::ConversationRow> = match $jobs {
+            // Nothing to commit with it: one statement, no transaction of its own.
+            None => $query.fetch_optional($pool).await?,
+            Some(make) => {
+                let mut tx = sqlx::Acquire::begin($pool).await?;
+                let row: Option<$crate::store::ConversationRow> = $query.fetch_optional(&mut *tx).await?;
+                if let Some(r) = &row {
+                    $crate::store::jobs::insert_jobs!(tx, $db, &make(r), $crate::time::now_ms());
+                }
+                tx.commit().await?;
+                row
+            }
+        };
         row
     }};
 }
@@ -75,6 +82,8 @@ macro_rules! and_in {
     }};
 }
 
+#[macro_use]
+mod group;
 mod agents;
 mod api_keys;
 mod append;
@@ -207,7 +216,12 @@ impl<T> Found<T> for StoreResult<Option<T>> {
 /// The store, picked once at start from the URL scheme.
 #[derive(Clone, Debug)]
 pub enum Store {
-    Sqlite { read: SqlitePool, write: SqlitePool },
+    /// `group`: the group commit of writes other than messages, on `write`.
+    Sqlite {
+        read: SqlitePool,
+        write: SqlitePool,
+        group: std::sync::Arc<group::Group>,
+    },
     Postgres(PgPool),
 }
 
@@ -248,7 +262,8 @@ impl Store {
         let pool = || SqlitePoolOptions::new().acquire_timeout(Duration::from_secs(10)).test_before_acquire(false);
         let write = pool().max_connections(1).connect_with(opts.clone()).await?;
         let read = pool().max_connections(8).connect_with(opts.read_only(false)).await?;
-        Ok(Store::Sqlite { read, write })
+        let group = group::Group::new(write.clone());
+        Ok(Store::Sqlite { read, write, group })
     }
 
     async fn connect_postgres(url: &str) -> anyhow_like::Result<Store> {
@@ -274,7 +289,7 @@ impl Store {
 
     pub async fn close(&self) {
         match self {
-            Store::Sqlite { read, write } => {
+            Store::Sqlite { read, write, .. } => {
                 write.close().await;
                 read.close().await;
             }

@@ -60,8 +60,26 @@ pub struct ReassignJob {
     pub assigned_at: i64,
 }
 
-/// The most waiting conversations one run looks at (the oldest, by priority).
-const RUN_LIMIT: i64 = 1_000;
+/// The head of one waiting line: a department's (`$2`), up to `$4` conversations, in
+/// line order. `conversations_line_idx` holds the lines in that order, so a run reads
+/// as many rows as it could assign, not every waiting conversation.
+macro_rules! line_sql {
+    ($department:literal) => {
+        concat!(
+            "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment, c.passed_over, \
+             c.priority, coalesce(c.waiting_since, c.created_at) as arrived \
+             from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
+             where c.org_id = $1 and ",
+            $department,
+            " and c.assignee_id is null and c.status = 'open' and c.queued \
+             and (c.offered_to is null or c.offer_expires_at <= $3) \
+             order by c.priority desc, coalesce(c.waiting_since, c.created_at), c.id limit $4"
+        )
+    };
+}
+const DEPARTMENT_LINE: &str = line_sql!("c.department_id = $2");
+/// The line of conversations without a department (`$2` unused).
+const OPEN_LINE: &str = line_sql!("c.department_id is null and $2 = ''");
 
 #[derive(sqlx::FromRow)]
 struct Waiting {
@@ -71,6 +89,8 @@ struct Waiting {
     assignment: String,
     /// The agent who last let it go unanswered: anyone else is preferred.
     passed_over: Option<String>,
+    priority: i64,
+    arrived: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -96,11 +116,6 @@ struct Decision {
     routed_by: String,
 }
 
-/// Decides who gets which waiting conversation: in queue order (priority, then
-/// arrival), each goes to a free member of its department (or any free agent without
-/// one) by the department's mode; a conversation nobody can take leaves its place to
-/// the next, which can only be in another department or pool, so arrival order holds
-/// within each pool. Pure, so the rules are tested without a database.
 /// A JSON array parameter of ids as a list of rows, in each dialect.
 fn ids_of(param: &str, postgres: bool) -> String {
     if postgres {
@@ -110,6 +125,11 @@ fn ids_of(param: &str, postgres: bool) -> String {
     }
 }
 
+/// Decides who gets which waiting conversation: in queue order (priority, then
+/// arrival), each goes to a free member of its department (or any free agent without
+/// one) by the department's mode; a conversation nobody can take leaves its place to
+/// the next, which can only be in another department or pool, so arrival order holds
+/// within each pool. Pure, so the rules are tested without a database.
 fn decide(waiting: &[Waiting], agents: &mut HashMap<String, Free>, members: &mut [Member], now: i64) -> Vec<Decision> {
     let mut out = Vec::new();
     // Each decision moves its agent's "last assigned" forward by a tick, so several
@@ -383,7 +403,7 @@ impl Store {
     /// not written a public reply since: it waits again from its first arrival (so it
     /// comes first), with the agent passed over. Returns it as written.
     pub async fn release_unanswered(&self, j: &ReassignJob, now: i64) -> StoreResult<Option<ConversationRow>> {
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = null, waiting_since = null, passed_over = $2, updated_at = $4, \
                  routed_by = 'not answered by ' || coalesce((select a.name from agents a where a.id = $2), 'an agent') \
@@ -404,7 +424,7 @@ impl Store {
     /// The agent accepts the chat offered to them: it is theirs (as the router's
     /// assignment). `None` when no live offer of it is theirs.
     pub async fn accept_offer(&self, id: &str, agent_id: &str, now: i64, events: super::ConversationJobs<'_>) -> StoreResult<Option<ConversationRow>> {
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             let query = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set assignee_id = $2, waiting_since = null, assigned_at = $3, offered_to = null, offer_expires_at = null, updated_at = $3 \
                  where id = $1 and offered_to = $2 and offer_expires_at > $3 and assignee_id is null and status = 'open' returning ",
@@ -420,7 +440,7 @@ impl Store {
     /// Ends the agent's offer of the chat (declined, or `expires_at` passed: then only that
     /// very offer), passing them over for it. `None` when there is no such offer.
     pub async fn end_offer(&self, id: &str, agent_id: &str, expires_at: Option<i64>, now: i64) -> StoreResult<Option<ConversationRow>> {
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             Ok(sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set offered_to = null, offer_expires_at = null, passed_over = $2, updated_at = $3 \
                  where id = $1 and offered_to = $2 and ($4 is null or offer_expires_at = $4) returning ",
@@ -465,8 +485,8 @@ impl Store {
             return Ok(Vec::new());
         }
         let postgres = matches!(self, Store::Postgres(_));
-        on_write!(self, |pool, DB| {
-            let mut tx = pool.begin().await?;
+        on_group!(self, atomic, |pool, DB| {
+            let mut tx = sqlx::Acquire::begin(pool).await?;
             if let Some(lock) = lock {
                 sqlx::query::<DB>(lock).bind(org_id).execute(&mut *tx).await?;
             }
@@ -503,25 +523,26 @@ impl Store {
             .bind(&free_ids)
             .fetch_all(&mut *tx)
             .await?;
-            let mut departments: Vec<&str> = members.iter().map(|m| m.department_id.as_str()).collect();
-            departments.sort_unstable();
-            departments.dedup();
-            let departments = serde_json::to_string(&departments).expect("ids serialize");
-            let waiting = sqlx::query_as::<DB, Waiting>(&format!(
-                "select c.id, c.department_id, d.name as department_name, coalesce(d.assignment, o.assignment) as assignment, c.passed_over \
-                 from conversations c join organizations o on o.id = c.org_id left join departments d on d.id = c.department_id \
-                 where c.org_id = $1 and c.assignee_id is null and c.status = 'open' and c.queued \
-                 and (c.offered_to is null or c.offer_expires_at <= $3) \
-                 and (c.department_id is null or c.department_id in ({})) \
-                 order by c.priority desc, coalesce(c.waiting_since, c.created_at), c.id limit $2",
-                ids_of("$4", postgres)
-            ))
-            .bind(org_id)
-            .bind(RUN_LIMIT)
-            .bind(now)
-            .bind(&departments)
-            .fetch_all(&mut *tx)
-            .await?;
+            // The lines the free agents can take, each read up to the room its members
+            // have (a department's conversations go to its members only, first come
+            // first served, so no run could assign more of it), and the line without a
+            // department up to everyone's room; then merged in queue order.
+            let mut room: HashMap<&str, i64> = HashMap::new();
+            for m in &members {
+                if let Some(a) = agents.get(&m.agent_id) {
+                    *room.entry(m.department_id.as_str()).or_default() += a.capacity - a.load;
+                }
+            }
+            let everyone: i64 = agents.values().map(|a| a.capacity - a.load).sum();
+            let mut waiting: Vec<Waiting> = Vec::new();
+            let mut lines: Vec<(&str, &str, i64)> = room.into_iter().map(|(d, k)| (DEPARTMENT_LINE, d, k)).collect();
+            lines.sort_unstable();
+            lines.push((OPEN_LINE, "", everyone));
+            for (sql, department, limit) in lines {
+                let head = sqlx::query_as::<DB, Waiting>(sql).bind(org_id).bind(department).bind(now).bind(limit).fetch_all(&mut *tx).await?;
+                waiting.extend(head);
+            }
+            waiting.sort_unstable_by(|a, b| (-a.priority, a.arrived, &a.id).cmp(&(-b.priority, b.arrived, &b.id)));
             if waiting.iter().all(|w| w.assignment == Assignment::Manual.as_str()) {
                 return Ok(Vec::new());
             }
@@ -633,7 +654,15 @@ mod tests {
     use super::*;
 
     fn waiting(id: &str, dep: Option<&str>, mode: Assignment) -> Waiting {
-        Waiting { id: id.into(), department_id: dep.map(Into::into), department_name: dep.map(Into::into), assignment: mode.as_str().into(), passed_over: None }
+        Waiting {
+            id: id.into(),
+            department_id: dep.map(Into::into),
+            department_name: dep.map(Into::into),
+            assignment: mode.as_str().into(),
+            passed_over: None,
+            priority: 0,
+            arrived: 0,
+        }
     }
     fn free(id: &str, capacity: i64, load: i64, last: i64) -> (String, Free) {
         (id.into(), Free { id: id.into(), capacity, load, last_assigned_at: last })

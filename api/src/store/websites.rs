@@ -215,7 +215,7 @@ impl Store {
 
     pub async fn create_visitor(&self, v: NewVisitor<'_>) -> StoreResult<VisitorRow> {
         let now = now_ms();
-        on_write!(self, |pool, DB| {
+        on_group!(self, atomic, |pool, DB| {
             Ok(sqlx::query_as::<DB, VisitorRow>(concat!(
                 "insert into visitors (id, org_id, website_id, external_id, name, email, resume_hash, user_agent, ip, created_at, last_seen_at) \
                  values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning ",

@@ -25,7 +25,7 @@ pub async fn smoke(target: &Target) -> Result<Report> {
     let cold = coldstart::run(target, coldstart::Args { runs: 2 }).await?;
     let parts = vec!["drain".into(), "store".into(), "e2e".into()];
     let jobs = jobs::run(target, jobs::Args { jobs: 500, concurrency: 64, rounds: 1, duration: 0.5, writers: 4, parts }).await?;
-    let routing = routing::run(target, routing::Args { agents: 20, departments: 4, capacity: 2, waiting: 20, duration: 1.0 }).await?;
+    let routing = routing::run(target, routing::Args { agents: 20, departments: 4, capacity: 2, waiting: 20, duration: 1.0, clients: 4 }).await?;
     if routing.get("agents over capacity") != Some(0.0) || routing.get("assignments/s").unwrap_or(0.0) <= 0.0 {
         return Err(format!("routing: {:?}", routing.figures));
     }

@@ -37,6 +37,10 @@ pub struct Args {
     /// Seconds of steady state.
     #[arg(long, default_value_t = 20.0)]
     pub duration: f64,
+    /// Producers, and resolvers, each writing one chat (or resolve) at a time: how many
+    /// visitors arrive and agents resolve at once.
+    #[arg(long, default_value_t = 128)]
+    pub clients: usize,
 }
 
 fn e<E: std::fmt::Debug>(x: E) -> String {
@@ -46,7 +50,7 @@ fn e<E: std::fmt::Debug>(x: E) -> String {
 pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let mut rep = Report::new(
         "routing",
-        json!({ "agents": a.agents, "departments": a.departments, "capacity": a.capacity, "waiting": a.waiting, "duration": a.duration,
+        json!({ "agents": a.agents, "departments": a.departments, "capacity": a.capacity, "waiting": a.waiting, "duration": a.duration, "clients": a.clients,
                 "store": super::latency::store_name(target) }),
     );
     let dir = tempfile::tempdir().map_err(|x| x.to_string())?;
@@ -82,8 +86,8 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let assigned = Arc::new(AtomicU64::new(0));
     let waiting = Arc::new(AtomicU64::new(0));
     // The producers: keep the line at `--waiting`, spreading chats over the departments
-    // (16 at once, so arrivals are not one write at a time).
-    let producers: Vec<_> = (0..16usize)
+    // (`--clients` at once, so arrivals are not one write at a time).
+    let producers: Vec<_> = (0..a.clients)
         .map(|p| {
             let (store, appender, stop, waiting, departments, org_id, web_id, limit) =
                 (store.clone(), appender.clone(), stop.clone(), waiting.clone(), departments.clone(), org_id.clone(), web.id.clone(), a.waiting as u64);
@@ -132,11 +136,11 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
             })
         })
         .collect();
-    // The resolvers (16 at once): each assignment is resolved a little later, in random
+    // The resolvers (`--clients` at once): each assignment is resolved a little later, in random
     // order.
     let (done_tx, done_rx) = tokio::sync::mpsc::unbounded_channel::<String>();
     let done_rx = Arc::new(tokio::sync::Mutex::new(done_rx));
-    let resolvers: Vec<_> = (0..16u64)
+    let resolvers: Vec<_> = (0..a.clients as u64)
         .map(|r| {
             let (store, org_id, stop, done_rx) = (store.clone(), org_id.clone(), stop.clone(), done_rx.clone());
             tokio::spawn(async move {

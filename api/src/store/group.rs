@@ -1,0 +1,274 @@
+//! Group commit for SQLite's other writes. The appender commits many messages per
+//! transaction; the writes around a conversation's life (a visitor's arrival, a new
+//! conversation, a transfer, a resolve, an assignment run) each took a transaction of
+//! their own on SQLite's one write connection, so under load the writer spent its time
+//! in `fsync`s (`synchronous=FULL`) rather than in writes.
+//!
+//! `on_group!` runs a store method's body in the shared open transaction instead, inside
+//! a savepoint of its own (a body that fails is rolled back alone), then waits for the
+//! transaction's commit: nobody is told of a write before it is durable, as before.
+//! Who commits: each caller, after its body, queues for the lock once more (tokio's
+//! mutex is fair), and the first of a transaction's callers to get it back commits
+//! everything written meanwhile; the others find their transaction committed. At rest
+//! a write commits alone at once (nobody else queued); under load a commit carries the
+//! writes of everyone who queued during the previous one.
+//!
+//! Bodies use only the connection they are given (another write on the write pool
+//! would wait for the connection this transaction holds). PostgreSQL needs none of
+//! this (its connections commit in parallel and share WAL flushes): there `on_group!`
+//! is `on_write!`.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex as SyncMutex};
+
+use sqlx::sqlite::SqliteConnection;
+use sqlx::{Sqlite, SqlitePool, Transaction};
+use tokio::sync::{watch, Mutex, OwnedMutexGuard};
+
+use super::{StoreError, StoreResult};
+
+/// The most bodies one transaction carries before it commits whoever is queued.
+const MAX_GROUP: usize = 256;
+/// Failed commits remembered, so a caller learns its transaction's fate.
+const FAILED_KEPT: usize = 64;
+
+/// Runs `$body` like `on_write!`; on SQLite `$pool` is the `&mut SqliteConnection` of
+/// the group's transaction, and the body commits with the group.
+macro_rules! on_group {
+    ($store:expr, |$pool:ident, $db:ident| $body:expr) => {
+        on_group!(@ $store, true, |$pool, $db| $body)
+    };
+    // A body that is atomic by itself: one statement (SQLite undoes a failed statement
+    // by itself), or a transaction of its own (`begin()` on the group's connection is a
+    // savepoint). It needs no savepoint of the group's: two round trips to sqlx's SQLite
+    // thread fewer.
+    ($store:expr, atomic, |$pool:ident, $db:ident| $body:expr) => {
+        on_group!(@ $store, false, |$pool, $db| $body)
+    };
+    (@ $store:expr, $guarded:expr, |$pool:ident, $db:ident| $body:expr) => {
+        match $store {
+            $crate::store::Store::Sqlite { group, .. } => {
+                #[allow(dead_code)]
+                type $db = sqlx::Sqlite;
+                let mut turn = group.enter($guarded).await?;
+                let outcome = {
+                    let $pool: &mut sqlx::sqlite::SqliteConnection = turn.connection();
+                    async { $body }.await
+                };
+                turn.finish(outcome).await
+            }
+            $crate::store::Store::Postgres($pool) => {
+                #[allow(dead_code)]
+                type $db = sqlx::Postgres;
+                $body
+            }
+        }
+    };
+}
+
+pub struct Group {
+    pool: SqlitePool,
+    state: Arc<Mutex<State>>,
+    /// The last transaction that ended (committed or failed).
+    ended: watch::Sender<u64>,
+    failed: SyncMutex<VecDeque<u64>>,
+}
+
+#[derive(Default)]
+struct State {
+    tx: Option<Transaction<'static, Sqlite>>,
+    /// The open transaction's number (or the last one's, when none is open).
+    number: u64,
+    bodies: usize,
+    /// A body was abandoned inside its savepoint (its caller's future was dropped).
+    abandoned: bool,
+}
+
+impl std::fmt::Debug for Group {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Group").field("ended", &*self.ended.borrow()).finish_non_exhaustive()
+    }
+}
+
+impl Group {
+    pub fn new(pool: SqlitePool) -> Arc<Group> {
+        Arc::new(Group { pool, state: Arc::new(Mutex::new(State::default())), ended: watch::channel(0).0, failed: SyncMutex::new(VecDeque::new()) })
+    }
+
+    /// Takes the lock, opens the transaction if none is, and (`guarded`) the body's
+    /// savepoint.
+    pub async fn enter(self: &Arc<Self>, guarded: bool) -> StoreResult<Turn> {
+        let mut state = self.state.clone().lock_owned().await;
+        if state.abandoned {
+            // A body abandoned mid-way: undone, and its transaction committed, by a task
+            // of its own (not cancelled with this caller); then this caller's turn.
+            let number = state.number;
+            let _ = tokio::spawn(self.clone().close(state, number)).await;
+            state = self.state.clone().lock_owned().await;
+        }
+        if state.tx.is_none() {
+            let tx = self.pool.begin_with("begin immediate").await?;
+            state.tx = Some(tx);
+            state.number += 1;
+            state.bodies = 0;
+        }
+        // From here a dropped caller is undone by `Drop` (the savepoint below included).
+        let mut turn = Turn { group: self.clone(), state: Some(state), number: 0, guarded };
+        if guarded {
+            savepoint(turn.state.as_mut().expect("held"), "savepoint g").await?;
+        }
+        Ok(turn)
+    }
+
+    /// Commits (or, after a failure, rolls back) the open transaction and tells its callers.
+    fn end(&self, state: &mut State, outcome: Result<(), StoreError>) {
+        state.tx = None;
+        if outcome.is_err() {
+            let mut failed = self.failed.lock().expect("group lock");
+            failed.push_back(state.number);
+            if failed.len() > FAILED_KEPT {
+                failed.pop_front();
+            }
+        }
+        self.ended.send_replace(state.number);
+    }
+
+    /// Undoes the body a caller abandoned (the transaction's other bodies stay); a
+    /// transaction that cannot be tidied fails as a whole.
+    async fn tidy(&self, state: &mut State) {
+        if std::mem::take(&mut state.abandoned) && state.tx.is_some() {
+            if let Err(e) = savepoint(state, "rollback to g; release g").await {
+                self.end(state, Err(e));
+            }
+        }
+    }
+
+    /// Commits the open transaction, if one is.
+    async fn commit(&self, state: &mut State) {
+        let Some(tx) = state.tx.take() else { return };
+        let outcome = tx.commit().await.map_err(StoreError::from);
+        if let Err(e) = &outcome {
+            tracing::warn!(error = ?e, "a group commit failed");
+        }
+        self.end(state, outcome);
+    }
+
+    fn outcome(&self, number: u64) -> StoreResult<()> {
+        if self.failed.lock().expect("group lock").contains(&number) {
+            return Err(StoreError::Unavailable(sqlx::Error::Protocol("the transaction this write was part of did not commit".into())));
+        }
+        Ok(())
+    }
+
+    /// Commits transaction `number` if it is still open, the lock held. Always run as a
+    /// task of its own, so a caller that goes away cannot cut a commit in half.
+    async fn close(self: Arc<Self>, mut state: OwnedMutexGuard<State>, number: u64) {
+        if state.number == number {
+            self.tidy(&mut state).await;
+            self.commit(&mut state).await;
+        }
+    }
+
+    /// `close`, once the lock is free (a transaction whose callers all went away).
+    async fn settle(self: Arc<Self>, number: u64) {
+        let state = self.state.clone().lock_owned().await;
+        self.close(state, number).await;
+    }
+}
+
+/// Runs one of the savepoint statements. (Boxed: the futures that await it are spawned,
+/// and a boxed future is `Send` for every lifetime of the connection it borrows.)
+fn savepoint<'a>(state: &'a mut State, sql: &'static str) -> futures_util::future::BoxFuture<'a, StoreResult<()>> {
+    Box::pin(async move {
+        let tx = state.tx.as_mut().expect("an open group transaction");
+        sqlx::query(sql).execute(&mut **tx).await?;
+        Ok(())
+    })
+}
+
+/// One caller's place in a group transaction: its body's savepoint, then the wait for
+/// the commit.
+pub struct Turn {
+    group: Arc<Group>,
+    /// Held while the body runs.
+    state: Option<OwnedMutexGuard<State>>,
+    /// The transaction the body was written in, once it was (0 before).
+    number: u64,
+    /// The body has a savepoint of the group's (it is not atomic by itself).
+    guarded: bool,
+}
+
+impl Turn {
+    pub fn connection(&mut self) -> &mut SqliteConnection {
+        let state = self.state.as_mut().expect("inside the body");
+        &mut *state.tx.as_mut().expect("an open group transaction")
+    }
+
+    /// Ends the body's savepoint (releasing it, or rolling it back if the body failed),
+    /// then waits until its transaction has ended.
+    pub async fn finish<T>(mut self, outcome: StoreResult<T>) -> StoreResult<T> {
+        let state = self.state.as_mut().expect("inside the body");
+        let ended = match (self.guarded, &outcome) {
+            (true, _) => savepoint(state, if outcome.is_ok() { "release g" } else { "rollback to g; release g" }).await,
+            (false, Ok(_) | Err(StoreError::Conflict(_) | StoreError::NotFound)) => Ok(()),
+            // A statement that failed otherwise (I/O, a full disk) may have ended the
+            // transaction in SQLite: it is not trusted.
+            (false, Err(_)) => Err(StoreError::Unavailable(sqlx::Error::Protocol("a write in the group transaction failed".into()))),
+        };
+        let mut state = self.state.take().expect("inside the body");
+        if let Err(e) = ended {
+            // The transaction cannot be trusted past a failed savepoint: nobody's commits.
+            self.group.end(&mut state, Err(StoreError::Unavailable(sqlx::Error::Protocol("group savepoint".into()))));
+            return outcome.and(Err(e));
+        }
+        // A failed body waits for the commit too: what it ran into (another's row under
+        // a unique key) is then there for the caller to read.
+        self.number = state.number;
+        state.bodies += 1;
+        if state.bodies >= MAX_GROUP {
+            let _ = tokio::spawn(self.group.clone().close(state, self.number)).await;
+        } else {
+            drop(state);
+        }
+        let mut ended = self.group.ended.subscribe();
+        while *ended.borrow_and_update() < self.number {
+            tokio::select! {
+                biased;
+                changed = ended.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
+                // Nobody committed it meanwhile: this caller commits everyone's.
+                state = self.group.state.clone().lock_owned() => {
+                    let _ = tokio::spawn(self.group.clone().close(state, self.number)).await;
+                }
+            }
+        }
+        let number = std::mem::take(&mut self.number);
+        let value = outcome?;
+        self.group.outcome(number)?;
+        Ok(value)
+    }
+}
+
+impl Drop for Turn {
+    /// A caller that went away mid-body leaves its savepoint to be undone; one that went
+    /// away before its transaction committed leaves the commit to a task (the others of
+    /// that transaction may have gone too).
+    fn drop(&mut self) {
+        if let Some(mut state) = self.state.take() {
+            // An atomic body needs no undoing: it ran whole or not at all.
+            state.abandoned |= self.guarded;
+            let number = state.number;
+            drop(state);
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(self.group.clone().settle(number));
+            }
+        } else if self.number != 0 {
+            if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                rt.spawn(self.group.clone().settle(self.number));
+            }
+        }
+    }
+}
