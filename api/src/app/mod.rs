@@ -6,6 +6,7 @@ mod automation;
 mod blocks;
 mod canned;
 mod chat;
+pub mod conversions;
 pub mod email_in;
 mod export;
 mod facts;

@@ -104,6 +104,17 @@ impl App {
         }
     }
 
+    /// The visitor's conversions, newest first; none for anyone but staff who see the
+    /// visitor's website.
+    pub async fn visitor_conversions(&self, p: &Principal, v: &VisitorRow, first: i32) -> ApiResult<Vec<crate::store::ConversionRow>> {
+        match staff(p) {
+            Ok((org, _, _)) if org == v.org_id && p.sees_website(&v.website_id) => {
+                Ok(self.store.visitor_conversions(org, &v.id, first.clamp(1, 100) as i64).await?)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// A page of the conversation's messages as `p` may see them (no notes for a visitor).
     pub async fn message_page(&self, p: &Principal, c: &ConversationRow, from: PageFrom<'_>) -> ApiResult<MessagePage> {
         let include_private = p.is_staff();

@@ -70,6 +70,10 @@ pub struct WebsiteUpdate {
     pub visitor_deletion: Option<bool>,
     pub live_presence: Option<crate::domain::LivePresence>,
     pub page_analytics: Option<bool>,
+    /// Event names counted as conversions besides `purchase`.
+    pub goals: Option<Vec<String>>,
+    pub conversion_window_days: Option<i64>,
+    pub browser_revenue: Option<bool>,
 }
 
 impl App {
@@ -117,6 +121,15 @@ impl App {
             visitor_deletion: u.visitor_deletion,
             live_presence: u.live_presence.map(|l| l.as_str()),
             page_analytics: u.page_analytics,
+            goals: u.goals.as_deref().map(crate::domain::conversions::parse_goals).transpose()?.map(|g| serde_json::to_string(&g).expect("names serialize")),
+            conversion_window_days: u
+                .conversion_window_days
+                .map(|d| {
+                    let days = crate::domain::conversions::WINDOW_DAYS;
+                    days.contains(&d).then_some(d).ok_or_else(|| ApiError::BadInput(format!("conversionWindowDays must be {} to {}", days.start(), days.end())))
+                })
+                .transpose()?,
+            browser_revenue: u.browser_revenue,
         };
         let row = self.store.update_website(org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
         self.audit(p, "website.update", Some(id)).await?;

@@ -91,10 +91,11 @@ ApiKeyScope {
     WebsitesRead => "websites:read",
     WebsitesManage => "websites:manage",
     WebhooksManage => "webhooks:manage",
+    ConversionsWrite => "conversions:write",
 });
 
 impl ApiKeyScope {
-    pub const ALL: [ApiKeyScope; 10] = [
+    pub const ALL: [ApiKeyScope; 11] = [
         ApiKeyScope::ConversationsRead,
         ApiKeyScope::ConversationsWrite,
         ApiKeyScope::MessagesWrite,
@@ -105,6 +106,7 @@ impl ApiKeyScope {
         ApiKeyScope::WebsitesRead,
         ApiKeyScope::WebsitesManage,
         ApiKeyScope::WebhooksManage,
+        ApiKeyScope::ConversionsWrite,
     ];
 
     /// What a key created without `scopes` may do: what every key could do before keys

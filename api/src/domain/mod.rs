@@ -4,6 +4,7 @@
 pub mod automations;
 mod behaviour;
 pub mod conversation;
+pub mod conversions;
 pub mod email_in;
 mod enums;
 pub mod rules;

@@ -57,6 +57,8 @@ catalog!(
         RatingReceived => "rating.received",
         /// A visitor was identified by the website's server (signed identity).
         VisitorIdentified => "visitor.identified",
+        /// A conversion (a purchase, or one of the website's goals) was recorded.
+        ConversionTracked => "conversion.tracked",
         /// A conversation missed an SLA target (Message Router).
         SlaBreached => "sla.breached",
         /// An endpoint of the organization was disabled (failures, backlog or 410).

@@ -73,6 +73,7 @@ fn scope_refusal(s: Scope) -> &'static str {
         Scope::WebsitesRead => "this API key does not have the scope websites:read",
         Scope::WebsitesManage => "this API key does not have the scope websites:manage",
         Scope::WebhooksManage => "this API key does not have the scope webhooks:manage",
+        Scope::ConversionsWrite => "this API key does not have the scope conversions:write",
     }
 }
 

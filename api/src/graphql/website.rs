@@ -47,6 +47,15 @@ pub struct UpdateWebsiteInput {
     /// Push the widget's events to the page's `dataLayer` for Google Tag Manager and GA4
     /// (docs/integrations.md#page-analytics).
     pub page_analytics: Option<bool>,
+    /// Event names counted as conversions besides `purchase` (at most 20; 1 to 64
+    /// letters, digits, `_`, `-`, `.` and `:`), docs/analytics.md#conversions.
+    pub goals: Option<Vec<String>>,
+    /// Days before a conversion in which a conversation started by the visitor earns
+    /// it (1 to 90; default 7).
+    pub conversion_window_days: Option<i32>,
+    /// Count the value of purchases tracked from the browser (unverified) in revenue;
+    /// off by default, when only purchases your server posts count.
+    pub browser_revenue: Option<bool>,
 }
 
 /// Retention in days (1 to 3,650); null keeps forever. Deleted daily (docs/privacy.md).
@@ -129,6 +138,30 @@ pub struct TrackPageViewInput {
     pub url: String,
     pub title: Option<String>,
     pub referrer: Option<String>,
+}
+
+/// An event the page recorded with `Chinwag('track', name, properties)`
+/// (docs/analytics.md#conversions).
+#[derive(InputObject)]
+pub struct TrackEventInput {
+    /// 1 to 64 letters, digits, `_`, `-`, `.` and `:`. `purchase` and the website's
+    /// `goals` are conversions; other events are checked and not kept.
+    pub name: String,
+    /// With `currency`: the conversion's value (0 to 1,000,000).
+    pub value: Option<f64>,
+    /// An ISO 4217 code (`EUR`).
+    pub currency: Option<String>,
+    /// At most 20 (keys as for attributes; values at most 200 characters).
+    pub properties: Option<Vec<VisitorAttributeInput>>,
+    /// When it happened, if earlier (at most a day ago): events the page recorded
+    /// before the visitor's first message are sent with it.
+    pub occurred_at: Option<crate::graphql::types::DateTime>,
+}
+
+#[derive(InputObject)]
+pub struct TrackEventsInput {
+    /// At most 20.
+    pub events: Vec<TrackEventInput>,
 }
 
 #[derive(Default)]
@@ -251,6 +284,9 @@ impl WebsiteMutation {
             visitor_deletion: input.visitor_deletion,
             live_presence: input.live_presence,
             page_analytics: input.page_analytics,
+            goals: input.goals,
+            conversion_window_days: input.conversion_window_days.map(i64::from),
+            browser_revenue: input.browser_revenue,
         };
         Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
     }
@@ -270,6 +306,27 @@ impl WebsiteMutation {
     async fn track_page_view(&self, ctx: &Context<'_>, input: TrackPageViewInput) -> GqlResult<bool> {
         ctx.app().track_page_view(ctx.viewer()?, &input.url, input.title.as_deref(), input.referrer.as_deref()).await?;
         Ok(true)
+    }
+
+    /// Events the visitor's page tracked (`Chinwag('track', ...)`). Purchases and the
+    /// website's goals are recorded as conversions, attributed to the visitor's latest
+    /// conversation within the website's window, and unverified (their value counts
+    /// in revenue only where `browserRevenue` is on). Returns how many were recorded.
+    /// One bad event refuses the call and records nothing.
+    #[graphql(guard = "Allow::Visitors")]
+    async fn track_events(&self, ctx: &Context<'_>, input: TrackEventsInput) -> GqlResult<i32> {
+        let events: Vec<_> = input
+            .events
+            .into_iter()
+            .map(|e| crate::app::conversions::TrackedEvent {
+                name: e.name,
+                value: e.value,
+                currency: e.currency,
+                properties: e.properties.unwrap_or_default().into_iter().map(|p| (p.key, p.value)).collect(),
+                occurred_at: e.occurred_at.map(|t| t.0),
+            })
+            .collect();
+        Ok(ctx.app().track_events(ctx.viewer()?, &events).await? as i32)
     }
 
     /// Starts (or resumes) a visitor session on a website. No token needed; the

@@ -51,6 +51,7 @@ pub fn router(state: AppState) -> Router {
         .route("/graphql", get(graphql::get_or_upgrade).post(graphql::post))
         .route("/healthz", get(rest::healthz))
         .route("/presence", axum::routing::post(rest::presence))
+        .route("/conversions", axum::routing::post(rest::conversions))
         .route("/audit.csv", get(rest::audit_csv))
         .route("/email/confirm", get(rest::confirm_email_page).post(rest::confirm_email))
         .route("/account/confirm-email", get(rest::email_change_page).post(rest::confirm_email_change))

@@ -24,7 +24,8 @@ use super::AppState;
         email_change_page,
         confirm_email_change,
         audit_csv,
-        presence
+        presence,
+        conversions
     )
 )]
 pub struct ApiDoc;
@@ -311,4 +312,93 @@ pub async fn presence(State(state): State<AppState>, req: axum::extract::Request
         Ok(answer) => Json(answer).into_response(),
         Err(e) => api_error_response(e),
     }
+}
+
+/// A conversion your server posts (docs/analytics.md#conversions).
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ConversionIn {
+    website_id: String,
+    /// Your own user id for the customer, as the widget's `identify` gave it.
+    user_id: String,
+    /// `purchase`, or one of the website's goals.
+    name: String,
+    /// With `currency`: 0 to 1,000,000.
+    value: Option<f64>,
+    /// ISO 4217 (`EUR`).
+    currency: Option<String>,
+    /// At most 20 string values (an order number, a plan).
+    #[serde(default)]
+    properties: std::collections::BTreeMap<String, String>,
+    /// RFC 3339, at most a day ago; now when left out.
+    occurred_at: Option<String>,
+}
+
+/// Records a conversion from the website's server, verified: an order system posts the
+/// purchase of a customer the widget identified. `Authorization: Bearer <API key>`
+/// with `conversions:write`; `Idempotency-Key` makes a retry return the first
+/// conversion (200) instead of recording it twice. Body: JSON, at most 8 KB.
+#[utoipa::path(post, path = "/conversions", request_body = ConversionIn, params(
+    ("Idempotency-Key" = String, Header, description = "1 to 200 visible ASCII characters, unique per conversion (the order id)")
+), responses(
+    (status = 201, description = "Recorded: `{\"conversion\": {...}}` with its attribution (conversationId, agentId, departmentId; null when no conversation earned it)"),
+    (status = 200, description = "This Idempotency-Key was used before: the conversion recorded then"),
+    (status = 202, description = "No visitor of the website has this userId: nothing to attribute, not stored (`{\"conversion\": null}`)"),
+    (status = 400, description = "Malformed, not a goal, a bad currency or value (`BAD_USER_INPUT`)"),
+    (status = 401, description = "No or an unknown API key"),
+    (status = 403, description = "The key lacks `conversions:write`"),
+    (status = 404, description = "No such website for this key"),
+    (status = 413, description = "Larger than 8 KB"),
+    (status = 429, description = "Too many conversions from this key")
+))]
+pub async fn conversions(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    use super::graphql::{api_error_response, bearer};
+    use crate::app::conversions::{ServerConversion, TrackedEvent};
+    use crate::error::ApiError;
+    const MAX: usize = 8 * 1024;
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().cloned();
+    let headers = req.headers().clone();
+    let Some(token) = bearer(&headers) else {
+        return api_error_response(ApiError::Unauthenticated("this operation needs an API key"));
+    };
+    let meta = super::request_meta(&state.app, &headers, peer.as_ref());
+    let principal = match state.app.authenticate(token).await {
+        Ok(p) => p.from_ip(meta.ip.as_deref()),
+        Err(e) => return api_error_response(e),
+    };
+    let body = match axum::body::to_bytes(req.into_body(), MAX).await {
+        Ok(b) => b,
+        Err(_) => return api_error_response_status(StatusCode::PAYLOAD_TOO_LARGE, ApiError::BadInput("a conversion is at most 8 KB".into())),
+    };
+    let input: ConversionIn = match serde_json::from_slice(&body) {
+        Ok(c) => c,
+        Err(e) => return api_error_response(ApiError::BadInput(format!("a conversion is JSON with websiteId, userId and name: {e}"))),
+    };
+    let occurred_at = match input.occurred_at.as_deref().map(|t| crate::time::parse_rfc3339(t).ok_or(())) {
+        Some(Err(())) => return api_error_response(ApiError::BadInput("occurredAt must be an RFC 3339 time".into())),
+        Some(Ok(t)) => Some(t),
+        None => None,
+    };
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let c = ServerConversion {
+        website_id: input.website_id,
+        user_id: input.user_id,
+        idempotency_key: key,
+        event: TrackedEvent { name: input.name, value: input.value, currency: input.currency, properties: input.properties.into_iter().collect(), occurred_at },
+    };
+    match state.app.record_server_conversion(&principal, &c).await {
+        Ok(Some((row, new))) => {
+            let status = if new { StatusCode::CREATED } else { StatusCode::OK };
+            (status, Json(serde_json::json!({ "conversion": crate::app::conversions::conversion_data(&row) }))).into_response()
+        }
+        Ok(None) => (StatusCode::ACCEPTED, Json(serde_json::json!({ "conversion": null }))).into_response(),
+        Err(e) => api_error_response(e),
+    }
+}
+
+/// `api_error_response` with another status (the body's code stays the error's).
+fn api_error_response_status(status: StatusCode, e: crate::error::ApiError) -> Response {
+    let mut r = super::graphql::api_error_response(e);
+    *r.status_mut() = status;
+    r
 }

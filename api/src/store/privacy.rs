@@ -92,6 +92,9 @@ macro_rules! delete_conversation_rows {
         sqlx::query::<$db>("delete from sla_breaches where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         $c.files += sqlx::query::<$db>("delete from held_emails where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         sqlx::query::<$db>("delete from slack_threads where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        // A conversion outlives the conversation it was attributed to (its agent and
+        // department stay on it); the visitor's erasure deletes it.
+        sqlx::query::<$db>("update conversions set conversation_id = null where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         $c.messages += sqlx::query::<$db>("delete from messages where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         $c.conversations += sqlx::query::<$db>("delete from conversations where id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
     };
@@ -286,6 +289,7 @@ impl Store {
             c.page_views += sqlx::query::<DB>("delete from page_views where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?.rows_affected() as i64;
             sqlx::query::<DB>("delete from visitor_blocks where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?;
             if delete {
+                sqlx::query::<DB>("delete from conversions where visitor_id = $1").bind(visitor_id).execute(&mut *tx).await?;
                 c.visitors += sqlx::query::<DB>("delete from visitors where id = $1").bind(visitor_id).execute(&mut *tx).await?.rows_affected() as i64;
             } else {
                 sqlx::query::<DB>(
@@ -297,6 +301,12 @@ impl Store {
                 .bind(visitor_id)
                 .execute(&mut *tx)
                 .await?;
+                // Conversions stay in the reports as what, how much and when; their
+                // properties (an order's details) go.
+                sqlx::query::<DB>("update conversions set properties = '{}', idempotency_key = null where visitor_id = $1")
+                    .bind(visitor_id)
+                    .execute(&mut *tx)
+                    .await?;
                 c.visitors += i64::from(erased_at.is_none());
             }
             if let Some(erasure_id) = erasure_id {

@@ -106,6 +106,11 @@ pub struct WebsiteRow {
     pub live_presence: crate::domain::LivePresence,
     /// The widget pushes its events to the page's `dataLayer`.
     pub page_analytics: bool,
+    /// Event names counted as conversions besides `purchase` (JSON array).
+    pub goals: String,
+    pub conversion_window_days: i64,
+    /// Purchases tracked from the browser count in revenue.
+    pub browser_revenue: bool,
 }
 
 impl WebsiteRow {
@@ -117,6 +122,9 @@ impl WebsiteRow {
     }
     pub fn pre_chat(&self) -> Vec<crate::domain::PreChatField> {
         serde_json::from_str(&self.pre_chat_fields).unwrap_or_default()
+    }
+    pub fn goal_names(&self) -> Vec<String> {
+        serde_json::from_str(&self.goals).unwrap_or_default()
     }
 }
 
@@ -276,7 +284,7 @@ macro_rules! agent_cols {
 }
 macro_rules! website_cols {
     () => {
-        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence, page_analytics"
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence, page_analytics, goals, conversion_window_days, browser_revenue"
     };
 }
 macro_rules! visitor_cols {

@@ -28,6 +28,10 @@ pub struct WebsitePatch {
     pub visitor_deletion: Option<bool>,
     pub live_presence: Option<&'static str>,
     pub page_analytics: Option<bool>,
+    /// JSON array of goal names.
+    pub goals: Option<String>,
+    pub conversion_window_days: Option<i64>,
+    pub browser_revenue: Option<bool>,
 }
 
 /// What a visit records about a visitor; `None` keeps what is known.
@@ -92,7 +96,8 @@ impl Store {
                  retain_resolved_days = case when $16 then $17 else retain_resolved_days end, \
                  retain_idle_visitor_days = case when $16 then $18 else retain_idle_visitor_days end, \
                  privacy_policy_url = case when $19 then $20 else privacy_policy_url end, visitor_deletion = coalesce($21, visitor_deletion), live_presence = coalesce($22, live_presence), \
-                 page_analytics = coalesce($23, page_analytics) \
+                 page_analytics = coalesce($23, page_analytics), goals = coalesce($24, goals), \
+                 conversion_window_days = coalesce($25, conversion_window_days), browser_revenue = coalesce($26, browser_revenue) \
                  where id = $9 and org_id = $10 and deleted_at is null returning ",
                 website_cols!()
             ))
@@ -119,6 +124,9 @@ impl Store {
             .bind(p.visitor_deletion)
             .bind(p.live_presence)
             .bind(p.page_analytics)
+            .bind(p.goals)
+            .bind(p.conversion_window_days)
+            .bind(p.browser_revenue)
             .fetch_optional(pool)
             .await
             .map_err(Into::into)
@@ -359,6 +367,13 @@ impl Store {
                 .bind(from_id)
                 .execute(&mut *tx)
                 .await?;
+            sqlx::query::<DB>(
+                "update conversions set visitor_id = $1 where visitor_id = $2 and exists (select 1 from visitors where id = $2 and external_id is null)",
+            )
+            .bind(into_id)
+            .bind(from_id)
+            .execute(&mut *tx)
+            .await?;
             tx.commit().await?;
             Ok(n)
         })

@@ -55,6 +55,7 @@ const STAFF_ONLY: &[&str] = &[
     "Conversation.slaBreaches",
     "Visitor.currentUrl",
     "Visitor.pageViews",
+    "Visitor.conversions",
 ];
 
 fn named(t: &Value) -> &str {
@@ -117,16 +118,18 @@ async fn staff_only_fields_come_back_empty_for_a_visitor() {
     let assign = "mutation($c: ID!, $d: ID!, $a: ID!) { assignConversation(input: {conversationId: $c, departmentId: $d, agentId: $a}) { id } }";
     app.ok(Some(&owner.token), assign, json!({ "c": conv, "d": dep, "a": me })).await;
     app.ok(Some(&v.token), "mutation { trackPageView(input: {url: \"https://shop.test/pricing\"}) }", json!({})).await;
+    app.ok(Some(&v.token), "mutation { trackEvents(input: {events: [{name: \"purchase\", value: 5, currency: \"EUR\"}]}) }", json!({})).await;
     app.send_raw(&owner.token, &conv, "internal: refund approved", None, true).await;
     app.send(&owner.token, &conv, "Hi, I am Ann").await;
 
     let q = "query($c: ID!) { conversation(id: $c) { assigneeName assignee { id email role status isOnline createdAt } \
-             department { name members { id email role status } } visitor { id currentUrl pageViews { url } } \
+             department { name members { id email role status } } visitor { id currentUrl pageViews { url } conversions { name value } } \
              messages(last: 50) { nodes { body isPrivate senderName senderAvatarUrl } } } }";
     let staff = app.ok(Some(&owner.token), q, json!({ "c": conv })).await;
     assert_eq!(staff["conversation"]["assignee"]["role"], "OWNER", "the fixture has what a visitor must not see: {staff}");
     assert_eq!(staff["conversation"]["department"]["members"].as_array().unwrap().len(), 1);
     assert_eq!(staff["conversation"]["visitor"]["currentUrl"], "https://shop.test/pricing");
+    assert_eq!(staff["conversation"]["visitor"]["conversions"], json!([{ "name": "purchase", "value": 5.0 }]));
 
     let seen = app.ok(Some(&v.token), q, json!({ "c": conv })).await;
     let c = &seen["conversation"];
@@ -135,6 +138,7 @@ async fn staff_only_fields_come_back_empty_for_a_visitor() {
     assert_eq!(c["department"]["name"], "Sales");
     assert_eq!(c["department"]["members"], json!([]), "{seen}");
     assert!(c["visitor"]["currentUrl"].is_null() && c["visitor"]["pageViews"] == json!([]), "{seen}");
+    assert_eq!(c["visitor"]["conversions"], json!([]), "a visitor does not read the team's conversion records: {seen}");
     let bodies: Vec<&str> = c["messages"]["nodes"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["hello", "Hi, I am Ann"], "no note");
     assert!(!seen.to_string().contains("@"), "no email of anyone on the team: {seen}");

@@ -9,6 +9,7 @@ mod bad_input;
 mod blocking;
 mod built_clients;
 mod census;
+mod conversions;
 mod core_path;
 mod delivery;
 mod email;

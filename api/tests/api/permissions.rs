@@ -87,6 +87,7 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { deleteWebsite(id: \"web_x\") }", "o", Some("WEBSITES_MANAGE")),
     ("mutation { setMyAttributes(attributes: [{key: \"k\", value: \"v\"}]) { id } }", "v", None),
     ("mutation { trackPageView(input: {url: \"https://shop.test/\"}) }", "v", None),
+    ("mutation { trackEvents(input: {events: [{name: \"viewed\"}]}) }", "v", None),
     ("mutation { startConversation(input: {}) { id } }", "v", None),
     ("mutation { assignConversation(input: {conversationId: \"conv_x\"}) { id } }", "ao", Some("CONVERSATIONS_WRITE")),
     ("mutation { setConversationStatus(conversationId: \"conv_x\", status: RESOLVED) { id } }", "ao", Some("CONVERSATIONS_WRITE")),

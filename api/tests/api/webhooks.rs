@@ -521,3 +521,31 @@ async fn erasing_a_visitor_erases_the_events_kept_for_replay() {
     tokio::time::sleep(Duration::from_millis(800)).await;
     assert_eq!(r.of("crm").len(), 1, "nothing replayed after the erasure");
 }
+
+#[tokio::test]
+async fn a_conversion_arrives_as_conversion_tracked_with_the_documented_fields() {
+    let app = spawn_app_with(|s| s.outbound_allow_private = true).await;
+    let (r, base) = receiver().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let (_, secret) = create(&app, &owner.token, &format!("{base}/hook/sales"), json!(["CONVERSION_TRACKED"])).await;
+    let v = app.visitor(&site).await;
+    let c = app.start_conversation(&v, Some("Does it come in blue?")).await;
+    let track = "mutation($i: TrackEventsInput!) { trackEvents(input: $i) }";
+    app.ok(Some(&v.token), track, json!({ "i": { "events": [{ "name": "purchase", "value": 42, "currency": "USD" }, { "name": "scrolled" }] } })).await;
+
+    let got = r.wait("sales", 1).await;
+    assert_eq!(types(&got), ["conversion.tracked"], "only the conversion, as filtered");
+    assert!(verified(&secret, &got[0]));
+    let conversion = &event(&got[0])["data"]["conversion"];
+    assert_eq!((conversion["name"].as_str(), conversion["value"].as_f64(), conversion["currency"].as_str()), (Some("purchase"), Some(42.0), Some("USD")));
+    assert_eq!(conversion["verified"], false);
+    assert_eq!(conversion["conversationId"], json!(c));
+    assert_eq!(conversion["visitorId"], json!(v.id));
+    // Every field docs/webhooks/events.v1.schema.json requires is there.
+    let schema: Value = serde_json::from_str(include_str!("../../../docs/webhooks/events.v1.schema.json")).unwrap();
+    let required = &schema["definitions"]["conversionTracked"]["properties"]["data"]["properties"]["conversion"]["required"];
+    for field in required.as_array().unwrap() {
+        assert!(conversion.get(field.as_str().unwrap()).is_some(), "{field} in {conversion}");
+    }
+}

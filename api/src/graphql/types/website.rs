@@ -50,6 +50,18 @@ impl Website {
     async fn powered_by(&self) -> bool {
         self.0.powered_by
     }
+    /// Event names counted as conversions besides `purchase` (docs/analytics.md#conversions).
+    async fn goals(&self) -> Vec<String> {
+        self.0.goal_names()
+    }
+    /// Days before a conversion in which a conversation earns it.
+    async fn conversion_window_days(&self) -> i32 {
+        self.0.conversion_window_days as i32
+    }
+    /// The value of purchases tracked from the browser counts in revenue.
+    async fn browser_revenue(&self) -> bool {
+        self.0.browser_revenue
+    }
     async fn privacy_policy_url(&self) -> Option<&str> {
         self.0.privacy_policy_url.as_deref()
     }
@@ -243,11 +255,68 @@ impl Visitor {
         crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(rows.into_iter().map(|r| PageView { url: r.url, title: r.title, referrer: r.referrer, viewed_at: DateTime(r.created_at) }).collect())
     }
+    /// Purchases and goals of the visitor, newest first (docs/analytics.md#conversions).
+    #[graphql(
+        complexity = "crate::graphql::page_cost(first, 20, 100, child_complexity)",
+        guard = "crate::graphql::Allow::KeysNeed(crate::domain::ApiKeyScope::ConversationsRead, crate::domain::ApiKeyScope::VisitorsRead)"
+    )]
+    async fn conversions(&self, ctx: &Context<'_>, first: Option<i32>) -> GqlResult<Vec<Conversion>> {
+        let rows = ctx.app().visitor_conversions(ctx.viewer()?, &self.0, first.unwrap_or(20)).await?;
+        crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
+        Ok(rows.into_iter().map(Conversion).collect())
+    }
     async fn created_at(&self) -> DateTime {
         DateTime(self.0.created_at)
     }
     async fn last_seen_at(&self) -> DateTime {
         DateTime(self.0.last_seen_at)
+    }
+}
+
+/// A purchase or goal of a visitor (docs/analytics.md#conversions).
+pub struct Conversion(pub crate::store::ConversionRow);
+
+#[Object]
+impl Conversion {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// `purchase` or one of the website's goals.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// In major units (19.99), with `currency`.
+    async fn value(&self) -> Option<f64> {
+        self.0.value_minor.zip(self.0.currency.as_deref()).map(|(v, c)| crate::domain::conversions::Currency::major(c, v))
+    }
+    async fn currency(&self) -> Option<&str> {
+        self.0.currency.as_deref()
+    }
+    /// Posted by the website's server (`POST /conversions`), not tracked by the browser.
+    async fn verified(&self) -> bool {
+        self.0.verified
+    }
+    /// The conversation it is attributed to (the visitor's latest one started within
+    /// the website's window before it), if any.
+    async fn conversation_id(&self) -> Option<ID> {
+        self.0.conversation_id.clone().map(ID)
+    }
+    /// That conversation's agent and department when it was recorded.
+    async fn agent_id(&self) -> Option<ID> {
+        self.0.agent_id.clone().map(ID)
+    }
+    async fn department_id(&self) -> Option<ID> {
+        self.0.department_id.clone().map(ID)
+    }
+    async fn properties(&self) -> Vec<VisitorAttribute> {
+        serde_json::from_str::<std::collections::BTreeMap<String, String>>(&self.0.properties)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(key, value)| VisitorAttribute { key, value, from_server: self.0.verified })
+            .collect()
+    }
+    async fn occurred_at(&self) -> DateTime {
+        DateTime(self.0.occurred_at)
     }
 }
 
