@@ -272,3 +272,98 @@ impl Drop for Turn {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{Store, StoreError, StoreResult};
+
+    /// A table of the test's own on a real SQLite file.
+    async fn store(dir: &tempfile::TempDir) -> Store {
+        let store = Store::open(None, dir.path()).await.unwrap();
+        on_write!(&store, |pool, DB| {
+            sqlx::query::<DB>("create table t (k text primary key, n bigint not null)").execute(pool).await.unwrap();
+        });
+        store
+    }
+
+    async fn insert(store: &Store, k: &str) -> StoreResult<()> {
+        on_group!(store, atomic, |pool, DB| {
+            sqlx::query::<DB>("insert into t (k, n) values ($1, 1)").bind(k).execute(pool).await?;
+            Ok(())
+        })
+    }
+
+    /// Two statements in the group's savepoint (as `on_group!` without `atomic` runs a
+    /// body); fails after the first when `fail`.
+    async fn insert_two(store: &Store, k: &str, fail: bool, pause: Duration) -> StoreResult<()> {
+        let Store::Sqlite { group, .. } = store else { unreachable!("SQLite") };
+        let mut turn = group.enter(true).await?;
+        let outcome = async {
+            let c = turn.connection();
+            sqlx::query("insert into t (k, n) values ($1, 1)").bind(format!("{k}-a")).execute(&mut *c).await?;
+            tokio::time::sleep(pause).await;
+            if fail {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("insert into t (k, n) values ($1, 2)").bind(format!("{k}-b")).execute(&mut *c).await?;
+            Ok(())
+        }
+        .await;
+        turn.finish(outcome).await
+    }
+
+    /// What a reader on the read pool sees: committed rows only.
+    async fn keys(store: &Store) -> Vec<String> {
+        on_read!(store, |pool, DB| sqlx::query_scalar::<DB, String>("select k from t order by k").fetch_all(pool).await.unwrap())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_writes_share_commits_and_each_is_durable_when_it_returns() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let writes = (0..200).map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                insert(&store, &format!("k{i:03}")).await.unwrap();
+                // Returned: committed, so a reader on another connection sees it.
+                assert!(keys(&store).await.contains(&format!("k{i:03}")));
+            })
+        });
+        for w in futures_util::future::join_all(writes).await {
+            w.unwrap();
+        }
+        let Store::Sqlite { group, .. } = &store else { unreachable!() };
+        let transactions = *group.ended.borrow();
+        assert_eq!(keys(&store).await.len(), 200);
+        assert!(transactions < 200, "200 writes in {transactions} transactions: some shared one");
+        // A unique conflict is the caller's error alone, and the row it met is readable.
+        assert!(matches!(insert(&store, "k000").await, Err(StoreError::Conflict(_))));
+        insert(&store, "after").await.unwrap();
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_failed_or_abandoned_body_is_undone_alone() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = store(&dir).await;
+        let (ok, failed) = tokio::join!(insert_two(&store, "ok", false, Duration::ZERO), insert_two(&store, "bad", true, Duration::ZERO));
+        ok.unwrap();
+        assert!(matches!(failed, Err(StoreError::NotFound)));
+        assert_eq!(keys(&store).await, ["ok-a", "ok-b"], "the failed body's first row is rolled back");
+
+        // A caller that goes away between its two statements: its first row is undone,
+        // and the writes queued behind it commit.
+        let slow = tokio::time::timeout(Duration::from_millis(50), insert_two(&store, "gone", false, Duration::from_secs(5)));
+        let (gone, next) = tokio::join!(slow, async {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            insert(&store, "next").await
+        });
+        assert!(gone.is_err(), "timed out");
+        next.unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(keys(&store).await, ["next", "ok-a", "ok-b"]);
+        insert(&store, "later").await.unwrap();
+        assert_eq!(keys(&store).await.len(), 4);
+    }
+}
