@@ -129,12 +129,11 @@ impl App {
         let now = now_ms();
         // Checked before the visitor is looked up: bad input is refused the same way
         // whoever the user is.
-        let probe = conversion_of(&site, "", &c.event, true, Some(key), now)?;
+        let Some(mut row) = conversion_of(&site, "", &c.event, true, Some(key), now)? else {
+            return Err(ApiError::BadInput(format!("'{}' is not purchase or one of this website's goals", c.event.name.trim())));
+        };
         let Some(visitor) = self.store.visitor_by_external(&site.id, user).await? else {
             return Ok(None);
-        };
-        let Some(mut row) = probe else {
-            return Err(ApiError::BadInput(format!("'{}' is not purchase or one of this website's goals", c.event.name.trim())));
         };
         row.visitor_id = visitor.id;
         Ok(self.record(org_id, std::slice::from_ref(&row)).await?.pop())

@@ -147,6 +147,9 @@ async fn the_sites_server_posts_verified_purchases_once_per_key() {
         let (s, r) = post(&app, Some(&key), Some("k5"), bad.clone()).await;
         assert_eq!((s, code(&r).as_str()), (400, "BAD_USER_INPUT"), "{bad}");
     }
+    // Refused alike for a user nobody chatted with.
+    let (s, r) = post(&app, Some(&key), Some("k7"), json!({ "websiteId": site.id, "userId": "stranger", "name": "newsletter" })).await;
+    assert_eq!((s, code(&r).as_str()), (400, "BAD_USER_INPUT"));
     let big = json!({ "websiteId": site.id, "userId": "cust-7", "name": "purchase", "properties": { "note": "x".repeat(9000) } });
     let (s, _) = post(&app, Some(&key), Some("k6"), big).await;
     assert_eq!(s, 413);
