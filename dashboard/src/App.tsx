@@ -1,7 +1,7 @@
 /**
  * The app's top level: signed-out pages, or the signed-in shell (navigation, the
- * connection banner, the agent's status, the inbox, and the lazily loaded live visitors
- * and settings).
+ * connection banner, the agent's status, the inbox, and the lazily loaded live visitors,
+ * reports and settings).
  */
 import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
 import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react';
@@ -14,13 +14,15 @@ import { chime, desktopNotify, useTitle } from './notify';
 import { forgetDevice, usePush } from './push';
 import { Link, navigate, useLocation } from './router';
 import { isAdmin, session, useMe, useSession } from './session';
-import { Avatar, Icon, Loading, Toasts, errorMessage, toast } from './ui';
+import { Avatar, EmptyState, Icon, Loading, Toasts, errorMessage, toast } from './ui';
 
 // Settings and setup are not needed to answer chats: they load on first visit, keeping
 // the initial JavaScript small.
 const SettingsPage = lazy(() => import('./settings/SettingsPage'));
 const SetupPage = lazy(() => import('./settings/SetupPage'));
 const VisitorsPage = lazy(() => import('./visitors/VisitorsPage'));
+// Reports are for owners and admins, now and then: their charts and tables are a chunk of their own.
+const ReportsPage = lazy(() => import('./reports/ReportsPage'));
 
 export function App() {
   const s = useSession();
@@ -99,6 +101,16 @@ function SignedIn() {
           <Icon name="users" size={20} />
           <span>Visitors</span>
         </Link>
+        {isAdmin(me) && (
+          <Link
+            to="reports"
+            className={`rail-item${top === 'reports' ? ' on' : ''}`}
+            aria-current={top === 'reports' ? 'page' : undefined}
+          >
+            <Icon name="chart" size={20} />
+            <span>Reports</span>
+          </Link>
+        )}
         <Link
           to="settings"
           className={`rail-item${top === 'settings' || top === 'setup' ? ' on' : ''}`}
@@ -126,6 +138,17 @@ function SignedIn() {
             <Loading />
           ) : top === 'settings' || top === 'setup' ? (
             <Suspense fallback={<Loading />}>{top === 'setup' ? <SetupPage /> : <SettingsPage />}</Suspense>
+          ) : top === 'reports' ? (
+            isAdmin(me) ? (
+              <Suspense fallback={<Loading />}>
+                <ReportsPage />
+              </Suspense>
+            ) : (
+              // A shared link, say: said plainly, and the page's code is not even loaded.
+              <EmptyState icon="block" title="Reports are for owners and admins">
+                <p>Only owners and admins of your organization can open them. Ask one of them for the figures you need.</p>
+              </EmptyState>
+            )
           ) : top === 'visitors' ? (
             <Suspense fallback={<Loading />}>
               <VisitorsPage />
