@@ -111,7 +111,13 @@ export const ReportDocument = doc<
 );
 
 /** What the filters offer, and the time zone the ranges are read in. */
-export const ReportOptionsDocument = doc<{
+export interface ReportOptions {
   organizationSchedule: { timeZone: string };
   websites: { id: string; name: string }[];
-}>('query ReportOptions { organizationSchedule { timeZone } websites { id name } }');
+  departments: { id: string; name: string }[];
+  agents: { id: string; name: string }[];
+}
+
+export const ReportOptionsDocument = doc<ReportOptions>(
+  'query ReportOptions { organizationSchedule { timeZone } websites { id name } departments { id name } agents { id name } }',
+);

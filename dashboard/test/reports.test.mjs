@@ -55,6 +55,13 @@ describe('reports', () => {
     const agents = (await call('{ agents { id name } }', {}, token)).agents;
     annId = agents.find((a) => a.name === ANN.name).id;
     bobId = agents.find((a) => a.name === BOB.name).id;
+    const { id: departmentId } = (await call('mutation { createDepartment(name: "Shop floor") { id } }', {}, token))
+      .createDepartment;
+    await call(
+      'mutation($d: ID!, $a: ID!) { addDepartmentMember(departmentId: $d, agentId: $a) { id } }',
+      { d: departmentId, a: annId },
+      token,
+    );
     const ann = await logInToken(server, ANN);
     const bob = await logInToken(server, BOB);
     const { publicKey } = (await call('mutation { createWebsite(input: { name: "Yarn shop" }) { publicKey } }', {}, token))
@@ -143,9 +150,9 @@ describe('reports', () => {
     return v === '' ? null : Number(v);
   };
 
-  /** The agents' table as { name: conversations }. */
-  async function agentsTable(p) {
-    const table = p.getByRole('region', { name: 'Agents table' }).getByRole('table');
+  /** The agents' (or departments') table as { name: conversations }. */
+  async function agentsTable(p, name = 'Agents table') {
+    const table = p.getByRole('region', { name }).getByRole('table');
     const rows = await table.locator('tbody tr').all();
     const out = {};
     for (const r of rows) out[await r.locator('th').innerText()] = Number(await r.locator('data').getAttribute('value'));
@@ -175,7 +182,8 @@ describe('reports', () => {
     assert.equal(shown.groupBy, 'DAY');
     assert.equal(vars.hours.groupBy, 'HOUR_OF_DAY');
     assert.equal(vars.agents.groupBy, 'AGENT');
-    assert.equal(vars.withDepartments, false, 'no departments: no departments table');
+    assert.equal(vars.withDepartments, true, 'the organization has a department');
+    assert.equal(vars.departments.groupBy, 'DEPARTMENT');
     assert.equal(await page.getByLabel('Range').inputValue(), '7d');
     assert.equal(await page.getByLabel('Range').locator('option:checked').innerText(), 'Last 7 days');
 

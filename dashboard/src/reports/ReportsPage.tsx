@@ -5,40 +5,21 @@
  * whole state is in the URL's query, so a report can be shared and reloaded, and the
  * page asks for all of it in one request (`ReportDocument`).
  */
-import type { AgentClient } from '@chinwag/sdk';
-import { useId, type ReactNode } from 'react';
-import { useDirectory, useServices } from '../directory';
+import { useServices } from '../directory';
 import { fullDate } from '../inbox/format';
 import {
   ReportDocument,
   ReportOptionsDocument,
   type AnalyticsChannel,
-  type AnalyticsFigures,
-  type AnalyticsGroup,
   type AnalyticsInput,
-  type ReportData,
+  type ReportOptions,
 } from '../reports';
 import { navigate, useLocation } from '../router';
 import { SwitchRow } from '../settings/WebsiteSwitches';
 import { Button, EmptyState, ErrorState, Loading, SelectField, Spinner, TextField, toast, useAction, useLoad } from '../ui';
-import { BarChart, LineChart } from './charts';
-import {
-  PRESETS,
-  duration,
-  groupingsFor,
-  money,
-  number,
-  percent,
-  periodLabel,
-  periodName,
-  periodsOf,
-  rangeName,
-  rangeOf,
-  rating,
-  type Preset,
-  type Range,
-  type TimeGrouping,
-} from './range';
+import { downloadCsv } from './csv';
+import { Cards, Charts, GroupTable } from './figures';
+import { GROUPING_LABELS, PRESETS, groupingsFor, rangeName, rangeOf, type Preset, type TimeGrouping } from './range';
 
 /** The page's state, as the URL's query holds it (defaults left out). */
 interface ReportState {
@@ -53,7 +34,6 @@ interface ReportState {
   channel: AnalyticsChannel | null;
 }
 
-const GROUPING_LABELS: Record<TimeGrouping, string> = { HOUR: 'Hour', DAY: 'Day', WEEK: 'Week', MONTH: 'Month' };
 const CHANNELS: { value: AnalyticsChannel; label: string }[] = [
   { value: 'CHAT', label: 'Chat' },
   { value: 'EMAIL', label: 'Email' },
@@ -110,7 +90,7 @@ export default function ReportsPage() {
         </p>
       </header>
       {options.data ? (
-        <Report state={state} set={set} timeZone={options.data.organizationSchedule.timeZone} websites={options.data.websites} />
+        <Report state={state} set={set} options={options.data} />
       ) : options.error ? (
         <ErrorState error={options.error} retry={options.reload} />
       ) : (
@@ -120,19 +100,10 @@ export default function ReportsPage() {
   );
 }
 
-function Report({
-  state,
-  set,
-  timeZone,
-  websites,
-}: {
-  state: ReportState;
-  set(patch: Partial<ReportState>): void;
-  timeZone: string;
-  websites: { id: string; name: string }[];
-}) {
+function Report({ state, set, options }: { state: ReportState; set(patch: Partial<ReportState>): void; options: ReportOptions }) {
   const { client } = useServices();
-  const { agents, departments } = useDirectory();
+  const { websites, departments, agents } = options;
+  const timeZone = options.organizationSchedule.timeZone;
   // "Today" moves at the organization's midnight; a reload after it asks for the new day.
   const range = rangeOf(state.preset, state, timeZone);
   const valid = 'error' in range ? null : range;
@@ -151,14 +122,15 @@ function Report({
   const withDepartments = departments.length > 0;
   const report = useLoad(
     async () =>
-      input &&
-      (await client.request(ReportDocument, {
-        time: { ...input, groupBy: grouping },
-        hours: { ...input, groupBy: 'HOUR_OF_DAY' },
-        agents: { ...input, groupBy: 'AGENT' },
-        departments: { ...input, groupBy: 'DEPARTMENT' },
-        withDepartments,
-      })),
+      input
+        ? await client.request(ReportDocument, {
+            time: { ...input, groupBy: grouping },
+            hours: { ...input, groupBy: 'HOUR_OF_DAY' },
+            agents: { ...input, groupBy: 'AGENT' },
+            departments: { ...input, groupBy: 'DEPARTMENT' },
+            withDepartments,
+          })
+        : null,
     // The question by value: a new object each render, the same report.
     [client, JSON.stringify(input), grouping, withDepartments],
   );
@@ -326,307 +298,4 @@ function Report({
       )}
     </>
   );
-}
-
-/** A summary figure: the value in `<data>` (its exact number for machines), and what qualifies it. */
-function Stat({
-  label,
-  value,
-  figure,
-  raw,
-  children,
-}: {
-  label: string;
-  value: string;
-  /** Which figure this is, for tests and scripts reading the page. */
-  figure: string;
-  raw: number | null;
-  children?: ReactNode;
-}) {
-  const id = useId();
-  return (
-    <div className="stat" role="group" aria-labelledby={id}>
-      <h3 id={id}>{label}</h3>
-      <p className="stat-value">
-        <Figure figure={figure} raw={raw}>
-          {value}
-        </Figure>
-      </p>
-      {children && <p className="stat-more muted">{children}</p>}
-    </div>
-  );
-}
-
-const Figure = ({ figure, raw, children }: { figure: string; raw: number | null; children: ReactNode }) => (
-  <data value={raw ?? ''} data-figure={figure}>
-    {children}
-  </data>
-);
-
-function Cards({ totals: t }: { totals: AnalyticsFigures }) {
-  const first = t.firstResponseTime;
-  const resolution = t.resolutionTime;
-  const revenue = money(t.conversions.revenue);
-  return (
-    <div className="stats">
-      <Stat label="Conversations" value={number(t.conversations)} figure="conversations" raw={t.conversations}>
-        <Figure figure="reopened" raw={t.reopened}>
-          {number(t.reopened)}
-        </Figure>{' '}
-        reopened · {number(t.episodes)} in all
-      </Stat>
-      <Stat label="Missed" value={number(t.missed)} figure="missed" raw={t.missed}>
-        No reply within an hour · {percent(t.episodes ? t.missed / t.episodes : null)} of {number(t.episodes)}
-      </Stat>
-      <Stat
-        label="First response (median)"
-        value={duration(first.p50Seconds)}
-        figure="firstResponseTime.p50Seconds"
-        raw={first.p50Seconds}
-      >
-        {first.count ? (
-          <>
-            90% within{' '}
-            <Figure figure="firstResponseTime.p90Seconds" raw={first.p90Seconds}>
-              {duration(first.p90Seconds)}
-            </Figure>{' '}
-            · average{' '}
-            <Figure figure="firstResponseTime.averageSeconds" raw={first.averageSeconds}>
-              {duration(first.averageSeconds)}
-            </Figure>
-          </>
-        ) : (
-          'No replies yet'
-        )}
-      </Stat>
-      <Stat
-        label="Resolution (median)"
-        value={duration(resolution.p50Seconds)}
-        figure="resolutionTime.p50Seconds"
-        raw={resolution.p50Seconds}
-      >
-        {resolution.count ? (
-          <>
-            90% within{' '}
-            <Figure figure="resolutionTime.p90Seconds" raw={resolution.p90Seconds}>
-              {duration(resolution.p90Seconds)}
-            </Figure>{' '}
-            ·{' '}
-            <Figure figure="resolved" raw={t.resolved}>
-              {number(t.resolved)}
-            </Figure>{' '}
-            resolved
-          </>
-        ) : (
-          'None resolved yet'
-        )}
-      </Stat>
-      <Stat
-        label="Satisfaction"
-        value={t.csat.average == null ? '–' : `${rating(t.csat.average)} / 5`}
-        figure="csat.average"
-        raw={t.csat.average}
-      >
-        <Figure figure="csat.ratings" raw={t.csat.ratings}>
-          {number(t.csat.ratings)}
-        </Figure>{' '}
-        {t.csat.ratings === 1 ? 'rating' : 'ratings'} ·{' '}
-        <Figure figure="csat.responseRate" raw={t.csat.responseRate}>
-          {percent(t.csat.responseRate)}
-        </Figure>{' '}
-        of resolved rated
-      </Stat>
-      <Stat
-        label="Chat-assisted conversions"
-        value={number(t.conversions.chatAssisted)}
-        figure="conversions.chatAssisted"
-        raw={t.conversions.chatAssisted}
-      >
-        {revenue ?? 'No revenue'} · {number(t.conversions.conversions)} conversions in all
-      </Stat>
-    </div>
-  );
-}
-
-function Charts({ data, range, grouping }: { data: ReportData; range: Range; grouping: TimeGrouping }) {
-  const periods = periodsOf(range, grouping);
-  const byKey = new Map(data.analytics.groups.map((g) => [g.key, g.figures]));
-  const labels = periods.map((k) => periodLabel(k, grouping, range.days > 1));
-  const names = periods.map((k) => periodName(k, grouping));
-  const unit = GROUPING_LABELS[grouping];
-  const hours = new Map(data.hours.groups.map((g) => [g.key, g.figures.episodes]));
-  const hourKeys = Array.from({ length: 24 }, (_, h) => String(h));
-  const csat = data.analytics.totals.csat;
-  return (
-    <div className="charts">
-      <BarChart
-        title="Conversations over time"
-        categoryName={unit}
-        labels={labels}
-        names={names}
-        series={[
-          { name: 'New', values: periods.map((k) => byKey.get(k)?.conversations ?? 0) },
-          { name: 'Reopened', values: periods.map((k) => byKey.get(k)?.reopened ?? 0) },
-        ]}
-      />
-      <LineChart
-        title="First response time"
-        categoryName={unit}
-        labels={labels}
-        names={names}
-        note="Median and 90th percentile of the first reply's wait."
-        format={(s) => duration(s)}
-        durations
-        series={[
-          { name: 'Median', values: periods.map((k) => byKey.get(k)?.firstResponseTime.p50Seconds ?? null) },
-          { name: '90th percentile', values: periods.map((k) => byKey.get(k)?.firstResponseTime.p90Seconds ?? null) },
-        ]}
-      />
-      <BarChart
-        title="Satisfaction ratings"
-        categoryName="Rating"
-        labels={['1', '2', '3', '4', '5']}
-        names={['1 (worst)', '2', '3', '4', '5 (best)']}
-        note={`${number(csat.ratings)} ${csat.ratings === 1 ? 'rating' : 'ratings'}, ${number(csat.comments)} with a comment.`}
-        series={[{ name: 'Ratings', values: [0, 1, 2, 3, 4].map((i) => csat.distribution[i] ?? 0) }]}
-      />
-      <BarChart
-        title="Busiest hours"
-        categoryName="Hour"
-        labels={hourKeys.map((h) => h.padStart(2, '0'))}
-        names={hourKeys.map((h) => `${h.padStart(2, '0')}:00–${h.padStart(2, '0')}:59`)}
-        note="Conversations by the hour they started, over the whole range."
-        series={[{ name: 'Conversations', values: hourKeys.map((h) => hours.get(h) ?? 0) }]}
-      />
-    </div>
-  );
-}
-
-function GroupTable({
-  title,
-  what,
-  none,
-  groups,
-  note,
-}: {
-  title: string;
-  what: string;
-  /** The name of the group with key `""`. */
-  none: string;
-  groups: AnalyticsGroup[];
-  note?: string;
-}) {
-  const id = useId();
-  const rows = [...groups].sort((a, b) => b.figures.episodes - a.figures.episodes || a.label.localeCompare(b.label));
-  return (
-    <section className="panel report-table" aria-labelledby={id}>
-      <h2 id={id}>{title}</h2>
-      {note && <p className="muted">{note}</p>}
-      {rows.length ? (
-        <div className="table-scroll" role="region" aria-label={`${title} table`} tabIndex={0}>
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">{what}</th>
-                <th scope="col">Conversations</th>
-                <th scope="col">First response (median)</th>
-                <th scope="col">Resolution (median)</th>
-                <th scope="col">Satisfaction</th>
-                <th scope="col">Chat-assisted conversions</th>
-                <th scope="col">Revenue</th>
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((g) => {
-                const f = g.figures;
-                return (
-                  <tr key={g.key}>
-                    <th scope="row">{g.key ? g.label : none}</th>
-                    <td>
-                      <Figure figure="conversations" raw={f.conversations}>
-                        {number(f.conversations)}
-                      </Figure>
-                      {f.reopened > 0 && <small className="muted"> +{number(f.reopened)} reopened</small>}
-                    </td>
-                    <td>{duration(f.firstResponseTime.p50Seconds)}</td>
-                    <td>{duration(f.resolutionTime.p50Seconds)}</td>
-                    <td>
-                      {f.csat.ratings ? (
-                        <>
-                          {rating(f.csat.average)} / 5{' '}
-                          <small className="muted">
-                            ({number(f.csat.ratings)} {f.csat.ratings === 1 ? 'rating' : 'ratings'})
-                          </small>
-                        </>
-                      ) : (
-                        '–'
-                      )}
-                    </td>
-                    <td>{number(f.conversions.chatAssisted)}</td>
-                    <td>{money(f.conversions.revenue) ?? '–'}</td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      ) : (
-        <p className="muted">Nothing in this range.</p>
-      )}
-    </section>
-  );
-}
-
-/** The query string of the CSV endpoints: the report's input, lists comma-separated. */
-function csvQuery(input: AnalyticsInput): URLSearchParams {
-  const q = new URLSearchParams();
-  for (const [key, value] of Object.entries(input)) {
-    if (value == null) continue;
-    q.set(key, Array.isArray(value) ? value.join(',') : String(value));
-  }
-  return q;
-}
-
-/**
- * Fetches `GET /analytics/report.csv` or `conversations.csv` for `input` with the
- * session's token (once more after a refresh if it had just expired) and saves it
- * through a `blob:` URL, as the audit log's export does; resolves to its row count.
- */
-async function downloadCsv(
-  client: AgentClient,
-  kind: 'report' | 'conversations',
-  input: AnalyticsInput,
-  range: Range,
-): Promise<number> {
-  const get = () =>
-    fetch(`/analytics/${kind}.csv?${csvQuery(input)}`, {
-      headers: { authorization: `Bearer ${client.session?.accessToken ?? ''}` },
-      cache: 'no-store',
-    });
-  let r = await get();
-  if (r.status === 401) {
-    // The SDK refreshes the session on a refused request.
-    await client.me().catch(() => {});
-    r = await get();
-  }
-  if (!r.ok) {
-    const body = (await r.json().catch(() => null)) as { errors?: { message?: string }[] } | null;
-    throw new Error(
-      r.status === 429
-        ? 'Too many reports this minute: try again in a moment.'
-        : (body?.errors?.[0]?.message ?? `The download failed (${r.status}).`),
-    );
-  }
-  const csv = await r.blob();
-  const url = URL.createObjectURL(csv);
-  const a = document.createElement('a');
-  a.href = url;
-  const span = range.first === range.last ? range.first : `${range.first}-to-${range.last}`;
-  a.download = kind === 'report' ? `report-by-${input.groupBy!.toLowerCase()}-${span}.csv` : `conversations-${span}.csv`;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  // Revoked later: the browser reads the URL after the click returns.
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  return (await csv.text()).split('\n').filter(Boolean).length - 1;
 }

@@ -10,6 +10,8 @@
 export type Preset = 'today' | '7d' | '30d' | 'month' | '12m' | 'custom';
 export type TimeGrouping = 'HOUR' | 'DAY' | 'WEEK' | 'MONTH';
 
+export const GROUPING_LABELS: Record<TimeGrouping, string> = { HOUR: 'Hour', DAY: 'Day', WEEK: 'Week', MONTH: 'Month' };
+
 export const PRESETS: { value: Preset; label: string }[] = [
   { value: 'today', label: 'Today' },
   { value: '7d', label: 'Last 7 days' },
