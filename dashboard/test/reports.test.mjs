@@ -272,6 +272,7 @@ describe('reports', () => {
     const volume = page.getByRole('figure', { name: 'Conversations over time' });
     assert.equal(await volume.locator('tbody tr').count(), 24);
     assert.equal(await volumeSum(page), today.totals.conversations, 'the hours hold today’s conversations');
+    await shot(volume, 'desktop-reports-today-by-hour');
 
     // A year by month.
     vars = await reportRequest(page, () => page.getByLabel('Range').selectOption({ label: 'Last 12 months' }));
@@ -290,6 +291,7 @@ describe('reports', () => {
     vars = await reportRequest(page, () => page.getByLabel('Channel').selectOption({ label: 'Email' }));
     assert.deepEqual(vars.time.channels, ['EMAIL']);
     await page.getByRole('heading', { name: 'No conversations in this range' }).waitFor();
+    await shot(page, 'desktop-reports-empty');
     assert.equal(await page.getByRole('button', { name: 'Download report CSV' }).count(), 0);
     assert.deepEqual(await accessibilityViolations(page), [], 'the empty report');
 

@@ -6,7 +6,6 @@
  * page asks for all of it in one request (`ReportDocument`).
  */
 import { useServices } from '../directory';
-import { fullDate } from '../inbox/format';
 import {
   ReportDocument,
   ReportOptionsDocument,
@@ -100,6 +99,10 @@ export default function ReportsPage() {
   );
 }
 
+/** When a report was computed, on the organization's clock: `6 Dec 2026, 21:09`. */
+const clock = (iso: string, timeZone: string) =>
+  new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short', timeZone }).format(new Date(iso));
+
 function Report({ state, set, options }: { state: ReportState; set(patch: Partial<ReportState>): void; options: ReportOptions }) {
   const { client } = useServices();
   const { websites, departments, agents } = options;
@@ -122,15 +125,18 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
   const withDepartments = departments.length > 0;
   const report = useLoad(
     async () =>
-      input
-        ? await client.request(ReportDocument, {
-            time: { ...input, groupBy: grouping },
-            hours: { ...input, groupBy: 'HOUR_OF_DAY' },
-            agents: { ...input, groupBy: 'AGENT' },
-            departments: { ...input, groupBy: 'DEPARTMENT' },
-            withDepartments,
-          })
-        : null,
+      input && {
+        // Kept with the answer: while the next one loads, the charts still match this one's periods.
+        range: valid!,
+        grouping,
+        answer: await client.request(ReportDocument, {
+          time: { ...input, groupBy: grouping },
+          hours: { ...input, groupBy: 'HOUR_OF_DAY' },
+          agents: { ...input, groupBy: 'AGENT' },
+          departments: { ...input, groupBy: 'DEPARTMENT' },
+          withDepartments,
+        }),
+      },
     // The question by value: a new object each render, the same report.
     [client, JSON.stringify(input), grouping, withDepartments],
   );
@@ -139,7 +145,8 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
     toast(`Downloaded ${rows} ${rows === 1 ? 'row' : 'rows'}`);
   });
 
-  const data = report.data;
+  const shown = report.data;
+  const data = shown?.answer;
   const empty = data && data.analytics.totals.episodes === 0 && data.analytics.totals.conversions.conversions === 0;
   const presetChoice = (preset: Preset) =>
     set(
@@ -250,7 +257,7 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
                     <Spinner small label="Updating the report" /> Updating…
                   </>
                 ) : data ? (
-                  ` · computed ${fullDate(data.analytics.computedAt)}`
+                  ` · computed ${clock(data.analytics.computedAt, timeZone)}`
                 ) : null}
               </span>
             </p>
@@ -274,7 +281,7 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
       </section>
       {!valid ? null : report.error ? (
         <ErrorState error={report.error} retry={report.reload} />
-      ) : !data ? (
+      ) : !shown ? (
         <Loading label="Computing the report…" />
       ) : empty ? (
         <EmptyState icon="chart" title="No conversations in this range">
@@ -282,17 +289,17 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
         </EmptyState>
       ) : (
         <div className="report-body" aria-busy={report.loading || undefined}>
-          <Cards totals={data.analytics.totals} />
-          <Charts data={data} range={valid} grouping={grouping} />
+          <Cards totals={shown.answer.analytics.totals} />
+          <Charts data={shown.answer} range={shown.range} grouping={shown.grouping} />
           <GroupTable
             title="Agents"
             what="Agent"
             none="Unassigned"
-            groups={data.agents.groups}
+            groups={shown.answer.agents.groups}
             note="Each conversation counts for the agent it was assigned to."
           />
-          {data.departments && (
-            <GroupTable title="Departments" what="Department" none="No department" groups={data.departments.groups} />
+          {shown.answer.departments && (
+            <GroupTable title="Departments" what="Department" none="No department" groups={shown.answer.departments.groups} />
           )}
         </div>
       )}
