@@ -134,7 +134,8 @@ export function Cards({ totals: t }: { totals: AnalyticsFigures }) {
         figure="conversions.chatAssisted"
         raw={t.conversions.chatAssisted}
       >
-        {revenue ?? 'No revenue'} · {number(t.conversions.conversions)} conversions in all
+        {revenue ?? 'No revenue'} · {number(t.conversions.conversions)}{' '}
+        {t.conversions.conversions === 1 ? 'conversion' : 'conversions'} in all
       </Stat>
     </div>
   );
