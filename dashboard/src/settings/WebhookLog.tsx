@@ -95,7 +95,13 @@ export function useDeliveryLog(id: string) {
     const deadline = Date.now() + WATCH_MS;
     while (alive.current && Date.now() < deadline) {
       await refresh();
-      if (latest.current.attempts.filter((a) => !before.has(a.id) && found(a)).length >= wanted) return true;
+      const seen = latest.current.attempts.filter((a) => !before.has(a.id) && found(a));
+      if (seen.length >= wanted) {
+        // The endpoint is read just before its attempts: a failure committed between the two
+        // reads shows in the log while the endpoint still looks healthy. Read once more.
+        if (seen.some((a) => a.outcome !== 'SUCCEEDED')) await refresh();
+        return true;
+      }
       await new Promise((r) => setTimeout(r, WATCH_EVERY_MS));
     }
     return false;
