@@ -56,6 +56,8 @@ impl Application {
         if jobs.job_workers {
             // Retention runs daily as a job (one per day, whichever node takes it).
             app.schedule_retention().await.map_err(|e| format!("scheduling retention: {e:?}"))?;
+            // The analytics rollup runs every minute the same way.
+            app.schedule_analytics().await.map_err(|e| format!("scheduling the analytics rollup: {e:?}"))?;
         }
         let schema = build_schema(Some(app.clone()), &limits);
         let listener = listen_on(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;

@@ -527,7 +527,7 @@ pub const MAX_AUDIT_EXPORT: usize = 100_000;
 
 /// A CSV field (RFC 4180), defused for spreadsheets: a leading `=`, `+`, `-` or `@` is
 /// prefixed with `'` so it is never run as a formula.
-fn csv_field(v: &str) -> String {
+pub(crate) fn csv_field(v: &str) -> String {
     let v = if v.starts_with(['=', '+', '-', '@']) { format!("'{v}") } else { v.to_owned() };
     if v.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", v.replace('"', "\"\""))

@@ -2,6 +2,7 @@
 //! authorized from the principal, validated, committed, then published.
 
 mod accounts;
+pub mod analytics;
 mod automation;
 mod blocks;
 mod canned;
@@ -125,6 +126,8 @@ pub struct App {
     job_policies: Policies,
     router: router::Router,
     holidays: schedule::Holidays,
+    /// One analytics rollup at a time per organization on this node.
+    analytics_locks: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     automated: OrgFlag,
     /// Organizations with enabled webhook endpoints.
     hooked: OrgFlag,
@@ -212,6 +215,7 @@ impl App {
             me: me.clone(),
             router: router::Router::default(),
             holidays: schedule::Holidays::default(),
+            analytics_locks: Default::default(),
             automated: OrgFlag::default(),
             hooked: OrgFlag::default(),
             webhooks: webhooks::Webhooks::default(),

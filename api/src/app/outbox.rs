@@ -60,7 +60,7 @@ impl App {
         let policies = &self.job_policies;
         let kind = |name: &'static str, run: fn(Arc<App>, JobRow) -> futures_util::future::BoxFuture<'static, Outcome>| {
             let app = self.clone();
-            let default = if name.starts_with("privacy.") {
+            let default = if name.starts_with("privacy.") || name.starts_with("analytics.") {
                 Policy::housekeeping()
             } else if name.starts_with("webhook.") {
                 Policy::webhooks()
@@ -89,6 +89,7 @@ impl App {
             kind(super::slack::SLACK_REPLY, |app, job| async move { app.run_slack_reply(job).await }.boxed()),
             kind(super::slack::SLACK_ACTION, |app, job| async move { app.run_slack_action(job).await }.boxed()),
             kind(super::export::RETENTION, |app, job| async move { app.run_retention(job).await }.boxed()),
+            kind(super::analytics::ANALYTICS_ROLLUP, |app, job| async move { app.run_analytics_rollup(job).await }.boxed()),
         ]
     }
 

@@ -89,6 +89,8 @@ impl App {
         let json = serde_json::to_string(&list).expect("holidays serialize");
         let row = self.store.set_schedule(&a.org_id, tz, &json).await?;
         self.holidays.0.lock().expect("holidays lock").remove(&a.org_id);
+        // Business-hours figures are worked out again, by the rollup (docs/analytics.md).
+        self.store.restart_analytics(&a.org_id).await?;
         self.audit(p, "schedule.update", None).await?;
         Ok(row)
     }

@@ -131,7 +131,12 @@ impl App {
                 .transpose()?,
             browser_revenue: u.browser_revenue,
         };
+        let hours_changed = patch.business_hours.is_some();
         let row = self.store.update_website(org_id, id, patch).await.map_err(|e| super::accounts::not_found(e, "website"))?;
+        if hours_changed {
+            // Business-hours figures are worked out again, by the rollup (docs/analytics.md).
+            self.store.restart_analytics(org_id).await?;
+        }
         self.audit(p, "website.update", Some(id)).await?;
         Ok(row)
     }

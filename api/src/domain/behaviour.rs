@@ -134,21 +134,8 @@ impl BusinessHours {
         // A year of days is enough for any target an owner can set.
         for offset in 0..400 {
             let date = first.checked_add(jiff::Span::new().days(offset)).ok()?;
-            if self.holidays.contains(&date) {
-                continue;
-            }
-            let day = Weekday::from_jiff(date.weekday());
-            let mut spans: Vec<(u32, u32)> =
-                self.intervals.iter().filter(|i| i.day == day).filter_map(|i| Some((minutes(&i.open)?, minutes(&i.close)?))).collect();
-            spans.sort_unstable();
-            for (open, close) in spans {
-                let at = |m: u32| -> Option<i64> {
-                    // 24:00 is the next day's midnight.
-                    let (d, m) = if m == 24 * 60 { (date.checked_add(jiff::Span::new().days(1)).ok()?, 0) } else { (date, m) };
-                    let t = jiff::civil::Time::new((m / 60) as i8, (m % 60) as i8, 0, 0).ok()?;
-                    d.to_datetime(t).to_zoned(tz.clone()).ok().map(|z| z.timestamp().as_millisecond())
-                };
-                let (from, to) = (at(open)?.max(start), at(close)?);
+            for (open, close) in self.open_spans(&tz, date) {
+                let (from, to) = (open.max(start), close);
                 if from >= to {
                     continue;
                 }
@@ -159,6 +146,48 @@ impl BusinessHours {
             }
         }
         None
+    }
+
+    /// The open time (ms) between `from` and `to` (unix ms): the part of it within
+    /// opening intervals, in the website's time zone with daylight saving applied, and
+    /// not on a holiday (a response time "in business hours"). At most ten years are
+    /// looked at.
+    pub fn open_time_between(&self, from: i64, to: i64) -> i64 {
+        let Ok(tz) = jiff::tz::TimeZone::get(&self.time_zone) else { return 0 };
+        let (Ok(a), Ok(b)) = (jiff::Timestamp::from_millisecond(from), jiff::Timestamp::from_millisecond(to)) else { return 0 };
+        if to <= from {
+            return 0;
+        }
+        let (first, last) = (a.to_zoned(tz.clone()).date(), b.to_zoned(tz.clone()).date());
+        let mut total = 0;
+        // The day before too: an interval closing at 24:00 ends on the next day.
+        for offset in -1..3660 {
+            let Ok(date) = first.checked_add(jiff::Span::new().days(offset)) else { continue };
+            if date > last {
+                break;
+            }
+            for (open, close) in self.open_spans(&tz, date) {
+                total += (close.min(to) - open.max(from)).max(0);
+            }
+        }
+        total
+    }
+
+    /// The opening intervals of a local `date` as unix ms, in order; none on a holiday.
+    fn open_spans(&self, tz: &jiff::tz::TimeZone, date: jiff::civil::Date) -> Vec<(i64, i64)> {
+        if self.holidays.contains(&date) {
+            return Vec::new();
+        }
+        let day = Weekday::from_jiff(date.weekday());
+        let mut spans: Vec<(u32, u32)> = self.intervals.iter().filter(|i| i.day == day).filter_map(|i| Some((minutes(&i.open)?, minutes(&i.close)?))).collect();
+        spans.sort_unstable();
+        let at = |m: u32| -> Option<i64> {
+            // 24:00 is the next day's midnight.
+            let (d, m) = if m == 24 * 60 { (date.checked_add(jiff::Span::new().days(1)).ok()?, 0) } else { (date, m) };
+            let t = jiff::civil::Time::new((m / 60) as i8, (m % 60) as i8, 0, 0).ok()?;
+            d.to_datetime(t).to_zoned(tz.clone()).ok().map(|z| z.timestamp().as_millisecond())
+        };
+        spans.into_iter().filter_map(|(open, close)| Some((at(open)?, at(close)?))).filter(|(o, c)| o < c).collect()
     }
 }
 

@@ -92,10 +92,11 @@ ApiKeyScope {
     WebsitesManage => "websites:manage",
     WebhooksManage => "webhooks:manage",
     ConversionsWrite => "conversions:write",
+    AnalyticsRead => "analytics:read",
 });
 
 impl ApiKeyScope {
-    pub const ALL: [ApiKeyScope; 11] = [
+    pub const ALL: [ApiKeyScope; 12] = [
         ApiKeyScope::ConversationsRead,
         ApiKeyScope::ConversationsWrite,
         ApiKeyScope::MessagesWrite,
@@ -107,6 +108,7 @@ impl ApiKeyScope {
         ApiKeyScope::WebsitesManage,
         ApiKeyScope::WebhooksManage,
         ApiKeyScope::ConversionsWrite,
+        ApiKeyScope::AnalyticsRead,
     ];
 
     /// What a key created without `scopes` may do: what every key could do before keys

@@ -1,6 +1,7 @@
 //! Domain types: parse, don't validate. Resolvers take plain strings from GraphQL and
 //! call `parse`, so a failure carries `BAD_USER_INPUT`; past that only valid values exist.
 
+pub mod analytics;
 pub mod automations;
 mod behaviour;
 pub mod conversation;

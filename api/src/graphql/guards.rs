@@ -74,6 +74,7 @@ fn scope_refusal(s: Scope) -> &'static str {
         Scope::WebsitesManage => "this API key does not have the scope websites:manage",
         Scope::WebhooksManage => "this API key does not have the scope webhooks:manage",
         Scope::ConversionsWrite => "this API key does not have the scope conversions:write",
+        Scope::AnalyticsRead => "this API key does not have the scope analytics:read",
     }
 }
 

@@ -2,6 +2,7 @@
 //! `chinwag schema` and committed as `schema/schema.graphql` comes from `build_schema`.
 
 mod account;
+mod analytics;
 mod audit;
 mod automation;
 mod blocks;
@@ -55,6 +56,7 @@ pub struct Query(
     webhooks::WebhookQuery,
     channels::ChannelsQuery,
     channels::SlackQuery,
+    analytics::AnalyticsQuery,
 );
 
 #[derive(MergedObject, Default)]

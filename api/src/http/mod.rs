@@ -53,6 +53,8 @@ pub fn router(state: AppState) -> Router {
         .route("/presence", axum::routing::post(rest::presence))
         .route("/conversions", axum::routing::post(rest::conversions))
         .route("/audit.csv", get(rest::audit_csv))
+        .route("/analytics/report.csv", get(rest::analytics_report_csv))
+        .route("/analytics/conversations.csv", get(rest::analytics_conversations_csv))
         .route("/email/confirm", get(rest::confirm_email_page).post(rest::confirm_email))
         .route("/account/confirm-email", get(rest::email_change_page).post(rest::confirm_email_change))
         .route("/readyz", get(rest::readyz))

@@ -25,7 +25,9 @@ use super::AppState;
         confirm_email_change,
         audit_csv,
         presence,
-        conversions
+        conversions,
+        analytics_report_csv,
+        analytics_conversations_csv
     )
 )]
 pub struct ApiDoc;
@@ -401,4 +403,157 @@ fn api_error_response_status(status: StatusCode, e: crate::error::ApiError) -> R
     let mut r = super::graphql::api_error_response(e);
     *r.status_mut() = status;
     r
+}
+
+/// A report's question in a query string (docs/analytics.md#csv): as the `analytics`
+/// query's input, lists comma-separated.
+#[derive(Deserialize, utoipa::IntoParams)]
+#[serde(rename_all = "camelCase")]
+#[into_params(rename_all = "camelCase")]
+pub struct AnalyticsParams {
+    /// The range's start, RFC 3339 (inclusive).
+    from: String,
+    /// The range's end, RFC 3339 (exclusive); at most 400 days after `from`.
+    to: String,
+    /// IANA; the organization's when absent.
+    time_zone: Option<String>,
+    /// `DAY` (default), `HOUR`, `WEEK`, `MONTH`, `HOUR_OF_DAY`, `DAY_OF_WEEK`, `AGENT`,
+    /// `DEPARTMENT`, `WEBSITE`, `CHANNEL` or `TAG` (the report only).
+    group_by: Option<String>,
+    /// `true`: times count within business hours only.
+    business_hours_only: Option<bool>,
+    website_ids: Option<String>,
+    department_ids: Option<String>,
+    agent_ids: Option<String>,
+    /// `CHAT`, `EMAIL`.
+    channels: Option<String>,
+    tags: Option<String>,
+}
+
+impl AnalyticsParams {
+    fn into_query(self) -> Result<crate::app::analytics::ReportQuery, crate::error::ApiError> {
+        use crate::app::analytics::{AnalyticsChannel, AnalyticsGrouping, ReportQuery};
+        use crate::error::ApiError;
+        use async_graphql::resolver_utils::EnumType;
+        let time = |s: &str, name: &str| crate::time::parse_rfc3339(s).ok_or_else(|| ApiError::BadInput(format!("{name} must be an RFC 3339 time")));
+        let list = |s: Option<String>| -> Vec<String> {
+            s.map(|s| s.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
+        };
+        let group_by = match self.group_by.as_deref() {
+            None => AnalyticsGrouping::Day,
+            Some(g) => AnalyticsGrouping::items()
+                .iter()
+                .find(|i| i.name == g)
+                .map(|i| i.value)
+                .ok_or_else(|| ApiError::BadInput(format!("'{g}' is not a grouping")))?,
+        };
+        let channels = list(self.channels)
+            .iter()
+            .map(|c| {
+                AnalyticsChannel::items()
+                    .iter()
+                    .find(|i| i.name == c.as_str())
+                    .map(|i| i.value)
+                    .ok_or_else(|| ApiError::BadInput(format!("'{c}' is not a channel")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(ReportQuery {
+            from: time(&self.from, "from")?,
+            to: time(&self.to, "to")?,
+            time_zone: self.time_zone,
+            group_by,
+            business_hours: self.business_hours_only.unwrap_or(false),
+            websites: list(self.website_ids),
+            departments: list(self.department_ids),
+            agents: list(self.agent_ids),
+            channels,
+            tags: list(self.tags),
+        })
+    }
+}
+
+/// The caller of a CSV export, from its bearer token (an owner's or admin's, or an API
+/// key with `analytics:read`).
+async fn csv_caller(state: &AppState, req: axum::extract::Request) -> Result<crate::auth::Principal, Response> {
+    use super::graphql::{api_error_response, bearer};
+    use crate::error::ApiError;
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().cloned();
+    let (parts, _) = req.into_parts();
+    let headers = &parts.headers;
+    let Some(token) = bearer(headers) else {
+        return Err(api_error_response(ApiError::Unauthenticated("this operation needs a token")));
+    };
+    let meta = super::request_meta(&state.app, headers, peer.as_ref());
+    match state.app.authenticate(token).await {
+        Ok(p) => Ok(p.from_ip(meta.ip.as_deref())),
+        Err(e) => Err(api_error_response(e)),
+    }
+}
+
+/// The caller and the question of an analytics CSV request.
+async fn analytics_request(
+    state: &AppState,
+    q: AnalyticsParams,
+    req: axum::extract::Request,
+) -> Result<(crate::auth::Principal, crate::app::analytics::ReportQuery), Response> {
+    let principal = csv_caller(state, req).await?;
+    let query = q.into_query().map_err(super::graphql::api_error_response)?;
+    Ok((principal, query))
+}
+
+fn csv_response(body: axum::body::Body, filename: &'static str) -> Response {
+    let mut r = (StatusCode::OK, body).into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, header::HeaderValue::from_static("text/csv; charset=utf-8"));
+    h.insert(header::CONTENT_DISPOSITION, header::HeaderValue::from_static(filename));
+    h.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("no-store"));
+    r
+}
+
+/// A report as CSV: a `total` row, then one row per group, with the `analytics` query's
+/// figures (docs/analytics.md#csv). Cells that would start a spreadsheet formula are
+/// prefixed with `'`.
+#[utoipa::path(get, path = "/analytics/report.csv", params(AnalyticsParams), responses(
+    (status = 200, description = "The report, one row per group after the total", content_type = "text/csv"),
+    (status = 400, description = "A bad range, time zone, grouping or filter (`BAD_USER_INPUT`)"),
+    (status = 401, description = "No or bad token"),
+    (status = 403, description = "Not an owner or admin, or a key without analytics:read"),
+    (status = 429, description = "More than 60 reports a minute for the organization")
+), security(("bearer" = [])))]
+pub async fn analytics_report_csv(State(state): State<AppState>, Query(q): Query<AnalyticsParams>, req: axum::extract::Request) -> Response {
+    use super::graphql::api_error_response;
+    let (principal, query) = match analytics_request(&state, q, req).await {
+        Ok(asked) => asked,
+        Err(r) => return r,
+    };
+    match state.app.analytics_report_csv(&principal, query).await {
+        Ok(csv) => csv_response(csv.into(), "attachment; filename=\"chinwag-report.csv\""),
+        Err(e) => api_error_response(e),
+    }
+}
+
+/// One row per conversation episode in the range (a reopened conversation has a row per
+/// episode), with its times, rating, tags and agent, streamed in start order; at most
+/// 1,000,000 rows; 30 exports an hour per organization (docs/analytics.md#csv).
+#[utoipa::path(get, path = "/analytics/conversations.csv", params(AnalyticsParams), responses(
+    (status = 200, description = "conversation_id,episode,started_at,website,department,agent,channel,visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags", content_type = "text/csv"),
+    (status = 400, description = "A bad range, time zone or filter (`BAD_USER_INPUT`)"),
+    (status = 401, description = "No or bad token"),
+    (status = 403, description = "Not an owner or admin, or a key without analytics:read"),
+    (status = 429, description = "Too many reports or exports")
+), security(("bearer" = [])))]
+pub async fn analytics_conversations_csv(State(state): State<AppState>, Query(q): Query<AnalyticsParams>, req: axum::extract::Request) -> Response {
+    use super::graphql::api_error_response;
+    use futures_util::StreamExt;
+    let (principal, query) = match analytics_request(&state, q, req).await {
+        Ok(asked) => asked,
+        Err(r) => return r,
+    };
+    match state.app.analytics_conversations_csv(&principal, query).await {
+        Ok(rows) => {
+            let rows = rows.map(|r| r.map_err(|e| std::io::Error::other(format!("{e:?}"))));
+            csv_response(axum::body::Body::from_stream(rows), "attachment; filename=\"chinwag-conversations.csv\"")
+        }
+        Err(e) => api_error_response(e),
+    }
 }

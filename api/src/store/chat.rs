@@ -1,5 +1,6 @@
 //! Conversations, messages and read positions: the hot path of the product.
 
+use super::jobs::insert_jobs;
 use super::rows::{conversation_cols, message_cols};
 use super::{ConversationJobs, ConversationRow, Found, MessageRow, ReadRow, Store, StoreResult};
 use crate::domain::{ConversationStatus, SenderKind};
@@ -420,7 +421,20 @@ impl Store {
     ) -> StoreResult<ConversationRow> {
         let now = now_ms();
         on_group!(self, atomic, |pool, DB| {
-            let query = sqlx::query_as::<DB, ConversationRow>(concat!(
+            let mut tx = sqlx::Acquire::begin(pool).await?;
+            // Its history (docs/analytics.md): a resolution, or leaving one by hand.
+            sqlx::query::<DB>(
+                "insert into conversation_lifecycle (conversation_id, org_id, at, event) \
+                 select id, org_id, $1, case when $2 = 'resolved' then 'resolved' else 'reopened' end from conversations \
+                 where id = $3 and org_id = $4 and (status = 'resolved') <> ($2 = 'resolved')",
+            )
+            .bind(now)
+            .bind(status.as_str())
+            .bind(id)
+            .bind(org_id)
+            .execute(&mut *tx)
+            .await?;
+            let row = sqlx::query_as::<DB, ConversationRow>(concat!(
                 "update conversations set status = $1, updated_at = $2, \
                  resolved_at = case when $1 = 'resolved' then coalesce(resolved_at, $2) else null end \
                  where id = $3 and org_id = $4 returning ",
@@ -429,8 +443,14 @@ impl Store {
             .bind(status.as_str())
             .bind(now)
             .bind(id)
-            .bind(org_id);
-            Ok(with_jobs!(pool, DB, jobs, query)).found()
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let (Some(r), Some(make)) = (&row, jobs) {
+                insert_jobs!(tx, DB, &make(r), now);
+            }
+            tx.commit().await?;
+            Ok(row).found()
         })
     }
 

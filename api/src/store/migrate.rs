@@ -52,6 +52,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261209000001, "channels", include_str!("../../../migrations/sqlite/20261209000001_channels.sql")),
     (20261210000001, "waiting lines", include_str!("../../../migrations/sqlite/20261210000001_waiting_lines.sql")),
     (20261210000002, "conversions", include_str!("../../../migrations/sqlite/20261210000002_conversions.sql")),
+    (20261211000001, "analytics", include_str!("../../../migrations/sqlite/20261211000001_analytics.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -86,6 +87,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261209000001, "channels", include_str!("../../../migrations/postgres/20261209000001_channels.sql")),
     (20261210000001, "waiting lines", include_str!("../../../migrations/postgres/20261210000001_waiting_lines.sql")),
     (20261210000002, "conversions", include_str!("../../../migrations/postgres/20261210000002_conversions.sql")),
+    (20261211000001, "analytics", include_str!("../../../migrations/postgres/20261211000001_analytics.sql")),
 ];
 
 impl Store {

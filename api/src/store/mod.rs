@@ -85,6 +85,7 @@ macro_rules! and_in {
 #[macro_use]
 mod group;
 mod agents;
+mod analytics;
 mod api_keys;
 mod append;
 mod attachments;
@@ -112,6 +113,7 @@ mod webhooks;
 mod websites;
 
 pub use agents::NewAgent;
+pub use analytics::{FactFilter, FactRow, LifecycleRow, ReportConversionRow, RollupConversationRow, RollupMessageRow};
 pub use api_keys::NewApiKey;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
 pub use attachments::{AttachmentRow, NewAttachment};

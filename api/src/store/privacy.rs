@@ -92,6 +92,8 @@ macro_rules! delete_conversation_rows {
         sqlx::query::<$db>("delete from sla_breaches where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         $c.files += sqlx::query::<$db>("delete from held_emails where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         sqlx::query::<$db>("delete from slack_threads where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        sqlx::query::<$db>("delete from conversation_lifecycle where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        sqlx::query::<$db>("delete from analytics_facts where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         // A conversion outlives the conversation it was attributed to (its agent and
         // department stay on it); the visitor's erasure deletes it.
         sqlx::query::<$db>("update conversions set conversation_id = null where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;

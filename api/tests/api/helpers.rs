@@ -109,10 +109,14 @@ impl TestApp {
     }
 
     /// The jobs in the store, newest first (any organization), but the daily retention
-    /// run every server schedules at start.
+    /// run and the analytics rollup every server schedules at start.
     pub async fn jobs(&self) -> Vec<chinwag::jobs::JobRow> {
-        let all = self.app.store.jobs_page(None, None, None, None, 1000).await.expect("jobs");
-        all.into_iter().filter(|j| j.kind != chinwag::app::RETENTION).collect()
+        self.all_jobs().await.into_iter().filter(|j| j.kind != chinwag::app::RETENTION && j.kind != chinwag::app::analytics::ANALYTICS_ROLLUP).collect()
+    }
+
+    /// Every job in the store, newest first.
+    pub async fn all_jobs(&self) -> Vec<chinwag::jobs::JobRow> {
+        self.app.store.jobs_page(None, None, None, None, 1000).await.expect("jobs")
     }
 
     /// Waits until `n` live streams of this server listen on the bus and know where they

@@ -3,6 +3,7 @@
 
 mod access;
 mod agent_side;
+mod analytics;
 mod audit;
 mod automation;
 mod bad_input;

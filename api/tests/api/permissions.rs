@@ -128,9 +128,11 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("query { slackAppManifest }", "o", None),
     ("mutation { connectSlack(input: {botToken: \"nope\"}) { teamId } }", "o", None),
     ("mutation { disconnectSlack }", "o", None),
+    ("query { analytics(input: {from: \"2026-12-01T00:00:00Z\", to: \"2026-12-02T00:00:00Z\"}) { totals { episodes } } }", "o", Some("ANALYTICS_READ")),
+    ("query { operationsNow { waiting } }", "o", Some("ANALYTICS_READ")),
 ];
 
-const SCOPES: [&str; 10] = [
+const SCOPES: [&str; 11] = [
     "CONVERSATIONS_READ",
     "CONVERSATIONS_WRITE",
     "MESSAGES_WRITE",
@@ -141,6 +143,7 @@ const SCOPES: [&str; 10] = [
     "WEBSITES_READ",
     "WEBSITES_MANAGE",
     "WEBHOOKS_MANAGE",
+    "ANALYTICS_READ",
 ];
 
 /// A refusal by the audience check (a wrong current password is `FORBIDDEN` too, but not
