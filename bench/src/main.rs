@@ -44,6 +44,8 @@ enum Scenario {
     Routing(scenarios::routing::Args),
     /// Webhook deliveries/s to local receivers, signed and counted; with --kill, a node dies mid-run.
     Webhooks(scenarios::webhooks::Args),
+    /// A year of history bulk-loaded; the analytics rollup and reports timed (issue 20).
+    Analytics(scenarios::analytics::Args),
     /// Runs every scenario briefly with small numbers (the test suite's smoke run).
     Smoke,
     /// Internal: the raw WebSocket broadcaster used as the fan-out baseline.
@@ -76,6 +78,7 @@ fn main() {
             Scenario::Jobs(a) => scenarios::jobs::run(&cli.target, a).await.map(Some),
             Scenario::Routing(a) => scenarios::routing::run(&cli.target, a).await.map(Some),
             Scenario::Webhooks(a) => scenarios::webhooks::run(&cli.target, a).await.map(Some),
+            Scenario::Analytics(a) => scenarios::analytics::run(&cli.target, a).await.map(Some),
             Scenario::Smoke => scenarios::smoke(&cli.target).await.map(Some),
         }
     });

@@ -1,6 +1,7 @@
 //! The scenarios. Each has bounded counts and a duration, runs on loopback, and
 //! reports server CPU time per operation alongside rates.
 
+pub mod analytics;
 pub mod coldstart;
 pub mod connections;
 pub mod durability;
@@ -40,6 +41,12 @@ pub async fn smoke(target: &Target) -> Result<Report> {
             return Err(format!("{}: {} lost, {} duplicated", part.scenario, part.get(lost).unwrap_or(0.0), part.get(dup).unwrap_or(0.0)));
         }
     }
-    r.parts = vec![lat, fan, dur, con, cold, jobs, routing, hooks];
+    // Issue 20's 1% smoke: 10,000 conversations of the 1,000,000 the budget is set at.
+    let analytics = analytics::run(target, analytics::Args { conversations: 10_000, messages: 10, agents: 20, runs: 3, seed: 0x5eed }).await?;
+    let episodes = analytics.get("report 365 days by week: episodes").unwrap_or(0.0);
+    if episodes < 10_000.0 || analytics.get("conversations.csv: rows") != Some(episodes) {
+        return Err(format!("analytics: {:?}", analytics.figures));
+    }
+    r.parts = vec![lat, fan, dur, con, cold, jobs, routing, hooks, analytics];
     Ok(r)
 }
