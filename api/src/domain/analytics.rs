@@ -525,6 +525,37 @@ mod tests {
     }
 
     #[test]
+    fn figures_add_up_as_the_docs_work_them_out() {
+        // docs/analytics.md: resolutions rated 5, 4 and 2 out of 4 resolved episodes.
+        let t = 1_000 * MIN;
+        let mut figures = Figures::default();
+        for (i, rating) in [Some(5), Some(4), Some(2), None].into_iter().enumerate() {
+            let at = t + i as i64 * 100 * MIN;
+            let mut c = conv(at);
+            c.status = ConversationStatus::Resolved;
+            c.resolved_at = Some(at + 10 * MIN);
+            c.rating = rating;
+            c.rated_at = rating.map(|_| at + 11 * MIN);
+            c.rating_comment = rating == Some(2);
+            let m = [msg(at, SenderKind::Visitor), msg(at + (i as i64 + 1) * MIN, SenderKind::Agent)];
+            for f in episodes(&c, &m, &[], None) {
+                figures.add(&f, false, at + 1000 * MIN);
+            }
+        }
+        assert_eq!((figures.conversations, figures.reopened, figures.resolved, figures.missed), (4, 0, 4, 0));
+        assert_eq!(figures.ratings, [0, 1, 0, 1, 1]);
+        assert_eq!(figures.comments, 1);
+        assert!((figures.csat_average().unwrap() - 11.0 / 3.0).abs() < 1e-9);
+        assert_eq!(figures.csat_response_rate(), Some(0.75));
+        // First responses 1, 2, 3 and 4 minutes: average 2.5, nearest-rank median 2, p90 4.
+        assert_eq!(figures.first_response.average_ms(), Some(2.5 * MIN as f64));
+        let near = |got: Option<f64>, want: i64| (got.unwrap() - want as f64).abs() <= want as f64 * 0.01;
+        assert!(near(figures.first_response.hist.quantile(0.5), 2 * MIN));
+        assert!(near(figures.first_response.hist.quantile(0.9), 4 * MIN));
+        assert_eq!((figures.messages(), figures.episodes()), (8, 4));
+    }
+
+    #[test]
     fn missed_means_no_reply_within_the_hour() {
         let t = 1_000 * MIN;
         let f = &episodes(&conv(t), &[msg(t, SenderKind::Visitor)], &[], None)[0];
