@@ -55,7 +55,11 @@ const Figure = ({ figure, raw, children }: { figure: string; raw: number | null;
   </data>
 );
 
-export function Cards({ totals: t }: { totals: AnalyticsFigures }) {
+/**
+ * `acrossChannels`: the report is narrowed by channel, which conversions are not
+ * (docs/analytics.md, "Conversion reports": by website, department and agent only).
+ */
+export function Cards({ totals: t, acrossChannels = false }: { totals: AnalyticsFigures; acrossChannels?: boolean }) {
   const first = t.firstResponseTime;
   const resolution = t.resolutionTime;
   const revenue = money(t.conversions.revenue);
@@ -136,6 +140,7 @@ export function Cards({ totals: t }: { totals: AnalyticsFigures }) {
       >
         {revenue ?? 'No revenue'} · {number(t.conversions.conversions)}{' '}
         {t.conversions.conversions === 1 ? 'conversion' : 'conversions'} in all
+        {acrossChannels && ' (conversions count on every channel)'}
       </Stat>
     </div>
   );
