@@ -1,6 +1,7 @@
 /**
  * GraphQL over HTTP: one POST per operation, errors turned into `ChinwagError`, and one
- * retry with fresh credentials when the server says the token is no longer good.
+ * retry with fresh credentials when the server says the token is no longer good. Also
+ * the REST GETs beside it (the agent's CSV exports), with the same errors and retry.
  */
 import { ChinwagError, fromGraphQLErrors, isChinwagError, type GraphQLErrorEntry } from './errors.js';
 import type { TypedDocument } from './typed-document.js';
@@ -67,6 +68,44 @@ export function createRequester(url: string, fetchImpl: typeof fetch, token?: To
       return post(query, variables, await token!(true));
     }
   };
+}
+
+/**
+ * GETs `url` (a REST route beside the GraphQL endpoint) with the bearer token and
+ * resolves to the body as text. A refusal is a `ChinwagError` with the body's
+ * `extensions.code` (REST errors carry GraphQL's `errors` shape), or the status's code
+ * when the body has none; `UNAUTHENTICATED` is tried once more with a renewed token.
+ *
+ * Apart from the requester, not a mode of it: the visitor client never GETs, and each
+ * byte of the requester is in its bundle.
+ */
+export async function getText(url: string, fetchImpl: typeof fetch, token: TokenSource): Promise<string> {
+  const get = async (bearer: string | undefined) => {
+    let response: Response;
+    let text: string;
+    try {
+      response = await fetchImpl(url, { headers: bearer ? { authorization: `Bearer ${bearer}` } : {} });
+      text = await response.text();
+    } catch (e) {
+      throw new ChinwagError('NETWORK_ERROR', `Cannot reach ${url}: ${(e as Error)?.message ?? e}`);
+    }
+    if (response.ok) return text;
+    let errors: GraphQLErrorEntry[] | undefined;
+    try {
+      errors = JSON.parse(text).errors;
+    } catch {
+      // Plain text (a malformed query string) or a proxy's page: the status says enough.
+    }
+    if (errors?.length) throw fromGraphQLErrors(errors, response.status);
+    throw new ChinwagError(codeForStatus(response.status), `HTTP ${response.status} from ${url}`, [], response.status);
+  };
+  const bearer = await token(false);
+  try {
+    return await get(bearer);
+  } catch (e) {
+    if (!bearer || !isChinwagError(e, 'UNAUTHENTICATED')) throw e;
+    return get(await token(true));
+  }
 }
 
 /** The one root field of an operation's answer (each of the SDK's operations has one). */

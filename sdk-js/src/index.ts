@@ -11,7 +11,7 @@
 export { createVisitorClient } from './visitor.js';
 export type { VisitorClient, VisitorClientOptions, VisitorDetails, TrackEvent, History, HistoryOptions } from './visitor.js';
 export { createAgentClient } from './agent.js';
-export type { AgentClient, AgentClientOptions, AgentSession, InboxHandlers } from './agent.js';
+export type { AgentClient, AgentClientOptions, AgentSession, InboxHandlers, ReportInput } from './agent.js';
 export type { BaseClient, CommonOptions } from './base.js';
 export type {
   ChatMessage,

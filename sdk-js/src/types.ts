@@ -4,6 +4,9 @@
  */
 import type {
   AgentConversationFieldsFragment,
+  AnalyticsDurationFieldsFragment,
+  AnalyticsFiguresFieldsFragment,
+  AnalyticsReportFieldsFragment,
   AgentFieldsFragment,
   AutomationFieldsFragment,
   CannedResponseFieldsFragment,
@@ -12,6 +15,7 @@ import type {
   InboxEventsSubscription,
   LiveVisitorsQuery,
   MessageFieldsFragment,
+  OperationsNowQuery,
   OrganizationScheduleQuery,
   ReadReceiptFieldsFragment,
   RoutingRuleFieldsFragment,
@@ -118,6 +122,32 @@ export type WebhookEndpoint = WebhookEndpointFieldsFragment;
 export type WebhookAttempt = WebhookAttemptFieldsFragment;
 /** An endpoint with a page of its delivery log, newest first (see `AgentClient.webhookEndpoint`). */
 export type WebhookEndpointDetails = WebhookEndpoint & { attempts: Page<WebhookAttempt> };
+
+/**
+ * A report (docs/analytics.md): the episodes that started in `[from, to)`, in `totals`
+ * and per group (`groupBy`), as the server worked it out at `computedAt` (it counts
+ * every change committed before then).
+ */
+export type AnalyticsReport = AnalyticsReportFieldsFragment;
+/** One group of a report: `key` (an id, a tag, a period's start...), `label` to show, `figures`. */
+export type AnalyticsGroup = AnalyticsReport['groups'][number];
+/**
+ * A report's figures, each defined in docs/analytics.md: counts (`conversations`,
+ * `reopened`, `episodes`, `missed`, `resolved`, messages), durations, CSAT, conversions.
+ */
+export type AnalyticsFigures = AnalyticsFiguresFieldsFragment;
+/**
+ * Durations in seconds over `count` of them: the average is exact, p50 and p90
+ * (nearest rank) are within 1%; `null` when `count` is 0.
+ */
+export type AnalyticsDuration = AnalyticsDurationFieldsFragment;
+/**
+ * The queue and the team now (see `AgentClient.operationsNow`): how many wait and since
+ * when the longest has, each agent's chats and capacity, and `today` so far by hour.
+ */
+export type OperationsNow = OperationsNowQuery['operationsNow'];
+/** An agent in {@link OperationsNow}: whether online, their open and pending chats, their capacity. */
+export type AgentWork = OperationsNow['agents'][number];
 
 /** A page of results with its cursor. */
 export interface Page<T> {

@@ -13,6 +13,8 @@ import type {
   AgentMessagesQueryVariables,
   AgentsQuery,
   AgentsQueryVariables,
+  AnalyticsQuery,
+  AnalyticsQueryVariables,
   AssignConversationMutation,
   AssignConversationMutationVariables,
   AutomationDryRunQuery,
@@ -71,6 +73,8 @@ import type {
   MeQueryVariables,
   MessageLiveVisitorMutation,
   MessageLiveVisitorMutationVariables,
+  OperationsNowQuery,
+  OperationsNowQueryVariables,
   OrderAutomationsMutation,
   OrderAutomationsMutationVariables,
   OrderRoutingRulesMutation,
@@ -187,6 +191,9 @@ export const AgentMessagesDocument = "query AgentMessages($id:ID!$last:Int$befor
 /** `query Agents` */
 export const AgentsDocument = "query Agents{agents{id name email role status isOnline}}" as TypedDocument<AgentsQuery, AgentsQueryVariables>;
 
+/** `query Analytics` */
+export const AnalyticsDocument = "query Analytics($input:AnalyticsInput!){analytics(input:$input){from to timeZone groupBy businessHoursOnly computedAt totals{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}groups{key label start figures{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}}}}" as TypedDocument<AnalyticsQuery, AnalyticsQueryVariables>;
+
 /** `mutation AssignConversation` */
 export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
 
@@ -273,6 +280,9 @@ export const MeDocument = "query Me{me{id name email role status isOnline}}" as 
 
 /** `mutation MessageLiveVisitor` */
 export const MessageLiveVisitorDocument = "mutation MessageLiveVisitor($websiteId:ID!$presenceId:ID!$body:String!){messageLiveVisitor(websiteId:$websiteId presenceId:$presenceId body:$body)}" as TypedDocument<MessageLiveVisitorMutation, MessageLiveVisitorMutationVariables>;
+
+/** `query OperationsNow` */
+export const OperationsNowDocument = "query OperationsNow{operationsNow{at waiting oldestWaitingSince agents{agent{id name email role status isOnline}isOnline openChats pendingChats capacity}today{from to timeZone groupBy businessHoursOnly computedAt totals{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}groups{key label start figures{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}}}}}" as TypedDocument<OperationsNowQuery, OperationsNowQueryVariables>;
 
 /** `mutation OrderAutomations` */
 export const OrderAutomationsDocument = "mutation OrderAutomations($ids:[ID!]!){orderAutomations(ids:$ids){id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<OrderAutomationsMutation, OrderAutomationsMutationVariables>;

@@ -9,6 +9,58 @@ export type AgentStatus =
   | 'AWAY'
   | 'OFFLINE';
 
+/** Where a conversation took place. */
+export type AnalyticsChannel =
+  /** The chat widget (or the API). */
+  | 'CHAT'
+  /** Answered by email: the visitor left while nobody was available, or asked for it. */
+  | 'EMAIL';
+
+/** How a report groups its episodes. */
+export type AnalyticsGrouping =
+  | 'HOUR'
+  | 'DAY'
+  /** Weeks starting on Monday. */
+  | 'WEEK'
+  | 'MONTH'
+  /** 0 to 23, in the report's time zone. */
+  | 'HOUR_OF_DAY'
+  /** 1 (Monday) to 7 (Sunday), in the report's time zone. */
+  | 'DAY_OF_WEEK'
+  | 'AGENT'
+  | 'DEPARTMENT'
+  | 'WEBSITE'
+  | 'CHANNEL'
+  /**
+   * A conversation with several tags is in each of their groups (so these groups do
+   * not add up to the totals); one without any is in the group with the key "".
+   */
+  | 'TAG';
+
+/**
+ * A report's question: episodes started in `[from, to)`, narrowed by the filters (each
+ * list matches any of its values; an absent or empty one filters nothing).
+ */
+export type AnalyticsInput = {
+  /** The range's start (inclusive). */
+  from: string;
+  /** The range's end (exclusive); at most 400 days after `from` (31 when grouped by hour). */
+  to: string;
+  /**
+   * The IANA time zone days, weeks, months and hours are read in; the organization's
+   * (`schedule.timeZone`) when absent.
+   */
+  timeZone?: string | null | undefined;
+  groupBy?: AnalyticsGrouping;
+  /** Times count only within the websites' business hours (and not on holidays). */
+  businessHoursOnly?: boolean;
+  websiteIds?: Array<string | number> | null | undefined;
+  departmentIds?: Array<string | number> | null | undefined;
+  agentIds?: Array<string | number> | null | undefined;
+  channels?: Array<AnalyticsChannel> | null | undefined;
+  tags?: Array<string> | null | undefined;
+};
+
 /** `AssignConversationInput`, as the schema defines it. */
 export type AssignConversationInput = {
   conversationId: string | number;
@@ -1202,6 +1254,31 @@ export type WebhookEventTypesQueryVariables = Exact<{ [key: string]: never; }>;
 
 /** Result of `query WebhookEventTypes`. */
 export type WebhookEventTypesQuery = { webhookEventTypes: Array<WebhookEventType> };
+
+/** Fields of `fragment AnalyticsDurationFields`. */
+export type AnalyticsDurationFieldsFragment = { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null };
+
+/** Fields of `fragment AnalyticsFiguresFields`. */
+export type AnalyticsFiguresFieldsFragment = { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } };
+
+/** Fields of `fragment AnalyticsReportFields`. */
+export type AnalyticsReportFieldsFragment = { from: string, to: string, timeZone: string, groupBy: AnalyticsGrouping, businessHoursOnly: boolean, computedAt: string, totals: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } }, groups: Array<{ key: string, label: string, start: string | null, figures: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } } }> };
+
+/** Variables of `query Analytics`. */
+export type AnalyticsQueryVariables = Exact<{
+  input: AnalyticsInput;
+}>;
+
+
+/** Result of `query Analytics`. */
+export type AnalyticsQuery = { analytics: { from: string, to: string, timeZone: string, groupBy: AnalyticsGrouping, businessHoursOnly: boolean, computedAt: string, totals: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } }, groups: Array<{ key: string, label: string, start: string | null, figures: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } } }> } };
+
+/** Variables of `query OperationsNow`. */
+export type OperationsNowQueryVariables = Exact<{ [key: string]: never; }>;
+
+
+/** Result of `query OperationsNow`. */
+export type OperationsNowQuery = { operationsNow: { at: string, waiting: number, oldestWaitingSince: string | null, agents: Array<{ isOnline: boolean, openChats: number, pendingChats: number, capacity: number, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } }>, today: { from: string, to: string, timeZone: string, groupBy: AnalyticsGrouping, businessHoursOnly: boolean, computedAt: string, totals: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } }, groups: Array<{ key: string, label: string, start: string | null, figures: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } } }> } } };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
