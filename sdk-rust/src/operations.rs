@@ -129,6 +129,8 @@ operations!(
     TestWebhookEndpoint,
     ReplayWebhookAttempt,
     RecoverWebhookEndpoint,
+    Analytics,
+    OperationsNow,
     // shared.graphql
     SendMessage,
     SetTyping,

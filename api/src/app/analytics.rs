@@ -582,7 +582,8 @@ fn report_row(key: &str, label: &str, start: Option<i64>, g: &GroupFigures) -> S
 
 /// The per-conversation CSV's header.
 pub const CONVERSATIONS_CSV_HEADER: &str = "conversation_id,episode,started_at,website,department,agent,channel,\
-visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags\n";
+visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags,\
+website_id,department_id,agent_id\n";
 
 impl App {
     /// A report as CSV (docs/analytics.md#csv): a `total` row, then one per group.
@@ -656,6 +657,9 @@ impl App {
                         f.rating.map(|r| r.to_string()).unwrap_or_default(),
                         if f.rating_comment { "yes" } else { "" }.to_owned(),
                         tags.get(&f.conversation_id).map(|t| t.join("; ")).unwrap_or_default(),
+                        f.website_id.clone(),
+                        f.department_id.clone().unwrap_or_default(),
+                        f.agent_id.clone().unwrap_or_default(),
                     ]));
                 }
                 sent += page.len();

@@ -411,10 +411,10 @@ fn api_error_response_status(status: StatusCode, e: crate::error::ApiError) -> R
 #[serde(rename_all = "camelCase")]
 #[into_params(rename_all = "camelCase")]
 pub struct AnalyticsParams {
-    /// The range's start, RFC 3339 (inclusive).
-    from: String,
-    /// The range's end, RFC 3339 (exclusive); at most 400 days after `from`.
-    to: String,
+    /// The range's start, RFC 3339 (inclusive). Required.
+    from: Option<String>,
+    /// The range's end, RFC 3339 (exclusive); at most 400 days after `from`. Required.
+    to: Option<String>,
     /// IANA; the organization's when absent.
     time_zone: Option<String>,
     /// `DAY` (default), `HOUR`, `WEEK`, `MONTH`, `HOUR_OF_DAY`, `DAY_OF_WEEK`, `AGENT`,
@@ -435,7 +435,9 @@ impl AnalyticsParams {
         use crate::app::analytics::{AnalyticsChannel, AnalyticsGrouping, ReportQuery};
         use crate::error::ApiError;
         use async_graphql::resolver_utils::EnumType;
-        let time = |s: &str, name: &str| crate::time::parse_rfc3339(s).ok_or_else(|| ApiError::BadInput(format!("{name} must be an RFC 3339 time")));
+        let time = |s: &Option<String>, name: &str| {
+            s.as_deref().and_then(crate::time::parse_rfc3339).ok_or_else(|| ApiError::BadInput(format!("{name} must be an RFC 3339 time")))
+        };
         let list = |s: Option<String>| -> Vec<String> {
             s.map(|s| s.split(',').map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned).collect()).unwrap_or_default()
         };
@@ -536,7 +538,7 @@ pub async fn analytics_report_csv(State(state): State<AppState>, Query(q): Query
 /// episode), with its times, rating, tags and agent, streamed in start order; at most
 /// 1,000,000 rows; 30 exports an hour per organization (docs/analytics.md#csv).
 #[utoipa::path(get, path = "/analytics/conversations.csv", params(AnalyticsParams), responses(
-    (status = 200, description = "conversation_id,episode,started_at,website,department,agent,channel,visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags", content_type = "text/csv"),
+    (status = 200, description = "conversation_id,episode,started_at,website,department,agent,channel,visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags,website_id,department_id,agent_id", content_type = "text/csv"),
     (status = 400, description = "A bad range, time zone or filter (`BAD_USER_INPUT`)"),
     (status = 401, description = "No or bad token"),
     (status = 403, description = "Not an owner or admin, or a key without analytics:read"),

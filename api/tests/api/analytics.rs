@@ -264,6 +264,10 @@ async fn the_csv_exports_agree_with_the_query_and_never_carry_a_formula() {
         assert_eq!(status, 400, "{why}: {body}");
         assert!(body.contains("BAD_USER_INPUT"), "{why}: {body}");
     }
+    let (status, body) = get(&app, Some(&owner.token), "/analytics/report.csv", &[("to", q[1].1)]).await;
+    assert_eq!(status, 400, "no from: {body}");
+    assert!(body.contains("BAD_USER_INPUT"), "as JSON with its code: {body}");
+    assert_eq!(rows[0][col("agent_id")], owner.id, "ids beside the names");
     let (status, _) = get(&app, None, "/analytics/report.csv", &q).await;
     assert_eq!(status, 401);
 }
