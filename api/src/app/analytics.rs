@@ -494,7 +494,7 @@ fn label_of(g: AnalyticsGrouping, key: &str) -> String {
 
 /// A stored fact as the rules' `Fact`.
 pub fn fact_of(f: &FactRow) -> rules::Fact {
-    let bins = |s: &str| serde_json::from_str::<Hist>(s).unwrap_or_default();
+    let bins = |s: &str| if s == "{}" { Hist::default() } else { serde_json::from_str::<Hist>(s).unwrap_or_default() };
     rules::Fact {
         episode: f.episode,
         started_at: f.started_at,

@@ -41,8 +41,9 @@ pub struct LifecycleRow {
     pub event: String,
 }
 
-/// One episode's facts (the `analytics_facts` table).
-#[derive(sqlx::FromRow, Debug, Clone, PartialEq)]
+/// One episode's facts (the `analytics_facts` table). Read from SQLite as JSON arrays
+/// in `FACT_COLUMNS` order (a page in one value: see `facts_page`).
+#[derive(sqlx::FromRow, serde::Deserialize, Debug, Clone, PartialEq)]
 pub struct FactRow {
     pub conversation_id: String,
     pub episode: i64,
@@ -70,6 +71,7 @@ pub struct FactRow {
     pub resolution_ms: Option<i64>,
     pub resolution_bh_ms: Option<i64>,
     pub rating: Option<i64>,
+    #[serde(deserialize_with = "super::rows::flag")]
     pub rating_comment: bool,
     pub source_updated_at: i64,
 }
@@ -77,6 +79,9 @@ pub struct FactRow {
 const FACT_COLUMNS: &str = "conversation_id, episode, org_id, website_id, visitor_id, department_id, agent_id, channel, started_at, bucket, \
      visitor_messages, agent_messages, bot_messages, first_visitor_at, first_response_ms, first_response_bh_ms, responses, response_ms, \
      response_bh_ms, response_bins, response_bh_bins, wait_ms, resolved_at, resolution_ms, resolution_bh_ms, rating, rating_comment, source_updated_at";
+
+/// Facts read from SQLite per page (one JSON value each).
+const FACT_PAGE: i64 = 10_000;
 
 /// What a report reads: its organization's episodes started in `[from, to)`, narrowed
 /// by the filters (an empty list filters nothing).
@@ -296,25 +301,42 @@ impl Store {
         })
     }
 
-    /// Hands each fact a report reads (see `FactFilter`) to `each`, as they come.
+    /// Hands each fact a report reads (see `FactFilter`) to `each`, as they come: from
+    /// PostgreSQL as a stream; from SQLite a page at a time (`facts_page`), as a row at a
+    /// time from sqlx's SQLite thread costs more than the report's own work.
     pub async fn each_fact(&self, org_id: &str, f: &FactFilter, mut each: impl FnMut(&FactRow) + Send) -> StoreResult<()> {
         use futures_util::TryStreamExt;
-        on_read!(self, |pool, DB| {
-            let mut q = sqlx::QueryBuilder::<DB>::new(format!("select {FACT_COLUMNS} from analytics_facts where org_id = "));
+        if let Store::Postgres(pool) = self {
+            let mut q = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("select {FACT_COLUMNS} from analytics_facts where org_id = "));
             push_fact_filter!(q, org_id, f);
             let mut rows = q.build_query_as::<FactRow>().fetch(pool);
             while let Some(row) = rows.try_next().await? {
                 each(&row);
             }
-            Ok(())
-        })
+            return Ok(());
+        }
+        let mut after: Option<(i64, String, i64)> = None;
+        loop {
+            let page = self.facts_page(org_id, f, after.as_ref(), FACT_PAGE).await?;
+            page.iter().for_each(&mut each);
+            match page.last() {
+                Some(last) if page.len() as i64 == FACT_PAGE => after = Some((last.started_at, last.conversation_id.clone(), last.episode)),
+                _ => return Ok(()),
+            }
+        }
     }
 
     /// A page of the facts a report reads, in start order, after `after`
-    /// (`(started_at, conversation_id, episode)` of the last one read).
+    /// (`(started_at, conversation_id, episode)` of the last one read). From SQLite the
+    /// page comes as one JSON value.
     pub async fn facts_page(&self, org_id: &str, f: &FactFilter, after: Option<&(i64, String, i64)>, limit: i64) -> StoreResult<Vec<FactRow>> {
         on_read!(self, |pool, DB| {
-            let mut q = sqlx::QueryBuilder::<DB>::new(format!("select {FACT_COLUMNS} from analytics_facts where org_id = "));
+            let sqlite = matches!(self, Store::Sqlite { .. });
+            let mut q = sqlx::QueryBuilder::<DB>::new(if sqlite {
+                format!("select coalesce(json_group_array(json_array({FACT_COLUMNS})), '[]') from (select {FACT_COLUMNS} from analytics_facts where org_id = ")
+            } else {
+                format!("select {FACT_COLUMNS} from analytics_facts where org_id = ")
+            });
             q.push_bind(org_id);
             if let Some((at, id, ep)) = after {
                 q.push(" and (started_at > ").push_bind(*at);
@@ -326,6 +348,14 @@ impl Store {
             }
             push_fact_filter!(q, @rest, org_id, f);
             q.push(" limit ").push_bind(limit);
+            if sqlite {
+                q.push(")");
+                let json: String = q.build_query_scalar().fetch_one(pool).await?;
+                let mut page: Vec<FactRow> = serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+                // The aggregate keeps the subquery's order in practice; the keyset needs it.
+                page.sort_by(|a, b| (a.started_at, &a.conversation_id, a.episode).cmp(&(b.started_at, &b.conversation_id, b.episode)));
+                return Ok(page);
+            }
             Ok(q.build_query_as::<FactRow>().fetch_all(pool).await?)
         })
     }
@@ -346,7 +376,8 @@ impl Store {
     }
 
     /// Hands each of the organization's conversions that occurred in `[from, to)` on the
-    /// filter's websites, departments and agents to `each`, as they come.
+    /// filter's websites, departments and agents (and, with channels or tags, attributed
+    /// to a conversation of them) to `each`, as they come.
     pub async fn each_report_conversion(&self, org_id: &str, f: &FactFilter, mut each: impl FnMut(&ReportConversionRow) + Send) -> StoreResult<()> {
         use futures_util::TryStreamExt;
         on_read!(self, |pool, DB| {
@@ -361,6 +392,20 @@ impl Store {
             filter_in!(q, "c.website_id", &f.websites);
             filter_in!(q, "c.department_id", &f.departments);
             filter_in!(q, "c.agent_id", &f.agents);
+            // A channel or a tag is a conversation's: only conversions attributed to such
+            // conversations.
+            if !f.channels.is_empty() {
+                q.push(" and c.conversation_id in (select conversation_id from analytics_facts where org_id = ");
+                q.push_bind(org_id);
+                and_in!(q, "channel", &f.channels);
+                q.push(")");
+            }
+            if !f.tags.is_empty() {
+                q.push(" and c.conversation_id in (select conversation_id from conversation_tags where org_id = ");
+                q.push_bind(org_id);
+                and_in!(q, "tag", &f.tags);
+                q.push(")");
+            }
             let mut rows = q.build_query_as::<ReportConversionRow>().fetch(pool);
             while let Some(row) = rows.try_next().await? {
                 each(&row);

@@ -232,7 +232,7 @@ pub struct ConversationRow {
 }
 
 /// A boolean read from JSON as `true`/`false` or as SQLite's 1/0.
-fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+pub(crate) fn flag<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     match serde_json::Value::deserialize(d)? {
         serde_json::Value::Bool(b) => Ok(b),
         serde_json::Value::Number(n) => Ok(n.as_i64() != Some(0)),

@@ -465,6 +465,12 @@ async fn conversions_report_chat_assisted_revenue_and_the_rate_of_visitors_who_c
     app.ok(Some(&owner.token), set, json!({ "id": site.id })).await;
     let r = report(&app, &owner.token, json!({ "groupBy": "AGENT" })).await;
     assert_eq!(r["totals"]["conversions"]["revenue"], json!([{ "amount": 20.0, "currency": "EUR" }]));
+    let email = report(&app, &owner.token, json!({ "channels": ["EMAIL"] })).await;
+    assert_eq!(email["totals"]["conversions"]["conversions"], 0, "no conversion came from an email conversation");
+    app.ok(Some(&owner.token), TAGS, json!({ "c": c, "t": ["vip"] })).await;
+    let vip = report(&app, &owner.token, json!({ "tags": ["vip"] })).await;
+    assert_eq!(vip["totals"]["conversions"]["chatAssisted"], 1);
+    assert_eq!(report(&app, &owner.token, json!({ "tags": ["other"] })).await["totals"]["conversions"]["conversions"], 0);
     let ann = r["groups"].as_array().unwrap().iter().find(|g| g["key"] == json!(owner.id)).unwrap().clone();
     assert_eq!(ann["figures"]["conversions"]["chatAssisted"], 1, "{r}");
 }
