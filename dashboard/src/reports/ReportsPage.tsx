@@ -297,7 +297,7 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
             what="Agent"
             none="Unassigned"
             groups={shown.answer.agents.groups}
-            note="Each conversation counts for the agent it was assigned to."
+            note="Each conversation counts for the agent who first answered it (until someone does, for its assignee)."
           />
           {shown.answer.departments && (
             <GroupTable title="Departments" what="Department" none="No department" groups={shown.answer.departments.groups} />
