@@ -2,8 +2,8 @@
 //! rollup that works out its facts and the reports read from them, timed in process
 //! (the store and the server's `App`, as `routing` does; no HTTP in the figures).
 //!
-//! The history: `--conversations` conversations over the past 365 days (more in
-//! working hours), each with about `--messages` messages (visitor questions, agents'
+//! The history: `--conversations` conversations over the past 365 days, written in time
+//! order (more in working hours), each with about `--messages` messages (visitor questions, agents'
 //! replies after 5 s to 20 min, some notes and bot lines), 90% resolved (5% of them
 //! reopened by the visitor and resolved again), 30% of the resolved rated, 40% tagged,
 //! 3% followed by a verified purchase; `--agents` agents in four departments, two
@@ -87,14 +87,16 @@ struct World {
     agents: Vec<String>,
 }
 
-fn conversation(rng: &mut Rng, w: &World, n: usize, per: usize, now: i64, b: &mut Batch) {
+fn conversation(rng: &mut Rng, w: &World, n: usize, total: usize, per: usize, now: i64, b: &mut Batch) {
     let id = format!("cnv_bench{n:09}");
     let visitor = format!("vis_bench{n:09}");
     let website = &w.websites[rng.below(w.websites.len() as u64) as usize];
     let department = if rng.chance(80) { Some(w.departments[rng.below(w.departments.len() as u64) as usize].clone()) } else { None };
     let agent = w.agents[rng.below(w.agents.len() as u64) as usize].clone();
-    // A day of the past year; 70% in working hours (08-18 UTC).
-    let day = now - 365 * DAY + rng.below(364) as i64 * DAY;
+    // Conversations arrive in time order over the past year (as a real history is
+    // written: a conversation's rows lie near its neighbours in time), on day
+    // `n * 364 / total`; 70% in working hours (08-18 UTC).
+    let day = now - 365 * DAY + (n as i64 * 364 / total as i64) * DAY;
     let day = day - day.rem_euclid(DAY);
     let minute = if rng.chance(70) { 8 * 60 + rng.below(600) } else { rng.below(1440) } as i64;
     let start = day + minute * MIN + rng.below(60_000) as i64;
@@ -305,7 +307,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     while n < a.conversations {
         let mut b = Batch::default();
         for _ in 0..1000.min(a.conversations - n) {
-            conversation(&mut rng, &world, n, a.messages, now, &mut b);
+            conversation(&mut rng, &world, n, a.conversations, a.messages, now, &mut b);
             n += 1;
         }
         messages += b.messages.len();
