@@ -129,7 +129,6 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
         // Kept with the answer: while the next one loads, the charts still match this one's periods.
         range: valid!,
         grouping,
-        acrossChannels: !!input.channels,
         answer: await client.request(ReportDocument, {
           time: { ...input, groupBy: grouping },
           hours: { ...input, groupBy: 'HOUR_OF_DAY' },
@@ -290,7 +289,7 @@ function Report({ state, set, options }: { state: ReportState; set(patch: Partia
         </EmptyState>
       ) : (
         <div className="report-body" aria-busy={report.loading || undefined}>
-          <Cards totals={shown.answer.analytics.totals} acrossChannels={shown.acrossChannels} />
+          <Cards totals={shown.answer.analytics.totals} />
           <Charts data={shown.answer} range={shown.range} grouping={shown.grouping} />
           <GroupTable
             title="Agents"

@@ -55,11 +55,8 @@ const Figure = ({ figure, raw, children }: { figure: string; raw: number | null;
   </data>
 );
 
-/**
- * `acrossChannels`: the report is narrowed by channel, which conversions are not
- * (docs/analytics.md, "Conversion reports": by website, department and agent only).
- */
-export function Cards({ totals: t, acrossChannels = false }: { totals: AnalyticsFigures; acrossChannels?: boolean }) {
+/** The summary cards of a report's totals. */
+export function Cards({ totals: t }: { totals: AnalyticsFigures }) {
   const first = t.firstResponseTime;
   const resolution = t.resolutionTime;
   const revenue = money(t.conversions.revenue);
@@ -140,7 +137,6 @@ export function Cards({ totals: t, acrossChannels = false }: { totals: Analytics
       >
         {revenue ?? 'No revenue'} · {number(t.conversions.conversions)}{' '}
         {t.conversions.conversions === 1 ? 'conversion' : 'conversions'} in all
-        {acrossChannels && ' (conversions count on every channel)'}
       </Stat>
     </div>
   );
