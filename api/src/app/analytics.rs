@@ -315,8 +315,8 @@ impl App {
         }
     }
 
-    /// One rollup at a time per organization on this node (another node's may run beside
-    /// it: an older reading never replaces a newer one).
+    /// One rollup, or one report's scan, at a time per organization on this node (another
+    /// node's rollup may run beside it: an older reading never replaces a newer one).
     async fn analytics_turn(&self, org_id: &str) -> tokio::sync::OwnedMutexGuard<()> {
         let lock = {
             let mut locks = self.analytics_locks.lock().expect("analytics locks");
@@ -389,6 +389,9 @@ impl App {
     /// A report (docs/analytics.md): totals and groups over the episodes started in the range.
     pub async fn analytics_report(&self, p: &Principal, q: ReportQuery) -> ApiResult<Report> {
         let (org_id, tz, zone, filter) = self.report_start(p, &q).await?;
+        // One report at a time per organization on this node: a year's report holds its
+        // visitors and groups in memory, and 50 aliases in one request must not hold 50.
+        let _turn = self.analytics_turn(&org_id).await;
         let now = crate::time::now_ms();
         let g = q.group_by;
         let tags: HashMap<String, Vec<String>> = if g == AnalyticsGrouping::Tag {

@@ -339,12 +339,12 @@ impl Store {
             });
             q.push_bind(org_id);
             if let Some((at, id, ep)) = after {
-                q.push(" and (started_at > ").push_bind(*at);
-                q.push(" or (started_at = ").push_bind(*at);
-                q.push(" and (conversation_id > ").push_bind(id.clone());
-                q.push(" or (conversation_id = ").push_bind(id.clone());
-                q.push(" and episode > ").push_bind(*ep);
-                q.push("))))");
+                // A row value: an index range on both databases (an `or` chain made SQLite
+                // scan from the start for every page).
+                q.push(" and (started_at, conversation_id, episode) > (").push_bind(*at);
+                q.push(", ").push_bind(id.clone());
+                q.push(", ").push_bind(*ep);
+                q.push(")");
             }
             push_fact_filter!(q, @rest, org_id, f);
             q.push(" limit ").push_bind(limit);
