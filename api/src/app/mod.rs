@@ -135,7 +135,6 @@ pub struct App {
     /// Organizations with Slack connected.
     slacked: OrgFlag,
     /// Conversations whose Slack thread this node is bringing up to date.
-    slack_syncing: slack::SyncingSet,
     /// Slack users' emails, as `users.info` gave them.
     slack_users: slack::SlackUsers,
     live: live_visitors::Live,
@@ -220,7 +219,6 @@ impl App {
             hooked: OrgFlag::default(),
             webhooks: webhooks::Webhooks::default(),
             slacked: OrgFlag::default(),
-            slack_syncing: Default::default(),
             slack_users: Default::default(),
             live: Default::default(),
             vapid: Default::default(),

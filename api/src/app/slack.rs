@@ -34,6 +34,9 @@ const MAX_SLACK_ANSWER: usize = 256 * 1024;
 const SLACK_USER_TTL: std::time::Duration = std::time::Duration::from_secs(300);
 /// The longest text posted into Slack from one message.
 const MAX_POSTED: usize = 3_000;
+/// How long a sync holds a conversation's thread without a sign of life (it renews the
+/// lease after each post, and each Slack call times out at 15 s).
+const SYNC_LEASE_MS: i64 = 60_000;
 
 /// What the integration does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,14 +283,27 @@ impl App {
     pub(super) async fn run_slack_sync(&self, job: JobRow) -> Outcome {
         let sync: Sync = payload(&job)?;
         let org_id = job.org_id.as_deref().unwrap_or_default();
-        // One sync of a conversation at a time on this node (a trigger during a run
-        // queues the next run, which may be taken at once): the other tries again soon.
-        let Some(_syncing) = Syncing::enter(&self.slack_syncing, &sync.conversation_id) else {
-            let mut again = self.jobs.job_at(SLACK_SYNC, Some(org_id), &sync, self.jobs.now() + 200);
+        // One sync of a conversation at a time across the nodes (a trigger during a run
+        // queues the next run, which another node may take at once): the other tries
+        // again soon, and the holder's own run sees what it would have posted.
+        let lease = crate::ids::random_token(16);
+        let now = crate::time::now_ms();
+        if !self.store.lease_slack_sync(&sync.conversation_id, &lease, now, now + SYNC_LEASE_MS).await.map_err(store_failed)? {
+            let mut again = self.jobs.job_at(SLACK_SYNC, Some(org_id), &sync, self.jobs.now() + 500);
             again.key = Some(format!("slack:{}", sync.conversation_id));
             self.jobs.enqueue(&[again]).await.map_err(store_failed)?;
             return Ok(());
-        };
+        }
+        let outcome = self.slack_sync(org_id, &sync, &lease).await;
+        if let Err(e) = self.store.release_slack_sync(&sync.conversation_id, &lease).await {
+            // It lapses on its own.
+            tracing::warn!(error = ?e, "releasing a Slack sync lease");
+        }
+        outcome
+    }
+
+    /// `run_slack_sync`'s work, under the lease `lease`.
+    async fn slack_sync(&self, org_id: &str, sync: &Sync, lease: &str) -> Outcome {
         let s = match self.store.slack(org_id).await {
             Ok(s) => s,
             Err(StoreError::NotFound) => return Ok(()),
@@ -349,6 +365,11 @@ impl App {
             }
             last_seq = m.seq;
             self.store.advance_slack_thread(&conv.id, last_seq, &thread.last_status, thread.last_assignee.as_deref()).await.map_err(store_failed)?;
+            let now = crate::time::now_ms();
+            if !self.store.lease_slack_sync(&conv.id, lease, now, now + SYNC_LEASE_MS).await.map_err(store_failed)? {
+                // Stalled past the lease: another run has the thread now.
+                return Ok(());
+            }
         }
         // Assignment and status, as they are now.
         let mut told = Vec::new();
@@ -632,24 +653,6 @@ settings:
 
 /// Slack users' emails as last asked: `team:user` -> (when, email).
 pub type SlackUsers = std::sync::Mutex<std::collections::HashMap<String, (std::time::Instant, Option<String>)>>;
-
-/// The conversations this node is syncing.
-pub type SyncingSet = std::sync::Mutex<std::collections::HashSet<String>>;
-
-/// A conversation's place in `SyncingSet`, given back when dropped.
-struct Syncing<'a>(&'a SyncingSet, String);
-
-impl<'a> Syncing<'a> {
-    fn enter(set: &'a SyncingSet, conversation_id: &str) -> Option<Syncing<'a>> {
-        set.lock().expect("syncing lock").insert(conversation_id.to_owned()).then(|| Syncing(set, conversation_id.to_owned()))
-    }
-}
-
-impl Drop for Syncing<'_> {
-    fn drop(&mut self) {
-        self.0.lock().expect("syncing lock").remove(&self.1);
-    }
-}
 
 /// The agent acting from Slack, as a principal.
 fn agent_principal(a: &AgentRow) -> Principal {

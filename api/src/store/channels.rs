@@ -230,6 +230,36 @@ impl Store {
         })
     }
 
+    /// Takes (or, with the same token, extends) the lease on syncing the conversation's
+    /// thread until `until`; `false` while another token holds it past `now`.
+    pub async fn lease_slack_sync(&self, conversation_id: &str, token: &str, now: i64, until: i64) -> StoreResult<bool> {
+        on_write!(self, |pool, DB| Ok(sqlx::query::<DB>(
+            "insert into slack_sync_leases (conversation_id, token, lease_until) values ($1, $2, $3) \
+             on conflict (conversation_id) do update set token = excluded.token, lease_until = excluded.lease_until \
+             where slack_sync_leases.token = excluded.token or slack_sync_leases.lease_until < $4",
+        )
+        .bind(conversation_id)
+        .bind(token)
+        .bind(until)
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected()
+            > 0))
+    }
+
+    /// Gives the lease back (a no-op if it lapsed and another worker holds it now).
+    pub async fn release_slack_sync(&self, conversation_id: &str, token: &str) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>("delete from slack_sync_leases where conversation_id = $1 and token = $2")
+                .bind(conversation_id)
+                .bind(token)
+                .execute(pool)
+                .await?;
+            Ok(())
+        })
+    }
+
     /// Records a Slack event id with the job that handles it, in one transaction; `false`
     /// (and no job) if the id was seen already (Slack's retry of a delivery).
     pub async fn slack_event_once(&self, org_id: &str, event_id: &str, job: &super::NewJob, now: i64) -> StoreResult<bool> {

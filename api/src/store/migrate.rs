@@ -53,6 +53,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261210000001, "waiting lines", include_str!("../../../migrations/sqlite/20261210000001_waiting_lines.sql")),
     (20261210000002, "conversions", include_str!("../../../migrations/sqlite/20261210000002_conversions.sql")),
     (20261211000001, "analytics", include_str!("../../../migrations/sqlite/20261211000001_analytics.sql")),
+    (20261212000001, "slack sync leases", include_str!("../../../migrations/sqlite/20261212000001_slack_sync_leases.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -88,6 +89,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261210000001, "waiting lines", include_str!("../../../migrations/postgres/20261210000001_waiting_lines.sql")),
     (20261210000002, "conversions", include_str!("../../../migrations/postgres/20261210000002_conversions.sql")),
     (20261211000001, "analytics", include_str!("../../../migrations/postgres/20261211000001_analytics.sql")),
+    (20261212000001, "slack sync leases", include_str!("../../../migrations/postgres/20261212000001_slack_sync_leases.sql")),
 ];
 
 impl Store {

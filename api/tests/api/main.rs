@@ -15,6 +15,7 @@ mod core_path;
 mod delivery;
 mod email;
 mod email_in;
+mod fake_slack;
 mod files;
 mod helpers;
 mod http_contract;

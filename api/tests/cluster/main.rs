@@ -3,6 +3,9 @@
 //! redis-server, a private PostgreSQL cluster), never the machine's shared ones.
 
 #[allow(dead_code)]
+#[path = "../api/fake_slack.rs"]
+mod fake_slack;
+#[allow(dead_code)]
 #[path = "../api/helpers.rs"]
 mod helpers;
 mod nodes;
@@ -11,4 +14,5 @@ mod faults;
 mod jobs;
 mod nodes_together;
 mod routing;
+mod slack;
 mod webhooks;
