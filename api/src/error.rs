@@ -159,6 +159,7 @@ pub fn conflict_message(c: Constraint) -> &'static str {
         Constraint::DepartmentName => "a department with this name already exists",
         Constraint::CannedShortcut => "a canned response with this shortcut already exists",
         Constraint::VisitorExternalId => "a visitor with this external id already exists",
+        Constraint::ArticleSlug => "an article with this slug already exists on this website",
         Constraint::Other => "this already exists",
     }
 }

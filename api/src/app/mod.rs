@@ -3,6 +3,7 @@
 
 mod accounts;
 pub mod analytics;
+pub mod articles;
 mod automation;
 mod blocks;
 mod canned;

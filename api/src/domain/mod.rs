@@ -2,6 +2,7 @@
 //! call `parse`, so a failure carries `BAD_USER_INPUT`; past that only valid values exist.
 
 pub mod analytics;
+pub mod articles;
 pub mod automations;
 mod behaviour;
 pub mod conversation;

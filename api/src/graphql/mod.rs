@@ -3,6 +3,7 @@
 
 mod account;
 mod analytics;
+mod articles;
 mod audit;
 mod automation;
 mod blocks;
@@ -57,6 +58,7 @@ pub struct Query(
     channels::ChannelsQuery,
     channels::SlackQuery,
     analytics::AnalyticsQuery,
+    articles::ArticleQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -76,6 +78,7 @@ pub struct Mutation(
     webhooks::WebhookMutation,
     channels::ChannelsMutation,
     channels::SlackMutation,
+    articles::ArticleMutation,
 );
 
 pub use subscription::SharedExecution;

@@ -191,6 +191,7 @@ impl WebsiteQuery {
             privacy_policy_url: w.privacy_policy_url.clone(),
             visitor_deletion: w.visitor_deletion,
             has_triggers: app.website_has_triggers(&w).await?,
+            has_articles: app.website_has_articles(&w).await?,
             live_presence: w.live_presence,
             page_analytics: w.page_analytics,
         })

@@ -3,6 +3,7 @@
 
 mod assets;
 mod graphql;
+mod help;
 mod inbound;
 mod rest;
 mod slack;
@@ -67,6 +68,9 @@ pub fn router(state: AppState) -> Router {
         .route("/integrations/slack/{org_id}/commands", axum::routing::post(slack::commands))
         .route("/files/{id}", get(uploads::download))
         .route("/exports/{id}", get(uploads::download_export))
+        .route("/help/{key}", get(help::index))
+        .route("/help/{key}/search", get(help::search))
+        .route("/help/{key}/{slug}", get(help::article))
         .route("/widget.js", get(assets::widget_loader))
         .route("/widget/{*path}", get(assets::widget_asset))
         .route("/app", get(|| async { axum::response::Redirect::permanent("/app/") }))

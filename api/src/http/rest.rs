@@ -222,7 +222,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     r
 }
 
-fn escape(s: &str) -> String {
+pub(super) fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;").replace('\'', "&#39;")
 }
 

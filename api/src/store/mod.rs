@@ -88,6 +88,7 @@ mod agents;
 mod analytics;
 mod api_keys;
 mod append;
+mod articles;
 mod attachments;
 mod audit;
 mod automation;
@@ -116,6 +117,7 @@ pub use agents::NewAgent;
 pub use analytics::{FactFilter, FactRow, LifecycleRow, ReportConversionRow, RollupConversationRow, RollupMessageRow};
 pub use api_keys::NewApiKey;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
+pub use articles::{ArticleHit, ArticleRow, ArticleTextRow, ArticleWrite};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use audit::{AuditFilter, AuditRow};
 pub use automation::{AutomationRow, AutomationWrite, ProactiveRow, TriggerRow, TriggerWrite};
@@ -169,6 +171,8 @@ pub enum Constraint {
     CannedShortcut,
     /// `visitors_website_external_key`
     VisitorExternalId,
+    /// `articles_slug_key`
+    ArticleSlug,
     Other,
 }
 
@@ -182,6 +186,7 @@ impl Constraint {
             "departments_org_name_key" | "departments.org_id, departments.name" => Constraint::DepartmentName,
             "canned_responses_org_shortcut_key" | "canned_responses.org_id, canned_responses.shortcut" => Constraint::CannedShortcut,
             "visitors_website_external_key" | "visitors.website_id, visitors.external_id" => Constraint::VisitorExternalId,
+            "articles_slug_key" | "articles.website_id, articles.slug" => Constraint::ArticleSlug,
             _ => Constraint::Other,
         }
     }

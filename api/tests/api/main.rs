@@ -4,6 +4,7 @@
 mod access;
 mod agent_side;
 mod analytics;
+mod articles;
 mod audit;
 mod automation;
 mod bad_input;

@@ -130,6 +130,14 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { disconnectSlack }", "o", None),
     ("query { analytics(input: {from: \"2026-12-01T00:00:00Z\", to: \"2026-12-02T00:00:00Z\"}) { totals { episodes } } }", "o", Some("ANALYTICS_READ")),
     ("query { operationsNow { waiting } }", "o", Some("ANALYTICS_READ")),
+    ("query { articles { edges { cursor } } }", "ao", Some("WEBSITES_READ")),
+    ("query { article(id: \"art_x\") { id } }", "ao", Some("WEBSITES_READ")),
+    ("mutation { createArticle(input: {websiteId: \"web_x\", title: \"T\", body: \"B\", language: \"en\"}) { id } }", "ao", Some("WEBSITES_MANAGE")),
+    ("mutation { updateArticle(id: \"art_x\", input: {title: \"T\"}) { id } }", "ao", Some("WEBSITES_MANAGE")),
+    ("mutation { deleteArticleText(id: \"art_x\", language: \"nb\") { id } }", "ao", Some("WEBSITES_MANAGE")),
+    ("mutation { publishArticle(id: \"art_x\") { id } }", "o", Some("WEBSITES_MANAGE")),
+    ("mutation { unpublishArticle(id: \"art_x\") { id } }", "o", Some("WEBSITES_MANAGE")),
+    ("mutation { deleteArticle(id: \"art_x\") }", "o", Some("WEBSITES_MANAGE")),
 ];
 
 const SCOPES: [&str; 11] = [

@@ -131,6 +131,9 @@ pub struct WidgetConfig {
     /// The website has enabled triggers: the widget loads their code (and lists them
     /// with `widgetTriggers`); without, it loads nothing more.
     pub has_triggers: bool,
+    /// The website has published help-center articles: the widget may suggest them
+    /// (`articleSearch`) as the visitor types their first message.
+    pub has_articles: bool,
     /// Whether (and how) the widget sends its presence beacon before first use.
     pub live_presence: crate::domain::LivePresence,
     /// Push the widget's events to the page's `dataLayer` (docs/integrations.md#page-analytics).

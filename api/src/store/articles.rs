@@ -1,0 +1,451 @@
+//! The knowledge base: articles, their texts per language, and the search index of the
+//! published ones (SQLite FTS5 with BM25; PostgreSQL `tsvector` with each language's
+//! dictionary), kept in the transaction of each change.
+
+use sqlx::{Postgres, Sqlite};
+
+use super::{Found, Store, StoreError, StoreResult};
+use crate::ids::new_id;
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ArticleRow {
+    pub id: String,
+    pub org_id: String,
+    pub website_id: String,
+    pub slug: String,
+    pub category: String,
+    pub status: String,
+    pub default_language: String,
+    pub created_by: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub published_at: Option<i64>,
+}
+
+impl ArticleRow {
+    pub fn published(&self) -> bool {
+        self.status == "published"
+    }
+}
+
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ArticleTextRow {
+    pub article_id: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub plain: String,
+    pub updated_at: i64,
+}
+
+/// A published text that matched a search.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ArticleHit {
+    pub article_id: String,
+    pub slug: String,
+    pub category: String,
+    pub language: String,
+    pub title: String,
+    pub plain: String,
+    /// Higher is better; comparable within one search only.
+    pub score: f64,
+}
+
+/// A new article, or a new text of one.
+pub struct ArticleWrite<'a> {
+    pub org_id: &'a str,
+    pub website_id: &'a str,
+    pub slug: &'a str,
+    pub category: &'a str,
+    pub language: &'a str,
+    pub title: &'a str,
+    pub body: &'a str,
+    pub plain: &'a str,
+    pub created_by: Option<&'a str>,
+}
+
+const ARTICLE_COLS: &str = "id, org_id, website_id, slug, category, status, default_language, created_by, created_at, updated_at, published_at";
+const TEXT_COLS: &str = "article_id, language, title, body, plain, updated_at";
+
+/// PostgreSQL's text search dictionary for a language tag ('simple': none, no stemming).
+const PG_CONFIG: &str = "(case split_part(t.language, '-', 1) when 'en' then 'english' when 'nb' then 'norwegian' when 'nn' then 'norwegian' \
+     when 'no' then 'norwegian' when 'da' then 'danish' when 'sv' then 'swedish' when 'fi' then 'finnish' when 'de' then 'german' \
+     when 'nl' then 'dutch' when 'fr' then 'french' when 'es' then 'spanish' when 'it' then 'italian' when 'pt' then 'portuguese' \
+     when 'ru' then 'russian' else 'simple' end)::regconfig";
+
+/// What FTS5 matches the website by (its id is `web_` and a ULID: letters and digits).
+fn website_token(website_id: &str) -> String {
+    website_id.strip_prefix("web_").unwrap_or(website_id).to_lowercase()
+}
+
+/// Deletes the search rows of one article, in `$tx` (before its texts go: SQLite finds
+/// them by the texts' ids).
+macro_rules! unindex_article {
+    (sqlite, $tx:ident, $id:expr) => {
+        sqlx::query("delete from article_search where rowid in (select id from article_texts where article_id = $1)").bind($id).execute(&mut *$tx).await?;
+    };
+    (postgres, $tx:ident, $id:expr) => {
+        sqlx::query("delete from article_search where article_id = $1").bind($id).execute(&mut *$tx).await?;
+    };
+}
+
+/// Rewrites the search rows of one article (none unless it is published), in `$tx`.
+macro_rules! reindex_article {
+    (sqlite, $tx:ident, $id:expr) => {{
+        unindex_article!(sqlite, $tx, $id);
+        sqlx::query(
+            "insert into article_search (rowid, article_id, website, language, is_default, title, plain) \
+             select t.id, t.article_id, lower(substr(a.website_id, 5)), t.language, t.language = a.default_language, t.title, t.plain \
+             from article_texts t join articles a on a.id = t.article_id where a.id = $1 and a.status = 'published'",
+        )
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+    (postgres, $tx:ident, $id:expr) => {{
+        unindex_article!(postgres, $tx, $id);
+        sqlx::query(&format!(
+            "insert into article_search (article_id, website_id, language, is_default, title, plain, doc) \
+             select t.article_id, a.website_id, t.language, t.language = a.default_language, t.title, t.plain, \
+             setweight(to_tsvector({PG_CONFIG}, t.title), 'A') || setweight(to_tsvector({PG_CONFIG}, t.plain), 'B') \
+             || array_to_tsvector(array['#' || a.website_id]) \
+             from article_texts t join articles a on a.id = t.article_id where a.id = $1 and a.status = 'published'"
+        ))
+        .bind($id)
+        .execute(&mut *$tx)
+        .await?;
+    }};
+}
+
+impl Store {
+    /// A new draft with its first text (in its default language).
+    pub async fn create_article(&self, w: &ArticleWrite<'_>, now: i64) -> StoreResult<ArticleRow> {
+        let id = new_id("art");
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, ArticleRow>(&format!(
+                "insert into articles ({ARTICLE_COLS}) values ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $8, null) returning {ARTICLE_COLS}"
+            ))
+            .bind(&id)
+            .bind(w.org_id)
+            .bind(w.website_id)
+            .bind(w.slug)
+            .bind(w.category)
+            .bind(w.language)
+            .bind(w.created_by)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            sqlx::query::<DB>(&format!("insert into article_texts ({TEXT_COLS}) values ($1, $2, $3, $4, $5, $6)"))
+                .bind(&id)
+                .bind(w.language)
+                .bind(w.title)
+                .bind(w.body)
+                .bind(w.plain)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            Ok(row)
+        })
+    }
+
+    pub async fn article(&self, org_id: &str, id: &str) -> StoreResult<ArticleRow> {
+        on_read!(self, |pool, DB| sqlx::query_as::<DB, ArticleRow>(&format!("select {ARTICLE_COLS} from articles where id = $1 and org_id = $2"))
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found())
+    }
+
+    /// A published article of the website by its slug.
+    pub async fn published_article(&self, website_id: &str, slug: &str) -> StoreResult<ArticleRow> {
+        on_read!(self, |pool, DB| sqlx::query_as::<DB, ArticleRow>(&format!(
+            "select {ARTICLE_COLS} from articles where website_id = $1 and slug = $2 and status = 'published'"
+        ))
+        .bind(website_id)
+        .bind(slug)
+        .fetch_optional(pool)
+        .await
+        .map_err(Into::into)
+        .found())
+    }
+
+    /// Articles of the organization (of one website, in one status), most recently
+    /// changed first, after the cursor `(updated_at, id)`.
+    pub async fn articles(
+        &self,
+        org_id: &str,
+        website_id: Option<&str>,
+        status: Option<&str>,
+        after: Option<(i64, &str)>,
+        limit: i64,
+    ) -> StoreResult<Vec<ArticleRow>> {
+        let (at, aid) = after.map_or((i64::MAX, ""), |(t, i)| (t, i));
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, ArticleRow>(&format!(
+            "select {ARTICLE_COLS} from articles where org_id = $1 and ($2 is null or website_id = $2) and ($3 is null or status = $3) \
+             and (updated_at < $4 or (updated_at = $4 and id < $5)) order by updated_at desc, id desc limit $6"
+        ))
+        .bind(org_id)
+        .bind(website_id)
+        .bind(status)
+        .bind(at)
+        .bind(aid)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// The published articles of a website, by category then slug (at most `limit`).
+    pub async fn published_articles(&self, website_id: &str, limit: i64) -> StoreResult<Vec<ArticleRow>> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, ArticleRow>(&format!(
+            "select {ARTICLE_COLS} from articles where website_id = $1 and status = 'published' order by category, slug limit $2"
+        ))
+        .bind(website_id)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Whether the website has a published article.
+    pub async fn website_has_articles(&self, website_id: &str) -> StoreResult<bool> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_scalar::<DB, i64>(
+            "select count(*) from (select 1 from articles where website_id = $1 and status = 'published' limit 1) x"
+        )
+        .bind(website_id)
+        .fetch_one(pool)
+        .await?
+            > 0))
+    }
+
+    /// Articles of a website (`count`, for the plan's limit).
+    pub async fn article_count(&self, website_id: &str) -> StoreResult<i64> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_scalar::<DB, i64>("select count(*) from articles where website_id = $1")
+            .bind(website_id)
+            .fetch_one(pool)
+            .await?))
+    }
+
+    /// The texts of the articles `ids`, by article then language.
+    pub async fn article_texts(&self, ids: &[String]) -> StoreResult<Vec<ArticleTextRow>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(ids).expect("strings serialize");
+        Ok(match self {
+            Store::Sqlite { read, .. } => {
+                sqlx::query_as::<_, ArticleTextRow>(&format!(
+                    "select {TEXT_COLS} from article_texts where article_id in (select value from json_each($1)) order by article_id, language"
+                ))
+                .bind(ids)
+                .fetch_all(read)
+                .await?
+            }
+            Store::Postgres(pool) => {
+                sqlx::query_as::<_, ArticleTextRow>(&format!(
+                    "select {TEXT_COLS} from article_texts where article_id in (select json_array_elements_text($1::json)) order by article_id, language"
+                ))
+                .bind(ids)
+                .fetch_all(pool)
+                .await?
+            }
+        })
+    }
+
+    /// Changes an article's slug, category or default language (`None` keeps it) and
+    /// writes one text (`Some((language, title, body, plain))`); the search index follows.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn update_article(
+        &self,
+        org_id: &str,
+        id: &str,
+        slug: Option<&str>,
+        category: Option<&str>,
+        default_language: Option<&str>,
+        text: Option<(&str, &str, &str, &str)>,
+        now: i64,
+    ) -> StoreResult<ArticleRow> {
+        macro_rules! body {
+            ($pool:ident, $db:ident, $dialect:tt) => {{
+                let mut tx = $pool.begin().await?;
+                let row = sqlx::query_as::<$db, ArticleRow>(&format!(
+                    "update articles set slug = coalesce($1, slug), category = coalesce($2, category), default_language = coalesce($3, default_language), \
+                     updated_at = $4 where id = $5 and org_id = $6 returning {ARTICLE_COLS}"
+                ))
+                .bind(slug)
+                .bind(category)
+                .bind(default_language)
+                .bind(now)
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                if let Some((language, title, body, plain)) = text {
+                    sqlx::query::<$db>(&format!(
+                        "insert into article_texts ({TEXT_COLS}) values ($1, $2, $3, $4, $5, $6) on conflict (article_id, language) do update set \
+                         title = excluded.title, body = excluded.body, plain = excluded.plain, updated_at = excluded.updated_at"
+                    ))
+                    .bind(id)
+                    .bind(language)
+                    .bind(title)
+                    .bind(body)
+                    .bind(plain)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                reindex_article!($dialect, tx, id);
+                tx.commit().await?;
+                Ok(row)
+            }};
+        }
+        match self {
+            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
+            Store::Postgres(pool) => body!(pool, Postgres, postgres),
+        }
+    }
+
+    /// Deletes one text of an article (never its default language's).
+    pub async fn delete_article_text(&self, org_id: &str, id: &str, language: &str, now: i64) -> StoreResult<bool> {
+        macro_rules! body {
+            ($pool:ident, $db:ident, $dialect:tt) => {{
+                let mut tx = $pool.begin().await?;
+                let n = sqlx::query::<$db>("update articles set updated_at = $1 where id = $2 and org_id = $3 and default_language <> $4")
+                    .bind(now)
+                    .bind(id)
+                    .bind(org_id)
+                    .bind(language)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n == 0 {
+                    return Ok(false);
+                }
+                unindex_article!($dialect, tx, id);
+                let gone = sqlx::query::<$db>("delete from article_texts where article_id = $1 and language = $2")
+                    .bind(id)
+                    .bind(language)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                reindex_article!($dialect, tx, id);
+                tx.commit().await?;
+                Ok(gone > 0)
+            }};
+        }
+        match self {
+            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
+            Store::Postgres(pool) => body!(pool, Postgres, postgres),
+        }
+    }
+
+    /// Publishes (`published`) or withdraws (`draft`) an article.
+    pub async fn set_article_status(&self, org_id: &str, id: &str, status: &str, now: i64) -> StoreResult<ArticleRow> {
+        macro_rules! body {
+            ($pool:ident, $db:ident, $dialect:tt) => {{
+                let mut tx = $pool.begin().await?;
+                let row = sqlx::query_as::<$db, ArticleRow>(&format!(
+                    "update articles set status = $1, updated_at = $2, \
+                     published_at = case when $1 = 'published' then coalesce(published_at, $2) else published_at end \
+                     where id = $3 and org_id = $4 returning {ARTICLE_COLS}"
+                ))
+                .bind(status)
+                .bind(now)
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+                reindex_article!($dialect, tx, id);
+                tx.commit().await?;
+                Ok(row)
+            }};
+        }
+        match self {
+            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
+            Store::Postgres(pool) => body!(pool, Postgres, postgres),
+        }
+    }
+
+    pub async fn delete_article(&self, org_id: &str, id: &str) -> StoreResult<()> {
+        macro_rules! body {
+            ($pool:ident, $db:ident, $dialect:tt) => {{
+                let mut tx = $pool.begin().await?;
+                let found = sqlx::query_scalar::<$db, String>("select id from articles where id = $1 and org_id = $2")
+                    .bind(id)
+                    .bind(org_id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if found.is_none() {
+                    return Err(StoreError::NotFound);
+                }
+                unindex_article!($dialect, tx, id);
+                sqlx::query::<$db>("delete from article_texts where article_id = $1").bind(id).execute(&mut *tx).await?;
+                sqlx::query::<$db>("delete from articles where id = $1").bind(id).execute(&mut *tx).await?;
+                tx.commit().await?;
+                Ok(())
+            }};
+        }
+        match self {
+            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
+            Store::Postgres(pool) => body!(pool, Postgres, postgres),
+        }
+    }
+
+    /// The website's published texts matching any of `terms` (words of letters and
+    /// digits, from `domain::articles::query_terms`), best first: each article in the
+    /// first of `languages` it has, else in its default language.
+    pub async fn search_articles(&self, website_id: &str, terms: &[String], languages: &[String], limit: i64) -> StoreResult<Vec<ArticleHit>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let langs = serde_json::to_string(languages).expect("strings serialize");
+        let hits = match self {
+            Store::Sqlite { read, .. } => {
+                let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                let matched = format!("website : \"{}\" AND {{title plain}} : ({})", website_token(website_id), words.join(" OR "));
+                sqlx::query_as::<_, ArticleHit>(
+                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, -bm25(article_search, 0.0, 0.0, 0.0, 0.0, 4.0, 1.0) as score \
+                     from article_search s join articles a on a.id = s.article_id \
+                     where article_search match $1 and a.website_id = $2 \
+                     and (s.language in (select value from json_each($3)) or (s.is_default = 1 and not exists \
+                     (select 1 from article_texts t where t.article_id = s.article_id and t.language in (select value from json_each($3))))) \
+                     order by bm25(article_search, 0.0, 0.0, 0.0, 0.0, 4.0, 1.0) limit $4",
+                )
+                .bind(matched)
+                .bind(website_id)
+                .bind(&langs)
+                .bind(limit * 2)
+                .fetch_all(read)
+                .await?
+            }
+            Store::Postgres(pool) => {
+                let words = terms.join(" | ");
+                let lang = languages.first().map(String::as_str).unwrap_or("en");
+                sqlx::query_as::<_, ArticleHit>(&format!(
+                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, ts_rank_cd(s.doc, q.q, 32)::float8 as score \
+                     from (select (to_tsquery({cfg}, $1) || to_tsquery('simple', $1)) && quote_literal('#' || $2)::tsquery as q) q, \
+                     article_search s join articles a on a.id = s.article_id \
+                     where s.doc @@ q.q and s.website_id = $2 \
+                     and (s.language in (select json_array_elements_text($3::json)) or (s.is_default and not exists \
+                     (select 1 from article_texts t where t.article_id = s.article_id and t.language in (select json_array_elements_text($3::json))))) \
+                     order by score desc, a.slug limit $4",
+                    cfg = PG_CONFIG.replace("t.language", "$5")
+                ))
+                .bind(words)
+                .bind(website_id)
+                .bind(&langs)
+                .bind(limit * 2)
+                .bind(lang)
+                .fetch_all(pool)
+                .await?
+            }
+        };
+        // One hit per article (a region's text and its language's may both match).
+        let mut seen = std::collections::HashSet::new();
+        Ok(hits.into_iter().filter(|h| seen.insert(h.article_id.clone())).take(limit as usize).collect())
+    }
+}
