@@ -1,7 +1,7 @@
 /**
  * `createAgentClient`: what a member of the support team does, for a dashboard, a
  * mobile app or a script: sessions with refresh, the inbox, conversations, replies,
- * and the managers' settings and reports.
+ * the managers' settings and reports, and the knowledge base (`knowledge-base.ts`).
  */
 import { createBase, type BaseClient, type CommonOptions } from './base.js';
 import {
@@ -14,6 +14,7 @@ import {
 } from './conversation.js';
 import { isChinwagError, type ChinwagError } from './errors.js';
 import { getText, rootField, type TokenSource } from './http.js';
+import { articleMethods, type ArticleMethods } from './knowledge-base.js';
 import {
   AcceptOfferDocument,
   AgentConversationDocument,
@@ -179,8 +180,12 @@ export interface InboxHandlers {
   error?(error: ChinwagError): void;
 }
 
-/** An agent's client: see {@link createAgentClient}. */
-export interface AgentClient extends BaseClient {
+/**
+ * An agent's client: see {@link createAgentClient}. The knowledge base's methods
+ * (`articles`, `createArticle`, `publishArticle`, `searchArticles`, ...) are
+ * {@link ArticleMethods}.
+ */
+export interface AgentClient extends BaseClient, ArticleMethods {
   /** The current tokens, or `null` when signed out. */
   readonly session: AgentSession | null;
   /** Signs in; the session is kept (and refreshed) by the client. */
@@ -716,6 +721,7 @@ export function createAgentClient(options: AgentClientOptions): AgentClient {
 
   return {
     ...base.api,
+    ...articleMethods(http),
     get session() {
       return session;
     },

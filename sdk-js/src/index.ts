@@ -12,6 +12,8 @@ export { createVisitorClient } from './visitor.js';
 export type { VisitorClient, VisitorClientOptions, VisitorDetails, TrackEvent, History, HistoryOptions } from './visitor.js';
 export { createAgentClient } from './agent.js';
 export type { AgentClient, AgentClientOptions, AgentSession, InboxHandlers, ReportInput } from './agent.js';
+export type { ArticleMethods } from './knowledge-base.js';
+export type { ArticleSearchOptions, HelpCenter } from './articles.js';
 export type { BaseClient, CommonOptions } from './base.js';
 export type {
   ChatMessage,

@@ -8,6 +8,9 @@ import type {
   AnalyticsFiguresFieldsFragment,
   AnalyticsReportFieldsFragment,
   AgentFieldsFragment,
+  ArticleFieldsFragment,
+  ArticleSearchQuery,
+  ArticlesQuery,
   AutomationFieldsFragment,
   CannedResponseFieldsFragment,
   DepartmentsQuery,
@@ -148,6 +151,28 @@ export type AnalyticsDuration = AnalyticsDurationFieldsFragment;
 export type OperationsNow = OperationsNowQuery['operationsNow'];
 /** An agent in {@link OperationsNow}: whether online, their open and pending chats, their capacity. */
 export type AgentWork = OperationsNow['agents'][number];
+
+/**
+ * A help-center article (docs/assistant.md) with every language's text: `slug` is its
+ * address (`/help/<website key>/<slug>`), `category` is empty for none, `publishedAt`
+ * is when it was first published (`null` if never). Visitors see it only while `status`
+ * is `PUBLISHED`.
+ */
+export type Article = ArticleFieldsFragment;
+/** One language's text of an {@link Article}: `body` is the Markdown as written, `html` as the help center shows it. */
+export type ArticleText = Article['texts'][number];
+/**
+ * An article as `AgentClient.articles` lists it: its languages' titles without
+ * their bodies (read one with `AgentClient.article`).
+ */
+export type ArticleSummary = ArticlesQuery['articles']['edges'][number]['node'];
+/**
+ * A published article that answers a search: its `title` and an `excerpt` (plain text
+ * around the first matching word) in `language`, the language of the text that matched;
+ * `url` is its help-center page (absolute when the server knows its public URL, else a
+ * path like `/help/<website key>/<slug>`); `score` ranks within one search only.
+ */
+export type ArticleHit = ArticleSearchQuery['articleSearch'][number];
 
 /** A page of results with its cursor. */
 export interface Page<T> {

@@ -28,4 +28,12 @@ describe('the published package', () => {
     const webhooks = await import('@chinwag/sdk/webhooks');
     expect(Object.keys(webhooks).sort()).toEqual(['WebhookVerificationError', 'verifyWebhook']);
   });
+
+  it('has searchArticles at @chinwag/sdk/articles, an entry point of its own', async () => {
+    expect(manifest.exports['./articles']).toEqual({ types: './dist/articles.d.ts', import: './dist/articles.js' });
+    const articles = await import('@chinwag/sdk/articles');
+    expect(Object.keys(articles).sort()).toEqual(['ChinwagError', 'isChinwagError', 'searchArticles']);
+    // The same class as the root's, so `instanceof` holds across the two imports.
+    expect(articles.ChinwagError).toBe((await import('@chinwag/sdk')).ChinwagError);
+  });
 });

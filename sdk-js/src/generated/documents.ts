@@ -15,6 +15,12 @@ import type {
   AgentsQueryVariables,
   AnalyticsQuery,
   AnalyticsQueryVariables,
+  ArticleQuery,
+  ArticleQueryVariables,
+  ArticlesQuery,
+  ArticlesQueryVariables,
+  ArticleSearchQuery,
+  ArticleSearchQueryVariables,
   AssignConversationMutation,
   AssignConversationMutationVariables,
   AutomationDryRunQuery,
@@ -27,6 +33,8 @@ import type {
   ConversationsQueryVariables,
   CreateApiKeyMutation,
   CreateApiKeyMutationVariables,
+  CreateArticleMutation,
+  CreateArticleMutationVariables,
   CreateAutomationMutation,
   CreateAutomationMutationVariables,
   CreateCannedResponseMutation,
@@ -45,6 +53,10 @@ import type {
   CurrentVisitorQueryVariables,
   DeclineOfferMutation,
   DeclineOfferMutationVariables,
+  DeleteArticleMutation,
+  DeleteArticleMutationVariables,
+  DeleteArticleTextMutation,
+  DeleteArticleTextMutationVariables,
   DeleteAutomationMutation,
   DeleteAutomationMutationVariables,
   DeleteCannedResponseMutation,
@@ -83,6 +95,8 @@ import type {
   OrderTriggersMutationVariables,
   OrganizationScheduleQuery,
   OrganizationScheduleQueryVariables,
+  PublishArticleMutation,
+  PublishArticleMutationVariables,
   RateConversationMutation,
   RateConversationMutationVariables,
   RecoverWebhookEndpointMutation,
@@ -137,6 +151,10 @@ import type {
   TriggerDryRunQueryVariables,
   TriggersQuery,
   TriggersQueryVariables,
+  UnpublishArticleMutation,
+  UnpublishArticleMutationVariables,
+  UpdateArticleMutation,
+  UpdateArticleMutationVariables,
   UpdateAutomationMutation,
   UpdateAutomationMutationVariables,
   UpdateCannedResponseMutation,
@@ -194,6 +212,15 @@ export const AgentsDocument = "query Agents{agents{id name email role status isO
 /** `query Analytics` */
 export const AnalyticsDocument = "query Analytics($input:AnalyticsInput!){analytics(input:$input){from to timeZone groupBy businessHoursOnly computedAt totals{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}groups{key label start figures{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}}}}" as TypedDocument<AnalyticsQuery, AnalyticsQueryVariables>;
 
+/** `query Article` */
+export const ArticleDocument = "query Article($id:ID!){article(id:$id){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<ArticleQuery, ArticleQueryVariables>;
+
+/** `query Articles` */
+export const ArticlesDocument = "query Articles($websiteId:ID$status:ArticleStatus$first:Int$after:String){articles(websiteId:$websiteId status:$status first:$first after:$after){edges{node{id websiteId slug category status defaultLanguage texts{language title}updatedAt publishedAt}}pageInfo{hasNextPage endCursor}}}" as TypedDocument<ArticlesQuery, ArticlesQueryVariables>;
+
+/** `query ArticleSearch` */
+export const ArticleSearchDocument = "query ArticleSearch($websiteKey:String!$query:String!$language:String$first:Int!=5){articleSearch(websiteKey:$websiteKey query:$query language:$language first:$first){id slug category language title excerpt url score}}" as TypedDocument<ArticleSearchQuery, ArticleSearchQueryVariables>;
+
 /** `mutation AssignConversation` */
 export const AssignConversationDocument = "mutation AssignConversation($input:AssignConversationInput!){assignConversation(input:$input){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<AssignConversationMutation, AssignConversationMutationVariables>;
 
@@ -211,6 +238,9 @@ export const ConversationsDocument = "query Conversations($filter:ConversationFi
 
 /** `mutation CreateApiKey` */
 export const CreateApiKeyDocument = "mutation CreateApiKey($name:String!){createApiKey(name:$name){secret apiKey{id name}}}" as TypedDocument<CreateApiKeyMutation, CreateApiKeyMutationVariables>;
+
+/** `mutation CreateArticle` */
+export const CreateArticleDocument = "mutation CreateArticle($input:CreateArticleInput!){createArticle(input:$input){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<CreateArticleMutation, CreateArticleMutationVariables>;
 
 /** `mutation CreateAutomation` */
 export const CreateAutomationDocument = "mutation CreateAutomation($input:AutomationInput!){createAutomation(input:$input){id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<CreateAutomationMutation, CreateAutomationMutationVariables>;
@@ -238,6 +268,12 @@ export const CurrentVisitorDocument = "query CurrentVisitor{currentVisitor{id na
 
 /** `mutation DeclineOffer` */
 export const DeclineOfferDocument = "mutation DeclineOffer($conversationId:ID!){declineOffer(conversationId:$conversationId){id status websiteId visitor{id name email externalId isOnline lastSeenAt}assignee{id name}assigneeName department{id name}priority queuePosition estimatedWaitSeconds routedBy tags offeredTo{id name}offerExpiresAt firstResponseDueAt nextResponseDueAt resolutionDueAt slaStatus lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt lastActivityAt firstResponseAt resolvedAt}}" as TypedDocument<DeclineOfferMutation, DeclineOfferMutationVariables>;
+
+/** `mutation DeleteArticle` */
+export const DeleteArticleDocument = "mutation DeleteArticle($id:ID!){deleteArticle(id:$id)}" as TypedDocument<DeleteArticleMutation, DeleteArticleMutationVariables>;
+
+/** `mutation DeleteArticleText` */
+export const DeleteArticleTextDocument = "mutation DeleteArticleText($id:ID!$language:String!){deleteArticleText(id:$id language:$language){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<DeleteArticleTextMutation, DeleteArticleTextMutationVariables>;
 
 /** `mutation DeleteAutomation` */
 export const DeleteAutomationDocument = "mutation DeleteAutomation($id:ID!){deleteAutomation(id:$id)}" as TypedDocument<DeleteAutomationMutation, DeleteAutomationMutationVariables>;
@@ -295,6 +331,9 @@ export const OrderTriggersDocument = "mutation OrderTriggers($websiteId:ID!$ids:
 
 /** `query OrganizationSchedule` */
 export const OrganizationScheduleDocument = "query OrganizationSchedule{organizationSchedule{timeZone holidays{date name}}}" as TypedDocument<OrganizationScheduleQuery, OrganizationScheduleQueryVariables>;
+
+/** `mutation PublishArticle` */
+export const PublishArticleDocument = "mutation PublishArticle($id:ID!){publishArticle(id:$id){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<PublishArticleMutation, PublishArticleMutationVariables>;
 
 /** `mutation RateConversation` */
 export const RateConversationDocument = "mutation RateConversation($conversationId:ID!$rating:Int!$comment:String){rateConversation(conversationId:$conversationId rating:$rating comment:$comment){id status assigneeName queuePosition lastSeq lastMessagePreview unreadCount rating ratingComment createdAt updatedAt resolvedAt}}" as TypedDocument<RateConversationMutation, RateConversationMutationVariables>;
@@ -376,6 +415,12 @@ export const TriggerDryRunDocument = "query TriggerDryRun($websiteId:ID!$conditi
 
 /** `query Triggers` */
 export const TriggersDocument = "query Triggers($websiteId:ID){triggers(websiteId:$websiteId){id websiteId name enabled position conditions{field operator value values}message agentId openPanel updatedAt}}" as TypedDocument<TriggersQuery, TriggersQueryVariables>;
+
+/** `mutation UnpublishArticle` */
+export const UnpublishArticleDocument = "mutation UnpublishArticle($id:ID!){unpublishArticle(id:$id){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<UnpublishArticleMutation, UnpublishArticleMutationVariables>;
+
+/** `mutation UpdateArticle` */
+export const UpdateArticleDocument = "mutation UpdateArticle($id:ID!$input:UpdateArticleInput!){updateArticle(id:$id input:$input){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<UpdateArticleMutation, UpdateArticleMutationVariables>;
 
 /** `mutation UpdateAutomation` */
 export const UpdateAutomationDocument = "mutation UpdateAutomation($id:ID!$input:AutomationInput!){updateAutomation(id:$id input:$input){id name enabled position event conditions{field operator key value values}keywords minutes ratingAtMost actions{message cannedResponseId assignTo departmentId priority tags resolve}updatedAt}}" as TypedDocument<UpdateAutomationMutation, UpdateAutomationMutationVariables>;

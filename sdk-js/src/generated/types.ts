@@ -61,6 +61,13 @@ export type AnalyticsInput = {
   tags?: Array<string> | null | undefined;
 };
 
+/** Whether visitors can read an article. */
+export type ArticleStatus =
+  /** Seen by the team only; never in the help center, search or the widget. */
+  | 'DRAFT'
+  /** In the help center, search and the widget. */
+  | 'PUBLISHED';
+
 /** `AssignConversationInput`, as the schema defines it. */
 export type AssignConversationInput = {
   conversationId: string | number;
@@ -170,6 +177,20 @@ export type ConversationStatus =
   | 'OPEN'
   | 'PENDING'
   | 'RESOLVED';
+
+/** `CreateArticleInput`, as the schema defines it. */
+export type CreateArticleInput = {
+  websiteId: string | number;
+  /** 1 to 200 characters. */
+  title: string;
+  /** Markdown, at most 100,000 characters. Raw HTML shows as text. */
+  body: string;
+  /** The text's language, which becomes the article's default (`en`, `nb`, `pt-br`). */
+  language: string;
+  /** Made from the title when absent. */
+  slug?: string | null | undefined;
+  category?: string | null | undefined;
+};
 
 /** A new endpoint. */
 export type CreateWebhookEndpointInput = {
@@ -512,6 +533,20 @@ export type TriggerInput = {
   /** Speaks as this agent; null: as the team. */
   agentId?: string | number | null | undefined;
   openPanel?: boolean;
+};
+
+/** `UpdateArticleInput`, as the schema defines it. */
+export type UpdateArticleInput = {
+  slug?: string | null | undefined;
+  category?: string | null | undefined;
+  defaultLanguage?: string | null | undefined;
+  /**
+   * Which text `title` and `body` write (a new language needs both); the default
+   * language's when absent.
+   */
+  language?: string | null | undefined;
+  title?: string | null | undefined;
+  body?: string | null | undefined;
 };
 
 /** `UpdateCannedResponseInput`, as the schema defines it. */
@@ -1279,6 +1314,98 @@ export type OperationsNowQueryVariables = Exact<{ [key: string]: never; }>;
 
 /** Result of `query OperationsNow`. */
 export type OperationsNowQuery = { operationsNow: { at: string, waiting: number, oldestWaitingSince: string | null, agents: Array<{ isOnline: boolean, openChats: number, pendingChats: number, capacity: number, agent: { id: string, name: string, email: string, role: Role, status: AgentStatus, isOnline: boolean } }>, today: { from: string, to: string, timeZone: string, groupBy: AnalyticsGrouping, businessHoursOnly: boolean, computedAt: string, totals: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } }, groups: Array<{ key: string, label: string, start: string | null, figures: { conversations: number, reopened: number, episodes: number, missed: number, resolved: number, messages: number, visitorMessages: number, agentMessages: number, botMessages: number, messagesPerConversation: number | null, firstResponseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, responseTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, resolutionTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, waitTime: { count: number, averageSeconds: number | null, p50Seconds: number | null, p90Seconds: number | null }, csat: { ratings: number, average: number | null, distribution: Array<number>, responseRate: number | null, comments: number }, conversions: { conversions: number, chatAssisted: number, visitorsWhoChatted: number, convertedVisitors: number, conversionRate: number | null, revenue: Array<{ amount: number, currency: string }> } } }> } } };
+
+/** Fields of `fragment ArticleFields`. */
+export type ArticleFieldsFragment = { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> };
+
+/** Variables of `query Articles`. */
+export type ArticlesQueryVariables = Exact<{
+  websiteId?: string | number | null | undefined;
+  status?: ArticleStatus | null | undefined;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
+
+
+/** Result of `query Articles`. */
+export type ArticlesQuery = { articles: { edges: Array<{ node: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+
+/** Variables of `query Article`. */
+export type ArticleQueryVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `query Article`. */
+export type ArticleQuery = { article: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> } };
+
+/** Variables of `mutation CreateArticle`. */
+export type CreateArticleMutationVariables = Exact<{
+  input: CreateArticleInput;
+}>;
+
+
+/** Result of `mutation CreateArticle`. */
+export type CreateArticleMutation = { createArticle: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> } };
+
+/** Variables of `mutation UpdateArticle`. */
+export type UpdateArticleMutationVariables = Exact<{
+  id: string | number;
+  input: UpdateArticleInput;
+}>;
+
+
+/** Result of `mutation UpdateArticle`. */
+export type UpdateArticleMutation = { updateArticle: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> } };
+
+/** Variables of `mutation DeleteArticleText`. */
+export type DeleteArticleTextMutationVariables = Exact<{
+  id: string | number;
+  language: string;
+}>;
+
+
+/** Result of `mutation DeleteArticleText`. */
+export type DeleteArticleTextMutation = { deleteArticleText: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> } };
+
+/** Variables of `mutation PublishArticle`. */
+export type PublishArticleMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation PublishArticle`. */
+export type PublishArticleMutation = { publishArticle: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> } };
+
+/** Variables of `mutation UnpublishArticle`. */
+export type UnpublishArticleMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation UnpublishArticle`. */
+export type UnpublishArticleMutation = { unpublishArticle: { id: string, websiteId: string, slug: string, category: string, status: ArticleStatus, defaultLanguage: string, createdAt: string, updatedAt: string, publishedAt: string | null, texts: Array<{ language: string, title: string, body: string, html: string, updatedAt: string }> } };
+
+/** Variables of `mutation DeleteArticle`. */
+export type DeleteArticleMutationVariables = Exact<{
+  id: string | number;
+}>;
+
+
+/** Result of `mutation DeleteArticle`. */
+export type DeleteArticleMutation = { deleteArticle: boolean };
+
+/** Variables of `query ArticleSearch`. */
+export type ArticleSearchQueryVariables = Exact<{
+  websiteKey: string;
+  query: string;
+  language?: string | null | undefined;
+  first?: number;
+}>;
+
+
+/** Result of `query ArticleSearch`. */
+export type ArticleSearchQuery = { articleSearch: Array<{ id: string, slug: string, category: string, language: string, title: string, excerpt: string, url: string, score: number }> };
 
 /** Fields of `fragment MessageFields`. */
 export type MessageFieldsFragment = { id: string, conversationId: string, seq: number, body: string, senderKind: SenderKind, senderId: string | null, isPrivate: boolean, clientMessageId: string | null, createdAt: string, senderName: string | null, senderAvatarUrl: string | null, attachments: Array<{ id: string, filename: string, contentType: string, size: number, url: string, isImage: boolean }> };
