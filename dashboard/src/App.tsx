@@ -1,7 +1,7 @@
 /**
  * The app's top level: signed-out pages, or the signed-in shell (navigation, the
  * connection banner, the agent's status, the inbox, and the lazily loaded live visitors,
- * reports and settings).
+ * help center, reports and settings).
  */
 import type { Agent, AgentStatus, ConnectionState } from '@chinwag/sdk';
 import { Suspense, lazy, useEffect, useState, useSyncExternalStore } from 'react';
@@ -23,6 +23,8 @@ const SetupPage = lazy(() => import('./settings/SetupPage'));
 const VisitorsPage = lazy(() => import('./visitors/VisitorsPage'));
 // Reports are for owners and admins, now and then: their charts and tables are a chunk of their own.
 const ReportsPage = lazy(() => import('./reports/ReportsPage'));
+// Articles are written now and then, not while answering chats: a chunk of their own too.
+const HelpCenterPage = lazy(() => import('./help/HelpCenterPage'));
 
 export function App() {
   const s = useSession();
@@ -101,6 +103,14 @@ function SignedIn() {
           <Icon name="users" size={20} />
           <span>Visitors</span>
         </Link>
+        <Link
+          to="help-center"
+          className={`rail-item${top === 'help-center' ? ' on' : ''}`}
+          aria-current={top === 'help-center' ? 'page' : undefined}
+        >
+          <Icon name="book" size={20} />
+          <span>Help center</span>
+        </Link>
         {isAdmin(me) && (
           <Link
             to="reports"
@@ -152,6 +162,10 @@ function SignedIn() {
           ) : top === 'visitors' ? (
             <Suspense fallback={<Loading />}>
               <VisitorsPage />
+            </Suspense>
+          ) : top === 'help-center' ? (
+            <Suspense fallback={<Loading />}>
+              <HelpCenterPage />
             </Suspense>
           ) : (
             <InboxPage />

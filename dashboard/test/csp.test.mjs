@@ -3,7 +3,7 @@
 // serve`: signing in, opening a conversation and the website settings' live preview with
 // a changed colour raise no CSP violation. The server does not send this policy yet, so
 // the test puts it on the /app/ document itself (the response the server gave, with the
-// policy in place of its own).
+// policy in place of its own). The Help center's article preview is drawn under it too.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
@@ -21,7 +21,7 @@ const OWNER = { org: 'Kaffe Kiosk', name: 'Karin Kaffe', email: 'karin@kaffe.tes
 const widgetDist = resolve(import.meta.dirname, '..', '..', 'widget', 'dist');
 
 describe('the dashboard under a strict Content-Security-Policy', () => {
-  let server, browser, context, page, website, visitor, conversationId;
+  let server, browser, context, page, website, visitor, conversationId, token;
   /** Violations reported in any frame, and CSP errors Chromium logged. */
   const violations = [];
 
@@ -32,7 +32,7 @@ describe('the dashboard under a strict Content-Security-Policy', () => {
     const { data } = await gql(server, 'mutation($i: SignUpInput!) { signUp(input: $i) { accessToken } }', {
       i: { organizationName: OWNER.org, name: OWNER.name, email: OWNER.email, password: OWNER.password },
     });
-    const token = data.signUp.accessToken;
+    token = data.signUp.accessToken;
     website = (await gql(server, 'mutation { createWebsite(input: { name: "Kiosk" }) { id publicKey } }', {}, token)).data
       .createWebsite;
     visitor = createVisitorClient({
@@ -120,6 +120,31 @@ describe('the dashboard under a strict Content-Security-Policy', () => {
     await frame.locator('.bubble').first().waitFor();
     await shot(page.locator('.widget-preview'), 'desktop-website-preview-strict-csp');
 
+    assert.deepEqual(violations, []);
+    assert.deepEqual(page.errors, []);
+  });
+
+  test('an article’s preview (the server’s HTML, in a sandboxed frame) needs nothing the policy refuses', async () => {
+    const made = await gql(
+      server,
+      'mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }',
+      {
+        i: {
+          websiteId: website.id,
+          title: 'Opening hours',
+          // Raw HTML shows as text; the link loses its address: nothing here may run.
+          body: 'Open **every day** from 8.\n\n<script>window.parent.ran = true</script> [call us](javascript:alert(1))',
+          language: 'en',
+        },
+      },
+      token,
+    );
+    assert.ok(made.data, JSON.stringify(made));
+    await page.goto(`${server.origin}/app/help-center/${made.data.createArticle.id}`);
+    const frame = page.frameLocator('iframe[title="Preview of the saved version"]');
+    await frame.locator('strong', { hasText: 'every day' }).waitFor();
+    await frame.getByText('<script>window.parent.ran = true</script>').waitFor();
+    assert.equal(await page.evaluate(() => 'ran' in window), false);
     assert.deepEqual(violations, []);
     assert.deepEqual(page.errors, []);
   });

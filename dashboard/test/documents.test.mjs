@@ -9,7 +9,16 @@ import { transformWithEsbuild } from 'vite';
 
 const schema = buildSchema(readFileSync(new URL('../../schema/schema.graphql', import.meta.url), 'utf8'));
 const documents = [];
-for (const file of ['api.ts', 'privacy.ts', 'automations.ts', 'visitors.ts', 'webhooks.ts', 'slack.ts', 'reports.ts']) {
+for (const file of [
+  'api.ts',
+  'privacy.ts',
+  'automations.ts',
+  'visitors.ts',
+  'webhooks.ts',
+  'slack.ts',
+  'reports.ts',
+  'articles.ts',
+]) {
   const source = readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8');
   // These files import types only: once compiled they are plain JavaScript with no imports.
   const { code } = await transformWithEsbuild(source, file);
