@@ -52,9 +52,17 @@ const dist = join(root, 'dist');
  * lines that load the `track` chunk when a visitor with a session has events to send;
  * the sending itself is that chunk. The loader stays as it was: the core hears of each
  * later `track` through the page's own `Chinwag('on', 'track')` rather than a hook of
- * the loader's (6 B more there). Both are under their targets, which they thus enforce.
+ * the loader's (6 B more there). Suggested articles raised the open chat by what every
+ * open chat carries of them (20,985 B measured, +66 B; budget 21,000 B): `hasArticles`
+ * in the loader's query (+7 B, which the loader's budget holds: 2,606 B), and the
+ * composer's gate and `import()` of the `suggest` chunk (+59 B in the panel), which
+ * loads only on a website with published articles, once a first message is typed; the
+ * searching and the list are that chunk. (Measured and not taken: a `lazy(load, name)`
+ * helper for every piece saved 4 B in the panel and none in the total; terser's
+ * `passes: 3` or `5` moved the total by +21 or -16 B.) Both are under their targets,
+ * which they thus enforce.
  */
-export const BUDGETS = { loader: 2610, open: 20934, onDemand: 5 * 1024 };
+export const BUDGETS = { loader: 2610, open: 21000, onDemand: 5 * 1024 };
 /**
  * DESIGN.md's figures less the 15% headroom issue 16 asks for: both met, and enforced by
  * the budgets above (see docs/benchmarks.md, "Client sizes"); printed beside them.
@@ -88,6 +96,10 @@ export const ON_DEMAND = {
   delete: { entry: 'src/panel/Delete.tsx', who: '"Delete my conversations" (its confirmation)' },
   queue: { entry: 'src/panel/Queue.tsx', who: 'a conversation nobody has taken yet (its place in line, the email option)' },
   track: { entry: 'src/track.ts', who: "a visitor with a session on a page that calls track (conversion tracking's sending)" },
+  suggest: {
+    entry: 'src/panel/Suggest.tsx',
+    who: 'a website with published articles, once a first message is being typed (suggested articles)',
+  },
   // With the page, started by the loader:
   visit: { entry: 'src/visit.ts', who: 'a website with triggers or live presence, from the loader' },
 };
@@ -215,6 +227,26 @@ const noDynamicImports = {
     b.onResolve({ filter: /.*/ }, ({ path, kind }) => (kind === 'dynamic-import' ? { path, external: true } : undefined));
   },
 };
+/**
+ * `hasArticles` in the configuration the loader asks for (`WidgetConfigDocument` of
+ * `@chinwag/sdk`), until the SDK's own document asks for it: the panel loads the
+ * suggested articles (`src/panel/Suggest.tsx`) only on a website that has some. Added
+ * here rather than with a document of the widget's own, so that the SDK stays the one
+ * definition of the rest; nothing is added once it has the field, and the build fails
+ * if the document no longer ends as expected.
+ */
+const withArticles = {
+  name: 'with-articles',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]generated[\\/]documents\.js$/ }, async ({ path }) => {
+      const code = await readFile(path, 'utf8');
+      const document = /(export const WidgetConfigDocument = "[^"]*?)(\}\}")/;
+      if (!document.test(code)) throw new Error(`${path}: no WidgetConfigDocument ending in }}`);
+      const contents = /WidgetConfigDocument = "[^"]*hasArticles/.test(code) ? code : code.replace(document, '$1 hasArticles$2');
+      return { contents, loader: 'js' };
+    });
+  },
+};
 // The core again, with the live connection's client built in rather than loaded with the
 // first subscription: a returning visitor, whose conversations are followed live from
 // the start, loads this one (one file compresses better than two).
@@ -236,7 +268,7 @@ const names = {
 // The loader: a classic script (the snippet loads it with async), named for good.
 await build({
   ...common,
-  plugins: [...common.plugins, noDynamicImports],
+  plugins: [...common.plugins, noDynamicImports, withArticles],
   entryPoints: [join(root, 'src/loader.ts')],
   outfile: join(dist, 'widget.js'),
   format: 'iife',

@@ -28,6 +28,13 @@ export const OPEN_LABELS: Record<Locale, string> = { en: 'Open chat', fr: 'Ouvri
  */
 export const sessionKey = (websiteKey: string): string => `chinwag:visitor:${websiteKey}`;
 
+/**
+ * The website's configuration as the loader fetches it: the SDK's, and whether the
+ * website has published articles to suggest (which the build adds to the SDK's query:
+ * `withArticles` in scripts/build.mjs).
+ */
+export type Config = WidgetConfig & { hasArticles: boolean };
+
 /** What the loader lends the chunks. */
 export interface Host {
   /** The website's public key (`data-website-key`). */
@@ -38,8 +45,8 @@ export interface Host {
   root: ShadowRoot;
   /** Adds a stylesheet to the shadow root (constructed, so a strict CSP allows it). */
   style(css: string): void;
-  /** The website's configuration, fetched by the loader. */
-  config: WidgetConfig;
+  /** The website's configuration, fetched by the loader (the panel's refreshes lack `hasArticles`). */
+  config: Config;
   /** The launcher button: the core shows the open state and the badge on it, and focus returns here on close. */
   launcher: HTMLButtonElement;
   /** The language now (from `setLocale`, `data-locale`, `<html lang>` or the browser). */

@@ -11,9 +11,9 @@
  * only reads whether the SDK stored one on an earlier visit. (The visit's chunk, with
  * `livePresence: FIRST_PARTY_ID` only, keeps the website's first-party id.)
  */
-import { WidgetConfigDocument, type WidgetConfig } from '@chinwag/sdk';
+import { WidgetConfigDocument } from '@chinwag/sdk';
 import type { Attributes, ChinwagGlobal, IdentifyUser, WidgetEvents } from './api.js';
-import { OPEN_LABELS, pickLocale, sessionKey, type CoreApi, type Host } from './host.js';
+import { OPEN_LABELS, pickLocale, sessionKey, type Config, type CoreApi, type Host } from './host.js';
 import css from './launcher.css';
 
 /** The hashed chunk file names, filled in by `scripts/build.mjs`. */
@@ -66,7 +66,7 @@ type Listener = (payload: never) => void;
     )}`,
   )
     .then((r) => r.json())
-    .then((body: { data?: { widgetConfig: WidgetConfig }; errors?: { message: string; extensions?: { code?: string } }[] }) => {
+    .then((body: { data?: { widgetConfig: Config }; errors?: { message: string; extensions?: { code?: string } }[] }) => {
       if (body.data) return draw(body.data.widgetConfig);
       // A GraphQL answer without data has an error (a wrong key: NOT_FOUND).
       const e = body.errors![0]!;
@@ -82,7 +82,7 @@ type Listener = (payload: never) => void;
   ready.catch(() => {});
 
   /** Draws the launcher in a fresh shadow root, with the website's colour and side (or the tag's `data-position`). */
-  const draw = (config: WidgetConfig): Host => {
+  const draw = (config: Config): Host => {
     const { color, position, launcherText } = config.appearance;
     const accent = /^#[0-9a-f]{3}([0-9a-f]{3})?$/i.test(color) ? color : '#4f46e5';
     const element = document.createElement('chinwag-widget');

@@ -202,6 +202,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
           t={t}
           onSend={send}
           onFiles={attach}
+          suggest={!id && !draft && core.host.config.hasArticles}
           onTyping={(on) => (on ? conversation?.typing() : conversation?.stopTyping())}
         />
       )}

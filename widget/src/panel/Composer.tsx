@@ -2,7 +2,8 @@
  * Where the visitor writes: a growing text area (Enter sends, Shift+Enter breaks the
  * line), the attach and emoji buttons, and the send button. Files come with the attach
  * button, dropped on the composer or pasted. It tells the conversation when the visitor
- * types.
+ * types. Above the field, while a first message is written on a website with articles,
+ * the suggested ones.
  */
 import { useEffect, useRef, useState } from './dom.js';
 import type { Strings } from './i18n.js';
@@ -11,6 +12,8 @@ import { lazy } from './lazy.js';
 
 /** Loaded on the first click on the emoji button: most messages have none. */
 const EmojiPicker = lazy(() => import('./Emoji.js').then((m) => m.EmojiPicker));
+/** Loaded once the visitor starts typing, only when `suggest`. */
+const Suggestions = lazy(() => import('./Suggest.js').then((m) => m.Suggestions));
 
 interface ComposerProps {
   t: Strings;
@@ -20,9 +23,11 @@ interface ComposerProps {
   onTyping(typing: boolean): void;
   /** Files dropped or pasted, or none: the attach button (choose them). */
   onFiles(files?: FileList): void;
+  /** Suggest articles as the visitor types: a first message, on a website with published articles. */
+  suggest: boolean;
 }
 
-export function Composer({ t, onSend, onTyping, onFiles }: ComposerProps) {
+export function Composer({ t, onSend, onTyping, onFiles, suggest }: ComposerProps) {
   // Files dropped or pasted (a paste of text stays text); dragging over allows the drop.
   const take = (e: DragEvent | ClipboardEvent) => {
     const files = (e as DragEvent).dataTransfer?.files ?? (e as ClipboardEvent).clipboardData?.files;
@@ -78,6 +83,7 @@ export function Composer({ t, onSend, onTyping, onFiles }: ComposerProps) {
         input.current!.focus();
       }}
     >
+      {suggest && value && <Suggestions q={value} />}
       <textarea
         ref={input}
         data-autofocus
