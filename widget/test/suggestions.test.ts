@@ -139,10 +139,12 @@ describe('suggested articles', () => {
     expect(searches).toHaveLength(asked);
   });
 
-  it('go when the field is emptied or they are dismissed, and speak the visitor’s language', async () => {
+  it('go when the field is emptied or they are dismissed, speak the visitor’s language, and fit a phone', async () => {
     const { owner, websiteId, websiteKey } = await organization();
     await article(owner, websiteId, SHIPPING.title, SHIPPING.body);
-    const browser = await newContext();
+    // On a narrow phone (a folded one is 280 px wide): the chat fills the screen, the
+    // buttons stay on the field's row.
+    const browser = await newContext({ viewport: { width: 280, height: 640 }, isMobile: true, hasTouch: true });
     const { searches } = watch(browser);
     const page = await openShop(browser, websiteKey, { locale: 'fr' });
     await openChat(page);
@@ -151,6 +153,16 @@ describe('suggested articles', () => {
 
     await composer.fill('norway');
     await box.waitFor();
+    const [field, send, card] = await Promise.all([
+      composer.boundingBox(),
+      widget(page).root.locator('.composer .send').boundingBox(),
+      box.boundingBox(),
+    ]);
+    expect(send!.y).toBeLessThan(field!.y + field!.height);
+    expect(card!.y + card!.height).toBeLessThanOrEqual(field!.y + 1);
+    expect(card!.x).toBeGreaterThanOrEqual(0);
+    expect(card!.x + card!.width).toBeLessThanOrEqual(280);
+    await screenshot(page, 'suggestions-phone');
     expect(await heading.textContent()).toBe('Articles suggérés');
     expect(await status.textContent()).toBe('1 article suggéré');
     expect(JSON.parse(searches.at(-1)!.get('variables')!)).toMatchObject({ q: 'norway', l: 'fr' });

@@ -117,9 +117,14 @@ export function Suggestions({ q }: SuggestionsProps) {
   const list = hidden
     ? []
     : hits.slice(0, 3).flatMap((hit) => {
-        // The help center's page: a path is the widget's server's (where this file comes from).
-        const href = new URL(hit.url, import.meta.url);
-        return /^https?:$/.test(href.protocol) ? [{ ...hit, href: href.href }] : [];
+        // The help center's page: a path is the widget's server's (where this file comes
+        // from). Only a web address is a link; anything else is left out, never thrown.
+        try {
+          const href = new URL(hit.url, import.meta.url);
+          return /^https?:$/.test(href.protocol) ? [{ ...hit, href: href.href }] : [];
+        } catch {
+          return [];
+        }
       });
 
   function hide() {
