@@ -74,7 +74,7 @@ export function ArticleEditor({ id, websites }: { id: string; websites: HelpWebs
 
 function BackLink({ to }: { to: string }) {
   return (
-    <Link to={to} className="back-link">
+    <Link to={to} className="help-back">
       ← All articles
     </Link>
   );

@@ -49,7 +49,7 @@ export function NewArticle({ websites, websiteId }: { websites: HelpWebsite[]; w
     <>
       <header className="help-head">
         <div>
-          <Link to={back} className="back-link">
+          <Link to={back} className="help-back">
             ← All articles
           </Link>
           <h1>New article</h1>
