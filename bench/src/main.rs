@@ -46,6 +46,8 @@ enum Scenario {
     Webhooks(scenarios::webhooks::Args),
     /// A year of history bulk-loaded; the analytics rollup and reports timed (issue 20).
     Analytics(scenarios::analytics::Args),
+    /// The answer bot's quality on the fixture, and its retrieval time (issue 24).
+    Assistant(scenarios::assistant::Args),
     /// Runs every scenario briefly with small numbers (the test suite's smoke run).
     Smoke,
     /// Internal: the raw WebSocket broadcaster used as the fan-out baseline.
@@ -79,6 +81,7 @@ fn main() {
             Scenario::Routing(a) => scenarios::routing::run(&cli.target, a).await.map(Some),
             Scenario::Webhooks(a) => scenarios::webhooks::run(&cli.target, a).await.map(Some),
             Scenario::Analytics(a) => scenarios::analytics::run(&cli.target, a).await.map(Some),
+            Scenario::Assistant(a) => scenarios::assistant::run(&cli.target, a).await.map(Some),
             Scenario::Smoke => scenarios::smoke(&cli.target).await.map(Some),
         }
     });

@@ -298,4 +298,51 @@ describe('the help center', () => {
     assert.deepEqual(phone.errors, []);
     await phone.context().close();
   });
+
+  test('another language becomes the default, and the old default can then be removed', async () => {
+    const call = async (query, variables) => {
+      const r = await gql(server, query, variables, token);
+      assert.ok(r.data, JSON.stringify(r));
+      return r.data;
+    };
+    const { id } = (
+      await call('mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }', {
+        i: { websiteId: shop.id, title: 'Gift cards', body: 'Gift cards never expire.', language: 'en' },
+      })
+    ).createArticle;
+    await call(
+      'mutation($id: ID!) { updateArticle(id: $id, input: { language: "de", title: "Gutscheine", body: "Sie verfallen nie." }) { id } }',
+      { id },
+    );
+    await owner.goto(`${server.origin}/app/help-center/${id}`);
+    // The keyboard moves among the tabs; Enter opens one.
+    await owner.getByRole('tab', { name: /English \(en\)/ }).focus();
+    await owner.keyboard.press('ArrowRight');
+    await owner.keyboard.press('Enter');
+    const german = owner.getByRole('tab', { name: /German \(de\)/ });
+    await until(async () => (await german.getAttribute('aria-selected').catch(() => null)) === 'true', 'the German tab, chosen');
+    assert.equal(await owner.evaluate(() => document.activeElement?.id), 'lang-tab-de');
+    assert.equal(await owner.getByLabel('Title (German (de))').inputValue(), 'Gutscheine');
+
+    await owner.getByRole('button', { name: 'Make default language' }).click();
+    await owner.getByRole('tab', { name: 'German (de) · default' }).waitFor();
+    assert.equal((await call('query($id: ID!) { article(id: $id) { defaultLanguage } }', { id })).article.defaultLanguage, 'de');
+    // The default language's text stays: nothing offers to remove it.
+    assert.equal(await owner.getByRole('button', { name: 'Remove this language' }).count(), 0);
+
+    await owner.getByRole('tab', { name: /English \(en\)/ }).click();
+    const asked = new Promise((resolve) =>
+      owner.once('dialog', (d) => {
+        resolve(d.message());
+        void d.accept();
+      }),
+    );
+    await owner.getByRole('button', { name: 'Remove this language' }).click();
+    assert.equal(await asked, 'Remove the English (en) text of “Gift cards”?');
+    await until(async () => (await owner.getByRole('tab').count()) === 1, 'one tab left');
+    assert.equal(await german.getAttribute('aria-selected'), 'true');
+    const { texts } = (await call('query($id: ID!) { article(id: $id) { texts { language } } }', { id })).article;
+    assert.deepEqual(texts, [{ language: 'de' }]);
+    assert.deepEqual(owner.errors, []);
+  });
 });

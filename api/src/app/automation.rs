@@ -341,14 +341,16 @@ impl App {
         Ok(self.store.automations(&a.org_id).await?)
     }
 
-    fn forget_automated(&self, org_id: &str) {
+    pub(super) fn forget_automated(&self, org_id: &str) {
         self.automated.forget(org_id);
     }
 
-    /// Whether the organization has enabled automations (read at most every `TTL` per
-    /// node; a failed read counts as yes, so no event is lost to it).
+    /// Whether the organization has enabled automations or an answer bot (read at most
+    /// every `TTL` per node; a failed read counts as yes, so no event is lost to it).
     pub(super) async fn automated(&self, org_id: &str) -> bool {
-        self.automated.get(org_id, async { Ok(self.store.automations(org_id).await?.iter().any(|r| r.enabled)) }).await
+        self.automated
+            .get(org_id, async { Ok(self.store.automations(org_id).await?.iter().any(|r| r.enabled) || self.store.answer_bot_on(org_id).await?) })
+            .await
     }
 
     /// The enabled automations on `event`, in order.
@@ -417,7 +419,10 @@ impl App {
                 self.jobs.enqueue(&jobs).await.map_err(store_failed)?;
             }
         }
-        self.run_candidates(conv, candidates).await
+        // The answer bot first: when it replies, automations send nothing for this message.
+        let bot_replied = self.answer_bot(&conv, &message).await.map_err(|e| (format!("{e:?}"), false))?;
+        let conv = if bot_replied { self.store.conversation(org_id, &conv.id).await.map_err(store_failed)? } else { conv };
+        self.run_candidates(conv, candidates, !bot_replied).await
     }
 
     /// A NO_REPLY timer: the visitor still waits since the same message.
@@ -434,7 +439,7 @@ impl App {
         }
         let candidates =
             self.automations_on(org_id, AutomationEvent::NoReply).await.map_err(store_failed)?.into_iter().filter(|(r, _)| r.id == j.automation_id).collect();
-        self.run_candidates(conv, candidates).await
+        self.run_candidates(conv, candidates, true).await
     }
 
     /// A visitor's rating.
@@ -454,7 +459,7 @@ impl App {
             .into_iter()
             .filter(|(_, spec)| spec.rating_at_most.is_none_or(|max| rating <= max as i64))
             .collect();
-        self.run_candidates(conv, candidates).await
+        self.run_candidates(conv, candidates, true).await
     }
 
     /// After a rating committed: its automations' job.
@@ -470,8 +475,8 @@ impl App {
 
     /// Runs each candidate whose conditions hold, in order; only the first message is
     /// sent, and none past `MAX_BOT_MESSAGES` in the conversation.
-    async fn run_candidates(&self, mut conv: ConversationRow, candidates: Vec<(AutomationRow, AutomationSpec)>) -> Outcome {
-        let mut may_send = true;
+    async fn run_candidates(&self, mut conv: ConversationRow, candidates: Vec<(AutomationRow, AutomationSpec)>, may_send: bool) -> Outcome {
+        let mut may_send = may_send;
         for (row, spec) in candidates {
             if !self.conditions_hold(&spec, &conv).await.map_err(|e| (format!("{e:?}"), false))? {
                 continue;

@@ -4,6 +4,7 @@
 mod accounts;
 pub mod analytics;
 pub mod articles;
+pub mod assistant;
 mod automation;
 mod blocks;
 mod canned;
@@ -130,12 +131,14 @@ pub struct App {
     /// One analytics rollup at a time per organization on this node.
     analytics_locks: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     automated: OrgFlag,
+    /// What the answer bot knows of each website's published articles, with the
+    /// version it was read at.
+    corpora: assistant::Corpora,
     /// Organizations with enabled webhook endpoints.
     hooked: OrgFlag,
     webhooks: webhooks::Webhooks,
     /// Organizations with Slack connected.
     slacked: OrgFlag,
-    /// Conversations whose Slack thread this node is bringing up to date.
     /// Slack users' emails, as `users.info` gave them.
     slack_users: slack::SlackUsers,
     live: live_visitors::Live,
@@ -217,6 +220,7 @@ impl App {
             holidays: schedule::Holidays::default(),
             analytics_locks: Default::default(),
             automated: OrgFlag::default(),
+            corpora: Default::default(),
             hooked: OrgFlag::default(),
             webhooks: webhooks::Webhooks::default(),
             slacked: OrgFlag::default(),

@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod articles;
+pub mod assistant;
 pub mod automations;
 mod behaviour;
 pub mod conversation;

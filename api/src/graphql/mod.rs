@@ -4,6 +4,7 @@
 mod account;
 mod analytics;
 mod articles;
+mod assistant;
 mod audit;
 mod automation;
 mod blocks;
@@ -59,6 +60,7 @@ pub struct Query(
     channels::SlackQuery,
     analytics::AnalyticsQuery,
     articles::ArticleQuery,
+    assistant::AssistantQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -79,6 +81,7 @@ pub struct Mutation(
     channels::ChannelsMutation,
     channels::SlackMutation,
     articles::ArticleMutation,
+    assistant::AssistantMutation,
 );
 
 pub use subscription::SharedExecution;

@@ -426,10 +426,10 @@ impl Store {
                 let words = terms.join(" | ");
                 let lang = languages.first().map(String::as_str).unwrap_or("en");
                 sqlx::query_as::<_, ArticleHit>(&format!(
-                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, ts_rank_cd(s.doc, q.q, 32)::float8 as score \
-                     from (select (to_tsquery({cfg}, $1) || to_tsquery('simple', $1)) && quote_literal('#' || $2)::tsquery as q) q, \
+                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, ts_rank(s.doc, q.terms, 1)::float8 as score \
+                     from (select to_tsquery({cfg}, $1) || to_tsquery('simple', $1) as terms) q, \
                      article_search s join articles a on a.id = s.article_id \
-                     where s.doc @@ q.q and s.website_id = $2 \
+                     where s.doc @@ (q.terms && quote_literal('#' || $2)::tsquery) and s.website_id = $2 \
                      and (s.language in (select json_array_elements_text($3::json)) or (s.is_default and not exists \
                      (select 1 from article_texts t where t.article_id = s.article_id and t.language in (select json_array_elements_text($3::json))))) \
                      order by score desc, a.slug limit $4",

@@ -55,6 +55,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261211000001, "analytics", include_str!("../../../migrations/sqlite/20261211000001_analytics.sql")),
     (20261212000001, "slack sync leases", include_str!("../../../migrations/sqlite/20261212000001_slack_sync_leases.sql")),
     (20261213000001, "knowledge base", include_str!("../../../migrations/sqlite/20261213000001_knowledge_base.sql")),
+    (20261213000002, "answer bot", include_str!("../../../migrations/sqlite/20261213000002_answer_bot.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -92,6 +93,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261211000001, "analytics", include_str!("../../../migrations/postgres/20261211000001_analytics.sql")),
     (20261212000001, "slack sync leases", include_str!("../../../migrations/postgres/20261212000001_slack_sync_leases.sql")),
     (20261213000001, "knowledge base", include_str!("../../../migrations/postgres/20261213000001_knowledge_base.sql")),
+    (20261213000002, "answer bot", include_str!("../../../migrations/postgres/20261213000002_answer_bot.sql")),
 ];
 
 impl Store {

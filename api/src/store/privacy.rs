@@ -93,6 +93,7 @@ macro_rules! delete_conversation_rows {
         $c.files += sqlx::query::<$db>("delete from held_emails where conversation_id = $1").bind($conv).execute(&mut *$tx).await?.rows_affected() as i64;
         sqlx::query::<$db>("delete from slack_threads where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         sqlx::query::<$db>("delete from conversation_lifecycle where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
+        sqlx::query::<$db>("delete from bot_answers where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         sqlx::query::<$db>("delete from analytics_facts where conversation_id = $1").bind($conv).execute(&mut *$tx).await?;
         // A conversion outlives the conversation it was attributed to (its agent and
         // department stay on it); the visitor's erasure deletes it.

@@ -5,6 +5,7 @@ mod access;
 mod agent_side;
 mod analytics;
 mod articles;
+mod assistant;
 mod audit;
 mod automation;
 mod bad_input;

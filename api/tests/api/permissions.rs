@@ -138,6 +138,10 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { publishArticle(id: \"art_x\") { id } }", "o", Some("WEBSITES_MANAGE")),
     ("mutation { unpublishArticle(id: \"art_x\") { id } }", "o", Some("WEBSITES_MANAGE")),
     ("mutation { deleteArticle(id: \"art_x\") }", "o", Some("WEBSITES_MANAGE")),
+    ("query { assistantSettings(websiteId: \"web_x\") { answerBot } }", "o", Some("WEBSITES_READ")),
+    ("mutation { updateAssistantSettings(websiteId: \"web_x\", input: {answerBot: true}) { answerBot } }", "o", Some("WEBSITES_MANAGE")),
+    ("query { answerBotPreview(websiteId: \"web_x\") { answers } }", "o", None),
+    ("query { botAnswers(conversationId: \"conv_x\") { score } }", "ao", Some("CONVERSATIONS_READ")),
 ];
 
 const SCOPES: [&str; 11] = [

@@ -324,13 +324,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     rep.figure("history: disk", disk / 1e6, "MB");
 
     // The server's App on the same database (no job workers: the rollup is timed here).
-    let mut settings = chinwag::config::Settings::defaults();
-    settings.listen = "127.0.0.1:0".parse().unwrap();
-    settings.data_dir = dir.path().to_path_buf();
-    settings.database_url = target.database_url.clone();
-    settings.limits.rate_limits = "off".into();
-    settings.jobs.job_workers = false;
-    let application = chinwag::startup::Application::build(settings).await.map_err(e)?;
+    let application = super::in_process(target, dir.path()).await?;
     let app = application.app();
     let started = Instant::now();
     app.roll_up(&org.id, usize::MAX).await.map_err(e)?;

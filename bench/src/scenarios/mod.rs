@@ -2,6 +2,7 @@
 //! reports server CPU time per operation alongside rates.
 
 pub mod analytics;
+pub mod assistant;
 pub mod coldstart;
 pub mod connections;
 pub mod durability;
@@ -14,6 +15,18 @@ pub mod webhooks;
 use crate::client::Result;
 use crate::report::Report;
 use crate::server::Target;
+
+/// The server's application on the target's database (data in `dir`), in this process,
+/// with rate limits and job workers off: scenarios time its operations directly.
+pub async fn in_process(target: &Target, dir: &std::path::Path) -> Result<chinwag::startup::Application> {
+    let mut settings = chinwag::config::Settings::defaults();
+    settings.listen = "127.0.0.1:0".parse().unwrap();
+    settings.data_dir = dir.to_path_buf();
+    settings.database_url = target.database_url.clone();
+    settings.limits.rate_limits = "off".into();
+    settings.jobs.job_workers = false;
+    chinwag::startup::Application::build(settings).await.map_err(|x| format!("{x:?}"))
+}
 
 /// Every scenario, briefly and small: proves the generator and the contract still fit.
 /// Fails when anything was lost or duplicated.

@@ -5,7 +5,7 @@
  * agent changes drafts only, and sees a published article read-only. Leaving with unsaved
  * changes (a link, Back, another tab, closing the page) asks first.
  */
-import { useRef, useState } from 'react';
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import {
   ArticleDocument,
   DeleteArticleTextDocument,
@@ -80,6 +80,34 @@ function BackLink({ to }: { to: string }) {
   );
 }
 
+/**
+ * The tab to focus once its language shows: choosing a tab draws the editor anew (the
+ * address changed), and focus would otherwise fall to the page.
+ */
+let refocus: string | null = null;
+
+/**
+ * Arrow keys, Home and End move focus among the language tabs; Enter or Space opens one
+ * (manual activation: opening may ask about unsaved changes first).
+ */
+function moveAmongTabs(e: KeyboardEvent<HTMLDivElement>) {
+  const tabs = [...e.currentTarget.querySelectorAll<HTMLButtonElement>('[role="tab"]')];
+  const at = tabs.indexOf(document.activeElement as HTMLButtonElement);
+  const to =
+    e.key === 'ArrowRight'
+      ? at + 1
+      : e.key === 'ArrowLeft'
+        ? at - 1
+        : e.key === 'Home'
+          ? 0
+          : e.key === 'End'
+            ? tabs.length - 1
+            : null;
+  if (to === null || at < 0) return;
+  e.preventDefault();
+  tabs[(to + tabs.length) % tabs.length]?.focus();
+}
+
 /** The address of the article's tab in `language` (the default language's has none). */
 const tabPath = (a: Article, language: string) =>
   `help-center/${a.id}${language === a.defaultLanguage ? '' : `?lang=${encodeURIComponent(language)}`}`;
@@ -110,6 +138,11 @@ function Editor({
   const dirty = (Object.keys(saved) as (keyof typeof saved)[]).some((k) => draft[k] !== saved[k]);
   const question = `Discard your unsaved changes to “${text.title}” (${lang})?`;
   useLeaveGuard(dirty ? question : null);
+  useEffect(() => {
+    if (refocus !== lang) return;
+    refocus = null;
+    document.getElementById(`lang-tab-${lang}`)?.focus();
+  }, [lang]);
   const mayDiscard = () => !dirty || confirm(question);
   const list = `help-center?website=${article.websiteId}`;
   const set = (k: keyof typeof saved) => (e: { currentTarget: { value: string } }) =>
@@ -238,7 +271,7 @@ function Editor({
       {admin && published && <p className="muted">This article is published: what you save shows in the help center at once.</p>}
 
       <div className="lang-bar">
-        <div className="lang-tabs" role="tablist" aria-label="Languages">
+        <div className="lang-tabs" role="tablist" aria-label="Languages" onKeyDown={moveAmongTabs}>
           {article.texts.map((t) => (
             <button
               key={t.language}
@@ -247,8 +280,12 @@ function Editor({
               id={`lang-tab-${t.language}`}
               aria-selected={t.language === lang}
               aria-controls="lang-panel"
+              tabIndex={t.language === lang ? 0 : -1}
               className={t.language === lang ? 'on' : ''}
-              onClick={() => navigate(tabPath(article, t.language), { replace: true })}
+              onClick={() => {
+                refocus = t.language;
+                navigate(tabPath(article, t.language), { replace: true });
+              }}
             >
               {languageName(t.language)}
               {t.language === article.defaultLanguage && <small> · default</small>}

@@ -1,0 +1,316 @@
+//! The answer bot (docs/assistant.md#the-answer-bot): per website, off by default. When
+//! a visitor writes and no person has taken the chat, it looks for the published article
+//! that best covers the question (`domain::assistant`); if one covers enough, it answers
+//! as the bot with the article's link, records which articles it used, and sets the
+//! chat pending while the visitor reads. "Yes" resolves the chat; "person" hands it to
+//! the team's queue with the exchange kept; below its threshold it stays silent and the
+//! chat waits for the team as any other. It runs in the `automation.message` job of the
+//! visitor's message, before automations, so there is at most one automated reply per
+//! visitor message.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use super::{not_found, App};
+use crate::auth::Principal;
+use crate::domain::assistant::{self as bot, Corpus, Judgement};
+use crate::domain::webhooks::EventType;
+use crate::domain::{articles, ApiKeyScope, ConversationStatus, SenderKind};
+use crate::error::{ApiError, ApiResult};
+use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewMessage, StoreError, WebsiteRow};
+
+/// Candidates the database's search hands to the bot's own judgement.
+const CANDIDATES: i64 = 20;
+/// Of a long article, the characters the bot reads to judge it.
+const JUDGED_CHARS: usize = 8_000;
+/// Websites whose corpus a node keeps.
+const MAX_CORPORA: usize = 1_000;
+
+/// Each website's corpus, with the published version it was read at.
+pub type Corpora = Mutex<HashMap<String, ((i64, i64), Arc<Corpus>)>>;
+
+/// An article the bot could answer with.
+#[derive(Debug, Clone)]
+pub struct Candidate {
+    pub article_id: String,
+    pub slug: String,
+    pub title: String,
+    pub language: String,
+    pub excerpt: String,
+    /// The share of the question it covers (0 to 1).
+    pub coverage: f64,
+    /// Its relevance, for ranking (comparable within one question).
+    pub relevance: f64,
+}
+
+/// A change to the bot's settings; absent fields stay.
+#[derive(Default)]
+pub struct AssistantPatch {
+    pub answer_bot: Option<bool>,
+    pub mode: Option<String>,
+    pub bot_name: Option<String>,
+    pub threshold: Option<f64>,
+}
+
+/// What the bot would do with one past question.
+#[derive(Debug, Clone)]
+pub struct PreviewItem {
+    pub conversation_id: String,
+    pub question: String,
+    /// The best article, when one matched at all.
+    pub best: Option<Candidate>,
+    /// Whether the bot would answer (the best covers at least the threshold).
+    pub answers: bool,
+}
+
+/// The bot's judgement of its candidates for a question.
+pub fn judge(question: &str, candidates: &[Candidate]) -> Option<Judgement> {
+    let best = candidates.first()?;
+    let margin = match candidates.get(1) {
+        Some(next) if next.relevance > 0.0 => best.relevance / next.relevance,
+        _ => f64::INFINITY,
+    };
+    Some(Judgement { score: best.coverage, margin, terms: articles::query_terms(question).len() })
+}
+
+/// The server's address for links in messages.
+fn public_base(app: &App) -> String {
+    app.settings.public_url.clone().unwrap_or_else(|| format!("http://{}", app.settings.listen)).trim_end_matches('/').to_owned()
+}
+
+impl App {
+    /// A website's bot settings (owners, admins, and keys with `websites:read`).
+    pub async fn assistant_settings(&self, p: &Principal, website_id: &str) -> ApiResult<AssistantRow> {
+        let org = super::manager(p, ApiKeyScope::WebsitesRead)?.to_owned();
+        let site = self.website(p, website_id).await?;
+        Ok(self.store.assistant(&org, &site.id).await?)
+    }
+
+    /// Changes the bot's settings (owners, admins, and keys with `websites:manage`);
+    /// audited.
+    pub async fn update_assistant_settings(&self, p: &Principal, website_id: &str, patch: AssistantPatch) -> ApiResult<AssistantRow> {
+        let org = super::manager(p, ApiKeyScope::WebsitesManage)?.to_owned();
+        let site = self.website(p, website_id).await?;
+        let mut row = self.store.assistant(&org, &site.id).await?;
+        if let Some(on) = patch.answer_bot {
+            row.answer_bot = on;
+        }
+        if let Some(mode) = patch.mode {
+            row.mode = mode;
+        }
+        if let Some(name) = patch.bot_name {
+            let name = name.trim().to_owned();
+            if name.is_empty() || name.chars().count() > 60 {
+                return Err(ApiError::BadInput("botName must be 1 to 60 characters".into()));
+            }
+            row.bot_name = name;
+        }
+        if let Some(t) = patch.threshold {
+            if !(0.1..=1.0).contains(&t) {
+                return Err(ApiError::BadInput("threshold must be between 0.1 and 1".into()));
+            }
+            row.threshold = t;
+        }
+        row.updated_at = crate::time::now_ms();
+        let row = self.store.put_assistant(&row).await?;
+        self.forget_automated(&org);
+        self.audit(p, "assistant.update", Some(&site.id)).await?;
+        Ok(row)
+    }
+
+    /// What the bot knows of the website's published articles, read again when they
+    /// changed.
+    async fn corpus(&self, website_id: &str) -> Result<Arc<Corpus>, StoreError> {
+        let version = self.store.published_version(website_id).await?;
+        if let Some((v, c)) = self.corpora.lock().expect("corpora lock").get(website_id) {
+            if *v == version {
+                return Ok(c.clone());
+            }
+        }
+        let texts = self.store.published_texts(website_id).await?;
+        let mut by_article: HashMap<&str, String> = HashMap::new();
+        for t in &texts {
+            let s = by_article.entry(&t.article_id).or_default();
+            s.push_str(&t.title);
+            s.push(' ');
+            s.extend(t.plain.chars().take(JUDGED_CHARS));
+            s.push(' ');
+        }
+        let corpus = Arc::new(Corpus::new(by_article.values().map(String::as_str)));
+        let mut all = self.corpora.lock().expect("corpora lock");
+        if all.len() >= MAX_CORPORA {
+            all.clear();
+        }
+        all.insert(website_id.to_owned(), (version, corpus.clone()));
+        Ok(corpus)
+    }
+
+    /// The published articles that could answer a question, best first (the bot's own
+    /// BM25 over title and body, with synonyms), each with the share of it it covers.
+    pub async fn answer_candidates(&self, site: &WebsiteRow, question: &str, language: Option<&str>) -> ApiResult<Vec<Candidate>> {
+        let terms = articles::query_terms(question);
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        let languages = super::articles::search_languages(language, "en");
+        let hits = self.store.search_articles(&site.id, &terms, &languages, CANDIDATES).await?;
+        if hits.is_empty() {
+            return Ok(Vec::new());
+        }
+        let corpus = self.corpus(&site.id).await?;
+        let mut out: Vec<(f64, Candidate)> = hits
+            .into_iter()
+            .map(|h| {
+                let body: String = h.plain.chars().take(JUDGED_CHARS).collect();
+                let a = bot::assess(question, &bot::Judged::new(&h.title, &body), &corpus);
+                let excerpt = articles::excerpt(&h.plain, &terms, 200);
+                (
+                    a.relevance,
+                    Candidate {
+                        article_id: h.article_id,
+                        slug: h.slug,
+                        title: h.title,
+                        language: h.language,
+                        excerpt,
+                        coverage: a.coverage,
+                        relevance: a.relevance,
+                    },
+                )
+            })
+            .collect();
+        // Stable: equal relevance keeps the database's order.
+        out.sort_by(|(a, _), (b, _)| b.total_cmp(a));
+        Ok(out.into_iter().map(|(_, c)| c).collect())
+    }
+
+    /// What the bot would have answered to the website's last `limit` (at most 100)
+    /// first questions. Owners and admins; nothing is sent or stored.
+    pub async fn answer_bot_preview(&self, p: &Principal, website_id: &str, threshold: Option<f64>, limit: i64) -> ApiResult<Vec<PreviewItem>> {
+        let org = super::admin(p)?.org_id.clone();
+        let site = self.website(p, website_id).await?;
+        self.limit(&format!("bot-preview:{org}"), crate::ratelimit::Quota::per_window(10, std::time::Duration::from_secs(60))).await?;
+        if let Some(t) = threshold.filter(|t| !(0.1..=1.0).contains(t)) {
+            return Err(ApiError::BadInput(format!("threshold must be between 0.1 and 1, not {t}")));
+        }
+        let settings = self.store.assistant(&org, &site.id).await?;
+        let threshold = threshold.unwrap_or(settings.threshold);
+        let mut out = Vec::new();
+        for (conversation_id, question) in self.store.recent_questions(&org, &site.id, limit.clamp(1, 100)).await? {
+            let candidates = self.answer_candidates(&site, &question, None).await?;
+            let answers = judge(&question, &candidates).is_some_and(|j| bot::confident(j, threshold));
+            let best = candidates.into_iter().next();
+            out.push(PreviewItem { conversation_id, question, best, answers });
+        }
+        Ok(out)
+    }
+
+    /// Sends a message as the answer bot (once per question: its client id is the
+    /// question's).
+    async fn bot_says(&self, conv: &ConversationRow, question: &MessageRow, body: String, key: &str) -> ApiResult<MessageRow> {
+        let out = self
+            .appender
+            .append(NewMessage {
+                org_id: conv.org_id.clone(),
+                conversation_id: conv.id.clone(),
+                visitor_id: None,
+                sender_kind: SenderKind::Bot,
+                sender_id: "answer-bot".into(),
+                body,
+                is_private: false,
+                attachment_ids: Vec::new(),
+                client_message_id: Some(format!("{key}:{}", question.id)),
+                follow_up: Some(super::webhooks::follow_up(false, self.hooked(&conv.org_id).await)),
+            })
+            .await?;
+        Ok(self.after_append(out, SenderKind::Bot, "answer-bot").await.0)
+    }
+
+    async fn set_status(&self, conv: &ConversationRow, status: ConversationStatus) -> ApiResult<ConversationRow> {
+        let event = if status == ConversationStatus::Resolved { EventType::ConversationResolved } else { EventType::ConversationAssigned };
+        let events = if status == ConversationStatus::Resolved { self.conversation_events(&conv.org_id, event).await } else { None };
+        let row = self.store.set_conversation_status(&conv.org_id, &conv.id, status, events.as_deref()).await?;
+        self.publish_conversation(&row);
+        Ok(row)
+    }
+
+    /// The answer bot's turn on a visitor's message; `true` if it replied (then no
+    /// automation sends a message for it).
+    pub(super) async fn answer_bot(&self, conv: &ConversationRow, message: &MessageRow) -> ApiResult<bool> {
+        let settings = self.store.assistant(&conv.org_id, &conv.website_id).await?;
+        if !settings.answer_bot || message.sender_kind != SenderKind::Visitor || message.is_private {
+            return Ok(false);
+        }
+        // A person has taken the chat: the bot keeps out of it.
+        let conv = self.store.conversation(&conv.org_id, &conv.id).await?;
+        if conv.assignee_id.is_some() || conv.first_response_at.is_some() {
+            return Ok(false);
+        }
+        let answers = self.store.bot_answers(&conv.id).await?;
+        if answers.iter().any(|a| a.outcome.as_deref() == Some("handover")) {
+            return Ok(false);
+        }
+        // The visitor's reaction to the last answer.
+        if let Some(last) = answers.last().filter(|a| a.outcome.is_none()) {
+            if bot::says_it_helped(&message.body) {
+                self.store.set_bot_outcome(&last.id, "helped").await?;
+                if conv.status != ConversationStatus::Resolved {
+                    self.set_status(&conv, ConversationStatus::Resolved).await?;
+                }
+                return Ok(false);
+            }
+            if bot::asks_for_a_person(&message.body) {
+                self.store.set_bot_outcome(&last.id, "handover").await?;
+                self.bot_says(&conv, message, bot::HANDOVER_TEXT.into(), "bot-handover").await?;
+                // Back in the line (the visitor's message reopened it), for the team.
+                self.route(&conv.org_id);
+                return Ok(true);
+            }
+        }
+        if bot::asks_for_a_person(&message.body) {
+            return Ok(false);
+        }
+        let site = self.store.website(&conv.org_id, &conv.website_id).await.map_err(|e| not_found(e, "website"))?;
+        if settings.mode == "away" && self.website_open_now(&site).await? && self.agent_online(&conv.org_id).await? {
+            return Ok(false);
+        }
+        let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
+        let candidates = self.answer_candidates(&site, &message.body, visitor.language.as_deref()).await?;
+        let Some(best) = candidates.first() else { return Ok(false) };
+        if !judge(&message.body, &candidates).is_some_and(|j| bot::confident(j, settings.threshold)) {
+            return Ok(false);
+        }
+        // The shared cap of automated messages per conversation.
+        if !self.store.claim_automation_message(&conv.id, crate::domain::automations::MAX_BOT_MESSAGES).await? {
+            return Ok(false);
+        }
+        let url = format!("{}/help/{}/{}?lang={}", public_base(self), site.public_key, best.slug, best.language);
+        let answer = self.bot_says(&conv, message, bot::answer_text(&best.title, &best.excerpt, &url), "bot-answer").await?;
+        let used: Vec<&str> = candidates.iter().take(3).filter(|c| c.coverage >= settings.threshold).map(|c| c.article_id.as_str()).collect();
+        let record = BotAnswerRow {
+            id: crate::ids::new_id("bta"),
+            conversation_id: conv.id.clone(),
+            question_message_id: message.id.clone(),
+            answer_message_id: answer.id.clone(),
+            article_ids: serde_json::to_string(&used).expect("ids serialize"),
+            score: best.coverage,
+            outcome: None,
+            created_at: crate::time::now_ms(),
+        };
+        self.store.record_bot_answer(&conv.org_id, &record).await?;
+        // Out of the line while the visitor reads; their next message brings it back.
+        let now = self.store.conversation(&conv.org_id, &conv.id).await?;
+        if now.status == ConversationStatus::Open && now.assignee_id.is_none() {
+            self.set_status(&now, ConversationStatus::Pending).await?;
+        }
+        Ok(true)
+    }
+
+    /// The bot's answers in a conversation (staff).
+    pub async fn bot_answers(&self, p: &Principal, conversation_id: &str) -> ApiResult<Vec<BotAnswerRow>> {
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        if !p.is_staff() {
+            return Err(ApiError::Forbidden("this operation is for agents"));
+        }
+        Ok(self.store.bot_answers(&conv.id).await?)
+    }
+}
