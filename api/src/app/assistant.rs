@@ -214,7 +214,8 @@ impl App {
                 conversation_id: conv.id.clone(),
                 visitor_id: None,
                 sender_kind: SenderKind::Bot,
-                sender_id: "answer-bot".into(),
+                // Its name is the website's bot name (`store::batches`'s people).
+                sender_id: conv.website_id.clone(),
                 body,
                 is_private: false,
                 attachment_ids: Vec::new(),
@@ -222,7 +223,7 @@ impl App {
                 follow_up: Some(super::webhooks::follow_up(false, self.hooked(&conv.org_id).await)),
             })
             .await?;
-        Ok(self.after_append(out, SenderKind::Bot, "answer-bot").await.0)
+        Ok(self.after_append(out, SenderKind::Bot, &conv.website_id).await.0)
     }
 
     async fn set_status(&self, conv: &ConversationRow, status: ConversationStatus) -> ApiResult<ConversationRow> {

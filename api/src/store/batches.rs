@@ -42,6 +42,9 @@ macro_rules! people {
             ids!($d),
             ") union all select u.id, o.name, null as avatar_url from automations u join organizations o on o.id = u.org_id where u.org_id = $2 and u.id in (",
             ids!($d),
+            // The answer bot speaks as its website's id, under the name set for it.
+            ") union all select b.website_id, b.bot_name, null as avatar_url from assistant_settings b where b.org_id = $2 and b.website_id in (",
+            ids!($d),
             ")"
         )
     };

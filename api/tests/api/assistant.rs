@@ -98,6 +98,10 @@ async fn the_bot_answers_with_the_article_and_hands_over_when_asked() {
     let said = bot_messages(app, &v.token, &conv).await;
     assert_eq!(said.len(), 1, "{said:?}");
     let body = said[0]["body"].as_str().unwrap();
+    let named =
+        app.ok(Some(&v.token), "query($c: ID!) { conversation(id: $c) { messages(last: 5) { nodes { senderKind senderName } } } }", json!({ "c": conv })).await;
+    let names: Vec<&Value> = named["conversation"]["messages"]["nodes"].as_array().unwrap().iter().filter(|n| n["senderKind"] == "BOT").collect();
+    assert_eq!(names[0]["senderName"], "Assistant", "the bot's name, as set: {named}");
     assert!(body.contains("Shipping to Norway") && body.contains(&format!("/help/{}/shipping-to-norway", s.site.key)), "{body}");
     assert!(body.contains("Posten"), "quotes the article: {body}");
     assert_eq!(status(app, &s.owner, &conv).await, "PENDING", "out of the line while the visitor reads");
