@@ -131,6 +131,16 @@ operations!(
     RecoverWebhookEndpoint,
     Analytics,
     OperationsNow,
+    // articles.graphql
+    Articles,
+    Article,
+    CreateArticle,
+    UpdateArticle,
+    DeleteArticleText,
+    PublishArticle,
+    UnpublishArticle,
+    DeleteArticle,
+    ArticleSearch,
     // shared.graphql
     SendMessage,
     SetTyping,

@@ -142,6 +142,10 @@ pub fn prepare_parsed(
 ) -> async_graphql::Request {
     let mut request = request.data(meta).data(loaders::LoaderCell::default()).data(budget::BudgetCell::default()).data(Viewer(viewer));
     if let Some(doc) = doc {
+        let doc = match request.operation_name.as_deref() {
+            Some(name) => documents::only(doc, name),
+            None => doc,
+        };
         request.set_parsed_query(doc);
     }
     request

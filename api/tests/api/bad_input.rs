@@ -112,6 +112,27 @@ async fn deep_and_complex_queries_are_refused_before_running() {
     assert_eq!(code_of(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
 }
 
+/// A client that keeps all its operations in one document (the Rust SDK sends its whole
+/// operations file) runs the one it names: only that operation is validated and costed,
+/// while the same costly operation, named, is still refused.
+#[tokio::test]
+async fn only_the_named_operation_of_a_document_is_costed() {
+    let app = spawn_app_with(|s| s.limits.query_complexity = 200).await;
+    let owner = app.sign_up("Ann").await;
+    let costly: String = (0..40).map(|i| format!("c{i}: conversations(first: 100) {{ edges {{ node {{ id }} }} }} ")).collect();
+    let doc = format!("fragment Who on Agent {{ id name }} query Cheap {{ me {{ ...Who }} }} query Costly {{ {costly} }}");
+    let ask = |op: &str| {
+        let body = json!({ "query": doc, "operationName": op });
+        let (app, token) = (&app, owner.token.clone());
+        async move { app.http.post(&app.url).bearer_auth(token).json(&body).send().await.unwrap().json::<Value>().await.unwrap() }
+    };
+    let cheap = ask("Cheap").await;
+    assert_eq!(cheap["data"]["me"]["name"], "Ann", "{cheap}");
+    let r = ask("Costly").await;
+    assert_eq!(code_of(&r), "GRAPHQL_VALIDATION_FAILED", "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("too complex"), "{r}");
+}
+
 #[tokio::test]
 async fn the_open_conversation_cap_is_enforced() {
     let app = spawn_app_with(|s| s.limits.max_open_conversations = 2).await;
