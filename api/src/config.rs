@@ -129,17 +129,47 @@ pub struct Integrations {
     /// Slack's Web API base URL (a local server in tests).
     #[arg(long, env = "CHINWAG_SLACK_API_URL", default_value = "https://slack.com/api")]
     pub slack_api_url: String,
+    /// An OpenAI-compatible model server's base URL (`https://api.openai.com/v1`,
+    /// Ollama's `http://127.0.0.1:11434/v1`, llama.cpp, vLLM): with it, the answer bot
+    /// writes its answers from the articles it found instead of quoting them
+    /// (docs/assistant.md#generative-answers). The operator's own address: private ones
+    /// are allowed.
+    #[arg(long, env = "CHINWAG_MODEL_URL")]
+    pub model_url: Option<String>,
+    /// The model to ask (`gpt-4o-mini`, `llama3.1`, ...).
+    #[arg(long, env = "CHINWAG_MODEL", default_value = "gpt-4o-mini")]
+    pub model: String,
+    /// The model server's API key, sent as a bearer token.
+    #[arg(long, env = "CHINWAG_MODEL_API_KEY", hide_env_values = true)]
+    pub model_api_key: Option<String>,
+    /// Seconds to wait for one answer from the model server.
+    #[arg(long, env = "CHINWAG_MODEL_TIMEOUT", default_value_t = 30)]
+    pub model_timeout: u64,
 }
 
 impl fmt::Debug for Integrations {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let Integrations { reply_domain, inbound_smtp_listen, inbound_email_secret, inbound_email_max_bytes, slack_api_url } = self;
+        let Integrations {
+            reply_domain,
+            inbound_smtp_listen,
+            inbound_email_secret,
+            inbound_email_max_bytes,
+            slack_api_url,
+            model_url,
+            model,
+            model_api_key,
+            model_timeout,
+        } = self;
         f.debug_struct("Integrations")
             .field("reply_domain", reply_domain)
             .field("inbound_smtp_listen", inbound_smtp_listen)
             .field("inbound_email_secret", &Redacted(inbound_email_secret))
             .field("inbound_email_max_bytes", inbound_email_max_bytes)
             .field("slack_api_url", slack_api_url)
+            .field("model_url", model_url)
+            .field("model", model)
+            .field("model_api_key", &Redacted(model_api_key))
+            .field("model_timeout", model_timeout)
             .finish()
     }
 }
@@ -354,6 +384,8 @@ impl Settings {
         s.integrations.reply_domain = None;
         s.integrations.inbound_smtp_listen = None;
         s.integrations.inbound_email_secret = None;
+        s.integrations.model_url = None;
+        s.integrations.model_api_key = None;
         s
     }
 

@@ -15,6 +15,7 @@ pub mod ids;
 pub mod jobs;
 pub mod mail;
 pub mod metrics;
+pub mod model;
 pub mod outbound;
 pub mod push;
 pub mod ratelimit;

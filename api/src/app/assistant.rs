@@ -10,6 +10,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use super::{not_found, App};
 use crate::auth::Principal;
@@ -17,12 +18,16 @@ use crate::domain::assistant::{self as bot, Corpus, Judgement};
 use crate::domain::webhooks::EventType;
 use crate::domain::{articles, ApiKeyScope, ConversationStatus, SenderKind};
 use crate::error::{ApiError, ApiResult};
+use crate::ratelimit::Quota;
 use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewMessage, StoreError, WebsiteRow};
 
 /// Candidates the database's search hands to the bot's own judgement.
 const CANDIDATES: i64 = 20;
 /// Of a long article, the characters the bot reads to judge it.
 const JUDGED_CHARS: usize = 8_000;
+/// The least share of a question the best article must cover before a model is asked
+/// (the model then decides whether the articles answer it).
+const GENERATIVE_MIN_COVERAGE: f64 = 0.25;
 /// Websites whose corpus a node keeps.
 const MAX_CORPORA: usize = 1_000;
 
@@ -41,6 +46,8 @@ pub struct Candidate {
     pub coverage: f64,
     /// Its relevance, for ranking (comparable within one question).
     pub relevance: f64,
+    /// The start of its text (what a model may answer from).
+    pub text: String,
 }
 
 /// A change to the bot's settings; absent fields stay.
@@ -174,6 +181,7 @@ impl App {
                         excerpt,
                         coverage: a.coverage,
                         relevance: a.relevance,
+                        text: h.plain.chars().take(2_000).collect(),
                     },
                 )
             })
@@ -188,7 +196,7 @@ impl App {
     pub async fn answer_bot_preview(&self, p: &Principal, website_id: &str, threshold: Option<f64>, limit: i64) -> ApiResult<Vec<PreviewItem>> {
         let org = super::admin(p)?.org_id.clone();
         let site = self.website(p, website_id).await?;
-        self.limit(&format!("bot-preview:{org}"), crate::ratelimit::Quota::per_window(10, std::time::Duration::from_secs(60))).await?;
+        self.limit(&format!("bot-preview:{org}"), Quota::per_window(10, Duration::from_secs(60))).await?;
         if let Some(t) = threshold.filter(|t| !(0.1..=1.0).contains(t)) {
             return Err(ApiError::BadInput(format!("threshold must be between 0.1 and 1, not {t}")));
         }
@@ -277,23 +285,41 @@ impl App {
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
         let candidates = self.answer_candidates(&site, &message.body, visitor.language.as_deref()).await?;
         let Some(best) = candidates.first() else { return Ok(false) };
-        if !judge(&message.body, &candidates).is_some_and(|j| bot::confident(j, settings.threshold)) {
-            return Ok(false);
+        let judgement = judge(&message.body, &candidates);
+        if let (Some(model), Some(j)) = (self.model.clone(), judgement) {
+            if j.terms >= 2 && j.score >= GENERATIVE_MIN_COVERAGE {
+                match self.generate(model.as_ref(), &site, &conv, message, &candidates).await {
+                    // Written, or declined by the model: either way, the bot's turn is over.
+                    Ok(Some(said)) => return self.answered(&conv, message, said, &candidates, best.coverage).await.map(|_| true),
+                    Ok(None) => return Ok(false),
+                    // No model answer (down, slow, or over its limits): the bot quotes instead.
+                    Err(e) => tracing::warn!(error = ?e, "the model server gave no answer; quoting the article"),
+                }
+            }
         }
-        // The shared cap of automated messages per conversation.
-        if !self.store.claim_automation_message(&conv.id, crate::domain::automations::MAX_BOT_MESSAGES).await? {
+        if !judgement.is_some_and(|j| bot::confident(j, settings.threshold)) {
             return Ok(false);
         }
         let url = format!("{}/help/{}/{}?lang={}", public_base(self), site.public_key, best.slug, best.language);
-        let answer = self.bot_says(&conv, message, bot::answer_text(&best.title, &best.excerpt, &url), "bot-answer").await?;
-        let used: Vec<&str> = candidates.iter().take(3).filter(|c| c.coverage >= settings.threshold).map(|c| c.article_id.as_str()).collect();
+        self.answered(&conv, message, bot::answer_text(&best.title, &best.excerpt, &url), &candidates, settings.threshold).await.map(|_| true)
+    }
+
+    /// Sends the bot's answer (within the shared cap of automated messages per
+    /// conversation), records it with the articles it used, and sets the chat pending
+    /// while the visitor reads.
+    async fn answered(&self, conv: &ConversationRow, message: &MessageRow, body: String, candidates: &[Candidate], bar: f64) -> ApiResult<()> {
+        if !self.store.claim_automation_message(&conv.id, crate::domain::automations::MAX_BOT_MESSAGES).await? {
+            return Ok(());
+        }
+        let answer = self.bot_says(conv, message, body, "bot-answer").await?;
+        let used: Vec<&str> = candidates.iter().take(3).filter(|c| c.coverage >= bar).map(|c| c.article_id.as_str()).collect();
         let record = BotAnswerRow {
             id: crate::ids::new_id("bta"),
             conversation_id: conv.id.clone(),
             question_message_id: message.id.clone(),
             answer_message_id: answer.id.clone(),
             article_ids: serde_json::to_string(&used).expect("ids serialize"),
-            score: best.coverage,
+            score: candidates.first().map_or(0.0, |c| c.coverage),
             outcome: None,
             created_at: crate::time::now_ms(),
         };
@@ -303,7 +329,43 @@ impl App {
         if now.status == ConversationStatus::Open && now.assignee_id.is_none() {
             self.set_status(&now, ConversationStatus::Pending).await?;
         }
-        Ok(true)
+        Ok(())
+    }
+
+    /// A grounded answer written by the model from the best articles (at most three),
+    /// with the conversation so far as data; `Ok(None)` when the model says the articles
+    /// do not answer, or its answer cites none of them.
+    async fn generate(
+        &self,
+        model: &dyn crate::model::AnswerModel,
+        site: &WebsiteRow,
+        conv: &ConversationRow,
+        message: &MessageRow,
+        candidates: &[Candidate],
+    ) -> ApiResult<Option<String>> {
+        self.limit(&format!("bot-model-visitor:{}", conv.visitor_id), Quota::per_window(20, Duration::from_secs(3600))).await?;
+        self.limit(&format!("bot-model-org:{}", conv.org_id), Quota::per_window(2_000, Duration::from_secs(3600))).await?;
+        let base = public_base(self);
+        let passages: Vec<bot::Passage> = candidates
+            .iter()
+            .filter(|c| c.coverage >= GENERATIVE_MIN_COVERAGE)
+            .take(3)
+            .map(|c| bot::Passage {
+                title: c.title.clone(),
+                url: format!("{base}/help/{}/{}?lang={}", site.public_key, c.slug, c.language),
+                text: c.text.clone(),
+            })
+            .collect();
+        // The conversation's public messages before this one: never notes.
+        let before = self.store.messages_between(&conv.id, (message.seq - 30).max(0), message.seq, 30).await?;
+        let context: Vec<(String, String)> = before
+            .iter()
+            .filter(|m| !m.is_private && m.seq < message.seq && m.sender_kind != SenderKind::System)
+            .map(|m| (if m.sender_kind == SenderKind::Visitor { "Visitor" } else { "Team" }.to_owned(), m.body.clone()))
+            .collect();
+        let (system, user) = bot::grounded_prompt(&site.name, &passages, &context, &message.body);
+        let out = model.complete(&crate::model::Prompt { system, user }).await.map_err(|e| ApiError::unavailable(e.0))?;
+        Ok(bot::finish_generated(&out, &passages))
     }
 
     /// The bot's answers in a conversation (staff).

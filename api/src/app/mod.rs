@@ -134,6 +134,8 @@ pub struct App {
     /// What the answer bot knows of each website's published articles, with the
     /// version it was read at.
     corpora: assistant::Corpora,
+    /// The model server the answer bot writes with (`--model-url`), if any.
+    model: Option<std::sync::Arc<dyn crate::model::AnswerModel>>,
     /// Organizations with enabled webhook endpoints.
     hooked: OrgFlag,
     webhooks: webhooks::Webhooks,
@@ -221,6 +223,15 @@ impl App {
             analytics_locks: Default::default(),
             automated: OrgFlag::default(),
             corpora: Default::default(),
+            model: settings.integrations.model_url.as_deref().map(|url| {
+                let i = &settings.integrations;
+                std::sync::Arc::new(crate::model::OpenAiCompatible::new(
+                    url,
+                    &i.model,
+                    i.model_api_key.as_deref(),
+                    std::time::Duration::from_secs(i.model_timeout),
+                )) as std::sync::Arc<dyn crate::model::AnswerModel>
+            }),
             hooked: OrgFlag::default(),
             webhooks: webhooks::Webhooks::default(),
             slacked: OrgFlag::default(),
