@@ -28,6 +28,8 @@ const JUDGED_CHARS: usize = 8_000;
 /// The least share of a question the best article must cover before a model is asked
 /// (the model then decides whether the articles answer it).
 const GENERATIVE_MIN_COVERAGE: f64 = 0.25;
+/// The least share of the question a suggestion must cover.
+const SUGGESTION_MIN_COVERAGE: f64 = 0.3;
 /// Websites whose corpus a node keeps.
 const MAX_CORPORA: usize = 1_000;
 
@@ -48,6 +50,28 @@ pub struct Candidate {
     pub relevance: f64,
     /// The start of its text (what a model may answer from).
     pub text: String,
+}
+
+/// Where a reply suggestion comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SuggestionKind {
+    Canned,
+    Article,
+    PastReply,
+}
+
+/// A reply an agent could send.
+#[derive(Debug, Clone)]
+pub struct Suggestion {
+    pub kind: SuggestionKind,
+    /// The canned response's or article's title, or the past question.
+    pub title: String,
+    /// What would be sent.
+    pub text: String,
+    /// The canned response, article or past message it comes from.
+    pub source_id: String,
+    /// Relevance, comparable within one list.
+    pub score: f64,
 }
 
 /// A change to the bot's settings; absent fields stay.
@@ -366,6 +390,58 @@ impl App {
         let (system, user) = bot::grounded_prompt(&site.name, &passages, &context, &message.body);
         let out = model.complete(&crate::model::Prompt { system, user }).await.map_err(|e| ApiError::unavailable(e.0))?;
         Ok(bot::finish_generated(&out, &passages))
+    }
+
+    /// Replies an agent could send to the visitor's latest question, best first: the
+    /// organization's canned responses, the website's published articles, and what the
+    /// team answered to such questions in resolved conversations. Staff; 120 a minute.
+    pub async fn reply_suggestions(&self, p: &Principal, conversation_id: &str, limit: usize) -> ApiResult<Vec<Suggestion>> {
+        if !p.is_staff() {
+            return Err(ApiError::Forbidden("this operation is for agents"));
+        }
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        self.limit(&format!("suggest:{}", p.limit_key()), Quota::per_window(120, Duration::from_secs(60))).await?;
+        let recent = self.store.messages_between(&conv.id, (conv.last_seq - 50).max(0), conv.last_seq, 50).await?;
+        let Some(question) = recent.iter().rev().find(|m| m.sender_kind == SenderKind::Visitor && !m.is_private) else { return Ok(Vec::new()) };
+        let q = question.body.as_str();
+        if articles::query_terms(q).is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found: Vec<(Suggestion, bot::Judged)> = Vec::new();
+        for c in self.store.canned_responses(&conv.org_id).await? {
+            let judged = bot::Judged::new(&c.title, &c.body);
+            found.push((Suggestion { kind: SuggestionKind::Canned, title: c.title, text: c.body, source_id: c.id, score: 0.0 }, judged));
+        }
+        let site = self.store.website(&conv.org_id, &conv.website_id).await.map_err(|e| not_found(e, "website"))?;
+        let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
+        for c in self.answer_candidates(&site, q, visitor.language.as_deref()).await?.into_iter().take(3) {
+            let url = format!("{}/help/{}/{}?lang={}", public_base(self), site.public_key, c.slug, c.language);
+            let judged = bot::Judged::new(&c.title, &c.text);
+            found.push((
+                Suggestion { kind: SuggestionKind::Article, text: format!("{}\n\n{url}", c.excerpt), title: c.title, source_id: c.article_id, score: 0.0 },
+                judged,
+            ));
+        }
+        for r in self.store.past_replies(&conv.org_id, &articles::query_terms(q), &conv.id, 5).await? {
+            let judged = bot::Judged::new("", &r.question);
+            let title: String = r.question.chars().take(80).collect();
+            found.push((Suggestion { kind: SuggestionKind::PastReply, title, text: r.reply, source_id: r.reply_id, score: 0.0 }, judged));
+        }
+        // One scale for all three: how well each source's words meet the question's.
+        let corpus = Corpus::new(found.iter().map(|(s, _)| s.text.as_str()));
+        let mut scored: Vec<Suggestion> = found
+            .into_iter()
+            .filter_map(|(mut s, judged)| {
+                let a = bot::assess(q, &judged, &corpus);
+                s.score = a.relevance;
+                (a.coverage >= SUGGESTION_MIN_COVERAGE).then_some(s)
+            })
+            .collect();
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score));
+        let mut seen = std::collections::HashSet::new();
+        scored.retain(|s| seen.insert(s.text.clone()));
+        scored.truncate(limit.clamp(1, 10));
+        Ok(scored)
     }
 
     /// The bot's answers in a conversation (staff).

@@ -125,19 +125,28 @@ const SYNONYMS: &[&[&str]] = &[
     ],
 ];
 
-/// The synonym rows by stem.
-fn synonym_rows() -> &'static [Vec<String>] {
-    static ROWS: std::sync::OnceLock<Vec<Vec<String>>> = std::sync::OnceLock::new();
-    ROWS.get_or_init(|| SYNONYMS.iter().map(|row| row.iter().map(|w| stem(w)).collect()).collect())
+/// The synonym rows each stem is in (read once).
+fn synonym_rows() -> &'static HashMap<String, Vec<usize>> {
+    static ROWS: std::sync::OnceLock<HashMap<String, Vec<usize>>> = std::sync::OnceLock::new();
+    ROWS.get_or_init(|| {
+        let mut by_stem: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, row) in SYNONYMS.iter().enumerate() {
+            for w in row.iter() {
+                let rows = by_stem.entry(stem(w)).or_default();
+                if !rows.contains(&i) {
+                    rows.push(i);
+                }
+            }
+        }
+        by_stem
+    })
 }
 
 /// The meanings a stem belongs to (itself, and the synonym rows it is in).
 fn meanings(stem: &str) -> Vec<String> {
     let mut out = vec![stem.to_owned()];
-    for (i, row) in synonym_rows().iter().enumerate() {
-        if row.iter().any(|w| w == stem) {
-            out.push(format!("#{i}"));
-        }
+    if let Some(rows) = synonym_rows().get(stem) {
+        out.extend(rows.iter().map(|i| format!("#{i}")));
     }
     out
 }

@@ -5,7 +5,7 @@ use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use super::guards::{Allow, Scope};
 use super::types::DateTime;
 use super::{ContextExt as _, GqlResult};
-use crate::app::assistant::AssistantPatch;
+use crate::app::assistant::{AssistantPatch, SuggestionKind};
 use crate::store::{AssistantRow, BotAnswerRow};
 
 /// When the answer bot steps in.
@@ -169,6 +169,30 @@ impl AssistantQuery {
             .collect())
     }
 
+    /// Replies an agent could send to the visitor's latest message, best first (at most
+    /// `first`, 1 to 10): canned responses, published articles and the team's past
+    /// replies to similar questions (docs/assistant.md#reply-suggestions).
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
+    async fn reply_suggestions(&self, ctx: &Context<'_>, conversation_id: ID, #[graphql(default = 3)] first: i32) -> GqlResult<Vec<ReplySuggestion>> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD)?;
+        let list = ctx.app().reply_suggestions(ctx.viewer()?, &conversation_id, first.clamp(1, 10) as usize).await?;
+        crate::graphql::budget::charge(ctx, list.len(), list.iter().map(|s| s.text.len() + s.title.len() + crate::graphql::budget::ROW_OVERHEAD).sum())?;
+        Ok(list
+            .into_iter()
+            .map(|s| ReplySuggestion {
+                kind: match s.kind {
+                    SuggestionKind::Canned => ReplySuggestionKind::Canned,
+                    SuggestionKind::Article => ReplySuggestionKind::Article,
+                    SuggestionKind::PastReply => ReplySuggestionKind::PastReply,
+                },
+                title: s.title,
+                text: s.text,
+                source_id: ID(s.source_id),
+                score: s.score,
+            })
+            .collect())
+    }
+
     /// The bot's answers in a conversation, oldest first, with the articles each used.
     #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
     async fn bot_answers(&self, ctx: &Context<'_>, conversation_id: ID) -> GqlResult<Vec<BotAnswer>> {
@@ -177,6 +201,31 @@ impl AssistantQuery {
         crate::graphql::budget::charge(ctx, rows.len(), rows.len() * crate::graphql::budget::ROW_OVERHEAD)?;
         Ok(rows.into_iter().map(BotAnswer).collect())
     }
+}
+
+/// Where a reply suggestion comes from.
+#[derive(Enum, Clone, Copy, PartialEq, Eq)]
+pub enum ReplySuggestionKind {
+    /// One of the organization's canned responses.
+    Canned,
+    /// A published article (its passage and link).
+    Article,
+    /// What the team replied to a similar question in a resolved conversation.
+    PastReply,
+}
+
+/// A reply an agent could send to the visitor's latest question.
+#[derive(SimpleObject)]
+pub struct ReplySuggestion {
+    pub kind: ReplySuggestionKind,
+    /// The canned response's or article's title, or the similar past question.
+    pub title: String,
+    /// The text to insert.
+    pub text: String,
+    /// The canned response, article or past message it comes from.
+    pub source_id: ID,
+    /// Relevance, comparable within one list.
+    pub score: f64,
 }
 
 #[derive(Default)]

@@ -168,3 +168,68 @@ impl Store {
         .await?))
     }
 }
+
+/// A visitor's past question and the team's first public reply after it.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct PastReply {
+    pub conversation_id: String,
+    pub question: String,
+    pub reply_id: String,
+    pub reply: String,
+}
+
+impl Store {
+    /// Visitors' messages of the organization's resolved conversations (other than
+    /// `exclude`) matching any of `terms` (letters and digits), best first, each with the
+    /// team's first public reply after it: what the team answered to such a question.
+    pub async fn past_replies(&self, org_id: &str, terms: &[String], exclude: &str, limit: i64) -> StoreResult<Vec<PastReply>> {
+        if terms.is_empty() {
+            return Ok(Vec::new());
+        }
+        Ok(match self {
+            Store::Sqlite { read, .. } => {
+                // The index holds the organization as a token (its id's ULID).
+                let org = org_id.strip_prefix("org_").unwrap_or(org_id).to_lowercase();
+                let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
+                let matched = format!("org : \"{org}\" AND body : ({})", words.join(" OR "));
+                sqlx::query_as::<_, PastReply>(
+                    "select q.conversation_id, q.body as question, r.id as reply_id, r.body as reply from \
+                     (select m.conversation_id, m.seq, m.body, bm25(messages_fts) as rank from messages_fts f join messages m on m.rowid = f.rowid \
+                      where messages_fts match $1 and m.org_id = $2 and m.sender_kind = 'visitor' and m.is_private = 0 and m.conversation_id <> $3 \
+                      order by rank limit 40) q \
+                     join conversations c on c.id = q.conversation_id and c.status = 'resolved' \
+                     join messages r on r.id = (select r2.id from messages r2 where r2.conversation_id = q.conversation_id and r2.seq > q.seq \
+                      and r2.sender_kind = 'agent' and r2.is_private = 0 and r2.deleted_at is null order by r2.seq limit 1) \
+                     order by q.rank limit $4",
+                )
+                .bind(matched)
+                .bind(org_id)
+                .bind(exclude)
+                .bind(limit)
+                .fetch_all(read)
+                .await?
+            }
+            Store::Postgres(pool) => {
+                // The index's expression exactly (migrations/postgres/...search_org_term...).
+                sqlx::query_as::<_, PastReply>(
+                    "select q.conversation_id, q.body as question, r.id as reply_id, r.body as reply from \
+                     (select m.conversation_id, m.seq, m.body, ts_rank(to_tsvector('simple', m.body), tq.q) as rank \
+                      from messages m, (select to_tsquery('simple', $1) as q) tq \
+                      where (to_tsvector('simple', m.body) || array_to_tsvector(array['#' || m.org_id])) @@ (tq.q && quote_literal('#' || $2)::tsquery) \
+                      and m.org_id = $2 and m.sender_kind = 'visitor' and not m.is_private and m.conversation_id <> $3 \
+                      order by rank desc limit 40) q \
+                     join conversations c on c.id = q.conversation_id and c.status = 'resolved' \
+                     join lateral (select r2.id, r2.body from messages r2 where r2.conversation_id = q.conversation_id and r2.seq > q.seq \
+                      and r2.sender_kind = 'agent' and not r2.is_private and r2.deleted_at is null order by r2.seq limit 1) r on true \
+                     order by q.rank desc limit $4",
+                )
+                .bind(terms.join(" | "))
+                .bind(org_id)
+                .bind(exclude)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+            }
+        })
+    }
+}

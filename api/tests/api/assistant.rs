@@ -293,3 +293,43 @@ async fn a_model_writes_grounded_answers_and_the_visitors_words_stay_data() {
     assert!(said[0]["body"].as_str().unwrap().starts_with("This article may answer your question"), "{said:?}");
     assert_eq!(model.requests.lock().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn agents_get_reply_suggestions_from_canned_responses_articles_and_past_replies() {
+    let s = shop().await;
+    let app = &s.app;
+    app.ok(
+        Some(&s.owner.token),
+        "mutation { createCannedResponse(input: {shortcut: \"norway\", title: \"Shipping to Norway\", body: \"Yes! We ship parcels to Norway in 2 to 4 days.\"}) { id } }",
+        json!({}),
+    )
+    .await;
+    // A past chat: a visitor asked, Ann answered, it was resolved.
+    let old = app.visitor(&s.site).await;
+    let past = app.start_conversation(&old, Some("Can you ship a parcel to Norway?")).await;
+    app.send(&s.owner.token, &past, "We do: Posten brings it in about three days.").await;
+    app.send(&s.owner.token, &past, "Anything else?").await;
+    app.ok(Some(&s.owner.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }", json!({ "c": past })).await;
+
+    let v = app.visitor(&s.site).await;
+    let conv = app.start_conversation(&v, Some("hi")).await;
+    let ask = "query($c: ID!) { replySuggestions(conversationId: $c, first: 5) { kind title text score } }";
+    let d = app.ok(Some(&s.owner.token), ask, json!({ "c": conv })).await;
+    assert_eq!(d["replySuggestions"], json!([]), "nothing to go on in a greeting");
+    app.send(&v.token, &conv, "Do you ship parcels to Norway?").await;
+    let d = app.ok(Some(&s.owner.token), ask, json!({ "c": conv })).await;
+    let list = d["replySuggestions"].as_array().unwrap();
+    let of = |kind: &str| list.iter().find(|x| x["kind"] == kind).unwrap_or_else(|| panic!("no {kind} in {list:?}")).clone();
+    assert_eq!(of("CANNED")["text"], "Yes! We ship parcels to Norway in 2 to 4 days.");
+    assert!(of("ARTICLE")["text"].as_str().unwrap().contains(&format!("/help/{}/shipping-to-norway", s.site.key)), "{list:?}");
+    assert_eq!(of("PAST_REPLY")["text"], "We do: Posten brings it in about three days.", "the first reply after the question");
+    assert_eq!(of("PAST_REPLY")["title"], "Can you ship a parcel to Norway?");
+    assert!(list.iter().all(|x| !x["text"].as_str().unwrap().contains("Gift cards")), "nothing off the subject: {list:?}");
+    let scores: Vec<f64> = list.iter().map(|x| x["score"].as_f64().unwrap()).collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");
+
+    // Visitors and other organizations get nothing.
+    assert_eq!(app.err(Some(&v.token), ask, json!({ "c": conv })).await, "FORBIDDEN");
+    let eve = app.sign_up("Eve").await;
+    assert_eq!(app.err(Some(&eve.token), ask, json!({ "c": conv })).await, "NOT_FOUND");
+}

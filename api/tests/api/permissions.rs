@@ -142,6 +142,7 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("mutation { updateAssistantSettings(websiteId: \"web_x\", input: {answerBot: true}) { answerBot } }", "o", Some("WEBSITES_MANAGE")),
     ("query { answerBotPreview(websiteId: \"web_x\") { answers } }", "o", None),
     ("query { botAnswers(conversationId: \"conv_x\") { score } }", "ao", Some("CONVERSATIONS_READ")),
+    ("query { replySuggestions(conversationId: \"conv_x\") { text } }", "ao", Some("CONVERSATIONS_READ")),
 ];
 
 const SCOPES: [&str; 11] = [
