@@ -307,6 +307,33 @@ export const ConversationExtrasDocument = doc<{ conversation: { id: string; isOf
   'query ConversationExtras($id: ID!) { conversation(id: $id) { id isOffline } }',
 );
 
+/** Where a reply suggestion comes from: a saved reply, a published article, or the team's reply to a similar past question. */
+export type ReplySuggestionKind = 'CANNED' | 'ARTICLE' | 'PAST_REPLY';
+
+/** A reply an agent could send to the visitor's latest message (docs/assistant.md, "Reply suggestions"). */
+export interface ReplySuggestion {
+  kind: ReplySuggestionKind;
+  /** The saved reply's or article's title, or the similar past question. */
+  title: string;
+  /** What goes into the composer. */
+  text: string;
+  sourceId: string;
+}
+
+/** Best first; empty when the latest visitor message has nothing to go on. Staff, 120 a minute. */
+export const ReplySuggestionsDocument = doc<{ replySuggestions: ReplySuggestion[] }, { conversationId: string; first: number }>(
+  'query ReplySuggestions($conversationId: ID!, $first: Int!) { replySuggestions(conversationId: $conversationId, first: $first) { kind title text sourceId } }',
+);
+
+/** What the visitor made of a bot answer; null until they say. */
+export type BotAnswerOutcome = 'HELPED' | 'HANDOVER';
+
+/** The answer bot's answers in a conversation, oldest first: which message answered, and how it went. */
+export const BotAnswersDocument = doc<
+  { botAnswers: { id: string; answerMessageId: string; outcome: BotAnswerOutcome | null }[] },
+  { conversationId: string }
+>('query BotAnswers($conversationId: ID!) { botAnswers(conversationId: $conversationId) { id answerMessageId outcome } }');
+
 /** Why an email reply was held: `From` is not the visitor's address, or it failed DMARC (docs/email.md). */
 export type HeldEmailReason = 'SENDER_MISMATCH' | 'DMARC_FAIL';
 

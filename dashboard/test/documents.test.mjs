@@ -18,6 +18,7 @@ for (const file of [
   'slack.ts',
   'reports.ts',
   'articles.ts',
+  'assistant.ts',
 ]) {
   const source = readFileSync(new URL(`../src/${file}`, import.meta.url), 'utf8');
   // These files import types only: once compiled they are plain JavaScript with no imports.

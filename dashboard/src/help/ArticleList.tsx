@@ -8,6 +8,7 @@ import { ArticlesDocument, type ArticleStatus, type ArticleSummary, type HelpWeb
 import { useServices } from '../directory';
 import { fullDate, when } from '../inbox/format';
 import { Link, navigate, useLocation } from '../router';
+import { isAdmin, useMe } from '../session';
 import { Badge, Button, EmptyState, ErrorState, Icon, Loading, Segmented, SelectField, errorMessage, useAction } from '../ui';
 import { helpCenterUrl } from './shared';
 
@@ -24,6 +25,7 @@ const FILTERS: { value: Filter; label: string }[] = [
 
 export function ArticleList({ websites }: { websites: HelpWebsite[] }) {
   const { client } = useServices();
+  const me = useMe();
   const { query } = useLocation();
   const website = websites.find((w) => w.id === query.get('website')) ?? websites[0]!;
   const filter = FILTERS.find((f) => f.value === query.get('status'))?.value ?? 'ALL';
@@ -87,6 +89,14 @@ export function ArticleList({ websites }: { websites: HelpWebsite[] }) {
                 </option>
               ))}
             </SelectField>
+          )}
+          {isAdmin(me) && (
+            <Link
+              to={`help-center/bot${websites.length > 1 ? `?website=${website.id}` : ''}`}
+              className="btn btn-secondary btn-md"
+            >
+              Answer bot
+            </Link>
           )}
           <Link to={`help-center/new${websites.length > 1 ? `?website=${website.id}` : ''}`} className="btn btn-primary btn-md">
             <Icon name="plus" size={16} />

@@ -3,13 +3,15 @@
  * the knowledge base of each website, written here in Markdown and served to visitors at
  * `/help/<website key>`. Its own chunk, loaded on first visit. Three screens, each at an
  * address that can be shared: the list (`help-center?website=…&status=…`), a new article
- * (`help-center/new?website=…`) and an article (`help-center/<id>?lang=nb`).
+ * (`help-center/new?website=…`) and an article (`help-center/<id>?lang=nb`); and, for owners
+ * and admins, the answer bot's settings (`help-center/bot?website=…`).
  */
 import { useServices } from '../directory';
 import { HelpWebsitesDocument } from '../articles';
 import { Link, useLocation } from '../router';
 import { isAdmin, useMe } from '../session';
 import { ErrorState, Loading, useLoad } from '../ui';
+import { AnswerBot } from './AnswerBot';
 import { ArticleEditor } from './ArticleEditor';
 import { ArticleList } from './ArticleList';
 import { NewArticle } from './NewArticle';
@@ -38,6 +40,7 @@ export default function HelpCenterPage() {
         </p>
       </>
     );
+  else if (sub === 'bot') body = <AnswerBot websites={websites.data} />;
   else if (sub === 'new') body = <NewArticle websites={websites.data} websiteId={query.get('website')} />;
   else if (sub) body = <ArticleEditor key={sub} id={sub} websites={websites.data} />;
   else body = <ArticleList websites={websites.data} />;

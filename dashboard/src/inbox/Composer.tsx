@@ -3,7 +3,8 @@
  * Shift+Enter for a new line, emoji, and canned responses by typing `/` and a shortcut
  * (arrows to choose, Enter or Tab to insert, Escape to dismiss). Files come by the
  * paperclip, drag-and-drop or paste: each uploads at once with its progress, and goes
- * with the next reply or note (which may then have no text).
+ * with the next reply or note (which may then have no text). Reply suggestions show above
+ * it (Suggestions.tsx).
  */
 import type { CannedResponse, LiveConversation, AgentConversation } from '@chinwag/sdk';
 import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState } from 'react';
@@ -12,6 +13,7 @@ import { useDirectory, useServices } from '../directory';
 import { features } from '../features';
 import { Icon, IconButton, errorMessage, toast } from '../ui';
 import { UploadError, formatSize, uploadFile, type Upload } from './attachments';
+import { Suggestions } from './Suggestions';
 
 /** A file in the composer: uploading, uploaded, or failed. */
 interface PendingFile {
@@ -79,8 +81,10 @@ export const Composer = forwardRef<
     conversationId: string;
     /** An offline conversation: where public replies are emailed (the visitor is not in the chat). */
     emailTo?: string | null;
+    /** The visitor's latest message the team has not answered yet, for reply suggestions. */
+    question?: string | null;
   }
->(function Composer({ live, conversationId, emailTo }, ref) {
+>(function Composer({ live, conversationId, emailTo, question = null }, ref) {
   const { canned } = useDirectory();
   const { client } = useServices();
   const [files, setFiles] = useState<PendingFile[]>([]);
@@ -261,6 +265,15 @@ export const Composer = forwardRef<
         addFiles(e.dataTransfer.files);
       }}
     >
+      {mode === 'reply' && (
+        <Suggestions
+          key={conversationId}
+          conversationId={conversationId}
+          question={question}
+          writing={text.trim() !== ''}
+          onInsert={(snippet) => insert(snippet)}
+        />
+      )}
       <div className="composer-tabs" role="radiogroup" aria-label="Message type">
         <button type="button" role="radio" aria-checked={mode === 'reply'} onClick={() => setMode('reply')}>
           Reply

@@ -1,7 +1,8 @@
 /**
  * One conversation, live: header with the actions (assign, transfer, pending, resolve,
  * reopen), its place in line and estimated wait while it waits, its SLA badge and its
- * priority (which an agent sets), the messages with typing and "Seen", and the composer.
+ * priority (which an agent sets), the messages with typing and "Seen" (and under a bot
+ * answer, how it went: botAnswers.tsx), and the composer.
  * The SDK's `LiveConversation` holds the state (history, optimistic sends, resume after a
  * drop).
  */
@@ -16,7 +17,7 @@ import {
   useState,
   useSyncExternalStore,
 } from 'react';
-import { ConversationExtrasDocument, type Attachment } from '../api';
+import { ConversationExtrasDocument, type Attachment, type BotAnswerOutcome } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
 import {
@@ -34,9 +35,11 @@ import {
   type ToolbarAction,
 } from '../ui';
 import { Attachments, useAttachments } from './attachments';
+import { BotAnswerLine, useBotAnswers } from './botAnswers';
 import { Composer, type ComposerHandle } from './Composer';
 import { HeldEmails } from './HeldEmails';
 import { OfflineMark, QueuePlace } from './Queue';
+import { openQuestion } from './Suggestions';
 import { PRIORITIES, visitorName, when } from './format';
 import { SlaBadge, fresher } from './sla';
 import { VisitorPanel } from './VisitorPanel';
@@ -218,7 +221,13 @@ export const Conversation = forwardRef<
         <HeldEmails conversationId={id} lastSystemMessage={lastSystemMessage} />
         {/* A new generation's messages start afresh: what they knew of the erased ones is stale. */}
         <Messages key={shown} id={id} state={state} live={live} />
-        <Composer ref={composer} live={live} conversationId={id} emailTo={offline ? (c.visitor.email ?? 'the visitor') : null} />
+        <Composer
+          ref={composer}
+          live={live}
+          conversationId={id}
+          emailTo={offline ? (c.visitor.email ?? 'the visitor') : null}
+          question={openQuestion(state.messages)}
+        />
         <TransferDialog open={transferOpen} conversation={c} onClose={() => setTransferOpen(false)} />
       </section>
       {sidebarOpen && (
@@ -312,6 +321,7 @@ function Messages({
   const me = useMe();
   const { agentName } = directory;
   const files = useAttachments(client, id, state.messages);
+  const botAnswers = useBotAnswers(client, id, state.messages, state.conversation?.status);
   useDirectory(); // re-render when names arrive
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -409,6 +419,7 @@ function Messages({
             firstUnread={m.key === firstUnread}
             author={author(m, agentName)}
             seen={m === lastSeenMine}
+            botAnswer={m.status === 'sent' && botAnswers.has(m.id) ? { outcome: botAnswers.get(m.id) ?? null } : undefined}
             files={m.status === 'sent' ? files.get(m.id) : undefined}
             onImage={follow}
             onRetry={() => live.retry(m.key).catch(() => {})}
@@ -434,6 +445,7 @@ function MessageItem({
   firstUnread,
   author,
   seen,
+  botAnswer,
   files,
   onImage,
   onRetry,
@@ -443,6 +455,8 @@ function MessageItem({
   firstUnread: boolean;
   author: string;
   seen: boolean;
+  /** When it is one of the answer bot's answers: what the visitor made of it. */
+  botAnswer?: { outcome: BotAnswerOutcome | null };
   files: readonly Attachment[] | undefined;
   onImage(): void;
   onRetry(): void;
@@ -468,6 +482,7 @@ function MessageItem({
           </Button>
         </div>
       )}
+      {botAnswer && <BotAnswerLine outcome={botAnswer.outcome} />}
       {seen && <div className="msg-state">Seen</div>}
     </li>
   );
