@@ -1,0 +1,207 @@
+// The answer bot's settings and reply suggestions, in Debian's Chromium against a real
+// `chinwag serve`: an owner switches the bot on in the Help center and it stays on after a
+// reload; a blank bot name is refused under its field; the preview on past questions says
+// the bot answers a past question (covered 87%) at 0.7 and stays silent once the form's threshold is 1;
+// an agent has no way to the settings. In the inbox, a greeting gets no suggestions and
+// "Do you ship to Norway?", arriving while the conversation is open, gets chips (a saved
+// reply and an article) that put their text in the reply box without sending it; and the
+// bot's answer says how it went.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { DESKTOP, addAgent, gql, launchBrowser, shot, signIn, signUpOwner, startServer, until } from './harness.mjs';
+
+const OWNER = { org: 'Fjord & Fern', name: 'Frida Fjord', email: 'frida@fjordfern.test', password: 'ferns by the fjord' };
+const AGENT = { name: 'Ola Nordmann', email: 'ola@fjordfern.test', password: 'moss on the rocks' };
+const QUESTION = 'Do you ship to Norway?';
+// Covered 87% by the article ("deliver" is a synonym of "ship"): answered at 0.7, not at 1.
+// (The QUESTION itself is covered whole, and answered even at 1.)
+const PAST = 'Do you deliver to Norway?';
+const CANNED = 'Yes, we ship to Norway with Posten: parcels arrive in 2 to 4 working days.';
+
+describe('the answer bot and reply suggestions', () => {
+  let server, browser, token, website, owner, agent;
+
+  const api = async (query, variables, as = token) => {
+    const r = await gql(server, query, variables, as);
+    if (!r.data) throw new Error(JSON.stringify(r.errors));
+    return r.data;
+  };
+  /** A visitor of the website who writes `text`; resolves to their token and the conversation's id. */
+  async function visitor(name, text) {
+    const { startVisitorSession: s } = await api(
+      'mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token } }',
+      { i: { websiteKey: website.publicKey, name } },
+      null,
+    );
+    const { startConversation } = await api(
+      'mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }',
+      { i: { body: text } },
+      s.token,
+    );
+    return { token: s.token, conversationId: startConversation.id };
+  }
+  const settings = async () =>
+    (await api('query($w: ID!) { assistantSettings(websiteId: $w) { answerBot botName threshold } }', { w: website.id }))
+      .assistantSettings;
+
+  before(async () => {
+    server = await startServer();
+    browser = await launchBrowser();
+    token = await signUpOwner(server, OWNER);
+    website = (await api('mutation { createWebsite(input: { name: "Fjord & Fern shop" }) { id publicKey } }')).createWebsite;
+    const { createArticle } = await api('mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }', {
+      i: {
+        websiteId: website.id,
+        language: 'en',
+        title: 'Shipping to Norway',
+        body: 'We ship to Norway with Posten. Parcels to Norway arrive in 2 to 4 working days, and tracking comes by email.',
+      },
+    });
+    await api('mutation($id: ID!) { publishArticle(id: $id) { id } }', { id: createArticle.id });
+    await api('mutation($i: CannedResponseInput!) { createCannedResponse(input: $i) { id } }', {
+      i: { shortcut: 'norway', title: 'Shipping to Norway', body: CANNED },
+    });
+    // A past question, asked while the bot was off (as it is by default).
+    await visitor('Kari', PAST);
+    await addAgent(server, token, AGENT);
+    owner = await signIn(browser, server, OWNER, { ...DESKTOP, locale: 'en-US' });
+    agent = await signIn(browser, server, AGENT, { ...DESKTOP, locale: 'en-US' });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+  });
+
+  test('an owner switches the bot on in the Help center, and it is still on after a reload', async () => {
+    assert.equal((await settings()).answerBot, false, 'the bot is off by default');
+    await owner.getByRole('link', { name: 'Help center', exact: true }).click();
+    await owner.getByRole('link', { name: 'Answer bot' }).click();
+    const on = owner.getByRole('switch', { name: 'Answer visitors from your articles' });
+    await on.waitFor();
+    assert.equal(await on.getAttribute('aria-checked'), 'false');
+    assert.equal(await owner.getByLabel('Bot name').inputValue(), (await settings()).botName);
+    assert.equal(await owner.getByLabel('Threshold').inputValue(), '0.7');
+    await owner.getByText('The share of a question the best article must cover').waitFor();
+    const save = owner.getByRole('button', { name: 'Save', exact: true });
+    assert.equal(await save.isDisabled(), true, 'nothing to save yet');
+
+    await on.click();
+    await owner.getByRole('radio', { name: 'Always' }).click();
+    await save.click();
+    await until(async () => (await settings()).answerBot, 'the bot switched on');
+    await owner.reload();
+    await until(async () => (await on.getAttribute('aria-checked')) === 'true', 'the switch on after a reload');
+    assert.equal(await save.isDisabled(), true);
+    assert.deepEqual(owner.errors, []);
+  });
+
+  test('a blank bot name is refused under its field, and nothing is saved', async () => {
+    const before = await settings();
+    const name = owner.getByLabel('Bot name');
+    await name.fill('   ');
+    await owner.getByRole('button', { name: 'Save', exact: true }).click();
+    const refusal = owner.locator('.field', { has: owner.getByLabel('Bot name') }).locator('.field-error');
+    await refusal.waitFor();
+    assert.match(await refusal.innerText(), /name must be 1 to 60 characters/);
+    // Read with the field.
+    const describedBy = await name.getAttribute('aria-describedby');
+    assert.ok(describedBy.split(' ').includes(await refusal.getAttribute('id')), describedBy);
+    assert.deepEqual(await settings(), before);
+    await owner.getByRole('button', { name: 'Discard changes' }).click();
+    assert.equal(await name.inputValue(), before.botName);
+    assert.equal(await refusal.count(), 0);
+  });
+
+  test('the preview answers the past question at 0.7 and stays silent at the form’s threshold of 1, unsaved', async () => {
+    const preview = owner.getByRole('region', { name: 'Preview on past questions' });
+    await preview.getByRole('button', { name: 'Preview on past questions' }).click();
+    const table = preview.getByRole('table', { name: 'The bot on past questions' });
+    const row = table.getByRole('row').filter({ hasText: PAST });
+    await row.waitFor();
+    assert.match(await row.innerText(), /Shipping to Norway/);
+    assert.match(await row.innerText(), /\b87%/);
+    assert.match(await row.innerText(), /Answers/);
+    await preview.getByText('At 70% the bot would answer 1 of 1.').waitFor();
+
+    await owner.getByLabel('Threshold').fill('1');
+    assert.equal(await owner.locator('.threshold output').innerText(), '100%');
+    await preview.getByText('The threshold on the form is now 100%').waitFor();
+    await preview.getByRole('button', { name: 'Preview again' }).click();
+    await until(async () => /Stays silent/.test(await row.innerText()), 'Stays silent at 100%');
+    await preview.getByText('At 100% the bot would answer 0 of 1.').waitFor();
+    await shot(owner, 'desktop-answer-bot-settings');
+    assert.equal((await settings()).threshold, 0.7, 'the preview saved the threshold');
+    await owner.getByRole('button', { name: 'Discard changes' }).click();
+    assert.deepEqual(owner.errors, []);
+  });
+
+  test('an agent has no way to the bot’s settings', async () => {
+    await agent.getByRole('link', { name: 'Help center', exact: true }).click();
+    await agent.getByRole('link', { name: 'New article' }).waitFor();
+    assert.equal(await agent.getByRole('link', { name: 'Answer bot' }).count(), 0);
+    await agent.goto(`${server.origin}/app/help-center/bot`);
+    await agent.getByText('Only owners and admins set up the answer bot.').waitFor();
+    assert.equal(await agent.getByRole('switch', { name: 'Answer visitors from your articles' }).count(), 0);
+    assert.equal(await agent.getByLabel('Bot name').count(), 0);
+    assert.deepEqual(agent.errors, []);
+  });
+
+  test('a visitor’s question gets suggestion chips that fill the reply box, and the bot’s answer says how it went', async () => {
+    const chat = await visitor('Nils', 'Hello there');
+    await agent.goto(`${server.origin}/app/inbox/all/${chat.conversationId}`);
+    const messages = agent.getByRole('list', { name: 'Messages' });
+    await messages.getByText('Hello there').waitFor();
+    const chips = agent.getByRole('group', { name: 'Suggested replies' });
+    const reply = agent.getByRole('textbox', { name: 'Reply' });
+    // A greeting has nothing to go on: no chips.
+    await until(
+      async () =>
+        (
+          await gql(
+            server,
+            'query($c: ID!) { replySuggestions(conversationId: $c) { title } }',
+            { c: chat.conversationId },
+            token,
+          )
+        ).data?.replySuggestions?.length === 0,
+      'no suggestions for a greeting',
+    );
+    assert.equal(await chips.count(), 0);
+
+    // The question arrives while the conversation is open.
+    await api(
+      'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
+      { i: { conversationId: chat.conversationId, body: QUESTION } },
+      chat.token,
+    );
+    await chips.waitFor();
+    const buttons = chips.getByRole('button', { name: /^(Saved reply|Article|Past reply)/ });
+    const labels = await buttons.allInnerTexts();
+    assert.ok(labels.length >= 2 && labels.length <= 3, JSON.stringify(labels));
+    const saved = chips.getByRole('button', { name: /^Saved reply\s*Shipping to Norway/ });
+    const article = chips.getByRole('button', { name: /^Article\s*Shipping to Norway/ });
+    await saved.waitFor();
+    await article.waitFor();
+    await shot(agent.locator('.composer'), 'desktop-reply-suggestions');
+    await shot(agent, 'desktop-reply-suggestions-page');
+
+    const sent = await messages.getByRole('listitem').count();
+    await saved.click();
+    assert.equal(await reply.inputValue(), CANNED);
+    assert.equal(await reply.evaluate((el) => el === document.activeElement), true, 'the reply box has the focus');
+    assert.equal(await messages.getByRole('listitem').count(), sent, 'a chip sent something');
+
+    // Alt+2 adds the second chip's text at the caret.
+    await reply.fill('');
+    const second = await buttons.nth(1).getAttribute('title');
+    await agent.keyboard.press('Alt+Digit2');
+    assert.equal(await reply.inputValue(), second.split('\n\nAlt+2 inserts it')[0]);
+
+    // The bot answered the question (it is on, always): its message says how it went.
+    await messages.getByText('Answered from an article · No reply yet').waitFor();
+
+    await agent.getByRole('button', { name: 'Dismiss suggestions' }).click();
+    assert.equal(await chips.count(), 0);
+    assert.deepEqual(agent.errors, []);
+  });
+});
