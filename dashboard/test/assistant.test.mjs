@@ -8,7 +8,19 @@
 // bot's answer says how it went.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { DESKTOP, addAgent, gql, launchBrowser, shot, signIn, signUpOwner, startServer, until } from './harness.mjs';
+import {
+  DESKTOP,
+  PHONE,
+  accessibilityViolations,
+  addAgent,
+  gql,
+  launchBrowser,
+  shot,
+  signIn,
+  signUpOwner,
+  startServer,
+  until,
+} from './harness.mjs';
 
 const OWNER = { org: 'Fjord & Fern', name: 'Frida Fjord', email: 'frida@fjordfern.test', password: 'ferns by the fjord' };
 const AGENT = { name: 'Ola Nordmann', email: 'ola@fjordfern.test', password: 'moss on the rocks' };
@@ -92,6 +104,7 @@ describe('the answer bot and reply suggestions', () => {
     await owner.reload();
     await until(async () => (await on.getAttribute('aria-checked')) === 'true', 'the switch on after a reload');
     assert.equal(await save.isDisabled(), true);
+    assert.deepEqual(await accessibilityViolations(owner), []);
     assert.deepEqual(owner.errors, []);
   });
 
@@ -202,6 +215,39 @@ describe('the answer bot and reply suggestions', () => {
 
     await agent.getByRole('button', { name: 'Dismiss suggestions' }).click();
     assert.equal(await chips.count(), 0);
+
+    // A new question while the agent is writing: no request until the box is empty again.
+    const asked = [];
+    agent.on('request', (r) => /ReplySuggestions/.test(r.postData() ?? '') && asked.push(r));
+    await reply.fill('Let me check that for you');
+    await api(
+      'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
+      { i: { conversationId: chat.conversationId, body: 'Can you ship my order to Norway?' } },
+      chat.token,
+    );
+    await messages.getByText('Can you ship my order to Norway?').waitFor();
+    await agent.waitForTimeout(500); // what a request sent at once would have taken, at most
+    assert.equal(asked.length, 0, 'suggestions asked for while the agent writes');
+    assert.equal(await chips.count(), 0);
+    await reply.fill('');
+    await chips.waitFor();
+    assert.equal(asked.length, 1);
     assert.deepEqual(agent.errors, []);
+  });
+
+  test('on a phone the chips fit the screen', async () => {
+    const phone = await signIn(browser, server, AGENT, { ...PHONE, locale: 'en-US' });
+    try {
+      const { conversationId } = await visitor('Siri', QUESTION);
+      await phone.goto(`${server.origin}/app/inbox/all/${conversationId}`);
+      const chips = phone.getByRole('group', { name: 'Suggested replies' });
+      await chips.waitFor();
+      const [width, screen] = await chips.evaluate((el) => [el.scrollWidth, document.documentElement.clientWidth]);
+      assert.ok(width <= screen, `${width} > ${screen}`);
+      await shot(phone, 'phone-reply-suggestions');
+      assert.deepEqual(phone.errors, []);
+    } finally {
+      await phone.context().close();
+    }
   });
 });
