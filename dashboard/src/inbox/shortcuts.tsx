@@ -16,6 +16,7 @@ export const SHORTCUTS: [string, string][] = [
   ['i', 'Show / hide visitor details'],
   ['1 / 2 / 3', 'Unassigned / Mine / All'],
   ['/', 'Search (in the composer: saved replies)'],
+  ['Alt+1 / 2 / 3', 'Insert a suggested reply'],
   ['Enter / Shift+Enter', 'Send / new line'],
   ['Esc', 'Leave the composer; back to the list (phone)'],
   ['?', 'This help'],
