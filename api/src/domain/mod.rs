@@ -11,6 +11,7 @@ pub mod conversions;
 pub mod email_in;
 mod enums;
 pub mod rules;
+pub mod signals;
 pub mod triggers;
 pub mod webhooks;
 pub use behaviour::*;

@@ -56,6 +56,8 @@ const STAFF_ONLY: &[&str] = &[
     "Visitor.currentUrl",
     "Visitor.pageViews",
     "Visitor.conversions",
+    "Message.language",
+    "Message.sentiment",
 ];
 
 fn named(t: &Value) -> &str {
@@ -124,7 +126,7 @@ async fn staff_only_fields_come_back_empty_for_a_visitor() {
 
     let q = "query($c: ID!) { conversation(id: $c) { assigneeName assignee { id email role status isOnline createdAt } \
              department { name members { id email role status } } visitor { id currentUrl pageViews { url } conversions { name value } } \
-             messages(last: 50) { nodes { body isPrivate senderName senderAvatarUrl } } } }";
+             messages(last: 50) { nodes { body isPrivate senderName senderAvatarUrl language sentiment { label } } } } }";
     let staff = app.ok(Some(&owner.token), q, json!({ "c": conv })).await;
     assert_eq!(staff["conversation"]["assignee"]["role"], "OWNER", "the fixture has what a visitor must not see: {staff}");
     assert_eq!(staff["conversation"]["department"]["members"].as_array().unwrap().len(), 1);
@@ -141,5 +143,7 @@ async fn staff_only_fields_come_back_empty_for_a_visitor() {
     assert_eq!(c["visitor"]["conversions"], json!([]), "a visitor does not read the team's conversion records: {seen}");
     let bodies: Vec<&str> = c["messages"]["nodes"].as_array().unwrap().iter().map(|m| m["body"].as_str().unwrap()).collect();
     assert_eq!(bodies, ["hello", "Hi, I am Ann"], "no note");
+    assert!(c["messages"]["nodes"].as_array().unwrap().iter().all(|m| m["sentiment"].is_null() && m["language"].is_null()), "{seen}");
+    assert_eq!(staff["conversation"]["messages"]["nodes"][0]["sentiment"]["label"], "NEUTRAL", "the team sees it: {staff}");
     assert!(!seen.to_string().contains("@"), "no email of anyone on the team: {seen}");
 }

@@ -65,6 +65,27 @@ impl Message {
             (_, Some(id)) => Ok(ctx.loaders()?.people.load_one(id.clone()).await?.and_then(|p| p.name)),
         }
     }
+    /// The language of a visitor's message, from its common words (`en`, `nb`, `de`,
+    /// ...); null when it is too short to tell, for others' messages, and for a visitor.
+    async fn language(&self, ctx: &Context<'_>) -> Option<&'static str> {
+        (self.0.sender_kind == SenderKind::Visitor && super::is_staff(ctx)).then(|| crate::domain::signals::language_of(&self.0.body)).flatten()
+    }
+    /// How a visitor's message feels (docs/assistant.md#sentiment-and-language); null
+    /// for others' messages, and for a visitor.
+    async fn sentiment(&self, ctx: &Context<'_>) -> Option<MessageSentiment> {
+        (self.0.sender_kind == SenderKind::Visitor && super::is_staff(ctx)).then(|| {
+            let s = crate::domain::signals::sentiment_of(&self.0.body);
+            MessageSentiment {
+                score: (s.score * 100.0).round() / 100.0,
+                label: match s.label() {
+                    "negative" => SentimentLabel::Negative,
+                    "positive" => SentimentLabel::Positive,
+                    _ => SentimentLabel::Neutral,
+                },
+                angry: s.angry,
+            }
+        })
+    }
     /// The sending agent's avatar.
     async fn sender_avatar_url(&self, ctx: &Context<'_>) -> GqlResult<Option<String>> {
         match (self.0.sender_kind, &self.0.sender_id) {
@@ -72,6 +93,23 @@ impl Message {
             _ => Ok(None),
         }
     }
+}
+
+/// How a visitor's message feels, from a lexicon with negation and shouting.
+#[derive(SimpleObject)]
+pub struct MessageSentiment {
+    /// From -1 (very negative) to 1 (very positive).
+    pub score: f64,
+    pub label: SentimentLabel,
+    /// Strongly negative, or negative and shouting.
+    pub angry: bool,
+}
+
+#[derive(async_graphql::Enum, Clone, Copy, PartialEq, Eq)]
+pub enum SentimentLabel {
+    Negative,
+    Neutral,
+    Positive,
 }
 
 /// A file sent with a message.
