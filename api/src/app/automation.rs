@@ -369,13 +369,14 @@ impl App {
     }
 
     /// Whether the automation's conditions hold for the conversation now.
-    async fn conditions_hold(&self, spec: &AutomationSpec, conv: &ConversationRow) -> ApiResult<bool> {
+    /// `message`: the visitor's message it runs on, for `SENTIMENT` (none on timers and ratings).
+    async fn conditions_hold(&self, spec: &AutomationSpec, conv: &ConversationRow, message: Option<&str>) -> ApiResult<bool> {
         if spec.conditions.is_empty() {
             return Ok(true);
         }
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
         let rule = Rule { id: String::new(), name: String::new(), conditions: spec.conditions.clone(), actions: Default::default() };
-        Ok(self.matching_rule(std::slice::from_ref(&rule), &visitor, conv.department_id.as_deref()).await?.is_some())
+        Ok(self.matching_rule(std::slice::from_ref(&rule), &visitor, conv.department_id.as_deref(), message).await?.is_some())
     }
 
     /// A visitor's message: CONVERSATION_CREATED (when it is their first), then
@@ -422,7 +423,7 @@ impl App {
         // The answer bot first: when it replies, automations send nothing for this message.
         let bot_replied = self.answer_bot(&conv, &message).await.map_err(|e| (format!("{e:?}"), false))?;
         let conv = if bot_replied { self.store.conversation(org_id, &conv.id).await.map_err(store_failed)? } else { conv };
-        self.run_candidates(conv, candidates, !bot_replied).await
+        self.run_candidates(conv, candidates, !bot_replied, Some(&message.body)).await
     }
 
     /// A NO_REPLY timer: the visitor still waits since the same message.
@@ -439,7 +440,7 @@ impl App {
         }
         let candidates =
             self.automations_on(org_id, AutomationEvent::NoReply).await.map_err(store_failed)?.into_iter().filter(|(r, _)| r.id == j.automation_id).collect();
-        self.run_candidates(conv, candidates, true).await
+        self.run_candidates(conv, candidates, true, None).await
     }
 
     /// A visitor's rating.
@@ -459,7 +460,7 @@ impl App {
             .into_iter()
             .filter(|(_, spec)| spec.rating_at_most.is_none_or(|max| rating <= max as i64))
             .collect();
-        self.run_candidates(conv, candidates, true).await
+        self.run_candidates(conv, candidates, true, None).await
     }
 
     /// After a rating committed: its automations' job.
@@ -475,10 +476,16 @@ impl App {
 
     /// Runs each candidate whose conditions hold, in order; only the first message is
     /// sent, and none past `MAX_BOT_MESSAGES` in the conversation.
-    async fn run_candidates(&self, mut conv: ConversationRow, candidates: Vec<(AutomationRow, AutomationSpec)>, may_send: bool) -> Outcome {
+    async fn run_candidates(
+        &self,
+        mut conv: ConversationRow,
+        candidates: Vec<(AutomationRow, AutomationSpec)>,
+        may_send: bool,
+        message: Option<&str>,
+    ) -> Outcome {
         let mut may_send = may_send;
         for (row, spec) in candidates {
-            if !self.conditions_hold(&spec, &conv).await.map_err(|e| (format!("{e:?}"), false))? {
+            if !self.conditions_hold(&spec, &conv, message).await.map_err(|e| (format!("{e:?}"), false))? {
                 continue;
             }
             let sends = spec.actions.sends() && may_send;
@@ -590,7 +597,7 @@ impl App {
                 }
                 AutomationEvent::RatingReceived => conv.rating.is_some_and(|r| spec.rating_at_most.is_none_or(|max| r <= max as i64)),
             };
-            if fires && self.conditions_hold(&spec, &conv).await? {
+            if fires && self.conditions_hold(&spec, &conv, None).await? {
                 matched.push(conv);
             }
         }
@@ -611,7 +618,7 @@ impl App {
         let mut matched = Vec::new();
         for conv in recent {
             let Some(v) = visitors.get(&conv.visitor_id) else { continue };
-            if self.matching_rule(std::slice::from_ref(&rule), v, conv.department_id.as_deref()).await?.is_some() {
+            if self.matching_rule(std::slice::from_ref(&rule), v, conv.department_id.as_deref(), None).await?.is_some() {
                 matched.push(conv);
             }
         }

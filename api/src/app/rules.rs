@@ -57,6 +57,9 @@ impl App {
             return Err(ApiError::BadInput(format!("at most {MAX_CONDITIONS} conditions per rule")));
         }
         let conditions = r.conditions.into_iter().map(RuleCondition::check).collect::<Result<Vec<_>, _>>()?;
+        if conditions.iter().any(|c| c.field == rules::RuleField::Sentiment) {
+            return Err(ApiError::BadInput("SENTIMENT is for automations on a visitor's message: routing rules run before the first message".into()));
+        }
         let mut actions = r.actions;
         actions.tags = rules::tags(&actions.tags)?;
         if let Some(d) = &actions.department_id {
@@ -127,7 +130,13 @@ impl App {
 
     /// What `rules` (the organization's enabled ones) say about a conversation starting
     /// now for `visitor`: the first that matches.
-    pub(super) async fn matching_rule(&self, rules: &[Rule], visitor: &VisitorRow, department_id: Option<&str>) -> ApiResult<Option<Rule>> {
+    pub(super) async fn matching_rule(
+        &self,
+        rules: &[Rule],
+        visitor: &VisitorRow,
+        department_id: Option<&str>,
+        message: Option<&str>,
+    ) -> ApiResult<Option<Rule>> {
         let open_now = if rules::needs_hours(rules) {
             let site = self.store.website(&visitor.org_id, &visitor.website_id).await?;
             Some(self.website_open_now(&site).await?)
@@ -145,6 +154,7 @@ impl App {
             open_now,
             language: visitor.language.as_deref(),
             department_id,
+            sentiment: message.map(sentiment_value),
         };
         Ok(rules::first_match(rules, &facts).cloned())
     }
@@ -160,7 +170,7 @@ impl App {
             return Ok(conv);
         }
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
-        let Some(rule) = self.matching_rule(&rules, &visitor, conv.department_id.as_deref()).await? else { return Ok(conv) };
+        let Some(rule) = self.matching_rule(&rules, &visitor, conv.department_id.as_deref(), None).await? else { return Ok(conv) };
         let a = &rule.actions;
         let routed_by = if transfer { format!("transferred; rule: {}", rule.name) } else { format!("rule: {}", rule.name) };
         // A department deleted since the rule was written is skipped (`set null` on delete
@@ -185,5 +195,15 @@ impl App {
         let row = self.store.conversation(org_id, &conv.id).await?;
         self.publish_conversation(&row);
         Ok(row)
+    }
+}
+
+/// A message's value for the `SENTIMENT` condition: `angry`, else its label.
+pub(super) fn sentiment_value(body: &str) -> &'static str {
+    let s = crate::domain::signals::sentiment_of(body);
+    if s.angry {
+        "angry"
+    } else {
+        s.label()
     }
 }

@@ -45,6 +45,11 @@ pub enum RuleField {
     /// The conversation's department (its id): none when it starts, the department it
     /// was transferred to when rules run again on a transfer.
     Department,
+    /// For automations on a visitor's message: how it feels, `angry`, `negative`,
+    /// `neutral` or `positive` (an angry message is `angry`, so "negative or angry" is
+    /// `IN [negative, angry]`). Routing rules run before the first message, so they
+    /// refuse it.
+    Sentiment,
 }
 
 /// How a condition compares. Text comparisons ignore case.
@@ -101,6 +106,8 @@ pub struct Facts<'a> {
     pub open_now: Option<bool>,
     pub language: Option<&'a str>,
     pub department_id: Option<&'a str>,
+    /// The sentiment of the message an automation runs on (`Sentiment`'s values).
+    pub sentiment: Option<&'a str>,
 }
 
 fn invalid(msg: impl Into<String>) -> ValidationError {
@@ -183,6 +190,7 @@ impl RuleCondition {
             RuleField::PageUrl => f.page_url,
             RuleField::Language => f.language,
             RuleField::Department => f.department_id,
+            RuleField::Sentiment => f.sentiment,
             RuleField::PreChat | RuleField::VisitorAttribute => self.key.as_deref().and_then(|k| f.visitor_attributes.get(k)).map(String::as_str),
             RuleField::ServerAttribute => self.key.as_deref().and_then(|k| f.server_attributes.get(k)).map(String::as_str),
             RuleField::Identified => return (self.operator == RuleOperator::IsTrue) == f.identified,
@@ -260,6 +268,7 @@ mod tests {
             open_now: None,
             language: Some("fr-ca"),
             department_id: Some("dep_sales"),
+            sentiment: None,
         };
         assert!(cond(RuleField::Department, RuleOperator::Equals, None, Some("dep_sales")).matches(&f));
         assert!(!cond(RuleField::Department, RuleOperator::Equals, None, Some("dep_other")).matches(&f));
@@ -293,8 +302,12 @@ mod tests {
             server_attributes: &empty,
             language: None,
             department_id: None,
+            sentiment: Some("angry"),
         };
         assert!(!cond(RuleField::Department, RuleOperator::IsSet, None, None).matches(&f));
+        let upset =
+            RuleCondition { field: RuleField::Sentiment, operator: RuleOperator::In, key: None, value: None, values: vec!["negative".into(), "angry".into()] };
+        assert!(upset.matches(&f));
         assert!(cond(RuleField::Identified, RuleOperator::IsTrue, None, None).matches(&f));
         assert!(cond(RuleField::BusinessHours, RuleOperator::IsFalse, None, None).matches(&f));
         let within =

@@ -606,3 +606,37 @@ async fn aliased_widget_trigger_lists_are_bounded() {
     }
     assert!(refused_at.is_some(), "200 aliases of a 20-trigger list must be refused");
 }
+
+/// An angry visitor goes up the line: an automation on SENTIMENT sets the priority and a
+/// tag; a calm message changes nothing; routing rules refuse the field (they run before
+/// the first message).
+#[tokio::test]
+async fn automations_act_on_a_messages_sentiment() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let upset = json!({ "i": { "name": "Upset visitors first", "event": "MESSAGE_RECEIVED",
+        "conditions": [{ "field": "SENTIMENT", "operator": "IN", "values": ["negative", "angry"] }],
+        "actions": { "tags": ["upset"], "priority": "URGENT" } } });
+    app.ok(Some(&owner.token), CREATE_AUTOMATION, upset).await;
+
+    let calm = app.visitor(&site).await;
+    let c1 = app.start_conversation(&calm, Some("Hello, where can I see my order status?")).await;
+    let angry = app.visitor(&site).await;
+    let c2 = app.start_conversation(&angry, Some("This is RIDICULOUS, my parcel is STILL missing!!")).await;
+    let mut tagged = Value::Null;
+    for _ in 0..100 {
+        tagged = conversation(&app, &owner.token, &c2).await;
+        if tagged["tags"] == json!(["upset"]) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!((tagged["tags"].clone(), tagged["priority"].clone()), (json!(["upset"]), json!("URGENT")), "{tagged}");
+    let calm_conv = conversation(&app, &owner.token, &c1).await;
+    assert_eq!(calm_conv["tags"], json!([]), "{calm_conv}");
+    assert_ne!(calm_conv["priority"], "URGENT");
+
+    let rule = json!({ "i": { "name": "Angry", "conditions": [{ "field": "SENTIMENT", "operator": "EQUALS", "value": "angry" }], "actions": { "priority": "HIGH" } } });
+    assert_eq!(app.err(Some(&owner.token), "mutation($i: RoutingRuleInput!) { createRoutingRule(input: $i) { id } }", rule).await, "BAD_USER_INPUT");
+}

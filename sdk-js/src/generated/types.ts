@@ -334,7 +334,14 @@ export type RuleField =
    * The conversation's department (its id): none when it starts, the department it
    * was transferred to when rules run again on a transfer.
    */
-  | 'DEPARTMENT';
+  | 'DEPARTMENT'
+  /**
+   * For automations on a visitor's message: how it feels, `angry`, `negative`,
+   * `neutral` or `positive` (an angry message is `angry`, so "negative or angry" is
+   * `IN [negative, angry]`). Routing rules run before the first message, so they
+   * refuse it.
+   */
+  | 'SENTIMENT';
 
 /** How a condition compares. Text comparisons ignore case. */
 export type RuleOperator =
