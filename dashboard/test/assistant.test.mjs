@@ -235,16 +235,26 @@ describe('the answer bot and reply suggestions', () => {
     assert.deepEqual(agent.errors, []);
   });
 
-  test('on a phone the chips fit the screen', async () => {
+  test('on a phone the chips fit the screen, and a bot answer the visitor turned down says it was handed over', async () => {
     const phone = await signIn(browser, server, AGENT, { ...PHONE, locale: 'en-US' });
     try {
-      const { conversationId } = await visitor('Siri', QUESTION);
+      const { conversationId, token: siri } = await visitor('Siri', QUESTION);
       await phone.goto(`${server.origin}/app/inbox/all/${conversationId}`);
       const chips = phone.getByRole('group', { name: 'Suggested replies' });
       await chips.waitFor();
       const [width, screen] = await chips.evaluate((el) => [el.scrollWidth, document.documentElement.clientWidth]);
       assert.ok(width <= screen, `${width} > ${screen}`);
       await shot(phone, 'phone-reply-suggestions');
+
+      // The visitor asks for a person: the bot's answer says so (the bot's hand-over message arrived).
+      const messages = phone.getByRole('list', { name: 'Messages' });
+      await messages.getByText('Answered from an article · No reply yet').waitFor();
+      await api(
+        'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
+        { i: { conversationId, body: 'person' } },
+        siri,
+      );
+      await messages.getByText('Answered from an article · Handed over').waitFor();
       assert.deepEqual(phone.errors, []);
     } finally {
       await phone.context().close();
