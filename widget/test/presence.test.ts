@@ -103,6 +103,9 @@ describe('live visitors', () => {
     expect(live).toMatchObject({ title: 'Test shop', pagesViewed: 1, returning: false, visitor: null });
     expect(live.url).toBe(shopUrl(websiteKey, {}, '/shop/pricing'));
     expect(live.presenceId).toMatch(/^[A-Za-z0-9_-]{22}$/);
+    // The browser's request event reaches this process after the server may have
+    // handled the beacon (and answered the poll above): wait for it.
+    await expect.poll(() => sent().length, { timeout: 5000 }).toBeGreaterThan(0);
     const [first] = sent();
     expect(first).toEqual({
       websiteKey,

@@ -24,7 +24,7 @@ use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewM
 /// Candidates the database's search hands to the bot's own judgement.
 const CANDIDATES: i64 = 20;
 /// Of a long article, the characters the bot reads to judge it.
-const JUDGED_CHARS: usize = 8_000;
+const JUDGED_CHARS: usize = 4_000;
 /// The least share of a question the best article must cover before a model is asked
 /// (the model then decides whether the articles answer it).
 const GENERATIVE_MIN_COVERAGE: f64 = 0.25;
@@ -33,8 +33,11 @@ const SUGGESTION_MIN_COVERAGE: f64 = 0.3;
 /// Websites whose corpus a node keeps.
 const MAX_CORPORA: usize = 1_000;
 
-/// Each website's corpus, with the published version it was read at.
-pub type Corpora = Mutex<HashMap<String, ((i64, i64), Arc<Corpus>)>>;
+/// Each website's corpus, with the published version it was read at and when that
+/// version was last checked.
+pub type Corpora = Mutex<HashMap<String, ((i64, i64), std::time::Instant, Arc<Corpus>)>>;
+/// How long a corpus is used without checking the website's articles changed.
+const CORPUS_FRESH: Duration = Duration::from_secs(10);
 
 /// An article the bot could answer with.
 #[derive(Debug, Clone)]
@@ -152,9 +155,17 @@ impl App {
     /// What the bot knows of the website's published articles, read again when they
     /// changed.
     async fn corpus(&self, website_id: &str) -> Result<Arc<Corpus>, StoreError> {
+        // Word counts a few seconds old judge as well: the version (a count over the
+        // website's articles) is read at most every `CORPUS_FRESH`.
+        if let Some((_, checked, c)) = self.corpora.lock().expect("corpora lock").get(website_id) {
+            if checked.elapsed() < CORPUS_FRESH {
+                return Ok(c.clone());
+            }
+        }
         let version = self.store.published_version(website_id).await?;
-        if let Some((v, c)) = self.corpora.lock().expect("corpora lock").get(website_id) {
+        if let Some((v, checked, c)) = self.corpora.lock().expect("corpora lock").get_mut(website_id) {
             if *v == version {
+                *checked = std::time::Instant::now();
                 return Ok(c.clone());
             }
         }
@@ -172,7 +183,7 @@ impl App {
         if all.len() >= MAX_CORPORA {
             all.clear();
         }
-        all.insert(website_id.to_owned(), (version, corpus.clone()));
+        all.insert(website_id.to_owned(), (version, std::time::Instant::now(), corpus.clone()));
         Ok(corpus)
     }
 
