@@ -352,8 +352,14 @@ impl App {
         if q.group_by == AnalyticsGrouping::Hour && q.to - q.from > MAX_HOURLY_DAYS * DAY_MS {
             return Err(ApiError::BadInput(format!("group by HOUR over at most {MAX_HOURLY_DAYS} days")));
         }
-        for (name, list) in [("websiteIds", &q.websites), ("departmentIds", &q.departments), ("agentIds", &q.agents), ("tags", &q.tags)] {
-            if list.len() > 50 {
+        for (name, n) in [
+            ("websiteIds", q.websites.len()),
+            ("departmentIds", q.departments.len()),
+            ("agentIds", q.agents.len()),
+            ("tags", q.tags.len()),
+            ("channels", q.channels.len()),
+        ] {
+            if n > 50 {
                 return Err(ApiError::BadInput(format!("at most 50 {name}")));
             }
         }

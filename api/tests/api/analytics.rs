@@ -336,6 +336,7 @@ async fn only_owners_admins_and_keys_with_the_scope_read_reports_and_only_their_
         (json!({ "from": chinwag::time::rfc3339(now - 40 * 86_400_000), "groupBy": "HOUR" }), "hourly over 31 days"),
         (json!({ "timeZone": "Nowhere/Land" }), "time zone"),
         (json!({ "websiteIds": (0..51).map(|n| format!("web_{n}")).collect::<Vec<_>>() }), "51 websites"),
+        (json!({ "channels": vec!["CHAT"; 51] }), "51 channels"),
     ] {
         assert_eq!(app.err(Some(&owner.token), REPORT, input(extra)).await, "BAD_USER_INPUT", "{why}");
     }
