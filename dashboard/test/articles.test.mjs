@@ -7,22 +7,8 @@
 // deleting asks first. The list pages and filters, and the section works on a phone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DESKTOP,
-  PHONE,
-  accessibilityViolations,
-  addAgent,
-  gql,
-  launchBrowser,
-  shot,
-  signIn,
-  signUpOwner,
-  startServer,
-  until,
-} from './harness.mjs';
+import { FJORD_OWNER, PHONE, accessibilityViolations, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
 
-const OWNER = { org: 'Fjord & Fern', name: 'Frida Fjord', email: 'frida@fjordfern.test', password: 'ferns by the fjord' };
-const AGENT = { name: 'Ola Nordmann', email: 'ola@fjordfern.test', password: 'moss on the rocks' };
 const TITLE = 'Shipping to Norway';
 const SLUG = 'shipping-to-norway';
 const BODY = 'We ship to **Norway** with Posten.\n\n- Parcels arrive in 2 to 4 working days\n- Tracking comes by email';
@@ -49,30 +35,27 @@ describe('the help center', () => {
   const editorUrl = () => `${server.origin}/app/help-center/${articleId}`;
   const preview = (page) => page.frameLocator('iframe[title="Preview of the saved version"]');
 
+  let team;
   before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    token = await signUpOwner(server, OWNER);
-    const website = async (name) => {
-      const r = await gql(
-        server,
-        'mutation($n: String!) { createWebsite(input: { name: $n }) { id publicKey } }',
-        { n: name },
-        token,
-      );
-      assert.ok(r.data, JSON.stringify(r));
-      return r.data.createWebsite;
-    };
-    shop = await website('Fjord & Fern shop');
-    outlet = await website('Fjord & Fern outlet');
-    await addAgent(server, token, AGENT);
-    owner = await signIn(browser, server, OWNER, { ...DESKTOP, locale: 'en-US' });
-    agent = await signIn(browser, server, AGENT, { ...DESKTOP, locale: 'en-US' });
+    team = await teamOfTwo({
+      prepare: async (server, token) => {
+        const website = async (name) => {
+          const r = await gql(
+            server,
+            'mutation($n: String!) { createWebsite(input: { name: $n }) { id publicKey } }',
+            { n: name },
+            token,
+          );
+          assert.ok(r.data, JSON.stringify(r));
+          return r.data.createWebsite;
+        };
+        return [await website('Fjord & Fern shop'), await website('Fjord & Fern outlet')];
+      },
+    });
+    ({ server, browser, token, owner, agent } = team);
+    [shop, outlet] = team.prepared;
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => team?.stop());
 
   test('an agent drafts an article, the server names it, and nothing lets the agent publish it', async () => {
     await agent.getByRole('link', { name: 'Help center', exact: true }).click();
@@ -257,7 +240,7 @@ describe('the help center', () => {
       if (i % 11 === 0)
         await gql(server, 'mutation($id: ID!) { publishArticle(id: $id) { id } }', { id: r.data.createArticle.id }, token);
     }
-    const phone = await signIn(browser, server, OWNER, { ...PHONE, locale: 'en-US' });
+    const phone = await signIn(browser, server, FJORD_OWNER, { ...PHONE, locale: 'en-US' });
     await phone.goto(`${server.origin}/app/help-center?website=${outlet.id}`);
     const rows = phone.getByRole('list', { name: 'Articles' }).getByRole('listitem');
     await until(async () => (await rows.count()) === 20, 'the first 20 articles');

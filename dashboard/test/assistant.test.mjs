@@ -8,22 +8,8 @@
 // bot's answer says how it went.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  DESKTOP,
-  PHONE,
-  accessibilityViolations,
-  addAgent,
-  gql,
-  launchBrowser,
-  shot,
-  signIn,
-  signUpOwner,
-  startServer,
-  until,
-} from './harness.mjs';
+import { FJORD_AGENT, PHONE, accessibilityViolations, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
 
-const OWNER = { org: 'Fjord & Fern', name: 'Frida Fjord', email: 'frida@fjordfern.test', password: 'ferns by the fjord' };
-const AGENT = { name: 'Ola Nordmann', email: 'ola@fjordfern.test', password: 'moss on the rocks' };
 const QUESTION = 'Do you ship to Norway?';
 // Covered 87% by the article ("deliver" is a synonym of "ship"): answered at 0.7, not at 1.
 // (The QUESTION itself is covered whole, and answered even at 1.)
@@ -56,33 +42,31 @@ describe('the answer bot and reply suggestions', () => {
     (await api('query($w: ID!) { assistantSettings(websiteId: $w) { answerBot botName threshold } }', { w: website.id }))
       .assistantSettings;
 
+  let team;
   before(async () => {
-    server = await startServer();
-    browser = await launchBrowser();
-    token = await signUpOwner(server, OWNER);
-    website = (await api('mutation { createWebsite(input: { name: "Fjord & Fern shop" }) { id publicKey } }')).createWebsite;
-    const { createArticle } = await api('mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }', {
-      i: {
-        websiteId: website.id,
-        language: 'en',
-        title: 'Shipping to Norway',
-        body: 'We ship to Norway with Posten. Parcels to Norway arrive in 2 to 4 working days, and tracking comes by email.',
+    team = await teamOfTwo({
+      prepare: async (started, ownerToken) => {
+        [server, token] = [started, ownerToken];
+        website = (await api('mutation { createWebsite(input: { name: "Fjord & Fern shop" }) { id publicKey } }')).createWebsite;
+        const { createArticle } = await api('mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }', {
+          i: {
+            websiteId: website.id,
+            language: 'en',
+            title: 'Shipping to Norway',
+            body: 'We ship to Norway with Posten. Parcels to Norway arrive in 2 to 4 working days, and tracking comes by email.',
+          },
+        });
+        await api('mutation($id: ID!) { publishArticle(id: $id) { id } }', { id: createArticle.id });
+        await api('mutation($i: CannedResponseInput!) { createCannedResponse(input: $i) { id } }', {
+          i: { shortcut: 'norway', title: 'Shipping to Norway', body: CANNED },
+        });
+        // A past question, asked while the bot was off (as it is by default).
+        await visitor('Kari', PAST);
       },
     });
-    await api('mutation($id: ID!) { publishArticle(id: $id) { id } }', { id: createArticle.id });
-    await api('mutation($i: CannedResponseInput!) { createCannedResponse(input: $i) { id } }', {
-      i: { shortcut: 'norway', title: 'Shipping to Norway', body: CANNED },
-    });
-    // A past question, asked while the bot was off (as it is by default).
-    await visitor('Kari', PAST);
-    await addAgent(server, token, AGENT);
-    owner = await signIn(browser, server, OWNER, { ...DESKTOP, locale: 'en-US' });
-    agent = await signIn(browser, server, AGENT, { ...DESKTOP, locale: 'en-US' });
+    ({ browser, owner, agent } = team);
   });
-  after(async () => {
-    await browser?.close();
-    await server?.stop();
-  });
+  after(() => team?.stop());
 
   test('an owner switches the bot on in the Help center, and it is still on after a reload', async () => {
     assert.equal((await settings()).answerBot, false, 'the bot is off by default');
@@ -236,7 +220,7 @@ describe('the answer bot and reply suggestions', () => {
   });
 
   test('on a phone the chips fit the screen, and a bot answer the visitor turned down says it was handed over', async () => {
-    const phone = await signIn(browser, server, AGENT, { ...PHONE, locale: 'en-US' });
+    const phone = await signIn(browser, server, FJORD_AGENT, { ...PHONE, locale: 'en-US' });
     try {
       const { conversationId, token: siri } = await visitor('Siri', QUESTION);
       await phone.goto(`${server.origin}/app/inbox/all/${conversationId}`);

@@ -171,6 +171,49 @@ export async function signIn(browser, server, who, options = DESKTOP) {
   return page;
 }
 
+/** The owner and the agent of the knowledge-base suites' shop (Fjord & Fern). */
+export const FJORD_OWNER = {
+  org: 'Fjord & Fern',
+  name: 'Frida Fjord',
+  email: 'frida@fjordfern.test',
+  password: 'ferns by the fjord',
+};
+export const FJORD_AGENT = { name: 'Ola Nordmann', email: 'ola@fjordfern.test', password: 'moss on the rocks' };
+
+/**
+ * A team of two in the browser: starts a server and Chromium, signs up `owner`'s
+ * organization, runs `prepare(server, token)` (the owner's API token) for what the suite
+ * needs before anyone signs in, adds `agent` and signs both in on the desktop (en-US).
+ * Resolves to `{ server, browser, token, owner, agent, prepared }` (`owner` and `agent`:
+ * their pages; `prepared`: what `prepare` returned) and `stop()` for `after`.
+ */
+export async function teamOfTwo({ owner = FJORD_OWNER, agent = FJORD_AGENT, prepare = async () => undefined } = {}) {
+  const server = await startServer();
+  const browser = await launchBrowser();
+  const stop = async () => {
+    await browser.close();
+    await server.stop();
+  };
+  try {
+    const token = await signUpOwner(server, owner);
+    const prepared = await prepare(server, token);
+    await addAgent(server, token, agent);
+    const options = { ...DESKTOP, locale: 'en-US' };
+    return {
+      server,
+      browser,
+      token,
+      prepared,
+      owner: await signIn(browser, server, owner, options),
+      agent: await signIn(browser, server, agent, options),
+      stop,
+    };
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+}
+
 /**
  * On Settings › Departments (open in `page`), creates the department `name` and adds the
  * agent `member` (their name) to it.

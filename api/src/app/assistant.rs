@@ -148,6 +148,7 @@ impl App {
         row.updated_at = crate::time::now_ms();
         let row = self.store.put_assistant(&row).await?;
         self.forget_automated(&org);
+        self.bot_sites.forget(&site.id);
         self.audit(p, "assistant.update", Some(&site.id)).await?;
         Ok(row)
     }
@@ -280,12 +281,19 @@ impl App {
     /// The answer bot's turn on a visitor's message; `true` if it replied (then no
     /// automation sends a message for it).
     pub(super) async fn answer_bot(&self, conv: &ConversationRow, message: &MessageRow) -> ApiResult<bool> {
+        if message.sender_kind != SenderKind::Visitor || message.is_private {
+            return Ok(false);
+        }
+        // Most websites have no bot: that answer is kept for a few seconds per node.
+        let on = self.bot_sites.get(&conv.website_id, async { Ok(self.store.assistant(&conv.org_id, &conv.website_id).await?.answer_bot) });
+        if !on.await {
+            return Ok(false);
+        }
         let settings = self.store.assistant(&conv.org_id, &conv.website_id).await?;
-        if !settings.answer_bot || message.sender_kind != SenderKind::Visitor || message.is_private {
+        if !settings.answer_bot {
             return Ok(false);
         }
         // A person has taken the chat: the bot keeps out of it.
-        let conv = self.store.conversation(&conv.org_id, &conv.id).await?;
         if conv.assignee_id.is_some() || conv.first_response_at.is_some() {
             return Ok(false);
         }
@@ -298,13 +306,13 @@ impl App {
             if bot::says_it_helped(&message.body) {
                 self.store.set_bot_outcome(&last.id, "helped").await?;
                 if conv.status != ConversationStatus::Resolved {
-                    self.set_status(&conv, ConversationStatus::Resolved).await?;
+                    self.set_status(conv, ConversationStatus::Resolved).await?;
                 }
                 return Ok(false);
             }
             if bot::asks_for_a_person(&message.body) {
                 self.store.set_bot_outcome(&last.id, "handover").await?;
-                self.bot_says(&conv, message, bot::HANDOVER_TEXT.into(), "bot-handover").await?;
+                self.bot_says(conv, message, bot::HANDOVER_TEXT.into(), "bot-handover").await?;
                 // Back in the line (the visitor's message reopened it), for the team.
                 self.route(&conv.org_id);
                 return Ok(true);
@@ -323,9 +331,9 @@ impl App {
         let judgement = judge(&message.body, &candidates);
         if let (Some(model), Some(j)) = (self.model.clone(), judgement) {
             if j.terms >= 2 && j.score >= GENERATIVE_MIN_COVERAGE {
-                match self.generate(model.as_ref(), &site, &conv, message, &candidates).await {
+                match self.generate(model.as_ref(), &site, conv, message, &candidates).await {
                     // Written, or declined by the model: either way, the bot's turn is over.
-                    Ok(Some(said)) => return self.answered(&conv, message, said, &candidates, best.coverage).await.map(|_| true),
+                    Ok(Some(said)) => return self.answered(conv, message, said, &candidates, best.coverage).await.map(|_| true),
                     Ok(None) => return Ok(false),
                     // No model answer (down, slow, or over its limits): the bot quotes instead.
                     Err(e) => tracing::warn!(error = ?e, "the model server gave no answer; quoting the article"),
@@ -336,7 +344,7 @@ impl App {
             return Ok(false);
         }
         let url = format!("{}/help/{}/{}?lang={}", public_base(self), site.public_key, best.slug, best.language);
-        self.answered(&conv, message, bot::answer_text(&best.title, &best.excerpt, &url), &candidates, settings.threshold).await.map(|_| true)
+        self.answered(conv, message, bot::answer_text(&best.title, &best.excerpt, &url), &candidates, settings.threshold).await.map(|_| true)
     }
 
     /// Sends the bot's answer (within the shared cap of automated messages per

@@ -131,6 +131,8 @@ pub struct App {
     /// One analytics rollup at a time per organization on this node.
     analytics_locks: std::sync::Mutex<std::collections::HashMap<String, std::sync::Arc<tokio::sync::Mutex<()>>>>,
     automated: OrgFlag,
+    /// Websites whose answer bot is on (keyed by website id).
+    bot_sites: OrgFlag,
     /// What the answer bot knows of each website's published articles, with the
     /// version it was read at.
     corpora: assistant::Corpora,
@@ -222,6 +224,7 @@ impl App {
             holidays: schedule::Holidays::default(),
             analytics_locks: Default::default(),
             automated: OrgFlag::default(),
+            bot_sites: OrgFlag::default(),
             corpora: Default::default(),
             model: settings.integrations.model_url.as_deref().map(|url| {
                 let i = &settings.integrations;

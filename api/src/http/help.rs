@@ -15,7 +15,7 @@ use serde::Deserialize;
 
 use super::rest::escape;
 use super::AppState;
-use crate::app::articles::Article;
+use crate::app::articles::ArticleTitles;
 use crate::domain::articles::render;
 use crate::error::{ApiError, ErrorCode};
 use crate::ratelimit::Quota;
@@ -139,15 +139,15 @@ pub async fn index(State(state): State<AppState>, Path(key): Path<String>, Query
         Ok(s) => s,
         Err(e) => return problem(e),
     };
-    let articles = match state.app.published_articles(&site).await {
+    let articles = match state.app.published_titles(&site).await {
         Ok(a) => a,
         Err(e) => return problem(e),
     };
     let lang = language(&state, headers, q.lang.as_deref());
     let suffix = lang_query(q.lang.as_deref());
-    let mut by_category: BTreeMap<&str, Vec<&Article>> = BTreeMap::new();
+    let mut by_category: BTreeMap<&str, Vec<&ArticleTitles>> = BTreeMap::new();
     for a in &articles {
-        by_category.entry(a.row.category.as_str()).or_default().push(a);
+        by_category.entry(a.category.as_str()).or_default().push(a);
     }
     let mut main = "<h1>How can we help?</h1>".to_owned();
     if articles.is_empty() {
@@ -156,8 +156,8 @@ pub async fn index(State(state): State<AppState>, Path(key): Path<String>, Query
     for (category, list) in by_category {
         let _ = write!(main, "<h2>{}</h2><ul class=list>", if category.is_empty() { "Articles".to_owned() } else { escape(category) });
         for a in list {
-            let t = a.text_for(lang.as_deref());
-            let _ = write!(main, "<li><a href=\"/help/{}/{}{suffix}\">{}</a></li>", escape(&site.public_key), escape(&a.row.slug), escape(&t.title));
+            let title = a.title_for(lang.as_deref());
+            let _ = write!(main, "<li><a href=\"/help/{}/{}{suffix}\">{}</a></li>", escape(&site.public_key), escape(&a.slug), escape(title));
         }
         main.push_str("</ul>");
     }

@@ -2,8 +2,6 @@
 //! published ones (SQLite FTS5 with BM25; PostgreSQL `tsvector` with each language's
 //! dictionary), kept in the transaction of each change.
 
-use sqlx::{Postgres, Sqlite};
-
 use super::{Found, Store, StoreError, StoreResult};
 use crate::ids::new_id;
 
@@ -36,6 +34,18 @@ pub struct ArticleTextRow {
     pub body: String,
     pub plain: String,
     pub updated_at: i64,
+}
+
+/// One text's title of a published article: the help center's list reads these, never
+/// the bodies.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ArticleTitleRow {
+    pub article_id: String,
+    pub slug: String,
+    pub category: String,
+    pub default_language: String,
+    pub language: String,
+    pub title: String,
 }
 
 /// A published text that matched a search.
@@ -78,43 +88,38 @@ fn website_token(website_id: &str) -> String {
     website_id.strip_prefix("web_").unwrap_or(website_id).to_lowercase()
 }
 
-/// Deletes the search rows of one article, in `$tx` (before its texts go: SQLite finds
-/// them by the texts' ids).
-macro_rules! unindex_article {
-    (sqlite, $tx:ident, $id:expr) => {
-        sqlx::query("delete from article_search where rowid in (select id from article_texts where article_id = $1)").bind($id).execute(&mut *$tx).await?;
-    };
-    (postgres, $tx:ident, $id:expr) => {
-        sqlx::query("delete from article_search where article_id = $1").bind($id).execute(&mut *$tx).await?;
-    };
+impl Store {
+    /// The statements that delete, then rewrite (none unless it is published), the
+    /// search rows of the article bound as `$1` (SQLite finds them by its texts' ids, so
+    /// they go before the texts do).
+    fn index_sql(&self) -> (&'static str, String) {
+        match self {
+            Store::Sqlite { .. } => (
+                "delete from article_search where rowid in (select id from article_texts where article_id = $1)",
+                "insert into article_search (rowid, article_id, website, language, is_default, title, plain) \
+                 select t.id, t.article_id, lower(substr(a.website_id, 5)), t.language, t.language = a.default_language, t.title, t.plain \
+                 from article_texts t join articles a on a.id = t.article_id where a.id = $1 and a.status = 'published'"
+                    .to_owned(),
+            ),
+            Store::Postgres(_) => (
+                "delete from article_search where article_id = $1",
+                format!(
+                    "insert into article_search (article_id, website_id, language, is_default, title, plain, doc) \
+                     select t.article_id, a.website_id, t.language, t.language = a.default_language, t.title, t.plain, \
+                     setweight(to_tsvector({PG_CONFIG}, t.title), 'A') || setweight(to_tsvector({PG_CONFIG}, t.plain), 'B') \
+                     || array_to_tsvector(array['#' || a.website_id]) \
+                     from article_texts t join articles a on a.id = t.article_id where a.id = $1 and a.status = 'published'"
+                ),
+            ),
+        }
+    }
 }
 
-/// Rewrites the search rows of one article (none unless it is published), in `$tx`.
-macro_rules! reindex_article {
-    (sqlite, $tx:ident, $id:expr) => {{
-        unindex_article!(sqlite, $tx, $id);
-        sqlx::query(
-            "insert into article_search (rowid, article_id, website, language, is_default, title, plain) \
-             select t.id, t.article_id, lower(substr(a.website_id, 5)), t.language, t.language = a.default_language, t.title, t.plain \
-             from article_texts t join articles a on a.id = t.article_id where a.id = $1 and a.status = 'published'",
-        )
-        .bind($id)
-        .execute(&mut *$tx)
-        .await?;
-    }};
-    (postgres, $tx:ident, $id:expr) => {{
-        unindex_article!(postgres, $tx, $id);
-        sqlx::query(&format!(
-            "insert into article_search (article_id, website_id, language, is_default, title, plain, doc) \
-             select t.article_id, a.website_id, t.language, t.language = a.default_language, t.title, t.plain, \
-             setweight(to_tsvector({PG_CONFIG}, t.title), 'A') || setweight(to_tsvector({PG_CONFIG}, t.plain), 'B') \
-             || array_to_tsvector(array['#' || a.website_id]) \
-             from article_texts t join articles a on a.id = t.article_id where a.id = $1 and a.status = 'published'"
-        ))
-        .bind($id)
-        .execute(&mut *$tx)
-        .await?;
-    }};
+/// Runs one of `Store::index_sql`'s statements for the article `$id` in `$tx`.
+macro_rules! index {
+    ($db:ident, $tx:ident, $sql:expr, $id:expr) => {
+        sqlx::query::<$db>($sql).bind($id).execute(&mut *$tx).await?
+    };
 }
 
 impl Store {
@@ -198,11 +203,14 @@ impl Store {
         .await?))
     }
 
-    /// The published articles of a website, by category then slug (at most `limit`).
-    pub async fn published_articles(&self, website_id: &str, limit: i64) -> StoreResult<Vec<ArticleRow>> {
-        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, ArticleRow>(&format!(
-            "select {ARTICLE_COLS} from articles where website_id = $1 and status = 'published' order by category, slug limit $2"
-        ))
+    /// The titles of a website's published articles (at most `limit` articles), by
+    /// category then slug, each article's texts together.
+    pub async fn published_titles(&self, website_id: &str, limit: i64) -> StoreResult<Vec<ArticleTitleRow>> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, ArticleTitleRow>(
+            "select a.id as article_id, a.slug, a.category, a.default_language, t.language, t.title \
+             from (select id, slug, category, default_language from articles where website_id = $1 and status = 'published' \
+             order by category, slug limit $2) a join article_texts t on t.article_id = a.id order by a.category, a.slug, t.language"
+        )
         .bind(website_id)
         .bind(limit)
         .fetch_all(pool)
@@ -234,24 +242,16 @@ impl Store {
             return Ok(Vec::new());
         }
         let ids = serde_json::to_string(ids).expect("strings serialize");
-        Ok(match self {
-            Store::Sqlite { read, .. } => {
-                sqlx::query_as::<_, ArticleTextRow>(&format!(
-                    "select {TEXT_COLS} from article_texts where article_id in (select value from json_each($1)) order by article_id, language"
-                ))
-                .bind(ids)
-                .fetch_all(read)
-                .await?
-            }
-            Store::Postgres(pool) => {
-                sqlx::query_as::<_, ArticleTextRow>(&format!(
-                    "select {TEXT_COLS} from article_texts where article_id in (select json_array_elements_text($1::json)) order by article_id, language"
-                ))
-                .bind(ids)
-                .fetch_all(pool)
-                .await?
-            }
-        })
+        let listed = match self {
+            Store::Sqlite { .. } => "select value from json_each($1)",
+            Store::Postgres(_) => "select json_array_elements_text($1::json)",
+        };
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, ArticleTextRow>(&format!(
+            "select {TEXT_COLS} from article_texts where article_id in ({listed}) order by article_id, language"
+        ))
+        .bind(ids)
+        .fetch_all(pool)
+        .await?))
     }
 
     /// Changes an article's slug, category or default language (`None` keeps it) and
@@ -267,132 +267,114 @@ impl Store {
         text: Option<(&str, &str, &str, &str)>,
         now: i64,
     ) -> StoreResult<ArticleRow> {
-        macro_rules! body {
-            ($pool:ident, $db:ident, $dialect:tt) => {{
-                let mut tx = $pool.begin().await?;
-                let row = sqlx::query_as::<$db, ArticleRow>(&format!(
-                    "update articles set slug = coalesce($1, slug), category = coalesce($2, category), default_language = coalesce($3, default_language), \
-                     updated_at = $4 where id = $5 and org_id = $6 returning {ARTICLE_COLS}"
+        let (unindex, reindex) = self.index_sql();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, ArticleRow>(&format!(
+                "update articles set slug = coalesce($1, slug), category = coalesce($2, category), default_language = coalesce($3, default_language), \
+             updated_at = $4 where id = $5 and org_id = $6 returning {ARTICLE_COLS}"
+            ))
+            .bind(slug)
+            .bind(category)
+            .bind(default_language)
+            .bind(now)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            if let Some((language, title, body, plain)) = text {
+                sqlx::query::<DB>(&format!(
+                    "insert into article_texts ({TEXT_COLS}) values ($1, $2, $3, $4, $5, $6) on conflict (article_id, language) do update set \
+                 title = excluded.title, body = excluded.body, plain = excluded.plain, updated_at = excluded.updated_at"
                 ))
-                .bind(slug)
-                .bind(category)
-                .bind(default_language)
-                .bind(now)
                 .bind(id)
-                .bind(org_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-                if let Some((language, title, body, plain)) = text {
-                    sqlx::query::<$db>(&format!(
-                        "insert into article_texts ({TEXT_COLS}) values ($1, $2, $3, $4, $5, $6) on conflict (article_id, language) do update set \
-                         title = excluded.title, body = excluded.body, plain = excluded.plain, updated_at = excluded.updated_at"
-                    ))
-                    .bind(id)
-                    .bind(language)
-                    .bind(title)
-                    .bind(body)
-                    .bind(plain)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?;
-                }
-                reindex_article!($dialect, tx, id);
-                tx.commit().await?;
-                Ok(row)
-            }};
-        }
-        match self {
-            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
-            Store::Postgres(pool) => body!(pool, Postgres, postgres),
-        }
+                .bind(language)
+                .bind(title)
+                .bind(body)
+                .bind(plain)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            index!(DB, tx, unindex, id);
+            index!(DB, tx, &reindex, id);
+            tx.commit().await?;
+            Ok(row)
+        })
     }
 
     /// Deletes one text of an article (never its default language's).
     pub async fn delete_article_text(&self, org_id: &str, id: &str, language: &str, now: i64) -> StoreResult<bool> {
-        macro_rules! body {
-            ($pool:ident, $db:ident, $dialect:tt) => {{
-                let mut tx = $pool.begin().await?;
-                let n = sqlx::query::<$db>("update articles set updated_at = $1 where id = $2 and org_id = $3 and default_language <> $4")
-                    .bind(now)
-                    .bind(id)
-                    .bind(org_id)
-                    .bind(language)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if n == 0 {
-                    return Ok(false);
-                }
-                unindex_article!($dialect, tx, id);
-                let gone = sqlx::query::<$db>("delete from article_texts where article_id = $1 and language = $2")
-                    .bind(id)
-                    .bind(language)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                reindex_article!($dialect, tx, id);
-                tx.commit().await?;
-                Ok(gone > 0)
-            }};
-        }
-        match self {
-            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
-            Store::Postgres(pool) => body!(pool, Postgres, postgres),
-        }
+        let (unindex, reindex) = self.index_sql();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let n = sqlx::query::<DB>("update articles set updated_at = $1 where id = $2 and org_id = $3 and default_language <> $4")
+                .bind(now)
+                .bind(id)
+                .bind(org_id)
+                .bind(language)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if n == 0 {
+                return Ok(false);
+            }
+            index!(DB, tx, unindex, id);
+            let gone = sqlx::query::<DB>("delete from article_texts where article_id = $1 and language = $2")
+                .bind(id)
+                .bind(language)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            index!(DB, tx, &reindex, id);
+            tx.commit().await?;
+            Ok(gone > 0)
+        })
     }
 
     /// Publishes (`published`) or withdraws (`draft`) an article.
     pub async fn set_article_status(&self, org_id: &str, id: &str, status: &str, now: i64) -> StoreResult<ArticleRow> {
-        macro_rules! body {
-            ($pool:ident, $db:ident, $dialect:tt) => {{
-                let mut tx = $pool.begin().await?;
-                let row = sqlx::query_as::<$db, ArticleRow>(&format!(
-                    "update articles set status = $1, updated_at = $2, \
-                     published_at = case when $1 = 'published' then coalesce(published_at, $2) else published_at end \
-                     where id = $3 and org_id = $4 returning {ARTICLE_COLS}"
-                ))
-                .bind(status)
-                .bind(now)
-                .bind(id)
-                .bind(org_id)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or(StoreError::NotFound)?;
-                reindex_article!($dialect, tx, id);
-                tx.commit().await?;
-                Ok(row)
-            }};
-        }
-        match self {
-            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
-            Store::Postgres(pool) => body!(pool, Postgres, postgres),
-        }
+        let (unindex, reindex) = self.index_sql();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let row = sqlx::query_as::<DB, ArticleRow>(&format!(
+                "update articles set status = $1, updated_at = $2, \
+             published_at = case when $1 = 'published' then coalesce(published_at, $2) else published_at end \
+             where id = $3 and org_id = $4 returning {ARTICLE_COLS}"
+            ))
+            .bind(status)
+            .bind(now)
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+            index!(DB, tx, unindex, id);
+            index!(DB, tx, &reindex, id);
+            tx.commit().await?;
+            Ok(row)
+        })
     }
 
     pub async fn delete_article(&self, org_id: &str, id: &str) -> StoreResult<()> {
-        macro_rules! body {
-            ($pool:ident, $db:ident, $dialect:tt) => {{
-                let mut tx = $pool.begin().await?;
-                let found = sqlx::query_scalar::<$db, String>("select id from articles where id = $1 and org_id = $2")
-                    .bind(id)
-                    .bind(org_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if found.is_none() {
-                    return Err(StoreError::NotFound);
-                }
-                unindex_article!($dialect, tx, id);
-                sqlx::query::<$db>("delete from article_texts where article_id = $1").bind(id).execute(&mut *tx).await?;
-                sqlx::query::<$db>("delete from articles where id = $1").bind(id).execute(&mut *tx).await?;
-                tx.commit().await?;
-                Ok(())
-            }};
-        }
-        match self {
-            Store::Sqlite { write, .. } => body!(write, Sqlite, sqlite),
-            Store::Postgres(pool) => body!(pool, Postgres, postgres),
-        }
+        let (unindex, _) = self.index_sql();
+        on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            let found = sqlx::query_scalar::<DB, String>("select id from articles where id = $1 and org_id = $2")
+                .bind(id)
+                .bind(org_id)
+                .fetch_optional(&mut *tx)
+                .await?;
+            if found.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            index!(DB, tx, unindex, id);
+            sqlx::query::<DB>("delete from article_texts where article_id = $1").bind(id).execute(&mut *tx).await?;
+            sqlx::query::<DB>("delete from articles where id = $1").bind(id).execute(&mut *tx).await?;
+            tx.commit().await?;
+            Ok(())
+        })
     }
 
     /// The website's published texts matching any of `terms` (words of letters and

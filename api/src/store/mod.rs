@@ -118,7 +118,7 @@ pub use agents::NewAgent;
 pub use analytics::{FactFilter, FactRow, LifecycleRow, ReportConversionRow, RollupConversationRow, RollupMessageRow};
 pub use api_keys::NewApiKey;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
-pub use articles::{ArticleHit, ArticleRow, ArticleTextRow, ArticleWrite};
+pub use articles::{ArticleHit, ArticleRow, ArticleTextRow, ArticleTitleRow, ArticleWrite};
 pub use assistant::{AssistantRow, BotAnswerRow, PastReply, PublishedText};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use audit::{AuditFilter, AuditRow};

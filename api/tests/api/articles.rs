@@ -163,14 +163,21 @@ async fn the_help_center_renders_published_articles_themed_indexable_and_scriptl
         json!({ "id": site.id }),
     )
     .await;
-    shop(&app, &owner, &site).await;
+    let (shipping, ..) = shop(&app, &owner, &site).await;
     let draft = article(&app, &owner.token, &site, "Secret draft", "Not yet", "Shipping").await;
+    // A Norwegian text of 90,000 characters: the list shows its title, and reads no body.
+    let long = "Vi sender pakker til hele Norge. ".repeat(2_700);
+    app.ok(Some(&owner.token), UPDATE, json!({ "id": shipping, "i": { "language": "nb", "title": "Frakt til Norge", "body": long } })).await;
 
     let (status, headers, html) = page(&app, &format!("/help/{}", site.key)).await;
     assert_eq!(status, 200);
     assert!(html.contains("Fjord &amp; Fern · Help") && html.contains("--brand:#0f766e"), "themed: {html}");
     assert!(html.contains("<h2>Shipping</h2>") && html.contains(&format!("href=\"/help/{}/shipping-to-norway\"", site.key)), "{html}");
     assert!(!html.contains("Secret draft"), "no drafts listed");
+    assert!(html.contains(">Shipping to Norway</a>") && !html.contains("Frakt til Norge"), "the default language's titles: {html}");
+    let (_, _, norsk) = page(&app, &format!("/help/{}?lang=nb", site.key)).await;
+    assert!(norsk.contains(">Frakt til Norge</a>") && norsk.contains(">Returns and refunds</a>"), "each title in Norwegian where it has one: {norsk}");
+    assert!(norsk.len() < 8_000 && !norsk.contains("Vi sender"), "titles only: {} bytes", norsk.len());
     let csp = headers["content-security-policy"].to_str().unwrap();
     assert!(csp.contains("default-src 'none'") && csp.contains("/widget.js ") && !csp.contains("'unsafe-eval'"), "{csp}");
     assert!(!csp.split(';').find(|d| d.trim().starts_with("script-src")).unwrap().contains("'self'"), "no other script of this origin: {csp}");
