@@ -15,6 +15,7 @@ use std::time::Duration;
 use super::{not_found, App};
 use crate::auth::Principal;
 use crate::domain::assistant::{self as bot, Corpus, Judgement};
+use crate::domain::summary;
 use crate::domain::webhooks::EventType;
 use crate::domain::{articles, ApiKeyScope, ConversationStatus, SenderKind};
 use crate::error::{ApiError, ApiResult};
@@ -61,6 +62,18 @@ pub enum SuggestionKind {
     Canned,
     Article,
     PastReply,
+}
+
+/// The first messages a summary reads, and the latest.
+const SUMMARY_HEAD: i64 = 10;
+const SUMMARY_TAIL: i64 = 60;
+
+/// A conversation's summary for the agent taking it over.
+#[derive(Debug, Clone)]
+pub struct ConversationSummary {
+    pub text: String,
+    /// Written by the model server (else drawn from the messages).
+    pub generated: bool,
 }
 
 /// A reply an agent could send.
@@ -461,6 +474,70 @@ impl App {
         scored.retain(|s| seen.insert(s.text.clone()));
         scored.truncate(limit.clamp(1, 10));
         Ok(scored)
+    }
+
+    /// A summary of the conversation for the agent taking it over: written by the model
+    /// server when one is configured (and it answers), otherwise drawn from the messages.
+    /// Staff who see the conversation; 30 a minute each.
+    pub async fn conversation_summary(&self, p: &Principal, conversation_id: &str) -> ApiResult<ConversationSummary> {
+        if !p.is_staff() {
+            return Err(ApiError::Forbidden("this operation is for agents"));
+        }
+        let conv = self.visible_conversation(p, conversation_id).await?;
+        self.limit(&format!("summary:{}", p.limit_key()), Quota::per_window(30, Duration::from_secs(60))).await?;
+        // The first messages and the latest: what was asked, and where it stands.
+        let mut messages = self.store.messages_between(&conv.id, 0, conv.last_seq.min(SUMMARY_HEAD), SUMMARY_HEAD).await?;
+        let tail_from = (conv.last_seq - SUMMARY_TAIL).max(SUMMARY_HEAD);
+        if conv.last_seq > tail_from {
+            messages.extend(self.store.messages_between(&conv.id, tail_from, conv.last_seq, SUMMARY_TAIL).await?);
+        }
+        messages.retain(|m| !m.is_private && matches!(m.sender_kind, SenderKind::Visitor | SenderKind::Agent | SenderKind::Bot));
+        let mut ids: Vec<String> = messages.iter().filter(|m| m.sender_kind != SenderKind::Visitor).filter_map(|m| m.sender_id.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        let people = self.people(&conv.org_id, &ids).await?;
+        let name_of = |m: &MessageRow| m.sender_id.as_ref().and_then(|id| people.get(id)).and_then(|p| p.name.as_deref()).unwrap_or("Team");
+        let said: Vec<summary::Said<'_>> = messages.iter().map(|m| summary::Said { kind: m.sender_kind, name: name_of(m), body: &m.body }).collect();
+        let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
+        let answers = self.store.bot_answers(&conv.id).await?;
+        // The articles the bot answered from (at most three), one title each.
+        let mut used: Vec<String> = answers.iter().flat_map(|a| serde_json::from_str::<Vec<String>>(&a.article_ids).unwrap_or_default()).collect();
+        used.dedup();
+        used.truncate(3);
+        let mut titles: Vec<String> = Vec::new();
+        let mut titled: Vec<String> = Vec::new();
+        for t in self.store.article_texts(&used).await? {
+            if !titled.contains(&t.article_id) {
+                titled.push(t.article_id);
+                titles.push(t.title);
+            }
+        }
+        let tags = self.store.conversation_tags(&conv.id).await?;
+        let facts = summary::Facts {
+            visitor: visitor.name.as_deref().or(visitor.email.as_deref()),
+            email: visitor.email.as_deref(),
+            page: visitor.current_url.as_deref(),
+            messages: &said,
+            bot: answers.last().map(|last| (titles.iter().map(String::as_str).collect(), last.outcome.as_deref())),
+            tags: &tags,
+        };
+        if let Some(model) = self.model.clone() {
+            if said.iter().any(|m| m.kind == SenderKind::Visitor) {
+                match self.summarize_with(model.as_ref(), &conv, &facts).await {
+                    Ok(Some(text)) => return Ok(ConversationSummary { text, generated: true }),
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(error = ?e, "the model server gave no summary; drawing one from the messages"),
+                }
+            }
+        }
+        Ok(ConversationSummary { text: summary::extractive(&facts), generated: false })
+    }
+
+    async fn summarize_with(&self, model: &dyn crate::model::AnswerModel, conv: &ConversationRow, facts: &summary::Facts<'_>) -> ApiResult<Option<String>> {
+        self.limit(&format!("bot-model-org:{}", conv.org_id), Quota::per_window(2_000, Duration::from_secs(3600))).await?;
+        let (system, user) = summary::summary_prompt(facts);
+        let out = model.complete(&crate::model::Prompt { system, user }).await.map_err(|e| ApiError::unavailable(e.0))?;
+        Ok(summary::finish_summary(&out))
     }
 
     /// The bot's answers in a conversation (staff).

@@ -377,7 +377,7 @@ const CONTEXT_MESSAGES: usize = 10;
 
 /// Text a visitor wrote, made safe to put between the prompt's `<<<` and `>>>`: the
 /// markers cannot be written from inside, so the data cannot end early.
-fn as_data(text: &str, max: usize) -> String {
+pub fn as_data(text: &str, max: usize) -> String {
     text.replace("<<<", "< < <").replace(">>>", "> > >").chars().take(max).collect()
 }
 
@@ -411,15 +411,10 @@ pub fn grounded_prompt(site: &str, passages: &[Passage], conversation: &[(String
     (system, user)
 }
 
-/// The model's answer as the bot sends it, or `None` when it gave none: plain text with
-/// any HTML tags, Markdown images and links, and bare addresses taken out, citations of
-/// passages that do not exist dropped, and the cited passages listed with their links.
-/// An answer that cites no passage is not grounded, and is not sent.
-pub fn finish_generated(output: &str, passages: &[Passage]) -> Option<String> {
-    let text = output.trim();
-    if text.is_empty() || text.to_ascii_uppercase().contains("NO_ANSWER") {
-        return None;
-    }
+/// A model's output as plain text for a chat: HTML tags out (and whatever a `<script>`
+/// or `<style>` held), Markdown images out, Markdown links to their text, bare web
+/// addresses and `javascript:`/`data:` ones replaced by "(link removed)".
+pub fn model_plain_text(text: &str) -> String {
     // Tags out (and whatever a <script> or <style> held).
     let mut plain = String::with_capacity(text.len());
     let lower = text.to_ascii_lowercase();
@@ -481,7 +476,19 @@ pub fn finish_generated(output: &str, passages: &[Passage]) -> Option<String> {
             }
         })
         .collect();
-    let mut answer = words.join(" ");
+    words.join(" ")
+}
+
+/// The model's answer as the bot sends it, or `None` when it gave none: plain text with
+/// any HTML tags, Markdown images and links, and bare addresses taken out, citations of
+/// passages that do not exist dropped, and the cited passages listed with their links.
+/// An answer that cites no passage is not grounded, and is not sent.
+pub fn finish_generated(output: &str, passages: &[Passage]) -> Option<String> {
+    let text = output.trim();
+    if text.is_empty() || text.to_ascii_uppercase().contains("NO_ANSWER") {
+        return None;
+    }
+    let mut answer = model_plain_text(text);
     // Citations: keep those of real passages; the answer must have one.
     let mut cited = Vec::new();
     let mut kept = String::new();

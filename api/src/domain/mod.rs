@@ -12,6 +12,7 @@ pub mod email_in;
 mod enums;
 pub mod rules;
 pub mod signals;
+pub mod summary;
 pub mod triggers;
 pub mod webhooks;
 pub use behaviour::*;

@@ -193,6 +193,18 @@ impl AssistantQuery {
             .collect())
     }
 
+    /// A summary of the conversation for the agent taking it over (on a transfer, say):
+    /// who the visitor is, what they asked, what the bot and the team did, what is still
+    /// open, the details they gave and their mood. Written by the model server when one
+    /// is configured, otherwise drawn from the messages
+    /// (docs/assistant.md#conversation-summary). 30 a minute per agent.
+    #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
+    async fn conversation_summary(&self, ctx: &Context<'_>, conversation_id: ID) -> GqlResult<ConversationSummary> {
+        crate::graphql::budget::charge(ctx, 1, crate::graphql::budget::ROW_OVERHEAD * 4)?;
+        let s = ctx.app().conversation_summary(ctx.viewer()?, &conversation_id).await?;
+        Ok(ConversationSummary { text: s.text, generated: s.generated })
+    }
+
     /// The bot's answers in a conversation, oldest first, with the articles each used.
     #[graphql(guard = "Allow::Staff(Scope::ConversationsRead)")]
     async fn bot_answers(&self, ctx: &Context<'_>, conversation_id: ID) -> GqlResult<Vec<BotAnswer>> {
@@ -212,6 +224,15 @@ pub enum ReplySuggestionKind {
     Article,
     /// What the team replied to a similar question in a resolved conversation.
     PastReply,
+}
+
+/// A conversation's summary for the agent taking it over.
+#[derive(SimpleObject)]
+pub struct ConversationSummary {
+    /// A few lines of plain text.
+    pub text: String,
+    /// Whether the model server wrote it (otherwise it is drawn from the messages).
+    pub generated: bool,
 }
 
 /// A reply an agent could send to the visitor's latest question.

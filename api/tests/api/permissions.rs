@@ -143,6 +143,7 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("query { answerBotPreview(websiteId: \"web_x\") { answers } }", "o", None),
     ("query { botAnswers(conversationId: \"conv_x\") { score } }", "ao", Some("CONVERSATIONS_READ")),
     ("query { replySuggestions(conversationId: \"conv_x\") { text } }", "ao", Some("CONVERSATIONS_READ")),
+    ("query { conversationSummary(conversationId: \"conv_x\") { text } }", "ao", Some("CONVERSATIONS_READ")),
 ];
 
 const SCOPES: [&str; 11] = [
