@@ -334,6 +334,27 @@ export const BotAnswersDocument = doc<
   { conversationId: string }
 >('query BotAnswers($conversationId: ID!) { botAnswers(conversationId: $conversationId) { id answerMessageId outcome } }');
 
+/** How a visitor's message feels (docs/assistant.md, "Sentiment and language"). */
+export interface MessageSentiment {
+  /** From -1 (very negative) to 1 (very positive). */
+  score: number;
+  label: 'NEGATIVE' | 'NEUTRAL' | 'POSITIVE';
+  /** Strongly negative, or negative and shouting. */
+  angry: boolean;
+}
+
+/**
+ * The language and sentiment of a conversation's latest `last` messages (staff only; null
+ * for the team's own messages and for a message too short to tell). Worked out by the
+ * server when read, so asked for apart from the SDK's messages, which the widget shares.
+ */
+export const MessageSignalsDocument = doc<
+  { conversation: { messages: { nodes: { id: string; language: string | null; sentiment: MessageSentiment | null }[] } } },
+  { id: string; last: number }
+>(
+  'query MessageSignals($id: ID!, $last: Int) { conversation(id: $id) { messages(last: $last) { nodes { id language sentiment { score label angry } } } } }',
+);
+
 /** Why an email reply was held: `From` is not the visitor's address, or it failed DMARC (docs/email.md). */
 export type HeldEmailReason = 'SENDER_MISMATCH' | 'DMARC_FAIL';
 

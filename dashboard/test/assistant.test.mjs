@@ -5,7 +5,9 @@
 // an agent has no way to the settings. In the inbox, a greeting gets no suggestions and
 // "Do you ship to Norway?", arriving while the conversation is open, gets chips (a saved
 // reply and an article) that put their text in the reply box without sending it; and the
-// bot's answer says how it went.
+// bot's answer says how it went, under the name set for the bot. A visitor's message is
+// marked with its language when not English and its mood when negative or angry, as the
+// server reads them.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FJORD_AGENT, PHONE, accessibilityViolations, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
@@ -15,6 +17,7 @@ const QUESTION = 'Do you ship to Norway?';
 // (The QUESTION itself is covered whole, and answered even at 1.)
 const PAST = 'Do you deliver to Norway?';
 const CANNED = 'Yes, we ship to Norway with Posten: parcels arrive in 2 to 4 working days.';
+const BOT_NAME = 'Fjordine';
 
 describe('the answer bot and reply suggestions', () => {
   let server, browser, token, website, owner, agent;
@@ -38,6 +41,14 @@ describe('the answer bot and reply suggestions', () => {
     );
     return { token: s.token, conversationId: startConversation.id };
   }
+  /** The conversation's messages as staff read them, oldest first. */
+  const messagesOf = async (conversationId) =>
+    (
+      await api(
+        'query($c: ID!) { conversation(id: $c) { messages(last: 50) { nodes { body senderKind senderName isPrivate language sentiment { label angry } } } } }',
+        { c: conversationId },
+      )
+    ).conversation.messages.nodes;
   const settings = async () =>
     (await api('query($w: ID!) { assistantSettings(websiteId: $w) { answerBot botName threshold } }', { w: website.id }))
       .assistantSettings;
@@ -243,5 +254,83 @@ describe('the answer bot and reply suggestions', () => {
     } finally {
       await phone.context().close();
     }
+  });
+
+  test('the bot’s answer carries the name set for the bot', async () => {
+    await api(
+      'mutation($w: ID!, $i: AssistantSettingsInput!) { updateAssistantSettings(websiteId: $w, input: $i) { botName } }',
+      {
+        w: website.id,
+        i: { botName: BOT_NAME },
+      },
+    );
+    const { conversationId } = await visitor('Astrid', QUESTION);
+    const answer = await until(
+      async () => (await messagesOf(conversationId)).find((m) => m.senderKind === 'BOT'),
+      'the bot to answer',
+    );
+    assert.equal(answer.senderName, BOT_NAME);
+
+    await agent.goto(`${server.origin}/app/inbox/all/${conversationId}`);
+    const messages = agent.getByRole('list', { name: 'Messages' });
+    const item = messages.getByRole('listitem').filter({ hasText: 'Answered from an article' });
+    await item.waitFor();
+    assert.match(await item.locator('.msg-meta').innerText(), new RegExp(`^${BOT_NAME}\\s`));
+    assert.equal(await messages.getByText('Bot', { exact: true }).count(), 0);
+    await shot(item, 'desktop-bot-name');
+    assert.deepEqual(agent.errors, []);
+  });
+
+  test('an angry Norwegian message is marked with its language and mood, a negative one with its mood, a calm English one not at all', async () => {
+    // "forferdelig" (terrible) is not in the server's lexicon: "elendig", "forsinket" and "skuffet" are.
+    const ANGRY = 'Dette er elendig!!! Pakken min er forsinket og jeg er skuffet';
+    const LATE = 'My parcel is late';
+    const CALM = 'Hello, can you tell me what the status of my order is?';
+    const chat = await visitor('Ingrid', CALM);
+    await agent.goto(`${server.origin}/app/inbox/all/${chat.conversationId}`);
+    const messages = agent.getByRole('list', { name: 'Messages' });
+    await messages.getByText(CALM).waitFor();
+    // These two arrive while the conversation is open.
+    for (const body of [ANGRY, LATE])
+      await api(
+        'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
+        { i: { conversationId: chat.conversationId, body } },
+        chat.token,
+      );
+
+    // What the server makes of each.
+    const read = Object.fromEntries(
+      (await messagesOf(chat.conversationId)).filter((m) => m.senderKind === 'VISITOR').map((m) => [m.body, m]),
+    );
+    assert.deepEqual([read[ANGRY].language, read[ANGRY].sentiment], ['nb', { label: 'NEGATIVE', angry: true }]);
+    assert.deepEqual([read[LATE].language, read[LATE].sentiment], ['en', { label: 'NEGATIVE', angry: false }]);
+    assert.deepEqual([read[CALM].language, read[CALM].sentiment], ['en', { label: 'NEUTRAL', angry: false }]);
+
+    const item = (text) => messages.getByRole('listitem').filter({ hasText: text });
+    // Read as "Language: Norwegian Bokmål" and "Sentiment: Angry".
+    const angry = item(ANGRY).getByText('Sentiment: Angry', { exact: true });
+    await angry.waitFor();
+    assert.match(await angry.getAttribute('title'), /^Angry: strongly negative, or negative and shouting \(score -0\.\d+\)$/);
+    const language = item(ANGRY).getByText(/^Language: Norwegian/);
+    await language.waitFor();
+    assert.match(await language.getAttribute('title'), /^Written in Norwegian/);
+    await item(LATE).getByText('Sentiment: Negative', { exact: true }).waitFor();
+    assert.equal(
+      await item(LATE)
+        .getByText(/^Language:/)
+        .count(),
+      0,
+      'English is not marked',
+    );
+    assert.equal(
+      await item(CALM)
+        .getByText(/^(Language|Sentiment):/)
+        .count(),
+      0,
+      'a calm English message is marked',
+    );
+    await shot(agent.locator('.messages'), 'desktop-message-signals');
+    assert.deepEqual(await accessibilityViolations(agent), []);
+    assert.deepEqual(agent.errors, []);
   });
 });

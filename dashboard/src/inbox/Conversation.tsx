@@ -1,8 +1,9 @@
 /**
  * One conversation, live: header with the actions (assign, transfer, pending, resolve,
  * reopen), its place in line and estimated wait while it waits, its SLA badge and its
- * priority (which an agent sets), the messages with typing and "Seen" (and under a bot
- * answer, how it went: botAnswers.tsx), and the composer.
+ * priority (which an agent sets), the messages with typing and "Seen" (under a bot
+ * answer, how it went: botAnswers.tsx; beside a visitor's, its language and mood:
+ * signals.tsx), and the composer.
  * The SDK's `LiveConversation` holds the state (history, optimistic sends, resume after a
  * drop).
  */
@@ -41,6 +42,7 @@ import { HeldEmails } from './HeldEmails';
 import { OfflineMark, QueuePlace } from './Queue';
 import { openQuestion } from './Suggestions';
 import { PRIORITIES, visitorName, when } from './format';
+import { SignalMarks, useMessageSignals, type MessageSignal } from './signals';
 import { SlaBadge, fresher } from './sla';
 import { VisitorPanel } from './VisitorPanel';
 
@@ -322,6 +324,7 @@ function Messages({
   const { agentName } = directory;
   const files = useAttachments(client, id, state.messages);
   const botAnswers = useBotAnswers(client, id, state.messages, state.conversation?.status);
+  const signals = useMessageSignals(client, id, state.messages);
   useDirectory(); // re-render when names arrive
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -418,6 +421,7 @@ function Messages({
             m={m}
             firstUnread={m.key === firstUnread}
             author={author(m, agentName)}
+            signal={m.senderKind === 'VISITOR' ? signals?.get(m.id) : undefined}
             seen={m === lastSeenMine}
             botAnswer={m.status === 'sent' && botAnswers.has(m.id) ? { outcome: botAnswers.get(m.id) ?? null } : undefined}
             files={m.status === 'sent' ? files.get(m.id) : undefined}
@@ -435,7 +439,8 @@ function Messages({
 
 function author(m: ChatMessage, agentName: (id: string | null) => string | null) {
   if (m.senderKind === 'VISITOR') return 'Visitor';
-  if (m.senderKind === 'BOT') return 'Bot';
+  // The name the server gives it (the answer bot's is set per website), else 'Bot'.
+  if (m.senderKind === 'BOT') return m.senderName ?? 'Bot';
   if (m.senderKind === 'SYSTEM') return 'Chinwag';
   return agentName(m.senderId) ?? 'Agent';
 }
@@ -444,6 +449,7 @@ function MessageItem({
   m,
   firstUnread,
   author,
+  signal,
   seen,
   botAnswer,
   files,
@@ -454,6 +460,8 @@ function MessageItem({
   /** The first message this agent had not read when the thread opened. */
   firstUnread: boolean;
   author: string;
+  /** A visitor message's language and sentiment, once known. */
+  signal?: MessageSignal;
   seen: boolean;
   /** When it is one of the answer bot's answers: what the visitor made of it. */
   botAnswer?: { outcome: BotAnswerOutcome | null };
@@ -468,6 +476,7 @@ function MessageItem({
         <span>
           {firstUnread && <span className="sr-only">New: </span>}
           {m.isPrivate ? `${author} · private note` : author}
+          <SignalMarks signal={signal} />
         </span>
         <time dateTime={m.createdAt}>{when(m.createdAt)}</time>
       </div>
