@@ -355,6 +355,12 @@ export const MessageSignalsDocument = doc<
   'query MessageSignals($id: ID!, $last: Int) { conversation(id: $id) { messages(last: $last) { nodes { id language sentiment { score label angry } } } } }',
 );
 
+/** A few lines for the agent taking a conversation over; `generated`: a model server wrote it. Staff, 30 a minute. */
+export const ConversationSummaryDocument = doc<
+  { conversationSummary: { text: string; generated: boolean } },
+  { conversationId: string }
+>('query ConversationSummary($conversationId: ID!) { conversationSummary(conversationId: $conversationId) { text generated } }');
+
 /** Why an email reply was held: `From` is not the visitor's address, or it failed DMARC (docs/email.md). */
 export type HeldEmailReason = 'SENDER_MISMATCH' | 'DMARC_FAIL';
 

@@ -7,7 +7,8 @@
 // reply and an article) that put their text in the reply box without sending it; and the
 // bot's answer says how it went, under the name set for the bot. A visitor's message is
 // marked with its language when not English and its mood when negative or angry, as the
-// server reads them.
+// server reads them. The Transfer dialog's Alt+S puts the server's summary in the note for
+// the next agent, which Transfer posts as a private note before it assigns.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { FJORD_AGENT, PHONE, accessibilityViolations, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
@@ -331,6 +332,55 @@ describe('the answer bot and reply suggestions', () => {
     );
     await shot(agent.locator('.messages'), 'desktop-message-signals');
     assert.deepEqual(await accessibilityViolations(agent), []);
+    assert.deepEqual(agent.errors, []);
+  });
+
+  test('in the Transfer dialog Alt+S inserts the summary into the note, and Transfer posts it privately and assigns', async () => {
+    const NOTE = 'Promised Leif an answer about customs by Friday.';
+    const { conversationId } = await visitor('Leif', QUESTION);
+    await until(async () => (await messagesOf(conversationId)).some((m) => m.senderKind === 'BOT'), 'the bot to answer');
+    const summary = (
+      await api('query($c: ID!) { conversationSummary(conversationId: $c) { text generated } }', { c: conversationId })
+    ).conversationSummary;
+    assert.equal(summary.generated, false, 'no model server is configured');
+    assert.match(summary.text, /^Asked: “Do you ship to Norway\?”$/m);
+    const { agents } = await api('query { agents { id name } }');
+    const frida = agents.find((a) => a.name === 'Frida Fjord');
+
+    await agent.goto(`${server.origin}/app/inbox/all/${conversationId}`);
+    await agent.getByRole('list', { name: 'Messages' }).getByText('Answered from an article').waitFor();
+    await agent.getByRole('group', { name: 'Conversation actions' }).getByRole('button', { name: 'Transfer' }).click();
+    const dialog = agent.getByRole('dialog', { name: 'Transfer conversation' });
+    const note = dialog.getByRole('textbox', { name: 'Note for the next agent' });
+    await note.waitFor();
+    assert.equal(await note.inputValue(), '');
+    const insert = dialog.getByRole('button', { name: 'Insert summary' });
+    assert.equal(await insert.getAttribute('aria-keyshortcuts'), 'Alt+S');
+
+    // Into an empty note, the summary alone.
+    await agent.keyboard.press('Alt+KeyS');
+    await until(async () => (await note.inputValue()) === summary.text, 'the summary in the note');
+    assert.equal(await note.evaluate((el) => el === document.activeElement), true, 'the note has the focus');
+    // After what was written, below it.
+    await note.fill(NOTE);
+    await agent.keyboard.press('Alt+KeyS');
+    const written = `${NOTE}\n\n${summary.text}`;
+    await until(async () => (await note.inputValue()) === written, 'the summary after the note');
+    await dialog.getByLabel('Agent', { exact: true }).selectOption(frida.id);
+    await shot(dialog, 'desktop-transfer-summary');
+    assert.deepEqual(await accessibilityViolations(agent), []);
+
+    await dialog.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await agent.getByText('Transferred with your note').waitFor();
+    assert.equal(await dialog.isVisible(), false);
+    const { conversation } = await api(
+      'query($c: ID!) { conversation(id: $c) { assignee { id } messages(last: 1) { nodes { body isPrivate senderKind } } } }',
+      { c: conversationId },
+    );
+    assert.equal(conversation.assignee?.id, frida.id);
+    assert.deepEqual(conversation.messages.nodes, [{ body: written, isPrivate: true, senderKind: 'AGENT' }]);
+    await agent.locator('.msg-note', { hasText: NOTE }).waitFor();
+    await shot(agent, 'desktop-transfer-note');
     assert.deepEqual(agent.errors, []);
   });
 });

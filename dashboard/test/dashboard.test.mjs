@@ -266,7 +266,7 @@ describe('dashboard', () => {
     await owner.getByRole('heading', { name: 'Vera Visitor' }).waitFor();
     await owner.getByRole('button', { name: 'Transfer' }).click();
     const dialog = owner.getByRole('dialog', { name: 'Transfer conversation' });
-    await dialog.getByLabel('Agent').selectOption({ label: `${SECOND.name} (online)` });
+    await dialog.getByLabel('Agent', { exact: true }).selectOption({ label: `${SECOND.name} (online)` });
     await dialog.getByLabel('Department').selectOption({ label: 'Sales' });
     await dialog.getByRole('button', { name: 'Transfer' }).click();
     await owner.getByText(`Assigned to ${SECOND.name} · Sales`).waitFor();

@@ -3,7 +3,7 @@
  * reopen), its place in line and estimated wait while it waits, its SLA badge and its
  * priority (which an agent sets), the messages with typing and "Seen" (under a bot
  * answer, how it went: botAnswers.tsx; beside a visitor's, its language and mood:
- * signals.tsx), and the composer.
+ * signals.tsx), and the composer. The Transfer dialog is Transfer.tsx.
  * The SDK's `LiveConversation` holds the state (history, optimistic sends, resume after a
  * drop).
  */
@@ -21,20 +21,7 @@ import {
 import { ConversationExtrasDocument, type Attachment, type BotAnswerOutcome } from '../api';
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
-import {
-  Badge,
-  Button,
-  Dialog,
-  ErrorState,
-  IconButton,
-  Loading,
-  SelectField,
-  Toolbar,
-  errorMessage,
-  toast,
-  useLoad,
-  type ToolbarAction,
-} from '../ui';
+import { Badge, Button, ErrorState, IconButton, Loading, Toolbar, errorMessage, toast, useLoad, type ToolbarAction } from '../ui';
 import { Attachments, useAttachments } from './attachments';
 import { BotAnswerLine, useBotAnswers } from './botAnswers';
 import { Composer, type ComposerHandle } from './Composer';
@@ -44,6 +31,7 @@ import { openQuestion } from './Suggestions';
 import { PRIORITIES, visitorName, when } from './format';
 import { SignalMarks, useMessageSignals, type MessageSignal } from './signals';
 import { SlaBadge, fresher } from './sla';
+import { TransferDialog } from './Transfer';
 import { VisitorPanel } from './VisitorPanel';
 
 export interface ConversationHandle {
@@ -494,73 +482,5 @@ function MessageItem({
       {botAnswer && <BotAnswerLine outcome={botAnswer.outcome} />}
       {seen && <div className="msg-state">Seen</div>}
     </li>
-  );
-}
-
-function TransferDialog({ open, conversation, onClose }: { open: boolean; conversation: AgentConversation; onClose(): void }) {
-  const { client } = useServices();
-  const { agents, departments } = useDirectory();
-  const [agentId, setAgentId] = useState('');
-  const [departmentId, setDepartmentId] = useState('');
-  const [busy, setBusy] = useState(false);
-  useEffect(() => {
-    if (!open) return;
-    setAgentId(conversation.assignee?.id ?? '');
-    setDepartmentId(conversation.department?.id ?? '');
-  }, [open, conversation]);
-  return (
-    <Dialog
-      open={open}
-      title="Transfer conversation"
-      onClose={onClose}
-      footer={
-        <>
-          <Button onClick={onClose}>Cancel</Button>
-          <Button
-            variant="primary"
-            busy={busy}
-            onClick={async () => {
-              setBusy(true);
-              try {
-                await client.assignConversation(conversation.id, {
-                  agentId: agentId || null,
-                  departmentId: departmentId || null,
-                });
-                toast('Transferred');
-                onClose();
-              } catch (e) {
-                toast(errorMessage(e), 'error');
-              } finally {
-                setBusy(false);
-              }
-            }}
-          >
-            Transfer
-          </Button>
-        </>
-      }
-    >
-      <SelectField label="Agent" value={agentId} onChange={(e) => setAgentId(e.target.value)}>
-        <option value="">No one (back to the queue)</option>
-        {agents.map((a) => (
-          <option key={a.id} value={a.id}>
-            {a.name} {a.isOnline ? '(online)' : a.status === 'AWAY' ? '(away)' : '(offline)'}
-          </option>
-        ))}
-      </SelectField>
-      <SelectField
-        label="Department"
-        value={departmentId}
-        onChange={(e) => setDepartmentId(e.target.value)}
-        hint={departments.length ? undefined : 'Admins create departments under Settings.'}
-      >
-        <option value="">None</option>
-        {departments.map((d) => (
-          <option key={d.id} value={d.id}>
-            {d.name}
-          </option>
-        ))}
-      </SelectField>
-    </Dialog>
   );
 }

@@ -17,6 +17,7 @@ export const SHORTCUTS: [string, string][] = [
   ['1 / 2 / 3', 'Unassigned / Mine / All'],
   ['/', 'Search (in the composer: saved replies)'],
   ['Alt+1 / 2 / 3', 'Insert a suggested reply'],
+  ['Alt+S', 'Transfer dialog: insert a summary into the note'],
   ['Enter / Shift+Enter', 'Send / new line'],
   ['Esc', 'Leave the composer; back to the list (phone)'],
   ['?', 'This help'],

@@ -14,6 +14,7 @@ import {
   type ButtonHTMLAttributes,
   type InputHTMLAttributes,
   type ReactNode,
+  type Ref,
   type SelectHTMLAttributes,
   type TextareaHTMLAttributes,
 } from 'react';
@@ -117,7 +118,13 @@ export function TextArea({
   hint,
   error,
   ...input
-}: TextareaHTMLAttributes<HTMLTextAreaElement> & { label: string; hint?: ReactNode; error?: string | null }) {
+}: TextareaHTMLAttributes<HTMLTextAreaElement> & {
+  label: string;
+  hint?: ReactNode;
+  error?: string | null;
+  /** React 19 passes it as a prop: it reaches the textarea with the rest. */
+  ref?: Ref<HTMLTextAreaElement>;
+}) {
   return (
     <Field label={label} hint={hint} error={error}>
       {(p) => <textarea className="input" {...input} {...p} />}
