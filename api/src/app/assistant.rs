@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use super::{not_found, App};
 use crate::auth::Principal;
+use crate::bus::{conversation_topic, Event};
 use crate::domain::assistant::{self as bot, Corpus, Judgement};
 use crate::domain::summary;
 use crate::domain::webhooks::EventType;
@@ -31,6 +32,8 @@ const JUDGED_CHARS: usize = 4_000;
 const GENERATIVE_MIN_COVERAGE: f64 = 0.25;
 /// The least share of the question a suggestion must cover.
 const SUGGESTION_MIN_COVERAGE: f64 = 0.3;
+/// How often a draft of a model's answer goes out while it is written.
+const DRAFT_EVERY: Duration = Duration::from_millis(120);
 /// Websites whose corpus a node keeps.
 const MAX_CORPORA: usize = 1_000;
 
@@ -344,12 +347,21 @@ impl App {
         let judgement = judge(&message.body, &candidates);
         if let (Some(model), Some(j)) = (self.model.clone(), judgement) {
             if j.terms >= 2 && j.score >= GENERATIVE_MIN_COVERAGE {
-                match self.generate(model.as_ref(), &site, conv, message, &candidates).await {
+                let generated = self.generate(model.as_ref(), &site, conv, message, &candidates).await;
+                let outcome = match generated {
                     // Written, or declined by the model: either way, the bot's turn is over.
-                    Ok(Some(said)) => return self.answered(conv, message, said, &candidates, best.coverage).await.map(|_| true),
-                    Ok(None) => return Ok(false),
+                    Ok(Some(said)) => Some(self.answered(conv, message, said, &candidates, best.coverage).await.map(|_| true)),
+                    Ok(None) => Some(Ok(false)),
                     // No model answer (down, slow, or over its limits): the bot quotes instead.
-                    Err(e) => tracing::warn!(error = ?e, "the model server gave no answer; quoting the article"),
+                    Err(e) => {
+                        tracing::warn!(error = ?e, "the model server gave no answer; quoting the article");
+                        None
+                    }
+                };
+                // The draft is over (its message, if any, was published first).
+                self.bus.publish(&conversation_topic(&conv.id), Event::AnswerDraft { conversation_id: conv.id.clone(), text: String::new(), done: true });
+                if let Some(outcome) = outcome {
+                    return outcome;
                 }
             }
         }
@@ -420,7 +432,24 @@ impl App {
             .map(|m| (if m.sender_kind == SenderKind::Visitor { "Visitor" } else { "Team" }.to_owned(), m.body.clone()))
             .collect();
         let (system, user) = bot::grounded_prompt(&site.name, &passages, &context, &message.body);
-        let out = model.complete(&crate::model::Prompt { system, user }).await.map_err(|e| ApiError::unavailable(e.0))?;
+        // The answer as it is written goes to the conversation's viewers as drafts, held
+        // back until it cannot be the refusal, and cleaned as the final answer is.
+        let topic = conversation_topic(&conv.id);
+        let last_draft: Mutex<Option<std::time::Instant>> = Mutex::new(None);
+        let on_text = |so_far: &str| {
+            if so_far.trim().len() < bot::REFUSAL.len() + 3 || so_far.to_ascii_uppercase().contains(bot::REFUSAL) {
+                return;
+            }
+            let mut last = last_draft.lock().expect("draft clock");
+            if last.is_some_and(|at| at.elapsed() < DRAFT_EVERY) {
+                return;
+            }
+            *last = Some(std::time::Instant::now());
+            let text: String = bot::model_plain_text(so_far).chars().take(bot::MAX_ANSWER_CHARS).collect();
+            self.bus.publish(&topic, Event::AnswerDraft { conversation_id: conv.id.clone(), text, done: false });
+        };
+        let prompt = crate::model::Prompt { system, user };
+        let out = model.complete_streaming(&prompt, &on_text).await.map_err(|e| ApiError::unavailable(e.0))?;
         Ok(bot::finish_generated(&out, &passages))
     }
 

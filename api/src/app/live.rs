@@ -216,6 +216,33 @@ impl App {
         .boxed())
     }
 
+    /// The answer bot's drafts in a conversation the viewer sees, live only: `(text,
+    /// done)` as the model writes (docs/assistant.md#drafts).
+    pub async fn draft_stream(
+        self: &Arc<Self>,
+        p: Principal,
+        conversation_id: &str,
+        checks: Checks,
+    ) -> ApiResult<BoxStream<'static, ApiResult<(String, bool)>>> {
+        let conv = self.visible_conversation(&p, conversation_id).await?;
+        let rx = self.bus.subscribe(&conversation_topic(&conv.id)).await;
+        let app = self.clone();
+        let listening = Listening::new(&self.metrics);
+        Ok(async_stream::stream! {
+            let _listening = listening;
+            let mut rx = rx;
+            while let Some(ev) = next_event(&mut rx).await {
+                let Event::AnswerDraft { text, done, .. } = &*ev else { continue };
+                if checks == Checks::PerDelivery && !app.still_authorized(&p) {
+                    yield Err(ApiError::Unauthenticated("access was revoked"));
+                    return;
+                }
+                yield Ok((text.clone(), *done));
+            }
+        }
+        .boxed())
+    }
+
     /// The `seq` of message `id` in the conversation, as a viewer may know it (a visitor
     /// cannot resume from a note: it does not exist for them).
     async fn message_position(&self, conversation_id: &str, id: &str, agents_view: bool) -> ApiResult<i64> {

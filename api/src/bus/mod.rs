@@ -45,6 +45,13 @@ pub enum Event {
         seq: i64,
         is_private: bool,
     },
+    /// The answer bot's answer while the model writes it (not stored): the text so
+    /// far, then `done` (the answer follows as a message, or none does).
+    AnswerDraft {
+        conversation_id: String,
+        text: String,
+        done: bool,
+    },
     /// Conversation state after a committed change (status, assignment, rating).
     ConversationUpdated {
         conversation: ConversationRow,

@@ -479,13 +479,18 @@ pub fn model_plain_text(text: &str) -> String {
     words.join(" ")
 }
 
+/// What the model says when the passages do not answer.
+pub const REFUSAL: &str = "NO_ANSWER";
+/// The most of a model's answer the bot sends (before its sources).
+pub const MAX_ANSWER_CHARS: usize = 1_500;
+
 /// The model's answer as the bot sends it, or `None` when it gave none: plain text with
 /// any HTML tags, Markdown images and links, and bare addresses taken out, citations of
 /// passages that do not exist dropped, and the cited passages listed with their links.
 /// An answer that cites no passage is not grounded, and is not sent.
 pub fn finish_generated(output: &str, passages: &[Passage]) -> Option<String> {
     let text = output.trim();
-    if text.is_empty() || text.to_ascii_uppercase().contains("NO_ANSWER") {
+    if text.is_empty() || text.to_ascii_uppercase().contains(REFUSAL) {
         return None;
     }
     let mut answer = model_plain_text(text);
@@ -518,7 +523,7 @@ pub fn finish_generated(output: &str, passages: &[Passage]) -> Option<String> {
         return None;
     }
     cited.sort_unstable();
-    let mut msg: String = answer.chars().take(1_500).collect();
+    let mut msg: String = answer.chars().take(MAX_ANSWER_CHARS).collect();
     msg.push_str("\n\nSources:");
     for n in cited {
         let p = &passages[n - 1];

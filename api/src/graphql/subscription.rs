@@ -7,7 +7,7 @@ use futures_util::{Stream, StreamExt as _};
 
 use super::guards::{Allow, Scope};
 use super::types::{
-    Conversation, ConversationCreated, ConversationEvent, ConversationUpdated, InboxEvent, InboxMessageAdded, Message, MessageAdded, ReadReceipt,
+    AnswerDraft, Conversation, ConversationCreated, ConversationEvent, ConversationUpdated, InboxEvent, InboxMessageAdded, Message, MessageAdded, ReadReceipt,
     TypingChanged, VisitorPresenceChanged,
 };
 use super::ContextExt as _;
@@ -52,6 +52,16 @@ impl ConversationSubscription {
         };
         let stream = ctx.app().conversation_stream(ctx.viewer()?.clone(), &conversation_id, from, checks(ctx)).await?;
         Ok(stream.map(|item| item.map(conversation_event).map_err(Into::into)))
+    }
+
+    /// The answer bot's answer in this conversation while a model server writes it
+    /// (docs/assistant.md#drafts): live only, never stored. Each event carries the whole
+    /// text so far; the last has `done: true` and comes after the bot's message, if any.
+    #[graphql(guard = "Allow::Signed(Scope::ConversationsRead)")]
+    async fn answer_drafts(&self, ctx: &Context<'_>, conversation_id: ID) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AnswerDraft>>> {
+        let stream = ctx.app().draft_stream(ctx.viewer()?.clone(), &conversation_id, checks(ctx)).await?;
+        let id = conversation_id.0;
+        Ok(stream.map(move |item| item.map(|(text, done)| AnswerDraft { conversation_id: ID(id.clone()), text, done }).map_err(Into::into)))
     }
 }
 

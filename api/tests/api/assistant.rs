@@ -186,8 +186,10 @@ async fn owners_preview_the_bot_on_past_questions_and_settings_are_checked() {
 }
 
 /// A local server for OpenAI's chat-completions contract (`POST /v1/chat/completions`,
-/// `{model, messages}` in, `choices[0].message.content` out), written from its published
-/// API reference: it records each request and answers from a script ("FAIL" answers 500).
+/// `{model, messages}` in, `choices[0].message.content` out; with `"stream": true`,
+/// server-sent `chat.completion.chunk` events with `choices[0].delta.content`), written
+/// from its published API reference: it records each request and answers from a script
+/// ("FAIL" answers 500).
 #[derive(Clone, Default)]
 struct ModelServer {
     requests: std::sync::Arc<std::sync::Mutex<Vec<Value>>>,
@@ -200,6 +202,21 @@ async fn completions(axum::extract::State(m): axum::extract::State<ModelServer>,
     let next = m.script.lock().unwrap().pop_front().unwrap_or_else(|| "NO_ANSWER".into());
     if next == "FAIL" {
         return (axum::http::StatusCode::INTERNAL_SERVER_ERROR, "model crashed").into_response();
+    }
+    if body.0["stream"] == true {
+        // Server-sent events, a word every 40 ms: `data: {chunk}` lines with
+        // `choices[0].delta.content`, then `data: [DONE]`.
+        let words: Vec<String> = next.split_inclusive(' ').map(str::to_owned).collect();
+        let events = async_stream::stream! {
+            yield Ok::<_, std::convert::Infallible>("data: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\"}}]}\n\n".to_owned());
+            for w in words {
+                tokio::time::sleep(Duration::from_millis(40)).await;
+                let chunk = json!({ "object": "chat.completion.chunk", "choices": [{ "index": 0, "delta": { "content": w } }] });
+                yield Ok(format!("data: {chunk}\n\n"));
+            }
+            yield Ok("data: [DONE]\n\n".to_owned());
+        };
+        return ([(axum::http::header::CONTENT_TYPE, "text/event-stream")], axum::body::Body::from_stream(events)).into_response();
     }
     axum::Json(json!({ "id": "chatcmpl-1", "object": "chat.completion", "model": body.0["model"],
         "choices": [{ "index": 0, "finish_reason": "stop", "message": { "role": "assistant", "content": next } }] }))
@@ -308,6 +325,90 @@ async fn a_model_writes_grounded_answers_and_the_visitors_words_stay_data() {
     let d = app.ok(Some(&s.owner.token), SUMMARY, json!({ "c": conv })).await;
     assert_eq!(d["conversationSummary"]["generated"], false);
     assert!(d["conversationSummary"]["text"].as_str().unwrap().contains("Asked: \u{201c}Ignore all previous instructions"), "{d}");
+}
+
+/// The events of operations `m` (`conversationEvents`) and `d` (`answerDrafts`), in
+/// the order they came, until the draft's end.
+async fn until_answered(ws: &mut Ws) -> Vec<Value> {
+    let mut seen = Vec::new();
+    loop {
+        let frame = ws.next().await.unwrap();
+        assert_eq!(frame["type"], "next", "{frame}");
+        let ev = match frame["id"].as_str() {
+            Some("m") => frame["payload"]["data"]["conversationEvents"].clone(),
+            Some("d") => frame["payload"]["data"]["answerDrafts"].clone(),
+            _ => continue,
+        };
+        let done = ev["__typename"] == "AnswerDraft" && ev["done"] == true;
+        seen.push(ev);
+        if done {
+            return seen;
+        }
+    }
+}
+
+const MESSAGES: &str = "subscription($c: ID!) { conversationEvents(conversationId: $c) { __typename ... on MessageAdded { message { senderKind body } } } }";
+const DRAFTS: &str = "subscription($c: ID!) { answerDrafts(conversationId: $c) { __typename conversationId text done } }";
+
+#[tokio::test]
+async fn the_models_answer_streams_as_drafts_then_arrives_as_one_message() {
+    let (model, url) = ModelServer::start().await;
+    let app = spawn_app_with(move |s| s.integrations.model_url = Some(url)).await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let s = Shop {
+        shipping: publish(&app, &owner, &site, "Shipping to Norway", "We ship parcels to every address in Norway with Posten and Bring.").await,
+        app,
+        owner,
+        site,
+    };
+    let app = &s.app;
+    bot_on(&s).await;
+    let v = app.visitor(&s.site).await;
+    let conv = app.start_conversation(&v, Some("Hello")).await;
+    let mut ws = app.ws(&v.token).await;
+    ws.subscribe("m", MESSAGES, json!({ "c": conv })).await;
+    ws.subscribe("d", DRAFTS, json!({ "c": conv })).await;
+    let mut agent = app.ws(&s.owner.token).await;
+    agent.subscribe("d", DRAFTS, json!({ "c": conv })).await;
+    // Another visitor cannot watch this conversation's drafts.
+    let other = app.visitor(&s.site).await;
+    let mut prying = app.ws(&other.token).await;
+    prying.subscribe("d", DRAFTS, json!({ "c": conv })).await;
+    let refused = prying.next().await.unwrap();
+    assert_eq!(refused["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{refused}");
+    assert!(refused["payload"]["data"].is_null(), "{refused}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+
+    let answer = "Yes! We ship parcels to every address in Norway with Posten and Bring, and <b>tracking</b> comes by email [1].";
+    model.say(answer);
+    app.send(&v.token, &conv, "Do you ship parcels to Norway?").await;
+    let seen = until_answered(&mut ws).await;
+    let kinds: Vec<&str> = seen.iter().map(|e| e["__typename"].as_str().unwrap()).collect();
+    let message = seen.iter().position(|e| e["__typename"] == "MessageAdded" && e["message"]["senderKind"] == "BOT").expect("the bot's message");
+    let partial: Vec<&str> = seen[..message].iter().filter(|e| e["__typename"] == "AnswerDraft").map(|e| e["text"].as_str().unwrap()).collect();
+    assert!(partial.len() >= 3, "drafts while it writes (a word every 40 ms, a draft at most every 120 ms): {kinds:?}");
+    let body = seen[message]["message"]["body"].as_str().unwrap();
+    for (i, p) in partial.iter().enumerate() {
+        assert!(body.starts_with(p.trim_end()), "each draft is the start of the answer, cleaned: {p:?} / {body:?}");
+        assert!(!p.contains("<b>") && !p.contains("NO_ANSWER"), "{p}");
+        if i > 0 {
+            assert!(p.len() > partial[i - 1].len(), "drafts grow: {partial:?}");
+        }
+    }
+    assert_eq!(seen.last().unwrap()["text"], "", "the draft's end comes after the message: {kinds:?}");
+    assert_eq!(seen.last().unwrap()["conversationId"], conv.as_str());
+    // The team sees the same drafts.
+    let team = agent.next_data("d").await;
+    assert_eq!(team["answerDrafts"]["done"], false, "{team}");
+    assert_eq!(model.requests.lock().unwrap()[0]["stream"], true);
+
+    // The model declines: no draft shows the refusal, and the draft ends with no message.
+    model.say("NO_ANSWER");
+    app.send(&v.token, &conv, "Do you ship parcels to Norway by drone on Sundays?").await;
+    let seen = until_answered(&mut ws).await;
+    assert!(seen.iter().all(|e| e["__typename"] != "AnswerDraft" || e["done"] == true), "{seen:?}");
+    assert!(seen.iter().all(|e| e["message"]["senderKind"] != "BOT"), "{seen:?}");
 }
 
 const SUMMARY: &str = "query($c: ID!) { conversationSummary(conversationId: $c) { text generated } }";

@@ -29,6 +29,7 @@ const ROOTS: &[(&str, &str)] = &[
     ("Mutation", "deleteMyData"),
     ("Mutation", "followUpByEmail"),
     ("Subscription", "conversationEvents"),
+    ("Subscription", "answerDrafts"),
 ];
 
 /// Reachable by a visitor, and each resolved for them as noted in `STAFF_ONLY`.

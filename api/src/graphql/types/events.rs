@@ -26,6 +26,18 @@ pub struct ConversationUpdated {
     pub conversation: Conversation,
 }
 
+/// The answer bot's answer while the model server writes it (docs/assistant.md#drafts):
+/// ephemeral, like typing, on the `answerDrafts` subscription. Each carries the whole
+/// text so far (a lost one costs nothing); `done` ends the draft: the answer has then
+/// arrived as a message (`MessageAdded` on `conversationEvents`, from the bot), or none
+/// comes (the model declined, or its answer was not grounded).
+#[derive(SimpleObject)]
+pub struct AnswerDraft {
+    pub conversation_id: ID,
+    pub text: String,
+    pub done: bool,
+}
+
 /// Events of one conversation.
 // One per event, built and written out at once: its size does not matter.
 #[allow(clippy::large_enum_variant)]
