@@ -237,8 +237,8 @@ impl ModelServer {
     }
 }
 
-#[tokio::test]
-async fn a_model_writes_grounded_answers_and_the_visitors_words_stay_data() {
+/// A shop with one article, on a server whose model server is a `ModelServer`.
+async fn model_shop() -> (ModelServer, Shop) {
     let (model, url) = ModelServer::start().await;
     let app = spawn_app_with(move |s| {
         s.integrations.model_url = Some(url);
@@ -247,12 +247,13 @@ async fn a_model_writes_grounded_answers_and_the_visitors_words_stay_data() {
     .await;
     let owner = app.sign_up("Ann").await;
     let site = app.create_website(&owner, &[]).await;
-    let s = Shop {
-        shipping: publish(&app, &owner, &site, "Shipping to Norway", "We ship parcels to every address in Norway with Posten and Bring.").await,
-        app,
-        owner,
-        site,
-    };
+    let shipping = publish(&app, &owner, &site, "Shipping to Norway", "We ship parcels to every address in Norway with Posten and Bring.").await;
+    (model, Shop { app, owner, site, shipping })
+}
+
+#[tokio::test]
+async fn a_model_writes_grounded_answers_and_the_visitors_words_stay_data() {
+    let (model, s) = model_shop().await;
     let app = &s.app;
     // A draft the model must never see.
     app.ok(
@@ -352,16 +353,7 @@ const DRAFTS: &str = "subscription($c: ID!) { answerDrafts(conversationId: $c) {
 
 #[tokio::test]
 async fn the_models_answer_streams_as_drafts_then_arrives_as_one_message() {
-    let (model, url) = ModelServer::start().await;
-    let app = spawn_app_with(move |s| s.integrations.model_url = Some(url)).await;
-    let owner = app.sign_up("Ann").await;
-    let site = app.create_website(&owner, &[]).await;
-    let s = Shop {
-        shipping: publish(&app, &owner, &site, "Shipping to Norway", "We ship parcels to every address in Norway with Posten and Bring.").await,
-        app,
-        owner,
-        site,
-    };
+    let (model, s) = model_shop().await;
     let app = &s.app;
     bot_on(&s).await;
     let v = app.visitor(&s.site).await;
