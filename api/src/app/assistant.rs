@@ -294,6 +294,17 @@ impl App {
         Ok(row)
     }
 
+    /// Whether the website's answer bot is on (kept a few seconds per node).
+    async fn bot_on(&self, site_org: &str, website_id: &str) -> bool {
+        self.bot_sites.get(website_id, async { Ok(self.store.assistant(site_org, website_id).await?.answer_bot) }).await
+    }
+
+    /// Whether the website's bot answers stream as drafts: it is on, and writes with a
+    /// model server (`WidgetConfig.answerDrafts`).
+    pub async fn website_answer_drafts(&self, site: &WebsiteRow) -> bool {
+        self.model.is_some() && self.bot_on(&site.org_id, &site.id).await
+    }
+
     /// The answer bot's turn on a visitor's message; `true` if it replied (then no
     /// automation sends a message for it).
     pub(super) async fn answer_bot(&self, conv: &ConversationRow, message: &MessageRow) -> ApiResult<bool> {
@@ -301,8 +312,7 @@ impl App {
             return Ok(false);
         }
         // Most websites have no bot: that answer is kept for a few seconds per node.
-        let on = self.bot_sites.get(&conv.website_id, async { Ok(self.store.assistant(&conv.org_id, &conv.website_id).await?.answer_bot) });
-        if !on.await {
+        if !self.bot_on(&conv.org_id, &conv.website_id).await {
             return Ok(false);
         }
         let settings = self.store.assistant(&conv.org_id, &conv.website_id).await?;

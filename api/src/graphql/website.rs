@@ -192,6 +192,7 @@ impl WebsiteQuery {
             visitor_deletion: w.visitor_deletion,
             has_triggers: app.website_has_triggers(&w).await?,
             has_articles: app.website_has_articles(&w).await?,
+            answer_drafts: app.website_answer_drafts(&w).await,
             live_presence: w.live_presence,
             page_analytics: w.page_analytics,
         })

@@ -93,6 +93,8 @@ async fn the_bot_answers_with_the_article_and_hands_over_when_asked() {
     assert!(bot_messages(app, &v0.token, &c0).await.is_empty(), "the bot is off by default");
 
     bot_on(&s).await;
+    let config = app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { answerDrafts } }", json!({ "k": s.site.key })).await;
+    assert_eq!(config["widgetConfig"]["answerDrafts"], false, "no model server: the bot quotes, nothing streams");
     let v = app.visitor(&s.site).await;
     let conv = app.start_conversation(&v, Some("Do you ship parcels to Norway?")).await;
     let said = bot_messages(app, &v.token, &conv).await;
@@ -355,7 +357,10 @@ const DRAFTS: &str = "subscription($c: ID!) { answerDrafts(conversationId: $c) {
 async fn the_models_answer_streams_as_drafts_then_arrives_as_one_message() {
     let (model, s) = model_shop().await;
     let app = &s.app;
+    let drafts = async || app.ok(None, "query($k: String!) { widgetConfig(websiteKey: $k) { answerDrafts } }", json!({ "k": s.site.key })).await;
+    assert_eq!(drafts().await["widgetConfig"]["answerDrafts"], false, "the bot is off");
     bot_on(&s).await;
+    assert_eq!(drafts().await["widgetConfig"]["answerDrafts"], true, "on, with a model server: the widget listens for drafts");
     let v = app.visitor(&s.site).await;
     let conv = app.start_conversation(&v, Some("Hello")).await;
     let mut ws = app.ws(&v.token).await;

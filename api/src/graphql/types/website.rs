@@ -134,6 +134,9 @@ pub struct WidgetConfig {
     /// The website has published help-center articles: the widget may suggest them
     /// (`articleSearch`) as the visitor types their first message.
     pub has_articles: bool,
+    /// The website's answer bot is on and writes with a model server: the widget
+    /// subscribes to `answerDrafts` to show its answers as they are written.
+    pub answer_drafts: bool,
     /// Whether (and how) the widget sends its presence beacon before first use.
     pub live_presence: crate::domain::LivePresence,
     /// Push the widget's events to the page's `dataLayer` (docs/integrations.md#page-analytics).
