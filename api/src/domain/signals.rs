@@ -126,6 +126,20 @@ const LEXICON: &[(&str, f64)] = &[
     ("sint", -2.5),
     ("ødelagt", -2.0),
     ("forsinket", -1.5),
+    ("forferdelig", -3.0),
+    ("fryktelig", -3.0),
+    ("irritert", -2.0),
+    ("frustrert", -2.5),
+    ("lei", -1.5),
+    ("treg", -1.5),
+    ("feil", -1.5),
+    ("mangler", -1.5),
+    ("uakseptabelt", -3.0),
+    ("svindel", -3.0),
+    ("utmerket", 3.0),
+    ("supert", 2.5),
+    ("hjelpsom", 2.0),
+    ("perfekt", 3.0),
 ];
 
 const NEGATIONS: &[&str] = &["not", "no", "never", "dont", "don't", "didnt", "didn't", "isnt", "isn't", "wasnt", "wasn't", "cant", "can't", "ikke", "aldri"];
@@ -198,5 +212,38 @@ mod tests {
         assert!(sentiment_of("THIS IS RIDICULOUS, my parcel is STILL missing!!").angry);
         assert!(sentiment_of("Worst service ever, a total scam").angry);
         assert_eq!(label("Veldig fornøyd, takk!"), "positive");
+    }
+
+    /// The labelled fixture (bench/fixtures/signals/messages.tsv): the share of
+    /// messages whose language and sentiment label come out as labelled, with each miss
+    /// printed. The floors are the figures in docs/assistant.md.
+    #[test]
+    fn the_labelled_fixture_scores_at_its_floors() {
+        let rows: Vec<Vec<&str>> = include_str!("../../../bench/fixtures/signals/messages.tsv")
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.starts_with("language\t"))
+            .map(|l| l.splitn(3, '\t').collect())
+            .collect();
+        let (mut languages, mut moods) = (0, 0);
+        for r in &rows {
+            let (lang, mood, text) = (r[0], r[1], r[2]);
+            let got = language_of(text).unwrap_or("-");
+            if got == lang {
+                languages += 1;
+            } else {
+                println!("language {got} for {lang}: {text}");
+            }
+            let label = sentiment_of(text).label();
+            if label == mood {
+                moods += 1;
+            } else {
+                println!("sentiment {label} for {mood}: {text}");
+            }
+        }
+        let n = rows.len() as f64;
+        let (language_share, sentiment_share) = (languages as f64 / n, moods as f64 / n);
+        println!("{} messages: language {language_share:.3}, sentiment {sentiment_share:.3}", rows.len());
+        assert!(rows.len() >= 60);
+        assert!(language_share >= 0.80 && sentiment_share >= 0.95, "language {language_share:.3}, sentiment {sentiment_share:.3}");
     }
 }
