@@ -3,12 +3,12 @@
  * socket, and the retrying send. Internal: each client exports its own surface.
  */
 import { type ChinwagError, isChinwagError } from './errors.js';
-import { MarkReadDocument, SendMessageDocument, SetTypingDocument } from './generated/documents.js';
+import { AnswerDraftsDocument, MarkReadDocument, SendMessageDocument, SetTypingDocument } from './generated/documents.js';
 import { createRequester, rootField, type TokenSource } from './http.js';
 import { createLive, type ConnectionState, type Live, type Sink } from './live.js';
 import type { SendOptions } from './conversation.js';
 import type { TypedDocument } from './typed-document.js';
-import type { Message } from './types.js';
+import type { AnswerDraft, Message } from './types.js';
 import { backoff, newId, sleep } from './util.js';
 
 /** Options both clients take. */
@@ -80,6 +80,25 @@ export interface BaseClient {
   setTyping(conversationId: string, isTyping: boolean): Promise<boolean>;
   /** Marks the conversation read up to and including `messageId`. */
   markRead(conversationId: string, messageId: string): Promise<boolean>;
+  /**
+   * The answer bot's answers while the model server writes them (docs/assistant.md#drafts),
+   * for whoever may watch the conversation (else `onError` gets `NOT_FOUND`). `handler`
+   * gets the whole text so far, at most every 120 ms, then `done` with empty text: the
+   * bot's message, if there is one, has arrived on `conversationEvents` just before it.
+   * Drop the draft on `done`, or when the bot's message arrives (after a reconnect a
+   * `done` may be lost). A visitor's chat subscribes only when `WidgetConfig.answerDrafts`
+   * says the website's bot writes with a model server. Returns the unsubscribe.
+   *
+   * @example
+   * ```ts
+   * const stop = chat.answerDrafts(conversationId, ({ text, done }) => showDraft(done ? null : text))
+   * ```
+   */
+  answerDrafts(
+    conversationId: string,
+    handler: (draft: AnswerDraft) => void,
+    onError?: (error: ChinwagError) => void,
+  ): () => void;
   /** Closes the live connection and stops every subscription. */
   dispose(): void;
 }
@@ -119,6 +138,8 @@ export function createBase(options: CommonOptions, token: TokenSource, canRetry:
       onReconnect: live.onReconnect,
       setTyping: (conversationId, isTyping) => typingFlag(conversationId, isTyping),
       markRead,
+      answerDrafts: (conversationId, handler, error) =>
+        live.subscribe(AnswerDraftsDocument, { conversationId }, { next: (d) => handler(d.answerDrafts), error }),
       dispose: live.dispose,
     },
     live,

@@ -5,6 +5,7 @@
 import type {
   AgentConversationFieldsFragment,
   AnalyticsDurationFieldsFragment,
+  AnswerDraftsSubscription,
   AnalyticsFiguresFieldsFragment,
   AnalyticsReportFieldsFragment,
   AgentFieldsFragment,
@@ -42,6 +43,12 @@ export type Message = MessageFieldsFragment;
 export type ReadReceipt = ReadReceiptFieldsFragment;
 /** A participant started or stopped typing. */
 export type TypingEvent = TypingFieldsFragment;
+/**
+ * The answer bot's answer while the model server writes it: `text` is the whole answer so
+ * far (not what was added), cleaned as the final message is; `done` (with empty `text`)
+ * ends the draft.
+ */
+export type AnswerDraft = AnswerDraftsSubscription['answerDrafts'];
 /**
  * A conversation as its visitor sees it. `queuePosition` is its place among the
  * conversations waiting for an agent (1 is next), `null` once assigned (or when not

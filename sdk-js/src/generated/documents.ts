@@ -15,6 +15,8 @@ import type {
   AgentsQueryVariables,
   AnalyticsQuery,
   AnalyticsQueryVariables,
+  AnswerDraftsSubscription,
+  AnswerDraftsSubscriptionVariables,
   ArticleQuery,
   ArticleQueryVariables,
   ArticlesQuery,
@@ -211,6 +213,9 @@ export const AgentsDocument = "query Agents{agents{id name email role status isO
 
 /** `query Analytics` */
 export const AnalyticsDocument = "query Analytics($input:AnalyticsInput!){analytics(input:$input){from to timeZone groupBy businessHoursOnly computedAt totals{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}groups{key label start figures{conversations reopened episodes missed resolved messages visitorMessages agentMessages botMessages messagesPerConversation firstResponseTime{count averageSeconds p50Seconds p90Seconds}responseTime{count averageSeconds p50Seconds p90Seconds}resolutionTime{count averageSeconds p50Seconds p90Seconds}waitTime{count averageSeconds p50Seconds p90Seconds}csat{ratings average distribution responseRate comments}conversions{conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue{amount currency}}}}}}" as TypedDocument<AnalyticsQuery, AnalyticsQueryVariables>;
+
+/** `subscription AnswerDrafts` */
+export const AnswerDraftsDocument = "subscription AnswerDrafts($conversationId:ID!){answerDrafts(conversationId:$conversationId){conversationId text done}}" as TypedDocument<AnswerDraftsSubscription, AnswerDraftsSubscriptionVariables>;
 
 /** `query Article` */
 export const ArticleDocument = "query Article($id:ID!){article(id:$id){id websiteId slug category status defaultLanguage texts{language title body html updatedAt}createdAt updatedAt publishedAt}}" as TypedDocument<ArticleQuery, ArticleQueryVariables>;
@@ -471,4 +476,4 @@ export const WebhookEventTypesDocument = "query WebhookEventTypes{webhookEventTy
 export const WebsitesDocument = "query Websites{websites{id name publicKey allowedOrigins}}" as TypedDocument<WebsitesQuery, WebsitesQueryVariables>;
 
 /** `query WidgetConfig` */
-export const WidgetConfigDocument = "query WidgetConfig($websiteKey:String!){widgetConfig(websiteKey:$websiteKey){websiteName appearance{color position launcherText greeting}businessHoursOpen businessHours{timeZone intervals{day open close}}agentOnline preChatFields{key label kind required}offlineMessages poweredBy privacyPolicyUrl visitorDeletion hasTriggers livePresence pageAnalytics}}" as TypedDocument<WidgetConfigQuery, WidgetConfigQueryVariables>;
+export const WidgetConfigDocument = "query WidgetConfig($websiteKey:String!){widgetConfig(websiteKey:$websiteKey){websiteName appearance{color position launcherText greeting}businessHoursOpen businessHours{timeZone intervals{day open close}}agentOnline preChatFields{key label kind required}offlineMessages poweredBy privacyPolicyUrl visitorDeletion hasTriggers livePresence pageAnalytics answerDrafts}}" as TypedDocument<WidgetConfigQuery, WidgetConfigQueryVariables>;

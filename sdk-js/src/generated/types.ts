@@ -1453,6 +1453,15 @@ export type MarkReadMutationVariables = Exact<{
 /** Result of `mutation MarkRead`. */
 export type MarkReadMutation = { markRead: boolean };
 
+/** Variables of `subscription AnswerDrafts`. */
+export type AnswerDraftsSubscriptionVariables = Exact<{
+  conversationId: string | number;
+}>;
+
+
+/** Result of `subscription AnswerDrafts`. */
+export type AnswerDraftsSubscription = { answerDrafts: { conversationId: string, text: string, done: boolean } };
+
 /** Fields of `fragment VisitorFields`. */
 export type VisitorFieldsFragment = { id: string, name: string | null, email: string | null, externalId: string | null };
 
@@ -1466,7 +1475,7 @@ export type WidgetConfigQueryVariables = Exact<{
 
 
 /** Result of `query WidgetConfig`. */
-export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, privacyPolicyUrl: string | null, visitorDeletion: boolean, hasTriggers: boolean, livePresence: LivePresence, pageAnalytics: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
+export type WidgetConfigQuery = { widgetConfig: { websiteName: string, businessHoursOpen: boolean, agentOnline: boolean, offlineMessages: boolean, poweredBy: boolean, privacyPolicyUrl: string | null, visitorDeletion: boolean, hasTriggers: boolean, livePresence: LivePresence, pageAnalytics: boolean, answerDrafts: boolean, appearance: { color: string, position: WidgetPosition, launcherText: string, greeting: string }, businessHours: { timeZone: string, intervals: Array<{ day: Weekday, open: string, close: string }> } | null, preChatFields: Array<{ key: string, label: string, kind: PreChatFieldKind, required: boolean }> } };
 
 /** Variables of `mutation StartVisitorSession`. */
 export type StartVisitorSessionMutationVariables = Exact<{
