@@ -160,6 +160,7 @@ pub fn conflict_message(c: Constraint) -> &'static str {
         Constraint::CannedShortcut => "a canned response with this shortcut already exists",
         Constraint::VisitorExternalId => "a visitor with this external id already exists",
         Constraint::ArticleSlug => "an article with this slug already exists on this website",
+        Constraint::HelpDomain => "another website's help center already uses this host name",
         Constraint::Other => "this already exists",
     }
 }

@@ -14,6 +14,11 @@ use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::Quota;
 use crate::store::{ArticleHit, ArticleRow, ArticleTextRow, ArticleWrite, StoreError, WebsiteRow};
 
+/// Help-center host names and their websites' public keys, with when they were read.
+pub type HelpHosts = std::sync::Mutex<Option<(std::time::Instant, std::sync::Arc<std::collections::HashMap<String, String>>)>>;
+/// How long a node serves help-center host names without reading them again.
+const HELP_HOSTS_FRESH: Duration = Duration::from_secs(10);
+
 /// Articles one website may hold.
 pub const MAX_ARTICLES: i64 = 10_000;
 /// Texts (languages) one article may have.
@@ -349,5 +354,45 @@ impl App {
     /// Whether the website has a published article (`WidgetConfig.hasArticles`).
     pub async fn website_has_articles(&self, site: &WebsiteRow) -> ApiResult<bool> {
         Ok(self.store.website_has_articles(&site.id).await?)
+    }
+
+    /// Serves the website's help center on its own host name as well (`None` or an
+    /// empty name: only under `/help/<key>`). Owners, admins and keys with
+    /// `websites:manage`; a name another website uses is refused; audited.
+    pub async fn set_help_center_domain(&self, p: &Principal, website_id: &str, domain: Option<&str>) -> ApiResult<WebsiteRow> {
+        let org = super::manager(p, ApiKeyScope::WebsitesManage)?.to_owned();
+        let site = self.website(p, website_id).await?;
+        let domain = domain.filter(|d| !d.trim().is_empty()).map(articles::help_domain).transpose()?;
+        if let (Some(d), Some(own)) = (&domain, self.settings.public_url.as_deref().and_then(|u| reqwest::Url::parse(u).ok())) {
+            if own.host_str().is_some_and(|h| h.eq_ignore_ascii_case(d)) {
+                return Err(ApiError::BadInput("that is this server's own host name: give the help center a name of its own".into()));
+            }
+        }
+        let row = self.store.set_help_domain(&org, &site.id, domain.as_deref()).await.map_err(|e| not_found(e, "website"))?;
+        *self.help_hosts.lock().expect("help hosts lock") = None;
+        self.audit(p, "website.help_domain", Some(&site.id)).await?;
+        Ok(row)
+    }
+
+    /// The public key of the website whose help center is served at `host` (a `Host`
+    /// header: a port is ignored), if any. The names are read at most every 10 s per node.
+    pub async fn help_host(&self, host: &str) -> Option<String> {
+        let name = match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => host,
+        };
+        let name = name.trim_end_matches('.').to_ascii_lowercase();
+        let cached = self.help_hosts.lock().expect("help hosts lock").clone().filter(|(at, _)| at.elapsed() < HELP_HOSTS_FRESH);
+        let hosts = match cached {
+            Some((_, hosts)) => hosts,
+            None => {
+                // A failed read serves no help center for now (and is tried again next time).
+                let read = self.store.help_domains().await.ok()?;
+                let hosts = std::sync::Arc::new(read.into_iter().collect::<std::collections::HashMap<_, _>>());
+                *self.help_hosts.lock().expect("help hosts lock") = Some((std::time::Instant::now(), hosts.clone()));
+                hosts
+            }
+        };
+        hosts.get(&name).cloned()
     }
 }

@@ -133,6 +133,8 @@ pub struct App {
     automated: OrgFlag,
     /// Websites whose answer bot is on (keyed by website id).
     bot_sites: OrgFlag,
+    /// Help-center host names and their websites' keys.
+    help_hosts: articles::HelpHosts,
     /// What the answer bot knows of each website's published articles, with the
     /// version it was read at.
     corpora: assistant::Corpora,
@@ -225,6 +227,7 @@ impl App {
             analytics_locks: Default::default(),
             automated: OrgFlag::default(),
             bot_sites: OrgFlag::default(),
+            help_hosts: Default::default(),
             corpora: Default::default(),
             model: settings.integrations.model_url.as_deref().map(|url| {
                 let i = &settings.integrations;

@@ -231,8 +231,43 @@ pub fn excerpt(plain: &str, terms: &[String], max: usize) -> String {
     format!("{}{}{}", if start > 0 { "…" } else { "" }, text.trim(), if end < chars.len() { "…" } else { "" })
 }
 
+/// A help center's own host name: lowercase letters, digits and `-` in two labels or
+/// more ("help.fjordfern.no"), no port, no address, at most 253 characters.
+pub fn help_domain(s: &str) -> Result<String, ValidationError> {
+    let d = s.trim().trim_end_matches('.').to_ascii_lowercase();
+    let bad = || invalid("domain must be a host name such as help.example.com (no scheme, port or path)");
+    if d.len() > 253 || d.split('.').count() < 2 {
+        return Err(bad());
+    }
+    for label in d.split('.') {
+        let ok = (1..=63).contains(&label.len())
+            && label.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+            && !label.starts_with('-')
+            && !label.ends_with('-');
+        if !ok {
+            return Err(bad());
+        }
+    }
+    // An address is not a name: the last label of a name has a letter.
+    if !d.rsplit('.').next().is_some_and(|tld| tld.chars().any(|c| c.is_ascii_lowercase())) {
+        return Err(bad());
+    }
+    Ok(d)
+}
+
 #[cfg(test)]
 mod tests {
+    use super::help_domain;
+
+    #[test]
+    fn help_domains_are_host_names() {
+        assert_eq!(help_domain(" Help.FjordFern.no. ").unwrap(), "help.fjordfern.no");
+        for bad in ["localhost", "https://help.example.com", "help.example.com:8080", "help.example.com/x", "10.0.0.1", "-a.example.com", "a..b", "", "a b.com"]
+        {
+            assert!(help_domain(bad).is_err(), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

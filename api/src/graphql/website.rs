@@ -293,6 +293,15 @@ impl WebsiteMutation {
         Ok(Website(ctx.app().update_website(ctx.viewer()?, &id, u).await?))
     }
 
+    /// Serves the website's help center at the root of its own host name as well
+    /// (`help.example.com`: point its DNS at this server or its proxy); `null` or an
+    /// empty name removes it. Owners, admins and keys with `WEBSITES_MANAGE`; a name
+    /// another website uses is refused (docs/assistant.md#its-own-host-name).
+    #[graphql(guard = "Allow::Managers(Scope::WebsitesManage)")]
+    async fn set_help_center_domain(&self, ctx: &Context<'_>, website_id: ID, domain: Option<String>) -> GqlResult<Website> {
+        Ok(Website(ctx.app().set_help_center_domain(ctx.viewer()?, &website_id, domain.as_deref()).await?))
+    }
+
     /// Deletes the website (owners, admins, and API keys with `WEBSITES_MANAGE` that see
     /// it). At once its key and identity secret stop working and its visitors' tokens are
     /// refused (open sockets close with 4403); a job then removes its visitors,

@@ -166,6 +166,11 @@ pub async fn widget_asset(State(state): State<AppState>, UrlPath(rel): UrlPath<S
 }
 
 pub async fn dashboard(State(state): State<AppState>, rel: Option<UrlPath<String>>, headers: HeaderMap) -> Response {
+    // A help center's own host name serves the help center only: the dashboard (and a
+    // session in its storage) lives on the server's own name.
+    if super::help::is_help_host(&state, &headers).await {
+        return StatusCode::NOT_FOUND.into_response();
+    }
     let source = Source::dashboard(&state);
     let rel = rel.map(|UrlPath(r)| r).unwrap_or_default();
     // `/app/` itself, or a path that is no file (a directory, or unsafe), falls through.

@@ -175,6 +175,8 @@ pub enum Constraint {
     VisitorExternalId,
     /// `articles_slug_key`
     ArticleSlug,
+    /// `websites_help_domain_key`
+    HelpDomain,
     Other,
 }
 
@@ -189,6 +191,7 @@ impl Constraint {
             "canned_responses_org_shortcut_key" | "canned_responses.org_id, canned_responses.shortcut" => Constraint::CannedShortcut,
             "visitors_website_external_key" | "visitors.website_id, visitors.external_id" => Constraint::VisitorExternalId,
             "articles_slug_key" | "articles.website_id, articles.slug" => Constraint::ArticleSlug,
+            "websites_help_domain_key" | "websites.help_domain" => Constraint::HelpDomain,
             _ => Constraint::Other,
         }
     }

@@ -111,6 +111,8 @@ pub struct WebsiteRow {
     pub conversion_window_days: i64,
     /// Purchases tracked from the browser count in revenue.
     pub browser_revenue: bool,
+    /// The help center's own host name, if any.
+    pub help_domain: Option<String>,
 }
 
 impl WebsiteRow {
@@ -284,7 +286,7 @@ macro_rules! agent_cols {
 }
 macro_rules! website_cols {
     () => {
-        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence, page_analytics, goals, conversion_window_days, browser_revenue"
+        "id, org_id, name, public_key, allowed_origins, color, position, launcher_text, greeting, identity_secret, created_at, updated_at, business_hours, pre_chat_fields, offline_messages, powered_by, retain_resolved_days, retain_idle_visitor_days, privacy_policy_url, visitor_deletion, live_presence, page_analytics, goals, conversion_window_days, browser_revenue, help_domain"
     };
 }
 macro_rules! visitor_cols {

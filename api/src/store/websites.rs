@@ -158,6 +158,33 @@ impl Store {
         })
     }
 
+    /// Sets (or with `None` clears) the website's help-center host name.
+    pub async fn set_help_domain(&self, org_id: &str, id: &str, domain: Option<&str>) -> StoreResult<WebsiteRow> {
+        on_write!(self, |pool, DB| {
+            sqlx::query_as::<DB, WebsiteRow>(concat!(
+                "update websites set help_domain = $1, updated_at = $2 where id = $3 and org_id = $4 and deleted_at is null returning ",
+                website_cols!()
+            ))
+            .bind(domain)
+            .bind(now_ms())
+            .bind(id)
+            .bind(org_id)
+            .fetch_optional(pool)
+            .await
+            .map_err(Into::into)
+            .found()
+        })
+    }
+
+    /// Every help-center host name with its website's public key.
+    pub async fn help_domains(&self) -> StoreResult<Vec<(String, String)>> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, (String, String)>(
+            "select help_domain, public_key from websites where help_domain is not null and deleted_at is null"
+        )
+        .fetch_all(pool)
+        .await?))
+    }
+
     pub async fn websites(&self, org_id: &str) -> StoreResult<Vec<WebsiteRow>> {
         on_read!(self, |pool, DB| {
             Ok(sqlx::query_as::<DB, WebsiteRow>(concat!(
@@ -179,7 +206,7 @@ impl Store {
         on_write!(self, |pool, DB| {
             let mut tx = pool.begin().await?;
             let done = sqlx::query::<DB>(
-                "update websites set deleted_at = $1, name = '', public_key = $2, identity_secret = $3, allowed_origins = '[]', \
+                "update websites set deleted_at = $1, name = '', public_key = $2, identity_secret = $3, allowed_origins = '[]', help_domain = null, \
                  business_hours = null, pre_chat_fields = '[]', privacy_policy_url = null, greeting = '', launcher_text = '', updated_at = $1 \
                  where id = $4 and org_id = $5 and deleted_at is null",
             )

@@ -345,3 +345,79 @@ async fn a_search_costs_little_whatever_the_request_and_is_rate_limited() {
     assert_eq!(code_of(&r), "RATE_LIMITED", "{r}");
     assert!(limited, "searches from one address are rate limited");
 }
+
+/// A page requested under another host name (as a browser at that name would).
+async fn page_at(app: &TestApp, host: &str, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+    let base = app.url.trim_end_matches("/graphql");
+    let r = app.http.get(format!("{base}{path}")).header(reqwest::header::HOST, host).send().await.unwrap();
+    let status = r.status().as_u16();
+    let headers = r.headers().clone();
+    (status, headers, r.text().await.unwrap())
+}
+
+const SET_DOMAIN: &str = "mutation($w: ID!, $d: String) { setHelpCenterDomain(websiteId: $w, domain: $d) { helpCenterDomain helpCenterUrl } }";
+
+#[tokio::test]
+async fn a_help_center_on_its_own_host_name_serves_at_its_root_and_nothing_else() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    shop(&app, &owner, &site).await;
+    let url = app.ok(Some(&owner.token), "query { websites { helpCenterUrl } }", json!({})).await;
+    assert!(url["websites"][0]["helpCenterUrl"].as_str().unwrap().ends_with(&format!("/help/{}", site.key)), "{url}");
+    let d = app.ok(Some(&owner.token), SET_DOMAIN, json!({ "w": site.id, "d": " Help.FjordFern.test. " })).await;
+    assert_eq!(d["setHelpCenterDomain"], json!({ "helpCenterDomain": "help.fjordfern.test", "helpCenterUrl": "http://help.fjordfern.test/" }));
+
+    let host = "help.fjordfern.test:8080";
+    let (status, headers, html) = page_at(&app, host, "/").await;
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("href=\"/shipping-to-norway\"") && html.contains("<a class=name href=\"/\">"), "links at the root: {html}");
+    assert!(html.contains("<link rel=canonical href=\"http://help.fjordfern.test/\">"), "{html}");
+    let csp = headers["content-security-policy"].to_str().unwrap();
+    assert!(csp.contains("script-src http://help.fjordfern.test/widget.js http://help.fjordfern.test/widget/;"), "{csp}");
+    let (status, _, html) = page_at(&app, host, "/shipping-to-norway?lang=en").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("<strong>Norway</strong>") && html.contains("href=\"http://help.fjordfern.test/shipping-to-norway?lang=en\""), "{html}");
+    let (status, _, html) = page_at(&app, host, "/search?q=return+label").await;
+    assert_eq!(status, 200);
+    assert!(html.contains("href=\"/returns-and-refunds\""), "{html}");
+    // Nothing else of the help center's, and no dashboard, on that name; the API still
+    // answers there (the widget on its pages talks to it).
+    assert_eq!(page_at(&app, host, "/no-such-article").await.0, 404);
+    assert_eq!(page_at(&app, host, "/shipping-to-norway/more").await.0, 404);
+    assert_eq!(page_at(&app, host, "/app/").await.0, 404);
+    assert_eq!(page_at(&app, host, "/healthz").await.0, 200);
+    // The server's own name is unchanged; its help center path points search engines at
+    // the help center's name.
+    let (_, _, index) = page(&app, "/").await;
+    assert!(index.contains("Dashboard"), "{index}");
+    assert_eq!(page(&app, "/app/").await.0, 200);
+    let (_, _, html) = page(&app, &format!("/help/{}", site.key)).await;
+    assert!(
+        html.contains("<link rel=canonical href=\"http://help.fjordfern.test/\">") && html.contains(&format!("href=\"/help/{}/shipping-to-norway\"", site.key)),
+        "{html}"
+    );
+    // Another host name is nobody's help center.
+    assert_eq!(page_at(&app, "elsewhere.test", "/shipping-to-norway").await.0, 404);
+
+    // Another organization cannot take the name; bad names and other tenants' websites change nothing.
+    let eve = app.sign_up("Eve").await;
+    let eves = app.create_website(&eve, &[]).await;
+    let r = app.gql(Some(&eve.token), SET_DOMAIN, json!({ "w": eves.id, "d": "help.fjordfern.test" })).await;
+    assert_eq!(code_of(&r), "BAD_USER_INPUT", "{r}");
+    assert!(r["errors"][0]["message"].as_str().unwrap().contains("already uses this host name"), "{r}");
+    for bad in ["https://help.evil.test", "help.evil.test:443", "localhost", "10.0.0.7", "x".repeat(300).as_str()] {
+        assert_eq!(app.err(Some(&eve.token), SET_DOMAIN, json!({ "w": eves.id, "d": bad })).await, "BAD_USER_INPUT", "{bad}");
+    }
+    assert_eq!(app.err(Some(&eve.token), SET_DOMAIN, json!({ "w": site.id, "d": "help.eve.test" })).await, "NOT_FOUND");
+    let agent = app.add_agent(&owner, "Ola", "AGENT").await;
+    assert_eq!(app.err(Some(&agent.token), SET_DOMAIN, json!({ "w": site.id, "d": null })).await, "FORBIDDEN");
+    assert_eq!(page_at(&app, host, "/").await.0, 200, "still served");
+
+    // Cleared: the name serves nothing of the help center any more.
+    let d = app.ok(Some(&owner.token), SET_DOMAIN, json!({ "w": site.id, "d": null })).await;
+    assert!(d["setHelpCenterDomain"]["helpCenterDomain"].is_null());
+    let (_, _, index) = page_at(&app, host, "/").await;
+    assert!(index.contains("Dashboard") && !index.contains("Shipping"), "{index}");
+    assert_eq!(page_at(&app, host, "/shipping-to-norway").await.0, 404);
+}

@@ -144,6 +144,7 @@ const MATRIX: &[(&str, &str, Option<&str>)] = &[
     ("query { botAnswers(conversationId: \"conv_x\") { score } }", "ao", Some("CONVERSATIONS_READ")),
     ("query { replySuggestions(conversationId: \"conv_x\") { text } }", "ao", Some("CONVERSATIONS_READ")),
     ("query { conversationSummary(conversationId: \"conv_x\") { text } }", "ao", Some("CONVERSATIONS_READ")),
+    ("mutation { setHelpCenterDomain(websiteId: \"web_x\", domain: \"help.example.com\") { id } }", "o", Some("WEBSITES_MANAGE")),
 ];
 
 const SCOPES: [&str; 11] = [

@@ -66,6 +66,22 @@ impl Website {
         self.0.privacy_policy_url.as_deref()
     }
     /// Visitors may delete their own data from the widget (`deleteMyData`).
+    /// The help center's own host name (docs/assistant.md#its-own-host-name), if set.
+    async fn help_center_domain(&self) -> Option<&str> {
+        self.0.help_domain.as_deref()
+    }
+
+    /// Where the website's help center is: on its own host name when it has one, else
+    /// under `/help/<publicKey>` on this server.
+    async fn help_center_url(&self, ctx: &Context<'_>) -> String {
+        let s = &ctx.app().settings;
+        let https = s.public_url.as_deref().is_some_and(|u| u.starts_with("https://"));
+        match &self.0.help_domain {
+            Some(d) => format!("{}://{d}/", if https { "https" } else { "http" }),
+            None => format!("{}/help/{}", s.public_url.clone().unwrap_or_else(|| format!("http://{}", s.listen)).trim_end_matches('/'), self.0.public_key),
+        }
+    }
+
     async fn visitor_deletion(&self) -> bool {
         self.0.visitor_deletion
     }
