@@ -31,9 +31,10 @@ export const sessionKey = (websiteKey: string): string => `chinwag:visitor:${web
 /**
  * The website's configuration as the loader fetches it: the SDK's, and whether the
  * website has published articles to suggest (which the build adds to the SDK's query:
- * `withArticles` in scripts/build.mjs).
+ * `loaderConfig` in scripts/build.mjs), without `answerDrafts`, which only the panel
+ * reads, from its own fetch on opening (the build takes it out of the loader's query).
  */
-export type Config = WidgetConfig & { hasArticles: boolean };
+export type Config = Omit<WidgetConfig, 'answerDrafts'> & { hasArticles: boolean; answerDrafts?: boolean };
 
 /** What the loader lends the chunks. */
 export interface Host {

@@ -143,6 +143,15 @@ export async function organization({ offlineMessages = false } = {}) {
   return { owner, me, websiteId: createWebsite.id, websiteKey: createWebsite.publicKey };
 }
 
+/**
+ * The next answer of the model server the server under test asks (its answer bot's, on a
+ * website with the bot on), streamed a word every `wordMs`.
+ */
+export async function modelSays(answer: string, wordMs = 40): Promise<void> {
+  const r = await fetch(`${inject('modelOrigin')}/script`, { method: 'POST', body: JSON.stringify({ answer, wordMs }) });
+  if (!r.ok) throw new Error(`scripting the model server: ${r.status}`);
+}
+
 /** The user hash a site's backend computes for `userId`. */
 export async function userHash(owner: AgentClient, websiteId: string, userId: string): Promise<string> {
   const { website } = await owner.request<{ website: { identitySecret: string } }>(

@@ -28,7 +28,8 @@ const Transcript = lazy(() => import('./Transcript.js').then((m) => m.Transcript
 const Delete = lazy(() => import('./Delete.js').then((m) => m.Delete));
 
 /** Nobody can answer (outside business hours, or no agent online) and the website takes offline messages. */
-export const isOffline = (c: WidgetConfig): boolean => c.offlineMessages && !(c.businessHoursOpen && c.agentOnline);
+export const isOffline = (c: Pick<WidgetConfig, 'offlineMessages' | 'businessHoursOpen' | 'agentOnline'>): boolean =>
+  c.offlineMessages && !(c.businessHoursOpen && c.agentOnline);
 
 type View = { kind: 'loading' } | { kind: 'list' } | { kind: 'chat'; id: string | null; first?: string };
 
@@ -63,7 +64,8 @@ function Panel({ core }: { core: Core }) {
   const [t, setT] = useState<Strings>(() => core.strings(locale)!);
   // eslint-disable-next-line react-hooks/exhaustive-deps -- `core` is the widget's one, for the page's life
   useEffect(() => void core.loadStrings(locale).then(setT, () => {}), [locale]);
-  const [config, setConfig] = useState<WidgetConfig>(host.config);
+  // The loader's lacks `answerDrafts` (read as false) until the refresh on opening, below.
+  const [config, setConfig] = useState(host.config as WidgetConfig);
   const [view, setView] = useState<View>({ kind: 'loading' });
   // Bumped when the visitor goes somewhere else (not when their first message starts the
   // conversation on screen: that one stays mounted, with the focus and any new draft).

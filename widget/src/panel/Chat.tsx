@@ -19,6 +19,8 @@ const Resolved = lazy(() => import('./Rating.js').then((m) => m.Resolved));
 const Extras = lazy(() => import('./Files.js').then((m) => m.Extras));
 /** The visitor's place in line, while nobody has the conversation yet. */
 const Queue = lazy(() => import('./Queue.js').then((m) => m.Queue));
+/** The bot's answer as it is written, on websites whose bot writes with a model server. */
+const Draft = lazy(() => import('./Draft.js').then((m) => m.Draft));
 /** Loaded for a first-time visitor on a website with a pre-chat form. */
 export const PreChat = lazy(() => import('./PreChat.js').then((m) => m.PreChat));
 
@@ -162,6 +164,7 @@ export function Chat({ core, t, config, id, first, onStarted, onNew }: ChatProps
             onRetry={() => conversation!.retry(m.key).then(core.sent, () => {})}
           />
         ))}
+        {config.answerDrafts && id && <Draft core={core} id={id} last={last?.key} />}
         {draft && !conversation && (
           <Message m={pendingDraft(draft)} t={t} team={team} time={time} seen={false} onRetry={() => {}} />
         )}
