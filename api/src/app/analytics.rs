@@ -226,11 +226,14 @@ impl App {
             let mut by_conv: HashMap<&str, Vec<rules::Message>> = HashMap::new();
             for m in &messages {
                 let Ok(kind) = SenderKind::from_db(&m.sender_kind) else { continue };
+                let mood = m.body.as_deref().map(crate::domain::signals::sentiment_of);
                 by_conv.entry(m.conversation_id.as_str()).or_default().push(rules::Message {
                     at: m.created_at,
                     kind,
                     is_private: m.is_private,
                     sender_id: m.sender_id.clone(),
+                    negative: mood.is_some_and(|s| s.angry || s.label() == "negative"),
+                    angry: mood.is_some_and(|s| s.angry),
                 });
             }
             let mut lives: HashMap<&str, Vec<Lifecycle>> = HashMap::new();
@@ -296,6 +299,8 @@ impl App {
                         rating: f.rating,
                         rating_comment: f.rating_comment,
                         source_updated_at: c.updated_at,
+                        negative_messages: f.negative_messages,
+                        angry_messages: f.angry_messages,
                     })
                     .collect();
                 out.push((c.id.clone(), c.updated_at, rows));
@@ -525,6 +530,8 @@ pub fn fact_of(f: &FactRow) -> rules::Fact {
         resolution_bh_ms: f.resolution_bh_ms,
         rating: f.rating,
         rating_comment: f.rating_comment,
+        negative_messages: f.negative_messages,
+        angry_messages: f.angry_messages,
     }
 }
 
@@ -558,7 +565,8 @@ response_count,response_avg_s,response_p50_s,response_p90_s,\
 resolution_count,resolution_avg_s,resolution_p50_s,resolution_p90_s,\
 wait_count,wait_avg_s,wait_p50_s,wait_p90_s,\
 csat_ratings,csat_average,csat_1,csat_2,csat_3,csat_4,csat_5,csat_response_rate,csat_comments,\
-conversions,chat_assisted,visitors_who_chatted,converted_visitors,conversion_rate,revenue\n";
+conversions,chat_assisted,visitors_who_chatted,converted_visitors,conversion_rate,revenue,\
+negative,angry,negative_messages\n";
 
 fn report_row(key: &str, label: &str, start: Option<i64>, g: &GroupFigures) -> String {
     let f = &g.figures;
@@ -586,13 +594,14 @@ fn report_row(key: &str, label: &str, start: Option<i64>, g: &GroupFigures) -> S
     cells.extend([c.conversions, c.chat_assisted, c.visitors_who_chatted, c.converted_visitors].map(|n| n.to_string()));
     cells.push(cell_f(c.rate()));
     cells.push(c.revenue.iter().map(|(cur, v)| format!("{cur} {}", crate::domain::conversions::Currency::major(cur, *v))).collect::<Vec<_>>().join("; "));
+    cells.extend([f.negative, f.angry, f.negative_messages].map(|n| n.to_string()));
     csv_line(&cells)
 }
 
 /// The per-conversation CSV's header.
 pub const CONVERSATIONS_CSV_HEADER: &str = "conversation_id,episode,started_at,website,department,agent,channel,\
 visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags,\
-website_id,department_id,agent_id\n";
+website_id,department_id,agent_id,negative_messages,angry_messages\n";
 
 impl App {
     /// A report as CSV (docs/analytics.md#csv): a `total` row, then one per group.
@@ -669,6 +678,8 @@ impl App {
                         f.website_id.clone(),
                         f.department_id.clone().unwrap_or_default(),
                         f.agent_id.clone().unwrap_or_default(),
+                        f.negative_messages.to_string(),
+                        f.angry_messages.to_string(),
                     ]));
                 }
                 sent += page.len();

@@ -111,6 +111,10 @@ pub struct Message {
     pub kind: SenderKind,
     pub is_private: bool,
     pub sender_id: Option<String>,
+    /// A visitor's message that reads as negative (or angry), and as angry
+    /// (`signals::sentiment_of`).
+    pub negative: bool,
+    pub angry: bool,
 }
 
 /// A resolution or a reopening by hand (`conversation_lifecycle`).
@@ -145,6 +149,10 @@ pub struct Fact {
     pub resolution_bh_ms: Option<i64>,
     pub rating: Option<i64>,
     pub rating_comment: bool,
+    /// The visitor's public messages that read as negative (angry ones included), and
+    /// as angry.
+    pub negative_messages: i64,
+    pub angry_messages: i64,
 }
 
 /// Business-hours time between two instants: the website's open time, or all of it
@@ -226,6 +234,8 @@ pub fn episodes(c: &Conversation, messages: &[Message], history: &[Lifecycle], h
         match m.kind {
             SenderKind::Visitor => {
                 f.visitor_messages += 1;
+                f.negative_messages += i64::from(m.negative);
+                f.angry_messages += i64::from(m.angry);
                 f.first_visitor_at.get_or_insert(m.at);
                 cur.awaiting.get_or_insert(m.at);
             }
@@ -331,6 +341,11 @@ pub struct Figures {
     /// Counts of ratings 1 to 5.
     pub ratings: [i64; RATINGS],
     pub comments: i64,
+    /// Episodes with a visitor message that reads as negative (angry ones included),
+    /// and with one that reads as angry.
+    pub negative: i64,
+    pub angry: i64,
+    pub negative_messages: i64,
 }
 
 impl Figures {
@@ -348,6 +363,9 @@ impl Figures {
         self.visitor_messages += f.visitor_messages;
         self.agent_messages += f.agent_messages;
         self.bot_messages += f.bot_messages;
+        self.negative += i64::from(f.negative_messages > 0);
+        self.angry += i64::from(f.angry_messages > 0);
+        self.negative_messages += f.negative_messages;
         let pick = |wall: Option<i64>, bh: Option<i64>| if business_hours { bh } else { wall };
         if let Some(ms) = pick(f.first_response_ms, f.first_response_bh_ms) {
             self.first_response.add(ms);
@@ -427,7 +445,7 @@ mod tests {
     }
 
     fn msg(at: i64, kind: SenderKind) -> Message {
-        Message { at, kind, is_private: false, sender_id: (kind == SenderKind::Agent).then(|| "agt_a".into()) }
+        Message { at, kind, is_private: false, sender_id: (kind == SenderKind::Agent).then(|| "agt_a".into()), negative: false, angry: false }
     }
 
     #[test]

@@ -162,6 +162,19 @@ impl AnalyticsFigures<'_> {
     async fn wait_time(&self) -> AnalyticsDuration {
         AnalyticsDuration::of(&self.0.figures.wait)
     }
+    /// Episodes in which a visitor's message reads as negative or angry
+    /// (docs/analytics.md#sentiment).
+    async fn negative_conversations(&self) -> i64 {
+        self.0.figures.negative
+    }
+    /// Episodes in which a visitor's message reads as angry.
+    async fn angry_conversations(&self) -> i64 {
+        self.0.figures.angry
+    }
+    /// Visitors' public messages that read as negative or angry.
+    async fn negative_messages(&self) -> i64 {
+        self.0.figures.negative_messages
+    }
     async fn csat(&self) -> AnalyticsCsat {
         let f = &self.0.figures;
         AnalyticsCsat {

@@ -538,7 +538,7 @@ pub async fn analytics_report_csv(State(state): State<AppState>, Query(q): Query
 /// episode), with its times, rating, tags and agent, streamed in start order; at most
 /// 1,000,000 rows; 30 exports an hour per organization (docs/analytics.md#csv).
 #[utoipa::path(get, path = "/analytics/conversations.csv", params(AnalyticsParams), responses(
-    (status = 200, description = "conversation_id,episode,started_at,website,department,agent,channel,visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags,website_id,department_id,agent_id", content_type = "text/csv"),
+    (status = 200, description = "conversation_id,episode,started_at,website,department,agent,channel,visitor_messages,agent_messages,bot_messages,first_response_s,responses,response_avg_s,resolution_s,wait_s,resolved_at,missed,rating,rating_comment,tags,website_id,department_id,agent_id,negative_messages,angry_messages", content_type = "text/csv"),
     (status = 400, description = "A bad range, time zone or filter (`BAD_USER_INPUT`)"),
     (status = 401, description = "No or bad token"),
     (status = 403, description = "Not an owner or admin, or a key without analytics:read"),

@@ -32,6 +32,8 @@ pub struct RollupMessageRow {
     pub sender_kind: String,
     pub sender_id: Option<String>,
     pub is_private: bool,
+    /// A public visitor message's text (for its sentiment); none for others.
+    pub body: Option<String>,
 }
 
 #[derive(sqlx::FromRow, Debug, Clone)]
@@ -74,11 +76,13 @@ pub struct FactRow {
     #[serde(deserialize_with = "super::rows::flag")]
     pub rating_comment: bool,
     pub source_updated_at: i64,
+    pub negative_messages: i64,
+    pub angry_messages: i64,
 }
 
 const FACT_COLUMNS: &str = "conversation_id, episode, org_id, website_id, visitor_id, department_id, agent_id, channel, started_at, bucket, \
      visitor_messages, agent_messages, bot_messages, first_visitor_at, first_response_ms, first_response_bh_ms, responses, response_ms, \
-     response_bh_ms, response_bins, response_bh_bins, wait_ms, resolved_at, resolution_ms, resolution_bh_ms, rating, rating_comment, source_updated_at";
+     response_bh_ms, response_bins, response_bh_bins, wait_ms, resolved_at, resolution_ms, resolution_bh_ms, rating, rating_comment, source_updated_at, negative_messages, angry_messages";
 
 /// Facts read from SQLite per page (one JSON value each).
 const FACT_PAGE: i64 = 10_000;
@@ -212,7 +216,10 @@ impl Store {
             q.push_bind(org_id);
             and_in!(q, "id", ids);
             let conversations = q.build_query_as::<RollupConversationRow>().fetch_all(pool).await?;
-            let mut q = sqlx::QueryBuilder::<DB>::new("select conversation_id, created_at, sender_kind, sender_id, is_private from messages where org_id = ");
+            let mut q = sqlx::QueryBuilder::<DB>::new(
+                "select conversation_id, created_at, sender_kind, sender_id, is_private, \
+                 case when sender_kind = 'visitor' and not is_private then body end as body from messages where org_id = ",
+            );
             q.push_bind(org_id);
             and_in!(q, "conversation_id", ids);
             q.push(" order by conversation_id, seq");
@@ -279,7 +286,9 @@ impl Store {
                         .push_bind(f.resolution_bh_ms)
                         .push_bind(f.rating)
                         .push_bind(f.rating_comment)
-                        .push_bind(f.source_updated_at);
+                        .push_bind(f.source_updated_at)
+                        .push_bind(f.negative_messages)
+                        .push_bind(f.angry_messages);
                 });
                 q.push(" on conflict (conversation_id, episode) do nothing");
                 q.build().execute(&mut *tx).await?;

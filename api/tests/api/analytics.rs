@@ -13,7 +13,8 @@ fragment F on AnalyticsFigures { conversations reopened episodes missed resolved
   firstResponseTime { count averageSeconds p50Seconds p90Seconds } responseTime { count averageSeconds p50Seconds p90Seconds }
   resolutionTime { count averageSeconds } waitTime { count averageSeconds }
   csat { ratings average distribution responseRate comments }
-  conversions { conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue { amount currency } } }";
+  conversions { conversions chatAssisted visitorsWhoChatted convertedVisitors conversionRate revenue { amount currency } }
+  negativeConversations angryConversations negativeMessages }";
 const RESOLVE: &str = "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }";
 const RATE: &str = "mutation($c: ID!, $r: Int!, $t: String) { rateConversation(conversationId: $c, rating: $r, comment: $t) { id } }";
 const TAGS: &str = "mutation($c: ID!, $t: [String!]!) { setConversationTags(conversationId: $c, tags: $t) { id } }";
@@ -547,4 +548,63 @@ async fn operations_now_shows_the_queue_the_team_and_today() {
     assert_eq!(now["today"]["totals"]["conversations"], 2);
     assert_eq!(now["today"]["totals"]["firstResponseTime"]["count"], 1);
     assert_eq!(app.err(Some(&bo.token), q, json!({})).await, "FORBIDDEN");
+}
+
+#[tokio::test]
+async fn reports_count_the_episodes_whose_visitor_reads_negative_or_angry() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    let ola = app.add_agent(&owner, "Ola", "AGENT").await;
+    let chat = async |first: &str, then: Option<&str>, agent: &Agent| {
+        let v = app.visitor(&site).await;
+        let c = app.start_conversation(&v, Some(first)).await;
+        app.send(&agent.token, &c, "Let me look into it.").await;
+        // A note is never the visitor's mood, whatever it says.
+        app.send_raw(&agent.token, &c, "Terrible customer, very angry!!", None, true).await;
+        if let Some(t) = then {
+            app.send(&v.token, &c, t).await;
+        }
+        c
+    };
+    chat("The lamp arrived broken", Some("Still waiting, please check"), &owner).await;
+    chat("THIS IS RIDICULOUS, my parcel is STILL missing!!", None, &ola).await;
+    let calm = chat("Hi, do you ship to Norway?", Some("Thanks, that was really helpful!"), &ola).await;
+    app.ok(Some(&owner.token), RESOLVE, json!({ "c": calm })).await;
+
+    let r = report(&app, &owner.token, json!({ "groupBy": "AGENT" })).await;
+    let t = &r["totals"];
+    assert_eq!((t["conversations"].as_i64(), t["negativeConversations"].as_i64(), t["angryConversations"].as_i64()), (Some(3), Some(2), Some(1)), "{t}");
+    assert_eq!(t["negativeMessages"], 3, "the two negative messages of the first, and the angry one: {t}");
+    let by: HashMap<String, (i64, i64)> = r["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            (
+                g["label"].as_str().unwrap().to_owned(),
+                (g["figures"]["negativeConversations"].as_i64().unwrap(), g["figures"]["angryConversations"].as_i64().unwrap()),
+            )
+        })
+        .collect();
+    assert_eq!(by["Ann"], (1, 0), "{by:?}");
+    assert_eq!(by["Ola"], (1, 1), "{by:?}");
+
+    // The per-conversation export carries the counts.
+    let i = range();
+    let q = [("from", i["from"].as_str().unwrap()), ("to", i["to"].as_str().unwrap())];
+    let (status, csv) = get(&app, Some(&owner.token), "/analytics/conversations.csv", &q).await;
+    assert_eq!(status, 200, "{csv}");
+    let lines: Vec<&str> = csv.lines().collect();
+    let header = cells(lines[0]);
+    let (neg, angry) = (header.iter().position(|h| h == "negative_messages").unwrap(), header.iter().position(|h| h == "angry_messages").unwrap());
+    let mut counts: Vec<(String, String)> = lines[1..].iter().map(|l| cells(l)).map(|r| (r[neg].clone(), r[angry].clone())).collect();
+    counts.sort();
+    assert_eq!(counts, [("0", "0"), ("1", "1"), ("2", "0")].map(|(a, b)| (a.to_owned(), b.to_owned())));
+    let (_, report_csv) = get(&app, Some(&owner.token), "/analytics/report.csv", &q).await;
+    let lines: Vec<&str> = report_csv.lines().collect();
+    let header = cells(lines[0]);
+    let total = cells(lines[1]);
+    assert_eq!(total[header.iter().position(|h| h == "negative").unwrap()], "2", "{report_csv}");
+    assert_eq!(total[header.iter().position(|h| h == "angry").unwrap()], "1", "{report_csv}");
 }
