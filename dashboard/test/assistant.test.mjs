@@ -8,10 +8,26 @@
 // bot's answer says how it went, under the name set for the bot. A visitor's message is
 // marked with its language when not English and its mood when negative or angry, as the
 // server reads them. The Transfer dialog's Alt+S puts the server's summary in the note for
-// the next agent, which Transfer posts as a private note before it assigns.
+// the next agent, which Transfer posts as a private note before it assigns. With a model
+// server (the chat-completions double), the bot's answer grows at the end of the thread as
+// it is written, then gives way to the bot's message.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FJORD_AGENT, PHONE, accessibilityViolations, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
+import { startModelServer } from '../../sdk-js/test/model-server.mjs';
+import {
+  FJORD_AGENT,
+  FJORD_OWNER,
+  PHONE,
+  accessibilityViolations,
+  gql,
+  launchBrowser,
+  shot,
+  signIn,
+  signUpOwner,
+  startServer,
+  teamOfTwo,
+  until,
+} from './harness.mjs';
 
 const QUESTION = 'Do you ship to Norway?';
 // Covered 87% by the article ("deliver" is a synonym of "ship"): answered at 0.7, not at 1.
@@ -20,28 +36,43 @@ const PAST = 'Do you deliver to Norway?';
 const CANNED = 'Yes, we ship to Norway with Posten: parcels arrive in 2 to 4 working days.';
 const BOT_NAME = 'Fjordine';
 
+/** A GraphQL call on `server` as `token`; resolves to its data, or throws its errors. */
+async function data(server, query, variables, token) {
+  const r = await gql(server, query, variables, token);
+  if (!r.data) throw new Error(JSON.stringify(r.errors));
+  return r.data;
+}
+
+/** The shop's website with its article "Shipping to Norway" (`body`) published; resolves to the website. */
+async function shippingShop(api, body) {
+  const website = (await api('mutation { createWebsite(input: { name: "Fjord & Fern shop" }) { id publicKey } }')).createWebsite;
+  const { createArticle } = await api('mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }', {
+    i: { websiteId: website.id, language: 'en', title: 'Shipping to Norway', body },
+  });
+  await api('mutation($id: ID!) { publishArticle(id: $id) { id } }', { id: createArticle.id });
+  return website;
+}
+
+/** A visitor of the website `websiteKey` who writes `text`; resolves to their token and the conversation's id. */
+async function newVisitor(api, websiteKey, name, text) {
+  const { startVisitorSession: s } = await api(
+    'mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token } }',
+    { i: { websiteKey, name } },
+    null,
+  );
+  const { startConversation } = await api(
+    'mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }',
+    { i: { body: text } },
+    s.token,
+  );
+  return { token: s.token, conversationId: startConversation.id };
+}
+
 describe('the answer bot and reply suggestions', () => {
   let server, browser, token, website, owner, agent;
 
-  const api = async (query, variables, as = token) => {
-    const r = await gql(server, query, variables, as);
-    if (!r.data) throw new Error(JSON.stringify(r.errors));
-    return r.data;
-  };
-  /** A visitor of the website who writes `text`; resolves to their token and the conversation's id. */
-  async function visitor(name, text) {
-    const { startVisitorSession: s } = await api(
-      'mutation($i: StartVisitorSessionInput!) { startVisitorSession(input: $i) { token } }',
-      { i: { websiteKey: website.publicKey, name } },
-      null,
-    );
-    const { startConversation } = await api(
-      'mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }',
-      { i: { body: text } },
-      s.token,
-    );
-    return { token: s.token, conversationId: startConversation.id };
-  }
+  const api = (query, variables, as = token) => data(server, query, variables, as);
+  const visitor = (name, text) => newVisitor(api, website.publicKey, name, text);
   /** The conversation's messages as staff read them, oldest first. */
   const messagesOf = async (conversationId) =>
     (
@@ -59,16 +90,10 @@ describe('the answer bot and reply suggestions', () => {
     team = await teamOfTwo({
       prepare: async (started, ownerToken) => {
         [server, token] = [started, ownerToken];
-        website = (await api('mutation { createWebsite(input: { name: "Fjord & Fern shop" }) { id publicKey } }')).createWebsite;
-        const { createArticle } = await api('mutation($i: CreateArticleInput!) { createArticle(input: $i) { id } }', {
-          i: {
-            websiteId: website.id,
-            language: 'en',
-            title: 'Shipping to Norway',
-            body: 'We ship to Norway with Posten. Parcels to Norway arrive in 2 to 4 working days, and tracking comes by email.',
-          },
-        });
-        await api('mutation($id: ID!) { publishArticle(id: $id) { id } }', { id: createArticle.id });
+        website = await shippingShop(
+          api,
+          'We ship to Norway with Posten. Parcels to Norway arrive in 2 to 4 working days, and tracking comes by email.',
+        );
         await api('mutation($i: CannedResponseInput!) { createCannedResponse(input: $i) { id } }', {
           i: { shortcut: 'norway', title: 'Shipping to Norway', body: CANNED },
         });
@@ -382,5 +407,71 @@ describe('the answer bot and reply suggestions', () => {
     await agent.locator('.msg-note', { hasText: NOTE }).waitFor();
     await shot(agent, 'desktop-transfer-note');
     assert.deepEqual(agent.errors, []);
+  });
+});
+
+describe('the answer bot writing with a model server', () => {
+  let model, server, browser, token, website, page;
+  const api = (query, variables, as = token) => data(server, query, variables, as);
+
+  before(async () => {
+    model = await startModelServer();
+    server = await startServer({ args: ['--model-url', model.url] });
+    browser = await launchBrowser();
+    token = await signUpOwner(server, FJORD_OWNER);
+    website = await shippingShop(api, 'We ship parcels to every address in Norway with Posten and Bring.');
+    await api('mutation($w: ID!) { updateAssistantSettings(websiteId: $w, input: { answerBot: true }) { answerBot } }', {
+      w: website.id,
+    });
+    page = await signIn(browser, server, FJORD_OWNER, { viewport: { width: 1280, height: 800 }, locale: 'en-US' });
+  });
+  after(async () => {
+    await browser?.close();
+    await server?.stop();
+    await model?.close();
+  });
+
+  test('the answer grows at the end of the thread as it is written, then the bot’s message takes its place', async () => {
+    const chat = await newVisitor(api, website.publicKey, 'Nils', 'Hello there');
+    await page.goto(`${server.origin}/app/inbox/all/${chat.conversationId}`);
+    const messages = page.getByRole('list', { name: 'Messages' });
+    await messages.getByText('Hello there').waitFor();
+    // Every text the draft shows, and whether the bot's message was in the thread then.
+    await page.evaluate(() => {
+      const seen = (window.seen = []);
+      new MutationObserver(() => {
+        const text = document.querySelector('.msg-draft .msg-body')?.textContent ?? '';
+        const withMessage = [...document.querySelectorAll('.msg:not(.msg-draft)')].some((m) => m.textContent.includes('Posten'));
+        if (text && text !== seen.at(-1)?.text) seen.push({ text, withMessage });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
+    });
+
+    const answer =
+      'Yes! We ship parcels to every address in Norway with Posten and Bring. Most parcels arrive within two to four working days [1].';
+    model.say(answer, { wordMs: 90 });
+    await api(
+      'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }',
+      { i: { conversationId: chat.conversationId, body: 'Do you ship parcels to Norway?' } },
+      chat.token,
+    );
+    const draft = page.locator('.msg-draft');
+    await draft.waitFor();
+    assert.equal(await draft.getAttribute('aria-hidden'), 'true');
+    await shot(page, 'desktop-answer-draft');
+
+    const bot = messages.getByRole('listitem').filter({ hasText: 'within two to four working days' });
+    await bot.waitFor();
+    await until(async () => (await draft.count()) === 0, 'the draft gone');
+    assert.equal(await bot.count(), 1);
+    const seen = await page.evaluate(() => window.seen);
+    assert.ok(seen.length >= 3, JSON.stringify(seen));
+    for (const [i, { text, withMessage }] of seen.entries()) {
+      assert.equal(withMessage, false, 'never beside the message');
+      assert.ok(answer.startsWith(text.trimEnd()), text);
+      if (i > 0) assert.ok(text.length > seen[i - 1].text.length, JSON.stringify(seen));
+    }
+    assert.ok(seen[0].text.length < answer.length - 20, 'partial text first');
+    assert.deepEqual(await accessibilityViolations(page), []);
+    assert.deepEqual(page.errors, []);
   });
 });

@@ -3,7 +3,7 @@
  * reopen), its place in line and estimated wait while it waits, its SLA badge and its
  * priority (which an agent sets), the messages with typing and "Seen" (under a bot
  * answer, how it went: botAnswers.tsx; beside a visitor's, its language and mood:
- * signals.tsx), and the composer. The Transfer dialog is Transfer.tsx.
+ * signals.tsx; the bot's answer while it is written: AnswerDraft.tsx), and the composer. The Transfer dialog is Transfer.tsx.
  * The SDK's `LiveConversation` holds the state (history, optimistic sends, resume after a
  * drop).
  */
@@ -22,6 +22,7 @@ import { ConversationExtrasDocument, type Attachment, type BotAnswerOutcome } fr
 import { useDirectory, useServices } from '../directory';
 import { useMe } from '../session';
 import { Badge, Button, ErrorState, IconButton, Loading, Toolbar, errorMessage, toast, useLoad, type ToolbarAction } from '../ui';
+import { AnswerDraft } from './AnswerDraft';
 import { Attachments, useAttachments } from './attachments';
 import { BotAnswerLine, useBotAnswers } from './botAnswers';
 import { Composer, type ComposerHandle } from './Composer';
@@ -417,6 +418,7 @@ function Messages({
             onRetry={() => live.retry(m.key).catch(() => {})}
           />,
         ])}
+        <AnswerDraft conversationId={id} last={state.messages.at(-1)?.key} onGrow={follow} />
       </ol>
       <p className="typing" aria-live="polite">
         {typingNames.length ? `${typingNames.join(', ')} ${typingNames.length > 1 ? 'are' : 'is'} typing…` : ''}
