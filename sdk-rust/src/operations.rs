@@ -145,6 +145,7 @@ operations!(
     SendMessage,
     SetTyping,
     MarkRead,
+    AnswerDrafts,
     // visitor.graphql
     WidgetConfig,
     StartVisitorSession,
