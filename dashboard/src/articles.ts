@@ -1,8 +1,9 @@
 /**
  * The GraphQL documents of the Help center (docs/assistant.md): a website's articles, one
- * article with its texts, and the mutations that draft, publish and delete them; typed by
- * hand against `schema/schema.graphql` like `api.ts` (test/documents.test.mjs checks them),
- * and kept apart from it so that they load with the section, not with the inbox.
+ * article with its texts, the mutations that draft, publish and delete them, and where the
+ * help center is served (its own host name); typed by hand against `schema/schema.graphql`
+ * like `api.ts` (test/documents.test.mjs checks them), and kept apart from it so that they
+ * load with the section, not with the inbox.
  */
 import type { TypedDocument } from '@chinwag/sdk';
 import type { Connection } from './api';
@@ -126,4 +127,27 @@ export const UnpublishArticleDocument = doc<{ unpublishArticle: Article }, { id:
 /** Owners and admins. */
 export const DeleteArticleDocument = doc<{ deleteArticle: boolean }, { id: string }>(
   'mutation DeleteArticle($id: ID!) { deleteArticle(id: $id) }',
+);
+
+/** Where a website's help center is (docs/assistant.md, "Its own host name"). */
+export interface HelpCenterAddress {
+  id: string;
+  /** The help center's own host name (`help.example.com`), if it has one. */
+  helpCenterDomain: string | null;
+  /** On its own host name when it has one, else `/help/<website key>` on this server. */
+  helpCenterUrl: string;
+}
+
+const ADDRESS = 'id helpCenterDomain helpCenterUrl';
+
+export const HelpCenterAddressDocument = doc<{ website: HelpCenterAddress }, { id: string }>(
+  `query HelpCenterAddress($id: ID!) { website(id: $id) { ${ADDRESS} } }`,
+);
+
+/** Owners and admins; `null` or `""` removes the name. A name another website uses is refused (BAD_USER_INPUT). */
+export const SetHelpCenterDomainDocument = doc<
+  { setHelpCenterDomain: HelpCenterAddress },
+  { websiteId: string; domain: string | null }
+>(
+  `mutation SetHelpCenterDomain($websiteId: ID!, $domain: String) { setHelpCenterDomain(websiteId: $websiteId, domain: $domain) { ${ADDRESS} } }`,
 );

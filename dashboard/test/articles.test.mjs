@@ -7,7 +7,7 @@
 // deleting asks first. The list pages and filters, and the section works on a phone.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { FJORD_OWNER, PHONE, accessibilityViolations, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
+import { FJORD_OWNER, PHONE, accessibilityViolations, createWebsite, gql, shot, signIn, teamOfTwo, until } from './harness.mjs';
 
 const TITLE = 'Shipping to Norway';
 const SLUG = 'shipping-to-norway';
@@ -39,17 +39,10 @@ describe('the help center', () => {
   before(async () => {
     team = await teamOfTwo({
       prepare: async (server, token) => {
-        const website = async (name) => {
-          const r = await gql(
-            server,
-            'mutation($n: String!) { createWebsite(input: { name: $n }) { id publicKey } }',
-            { n: name },
-            token,
-          );
-          assert.ok(r.data, JSON.stringify(r));
-          return r.data.createWebsite;
-        };
-        return [await website('Fjord & Fern shop'), await website('Fjord & Fern outlet')];
+        return [
+          await createWebsite(server, token, 'Fjord & Fern shop'),
+          await createWebsite(server, token, 'Fjord & Fern outlet'),
+        ];
       },
     });
     ({ server, browser, token, owner, agent } = team);

@@ -64,6 +64,18 @@ export async function signUpOwner(server, owner) {
   return r.data.signUp.accessToken;
 }
 
+/** Adds the website `name` with `token` (an owner's or admin's); resolves to its `{ id, publicKey }`. */
+export async function createWebsite(server, token, name) {
+  const r = await gql(
+    server,
+    'mutation($n: String!) { createWebsite(input: { name: $n }) { id publicKey } }',
+    { n: name },
+    token,
+  );
+  if (!r.data) throw new Error(`createWebsite: ${JSON.stringify(r)}`);
+  return r.data.createWebsite;
+}
+
 /** Logs `who` ({ email, password }) in through the API; resolves to their access token. */
 export async function logInToken(server, who) {
   const r = await gql(server, 'mutation($i: LogInInput!) { logIn(input: $i) { accessToken } }', {

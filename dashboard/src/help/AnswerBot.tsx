@@ -17,23 +17,11 @@ import {
 } from '../assistant';
 import type { HelpWebsite } from '../articles';
 import { useServices } from '../directory';
-import { Link, navigate, useLocation } from '../router';
+import { Link, useLocation } from '../router';
 import { isAdmin, useMe } from '../session';
 import { SwitchRow } from '../settings/WebsiteSwitches';
-import {
-  Badge,
-  Button,
-  ErrorState,
-  Field,
-  Loading,
-  Segmented,
-  SelectField,
-  TextField,
-  errorMessage,
-  toast,
-  useAction,
-  useLoad,
-} from '../ui';
+import { Badge, Button, ErrorState, Field, Loading, Segmented, TextField, errorMessage, toast, useAction, useLoad } from '../ui';
+import { AdminsOnly, SettingsHead } from './SettingsHead';
 
 /** The server's default threshold, for the hint. */
 const DEFAULT_THRESHOLD = 0.7;
@@ -63,53 +51,15 @@ export function AnswerBot({ websites }: { websites: HelpWebsite[] }) {
   const me = useMe();
   const { query } = useLocation();
   const website = websites.find((w) => w.id === query.get('website')) ?? websites[0]!;
-  if (!isAdmin(me))
-    return (
-      <>
-        <BackLink />
-        <h1>Answer bot</h1>
-        <p className="notice" role="note">
-          Only owners and admins set up the answer bot.
-        </p>
-      </>
-    );
+  if (!isAdmin(me)) return <AdminsOnly title="Answer bot" what="set up the answer bot" />;
   return (
     <>
-      <header className="help-head">
-        <div>
-          <BackLink />
-          <h1>Answer bot</h1>
-          <p className="muted">
-            Answers visitors’ questions on {website.name} from its published articles, and hands the chat to your team when they
-            ask for a person.
-          </p>
-        </div>
-        {websites.length > 1 && (
-          <div className="help-head-actions">
-            <SelectField
-              label="Website"
-              value={website.id}
-              onChange={(e) => navigate(`help-center/bot?website=${e.target.value}`, { replace: true })}
-            >
-              {websites.map((w) => (
-                <option key={w.id} value={w.id}>
-                  {w.name}
-                </option>
-              ))}
-            </SelectField>
-          </div>
-        )}
-      </header>
+      <SettingsHead title="Answer bot" path="help-center/bot" websites={websites} website={website}>
+        Answers visitors’ questions on {website.name} from its published articles, and hands the chat to your team when they ask
+        for a person.
+      </SettingsHead>
       <BotSettings key={website.id} website={website} />
     </>
-  );
-}
-
-function BackLink() {
-  return (
-    <Link to="help-center" className="help-back">
-      ← Help center
-    </Link>
   );
 }
 

@@ -65,6 +65,8 @@ export function ArticleList({ websites }: { websites: HelpWebsite[] }) {
   });
   const current = list?.key === key ? list : null;
   const center = helpCenterUrl(website.publicKey);
+  /** The website, in the address of a screen for it (the only one needs none). */
+  const which = websites.length > 1 ? `?website=${website.id}` : '';
 
   return (
     <>
@@ -91,14 +93,16 @@ export function ArticleList({ websites }: { websites: HelpWebsite[] }) {
             </SelectField>
           )}
           {isAdmin(me) && (
-            <Link
-              to={`help-center/bot${websites.length > 1 ? `?website=${website.id}` : ''}`}
-              className="btn btn-secondary btn-md"
-            >
-              Answer bot
-            </Link>
+            <>
+              <Link to={`help-center/address${which}`} className="btn btn-secondary btn-md">
+                Address
+              </Link>
+              <Link to={`help-center/bot${which}`} className="btn btn-secondary btn-md">
+                Answer bot
+              </Link>
+            </>
           )}
-          <Link to={`help-center/new${websites.length > 1 ? `?website=${website.id}` : ''}`} className="btn btn-primary btn-md">
+          <Link to={`help-center/new${which}`} className="btn btn-primary btn-md">
             <Icon name="plus" size={16} />
             New article
           </Link>

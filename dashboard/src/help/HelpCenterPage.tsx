@@ -4,7 +4,8 @@
  * `/help/<website key>`. Its own chunk, loaded on first visit. Three screens, each at an
  * address that can be shared: the list (`help-center?website=…&status=…`), a new article
  * (`help-center/new?website=…`) and an article (`help-center/<id>?lang=nb`); and, for owners
- * and admins, the answer bot's settings (`help-center/bot?website=…`).
+ * and admins, the answer bot's settings (`help-center/bot?website=…`) and the help center's
+ * address, its own host name (`help-center/address?website=…`).
  */
 import { useServices } from '../directory';
 import { HelpWebsitesDocument } from '../articles';
@@ -14,6 +15,7 @@ import { ErrorState, Loading, useLoad } from '../ui';
 import { AnswerBot } from './AnswerBot';
 import { ArticleEditor } from './ArticleEditor';
 import { ArticleList } from './ArticleList';
+import { HelpAddress } from './HelpAddress';
 import { NewArticle } from './NewArticle';
 
 export default function HelpCenterPage() {
@@ -41,6 +43,7 @@ export default function HelpCenterPage() {
       </>
     );
   else if (sub === 'bot') body = <AnswerBot websites={websites.data} />;
+  else if (sub === 'address') body = <HelpAddress websites={websites.data} />;
   else if (sub === 'new') body = <NewArticle websites={websites.data} websiteId={query.get('website')} />;
   else if (sub) body = <ArticleEditor key={sub} id={sub} websites={websites.data} />;
   else body = <ArticleList websites={websites.data} />;
