@@ -44,6 +44,12 @@ export interface AnalyticsFigures {
   resolved: number;
   firstResponseTime: AnalyticsDuration;
   resolutionTime: AnalyticsDuration;
+  /** Episodes with a visitor's message that reads as negative (angry ones included; docs/analytics.md, "Sentiment"). */
+  negativeConversations: number;
+  /** Episodes with a visitor's message that reads as angry. */
+  angryConversations: number;
+  /** Visitors' public messages that read as negative or angry. */
+  negativeMessages: number;
   csat: {
     ratings: number;
     average: number | null;
@@ -75,6 +81,7 @@ export type PeriodFigures = Pick<AnalyticsFigures, 'conversations' | 'reopened' 
 
 const DURATION = 'count averageSeconds p50Seconds p90Seconds';
 const FIGURES = `conversations reopened episodes missed resolved firstResponseTime { ${DURATION} } resolutionTime { ${DURATION} }
+  negativeConversations angryConversations negativeMessages
   csat { ratings average distribution responseRate comments }
   conversions { conversions chatAssisted conversionRate revenue { amount currency } }`;
 

@@ -168,7 +168,8 @@ describe('reports', () => {
     const table = p.getByRole('region', { name }).getByRole('table');
     const rows = await table.locator('tbody tr').all();
     const out = {};
-    for (const r of rows) out[await r.locator('th').innerText()] = Number(await r.locator('data').getAttribute('value'));
+    for (const r of rows)
+      out[await r.locator('th').innerText()] = Number(await r.locator('data[data-figure="conversations"]').getAttribute('value'));
     return out;
   }
 
@@ -216,7 +217,7 @@ describe('reports', () => {
     assert.equal(await figure(page, 'csat.responseRate'), totals.csat.responseRate);
     assert.equal(await figure(page, 'conversions.chatAssisted'), totals.conversions.chatAssisted);
     // The words around them.
-    const card = async (name) => (await page.getByRole('group', { name }).innerText()).replace(/\n+/g, '\n');
+    const card = async (name) => (await page.getByRole('group', { name, exact: true }).innerText()).replace(/\n+/g, '\n');
     assert.match(await card('Conversations'), /^Conversations\n5\n1 reopened · 6 in all$/);
     assert.match(await card('Satisfaction'), /3\.5 \/ 5\n2 ratings · \d+% of resolved rated/);
     assert.match(await card('First response (median)'), /(under 1 s|\d+ s)\n90% within .+ · average .+/);

@@ -1,7 +1,8 @@
 /**
  * What a report shows: the summary cards, the four charts of the range, and the agents'
- * and departments' tables. Each figure's exact value is in a `<data>` element beside its
- * words (`data-figure` names it), for scripts and tests reading the page.
+ * and departments' tables (visitors' mood among the figures: docs/analytics.md,
+ * "Sentiment"). Each figure's exact value is in a `<data>` element beside its words
+ * (`data-figure` names it), for scripts and tests reading the page.
  */
 import { useId, type ReactNode } from 'react';
 import type { AnalyticsFigures, AnalyticsGroup, ReportData } from '../reports';
@@ -130,6 +131,22 @@ export function Cards({ totals: t }: { totals: AnalyticsFigures }) {
         of resolved rated
       </Stat>
       <Stat
+        label="Negative conversations"
+        value={number(t.negativeConversations)}
+        figure="negativeConversations"
+        raw={t.negativeConversations}
+      >
+        <Figure figure="angryConversations" raw={t.angryConversations}>
+          {number(t.angryConversations)}
+        </Figure>{' '}
+        of them angry ·{' '}
+        <Figure figure="negativeMessages" raw={t.negativeMessages}>
+          {number(t.negativeMessages)}
+        </Figure>{' '}
+        negative {t.negativeMessages === 1 ? 'message' : 'messages'} ·{' '}
+        {percent(t.episodes ? t.negativeConversations / t.episodes : null)} of {number(t.episodes)}
+      </Stat>
+      <Stat
         label="Chat-assisted conversions"
         value={number(t.conversions.chatAssisted)}
         figure="conversions.chatAssisted"
@@ -226,6 +243,7 @@ export function GroupTable({
                 <th scope="col">First response (median)</th>
                 <th scope="col">Resolution (median)</th>
                 <th scope="col">Satisfaction</th>
+                <th scope="col">Negative conversations</th>
                 <th scope="col">Chat-assisted conversions</th>
                 <th scope="col">Revenue</th>
               </tr>
@@ -254,6 +272,21 @@ export function GroupTable({
                         </>
                       ) : (
                         '–'
+                      )}
+                    </td>
+                    <td>
+                      <Figure figure="negativeConversations" raw={f.negativeConversations}>
+                        {number(f.negativeConversations)}
+                      </Figure>
+                      {f.angryConversations > 0 && (
+                        <small className="muted">
+                          {' '}
+                          (
+                          <Figure figure="angryConversations" raw={f.angryConversations}>
+                            {number(f.angryConversations)}
+                          </Figure>{' '}
+                          angry)
+                        </small>
                       )}
                     </td>
                     <td>{number(f.conversions.chatAssisted)}</td>
