@@ -25,6 +25,10 @@ use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewM
 
 /// Candidates the database's search hands to the bot's own judgement.
 const CANDIDATES: i64 = 20;
+/// At most how many articles the words asked of the database may be in together (the
+/// rarest words first, at least two): what the database ranks stays bounded however
+/// many articles a website has.
+const MAX_POSTINGS: u32 = 1_500;
 /// Of a long article, the characters the bot reads to judge it.
 const JUDGED_CHARS: usize = 4_000;
 /// The least share of a question the best article must cover before a model is asked
@@ -212,11 +216,12 @@ impl App {
             return Ok(Vec::new());
         }
         let languages = super::articles::search_languages(language, "en");
-        let hits = self.store.search_articles(&site.id, &terms, &languages, CANDIDATES).await?;
+        let corpus = self.corpus(&site.id).await?;
+        let asked: Vec<String> = corpus.selective(&terms, MAX_POSTINGS, 2).into_iter().cloned().collect();
+        let hits = self.store.search_articles(&site.id, &asked, &languages, CANDIDATES).await?;
         if hits.is_empty() {
             return Ok(Vec::new());
         }
-        let corpus = self.corpus(&site.id).await?;
         let mut out: Vec<(f64, Candidate)> = hits
             .into_iter()
             .map(|h| {

@@ -175,6 +175,26 @@ impl Corpus {
         c
     }
 
+    /// The question's words worth asking the database for: the rarest first, as long
+    /// as together they are in at most `postings` articles (and at least `least` of
+    /// them, or all when fewer). Words in most articles say little about which one
+    /// answers, and matching them made the database rank nearly every article; the
+    /// bot's own judgement still weighs every word of the question.
+    pub fn selective<'a>(&self, words: &'a [String], postings: u32, least: usize) -> Vec<&'a String> {
+        let mut by_df: Vec<(u32, &String)> = words.iter().map(|w| (self.df.get(&stem(w)).copied().unwrap_or(0), w)).collect();
+        by_df.sort_by_key(|(df, _)| *df);
+        let mut total = 0u32;
+        let mut out = Vec::new();
+        for (df, w) in by_df {
+            total = total.saturating_add(df);
+            if total > postings && out.len() >= least {
+                break;
+            }
+            out.push(w);
+        }
+        out
+    }
+
     /// A meaning's weight: rarer meanings say more about what a question is about.
     fn weight(&self, meaning: &str) -> f64 {
         let df = self.df.get(meaning).copied().unwrap_or(0) as f64;
@@ -534,6 +554,19 @@ pub fn finish_generated(output: &str, passages: &[Passage]) -> Option<String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn the_database_is_asked_for_the_rarest_words_within_a_bound() {
+        let mut texts: Vec<String> = (0..100).map(|i| format!("parcel delivery times {i}")).collect();
+        texts.push("shipping to norway".into());
+        texts.push("norway parcel rates".into());
+        let c = Corpus::new(texts.iter().map(String::as_str));
+        let words: Vec<String> = ["parcel", "norway", "times"].map(String::from).to_vec();
+        // norway (2 articles) and one more: parcel and times are in 100 or more each.
+        assert_eq!(c.selective(&words, 50, 2), [&words[1], &words[2]]);
+        // A small website: every word is asked.
+        assert_eq!(c.selective(&words, 1_000, 2).len(), 3);
+    }
+
     use super::*;
 
     #[test]

@@ -407,14 +407,16 @@ impl Store {
             Store::Postgres(pool) => {
                 let words = terms.join(" | ");
                 let lang = languages.first().map(String::as_str).unwrap_or("en");
+                // Ranked and cut on the search rows alone; only the best are joined to
+                // their articles (a join per match cost as much as the ranking).
                 sqlx::query_as::<_, ArticleHit>(&format!(
-                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, ts_rank(s.doc, q.terms, 1)::float8 as score \
-                     from (select to_tsquery({cfg}, $1) || to_tsquery('simple', $1) as terms) q, \
-                     article_search s join articles a on a.id = s.article_id \
+                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, s.score from ( \
+                     select s.article_id, s.language, s.title, s.plain, ts_rank(s.doc, q.terms, 1)::float8 as score \
+                     from (select to_tsquery({cfg}, $1) || to_tsquery('simple', $1) as terms) q, article_search s \
                      where s.doc @@ (q.terms && quote_literal('#' || $2)::tsquery) and s.website_id = $2 \
                      and (s.language in (select json_array_elements_text($3::json)) or (s.is_default and not exists \
                      (select 1 from article_texts t where t.article_id = s.article_id and t.language in (select json_array_elements_text($3::json))))) \
-                     order by score desc, a.slug limit $4",
+                     order by score desc, s.article_id limit $4) s join articles a on a.id = s.article_id order by s.score desc, a.slug",
                     cfg = PG_CONFIG.replace("t.language", "$5")
                 ))
                 .bind(words)
