@@ -65,7 +65,6 @@ impl Website {
     async fn privacy_policy_url(&self) -> Option<&str> {
         self.0.privacy_policy_url.as_deref()
     }
-    /// Visitors may delete their own data from the widget (`deleteMyData`).
     /// The help center's own host name (docs/assistant.md#its-own-host-name), if set.
     async fn help_center_domain(&self) -> Option<&str> {
         self.0.help_domain.as_deref()
@@ -82,6 +81,7 @@ impl Website {
         }
     }
 
+    /// Visitors may delete their own data from the widget (`deleteMyData`).
     async fn visitor_deletion(&self) -> bool {
         self.0.visitor_deletion
     }
