@@ -731,7 +731,7 @@ mod tests {
         g.conversions.revenue.insert("JPY".into(), 500);
         let row = report_row("=1+1", "@me", None, &g);
         assert!(row.starts_with("'=1+1,'@me,,0,"), "{row}");
-        assert!(row.trim_end().ends_with("EUR 120.5; JPY 500"), "{row}");
+        assert!(row.trim_end().ends_with("EUR 120.5; JPY 500,0,0,0"), "{row}");
         assert_eq!(row.split(',').count(), REPORT_CSV_HEADER.split(',').count());
     }
 }
