@@ -655,6 +655,21 @@ impl AgentClient {
         self.core.request::<ops::RevokeApiKey>(ops::revoke_api_key::Variables { id: id.to_owned() }).await.map(drop)
     }
 
+    /// The answer bot's answer in the conversation while a model server writes it
+    /// (docs/assistant.md#drafts): the whole text so far each time, then `done` once the
+    /// bot's message (if any) has arrived on [`conversation_events`](Self::conversation_events).
+    /// Call within a Tokio runtime.
+    ///
+    /// ```no_run
+    /// # async fn demo(agent: chinwag_sdk::AgentClient, id: &str) {
+    /// let drafts = agent.answer_drafts(id);
+    /// # let _ = drafts;
+    /// # }
+    /// ```
+    pub fn answer_drafts(&self, conversation_id: &str) -> crate::events::AnswerDrafts {
+        crate::events::AnswerDrafts::new(&self.core.live, conversation_id)
+    }
+
     /// A conversation's live events, starting after the message `after` (the last one you
     /// hold: every later one is replayed first) or live only with `None`. Resumes by
     /// itself after reconnects, each message exactly once. Call within a Tokio runtime.

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::error::{Error, Result};
 use crate::live::{Frame, Subscription};
-use crate::types::{ConversationEvent, InboxEvent};
+use crate::types::{AnswerDraft, ConversationEvent, InboxEvent};
 
 /// Turns one `next` payload's `data` into an event.
 pub(crate) type Parse<T> = fn(Value) -> Result<T>;
@@ -132,6 +132,63 @@ impl Stream for InboxEvents {
             }
             Some(Frame::Reconnected) => Some(Ok(InboxEvent::Reconnected)),
         })
+    }
+}
+
+/// The answer bot's answer in a conversation while a model server writes it, from
+/// [`VisitorClient::answer_drafts`](crate::VisitorClient::answer_drafts) or
+/// [`AgentClient::answer_drafts`](crate::AgentClient::answer_drafts): live only, never
+/// replayed (a reconnect continues with the next draft).
+///
+/// ```no_run
+/// # async fn demo(chat: chinwag_sdk::VisitorClient, id: &str) -> Result<(), chinwag_sdk::Error> {
+/// use futures_util::StreamExt as _;
+/// let mut drafts = chat.answer_drafts(id);
+/// while let Some(draft) = drafts.next().await {
+///     let draft = draft?;
+///     if draft.done { println!("(the answer is in)") } else { println!("{}", draft.text) }
+/// }
+/// # Ok(()) }
+/// ```
+pub struct AnswerDrafts {
+    subscription: Subscription,
+    done: bool,
+}
+
+impl AnswerDrafts {
+    pub(crate) fn new(live: &crate::live::Live, conversation_id: &str) -> Self {
+        use crate::operations as ops;
+        let request = crate::core::subscription_request::<ops::AnswerDrafts>(ops::answer_drafts::Variables { conversation_id: conversation_id.to_owned() });
+        AnswerDrafts { subscription: live.subscribe(request), done: false }
+    }
+}
+
+impl Stream for AnswerDrafts {
+    type Item = Result<AnswerDraft>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        loop {
+            if this.done {
+                return Poll::Ready(None);
+            }
+            return Poll::Ready(match ready!(Pin::new(&mut this.subscription).poll_next(cx)) {
+                None => {
+                    this.done = true;
+                    None
+                }
+                Some(Frame::Data(data)) => Some(self::data::<crate::operations::answer_drafts::ResponseData>(data).map(|d| {
+                    let d = d.answer_drafts;
+                    AnswerDraft { conversation_id: d.conversation_id, text: d.text, done: d.done }
+                })),
+                Some(Frame::Error(e)) => {
+                    this.done = true;
+                    Some(Err(e))
+                }
+                // Drafts are not replayed: the next one carries the whole text anyway.
+                Some(Frame::Reconnected) => continue,
+            });
+        }
     }
 }
 

@@ -54,10 +54,10 @@ mod visitor;
 pub use crate::agent::{AgentClient, AgentOptions, AgentSession, SessionListener};
 pub use crate::core::SendOptions;
 pub use crate::error::{Error, ErrorCode, GraphQLError, Result};
-pub use crate::events::{ConversationEvents, InboxEvents};
+pub use crate::events::{AnswerDrafts, ConversationEvents, InboxEvents};
 pub use crate::live::ConnectionState;
 pub use crate::types::{
-    Agent, AgentConversation, AgentStatus, AssigneeFilter, Assignment, CannedResponse, ConversationEvent, ConversationFilter, ConversationStatus,
+    Agent, AgentConversation, AgentStatus, AnswerDraft, AssigneeFilter, Assignment, CannedResponse, ConversationEvent, ConversationFilter, ConversationStatus,
     CreatedApiKey, History, InboxEvent, Message, Page, Priority, ReadReceipt, Role, RoutingSettings, RoutingSettingsPatch, SenderKind, Typing, Visitor,
     VisitorConversation, Website, WidgetConfig,
 };

@@ -214,6 +214,19 @@ pub struct Typing {
     pub is_typing: bool,
 }
 
+/// The answer bot's answer so far while a model server writes it; `done` ends the
+/// draft (the bot's message, if any, has arrived on the conversation's events).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AnswerDraft {
+    /// The conversation.
+    pub conversation_id: String,
+    /// The whole answer so far (empty with `done`).
+    pub text: String,
+    /// The draft is over.
+    pub done: bool,
+}
+
 /// A person on a website, anonymous or identified.
 ///
 /// ```no_run

@@ -374,6 +374,21 @@ impl VisitorClient {
         Ok(self.core.request::<ops::SetMyAttributes>(vars).await?.set_my_attributes.into())
     }
 
+    /// The answer bot's answer in the conversation while a model server writes it
+    /// (docs/assistant.md#drafts): the whole text so far each time, then `done` once the
+    /// bot's message (if any) has arrived on [`conversation_events`](Self::conversation_events).
+    /// Call within a Tokio runtime.
+    ///
+    /// ```no_run
+    /// # async fn demo(chat: chinwag_sdk::VisitorClient, id: &str) {
+    /// let drafts = chat.answer_drafts(id);
+    /// # let _ = drafts;
+    /// # }
+    /// ```
+    pub fn answer_drafts(&self, conversation_id: &str) -> crate::events::AnswerDrafts {
+        crate::events::AnswerDrafts::new(&self.core.live, conversation_id)
+    }
+
     /// A conversation's live events, starting after the message `after` (the last one you
     /// hold: every later one is replayed first) or live only with `None`. Resumes by
     /// itself after reconnects, each message exactly once. Call within a Tokio runtime.
