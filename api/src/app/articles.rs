@@ -60,7 +60,7 @@ impl ArticleTitles {
 
 /// Of `items` (at least one), the one in `wanted` (or its primary language), else the
 /// one in `default`, else the first.
-fn in_language<'a, T>(items: &'a [T], lang: impl Fn(&T) -> &str, default: &str, wanted: Option<&str>) -> &'a T {
+pub(super) fn in_language<'a, T>(items: &'a [T], lang: impl Fn(&T) -> &str, default: &str, wanted: Option<&str>) -> &'a T {
     let wanted = wanted.map(|l| l.to_ascii_lowercase());
     let primary = wanted.as_deref().map(|l| l.split('-').next().unwrap_or(l).to_owned());
     wanted

@@ -544,18 +544,22 @@ impl App {
         let said: Vec<summary::Said<'_>> = messages.iter().map(|m| summary::Said { kind: m.sender_kind, name: name_of(m), body: &m.body }).collect();
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
         let answers = self.store.bot_answers(&conv.id).await?;
-        // The articles the bot answered from (at most three), one title each.
-        let mut used: Vec<String> = answers.iter().flat_map(|a| serde_json::from_str::<Vec<String>>(&a.article_ids).unwrap_or_default()).collect();
-        used.dedup();
-        used.truncate(3);
-        let mut titles: Vec<String> = Vec::new();
-        let mut titled: Vec<String> = Vec::new();
-        for t in self.store.article_texts(&used).await? {
-            if !titled.contains(&t.article_id) {
-                titled.push(t.article_id);
-                titles.push(t.title);
+        // The articles the bot answered from (the first three), each titled in the
+        // visitor's language where it has one.
+        let mut used: Vec<String> = Vec::new();
+        for id in answers.iter().flat_map(|a| serde_json::from_str::<Vec<String>>(&a.article_ids).unwrap_or_default()) {
+            if used.len() < 3 && !used.contains(&id) {
+                used.push(id);
             }
         }
+        let texts = self.store.article_texts(&used).await?;
+        let titles: Vec<String> = used
+            .iter()
+            .filter_map(|id| {
+                let of: Vec<_> = texts.iter().filter(|t| &t.article_id == id).collect();
+                (!of.is_empty()).then(|| super::articles::in_language(&of, |t| &t.language, "en", visitor.language.as_deref()).title.clone())
+            })
+            .collect();
         let tags = self.store.conversation_tags(&conv.id).await?;
         let facts = summary::Facts {
             visitor: visitor.name.as_deref().or(visitor.email.as_deref()),

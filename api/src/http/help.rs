@@ -340,12 +340,14 @@ pub async fn fallback(State(state): State<AppState>, req: axum::extract::Request
         let q = Query::<SearchParams>::try_from_uri(&req.uri).map(|Query(q)| q).unwrap_or(SearchParams { q: None, lang: None });
         return page.search(q).await;
     }
-    if !path.is_empty() && !path.contains('/') {
+    // Only a slug can be an article: `/favicon.ico`, `/wp-login.php` and the like are
+    // answered at once, with nothing read.
+    if crate::domain::articles::Slug::parse(&path).is_ok_and(|s| s.as_str() == path) {
         let q = Query::<LangParam>::try_from_uri(&req.uri).map(|Query(q)| q).unwrap_or(LangParam { lang: None });
         // Slugs are letters, digits and `-`: an encoded one matches none.
         return page.article(&path, q).await;
     }
-    problem(ApiError::NotFound("page"))
+    StatusCode::NOT_FOUND.into_response()
 }
 
 /// Whether this request came to a help center's own host name (the dashboard is not

@@ -385,6 +385,11 @@ async fn a_help_center_on_its_own_host_name_serves_at_its_root_and_nothing_else(
     // answers there (the widget on its pages talks to it).
     assert_eq!(page_at(&app, host, "/no-such-article").await.0, 404);
     assert_eq!(page_at(&app, host, "/shipping-to-norway/more").await.0, 404);
+    // What cannot be a slug is refused with nothing read (crawlers' and browsers' probes).
+    for probe in ["/favicon.ico", "/wp-login.php", "/Shipping-To-Norway"] {
+        let (status, _, body) = page_at(&app, host, probe).await;
+        assert_eq!((status, body.as_str()), (404, ""), "{probe}");
+    }
     assert_eq!(page_at(&app, host, "/app/").await.0, 404);
     assert_eq!(page_at(&app, host, "/healthz").await.0, 200);
     // The server's own name is unchanged; its help center path points search engines at
