@@ -627,7 +627,8 @@ async fn automations_act_on_a_messages_sentiment() {
     let mut tagged = Value::Null;
     for _ in 0..100 {
         tagged = conversation(&app, &owner.token, &c2).await;
-        if tagged["tags"] == json!(["upset"]) {
+        // The tags and the priority are two writes: wait for both.
+        if tagged["tags"] == json!(["upset"]) && tagged["priority"] == "URGENT" {
             break;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
