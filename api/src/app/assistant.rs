@@ -29,6 +29,8 @@ const CANDIDATES: i64 = 20;
 /// rarest words first, at least two): what the database ranks stays bounded however
 /// many articles a website has.
 const MAX_POSTINGS: u32 = 1_500;
+/// Synonyms the database is also asked for, of question words no article has.
+const MAX_EXPANSIONS: usize = 4;
 /// Of a long article, the characters the bot reads to judge it.
 const JUDGED_CHARS: usize = 4_000;
 /// The least share of a question the best article must cover before a model is asked
@@ -217,7 +219,14 @@ impl App {
         }
         let languages = super::articles::search_languages(language, "en");
         let corpus = self.corpus(&site.id).await?;
-        let asked: Vec<String> = corpus.selective(&terms, MAX_POSTINGS, 2).into_iter().cloned().collect();
+        // Misspellings corrected to the articles' words; the question is judged as read.
+        let read_terms = corpus.corrected(&terms);
+        let corrected = read_terms != terms;
+        let terms = read_terms;
+        let read = terms.join(" ");
+        let mut wanted = terms.clone();
+        wanted.extend(corpus.expansions(&terms, MAX_EXPANSIONS));
+        let asked: Vec<String> = corpus.selective(&wanted, MAX_POSTINGS, 2).into_iter().cloned().collect();
         let hits = self.store.search_articles(&site.id, &asked, &languages, CANDIDATES).await?;
         if hits.is_empty() {
             return Ok(Vec::new());
@@ -226,7 +235,13 @@ impl App {
             .into_iter()
             .map(|h| {
                 let body: String = h.plain.chars().take(JUDGED_CHARS).collect();
-                let a = bot::assess(question, &bot::Judged::new(&h.title, &body), &corpus);
+                let judged = bot::Judged::new(&h.title, &body);
+                let mut a = bot::assess(&read, &judged, &corpus);
+                // A corrected word finds the article but adds no confidence: whether
+                // the bot answers is judged on the words as written.
+                if corrected {
+                    a.coverage = bot::assess(question, &judged, &corpus).coverage;
+                }
                 let excerpt = articles::excerpt(&h.plain, &terms, 200);
                 (
                     a.relevance,

@@ -86,7 +86,8 @@ const SYNONYMS: &[&[&str]] = &[
     &["wholesale", "bulk", "business", "company"],
     &["contact", "phone", "call", "email", "reach", "number", "chat"],
     &["clothing", "clothes", "sweater", "jumper", "knitwear", "jacket", "shirt", "trousers", "wear"],
-    &["card", "amex", "american", "express", "maestro"],
+    // Not "express": a visitor writing it means express delivery far more often.
+    &["card", "amex", "american", "maestro"],
     &[
         "eu",
         "europe",
@@ -158,12 +159,16 @@ pub struct Corpus {
     pub articles: usize,
     words: usize,
     df: HashMap<String, u32>,
+    /// The articles' words as written (lowercase), by first letter, with the number of
+    /// articles each is in: what a misspelt question word is corrected to.
+    spelled: HashMap<char, Vec<(String, u32)>>,
 }
 
 impl Corpus {
     /// From each article's text (title and body, all languages together).
     pub fn new<'a>(texts: impl IntoIterator<Item = &'a str>) -> Corpus {
         let mut c = Corpus::default();
+        let mut spelled: HashMap<String, u32> = HashMap::new();
         for t in texts {
             c.articles += 1;
             let (counts, len) = counts_of(t);
@@ -171,8 +176,69 @@ impl Corpus {
             for m in counts.into_keys() {
                 *c.df.entry(m).or_default() += 1;
             }
+            let words: HashSet<String> = t.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().count() >= MIN_SPELLED).map(str::to_lowercase).collect();
+            for w in words {
+                *spelled.entry(w).or_default() += 1;
+            }
+        }
+        for (w, n) in spelled {
+            if w.chars().all(char::is_alphabetic) {
+                c.spelled.entry(w.chars().next().expect("a word has a letter")).or_default().push((w, n));
+            }
         }
         c
+    }
+
+    /// Whether any article has the word (by stem).
+    pub fn knows(&self, word: &str) -> bool {
+        self.df.contains_key(&stem(word))
+    }
+
+    /// The question's words with misspellings corrected: a word no article has becomes
+    /// the article word one edit from it (two for words of nine letters and more) with
+    /// the same first letter, the most common one when several are ("trackin" ->
+    /// "tracking", "shiping" -> "shipping"). Words of fewer than six letters, with
+    /// digits, or with no such neighbour stay as they are, so a question about
+    /// something no article mentions still reads as one.
+    pub fn corrected(&self, words: &[String]) -> Vec<String> {
+        words
+            .iter()
+            .map(|w| {
+                let n = w.chars().count();
+                // A word of the synonym table is a word, not a misspelling ("portugal"
+                // is not "portal").
+                if n < MIN_SPELLED || self.knows(w) || !w.chars().all(char::is_alphabetic) || synonym_rows().contains_key(&stem(w)) {
+                    return w.clone();
+                }
+                let most = if n >= 9 { 2 } else { 1 };
+                let first = w.chars().next().expect("a word has a letter");
+                let Some(known) = self.spelled.get(&first) else { return w.clone() };
+                known
+                    .iter()
+                    .filter(|(k, _)| k.chars().count().abs_diff(n) <= most && edits(w, k, most) <= most)
+                    .max_by(|(a, da), (b, db)| da.cmp(db).then_with(|| b.cmp(a)))
+                    .map_or_else(|| w.clone(), |(k, _)| k.clone())
+            })
+            .collect()
+    }
+
+    /// The words to ask the database for besides the question's own: for each question
+    /// word no article has, the words of its synonym rows that some article has
+    /// ("sweaters" -> "clothing", "clothes"), in the row's order (its general words
+    /// first), at most `most`.
+    pub fn expansions(&self, words: &[String], most: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for w in words.iter().filter(|w| !self.knows(w)) {
+            for row in synonym_rows().get(&stem(w)).into_iter().flatten() {
+                for s in SYNONYMS[*row].iter().filter(|s| self.knows(s)) {
+                    let same = |o: &String| stem(o) == stem(s);
+                    if out.len() < most && !out.iter().any(same) && !words.iter().any(same) {
+                        out.push((*s).to_owned());
+                    }
+                }
+            }
+        }
+        out
     }
 
     /// The question's words worth asking the database for: the rarest first, as long
@@ -208,6 +274,37 @@ impl Corpus {
             (self.words as f64 / self.articles as f64).max(1.0)
         }
     }
+}
+
+/// The shortest word a question's misspelling is corrected in (see `Corpus::corrected`).
+const MIN_SPELLED: usize = 6;
+
+/// The optimal string alignment distance between two words (insertions, deletions,
+/// substitutions and swaps of neighbours), counted up to `most + 1`.
+fn edits(a: &str, b: &str, most: usize) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let mut rows = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in rows.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    rows[0] = (0..=b.len()).collect();
+    for i in 1..=a.len() {
+        let mut least = usize::MAX;
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut d = (rows[i - 1][j] + 1).min(rows[i][j - 1] + 1).min(rows[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d = d.min(rows[i - 2][j - 2] + 1);
+            }
+            rows[i][j] = d;
+            least = least.min(d);
+        }
+        if least > most {
+            return most + 1;
+        }
+    }
+    rows[a.len()][b.len()]
 }
 
 /// How often each meaning occurs in a text, and its length in words.
@@ -568,6 +665,28 @@ mod tests {
     }
 
     use super::*;
+
+    #[test]
+    fn misspellings_are_read_as_the_articles_words_and_unknown_words_as_synonyms() {
+        let c = Corpus::new([
+            "Tracking your order. Your tracking number is in the shipping confirmation.",
+            "Size guide for clothing. Our knitwear has a relaxed fit.",
+            "Returns. Use the returns portal within 30 days.",
+        ]);
+        let words = |w: &[&str]| w.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        // One edit off an article's word (a swap counts as one); two off one of nine letters.
+        assert_eq!(c.corrected(&words(&["trackin", "numbr", "confrimation", "shippingg"])), ["tracking", "numbr", "confirmation", "shipping"]);
+        // Short words, words of the synonym table and words with no close neighbour stay.
+        assert_eq!(c.corrected(&words(&["stuck", "portugal", "kayaks", "order2"])), ["stuck", "portugal", "kayaks", "order2"]);
+        // The first letter is kept: "racking" is not "tracking".
+        assert_eq!(c.corrected(&words(&["racking"])), ["racking"]);
+        // A word no article has is asked for by its synonyms that one has.
+        assert_eq!(c.expansions(&words(&["sweaters", "fit"]), 4), ["clothing", "knitwear"]);
+        assert!(c.expansions(&words(&["tracking"]), 4).is_empty());
+        assert_eq!(edits("ab", "ba", 1), 1);
+        assert_eq!(edits("kitten", "sitting", 5), 3);
+        assert_eq!(edits("kitten", "sitting", 1), 2);
+    }
 
     #[test]
     fn stems_meet_across_endings() {
