@@ -317,7 +317,7 @@ impl App {
         self.limit(&format!("article-search:{}", site.id), Quota::per_window(6_000, Duration::from_secs(60))).await?;
         let terms = articles::query_terms(question);
         let languages = search_languages(language, "en");
-        let hits = self.store.search_articles(&site.id, &terms, &languages, limit.clamp(1, MAX_HITS)).await?;
+        let hits = self.store.search_articles(&site.id, &terms, false, &languages, limit.clamp(1, MAX_HITS)).await?;
         Ok(hits
             .into_iter()
             .map(|hit| {

@@ -21,7 +21,7 @@ use crate::domain::webhooks::EventType;
 use crate::domain::{articles, ApiKeyScope, ConversationStatus, SenderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::Quota;
-use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewMessage, StoreError, WebsiteRow};
+use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewMessage, PastQuestion, PastReply, StoreError, WebsiteRow};
 
 /// Candidates the database's search hands to the bot's own judgement.
 const CANDIDATES: i64 = 20;
@@ -29,6 +29,8 @@ const CANDIDATES: i64 = 20;
 /// rarest words first, at least two): what the database ranks stays bounded however
 /// many articles a website has.
 const MAX_POSTINGS: u32 = 1_500;
+/// The latest matching visitors' messages the search for past replies ranks.
+const RECENT_QUESTIONS: i64 = 200;
 /// Synonyms the database is also asked for, of question words no article has.
 const MAX_EXPANSIONS: usize = 4;
 /// Of a long article, the characters the bot reads to judge it.
@@ -226,8 +228,9 @@ impl App {
         let read = terms.join(" ");
         let mut wanted = terms.clone();
         wanted.extend(corpus.expansions(&terms, MAX_EXPANSIONS));
-        let asked: Vec<String> = corpus.selective(&wanted, MAX_POSTINGS, 2).into_iter().cloned().collect();
-        let hits = self.store.search_articles(&site.id, &asked, &languages, CANDIDATES).await?;
+        let asked = corpus.selective(&wanted, MAX_POSTINGS, 2);
+        let words: Vec<String> = asked.words.into_iter().cloned().collect();
+        let hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
         if hits.is_empty() {
             return Ok(Vec::new());
         }
@@ -513,7 +516,7 @@ impl App {
                 judged,
             ));
         }
-        for r in self.store.past_replies(&conv.org_id, &articles::query_terms(q), &conv.id, 5).await? {
+        for r in self.past_replies(&conv.org_id, q, &conv.id, 5).await? {
             let judged = bot::Judged::new("", &r.question);
             let title: String = r.question.chars().take(80).collect();
             found.push((Suggestion { kind: SuggestionKind::PastReply, title, text: r.reply, source_id: r.reply_id, score: 0.0 }, judged));
@@ -533,6 +536,35 @@ impl App {
         scored.retain(|s| seen.insert(s.text.clone()));
         scored.truncate(limit.clamp(1, 10));
         Ok(scored)
+    }
+
+    /// What the team answered to questions like this one: of the organization's latest
+    /// `RECENT_QUESTIONS` visitors' messages in resolved conversations (other than
+    /// `exclude`) that share a word with it, the `limit` most relevant that got a
+    /// public reply, each with the first such reply. Bounded however many past replies
+    /// there are: the database reads the newest matches, the bot's own ranking orders
+    /// them.
+    pub async fn past_replies(&self, org_id: &str, question: &str, exclude: &str, limit: usize) -> ApiResult<Vec<PastReply>> {
+        let asked = self.store.matching_questions(org_id, &articles::query_terms(question), exclude, RECENT_QUESTIONS).await?;
+        let corpus = Corpus::new(asked.iter().map(|q| q.body.as_str()));
+        let mut ranked: Vec<(f64, &PastQuestion)> =
+            asked.iter().map(|q| (bot::assess(question, &bot::Judged::new("", &q.body), &corpus).relevance, q)).filter(|(r, _)| *r > 0.0).collect();
+        // Stable: equal relevance keeps the newest first.
+        ranked.sort_by(|(a, _), (b, _)| b.total_cmp(a));
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for (_, q) in ranked {
+            if out.len() == limit {
+                break;
+            }
+            if !seen.insert(q.body.trim().to_lowercase()) {
+                continue;
+            }
+            if let Some(r) = self.store.first_reply(&q.conversation_id, q.seq).await? {
+                out.push(PastReply { conversation_id: q.conversation_id.clone(), question: q.body.clone(), reply_id: r.id, reply: r.body });
+            }
+        }
+        Ok(out)
     }
 
     /// A summary of the conversation for the agent taking it over: written by the model

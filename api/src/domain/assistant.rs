@@ -246,19 +246,29 @@ impl Corpus {
     /// them, or all when fewer). Words in most articles say little about which one
     /// answers, and matching them made the database rank nearly every article; the
     /// bot's own judgement still weighs every word of the question.
-    pub fn selective<'a>(&self, words: &'a [String], postings: u32, least: usize) -> Vec<&'a String> {
+    ///
+    /// When even the `least` rarest words that some article has are in more than
+    /// `postings` articles together, the search asks for articles with all of them
+    /// (`Asked::all`): fewer rows to rank, and the likeliest answers among them.
+    pub fn selective<'a>(&self, words: &'a [String], postings: u32, least: usize) -> Asked<'a> {
         let mut by_df: Vec<(u32, &String)> = words.iter().map(|w| (self.df.get(&stem(w)).copied().unwrap_or(0), w)).collect();
         by_df.sort_by_key(|(df, _)| *df);
         let mut total = 0u32;
         let mut out = Vec::new();
-        for (df, w) in by_df {
-            total = total.saturating_add(df);
-            if total > postings && out.len() >= least {
+        for (df, w) in &by_df {
+            if total.saturating_add(*df) > postings && out.len() >= least {
                 break;
             }
-            out.push(w);
+            total = total.saturating_add(*df);
+            out.push(*w);
         }
-        out
+        if total > postings && out.len() <= least {
+            let known: Vec<&String> = by_df.iter().filter(|(df, _)| *df > 0).map(|(_, w)| *w).take(least).collect();
+            if known.len() >= 2 {
+                return Asked { words: known, all: true };
+            }
+        }
+        Asked { words: out, all: false }
     }
 
     /// A meaning's weight: rarer meanings say more about what a question is about.
@@ -305,6 +315,14 @@ fn edits(a: &str, b: &str, most: usize) -> usize {
         }
     }
     rows[a.len()][b.len()]
+}
+
+/// The words a search asks the database for, and whether an article must have all of
+/// them (else any).
+#[derive(Debug, PartialEq)]
+pub struct Asked<'a> {
+    pub words: Vec<&'a String>,
+    pub all: bool,
 }
 
 /// How often each meaning occurs in a text, and its length in words.
@@ -659,9 +677,14 @@ mod tests {
         let c = Corpus::new(texts.iter().map(String::as_str));
         let words: Vec<String> = ["parcel", "norway", "times"].map(String::from).to_vec();
         // norway (2 articles) and one more: parcel and times are in 100 or more each.
-        assert_eq!(c.selective(&words, 50, 2), [&words[1], &words[2]]);
+        assert_eq!(c.selective(&words, 150, 2), Asked { words: vec![&words[1], &words[2]], all: false });
         // A small website: every word is asked.
-        assert_eq!(c.selective(&words, 1_000, 2).len(), 3);
+        assert_eq!(c.selective(&words, 1_000, 2).words.len(), 3);
+        // The two rarest are in more than the bound together: articles with both.
+        assert_eq!(c.selective(&words, 50, 2), Asked { words: vec![&words[1], &words[2]], all: true });
+        // A word no article has is not one of them (it would match nothing).
+        let with_unknown: Vec<String> = ["kayak", "parcel", "times"].map(String::from).to_vec();
+        assert_eq!(c.selective(&with_unknown, 50, 2), Asked { words: vec![&with_unknown[2], &with_unknown[1]], all: true });
     }
 
     use super::*;

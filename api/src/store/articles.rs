@@ -377,10 +377,10 @@ impl Store {
         })
     }
 
-    /// The website's published texts matching any of `terms` (words of letters and
-    /// digits, from `domain::articles::query_terms`), best first: each article in the
-    /// first of `languages` it has, else in its default language.
-    pub async fn search_articles(&self, website_id: &str, terms: &[String], languages: &[String], limit: i64) -> StoreResult<Vec<ArticleHit>> {
+    /// The website's published texts matching any of `terms` (all of them with `all`;
+    /// words of letters and digits, from `domain::articles::query_terms`), best first:
+    /// each article in the first of `languages` it has, else in its default language.
+    pub async fn search_articles(&self, website_id: &str, terms: &[String], all: bool, languages: &[String], limit: i64) -> StoreResult<Vec<ArticleHit>> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -388,7 +388,7 @@ impl Store {
         let hits = match self {
             Store::Sqlite { read, .. } => {
                 let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
-                let matched = format!("website : \"{}\" AND {{title plain}} : ({})", website_token(website_id), words.join(" OR "));
+                let matched = format!("website : \"{}\" AND {{title plain}} : ({})", website_token(website_id), words.join(if all { " AND " } else { " OR " }));
                 sqlx::query_as::<_, ArticleHit>(
                     "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, -bm25(article_search, 0.0, 0.0, 0.0, 0.0, 4.0, 1.0) as score \
                      from article_search s join articles a on a.id = s.article_id \
@@ -405,7 +405,7 @@ impl Store {
                 .await?
             }
             Store::Postgres(pool) => {
-                let words = terms.join(" | ");
+                let words = terms.join(if all { " & " } else { " | " });
                 let lang = languages.first().map(String::as_str).unwrap_or("en");
                 // Ranked and cut on the search rows alone; only the best are joined to
                 // their articles (a join per match cost as much as the ranking).

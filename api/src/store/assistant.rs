@@ -178,58 +178,82 @@ pub struct PastReply {
     pub reply: String,
 }
 
+/// A visitor's message in a resolved conversation.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct PastQuestion {
+    pub conversation_id: String,
+    pub seq: i64,
+    pub body: String,
+}
+
+/// The team's first public reply after a message.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct FirstReply {
+    pub id: String,
+    pub body: String,
+}
+
 impl Store {
-    /// Visitors' messages of the organization's resolved conversations (other than
-    /// `exclude`) matching any of `terms` (letters and digits), best first, each with the
-    /// team's first public reply after it: what the team answered to such a question.
-    pub async fn past_replies(&self, org_id: &str, terms: &[String], exclude: &str, limit: i64) -> StoreResult<Vec<PastReply>> {
+    /// The organization's `recent` latest visitors' messages that have any of `terms`
+    /// (letters and digits), newest first, less those not in a resolved conversation or
+    /// in `exclude`. The newest, not the best: the search reads a bounded number of
+    /// rows however common the words are, and the caller ranks what it gets.
+    pub async fn matching_questions(&self, org_id: &str, terms: &[String], exclude: &str, recent: i64) -> StoreResult<Vec<PastQuestion>> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
+        // The index holds every message; about half of the matches are the team's.
+        let matches = recent * 2;
         Ok(match self {
             Store::Sqlite { read, .. } => {
                 // The index holds the organization as a token (its id's ULID).
                 let org = org_id.strip_prefix("org_").unwrap_or(org_id).to_lowercase();
                 let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
                 let matched = format!("org : \"{org}\" AND body : ({})", words.join(" OR "));
-                sqlx::query_as::<_, PastReply>(
-                    "select q.conversation_id, q.body as question, r.id as reply_id, r.body as reply from \
-                     (select m.conversation_id, m.seq, m.body, bm25(messages_fts) as rank from messages_fts f join messages m on m.rowid = f.rowid \
-                      where messages_fts match $1 and m.org_id = $2 and m.sender_kind = 'visitor' and m.is_private = 0 and m.conversation_id <> $3 \
-                      order by rank limit 40) q \
-                     join conversations c on c.id = q.conversation_id and c.status = 'resolved' \
-                     join messages r on r.id = (select r2.id from messages r2 where r2.conversation_id = q.conversation_id and r2.seq > q.seq \
-                      and r2.sender_kind = 'agent' and r2.is_private = 0 and r2.deleted_at is null order by r2.seq limit 1) \
-                     order by q.rank limit $4",
+                sqlx::query_as::<_, PastQuestion>(
+                    "select m.conversation_id, m.seq, m.body from \
+                     (select rowid from messages_fts where messages_fts match $1 order by rowid desc limit $4) f \
+                     join messages m on m.rowid = f.rowid join conversations c on c.id = m.conversation_id and c.status = 'resolved' \
+                     where m.org_id = $2 and m.sender_kind = 'visitor' and m.is_private = 0 and m.deleted_at is null and m.conversation_id <> $3 \
+                     order by m.rowid desc limit $5",
                 )
                 .bind(matched)
                 .bind(org_id)
                 .bind(exclude)
-                .bind(limit)
+                .bind(matches)
+                .bind(recent)
                 .fetch_all(read)
                 .await?
             }
             Store::Postgres(pool) => {
                 // The index's expression exactly (migrations/postgres/...search_org_term...).
-                sqlx::query_as::<_, PastReply>(
-                    "select q.conversation_id, q.body as question, r.id as reply_id, r.body as reply from \
-                     (select m.conversation_id, m.seq, m.body, ts_rank(to_tsvector('simple', m.body), tq.q) as rank \
-                      from messages m, (select to_tsquery('simple', $1) as q) tq \
+                sqlx::query_as::<_, PastQuestion>(
+                    "select m.conversation_id, m.seq, m.body from \
+                     (select m.conversation_id, m.seq, m.body, m.created_at from messages m, (select to_tsquery('simple', $1) as q) tq \
                       where (to_tsvector('simple', m.body) || array_to_tsvector(array['#' || m.org_id])) @@ (tq.q && quote_literal('#' || $2)::tsquery) \
-                      and m.org_id = $2 and m.sender_kind = 'visitor' and not m.is_private and m.conversation_id <> $3 \
-                      order by rank desc limit 40) q \
-                     join conversations c on c.id = q.conversation_id and c.status = 'resolved' \
-                     join lateral (select r2.id, r2.body from messages r2 where r2.conversation_id = q.conversation_id and r2.seq > q.seq \
-                      and r2.sender_kind = 'agent' and not r2.is_private and r2.deleted_at is null order by r2.seq limit 1) r on true \
-                     order by q.rank desc limit $4",
+                      and m.org_id = $2 and m.sender_kind = 'visitor' and not m.is_private and m.deleted_at is null and m.conversation_id <> $3 \
+                      order by m.created_at desc limit $4) m \
+                     join conversations c on c.id = m.conversation_id and c.status = 'resolved' \
+                     order by m.created_at desc limit $5",
                 )
                 .bind(terms.join(" | "))
                 .bind(org_id)
                 .bind(exclude)
-                .bind(limit)
+                .bind(matches)
+                .bind(recent)
                 .fetch_all(pool)
                 .await?
             }
+        })
+    }
+
+    /// The team's first public reply after the message `seq` of a conversation, if any.
+    pub async fn first_reply(&self, conversation_id: &str, seq: i64) -> StoreResult<Option<FirstReply>> {
+        let sql = "select id, body from messages where conversation_id = $1 and seq > $2 and sender_kind = 'agent' \
+                   and not is_private and deleted_at is null order by seq limit 1";
+        Ok(match self {
+            Store::Sqlite { read, .. } => sqlx::query_as::<_, FirstReply>(sql).bind(conversation_id).bind(seq).fetch_optional(read).await?,
+            Store::Postgres(pool) => sqlx::query_as::<_, FirstReply>(sql).bind(conversation_id).bind(seq).fetch_optional(pool).await?,
         })
     }
 }

@@ -477,6 +477,14 @@ async fn agents_get_reply_suggestions_from_canned_responses_articles_and_past_re
     app.send(&s.owner.token, &past, "Anything else?").await;
     app.ok(Some(&s.owner.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }", json!({ "c": past })).await;
 
+    // Newer: a resolved chat sharing one word, and an open one asking the same.
+    let other = app.visitor(&s.site).await;
+    let newer = app.start_conversation(&other, Some("Where is my parcel?")).await;
+    app.send(&s.owner.token, &newer, "It is on its way: see the tracking link.").await;
+    app.ok(Some(&s.owner.token), "mutation($c: ID!) { setConversationStatus(conversationId: $c, status: RESOLVED) { id } }", json!({ "c": newer })).await;
+    let open = app.start_conversation(&app.visitor(&s.site).await, Some("Can you ship a parcel to Norway?")).await;
+    app.send(&s.owner.token, &open, "Not resolved yet, so not a suggestion.").await;
+
     let v = app.visitor(&s.site).await;
     let conv = app.start_conversation(&v, Some("hi")).await;
     let ask = "query($c: ID!) { replySuggestions(conversationId: $c, first: 5) { kind title text score } }";
@@ -489,7 +497,8 @@ async fn agents_get_reply_suggestions_from_canned_responses_articles_and_past_re
     assert_eq!(of("CANNED")["text"], "Yes! We ship parcels to Norway in 2 to 4 days.");
     assert!(of("ARTICLE")["text"].as_str().unwrap().contains(&format!("/help/{}/shipping-to-norway", s.site.key)), "{list:?}");
     assert_eq!(of("PAST_REPLY")["text"], "We do: Posten brings it in about three days.", "the first reply after the question");
-    assert_eq!(of("PAST_REPLY")["title"], "Can you ship a parcel to Norway?");
+    assert_eq!(of("PAST_REPLY")["title"], "Can you ship a parcel to Norway?", "the most relevant first, not the newest: {list:?}");
+    assert!(list.iter().all(|x| x["text"] != "Not resolved yet, so not a suggestion."), "only resolved chats: {list:?}");
     assert!(list.iter().all(|x| !x["text"].as_str().unwrap().contains("Gift cards")), "nothing off the subject: {list:?}");
     let scores: Vec<f64> = list.iter().map(|x| x["score"].as_f64().unwrap()).collect();
     assert!(scores.windows(2).all(|w| w[0] >= w[1]), "best first: {scores:?}");

@@ -69,15 +69,16 @@ impl Rng {
 const MIN: i64 = 60_000;
 const DAY: i64 = 86_400_000;
 
-/// One conversation's rows, as JSON arrays for the bulk inserts.
+/// Conversations' rows, as JSON arrays for the bulk inserts (`SQLITE` and `POSTGRES`
+/// give each array's columns).
 #[derive(Default)]
-struct Batch {
-    visitors: Vec<serde_json::Value>,
-    conversations: Vec<serde_json::Value>,
-    messages: Vec<serde_json::Value>,
-    lifecycle: Vec<serde_json::Value>,
-    tags: Vec<serde_json::Value>,
-    conversions: Vec<serde_json::Value>,
+pub(crate) struct Batch {
+    pub visitors: Vec<serde_json::Value>,
+    pub conversations: Vec<serde_json::Value>,
+    pub messages: Vec<serde_json::Value>,
+    pub lifecycle: Vec<serde_json::Value>,
+    pub tags: Vec<serde_json::Value>,
+    pub conversions: Vec<serde_json::Value>,
 }
 
 struct World {
@@ -241,7 +242,7 @@ const POSTGRES: [&str; 6] = [
      from json_array_elements($1::json) x",
 ];
 
-async fn load(store: &Store, b: &Batch) -> std::result::Result<(), sqlx::Error> {
+pub(crate) async fn load(store: &Store, b: &Batch) -> std::result::Result<(), sqlx::Error> {
     let parts = [&b.visitors, &b.conversations, &b.messages, &b.lifecycle, &b.tags, &b.conversions];
     match store {
         Store::Sqlite { write, .. } => {

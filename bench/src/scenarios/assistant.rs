@@ -13,6 +13,12 @@
 //! Time: `--articles` more articles (made from the fixture's sentences under other
 //! titles) on the same website, and the p50/p95 of one retrieval over them, with
 //! `--websites` websites of other organizations holding as many each.
+//!
+//! Past replies: `--replies` agent replies to visitor questions in resolved
+//! conversations, across `--reply-orgs` organizations (four exchanges a conversation,
+//! bulk-loaded as `analytics` loads its history), and the p50/p95 of one search of an
+//! organization's past replies (`App::past_replies`, what reply suggestions read) for
+//! each of the fixture's questions.
 
 use std::collections::HashMap;
 use std::time::Instant;
@@ -37,6 +43,12 @@ pub struct Args {
     /// Other organizations' websites, each with as many articles (retrieval time).
     #[arg(long, default_value_t = 0)]
     pub websites: usize,
+    /// Past replies (agent answers in resolved conversations) to search (retrieval time).
+    #[arg(long, default_value_t = 0)]
+    pub replies: usize,
+    /// The organizations the past replies are spread over, evenly.
+    #[arg(long, default_value_t = 100)]
+    pub reply_orgs: usize,
     /// Thresholds to report the answer rates at, besides the default.
     #[arg(long, value_delimiter = ',', default_value = "0.4,0.5,0.6,0.7,0.8")]
     pub thresholds: Vec<f64>,
@@ -137,7 +149,8 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     thresholds.sort_by(f64::total_cmp);
     let mut rep = Report::new(
         "assistant",
-        json!({ "articles": a.articles, "websites": a.websites, "thresholds": thresholds, "store": super::latency::store_name(target) }),
+        json!({ "articles": a.articles, "websites": a.websites, "replies": a.replies, "reply_orgs": a.reply_orgs, "thresholds": thresholds,
+                "store": super::latency::store_name(target) }),
     );
     let dir = tempfile::tempdir().map_err(e)?;
     let store = Store::open(target.database_url.as_deref(), dir.path()).await.map_err(e)?;
@@ -164,7 +177,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         let ranked = app.answer_candidates(&site, &q.question, Some("en")).await.map_err(e)?;
         let slugs: Vec<&str> = ranked.iter().map(|c| c.slug.as_str()).collect();
         let terms = chinwag::domain::articles::query_terms(&q.question);
-        let base: Vec<String> = store.search_articles(&site.id, &terms, &["en".to_owned()], 3).await.map_err(e)?.into_iter().map(|h| h.slug).collect();
+        let base: Vec<String> = store.search_articles(&site.id, &terms, false, &["en".to_owned()], 3).await.map_err(e)?.into_iter().map(|h| h.slug).collect();
         let best = ranked.first().map_or(0.0, |c| c.coverage);
         let judgement = chinwag::app::assistant::judge(&q.question, &ranked);
         let answers_at = |th: f64| judgement.is_some_and(|j| chinwag::domain::assistant::confident(j, th));
@@ -241,6 +254,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
             }
         }
         rep.figure("load: time", started.elapsed().as_secs_f64(), "s");
+        settle(&store).await?;
         // The first retrieval reads the website's corpus; time it apart.
         let t = Instant::now();
         app.answer_candidates(&site, "warm up the corpus", Some("en")).await.map_err(e)?;
@@ -250,11 +264,119 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
             let t = Instant::now();
             app.answer_candidates(&site, &q.question, Some("en")).await.map_err(e)?;
             times.push(t.elapsed().as_secs_f64() * 1000.0);
+            trace_time("articles", &q.question, times[times.len() - 1]);
         }
         times.sort_by(f64::total_cmp);
         rep.figure("retrieval: articles on the website", (articles.len() + a.articles) as f64, "");
         rep.figure("retrieval: p50", percentile(&times, 0.5), "ms");
         rep.figure("retrieval: p95", percentile(&times, 0.95), "ms");
     }
+    if a.replies > 0 {
+        past_replies(&app, &store, &a, &articles, &questions, &tag, &mut rep).await?;
+    }
     Ok(rep)
+}
+
+/// With `ASSISTANT_TRACE` set, one timed retrieval on standard error.
+fn trace_time(what: &str, question: &str, ms: f64) {
+    if std::env::var("ASSISTANT_TRACE").is_ok() {
+        eprintln!("{what} {ms:.2} ms {question:?}");
+    }
+}
+
+/// After a bulk load, PostgreSQL's statistics as autovacuum leaves them within a
+/// minute of such a change (its planner otherwise plans for the empty tables it last
+/// saw). SQLite keeps no statistics unless asked, and the server never asks.
+async fn settle(store: &Store) -> Result<()> {
+    if let Store::Postgres(pool) = store {
+        sqlx::query("analyze").execute(pool).await.map_err(e)?;
+    }
+    Ok(())
+}
+
+/// Exchanges (a visitor's question, an agent's reply) in each loaded conversation.
+const EXCHANGES: usize = 4;
+
+/// Loads `a.replies` past replies over `a.reply_orgs` organizations and times the
+/// search of one organization's for every fixture question.
+async fn past_replies(
+    app: &chinwag::app::App,
+    store: &Store,
+    a: &Args,
+    articles: &[FixtureArticle],
+    questions: &[Question],
+    tag: &str,
+    rep: &mut Report,
+) -> Result<()> {
+    use super::analytics::{load, Batch};
+    let sentences: Vec<&str> = articles.iter().flat_map(|x| x.body.split(['.', '\n']).map(str::trim).filter(|s| s.len() > 20)).collect();
+    let mut rng: u64 = 0x7e11;
+    let mut next = move |n: usize| {
+        rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((rng >> 33) as usize) % n
+    };
+    let orgs = a.reply_orgs.max(1);
+    let per_org = a.replies.div_ceil(orgs);
+    let now = chinwag::time::now_ms();
+    let started = Instant::now();
+    let mut measured = String::new();
+    let mut loaded = 0;
+    for o in 0..orgs {
+        let owner_email = format!("owner-{tag}-{o}@bench.test");
+        let (org, owner) =
+            store.create_org_with_owner("Replies", NewAgent { email: &owner_email, name: "Owner", password_hash: "x", role: Role::Owner }).await.map_err(e)?;
+        let site = store.create_website(&org.id, "Shop", &[], &chinwag::ids::new_id("wk"), "secret").await.map_err(e)?;
+        if o == 0 {
+            measured = org.id.clone();
+        }
+        let mut b = Batch::default();
+        let mut replies = 0;
+        let mut c = 0;
+        while replies < per_org {
+            let id = format!("cnv_{tag}{o:03}x{c:07}");
+            let visitor = format!("vis_{tag}{o:03}x{c:07}");
+            let mut t = now - 90 * 86_400_000 + next(80 * 86_400_000) as i64;
+            let start = t;
+            let mut seq = 0;
+            for _ in 0..EXCHANGES.min(per_org - replies) {
+                let q = &questions[next(questions.len())].question;
+                // A third name their order, as visitors do.
+                let asked = if next(3) == 0 { format!("{q} (order FF{})", 100_000 + next(900_000)) } else { q.clone() };
+                for (kind, sender, body) in [("visitor", &visitor, asked), ("agent", &owner.id, sentences[next(sentences.len())].to_owned())] {
+                    seq += 1;
+                    t += 30_000;
+                    b.messages.push(json!([format!("msg_{tag}{o:03}x{c:07}s{seq}"), id, org.id, seq, kind, sender, body, false, null, t]));
+                }
+                replies += 1;
+            }
+            b.visitors.push(json!([visitor, org.id, site.id, "", start, t]));
+            b.conversations.push(json!([id, org.id, site.id, visitor, null, owner.id, "resolved", seq, true, start, t, start + 30_000, t, null, null, null]));
+            c += 1;
+            if b.messages.len() >= 4_000 {
+                load(store, &b).await.map_err(e)?;
+                b = Batch::default();
+            }
+        }
+        load(store, &b).await.map_err(e)?;
+        loaded += replies;
+    }
+    rep.figure("replies: loaded", loaded as f64, "");
+    rep.figure("replies: organizations", orgs as f64, "");
+    rep.figure("replies: load time", started.elapsed().as_secs_f64(), "s");
+    settle(store).await?;
+    let mut times = Vec::new();
+    let mut found = 0;
+    for q in questions {
+        let t = Instant::now();
+        let hits = app.past_replies(&measured, &q.question, "cnv_none", 5).await.map_err(e)?;
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+        trace_time("replies", &q.question, times[times.len() - 1]);
+        found += usize::from(!hits.is_empty());
+    }
+    times.sort_by(f64::total_cmp);
+    rep.figure("replies: in the searched organization", per_org as f64, "");
+    rep.figure("replies: questions with a past reply found", found as f64, "");
+    rep.figure("replies: p50", percentile(&times, 0.5), "ms");
+    rep.figure("replies: p95", percentile(&times, 0.95), "ms");
+    Ok(())
 }
