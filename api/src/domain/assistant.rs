@@ -84,7 +84,12 @@ const SYNONYMS: &[&[&str]] = &[
     &["email", "mail", "newsletter"],
     &["delete", "remove", "close"],
     &["wholesale", "bulk", "business", "company"],
-    &["contact", "phone", "call", "email", "reach", "number", "chat"],
+    // Not "number": a visitor writing it means an order's or a tracking number far
+    // more often than a phone's.
+    &["contact", "phone", "telephone", "call", "email", "reach", "chat"],
+    &["charge", "debit", "taken", "drawn", "withdrawn", "deducted", "reserve", "authorise", "authorize"],
+    &["currency", "currencies", "nok", "eur", "euro", "sek", "dkk", "usd", "dollar", "gbp", "pound", "krone", "kroner", "kronor"],
+    &["courier", "carrier", "driver", "postman"],
     &["clothing", "clothes", "sweater", "jumper", "knitwear", "jacket", "shirt", "trousers", "wear"],
     // Not "express": a visitor writing it means express delivery far more often.
     &["card", "amex", "american", "maestro"],
