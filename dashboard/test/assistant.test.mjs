@@ -457,6 +457,7 @@ describe('the answer bot writing with a model server', () => {
     const draft = page.locator('.msg-draft');
     await draft.waitFor();
     assert.equal(await draft.getAttribute('aria-hidden'), 'true');
+    assert.equal(await draft.locator('.msg-meta').textContent(), 'Assistant · writing…', 'the bot named as its message will be');
     await shot(page, 'desktop-answer-draft');
 
     const bot = messages.getByRole('listitem').filter({ hasText: 'within two to four working days' });

@@ -81,12 +81,12 @@ describe('answer drafts', () => {
     const drafts = seen.slice(0, bot).flatMap((e) => ('draft' in e ? [e.draft] : []));
     expect(drafts.length, 'drafts while it writes').toBeGreaterThanOrEqual(3);
     drafts.forEach((d, i) => {
-      expect(d).toMatchObject({ conversationId: id, done: false });
+      expect(d).toMatchObject({ conversationId: id, done: false, senderName: 'Assistant' });
       expect(body.startsWith(d.text.trimEnd()), `${JSON.stringify(d.text)} starts the answer`).toBe(true);
       if (i > 0) expect(d.text.length).toBeGreaterThan(drafts[i - 1]!.text.length);
     });
     // After the message, only `done`.
-    expect(seen.slice(bot + 1)).toEqual([{ draft: { conversationId: id, text: '', done: true } }]);
+    expect(seen.slice(bot + 1)).toEqual([{ draft: { conversationId: id, text: '', done: true, senderName: 'Assistant' } }]);
     await until(() => team.some((d) => d.done), 'the team to see the end too');
     expect(team.filter((d) => !d.done).length).toBeGreaterThanOrEqual(3);
   });
@@ -104,7 +104,7 @@ describe('answer drafts', () => {
     model.say('NO_ANSWER');
     await chat.sendMessage(id, QUESTION);
     await until(() => drafts.some((d) => d.done), 'the end of the draft');
-    expect(drafts).toEqual([{ conversationId: id, text: '', done: true }]);
+    expect(drafts).toEqual([{ conversationId: id, text: '', done: true, senderName: 'Assistant' }]);
     expect(messages.map((m) => m.senderKind)).toEqual(['VISITOR', 'VISITOR']);
   });
 });

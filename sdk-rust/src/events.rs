@@ -179,7 +179,7 @@ impl Stream for AnswerDrafts {
                 }
                 Some(Frame::Data(data)) => Some(self::data::<crate::operations::answer_drafts::ResponseData>(data).map(|d| {
                     let d = d.answer_drafts;
-                    AnswerDraft { conversation_id: d.conversation_id, text: d.text, done: d.done }
+                    AnswerDraft { conversation_id: d.conversation_id, text: d.text, done: d.done, sender_name: d.sender_name }
                 })),
                 Some(Frame::Error(e)) => {
                     this.done = true;

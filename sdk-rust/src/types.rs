@@ -225,6 +225,8 @@ pub struct AnswerDraft {
     pub text: String,
     /// The draft is over.
     pub done: bool,
+    /// Who is writing: the website's bot name, as its message will show it.
+    pub sender_name: Option<String>,
 }
 
 /// A person on a website, anonymous or identified.

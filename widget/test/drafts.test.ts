@@ -50,6 +50,8 @@ describe('answer drafts', () => {
     const w = widget(page);
     const draft = w.root.locator('.log .row.them.draft');
     await draft.waitFor();
+    // Named as its message will be: no line appears above the bubble when it lands.
+    await expect.poll(() => draft.locator('.who').textContent()).toBe('AAssistant');
     await screenshot(page, 'answer-draft');
     expect(await draft.getAttribute('aria-hidden')).toBe('true');
 

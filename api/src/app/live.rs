@@ -216,31 +216,36 @@ impl App {
         .boxed())
     }
 
-    /// The answer bot's drafts in a conversation the viewer sees, live only: `(text,
-    /// done)` as the model writes (docs/assistant.md#drafts).
+    /// The answer bot's drafts in a conversation the viewer sees, live only: the
+    /// conversation's website (the bot writes as it), and `(text, done)` as the model
+    /// writes (docs/assistant.md#drafts).
     pub async fn draft_stream(
         self: &Arc<Self>,
         p: Principal,
         conversation_id: &str,
         checks: Checks,
-    ) -> ApiResult<BoxStream<'static, ApiResult<(String, bool)>>> {
+    ) -> ApiResult<(String, BoxStream<'static, ApiResult<(String, bool)>>)> {
         let conv = self.visible_conversation(&p, conversation_id).await?;
+        let website_id = conv.website_id.clone();
         let rx = self.bus.subscribe(&conversation_topic(&conv.id)).await;
         let app = self.clone();
         let listening = Listening::new(&self.metrics);
-        Ok(async_stream::stream! {
-            let _listening = listening;
-            let mut rx = rx;
-            while let Some(ev) = next_event(&mut rx).await {
-                let Event::AnswerDraft { text, done, .. } = &*ev else { continue };
-                if checks == Checks::PerDelivery && !app.still_authorized(&p) {
-                    yield Err(ApiError::Unauthenticated("access was revoked"));
-                    return;
+        Ok((
+            website_id,
+            async_stream::stream! {
+                let _listening = listening;
+                let mut rx = rx;
+                while let Some(ev) = next_event(&mut rx).await {
+                    let Event::AnswerDraft { text, done, .. } = &*ev else { continue };
+                    if checks == Checks::PerDelivery && !app.still_authorized(&p) {
+                        yield Err(ApiError::Unauthenticated("access was revoked"));
+                        return;
+                    }
+                    yield Ok((text.clone(), *done));
                 }
-                yield Ok((text.clone(), *done));
             }
-        }
-        .boxed())
+            .boxed(),
+        ))
     }
 
     /// The `seq` of message `id` in the conversation, as a viewer may know it (a visitor

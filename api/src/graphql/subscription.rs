@@ -59,9 +59,11 @@ impl ConversationSubscription {
     /// text so far; the last has `done: true` and comes after the bot's message, if any.
     #[graphql(guard = "Allow::Signed(Scope::ConversationsRead)")]
     async fn answer_drafts(&self, ctx: &Context<'_>, conversation_id: ID) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<AnswerDraft>>> {
-        let stream = ctx.app().draft_stream(ctx.viewer()?.clone(), &conversation_id, checks(ctx)).await?;
+        let (website_id, stream) = ctx.app().draft_stream(ctx.viewer()?.clone(), &conversation_id, checks(ctx)).await?;
         let id = conversation_id.0;
-        Ok(stream.map(move |item| item.map(|(text, done)| AnswerDraft { conversation_id: ID(id.clone()), text, done }).map_err(Into::into)))
+        Ok(stream.map(move |item| {
+            item.map(|(text, done)| AnswerDraft { conversation_id: ID(id.clone()), text, done, website_id: website_id.clone() }).map_err(Into::into)
+        }))
     }
 }
 

@@ -351,7 +351,7 @@ async fn until_answered(ws: &mut Ws) -> Vec<Value> {
 }
 
 const MESSAGES: &str = "subscription($c: ID!) { conversationEvents(conversationId: $c) { __typename ... on MessageAdded { message { senderKind body } } } }";
-const DRAFTS: &str = "subscription($c: ID!) { answerDrafts(conversationId: $c) { __typename conversationId text done } }";
+const DRAFTS: &str = "subscription($c: ID!) { answerDrafts(conversationId: $c) { __typename conversationId text done senderName } }";
 
 #[tokio::test]
 async fn the_models_answer_streams_as_drafts_then_arrives_as_one_message() {
@@ -361,6 +361,8 @@ async fn the_models_answer_streams_as_drafts_then_arrives_as_one_message() {
     assert_eq!(drafts().await["widgetConfig"]["answerDrafts"], false, "the bot is off");
     bot_on(&s).await;
     assert_eq!(drafts().await["widgetConfig"]["answerDrafts"], true, "on, with a model server: the widget listens for drafts");
+    let named = "mutation($w: ID!) { updateAssistantSettings(websiteId: $w, input: {botName: \"Fjord helper\"}) { botName } }";
+    app.ok(Some(&s.owner.token), named, json!({ "w": s.site.id })).await;
     let v = app.visitor(&s.site).await;
     let conv = app.start_conversation(&v, Some("Hello")).await;
     let mut ws = app.ws(&v.token).await;
@@ -395,6 +397,8 @@ async fn the_models_answer_streams_as_drafts_then_arrives_as_one_message() {
     }
     assert_eq!(seen.last().unwrap()["text"], "", "the draft's end comes after the message: {kinds:?}");
     assert_eq!(seen.last().unwrap()["conversationId"], conv.as_str());
+    // Each draft names the bot as its message will.
+    assert!(seen.iter().filter(|e| e["__typename"] == "AnswerDraft").all(|e| e["senderName"] == "Fjord helper"), "{seen:?}");
     // The team sees the same drafts.
     let team = agent.next_data("d").await;
     assert_eq!(team["answerDrafts"]["done"], false, "{team}");

@@ -23,6 +23,7 @@ export function AnswerDraft({
 }) {
   const { client } = useServices();
   const [text, setText] = useState('');
+  const [name, setName] = useState<string | null>(null);
   // A new message ends what is shown in the same render (React's "adjusting state when
   // a prop changes"), so the draft and the bot's message are never on screen together.
   const [shownAfter, setShownAfter] = useState(last);
@@ -33,7 +34,10 @@ export function AnswerDraft({
 
   useEffect(() => {
     setText('');
-    const stop = client.answerDrafts(conversationId, (d) => setText(d.text));
+    const stop = client.answerDrafts(conversationId, (d) => {
+      setText(d.text);
+      setName(d.senderName ?? null);
+    });
     // A `done` lost while the socket was down would leave the draft for good.
     const off = client.onReconnect(() => setText(''));
     return () => {
@@ -50,7 +54,7 @@ export function AnswerDraft({
   return (
     <li className="msg msg-ours msg-draft" aria-hidden="true">
       <div className="msg-meta">
-        <span>Answer bot · writing…</span>
+        <span>{name ?? 'Answer bot'} · writing…</span>
       </div>
       <div className="msg-body">{text}</div>
     </li>

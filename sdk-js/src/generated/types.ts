@@ -1460,7 +1460,7 @@ export type AnswerDraftsSubscriptionVariables = Exact<{
 
 
 /** Result of `subscription AnswerDrafts`. */
-export type AnswerDraftsSubscription = { answerDrafts: { conversationId: string, text: string, done: boolean } };
+export type AnswerDraftsSubscription = { answerDrafts: { conversationId: string, text: string, done: boolean, senderName: string | null } };
 
 /** Fields of `fragment VisitorFields`. */
 export type VisitorFieldsFragment = { id: string, name: string | null, email: string | null, externalId: string | null };

@@ -102,6 +102,7 @@ async fn a_visitor_watches_the_bots_answer_grow_then_arrive() {
     loop {
         let d = next(&mut drafts).await.unwrap();
         assert_eq!(d.conversation_id, conversation.id);
+        assert_eq!(d.sender_name.as_deref(), Some("Assistant"), "the bot's default name");
         if d.done {
             assert_eq!(d.text, "");
             break;

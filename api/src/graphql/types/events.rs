@@ -32,10 +32,22 @@ pub struct ConversationUpdated {
 /// arrived as a message (`MessageAdded` on `conversationEvents`, from the bot), or none
 /// comes (the model declined, or its answer was not grounded).
 #[derive(SimpleObject)]
+#[graphql(complex)]
 pub struct AnswerDraft {
     pub conversation_id: ID,
     pub text: String,
     pub done: bool,
+    /// The bot's messages are sent as the website (its `sender_id`).
+    #[graphql(skip)]
+    pub website_id: String,
+}
+
+#[async_graphql::ComplexObject]
+impl AnswerDraft {
+    /// Who is writing: the website's bot name, as its message will show it.
+    async fn sender_name(&self, ctx: &async_graphql::Context<'_>) -> async_graphql::Result<Option<String>> {
+        Ok(ctx.loaders()?.people.load_one(self.website_id.clone()).await?.and_then(|p| p.name))
+    }
 }
 
 /// Events of one conversation.
