@@ -254,7 +254,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
             }
         }
         rep.figure("load: time", started.elapsed().as_secs_f64(), "s");
-        settle(&store).await?;
+        super::settle(&store).await?;
         // The first retrieval reads the website's corpus; time it apart.
         let t = Instant::now();
         app.answer_candidates(&site, "warm up the corpus", Some("en")).await.map_err(e)?;
@@ -282,16 +282,6 @@ fn trace_time(what: &str, question: &str, ms: f64) {
     if std::env::var("ASSISTANT_TRACE").is_ok() {
         eprintln!("{what} {ms:.2} ms {question:?}");
     }
-}
-
-/// After a bulk load, PostgreSQL's statistics as autovacuum leaves them within a
-/// minute of such a change (its planner otherwise plans for the empty tables it last
-/// saw). SQLite keeps no statistics unless asked, and the server never asks.
-async fn settle(store: &Store) -> Result<()> {
-    if let Store::Postgres(pool) = store {
-        sqlx::query("analyze").execute(pool).await.map_err(e)?;
-    }
-    Ok(())
 }
 
 /// Exchanges (a visitor's question, an agent's reply) in each loaded conversation.
@@ -363,7 +353,7 @@ async fn past_replies(
     rep.figure("replies: loaded", loaded as f64, "");
     rep.figure("replies: organizations", orgs as f64, "");
     rep.figure("replies: load time", started.elapsed().as_secs_f64(), "s");
-    settle(store).await?;
+    super::settle(store).await?;
     let mut times = Vec::new();
     let mut found = 0;
     for q in questions {

@@ -30,6 +30,17 @@ pub async fn in_process(target: &Target, dir: &std::path::Path) -> Result<chinwa
 
 /// Every scenario, briefly and small: proves the generator and the contract still fit.
 /// Fails when anything was lost or duplicated.
+/// After a bulk load, PostgreSQL's statistics as autovacuum leaves them within a
+/// minute of such a change (its planner otherwise plans for the empty tables it last
+/// saw, until autovacuum comes round in the middle of a measurement). SQLite keeps no
+/// statistics unless asked, and the server never asks.
+pub async fn settle(store: &chinwag::store::Store) -> Result<()> {
+    if let chinwag::store::Store::Postgres(pool) = store {
+        sqlx::query("analyze").execute(pool).await.map_err(|e| e.to_string())?;
+    }
+    Ok(())
+}
+
 pub async fn smoke(target: &Target) -> Result<Report> {
     let mut r = Report::new("smoke", serde_json::json!({}));
     let lat = latency::run(target, latency::Args { rooms: 4, members: 3, rate: 200, duration: 2.0, transport: "ws".into(), floor: true }).await?;

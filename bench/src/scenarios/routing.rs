@@ -170,6 +170,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     while waiting.load(Ordering::Relaxed) < a.waiting as u64 && Instant::now() < fill {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    super::settle(&store).await?;
     // The runs, back to back, as a node's coalesced `route` does under load.
     let started = Instant::now();
     let cpu0 = crate::server::cpu_seconds(std::process::id());
