@@ -25,7 +25,7 @@ use crate::domain::webhooks::EventType;
 use crate::domain::{ConversationStatus, SenderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::jobs::{JobRow, NewJob, Outcome};
-use crate::store::{AutomationRow, AutomationWrite, NewMessage, StoreError, TriggerRow, TriggerWrite, WebsiteRow};
+use crate::store::{AutomationRow, AutomationWrite, NewMessage, StoreError, TriggerRow, TriggerWrite, VisitorRow, WebsiteRow};
 use crate::time::now_ms;
 
 pub const AUTOMATION_MESSAGE: &str = "automation.message";
@@ -375,8 +375,13 @@ impl App {
             return Ok(true);
         }
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
+        self.conditions_hold_for(spec, &visitor, conv, message).await
+    }
+
+    /// `conditions_hold` with the conversation's visitor already read.
+    async fn conditions_hold_for(&self, spec: &AutomationSpec, visitor: &VisitorRow, conv: &ConversationRow, message: Option<&str>) -> ApiResult<bool> {
         let rule = Rule { id: String::new(), name: String::new(), conditions: spec.conditions.clone(), actions: Default::default() };
-        Ok(self.matching_rule(std::slice::from_ref(&rule), &visitor, conv.department_id.as_deref(), message).await?.is_some())
+        Ok(self.matching_rule(std::slice::from_ref(&rule), visitor, conv.department_id.as_deref(), message).await?.is_some())
     }
 
     /// A visitor's message: CONVERSATION_CREATED (when it is their first), then
@@ -584,6 +589,13 @@ impl App {
         } else {
             HashMap::new()
         };
+        // The visitors the conditions read, at once (not one read per conversation).
+        let visitors: HashMap<String, VisitorRow> = if spec.conditions.is_empty() {
+            HashMap::new()
+        } else {
+            let ids: Vec<String> = recent.iter().map(|c| c.visitor_id.clone()).collect();
+            self.store.visitors_by_ids(&admin.org_id, &ids).await?.into_iter().map(|v| (v.id.clone(), v)).collect()
+        };
         let now = now_ms();
         let mut matched = Vec::new();
         for conv in recent {
@@ -597,7 +609,12 @@ impl App {
                 }
                 AutomationEvent::RatingReceived => conv.rating.is_some_and(|r| spec.rating_at_most.is_none_or(|max| r <= max as i64)),
             };
-            if fires && self.conditions_hold(&spec, &conv, None).await? {
+            let holds = spec.conditions.is_empty()
+                || match visitors.get(&conv.visitor_id) {
+                    Some(v) => fires && self.conditions_hold_for(&spec, v, &conv, None).await?,
+                    None => false,
+                };
+            if fires && holds {
                 matched.push(conv);
             }
         }

@@ -285,6 +285,12 @@ async fn dry_runs_report_what_would_happen_and_change_nothing() {
     assert_eq!((d["checked"].as_i64(), d["matched"].as_i64()), (Some(2), Some(1)), "{d}");
     assert_eq!(d["conversations"][0]["id"], json!(c_pro));
     assert_eq!(d["conversations"][0]["tags"], json!([]), "a dry run changes nothing");
+    // With conditions on the visitor (read for all the conversations at once).
+    let a = json!({ "i": { "name": "Pro chats", "event": "CONVERSATION_CREATED", "actions": { "tags": ["pro"] },
+                           "conditions": [{ "field": "VISITOR_ATTRIBUTE", "key": "plan", "operator": "EQUALS", "value": "pro" }] } });
+    let d = app.ok(Some(&owner.token), q, a).await["automationDryRun"].clone();
+    assert_eq!((d["checked"].as_i64(), d["matched"].as_i64()), (Some(2), Some(1)), "{d}");
+    assert_eq!(d["conversations"][0]["id"], json!(c_pro));
     let bad = json!({ "i": { "name": "x", "event": "NO_REPLY", "actions": { "tags": ["x"] } } });
     assert_eq!(app.err(Some(&owner.token), q, bad).await, "BAD_USER_INPUT");
 
