@@ -553,12 +553,12 @@ impl App {
         ranked.sort_by(|(a, _), (b, _)| b.total_cmp(a));
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
-        for (_, q) in ranked {
+        // A reply read per question: at most twice as many reads as replies wanted,
+        // however many of the questions went unanswered.
+        let distinct = ranked.into_iter().map(|(_, q)| q).filter(|q| seen.insert(q.body.trim().to_lowercase()));
+        for q in distinct.take(limit * 2) {
             if out.len() == limit {
                 break;
-            }
-            if !seen.insert(q.body.trim().to_lowercase()) {
-                continue;
             }
             if let Some(r) = self.store.first_reply(&q.conversation_id, q.seq).await? {
                 out.push(PastReply { conversation_id: q.conversation_id.clone(), question: q.body.clone(), reply_id: r.id, reply: r.body });

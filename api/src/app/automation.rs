@@ -609,12 +609,15 @@ impl App {
                 }
                 AutomationEvent::RatingReceived => conv.rating.is_some_and(|r| spec.rating_at_most.is_none_or(|max| r <= max as i64)),
             };
-            let holds = spec.conditions.is_empty()
-                || match visitors.get(&conv.visitor_id) {
-                    Some(v) => fires && self.conditions_hold_for(&spec, v, &conv, None).await?,
-                    None => false,
-                };
-            if fires && holds {
+            if !fires {
+                continue;
+            }
+            let holds = match visitors.get(&conv.visitor_id) {
+                _ if spec.conditions.is_empty() => true,
+                Some(v) => self.conditions_hold_for(&spec, v, &conv, None).await?,
+                None => false,
+            };
+            if holds {
                 matched.push(conv);
             }
         }

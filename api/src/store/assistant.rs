@@ -249,11 +249,13 @@ impl Store {
 
     /// The team's first public reply after the message `seq` of a conversation, if any.
     pub async fn first_reply(&self, conversation_id: &str, seq: i64) -> StoreResult<Option<FirstReply>> {
-        let sql = "select id, body from messages where conversation_id = $1 and seq > $2 and sender_kind = 'agent' \
-                   and not is_private and deleted_at is null order by seq limit 1";
-        Ok(match self {
-            Store::Sqlite { read, .. } => sqlx::query_as::<_, FirstReply>(sql).bind(conversation_id).bind(seq).fetch_optional(read).await?,
-            Store::Postgres(pool) => sqlx::query_as::<_, FirstReply>(sql).bind(conversation_id).bind(seq).fetch_optional(pool).await?,
-        })
+        Ok(on_read!(self, |pool, DB| sqlx::query_as::<DB, FirstReply>(
+            "select id, body from messages where conversation_id = $1 and seq > $2 and sender_kind = 'agent' \
+             and not is_private and deleted_at is null order by seq limit 1"
+        )
+        .bind(conversation_id)
+        .bind(seq)
+        .fetch_optional(pool)
+        .await?))
     }
 }
