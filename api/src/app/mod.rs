@@ -138,6 +138,11 @@ pub struct App {
     /// What the answer bot knows of each website's published articles, with the
     /// version it was read at.
     corpora: assistant::Corpora,
+    /// The sentence encoder of the semantic layer (`--embedding-model`), if any.
+    embedder: Option<Arc<chinwag_embed::Embedder>>,
+    /// Websites whose articles this node is embedding, and one embedding at a time.
+    embedding: std::sync::Mutex<std::collections::HashSet<String>>,
+    embed_turn: tokio::sync::Semaphore,
     /// The model server the answer bot writes with (`--model-url`), if any.
     model: Option<std::sync::Arc<dyn crate::model::AnswerModel>>,
     /// Organizations with enabled webhook endpoints.
@@ -220,6 +225,14 @@ impl App {
         clock: Arc<dyn Clock>,
     ) -> Result<Arc<App>, String> {
         let job_policies = Policies::parse(&settings.jobs.job_policy)?;
+        let embedder = match settings.integrations.embedding_model.clone() {
+            Some(dir) => Some(Arc::new(
+                tokio::task::spawn_blocking(move || chinwag_embed::Embedder::load(&dir).map_err(|e| format!("embedding model: {e}")))
+                    .await
+                    .map_err(|e| e.to_string())??,
+            )),
+            None => None,
+        };
         let app = Arc::new_cyclic(|me| App {
             me: me.clone(),
             router: router::Router::default(),
@@ -229,6 +242,9 @@ impl App {
             bot_sites: OrgFlag::default(),
             help_hosts: Default::default(),
             corpora: Default::default(),
+            embedder,
+            embedding: Default::default(),
+            embed_turn: tokio::sync::Semaphore::new(1),
             model: settings.integrations.model_url.as_deref().map(|url| {
                 let i = &settings.integrations;
                 std::sync::Arc::new(crate::model::OpenAiCompatible::new(

@@ -364,6 +364,64 @@ impl Judged {
     }
 }
 
+/// Most passages of one text the semantic layer embeds (the rest of a long article is
+/// not read by it).
+pub const MAX_PASSAGES: usize = 12;
+/// Most words of one passage (about what the encoder reads).
+const PASSAGE_WORDS: usize = 150;
+
+/// What the semantic layer embeds of an article's text: each section (split at its
+/// Markdown headings, a long one into parts of at most 150 words) as plain text after
+/// the article's title, at most `MAX_PASSAGES`.
+pub fn semantic_passages(title: &str, markdown: &str) -> Vec<String> {
+    let mut sections: Vec<String> = vec![String::new()];
+    let mut fenced = false;
+    for line in markdown.lines() {
+        let t = line.trim_start();
+        if t.starts_with("```") || t.starts_with("~~~") {
+            fenced = !fenced;
+        }
+        // The article's own title as a heading is already before every passage.
+        if !fenced && t.starts_with('#') && t.trim_start_matches('#').trim().eq_ignore_ascii_case(title.trim()) {
+            continue;
+        }
+        if !fenced && t.starts_with('#') && !sections.last().is_some_and(|s| s.trim().is_empty()) {
+            sections.push(String::new());
+        }
+        let last = sections.last_mut().expect("one section");
+        last.push_str(line);
+        last.push('\n');
+    }
+    let mut out = Vec::new();
+    for section in sections {
+        let plain = super::articles::plain_text(&section);
+        let words: Vec<&str> = plain.split_whitespace().collect();
+        if words.is_empty() {
+            continue;
+        }
+        for part in words.chunks(PASSAGE_WORDS) {
+            if out.len() == MAX_PASSAGES {
+                return out;
+            }
+            out.push(format!("{title}: {}", part.join(" ")));
+        }
+    }
+    if out.is_empty() {
+        out.push(title.to_owned());
+    }
+    out
+}
+
+/// The weight of the semantic likeness in a candidate's rank; the rest is its lexical
+/// relevance as a share of the best candidate's (tuned on the fixture's `tune` half).
+pub const SEMANTIC_WEIGHT: f64 = 0.8;
+
+/// A candidate's rank from its lexical relevance (as a share of the best one's) and its
+/// semantic likeness to the question (a cosine).
+pub fn fused(relevance_share: f64, likeness: f64) -> f64 {
+    SEMANTIC_WEIGHT * likeness + (1.0 - SEMANTIC_WEIGHT) * relevance_share
+}
+
 /// How well an article answers a question.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
 pub struct Assessment {
@@ -759,6 +817,19 @@ mod tests {
             assert!(!asks_for_a_person(t), "{t}");
         }
         assert!(!says_it_helped("thanks, but how long does shipping take?"));
+    }
+
+    #[test]
+    fn passages_follow_the_headings_and_long_sections_are_cut() {
+        let md = "# Returns\n\nYou have **30 days**.\n\n## Refunds\n\nMoney back in 5 days.\n\n```\n# not a heading\n```\n## Long\n\n";
+        let long = format!("{md}{}", "word ".repeat(200));
+        let p = semantic_passages("Returns", &long);
+        assert_eq!(p[0], "Returns: You have 30 days.");
+        assert_eq!(p[1], "Returns: Refunds Money back in 5 days. # not a heading");
+        assert_eq!(p.len(), 4, "{p:?}");
+        assert_eq!(p[2].split_whitespace().count(), 1 + 150);
+        assert_eq!(semantic_passages("Empty", "# Empty"), ["Empty"]);
+        assert_eq!(semantic_passages("Many", &"## h\nsome text\n".repeat(40)).len(), MAX_PASSAGES);
     }
 
     fn passages() -> Vec<Passage> {

@@ -432,4 +432,35 @@ impl Store {
         let mut seen = std::collections::HashSet::new();
         Ok(hits.into_iter().filter(|h| seen.insert(h.article_id.clone())).take(limit as usize).collect())
     }
+
+    /// The website's published articles among `ids`, each as one text: the first of
+    /// `languages` it has, else its default language's (score 0).
+    pub async fn article_hits(&self, website_id: &str, ids: &[&str], languages: &[String]) -> StoreResult<Vec<ArticleHit>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let ids = serde_json::to_string(ids).expect("strings serialize");
+        type Row = (String, String, String, String, String, String, String);
+        let rows: Vec<Row> = on_read!(self, |pool, DB| sqlx::query_as::<DB, Row>(&format!(
+            "select a.id, a.slug, a.category, t.language, t.title, t.plain, a.default_language from articles a \
+             join article_texts t on t.article_id = a.id where a.website_id = $1 and a.status = 'published' and a.id in ({})",
+            if matches!(self, Store::Sqlite { .. }) { "select value from json_each($2)" } else { "select json_array_elements_text($2::json)" }
+        ))
+        .bind(website_id)
+        .bind(&ids)
+        .fetch_all(pool)
+        .await?);
+        let rank = |language: &str, default: &str| {
+            languages.iter().position(|l| l == language).unwrap_or(if language == default { languages.len() } else { usize::MAX })
+        };
+        let mut best: std::collections::HashMap<String, (usize, ArticleHit)> = std::collections::HashMap::new();
+        for (article_id, slug, category, language, title, plain, default) in rows {
+            let r = rank(&language, &default);
+            if r == usize::MAX || best.get(&article_id).is_some_and(|(b, _)| *b <= r) {
+                continue;
+            }
+            best.insert(article_id.clone(), (r, ArticleHit { article_id, slug, category, language, title, plain, score: 0.0 }));
+        }
+        Ok(best.into_values().map(|(_, h)| h).collect())
+    }
 }

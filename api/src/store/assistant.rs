@@ -37,6 +37,24 @@ pub struct PublishedText {
     pub plain: String,
 }
 
+/// A published text whose passages have no current vectors of a model.
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct UnembeddedText {
+    pub article_id: String,
+    pub language: String,
+    pub title: String,
+    pub body: String,
+    pub updated_at: i64,
+}
+
+/// A published text's passage vectors (`chinwag_embed::Quantized` bytes, one after another).
+#[derive(sqlx::FromRow, Debug, Clone)]
+pub struct ArticleVectors {
+    pub article_id: String,
+    pub language: String,
+    pub vectors: Vec<u8>,
+}
+
 #[derive(sqlx::FromRow, Debug, Clone)]
 pub struct BotAnswerRow {
     pub id: String,
@@ -109,6 +127,52 @@ impl Store {
              where a.website_id = $1 and a.status = 'published' order by t.article_id"
         )
         .bind(website_id)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Up to `limit` published texts of the website with no current vectors of `model`.
+    pub async fn unembedded_texts(&self, website_id: &str, model: &str, limit: i64) -> StoreResult<Vec<UnembeddedText>> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, UnembeddedText>(
+            "select t.article_id, t.language, t.title, t.body, t.updated_at from article_texts t join articles a on a.id = t.article_id \
+             where a.website_id = $1 and a.status = 'published' and not exists (select 1 from article_vectors v \
+             where v.article_id = t.article_id and v.language = t.language and v.model = $2 and v.text_updated_at = t.updated_at) \
+             order by t.article_id, t.language limit $3"
+        )
+        .bind(website_id)
+        .bind(model)
+        .bind(limit)
+        .fetch_all(pool)
+        .await?))
+    }
+
+    /// Stores a text's vectors (replacing those of an earlier version).
+    pub async fn put_article_vectors(&self, article_id: &str, language: &str, model: &str, text_updated_at: i64, vectors: &[u8]) -> StoreResult<()> {
+        on_write!(self, |pool, DB| {
+            sqlx::query::<DB>(
+                "insert into article_vectors (article_id, language, model, text_updated_at, vectors) values ($1, $2, $3, $4, $5) \
+                 on conflict (article_id, language, model) do update set text_updated_at = excluded.text_updated_at, vectors = excluded.vectors",
+            )
+            .bind(article_id)
+            .bind(language)
+            .bind(model)
+            .bind(text_updated_at)
+            .bind(vectors)
+            .execute(pool)
+            .await?;
+            Ok(())
+        })
+    }
+
+    /// The current vectors of `model` of the website's published texts.
+    pub async fn article_vectors(&self, website_id: &str, model: &str) -> StoreResult<Vec<ArticleVectors>> {
+        on_read!(self, |pool, DB| Ok(sqlx::query_as::<DB, ArticleVectors>(
+            "select v.article_id, v.language, v.vectors from article_vectors v join article_texts t on t.article_id = v.article_id \
+             and t.language = v.language and t.updated_at = v.text_updated_at join articles a on a.id = v.article_id \
+             where a.website_id = $1 and a.status = 'published' and v.model = $2"
+        )
+        .bind(website_id)
+        .bind(model)
         .fetch_all(pool)
         .await?))
     }

@@ -58,6 +58,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261213000002, "answer bot", include_str!("../../../migrations/sqlite/20261213000002_answer_bot.sql")),
     (20261214000001, "help domain", include_str!("../../../migrations/sqlite/20261214000001_help_domain.sql")),
     (20261214000002, "analytics sentiment", include_str!("../../../migrations/sqlite/20261214000002_analytics_sentiment.sql")),
+    (20261215000001, "article vectors", include_str!("../../../migrations/sqlite/20261215000001_article_vectors.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -98,6 +99,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261213000002, "answer bot", include_str!("../../../migrations/postgres/20261213000002_answer_bot.sql")),
     (20261214000001, "help domain", include_str!("../../../migrations/postgres/20261214000001_help_domain.sql")),
     (20261214000002, "analytics sentiment", include_str!("../../../migrations/postgres/20261214000002_analytics_sentiment.sql")),
+    (20261215000001, "article vectors", include_str!("../../../migrations/postgres/20261215000001_article_vectors.sql")),
 ];
 
 impl Store {

@@ -119,7 +119,7 @@ pub use analytics::{FactFilter, FactRow, LifecycleRow, ReportConversionRow, Roll
 pub use api_keys::NewApiKey;
 pub use append::{Appended, Appender, FollowUp, NewMessage};
 pub use articles::{ArticleHit, ArticleRow, ArticleTextRow, ArticleTitleRow, ArticleWrite};
-pub use assistant::{AssistantRow, BotAnswerRow, FirstReply, PastQuestion, PastReply, PublishedText};
+pub use assistant::{ArticleVectors, AssistantRow, BotAnswerRow, FirstReply, PastQuestion, PastReply, PublishedText, UnembeddedText};
 pub use attachments::{AttachmentRow, NewAttachment};
 pub use audit::{AuditFilter, AuditRow};
 pub use automation::{AutomationRow, AutomationWrite, ProactiveRow, TriggerRow, TriggerWrite};

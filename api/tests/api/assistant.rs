@@ -512,3 +512,50 @@ async fn agents_get_reply_suggestions_from_canned_responses_articles_and_past_re
     let eve = app.sign_up("Eve").await;
     assert_eq!(app.err(Some(&eve.token), ask, json!({ "c": conv })).await, "NOT_FOUND");
 }
+
+/// The best article the preview finds for the website's one past question.
+async fn previewed(app: &TestApp, owner: &Agent, site: &Site) -> Value {
+    let d = app.ok(Some(&owner.token), "query($w: ID!) { answerBotPreview(websiteId: $w) { articleTitle answers } }", json!({ "w": site.id })).await;
+    d["answerBotPreview"][0].clone()
+}
+
+/// A shop whose question shares no word (nor synonym) with the article that answers it.
+async fn sunday_shop(app: &TestApp) -> (Agent, Site, String) {
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    publish(app, &owner, &site, "Shipping to Norway", "We ship to every address in Norway with Posten and Bring. Parcels arrive in 2 to 4 working days.").await;
+    publish(app, &owner, &site, "Returns and refunds", "Return any item within 30 days for a full refund to your card.").await;
+    publish(app, &owner, &site, "Gift cards", "Gift cards come in any amount from 100 NOK and never expire.").await;
+    let hours = publish(app, &owner, &site, "Opening hours", "Our shop in Bergen is open Monday to Friday from 10 to 18 and on Saturdays from 10 to 16.").await;
+    let v = app.visitor(&site).await;
+    app.start_conversation(&v, Some("Are you closed on Sundays?")).await;
+    (owner, site, hours)
+}
+
+#[tokio::test]
+async fn with_an_embedding_model_articles_are_found_by_meaning_but_never_answered_on_it_alone() {
+    let Some(dir) = embedding_model() else { return };
+
+    // Words alone find nothing: "closed" and "Sundays" are in no article.
+    let plain = spawn_app().await;
+    let (owner, site, _) = sunday_shop(&plain).await;
+    assert_eq!(previewed(&plain, &owner, &site).await, json!({ "articleTitle": null, "answers": false }));
+
+    // With the model, the articles are embedded in the background after the first
+    // question reads them, and then the opening hours are found by meaning.
+    let app = spawn_app_with(move |s| s.integrations.embedding_model = Some(dir)).await;
+    let (owner, site, hours) = sunday_shop(&app).await;
+    let mut found = Value::Null;
+    for _ in 0..300 {
+        found = previewed(&app, &owner, &site).await;
+        if found["articleTitle"] == "Opening hours" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(found, json!({ "articleTitle": "Opening hours", "answers": false }), "found, but not answered on meaning alone");
+
+    // An unpublished article is never a candidate, though its vectors are still known.
+    app.ok(Some(&owner.token), "mutation($id: ID!) { unpublishArticle(id: $id) { id } }", json!({ "id": hours })).await;
+    assert_eq!(previewed(&app, &owner, &site).await["articleTitle"], Value::Null);
+}

@@ -629,3 +629,17 @@ pub mod pg {
         }
     }
 }
+
+/// The sentence-embedding model's directory for tests of the semantic layer
+/// (`CHINWAG_TEST_EMBEDDING_MODEL`, which `./scripts/test` fetches); `None` skips them,
+/// except under `CI=true`, where its absence fails.
+pub fn embedding_model() -> Option<std::path::PathBuf> {
+    match std::env::var_os("CHINWAG_TEST_EMBEDDING_MODEL") {
+        Some(dir) => Some(dir.into()),
+        None => {
+            assert!(std::env::var("CI").as_deref() != Ok("true"), "CHINWAG_TEST_EMBEDDING_MODEL is not set under CI=true");
+            eprintln!("CHINWAG_TEST_EMBEDDING_MODEL not set: skipped");
+            None
+        }
+    }
+}

@@ -49,6 +49,9 @@ pub struct Args {
     /// The organizations the past replies are spread over, evenly.
     #[arg(long, default_value_t = 100)]
     pub reply_orgs: usize,
+    /// A sentence-embedding model's directory: the semantic layer on (docs/assistant.md).
+    #[arg(long, env = "CHINWAG_EMBEDDING_MODEL")]
+    pub embedding_model: Option<std::path::PathBuf>,
     /// Thresholds to report the answer rates at, besides the default.
     #[arg(long, value_delimiter = ',', default_value = "0.4,0.5,0.6,0.7,0.8")]
     pub thresholds: Vec<f64>,
@@ -154,7 +157,8 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     );
     let dir = tempfile::tempdir().map_err(e)?;
     let store = Store::open(target.database_url.as_deref(), dir.path()).await.map_err(e)?;
-    let application = super::in_process(target, dir.path()).await?;
+    let model = a.embedding_model.clone();
+    let application = super::in_process_with(target, dir.path(), |s| s.integrations.embedding_model = model).await?;
     let app = application.app();
 
     let articles = read_articles()?;
@@ -167,6 +171,12 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         slug_of.insert(id, art.slug.clone());
     }
     rep.figure("fixture: articles", articles.len() as f64, "");
+    if app.embedding_model().is_some() {
+        let t = Instant::now();
+        let texts = app.embed_articles(&site.id).await.map_err(e)?;
+        rep.figure("semantic layer: texts embedded", texts as f64, "");
+        rep.figure("semantic layer: embedding time per text", t.elapsed().as_secs_f64() * 1000.0 / texts.max(1) as f64, "ms");
+    }
     rep.figure("fixture: questions", questions.len() as f64, "");
 
     let mut tallies: HashMap<&str, Tally> = HashMap::new();
@@ -246,6 +256,16 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         let started = Instant::now();
         for art in fill(a.articles) {
             publish(&app, &key, &site, &art).await?;
+        }
+        // The extra articles get the vectors of the fixture's articles in turn (their
+        // sentences are the fixture's): embedding 10,000 articles here would take longer
+        // than the rest of the run, and what a retrieval costs does not depend on the
+        // vectors' values.
+        if let Some(model) = app.embedding_model() {
+            let known = store.article_vectors(&site.id, model).await.map_err(e)?;
+            for (i, t) in store.unembedded_texts(&site.id, model, i64::MAX).await.map_err(e)?.into_iter().enumerate() {
+                store.put_article_vectors(&t.article_id, &t.language, model, t.updated_at, &known[i % known.len()].vectors).await.map_err(e)?;
+            }
         }
         for w in 0..a.websites {
             let (other, other_key) = website(&store, &format!("{tag}-{w}")).await?;

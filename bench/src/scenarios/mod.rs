@@ -19,12 +19,18 @@ use crate::server::Target;
 /// The server's application on the target's database (data in `dir`), in this process,
 /// with rate limits and job workers off: scenarios time its operations directly.
 pub async fn in_process(target: &Target, dir: &std::path::Path) -> Result<chinwag::startup::Application> {
+    in_process_with(target, dir, |_| {}).await
+}
+
+/// `in_process`, with some settings of the scenario's own.
+pub async fn in_process_with(target: &Target, dir: &std::path::Path, f: impl FnOnce(&mut chinwag::config::Settings)) -> Result<chinwag::startup::Application> {
     let mut settings = chinwag::config::Settings::defaults();
     settings.listen = "127.0.0.1:0".parse().unwrap();
     settings.data_dir = dir.to_path_buf();
     settings.database_url = target.database_url.clone();
     settings.limits.rate_limits = "off".into();
     settings.jobs.job_workers = false;
+    f(&mut settings);
     chinwag::startup::Application::build(settings).await.map_err(|x| format!("{x:?}"))
 }
 
