@@ -256,6 +256,7 @@ impl App {
             .map_err(|e| not_found(e, "article"))?;
         if row.published() {
             self.audit(p, "article.update", Some(id)).await?;
+            self.embed_later(&row.website_id);
         }
         self.with_texts(vec![row]).await?.pop().ok_or(ApiError::NotFound("article"))
     }
@@ -287,6 +288,9 @@ impl App {
             .await
             .map_err(|e| not_found(e, "article"))?;
         self.audit(p, if published { "article.publish" } else { "article.unpublish" }, Some(id)).await?;
+        if published {
+            self.embed_later(&row.website_id);
+        }
         self.with_texts(vec![row]).await?.pop().ok_or(ApiError::NotFound("article"))
     }
 

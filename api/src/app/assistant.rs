@@ -42,6 +42,9 @@ const JUDGED_CHARS: usize = 4_000;
 const GENERATIVE_MIN_COVERAGE: f64 = 0.25;
 /// The least share of the question a suggestion must cover.
 const SUGGESTION_MIN_COVERAGE: f64 = 0.3;
+/// The least likeness in meaning of an article suggested though its words cover less
+/// (an agent reads it before sending).
+const SUGGESTION_MIN_LIKENESS: f64 = 0.45;
 /// How often a draft of a model's answer goes out while it is written.
 const DRAFT_EVERY: Duration = Duration::from_millis(120);
 /// Websites whose corpus a node keeps.
@@ -85,8 +88,9 @@ impl Vectors {
 const SEMANTIC_CANDIDATES: usize = 5;
 /// The least likeness for an article found by meaning alone.
 const MIN_LIKENESS: f64 = 0.25;
-/// Of a visitor's question, the characters the encoder reads.
-const EMBEDDED_QUESTION_CHARS: usize = 1_000;
+/// Of a visitor's question, the characters the encoder reads (about 70 word pieces, some
+/// 25 ms of one core in a release build).
+const EMBEDDED_QUESTION_CHARS: usize = 300;
 /// Texts read for embedding in one go.
 const EMBED_BATCH: i64 = 32;
 /// How long a corpus is used without checking the website's articles changed.
@@ -279,9 +283,10 @@ impl App {
     }
 
     /// Embeds the website's published texts that have no current vectors, in the
-    /// background (once at a time per website on this node).
-    fn embed_later(&self, website_id: &str) {
-        if !self.embedding.lock().expect("embedding lock").insert(website_id.to_owned()) {
+    /// background (once at a time per website on this node), when the semantic layer
+    /// is on.
+    pub(super) fn embed_later(&self, website_id: &str) {
+        if self.embedder.is_none() || !self.embedding.lock().expect("embedding lock").insert(website_id.to_owned()) {
             return;
         }
         let Some(app) = self.me.upgrade() else { return };
@@ -336,10 +341,16 @@ impl App {
         let languages = super::articles::search_languages(language, "en");
         let (corpus, vectors) = self.corpus(&site.id).await?;
         // The question's embedding is made while the database searches.
-        let embedded = match (&self.embedder, &vectors) {
-            (Some(model), Some(v)) if !v.texts.is_empty() => {
+        // At most as many questions are embedded at once as the node has cores; past
+        // that, a question is ranked by its words alone rather than wait.
+        let turn = self.question_turns.clone().try_acquire_owned().ok();
+        let embedded = match (&self.embedder, &vectors, turn) {
+            (Some(model), Some(v), Some(turn)) if !v.texts.is_empty() => {
                 let (m, q) = (model.clone(), question.chars().take(EMBEDDED_QUESTION_CHARS).collect::<String>());
-                Some(tokio::task::spawn_blocking(move || m.embed(&q)))
+                Some(tokio::task::spawn_blocking(move || {
+                    let _turn = turn;
+                    m.embed(&q)
+                }))
             }
             _ => None,
         };
@@ -640,34 +651,38 @@ impl App {
         if articles::query_terms(q).is_empty() {
             return Ok(Vec::new());
         }
-        let mut found: Vec<(Suggestion, bot::Judged)> = Vec::new();
+        // Each source with how it is read, and whether its meaning alone is close enough
+        // to show it (articles, with the semantic layer).
+        let mut found: Vec<(Suggestion, bot::Judged, bool)> = Vec::new();
         for c in self.store.canned_responses(&conv.org_id).await? {
             let judged = bot::Judged::new(&c.title, &c.body);
-            found.push((Suggestion { kind: SuggestionKind::Canned, title: c.title, text: c.body, source_id: c.id, score: 0.0 }, judged));
+            found.push((Suggestion { kind: SuggestionKind::Canned, title: c.title, text: c.body, source_id: c.id, score: 0.0 }, judged, false));
         }
         let site = self.store.website(&conv.org_id, &conv.website_id).await.map_err(|e| not_found(e, "website"))?;
         let visitor = self.store.visitor(&conv.org_id, &conv.visitor_id).await?;
         for c in self.answer_candidates(&site, q, visitor.language.as_deref()).await?.into_iter().take(3) {
             let url = format!("{}/help/{}/{}?lang={}", public_base(self), site.public_key, c.slug, c.language);
             let judged = bot::Judged::new(&c.title, &c.text);
+            let meant = c.likeness >= SUGGESTION_MIN_LIKENESS;
             found.push((
                 Suggestion { kind: SuggestionKind::Article, text: format!("{}\n\n{url}", c.excerpt), title: c.title, source_id: c.article_id, score: 0.0 },
                 judged,
+                meant,
             ));
         }
         for r in self.past_replies(&conv.org_id, q, &conv.id, 5).await? {
             let judged = bot::Judged::new("", &r.question);
             let title: String = r.question.chars().take(80).collect();
-            found.push((Suggestion { kind: SuggestionKind::PastReply, title, text: r.reply, source_id: r.reply_id, score: 0.0 }, judged));
+            found.push((Suggestion { kind: SuggestionKind::PastReply, title, text: r.reply, source_id: r.reply_id, score: 0.0 }, judged, false));
         }
         // One scale for all three: how well each source's words meet the question's.
-        let corpus = Corpus::new(found.iter().map(|(s, _)| s.text.as_str()));
+        let corpus = Corpus::new(found.iter().map(|(s, _, _)| s.text.as_str()));
         let mut scored: Vec<Suggestion> = found
             .into_iter()
-            .filter_map(|(mut s, judged)| {
+            .filter_map(|(mut s, judged, meant)| {
                 let a = bot::assess(q, &judged, &corpus);
                 s.score = a.relevance;
-                (a.coverage >= SUGGESTION_MIN_COVERAGE).then_some(s)
+                (a.coverage >= SUGGESTION_MIN_COVERAGE || meant).then_some(s)
             })
             .collect();
         scored.sort_by(|a, b| b.score.total_cmp(&a.score));

@@ -140,9 +140,11 @@ pub struct App {
     corpora: assistant::Corpora,
     /// The sentence encoder of the semantic layer (`--embedding-model`), if any.
     embedder: Option<Arc<chinwag_embed::Embedder>>,
-    /// Websites whose articles this node is embedding, and one embedding at a time.
+    /// Websites whose articles this node is embedding, one text at a time, and the
+    /// questions being embedded (at most one a core).
     embedding: std::sync::Mutex<std::collections::HashSet<String>>,
     embed_turn: tokio::sync::Semaphore,
+    question_turns: Arc<tokio::sync::Semaphore>,
     /// The model server the answer bot writes with (`--model-url`), if any.
     model: Option<std::sync::Arc<dyn crate::model::AnswerModel>>,
     /// Organizations with enabled webhook endpoints.
@@ -245,6 +247,7 @@ impl App {
             embedder,
             embedding: Default::default(),
             embed_turn: tokio::sync::Semaphore::new(1),
+            question_turns: Arc::new(tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))),
             model: settings.integrations.model_url.as_deref().map(|url| {
                 let i = &settings.integrations;
                 std::sync::Arc::new(crate::model::OpenAiCompatible::new(

@@ -554,6 +554,10 @@ async fn with_an_embedding_model_articles_are_found_by_meaning_but_never_answere
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert_eq!(found, json!({ "articleTitle": "Opening hours", "answers": false }), "found, but not answered on meaning alone");
+    // Agents are offered it as a reply.
+    let conv = app.ok(Some(&owner.token), "{ conversations(first: 1) { nodes { id } } }", json!({})).await["conversations"]["nodes"][0]["id"].clone();
+    let d = app.ok(Some(&owner.token), "query($c: ID!) { replySuggestions(conversationId: $c, first: 5) { kind title } }", json!({ "c": conv })).await;
+    assert_eq!(d["replySuggestions"], json!([{ "kind": "ARTICLE", "title": "Opening hours" }]));
 
     // An unpublished article is never a candidate, though its vectors are still known.
     app.ok(Some(&owner.token), "mutation($id: ID!) { unpublishArticle(id: $id) { id } }", json!({ "id": hours })).await;
