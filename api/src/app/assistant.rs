@@ -23,7 +23,7 @@ use crate::domain::webhooks::EventType;
 use crate::domain::{articles, ApiKeyScope, ConversationStatus, SenderKind};
 use crate::error::{ApiError, ApiResult};
 use crate::ratelimit::Quota;
-use crate::store::{AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewMessage, PastQuestion, PastReply, StoreError, WebsiteRow};
+use crate::store::{ArticleHit, AssistantRow, BotAnswerRow, ConversationRow, MessageRow, NewMessage, PastQuestion, PastReply, StoreError, WebsiteRow};
 
 /// Candidates the database's search hands to the bot's own judgement.
 const CANDIDATES: i64 = 20;
@@ -62,25 +62,58 @@ pub struct Known {
     vectors: Option<Arc<Vectors>>,
 }
 
-/// A website's passage vectors (the semantic layer's index): per published text, its
-/// article and its passages.
+/// A website's passage vectors (the semantic layer's index): every passage of its
+/// published texts as bytes in one block, with its scale and its article.
 #[derive(Debug, Default)]
 pub struct Vectors {
-    texts: Vec<(String, Vec<Quantized>)>,
+    dims: usize,
+    articles: Vec<String>,
+    number: HashMap<String, usize>,
+    owner: Vec<u32>,
+    scales: Vec<f32>,
+    values: Vec<i8>,
 }
 
 impl Vectors {
-    /// Each article's likeness to a question (its best passage's cosine), best first.
-    fn likeness(&self, question: &[f32]) -> Vec<(&str, f64)> {
-        let mut best: HashMap<&str, f64> = HashMap::new();
-        for (article, passages) in &self.texts {
-            let top = passages.iter().map(|p| f64::from(p.dot(question))).fold(f64::MIN, f64::max);
-            let b = best.entry(article.as_str()).or_insert(f64::MIN);
-            *b = b.max(top);
+    fn new(dims: usize, rows: Vec<crate::store::ArticleVectors>) -> Vectors {
+        let mut v = Vectors { dims, ..Vectors::default() };
+        for r in rows {
+            let n = *v.number.entry(r.article_id.clone()).or_insert_with(|| {
+                v.articles.push(r.article_id.clone());
+                v.articles.len() - 1
+            });
+            for q in r.vectors.chunks(4 + dims).filter_map(|b| Quantized::from_bytes(b, dims)) {
+                v.owner.push(n as u32);
+                v.scales.push(q.scale);
+                v.values.extend(q.values);
+            }
         }
-        let mut out: Vec<(&str, f64)> = best.into_iter().collect();
-        out.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-        out
+        v
+    }
+
+    fn is_empty(&self) -> bool {
+        self.owner.is_empty()
+    }
+
+    /// Each article's likeness to a question (its best passage's cosine), by number.
+    fn likeness(&self, question: &[f32]) -> Vec<f32> {
+        let q = Quantized::new(question);
+        let mut best = vec![f32::MIN; self.articles.len()];
+        for ((values, scale), owner) in self.values.chunks_exact(self.dims).zip(&self.scales).zip(&self.owner) {
+            let d = Quantized::dot_quantized(values, *scale, &q);
+            let b = &mut best[*owner as usize];
+            if d > *b {
+                *b = d;
+            }
+        }
+        best
+    }
+
+    /// The `n` likest articles at `floor` or above, best first.
+    fn likest(&self, best: &[f32], floor: f64, n: usize) -> Vec<&str> {
+        let mut top: Vec<usize> = (0..best.len()).filter(|&i| f64::from(best[i]) >= floor).collect();
+        top.sort_by(|&a, &b| best[b].total_cmp(&best[a]).then(self.articles[a].cmp(&self.articles[b])));
+        top.into_iter().take(n).map(|i| self.articles[i].as_str()).collect()
     }
 }
 
@@ -256,12 +289,7 @@ impl App {
                 let dims = model.dimensions();
                 let rows = self.store.article_vectors(website_id, model.fingerprint()).await?;
                 let texts_known = rows.len();
-                let vectors = Vectors {
-                    texts: rows
-                        .into_iter()
-                        .map(|r| (r.article_id, r.vectors.chunks(4 + dims).filter_map(|b| Quantized::from_bytes(b, dims)).collect()))
-                        .collect(),
-                };
+                let vectors = Vectors::new(dims, rows);
                 if texts_known < texts.len() {
                     self.embed_later(website_id);
                 }
@@ -345,11 +373,11 @@ impl App {
         // that, a question is ranked by its words alone rather than wait.
         let turn = self.question_turns.clone().try_acquire_owned().ok();
         let embedded = match (&self.embedder, &vectors, turn) {
-            (Some(model), Some(v), Some(turn)) if !v.texts.is_empty() => {
-                let (m, q) = (model.clone(), question.chars().take(EMBEDDED_QUESTION_CHARS).collect::<String>());
+            (Some(model), Some(v), Some(turn)) if !v.is_empty() => {
+                let (m, v, q) = (model.clone(), v.clone(), question.chars().take(EMBEDDED_QUESTION_CHARS).collect::<String>());
                 Some(tokio::task::spawn_blocking(move || {
                     let _turn = turn;
-                    m.embed(&q)
+                    v.likeness(&m.embed(&q))
                 }))
             }
             _ => None,
@@ -363,50 +391,48 @@ impl App {
         wanted.extend(corpus.expansions(&terms, MAX_EXPANSIONS));
         let asked = corpus.selective(&wanted, MAX_POSTINGS, 2);
         let words: Vec<String> = asked.words.into_iter().cloned().collect();
-        let mut hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
-        let mut likeness: HashMap<String, f64> = HashMap::new();
+        let hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
+        let judge = |h: ArticleHit| {
+            let body: String = h.plain.chars().take(JUDGED_CHARS).collect();
+            let judged = bot::Judged::new(&h.title, &body);
+            let mut a = bot::assess(&read, &judged, &corpus);
+            // A corrected word finds the article but adds no confidence: whether the bot
+            // answers is judged on the words as written.
+            if corrected {
+                a.coverage = bot::assess(question, &judged, &corpus).coverage;
+            }
+            let excerpt = articles::excerpt(&h.plain, &terms, 200);
+            Candidate {
+                likeness: 0.0,
+                article_id: h.article_id,
+                slug: h.slug,
+                title: h.title,
+                language: h.language,
+                excerpt,
+                coverage: a.coverage,
+                relevance: a.relevance,
+                text: h.plain.chars().take(2_000).collect(),
+            }
+        };
+        // The database's candidates are judged while the question is embedded.
+        let mut out: Vec<Candidate> = hits.into_iter().map(judge).collect();
+        let mut by_meaning = false;
         if let (Some(task), Some(v)) = (embedded, &vectors) {
-            let q = task.await.expect("embedding does not panic");
-            let ranked = v.likeness(&q);
-            let extra: Vec<&str> = ranked
-                .iter()
-                .filter(|(id, l)| *l >= MIN_LIKENESS && !hits.iter().any(|h| h.article_id == *id))
+            let best = task.await.expect("embedding does not panic");
+            let extra: Vec<&str> = v
+                .likest(&best, MIN_LIKENESS, SEMANTIC_CANDIDATES + out.len())
+                .into_iter()
+                .filter(|id| !out.iter().any(|c| c.article_id == *id))
                 .take(SEMANTIC_CANDIDATES)
-                .map(|(id, _)| *id)
                 .collect();
-            hits.extend(self.store.article_hits(&site.id, &extra, &languages).await?);
-            likeness = ranked.into_iter().map(|(id, l)| (id.to_owned(), l)).collect();
+            out.extend(self.store.article_hits(&site.id, &extra, &languages).await?.into_iter().map(judge));
+            for c in &mut out {
+                c.likeness = v.number.get(&c.article_id).map_or(0.0, |&n| f64::from(best[n].max(-1.0)));
+            }
+            by_meaning = true;
         }
-        if hits.is_empty() {
-            return Ok(Vec::new());
-        }
-        let mut out: Vec<Candidate> = hits
-            .into_iter()
-            .map(|h| {
-                let body: String = h.plain.chars().take(JUDGED_CHARS).collect();
-                let judged = bot::Judged::new(&h.title, &body);
-                let mut a = bot::assess(&read, &judged, &corpus);
-                // A corrected word finds the article but adds no confidence: whether
-                // the bot answers is judged on the words as written.
-                if corrected {
-                    a.coverage = bot::assess(question, &judged, &corpus).coverage;
-                }
-                let excerpt = articles::excerpt(&h.plain, &terms, 200);
-                Candidate {
-                    likeness: likeness.get(&h.article_id).copied().unwrap_or(0.0),
-                    article_id: h.article_id,
-                    slug: h.slug,
-                    title: h.title,
-                    language: h.language,
-                    excerpt,
-                    coverage: a.coverage,
-                    relevance: a.relevance,
-                    text: h.plain.chars().take(2_000).collect(),
-                }
-            })
-            .collect();
         // Stable: equal ranks keep the database's order.
-        if likeness.is_empty() {
+        if !by_meaning {
             out.sort_by(|a, b| b.relevance.total_cmp(&a.relevance));
         } else {
             let top = out.iter().map(|c| c.relevance).fold(0.0, f64::max);

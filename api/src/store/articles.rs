@@ -442,9 +442,17 @@ impl Store {
         let ids = serde_json::to_string(ids).expect("strings serialize");
         type Row = (String, String, String, String, String, String, String);
         let rows: Vec<Row> = on_read!(self, |pool, DB| sqlx::query_as::<DB, Row>(&format!(
-            "select a.id, a.slug, a.category, t.language, t.title, t.plain, a.default_language from articles a \
-             join article_texts t on t.article_id = a.id where a.website_id = $1 and a.status = 'published' and a.id in ({})",
-            if matches!(self, Store::Sqlite { .. }) { "select value from json_each($2)" } else { "select json_array_elements_text($2::json)" }
+            // From the ids to their articles by primary key: SQLite keeps a cross join's
+            // order, PostgreSQL looks up `= any(array)` in the index (it hashed every
+            // article of the website against `in (select ...)`).
+            "select a.id, a.slug, a.category, t.language, t.title, t.plain, a.default_language from {from} \
+             join article_texts t on t.article_id = a.id where {ids} a.website_id = $1 and a.status = 'published'",
+            from = if matches!(self, Store::Sqlite { .. }) {
+                "(select value as id from json_each($2)) j cross join articles a on a.id = j.id"
+            } else {
+                "articles a"
+            },
+            ids = if matches!(self, Store::Sqlite { .. }) { "" } else { "a.id = any(array(select json_array_elements_text($2::json))) and" },
         ))
         .bind(website_id)
         .bind(&ids)

@@ -288,12 +288,16 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         let t = Instant::now();
         app.answer_candidates(&site, "warm up the corpus", Some("en")).await.map_err(e)?;
         rep.figure("first retrieval (reads the corpus)", t.elapsed().as_secs_f64() * 1000.0, "ms");
+        // Three passes over the questions: the 95th percentile of 900 retrievals moves
+        // less from run to run than that of 300.
         let mut times = Vec::new();
-        for q in &questions {
-            let t = Instant::now();
-            app.answer_candidates(&site, &q.question, Some("en")).await.map_err(e)?;
-            times.push(t.elapsed().as_secs_f64() * 1000.0);
-            trace_time("articles", &q.question, times[times.len() - 1]);
+        for _ in 0..3 {
+            for q in &questions {
+                let t = Instant::now();
+                app.answer_candidates(&site, &q.question, Some("en")).await.map_err(e)?;
+                times.push(t.elapsed().as_secs_f64() * 1000.0);
+                trace_time("articles", &q.question, times[times.len() - 1]);
+            }
         }
         times.sort_by(f64::total_cmp);
         rep.figure("retrieval: articles on the website", (articles.len() + a.articles) as f64, "");
