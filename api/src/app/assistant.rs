@@ -31,6 +31,8 @@ const CANDIDATES: i64 = 20;
 /// rarest words first, at least two): what the database ranks stays bounded however
 /// many articles a website has.
 const MAX_POSTINGS: u32 = 1_500;
+/// `MAX_POSTINGS` while the semantic layer also looks for candidates.
+const MAX_POSTINGS_WITH_MEANING: u32 = 300;
 /// The latest matching visitors' messages the search for past replies ranks.
 const RECENT_QUESTIONS: i64 = 200;
 /// Synonyms the database is also asked for, of question words no article has.
@@ -389,7 +391,9 @@ impl App {
         let read = terms.join(" ");
         let mut wanted = terms.clone();
         wanted.extend(corpus.expansions(&terms, MAX_EXPANSIONS));
-        let asked = corpus.selective(&wanted, MAX_POSTINGS, 2);
+        // With meaning also finding candidates, the database ranks fewer rows.
+        let bound = if embedded.is_some() { MAX_POSTINGS_WITH_MEANING } else { MAX_POSTINGS };
+        let asked = corpus.selective(&wanted, bound, 2);
         let words: Vec<String> = asked.words.into_iter().cloned().collect();
         let hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
         let judge = |h: ArticleHit| {
