@@ -101,8 +101,11 @@ impl Vectors {
     fn likeness(&self, question: &[f32]) -> Vec<f32> {
         let q = Quantized::new(question);
         let mut best = vec![f32::MIN; self.articles.len()];
-        for ((values, scale), owner) in self.values.chunks_exact(self.dims).zip(&self.scales).zip(&self.owner) {
-            let d = Quantized::dot_quantized(values, *scale, &q);
+        if q.values.len() != self.dims {
+            return best;
+        }
+        for ((dot, scale), owner) in chinwag_embed::dots_i8(&self.values, &q.values).into_iter().zip(&self.scales).zip(&self.owner) {
+            let d = dot as f32 * scale * q.scale;
             let b = &mut best[*owner as usize];
             if d > *b {
                 *b = d;
@@ -124,7 +127,7 @@ const SEMANTIC_CANDIDATES: usize = 5;
 /// The least likeness for an article found by meaning alone.
 const MIN_LIKENESS: f64 = 0.25;
 /// Of a visitor's question, the characters the encoder reads (about 70 word pieces, some
-/// 25 ms of one core in a release build).
+/// 13 ms of one core in a release build).
 const EMBEDDED_QUESTION_CHARS: usize = 300;
 /// Texts read for embedding in one go.
 const EMBED_BATCH: i64 = 32;
