@@ -327,6 +327,8 @@ impl Store {
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
+            // The text's vectors go with it (an article's go with the article).
+            sqlx::query::<DB>("delete from article_vectors where article_id = $1 and language = $2").bind(id).bind(language).execute(&mut *tx).await?;
             index!(DB, tx, &reindex, id);
             tx.commit().await?;
             Ok(gone > 0)

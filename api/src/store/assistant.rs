@@ -146,9 +146,18 @@ impl Store {
         .await?))
     }
 
-    /// Stores a text's vectors (replacing those of an earlier version).
+    /// Stores a text's vectors, replacing those of an earlier version and deleting the
+    /// text's vectors of any other model (a server whose model changed re-embeds every
+    /// published text, so the old model's vectors do not stay behind).
     pub async fn put_article_vectors(&self, article_id: &str, language: &str, model: &str, text_updated_at: i64, vectors: &[u8]) -> StoreResult<()> {
         on_write!(self, |pool, DB| {
+            let mut tx = pool.begin().await?;
+            sqlx::query::<DB>("delete from article_vectors where article_id = $1 and language = $2 and model <> $3")
+                .bind(article_id)
+                .bind(language)
+                .bind(model)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query::<DB>(
                 "insert into article_vectors (article_id, language, model, text_updated_at, vectors) values ($1, $2, $3, $4, $5) \
                  on conflict (article_id, language, model) do update set text_updated_at = excluded.text_updated_at, vectors = excluded.vectors",
@@ -158,8 +167,9 @@ impl Store {
             .bind(model)
             .bind(text_updated_at)
             .bind(vectors)
-            .execute(pool)
+            .execute(&mut *tx)
             .await?;
+            tx.commit().await?;
             Ok(())
         })
     }

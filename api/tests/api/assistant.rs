@@ -563,3 +563,51 @@ async fn with_an_embedding_model_articles_are_found_by_meaning_but_never_answere
     app.ok(Some(&owner.token), "mutation($id: ID!) { unpublishArticle(id: $id) { id } }", json!({ "id": hours })).await;
     assert_eq!(previewed(&app, &owner, &site).await["articleTitle"], Value::Null);
 }
+
+/// An article's rows of vectors (any model): `(language, model)`.
+async fn vector_rows(app: &TestApp, article: &str) -> Vec<(String, String)> {
+    let sql = "select language, model from article_vectors where article_id = $1 order by language, model";
+    match &app.app.store {
+        chinwag::store::Store::Sqlite { read, .. } => sqlx::query_as(sql).bind(article).fetch_all(read).await.unwrap(),
+        chinwag::store::Store::Postgres(pool) => sqlx::query_as(sql).bind(article).fetch_all(pool).await.unwrap(),
+    }
+}
+
+/// The article's rows once the model's vectors of `language` are there.
+async fn embedded(app: &TestApp, article: &str, language: &str) -> Vec<(String, String)> {
+    for _ in 0..300 {
+        let rows = vector_rows(app, article).await;
+        if rows.iter().any(|(l, m)| l == language && m != "former") {
+            return rows;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{language} never embedded: {:?}", vector_rows(app, article).await);
+}
+
+#[tokio::test]
+async fn a_text_keeps_only_its_models_vectors_and_loses_them_with_the_text() {
+    let Some(dir) = embedding_model() else { return };
+    let app = spawn_app_with(move |s| s.integrations.embedding_model = Some(dir)).await;
+    let (owner, _site, hours) = sunday_shop(&app).await;
+    let edit = |language: &str, title: &str, body: &str| json!({ "id": hours, "i": { "language": language, "title": title, "body": body } });
+    let update = "mutation($id: ID!, $i: UpdateArticleInput!) { updateArticle(id: $id, input: $i) { id } }";
+    // Published articles are embedded in the background.
+    assert_eq!(embedded(&app, &hours, "en").await.len(), 1);
+
+    // Vectors of a model this server no longer runs, as a former configuration left them
+    // (storing a text's vectors keeps one model's).
+    app.app.store.put_article_vectors(&hours, "en", "former", 1, &[0; 388]).await.unwrap();
+    assert_eq!(vector_rows(&app, &hours).await, [("en".to_owned(), "former".to_owned())]);
+    // The text's next version is embedded with the current model, which replaces them.
+    app.ok(Some(&owner.token), update, edit("en", "Opening hours", "Our shop in Bergen is open Monday to Saturday from 10 to 16.")).await;
+    let rows = embedded(&app, &hours, "en").await;
+    assert!(rows.len() == 1 && rows[0].1 != "former", "{rows:?}");
+
+    // A translation gets vectors of its own, and they go when the translation does.
+    app.ok(Some(&owner.token), update, edit("nb", "Åpningstider", "Butikken i Bergen er åpen mandag til lørdag fra 10 til 16.")).await;
+    assert_eq!(embedded(&app, &hours, "nb").await.len(), 2);
+    app.ok(Some(&owner.token), "mutation($id: ID!) { deleteArticleText(id: $id, language: \"nb\") { id } }", json!({ "id": hours })).await;
+    let rows = vector_rows(&app, &hours).await;
+    assert!(rows.len() == 1 && rows[0].0 == "en", "{rows:?}");
+}
