@@ -25,6 +25,9 @@ pub const MAX_ARTICLES: i64 = 10_000;
 pub const MAX_LANGUAGES: usize = 20;
 /// The most hits one search returns.
 pub const MAX_HITS: i64 = 10;
+/// The most matching texts the database ranks for one search (see
+/// `Store::search_articles`).
+pub const MAX_RANKED: i64 = 1_500;
 
 /// An article with its texts.
 #[derive(Debug, Clone)]
@@ -321,7 +324,7 @@ impl App {
         self.limit(&format!("article-search:{}", site.id), Quota::per_window(6_000, Duration::from_secs(60))).await?;
         let terms = articles::query_terms(question);
         let languages = search_languages(language, "en");
-        let hits = self.store.search_articles(&site.id, &terms, false, &languages, limit.clamp(1, MAX_HITS)).await?;
+        let hits = self.store.search_articles(&site.id, &terms, false, &languages, limit.clamp(1, MAX_HITS), MAX_RANKED).await?;
         Ok(hits
             .into_iter()
             .map(|hit| {

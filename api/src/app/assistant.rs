@@ -28,8 +28,9 @@ use crate::store::{ArticleHit, AssistantRow, BotAnswerRow, ConversationRow, Mess
 /// Candidates the database's search hands to the bot's own judgement.
 const CANDIDATES: i64 = 20;
 /// At most how many articles the words asked of the database may be in together (the
-/// rarest words first, at least two): what the database ranks stays bounded however
-/// many articles a website has.
+/// rarest words first, at least two), and at most how many matches it ranks (when even
+/// the rarest are in more): what the database ranks stays bounded however many
+/// articles a website has.
 const MAX_POSTINGS: u32 = 1_500;
 /// `MAX_POSTINGS` while the semantic layer also looks for candidates.
 const MAX_POSTINGS_WITH_MEANING: u32 = 300;
@@ -398,7 +399,7 @@ impl App {
         let bound = if embedded.is_some() { MAX_POSTINGS_WITH_MEANING } else { MAX_POSTINGS };
         let asked = corpus.selective(&wanted, bound, 2);
         let words: Vec<String> = asked.words.into_iter().cloned().collect();
-        let hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES).await?;
+        let hits = self.store.search_articles(&site.id, &words, asked.all, &languages, CANDIDATES, i64::from(bound)).await?;
         let judge = |h: ArticleHit| {
             let body: String = h.plain.chars().take(JUDGED_CHARS).collect();
             let judged = bot::Judged::new(&h.title, &body);

@@ -382,7 +382,19 @@ impl Store {
     /// The website's published texts matching any of `terms` (all of them with `all`;
     /// words of letters and digits, from `domain::articles::query_terms`), best first:
     /// each article in the first of `languages` it has, else in its default language.
-    pub async fn search_articles(&self, website_id: &str, terms: &[String], all: bool, languages: &[String], limit: i64) -> StoreResult<Vec<ArticleHit>> {
+    ///
+    /// The database ranks at most `ranked` of the matching texts (the first it finds,
+    /// in its own order): what one search costs stays bounded when its words are in
+    /// most of a large website's articles.
+    pub async fn search_articles(
+        &self,
+        website_id: &str,
+        terms: &[String],
+        all: bool,
+        languages: &[String],
+        limit: i64,
+        ranked: i64,
+    ) -> StoreResult<Vec<ArticleHit>> {
         if terms.is_empty() {
             return Ok(Vec::new());
         }
@@ -392,17 +404,19 @@ impl Store {
                 let words: Vec<String> = terms.iter().map(|t| format!("\"{t}\"")).collect();
                 let matched = format!("website : \"{}\" AND {{title plain}} : ({})", website_token(website_id), words.join(if all { " AND " } else { " OR " }));
                 sqlx::query_as::<_, ArticleHit>(
-                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, -bm25(article_search, 0.0, 0.0, 0.0, 0.0, 4.0, 1.0) as score \
-                     from article_search s join articles a on a.id = s.article_id \
-                     where article_search match $1 and a.website_id = $2 \
+                    "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, s.score from ( \
+                     select s.article_id, s.language, s.title, s.plain, -bm25(article_search, 0.0, 0.0, 0.0, 0.0, 4.0, 1.0) as score \
+                     from article_search s where article_search match $1 \
                      and (s.language in (select value from json_each($3)) or (s.is_default = 1 and not exists \
                      (select 1 from article_texts t where t.article_id = s.article_id and t.language in (select value from json_each($3))))) \
-                     order by bm25(article_search, 0.0, 0.0, 0.0, 0.0, 4.0, 1.0) limit $4",
+                     limit $5) s join articles a on a.id = s.article_id where a.website_id = $2 \
+                     order by s.score desc, a.slug limit $4",
                 )
                 .bind(matched)
                 .bind(website_id)
                 .bind(&langs)
                 .bind(limit * 2)
+                .bind(ranked)
                 .fetch_all(read)
                 .await?
             }
@@ -410,14 +424,17 @@ impl Store {
                 let words = terms.join(if all { " & " } else { " | " });
                 let lang = languages.first().map(String::as_str).unwrap_or("en");
                 // Ranked and cut on the search rows alone; only the best are joined to
-                // their articles (a join per match cost as much as the ranking).
+                // their articles (a join per match cost as much as the ranking). The
+                // website is a condition of its own on the index, so GIN skips through
+                // the words' postings to its rows (see `matching_questions`).
                 sqlx::query_as::<_, ArticleHit>(&format!(
                     "select s.article_id, a.slug, a.category, s.language, s.title, s.plain, s.score from ( \
                      select s.article_id, s.language, s.title, s.plain, ts_rank(s.doc, q.terms, 1)::float8 as score \
-                     from (select to_tsquery({cfg}, $1) || to_tsquery('simple', $1) as terms) q, article_search s \
-                     where s.doc @@ (q.terms && quote_literal('#' || $2)::tsquery) and s.website_id = $2 \
+                     from (select to_tsquery({cfg}, $1) || to_tsquery('simple', $1) as terms) q, lateral ( \
+                     select * from article_search s where s.doc @@ q.terms and s.doc @@ quote_literal('#' || $2)::tsquery and s.website_id = $2 \
                      and (s.language in (select json_array_elements_text($3::json)) or (s.is_default and not exists \
                      (select 1 from article_texts t where t.article_id = s.article_id and t.language in (select json_array_elements_text($3::json))))) \
+                     limit $6) s \
                      order by score desc, s.article_id limit $4) s join articles a on a.id = s.article_id order by s.score desc, a.slug",
                     cfg = PG_CONFIG.replace("t.language", "$5")
                 ))
@@ -426,6 +443,7 @@ impl Store {
                 .bind(&langs)
                 .bind(limit * 2)
                 .bind(lang)
+                .bind(ranked)
                 .fetch_all(pool)
                 .await?
             }

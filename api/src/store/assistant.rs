@@ -301,10 +301,15 @@ impl Store {
             }
             Store::Postgres(pool) => {
                 // The index's expression exactly (migrations/postgres/...search_org_term...).
+                // The words and the organization are two conditions on it, not one query:
+                // GIN then skips through the words' postings to the organization's
+                // messages, where one query with the words OR-ed read every posting of
+                // each (24 ms against 2 ms for eight common words over 2,000,000 messages).
                 sqlx::query_as::<_, PastQuestion>(
                     "select m.conversation_id, m.seq, m.body from \
                      (select m.conversation_id, m.seq, m.body, m.created_at from messages m, (select to_tsquery('simple', $1) as q) tq \
-                      where (to_tsvector('simple', m.body) || array_to_tsvector(array['#' || m.org_id])) @@ (tq.q && quote_literal('#' || $2)::tsquery) \
+                      where (to_tsvector('simple', m.body) || array_to_tsvector(array['#' || m.org_id])) @@ tq.q \
+                      and (to_tsvector('simple', m.body) || array_to_tsvector(array['#' || m.org_id])) @@ quote_literal('#' || $2)::tsquery \
                       and m.org_id = $2 and m.sender_kind = 'visitor' and not m.is_private and m.deleted_at is null and m.conversation_id <> $3 \
                       order by m.created_at desc limit $4) m \
                      join conversations c on c.id = m.conversation_id and c.status = 'resolved' \

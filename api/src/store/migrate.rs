@@ -59,6 +59,7 @@ const SQLITE: &[(i64, &str, &str)] = &[
     (20261214000001, "help domain", include_str!("../../../migrations/sqlite/20261214000001_help_domain.sql")),
     (20261214000002, "analytics sentiment", include_str!("../../../migrations/sqlite/20261214000002_analytics_sentiment.sql")),
     (20261215000001, "article vectors", include_str!("../../../migrations/sqlite/20261215000001_article_vectors.sql")),
+    (20261216000001, "article search reads", include_str!("../../../migrations/sqlite/20261216000001_article_search_reads.sql")),
 ];
 const POSTGRES: &[(i64, &str, &str)] = &[
     (20261127000001, "init", include_str!("../../../migrations/postgres/20261127000001_init.sql")),
@@ -100,6 +101,7 @@ const POSTGRES: &[(i64, &str, &str)] = &[
     (20261214000001, "help domain", include_str!("../../../migrations/postgres/20261214000001_help_domain.sql")),
     (20261214000002, "analytics sentiment", include_str!("../../../migrations/postgres/20261214000002_analytics_sentiment.sql")),
     (20261215000001, "article vectors", include_str!("../../../migrations/postgres/20261215000001_article_vectors.sql")),
+    (20261216000001, "article search reads", include_str!("../../../migrations/postgres/20261216000001_article_search_reads.sql")),
 ];
 
 impl Store {

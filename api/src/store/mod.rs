@@ -281,7 +281,10 @@ impl Store {
     }
 
     async fn connect_postgres(url: &str) -> anyhow_like::Result<Store> {
-        let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on")]);
+        // No JIT: its compile (15 ms and more) is worth it for long analytical scans, not
+        // for a server's queries, yet the planner's estimate for a text search ranked
+        // over thousands of rows crosses `jit_above_cost` and paid it on every search.
+        let opts = PgConnectOptions::from_str(url)?.options([("synchronous_commit", "on"), ("jit", "off")]);
         let pool = PgPoolOptions::new().max_connections(16).acquire_timeout(Duration::from_secs(5)).connect_with(opts).await?;
         Ok(Store::Postgres(pool))
     }

@@ -350,6 +350,26 @@ async fn a_search_costs_little_whatever_the_request_and_is_rate_limited() {
     assert!(limited, "searches from one address are rate limited");
 }
 
+/// A search whose words are in most of a large website's articles: the database ranks
+/// only so many of the matches (`MAX_RANKED` for the public search), so what one search
+/// costs is bounded by that, not by the website's size.
+#[tokio::test]
+async fn the_database_ranks_at_most_so_many_matches_of_a_search() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    for i in 0..6 {
+        let id = article(&app, &owner.token, &site, &format!("Orders, part {i}"), "Your order ships within a day.", "Orders").await;
+        publish(&app, &owner.token, &id).await;
+    }
+    let store = &app.app.store;
+    let (words, en) = (["order".to_owned()], ["en".to_owned()]);
+    assert_eq!(store.search_articles(&site.id, &words, false, &en, 10, 100).await.unwrap().len(), 6);
+    let ranked = store.search_articles(&site.id, &words, false, &en, 10, 2).await.unwrap();
+    assert_eq!(ranked.len(), 2, "{ranked:?}");
+    assert!(ranked.iter().all(|h| h.title.starts_with("Orders")));
+}
+
 /// A page requested under another host name (as a browser at that name would).
 async fn page_at(app: &TestApp, host: &str, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
     let base = app.url.trim_end_matches("/graphql");

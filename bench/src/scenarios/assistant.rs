@@ -189,7 +189,13 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
         let ranked = app.answer_candidates(&site, &q.question, Some("en")).await.map_err(e)?;
         let slugs: Vec<&str> = ranked.iter().map(|c| c.slug.as_str()).collect();
         let terms = chinwag::domain::articles::query_terms(&q.question);
-        let base: Vec<String> = store.search_articles(&site.id, &terms, false, &["en".to_owned()], 3).await.map_err(e)?.into_iter().map(|h| h.slug).collect();
+        let base: Vec<String> = store
+            .search_articles(&site.id, &terms, false, &["en".to_owned()], 3, chinwag::app::articles::MAX_RANKED)
+            .await
+            .map_err(e)?
+            .into_iter()
+            .map(|h| h.slug)
+            .collect();
         let best = ranked.first().map_or(0.0, |c| c.coverage);
         let judgement = chinwag::app::assistant::judge(&q.question, &ranked);
         let answers_at = |th: f64| judgement.is_some_and(|j| chinwag::domain::assistant::confident(j, th));
