@@ -197,10 +197,13 @@ impl Store {
 
     /// Makes running jobs whose lease expired (their worker died or hung) due again.
     pub async fn take_back_expired_jobs(&self, now: i64) -> StoreResult<u64> {
+        // On PostgreSQL the rows are locked in id order, as `complete_jobs` locks them.
+        let lock = if matches!(self, Store::Postgres(_)) { " order by id for update" } else { "" };
         Ok(on_write!(self, |pool, DB| {
-            sqlx::query::<DB>(
-                "update jobs set state = 'pending', lease_token = null, lease_until = null, updated_at = $1 where state = 'running' and lease_until < $1",
-            )
+            sqlx::query::<DB>(&format!(
+                "update jobs set state = 'pending', lease_token = null, lease_until = null, updated_at = $1 \
+                 where id in (select id from jobs where state = 'running' and lease_until < $1{lock})",
+            ))
             .bind(now)
             .execute(pool)
             .await?
@@ -221,12 +224,18 @@ impl Store {
                 tx.commit().await?;
             }
             Store::Postgres(pool) => {
-                let mut tx = pool.begin().await?;
-                for (token, ids) in done {
-                    let sql = concat!("delete from jobs where lease_token = $2 and id in (", strings!(postgres), ")");
-                    n += sqlx::query(sql).bind(strings_json(ids)).bind(token).execute(&mut *tx).await?.rows_affected();
-                }
-                tx.commit().await?;
+                // One statement for every lease, its rows locked in id order: the order
+                // the heartbeat and the take-back lock them in too, so two workers
+                // never deadlock (one lease after another did, against a heartbeat).
+                let pairs: Vec<(&str, &str)> = done.iter().flat_map(|(token, ids)| ids.iter().map(move |id| (*id, *token))).collect();
+                n = sqlx::query(
+                    "delete from jobs where id in (select j.id from jobs j join (select x->>0 as id, x->>1 as token from json_array_elements($1::json) x) d \
+                     on d.id = j.id and d.token = j.lease_token order by j.id for update of j)",
+                )
+                .bind(serde_json::to_string(&pairs).expect("pairs serialize"))
+                .execute(pool)
+                .await?
+                .rows_affected();
             }
         }
         Ok(n)
@@ -260,7 +269,12 @@ impl Store {
                 sqlx::query(sql).bind(tokens).bind(until).execute(write).await?.rows_affected()
             }
             Store::Postgres(pool) => {
-                let sql = concat!("update jobs set lease_until = $2 where state = 'running' and lease_token in (", strings!(postgres), ")");
+                // Locked in id order, as `complete_jobs` locks them.
+                let sql = concat!(
+                    "update jobs set lease_until = $2 where id in (select id from jobs where state = 'running' and lease_token in (",
+                    strings!(postgres),
+                    ") order by id for update)"
+                );
                 sqlx::query(sql).bind(tokens).bind(until).execute(pool).await?.rows_affected()
             }
         })
