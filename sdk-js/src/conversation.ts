@@ -28,7 +28,11 @@ export interface ConversationHandlers<C> {
   typing?(event: TypingEvent): void;
   /** Someone read up to a message. */
   receipt?(receipt: ReadReceipt): void;
-  /** Status, assignment or rating changed. Not replayed after a reconnect: refetch then. */
+  /**
+   * Status, assignment, priority, place in line or rating changed; with `current`, also
+   * first, with the conversation as it is when the stream starts (and again after each
+   * reconnect). Without `current`, changes are not replayed after a reconnect: refetch then.
+   */
   updated?(conversation: C): void;
   /** The stream failed for good (for example `NOT_FOUND`); it is over. */
   error?(error: ChinwagError): void;
@@ -46,12 +50,19 @@ export interface ConversationEventsOptions {
    * `seq` is replayed first (`0`: the whole conversation).
    */
   afterSeq?: number;
+  /**
+   * Begin with the conversation as it is once the subscription listens (`updated` is
+   * called first), so a change made between your own read and the subscription is not
+   * missed. Each such stream runs on its own on the server (no shared execution).
+   * @default false
+   */
+  current?: boolean;
 }
 
 /** The subscription document of a conversation's events. Internal. */
 export type EventsDocument<C> = TypedDocument<
   { conversationEvents: ConversationEvent<C> },
-  { conversationId: string; after?: string | null; afterSeq?: number | null }
+  { conversationId: string; after?: string | null; afterSeq?: number | null; current?: boolean | null }
 >;
 
 /**
@@ -63,11 +74,16 @@ export function conversationEvents<C>(
   document: EventsDocument<C>,
   conversationId: string,
   handlers: ConversationHandlers<C>,
-  { after = null, afterSeq }: ConversationEventsOptions = {},
+  { after = null, afterSeq, current }: ConversationEventsOptions = {},
 ): () => void {
   // `variables` travels with the subscription: graphql-ws sends this very object again
   // on every reconnect, so moving `after` forward is what makes the resume.
-  const variables: { conversationId: string; after: string | null; afterSeq?: number } = { conversationId, after, afterSeq };
+  const variables: { conversationId: string; after: string | null; afterSeq?: number; current?: boolean } = {
+    conversationId,
+    after,
+    afterSeq,
+    ...(current ? { current } : {}),
+  };
   let lastSeq = 0;
   return live.subscribe(document, variables, {
     next({ conversationEvents: e }) {
@@ -289,8 +305,8 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
           error: (error) => update({ error }),
         },
         // With no message held, from the start: a reply that lands before the
-        // subscription does is not lost.
-        history.length ? { after: history[history.length - 1]!.id } : { afterSeq: 0 },
+        // subscription does is not lost; likewise a change of the conversation (`current`).
+        { ...(history.length ? { after: history[history.length - 1]!.id } : { afterSeq: 0 }), current: true },
       );
     } catch (error) {
       // A failed reload keeps what is shown; the stream goes on regardless.

@@ -92,8 +92,28 @@ describe('routing', () => {
     expect(mine).toMatchObject({ assignee: { id: me.id }, routedBy: 'round robin', queuePosition: null });
     expect((await owner.conversations()).nodes.find((c) => c.id === first.id)?.queuePosition).toBe(1);
   });
+  it('a stream asked for the current conversation begins with it as it is, changes made before it included', async () => {
+    const { owner, websiteKey } = await organization();
+    await owner.updateRoutingSettings({ assignment: 'ROUND_ROBIN' });
+    await visitorClient(websiteKey).startConversation('first');
+    const { id } = await visitorClient(websiteKey).startConversation('second');
+    await until(async () => (await owner.conversations()).nodes.find((c) => c.id === id)?.queuePosition === 2, 'place 2');
+    await owner.setConversationPriority(id, 'URGENT');
+    // Subscribed after the change: without `current` nothing tells of it; with it, `updated` first.
+    const seen: { current: boolean; queuePosition: number | null; priority: string }[] = [];
+    const stops = [true, false].map((current) =>
+      owner.conversationEvents(
+        id,
+        { updated: (c) => seen.push({ current, queuePosition: c.queuePosition, priority: c.priority }) },
+        { current },
+      ),
+    );
+    await until(() => seen.length > 0, 'the current conversation');
+    await new Promise((r) => setTimeout(r, 200));
+    stops.forEach((stop) => stop());
+    expect(seen).toEqual([{ current: true, queuePosition: 1, priority: 'URGENT' }]);
+  });
 });
-
 describe('routing rules and tags', () => {
   it('creates, orders, updates and deletes rules; a matching rule routes and tags a new chat; bad rules change nothing', async () => {
     const { owner, websiteKey } = await organization();

@@ -685,6 +685,7 @@ impl AgentClient {
             conversation_id: conversation_id.to_owned(),
             after: after.map(str::to_owned),
             after_seq: None,
+            current: None,
         });
         ConversationEvents::new(self.core.live.subscribe(request), parse_conversation_events)
     }

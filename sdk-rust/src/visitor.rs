@@ -404,6 +404,7 @@ impl VisitorClient {
             conversation_id: conversation_id.to_owned(),
             after: after.map(str::to_owned),
             after_seq: None,
+            current: None,
         });
         ConversationEvents::new(self.core.live.subscribe(request), parse_events)
     }

@@ -168,6 +168,7 @@ impl App {
         p: Principal,
         conversation_id: &str,
         from: Resume,
+        current: bool,
         checks: Checks,
     ) -> ApiResult<BoxStream<'static, ApiResult<ConversationLive>>> {
         let agents_view = !matches!(p, Principal::Visitor(_));
@@ -184,16 +185,27 @@ impl App {
         };
         // Subscribe first, then read: anything committed after this point arrives live.
         let rx = self.bus.subscribe(&conversation_topic(&conversation_id)).await;
+        if matches!(from, Resume::AfterSeq(seq) if seq < 0) {
+            return Err(ApiError::BadInput("afterSeq must be 0 or more".into()));
+        }
+        // Read once the subscription listens: no change falls between it and the events.
+        let now = match (current, &from) {
+            (true, _) | (false, Resume::Live) => Some(self.visible_conversation(&p, &conversation_id).await?),
+            _ => None,
+        };
         let (last, replay) = match from {
-            Resume::AfterSeq(seq) if seq < 0 => return Err(ApiError::BadInput("afterSeq must be 0 or more".into())),
             Resume::AfterSeq(seq) => (seq, true),
             Resume::AfterId(after) => (self.message_position(&conversation_id, &after, agents_view).await?, true),
-            Resume::Live => (self.visible_conversation(&p, &conversation_id).await?.last_seq, false),
+            Resume::Live => (now.as_ref().map_or(0, |c| c.last_seq), false),
         };
+        let first = now.filter(|_| current);
         let app = self.clone();
         let listening = Listening::new(&self.metrics);
         Ok(async_stream::stream! {
             let _listening = listening;
+            if let Some(c) = first {
+                yield Ok(ConversationLive::Updated(Box::new(c)));
+            }
             let mut cursor = Cursor { app: &app, conversation_id, last, agents_view };
             if replay {
                 match cursor.fill(i64::MAX).await {

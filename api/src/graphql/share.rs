@@ -1,6 +1,7 @@
 //! Which live documents the transport may run once for a whole audience. A document is
 //! shareable when it only subscribes, replays nothing (no `after` / `afterSeq`: a
-//! replay starts from each socket's own position), and selects no field whose value
+//! replay starts from each socket's own position; no `current`: a snapshot as of each
+//! socket's own start), and selects no field whose value
 //! depends on who reads it. The transport asks here and knows no field names itself.
 
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
@@ -8,8 +9,8 @@ use async_graphql::Value as GqlValue;
 
 /// Fields whose value differs per viewer within one audience.
 const PER_VIEWER_FIELDS: [&str; 1] = ["unreadCount"];
-/// Arguments that start a stream from the viewer's own position.
-const RESUME_ARGUMENTS: [&str; 2] = ["after", "afterSeq"];
+/// Arguments that start a stream from the viewer's own position (unless null or false).
+const RESUME_ARGUMENTS: [&str; 3] = ["after", "afterSeq", "current"];
 
 /// Whether `query` with `variables` may be executed once and shared by its audience.
 pub fn shareable(query: &str, variables: &serde_json::Value) -> bool {
@@ -27,7 +28,7 @@ pub fn shareable(query: &str, variables: &serde_json::Value) -> bool {
                 let resolved = value.node.clone().into_const_with(|var| {
                     Ok::<_, ()>(variables.get(var.as_str()).cloned().and_then(|v| GqlValue::from_json(v).ok()).unwrap_or(GqlValue::Null))
                 });
-                if !matches!(resolved, Ok(GqlValue::Null)) {
+                if !matches!(resolved, Ok(GqlValue::Null | GqlValue::Boolean(false))) {
                     return false;
                 }
             }
@@ -57,12 +58,14 @@ mod tests {
     fn live_only_subscriptions_without_per_viewer_fields_are_shared() {
         assert!(shareable("subscription { inboxEvents { __typename } }", &json!({})));
         assert!(shareable("subscription($c: ID!, $a: ID) { conversationEvents(conversationId: $c, after: $a) { __typename } }", &json!({"c": "x"})));
+        assert!(shareable("subscription($n: Boolean) { conversationEvents(conversationId: \"x\", current: $n) { __typename } }", &json!({"n": false})));
     }
 
     #[test]
     fn replays_queries_and_per_viewer_fields_are_not() {
         assert!(!shareable("subscription($a: ID) { conversationEvents(conversationId: \"x\", after: $a) { __typename } }", &json!({"a": "m1"})));
         assert!(!shareable("subscription { conversationEvents(conversationId: \"x\", afterSeq: 0) { __typename } }", &json!({})));
+        assert!(!shareable("subscription($n: Boolean) { conversationEvents(conversationId: \"x\", current: $n) { __typename } }", &json!({"n": true})));
         assert!(!shareable("query { __typename }", &json!({})));
         let in_fragment = "subscription { inboxEvents { ...F } } fragment F on ConversationUpdated { conversation { unreadCount } }";
         assert!(!shareable(in_fragment, &json!({})));

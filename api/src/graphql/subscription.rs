@@ -36,6 +36,9 @@ impl ConversationSubscription {
     /// every later message is replayed in `seq` order, then the stream goes live.
     /// `afterSeq` does the same by sequence number (0: the whole conversation), for a
     /// client that holds no message yet. Omit both for live events only.
+    /// `current: true`: the stream begins with a `ConversationUpdated` carrying the
+    /// conversation as it is once the subscription listens, so a client that read the
+    /// conversation before subscribing misses no change made in between.
     #[graphql(guard = "Allow::Signed(Scope::ConversationsRead)")]
     async fn conversation_events(
         &self,
@@ -43,6 +46,7 @@ impl ConversationSubscription {
         conversation_id: ID,
         after: Option<ID>,
         after_seq: Option<i32>,
+        current: Option<bool>,
     ) -> async_graphql::Result<impl Stream<Item = async_graphql::Result<ConversationEvent>>> {
         let from = match (after, after_seq) {
             (Some(_), Some(_)) => return Err(ApiError::BadInput("give after or afterSeq, not both".into()).into()),
@@ -50,7 +54,7 @@ impl ConversationSubscription {
             (None, Some(seq)) => Resume::AfterSeq(seq.into()),
             (None, None) => Resume::Live,
         };
-        let stream = ctx.app().conversation_stream(ctx.viewer()?.clone(), &conversation_id, from, checks(ctx)).await?;
+        let stream = ctx.app().conversation_stream(ctx.viewer()?.clone(), &conversation_id, from, current.unwrap_or(false), checks(ctx)).await?;
         Ok(stream.map(|item| item.map(conversation_event).map_err(Into::into)))
     }
 

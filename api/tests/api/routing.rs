@@ -467,6 +467,47 @@ async fn a_visitor_following_their_conversation_hears_that_it_joined_the_line_an
     assert_eq!(ev["conversation"]["queuePosition"], 1, "{ev}");
 }
 
+/// The dashboard reads a conversation, then subscribes: with `current`, a change made in
+/// between (another agent raised its priority, so it moved up the line) arrives first,
+/// before any message; without it, the stream begins with what comes next.
+#[tokio::test]
+async fn a_subscription_asked_for_the_current_conversation_begins_with_it_as_it_is_when_it_listens() {
+    let app = spawn_app().await;
+    let owner = app.sign_up("Ann").await;
+    let site = app.create_website(&owner, &[]).await;
+    set(&app, &owner, json!({ "assignment": "ROUND_ROBIN" })).await;
+    let (_, first) = chat(&app, &site, "first in line").await;
+    let (v, second) = chat(&app, &site, "second in line").await;
+    let read = conversation(&app, &owner.token, &second).await;
+    assert_eq!(read["queuePosition"], 2, "{read}");
+    app.ok(Some(&owner.token), "mutation($c: ID!) { setConversationPriority(conversationId: $c, priority: URGENT) { priority } }", json!({ "c": second }))
+        .await;
+    let last = app.messages(&owner.token, &second).await.last().unwrap()["id"].as_str().unwrap().to_owned();
+    let q = "subscription($c: ID!, $a: ID, $n: Boolean) { conversationEvents(conversationId: $c, after: $a, current: $n) { __typename \
+             ... on ConversationUpdated { conversation { id priority queuePosition } } ... on MessageAdded { message { body } } } }";
+    let mut ws = app.ws(&owner.token).await;
+    ws.subscribe("now", q, json!({ "c": second, "a": last, "n": true })).await;
+    let ev = ws.next_data("now").await["conversationEvents"].clone();
+    assert_eq!(ev["__typename"], "ConversationUpdated", "{ev}");
+    assert_eq!((ev["conversation"]["priority"].clone(), ev["conversation"]["queuePosition"].clone()), (json!("URGENT"), json!(1)), "{ev}");
+    // The visitor's own stream may ask the same; without `current` the first event is the next message.
+    let mut vws = app.ws(&v.token).await;
+    vws.subscribe("mine", q, json!({ "c": second, "n": true })).await;
+    let ev = vws.next_data("mine").await["conversationEvents"].clone();
+    assert_eq!((ev["__typename"].as_str(), ev["conversation"]["queuePosition"].as_i64()), (Some("ConversationUpdated"), Some(1)), "{ev}");
+    ws.subscribe("later", q, json!({ "c": second, "a": last, "n": false })).await;
+    app.wait_live_streams(3).await;
+    app.send(&v.token, &second, "still there?").await;
+    let ev = ws.next_data("later").await["conversationEvents"].clone();
+    assert_eq!((ev["__typename"].as_str(), ev["message"]["body"].as_str()), (Some("MessageAdded"), Some("still there?")), "{ev}");
+    // Another organization's conversation is refused as before, `current` or not.
+    let other = app.sign_up("Eve").await;
+    let mut ews = app.ws(&other.token).await;
+    ews.subscribe("x", q, json!({ "c": first, "n": true })).await;
+    let m = ews.next().await.unwrap();
+    assert_eq!(m["payload"]["errors"][0]["extensions"]["code"], "NOT_FOUND", "{m}");
+}
+
 #[tokio::test]
 async fn an_assignee_who_leaves_gives_their_chat_back_to_the_line() {
     let app = spawn_app().await;

@@ -752,6 +752,7 @@ export type AgentConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
   after?: string | number | null | undefined;
   afterSeq?: number | null | undefined;
+  current?: boolean | null | undefined;
 }>;
 
 
@@ -1539,6 +1540,7 @@ export type VisitorConversationEventsSubscriptionVariables = Exact<{
   conversationId: string | number;
   after?: string | number | null | undefined;
   afterSeq?: number | null | undefined;
+  current?: boolean | null | undefined;
 }>;
 
 
