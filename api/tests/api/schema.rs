@@ -18,7 +18,9 @@ fn the_fixed_core_path_of_the_contract_is_present() {
         "setTyping(conversationId: ID!, isTyping: Boolean!, isPrivate: Boolean): Boolean!",
         "markRead(conversationId: ID!, messageId: ID!): Boolean!",
         "widgetConfig(websiteKey: String!): WidgetConfig!",
-        "conversationEvents(conversationId: ID!, after: ID, afterSeq: Int): ConversationEvent!",
+        // DESIGN.md's `(conversationId: ID!, after: ID)`, then the optional arguments added
+        // since (at the end, so the fixed part reads the same).
+        "conversationEvents(conversationId: ID!, after: ID, afterSeq: Int, current: Boolean): ConversationEvent!",
         "inboxEvents: InboxEvent!",
         "union ConversationEvent = MessageAdded | TypingChanged | ReadReceipt | ConversationUpdated",
         "enum SenderKind {",
