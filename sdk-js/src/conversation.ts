@@ -74,15 +74,14 @@ export function conversationEvents<C>(
   document: EventsDocument<C>,
   conversationId: string,
   handlers: ConversationHandlers<C>,
-  { after = null, afterSeq, current }: ConversationEventsOptions = {},
+  options: ConversationEventsOptions = {},
 ): () => void {
   // `variables` travels with the subscription: graphql-ws sends this very object again
-  // on every reconnect, so moving `after` forward is what makes the resume.
-  const variables: { conversationId: string; after: string | null; afterSeq?: number; current?: boolean } = {
+  // on every reconnect, so moving `after` forward is what makes the resume. (What is
+  // undefined is left out of the JSON.)
+  const variables: { conversationId: string; after?: string | null; afterSeq?: number; current?: boolean } = {
     conversationId,
-    after,
-    afterSeq,
-    ...(current ? { current } : {}),
+    ...options,
   };
   let lastSeq = 0;
   return live.subscribe(document, variables, {
@@ -306,7 +305,7 @@ export function liveConversation<C>(deps: ConversationDeps<C>, id: string): Live
         },
         // With no message held, from the start: a reply that lands before the
         // subscription does is not lost; likewise a change of the conversation (`current`).
-        { ...(history.length ? { after: history[history.length - 1]!.id } : { afterSeq: 0 }), current: true },
+        { after: history.at(-1)?.id, afterSeq: history.length ? undefined : 0, current: true },
       );
     } catch (error) {
       // A failed reload keeps what is shown; the stream goes on regardless.

@@ -85,12 +85,23 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let stop = Arc::new(AtomicBool::new(false));
     let assigned = Arc::new(AtomicU64::new(0));
     let waiting = Arc::new(AtomicU64::new(0));
+    // What the producers and resolvers got done: the line and the slots the runs draw on.
+    let (arrived, resolved) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     // The producers: keep the line at `--waiting`, spreading chats over the departments
     // (`--clients` at once, so arrivals are not one write at a time).
     let producers: Vec<_> = (0..a.clients)
         .map(|p| {
-            let (store, appender, stop, waiting, departments, org_id, web_id, limit) =
-                (store.clone(), appender.clone(), stop.clone(), waiting.clone(), departments.clone(), org_id.clone(), web.id.clone(), a.waiting as u64);
+            let (store, appender, stop, waiting, arrived, departments, org_id, web_id, limit) = (
+                store.clone(),
+                appender.clone(),
+                stop.clone(),
+                waiting.clone(),
+                arrived.clone(),
+                departments.clone(),
+                org_id.clone(),
+                web.id.clone(),
+                a.waiting as u64,
+            );
             tokio::spawn(async move {
                 let mut n = p;
                 while !stop.load(Ordering::Relaxed) {
@@ -131,6 +142,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
                     };
                     if appender.append(m).await.is_ok() {
                         waiting.fetch_add(1, Ordering::Relaxed);
+                        arrived.fetch_add(1, Ordering::Relaxed);
                     }
                 }
             })
@@ -142,7 +154,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     let done_rx = Arc::new(tokio::sync::Mutex::new(done_rx));
     let resolvers: Vec<_> = (0..a.clients as u64)
         .map(|r| {
-            let (store, org_id, stop, done_rx) = (store.clone(), org_id.clone(), stop.clone(), done_rx.clone());
+            let (store, org_id, stop, done_rx, resolved) = (store.clone(), org_id.clone(), stop.clone(), done_rx.clone(), resolved.clone());
             tokio::spawn(async move {
                 let mut held: Vec<String> = Vec::new();
                 let mut seed = 0x9e37_79b9_7f4a_7c15u64 ^ (r + 1);
@@ -160,7 +172,9 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
                     seed ^= seed >> 7;
                     seed ^= seed << 17;
                     let id = held.swap_remove(seed as usize % held.len());
-                    let _ = store.set_conversation_status(&org_id, &id, ConversationStatus::Resolved, None).await;
+                    if store.set_conversation_status(&org_id, &id, ConversationStatus::Resolved, None).await.is_ok() {
+                        resolved.fetch_add(1, Ordering::Relaxed);
+                    }
                 }
             })
         })
@@ -174,6 +188,7 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     // The runs, back to back, as a node's coalesced `route` does under load.
     let started = Instant::now();
     let cpu0 = crate::server::cpu_seconds(std::process::id());
+    let (arrived0, resolved0) = (arrived.load(Ordering::Relaxed), resolved.load(Ordering::Relaxed));
     let (mut runs, mut run_secs) = (0u64, 0.0f64);
     let until = started + Duration::from_secs_f64(a.duration);
     while Instant::now() < until {
@@ -192,6 +207,8 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     }
     let secs = started.elapsed().as_secs_f64();
     let cpu = crate::server::cpu_seconds(std::process::id()).zip(cpu0).map(|(b, a)| b - a);
+    let (arrivals, resolves, left) =
+        (arrived.load(Ordering::Relaxed) - arrived0, resolved.load(Ordering::Relaxed) - resolved0, waiting.load(Ordering::Relaxed));
     stop.store(true, Ordering::Relaxed);
     for p in producers {
         let _ = p.await;
@@ -208,6 +225,10 @@ pub async fn run(target: &Target, a: Args) -> Result<Report> {
     if let Some(cpu) = cpu {
         rep.figure("CPU per assignment (this process, all of it)", cpu * 1e6 / n.max(1.0), "us");
     }
+    // A line that ran dry means the producers, not the runs, set the pace.
+    rep.figure("chats arrived/s", arrivals as f64 / secs, "/s");
+    rep.figure("chats resolved/s", resolves as f64 / secs, "/s");
+    rep.figure("chats waiting at the end (of --waiting)", left as f64, "");
 
     // Invariants, once the last run is settled.
     let mut over = 0;
