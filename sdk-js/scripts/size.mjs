@@ -34,9 +34,12 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
  * `ArticleSearch` document, the requester and `ChinwagError`) measured 1,019 B when it
  * came, on 2026-12-06. Raised by 62 B each (5,238 and 8,568 before) on 2026-12-07 for
  * answer drafts: `answerDrafts` in the widget configuration's query and the
- * `AnswerDrafts` subscription with its method, 5,232 to 5,294 B on import.
+ * `AnswerDrafts` subscription with its method, 5,232 to 5,294 B on import. Raised by 10 B
+ * each (5,300 and 8,630 before) on 2026-12-07 for `current` in the conversation's events
+ * document, which the live conversation asks for so that a change made between its read
+ * and its subscription is not missed (a stale place in line): 5,294 to 5,303 B on import.
  */
-export const BUDGETS = { createVisitorClient: 5300, live: 3360, total: 8630, verifyWebhook: 1050, searchArticles: 1100 };
+export const BUDGETS = { createVisitorClient: 5310, live: 3360, total: 8640, verifyWebhook: 1050, searchArticles: 1100 };
 /** DESIGN.md's figure for the visitor client with its dependencies, printed against the sum. */
 const DESIGN_TOTAL = 8 * 1024;
 
