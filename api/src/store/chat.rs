@@ -2,7 +2,7 @@
 
 use super::jobs::insert_jobs;
 use super::rows::{conversation_cols, message_cols};
-use super::{ConversationJobs, ConversationRow, Found, MessageRow, ReadRow, Store, StoreResult};
+use super::{ConversationJobs, ConversationRow, Found, MessageRow, ReadRow, Store, StoreError, StoreResult};
 use crate::domain::{ConversationStatus, SenderKind};
 use crate::ids::new_id;
 use crate::time::now_ms;
@@ -445,21 +445,35 @@ impl Store {
         if let (Store::Sqlite { group, .. }, None) = (self, jobs) {
             // On SQLite's group connection each statement is a round trip to sqlx's
             // thread: the savepoint, both statements and the release go as one (a resolve
-            // took four, the most of any write in a routed conversation's life).
-            let mut turn = group.enter(false).await?;
-            let outcome = {
-                let conn: &mut sqlx::sqlite::SqliteConnection = turn.connection();
-                let sql = concat!("savepoint status_change; ", status_lifecycle_sql!(), "; ", status_update_sql!(), "; release status_change");
-                match sqlx::query_as::<sqlx::Sqlite, ConversationRow>(sql).bind(status.as_str()).bind(now).bind(id).bind(org_id).fetch_all(&mut *conn).await {
-                    Ok(rows) => Ok(rows.into_iter().next()),
-                    Err(e) => {
-                        // Whichever statement failed, nothing of this body stays.
-                        let _ = sqlx::query::<sqlx::Sqlite>("rollback to status_change; release status_change").execute(&mut *conn).await;
-                        Err(e.into())
+            // took four, the most of any write in a routed conversation's life). In a
+            // task of its own: a caller that goes away cannot cut the command in half
+            // (its savepoint would stay open in the group's transaction).
+            let (group, id, org_id) = (group.clone(), id.to_owned(), org_id.to_owned());
+            let written = tokio::spawn(async move {
+                let mut turn = group.enter(false).await?;
+                let outcome = {
+                    let conn: &mut sqlx::sqlite::SqliteConnection = turn.connection();
+                    let sql = concat!("savepoint status_change; ", status_lifecycle_sql!(), "; ", status_update_sql!(), "; release status_change");
+                    match sqlx::query_as::<sqlx::Sqlite, ConversationRow>(sql)
+                        .bind(status.as_str())
+                        .bind(now)
+                        .bind(&id)
+                        .bind(&org_id)
+                        .fetch_all(&mut *conn)
+                        .await
+                    {
+                        Ok(rows) => Ok(rows.into_iter().next()),
+                        Err(e) => {
+                            // Whichever statement failed, nothing of this body stays.
+                            let _ = sqlx::query::<sqlx::Sqlite>("rollback to status_change; release status_change").execute(&mut *conn).await;
+                            Err(e.into())
+                        }
                     }
-                }
-            };
-            return turn.finish(outcome).await.found();
+                };
+                turn.finish(outcome).await
+            })
+            .await;
+            return written.map_err(|e| StoreError::Unavailable(sqlx::Error::Protocol(format!("the status change's task: {e}"))))?.found();
         }
         on_group!(self, atomic, |pool, DB| {
             let mut tx = sqlx::Acquire::begin(pool).await?;
@@ -520,5 +534,48 @@ impl Store {
             .bind(visitor_id);
             Ok(with_jobs!(pool, DB, jobs, query))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::super::{NewAgent, NewVisitor, Store};
+    use crate::domain::{ConversationStatus, Role};
+
+    /// Resolves and reopenings whose callers go away at any point (a client that hangs
+    /// up): each change is written whole or not at all (its status and its lifecycle
+    /// row together), and the group's later writes go on.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_status_change_whose_caller_goes_away_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(None, dir.path()).await.unwrap();
+        let owner = NewAgent { email: "o@t.test", name: "O", password_hash: "x", role: Role::Owner };
+        let (org, _) = store.create_org_with_owner("T", owner).await.unwrap();
+        let site = store.create_website(&org.id, "S", &[], "wk_cancel", "secret").await.unwrap();
+        let visitor =
+            NewVisitor { org_id: &org.id, website_id: &site.id, external_id: None, name: None, email: None, resume_hash: "", user_agent: None, ip: None };
+        let v = store.create_visitor(visitor).await.unwrap();
+        let c = store.create_conversation(&org.id, &site.id, &v.id, false).await.unwrap();
+        for i in 0..600u64 {
+            let status = if i % 2 == 0 { ConversationStatus::Resolved } else { ConversationStatus::Open };
+            // From no time at all to long enough: some are cut before, during or after.
+            let _ = tokio::time::timeout(Duration::from_micros(i * 7 % 400), store.set_conversation_status(&org.id, &c.id, status, None)).await;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        store.set_conversation_status(&org.id, &c.id, ConversationStatus::Pending, None).await.unwrap();
+        let events: Vec<String> = on_read!(&store, |pool, DB| {
+            sqlx::query_scalar::<DB, String>("select event from conversation_lifecycle where conversation_id = $1 order by at, rowid")
+                .bind(&c.id)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+        });
+        // Each change of resolved-ness has its row, in turn: resolved, reopened, ...
+        assert!(events.iter().enumerate().all(|(i, e)| e == if i % 2 == 0 { "resolved" } else { "reopened" }), "{events:?}");
+        let last = store.conversation(&org.id, &c.id).await.unwrap();
+        assert_eq!(last.status, ConversationStatus::Pending);
+        assert_eq!(events.last().map(String::as_str), if events.is_empty() { None } else { Some("reopened") }, "{events:?}");
     }
 }
