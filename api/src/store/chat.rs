@@ -563,10 +563,12 @@ mod tests {
             // From no time at all to long enough: some are cut before, during or after.
             let _ = tokio::time::timeout(Duration::from_micros(i * 7 % 400), store.set_conversation_status(&org.id, &c.id, status, None)).await;
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // A change whose caller went away still lands, perhaps after a later one: each is
+        // whole, in the order they were written (`rowid`).
+        tokio::time::sleep(Duration::from_millis(500)).await;
         store.set_conversation_status(&org.id, &c.id, ConversationStatus::Pending, None).await.unwrap();
         let events: Vec<String> = on_read!(&store, |pool, DB| {
-            sqlx::query_scalar::<DB, String>("select event from conversation_lifecycle where conversation_id = $1 order by at, rowid")
+            sqlx::query_scalar::<DB, String>("select event from conversation_lifecycle where conversation_id = $1 order by rowid")
                 .bind(&c.id)
                 .fetch_all(pool)
                 .await
